@@ -1,0 +1,30 @@
+#pragma once
+/// \file A machine as people describe it.
+#include <optional>
+#include <string>
+
+#include "berth/constraint/metadata.hpp"
+#include "berth/model/resources.hpp"
+
+namespace berth {
+
+/// Only `Up` machines take new units. `Draining` and `Rebooting` keep what they run until an
+/// operation moves it; `Down` machines hold nothing.
+enum class MachineState { Up, Draining, Down, Rebooting };
+
+const char* to_string(MachineState s);
+/// Parses "up", "draining", "down", "rebooting"; returns nullopt when unknown.
+std::optional<MachineState> parse_machine_state(const std::string& s);
+
+struct Machine {
+  std::string name;
+  Resources capacity;
+  Resources reserved;  ///< system overhead, never schedulable
+  Metadata metadata;   ///< zone, region, role are ordinary keys
+  MachineState state = MachineState::Up;
+
+  /// capacity - reserved: what units may use.
+  Resources allocatable() const { return capacity - reserved; }
+};
+
+}  // namespace berth

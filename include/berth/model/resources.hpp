@@ -1,0 +1,38 @@
+#pragma once
+/// \file Resource vectors as people write them: CPU, memory, disk and named extended resources.
+/// All integer (millicores, bytes, counts): capacity arithmetic never touches floating point.
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace berth {
+
+/// A request or a capacity. Absent extended resources are zero.
+struct Resources {
+  std::int64_t cpu = 0;     ///< millicores
+  std::int64_t memory = 0;  ///< bytes
+  std::int64_t disk = 0;    ///< bytes
+  std::map<std::string, std::int64_t> extended;  ///< e.g. {"gpu": 2, "iops": 3000}
+
+  /// Value of a dimension by name ("cpu", "memory", "disk" or an extended name).
+  std::int64_t get(const std::string& dimension) const;
+  void set(const std::string& dimension, std::int64_t value);
+  bool is_zero() const;
+
+  Resources& operator+=(const Resources& other);
+  /// Subtraction may go negative; callers check with fits_in.
+  Resources& operator-=(const Resources& other);
+  friend Resources operator+(Resources a, const Resources& b) { return a += b; }
+  friend Resources operator-(Resources a, const Resources& b) { return a -= b; }
+  friend bool operator==(const Resources&, const Resources&);
+
+  /// True when every dimension of *this is <= the same dimension of `room`.
+  bool fits_in(const Resources& room) const;
+};
+
+/// Human text for one dimension's amount: "1.5 GiB", "500m", "3".
+std::string format_amount(const std::string& dimension, std::int64_t value);
+/// Compact human text of a whole vector: "cpu 500m, memory 512 MiB".
+std::string format_resources(const Resources& r);
+
+}  // namespace berth

@@ -1,0 +1,73 @@
+// berth: where containers should run. The verbs live in cmd_*.cpp; this file only wires them.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "berth/error.hpp"
+#include "command.hpp"
+
+namespace berth::cli {
+namespace {
+
+struct Registered {
+  std::string name;
+  int order;
+  CommandSetup setup;
+};
+
+std::vector<Registered>& registry() {
+  static std::vector<Registered> commands;
+  return commands;
+}
+
+}  // namespace
+
+bool register_command(const std::string& name, int order, CommandSetup setup) {
+  registry().push_back({name, order, std::move(setup)});
+  return true;
+}
+
+}  // namespace berth::cli
+
+int main(int argc, char** argv) {
+  using namespace berth::cli;
+  CLI::App app{"berth: decides where containers should run, and says why when they can't."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "berth 0.1.0");
+  Context ctx;
+  ctx.store_option = app.add_option("--store", ctx.store,
+                                    "State store: sqlite:PATH or etcd:http://HOST:PORT (bare "
+                                    "--store: sqlite:./berth.db; default: $BERTH_STORE, or none)")
+                         ->expected(0, 1);
+  app.fallthrough();
+
+  auto& commands = registry();
+  std::stable_sort(commands.begin(), commands.end(),
+                   [](const Registered& a, const Registered& b) { return a.order < b.order; });
+  for (auto& c : commands) c.setup(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "berth: error: %s\n", e.what());
+    return kExitInvalid;
+  } catch (const berth::Error& e) {
+    std::fprintf(stderr, "berth: error: %s\n", e.what());
+    return kExitInvalid;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "berth: error: %s\n", e.what());
+    return kExitInvalid;
+  }
+  return ctx.exit_code;
+}
