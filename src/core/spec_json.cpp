@@ -1,0 +1,447 @@
+#include "berth/io/spec_json.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "berth/error.hpp"
+#include "berth/model/quantity.hpp"
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string type_name(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return fmt::format("the string \"{}\"", j.get_ref<const std::string&>());
+    case json::value_t::boolean: return j.get<bool>() ? "true" : "false";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return fmt::format("the number {}", j.dump());
+    default: return "a value";
+  }
+}
+
+[[noreturn]] void wrong_type(const std::string& path, const json& j, std::string_view expected) {
+  throw ValidationError(202, path, fmt::format("expected {}, got {}", expected, type_name(j)));
+}
+
+/// Rejects keys outside `allowed`, with a did-you-mean hint.
+void check_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
+  for (const auto& [key, value] : obj.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    if (!key.empty() && key[0] == '$') continue;  // "$schema", "$comment"
+    std::string hint = did_you_mean(key, allowed);
+    std::string where = path.empty() ? key : fmt::format("{}.{}", path, key);
+    throw ValidationError(203, where,
+                          hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
+                                                     fmt::join(allowed, ", "))
+                                       : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
+  }
+}
+
+const json& require_object(const json& j, const std::string& path) {
+  if (!j.is_object()) wrong_type(path, j, "an object");
+  return j;
+}
+
+std::string get_string(const json& j, const std::string& path) {
+  if (!j.is_string()) wrong_type(path, j, "a string");
+  return j.get<std::string>();
+}
+
+/// Quantities may be written as strings ("512Mi") or JSON numbers (2, 0.5).
+std::string quantity_text(const json& j, const std::string& path) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_number_integer() || j.is_number_unsigned()) return j.dump();
+  if (j.is_number_float()) {
+    // Shortest round-trip text of the double, then parsed exactly like a string.
+    return fmt::format("{}", j.get<double>());
+  }
+  wrong_type(path, j, "a quantity (a string such as \"512Mi\" or a number)");
+}
+
+Resources parse_resources(const json& j, const std::string& path) {
+  require_object(j, path);
+  Resources r;
+  for (const auto& [key, value] : j.items()) {
+    std::string field = fmt::format("{}.{}", path, key);
+    std::string text = quantity_text(value, field);
+    if (key.empty()) throw ValidationError(204, path, "resource names must not be empty");
+    if (key == "cpu") r.cpu = parse_cpu(text, field);
+    else if (key == "memory") r.memory = parse_bytes(text, field);
+    else if (key == "disk") r.disk = parse_bytes(text, field);
+    else r.extended[key] = parse_count(text, field);
+  }
+  return r;
+}
+
+std::vector<std::string> string_or_list(const json& j, const std::string& path) {
+  std::vector<std::string> out;
+  if (j.is_string()) {
+    out.push_back(j.get<std::string>());
+  } else if (j.is_number() || j.is_boolean()) {
+    out.push_back(j.is_string() ? j.get<std::string>() : j.dump());
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      const json& v = j[i];
+      if (v.is_string()) out.push_back(v.get<std::string>());
+      else if (v.is_number() || v.is_boolean()) out.push_back(v.dump());
+      else wrong_type(fmt::format("{}[{}]", path, i), v, "a string");
+    }
+  } else {
+    wrong_type(path, j, "a string or a list of strings");
+  }
+  return out;
+}
+
+Machine parse_machine(const json& j, const std::string& path) {
+  require_object(j, path);
+  check_keys(j, path, {"name", "capacity", "reserved", "metadata", "state"});
+  Machine m;
+  if (!j.contains("name")) throw ValidationError(205, path, "missing required field \"name\"");
+  m.name = get_string(j["name"], path + ".name");
+  if (m.name.empty()) throw ValidationError(206, path + ".name", "machine name must not be empty");
+  std::string where = fmt::format("machine {}", m.name);
+  if (j.contains("capacity")) m.capacity = parse_resources(j["capacity"], where + ": capacity");
+  if (j.contains("reserved")) m.reserved = parse_resources(j["reserved"], where + ": reserved");
+  if (j.contains("metadata")) {
+    const json& md = require_object(j["metadata"], where + ": metadata");
+    for (const auto& [key, value] : md.items()) {
+      m.metadata[key] = string_or_list(value, fmt::format("{}: metadata.{}", where, key));
+    }
+  }
+  if (j.contains("state")) {
+    std::string s = get_string(j["state"], where + ": state");
+    auto parsed = parse_machine_state(s);
+    if (!parsed) {
+      throw ValidationError(207, where + ": state",
+                            fmt::format("unknown state \"{}\" (expected up, draining, down or rebooting)", s));
+    }
+    m.state = *parsed;
+  }
+  return m;
+}
+
+MetadataRequirement parse_requirement(const std::string& key, const json& value, const std::string& path) {
+  MetadataRequirement req;
+  req.key = key;
+  if (!value.is_object()) {
+    req.op = MetadataOp::In;
+    req.values = string_or_list(value, path);
+    if (req.values.empty()) throw ValidationError(208, path, "needs at least one value");
+    return req;
+  }
+  check_keys(value, path, {"op", "values", "value"});
+  if (!value.contains("op")) throw ValidationError(209, path, "missing \"op\" (in, not_in, exists, not_exists, gt, lt)");
+  std::string op = get_string(value["op"], path + ".op");
+  if (!parse_metadata_op(op, req.op)) {
+    std::string hint = did_you_mean(op, {"in", "not_in", "exists", "not_exists", "gt", "lt"});
+    throw ValidationError(210, path + ".op",
+                          fmt::format("unknown operator \"{}\"{}", op,
+                                      hint.empty() ? " (expected in, not_in, exists, not_exists, gt, lt)"
+                                                   : fmt::format("; did you mean \"{}\"?", hint)));
+  }
+  if (value.contains("values")) req.values = string_or_list(value["values"], path + ".values");
+  if (value.contains("value")) {
+    auto more = string_or_list(value["value"], path + ".value");
+    req.values.insert(req.values.end(), more.begin(), more.end());
+  }
+  switch (req.op) {
+    case MetadataOp::In:
+    case MetadataOp::NotIn:
+      if (req.values.empty()) throw ValidationError(208, path, fmt::format("operator {} needs at least one value", op));
+      break;
+    case MetadataOp::Exists:
+    case MetadataOp::NotExists:
+      if (!req.values.empty()) throw ValidationError(211, path, fmt::format("operator {} takes no values", op));
+      break;
+    case MetadataOp::Gt:
+    case MetadataOp::Lt: {
+      if (req.values.size() != 1) throw ValidationError(212, path, fmt::format("operator {} takes exactly one integer value", op));
+      const std::string& v = req.values.front();
+      bool ok = !v.empty() && std::all_of(v.begin() + (v[0] == '-' ? 1 : 0), v.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                v != "-" && v.size() < 19;
+      if (!ok) throw ValidationError(212, path, fmt::format("operator {} needs an integer, got \"{}\"", op, v));
+      break;
+    }
+  }
+  return req;
+}
+
+Constraints parse_constraints(const json& j, const std::string& path) {
+  require_object(j, path);
+  check_keys(j, path, {"metadata", "conflicts", "machine_of", "machine_id", "global", "spread"});
+  Constraints c;
+  if (j.contains("metadata")) {
+    const json& md = j["metadata"];
+    if (md.is_object()) {
+      for (const auto& [key, value] : md.items()) {
+        c.metadata.push_back(parse_requirement(key, value, fmt::format("{}.metadata.{}", path, key)));
+      }
+    } else if (md.is_array()) {
+      // [{"key":"zone","op":"in","values":[...]}]: lets one key carry several requirements.
+      for (std::size_t i = 0; i < md.size(); ++i) {
+        std::string p = fmt::format("{}.metadata[{}]", path, i);
+        require_object(md[i], p);
+        if (!md[i].contains("key")) throw ValidationError(205, p, "missing required field \"key\"");
+        json rest = md[i];
+        std::string key = get_string(rest["key"], p + ".key");
+        rest.erase("key");
+        c.metadata.push_back(parse_requirement(key, rest, p));
+      }
+    } else {
+      wrong_type(path + ".metadata", md, "an object of key -> value(s)");
+    }
+  }
+  if (j.contains("conflicts")) c.conflicts = string_or_list(j["conflicts"], path + ".conflicts");
+  if (j.contains("machine_of") && !j["machine_of"].is_null()) c.machine_of = get_string(j["machine_of"], path + ".machine_of");
+  if (j.contains("machine_id") && !j["machine_id"].is_null()) c.machine_id = get_string(j["machine_id"], path + ".machine_id");
+  if (j.contains("global")) {
+    if (!j["global"].is_boolean()) wrong_type(path + ".global", j["global"], "true or false");
+    c.global = j["global"].get<bool>();
+  }
+  if (j.contains("spread") && !j["spread"].is_null()) {
+    const json& s = j["spread"];
+    std::string sp = path + ".spread";
+    SpreadConstraint spread;
+    if (s.is_string()) {
+      spread.key = s.get<std::string>();
+    } else {
+      require_object(s, sp);
+      check_keys(s, sp, {"key", "max_skew"});
+      if (!s.contains("key")) throw ValidationError(205, sp, "missing required field \"key\"");
+      spread.key = get_string(s["key"], sp + ".key");
+      if (s.contains("max_skew")) {
+        if (!s["max_skew"].is_number_integer() && !s["max_skew"].is_number_unsigned()) wrong_type(sp + ".max_skew", s["max_skew"], "a positive integer");
+        auto v = s["max_skew"].get<std::int64_t>();
+        if (v < 1 || v > 1000000) throw ValidationError(213, sp + ".max_skew", fmt::format("must be at least 1, got {}", v));
+        spread.max_skew = static_cast<int>(v);
+      }
+    }
+    if (spread.key.empty()) throw ValidationError(213, sp + ".key", "must not be empty");
+    c.spread = spread;
+  }
+  return c;
+}
+
+Unit parse_unit(const json& j, const std::string& path) {
+  require_object(j, path);
+  check_keys(j, path, {"name", "replicas", "requests", "priority", "constraints"});
+  Unit u;
+  if (!j.contains("name")) throw ValidationError(205, path, "missing required field \"name\"");
+  u.name = get_string(j["name"], path + ".name");
+  if (u.name.empty()) throw ValidationError(206, path + ".name", "unit name must not be empty");
+  std::string where = fmt::format("unit {}", u.name);
+  if (j.contains("replicas")) {
+    const json& r = j["replicas"];
+    if (!r.is_number_integer() && !r.is_number_unsigned()) wrong_type(where + ": replicas", r, "a whole number");
+    auto v = r.get<std::int64_t>();
+    if (v < 0 || v > 10000000) throw ValidationError(214, where + ": replicas", fmt::format("must be between 0 and 10000000, got {}", v));
+    u.replicas = static_cast<int>(v);
+  }
+  if (j.contains("requests")) u.requests = parse_resources(j["requests"], where + ": requests");
+  if (j.contains("priority")) {
+    const json& p = j["priority"];
+    if (!p.is_number_integer() && !p.is_number_unsigned()) wrong_type(where + ": priority", p, "an integer");
+    auto v = p.get<std::int64_t>();
+    if (v < -1000000000 || v > 1000000000) throw ValidationError(215, where + ": priority", fmt::format("out of range: {}", v));
+    u.priority = static_cast<std::int32_t>(v);
+  }
+  if (j.contains("constraints")) u.constraints = parse_constraints(j["constraints"], where + ": constraints");
+  return u;
+}
+
+SourceLocation locate(std::string_view text, std::size_t byte, const std::string& filename) {
+  SourceLocation loc;
+  loc.file = filename;
+  loc.line = 1;
+  std::size_t line_start = 0;
+  std::size_t end = std::min(byte, text.size());
+  for (std::size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++loc.line;
+      line_start = i + 1;
+    }
+  }
+  loc.column = end - line_start + 1;
+  return loc;
+}
+
+std::string expected_from(const std::string& what) {
+  // nlohmann: "[json.exception.parse_error.101] parse error at line 1, column 3: syntax error
+  // while parsing object key - invalid literal; last read: '{x'; expected string literal"
+  auto pos = what.find("syntax error while ");
+  std::string detail = pos == std::string::npos ? what : what.substr(pos + 19);
+  return detail;
+}
+
+}  // namespace
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    std::size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+Spec spec_from_json(const json& root) {
+  if (!root.is_object()) wrong_type("spec", root, "an object with \"machines\" and \"units\"");
+  check_keys(root, "", {"machines", "units", "placements", "warnings"});
+  Spec spec;
+  std::set<std::string> seen;
+  if (root.contains("machines")) {
+    const json& ms = root["machines"];
+    if (!ms.is_array()) wrong_type("machines", ms, "an array of machines");
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+      Machine m = parse_machine(ms[i], fmt::format("machines[{}]", i));
+      if (!seen.insert(m.name).second) throw ValidationError(216, fmt::format("machines[{}].name", i), fmt::format("duplicate machine name \"{}\"", m.name));
+      spec.machines.push_back(std::move(m));
+    }
+  }
+  seen.clear();
+  if (root.contains("units")) {
+    const json& us = root["units"];
+    if (!us.is_array()) wrong_type("units", us, "an array of units");
+    for (std::size_t i = 0; i < us.size(); ++i) {
+      Unit u = parse_unit(us[i], fmt::format("units[{}]", i));
+      if (!seen.insert(u.name).second) throw ValidationError(217, fmt::format("units[{}].name", i), fmt::format("duplicate unit name \"{}\"", u.name));
+      spec.units.push_back(std::move(u));
+    }
+  }
+  if (root.contains("placements") && !root["placements"].is_null()) {
+    const json& ps = require_object(root["placements"], "placements");
+    for (const auto& [instance, machine] : ps.items()) {
+      spec.placements[instance] = get_string(machine, fmt::format("placements.{}", instance));
+    }
+  }
+  if (root.contains("warnings")) spec.warnings = string_or_list(root["warnings"], "warnings");
+  return spec;
+}
+
+Spec parse_spec_json(std::string_view text, const std::string& filename) {
+  json root;
+  try {
+    root = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    // nlohmann reports the byte after the offending token; point at the token itself.
+    std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
+    throw ParseError(101, locate(text, byte, filename), expected_from(e.what()));
+  }
+  try {
+    return spec_from_json(root);
+  } catch (const ValidationError& e) {
+    throw ValidationError(e.code(), e.subject(), fmt::format("{} (in {})", e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2), filename));
+  }
+}
+
+std::string read_text_file(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(301, fmt::format("cannot read \"{}\": no such file or not readable", path));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw UsageError(301, fmt::format("cannot read \"{}\"", path));
+  return text;
+}
+
+Spec read_spec_file(const std::string& path) {
+  return parse_spec_json(read_text_file(path), path == "-" ? "<stdin>" : path);
+}
+
+namespace {
+
+json resources_to_json(const Resources& r) {
+  json j = json::object();
+  if (r.cpu != 0) j["cpu"] = r.cpu % 1000 == 0 ? fmt::format("{}", r.cpu / 1000) : fmt::format("{}m", r.cpu);
+  if (r.memory != 0) j["memory"] = format_bytes_exact(r.memory);
+  if (r.disk != 0) j["disk"] = format_bytes_exact(r.disk);
+  for (const auto& [name, v] : r.extended) {
+    if (v != 0) j[name] = fmt::format("{}", v);
+  }
+  return j;
+}
+
+}  // namespace
+
+json spec_to_json(const Spec& spec) {
+  json root = json::object();
+  json machines = json::array();
+  for (const auto& m : spec.machines) {
+    json jm = {{"name", m.name}, {"capacity", resources_to_json(m.capacity)}};
+    if (!m.reserved.is_zero()) jm["reserved"] = resources_to_json(m.reserved);
+    if (!m.metadata.empty()) {
+      json md = json::object();
+      for (const auto& [k, vs] : m.metadata) md[k] = vs.size() == 1 ? json(vs.front()) : json(vs);
+      jm["metadata"] = md;
+    }
+    if (m.state != MachineState::Up) jm["state"] = to_string(m.state);
+    machines.push_back(std::move(jm));
+  }
+  root["machines"] = std::move(machines);
+  json units = json::array();
+  for (const auto& u : spec.units) {
+    json ju = {{"name", u.name}};
+    if (u.replicas) ju["replicas"] = *u.replicas;
+    ju["requests"] = resources_to_json(u.requests);
+    if (u.priority != 0) ju["priority"] = u.priority;
+    const Constraints& c = u.constraints;
+    json jc = json::object();
+    if (!c.metadata.empty()) {
+      json md = json::array();
+      for (const auto& req : c.metadata) {
+        json jr = {{"key", req.key}, {"op", to_string(req.op)}};
+        if (!req.values.empty()) jr["values"] = req.values;
+        md.push_back(std::move(jr));
+      }
+      jc["metadata"] = std::move(md);
+    }
+    if (!c.conflicts.empty()) jc["conflicts"] = c.conflicts;
+    if (!c.machine_of.empty()) jc["machine_of"] = c.machine_of;
+    if (!c.machine_id.empty()) jc["machine_id"] = c.machine_id;
+    if (c.global) jc["global"] = true;
+    if (c.spread) jc["spread"] = {{"key", c.spread->key}, {"max_skew", c.spread->max_skew}};
+    if (!jc.empty()) ju["constraints"] = std::move(jc);
+    units.push_back(std::move(ju));
+  }
+  root["units"] = std::move(units);
+  if (!spec.placements.empty()) root["placements"] = spec.placements;
+  return root;
+}
+
+std::string write_spec_json(const Spec& spec, int indent) { return spec_to_json(spec).dump(indent) + "\n"; }
+
+}  // namespace berth
