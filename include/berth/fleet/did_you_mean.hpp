@@ -1,0 +1,12 @@
+#pragma once
+/// \file Spelling hints for unknown keys.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace berth::fleet {
+
+/// The candidate closest to `word` (case-insensitive edit distance <= max(2, len/3)), or "".
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace berth::fleet

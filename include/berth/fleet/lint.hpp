@@ -1,0 +1,25 @@
+#pragma once
+/// \file `berth lint`: every problem in a set of fleet unit files, without placing anything.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "berth/fleet/problem.hpp"
+
+namespace berth::fleet {
+
+struct LintReport {
+  std::size_t units = 0;          ///< units (instances) checked
+  std::vector<Problem> problems;  ///< errors and warnings, in input order
+  std::size_t errors() const;
+  std::size_t warnings() const;
+  bool clean() const { return problems.empty(); }
+};
+
+/// Checks unit files, directories and ranges as load_spec reads them, but collects every
+/// problem instead of stopping at the first: syntax, unknown [X-Fleet] keys (with a
+/// did-you-mean), fleet's rejected combinations, missing or unreadable requests, sidekicks
+/// that do not follow their main unit, MachineOf/Conflicts naming no loaded unit.
+LintReport lint(const std::vector<std::string>& unit_args);
+
+}  // namespace berth::fleet

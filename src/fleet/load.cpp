@@ -1,0 +1,249 @@
+#include "berth/fleet/load.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "berth/constraint/glob.hpp"
+#include "berth/fleet/lint.hpp"
+#include "berth/fleet/machines.hpp"
+#include "berth/fleet/unit_file.hpp"
+#include "berth/fleet/unit_name.hpp"
+#include "berth/fleet/x_fleet.hpp"
+
+namespace berth::fleet {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A unit to load: its (instance) name and the file that defines it.
+struct Source {
+  std::string name;
+  std::string path;
+};
+
+bool has_error(const std::vector<Problem>& ps) {
+  return std::any_of(ps.begin(), ps.end(), [](const Problem& p) { return p.severity == Severity::Error; });
+}
+
+class Loader {
+ public:
+  explicit Loader(bool collect) : collect_(collect) {}
+
+  std::vector<FleetUnit> run(const std::vector<std::string>& args) {
+    for (const auto& arg : args) resolve_arg(arg);
+    std::vector<FleetUnit> units;
+    for (const auto& src : sources_) {
+      std::vector<Problem> ps;
+      const UnitFile& file = parsed(src.path, ps);
+      const auto name = parse_unit_name(src.name);
+      auto unit = convert_unit(file, *name, &ps);
+      flush(ps);
+      units.push_back(std::move(unit));
+    }
+    check_set(units);
+    return units;
+  }
+
+  std::vector<Problem> problems;
+
+ private:
+  void add(Problem p) {
+    std::vector<Problem> ps{std::move(p)};
+    flush(ps);
+  }
+
+  /// Keeps problems; when loading (not linting) the first error stops everything.
+  void flush(std::vector<Problem>& ps) {
+    if (!collect_ && has_error(ps)) {
+      for (const auto& p : ps) {
+        if (p.severity == Severity::Error) raise(p);
+      }
+    }
+    for (auto& p : ps) problems.push_back(std::move(p));
+    ps.clear();
+  }
+
+  const UnitFile& parsed(const std::string& path, std::vector<Problem>& ps) {
+    auto it = files_.find(path);
+    if (it == files_.end()) it = files_.emplace(path, read_unit_file(path, &ps)).first;
+    return it->second;
+  }
+
+  void push(const std::string& name, const std::string& path) {
+    auto it = by_name_.find(name);
+    if (it != by_name_.end()) {
+      if (fs::weakly_canonical(it->second) == fs::weakly_canonical(path)) return;  // same file twice
+      add(Problem{Severity::Error, 234, name, SourceLocation{path, 0, 0},
+                  fmt::format("unit {} is given twice: {} and {}", name, it->second, path)});
+      return;
+    }
+    by_name_[name] = path;
+    sources_.push_back(Source{name, path});
+  }
+
+  void bad_arg(const std::string& arg, int code, std::string msg) {
+    add(Problem{Severity::Error, code, "", SourceLocation{arg, 0, 0}, std::move(msg)});
+  }
+
+  void resolve_arg(const std::string& arg) {
+    std::error_code ec;
+    if (fs::is_directory(arg, ec)) {
+      std::vector<std::string> files;
+      for (const auto& e : fs::directory_iterator(arg, ec)) {
+        if (e.is_regular_file() && e.path().extension() == ".service") files.push_back(e.path().string());
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) {
+        const auto base = fs::path(f).filename().string();
+        const auto name = parse_unit_name(base);
+        if (!name) continue;
+        if (name->is_template()) {
+          // A template runs only as instances; `dir/name@{1..3}.service` asks for them.
+          templates_skipped_.push_back(base);
+          continue;
+        }
+        push(base, f);
+      }
+      return;
+    }
+    if (has_range(arg)) {
+      std::vector<std::string> expanded;
+      try {
+        expanded = expand_range(arg);
+      } catch (const ParseError& e) {
+        bad_arg(arg, 127, e.detail().substr(e.detail().find(": ") + 2));
+        return;
+      }
+      for (const auto& one : expanded) resolve_file(one);
+      return;
+    }
+    resolve_file(arg);
+  }
+
+  void resolve_file(const std::string& arg) {
+    const fs::path p(arg);
+    const std::string base = p.filename().string();
+    const auto name = parse_unit_name(base);
+    if (!name) {
+      bad_arg(arg, 126,
+              fmt::format("expected a unit file name ending in .service (or another unit type), "
+                          "a directory or a range; \"{}\" is none",
+                          base));
+      return;
+    }
+    std::error_code ec;
+    const bool exists = fs::is_regular_file(p, ec);
+    if (name->is_template()) {
+      bad_arg(arg, 235,
+              fmt::format("{} is a template: ask for instances, e.g. {}@1.service or '{}@{{1..3}}{}'",
+                          base, name->prefix, name->prefix, name->suffix));
+      return;
+    }
+    if (exists) {
+      push(base, arg);  // an instance file on disk wins over its template
+      return;
+    }
+    if (name->is_instance()) {
+      const fs::path tmpl = p.parent_path() / name->template_name();
+      if (fs::is_regular_file(tmpl, ec)) {
+        push(base, tmpl.string());
+        return;
+      }
+      bad_arg(arg, 126, fmt::format("no such unit file, nor its template {}", tmpl.string()));
+      return;
+    }
+    bad_arg(arg, 126, "no such unit file");
+  }
+
+  /// Checks that need every unit: sidekicks and references to units that were not loaded.
+  void check_set(const std::vector<FleetUnit>& units) {
+    std::set<std::string> names;
+    for (const auto& u : units) names.insert(u.unit.name);
+    for (const auto& u : units) {
+      const auto& c = u.unit.constraints;
+      auto warn = [&](std::string msg) {
+        problems.push_back(Problem{Severity::Warning, 239, u.unit.name, SourceLocation{u.file, 0, 0},
+                                   std::move(msg)});
+      };
+      if (!c.machine_of.empty() && !names.count(c.machine_of)) {
+        warn(fmt::format("MachineOf={} names a unit that is not among the units given; it cannot "
+                         "be placed until that unit is",
+                         c.machine_of));
+      }
+      std::vector<std::string> followed = u.links.binds_to;
+      followed.insert(followed.end(), u.links.part_of.begin(), u.links.part_of.end());
+      for (const auto& main : followed) {
+        if (main == c.machine_of || !names.count(main)) continue;
+        warn(fmt::format("BindsTo=/PartOf={} without MachineOf={}: the sidekick may be placed "
+                         "on another machine than its main unit",
+                         main, main));
+      }
+    }
+  }
+
+  bool collect_;
+  std::vector<Source> sources_;
+  std::map<std::string, std::string> by_name_;
+  std::map<std::string, UnitFile> files_;
+
+ public:
+  std::vector<std::string> templates_skipped_;
+};
+
+}  // namespace
+
+FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::string& machines_file) {
+  FleetLoad out;
+  if (!machines_file.empty()) out.spec = load_machines(machines_file);
+  Loader loader(false);
+  auto units = loader.run(unit_args);
+  for (auto& u : units) {
+    if (!u.links.binds_to.empty() || !u.links.part_of.empty() || !u.links.replaces.empty()) {
+      out.links[u.unit.name] = u.links;
+    }
+    out.spec.units.push_back(std::move(u.unit));
+  }
+  for (const auto& t : loader.templates_skipped_) {
+    out.spec.warnings.push_back(fmt::format(
+        "template {} skipped: templates run only as instances (e.g. '{}')", t,
+        [&] {
+          auto n = parse_unit_name(t);
+          return fmt::format("{}@{{1..3}}{}", n->prefix, n->suffix);
+        }()));
+  }
+  for (const auto& p : loader.problems) out.spec.warnings.push_back(format_problem(p));
+  return out;
+}
+
+Spec load_spec(const std::vector<std::string>& unit_args, const std::string& machines_file) {
+  return load_fleet(unit_args, machines_file).spec;
+}
+
+bool looks_like_unit_input(const std::string& arg) {
+  std::error_code ec;
+  if (fs::is_directory(arg, ec)) return true;
+  if (has_range(arg) && fs::path(arg).filename().string().find('@') != std::string::npos) return true;
+  return parse_unit_name(fs::path(arg).filename().string()).has_value();
+}
+
+std::size_t LintReport::errors() const {
+  return static_cast<std::size_t>(std::count_if(problems.begin(), problems.end(),
+                                                [](const Problem& p) { return p.severity == Severity::Error; }));
+}
+
+std::size_t LintReport::warnings() const { return problems.size() - errors(); }
+
+LintReport lint(const std::vector<std::string>& unit_args) {
+  LintReport report;
+  Loader loader(true);
+  const auto units = loader.run(unit_args);
+  report.units = units.size();
+  report.problems = loader.problems;
+  return report;
+}
+
+}  // namespace berth::fleet
