@@ -1,0 +1,65 @@
+#pragma once
+/// \file Why a unit has no machine: counts per reason (they add up to the machines considered),
+/// the shortfall per resource dimension, and the machine closest to fitting.
+///
+/// Counting is done as filters reject (Nomad's AllocMetric idea), so the success path pays only
+/// for integer increments; the text is built only for units that end up pending.
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+/// Reason codes (stable; used as keys of `rejections` in JSON output).
+namespace reason {
+inline constexpr const char* kNotUp = "machine_not_up";        ///< draining, down or rebooting
+inline constexpr const char* kPinned = "pinned_elsewhere";     ///< machine_id names another machine
+inline constexpr const char* kMetadata = "metadata";           ///< a metadata requirement fails
+inline constexpr const char* kConflict = "conflict";           ///< a conflicting unit runs there
+inline constexpr const char* kSpread = "spread";               ///< would exceed max_skew
+inline constexpr const char* kSpreadKey = "spread_key_missing";  ///< machine lacks the spread key
+inline constexpr const char* kInsufficientPrefix = "insufficient_";  ///< + dimension name
+}  // namespace reason
+
+/// kube-scheduler's three-way split: more capacity or preemption could fix `Unschedulable`;
+/// nothing short of changing the unit or the machines' metadata fixes `Unresolvable`.
+enum class PendingKind { Unschedulable, Unresolvable };
+
+/// One resource dimension that some machines are short of.
+struct Shortfall {
+  std::string dimension;     ///< "memory"
+  std::int64_t needs = 0;    ///< the unit's (or co-located group's) request
+  std::int64_t most_free = 0;  ///< the largest free amount on any machine that passed the other filters
+  std::string most_free_on;    ///< that machine
+  std::size_t machines = 0;    ///< machines short of this dimension (may overlap across dimensions)
+};
+
+/// The machine that would need the least added capacity to take the unit.
+struct ClosestMachine {
+  std::string machine;
+  std::map<std::string, std::int64_t> missing;  ///< dimension -> amount it is short
+};
+
+struct Diagnosis {
+  std::string unit;                  ///< instance name, e.g. "web@3"
+  std::vector<std::string> group;    ///< co-located instances placed with it (incl. itself)
+  std::size_t considered = 0;        ///< machines considered
+  std::size_t fit = 0;               ///< machines that passed every filter
+  std::map<std::string, std::size_t> rejections;  ///< reason code -> machines (sums to considered - fit)
+  std::map<std::string, std::size_t> metadata_failures;  ///< "role!=api" -> machines
+  std::map<std::string, std::size_t> conflicts_with;     ///< "web@1" -> machines
+  std::map<std::string, std::size_t> spread_failures;    ///< "zone=a" -> machines
+  std::vector<Shortfall> shortfalls;                     ///< by dimension order
+  std::optional<ClosestMachine> closest;
+  std::string note;  ///< extra reason not tied to a machine (e.g. "co-located unit x is pending")
+
+  PendingKind kind() const;
+  /// One line: `web@3: 0/12 machines fit: 7 short of memory (needs 2 GiB; most free 1.5 GiB on
+  /// m4), 3 metadata role!=api, 2 conflict with web@1`.
+  std::string summary() const;
+};
+
+}  // namespace berth

@@ -1,0 +1,156 @@
+#pragma once
+/// \file The compiled cluster the engine works on: machines as a flat table (struct of arrays),
+/// unit instances, co-location groups, and what runs where.
+///
+/// Built once from a Spec (validated: contradictions are ValidationErrors naming the units),
+/// then mutated only through assign/unassign/set_state, which keep every derived count
+/// (free capacity, spread counts, conflict holders) in step.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "berth/model/spec.hpp"
+
+namespace berth {
+
+using MachineId = std::uint32_t;
+using InstanceId = std::uint32_t;
+using GroupId = std::uint32_t;
+using UnitId = std::uint32_t;
+using ClassId = std::uint32_t;
+/// "No machine" / "no instance".
+inline constexpr std::uint32_t kNone = 0xffffffffu;
+
+/// Orders names the way people read them: m2 before m10. Used for every tie-break.
+bool natural_less(std::string_view a, std::string_view b);
+
+/// One running copy of a unit: `web@3`, `web` (no replicas) or `node-exporter@m4` (global).
+struct Instance {
+  std::string name;
+  UnitId unit = kNone;
+  int replica = 0;                ///< 1..N for replicated units, 0 otherwise
+  GroupId group = kNone;          ///< co-location group
+  MachineId pinned = kNone;       ///< machine_id, or the machine of a global instance
+  bool global = false;
+  InstanceId machine_of = kNone;  ///< the instance it must share a machine with
+};
+
+/// Instances that must share one machine (machine_of links), placed together or not at all.
+struct Group {
+  std::vector<InstanceId> members;  ///< the main unit first, then its sidekicks
+  std::int32_t priority = 0;        ///< the highest member priority
+  MachineId pinned = kNone;         ///< agreed pin of any member
+};
+
+class Cluster {
+ public:
+  /// Compiles and validates a spec; existing placements are applied (see warnings()).
+  static Cluster build(const Spec& spec);
+
+  // ---- dimensions: cpu, memory, disk, then extended resources in name order
+  std::size_t dims() const { return dimension_names_.size(); }
+  const std::vector<std::string>& dimension_names() const { return dimension_names_; }
+
+  // ---- machines (ids follow natural name order, so lower id wins ties)
+  std::size_t machine_count() const { return machine_names_.size(); }
+  const std::string& machine_name(MachineId m) const { return machine_names_[m]; }
+  MachineId find_machine(std::string_view name) const;
+  MachineState machine_state(MachineId m) const { return machine_states_[m]; }
+  const Metadata& machine_metadata(MachineId m) const { return class_metadata_[machine_class_[m]]; }
+  ClassId machine_class(MachineId m) const { return machine_class_[m]; }
+  std::size_t class_count() const { return class_metadata_.size(); }
+  const std::vector<MachineId>& class_members(ClassId c) const { return class_members_[c]; }
+  const Metadata& class_metadata(ClassId c) const { return class_metadata_[c]; }
+  const std::int64_t* allocatable(MachineId m) const { return &allocatable_[m * dims()]; }
+  const std::int64_t* used(MachineId m) const { return &used_[m * dims()]; }
+  std::int64_t free(MachineId m, std::size_t d) const { return allocatable_[m * dims() + d] - used_[m * dims() + d]; }
+  const std::vector<InstanceId>& instances_on(MachineId m) const { return on_machine_[m]; }
+  /// Instances on `m` whose unit has conflict patterns (fast skip for the conflict filter).
+  std::uint32_t conflict_holders_on(MachineId m) const { return conflict_holders_[m]; }
+  /// Total allocatable of up machines per dimension (for size measures).
+  std::vector<std::int64_t> total_allocatable() const;
+
+  // ---- units and instances
+  std::size_t unit_count() const { return units_.size(); }
+  const Unit& unit(UnitId u) const { return units_[u]; }
+  bool unit_has_conflicts(UnitId u) const { return !units_[u].constraints.conflicts.empty(); }
+  std::size_t instance_count() const { return instances_.size(); }
+  const Instance& instance(InstanceId i) const { return instances_[i]; }
+  InstanceId find_instance(std::string_view name) const;
+  const std::int64_t* request(InstanceId i) const { return &requests_[static_cast<std::size_t>(instances_[i].unit) * dims()]; }
+  MachineId assignment(InstanceId i) const { return assignment_[i]; }
+
+  // ---- co-location groups
+  std::size_t group_count() const { return groups_.size(); }
+  const Group& group(GroupId g) const { return groups_[g]; }
+
+  // ---- spread bookkeeping (units with a spread constraint)
+  /// Domain (interned value of the spread key) of machine m for unit u; kNone if it lacks the key.
+  std::uint32_t spread_domain(UnitId u, MachineId m) const;
+  /// Instances of unit u placed in domain d.
+  std::int64_t spread_count(UnitId u, std::uint32_t d) const;
+  std::size_t spread_domain_count(UnitId u) const;
+  const std::string& spread_domain_name(UnitId u, std::uint32_t d) const;
+
+  // ---- conflicts
+  /// True when a and b may not share a machine (either's patterns match the other's name).
+  bool conflicts(InstanceId a, InstanceId b) const;
+
+  // ---- mutation
+  /// Puts instance i on machine m. Capacity is the caller's check (see Placer); assign never
+  /// refuses, so that existing placements can be recorded and reported.
+  void assign(InstanceId i, MachineId m);
+  /// Takes instance i off its machine (no-op when unassigned).
+  void unassign(InstanceId i);
+  void set_state(MachineId m, MachineState s);
+  /// Machines over capacity in some dimension (should always be empty after placement).
+  std::vector<MachineId> overcommitted() const;
+
+  /// Problems found while applying existing placements.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  /// The spec this cluster was compiled from (names, requests, constraints as written).
+  const Spec& spec() const { return *spec_; }
+
+ private:
+  struct SpreadIndex {
+    std::vector<std::uint32_t> machine_domain;  ///< per machine
+    std::vector<std::string> domain_names;
+    std::vector<std::int64_t> counts;           ///< per domain
+  };
+
+  void add_machines(const Spec& spec);
+  void add_units(const Spec& spec);
+  void link_groups();
+  void apply_placements(const Spec& spec);
+
+  std::shared_ptr<const Spec> spec_;
+  std::vector<std::string> dimension_names_;
+  // machines (struct of arrays)
+  std::vector<std::string> machine_names_;
+  std::unordered_map<std::string, MachineId> machine_index_;
+  std::vector<MachineState> machine_states_;
+  std::vector<ClassId> machine_class_;
+  std::vector<std::int64_t> allocatable_;
+  std::vector<std::int64_t> used_;
+  std::vector<std::vector<InstanceId>> on_machine_;
+  std::vector<std::uint32_t> conflict_holders_;
+  std::vector<Metadata> class_metadata_;
+  std::vector<std::vector<MachineId>> class_members_;
+  // units and instances
+  std::vector<Unit> units_;
+  std::vector<std::int64_t> requests_;  ///< per unit
+  std::vector<Instance> instances_;
+  std::unordered_map<std::string, InstanceId> instance_index_;
+  std::vector<MachineId> assignment_;
+  std::vector<Group> groups_;
+  std::vector<int> spread_slot_;  ///< per unit: index into spread_ or -1
+  std::vector<SpreadIndex> spread_;
+  // conflict relation between (pattern unit, target unit): 0 unknown, 1 none, 2 all, 3 mixed
+  mutable std::unordered_map<std::uint64_t, std::uint8_t> conflict_class_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace berth

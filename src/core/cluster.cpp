@@ -1,0 +1,528 @@
+#include "berth/place/cluster.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/connected_components.hpp>
+#include <map>
+#include <set>
+
+#include "berth/constraint/glob.hpp"
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+#include "berth/model/resources.hpp"
+
+namespace berth {
+
+bool natural_less(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const bool da = a[i] >= '0' && a[i] <= '9';
+    const bool db = b[j] >= '0' && b[j] <= '9';
+    if (da && db) {
+      std::size_t si = i, sj = j;
+      while (si < a.size() && a[si] == '0') ++si;
+      while (sj < b.size() && b[sj] == '0') ++sj;
+      std::size_t ei = si, ej = sj;
+      while (ei < a.size() && a[ei] >= '0' && a[ei] <= '9') ++ei;
+      while (ej < b.size() && b[ej] >= '0' && b[ej] <= '9') ++ej;
+      if (ei - si != ej - sj) return ei - si < ej - sj;
+      auto cmp = a.substr(si, ei - si).compare(b.substr(sj, ej - sj));
+      if (cmp != 0) return cmp < 0;
+      if (ei - i != ej - j) return ei - i < ej - j;  // fewer leading zeros first
+      i = ei;
+      j = ej;
+    } else {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+namespace {
+
+std::vector<std::string> collect_dimensions(const Spec& spec) {
+  std::set<std::string> extended;
+  for (const auto& m : spec.machines) {
+    for (const auto& [k, v] : m.capacity.extended) extended.insert(k);
+    for (const auto& [k, v] : m.reserved.extended) extended.insert(k);
+  }
+  for (const auto& u : spec.units) {
+    for (const auto& [k, v] : u.requests.extended) extended.insert(k);
+  }
+  std::vector<std::string> dims = {"cpu", "memory", "disk"};
+  dims.insert(dims.end(), extended.begin(), extended.end());
+  return dims;
+}
+
+bool matches_all(const std::vector<MetadataRequirement>& reqs, const Metadata& md) {
+  for (const auto& r : reqs) {
+    if (!r.matches(md)) return false;
+  }
+  return true;
+}
+
+std::string replace_all(std::string s, std::string_view from, std::string_view to) {
+  for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
+    s.replace(pos, from.size(), to);
+  }
+  return s;
+}
+
+}  // namespace
+
+MachineId Cluster::find_machine(std::string_view name) const {
+  auto it = machine_index_.find(std::string(name));
+  return it == machine_index_.end() ? kNone : it->second;
+}
+
+InstanceId Cluster::find_instance(std::string_view name) const {
+  auto it = instance_index_.find(std::string(name));
+  return it == instance_index_.end() ? kNone : it->second;
+}
+
+std::vector<std::int64_t> Cluster::total_allocatable() const {
+  std::vector<std::int64_t> total(dims(), 0);
+  for (MachineId m = 0; m < machine_count(); ++m) {
+    if (machine_states_[m] != MachineState::Up) continue;
+    for (std::size_t d = 0; d < dims(); ++d) total[d] += std::max<std::int64_t>(0, allocatable_[m * dims() + d]);
+  }
+  return total;
+}
+
+Cluster Cluster::build(const Spec& spec) {
+  Cluster c;
+  c.spec_ = std::make_shared<const Spec>(spec);
+  c.dimension_names_ = collect_dimensions(spec);
+  c.add_machines(spec);
+  c.add_units(spec);
+  c.link_groups();
+  c.apply_placements(spec);
+  return c;
+}
+
+void Cluster::add_machines(const Spec& spec) {
+  const std::size_t n = spec.machines.size();
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return natural_less(spec.machines[a].name, spec.machines[b].name);
+  });
+  const std::size_t D = dims();
+  machine_names_.reserve(n);
+  machine_states_.reserve(n);
+  machine_class_.reserve(n);
+  allocatable_.assign(n * D, 0);
+  used_.assign(n * D, 0);
+  on_machine_.assign(n, {});
+  conflict_holders_.assign(n, 0);
+  std::map<Metadata, ClassId> classes;
+  for (std::size_t k = 0; k < n; ++k) {
+    const Machine& m = spec.machines[order[k]];
+    const auto id = static_cast<MachineId>(k);
+    if (m.name.empty()) throw ValidationError(206, "machines", "machine name must not be empty");
+    if (!machine_index_.emplace(m.name, id).second) {
+      throw ValidationError(216, fmt::format("machine {}", m.name), "duplicate machine name");
+    }
+    machine_names_.push_back(m.name);
+    machine_states_.push_back(m.state);
+    for (std::size_t d = 0; d < D; ++d) {
+      const std::string& dim = dimension_names_[d];
+      std::int64_t cap = m.capacity.get(dim);
+      std::int64_t res = m.reserved.get(dim);
+      if (cap < 0 || res < 0) {
+        throw ValidationError(218, fmt::format("machine {}", m.name), fmt::format("{} must not be negative", dim));
+      }
+      if (res > cap) {
+        throw ValidationError(219, fmt::format("machine {}: reserved.{}", m.name, dim),
+                              fmt::format("reserved {} exceeds capacity {}", format_amount(dim, res), format_amount(dim, cap)));
+      }
+      allocatable_[k * D + d] = cap - res;
+    }
+    auto [it, inserted] = classes.emplace(m.metadata, static_cast<ClassId>(class_metadata_.size()));
+    if (inserted) {
+      class_metadata_.push_back(m.metadata);
+      class_members_.emplace_back();
+    }
+    machine_class_.push_back(it->second);
+    class_members_[it->second].push_back(id);
+  }
+}
+
+void Cluster::add_units(const Spec& spec) {
+  const std::size_t D = dims();
+  units_ = spec.units;
+  requests_.assign(units_.size() * D, 0);
+  spread_slot_.assign(units_.size(), -1);
+  std::set<std::string> unit_names;
+  for (const auto& u : units_) unit_names.insert(u.name);
+
+  for (UnitId u = 0; u < units_.size(); ++u) {
+    const Unit& unit = units_[u];
+    const std::string who = fmt::format("unit {}", unit.name);
+    for (std::size_t d = 0; d < D; ++d) {
+      std::int64_t v = unit.requests.get(dimension_names_[d]);
+      if (v < 0) throw ValidationError(218, who, fmt::format("requests.{} must not be negative", dimension_names_[d]));
+      requests_[u * D + d] = v;
+    }
+    const Constraints& c = unit.constraints;
+    if (c.global && !c.machine_of.empty()) {
+      throw ValidationError(224, who, fmt::format("global units cannot have machine_of (\"{}\"): a global unit runs everywhere, so it cannot follow one unit", c.machine_of));
+    }
+    if (c.global && !c.machine_id.empty()) {
+      throw ValidationError(225, who, fmt::format("global units cannot be pinned with machine_id (\"{}\")", c.machine_id));
+    }
+    if (c.global && unit.replicas) {
+      throw ValidationError(229, who, "global units take no replicas (they run once on every matching machine)");
+    }
+    MachineId pin = kNone;
+    if (!c.machine_id.empty()) {
+      pin = find_machine(c.machine_id);
+      if (pin == kNone) {
+        std::string hint = did_you_mean(c.machine_id, machine_names_);
+        throw ValidationError(221, who + ": machine_id",
+                              fmt::format("pinned to unknown machine \"{}\"{}", c.machine_id,
+                                          hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+      }
+    }
+    if (c.spread) {
+      spread_slot_[u] = static_cast<int>(spread_.size());
+      SpreadIndex idx;
+      idx.machine_domain.assign(machine_count(), kNone);
+      std::map<std::string, std::uint32_t> names;
+      for (MachineId m = 0; m < machine_count(); ++m) {
+        const Metadata& md = machine_metadata(m);
+        auto it = md.find(c.spread->key);
+        if (it == md.end() || it->second.empty()) continue;
+        auto [nit, inserted] = names.emplace(it->second.front(), static_cast<std::uint32_t>(idx.domain_names.size()));
+        if (inserted) idx.domain_names.push_back(it->second.front());
+        idx.machine_domain[m] = nit->second;
+      }
+      idx.counts.assign(idx.domain_names.size(), 0);
+      spread_.push_back(std::move(idx));
+    }
+    auto add_instance = [&](std::string name, int replica, MachineId pinned, bool global) {
+      Instance inst;
+      inst.name = std::move(name);
+      inst.unit = u;
+      inst.replica = replica;
+      inst.pinned = pinned;
+      inst.global = global;
+      const auto id = static_cast<InstanceId>(instances_.size());
+      if (!instance_index_.emplace(inst.name, id).second) {
+        throw ValidationError(217, who, fmt::format("instance name \"{}\" is used twice (a unit and a replica of another unit?)", inst.name));
+      }
+      instances_.push_back(std::move(inst));
+    };
+    if (c.global) {
+      for (MachineId m = 0; m < machine_count(); ++m) {
+        if (machine_states_[m] != MachineState::Up) continue;
+        if (!matches_all(c.metadata, machine_metadata(m))) continue;
+        add_instance(fmt::format("{}@{}", unit.name, machine_names_[m]), 0, m, true);
+      }
+    } else if (unit.replicas) {
+      for (int r = 1; r <= *unit.replicas; ++r) add_instance(fmt::format("{}@{}", unit.name, r), r, pin, false);
+    } else {
+      add_instance(unit.name, 0, pin, false);
+    }
+  }
+  assignment_.assign(instances_.size(), kNone);
+
+  // Resolve machine_of per instance: an exact instance name, "%i" for the replica number, or
+  // a replicated unit of the same size (instance i follows instance i).
+  for (InstanceId i = 0; i < instances_.size(); ++i) {
+    Instance& inst = instances_[i];
+    const Unit& unit = units_[inst.unit];
+    const std::string& target_text = unit.constraints.machine_of;
+    if (target_text.empty()) continue;
+    const std::string who = fmt::format("unit {}: machine_of", unit.name);
+    std::string target = inst.replica > 0 ? replace_all(target_text, "%i", std::to_string(inst.replica)) : target_text;
+    InstanceId t = find_instance(target);
+    if (t == kNone) {
+      auto uit = std::find_if(units_.begin(), units_.end(), [&](const Unit& x) { return x.name == target; });
+      if (uit != units_.end() && uit->replicas) {
+        if (!unit.replicas || *unit.replicas != *uit->replicas) {
+          throw ValidationError(222, who, fmt::format("\"{}\" has {} replicas but this unit has {}; name one instance (\"{}@1\") or use \"{}@%i\" with equal replicas", target, *uit->replicas, unit.replicas ? *unit.replicas : 1, target, target));
+        }
+        t = find_instance(fmt::format("{}@{}", target, inst.replica));
+      }
+    }
+    if (t == kNone) {
+      std::string hint = did_you_mean(target, std::vector<std::string>(unit_names.begin(), unit_names.end()));
+      throw ValidationError(222, who, fmt::format("names unknown unit \"{}\"{}", target,
+                                                  hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+    }
+    if (t == i) throw ValidationError(226, who, fmt::format("\"{}\" is co-located with itself", inst.name));
+    if (instances_[t].global) {
+      throw ValidationError(223, who, fmt::format("follows global unit \"{}\"; make this unit global instead", units_[instances_[t].unit].name));
+    }
+    inst.machine_of = t;
+  }
+  // Cycles: every instance has at most one machine_of, so walking the chain finds them.
+  std::vector<std::uint8_t> state(instances_.size(), 0);  // 0 new, 1 on the current path, 2 done
+  for (InstanceId start = 0; start < instances_.size(); ++start) {
+    if (state[start] != 0) continue;
+    std::vector<InstanceId> path;
+    InstanceId cur = start;
+    while (cur != kNone && state[cur] == 0) {
+      state[cur] = 1;
+      path.push_back(cur);
+      cur = instances_[cur].machine_of;
+    }
+    if (cur != kNone && state[cur] == 1) {
+      std::string cycle;
+      auto from = std::find(path.begin(), path.end(), cur);
+      for (auto it = from; it != path.end(); ++it) cycle += instances_[*it].name + " -> ";
+      cycle += instances_[cur].name;
+      throw ValidationError(226, fmt::format("unit {}: machine_of", units_[instances_[cur].unit].name),
+                            fmt::format("co-location cycle: {}", cycle));
+    }
+    for (InstanceId p : path) state[p] = 2;
+  }
+}
+
+void Cluster::link_groups() {
+  // Co-location groups are the connected components of the machine_of graph.
+  std::vector<InstanceId> linked;
+  std::unordered_map<InstanceId, std::size_t> vertex;
+  for (InstanceId i = 0; i < instances_.size(); ++i) {
+    if (instances_[i].machine_of == kNone) continue;
+    for (InstanceId x : {i, instances_[i].machine_of}) {
+      if (vertex.emplace(x, linked.size()).second) linked.push_back(x);
+    }
+  }
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
+  Graph g(linked.size());
+  for (InstanceId i = 0; i < instances_.size(); ++i) {
+    if (instances_[i].machine_of != kNone) boost::add_edge(vertex[i], vertex[instances_[i].machine_of], g);
+  }
+  std::vector<int> component(linked.size());
+  const int components = linked.empty() ? 0 : boost::connected_components(g, component.data());
+  std::vector<GroupId> component_group(static_cast<std::size_t>(components), kNone);
+  for (InstanceId i = 0; i < instances_.size(); ++i) {
+    auto it = vertex.find(i);
+    GroupId gid;
+    if (it == vertex.end()) {
+      gid = static_cast<GroupId>(groups_.size());
+      groups_.emplace_back();
+    } else {
+      GroupId& slot = component_group[static_cast<std::size_t>(component[it->second])];
+      if (slot == kNone) {
+        slot = static_cast<GroupId>(groups_.size());
+        groups_.emplace_back();
+      }
+      gid = slot;
+    }
+    instances_[i].group = gid;
+    groups_[gid].members.push_back(i);
+  }
+  for (Group& grp : groups_) {
+    // The main unit (follows nobody) first, then sidekicks by name.
+    std::sort(grp.members.begin(), grp.members.end(), [&](InstanceId a, InstanceId b) {
+      const bool ra = instances_[a].machine_of == kNone, rb = instances_[b].machine_of == kNone;
+      if (ra != rb) return ra;
+      return natural_less(instances_[a].name, instances_[b].name);
+    });
+    grp.priority = units_[instances_[grp.members.front()].unit].priority;
+    for (InstanceId i : grp.members) {
+      const Instance& inst = instances_[i];
+      grp.priority = std::max(grp.priority, units_[inst.unit].priority);
+      if (inst.pinned == kNone) continue;
+      if (grp.pinned != kNone && grp.pinned != inst.pinned) {
+        throw ValidationError(227, fmt::format("unit {}", units_[inst.unit].name),
+                              fmt::format("co-located units are pinned to different machines ({} and {})",
+                                          machine_names_[grp.pinned], machine_names_[inst.pinned]));
+      }
+      grp.pinned = inst.pinned;
+    }
+    for (std::size_t a = 0; a < grp.members.size(); ++a) {
+      for (std::size_t b = a + 1; b < grp.members.size(); ++b) {
+        if (conflicts(grp.members[a], grp.members[b])) {
+          throw ValidationError(228, fmt::format("unit {}", units_[instances_[grp.members[a]].unit].name),
+                                fmt::format("must share a machine with {} (machine_of) but conflicts with it",
+                                            instances_[grp.members[b]].name));
+        }
+      }
+    }
+  }
+}
+
+void Cluster::apply_placements(const Spec& spec) {
+  for (const auto& [name, machine] : spec.placements) {
+    InstanceId i = find_instance(name);
+    if (i == kNone) {
+      std::vector<std::string> names;
+      names.reserve(std::min<std::size_t>(instances_.size(), 5000));
+      for (std::size_t k = 0; k < instances_.size() && k < 5000; ++k) names.push_back(instances_[k].name);
+      std::string hint = did_you_mean(name, names);
+      throw ValidationError(230, fmt::format("placements.{}", name),
+                            fmt::format("no unit instance named \"{}\"{}", name,
+                                        hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+    }
+    MachineId m = find_machine(machine);
+    if (m == kNone) {
+      throw ValidationError(231, fmt::format("placements.{}", name), fmt::format("unknown machine \"{}\"", machine));
+    }
+    if (machine_states_[m] == MachineState::Down) {
+      warnings_.push_back(fmt::format("{} was on {}, which is down: it is placed anew", name, machine));
+      continue;
+    }
+    if (instances_[i].pinned != kNone && instances_[i].pinned != m) {
+      warnings_.push_back(fmt::format("{} runs on {} but is pinned to {}", name, machine, machine_names_[instances_[i].pinned]));
+    }
+    assign(i, m);
+  }
+  for (MachineId m : overcommitted()) {
+    std::string dims_over;
+    for (std::size_t d = 0; d < dims(); ++d) {
+      if (free(m, d) < 0) {
+        if (!dims_over.empty()) dims_over += ", ";
+        dims_over += fmt::format("{} by {}", dimension_names_[d], format_amount(dimension_names_[d], -free(m, d)));
+      }
+    }
+    warnings_.push_back(fmt::format("existing placements overcommit {}: {}", machine_names_[m], dims_over));
+  }
+  for (MachineId m = 0; m < machine_count(); ++m) {
+    if (conflict_holders_[m] == 0) continue;
+    const auto& on = on_machine_[m];
+    for (std::size_t a = 0; a < on.size(); ++a) {
+      for (std::size_t b = a + 1; b < on.size(); ++b) {
+        if (conflicts(on[a], on[b])) {
+          warnings_.push_back(fmt::format("existing placements put conflicting {} and {} together on {}",
+                                          instances_[on[a]].name, instances_[on[b]].name, machine_names_[m]));
+        }
+      }
+    }
+  }
+  for (const Group& grp : groups_) {
+    MachineId where = kNone;
+    for (InstanceId i : grp.members) {
+      MachineId at = assignment_[i];
+      if (at == kNone) continue;
+      if (where != kNone && at != where) {
+        warnings_.push_back(fmt::format("co-located {} runs on {}, apart from {} on {}", instances_[i].name,
+                                        machine_names_[at], instances_[grp.members.front()].name, machine_names_[where]));
+      }
+      where = at;
+    }
+  }
+}
+
+std::uint32_t Cluster::spread_domain(UnitId u, MachineId m) const {
+  int slot = spread_slot_[u];
+  return slot < 0 ? kNone : spread_[static_cast<std::size_t>(slot)].machine_domain[m];
+}
+
+std::int64_t Cluster::spread_count(UnitId u, std::uint32_t d) const {
+  return spread_[static_cast<std::size_t>(spread_slot_[u])].counts[d];
+}
+
+std::size_t Cluster::spread_domain_count(UnitId u) const {
+  int slot = spread_slot_[u];
+  return slot < 0 ? 0 : spread_[static_cast<std::size_t>(slot)].domain_names.size();
+}
+
+const std::string& Cluster::spread_domain_name(UnitId u, std::uint32_t d) const {
+  return spread_[static_cast<std::size_t>(spread_slot_[u])].domain_names[d];
+}
+
+bool Cluster::conflicts(InstanceId a, InstanceId b) const {
+  if (a == b) return false;
+  auto one_way = [&](InstanceId p, InstanceId t) {
+    const UnitId pu = instances_[p].unit;
+    const auto& patterns = units_[pu].constraints.conflicts;
+    if (patterns.empty()) return false;
+    const UnitId tu = instances_[t].unit;
+    // Most patterns (`web@*`) match all instances of a unit or none of them; remember which,
+    // so the glob runs once per pair of units instead of once per pair of instances.
+    const std::uint64_t key = (static_cast<std::uint64_t>(pu) << 32) | tu;
+    std::uint8_t& cls = conflict_class_[key];
+    auto match = [&](const std::string& name) {
+      for (const auto& pat : patterns) {
+        if (glob_match(pat, name)) return true;
+      }
+      return false;
+    };
+    if (cls == 0) {
+      const Unit& tunit = units_[tu];
+      if (!tunit.replicas && !tunit.constraints.global) {
+        cls = match(instances_[t].name) ? 2 : 1;  // a single instance: exact
+      } else {
+        // Instances are named `<base>@<x>`. A pattern `<base>@*` (or `*`) takes them all; a
+        // pattern whose literal prefix disagrees with `<base>@` takes none; others are decided
+        // per instance.
+        const std::string stem = tunit.name + "@";
+        cls = 1;
+        for (const auto& pat : patterns) {
+          if (pat == stem + "*" || pat == "*") {
+            cls = 2;
+            break;
+          }
+          std::string_view prefix(pat);
+          prefix = prefix.substr(0, prefix.find_first_of("*?[\\"));
+          const std::size_t n = std::min(prefix.size(), stem.size());
+          if (prefix.substr(0, n) == std::string_view(stem).substr(0, n)) cls = 3;
+        }
+      }
+    }
+    if (cls == 1) return false;
+    if (cls == 2) return true;
+    return match(instances_[t].name);
+  };
+  return one_way(a, b) || one_way(b, a);
+}
+
+void Cluster::assign(InstanceId i, MachineId m) {
+  if (assignment_[i] != kNone) unassign(i);
+  assignment_[i] = m;
+  on_machine_[m].push_back(i);
+  const std::size_t D = dims();
+  const std::int64_t* req = request(i);
+  for (std::size_t d = 0; d < D; ++d) used_[m * D + d] += req[d];
+  const Instance& inst = instances_[i];
+  if (unit_has_conflicts(inst.unit)) ++conflict_holders_[m];
+  int slot = spread_slot_[inst.unit];
+  if (slot >= 0) {
+    auto& idx = spread_[static_cast<std::size_t>(slot)];
+    if (idx.machine_domain[m] != kNone) ++idx.counts[idx.machine_domain[m]];
+  }
+}
+
+void Cluster::unassign(InstanceId i) {
+  MachineId m = assignment_[i];
+  if (m == kNone) return;
+  assignment_[i] = kNone;
+  auto& on = on_machine_[m];
+  on.erase(std::find(on.begin(), on.end(), i));
+  const std::size_t D = dims();
+  const std::int64_t* req = request(i);
+  for (std::size_t d = 0; d < D; ++d) used_[m * D + d] -= req[d];
+  const Instance& inst = instances_[i];
+  if (unit_has_conflicts(inst.unit)) --conflict_holders_[m];
+  int slot = spread_slot_[inst.unit];
+  if (slot >= 0) {
+    auto& idx = spread_[static_cast<std::size_t>(slot)];
+    if (idx.machine_domain[m] != kNone) --idx.counts[idx.machine_domain[m]];
+  }
+}
+
+void Cluster::set_state(MachineId m, MachineState s) { machine_states_[m] = s; }
+
+std::vector<MachineId> Cluster::overcommitted() const {
+  std::vector<MachineId> out;
+  const std::size_t D = dims();
+  for (MachineId m = 0; m < machine_count(); ++m) {
+    for (std::size_t d = 0; d < D; ++d) {
+      if (used_[m * D + d] > allocatable_[m * D + d]) {
+        out.push_back(m);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace berth

@@ -1,0 +1,57 @@
+#include "berth/explain/format.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "berth/place/cluster.hpp"
+
+namespace berth {
+
+std::string format_placement_text(const Spec& spec, const PlacementResult& result) {
+  std::map<std::string, std::vector<std::string>> by_machine;
+  for (const auto& [unit, machine] : result.placements) by_machine[machine].push_back(unit);
+  std::vector<std::string> machines;
+  for (const auto& m : spec.machines) machines.push_back(m.name);
+  std::sort(machines.begin(), machines.end(), [](const auto& a, const auto& b) { return natural_less(a, b); });
+  std::map<std::string, const Machine*> machine_of;
+  for (const auto& m : spec.machines) machine_of[m.name] = &m;
+
+  std::size_t name_width = 7;
+  for (const auto& m : machines) name_width = std::max(name_width, m.size());
+  std::string out = fmt::format("{:<{}}  {:<9}  {:>5}  {:>6}  {:>6}  {}\n", "MACHINE", name_width, "STATE", "CPU", "MEMORY",
+                                "DISK", "UNITS");
+  auto pct = [](const std::map<std::string, double>& u, const char* dim) {
+    auto it = u.find(dim);
+    return it == u.end() ? std::string("-") : fmt::format("{:.0f}%", it->second * 100.0);
+  };
+  for (const auto& m : machines) {
+    auto& units = by_machine[m];
+    std::sort(units.begin(), units.end(), [](const auto& a, const auto& b) { return natural_less(a, b); });
+    std::string list;
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      if (i == 8) {
+        list += fmt::format(" +{} more", units.size() - 8);
+        break;
+      }
+      list += (i ? " " : "") + units[i];
+    }
+    const auto& util = result.utilization.count(m) ? result.utilization.at(m) : std::map<std::string, double>{};
+    out += fmt::format("{:<{}}  {:<9}  {:>5}  {:>6}  {:>6}  {}\n", m, name_width, to_string(machine_of[m]->state), pct(util, "cpu"),
+                       pct(util, "memory"), pct(util, "disk"), list.empty() ? "-" : list);
+  }
+  std::size_t total = result.placements.size() + result.pending.size();
+  out += fmt::format("\n{} of {} unit instances placed", result.placements.size(), total);
+  if (result.newly_placed != result.placements.size()) out += fmt::format(" ({} new)", result.newly_placed);
+  out += result.pending.empty() ? ".\n" : fmt::format("; {} pending:\n", result.pending.size());
+  for (const auto& p : result.pending) out += "  " + p.summary() + "\n";
+  if (!result.warnings.empty()) {
+    out += "\nwarnings:\n";
+    for (const auto& w : result.warnings) out += "  " + w + "\n";
+  }
+  return out;
+}
+
+}  // namespace berth

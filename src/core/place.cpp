@@ -1,0 +1,62 @@
+#include "berth/place/place.hpp"
+
+#include "berth/place/cluster.hpp"
+#include "berth/place/placer.hpp"
+
+namespace berth {
+
+PlacementResult place(const Spec& spec, const PlaceOptions& options) {
+  Cluster cluster = Cluster::build(spec);
+  const std::size_t existing = [&] {
+    std::size_t n = 0;
+    for (InstanceId i = 0; i < cluster.instance_count(); ++i) n += cluster.assignment(i) != kNone ? 1 : 0;
+    return n;
+  }();
+  Placer placer(cluster, options.strategy);
+  std::vector<Diagnosis> diagnoses = placer.place_pending();
+
+  PlacementResult result;
+  result.warnings = spec.warnings;
+  result.warnings.insert(result.warnings.end(), cluster.warnings().begin(), cluster.warnings().end());
+  std::size_t placed = 0;
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i) {
+    MachineId m = cluster.assignment(i);
+    if (m == kNone) continue;
+    result.placements.emplace(cluster.instance(i).name, cluster.machine_name(m));
+    ++placed;
+  }
+  result.newly_placed = placed - existing;
+  for (Diagnosis& diag : diagnoses) {
+    // Every member of a pending group is reported, each under its own name.
+    for (const std::string& member : diag.group) {
+      InstanceId i = cluster.find_instance(member);
+      if (cluster.assignment(i) != kNone) continue;
+      PendingUnit p;
+      p.unit = member;
+      p.diagnosis = diag;
+      p.diagnosis.unit = member;
+      result.pending.push_back(std::move(p));
+    }
+  }
+  const std::size_t D = cluster.dims();
+  for (MachineId m = 0; m < cluster.machine_count(); ++m) {
+    auto& util = result.utilization[cluster.machine_name(m)];
+    for (std::size_t d = 0; d < D; ++d) {
+      const std::int64_t alloc = cluster.allocatable(m)[d];
+      if (alloc <= 0) continue;
+      util[cluster.dimension_names()[d]] = static_cast<double>(cluster.used(m)[d]) / static_cast<double>(alloc);
+    }
+  }
+  return result;
+}
+
+Plan plan_of(const Spec& spec, const PlacementResult& result) {
+  Plan plan;
+  for (const auto& [instance, machine] : result.placements) {
+    auto it = spec.placements.find(instance);
+    if (it == spec.placements.end() || it->second != machine) plan.assignments.emplace(instance, machine);
+  }
+  return plan;
+}
+
+}  // namespace berth

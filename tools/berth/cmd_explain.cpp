@@ -1,0 +1,91 @@
+// berth explain [SPEC] UNIT MACHINE: why a unit can or cannot go on a machine, after the spec's
+// units are placed (the unit itself is taken off its machine first). Exit 0 = it can, 2 = it
+// cannot, 1 = invalid input.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+#include "berth/place/cluster.hpp"
+#include "berth/place/placer.hpp"
+#include "command.hpp"
+#include "inputs.hpp"
+
+namespace berth::cli {
+namespace {
+
+struct ExplainArgs {
+  std::vector<std::string> positional;
+  std::string spec;
+  std::string strategy = "best-fit";
+  std::string format = "text";
+};
+
+int run_explain(const ExplainArgs& args) {
+  std::string spec_path = args.spec;
+  std::vector<std::string> rest = args.positional;
+  if (rest.size() == 3) {
+    spec_path = rest.front();
+    rest.erase(rest.begin());
+  }
+  if (rest.size() != 2 || spec_path.empty()) {
+    throw UsageError(305, "usage: berth explain SPEC UNIT MACHINE (or --spec SPEC UNIT MACHINE)");
+  }
+  Spec spec = read_spec_file(spec_path);
+  Cluster cluster = Cluster::build(spec);
+  Placer placer(cluster, parse_strategy(args.strategy));
+  placer.place_pending();
+
+  InstanceId instance = cluster.find_instance(rest[0]);
+  if (instance == kNone) instance = cluster.find_instance(rest[0] + "@1");
+  if (instance == kNone) {
+    std::vector<std::string> names;
+    for (InstanceId i = 0; i < cluster.instance_count() && i < 5000; ++i) names.push_back(cluster.instance(i).name);
+    std::string hint = did_you_mean(rest[0], names);
+    throw UsageError(306, fmt::format("no unit instance named \"{}\"{}", rest[0], hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+  }
+  MachineId machine = cluster.find_machine(rest[1]);
+  if (machine == kNone) {
+    std::vector<std::string> names;
+    for (MachineId m = 0; m < cluster.machine_count(); ++m) names.push_back(cluster.machine_name(m));
+    std::string hint = did_you_mean(rest[1], names);
+    throw UsageError(307, fmt::format("no machine named \"{}\"{}", rest[1], hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+  }
+  const std::string& iname = cluster.instance(instance).name;
+  const std::string& mname = cluster.machine_name(machine);
+  std::vector<std::string> reasons = placer.explain(instance, machine);
+  MachineId now = cluster.assignment(instance);
+  if (args.format == "json") {
+    nlohmann::json j = {{"unit", iname}, {"machine", mname}, {"fits", reasons.empty()}, {"reasons", reasons}};
+    j["placed_on"] = now == kNone ? nlohmann::json(nullptr) : nlohmann::json(cluster.machine_name(now));
+    std::fputs((j.dump(2) + "\n").c_str(), stdout);
+  } else {
+    std::string where = now == kNone ? "it is pending" : fmt::format("it is placed on {}", cluster.machine_name(now));
+    if (reasons.empty()) {
+      std::fputs(fmt::format("{} can go on {} ({}).\n", iname, mname, where).c_str(), stdout);
+    } else {
+      std::fputs(fmt::format("{} cannot go on {} ({}):\n", iname, mname, where).c_str(), stdout);
+      for (const auto& r : reasons) std::fputs(fmt::format("  - {}\n", r).c_str(), stdout);
+    }
+  }
+  return reasons.empty() ? kExitOk : kExitPending;
+}
+
+void setup(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ExplainArgs>();
+  CLI::App* cmd = app.add_subcommand("explain", "Why a unit can or cannot go on a machine (exit 0 can, 2 cannot)");
+  cmd->add_option("args", args->positional, "[SPEC] UNIT MACHINE")->required()->expected(2, 3);
+  cmd->add_option("--spec", args->spec, "The spec (instead of the first argument)");
+  cmd->add_option("--strategy", args->strategy, "Strategy used to place the rest of the spec first");
+  cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->callback([args, &ctx] { ctx.exit_code = run_explain(*args); });
+}
+
+}  // namespace
+
+BERTH_REGISTER_COMMAND(explain, 20, setup);
+
+}  // namespace berth::cli

@@ -1,0 +1,64 @@
+// berth place SPEC.json [--strategy NAME] [--format text|json]
+// berth place --machines MACHINES UNITFILES_OR_DIRS... [--format json]
+// Exit: 0 all placed, 2 some pending, 1 invalid input.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "berth/explain/format.hpp"
+#include "berth/io/result_json.hpp"
+#include "berth/place/place.hpp"
+#include "command.hpp"
+#include "inputs.hpp"
+
+#if __has_include("store_support.hpp")
+#include "store_support.hpp"
+#define BERTH_HAVE_STORE 1
+#endif
+
+namespace berth::cli {
+namespace {
+
+struct PlaceArgs {
+  std::vector<std::string> inputs;
+  std::string machines;
+  std::string strategy = "best-fit";
+  std::string format = "text";
+};
+
+int run_place(const PlaceArgs& args, const Context& ctx) {
+  PlaceOptions options;
+  options.strategy = parse_strategy(args.strategy);
+  Spec spec = load_spec_inputs(args.inputs, args.machines);
+#ifdef BERTH_HAVE_STORE
+  std::string url = resolve_store_url(ctx);
+  if (!url.empty()) return place_with_store(url, spec, options, args.format);
+#else
+  (void)ctx;
+#endif
+  PlacementResult result = place(spec, options);
+  if (args.format == "json") {
+    std::fputs((placement_to_json(result).dump(2) + "\n").c_str(), stdout);
+  } else {
+    std::fputs(format_placement_text(spec, result).c_str(), stdout);
+  }
+  return result.all_placed() ? kExitOk : kExitPending;
+}
+
+void setup(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<PlaceArgs>();
+  CLI::App* cmd = app.add_subcommand("place", "Place a spec's units on its machines (exit 0 all placed, 2 some pending)");
+  cmd->add_option("inputs", args->inputs, "A spec (JSON), or fleet unit files / directories / name@{1..N}.service")->required();
+  cmd->add_option("--machines", args->machines, "Machines file for unit-file input (fleet-style or a JSON spec)");
+  cmd->add_option("--strategy", args->strategy, "least-loaded, first-fit, best-fit (default), spread, dot-product");
+  cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->callback([args, &ctx] { ctx.exit_code = run_place(*args, ctx); });
+}
+
+}  // namespace
+
+BERTH_REGISTER_COMMAND(place, 10, setup);
+
+}  // namespace berth::cli
