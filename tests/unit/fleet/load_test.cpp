@@ -1,0 +1,164 @@
+// load_spec / load_fleet / lint: arguments, templates, directories, sidekicks, warnings.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "berth/error.hpp"
+#include "berth/fleet/lint.hpp"
+#include "berth/fleet/load.hpp"
+#include "fleet_test_util.hpp"
+
+using namespace berth;
+using namespace berth::fleet;
+
+namespace {
+
+constexpr const char* kSized = "[X-Fleet]\nRequests=cpu=100m,memory=64Mi\n";
+
+const Unit* find_unit(const Spec& s, const std::string& name) {
+  for (const auto& u : s.units) {
+    if (u.name == name) return &u;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> names(const Spec& s) {
+  std::vector<std::string> out;
+  for (const auto& u : s.units) out.push_back(u.name);
+  return out;
+}
+
+bool warned(const Spec& s, const std::string& needle) {
+  return std::any_of(s.warnings.begin(), s.warnings.end(),
+                     [&](const std::string& w) { return w.find(needle) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("looks_like_unit_input", "[fleet][load]") {
+  fleet_test::TempDir dir;
+  CHECK(looks_like_unit_input("a.service"));
+  CHECK(looks_like_unit_input("x/web@1.service"));
+  CHECK(looks_like_unit_input("web@{1..10}.service"));
+  CHECK(looks_like_unit_input("a.socket"));
+  CHECK(looks_like_unit_input(dir.path()));
+  CHECK_FALSE(looks_like_unit_input("spec.json"));
+  CHECK_FALSE(looks_like_unit_input("-"));
+}
+
+TEST_CASE("templates: ranges, instances, and an instance file on disk wins", "[fleet][load][templates]") {
+  fleet_test::TempDir dir;
+  dir.write("web@.service", std::string(kSized) + "Conflicts=web@*.service\n");
+  dir.write("web@2.service", "[X-Fleet]\nRequests=cpu=2,memory=1Gi\n");
+  const Spec s = load_spec({dir / "web@{1..3}.service"}, "");
+  CHECK(names(s) == std::vector<std::string>{"web@1.service", "web@2.service", "web@3.service"});
+  CHECK(find_unit(s, "web@1.service")->requests.cpu == 100);
+  CHECK(find_unit(s, "web@1.service")->constraints.conflicts == std::vector<std::string>{"web@*.service"});
+  CHECK(find_unit(s, "web@2.service")->requests.cpu == 2000);  // its own file
+  CHECK(find_unit(s, "web@3.service")->requests.cpu == 100);
+  const Spec one = load_spec({dir / "web@7.service"}, "");
+  CHECK(names(one) == std::vector<std::string>{"web@7.service"});
+}
+
+TEST_CASE("directories: all *.service sorted, templates skipped with a warning", "[fleet][load]") {
+  fleet_test::TempDir dir;
+  dir.write("b.service", kSized);
+  dir.write("a.service", kSized);
+  dir.write("t@.service", kSized);
+  dir.write("README.md", "not a unit");
+  dir.write("c.socket", "[Socket]\nListenStream=80\n");
+  const Spec s = load_spec({dir.path()}, "");
+  CHECK(names(s) == std::vector<std::string>{"a.service", "b.service"});
+  CHECK(warned(s, "template t@.service skipped"));
+}
+
+TEST_CASE("argument errors", "[fleet][load][errors]") {
+  fleet_test::TempDir dir;
+  dir.write("t@.service", kSized);
+  auto code_of = [](const std::vector<std::string>& args) {
+    try {
+      load_spec(args, "");
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return 0;
+  };
+  CHECK(code_of({dir / "missing.service"}) == 126);
+  CHECK(code_of({dir / "nothing@1.service"}) == 126);
+  CHECK(code_of({dir / "notes.txt"}) == 126);
+  CHECK(code_of({dir / "t@.service"}) == 235);
+  CHECK(code_of({dir / "t@{1..}.service"}) == 127);
+  fleet_test::TempDir other;
+  other.write("t@1.service", kSized);
+  CHECK(code_of({dir / "t@1.service", other / "t@1.service"}) == 234);
+  CHECK(code_of({dir / "t@1.service", dir / "t@{1..2}.service"}) == 0);  // same file twice is fine
+}
+
+TEST_CASE("errors in a unit file stop loading with file:line", "[fleet][load][errors]") {
+  fleet_test::TempDir dir;
+  const auto path = dir.write("bad.service", "[Unit]\nDescription=x\n[X-Fleet]\nGlobal=true\nMachineOf=a.service\n");
+  try {
+    load_spec({path}, "");
+    FAIL("expected ValidationError");
+  } catch (const ValidationError& e) {
+    CHECK(e.code() == 221);
+    CHECK(e.subject().find("bad.service") == 0);
+    CHECK(std::string(e.what()).find(path + ":3") != std::string::npos);
+  }
+  const auto syntax = dir.write("syntax.service", "[Unit]\nDescription x\n");
+  try {
+    load_spec({syntax}, "");
+    FAIL("expected ParseError");
+  } catch (const ParseError& e) {
+    CHECK(e.code() == 123);
+    CHECK(e.where().line == 2);
+  }
+}
+
+TEST_CASE("sidekicks: MachineOf + BindsTo recorded as links", "[fleet][load][sidekick]") {
+  fleet_test::TempDir dir;
+  dir.write("api@.service", kSized);
+  dir.write("api-lb@.service", std::string("[Unit]\nBindsTo=api@%i.service\n") + kSized +
+                                   "MachineOf=api@%i.service\n");
+  const auto f = load_fleet({dir / "api@{1..2}.service", dir / "api-lb@{1..2}.service"}, "");
+  CHECK(find_unit(f.spec, "api-lb@2.service")->constraints.machine_of == "api@2.service");
+  REQUIRE(f.links.count("api-lb@1.service"));
+  CHECK(f.links.at("api-lb@1.service").binds_to == std::vector<std::string>{"api@1.service"});
+  CHECK(f.links.count("api@1.service") == 0);
+  CHECK(f.spec.warnings.empty());
+}
+
+TEST_CASE("machines and units together; zero-sized units are named in warnings", "[fleet][load]") {
+  fleet_test::TempDir dir;
+  const auto machines = dir.write("machines", "m1 metadata=role=api capacity=cpu=2,memory=2Gi\n");
+  const auto unit = dir.write("hello.service", "[Service]\nExecStart=/bin/true\n");
+  const Spec s = load_spec({unit}, machines);
+  REQUIRE(s.machines.size() == 1);
+  REQUIRE(s.units.size() == 1);
+  CHECK(warned(s, "hello.service: no resource request"));
+  CHECK(warned(s, "[berth.invalid.238]"));
+}
+
+TEST_CASE("lint reports every problem and keeps going", "[fleet][lint]") {
+  fleet_test::TempDir dir;
+  dir.write("a.service", "[Unit]\nbroken line\n[X-Fleet]\nMachinOf=b.service\nGlobal=true\nMachineID=x\n");
+  dir.write("b.service", "[Unit]\nBindsTo=c.service\n[Service]\nExecStart=docker run --cpus 1 img\n");
+  dir.write("c.service", kSized);
+  dir.write("d.service", std::string(kSized) + "MachineOf=nowhere.service\n");
+  const auto r = lint({dir.path(), dir / "missing.service"});
+  CHECK(r.units == 4);
+  const auto& ps = r.problems;
+  CHECK(fleet_test::has_code(ps, 123));  // syntax
+  CHECK(fleet_test::has_code(ps, 229));  // MachinOf: did you mean MachineOf
+  CHECK(fleet_test::has_code(ps, 220));  // Global + MachineID
+  CHECK(fleet_test::has_code(ps, 238));  // a: no request; b: no memory
+  CHECK(fleet_test::has_code(ps, 239));  // b BindsTo c without MachineOf; d MachineOf nowhere
+  CHECK(fleet_test::has_code(ps, 126));  // missing file
+  CHECK(r.errors() >= 4);
+  CHECK(r.warnings() >= 3);
+  CHECK_FALSE(r.clean());
+  for (const auto& p : ps) CHECK_FALSE(format_problem(p).empty());
+  fleet_test::TempDir clean;
+  clean.write("ok.service", kSized);
+  CHECK(lint({clean.path()}).clean());
+}
