@@ -1,0 +1,67 @@
+#pragma once
+/// \file etcd v3 through its JSON gateway (HTTP): for several schedulers sharing one cluster.
+///
+/// Key layout (keys and values are base64 on the wire, UTF-8 JSON at rest):
+///   /berth/machines/<name>      a machine as in the spec (docs/spec.md)
+///   /berth/units/<name>         a unit as in the spec
+///   /berth/placements/<inst>    {"machine": "<name>"}
+///   /berth/alive/<name>         {"lease": "<id>"}, attached to the machine's lease
+///   /berth/leased/<name>        {"ttl": N}: the machine's liveness is lease-tracked
+/// A commit is one txn: mod_revision compares on every touched machine and unit key,
+/// create_revision == 0 on every placement key it creates, and on success the puts and deletes
+/// plus a re-put of every touched machine key (so its mod_revision records the change).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "berth/state/store.hpp"
+
+namespace berth::state {
+
+struct EtcdOptions {
+  /// Endpoints, e.g. {"http://127.0.0.1:2379"}; tried in turn when one fails.
+  std::vector<std::string> endpoints;
+  /// Key prefix (no trailing slash).
+  std::string prefix = "/berth";
+  /// How long to keep retrying while the store is unreachable before giving up (404).
+  std::chrono::milliseconds outage_budget{30000};
+  /// The same, before the store was ever reached (a typo'd endpoint should fail fast).
+  std::chrono::milliseconds first_contact_budget{3000};
+  /// Receives one line when an outage starts and when it ends; default: standard error.
+  std::function<void(const std::string&)> on_outage;
+};
+
+/// A store in etcd v3 (3.4's gateway at /v3/). Plans larger than etcd's --max-txn-ops
+/// (default 128 operations) are refused with error 405 naming the flag.
+class EtcdStore final : public StateStore {
+ public:
+  explicit EtcdStore(EtcdOptions options);
+  ~EtcdStore() override;
+  EtcdStore(const EtcdStore&) = delete;
+  EtcdStore& operator=(const EtcdStore&) = delete;
+
+  std::string name() const override;
+  Snapshot snapshot() override;
+  CommitResult commit(const Plan& plan, const Snapshot& base) override;
+  std::int64_t revision() override;
+  /// Uses etcd's watch on the prefix.
+  std::int64_t wait_for_change(std::int64_t since, std::chrono::milliseconds timeout) override;
+
+  /// Marks `machine` as lease-tracked and announces it alive under a new lease of `ttl`;
+  /// returns the lease id. While the lease lives the machine is as stored; once it expires
+  /// (or is revoked) snapshots report the machine Down.
+  std::int64_t announce_alive(const std::string& machine, std::chrono::seconds ttl);
+  /// Renews a lease from announce_alive; false when it already expired.
+  bool keep_alive(std::int64_t lease);
+  /// Ends a lease now (the machine is reported Down at once).
+  void revoke(std::int64_t lease);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace berth::state

@@ -1,0 +1,136 @@
+#pragma once
+/// \file The state store interface: consistent snapshots in, plans out, with optimistic
+/// concurrency (as Omega and Nomad's plan queue do). The placement engine never talks to a
+/// store; a scheduler loop reads a snapshot, computes a plan, and commits it against that
+/// snapshot. See docs/stores.md.
+///
+/// Store errors are berth::StoreError with ids 401-499:
+///   401 cannot open or write the store (path, permissions, disk)
+///   402 the store's file is not a SQLite database, or is corrupted
+///   403 foreign data: a SQLite file that is not a berth store, an etcd key that is not berth's JSON
+///   404 endpoint unreachable (after retrying for the outage budget)
+///   405 the store refused a request (e.g. etcd's --max-txn-ops, an HTTP error)
+///   406 malformed store URL
+///   407 a plan was rejected by the store's validation (it would overcommit or is invalid)
+///   408 gave up after too many commit conflicts
+///   409 the store was written by a newer berth (unknown format version)
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "berth/model/spec.hpp"
+#include "berth/place/place.hpp"
+#include "berth/place/plan.hpp"
+
+namespace berth::state {
+
+/// A consistent view of the stored cluster at one revision.
+struct Snapshot {
+  /// Machines and units (sorted by name) and every placement (instance -> machine).
+  Spec spec;
+  /// The store's revision when the snapshot was read; grows with every commit.
+  std::int64_t revision = 0;
+  /// Revision of the last change to each machine: its definition, its state, or any placement
+  /// on it. A plan is admitted only if every machine it touches still has this revision.
+  std::map<std::string, std::int64_t> machine_revisions;
+  /// Revision of the last change to each unit's definition.
+  std::map<std::string, std::int64_t> unit_revisions;
+};
+
+/// How a commit ended.
+enum class CommitStatus {
+  Committed,  ///< applied atomically
+  Conflict,   ///< something the plan touches changed since its base; retry on a fresh snapshot
+  Rejected,   ///< the plan is invalid against stored state (overcommit, unknown machine...)
+};
+
+/// "committed", "conflict", "rejected".
+const char* to_string(CommitStatus s);
+
+struct CommitResult {
+  CommitStatus status = CommitStatus::Committed;
+  /// Store revision after the commit (Committed) or when the commit was refused.
+  std::int64_t revision = 0;
+  /// Conflict: machines that changed since the base snapshot.
+  std::vector<std::string> conflicting_machines;
+  /// Conflict: units whose definition changed since the base snapshot.
+  std::vector<std::string> conflicting_units;
+  /// Conflict: instances the plan places that another commit placed first.
+  std::vector<std::string> conflicting_instances;
+  /// Rejected: one line per problem, e.g. "m1 would hold memory 9 GiB of 8 GiB".
+  std::vector<std::string> problems;
+
+  bool committed() const { return status == CommitStatus::Committed; }
+  /// One line: "conflict on machines m1, m2" or "rejected: m1 would hold ...".
+  std::string summary() const;
+};
+
+/// Where cluster state lives. Implementations are safe to use from several threads; every
+/// store also admits several processes (SQLite through its file lock, etcd through txn).
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  /// The store's name as people gave it ("sqlite:./berth.db"); used in every error.
+  virtual std::string name() const = 0;
+  /// Reads the whole state at one revision.
+  virtual Snapshot snapshot() = 0;
+  /// Applies `plan` atomically if no machine, unit or instance it touches changed since `base`
+  /// (which must come from this store's snapshot()), after re-checking capacity of every touched
+  /// machine. Conflict and Rejected change nothing.
+  virtual CommitResult commit(const Plan& plan, const Snapshot& base) = 0;
+  /// Current revision (cheap).
+  virtual std::int64_t revision() = 0;
+  /// Blocks until the revision exceeds `since` or `timeout` passes; returns the revision then
+  /// (== `since` or less on timeout). Sees commits from other processes too.
+  virtual std::int64_t wait_for_change(std::int64_t since, std::chrono::milliseconds timeout) = 0;
+};
+
+/// Calls `on_change(revision)` from a background thread after every change (changes that land
+/// close together may be reported once). Stops when destroyed.
+class Watcher {
+ public:
+  Watcher(StateStore& store, std::function<void(std::int64_t)> on_change);
+  ~Watcher();
+  Watcher(const Watcher&) = delete;
+  Watcher& operator=(const Watcher&) = delete;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Opens a store by URL: `memory:`, `sqlite:PATH`, `etcd:http://HOST:PORT[,http://HOST2:PORT]`.
+/// Throws StoreError 406 for an unknown scheme.
+std::unique_ptr<StateStore> open_store(const std::string& url);
+
+/// What place_and_commit did.
+struct PlaceCommitResult {
+  Spec spec;                  ///< what was placed: the stored state merged with the additions
+  PlacementResult placement;  ///< the placement of the attempt that was committed
+  Plan plan;                  ///< the plan that was committed
+  CommitResult commit;
+  int attempts = 0;           ///< snapshot -> place -> commit rounds
+  int conflicts = 0;          ///< rounds refused with a conflict (and retried)
+};
+
+/// The scheduler loop: snapshot, add `additions` (machines and units replace stored ones by
+/// name; its placements become assignments), place, commit; on a conflict, retry on a fresh
+/// snapshot (up to `max_retries` times, with a short jittered back-off). Throws StoreError 407
+/// when the store rejects the plan, 408 when conflicts never stop.
+PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
+                                   const PlaceOptions& options = {}, int max_retries = 64);
+
+/// Spec `base` with `additions` merged in (machines and units replace by name, placements add);
+/// what place_and_commit places.
+Spec merge_spec(const Spec& base, const Spec& additions);
+
+/// The plan that adds `additions`' machines and units that differ from what `base` stores, plus
+/// `placement`'s new assignments.
+Plan plan_with_additions(const Snapshot& base, const Spec& additions, const Plan& placement);
+
+}  // namespace berth::state

@@ -1,0 +1,293 @@
+#include "detail.hpp"
+
+#include <fmt/format.h>
+
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+
+namespace berth::state::detail {
+
+State state_of(const Snapshot& snap) {
+  State s;
+  for (const auto& m : snap.spec.machines) s.machines.emplace(m.name, m);
+  for (const auto& u : snap.spec.units) s.units.emplace(u.name, u);
+  s.placements = snap.spec.placements;
+  s.machine_revisions = snap.machine_revisions;
+  s.unit_revisions = snap.unit_revisions;
+  s.revision = snap.revision;
+  return s;
+}
+
+Snapshot snapshot_of(const State& state) {
+  Snapshot snap;
+  snap.spec.machines.reserve(state.machines.size());
+  for (const auto& [name, m] : state.machines) snap.spec.machines.push_back(m);
+  snap.spec.units.reserve(state.units.size());
+  for (const auto& [name, u] : state.units) snap.spec.units.push_back(u);
+  snap.spec.placements = state.placements;
+  snap.machine_revisions = state.machine_revisions;
+  snap.unit_revisions = state.unit_revisions;
+  snap.revision = state.revision;
+  return snap;
+}
+
+std::string unit_of(const std::string& instance,
+                    const std::function<bool(const std::string&)>& is_unit) {
+  if (is_unit(instance)) return instance;
+  auto at = instance.rfind('@');
+  if (at != std::string::npos && at > 0) {
+    std::string base = instance.substr(0, at);
+    if (is_unit(base)) return base;
+  }
+  return "";
+}
+
+Touched touched_by(const Plan& plan, const Snapshot& base) {
+  Touched t;
+  std::map<std::string, const Unit*> base_units;
+  for (const auto& u : base.spec.units) base_units.emplace(u.name, &u);
+  std::set<std::string> plan_units;
+  for (const auto& u : plan.units) plan_units.insert(u.name);
+  auto is_unit = [&](const std::string& n) { return base_units.count(n) || plan_units.count(n); };
+
+  for (const auto& m : plan.machines) t.machines.insert(m.name);
+  for (const auto& [m, st] : plan.machine_states) t.machines.insert(m);
+  for (const auto& [inst, m] : plan.assignments) {
+    t.machines.insert(m);
+    auto it = base.spec.placements.find(inst);
+    if (it == base.spec.placements.end()) {
+      t.new_instances.insert(inst);
+    } else {
+      t.machines.insert(it->second);
+    }
+    std::string u = unit_of(inst, is_unit);
+    if (!u.empty()) t.units.insert(u);
+  }
+  for (const auto& inst : plan.evictions) {
+    auto it = base.spec.placements.find(inst);
+    if (it != base.spec.placements.end()) t.machines.insert(it->second);
+  }
+  // A unit redefinition changes the load of every machine that runs it.
+  std::set<std::string> redefined;
+  for (const auto& u : plan.units) {
+    t.units.insert(u.name);
+    auto it = base_units.find(u.name);
+    if (it != base_units.end() && unit_to_json(*it->second) != unit_to_json(u)) {
+      redefined.insert(u.name);
+    }
+  }
+  if (!redefined.empty()) {
+    auto base_is_unit = [&](const std::string& n) { return base_units.count(n) > 0; };
+    for (const auto& [inst, m] : base.spec.placements) {
+      if (redefined.count(unit_of(inst, base_is_unit))) t.machines.insert(m);
+    }
+  }
+  return t;
+}
+
+bool find_conflicts(const Snapshot& base, const Touched& touched, const CurrentLookup& now,
+                    CommitResult& out) {
+  auto rev_in = [](const std::map<std::string, std::int64_t>& revs, const std::string& n) {
+    auto it = revs.find(n);
+    return it == revs.end() ? std::int64_t{0} : it->second;
+  };
+  for (const auto& m : touched.machines) {
+    if (now.machine_revision(m) != rev_in(base.machine_revisions, m)) {
+      out.conflicting_machines.push_back(m);
+    }
+  }
+  for (const auto& u : touched.units) {
+    if (now.unit_revision(u) != rev_in(base.unit_revisions, u)) out.conflicting_units.push_back(u);
+  }
+  for (const auto& i : touched.new_instances) {
+    if (now.placement(i)) out.conflicting_instances.push_back(i);
+  }
+  bool conflict = !out.conflicting_machines.empty() || !out.conflicting_units.empty() ||
+                  !out.conflicting_instances.empty();
+  if (conflict) out.status = CommitStatus::Conflict;
+  return conflict;
+}
+
+State view_of(const State& state, const Plan& plan, const Touched& touched) {
+  State v;
+  for (const auto& m : touched.machines) {
+    auto it = state.machines.find(m);
+    if (it != state.machines.end()) v.machines.emplace(m, it->second);
+  }
+  for (const auto& [inst, m] : state.placements) {
+    if (touched.machines.count(m)) v.placements.emplace(inst, m);
+  }
+  auto add_placement = [&](const std::string& inst) {
+    auto it = state.placements.find(inst);
+    if (it != state.placements.end()) v.placements.emplace(inst, it->second);
+  };
+  for (const auto& [inst, m] : plan.assignments) add_placement(inst);
+  for (const auto& inst : plan.evictions) add_placement(inst);
+  auto is_unit = [&](const std::string& n) { return state.units.count(n) > 0; };
+  auto add_unit = [&](const std::string& inst) {
+    std::string u = unit_of(inst, is_unit);
+    if (!u.empty()) v.units.emplace(u, state.units.at(u));
+  };
+  for (const auto& [inst, m] : v.placements) add_unit(inst);
+  for (const auto& [inst, m] : plan.assignments) add_unit(inst);
+  return v;
+}
+
+namespace {
+
+// Sum of requests of the instances on each machine in `machines`.
+std::map<std::string, Resources> usage(const State& s, const std::set<std::string>& machines) {
+  std::map<std::string, Resources> used;
+  auto is_unit = [&](const std::string& n) { return s.units.count(n) > 0; };
+  for (const auto& [inst, m] : s.placements) {
+    if (!machines.count(m)) continue;
+    std::string u = unit_of(inst, is_unit);
+    if (!u.empty()) used[m] += s.units.at(u).requests;
+  }
+  return used;
+}
+
+std::vector<std::string> dimensions_of(const Resources& a, const Resources& b) {
+  std::vector<std::string> dims{"cpu", "memory", "disk"};
+  std::set<std::string> ext;
+  for (const auto& [k, v] : a.extended) ext.insert(k);
+  for (const auto& [k, v] : b.extended) ext.insert(k);
+  dims.insert(dims.end(), ext.begin(), ext.end());
+  return dims;
+}
+
+}  // namespace
+
+std::vector<std::string> validate(const Plan& plan, const State& view, const Touched& touched) {
+  std::vector<std::string> problems;
+  State after = view;
+  for (const auto& m : plan.machines) after.machines[m.name] = m;
+  for (const auto& [name, st] : plan.machine_states) {
+    auto it = after.machines.find(name);
+    if (it == after.machines.end()) {
+      problems.push_back(fmt::format("state change for unknown machine {}", name));
+    } else {
+      it->second.state = st;
+    }
+  }
+  for (const auto& u : plan.units) after.units[u.name] = u;
+  for (const auto& inst : plan.evictions) {
+    if (!after.placements.erase(inst)) {
+      problems.push_back(fmt::format("evicts {}, which is not placed", inst));
+    }
+  }
+  auto is_unit = [&](const std::string& n) { return after.units.count(n) > 0; };
+  for (const auto& [inst, m] : plan.assignments) {
+    auto mit = after.machines.find(m);
+    if (mit == after.machines.end()) {
+      problems.push_back(fmt::format("assigns {} to unknown machine {}", inst, m));
+      continue;
+    }
+    if (unit_of(inst, is_unit).empty()) {
+      problems.push_back(fmt::format("assigns {}, which is no instance of a known unit", inst));
+      continue;
+    }
+    auto pit = view.placements.find(inst);
+    bool already_there = pit != view.placements.end() && pit->second == m;
+    if (!already_there && mit->second.state != MachineState::Up) {
+      problems.push_back(fmt::format("assigns {} to {}, which is {}", inst, m,
+                                     to_string(mit->second.state)));
+    }
+    after.placements[inst] = m;
+  }
+  if (!problems.empty()) return problems;
+
+  // Never store an overcommit: every touched machine must fit what it would hold, unless the
+  // plan only relieves a machine that was already over (nothing to gain by refusing that).
+  auto before_use = usage(view, touched.machines);
+  auto after_use = usage(after, touched.machines);
+  for (const auto& name : touched.machines) {
+    auto mit = after.machines.find(name);
+    if (mit == after.machines.end()) continue;
+    Resources alloc = mit->second.allocatable();
+    const Resources& used = after_use[name];
+    if (used.fits_in(alloc)) continue;
+    const Resources& prior = before_use[name];
+    auto old = view.machines.find(name);
+    Resources old_alloc = old == view.machines.end() ? Resources{} : old->second.allocatable();
+    for (const auto& dim : dimensions_of(used, alloc)) {
+      std::int64_t u = used.get(dim), a = alloc.get(dim);
+      if (u <= a) continue;
+      if (old != view.machines.end() && u <= prior.get(dim) && a >= old_alloc.get(dim)) continue;
+      problems.push_back(fmt::format("{} would hold {} {} of {} allocatable", name, dim,
+                                     format_amount(dim, u), format_amount(dim, a)));
+    }
+  }
+  return problems;
+}
+
+void apply(State& state, const Plan& plan, const Touched& touched, std::int64_t rev) {
+  for (const auto& m : plan.machines) state.machines[m.name] = m;
+  for (const auto& [name, st] : plan.machine_states) state.machines.at(name).state = st;
+  for (const auto& u : plan.units) {
+    state.units[u.name] = u;
+    state.unit_revisions[u.name] = rev;
+  }
+  for (const auto& inst : plan.evictions) state.placements.erase(inst);
+  for (const auto& [inst, m] : plan.assignments) state.placements[inst] = m;
+  for (const auto& m : touched.machines) {
+    if (state.machines.count(m)) state.machine_revisions[m] = rev;
+  }
+  state.revision = rev;
+}
+
+nlohmann::json machine_to_json(const Machine& m) {
+  Spec s;
+  s.machines.push_back(m);
+  return spec_to_json(s)["machines"][0];
+}
+
+nlohmann::json unit_to_json(const Unit& u) {
+  Spec s;
+  s.units.push_back(u);
+  return spec_to_json(s)["units"][0];
+}
+
+namespace {
+
+Spec spec_with(const char* field, const nlohmann::json& j, const std::string& store,
+               const std::string& where) {
+  if (!j.is_object()) {
+    throw StoreError(403, store, fmt::format("{} is not berth's JSON (not an object)", where));
+  }
+  try {
+    return spec_from_json(nlohmann::json{{field, nlohmann::json::array({j})}});
+  } catch (const Error& e) {
+    throw StoreError(403, store, fmt::format("{} is not berth's JSON ({})", where, e.detail()));
+  } catch (const std::exception& e) {
+    throw StoreError(403, store, fmt::format("{} is not berth's JSON ({})", where, e.what()));
+  }
+}
+
+}  // namespace
+
+Machine machine_from_json(const nlohmann::json& j, const std::string& store,
+                          const std::string& where) {
+  return spec_with("machines", j, store, where).machines.at(0);
+}
+
+Unit unit_from_json(const nlohmann::json& j, const std::string& store, const std::string& where) {
+  return spec_with("units", j, store, where).units.at(0);
+}
+
+nlohmann::json parse_record(const std::string& text, const std::string& store,
+                            const std::string& where) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    std::string shown = text.size() > 40 ? text.substr(0, 40) + "..." : text;
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+    }
+    throw StoreError(403, store, fmt::format("{} is not berth's JSON: \"{}\"", where, shown));
+  }
+  return j;
+}
+
+std::vector<std::string> names(const std::set<std::string>& s) { return {s.begin(), s.end()}; }
+
+}  // namespace berth::state::detail

@@ -1,0 +1,572 @@
+#include "berth/state/etcd_store.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "berth/error.hpp"
+#include "detail.hpp"
+
+#if __has_include(<httplib.h>)
+#include <httplib.h>
+#define BERTH_HAVE_HTTPLIB 1
+#endif
+
+namespace berth::state {
+
+using nlohmann::json;
+
+#ifdef BERTH_HAVE_HTTPLIB
+
+namespace {
+
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string b64_encode(const std::string& in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    out += kB64[(v >> 18) & 63];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += kB64[v & 63];
+  }
+  if (i + 1 == in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out += kB64[(v >> 18) & 63];
+    out += kB64[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += kB64[(v >> 18) & 63];
+    out += kB64[(v >> 12) & 63];
+    out += kB64[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+// Returns false on a character outside the alphabet.
+bool b64_decode(const std::string& in, std::string& out) {
+  out.clear();
+  out.reserve(in.size() / 4 * 3);
+  unsigned v = 0;
+  int bits = 0;
+  for (char c : in) {
+    int d;
+    if (c >= 'A' && c <= 'Z') d = c - 'A';
+    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') d = c - '0' + 52;
+    else if (c == '+' || c == '-') d = 62;
+    else if (c == '/' || c == '_') d = 63;
+    else if (c == '=') break;
+    else return false;
+    v = (v << 6) | static_cast<unsigned>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((v >> bits) & 0xff);
+    }
+  }
+  return true;
+}
+
+// grpc-gateway writes int64 as strings and leaves zero values out.
+std::int64_t i64(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return 0;
+  if (it->is_string()) return std::stoll(it->get<std::string>());
+  if (it->is_number()) return it->get<std::int64_t>();
+  return 0;
+}
+
+// The end of the key range that holds every key starting with `prefix`.
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty()) {
+    auto& c = prefix.back();
+    if (static_cast<unsigned char>(c) < 0xff) {
+      ++c;
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return std::string(1, '\0');
+}
+
+void default_outage_report(const std::string& line) { std::fprintf(stderr, "berth: %s\n", line.c_str()); }
+
+}  // namespace
+
+struct EtcdStore::Impl {
+  EtcdOptions opts;
+  std::string name;
+  std::mutex mutex;  // guards the clients and the caches below
+  std::size_t current = 0;
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  bool contacted = false;
+  /// Raw machine records of the last snapshot: name -> (mod_revision, value).
+  std::map<std::string, std::pair<std::int64_t, std::string>> machine_raw;
+  /// Lease-tracked machines as of the last snapshot.
+  std::set<std::string> leased;
+
+  std::string key(const std::string& kind, const std::string& n) const {
+    return opts.prefix + "/" + kind + "/" + n;
+  }
+
+  httplib::Client& client(std::size_t i) {
+    if (!clients[i]) {
+      clients[i] = std::make_unique<httplib::Client>(opts.endpoints[i]);
+      clients[i]->set_connection_timeout(std::chrono::seconds(2));
+      clients[i]->set_read_timeout(std::chrono::seconds(20));
+      clients[i]->set_write_timeout(std::chrono::seconds(20));
+      clients[i]->set_keep_alive(true);
+    }
+    return *clients[i];
+  }
+
+  /// One gateway call with the outage policy: transient failures (refused, reset, 5xx) are
+  /// retried, rotating endpoints, until the budget runs out. `ambiguous` is set when a request
+  /// may have been applied although no answer came back.
+  json call(const std::string& path, const json& body, bool* ambiguous = nullptr) {
+    const std::string text = body.dump();
+    auto start = std::chrono::steady_clock::now();
+    bool reported = false;
+    auto backoff = std::chrono::milliseconds(50);
+    std::lock_guard lock(mutex);
+    for (;;) {
+      std::string problem;
+      {
+        auto res = client(current).Post(path.c_str(), text, "application/json");
+        if (res) {
+          if (res->status == 200) {
+            auto j = json::parse(res->body, nullptr, false);
+            if (j.is_discarded()) {
+              throw StoreError(405, name, fmt::format("{} answered {} with something that is not JSON",
+                                                      opts.endpoints[current], path));
+            }
+            if (reported) {
+              report(fmt::format("store {}: reachable again after {:.1f}s", name, seconds_since(start)));
+            }
+            contacted = true;
+            return j;
+          }
+          auto err = json::parse(res->body, nullptr, false);
+          std::string msg = res->body;
+          if (!err.is_discarded() && err.is_object()) {
+            msg = err.value("message", err.value("error", res->body));
+          }
+          if (res->status < 500) {
+            if (msg.find("too many operations") != std::string::npos) {
+              msg += " (the plan needs more operations than etcd's --max-txn-ops allows; raise it "
+                     "or place fewer units per command)";
+            }
+            throw StoreError(405, name, fmt::format("etcd refused {}: {}", path, msg));
+          }
+          problem = fmt::format("HTTP {}: {}", res->status, msg);
+          if (ambiguous) *ambiguous = true;
+        } else {
+          auto e = res.error();
+          problem = httplib::to_string(e);
+          if (e != httplib::Error::Connection && ambiguous) *ambiguous = true;
+          clients[current].reset();  // a fresh connection next time
+        }
+      }
+      double waited = seconds_since(start);
+      auto budget = contacted ? opts.outage_budget : opts.first_contact_budget;
+      if (waited * 1000.0 >= static_cast<double>(budget.count())) {
+        throw StoreError(404, name,
+                         fmt::format("unreachable at {} ({}); gave up after {:.1f}s",
+                                     opts.endpoints[current], problem, waited));
+      }
+      if (!reported && contacted) {
+        report(fmt::format("store {}: unreachable at {} ({}); retrying for up to {}s", name,
+                           opts.endpoints[current], problem, budget.count() / 1000));
+        reported = true;
+      }
+      current = (current + 1) % opts.endpoints.size();
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+    }
+  }
+
+  void report(const std::string& line) const {
+    if (opts.on_outage) opts.on_outage(line);
+    else default_outage_report(line);
+  }
+
+  static double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  }
+
+  json range_prefix(const std::string& prefix, bool count_only = false) {
+    json body{{"key", b64_encode(prefix)}, {"range_end", b64_encode(prefix_end(prefix))}};
+    if (count_only) body["count_only"] = true;
+    return call("/v3/kv/range", body);
+  }
+
+  std::string decode(const json& kv, const char* field) {
+    std::string out;
+    if (!b64_decode(kv.value(field, std::string()), out)) {
+      throw StoreError(405, name, "etcd sent a key or value that is not base64");
+    }
+    return out;
+  }
+};
+
+EtcdStore::EtcdStore(EtcdOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->opts = std::move(options);
+  if (impl_->opts.endpoints.empty()) throw StoreError(406, "etcd:", "no etcd endpoint given");
+  std::string joined;
+  for (const auto& e : impl_->opts.endpoints) joined += (joined.empty() ? "" : ",") + e;
+  impl_->name = "etcd:" + joined;
+  impl_->clients.resize(impl_->opts.endpoints.size());
+}
+
+EtcdStore::~EtcdStore() = default;
+
+std::string EtcdStore::name() const { return impl_->name; }
+
+Snapshot EtcdStore::snapshot() {
+  Impl& d = *impl_;
+  const std::string root = d.opts.prefix + "/";
+  json res = d.range_prefix(root);
+  Snapshot snap;
+  snap.revision = i64(res["header"], "revision");
+  std::map<std::string, Machine> machines;
+  std::map<std::string, std::pair<std::int64_t, std::string>> raw;
+  std::set<std::string> alive, leased;
+  if (res.contains("kvs")) {
+    for (const auto& kv : res["kvs"]) {
+      std::string key = d.decode(kv, "key");
+      std::string value = d.decode(kv, "value");
+      std::string rel = key.substr(root.size());
+      auto slash = rel.find('/');
+      if (slash == std::string::npos) continue;  // not a record berth knows; leave it alone
+      std::string kind = rel.substr(0, slash), n = rel.substr(slash + 1);
+      std::string where = "key " + key;
+      if (kind == "machines") {
+        Machine m = detail::machine_from_json(detail::parse_record(value, d.name, where), d.name, where);
+        if (m.name != n) throw StoreError(403, d.name, where + " holds machine " + m.name);
+        snap.machine_revisions[n] = i64(kv, "mod_revision");
+        raw[n] = {i64(kv, "mod_revision"), value};
+        machines.emplace(n, std::move(m));
+      } else if (kind == "units") {
+        Unit u = detail::unit_from_json(detail::parse_record(value, d.name, where), d.name, where);
+        if (u.name != n) throw StoreError(403, d.name, where + " holds unit " + u.name);
+        snap.unit_revisions[n] = i64(kv, "mod_revision");
+        snap.spec.units.push_back(std::move(u));
+      } else if (kind == "placements") {
+        json j = detail::parse_record(value, d.name, where);
+        if (!j.is_object() || !j.contains("machine") || !j["machine"].is_string()) {
+          throw StoreError(403, d.name, where + " is not berth's JSON (expected {\"machine\": NAME})");
+        }
+        snap.spec.placements.emplace(n, j["machine"].get<std::string>());
+      } else if (kind == "alive") {
+        alive.insert(n);
+      } else if (kind == "leased") {
+        leased.insert(n);
+      }
+    }
+  }
+  // A lease-tracked machine whose lease expired is down, whatever its record says.
+  for (auto& [n, m] : machines) {
+    if (leased.count(n) && !alive.count(n)) m.state = MachineState::Down;
+    snap.spec.machines.push_back(std::move(m));
+  }
+  std::lock_guard lock(d.mutex);
+  d.machine_raw = std::move(raw);
+  d.leased = std::move(leased);
+  return snap;
+}
+
+CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
+  Impl& d = *impl_;
+  detail::Touched touched = detail::touched_by(plan, base);
+  CommitResult out;
+  out.revision = base.revision;
+
+  // etcd cannot run our checks inside its transaction, so they run here against the base, and
+  // the txn's compares guarantee that everything they read is still what is stored.
+  detail::State base_state = detail::state_of(base);
+  out.problems = detail::validate(plan, detail::view_of(base_state, plan, touched), touched);
+  if (!out.problems.empty()) {
+    out.status = CommitStatus::Rejected;
+    return out;
+  }
+
+  auto rev_in = [](const std::map<std::string, std::int64_t>& revs, const std::string& n) {
+    auto it = revs.find(n);
+    return it == revs.end() ? std::int64_t{0} : it->second;
+  };
+  json compare = json::array(), success = json::array(), failure = json::array();
+  auto put = [&](const std::string& key, const std::string& value) {
+    success.push_back({{"request_put", {{"key", b64_encode(key)}, {"value", b64_encode(value)}}}});
+  };
+  auto probe = [&](const std::string& key) {
+    failure.push_back({{"request_range", {{"key", b64_encode(key)}}}});
+  };
+
+  // Machines after the plan, as they will be written.
+  std::map<std::string, std::string> machine_values;
+  std::map<std::string, std::pair<std::int64_t, std::string>> raw;
+  std::set<std::string> leased;
+  {
+    std::lock_guard lock(d.mutex);
+    raw = d.machine_raw;
+    leased = d.leased;
+  }
+  std::map<std::string, Machine> redefined;
+  for (const auto& m : plan.machines) redefined[m.name] = m;
+  for (const auto& [n, st] : plan.machine_states) {
+    auto it = redefined.find(n);
+    if (it == redefined.end()) {
+      // Take the stored record, not the snapshot's (which may show a lease-expired machine down).
+      auto r = raw.find(n);
+      if (r == raw.end() || r->second.first != rev_in(base.machine_revisions, n)) {
+        out.status = CommitStatus::Conflict;
+        out.conflicting_machines.push_back(n);
+        return out;
+      }
+      Machine m = detail::machine_from_json(detail::parse_record(r->second.second, d.name, n), d.name, n);
+      it = redefined.emplace(n, std::move(m)).first;
+    }
+    it->second.state = st;
+  }
+  for (const auto& [n, m] : redefined) machine_values[n] = detail::machine_to_json(m).dump();
+
+  for (const auto& m : touched.machines) {
+    std::string key = d.key("machines", m);
+    std::int64_t base_rev = rev_in(base.machine_revisions, m);
+    compare.push_back({{"target", "MOD"}, {"result", "EQUAL"}, {"key", b64_encode(key)},
+                       {"mod_revision", std::to_string(base_rev)}});
+    probe(key);
+    auto v = machine_values.find(m);
+    if (v != machine_values.end()) {
+      put(key, v->second);
+    } else if (base_rev != 0) {
+      // Re-put the unchanged record so that the key's mod_revision records this commit.
+      auto r = raw.find(m);
+      if (r == raw.end() || r->second.first != base_rev) {
+        json got = d.call("/v3/kv/range", {{"key", b64_encode(key)}});
+        if (!got.contains("kvs") || i64(got["kvs"][0], "mod_revision") != base_rev) {
+          out.status = CommitStatus::Conflict;
+          out.conflicting_machines.push_back(m);
+          return out;
+        }
+        put(key, d.decode(got["kvs"][0], "value"));
+      } else {
+        put(key, r->second.second);
+      }
+    }
+  }
+  for (const auto& u : touched.units) {
+    std::string key = d.key("units", u);
+    compare.push_back({{"target", "MOD"}, {"result", "EQUAL"}, {"key", b64_encode(key)},
+                       {"mod_revision", std::to_string(rev_in(base.unit_revisions, u))}});
+    probe(key);
+  }
+  for (const auto& i : touched.new_instances) {
+    std::string key = d.key("placements", i);
+    // create_revision == 0: the key does not exist, so nobody placed this instance meanwhile.
+    compare.push_back({{"target", "CREATE"}, {"result", "EQUAL"}, {"key", b64_encode(key)},
+                       {"create_revision", "0"}});
+    probe(key);
+  }
+  std::set<std::string> alive_checked;
+  for (const auto& [inst, m] : plan.assignments) {
+    if (leased.count(m) && alive_checked.insert(m).second) {
+      // The machine's lease must still be alive when the assignment lands.
+      compare.push_back({{"target", "VERSION"}, {"result", "GREATER"},
+                         {"key", b64_encode(d.key("alive", m))}, {"version", "0"}});
+    }
+  }
+  for (const auto& u : plan.units) put(d.key("units", u.name), detail::unit_to_json(u).dump());
+  for (const auto& inst : plan.evictions) {
+    success.push_back({{"request_delete_range", {{"key", b64_encode(d.key("placements", inst))}}}});
+  }
+  for (const auto& [inst, m] : plan.assignments) {
+    put(d.key("placements", inst), json{{"machine", m}}.dump());
+  }
+
+  bool ambiguous = false;
+  json res = d.call("/v3/kv/txn", {{"compare", compare}, {"success", success}, {"failure", failure}},
+                    &ambiguous);
+  out.revision = i64(res["header"], "revision");
+  if (res.value("succeeded", false)) return out;
+
+  // Refused: the failure branch read every compared key, so say exactly what changed.
+  const auto& responses = res.contains("responses") ? res["responses"] : json::array();
+  std::size_t k = 0;
+  auto probed = [&]() -> json {
+    if (k >= responses.size()) return json::object();
+    const json& r = responses[k++];
+    const json& rr = r.contains("response_range") ? r["response_range"] : json::object();
+    return rr.contains("kvs") && !rr["kvs"].empty() ? rr["kvs"][0] : json::object();
+  };
+  for (const auto& m : touched.machines) {
+    if (i64(probed(), "mod_revision") != rev_in(base.machine_revisions, m)) out.conflicting_machines.push_back(m);
+  }
+  for (const auto& u : touched.units) {
+    if (i64(probed(), "mod_revision") != rev_in(base.unit_revisions, u)) out.conflicting_units.push_back(u);
+  }
+  bool all_ours = !touched.new_instances.empty();
+  for (const auto& i : touched.new_instances) {
+    json kv = probed();
+    if (kv.empty()) {
+      all_ours = false;
+      continue;
+    }
+    out.conflicting_instances.push_back(i);
+    json v = json::parse(d.decode(kv, "value"), nullptr, false);
+    if (v.is_discarded() || !v.is_object() || v.value("machine", "") != plan.assignments.at(i)) all_ours = false;
+  }
+  if (ambiguous && all_ours) {
+    // An earlier try of this very txn was applied before the connection broke: it is committed.
+    out.conflicting_machines.clear();
+    out.conflicting_units.clear();
+    out.conflicting_instances.clear();
+    return out;
+  }
+  if (out.conflicting_machines.empty() && out.conflicting_units.empty() &&
+      out.conflicting_instances.empty()) {
+    for (const auto& m : alive_checked) out.conflicting_machines.push_back(m + " (lease expired)");
+  }
+  out.status = CommitStatus::Conflict;
+  return out;
+}
+
+std::int64_t EtcdStore::revision() {
+  json res = impl_->range_prefix(impl_->opts.prefix + "/", true);
+  return i64(res["header"], "revision");
+}
+
+std::int64_t EtcdStore::wait_for_change(std::int64_t since, std::chrono::milliseconds timeout) {
+  Impl& d = *impl_;
+  std::int64_t now = revision();
+  if (now > since || timeout.count() <= 0) return now;
+  std::string endpoint;
+  {
+    std::lock_guard lock(d.mutex);
+    endpoint = d.opts.endpoints[d.current];
+  }
+  const std::string root = d.opts.prefix + "/";
+  httplib::Client cli(endpoint);
+  cli.set_connection_timeout(std::chrono::seconds(2));
+  cli.set_read_timeout(timeout);
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v3/watch";
+  req.set_header("Content-Type", "application/json");
+  req.body = json{{"create_request",
+                   {{"key", b64_encode(root)},
+                    {"range_end", b64_encode(prefix_end(root))},
+                    {"start_revision", std::to_string(since + 1)}}}}
+                 .dump();
+  std::string buffer;
+  bool changed = false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+    buffer.append(data, len);
+    std::size_t nl;
+    while ((nl = buffer.find('\n')) != std::string::npos) {
+      json msg = json::parse(buffer.substr(0, nl), nullptr, false);
+      buffer.erase(0, nl + 1);
+      if (msg.is_discarded()) continue;
+      const json& r = msg.contains("result") ? msg["result"] : msg;
+      if ((r.contains("events") && !r["events"].empty()) || i64(r, "compact_revision") > 0 ||
+          r.value("canceled", false)) {
+        changed = true;
+      }
+    }
+    return !changed && std::chrono::steady_clock::now() < deadline;
+  };
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  cli.send(req, res, err);
+  (void)changed;  // either way the revision below is the answer
+  return revision();
+}
+
+std::int64_t EtcdStore::announce_alive(const std::string& machine, std::chrono::seconds ttl) {
+  Impl& d = *impl_;
+  json grant = d.call("/v3/lease/grant", {{"TTL", std::to_string(ttl.count())}});
+  std::int64_t id = i64(grant, "ID");
+  if (id == 0) throw StoreError(405, d.name, "etcd granted no lease: " + grant.dump());
+  json success = json::array();
+  success.push_back({{"request_put",
+                      {{"key", b64_encode(d.key("leased", machine))},
+                       {"value", b64_encode(json{{"ttl", ttl.count()}}.dump())}}}});
+  success.push_back({{"request_put",
+                      {{"key", b64_encode(d.key("alive", machine))},
+                       {"value", b64_encode(json{{"lease", std::to_string(id)}}.dump())},
+                       {"lease", std::to_string(id)}}}});
+  d.call("/v3/kv/txn", {{"success", success}});
+  return id;
+}
+
+bool EtcdStore::keep_alive(std::int64_t lease) {
+  Impl& d = *impl_;
+  // The gateway's keepalive is a stream; one request, one answer is all a renewal needs.
+  std::string endpoint;
+  {
+    std::lock_guard lock(d.mutex);
+    endpoint = d.opts.endpoints[d.current];
+  }
+  httplib::Client cli(endpoint);
+  cli.set_connection_timeout(std::chrono::seconds(2));
+  cli.set_read_timeout(std::chrono::seconds(5));
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v3/lease/keepalive";
+  req.set_header("Content-Type", "application/json");
+  req.body = json{{"ID", std::to_string(lease)}}.dump();
+  std::string buffer;
+  std::int64_t ttl = -1;
+  req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+    buffer.append(data, len);
+    auto nl = buffer.find('\n');
+    json msg = json::parse(nl == std::string::npos ? buffer : buffer.substr(0, nl), nullptr, false);
+    if (msg.is_discarded()) return true;
+    const json& r = msg.contains("result") ? msg["result"] : msg;
+    ttl = i64(r, "TTL");
+    return false;
+  };
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  cli.send(req, res, err);
+  if (ttl < 0) {
+    throw StoreError(404, d.name, fmt::format("lease keep-alive got no answer from {} ({})", endpoint,
+                                              httplib::to_string(err)));
+  }
+  return ttl > 0;
+}
+
+void EtcdStore::revoke(std::int64_t lease) {
+  impl_->call("/v3/lease/revoke", {{"ID", std::to_string(lease)}});
+}
+
+#else  // built without cpp-httplib
+
+struct EtcdStore::Impl {};
+EtcdStore::EtcdStore(EtcdOptions) {
+  throw StoreError(406, "etcd:", "this berth was built without etcd support (BERTH_WITH_ETCD=OFF)");
+}
+EtcdStore::~EtcdStore() = default;
+std::string EtcdStore::name() const { return "etcd:"; }
+Snapshot EtcdStore::snapshot() { return {}; }
+CommitResult EtcdStore::commit(const Plan&, const Snapshot&) { return {}; }
+std::int64_t EtcdStore::revision() { return 0; }
+std::int64_t EtcdStore::wait_for_change(std::int64_t since, std::chrono::milliseconds) { return since; }
+std::int64_t EtcdStore::announce_alive(const std::string&, std::chrono::seconds) { return 0; }
+bool EtcdStore::keep_alive(std::int64_t) { return false; }
+void EtcdStore::revoke(std::int64_t) {}
+
+#endif
+
+}  // namespace berth::state

@@ -1,0 +1,339 @@
+#include "berth/state/sqlite_store.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "berth/error.hpp"
+#include "detail.hpp"
+
+namespace berth::state {
+namespace {
+
+// Bump when the schema changes; a newer file is refused rather than misread.
+constexpr int kFormat = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE berth_meta(key TEXT PRIMARY KEY, value NOT NULL);
+CREATE TABLE machines(name TEXT PRIMARY KEY, record TEXT NOT NULL, mod_revision INTEGER NOT NULL);
+CREATE TABLE units(name TEXT PRIMARY KEY, record TEXT NOT NULL, mod_revision INTEGER NOT NULL);
+CREATE TABLE placements(instance TEXT PRIMARY KEY, machine TEXT NOT NULL,
+                        mod_revision INTEGER NOT NULL);
+CREATE INDEX placements_by_machine ON placements(machine);
+INSERT INTO berth_meta VALUES('format', 1);
+INSERT INTO berth_meta VALUES('revision', 0);
+)sql";
+
+// Turns a SQLite failure into a one-line StoreError: 402 when the file is not a database or is
+// damaged, 401 otherwise.
+[[noreturn]] void fail(sqlite3* db, int rc, const std::string& store, const std::string& doing) {
+  int primary = rc & 0xff;
+  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if (primary == SQLITE_NOTADB) {
+    throw StoreError(402, store, fmt::format("not a SQLite database ({}) while {}", msg, doing));
+  }
+  if (primary == SQLITE_CORRUPT) {
+    throw StoreError(402, store, fmt::format("the database is corrupted ({}) while {}", msg, doing));
+  }
+  throw StoreError(401, store, fmt::format("{} while {}", msg, doing));
+}
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql, const std::string& store) : db_(db), store_(store) {
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+    if (rc != SQLITE_OK) fail(db, rc, store, "reading the file");
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& bind(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  /// True while there is a row.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, rc, store_, "reading or writing state");
+  }
+  void run() {
+    while (step()) {
+    }
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string text(int col) const {
+    auto p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  const std::string& store_;
+};
+
+void exec(sqlite3* db, const char* sql, const std::string& store, const std::string& doing) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) fail(db, rc, store, doing);
+}
+
+// Rolls back unless committed, so an exception never leaves a transaction open.
+class Transaction {
+ public:
+  Transaction(sqlite3* db, const std::string& store, bool write) : db_(db), store_(store) {
+    exec(db, write ? "BEGIN IMMEDIATE" : "BEGIN", store, "starting a transaction");
+  }
+  ~Transaction() {
+    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    exec(db_, "COMMIT", store_, "committing");
+    done_ = true;
+  }
+
+ private:
+  sqlite3* db_;
+  const std::string& store_;
+  bool done_ = false;
+};
+
+std::int64_t read_revision(sqlite3* db, const std::string& store) {
+  Stmt q(db, "SELECT value FROM berth_meta WHERE key='revision'", store);
+  if (!q.step()) throw StoreError(402, store, "the berth_meta table has no revision");
+  return q.integer(0);
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path) : path_(path) {
+  const std::string store = name();
+  int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError(401, store, fmt::format("cannot open: {}", msg));
+  }
+  try {
+    sqlite3_busy_timeout(db_, 30000);
+    // What is in the file? Reading the schema fails with SQLITE_NOTADB for a non-database.
+    std::vector<std::string> tables;
+    {
+      Stmt q(db_, "SELECT name FROM sqlite_master WHERE type='table'", store);
+      while (q.step()) tables.push_back(q.text(0));
+    }
+    bool ours = std::find(tables.begin(), tables.end(), "berth_meta") != tables.end();
+    if (!ours && !tables.empty()) {
+      throw StoreError(403, store,
+                       fmt::format("a SQLite database, but not a berth store (it has table {}); "
+                                   "refusing to touch it",
+                                   tables.front()));
+    }
+    exec(db_, "PRAGMA journal_mode=WAL", store, "switching to WAL");
+    // FULL: a commit reported done survives power loss too, not only a killed process.
+    exec(db_, "PRAGMA synchronous=FULL", store, "setting synchronous");
+    if (!ours) {
+      Transaction tx(db_, store, true);
+      Stmt q(db_, "SELECT count(*) FROM sqlite_master WHERE name='berth_meta'", store);
+      q.step();
+      bool created_meanwhile = q.integer(0) > 0;
+      q.reset();
+      if (!created_meanwhile) exec(db_, kSchema, store, "creating the schema");
+      tx.commit();
+    }
+    Stmt f(db_, "SELECT value FROM berth_meta WHERE key='format'", store);
+    if (!f.step()) throw StoreError(403, store, "berth_meta has no format; not a berth store");
+    if (f.integer(0) > kFormat) {
+      throw StoreError(409, store,
+                       fmt::format("written by a newer berth (format {}, this berth reads {})",
+                                   f.integer(0), kFormat));
+    }
+    (void)read_revision(db_, store);
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+Snapshot SqliteStore::snapshot() {
+  std::lock_guard lock(mutex_);
+  const std::string store = name();
+  Snapshot snap;
+  Transaction tx(db_, store, false);
+  snap.revision = read_revision(db_, store);
+  {
+    Stmt q(db_, "SELECT name, record, mod_revision FROM machines ORDER BY name", store);
+    while (q.step()) {
+      std::string n = q.text(0), where = fmt::format("machine row \"{}\"", n);
+      Machine m = detail::machine_from_json(detail::parse_record(q.text(1), store, where), store, where);
+      if (m.name != n) throw StoreError(403, store, where + " holds machine " + m.name);
+      snap.machine_revisions[n] = q.integer(2);
+      snap.spec.machines.push_back(std::move(m));
+    }
+  }
+  {
+    Stmt q(db_, "SELECT name, record, mod_revision FROM units ORDER BY name", store);
+    while (q.step()) {
+      std::string n = q.text(0), where = fmt::format("unit row \"{}\"", n);
+      Unit u = detail::unit_from_json(detail::parse_record(q.text(1), store, where), store, where);
+      if (u.name != n) throw StoreError(403, store, where + " holds unit " + u.name);
+      snap.unit_revisions[n] = q.integer(2);
+      snap.spec.units.push_back(std::move(u));
+    }
+  }
+  {
+    Stmt q(db_, "SELECT instance, machine FROM placements", store);
+    while (q.step()) snap.spec.placements.emplace(q.text(0), q.text(1));
+  }
+  tx.commit();
+  return snap;
+}
+
+CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
+  detail::Touched touched = detail::touched_by(plan, base);
+  std::lock_guard lock(mutex_);
+  const std::string store = name();
+  CommitResult out;
+  // IMMEDIATE takes the write lock now, so nothing changes between the checks and the writes.
+  Transaction tx(db_, store, true);
+  out.revision = read_revision(db_, store);
+
+  Stmt machine_q(db_, "SELECT record, mod_revision FROM machines WHERE name=?", store);
+  Stmt unit_q(db_, "SELECT record, mod_revision FROM units WHERE name=?", store);
+  Stmt inst_q(db_, "SELECT machine FROM placements WHERE instance=?", store);
+  auto revision_of = [](Stmt& q, const std::string& n) {
+    q.bind(1, n);
+    std::int64_t rev = q.step() ? q.integer(1) : 0;
+    q.reset();
+    return rev;
+  };
+  auto placement_of = [&](const std::string& i) -> std::optional<std::string> {
+    inst_q.bind(1, i);
+    std::optional<std::string> m;
+    if (inst_q.step()) m = inst_q.text(0);
+    inst_q.reset();
+    return m;
+  };
+  detail::CurrentLookup now{[&](const std::string& m) { return revision_of(machine_q, m); },
+                            [&](const std::string& u) { return revision_of(unit_q, u); },
+                            placement_of};
+  if (detail::find_conflicts(base, touched, now, out)) return out;
+
+  // Validate against what is stored, not against the caller's snapshot.
+  detail::State view;
+  std::map<std::string, std::optional<Unit>> unit_cache;
+  auto stored_unit = [&](const std::string& n) -> const std::optional<Unit>& {
+    auto it = unit_cache.find(n);
+    if (it != unit_cache.end()) return it->second;
+    unit_q.bind(1, n);
+    std::optional<Unit> u;
+    if (unit_q.step()) {
+      std::string where = fmt::format("unit row \"{}\"", n);
+      u = detail::unit_from_json(detail::parse_record(unit_q.text(0), store, where), store, where);
+    }
+    unit_q.reset();
+    return unit_cache.emplace(n, std::move(u)).first->second;
+  };
+  auto is_unit = [&](const std::string& n) { return stored_unit(n).has_value(); };
+  {
+    Stmt on_machine(db_, "SELECT instance FROM placements WHERE machine=?", store);
+    for (const auto& m : touched.machines) {
+      machine_q.bind(1, m);
+      if (machine_q.step()) {
+        std::string where = fmt::format("machine row \"{}\"", m);
+        view.machines.emplace(m, detail::machine_from_json(
+                                     detail::parse_record(machine_q.text(0), store, where), store, where));
+      }
+      machine_q.reset();
+      on_machine.bind(1, m);
+      while (on_machine.step()) view.placements.emplace(on_machine.text(0), m);
+      on_machine.reset();
+    }
+  }
+  auto add_placement = [&](const std::string& inst) {
+    if (auto m = placement_of(inst)) view.placements.emplace(inst, *m);
+  };
+  for (const auto& [inst, m] : plan.assignments) add_placement(inst);
+  for (const auto& inst : plan.evictions) add_placement(inst);
+  auto add_unit = [&](const std::string& inst) {
+    std::string u = detail::unit_of(inst, is_unit);
+    if (!u.empty()) view.units.emplace(u, *stored_unit(u));
+  };
+  for (const auto& [inst, m] : view.placements) add_unit(inst);
+  for (const auto& [inst, m] : plan.assignments) add_unit(inst);
+
+  out.problems = detail::validate(plan, view, touched);
+  if (!out.problems.empty()) {
+    out.status = CommitStatus::Rejected;
+    return out;
+  }
+
+  const std::int64_t rev = out.revision + 1;
+  {
+    Stmt put(db_, "INSERT OR REPLACE INTO machines VALUES(?, ?, ?)", store);
+    std::map<std::string, Machine> changed;
+    for (const auto& m : plan.machines) changed[m.name] = m;
+    for (const auto& [n, st] : plan.machine_states) {
+      auto it = changed.find(n);
+      if (it == changed.end()) it = changed.emplace(n, view.machines.at(n)).first;
+      it->second.state = st;
+    }
+    for (const auto& [n, m] : changed) put.bind(1, n).bind(2, detail::machine_to_json(m).dump()).bind(3, rev).run();
+  }
+  {
+    Stmt put(db_, "INSERT OR REPLACE INTO units VALUES(?, ?, ?)", store);
+    for (const auto& u : plan.units) put.bind(1, u.name).bind(2, detail::unit_to_json(u).dump()).bind(3, rev).run();
+  }
+  {
+    Stmt del(db_, "DELETE FROM placements WHERE instance=?", store);
+    for (const auto& inst : plan.evictions) del.bind(1, inst).run();
+    Stmt put(db_, "INSERT OR REPLACE INTO placements VALUES(?, ?, ?)", store);
+    for (const auto& [inst, m] : plan.assignments) put.bind(1, inst).bind(2, m).bind(3, rev).run();
+  }
+  {
+    Stmt bump(db_, "UPDATE machines SET mod_revision=? WHERE name=?", store);
+    for (const auto& m : touched.machines) bump.bind(1, rev).bind(2, m).run();
+    Stmt meta(db_, "UPDATE berth_meta SET value=? WHERE key='revision'", store);
+    meta.bind(1, rev).run();
+  }
+  tx.commit();
+  out.revision = rev;
+  return out;
+}
+
+std::int64_t SqliteStore::revision() {
+  std::lock_guard lock(mutex_);
+  return read_revision(db_, name());
+}
+
+std::int64_t SqliteStore::wait_for_change(std::int64_t since, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::int64_t rev = revision();
+    if (rev > since || std::chrono::steady_clock::now() >= deadline) return rev;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace berth::state

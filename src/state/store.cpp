@@ -1,0 +1,185 @@
+#include "berth/state/store.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "berth/error.hpp"
+#include "berth/state/etcd_store.hpp"
+#include "berth/state/memory_store.hpp"
+#include "berth/state/sqlite_store.hpp"
+#include "detail.hpp"
+
+namespace berth::state {
+
+const char* to_string(CommitStatus s) {
+  switch (s) {
+    case CommitStatus::Committed: return "committed";
+    case CommitStatus::Conflict: return "conflict";
+    case CommitStatus::Rejected: return "rejected";
+  }
+  return "?";
+}
+
+std::string CommitResult::summary() const {
+  switch (status) {
+    case CommitStatus::Committed: return fmt::format("committed at revision {}", revision);
+    case CommitStatus::Conflict: {
+      std::vector<std::string> parts;
+      if (!conflicting_machines.empty())
+        parts.push_back(fmt::format("machines {}", fmt::join(conflicting_machines, ", ")));
+      if (!conflicting_units.empty())
+        parts.push_back(fmt::format("units {}", fmt::join(conflicting_units, ", ")));
+      if (!conflicting_instances.empty())
+        parts.push_back(fmt::format("instances placed meanwhile {}",
+                                    fmt::join(conflicting_instances, ", ")));
+      if (parts.empty()) parts.push_back("the state changed");
+      return fmt::format("conflict on {}", fmt::join(parts, "; "));
+    }
+    case CommitStatus::Rejected: return fmt::format("rejected: {}", fmt::join(problems, "; "));
+  }
+  return "?";
+}
+
+struct Watcher::Impl {
+  std::atomic<bool> stop{false};
+  std::thread thread;
+};
+
+Watcher::Watcher(StateStore& store, std::function<void(std::int64_t)> on_change)
+    : impl_(std::make_unique<Impl>()) {
+  std::int64_t start = store.revision();
+  impl_->thread = std::thread([&store, on_change = std::move(on_change), start,
+                               impl = impl_.get()] {
+    std::int64_t rev = start;
+    while (!impl->stop.load()) {
+      try {
+        std::int64_t now = store.wait_for_change(rev, std::chrono::milliseconds(200));
+        if (now > rev) {
+          rev = now;
+          on_change(now);
+        }
+      } catch (const std::exception&) {
+        // The store reports its own outages; a watcher just keeps trying.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+  });
+}
+
+Watcher::~Watcher() {
+  impl_->stop.store(true);
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::unique_ptr<StateStore> open_store(const std::string& url) {
+  auto colon = url.find(':');
+  std::string scheme = colon == std::string::npos ? url : url.substr(0, colon);
+  std::string rest = colon == std::string::npos ? "" : url.substr(colon + 1);
+  if (scheme == "memory") return std::make_unique<MemoryStore>();
+  if (scheme == "sqlite") {
+    if (rest.empty()) throw StoreError(406, url, "sqlite: needs a path, e.g. sqlite:./berth.db");
+    return std::make_unique<SqliteStore>(rest);
+  }
+  if (scheme == "etcd") {
+    EtcdOptions opts;
+    std::size_t start = 0;
+    while (start <= rest.size()) {
+      auto comma = rest.find(',', start);
+      std::string ep = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!ep.empty()) opts.endpoints.push_back(ep);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (opts.endpoints.empty()) {
+      throw StoreError(406, url, "etcd: needs an endpoint, e.g. etcd:http://127.0.0.1:2379");
+    }
+    for (const auto& ep : opts.endpoints) {
+      if (ep.rfind("http://", 0) != 0) {
+        throw StoreError(406, url, fmt::format("etcd endpoint \"{}\" must start with http://", ep));
+      }
+    }
+    return std::make_unique<EtcdStore>(std::move(opts));
+  }
+  throw StoreError(406, url,
+                   "unknown store; use sqlite:PATH, etcd:http://HOST:PORT or memory:");
+}
+
+Spec merge_spec(const Spec& base, const Spec& additions) {
+  Spec out = base;
+  auto replace = [](auto& vec, const auto& item) {
+    for (auto& x : vec) {
+      if (x.name == item.name) {
+        x = item;
+        return;
+      }
+    }
+    vec.push_back(item);
+  };
+  for (const auto& m : additions.machines) replace(out.machines, m);
+  for (const auto& u : additions.units) replace(out.units, u);
+  for (const auto& [inst, m] : additions.placements) out.placements[inst] = m;
+  out.warnings.insert(out.warnings.end(), additions.warnings.begin(), additions.warnings.end());
+  return out;
+}
+
+Plan plan_with_additions(const Snapshot& base, const Spec& additions, const Plan& placement) {
+  Plan plan = placement;
+  std::map<std::string, const Machine*> machines;
+  for (const auto& m : base.spec.machines) machines.emplace(m.name, &m);
+  std::map<std::string, const Unit*> units;
+  for (const auto& u : base.spec.units) units.emplace(u.name, &u);
+  // Only what differs goes in: re-adding an identical machine would touch it for nothing and
+  // make concurrent schedulers conflict.
+  for (const auto& m : additions.machines) {
+    auto it = machines.find(m.name);
+    if (it == machines.end() || detail::machine_to_json(*it->second) != detail::machine_to_json(m))
+      plan.machines.push_back(m);
+  }
+  for (const auto& u : additions.units) {
+    auto it = units.find(u.name);
+    if (it == units.end() || detail::unit_to_json(*it->second) != detail::unit_to_json(u))
+      plan.units.push_back(u);
+  }
+  for (const auto& [inst, m] : additions.placements) {
+    auto it = base.spec.placements.find(inst);
+    if (it == base.spec.placements.end() || it->second != m) plan.assignments[inst] = m;
+  }
+  return plan;
+}
+
+PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
+                                   const PlaceOptions& options, int max_retries) {
+  PlaceCommitResult out;
+  std::minstd_rand rng(static_cast<unsigned>(::getpid()) * 7919u +
+                       static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+  for (int attempt = 0; attempt <= max_retries; ++attempt) {
+    ++out.attempts;
+    Snapshot snap = store.snapshot();
+    out.spec = merge_spec(snap.spec, additions);
+    out.placement = place(out.spec, options);
+    out.plan = plan_with_additions(snap, additions, plan_of(out.spec, out.placement));
+    if (out.plan.empty()) {
+      out.commit = CommitResult{};
+      out.commit.revision = snap.revision;
+      return out;
+    }
+    out.commit = store.commit(out.plan, snap);
+    if (out.commit.committed()) return out;
+    if (out.commit.status == CommitStatus::Rejected) {
+      throw StoreError(407, store.name(), "plan " + out.commit.summary());
+    }
+    ++out.conflicts;
+    // Jittered exponential back-off so that schedulers that collided do not collide again.
+    int cap = 1 << std::min(attempt + 1, 7);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
+  }
+  throw StoreError(408, store.name(),
+                   fmt::format("gave up after {} conflicting commits (last: {})", out.conflicts,
+                               out.commit.summary()));
+}
+
+}  // namespace berth::state

@@ -1,0 +1,133 @@
+// berth [--store URL] state import SPEC | export [--format json] | show
+// The stored cluster: load a spec into it, print it back as a spec, or summarise it.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+#include "berth/state/store.hpp"
+#include "command.hpp"
+#include "inputs.hpp"
+#include "store_support.hpp"
+
+namespace berth::cli {
+namespace {
+
+std::string store_url(const Context& ctx) {
+  std::string url = resolve_store_url(ctx);
+  return url.empty() ? "sqlite:./berth.db" : url;  // a state verb always needs a store
+}
+
+int run_import(const std::string& input, const Context& ctx) {
+  Spec spec = load_spec_inputs({input}, "");
+  auto store = state::open_store(store_url(ctx));
+  // Conflicts can only come from a concurrent writer; a fresh snapshot settles them.
+  for (int attempt = 0; attempt < 32; ++attempt) {
+    state::Snapshot snap = store->snapshot();
+    Plan plan = state::plan_with_additions(snap, spec, Plan{});
+    if (plan.empty()) {
+      std::printf("%s already holds everything in %s (revision %lld)\n", store->name().c_str(),
+                  input.c_str(), static_cast<long long>(snap.revision));
+      return kExitOk;
+    }
+    state::CommitResult r = store->commit(plan, snap);
+    if (r.committed()) {
+      std::printf("imported %zu machine(s), %zu unit(s), %zu placement(s) into %s (revision %lld)\n",
+                  plan.machines.size(), plan.units.size(), plan.assignments.size(),
+                  store->name().c_str(), static_cast<long long>(r.revision));
+      return kExitOk;
+    }
+    if (r.status == state::CommitStatus::Rejected) {
+      throw StoreError(407, store->name(), fmt::format("cannot import {}: {}", input, r.summary()));
+    }
+  }
+  throw StoreError(408, store->name(), "import kept conflicting with other writers; try again");
+}
+
+int run_export(const Context& ctx) {
+  auto store = state::open_store(store_url(ctx));
+  std::fputs(write_spec_json(store->snapshot().spec).c_str(), stdout);
+  return kExitOk;
+}
+
+std::string unit_of(const std::string& instance, const std::map<std::string, const Unit*>& units) {
+  if (units.count(instance)) return instance;
+  auto at = instance.rfind('@');
+  if (at != std::string::npos && units.count(instance.substr(0, at))) return instance.substr(0, at);
+  return "";
+}
+
+std::string percent(std::int64_t used, std::int64_t of) {
+  if (of <= 0) return used > 0 ? "over" : "-";
+  return fmt::format("{:.0f}%", 100.0 * static_cast<double>(used) / static_cast<double>(of));
+}
+
+int run_show(const Context& ctx) {
+  auto store = state::open_store(store_url(ctx));
+  state::Snapshot snap = store->snapshot();
+  const Spec& spec = snap.spec;
+  std::map<std::string, const Unit*> units;
+  for (const auto& u : spec.units) units.emplace(u.name, &u);
+  std::map<std::string, Resources> used;
+  std::map<std::string, int> count;
+  std::map<std::string, int> placed_of_unit;
+  for (const auto& [inst, m] : spec.placements) {
+    std::string u = unit_of(inst, units);
+    if (!u.empty()) {
+      used[m] += units.at(u)->requests;
+      ++placed_of_unit[u];
+    }
+    ++count[m];
+  }
+  std::map<std::string, int> by_state;
+  for (const auto& m : spec.machines) ++by_state[to_string(m.state)];
+  std::string states;
+  for (const auto& [s, n] : by_state) states += fmt::format("{}{} {}", states.empty() ? "" : ", ", n, s);
+  std::printf("store %s at revision %lld\n", store->name().c_str(), static_cast<long long>(snap.revision));
+  std::printf("%zu machine(s)%s, %zu unit(s), %zu placed instance(s)\n", spec.machines.size(),
+              states.empty() ? "" : fmt::format(" ({})", states).c_str(), spec.units.size(),
+              spec.placements.size());
+  if (!spec.machines.empty()) {
+    std::printf("\n%-24s %-10s %6s %6s %7s\n", "MACHINE", "STATE", "UNITS", "CPU", "MEMORY");
+    for (const auto& m : spec.machines) {
+      Resources a = m.allocatable(), u = used[m.name];
+      std::printf("%-24s %-10s %6d %6s %7s\n", m.name.c_str(), to_string(m.state), count[m.name],
+                  percent(u.cpu, a.cpu).c_str(), percent(u.memory, a.memory).c_str());
+    }
+  }
+  std::vector<std::string> unplaced;
+  for (const auto& u : spec.units) {
+    if (u.constraints.global) continue;  // one per matching machine: no fixed count to compare
+    int want = u.replicas.value_or(1), have = placed_of_unit[u.name];
+    if (have < want) unplaced.push_back(fmt::format("{} ({} of {} placed)", u.name, have, want));
+  }
+  if (!unplaced.empty()) {
+    std::printf("\nnot fully placed: %s\n", fmt::format("{}", fmt::join(unplaced, ", ")).c_str());
+  }
+  return kExitOk;
+}
+
+void setup(CLI::App& app, Context& ctx) {
+  CLI::App* cmd = app.add_subcommand(
+      "state", "The stored cluster state (--store URL; default sqlite:./berth.db)");
+  cmd->require_subcommand(1);
+  auto input = std::make_shared<std::string>();
+  CLI::App* imp = cmd->add_subcommand("import", "Add a spec's machines, units and placements to the store");
+  imp->add_option("spec", *input, "A JSON spec (or fleet unit input)")->required();
+  imp->callback([input, &ctx] { ctx.exit_code = run_import(*input, ctx); });
+  auto format = std::make_shared<std::string>("json");
+  CLI::App* exp = cmd->add_subcommand("export", "Print the stored state as a spec (placements hold every assignment)");
+  exp->add_option("--format", *format, "json (the only format)")->check(CLI::IsMember({"json"}));
+  exp->callback([&ctx] { ctx.exit_code = run_export(ctx); });
+  CLI::App* show = cmd->add_subcommand("show", "Summarise the stored state");
+  show->callback([&ctx] { ctx.exit_code = run_show(ctx); });
+}
+
+}  // namespace
+
+BERTH_REGISTER_COMMAND(state, 60, setup);
+
+}  // namespace berth::cli

@@ -1,0 +1,56 @@
+// Store resolution and `berth place` against a store (docs/stores.md).
+#include "store_support.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "berth/explain/format.hpp"
+#include "berth/io/result_json.hpp"
+#include "berth/state/store.hpp"
+
+namespace berth::cli {
+
+namespace {
+constexpr const char* kDefaultStore = "sqlite:./berth.db";
+
+// BERTH_STORE holds a URL; any other non-empty value (e.g. "1") asks for the default.
+std::string from_env() {
+  const char* env = std::getenv("BERTH_STORE");
+  if (!env || !*env) return "";
+  std::string v = env;
+  return v.find(':') == std::string::npos ? kDefaultStore : v;
+}
+}  // namespace
+
+std::string resolve_store_url(const Context& ctx) {
+  bool given = ctx.store_option && ctx.store_option->count() > 0;
+  if (given && !ctx.store.empty()) return ctx.store;
+  std::string env = from_env();
+  if (!env.empty()) return env;
+  return given ? kDefaultStore : "";
+}
+
+int place_with_store(const std::string& url, const berth::Spec& spec,
+                     const berth::PlaceOptions& options, const std::string& format) {
+  auto store = state::open_store(url);
+  state::PlaceCommitResult r = state::place_and_commit(*store, spec, options);
+  std::string note = r.plan.empty()
+                         ? fmt::format("nothing new to commit to {} (revision {})", store->name(),
+                                       r.commit.revision)
+                         : fmt::format("committed {} placement(s) to {} at revision {}",
+                                       r.plan.assignments.size(), store->name(), r.commit.revision);
+  if (r.conflicts > 0) note += fmt::format(" after {} conflict(s) retried", r.conflicts);
+  if (format == "json") {
+    std::fputs((placement_to_json(r.placement).dump(2) + "\n").c_str(), stdout);
+    std::fprintf(stderr, "berth: %s\n", note.c_str());
+  } else {
+    std::fputs(format_placement_text(r.spec, r.placement).c_str(), stdout);
+    std::fprintf(stdout, "%s\n", note.c_str());
+  }
+  return r.placement.all_placed() ? kExitOk : kExitPending;
+}
+
+}  // namespace berth::cli
