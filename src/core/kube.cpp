@@ -34,6 +34,12 @@ const json* find(const json& obj, const char* key) {
   return &*it;
 }
 
+/// obj[key] is there and says something: not null, not an empty list or object.
+bool present(const json& obj, const char* key) {
+  const json* v = find(obj, key);
+  return v && !((v->is_array() || v->is_object()) && v->empty());
+}
+
 [[noreturn]] void wrong_type(const std::string& subject, const json& j, std::string_view expected) {
   throw ValidationError(263, subject, fmt::format("expected {}, got {} {}", expected,
                                                   j.is_array() || j.is_object() ? "an" : "a",
@@ -492,7 +498,7 @@ Resources pod_request(const json& spec, const std::string& subject, const std::s
     throw ValidationError(265, subject, "pod without spec.containers (is this a node dump given as pods?)");
   }
   auto note_unsupported_container_fields = [&](const json& c, const std::string& field) {
-    if (const json* res = find(c, "resources"); res && res->is_object() && find(*res, "claims")) {
+    if (const json* res = find(c, "resources"); res && res->is_object() && present(*res, "claims")) {
       result.unsupported.push_back({object, field + ".resources.claims",
                                     "dynamic resource claims are not modelled; only requests count"});
     }
@@ -536,7 +542,7 @@ Resources pod_request(const json& spec, const std::string& subject, const std::s
   if (const json* overhead = object_at(spec, "overhead", subject + ": spec")) {
     total += resource_list(*overhead, subject + ": spec.overhead");
   }
-  if (find(spec, "resources")) {
+  if (present(spec, "resources")) {
     result.unsupported.push_back({object, "spec.resources",
                                   "pod-level resources are not modelled; the containers' requests were used"});
   }
@@ -547,7 +553,7 @@ void import_node_affinity(const json& affinity, Pod& pod, const std::string& sub
   const json* na = object_at(affinity, "nodeAffinity", subject + ": spec.affinity");
   if (!na) return;
   const std::string base = "spec.affinity.nodeAffinity";
-  if (find(*na, "preferredDuringSchedulingIgnoredDuringExecution")) {
+  if (present(*na, "preferredDuringSchedulingIgnoredDuringExecution")) {
     result.unsupported.push_back({pod.object, base + ".preferredDuringSchedulingIgnoredDuringExecution",
                                   "preferred node affinity is a soft preference; berth has hard constraints only, so it is ignored"});
   }
@@ -588,7 +594,7 @@ void import_node_affinity(const json& affinity, Pod& pod, const std::string& sub
 }
 
 void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subject, KubeImport& result) {
-  if (find(affinity, "podAffinity")) {
+  if (present(affinity, "podAffinity")) {
     result.unsupported.push_back({pod.object, "spec.affinity.podAffinity",
                                   "pod affinity is not modelled (berth's machine_of co-locates with one named "
                                   "unit, not with pods matching a selector); ignored"});
@@ -596,7 +602,7 @@ void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subj
   const json* anti = object_at(affinity, "podAntiAffinity", subject + ": spec.affinity");
   if (!anti) return;
   const std::string base = "spec.affinity.podAntiAffinity";
-  if (find(*anti, "preferredDuringSchedulingIgnoredDuringExecution")) {
+  if (present(*anti, "preferredDuringSchedulingIgnoredDuringExecution")) {
     result.unsupported.push_back({pod.object, base + ".preferredDuringSchedulingIgnoredDuringExecution",
                                   "preferred pod anti-affinity is a soft preference; berth has hard constraints only, so it is ignored"});
   }
@@ -628,7 +634,7 @@ void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subj
                                       "only the listed namespaces (or the pod's own) were searched"});
       }
     }
-    if (const json* mlk = find(t, "matchLabelKeys"); mlk && !mlk->empty()) {
+    if (present(t, "matchLabelKeys")) {
       result.unsupported.push_back({pod.object, field + ".matchLabelKeys", "matchLabelKeys are not applied"});
     }
     pod.anti_affinity.push_back(std::move(aa));
@@ -702,7 +708,7 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
       pod.tolerations.push_back(std::move(tol));
     }
   }
-  if (find(*spec, "topologySpreadConstraints")) {
+  if (present(*spec, "topologySpreadConstraints")) {
     result.unsupported.push_back({pod.object, "spec.topologySpreadConstraints",
                                   "berth spreads the instances of one unit, and every pod is its own unit; ignored"});
   }
