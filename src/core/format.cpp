@@ -46,7 +46,19 @@ std::string format_placement_text(const Spec& spec, const PlacementResult& resul
   out += fmt::format("\n{} of {} unit instances placed", result.placements.size(), total);
   if (result.newly_placed != result.placements.size()) out += fmt::format(" ({} new)", result.newly_placed);
   out += result.pending.empty() ? ".\n" : fmt::format("; {} pending:\n", result.pending.size());
-  for (const auto& p : result.pending) out += "  " + p.summary() + "\n";
+  // Replicas that fail for the same reason are one line, not a hundred.
+  for (std::size_t i = 0; i < result.pending.size();) {
+    const std::string first = result.pending[i].summary();
+    const std::string reason = first.substr(result.pending[i].unit.size());
+    std::size_t j = i + 1;
+    while (j < result.pending.size() && result.pending[j].summary().substr(result.pending[j].unit.size()) == reason) ++j;
+    if (j - i == 1) {
+      out += "  " + first + "\n";
+    } else {
+      out += fmt::format("  {} .. {} ({} instances){}\n", result.pending[i].unit, result.pending[j - 1].unit, j - i, reason);
+    }
+    i = j;
+  }
   if (!result.warnings.empty()) {
     out += "\nwarnings:\n";
     for (const auto& w : result.warnings) out += "  " + w + "\n";

@@ -200,21 +200,26 @@ MachineId Placer::select(GroupId g, Diagnosis* diag) {
     }
     if (first_short >= 0) {
       if (diag) {
-        ++diag->rejections[reason::kInsufficientPrefix + c.dimension_names()[static_cast<std::size_t>(first_short)]];
+        // Count the machine under the dimension it misses by the largest fraction of the
+        // request (integer cross-multiplication), so "7 short of memory" names what matters.
+        std::size_t worst = static_cast<std::size_t>(first_short);
         int shorts = 0;
         double missing = 0;
         for (std::size_t d = 0; d < D; ++d) {
           const std::int64_t free = alloc[d] - used[d];
+          if (free >= demand_[d]) continue;
+          ++short_count[d];
+          ++shorts;
           if (free > most_free[d]) {
             most_free[d] = free;
             most_free_on[d] = m;
           }
-          if (free < demand_[d]) {
-            ++short_count[d];
-            ++shorts;
-            missing += static_cast<double>(demand_[d] - std::max<std::int64_t>(free, 0)) / static_cast<double>(demand_[d]);
-          }
+          const __int128 miss_d = demand_[d] - std::max<std::int64_t>(free, 0);
+          const __int128 miss_w = demand_[worst] - std::max<std::int64_t>(alloc[worst] - used[worst], 0);
+          if (miss_d * demand_[worst] > miss_w * demand_[d]) worst = d;
+          missing += static_cast<double>(miss_d) / static_cast<double>(demand_[d]);
         }
+        ++diag->rejections[reason::kInsufficientPrefix + c.dimension_names()[worst]];
         std::pair<int, double> key{shorts, missing};
         if (closest == kNone || key < closest_key) {
           closest = m;
@@ -223,16 +228,7 @@ MachineId Placer::select(GroupId g, Diagnosis* diag) {
       }
       return;
     }
-    if (diag) {
-      ++diag->fit;
-      for (std::size_t d = 0; d < D; ++d) {
-        const std::int64_t free = alloc[d] - used[d];
-        if (free > most_free[d]) {
-          most_free[d] = free;
-          most_free_on[d] = m;
-        }
-      }
-    }
+    if (diag) ++diag->fit;
     const double s = score(m, demand_.data());
     if (best == kNone || s > best_score || (s == best_score && m < best)) {
       best = m;

@@ -32,9 +32,10 @@ enum class PendingKind { Unschedulable, Unresolvable };
 struct Shortfall {
   std::string dimension;     ///< "memory"
   std::int64_t needs = 0;    ///< the unit's (or co-located group's) request
-  std::int64_t most_free = 0;  ///< the largest free amount on any machine that passed the other filters
+  std::int64_t most_free = 0;  ///< the largest free amount among the machines short of it
   std::string most_free_on;    ///< that machine
-  std::size_t machines = 0;    ///< machines short of this dimension (may overlap across dimensions)
+  std::size_t machines = 0;    ///< machines short of this dimension (may overlap across dimensions;
+                               ///< `rejections` counts each machine once, under its worst dimension)
 };
 
 /// The machine that would need the least added capacity to take the unit.
