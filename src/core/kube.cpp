@@ -10,7 +10,6 @@
 #include <set>
 #include <utility>
 
-#include "berth/constraint/glob.hpp"
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/model/quantity.hpp"
@@ -383,12 +382,21 @@ struct Toleration {
   bool mentions(const std::string& taint_key) const { return key == taint_key || (key.empty() && op == "Exists"); }
 };
 
+/// A Kubernetes label selector, parsed once: matchLabels and matchExpressions all hold.
+struct LabelSelector {
+  std::vector<MetadataRequirement> requirements;
+  bool matches(const Metadata& labels) const {
+    return std::all_of(requirements.begin(), requirements.end(),
+                       [&](const MetadataRequirement& r) { return r.matches(labels); });
+  }
+};
+
 /// A required pod anti-affinity term on the hostname, resolved once every pod is read.
 struct AntiAffinity {
-  const json* selector = nullptr;      // labelSelector (nullptr: matches nothing)
-  std::set<std::string> namespaces;    // empty with all_namespaces=false: the pod's own
+  std::optional<LabelSelector> selector;  // absent: selects nothing
+  std::set<std::string> namespaces;       // the pod's own when the term lists none
   bool all_namespaces = false;
-  std::string field;
+  std::string key;  // identical terms (the replicas of one owner) are resolved once
 };
 
 struct Pod {
@@ -397,7 +405,7 @@ struct Pod {
   std::string uid;
   std::string object;  // "pod ns/name"
   std::string node_name;
-  std::map<std::string, std::string> labels;
+  Metadata labels;  // label -> {value}, the form selectors match against
   std::string owner_kind, owner_name;  // the controller owner
   bool mirror = false;
   std::int64_t raw_priority = 0;  // spec.priority before clamping to berth's range
@@ -454,21 +462,15 @@ MetadataRequirement selector_requirement(const json& e, const std::string& subje
   return req;
 }
 
-/// Kubernetes label selector semantics: matchLabels and matchExpressions all hold.
-bool selector_matches(const json& selector, const std::map<std::string, std::string>& labels, const std::string& subject) {
-  Metadata md;
-  for (const auto& [k, v] : labels) md[k] = {v};
-  for (const auto& [k, v] : string_map_at(selector, "matchLabels", subject)) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
+LabelSelector parse_label_selector(const json& selector, const std::string& subject) {
+  LabelSelector out;
+  for (const auto& [k, v] : string_map_at(selector, "matchLabels", subject)) out.requirements.push_back({k, MetadataOp::In, {v}});
   if (const json* exprs = array_at(selector, "matchExpressions", subject)) {
     for (std::size_t i = 0; i < exprs->size(); ++i) {
-      auto req = selector_requirement((*exprs)[i], fmt::format("{}.matchExpressions[{}]", subject, i), false);
-      if (!req.matches(md)) return false;
+      out.requirements.push_back(selector_requirement((*exprs)[i], fmt::format("{}.matchExpressions[{}]", subject, i), false));
     }
   }
-  return true;
+  return out;
 }
 
 /// Kubernetes' effective pod request: the sum of the app containers (plus restartable init
@@ -620,8 +622,10 @@ void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subj
       continue;
     }
     AntiAffinity aa;
-    aa.field = field;
-    aa.selector = object_at(t, "labelSelector", subject + ": " + field);
+    if (const json* sel = object_at(t, "labelSelector", subject + ": " + field)) {
+      aa.selector = parse_label_selector(*sel, subject + ": " + field + ".labelSelector");
+      aa.key = sel->dump();
+    }
     if (const json* nss = find(t, "namespaces")) {
       for (auto& ns : string_list(*nss, subject + ": " + field + ".namespaces")) aa.namespaces.insert(ns);
     }
@@ -637,6 +641,9 @@ void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subj
     if (present(t, "matchLabelKeys")) {
       result.unsupported.push_back({pod.object, field + ".matchLabelKeys", "matchLabelKeys are not applied"});
     }
+    if (aa.namespaces.empty()) aa.namespaces.insert(pod.ns);
+    aa.key = fmt::format("{}|{}|{}", aa.key, aa.all_namespaces ? "*" : fmt::format("{}", fmt::join(aa.namespaces, ",")),
+                         aa.selector ? "sel" : "none");
     pod.anti_affinity.push_back(std::move(aa));
   }
 }
@@ -666,7 +673,7 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   }
 
   pod.uid = string_at(*md, "uid", subject + ": metadata");
-  pod.labels = string_map_at(*md, "labels", subject + ": metadata");
+  for (auto& [k, v] : string_map_at(*md, "labels", subject + ": metadata")) pod.labels[k] = {std::move(v)};
   if (const json* owners = array_at(*md, "ownerReferences", subject + ": metadata")) {
     for (const auto& o : *owners) {
       if (!o.is_object() || !find(o, "controller") || !o["controller"].is_boolean() || !o["controller"].get<bool>()) continue;
@@ -737,32 +744,48 @@ void add_taint_requirements(Pod& pod, const TaintIndex& taints) {
 
 /// Globs on unit names for the pods a required hostname anti-affinity term selects: one
 /// `<namespace>/<owner>-*` per controller owner (so replicas not in the dump are covered too),
-/// checked not to catch any pod outside the selection, else the exact pod names.
-std::vector<std::string> conflict_globs(const Pod& pod, const AntiAffinity& aa, const std::vector<Pod>& pods,
-                                        const std::string& subject) {
-  if (!aa.selector) return {};  // a term without a selector selects nothing
-  std::set<std::string> namespaces = aa.namespaces;
-  if (namespaces.empty()) namespaces.insert(pod.ns);
-  std::vector<const Pod*> selected, others;
-  for (const auto& q : pods) {
-    bool in_ns = aa.all_namespaces || namespaces.count(q.ns);
-    bool sel = in_ns && selector_matches(*aa.selector, q.labels, subject + ": " + aa.field + ".labelSelector");
-    (sel ? selected : others).push_back(&q);
-  }
+/// checked not to catch any pod outside the selection, else the exact pod names. The caller
+/// drops the pod's own name (a pod never conflicts with itself anyway).
+std::vector<std::string> conflict_globs(const AntiAffinity& aa, const std::vector<Pod>& pods,
+                                        const std::map<std::string, std::vector<std::size_t>>& by_namespace) {
   std::vector<std::string> globs;
-  auto add = [&](const std::string& g) {
-    if (std::find(globs.begin(), globs.end(), g) == globs.end()) globs.push_back(g);
+  if (!aa.selector) return globs;  // a term without a selector selects nothing
+  std::vector<char> selected(pods.size(), 0);
+  std::vector<std::size_t> order;
+  auto scan = [&](const std::vector<std::size_t>& members) {
+    for (std::size_t i : members) {
+      if (aa.selector->matches(pods[i].labels)) {
+        selected[i] = 1;
+        order.push_back(i);
+      }
+    }
   };
-  for (const Pod* q : selected) {
-    if (!q->owner_name.empty() && q->owner_kind != "Node") {
-      std::string g = fmt::format("{}/{}-*", q->ns, q->owner_name);
-      bool leaks = std::any_of(others.begin(), others.end(), [&](const Pod* o) { return glob_match(g, o->unit_name); });
+  if (aa.all_namespaces) {
+    for (const auto& [ns, members] : by_namespace) scan(members);
+    std::sort(order.begin(), order.end());  // input order, whatever the namespace
+  } else {
+    for (const auto& ns : aa.namespaces) {
+      if (auto it = by_namespace.find(ns); it != by_namespace.end()) scan(it->second);
+    }
+    std::sort(order.begin(), order.end());
+  }
+  std::set<std::string> seen;
+  for (std::size_t i : order) {
+    const Pod& q = pods[i];
+    if (!q.owner_name.empty() && q.owner_kind != "Node") {
+      // Pod names hold no glob characters, so `<ns>/<owner>-*` matches exactly the names with
+      // that prefix; only pods of the same namespace can have it.
+      const std::string prefix = fmt::format("{}/{}-", q.ns, q.owner_name);
+      const auto& same_ns = by_namespace.at(q.ns);
+      bool leaks = std::any_of(same_ns.begin(), same_ns.end(), [&](std::size_t o) {
+        return !selected[o] && pods[o].unit_name.compare(0, prefix.size(), prefix) == 0;
+      });
       if (!leaks) {
-        add(g);
+        if (seen.insert(prefix + "*").second) globs.push_back(prefix + "*");
         continue;
       }
     }
-    if (q != &pod) add(q->unit_name);
+    if (seen.insert(q.unit_name).second) globs.push_back(q.unit_name);
   }
   return globs;
 }
@@ -831,16 +854,21 @@ KubeImport build(const Collected& in, KubeImport result) {
     pods.push_back(std::move(*pod));
   }
 
+  std::map<std::string, std::vector<std::size_t>> by_namespace;
+  for (std::size_t i = 0; i < pods.size(); ++i) by_namespace[pods[i].ns].push_back(i);
+  std::map<std::string, std::vector<std::string>> resolved;  // AntiAffinity::key -> globs
   for (auto& pod : pods) {
-    const std::string subject = pod.object;
     for (const auto& aa : pod.anti_affinity) {
-      for (auto& g : conflict_globs(pod, aa, pods, subject)) {
-        auto& c = pod.unit.constraints.conflicts;
-        if (std::find(c.begin(), c.end(), g) == c.end()) c.push_back(std::move(g));
+      auto it = resolved.find(aa.key);
+      if (it == resolved.end()) it = resolved.emplace(aa.key, conflict_globs(aa, pods, by_namespace)).first;
+      auto& c = pod.unit.constraints.conflicts;
+      for (const auto& g : it->second) {
+        if (g != pod.unit_name && std::find(c.begin(), c.end(), g) == c.end()) c.push_back(g);
       }
     }
   }
 
+  std::map<std::string, std::vector<std::string>> violations;  // requirement -> "pod on node"
   std::map<std::string, const Machine*> by_name;
   for (const auto& m : spec.machines) by_name[m.name] = &m;
   for (auto& pod : pods) {
@@ -852,13 +880,16 @@ KubeImport build(const Collected& in, KubeImport result) {
         spec.placements[pod.unit_name] = pod.node_name;
         for (const auto& req : pod.unit.constraints.metadata) {
           if (!req.matches(it->second->metadata)) {
-            result.notes.push_back(fmt::format("{} runs on node {}, which fails its requirement {} ({}); kept there",
-                                               pod.object, pod.node_name, req.describe(), req.describe_failure()));
+            violations[req.describe()].push_back(fmt::format("{} on {}", pod.unit_name, pod.node_name));
           }
         }
       }
     }
     spec.units.push_back(std::move(pod.unit));
+  }
+  for (const auto& [req, where] : violations) {
+    result.notes.push_back(fmt::format("{} pod(s) run on nodes that fail their requirement {}; kept there: {}",
+                                       where.size(), req, name_list(where)));
   }
   for (const auto& [value, names] : priorities_clamped) {
     result.notes.push_back(fmt::format("priority {} is outside berth's range [-{}, {}]; clamped for {} pod(s): {}", value,

@@ -595,6 +595,9 @@ TEST_CASE("kube: pod anti-affinity, pod affinity and spread", "[io][kube]") {
   const Unit& db0 = unit(s, "ml/db-0");
   std::set<std::string> got(db0.constraints.conflicts.begin(), db0.constraints.conflicts.end());
   CHECK(got == std::set<std::string>{"ml/db-1", "ml/dbx-lonely", "ml/zonal-*", "ml/exprs-*"});
+  // db-1 shares db-0's term (resolved once) and lists db-0, never itself.
+  const auto& c1 = unit(s, "ml/db-1").constraints.conflicts;
+  CHECK(std::set<std::string>(c1.begin(), c1.end()) == std::set<std::string>{"ml/db-0", "ml/dbx-lonely", "ml/zonal-*", "ml/exprs-*"});
   CHECK(count_unsupported(r, "pod ml/zonal-0", "topologyKey") == 1);
   CHECK(unit(s, "ml/zonal-0").constraints.conflicts.empty());
   CHECK(count_unsupported(r, "pod ml/friendly", "podAffinity") == 1);
@@ -623,6 +626,15 @@ TEST_CASE("kube: the four shapes and phases", "[io][kube]") {
   CHECK(r.spec.units.size() == 3);
   CHECK(r.spec.placements == std::map<std::string, std::string>{{"default/p1", "n1"}, {"default/p2", "n1"}});
   CHECK(unit(r.spec, "x/p4").requests.extended.at("pods") == 1);
+}
+
+TEST_CASE("kube: a bound pod its node's taints would refuse is kept, with a note", "[io][kube]") {
+  KubeImport r = import_text(kGpuNodes, pod_list({
+      pod("old", R"({"nodeName": "gpu-1", "containers": [{"name": "c"}]})", "Running"),
+      pod("older", R"({"nodeName": "gpu-1", "containers": [{"name": "c"}]})", "Running"),
+  }));
+  CHECK(r.spec.placements.at("ml/old") == "gpu-1");
+  CHECK(noted(r, "2 pod(s) run on nodes that fail their requirement no taint/nvidia.com/gpu; kept there: ml/old on gpu-1, ml/older on gpu-1"));
 }
 
 TEST_CASE("kube: bad input throws with an id, the file and the field", "[io][kube][errors]") {
