@@ -73,8 +73,24 @@ class Loader {
     return it->second;
   }
 
+  /// lint checks a template as its instance @1, so that %i and sidekick references resolve;
+  /// a real `name@1.service` file, when given too, replaces the stand-in.
+  void push_template_stand_in(const UnitName& t, const std::string& path) {
+    const std::string name = t.prefix + "@1" + t.suffix;
+    if (by_name_.count(name)) return;
+    stand_ins_.insert(name);
+    push(name, path);
+  }
+
   void push(const std::string& name, const std::string& path) {
     auto it = by_name_.find(name);
+    if (it != by_name_.end() && stand_ins_.erase(name) > 0) {
+      it->second = path;
+      for (auto& s : sources_) {
+        if (s.name == name) s.path = path;
+      }
+      return;
+    }
     if (it != by_name_.end()) {
       if (fs::weakly_canonical(it->second) == fs::weakly_canonical(path)) return;  // same file twice
       add(Problem{Severity::Error, 234, name, SourceLocation{path, 0, 0},
@@ -102,8 +118,12 @@ class Loader {
         const auto name = parse_unit_name(base);
         if (!name) continue;
         if (name->is_template()) {
-          // A template runs only as instances; `dir/name@{1..3}.service` asks for them.
-          templates_skipped_.push_back(base);
+          if (collect_) {
+            push_template_stand_in(*name, f);
+          } else {
+            // A template runs only as instances; `dir/name@{1..3}.service` asks for them.
+            templates_skipped_.push_back(base);
+          }
           continue;
         }
         push(base, f);
@@ -137,6 +157,10 @@ class Loader {
     }
     std::error_code ec;
     const bool exists = fs::is_regular_file(p, ec);
+    if (name->is_template() && collect_ && exists) {
+      push_template_stand_in(*name, arg);
+      return;
+    }
     if (name->is_template()) {
       bad_arg(arg, 235,
               fmt::format("{} is a template: ask for instances, e.g. {}@1.service or '{}@{{1..3}}{}'",
@@ -189,6 +213,7 @@ class Loader {
   std::vector<Source> sources_;
   std::map<std::string, std::string> by_name_;
   std::map<std::string, UnitFile> files_;
+  std::set<std::string> stand_ins_;  // template@1 names that lint made up
 
  public:
   std::vector<std::string> templates_skipped_;
@@ -215,7 +240,21 @@ FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::strin
           return fmt::format("{}@{{1..3}}{}", n->prefix, n->suffix);
         }()));
   }
-  for (const auto& p : loader.problems) out.spec.warnings.push_back(format_problem(p));
+  // Instances of one template repeat the same warning; say it once for the run of them
+  // ("worker@1.service .. worker@100.service (100 instances)") so 100 lines don't bury the rest.
+  const auto& ps = loader.problems;
+  for (std::size_t i = 0; i < ps.size();) {
+    std::size_t j = i + 1;
+    while (j < ps.size() && ps[j].code == ps[i].code && ps[j].message == ps[i].message &&
+           ps[j].where.file == ps[i].where.file && ps[j].where.line == ps[i].where.line &&
+           !ps[i].unit.empty() && !ps[j].unit.empty()) {
+      ++j;
+    }
+    Problem p = ps[i];
+    if (j - i > 1) p.unit = fmt::format("{} .. {} ({} instances)", ps[i].unit, ps[j - 1].unit, j - i);
+    out.spec.warnings.push_back(format_problem(p));
+    i = j;
+  }
   return out;
 }
 
