@@ -1,0 +1,66 @@
+#include <catch2/catch.hpp>
+
+#include "berth/error.hpp"
+#include "berth/model/quantity.hpp"
+
+using namespace berth;
+
+TEST_CASE("cpu quantities parse exactly into millicores", "[quantity]") {
+  CHECK(parse_cpu("500m", "cpu") == 500);
+  CHECK(parse_cpu("0.5", "cpu") == 500);
+  CHECK(parse_cpu("2", "cpu") == 2000);
+  CHECK(parse_cpu("1.25", "cpu") == 1250);
+  CHECK(parse_cpu("0.001", "cpu") == 1);
+  CHECK(parse_cpu(" 3 ", "cpu") == 3000);
+  CHECK(parse_cpu("1e1", "cpu") == 10000);
+}
+
+TEST_CASE("byte quantities: decimal suffixes are powers of ten, i-suffixes powers of two", "[quantity]") {
+  CHECK(parse_bytes("512M", "m") == 512'000'000);
+  CHECK(parse_bytes("512MB", "m") == 512'000'000);
+  CHECK(parse_bytes("1.5Gi", "m") == 1'610'612'736);
+  CHECK(parse_bytes("2GiB", "m") == 2LL * 1024 * 1024 * 1024);
+  CHECK(parse_bytes("15GB", "m") == 15'000'000'000);
+  CHECK(parse_bytes("1024", "m") == 1024);
+  CHECK(parse_bytes("1k", "m") == 1000);
+  CHECK(parse_bytes("1Ki", "m") == 1024);
+  CHECK(parse_bytes("70Mi", "m") == 70LL * 1024 * 1024);
+  CHECK(parse_bytes("1e3", "m") == 1000);
+  CHECK(parse_bytes("7Ei", "m") == 7LL * (1LL << 60));
+}
+
+TEST_CASE("bad quantities name the field and say what is wrong", "[quantity]") {
+  auto message = [](auto fn) {
+    try {
+      fn();
+    } catch (const ValidationError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(message([] { parse_bytes("-1", "machine m1: capacity.memory"); }),
+             Catch::Contains("machine m1: capacity.memory") && Catch::Contains("negative"));
+  CHECK_THAT(message([] { parse_cpu("abc", "unit web: requests.cpu"); }),
+             Catch::Contains("unit web: requests.cpu") && Catch::Contains("expected a number"));
+  CHECK_THAT(message([] { parse_bytes("99999999999999999999999", "f"); }), Catch::Contains("overflow"));
+  CHECK_THAT(message([] { parse_bytes("9Ei", "f"); }), Catch::Contains("overflow"));
+  CHECK_THAT(message([] { parse_bytes("0.5", "f"); }), Catch::Contains("not a whole number of bytes"));
+  CHECK_THAT(message([] { parse_cpu("0.0001", "f"); }), Catch::Contains("not a whole number of millicores"));
+  CHECK_THAT(message([] { parse_bytes("12XB", "f"); }), Catch::Contains("unknown suffix"));
+  CHECK_THAT(message([] { parse_cpu("2 cores", "f"); }), Catch::Contains("unknown CPU suffix"));
+  CHECK_THAT(message([] { parse_bytes("", "f"); }), Catch::Contains("empty"));
+  CHECK_THAT(message([] { parse_bytes("1.2.3", "f"); }), Catch::Contains("unknown suffix"));
+  CHECK_THROWS_AS(parse_bytes("-1", "f"), ValidationError);
+}
+
+TEST_CASE("formatting quantities", "[quantity]") {
+  CHECK(format_cpu(500) == "500m");
+  CHECK(format_cpu(2000) == "2");
+  CHECK(format_cpu(1500) == "1.5");
+  CHECK(format_bytes(1536LL * 1024 * 1024) == "1.5 GiB");
+  CHECK(format_bytes(512LL * 1024 * 1024) == "512 MiB");
+  CHECK(format_bytes(300) == "300 B");
+  for (long long v : {1LL, 1000LL, 1024LL, 1536LL * 1024 * 1024, 15'000'000'000LL, 123456789LL}) {
+    CHECK(parse_bytes(format_bytes_exact(v), "round trip") == v);
+  }
+}

@@ -1,0 +1,215 @@
+#include <catch2/catch.hpp>
+
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+#include "berth/place/cluster.hpp"
+#include "berth/place/place.hpp"
+#include "berth/place/placer.hpp"
+#include "support/invariants.hpp"
+
+using namespace berth;
+
+namespace {
+
+PlacementResult place_json(const std::string& json, StrategyKind strategy = StrategyKind::BestFit) {
+  Spec spec = parse_spec_json(json, "test.json");
+  PlacementResult r = place(spec, PlaceOptions{strategy});
+  auto bad = testing::check_placement(spec, r);
+  INFO(json);
+  for (const auto& b : bad) FAIL_CHECK(b);
+  return r;
+}
+
+const PendingUnit* pending(const PlacementResult& r, const std::string& unit) {
+  for (const auto& p : r.pending) {
+    if (p.unit == unit) return &p;
+  }
+  return nullptr;
+}
+
+std::string three_machines(const std::string& units) {
+  return R"({"machines":[
+    {"name":"m1","capacity":{"cpu":"2","memory":"2GiB"},"metadata":{"role":"api","zone":"a"}},
+    {"name":"m2","capacity":{"cpu":"2","memory":"2GiB"},"metadata":{"role":"api","zone":"b"}},
+    {"name":"m3","capacity":{"cpu":"2","memory":"1GiB"},"metadata":{"role":"db","zone":"a"}}],
+    "units":[)" + units + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("never overcommits: what does not fit is pending with the numbers", "[place]") {
+  auto r = place_json(R"({"machines":[{"name":"vm","capacity":{"cpu":"1","memory":"512MB"}}],
+    "units":[{"name":"web","replicas":100,"requests":{"cpu":"10m","memory":"64MiB"}}]})");
+  CHECK(r.placements.size() == 7);  // 7 * 64 MiB = 448 MiB <= 488 MiB < 8 * 64 MiB
+  CHECK(r.pending.size() == 93);
+  const auto* p = pending(r, "web@100");
+  REQUIRE(p);
+  CHECK(p->diagnosis.rejections.at("insufficient_memory") == 1);
+  CHECK(p->summary() == "web@100: 0/1 machines fit: 1 short of memory (needs 64 MiB; most free 40.28 MiB on vm); closest: vm needs 23.71 MiB memory more");
+}
+
+TEST_CASE("reserved capacity is never scheduled", "[place]") {
+  auto r = place_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"2","memory":"1Gi"},"reserved":{"cpu":"1"}}],
+    "units":[{"name":"a","requests":{"cpu":"1500m"}}]})");
+  REQUIRE(r.pending.size() == 1);
+  CHECK(r.pending[0].diagnosis.rejections.at("insufficient_cpu") == 1);
+}
+
+TEST_CASE("metadata constraints use fleet semantics and explain the mismatch", "[place][metadata]") {
+  auto r = place_json(three_machines(R"(
+    {"name":"a","requests":{"cpu":"1"},"constraints":{"metadata":{"role":"db"}}},
+    {"name":"b","requests":{"cpu":"1"},"constraints":{"metadata":{"role":["db","api"],"zone":"b"}}},
+    {"name":"c","requests":{"cpu":"1"},"constraints":{"metadata":{"role":"cache"}}},
+    {"name":"d","requests":{"cpu":"1"},"constraints":{"metadata":{"role":{"op":"not_in","values":["api"]}}}})"));
+  CHECK(r.placements.at("a") == "m3");
+  CHECK(r.placements.at("b") == "m2");
+  CHECK(r.placements.at("d") == "m3");
+  const auto* p = pending(r, "c");
+  REQUIRE(p);
+  CHECK(p->diagnosis.rejections.at("metadata") == 3);
+  CHECK(p->diagnosis.kind() == PendingKind::Unresolvable);
+  CHECK(p->summary() == "c: 0/3 machines fit: 3 metadata role!=cache");
+}
+
+TEST_CASE("numeric and existence operators", "[place][metadata]") {
+  auto r = place_json(R"({"machines":[
+      {"name":"small","capacity":{"cpu":"8"},"metadata":{"cores":"2"}},
+      {"name":"big","capacity":{"cpu":"8"},"metadata":{"cores":"16","gpu":"yes"}}],
+    "units":[{"name":"x","requests":{"cpu":"1"},"constraints":{"metadata":{"cores":{"op":"gt","value":"4"}}}},
+             {"name":"y","requests":{"cpu":"1"},"constraints":{"metadata":{"gpu":{"op":"not_exists"}}}},
+             {"name":"z","requests":{"cpu":"1"},"constraints":{"metadata":{"cores":{"op":"lt","values":["1"]}}}}]})");
+  CHECK(r.placements.at("x") == "big");
+  CHECK(r.placements.at("y") == "small");
+  REQUIRE(pending(r, "z"));
+  CHECK(pending(r, "z")->summary() == "z: 0/2 machines fit: 2 metadata cores>=1");
+}
+
+TEST_CASE("conflicts are symmetric and explained", "[place][conflicts]") {
+  // b does not name a, but a names b: b must still avoid a's machine.
+  auto r = place_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"4"}},{"name":"m2","capacity":{"cpu":"4"}}],
+    "units":[{"name":"a","requests":{"cpu":"2"},"priority":1,"constraints":{"conflicts":["b"]}},
+             {"name":"b","requests":{"cpu":"1"}}]})");
+  CHECK(r.placements.at("a") != r.placements.at("b"));
+
+  auto r2 = place_json(three_machines(R"({"name":"web","replicas":4,"requests":{"cpu":"100m"},"constraints":{"conflicts":["web@*"]}})"));
+  CHECK(r2.placements.size() == 3);
+  const auto* p = pending(r2, "web@4");
+  REQUIRE(p);
+  CHECK(p->diagnosis.rejections.at("conflict") == 3);
+  CHECK(p->diagnosis.summary().find("3 conflict with") != std::string::npos);
+}
+
+TEST_CASE("machine_of places the pair together or not at all", "[place][colocation]") {
+  auto r = place_json(three_machines(R"(
+    {"name":"api","replicas":2,"requests":{"cpu":"1","memory":"1Gi"},"constraints":{"metadata":{"role":"api"}}},
+    {"name":"lb","replicas":2,"requests":{"cpu":"500m"},"constraints":{"machine_of":"api@%i"}},
+    {"name":"big","requests":{"cpu":"1500m"},"constraints":{"machine_id":"m1"}},
+    {"name":"big-side","requests":{"cpu":"1"},"constraints":{"machine_of":"big"}})"));
+  CHECK(r.placements.at("lb@1") == r.placements.at("api@1"));
+  CHECK(r.placements.at("lb@2") == r.placements.at("api@2"));
+  // big (1.5) + big-side (1) = 2.5 cpu > 2 on m1: both pending, neither half-placed.
+  REQUIRE(pending(r, "big"));
+  REQUIRE(pending(r, "big-side"));
+  CHECK(pending(r, "big")->diagnosis.group.size() == 2);
+}
+
+TEST_CASE("machine_id pins and global units", "[place][pin][global]") {
+  auto r = place_json(three_machines(R"(
+    {"name":"pinned","requests":{"cpu":"1"},"constraints":{"machine_id":"m2"}},
+    {"name":"agent","requests":{"cpu":"100m"},"constraints":{"global":true,"metadata":{"role":"api"}}})"));
+  CHECK(r.placements.at("pinned") == "m2");
+  CHECK(r.placements.at("agent@m1") == "m1");
+  CHECK(r.placements.at("agent@m2") == "m2");
+  CHECK(r.placements.count("agent@m3") == 0);
+
+  auto r2 = place_json(three_machines(R"({"name":"p","requests":{"cpu":"3"},"constraints":{"machine_id":"m2"}})"));
+  REQUIRE(pending(r2, "p"));
+  CHECK(pending(r2, "p")->diagnosis.rejections.at("pinned_elsewhere") == 2);
+  CHECK(pending(r2, "p")->diagnosis.rejections.at("insufficient_cpu") == 1);
+}
+
+TEST_CASE("spread keeps zones within max_skew", "[place][spread]") {
+  auto r = place_json(R"({"machines":[
+      {"name":"a1","capacity":{"cpu":"10"},"metadata":{"zone":"a"}},
+      {"name":"a2","capacity":{"cpu":"10"},"metadata":{"zone":"a"}},
+      {"name":"b1","capacity":{"cpu":"1"},"metadata":{"zone":"b"}}],
+    "units":[{"name":"web","replicas":5,"requests":{"cpu":"1"},"constraints":{"spread":{"key":"zone","max_skew":1}}}]})");
+  // Zone b holds one, so zone a may hold at most two.
+  int in_a = 0;
+  for (const auto& [u, m] : r.placements) in_a += m[0] == 'a' ? 1 : 0;
+  CHECK(in_a == 2);
+  CHECK(r.pending.size() == 2);
+  CHECK(r.pending[0].diagnosis.rejections.at("spread") == 2);
+}
+
+TEST_CASE("only up machines take new units", "[place][state]") {
+  auto r = place_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"4"},"state":"draining"},
+      {"name":"m2","capacity":{"cpu":"4"},"state":"down"},{"name":"m3","capacity":{"cpu":"4"},"state":"rebooting"}],
+    "units":[{"name":"x","requests":{"cpu":"1"}}]})");
+  REQUIRE(pending(r, "x"));
+  CHECK(pending(r, "x")->diagnosis.rejections.at("machine_not_up") == 3);
+}
+
+TEST_CASE("existing placements are kept and checked", "[place][existing]") {
+  Spec spec = parse_spec_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"1"}},{"name":"m2","capacity":{"cpu":"4"}}],
+    "units":[{"name":"a","requests":{"cpu":"1"}},{"name":"b","requests":{"cpu":"1"}}],
+    "placements":{"a":"m1","b":"m1"}})");
+  PlacementResult r = place(spec);
+  CHECK(r.placements.at("a") == "m1");
+  CHECK(r.placements.at("b") == "m1");
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0] == "existing placements overcommit m1: cpu by 1");
+  CHECK(r.newly_placed == 0);
+}
+
+TEST_CASE("strategies choose differently and deterministically", "[place][strategy]") {
+  const std::string spec = R"({"machines":[
+      {"name":"m1","capacity":{"cpu":"4","memory":"4Gi"}},
+      {"name":"m2","capacity":{"cpu":"4","memory":"4Gi"}},
+      {"name":"m10","capacity":{"cpu":"8","memory":"8Gi"}}],
+    "units":[{"name":"base","requests":{"cpu":"2","memory":"2Gi"},"constraints":{"machine_id":"m2"}},
+             {"name":"x","requests":{"cpu":"1","memory":"1Gi"}}]})";
+  CHECK(place_json(spec, StrategyKind::FirstFit).placements.at("x") == "m1");   // name order: m1 < m2 < m10
+  CHECK(place_json(spec, StrategyKind::BestFit).placements.at("x") == "m2");    // most allocated
+  CHECK(place_json(spec, StrategyKind::Spread).placements.at("x") == "m10");    // least allocated
+  CHECK(place_json(spec, StrategyKind::LeastLoaded).placements.at("x") == "m1");  // 0 units, first by name
+  CHECK(place_json(spec, StrategyKind::DotProduct).placements.at("x") == "m1");   // most free room, normalised
+  CHECK_THROWS_WITH(parse_strategy("best_fit"), Catch::Contains("did you mean \"best-fit\""));
+}
+
+TEST_CASE("contradictions are errors naming the units", "[place][validation]") {
+  auto error_of = [](const std::string& units) {
+    try {
+      place(parse_spec_json(three_machines(units)));
+    } catch (const ValidationError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_of":"b"}},{"name":"b","constraints":{"machine_of":"a"}})"),
+             Catch::Contains("co-location cycle: a -> b -> a") || Catch::Contains("co-location cycle: b -> a -> b"));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_of":"nope"}})"), Catch::Contains("unit a: machine_of") && Catch::Contains("unknown unit \"nope\""));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_of":"bb"}},{"name":"b"})"), Catch::Contains("did you mean \"b\""));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"global":true,"machine_of":"b"}},{"name":"b"})"), Catch::Contains("global units cannot have machine_of"));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"global":true,"machine_id":"m1"}})"), Catch::Contains("global units cannot be pinned"));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_id":"m9"}})"), Catch::Contains("unknown machine \"m9\""));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_id":"m1"}},{"name":"b","constraints":{"machine_id":"m2","machine_of":"a"}})"),
+             Catch::Contains("pinned to different machines"));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"conflicts":["b"]}},{"name":"b","constraints":{"machine_of":"a"}})"),
+             Catch::Contains("conflicts with it"));
+}
+
+TEST_CASE("explain answers the reverse question", "[place][explain]") {
+  Spec spec = parse_spec_json(three_machines(R"({"name":"web","replicas":2,"requests":{"cpu":"1500m"},"constraints":{"metadata":{"role":"api"},"conflicts":["web@*"]}})"));
+  Cluster cluster = Cluster::build(spec);
+  Placer placer(cluster, StrategyKind::BestFit);
+  CHECK(placer.place_pending().empty());
+  InstanceId w1 = cluster.find_instance("web@1");
+  auto on_m3 = placer.explain(w1, cluster.find_machine("m3"));
+  REQUIRE(on_m3.size() == 1);
+  CHECK(on_m3[0] == "metadata: web@1 requires role=api, but m3 has role!=api");
+  MachineId other = cluster.assignment(cluster.find_instance("web@2"));
+  auto beside = placer.explain(w1, other);
+  CHECK_THAT(beside.front(), Catch::Contains("conflict: web@1 and web@2"));
+  CHECK(placer.explain(w1, cluster.assignment(w1)).empty());
+}
