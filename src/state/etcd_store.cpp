@@ -172,7 +172,10 @@ struct EtcdStore::Impl {
           if (ambiguous) *ambiguous = true;
         } else {
           auto e = res.error();
-          problem = httplib::to_string(e);
+          problem = e == httplib::Error::Connection ? "connection refused or no route"
+                    : e == httplib::Error::ConnectionTimeout ? "connection timed out"
+                    : e == httplib::Error::Read ? "connection lost while reading"
+                    : httplib::to_string(e);
           if (e != httplib::Error::Connection && ambiguous) *ambiguous = true;
           clients[current].reset();  // a fresh connection next time
         }

@@ -1,0 +1,293 @@
+// The same behaviour from every store: memory, SQLite and etcd.
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <thread>
+
+#include "berth/state/store.hpp"
+#include "fixtures.hpp"
+
+using namespace berth;
+using namespace berth::state;
+using namespace berth::state::testing;
+
+namespace {
+
+constexpr std::int64_t kGi = 1024LL * 1024 * 1024;
+
+struct MemoryFactory {
+  std::string skip() const { return ""; }
+  std::unique_ptr<StateStore> make() { return std::make_unique<MemoryStore>(); }
+};
+
+struct SqliteFactory {
+  TempDir dir;
+  std::string path = dir.file("berth.db");
+  std::string skip() const { return ""; }
+  std::unique_ptr<StateStore> make() { return std::make_unique<SqliteStore>(path); }
+};
+
+struct EtcdFactory {
+  // Each test gets its own key prefix in the one shared etcd, so tests never see each other.
+  std::string prefix = [] {
+    static std::atomic<int> n{0};
+    return "/test" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "/berth";
+  }();
+  std::string skip() const {
+    return shared_etcd().ok() ? "" : "etcd tests skipped: " + shared_etcd().reason();
+  }
+  std::unique_ptr<StateStore> make() {
+    EtcdOptions o = shared_etcd().options();
+    o.prefix = prefix;
+    return std::make_unique<EtcdStore>(o);
+  }
+};
+
+// Two machines of 4 cpu / 8 GiB, units web (1 cpu, 1 GiB, 3 replicas) and db (2 cpu, 4 GiB).
+Plan seed_plan() {
+  Plan p;
+  p.machines = {machine("m1", 4000, 8 * kGi), machine("m2", 4000, 8 * kGi)};
+  p.units = {unit("web", 1000, kGi, 3), unit("db", 2000, 4 * kGi)};
+  return p;
+}
+
+Snapshot seeded(StateStore& store) {
+  CommitResult r = store.commit(seed_plan(), store.snapshot());
+  REQUIRE(r.committed());
+  return store.snapshot();
+}
+
+Plan assign(std::map<std::string, std::string> a) {
+  Plan p;
+  p.assignments = std::move(a);
+  return p;
+}
+
+}  // namespace
+
+#define SKIP_IF_UNAVAILABLE(f)                  \
+  if (auto why = (f).skip(); !why.empty()) {    \
+    WARN(why);                                  \
+    return;                                     \
+  }
+
+TEMPLATE_TEST_CASE("a new store is empty and a commit shows up in the next snapshot", "[state]",
+                   MemoryFactory, SqliteFactory, EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot empty = store->snapshot();
+  CHECK(empty.spec.machines.empty());
+  CHECK(empty.spec.units.empty());
+  CHECK(empty.spec.placements.empty());
+
+  CommitResult r = store->commit(seed_plan(), empty);
+  REQUIRE(r.committed());
+  CHECK(r.revision > empty.revision);
+  Snapshot s = store->snapshot();
+  CHECK(s.revision == r.revision);
+  REQUIRE(s.spec.machines.size() == 2);
+  CHECK(s.spec.machines[0].name == "m1");
+  CHECK(s.spec.machines[1].capacity.memory == 8 * kGi);
+  REQUIRE(s.spec.units.size() == 2);
+  CHECK(s.spec.units[0].name == "db");
+  CHECK(s.spec.units[1].replicas == 3);
+  CHECK(s.machine_revisions.at("m1") > 0);
+  CHECK(s.unit_revisions.at("web") > 0);
+
+  r = store->commit(assign({{"web@1", "m1"}, {"db", "m2"}}), s);
+  REQUIRE(r.committed());
+  Snapshot t = store->snapshot();
+  CHECK(t.spec.placements == std::map<std::string, std::string>{{"web@1", "m1"}, {"db", "m2"}});
+  CHECK(t.machine_revisions.at("m1") > s.machine_revisions.at("m1"));
+  CHECK(t.revision == store->revision());
+}
+
+TEMPLATE_TEST_CASE("a plan on a stale snapshot conflicts only where it overlaps", "[state]",
+                   MemoryFactory, SqliteFactory, EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  REQUIRE(store->commit(assign({{"web@1", "m1"}}), base).committed());
+
+  // m1 changed since base: refused, naming m1.
+  CommitResult r = store->commit(assign({{"web@2", "m1"}}), base);
+  CHECK(r.status == CommitStatus::Conflict);
+  CHECK(r.conflicting_machines == std::vector<std::string>{"m1"});
+  CHECK(r.summary().find("m1") != std::string::npos);
+  // m2 did not change: admitted although base is old (Omega-style fine-grained concurrency).
+  CHECK(store->commit(assign({{"web@3", "m2"}}), base).committed());
+  // Nothing of the refused plan was written.
+  Snapshot s = store->snapshot();
+  CHECK(s.spec.placements.count("web@2") == 0);
+  CHECK(s.spec.placements.size() == 2);
+}
+
+TEMPLATE_TEST_CASE("two schedulers cannot place the same instance twice", "[state]",
+                   MemoryFactory, SqliteFactory, EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  REQUIRE(store->commit(assign({{"db", "m1"}}), base).committed());
+  CommitResult r = store->commit(assign({{"db", "m2"}}), base);
+  CHECK(r.status == CommitStatus::Conflict);
+  CHECK(r.conflicting_instances == std::vector<std::string>{"db"});
+  CHECK(store->snapshot().spec.placements.at("db") == "m1");
+}
+
+TEMPLATE_TEST_CASE("the store refuses a plan that would overcommit or is invalid", "[state]",
+                   MemoryFactory, SqliteFactory, EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  // db (2 cpu) + 3 x web (1 cpu) = 5 cpu on a 4 cpu machine.
+  CommitResult r = store->commit(
+      assign({{"db", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m1"}}), base);
+  CHECK(r.status == CommitStatus::Rejected);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].find("m1 would hold cpu") != std::string::npos);
+
+  CHECK(store->commit(assign({{"db", "nowhere"}}), base).status == CommitStatus::Rejected);
+  CHECK(store->commit(assign({{"cache@1", "m1"}}), base).status == CommitStatus::Rejected);
+  Plan evict_unplaced;
+  evict_unplaced.evictions = {"db"};
+  CHECK(store->commit(evict_unplaced, base).status == CommitStatus::Rejected);
+  CHECK(store->snapshot().revision == base.revision);
+
+  // Shrinking a machine below what it holds is an overcommit too.
+  REQUIRE(store->commit(assign({{"db", "m1"}}), base).committed());
+  Snapshot s = store->snapshot();
+  Plan shrink;
+  shrink.machines = {machine("m1", 1000, 8 * kGi)};
+  CHECK(store->commit(shrink, s).status == CommitStatus::Rejected);
+  // Growing a unit beyond its machine's room, likewise.
+  Plan grow;
+  grow.units = {unit("db", 8000, kGi)};
+  CHECK(store->commit(grow, s).status == CommitStatus::Rejected);
+}
+
+TEMPLATE_TEST_CASE("evictions, moves and machine states", "[state]", MemoryFactory, SqliteFactory,
+                   EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  REQUIRE(store->commit(assign({{"web@1", "m1"}, {"web@2", "m1"}}), base).committed());
+  Snapshot s = store->snapshot();
+  Plan p = assign({{"web@2", "m2"}});  // a move
+  p.evictions = {"web@1"};
+  REQUIRE(store->commit(p, s).committed());
+  s = store->snapshot();
+  CHECK(s.spec.placements == std::map<std::string, std::string>{{"web@2", "m2"}});
+
+  Plan drain;
+  drain.machine_states["m1"] = MachineState::Draining;
+  REQUIRE(store->commit(drain, s).committed());
+  s = store->snapshot();
+  CHECK(s.spec.machines[0].state == MachineState::Draining);
+  CommitResult r = store->commit(assign({{"web@1", "m1"}}), s);
+  CHECK(r.status == CommitStatus::Rejected);
+  CHECK(r.problems.at(0).find("draining") != std::string::npos);
+}
+
+TEMPLATE_TEST_CASE("a unit redefined elsewhere conflicts with plans that place it", "[state]",
+                   MemoryFactory, SqliteFactory, EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  Plan grow;
+  grow.units = {unit("web", 3000, kGi, 3)};
+  REQUIRE(store->commit(grow, base).committed());
+  // Planned with the old, smaller web: must not land.
+  CommitResult r = store->commit(assign({{"web@1", "m1"}, {"web@2", "m1"}}), base);
+  CHECK(r.status == CommitStatus::Conflict);
+  CHECK(r.conflicting_units == std::vector<std::string>{"web"});
+}
+
+TEMPLATE_TEST_CASE("place_and_commit places, commits, and is idempotent", "[state]", MemoryFactory,
+                   SqliteFactory, EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Spec spec;
+  spec.machines = seed_plan().machines;
+  spec.units = seed_plan().units;
+  PlaceCommitResult r = place_and_commit(*store, spec);
+  CHECK(r.commit.committed());
+  CHECK(r.placement.all_placed());
+  CHECK(r.conflicts == 0);
+  Snapshot s = store->snapshot();
+  CHECK(s.spec.placements.size() == 4);
+  CHECK(overcommit_of(s.spec).empty());
+
+  PlaceCommitResult again = place_and_commit(*store, spec);
+  CHECK(again.plan.empty());
+  CHECK(store->snapshot().revision == s.revision);
+
+  // More units than room: the rest stay pending (stored, unplaced), never overcommitted.
+  Spec more;
+  more.units = {unit("big", 3000, 2 * kGi, 4)};
+  PlaceCommitResult m = place_and_commit(*store, more);
+  CHECK_FALSE(m.placement.all_placed());
+  s = store->snapshot();
+  CHECK(overcommit_of(s.spec).empty());
+  CHECK(s.spec.units.size() == 3);
+}
+
+TEMPLATE_TEST_CASE("concurrent schedulers never overcommit and count their conflicts", "[state]",
+                   MemoryFactory, SqliteFactory, EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Plan machines;
+  for (int i = 0; i < 8; ++i) machines.machines.push_back(machine(fmt::format("m{}", i), 4000, 32 * kGi));
+  REQUIRE(store->commit(machines, store->snapshot()).committed());
+  // 4 threads, 10 rounds each of 4 units: 160 units of 200m = 32 cpu = exactly the cluster.
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 10; ++round) {
+        Spec add;
+        for (int k = 0; k < 4; ++k) add.units.push_back(unit(fmt::format("s{}-r{}-u{}", t, round, k), 200, kGi));
+        PlaceCommitResult r = place_and_commit(*store, add, {}, 200);
+        conflicts += r.conflicts;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  Snapshot s = store->snapshot();
+  CHECK(s.spec.units.size() == 160);
+  CHECK(s.spec.placements.size() == 160);
+  CHECK(overcommit_of(s.spec).empty());
+  WARN("conflicts retried: " << conflicts.load());
+}
+
+TEMPLATE_TEST_CASE("watching sees commits from elsewhere", "[state]", MemoryFactory, SqliteFactory,
+                   EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  std::int64_t start = store->revision();
+  CHECK(store->wait_for_change(start, std::chrono::milliseconds(50)) == start);
+
+  std::atomic<std::int64_t> seen{0};
+  {
+    Watcher w(*store, [&](std::int64_t rev) { seen = rev; });
+    std::thread writer([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      store->commit(seed_plan(), store->snapshot());
+    });
+    std::int64_t rev = store->wait_for_change(start, std::chrono::seconds(5));
+    writer.join();
+    CHECK(rev > start);
+    for (int i = 0; i < 100 && seen.load() < rev; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(seen.load() >= rev);
+  }
+}
