@@ -311,7 +311,7 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
   for (const auto* e : file.entries("Service", "ExecStart")) {
     const auto c = scan_exec_start(e->value);
     for (const auto& bad : c.unusable) {
-      warn(239, e, fmt::format("ExecStart=: cannot read the quantity in \"{}\"; ignored", bad));
+      warn(237, e, fmt::format("ExecStart=: cannot read the quantity in \"{}\"; ignored", bad));
     }
     if (!c.kind) continue;
     if (c.cpu && (!out.source.count("cpu") || *c.cpu > out.requests.cpu)) set("cpu", *c.cpu, *c.kind);
@@ -325,7 +325,7 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
     if (auto q = parse_cpu_quota(e->value)) {
       set("cpu", *q, RequestSource::SystemdResourceControl);
     } else {
-      warn(238, e, fmt::format("CPUQuota={}: expected a percentage such as 50%; ignored", e->value));
+      warn(237, e, fmt::format("CPUQuota={}: expected a percentage such as 50%; ignored", e->value));
     }
   }
   std::optional<Bytes> memory;
@@ -337,7 +337,7 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
       break;
     }
     if (lower(e->value) != "infinity") {
-      warn(238, e, fmt::format("{}={}: not a size berth can reserve (percentages depend on the "
+      warn(237, e, fmt::format("{}={}: not a size berth can reserve (percentages depend on the "
                                "machine); ignored", key, e->value));
     }
   }
@@ -349,7 +349,7 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
       if (auto b = parse_systemd_bytes(e->value)) {
         memory = std::max(memory.value_or(0), *b);
       } else if (lower(e->value) != "infinity") {
-        warn(238, e, fmt::format("{}={}: not a size berth can reserve; ignored", key, e->value));
+        warn(237, e, fmt::format("{}={}: not a size berth can reserve; ignored", key, e->value));
       }
     }
   }

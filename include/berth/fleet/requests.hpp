@@ -31,7 +31,7 @@ struct ResolvedRequests {
 };
 
 /// Resolves a unit's requests. Bad `Requests=` values are errors (code 231); unusable systemd
-/// or docker values are warnings (codes 238, 239) and that source is skipped.
+/// or docker values are warnings (code 237) and that source is skipped.
 ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
                                   std::vector<Problem>* problems);
 

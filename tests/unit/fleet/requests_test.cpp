@@ -80,7 +80,7 @@ TEST_CASE("unusable systemd values are warnings, the key is skipped", "[fleet][r
   CHECK_FALSE(r.any());
   REQUIRE(ps.size() == 2);
   CHECK(ps[0].severity == Severity::Warning);
-  CHECK(ps[0].code == 238);
+  CHECK(ps[0].code == 237);
   CHECK(ps[0].where.line == 2);
 }
 
