@@ -40,9 +40,9 @@ bool present(const json& obj, const char* key) {
 }
 
 [[noreturn]] void wrong_type(const std::string& subject, const json& j, std::string_view expected) {
-  throw ValidationError(263, subject, fmt::format("expected {}, got {} {}", expected,
-                                                  j.is_array() || j.is_object() ? "an" : "a",
-                                                  j.type_name()));
+  throw ValidationError(263, subject,
+                        fmt::format("expected {}, got {} {}", expected,
+                                    j.is_array() || j.is_object() ? "an" : "a", j.type_name()));
 }
 
 /// obj[key] when it is an object; nullptr when absent or null.
@@ -125,7 +125,8 @@ void add_quantity(Resources& r, const std::string& name, const json& v, const st
 
 Resources resource_list(const json& list, const std::string& subject) {
   Resources r;
-  for (const auto& [name, v] : list.items()) add_quantity(r, name, v, fmt::format("{}.{}", subject, name));
+  for (const auto& [name, v] : list.items())
+    add_quantity(r, name, v, fmt::format("{}.{}", subject, name));
   return r;
 }
 
@@ -133,8 +134,10 @@ Resources resource_list(const json& list, const std::string& subject) {
 std::set<std::string> dimension_names(const json& list) {
   std::set<std::string> out;
   for (const auto& [name, v] : list.items()) {
-    if (name == "ephemeral-storage") out.insert("disk");
-    else out.insert(name);
+    if (name == "ephemeral-storage")
+      out.insert("disk");
+    else
+      out.insert(name);
   }
   return out;
 }
@@ -223,29 +226,36 @@ void collect_item(const json& item, const std::string& where, Role role, Collect
   } else {
     ++result.other_objects;
     std::string name = object_name(item);
-    result.unsupported.push_back({fmt::format("{} {}", kind, name.empty() ? where : name), "kind",
-                                  "only Node and Pod objects are imported; this object was skipped"});
+    result.unsupported.push_back(
+        {fmt::format("{} {}", kind, name.empty() ? where : name), "kind",
+         "only Node and Pod objects are imported; this object was skipped"});
   }
 }
 
-void collect(const json& doc, const std::string& source, Role role, Collected& out, KubeImport& result) {
+void collect(const json& doc, const std::string& source, Role role, Collected& out,
+             KubeImport& result) {
   if (doc.is_array()) {
-    for (std::size_t i = 0; i < doc.size(); ++i) collect_item(doc[i], fmt::format("{}: [{}]", source, i), role, out, result);
+    for (std::size_t i = 0; i < doc.size(); ++i)
+      collect_item(doc[i], fmt::format("{}: [{}]", source, i), role, out, result);
     return;
   }
   if (!doc.is_object()) {
-    throw ParseError(171, SourceLocation{source, 0, 0},
-                     fmt::format("expected a Kubernetes object, a List with \"items\" or an array of "
-                                 "objects, got {}", doc.type_name()));
+    throw ParseError(
+        171, SourceLocation{source, 0, 0},
+        fmt::format("expected a Kubernetes object, a List with \"items\" or an array of "
+                    "objects, got {}",
+                    doc.type_name()));
   }
   if (doc.contains("items")) {
     const json& items = doc["items"];
     if (items.is_null()) return;  // Go writes an empty list as null
     if (!items.is_array()) {
-      throw ParseError(171, SourceLocation{source, 0, 0},
-                       fmt::format("\"items\" must be an array of objects, got {}", items.type_name()));
+      throw ParseError(
+          171, SourceLocation{source, 0, 0},
+          fmt::format("\"items\" must be an array of objects, got {}", items.type_name()));
     }
-    for (std::size_t i = 0; i < items.size(); ++i) collect_item(items[i], fmt::format("{}: items[{}]", source, i), role, out, result);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      collect_item(items[i], fmt::format("{}: items[{}]", source, i), role, out, result);
     return;
   }
   collect_item(doc, source, role, out, result);
@@ -263,16 +273,21 @@ using TaintIndex = std::map<std::string, std::set<std::pair<std::string, std::st
 
 /// "a, b, c and 4 more": keeps notes about many pods to one readable line.
 std::string name_list(const std::vector<std::string>& names, std::size_t shown = 5) {
-  std::vector<std::string> head(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(std::min(names.size(), shown)));
+  std::vector<std::string> head(
+      names.begin(), names.begin() + static_cast<std::ptrdiff_t>(std::min(names.size(), shown)));
   std::string out = fmt::format("{}", fmt::join(head, ", "));
   if (names.size() > shown) out += fmt::format(" and {} more", names.size() - shown);
   return out;
 }
 
-std::string combo(const std::string& value, const std::string& effect) { return value + ":" + effect; }
+std::string combo(const std::string& value, const std::string& effect) {
+  return value + ":" + effect;
+}
 
-void set_normalised(Machine& m, const std::string& key, const std::map<std::string, std::string>& labels,
-                    std::initializer_list<const char*> sources, const std::string& object, KubeImport& result) {
+void set_normalised(Machine& m, const std::string& key,
+                    const std::map<std::string, std::string>& labels,
+                    std::initializer_list<const char*> sources, const std::string& object,
+                    KubeImport& result) {
   if (labels.count(key)) return;  // a real label of that name wins
   std::string value;
   for (const char* s : sources) {
@@ -281,8 +296,9 @@ void set_normalised(Machine& m, const std::string& key, const std::map<std::stri
     if (value.empty()) {
       value = it->second;
     } else if (it->second != value) {
-      result.notes.push_back(fmt::format("{}: labels {} disagree (\"{}\" vs \"{}\"); {} = \"{}\"", object,
-                                         fmt::join(sources, " and "), value, it->second, key, value));
+      result.notes.push_back(fmt::format("{}: labels {} disagree (\"{}\" vs \"{}\"); {} = \"{}\"",
+                                         object, fmt::join(sources, " and "), value, it->second,
+                                         key, value));
     }
   }
   if (!value.empty()) m.metadata[key] = {value};
@@ -300,16 +316,24 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
   std::map<std::string, std::string> labels;
   if (md) labels = string_map_at(*md, "labels", subject + ": metadata");
   for (const auto& [k, v] : labels) m.metadata[k] = {v};
-  set_normalised(m, "zone", labels, {"topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"}, object, result);
-  set_normalised(m, "region", labels, {"topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"}, object, result);
-  set_normalised(m, "instance_type", labels, {"node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"}, object, result);
+  set_normalised(m, "zone", labels,
+                 {"topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"}, object,
+                 result);
+  set_normalised(m, "region", labels,
+                 {"topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"},
+                 object, result);
+  set_normalised(m, "instance_type", labels,
+                 {"node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"}, object,
+                 result);
   if (!labels.count("role")) {
     std::set<std::string> roles;
     constexpr std::string_view kRolePrefix = "node-role.kubernetes.io/";
     for (const auto& [k, v] : labels) {
-      if (k.size() > kRolePrefix.size() && k.compare(0, kRolePrefix.size(), kRolePrefix) == 0) roles.insert(k.substr(kRolePrefix.size()));
+      if (k.size() > kRolePrefix.size() && k.compare(0, kRolePrefix.size(), kRolePrefix) == 0)
+        roles.insert(k.substr(kRolePrefix.size()));
     }
-    if (auto it = labels.find("kubernetes.io/role"); it != labels.end() && !it->second.empty()) roles.insert(it->second);
+    if (auto it = labels.find("kubernetes.io/role"); it != labels.end() && !it->second.empty())
+      roles.insert(it->second);
     if (!roles.empty()) m.metadata["role"] = std::vector<std::string>(roles.begin(), roles.end());
   }
 
@@ -327,7 +351,8 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
     for (const auto& d : dimensions_of(c)) {
       std::int64_t reserved = c.get(d) - a.get(d);
       if (reserved < 0) {
-        result.notes.push_back(fmt::format("{}: allocatable {} is above capacity; nothing reserved", object, d));
+        result.notes.push_back(
+            fmt::format("{}: allocatable {} is above capacity; nothing reserved", object, d));
         reserved = 0;
       }
       if (reserved != 0) m.reserved.set(d, reserved);
@@ -337,7 +362,8 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
   } else if (cap) {
     m.capacity = resource_list(*cap, subject + ": status.capacity");
   } else {
-    result.notes.push_back(fmt::format("{}: no status.capacity or status.allocatable; imported with no capacity", object));
+    result.notes.push_back(fmt::format(
+        "{}: no status.capacity or status.allocatable; imported with no capacity", object));
   }
 
   const json* spec = object_at(n, "spec", subject);
@@ -347,7 +373,8 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
       const std::string field = fmt::format("spec.taints[{}]", i);
       const json& t = (*ts)[i];
       if (!t.is_object()) wrong_type(fmt::format("{}: {}", subject, field), t, "an object");
-      Taint taint{string_at(t, "key", subject + ": " + field), string_at(t, "value", subject + ": " + field),
+      Taint taint{string_at(t, "key", subject + ": " + field),
+                  string_at(t, "value", subject + ": " + field),
                   string_at(t, "effect", subject + ": " + field)};
       if (taint.effect == "NoSchedule" || taint.effect == "NoExecute") {
         auto& values = m.metadata[kKubeTaintPrefix + taint.key];
@@ -355,11 +382,14 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
         if (std::find(values.begin(), values.end(), c) == values.end()) values.push_back(c);
         taints[taint.key].insert({taint.value, taint.effect});
       } else if (taint.effect == "PreferNoSchedule") {
-        result.unsupported.push_back({object, field,
-                                      fmt::format("taint {} is PreferNoSchedule, a soft preference; berth "
-                                                  "has hard constraints only, so it is ignored", taint.key)});
+        result.unsupported.push_back(
+            {object, field,
+             fmt::format("taint {} is PreferNoSchedule, a soft preference; berth "
+                         "has hard constraints only, so it is ignored",
+                         taint.key)});
       } else {
-        result.unsupported.push_back({object, field, fmt::format("unknown taint effect \"{}\"; ignored", taint.effect)});
+        result.unsupported.push_back(
+            {object, field, fmt::format("unknown taint effect \"{}\"; ignored", taint.effect)});
       }
     }
   }
@@ -372,14 +402,17 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
 struct Toleration {
   std::string key, op, value, effect;
 
-  bool tolerates(const std::string& taint_key, const std::string& taint_value, const std::string& taint_effect) const {
+  bool tolerates(const std::string& taint_key, const std::string& taint_value,
+                 const std::string& taint_effect) const {
     if (!effect.empty() && effect != taint_effect) return false;
     if (key.empty()) return op == "Exists";  // an empty key with Exists tolerates every taint
     if (key != taint_key) return false;
     return op == "Exists" || value == taint_value;
   }
   /// Could tolerate some taint with this key (so the pod is not simply excluded by the key).
-  bool mentions(const std::string& taint_key) const { return key == taint_key || (key.empty() && op == "Exists"); }
+  bool mentions(const std::string& taint_key) const {
+    return key == taint_key || (key.empty() && op == "Exists");
+  }
 };
 
 /// A Kubernetes label selector, parsed once: matchLabels and matchExpressions all hold.
@@ -405,7 +438,7 @@ struct Pod {
   std::string uid;
   std::string object;  // "pod ns/name"
   std::string node_name;
-  Metadata labels;  // label -> {value}, the form selectors match against
+  Metadata labels;                     // label -> {value}, the form selectors match against
   std::string owner_kind, owner_name;  // the controller owner
   bool mirror = false;
   std::int64_t raw_priority = 0;  // spec.priority before clamping to berth's range
@@ -421,7 +454,10 @@ MetadataOp parse_selector_op(const std::string& op, const std::string& subject) 
   if (op == "DoesNotExist") return MetadataOp::NotExists;
   if (op == "Gt") return MetadataOp::Gt;
   if (op == "Lt") return MetadataOp::Lt;
-  throw ValidationError(264, subject, fmt::format("unknown operator \"{}\" (expected In, NotIn, Exists, DoesNotExist, Gt or Lt)", op));
+  throw ValidationError(
+      264, subject,
+      fmt::format("unknown operator \"{}\" (expected In, NotIn, Exists, DoesNotExist, Gt or Lt)",
+                  op));
 }
 
 bool is_integer(const std::string& s) {
@@ -433,29 +469,35 @@ bool is_integer(const std::string& s) {
 }
 
 /// One node selector or label selector requirement {key, operator, values}.
-MetadataRequirement selector_requirement(const json& e, const std::string& subject, bool allow_numeric) {
+MetadataRequirement selector_requirement(const json& e, const std::string& subject,
+                                         bool allow_numeric) {
   if (!e.is_object()) wrong_type(subject, e, "an object with key, operator and values");
   MetadataRequirement req;
   req.key = string_at(e, "key", subject);
   std::string op = string_at(e, "operator", subject);
   req.op = parse_selector_op(op, subject + ".operator");
   if ((req.op == MetadataOp::Gt || req.op == MetadataOp::Lt) && !allow_numeric) {
-    throw ValidationError(264, subject + ".operator", fmt::format("operator {} is only valid in node selectors", op));
+    throw ValidationError(264, subject + ".operator",
+                          fmt::format("operator {} is only valid in node selectors", op));
   }
   if (const json* vs = find(e, "values")) req.values = string_list(*vs, subject + ".values");
   switch (req.op) {
     case MetadataOp::In:
     case MetadataOp::NotIn:
-      if (req.values.empty()) throw ValidationError(262, subject, fmt::format("operator {} needs at least one value", op));
+      if (req.values.empty())
+        throw ValidationError(262, subject,
+                              fmt::format("operator {} needs at least one value", op));
       break;
     case MetadataOp::Exists:
     case MetadataOp::NotExists:
-      if (!req.values.empty()) throw ValidationError(262, subject, fmt::format("operator {} takes no values", op));
+      if (!req.values.empty())
+        throw ValidationError(262, subject, fmt::format("operator {} takes no values", op));
       break;
     case MetadataOp::Gt:
     case MetadataOp::Lt:
       if (req.values.size() != 1 || !is_integer(req.values.front())) {
-        throw ValidationError(262, subject, fmt::format("operator {} takes exactly one integer value", op));
+        throw ValidationError(262, subject,
+                              fmt::format("operator {} takes exactly one integer value", op));
       }
       break;
   }
@@ -464,10 +506,12 @@ MetadataRequirement selector_requirement(const json& e, const std::string& subje
 
 LabelSelector parse_label_selector(const json& selector, const std::string& subject) {
   LabelSelector out;
-  for (const auto& [k, v] : string_map_at(selector, "matchLabels", subject)) out.requirements.push_back({k, MetadataOp::In, {v}});
+  for (const auto& [k, v] : string_map_at(selector, "matchLabels", subject))
+    out.requirements.push_back({k, MetadataOp::In, {v}});
   if (const json* exprs = array_at(selector, "matchExpressions", subject)) {
     for (std::size_t i = 0; i < exprs->size(); ++i) {
-      out.requirements.push_back(selector_requirement((*exprs)[i], fmt::format("{}.matchExpressions[{}]", subject, i), false));
+      out.requirements.push_back(selector_requirement(
+          (*exprs)[i], fmt::format("{}.matchExpressions[{}]", subject, i), false));
     }
   }
   return out;
@@ -493,24 +537,29 @@ Resources container_request(const json& c, const std::string& subject) {
   return r;
 }
 
-Resources pod_request(const json& spec, const std::string& subject, const std::string& object, KubeImport& result) {
+Resources pod_request(const json& spec, const std::string& subject, const std::string& object,
+                      KubeImport& result) {
   Resources app;
   const json* containers = array_at(spec, "containers", subject + ": spec");
   if (!containers || containers->empty()) {
-    throw ValidationError(265, subject, "pod without spec.containers (is this a node dump given as pods?)");
+    throw ValidationError(265, subject,
+                          "pod without spec.containers (is this a node dump given as pods?)");
   }
   auto note_unsupported_container_fields = [&](const json& c, const std::string& field) {
-    if (const json* res = find(c, "resources"); res && res->is_object() && present(*res, "claims")) {
-      result.unsupported.push_back({object, field + ".resources.claims",
-                                    "dynamic resource claims are not modelled; only requests count"});
+    if (const json* res = find(c, "resources");
+        res && res->is_object() && present(*res, "claims")) {
+      result.unsupported.push_back(
+          {object, field + ".resources.claims",
+           "dynamic resource claims are not modelled; only requests count"});
     }
     if (const json* ports = array_at(c, "ports", subject + ": " + field)) {
       for (std::size_t p = 0; p < ports->size(); ++p) {
         const json* hp = find((*ports)[p], "hostPort");
         if (hp && hp->is_number() && hp->get<double>() > 0) {
-          result.unsupported.push_back({object, fmt::format("{}.ports[{}].hostPort", field, p),
-                                        "host ports are not modelled (two pods using the same one cannot "
-                                        "share a node)"});
+          result.unsupported.push_back(
+              {object, fmt::format("{}.ports[{}].hostPort", field, p),
+               "host ports are not modelled (two pods using the same one cannot "
+               "share a node)"});
         }
       }
     }
@@ -545,29 +594,36 @@ Resources pod_request(const json& spec, const std::string& subject, const std::s
     total += resource_list(*overhead, subject + ": spec.overhead");
   }
   if (present(spec, "resources")) {
-    result.unsupported.push_back({object, "spec.resources",
-                                  "pod-level resources are not modelled; the containers' requests were used"});
+    result.unsupported.push_back(
+        {object, "spec.resources",
+         "pod-level resources are not modelled; the containers' requests were used"});
   }
   return total;
 }
 
-void import_node_affinity(const json& affinity, Pod& pod, const std::string& subject, KubeImport& result) {
+void import_node_affinity(const json& affinity, Pod& pod, const std::string& subject,
+                          KubeImport& result) {
   const json* na = object_at(affinity, "nodeAffinity", subject + ": spec.affinity");
   if (!na) return;
   const std::string base = "spec.affinity.nodeAffinity";
   if (present(*na, "preferredDuringSchedulingIgnoredDuringExecution")) {
-    result.unsupported.push_back({pod.object, base + ".preferredDuringSchedulingIgnoredDuringExecution",
-                                  "preferred node affinity is a soft preference; berth has hard constraints only, so it is ignored"});
+    result.unsupported.push_back({pod.object,
+                                  base + ".preferredDuringSchedulingIgnoredDuringExecution",
+                                  "preferred node affinity is a soft preference; berth has hard "
+                                  "constraints only, so it is ignored"});
   }
   const std::string req_field = base + ".requiredDuringSchedulingIgnoredDuringExecution";
-  const json* req = object_at(*na, "requiredDuringSchedulingIgnoredDuringExecution", subject + ": " + base);
+  const json* req =
+      object_at(*na, "requiredDuringSchedulingIgnoredDuringExecution", subject + ": " + base);
   if (!req) return;
   const json* terms = array_at(*req, "nodeSelectorTerms", subject + ": " + req_field);
   if (!terms || terms->empty()) return;
   if (terms->size() > 1) {
-    result.unsupported.push_back({pod.object, req_field + ".nodeSelectorTerms",
-                                  fmt::format("{} node selector terms are OR'ed, and berth's requirements are all "
-                                              "AND'ed, so none of them was applied", terms->size())});
+    result.unsupported.push_back(
+        {pod.object, req_field + ".nodeSelectorTerms",
+         fmt::format("{} node selector terms are OR'ed, and berth's requirements are all "
+                     "AND'ed, so none of them was applied",
+                     terms->size())});
     return;
   }
   const std::string term_field = req_field + ".nodeSelectorTerms[0]";
@@ -575,8 +631,8 @@ void import_node_affinity(const json& affinity, Pod& pod, const std::string& sub
   if (!term.is_object()) wrong_type(subject + ": " + term_field, term, "an object");
   if (const json* exprs = array_at(term, "matchExpressions", subject + ": " + term_field)) {
     for (std::size_t i = 0; i < exprs->size(); ++i) {
-      pod.unit.constraints.metadata.push_back(
-          selector_requirement((*exprs)[i], fmt::format("{}: {}.matchExpressions[{}]", subject, term_field, i), true));
+      pod.unit.constraints.metadata.push_back(selector_requirement(
+          (*exprs)[i], fmt::format("{}: {}.matchExpressions[{}]", subject, term_field, i), true));
     }
   }
   if (const json* fields = array_at(term, "matchFields", subject + ": " + term_field)) {
@@ -584,41 +640,52 @@ void import_node_affinity(const json& affinity, Pod& pod, const std::string& sub
       const std::string field = fmt::format("{}.matchFields[{}]", term_field, i);
       auto r = selector_requirement((*fields)[i], subject + ": " + field, true);
       if (r.key == "metadata.name" && r.op == MetadataOp::In && r.values.size() == 1 &&
-          (pod.unit.constraints.machine_id.empty() || pod.unit.constraints.machine_id == r.values.front())) {
+          (pod.unit.constraints.machine_id.empty() ||
+           pod.unit.constraints.machine_id == r.values.front())) {
         pod.unit.constraints.machine_id = r.values.front();
       } else {
-        result.unsupported.push_back({pod.object, field,
-                                      fmt::format("only \"metadata.name In [one node]\" maps to a machine pin; "
-                                                  "\"{}\" was not applied", r.describe())});
+        result.unsupported.push_back(
+            {pod.object, field,
+             fmt::format("only \"metadata.name In [one node]\" maps to a machine pin; "
+                         "\"{}\" was not applied",
+                         r.describe())});
       }
     }
   }
 }
 
-void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subject, KubeImport& result) {
+void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subject,
+                         KubeImport& result) {
   if (present(affinity, "podAffinity")) {
-    result.unsupported.push_back({pod.object, "spec.affinity.podAffinity",
-                                  "pod affinity is not modelled (berth's machine_of co-locates with one named "
-                                  "unit, not with pods matching a selector); ignored"});
+    result.unsupported.push_back(
+        {pod.object, "spec.affinity.podAffinity",
+         "pod affinity is not modelled (berth's machine_of co-locates with one named "
+         "unit, not with pods matching a selector); ignored"});
   }
   const json* anti = object_at(affinity, "podAntiAffinity", subject + ": spec.affinity");
   if (!anti) return;
   const std::string base = "spec.affinity.podAntiAffinity";
   if (present(*anti, "preferredDuringSchedulingIgnoredDuringExecution")) {
-    result.unsupported.push_back({pod.object, base + ".preferredDuringSchedulingIgnoredDuringExecution",
-                                  "preferred pod anti-affinity is a soft preference; berth has hard constraints only, so it is ignored"});
+    result.unsupported.push_back({pod.object,
+                                  base + ".preferredDuringSchedulingIgnoredDuringExecution",
+                                  "preferred pod anti-affinity is a soft preference; berth has "
+                                  "hard constraints only, so it is ignored"});
   }
-  const json* terms = array_at(*anti, "requiredDuringSchedulingIgnoredDuringExecution", subject + ": " + base);
+  const json* terms =
+      array_at(*anti, "requiredDuringSchedulingIgnoredDuringExecution", subject + ": " + base);
   if (!terms) return;
   for (std::size_t i = 0; i < terms->size(); ++i) {
-    const std::string field = fmt::format("{}.requiredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
+    const std::string field =
+        fmt::format("{}.requiredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
     const json& t = (*terms)[i];
     if (!t.is_object()) wrong_type(subject + ": " + field, t, "an object");
     std::string topology = string_at(t, "topologyKey", subject + ": " + field);
     if (topology != kHostnameKey) {
-      result.unsupported.push_back({pod.object, field + ".topologyKey",
-                                    fmt::format("anti-affinity over \"{}\" is not modelled (only {} maps to "
-                                                "conflicts); ignored", topology, kHostnameKey)});
+      result.unsupported.push_back(
+          {pod.object, field + ".topologyKey",
+           fmt::format("anti-affinity over \"{}\" is not modelled (only {} maps to "
+                       "conflicts); ignored",
+                       topology, kHostnameKey)});
       continue;
     }
     AntiAffinity aa;
@@ -627,22 +694,26 @@ void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subj
       aa.key = sel->dump();
     }
     if (const json* nss = find(t, "namespaces")) {
-      for (auto& ns : string_list(*nss, subject + ": " + field + ".namespaces")) aa.namespaces.insert(ns);
+      for (auto& ns : string_list(*nss, subject + ": " + field + ".namespaces"))
+        aa.namespaces.insert(ns);
     }
     if (const json* nsel = object_at(t, "namespaceSelector", subject + ": " + field)) {
       if (nsel->empty()) {
         aa.all_namespaces = true;  // {} selects every namespace
       } else {
-        result.unsupported.push_back({pod.object, field + ".namespaceSelector",
-                                      "namespace selectors need namespace labels, which a pod dump lacks; "
-                                      "only the listed namespaces (or the pod's own) were searched"});
+        result.unsupported.push_back(
+            {pod.object, field + ".namespaceSelector",
+             "namespace selectors need namespace labels, which a pod dump lacks; "
+             "only the listed namespaces (or the pod's own) were searched"});
       }
     }
     if (present(t, "matchLabelKeys")) {
-      result.unsupported.push_back({pod.object, field + ".matchLabelKeys", "matchLabelKeys are not applied"});
+      result.unsupported.push_back(
+          {pod.object, field + ".matchLabelKeys", "matchLabelKeys are not applied"});
     }
     if (aa.namespaces.empty()) aa.namespaces.insert(pod.ns);
-    aa.key = fmt::format("{}|{}|{}", aa.key, aa.all_namespaces ? "*" : fmt::format("{}", fmt::join(aa.namespaces, ",")),
+    aa.key = fmt::format("{}|{}|{}", aa.key,
+                         aa.all_namespaces ? "*" : fmt::format("{}", fmt::join(aa.namespaces, ",")),
                          aa.selector ? "sel" : "none");
     pod.anti_affinity.push_back(std::move(aa));
   }
@@ -673,10 +744,13 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   }
 
   pod.uid = string_at(*md, "uid", subject + ": metadata");
-  for (auto& [k, v] : string_map_at(*md, "labels", subject + ": metadata")) pod.labels[k] = {std::move(v)};
+  for (auto& [k, v] : string_map_at(*md, "labels", subject + ": metadata"))
+    pod.labels[k] = {std::move(v)};
   if (const json* owners = array_at(*md, "ownerReferences", subject + ": metadata")) {
     for (const auto& o : *owners) {
-      if (!o.is_object() || !find(o, "controller") || !o["controller"].is_boolean() || !o["controller"].get<bool>()) continue;
+      if (!o.is_object() || !find(o, "controller") || !o["controller"].is_boolean() ||
+          !o["controller"].get<bool>())
+        continue;
       pod.owner_kind = string_at(o, "kind", subject + ": metadata.ownerReferences");
       pod.owner_name = string_at(o, "name", subject + ": metadata.ownerReferences");
     }
@@ -689,9 +763,11 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   pod.unit.name = pod.unit_name;
   pod.unit.requests = pod_request(*spec, subject, pod.object, result);
   if (const json* prio = find(*spec, "priority")) {
-    if (!prio->is_number_integer() && !prio->is_number_unsigned()) wrong_type(subject + ": spec.priority", *prio, "an integer");
+    if (!prio->is_number_integer() && !prio->is_number_unsigned())
+      wrong_type(subject + ": spec.priority", *prio, "an integer");
     pod.raw_priority = prio->get<std::int64_t>();
-    pod.unit.priority = static_cast<std::int32_t>(std::clamp(pod.raw_priority, -kMaxPriority, kMaxPriority));
+    pod.unit.priority =
+        static_cast<std::int32_t>(std::clamp(pod.raw_priority, -kMaxPriority, kMaxPriority));
   }
   pod.node_name = string_at(*spec, "nodeName", subject + ": spec");
   for (const auto& [k, v] : string_map_at(*spec, "nodeSelector", subject + ": spec")) {
@@ -706,18 +782,21 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
       const std::string field = fmt::format("{}: spec.tolerations[{}]", subject, i);
       const json& t = (*tols)[i];
       if (!t.is_object()) wrong_type(field, t, "an object");
-      Toleration tol{string_at(t, "key", field), string_at(t, "operator", field), string_at(t, "value", field),
-                     string_at(t, "effect", field)};
+      Toleration tol{string_at(t, "key", field), string_at(t, "operator", field),
+                     string_at(t, "value", field), string_at(t, "effect", field)};
       if (tol.op.empty()) tol.op = "Equal";
       if (tol.op != "Equal" && tol.op != "Exists") {
-        throw ValidationError(264, field + ".operator", fmt::format("unknown operator \"{}\" (expected Exists or Equal)", tol.op));
+        throw ValidationError(
+            264, field + ".operator",
+            fmt::format("unknown operator \"{}\" (expected Exists or Equal)", tol.op));
       }
       pod.tolerations.push_back(std::move(tol));
     }
   }
   if (present(*spec, "topologySpreadConstraints")) {
-    result.unsupported.push_back({pod.object, "spec.topologySpreadConstraints",
-                                  "berth spreads the instances of one unit, and every pod is its own unit; ignored"});
+    result.unsupported.push_back(
+        {pod.object, "spec.topologySpreadConstraints",
+         "berth spreads the instances of one unit, and every pod is its own unit; ignored"});
   }
   return pod;
 }
@@ -735,7 +814,8 @@ void add_taint_requirements(Pod& pod, const TaintIndex& taints) {
     bool mentioned = std::any_of(pod.tolerations.begin(), pod.tolerations.end(),
                                  [&](const Toleration& t) { return t.mentions(key); });
     if (mentioned) {
-      pod.unit.constraints.metadata.push_back({kKubeTaintPrefix + key, MetadataOp::NotIn, untolerated});
+      pod.unit.constraints.metadata.push_back(
+          {kKubeTaintPrefix + key, MetadataOp::NotIn, untolerated});
     } else {
       pod.unit.constraints.metadata.push_back({kKubeTaintPrefix + key, MetadataOp::NotExists, {}});
     }
@@ -746,8 +826,9 @@ void add_taint_requirements(Pod& pod, const TaintIndex& taints) {
 /// `<namespace>/<owner>-*` per controller owner (so replicas not in the dump are covered too),
 /// checked not to catch any pod outside the selection, else the exact pod names. The caller
 /// drops the pod's own name (a pod never conflicts with itself anyway).
-std::vector<std::string> conflict_globs(const AntiAffinity& aa, const std::vector<Pod>& pods,
-                                        const std::map<std::string, std::vector<std::size_t>>& by_namespace) {
+std::vector<std::string> conflict_globs(
+    const AntiAffinity& aa, const std::vector<Pod>& pods,
+    const std::map<std::string, std::vector<std::size_t>>& by_namespace) {
   std::vector<std::string> globs;
   if (!aa.selector) return globs;  // a term without a selector selects nothing
   std::vector<char> selected(pods.size(), 0);
@@ -801,8 +882,11 @@ KubeImport build(const Collected& in, KubeImport result) {
     std::string uid = md ? string_at(*md, "uid", at.where + ": metadata") : "";
     if (auto it = node_uids.find(m.name); it != node_uids.end()) {
       if (it->second != uid) {
-        throw ValidationError(261, at.where, fmt::format("two different nodes named \"{}\" (uids \"{}\" and \"{}\"); "
-                                                         "import dumps of different clusters separately", m.name, it->second, uid));
+        throw ValidationError(
+            261, at.where,
+            fmt::format("two different nodes named \"{}\" (uids \"{}\" and \"{}\"); "
+                        "import dumps of different clusters separately",
+                        m.name, it->second, uid));
       }
       result.notes.push_back(fmt::format("node {}: read twice (same uid); imported once", m.name));
       continue;
@@ -815,9 +899,9 @@ KubeImport build(const Collected& in, KubeImport result) {
   // Every pod takes one of the node's `pods` slots; only model that when every node says how
   // many it has, or the slot count would block pods on nodes that don't report it.
   const bool count_pod_slots =
-      !spec.machines.empty() && std::all_of(spec.machines.begin(), spec.machines.end(), [](const Machine& m) {
-        return m.capacity.extended.count("pods") > 0;
-      });
+      !spec.machines.empty() &&
+      std::all_of(spec.machines.begin(), spec.machines.end(),
+                  [](const Machine& m) { return m.capacity.extended.count("pods") > 0; });
 
   std::vector<Pod> pods;
   std::map<std::string, std::string> pod_uids;
@@ -828,15 +912,18 @@ KubeImport build(const Collected& in, KubeImport result) {
     if (!pod) continue;
     if (auto it = pod_uids.find(pod->unit_name); it != pod_uids.end()) {
       if (it->second != pod->uid) {
-        throw ValidationError(261, at.where, fmt::format("two different pods named \"{}\" (uids \"{}\" and \"{}\"); "
-                                                         "import dumps of different clusters separately",
-                                                         pod->unit_name, it->second, pod->uid));
+        throw ValidationError(
+            261, at.where,
+            fmt::format("two different pods named \"{}\" (uids \"{}\" and \"{}\"); "
+                        "import dumps of different clusters separately",
+                        pod->unit_name, it->second, pod->uid));
       }
       result.notes.push_back(fmt::format("{}: read twice (same uid); imported once", pod->object));
       continue;
     }
     pod_uids[pod->unit_name] = pod->uid;
-    if (pod->raw_priority != pod->unit.priority) priorities_clamped[std::to_string(pod->raw_priority)].push_back(pod->unit_name);
+    if (pod->raw_priority != pod->unit.priority)
+      priorities_clamped[std::to_string(pod->raw_priority)].push_back(pod->unit_name);
     if (count_pod_slots) pod->unit.requests.extended["pods"] += 1;
     if (pod->mirror && !pod->node_name.empty()) {
       // Static pods are started by the kubelet itself: bound to their node, never scheduled,
@@ -847,8 +934,9 @@ KubeImport build(const Collected& in, KubeImport result) {
     }
     std::string& pin = pod->unit.constraints.machine_id;
     if (!pin.empty() && !machine_names.count(pin)) {
-      result.unsupported.push_back({pod->object, pod->mirror ? "spec.nodeName" : "spec.affinity.nodeAffinity (matchFields)",
-                                    fmt::format("pinned to node {}, which is not in the node dump; pin dropped", pin)});
+      result.unsupported.push_back(
+          {pod->object, pod->mirror ? "spec.nodeName" : "spec.affinity.nodeAffinity (matchFields)",
+           fmt::format("pinned to node {}, which is not in the node dump; pin dropped", pin)});
       pin.clear();
     }
     pods.push_back(std::move(*pod));
@@ -860,7 +948,8 @@ KubeImport build(const Collected& in, KubeImport result) {
   for (auto& pod : pods) {
     for (const auto& aa : pod.anti_affinity) {
       auto it = resolved.find(aa.key);
-      if (it == resolved.end()) it = resolved.emplace(aa.key, conflict_globs(aa, pods, by_namespace)).first;
+      if (it == resolved.end())
+        it = resolved.emplace(aa.key, conflict_globs(aa, pods, by_namespace)).first;
       auto& c = pod.unit.constraints.conflicts;
       for (const auto& g : it->second) {
         if (g != pod.unit_name && std::find(c.begin(), c.end(), g) == c.end()) c.push_back(g);
@@ -880,7 +969,8 @@ KubeImport build(const Collected& in, KubeImport result) {
         spec.placements[pod.unit_name] = pod.node_name;
         for (const auto& req : pod.unit.constraints.metadata) {
           if (!req.matches(it->second->metadata)) {
-            violations[req.describe()].push_back(fmt::format("{} on {}", pod.unit_name, pod.node_name));
+            violations[req.describe()].push_back(
+                fmt::format("{} on {}", pod.unit_name, pod.node_name));
           }
         }
       }
@@ -888,24 +978,29 @@ KubeImport build(const Collected& in, KubeImport result) {
     spec.units.push_back(std::move(pod.unit));
   }
   for (const auto& [req, where] : violations) {
-    result.notes.push_back(fmt::format("{} pod(s) run on nodes that fail their requirement {}; kept there: {}",
-                                       where.size(), req, name_list(where)));
+    result.notes.push_back(
+        fmt::format("{} pod(s) run on nodes that fail their requirement {}; kept there: {}",
+                    where.size(), req, name_list(where)));
   }
   for (const auto& [value, names] : priorities_clamped) {
-    result.notes.push_back(fmt::format("priority {} is outside berth's range [-{}, {}]; clamped for {} pod(s): {}", value,
-                                       kMaxPriority, kMaxPriority, names.size(), name_list(names)));
+    result.notes.push_back(
+        fmt::format("priority {} is outside berth's range [-{}, {}]; clamped for {} pod(s): {}",
+                    value, kMaxPriority, kMaxPriority, names.size(), name_list(names)));
   }
   for (const auto& [node, names] : missing_nodes) {
-    result.notes.push_back(fmt::format("node {} is not in the node dump; {} pod(s) bound to it are imported unplaced: {}",
-                                       node, names.size(), name_list(names)));
+    result.notes.push_back(fmt::format(
+        "node {} is not in the node dump; {} pod(s) bound to it are imported unplaced: {}", node,
+        names.size(), name_list(names)));
   }
   if (!in.pods.empty() && !count_pod_slots) {
-    result.notes.push_back(spec.machines.empty()
-                               ? "no nodes imported: pods do not request a \"pods\" slot"
-                               : "some nodes report no \"pods\" capacity: pods do not request a \"pods\" slot");
+    result.notes.push_back(
+        spec.machines.empty()
+            ? "no nodes imported: pods do not request a \"pods\" slot"
+            : "some nodes report no \"pods\" capacity: pods do not request a \"pods\" slot");
   }
   for (const auto& u : result.unsupported) {
-    spec.warnings.push_back(fmt::format("kube import: {}: {} unsupported: {}", u.object, u.field, u.reason));
+    spec.warnings.push_back(
+        fmt::format("kube import: {}: {} unsupported: {}", u.object, u.field, u.reason));
   }
   for (const auto& n : result.notes) spec.warnings.push_back("kube import: " + n);
   return result;
@@ -916,26 +1011,31 @@ KubeImport build(const Collected& in, KubeImport result) {
 KubeImport import_kube_json(const std::vector<json>& node_docs, const std::vector<json>& pod_docs) {
   Collected in;
   KubeImport result;
-  for (std::size_t i = 0; i < node_docs.size(); ++i) collect(node_docs[i], fmt::format("nodes[{}]", i), Role::Nodes, in, result);
-  for (std::size_t i = 0; i < pod_docs.size(); ++i) collect(pod_docs[i], fmt::format("pods[{}]", i), Role::Pods, in, result);
+  for (std::size_t i = 0; i < node_docs.size(); ++i)
+    collect(node_docs[i], fmt::format("nodes[{}]", i), Role::Nodes, in, result);
+  for (std::size_t i = 0; i < pod_docs.size(); ++i)
+    collect(pod_docs[i], fmt::format("pods[{}]", i), Role::Pods, in, result);
   return build(in, std::move(result));
 }
 
-KubeImport import_kube_text(const std::vector<KubeDocument>& node_docs, const std::vector<KubeDocument>& pod_docs) {
+KubeImport import_kube_text(const std::vector<KubeDocument>& node_docs,
+                            const std::vector<KubeDocument>& pod_docs) {
   Collected in;
   KubeImport result;
   // Parse everything first: `collect` keeps pointers into the documents.
   in.documents.reserve(node_docs.size() + pod_docs.size());
   for (const auto& d : node_docs) in.documents.push_back(parse_document(d));
   for (const auto& d : pod_docs) in.documents.push_back(parse_document(d));
-  for (std::size_t i = 0; i < node_docs.size(); ++i) collect(in.documents[i], node_docs[i].name, Role::Nodes, in, result);
+  for (std::size_t i = 0; i < node_docs.size(); ++i)
+    collect(in.documents[i], node_docs[i].name, Role::Nodes, in, result);
   for (std::size_t i = 0; i < pod_docs.size(); ++i) {
     collect(in.documents[node_docs.size() + i], pod_docs[i].name, Role::Pods, in, result);
   }
   return build(in, std::move(result));
 }
 
-KubeImport import_kube(const std::vector<std::string>& node_files, const std::vector<std::string>& pod_files) {
+KubeImport import_kube(const std::vector<std::string>& node_files,
+                       const std::vector<std::string>& pod_files) {
   auto read = [](const std::vector<std::string>& files) {
     std::vector<KubeDocument> docs;
     for (const auto& f : files) docs.push_back({f == "-" ? "<stdin>" : f, read_text_file(f)});
@@ -947,12 +1047,15 @@ KubeImport import_kube(const std::vector<std::string>& node_files, const std::ve
 std::string kube_import_summary(const KubeImport& r) {
   std::string out;
   std::size_t placed = r.spec.placements.size();
-  out += fmt::format("imported {} machine(s) from {} node object(s), {} unit(s) ({} already placed) from {} pod object(s)",
-                     r.spec.machines.size(), r.nodes_read, r.spec.units.size(), placed, r.pods_read);
+  out += fmt::format(
+      "imported {} machine(s) from {} node object(s), {} unit(s) ({} already placed) from {} pod "
+      "object(s)",
+      r.spec.machines.size(), r.nodes_read, r.spec.units.size(), placed, r.pods_read);
   if (r.pods_skipped > 0) {
     std::vector<std::string> parts;
     for (const auto& [phase, n] : r.pods_by_phase) {
-      if (phase != "Running" && phase != "Pending" && phase != "(none)") parts.push_back(fmt::format("{} {}", n, phase));
+      if (phase != "Running" && phase != "Pending" && phase != "(none)")
+        parts.push_back(fmt::format("{} {}", n, phase));
     }
     out += fmt::format("; skipped {} finished pod(s): {}", r.pods_skipped, fmt::join(parts, ", "));
   }
@@ -982,7 +1085,8 @@ std::string kube_import_summary(const KubeImport& r) {
     auto& objs = groups[it->second].second;
     if (std::find(objs.begin(), objs.end(), u.object) == objs.end()) objs.push_back(u.object);
   }
-  if (!groups.empty()) out += fmt::format("{} unsupported field(s), not applied:\n", r.unsupported.size());
+  if (!groups.empty())
+    out += fmt::format("{} unsupported field(s), not applied:\n", r.unsupported.size());
   for (const auto& [key, objs] : groups) {
     out += fmt::format("  {}\n    in {}\n", key, name_list(objs));
   }

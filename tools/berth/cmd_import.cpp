@@ -39,14 +39,18 @@ void run_import_kube(const ImportKubeOptions& opt) {
 }
 
 void setup_import(CLI::App& app, Context& /*ctx*/) {
-  auto* import = app.add_subcommand("import", "Convert another tool's cluster description into a berth spec");
+  auto* import =
+      app.add_subcommand("import", "Convert another tool's cluster description into a berth spec");
   import->require_subcommand(1);
   auto opt = std::make_shared<ImportKubeOptions>();
   auto* kube = import->add_subcommand(
-      "kube", "kubectl get nodes -o json / kubectl get pods -A -o json -> spec JSON (docs/kube.md)");
-  kube->add_option("--nodes", opt->nodes, "Node dumps (NodeList, List, array or single Node; - for stdin)")
+      "kube",
+      "kubectl get nodes -o json / kubectl get pods -A -o json -> spec JSON (docs/kube.md)");
+  kube->add_option("--nodes", opt->nodes,
+                   "Node dumps (NodeList, List, array or single Node; - for stdin)")
       ->expected(1, -1);
-  kube->add_option("--pods", opt->pods, "Pod dumps (PodList, List, array or single Pod; - for stdin)")
+  kube->add_option("--pods", opt->pods,
+                   "Pod dumps (PodList, List, array or single Pod; - for stdin)")
       ->expected(1, -1);
   kube->add_option("-o,--output", opt->output, "Write the spec here instead of standard output");
   kube->callback([opt] { run_import_kube(*opt); });

@@ -1,6 +1,7 @@
 // import_kube: every real dump in ../shared/data/kube/ (four shapes), plus hand-written dumps for
 // the fields the real ones lack (extended resources, spread, pod affinity, odd tolerations).
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -71,17 +72,22 @@ bool has_requirement(const Unit& u, const MetadataRequirement& want) {
 
 bool requirement_on(const Unit& u, const std::string& key) {
   const auto& md = u.constraints.metadata;
-  return std::any_of(md.begin(), md.end(), [&](const MetadataRequirement& r) { return r.key == key; });
+  return std::any_of(md.begin(), md.end(),
+                     [&](const MetadataRequirement& r) { return r.key == key; });
 }
 
-std::size_t count_unsupported(const KubeImport& r, const std::string& object, const std::string& field_part) {
-  return static_cast<std::size_t>(std::count_if(r.unsupported.begin(), r.unsupported.end(), [&](const KubeUnsupported& u) {
-    return (object.empty() || u.object == object) && u.field.find(field_part) != std::string::npos;
-  }));
+std::size_t count_unsupported(const KubeImport& r, const std::string& object,
+                              const std::string& field_part) {
+  return static_cast<std::size_t>(
+      std::count_if(r.unsupported.begin(), r.unsupported.end(), [&](const KubeUnsupported& u) {
+        return (object.empty() || u.object == object) &&
+               u.field.find(field_part) != std::string::npos;
+      }));
 }
 
 bool noted(const KubeImport& r, const std::string& needle) {
-  return std::any_of(r.notes.begin(), r.notes.end(), [&](const std::string& n) { return n.find(needle) != std::string::npos; });
+  return std::any_of(r.notes.begin(), r.notes.end(),
+                     [&](const std::string& n) { return n.find(needle) != std::string::npos; });
 }
 
 std::vector<std::string> meta(const Machine& m, const std::string& key) {
@@ -129,8 +135,10 @@ TEST_CASE("kube: every file in the shared data imports", "[io][kube][data]") {
   for (const auto& f : files_under(".")) {
     ++files;
     // Files without `kind` are nodes or pods by their folder; others say what they hold.
-    const bool node_file = f.find("/node") != std::string::npos || f.find("Nodes.json") != std::string::npos ||
-                           f.find("nodes.json") != std::string::npos || f.ends_with("/n1.json") || f.ends_with("/no.json");
+    const bool node_file = f.find("/node") != std::string::npos ||
+                           f.find("Nodes.json") != std::string::npos ||
+                           f.find("nodes.json") != std::string::npos || f.ends_with("/n1.json") ||
+                           f.ends_with("/no.json");
     INFO(f);
     KubeImport r = node_file ? import_kube({f}, {}) : import_kube({}, {f});
     CHECK(r.nodes_read == r.spec.machines.size());
@@ -146,7 +154,8 @@ TEST_CASE("kube: every file in the shared data imports", "[io][kube][data]") {
   CHECK(files == 51);
   CHECK(nodes == 16);
   CHECK(pods == 65);
-  CHECK(phases == std::map<std::string, std::size_t>{{"Failed", 2}, {"Pending", 6}, {"Running", 57}});
+  CHECK(phases ==
+        std::map<std::string, std::size_t>{{"Failed", 2}, {"Pending", 6}, {"Running", 57}});
   CHECK(skipped == 2);
 }
 
@@ -164,9 +173,10 @@ TEST_CASE("kube: quantities of the shared data all parse", "[io][kube][data]") {
 
 TEST_CASE("kube: sonobuoy healthsummary (NodeList + PodList, kind v1.20)", "[io][kube][data]") {
   if (!have_data()) return;
-  KubeImport r = import_kube({data("sonobuoy/healthsummary/resources/cluster/core_v1_nodes.json")},
-                             {data("sonobuoy/healthsummary/resources/ns/kube-system/core_v1_pods.json"),
-                              data("sonobuoy/healthsummary/resources/ns/local-path-storage/core_v1_pods.json")});
+  KubeImport r = import_kube(
+      {data("sonobuoy/healthsummary/resources/cluster/core_v1_nodes.json")},
+      {data("sonobuoy/healthsummary/resources/ns/kube-system/core_v1_pods.json"),
+       data("sonobuoy/healthsummary/resources/ns/local-path-storage/core_v1_pods.json")});
   const Spec& s = r.spec;
   REQUIRE(s.machines.size() == 3);
   CHECK(r.pods_read == 15);
@@ -181,14 +191,16 @@ TEST_CASE("kube: sonobuoy healthsummary (NodeList + PodList, kind v1.20)", "[io]
   CHECK(cp.capacity.extended.at("hugepages-2Mi") == 0);
   CHECK(cp.reserved.is_zero());  // allocatable == capacity in this kind cluster
   CHECK(meta(cp, "role") == std::vector<std::string>{"control-plane", "master"});
-  CHECK(meta(cp, "taint/node-role.kubernetes.io/master") == std::vector<std::string>{":NoSchedule"});
+  CHECK(meta(cp, "taint/node-role.kubernetes.io/master") ==
+        std::vector<std::string>{":NoSchedule"});
   CHECK(meta(machine(s, "kind-worker"), "taint/node-role.kubernetes.io/master").empty());
   CHECK(meta(machine(s, "kind-worker"), "role").empty());
   CHECK(meta(cp, "zone").empty());  // no zone labels here
 
   // DaemonSet pods: matchFields metadata.name In [node] -> a pin.
   CHECK(unit(s, "kube-system/kube-proxy-8jj5r").constraints.machine_id == "kind-worker2");
-  CHECK(has_requirement(unit(s, "kube-system/kube-proxy-8jj5r"), {"kubernetes.io/os", MetadataOp::In, {"linux"}}));
+  CHECK(has_requirement(unit(s, "kube-system/kube-proxy-8jj5r"),
+                        {"kubernetes.io/os", MetadataOp::In, {"linux"}}));
   // Static (mirror) pods are pinned to their node and ignore taints.
   const Unit& etcd = unit(s, "kube-system/etcd-kind-control-plane");
   CHECK(etcd.constraints.machine_id == "kind-control-plane");
@@ -206,9 +218,11 @@ TEST_CASE("kube: sonobuoy healthsummary (NodeList + PodList, kind v1.20)", "[io]
   // Running pods and Pending pods already bound are placements; two Pending coredns are unbound.
   CHECK(r.pods_by_phase == std::map<std::string, std::size_t>{{"Pending", 4}, {"Running", 11}});
   CHECK(s.placements.size() == 13);
-  CHECK(s.placements.at("kube-system/coredns-74ff55c5b-cpfqs") == "kind-control-plane");  // Pending, bound
+  CHECK(s.placements.at("kube-system/coredns-74ff55c5b-cpfqs") ==
+        "kind-control-plane");  // Pending, bound
   CHECK(s.placements.count("kube-system/coredns-74ff55c5b-ppjrs") == 0);
-  CHECK(s.placements.at("local-path-storage/local-path-provisioner-78776bfc44-66xwg") == "kind-control-plane");
+  CHECK(s.placements.at("local-path-storage/local-path-provisioner-78776bfc44-66xwg") ==
+        "kind-control-plane");
   CHECK(r.unsupported.empty());
 }
 
@@ -223,7 +237,8 @@ TEST_CASE("kube: sonobuoy results-0.10 (bare arrays, AWS, old zone labels)", "[i
     INFO(m.name);
     CHECK(meta(m, "zone") == std::vector<std::string>{"us-west-2a"});  // failure-domain.beta...
     CHECK(meta(m, "region") == std::vector<std::string>{"us-west-2"});
-    CHECK(meta(m, "failure-domain.beta.kubernetes.io/zone") == std::vector<std::string>{"us-west-2a"});
+    CHECK(meta(m, "failure-domain.beta.kubernetes.io/zone") ==
+          std::vector<std::string>{"us-west-2a"});
     CHECK(meta(m, "instance_type") == std::vector<std::string>{"m3.medium"});
     CHECK(m.capacity.cpu == 1000);
     CHECK(m.capacity.memory == 3852980 * kKi);
@@ -232,8 +247,10 @@ TEST_CASE("kube: sonobuoy results-0.10 (bare arrays, AWS, old zone labels)", "[i
     CHECK(m.reserved.cpu == 0);
   }
   const Machine& master = machine(s, "ip-10-0-9-206.us-west-2.compute.internal");
-  CHECK(meta(master, "taint/node-role.kubernetes.io/master") == std::vector<std::string>{":NoSchedule"});
-  CHECK(meta(master, "role") == std::vector<std::string>{"master"});  // node-role + kubernetes.io/role
+  CHECK(meta(master, "taint/node-role.kubernetes.io/master") ==
+        std::vector<std::string>{":NoSchedule"});
+  CHECK(meta(master, "role") ==
+        std::vector<std::string>{"master"});  // node-role + kubernetes.io/role
   // Required node affinity (one term, matchExpressions).
   const Unit& dns = unit(s, "kube-system/kube-dns-545bc4bfd4-t4lzx");
   CHECK(has_requirement(dns, {"beta.kubernetes.io/arch", MetadataOp::In, {"amd64"}}));
@@ -241,14 +258,18 @@ TEST_CASE("kube: sonobuoy results-0.10 (bare arrays, AWS, old zone labels)", "[i
   CHECK(dns.requests.memory == 110 * kMi);
   CHECK(dns.priority == 0);  // k8s 1.8: no spec.priority
   // nodeSelector.
-  CHECK(has_requirement(unit(s, "kube-system/calico-etcd-xzvc8"), {"node-role.kubernetes.io/master", MetadataOp::In, {""}}));
+  CHECK(has_requirement(unit(s, "kube-system/calico-etcd-xzvc8"),
+                        {"node-role.kubernetes.io/master", MetadataOp::In, {""}}));
   // Static pods of 1.8 carry only the mirror annotation: pinned all the same.
-  CHECK(unit(s, "kube-system/etcd-ip-10-0-9-206.us-west-2.compute.internal").constraints.machine_id == master.name);
+  CHECK(
+      unit(s, "kube-system/etcd-ip-10-0-9-206.us-west-2.compute.internal").constraints.machine_id ==
+      master.name);
   CHECK(s.placements.size() == 14);
   CHECK(r.pods_by_phase == std::map<std::string, std::size_t>{{"Running", 14}});
 }
 
-TEST_CASE("kube: insights-operator 8999074 (single objects without kind, GCP, new zone labels)", "[io][kube][data]") {
+TEST_CASE("kube: insights-operator 8999074 (single objects without kind, GCP, new zone labels)",
+          "[io][kube][data]") {
   if (!have_data()) return;
   KubeImport r = import_kube(files_under("insights-operator/8999074/config/node"), {});
   const Spec& s = r.spec;
@@ -288,7 +309,8 @@ TEST_CASE("kube: insights-operator 8494b69 (35 single pods, every phase)", "[io]
   const Spec& s = r.spec;
   REQUIRE(s.machines.size() == 2);
   CHECK(r.pods_read == 35);
-  CHECK(r.pods_by_phase == std::map<std::string, std::size_t>{{"Failed", 2}, {"Pending", 2}, {"Running", 31}});
+  CHECK(r.pods_by_phase ==
+        std::map<std::string, std::size_t>{{"Failed", 2}, {"Pending", 2}, {"Running", 31}});
   CHECK(r.pods_skipped == 2);
   CHECK(s.units.size() == 33);
   CHECK_FALSE(has_unit(s, "di-288312/auditlog-retention-28566720-t22qj"));  // Failed
@@ -300,12 +322,14 @@ TEST_CASE("kube: insights-operator 8494b69 (35 single pods, every phase)", "[io]
   CHECK(master.capacity.memory == 16409932 * kKi);
   CHECK(master.allocatable().memory == 15258956 * kKi);
   CHECK(master.allocatable().disk == 37087380622);
-  CHECK(meta(master, "taint/node-role.kubernetes.io/master") == std::vector<std::string>{":NoSchedule"});
+  CHECK(meta(master, "taint/node-role.kubernetes.io/master") ==
+        std::vector<std::string>{":NoSchedule"});
   const Machine& worker = machine(s, "worker-0.imeixner20210707.lab.upshift.rdu2.redhat.com");
   CHECK(worker.allocatable().cpu == 3500);
 
   // Init containers: the etcd static pod's containers sum to 350m / 860Mi, above its inits.
-  const Unit& etcd = unit(s, "openshift-etcd/etcd-master-0.imeixner20210707.lab.upshift.rdu2.redhat.com");
+  const Unit& etcd =
+      unit(s, "openshift-etcd/etcd-master-0.imeixner20210707.lab.upshift.rdu2.redhat.com");
   CHECK(etcd.requests.cpu == 350);
   CHECK(etcd.requests.memory == 860 * kMi);
   CHECK(etcd.constraints.machine_id == master.name);
@@ -317,19 +341,25 @@ TEST_CASE("kube: insights-operator 8494b69 (35 single pods, every phase)", "[io]
 
   // Required pod anti-affinity on the hostname -> conflicts with its ReplicaSet's pods.
   const Unit& api = unit(s, "openshift-oauth-apiserver/apiserver-695d9c5549-w7fjs");
-  CHECK(api.constraints.conflicts == std::vector<std::string>{"openshift-oauth-apiserver/apiserver-695d9c5549-*"});
+  CHECK(api.constraints.conflicts ==
+        std::vector<std::string>{"openshift-oauth-apiserver/apiserver-695d9c5549-*"});
   // Preferred anti-affinity is listed, not applied.
-  CHECK(count_unsupported(r, "pod openshift-monitoring/prometheus-k8s-0", "podAntiAffinity.preferred") == 1);
-  CHECK(count_unsupported(r, "pod openshift-monitoring/alertmanager-main-0", "podAntiAffinity.preferred") == 1);
+  CHECK(count_unsupported(r, "pod openshift-monitoring/prometheus-k8s-0",
+                          "podAntiAffinity.preferred") == 1);
+  CHECK(count_unsupported(r, "pod openshift-monitoring/alertmanager-main-0",
+                          "podAntiAffinity.preferred") == 1);
   CHECK(unit(s, "openshift-monitoring/prometheus-k8s-0").constraints.conflicts.empty());
   // Host ports are listed.
-  CHECK(count_unsupported(r, "pod openshift-ingress/router-default-7bbdcfcf9b-7xdln", "hostPort") == 3);
+  CHECK(count_unsupported(r, "pod openshift-ingress/router-default-7bbdcfcf9b-7xdln", "hostPort") ==
+        3);
 
   // Workers' pods that don't tolerate the master taint can't land on a master.
   const Unit& prom = unit(s, "openshift-monitoring/prometheus-k8s-0");
   CHECK(has_requirement(prom, {"taint/node-role.kubernetes.io/master", MetadataOp::NotExists, {}}));
-  CHECK_FALSE(MetadataRequirement{"taint/node-role.kubernetes.io/master", MetadataOp::NotExists, {}}.matches(master.metadata));
-  CHECK(MetadataRequirement{"taint/node-role.kubernetes.io/master", MetadataOp::NotExists, {}}.matches(worker.metadata));
+  CHECK_FALSE(MetadataRequirement{"taint/node-role.kubernetes.io/master", MetadataOp::NotExists, {}}
+                  .matches(master.metadata));
+  CHECK(MetadataRequirement{"taint/node-role.kubernetes.io/master", MetadataOp::NotExists, {}}
+            .matches(worker.metadata));
   // Operators tolerate it and select masters.
   const Unit& op = unit(s, "openshift-etcd-operator/etcd-operator-78bb597755-r6lgn");
   CHECK_FALSE(requirement_on(op, "taint/node-role.kubernetes.io/master"));
@@ -340,13 +370,15 @@ TEST_CASE("kube: insights-operator 8494b69 (35 single pods, every phase)", "[io]
   CHECK(s.placements.count("openshift-monitoring/alertmanager-main-0") == 0);
   CHECK(noted(r, "node pvx510.wdf.sap.corp is not in the node dump"));
   CHECK(s.placements.size() == 30);
-  CHECK(s.placements.count("openshift-ingress/router-default-7bbdcfcf9b-7xdln") == 0);  // Pending, unbound
+  CHECK(s.placements.count("openshift-ingress/router-default-7bbdcfcf9b-7xdln") ==
+        0);  // Pending, unbound
   check_round_trip(s);
 }
 
 TEST_CASE("kube: k9s single objects with kind", "[io][kube][data]") {
   if (!have_data()) return;
-  KubeImport r = import_kube({data("k9s/internal/render/testdata/no.json")}, {data("k9s/internal/render/testdata/po.json")});
+  KubeImport r = import_kube({data("k9s/internal/render/testdata/no.json")},
+                             {data("k9s/internal/render/testdata/po.json")});
   REQUIRE(r.spec.machines.size() == 1);
   const Machine& m = r.spec.machines.front();
   CHECK(m.name == "minikube");
@@ -369,14 +401,17 @@ TEST_CASE("kube: k9s single objects with kind", "[io][kube][data]") {
 
   // Two different nodes named minikube (two clusters): refused, not merged.
   try {
-    import_kube({data("k9s/internal/dao/testdata/n1.json"), data("k9s/internal/render/testdata/no.json")}, {});
+    import_kube(
+        {data("k9s/internal/dao/testdata/n1.json"), data("k9s/internal/render/testdata/no.json")},
+        {});
     FAIL("expected a ValidationError");
   } catch (const ValidationError& e) {
     CHECK(e.code() == 261);
     CHECK(std::string(e.what()).find("minikube") != std::string::npos);
   }
   // The same file twice: read once, with a note.
-  KubeImport twice = import_kube({data("k9s/internal/dao/testdata/n1.json"), data("k9s/internal/dao/testdata/n1.json")}, {});
+  KubeImport twice = import_kube(
+      {data("k9s/internal/dao/testdata/n1.json"), data("k9s/internal/dao/testdata/n1.json")}, {});
   CHECK(twice.spec.machines.size() == 1);
   CHECK(noted(twice, "read twice"));
 }
@@ -406,10 +441,11 @@ constexpr const char* kGpuNodes = R"({
     {"kind": "Service", "metadata": {"name": "web"}}
   ]})";
 
-std::string pod(const std::string& name, const std::string& spec, const std::string& phase = "Pending",
-                const std::string& extra_meta = "") {
-  return R"({"kind": "Pod", "metadata": {"name": ")" + name + R"(", "namespace": "ml", "uid": ")" + name + "\"" +
-         extra_meta + R"(}, "spec": )" + spec + R"(, "status": {"phase": ")" + phase + R"("}})";
+std::string pod(const std::string& name, const std::string& spec,
+                const std::string& phase = "Pending", const std::string& extra_meta = "") {
+  return R"({"kind": "Pod", "metadata": {"name": ")" + name + R"(", "namespace": "ml", "uid": ")" +
+         name + "\"" + extra_meta + R"(}, "spec": )" + spec + R"(, "status": {"phase": ")" + phase +
+         R"("}})";
 }
 
 std::string pod_list(const std::vector<std::string>& pods) {
@@ -420,7 +456,8 @@ std::string pod_list(const std::vector<std::string>& pods) {
 
 }  // namespace
 
-TEST_CASE("kube: extended resources, hugepages, reserved, unschedulable, other kinds", "[io][kube]") {
+TEST_CASE("kube: extended resources, hugepages, reserved, unschedulable, other kinds",
+          "[io][kube]") {
   KubeImport r = import_text(kGpuNodes, pod_list({pod("train", R"({"containers": [
       {"name": "a", "resources": {"limits": {"nvidia.com/gpu": "2", "cpu": "4"}, "requests": {"cpu": "2", "memory": "8Gi"}}},
       {"name": "b", "resources": {"requests": {"hugepages-2Mi": "512Mi", "ephemeral-storage": "10Gi"}}}]})")}));
@@ -448,8 +485,8 @@ TEST_CASE("kube: extended resources, hugepages, reserved, unschedulable, other k
   CHECK(count_unsupported(r, "Service web", "kind") == 1);
 
   const Unit& train = unit(s, "ml/train");
-  CHECK(train.requests.cpu == 2000);                          // request, not the limit
-  CHECK(train.requests.extended.at("nvidia.com/gpu") == 2);   // limit only: request = limit
+  CHECK(train.requests.cpu == 2000);                         // request, not the limit
+  CHECK(train.requests.extended.at("nvidia.com/gpu") == 2);  // limit only: request = limit
   CHECK(train.requests.memory == 8LL * 1024 * kMi);
   CHECK(train.requests.extended.at("hugepages-2Mi") == 512 * kMi);
   CHECK(train.requests.disk == 10LL * 1024 * kMi);
@@ -465,13 +502,18 @@ TEST_CASE("kube: tolerations become taint requirements", "[io][kube]") {
   auto tol_pod = [](const std::string& name, const std::string& tolerations) {
     return pod(name, R"({"containers": [{"name": "c"}], "tolerations": )" + tolerations + "}");
   };
-  KubeImport r = import_text(kGpuNodes, pod_list({
-      tol_pod("all", R"([{"operator": "Exists"}])"),
-      tol_pod("gpu", R"([{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}])"),
-      tol_pod("ml", R"([{"key": "dedicated", "value": "ml"}, {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present"}])"),
-      tol_pod("noexec-only", R"([{"operator": "Exists", "effect": "NoExecute"}])"),
-      tol_pod("wrong-value", R"([{"key": "nvidia.com/gpu", "value": "absent"}])"),
-  }));
+  KubeImport r = import_text(
+      kGpuNodes,
+      pod_list({
+          tol_pod("all", R"([{"operator": "Exists"}])"),
+          tol_pod("gpu",
+                  R"([{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}])"),
+          tol_pod(
+              "ml",
+              R"([{"key": "dedicated", "value": "ml"}, {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present"}])"),
+          tol_pod("noexec-only", R"([{"operator": "Exists", "effect": "NoExecute"}])"),
+          tol_pod("wrong-value", R"([{"key": "nvidia.com/gpu", "value": "absent"}])"),
+      }));
   const Spec& s = r.spec;
   CHECK(unit(s, "ml/all").constraints.metadata.empty());
   const Unit& gpu = unit(s, "ml/gpu");
@@ -483,8 +525,10 @@ TEST_CASE("kube: tolerations become taint requirements", "[io][kube]") {
   CHECK_FALSE(requirement_on(ml, "taint/nvidia.com/gpu"));
   const Unit& noexec = unit(s, "ml/noexec-only");
   CHECK(has_requirement(noexec, {"taint/dedicated", MetadataOp::NotIn, {"batch:NoSchedule"}}));
-  CHECK(has_requirement(noexec, {"taint/nvidia.com/gpu", MetadataOp::NotIn, {"present:NoSchedule"}}));
-  CHECK(has_requirement(unit(s, "ml/wrong-value"), {"taint/nvidia.com/gpu", MetadataOp::NotIn, {"present:NoSchedule"}}));
+  CHECK(
+      has_requirement(noexec, {"taint/nvidia.com/gpu", MetadataOp::NotIn, {"present:NoSchedule"}}));
+  CHECK(has_requirement(unit(s, "ml/wrong-value"),
+                        {"taint/nvidia.com/gpu", MetadataOp::NotIn, {"present:NoSchedule"}}));
   // The requirements say exactly which machine each pod may use.
   auto allowed = [&](const Unit& u, const Machine& m) {
     return std::all_of(u.constraints.metadata.begin(), u.constraints.metadata.end(),
@@ -506,22 +550,29 @@ TEST_CASE("kube: node affinity operators, terms and fields", "[io][kube]") {
                          terms + R"(}, "preferredDuringSchedulingIgnoredDuringExecution": [
           {"weight": 1, "preference": {"matchExpressions": [{"key": "accel", "operator": "In", "values": ["a100"]}]}}]}}})");
   };
-  KubeImport r = import_text(kGpuNodes, pod_list({
-      aff("ops", R"([{"matchExpressions": [
+  KubeImport r = import_text(
+      kGpuNodes,
+      pod_list({
+          aff("ops", R"([{"matchExpressions": [
           {"key": "accel", "operator": "In", "values": ["a100", "h100"]},
           {"key": "accel", "operator": "NotIn", "values": ["t4"]},
           {"key": "cores", "operator": "Gt", "values": ["16"]},
           {"key": "cores", "operator": "Lt", "values": ["128"]},
           {"key": "topology.kubernetes.io/zone", "operator": "Exists"},
           {"key": "spot", "operator": "DoesNotExist"}]}])"),
-      aff("two-terms", R"([{"matchExpressions": [{"key": "accel", "operator": "In", "values": ["a100"]}]},
+          aff("two-terms",
+              R"([{"matchExpressions": [{"key": "accel", "operator": "In", "values": ["a100"]}]},
                            {"matchExpressions": [{"key": "cores", "operator": "Gt", "values": ["4"]}]}])"),
-      aff("pinned", R"([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["cpu-1"]}]}])"),
-      aff("two-nodes", R"([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["cpu-1", "gpu-1"]}]}])"),
-      aff("absent", R"([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["gone"]}]}])"),
-      pod("selector", R"({"containers": [{"name": "c"}], "tolerations": [{"operator": "Exists"}],
+          aff("pinned",
+              R"([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["cpu-1"]}]}])"),
+          aff("two-nodes",
+              R"([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["cpu-1", "gpu-1"]}]}])"),
+          aff("absent",
+              R"([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["gone"]}]}])"),
+          pod("selector",
+              R"({"containers": [{"name": "c"}], "tolerations": [{"operator": "Exists"}],
           "nodeSelector": {"accel": "a100", "topology.kubernetes.io/zone": "z1"}})"),
-  }));
+      }));
   const Spec& s = r.spec;
   const Unit& ops = unit(s, "ml/ops");
   CHECK(ops.constraints.metadata == std::vector<MetadataRequirement>{
@@ -547,19 +598,23 @@ TEST_CASE("kube: node affinity operators, terms and fields", "[io][kube]") {
 }
 
 TEST_CASE("kube: init containers, sidecars and overhead", "[io][kube]") {
-  KubeImport r = import_text("", pod_list({
-      pod("init-wins", R"({"containers": [{"name": "a", "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}},
+  KubeImport r = import_text(
+      "",
+      pod_list({
+          pod("init-wins",
+              R"({"containers": [{"name": "a", "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}},
                                          {"name": "b", "resources": {"requests": {"cpu": "100m"}}}],
                           "initContainers": [{"name": "i1", "resources": {"requests": {"cpu": "1", "memory": "32Mi"}}},
                                              {"name": "i2", "resources": {"requests": {"memory": "1Gi"}}}]})"),
-      pod("sidecar", R"({"containers": [{"name": "a", "resources": {"requests": {"cpu": "100m"}}}],
+          pod("sidecar",
+              R"({"containers": [{"name": "a", "resources": {"requests": {"cpu": "100m"}}}],
                         "initContainers": [{"name": "log", "restartPolicy": "Always", "resources": {"requests": {"cpu": "50m"}}},
                                            {"name": "setup", "resources": {"requests": {"cpu": "120m"}}}],
                         "overhead": {"cpu": "10m", "memory": "16Mi"}})"),
-  }));
+      }));
   const Unit& a = unit(r.spec, "ml/init-wins");
-  CHECK(a.requests.cpu == 1000);        // max(200m, 1)
-  CHECK(a.requests.memory == 1024 * kMi);  // max(64Mi, 32Mi, 1Gi)
+  CHECK(a.requests.cpu == 1000);                  // max(200m, 1)
+  CHECK(a.requests.memory == 1024 * kMi);         // max(64Mi, 32Mi, 1Gi)
   CHECK(a.requests.extended.count("pods") == 0);  // no nodes imported: no pod slots
   const Unit& b = unit(r.spec, "ml/sidecar");
   CHECK(b.requests.cpu == 180);  // max(100m + 50m, 120m + 50m) + 10m overhead
@@ -570,26 +625,33 @@ TEST_CASE("kube: init containers, sidecars and overhead", "[io][kube]") {
 TEST_CASE("kube: pod anti-affinity, pod affinity and spread", "[io][kube]") {
   auto anti = [](const std::string& name, const std::string& owner, const std::string& topology,
                  const std::string& selector = R"({"matchLabels": {"app": "db"}})") {
-    return pod(name, R"({"containers": [{"name": "c"}], "affinity": {"podAntiAffinity": {
-        "requiredDuringSchedulingIgnoredDuringExecution": [{"labelSelector": )" + selector +
-                         R"(, "topologyKey": ")" + topology + R"("}]}}})",
-               "Running",
-               R"(, "labels": {"app": "db"}, "ownerReferences": [{"kind": "StatefulSet", "name": ")" + owner +
-                   R"(", "controller": true}])");
+    return pod(
+        name,
+        R"({"containers": [{"name": "c"}], "affinity": {"podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [{"labelSelector": )" +
+            selector + R"(, "topologyKey": ")" + topology + R"("}]}}})",
+        "Running",
+        R"(, "labels": {"app": "db"}, "ownerReferences": [{"kind": "StatefulSet", "name": ")" +
+            owner + R"(", "controller": true}])");
   };
-  KubeImport r = import_text("", pod_list({
-      anti("db-0", "db", "kubernetes.io/hostname"),
-      anti("db-1", "db", "kubernetes.io/hostname"),
-      anti("zonal-0", "zonal", "topology.kubernetes.io/zone"),
-      pod("dbx-lonely", R"({"containers": [{"name": "c"}]})", "Running", R"(, "labels": {"app": "db"})"),
-      pod("db-admin", R"({"containers": [{"name": "c"}]})", "Running", R"(, "labels": {"app": "admin"})"),
-      anti("exprs-0", "exprs", "kubernetes.io/hostname",
-           R"({"matchExpressions": [{"key": "app", "operator": "In", "values": ["db"]}, {"key": "tier", "operator": "DoesNotExist"}]})"),
-      pod("friendly", R"({"containers": [{"name": "c"}], "affinity": {"podAffinity": {
+  KubeImport r = import_text(
+      "",
+      pod_list({
+          anti("db-0", "db", "kubernetes.io/hostname"),
+          anti("db-1", "db", "kubernetes.io/hostname"),
+          anti("zonal-0", "zonal", "topology.kubernetes.io/zone"),
+          pod("dbx-lonely", R"({"containers": [{"name": "c"}]})", "Running",
+              R"(, "labels": {"app": "db"})"),
+          pod("db-admin", R"({"containers": [{"name": "c"}]})", "Running",
+              R"(, "labels": {"app": "admin"})"),
+          anti(
+              "exprs-0", "exprs", "kubernetes.io/hostname",
+              R"({"matchExpressions": [{"key": "app", "operator": "In", "values": ["db"]}, {"key": "tier", "operator": "DoesNotExist"}]})"),
+          pod("friendly", R"({"containers": [{"name": "c"}], "affinity": {"podAffinity": {
           "requiredDuringSchedulingIgnoredDuringExecution": [{"labelSelector": {}, "topologyKey": "kubernetes.io/hostname"}]}},
           "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
                                          "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {}}]})"),
-  }));
+      }));
   const Spec& s = r.spec;
   // StatefulSet db: `ml/db-*` would also catch ml/db-admin (not selected), so exact names.
   const Unit& db0 = unit(s, "ml/db-0");
@@ -597,7 +659,8 @@ TEST_CASE("kube: pod anti-affinity, pod affinity and spread", "[io][kube]") {
   CHECK(got == std::set<std::string>{"ml/db-1", "ml/dbx-lonely", "ml/zonal-*", "ml/exprs-*"});
   // db-1 shares db-0's term (resolved once) and lists db-0, never itself.
   const auto& c1 = unit(s, "ml/db-1").constraints.conflicts;
-  CHECK(std::set<std::string>(c1.begin(), c1.end()) == std::set<std::string>{"ml/db-0", "ml/dbx-lonely", "ml/zonal-*", "ml/exprs-*"});
+  CHECK(std::set<std::string>(c1.begin(), c1.end()) ==
+        std::set<std::string>{"ml/db-0", "ml/dbx-lonely", "ml/zonal-*", "ml/exprs-*"});
   CHECK(count_unsupported(r, "pod ml/zonal-0", "topologyKey") == 1);
   CHECK(unit(s, "ml/zonal-0").constraints.conflicts.empty());
   CHECK(count_unsupported(r, "pod ml/friendly", "podAffinity") == 1);
@@ -606,35 +669,56 @@ TEST_CASE("kube: pod anti-affinity, pod affinity and spread", "[io][kube]") {
   const std::string summary = kube_import_summary(r);
   CHECK(summary.find("spec.topologySpreadConstraints") != std::string::npos);
   CHECK(summary.find("pod ml/friendly") != std::string::npos);
-  CHECK(std::any_of(s.warnings.begin(), s.warnings.end(), [](const std::string& w) { return w.find("podAffinity") != std::string::npos; }));
+  CHECK(std::any_of(s.warnings.begin(), s.warnings.end(), [](const std::string& w) {
+    return w.find("podAffinity") != std::string::npos;
+  }));
 }
 
 TEST_CASE("kube: the four shapes and phases", "[io][kube]") {
-  const std::string node = R"({"metadata": {"name": "n1"}, "status": {"capacity": {"cpu": "2", "pods": "10"}}})";
-  const std::string running = R"({"metadata": {"name": "p1"}, "spec": {"nodeName": "n1", "containers": [{"name": "c"}]}, "status": {"phase": "Running"}})";
-  const std::string bound_pending = R"({"metadata": {"name": "p2"}, "spec": {"nodeName": "n1", "containers": [{"name": "c"}]}, "status": {"phase": "Pending"}})";
-  const std::string done = R"({"metadata": {"name": "p3"}, "spec": {"containers": [{"name": "c"}]}, "status": {"phase": "Succeeded"}})";
-  const std::string manifest = R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p4", "namespace": "x"}, "spec": {"containers": [{"name": "c"}]}})";
-  KubeImport r = import_kube_text({{"a", "[" + node + "]"}},
-                                  {{"b", R"({"kind": "PodList", "items": [)" + running + "," + bound_pending + "]}"},
-                                   {"c", done},
-                                   {"d", manifest},
-                                   {"e", R"({"kind": "List", "items": null})"}});
+  const std::string node =
+      R"({"metadata": {"name": "n1"}, "status": {"capacity": {"cpu": "2", "pods": "10"}}})";
+  const std::string running =
+      R"({"metadata": {"name": "p1"}, "spec": {"nodeName": "n1", "containers": [{"name": "c"}]}, "status": {"phase": "Running"}})";
+  const std::string bound_pending =
+      R"({"metadata": {"name": "p2"}, "spec": {"nodeName": "n1", "containers": [{"name": "c"}]}, "status": {"phase": "Pending"}})";
+  const std::string done =
+      R"({"metadata": {"name": "p3"}, "spec": {"containers": [{"name": "c"}]}, "status": {"phase": "Succeeded"}})";
+  const std::string manifest =
+      R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p4", "namespace": "x"}, "spec": {"containers": [{"name": "c"}]}})";
+  KubeImport r = import_kube_text(
+      {{"a", "[" + node + "]"}},
+      {{"b", R"({"kind": "PodList", "items": [)" + running + "," + bound_pending + "]}"},
+       {"c", done},
+       {"d", manifest},
+       {"e", R"({"kind": "List", "items": null})"}});
   CHECK(r.spec.machines.size() == 1);
-  CHECK(r.pods_by_phase == std::map<std::string, std::size_t>{{"(none)", 1}, {"Pending", 1}, {"Running", 1}, {"Succeeded", 1}});
+  CHECK(r.pods_by_phase == std::map<std::string, std::size_t>{
+                               {"(none)", 1}, {"Pending", 1}, {"Running", 1}, {"Succeeded", 1}});
   CHECK(r.pods_skipped == 1);
   CHECK(r.spec.units.size() == 3);
-  CHECK(r.spec.placements == std::map<std::string, std::string>{{"default/p1", "n1"}, {"default/p2", "n1"}});
+  CHECK(r.spec.placements ==
+        std::map<std::string, std::string>{{"default/p1", "n1"}, {"default/p2", "n1"}});
   CHECK(unit(r.spec, "x/p4").requests.extended.at("pods") == 1);
+
+  // A kind-bearing Pod inside a node List is a pod; import_kube_json takes parsed values.
+  KubeImport mixed = import_kube_json(
+      {nlohmann::json::parse(R"({"kind": "List", "items": [)" + node + "," + manifest + "]}")}, {});
+  CHECK(mixed.spec.machines.size() == 1);
+  REQUIRE(mixed.spec.units.size() == 1);
+  CHECK(mixed.spec.units.front().name == "x/p4");
 }
 
 TEST_CASE("kube: a bound pod its node's taints would refuse is kept, with a note", "[io][kube]") {
-  KubeImport r = import_text(kGpuNodes, pod_list({
-      pod("old", R"({"nodeName": "gpu-1", "containers": [{"name": "c"}]})", "Running"),
-      pod("older", R"({"nodeName": "gpu-1", "containers": [{"name": "c"}]})", "Running"),
-  }));
+  KubeImport r = import_text(
+      kGpuNodes,
+      pod_list({
+          pod("old", R"({"nodeName": "gpu-1", "containers": [{"name": "c"}]})", "Running"),
+          pod("older", R"({"nodeName": "gpu-1", "containers": [{"name": "c"}]})", "Running"),
+      }));
   CHECK(r.spec.placements.at("ml/old") == "gpu-1");
-  CHECK(noted(r, "2 pod(s) run on nodes that fail their requirement no taint/nvidia.com/gpu; kept there: ml/old on gpu-1, ml/older on gpu-1"));
+  CHECK(noted(r,
+              "2 pod(s) run on nodes that fail their requirement no taint/nvidia.com/gpu; kept "
+              "there: ml/old on gpu-1, ml/older on gpu-1"));
 }
 
 TEST_CASE("kube: bad input throws with an id, the file and the field", "[io][kube][errors]") {
@@ -665,14 +749,37 @@ TEST_CASE("kube: bad input throws with an id, the file and the field", "[io][kub
   CHECK(parse_code(R"({"kind": "NodeList", "items": {}})", "") == 171);
   CHECK(parse_code("[1]", "") == 172);
   CHECK(invalid(R"({"metadata": {}})", "").find("[berth.invalid.260]") == 0);
-  CHECK(invalid(R"({"metadata": {"name": "n"}, "status": {"capacity": {"cpu": "two"}}})", "").find("[berth.invalid.201] nodes.json: node n: status.capacity.cpu") == 0);
-  CHECK(invalid(R"({"metadata": {"name": "n", "labels": {"a": 1}}})", "").find("[berth.invalid.263]") == 0);
-  CHECK(invalid("", R"({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}], "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "k", "operator": "Gt", "values": ["x"]}]}]}}}}})").find("[berth.invalid.262]") == 0);
-  CHECK(invalid("", R"({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}], "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "k", "operator": "Near"}]}]}}}}})").find("[berth.invalid.264]") == 0);
-  CHECK(invalid("", R"({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}], "tolerations": [{"key": "k", "operator": "Maybe"}]}})").find("[berth.invalid.264]") == 0);
+  CHECK(invalid(R"({"metadata": {"name": "n"}, "status": {"capacity": {"cpu": "two"}}})", "")
+            .find("[berth.invalid.201] nodes.json: node n: status.capacity.cpu") == 0);
+  CHECK(invalid(R"({"metadata": {"name": "n", "labels": {"a": 1}}})", "")
+            .find("[berth.invalid.263]") == 0);
+  CHECK(
+      invalid(
+          "",
+          R"({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}], "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "k", "operator": "Gt", "values": ["x"]}]}]}}}}})")
+          .find("[berth.invalid.262]") == 0);
+  CHECK(
+      invalid(
+          "",
+          R"({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}], "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "k", "operator": "Near"}]}]}}}}})")
+          .find("[berth.invalid.264]") == 0);
+  CHECK(
+      invalid(
+          "",
+          R"({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}], "tolerations": [{"key": "k", "operator": "Maybe"}]}})")
+          .find("[berth.invalid.264]") == 0);
   CHECK(invalid("", R"({"metadata": {"name": "p"}, "spec": {}})").find("[berth.invalid.265]") == 0);
-  CHECK(invalid("", R"({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "resources": {"requests": {"memory": "-1Gi"}}}]}})").find("[berth.invalid.201] pods.json: pod default/p: spec.containers[0].resources.requests.memory") == 0);
-  CHECK(invalid("", R"([{"metadata": {"name": "p", "uid": "1"}, "spec": {"containers": [{}]}}, {"metadata": {"name": "p", "uid": "2"}, "spec": {"containers": [{}]}}])").find("[berth.invalid.261]") == 0);
+  CHECK(
+      invalid(
+          "",
+          R"({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "resources": {"requests": {"memory": "-1Gi"}}}]}})")
+          .find("[berth.invalid.201] pods.json: pod default/p: "
+                "spec.containers[0].resources.requests.memory") == 0);
+  CHECK(
+      invalid(
+          "",
+          R"([{"metadata": {"name": "p", "uid": "1"}, "spec": {"containers": [{}]}}, {"metadata": {"name": "p", "uid": "2"}, "spec": {"containers": [{}]}}])")
+          .find("[berth.invalid.261]") == 0);
   CHECK_THROWS_AS(import_kube({"/nonexistent/nodes.json"}, {}), UsageError);
 }
 
@@ -700,15 +807,25 @@ Run run(const std::string& args) {
 TEST_CASE("kube: berth import kube", "[io][kube][cli]") {
   if (!have_data()) return;
   const fs::path out = fs::temp_directory_path() / "berth_kube_test_spec.json";
-  Run r = run("import kube --nodes " + data("insights-operator/8494b69/config/node/master-0.imeixner20210707.lab.upshift.rdu2.redhat.com.json") +
-              " " + data("insights-operator/8494b69/config/node/worker-0.imeixner20210707.lab.upshift.rdu2.redhat.com.json") +
-              " --pods " + data("insights-operator/8494b69/config/pod/openshift-monitoring/prometheus-k8s-0.json") +
-              " " + data("insights-operator/8494b69/config/pod/di-288312/auditlog-retention-28566720-t22qj.json") + " -o " + out.string());
+  Run r = run(
+      "import kube --nodes " +
+      data("insights-operator/8494b69/config/node/"
+           "master-0.imeixner20210707.lab.upshift.rdu2.redhat.com.json") +
+      " " +
+      data("insights-operator/8494b69/config/node/"
+           "worker-0.imeixner20210707.lab.upshift.rdu2.redhat.com.json") +
+      " --pods " +
+      data("insights-operator/8494b69/config/pod/openshift-monitoring/prometheus-k8s-0.json") +
+      " " +
+      data(
+          "insights-operator/8494b69/config/pod/di-288312/auditlog-retention-28566720-t22qj.json") +
+      " -o " + out.string());
   INFO(r.out);
   CHECK(r.status == 0);
   CHECK(r.out.find("imported 2 machine(s)") != std::string::npos);
   CHECK(r.out.find("1 Failed") != std::string::npos);
-  CHECK(r.out.find("podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution") != std::string::npos);
+  CHECK(r.out.find("podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution") !=
+        std::string::npos);
   Spec spec = read_spec_file(out.string());
   CHECK(spec.machines.size() == 2);
   CHECK(spec.units.size() == 1);
