@@ -1,0 +1,265 @@
+// Packing quality benchmark (issue 4): runs strategies over the vector packing instances in
+// ../shared/data/vbp, compares with the known optima in optima.csv, prints a per-class table
+// and (with --write) replaces the "## Packing quality (issue 4)" section of bench/RESULTS.md.
+//
+//   berth_bench_packing [--strategy NAME[,NAME...]|all] [--time-limit S] [--filter TEXT[,TEXT...]]
+//                       [--sample K] [--exact] [--exact-time S] [--exact-max-items N]
+//                       [--write RESULTS.md] [--seed N] [--verbose]
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "berth/error.hpp"
+#include "berth/pack/exact.hpp"
+#include "berth/pack/solve.hpp"
+#include "berth/pack/validate.hpp"
+#include "berth/pack/vbp.hpp"
+
+namespace fs = std::filesystem;
+using namespace berth::pack;
+
+namespace {
+
+struct Row {
+  std::string path;  // relative to the data folder
+  std::size_t optimum = 0;
+  bool proven = false;
+};
+
+struct Stats {
+  std::size_t count = 0;
+  double ratio_sum = 0;
+  double worst = 0;
+  double seconds = 0;
+  std::size_t at_optimum = 0;
+  std::size_t exact_tried = 0;
+  std::size_t exact_proved = 0;
+  double exact_seconds = 0;
+  void add(double ratio, double secs, bool hit) {
+    ++count;
+    ratio_sum += ratio;
+    worst = std::max(worst, ratio);
+    seconds += secs;
+    at_optimum += hit ? 1 : 0;
+  }
+};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, sep)) out.push_back(part);
+  return out;
+}
+
+// "vbp/panigrahy/class1/class1_20_3_0.vbp" -> "panigrahy/class1"
+std::string class_of(const std::string& path) {
+  const auto parts = split(path, '/');
+  if (parts.size() >= 3) return parts[1] + "/" + parts[2];
+  return path;
+}
+
+std::string fmt_ratio(double r) { return fmt::format("{:.4f}", r); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> strategies{std::string(kDefaultStrategy)};
+  double time_limit = 1.0;
+  std::string filter;
+  std::size_t sample = 1;
+  bool exact = false;
+  double exact_time = 60;
+  std::size_t exact_max_items = 100;
+  std::string write_path;
+  std::uint64_t seed = 1;
+  bool verbose = false;
+  std::string command = "berth_bench_packing";
+  for (int a = 1; a < argc; ++a) command += std::string(" ") + argv[a];
+  for (int a = 1; a < argc; ++a) {
+    const std::string arg = argv[a];
+    auto value = [&]() -> std::string {
+      if (a + 1 >= argc) {
+        std::fprintf(stderr, "missing value after %s\n", arg.c_str());
+        std::exit(1);
+      }
+      return argv[++a];
+    };
+    if (arg == "--strategy") {
+      const std::string v = value();
+      strategies = v == "all" ? strategy_names() : split(v, ',');
+    } else if (arg == "--time-limit") {
+      time_limit = std::stod(value());
+    } else if (arg == "--filter") {
+      filter = value();
+    } else if (arg == "--sample") {
+      sample = std::max<std::size_t>(1, std::stoul(value()));
+    } else if (arg == "--exact") {
+      exact = true;
+    } else if (arg == "--exact-time") {
+      exact_time = std::stod(value());
+    } else if (arg == "--exact-max-items") {
+      exact_max_items = std::stoul(value());
+    } else if (arg == "--write") {
+      write_path = value();
+    } else if (arg == "--seed") {
+      seed = std::stoull(value());
+    } else if (arg == "--verbose") {
+      verbose = true;
+    } else {
+      std::fprintf(stderr, "unknown argument %s\n", arg.c_str());
+      return 1;
+    }
+  }
+  for (const auto& s : strategies) {
+    if (!is_strategy(s)) {
+      std::fprintf(stderr, "unknown strategy %s\n", s.c_str());
+      return 1;
+    }
+  }
+  const fs::path data = BERTH_SHARED_DATA;
+  std::ifstream csv(data / "optima.csv");
+  if (!csv) {
+    std::fprintf(stderr, "no %s: nothing to measure\n", (data / "optima.csv").string().c_str());
+    return 0;
+  }
+  std::vector<Row> rows;
+  std::string line;
+  std::getline(csv, line);  // header
+  std::size_t index = 0;
+  while (std::getline(csv, line)) {
+    const auto f = split(line, ',');
+    if (f.size() < 3 || f[0].rfind("vbp/", 0) != 0) continue;
+    if (!filter.empty()) {
+      bool match = false;
+      for (const auto& part : split(filter, ',')) match = match || f[0].find(part) != std::string::npos;
+      if (!match) continue;
+    }
+    if (index++ % sample != 0) continue;
+    rows.push_back({f[0], std::stoul(f[1]), f[2] == "true"});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.path < b.path; });
+
+  // per strategy, per class
+  std::map<std::string, std::map<std::string, Stats>> table;
+  std::map<std::string, Stats> exact_table;
+  std::size_t invalid = 0;
+  for (const Row& row : rows) {
+    Instance inst;
+    try {
+      inst = load_vbp(data / row.path);
+    } catch (const berth::Error& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      ++invalid;
+      continue;
+    }
+    const std::string cls = class_of(row.path);
+    for (const auto& s : strategies) {
+      SolveOptions o;
+      o.time_limit = time_limit;
+      o.seed = seed;
+      const SolveResult r = solve(inst, s, o);
+      if (auto err = validate(inst, r.solution)) {
+        std::fprintf(stderr, "INVALID %s %s: %s\n", row.path.c_str(), s.c_str(), err->c_str());
+        ++invalid;
+        continue;
+      }
+      const double ratio = static_cast<double>(r.solution.bins) / static_cast<double>(row.optimum);
+      table[s][cls].add(ratio, r.seconds, r.solution.bins <= row.optimum);
+      table[s]["ALL"].add(ratio, r.seconds, r.solution.bins <= row.optimum);
+      if (verbose || ratio > 1.0) {
+        std::fprintf(stderr, "%-50s %-12s bins %zu opt %zu lb %zu ratio %.3f %.2fs\n", row.path.c_str(),
+                     s.c_str(), r.solution.bins, row.optimum, r.lower_bound, ratio, r.seconds);
+      }
+    }
+    if (exact && inst.item_count() <= exact_max_items) {
+      ExactOptions eo;
+      eo.time_limit = exact_time;
+      const ExactResult er = solve_exact(inst, eo);
+      if (auto err = validate(inst, er.best)) {
+        std::fprintf(stderr, "INVALID exact %s: %s\n", row.path.c_str(), err->c_str());
+        ++invalid;
+      }
+      for (const std::string& key : {cls, std::string("ALL")}) {
+        auto& st = exact_table[key];
+        ++st.exact_tried;
+        st.exact_proved += er.proven_optimal ? 1 : 0;
+        st.exact_seconds += er.seconds;
+      }
+      if (verbose || !er.proven_optimal) {
+        std::fprintf(stderr, "exact %-44s bins %zu lb %zu opt %zu %s %.2fs\n", row.path.c_str(),
+                     er.best.bins, er.lower_bound, row.optimum, er.proven_optimal ? "proved" : "OPEN",
+                     er.seconds);
+      }
+    }
+  }
+
+  std::string out;
+  out += "## Packing quality (issue 4)\n\n";
+  out += fmt::format("Command (from the build directory, data in ../shared/data): `{}`\n\n", command);
+  out += fmt::format("{} instances, {} s per instance per strategy; ratio = bins / known optimum "
+                     "(best known when unproven, so a ratio below 1 is possible).\n\n",
+                     rows.size(), time_limit);
+  for (const auto& s : strategies) {
+    out += fmt::format("### Strategy `{}`\n\n", s);
+    out += "| class | instances | mean ratio | worst ratio | at optimum | mean s |\n";
+    out += "|---|---|---|---|---|---|\n";
+    for (const auto& [cls, st] : table[s]) {
+      if (cls == "ALL") continue;
+      out += fmt::format("| {} | {} | {} | {} | {} | {:.3f} |\n", cls, st.count,
+                         fmt_ratio(st.ratio_sum / st.count), fmt_ratio(st.worst), st.at_optimum,
+                         st.seconds / st.count);
+    }
+    const auto& all = table[s]["ALL"];
+    if (all.count > 0) {
+      out += fmt::format("| **all** | {} | **{}** | **{}** | {} | {:.3f} |\n", all.count,
+                         fmt_ratio(all.ratio_sum / all.count), fmt_ratio(all.worst), all.at_optimum,
+                         all.seconds / all.count);
+    }
+    out += "\n";
+  }
+  if (exact) {
+    out += fmt::format("### Exact mode (instances with <= {} items, {} s limit)\n\n", exact_max_items, exact_time);
+    out += "| class | tried | proved optimal | mean s |\n|---|---|---|---|\n";
+    for (const auto& [cls, st] : exact_table) {
+      out += fmt::format("| {} | {} | {} | {:.3f} |\n", cls == "ALL" ? "**all**" : cls, st.exact_tried,
+                         st.exact_proved, st.exact_tried ? st.exact_seconds / st.exact_tried : 0.0);
+    }
+    out += "\n";
+  }
+  std::fputs(out.c_str(), stdout);
+  if (invalid > 0) std::fprintf(stderr, "%zu invalid results or unreadable files\n", invalid);
+
+  if (!write_path.empty()) {
+    std::string text;
+    {
+      std::ifstream in(write_path);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      text = ss.str();
+    }
+    if (text.empty()) text = "# Benchmark results\n\n";
+    const std::string heading = "## Packing quality (issue 4)";
+    const auto start = text.find(heading);
+    if (start == std::string::npos) {
+      if (!text.empty() && text.back() != '\n') text += "\n";
+      text += "\n" + out;
+    } else {
+      auto end = text.find("\n## ", start + heading.size());
+      end = end == std::string::npos ? text.size() : end + 1;
+      text.replace(start, end - start, out);
+    }
+    std::ofstream o(write_path);
+    o << text;
+  }
+  return invalid > 0 ? 1 : 0;
+}

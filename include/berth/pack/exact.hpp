@@ -1,0 +1,30 @@
+#pragma once
+/// \file Exact mode: proves the minimum number of bins or reports the gap.
+#include <cstdint>
+
+#include "berth/pack/instance.hpp"
+
+namespace berth::pack {
+
+/// Limits of the exact search. max_nodes > 0 makes it deterministic (the clock is ignored).
+struct ExactOptions {
+  double time_limit = 60.0;     ///< seconds in total (heuristic + branch-and-bound)
+  std::uint64_t max_nodes = 0;  ///< 0 = bounded by time only
+  std::uint64_t seed = 1;
+};
+
+/// Best packing found, the proven lower bound, and whether they meet.
+struct ExactResult {
+  Solution best;
+  std::size_t lower_bound = 0;  ///< proven: no packing uses fewer bins
+  bool proven_optimal = false;  ///< best.bins == lower_bound
+  double gap = 0;               ///< (best.bins - lower_bound) / best.bins
+  std::uint64_t nodes = 0;      ///< branch-and-bound nodes visited
+  double seconds = 0;
+};
+
+/// Heuristic search for an upper bound, then a branch-and-bound that tries to pack into one
+/// bin fewer than the best found; an exhausted tree raises the lower bound by one.
+ExactResult solve_exact(const Instance& instance, const ExactOptions& options = {});
+
+}  // namespace berth::pack

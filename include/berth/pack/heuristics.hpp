@@ -1,0 +1,34 @@
+#pragma once
+/// \file Greedy vector packing rules (no search). Sizes are compared after dividing by the bin
+/// capacity of their dimension, so that no dimension dominates because of its unit.
+#include "berth/pack/instance.hpp"
+
+namespace berth::pack {
+
+/// How a size vector is reduced to one number for sorting.
+enum class Measure {
+  max,      ///< largest normalised dimension (the dominant share)
+  sum,      ///< sum of normalised dimensions
+  l2,       ///< Euclidean norm of the normalised vector
+  product,  ///< product of normalised dimensions
+};
+
+/// Items sorted by decreasing `measure`, each into the first bin it fits.
+Solution first_fit_decreasing(const Instance& instance, Measure measure);
+/// Items sorted by decreasing `measure`, each into the fitting bin left with the least room
+/// (room measured by the same `measure`).
+Solution best_fit_decreasing(const Instance& instance, Measure measure);
+/// Panigrahy et al. bin-centric rule: fill one bin at a time, always adding the fitting item
+/// with the largest dot product with the bin's remaining room (normalised).
+Solution dot_product_fit(const Instance& instance);
+/// Panigrahy et al. bin-centric rule: add the fitting item minimising the L2 norm of
+/// (remaining room - item), i.e. the item that leaves the bin closest to full everywhere.
+Solution norm_difference_fit(const Instance& instance);
+/// Dominant-resource ordering: items by decreasing dominant share, each into the fitting bin
+/// whose loads end up most even across dimensions (DRF's balance rule applied to bins).
+Solution drf_fit(const Instance& instance);
+
+/// Normalised measure of a vector (exposed for tests and for the search's weights).
+double measure_of(const Instance& instance, std::span<const Size> v, Measure measure);
+
+}  // namespace berth::pack

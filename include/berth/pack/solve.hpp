@@ -1,0 +1,40 @@
+#pragma once
+/// \file Named packing strategies: the single entry point the CLI, the bench and the
+/// placement engine use.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/pack/instance.hpp"
+
+namespace berth::pack {
+
+/// The strategy `berth pack` uses without --strategy: best greedy, then search to the bound.
+inline constexpr std::string_view kDefaultStrategy = "search";
+
+/// Budget and seed shared by all strategies (greedy ones ignore it).
+struct SolveOptions {
+  double time_limit = 1.0;           ///< seconds for search strategies
+  std::uint64_t max_iterations = 0;  ///< > 0: deterministic, the clock is ignored
+  std::uint64_t seed = 1;
+};
+
+/// A strategy's answer, with the lower bound it can be compared to.
+struct SolveResult {
+  std::string strategy;
+  Solution solution;
+  std::size_t lower_bound = 0;
+  bool proven_optimal = false;  ///< solution.bins == lower_bound
+  double seconds = 0;
+};
+
+/// Every strategy name, in display order (greedy rules first, then search ones).
+const std::vector<std::string>& strategy_names();
+/// True when `name` is a strategy.
+bool is_strategy(std::string_view name);
+/// Runs a named strategy; an unknown name is UsageError 350. The instance is check()ed.
+SolveResult solve(const Instance& instance, std::string_view strategy,
+                  const SolveOptions& options = {});
+
+}  // namespace berth::pack

@@ -1,0 +1,119 @@
+#include "berth/pack/solve.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <utility>
+
+#include "berth/error.hpp"
+#include "berth/pack/bounds.hpp"
+#include "berth/pack/heuristics.hpp"
+#include "berth/pack/search.hpp"
+
+namespace berth::pack {
+namespace {
+
+using Greedy = std::function<Solution(const Instance&)>;
+
+const std::vector<std::pair<std::string, Greedy>>& greedy_rules() {
+  static const std::vector<std::pair<std::string, Greedy>> rules = {
+      {"ffd-max", [](const Instance& in) { return first_fit_decreasing(in, Measure::max); }},
+      {"ffd-sum", [](const Instance& in) { return first_fit_decreasing(in, Measure::sum); }},
+      {"ffd-l2", [](const Instance& in) { return first_fit_decreasing(in, Measure::l2); }},
+      {"ffd-prod", [](const Instance& in) { return first_fit_decreasing(in, Measure::product); }},
+      {"bfd-max", [](const Instance& in) { return best_fit_decreasing(in, Measure::max); }},
+      {"bfd-sum", [](const Instance& in) { return best_fit_decreasing(in, Measure::sum); }},
+      {"bfd-l2", [](const Instance& in) { return best_fit_decreasing(in, Measure::l2); }},
+      {"bfd-prod", [](const Instance& in) { return best_fit_decreasing(in, Measure::product); }},
+      {"dot-product", dot_product_fit},
+      {"l2-diff", norm_difference_fit},
+      {"drf", drf_fit},
+  };
+  return rules;
+}
+
+Solution best_greedy(const Instance& in) {
+  Solution best;
+  for (const auto& [name, rule] : greedy_rules()) {
+    Solution s = rule(in);
+    if (best.bin_of.empty() || s.bins < best.bins) best = std::move(s);
+  }
+  return best;
+}
+
+// Best greedy, then (for zero-slack targets) the exact-fill search, then the bin-removal
+// search for whatever budget is left.
+Solution search(const Instance& in, std::size_t lb, const SolveOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Solution best = best_greedy(in);
+  if (best.bins <= lb) return best;
+  double left = o.time_limit;
+  if (o.max_iterations == 0) {
+    // Exact fill is decisive for instances whose bins must all be exactly full (triplet-like):
+    // there the repair search is weak, so the fill gets most of the budget when every
+    // dimension is tight, a fifth when some are, nothing (it returns at once) otherwise.
+    bool all_tight = true;
+    for (std::size_t k = 0; k < in.dims; ++k) {
+      Size sum = 0;
+      for (std::size_t i = 0; i < in.item_count(); ++i) sum += in.sizes[i * in.dims + k];
+      all_tight = all_tight && sum == static_cast<Size>(lb) * in.capacity[k];
+    }
+    Solution fill = exact_fill(in, lb, 0, o.time_limit * (all_tight ? 0.7 : 0.2));
+    if (fill.bins == lb) return fill;
+    left -= std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } else {
+    Solution fill = exact_fill(in, lb, o.max_iterations * 50, 1e9);
+    if (fill.bins == lb) return fill;
+  }
+  SearchOptions so{left, o.max_iterations, o.seed};
+  return reduce_bins(in, best, lb, so);
+}
+
+}  // namespace
+
+const std::vector<std::string>& strategy_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& r : greedy_rules()) out.push_back(r.first);
+    out.push_back("best-greedy");
+    out.push_back(std::string(kDefaultStrategy));
+    return out;
+  }();
+  return names;
+}
+
+bool is_strategy(std::string_view name) {
+  const auto& names = strategy_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+SolveResult solve(const Instance& in, std::string_view strategy, const SolveOptions& options) {
+  if (!is_strategy(strategy)) {
+    throw UsageError(350, fmt::format("unknown packing strategy '{}' (known: {})", strategy,
+                                      fmt::join(strategy_names(), ", ")));
+  }
+  in.check();
+  const auto t0 = std::chrono::steady_clock::now();
+  SolveResult r;
+  r.strategy = std::string(strategy);
+  r.lower_bound = in.item_count() == 0 ? 0 : lower_bounds(in).best;
+  if (in.item_count() == 0) {
+    r.solution = {};
+  } else if (strategy == "best-greedy") {
+    r.solution = best_greedy(in);
+  } else if (strategy == kDefaultStrategy) {
+    r.solution = search(in, r.lower_bound, options);
+  } else {
+    for (const auto& [name, rule] : greedy_rules()) {
+      if (name == strategy) r.solution = rule(in);
+    }
+  }
+  normalize(r.solution);
+  r.proven_optimal = r.solution.bins == r.lower_bound;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace berth::pack
