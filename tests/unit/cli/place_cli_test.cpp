@@ -1,0 +1,90 @@
+// The CLI contract: verbs, exit codes and the JSON of `berth place`.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string out;
+};
+
+Run run(const std::string& args) {
+  std::string cmd = std::string(BERTH_CLI) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  std::string path = "/tmp/berth_cli_test_" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+const std::string kExample = std::string(BERTH_SOURCE_DIR) + "/examples/coreos-fleet/cluster.json";
+
+}  // namespace
+
+TEST_CASE("place prints the JSON contract and exits 2 when units are pending", "[cli]") {
+  Run r = run("place " + kExample + " --format json");
+  REQUIRE(r.exit_code == 2);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["placements"]["etcd@1"] == "etcd-1");
+  CHECK(j["placements"].size() == 27);
+  REQUIRE(j["pending"].size() == 1);
+  CHECK(j["pending"][0]["unit"] == "analytics");
+  CHECK(j["pending"][0]["rejections"]["insufficient_memory"] == 12);
+  CHECK(j["pending"][0]["summary"].get<std::string>().rfind("analytics: 0/12 machines fit: 12 short of memory", 0) == 0);
+  CHECK(j["utilization"]["etcd-1"]["cpu"].get<double>() > 0.5);
+}
+
+TEST_CASE("place exits 0 when everything is placed", "[cli]") {
+  std::string path = write_temp("ok.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1","memory":"1Gi"}}],
+    "units":[{"name":"a","requests":{"cpu":"500m"}}]})");
+  Run r = run("place " + path);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("1 of 1 unit instances placed."));
+}
+
+TEST_CASE("bad input is one line and exit 1", "[cli]") {
+  auto one_line_error = [](const Run& r) {
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.rfind("berth: error: ", 0) == 0);
+    CHECK(r.out.find('\n') == r.out.size() - 1);
+  };
+  Run truncated = run("place " + write_temp("trunc.json", "{\"machines\": [ {\"name\": \"m1\""));
+  one_line_error(truncated);
+  CHECK_THAT(truncated.out, Catch::Contains("trunc.json:1:"));
+  Run strategy = run("place " + kExample + " --strategy fastest");
+  one_line_error(strategy);
+  CHECK_THAT(strategy.out, Catch::Contains("unknown strategy \"fastest\""));
+  one_line_error(run("place " + write_temp("neg.json", R"({"machines":[{"name":"m1","capacity":{"memory":"-1"}}]})")));
+  one_line_error(run("place " + write_temp("abc.json", R"({"units":[{"name":"w","requests":{"cpu":"abc"}}]})")));
+  Run unknown = run("place " + write_temp("mo.json", R"({"units":[{"name":"w","constraints":{"machine_of":"ghost"}}]})"));
+  one_line_error(unknown);
+  CHECK_THAT(unknown.out, Catch::Contains("unit w: machine_of") && Catch::Contains("\"ghost\""));
+  Run misspelled = run("place " + write_temp("typo.json", R"({"units":[{"name":"w","replica":2}]})"));
+  one_line_error(misspelled);
+  CHECK_THAT(misspelled.out, Catch::Contains("did you mean \"replicas\""));
+  one_line_error(run("place /nonexistent/spec.json"));
+}
+
+TEST_CASE("explain says why a unit cannot go on a machine", "[cli]") {
+  Run r = run("explain " + kExample + " analytics api-3");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.out, Catch::Contains("analytics cannot go on api-3") && Catch::Contains("short of memory"));
+  Run ok = run("explain " + kExample + " etcd@1 etcd-1 --format json");
+  CHECK(ok.exit_code == 0);
+  CHECK(nlohmann::json::parse(ok.out)["fits"] == true);
+}
