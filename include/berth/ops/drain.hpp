@@ -1,0 +1,40 @@
+#pragma once
+/// \file Drain: move every unit off a machine before maintenance, within disruption budgets.
+///
+/// The machine is marked `draining` (it takes no new units). Its co-location groups are placed
+/// elsewhere in batch order; the moves are cut into steps so that no step takes more instances
+/// of a service down than its budget allows (instances already pending count against it).
+/// Global instances stay (they stop when the machine goes down); a unit pinned to the machine,
+/// one no machine can take, or one its budget allows no disruption for stays and is reported
+/// as Blocked.
+#include <string>
+#include <vector>
+
+#include "berth/ops/ops.hpp"
+#include "berth/place/cluster.hpp"
+
+namespace berth::ops {
+
+struct DrainResult {
+  std::string machine;
+  /// Moves in execution order; each step stops at most a budget's worth of each service.
+  std::vector<std::vector<Move>> steps;
+  std::vector<Blocked> blocked;        ///< units that stay on the machine, and why
+  std::vector<std::string> remaining;  ///< instances still on the machine (globals + blocked)
+  bool complete() const { return blocked.empty(); }
+  std::size_t move_count() const;
+};
+
+/// Drains machine m of `cluster` (state becomes draining, moves applied).
+DrainResult drain(Cluster& cluster, MachineId m, const OpsOptions& options);
+/// The same on a copy: what a drain would do.
+DrainResult plan_drain(const Cluster& cluster, MachineId m, const OpsOptions& options);
+
+/// Cuts moves (in order) into steps that respect `budgets`: a step takes at most
+/// allowed_down(u) - already_down[u] instances of unit u; co-located groups stay in one step.
+/// A group whose unit has no allowance left is returned in `refused` instead.
+std::vector<std::vector<Move>> split_into_steps(const Cluster& cluster, const std::vector<Move>& moves,
+                                                const BudgetTable& budgets, const std::vector<std::int64_t>& already_down,
+                                                std::vector<std::string>* refused = nullptr);
+
+}  // namespace berth::ops

@@ -1,0 +1,52 @@
+#pragma once
+/// \file Shared vocabulary of the operations (failure, preemption, drain, reboot waves,
+/// rebalance): options, moves, who was evicted for whom. docs/ops.md describes the semantics.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "berth/explain/diagnosis.hpp"
+
+#include "berth/ops/budget.hpp"
+#include "berth/place/strategy.hpp"
+
+namespace berth::ops {
+
+/// Options every operation takes.
+struct OpsOptions {
+  StrategyKind strategy = StrategyKind::BestFit;  ///< how displaced units pick machines
+  bool preemption = false;  ///< may a unit evict strictly lower-priority units? (off by default)
+  std::vector<DisruptionBudget> budgets;  ///< per-service limits on instances down at once
+  std::string zone_key = "zone";          ///< metadata key that names a machine's failure zone
+};
+
+/// One instance changing machines. `from` is empty for a unit that had no machine.
+struct Move {
+  std::string instance;
+  std::string from;
+  std::string to;
+  friend bool operator==(const Move&, const Move&) = default;
+};
+
+/// A higher-priority unit took a machine from lower-priority ones.
+struct Preemption {
+  std::string preemptor;             ///< the instance that needed room (main unit of its group)
+  std::string machine;               ///< where it went
+  std::vector<std::string> victims;  ///< instances evicted for it (they re-enter the queue)
+};
+
+/// A unit that keeps an operation from completing, and what would unblock it.
+struct Blocked {
+  std::string unit;     ///< instance name
+  std::string machine;  ///< the machine it cannot leave
+  std::string reason;   ///< "no_machine", "budget" or "pinned"
+  std::string summary;  ///< one line, as `berth place` explains a pending unit
+  /// Capacity that would unblock it: what the closest machine is short of (dimension -> amount).
+  std::map<std::string, std::int64_t> needs;
+  std::string needs_on;                  ///< that closest machine
+  std::optional<Diagnosis> diagnosis;    ///< for reason "no_machine"
+};
+
+}  // namespace berth::ops

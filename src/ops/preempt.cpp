@@ -1,0 +1,209 @@
+#include "berth/ops/preempt.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "berth/place/placer.hpp"
+
+namespace berth::ops {
+namespace {
+
+/// Metadata of unit u holds on machine m.
+bool metadata_ok(const Cluster& c, UnitId u, MachineId m) {
+  for (const auto& req : c.unit(u).constraints.metadata) {
+    if (!req.matches(c.machine_metadata(m))) return false;
+  }
+  return true;
+}
+
+/// The least-filled eligible spread domain of unit u (eligible: an up machine that passes the
+/// unit's metadata), as the placer computes it.
+std::int64_t spread_min(const Cluster& c, UnitId u) {
+  const std::size_t n = c.spread_domain_count(u);
+  if (n == 0) return 0;
+  std::vector<bool> eligible(n, false);
+  for (ClassId k = 0; k < c.class_count(); ++k) {
+    const auto& members = c.class_members(k);
+    if (members.empty() || !metadata_ok(c, u, members.front())) continue;
+    for (MachineId m : members) {
+      if (c.machine_state(m) != MachineState::Up) continue;
+      std::uint32_t dom = c.spread_domain(u, m);
+      if (dom != kNone) eligible[dom] = true;
+      break;
+    }
+  }
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+  for (std::uint32_t d = 0; d < n; ++d) {
+    if (eligible[d]) lo = std::min(lo, c.spread_count(u, d));
+  }
+  return lo == std::numeric_limits<std::int64_t>::max() ? 0 : lo;
+}
+
+/// Filters that no eviction can change: state, pin, co-location, metadata.
+bool statically_possible(const Cluster& c, GroupId g, MachineId m) {
+  if (c.machine_state(m) != MachineState::Up) return false;
+  const Group& grp = c.group(g);
+  if (grp.pinned != kNone && grp.pinned != m) return false;
+  for (InstanceId i : grp.members) {
+    const MachineId at = c.assignment(i);
+    if (at != kNone && at != m) return false;
+    if (at == kNone && !metadata_ok(c, c.instance(i).unit, m)) return false;
+  }
+  return true;
+}
+
+std::vector<std::int64_t> group_demand(const Cluster& c, GroupId g) {
+  std::vector<std::int64_t> demand(c.dims(), 0);
+  for (InstanceId i : c.group(g).members) {
+    for (std::size_t d = 0; d < c.dims(); ++d) demand[d] += c.request(i)[d];
+  }
+  return demand;
+}
+
+}  // namespace
+
+bool can_host(const Cluster& c, GroupId g, MachineId m) {
+  if (!statically_possible(c, g, m)) return false;
+  const Group& grp = c.group(g);
+  const std::size_t D = c.dims();
+  std::vector<std::int64_t> demand(D, 0);
+  std::vector<InstanceId> todo;
+  for (InstanceId i : grp.members) {
+    if (c.assignment(i) != kNone) continue;
+    todo.push_back(i);
+    for (std::size_t d = 0; d < D; ++d) demand[d] += c.request(i)[d];
+  }
+  for (InstanceId x : todo) {
+    for (InstanceId y : c.instances_on(m)) {
+      if (c.conflicts(x, y)) return false;
+    }
+  }
+  std::vector<UnitId> seen;
+  for (InstanceId x : todo) {
+    const UnitId u = c.instance(x).unit;
+    const auto& sp = c.unit(u).constraints.spread;
+    if (!sp || c.spread_domain_count(u) == 0 || std::find(seen.begin(), seen.end(), u) != seen.end()) continue;
+    seen.push_back(u);
+    const std::uint32_t dom = c.spread_domain(u, m);
+    if (dom == kNone) return false;
+    std::int64_t adding = 0;
+    for (InstanceId y : todo) adding += c.instance(y).unit == u ? 1 : 0;
+    if (c.spread_count(u, dom) + adding - spread_min(c, u) > sp->max_skew) return false;
+  }
+  for (std::size_t d = 0; d < D; ++d) {
+    if (c.free(m, d) < demand[d]) return false;
+  }
+  return true;
+}
+
+std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
+  const Group& grp = c.group(g);
+  const std::int32_t priority = grp.priority;
+  const std::size_t D = c.dims();
+
+  struct Candidate {
+    GroupId group;
+    std::int32_t priority;
+    std::int64_t size;  ///< summed request share of the machine, for "evict big ones first"
+    std::string name;
+  };
+  struct Best {
+    MachineId machine = kNone;
+    std::vector<GroupId> victims;
+    std::vector<std::int32_t> priorities;  ///< descending
+  } best;
+
+  auto evict = [&](GroupId v) {
+    for (InstanceId i : c.group(v).members) c.unassign(i);
+  };
+  auto restore = [&](GroupId v, MachineId m) {
+    for (InstanceId i : c.group(v).members) c.assign(i, m);
+  };
+
+  for (MachineId m = 0; m < c.machine_count(); ++m) {
+    if (!statically_possible(c, g, m)) continue;
+    // Victims: whole groups on m (every placed member there) of strictly lower priority.
+    std::vector<Candidate> candidates;
+    std::vector<GroupId> seen;
+    for (InstanceId i : c.instances_on(m)) {
+      const GroupId v = c.instance(i).group;
+      if (v == g || std::find(seen.begin(), seen.end(), v) != seen.end()) continue;
+      seen.push_back(v);
+      const Group& vg = c.group(v);
+      if (vg.priority >= priority) continue;
+      bool whole = true;
+      for (InstanceId x : vg.members) whole = whole && (c.assignment(x) == m || c.assignment(x) == kNone);
+      if (!whole) continue;
+      std::vector<std::int64_t> dem = group_demand(c, v);
+      std::int64_t size = 0;
+      for (std::size_t d = 0; d < D; ++d) {
+        const std::int64_t alloc = c.allocatable(m)[d];
+        // Permille of the machine in the dimension it fills most (orders only).
+        if (alloc > 0) size = std::max(size, dem[d] * 1000 / alloc);
+      }
+      candidates.push_back({v, vg.priority, size, c.instance(vg.members.front()).name});
+    }
+    if (candidates.empty()) continue;
+    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+      if (a.priority != b.priority) return a.priority < b.priority;
+      if (a.size != b.size) return a.size > b.size;
+      return natural_less(a.name, b.name);
+    });
+    std::vector<GroupId> victims;
+    bool fits = false;
+    for (const Candidate& cand : candidates) {
+      evict(cand.group);
+      victims.push_back(cand.group);
+      if (can_host(c, g, m)) {
+        fits = true;
+        break;
+      }
+    }
+    if (fits) {
+      // Trim: give back every victim (highest priority first) whose eviction was not needed.
+      std::vector<GroupId> kept;
+      for (auto it = victims.rbegin(); it != victims.rend(); ++it) {
+        restore(*it, m);
+        if (can_host(c, g, m)) continue;
+        evict(*it);
+        kept.push_back(*it);
+      }
+      std::vector<std::int32_t> prios;
+      for (GroupId v : kept) prios.push_back(c.group(v).priority);
+      std::sort(prios.rbegin(), prios.rend());
+      const bool better = best.machine == kNone || kept.size() < best.victims.size() ||
+                          (kept.size() == best.victims.size() && prios < best.priorities);
+      if (better) {
+        best.machine = m;
+        best.victims = kept;
+        best.priorities = prios;
+      }
+      for (GroupId v : kept) restore(v, m);
+    } else {
+      for (GroupId v : victims) restore(v, m);
+    }
+  }
+  if (best.machine == kNone) return std::nullopt;
+
+  PreemptionResult out;
+  out.machine = best.machine;
+  out.report.machine = c.machine_name(best.machine);
+  out.report.preemptor = c.instance(grp.members.front()).name;
+  // Victims in name order so reports read the same every time.
+  std::sort(best.victims.begin(), best.victims.end(), [&](GroupId a, GroupId b) {
+    return natural_less(c.instance(c.group(a).members.front()).name, c.instance(c.group(b).members.front()).name);
+  });
+  for (GroupId v : best.victims) {
+    for (InstanceId i : c.group(v).members) {
+      if (c.assignment(i) != kNone) out.report.victims.push_back(c.instance(i).name);
+    }
+    evict(v);
+  }
+  out.victim_groups = best.victims;
+  for (InstanceId i : grp.members) {
+    if (c.assignment(i) == kNone) c.assign(i, best.machine);
+  }
+  return out;
+}
+
+}  // namespace berth::ops

@@ -1,0 +1,291 @@
+#include "berth/ops/reboot_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "berth/constraint/glob.hpp"
+#include "berth/error.hpp"
+#include "berth/ops/drain.hpp"
+#include "berth/ops/reschedule.hpp"
+#include "berth/place/placer.hpp"
+#include "detail.hpp"
+#include "trial.hpp"
+
+namespace berth::ops {
+namespace {
+
+std::string zone_of(const Cluster& c, MachineId m, const std::string& key) {
+  const Metadata& md = c.machine_metadata(m);
+  auto it = md.find(key);
+  return it == md.end() || it->second.empty() ? std::string() : it->second.front();
+}
+
+/// The outcome of taking some machines down on the working cluster.
+struct WaveTrial {
+  std::vector<Move> moves;
+  std::vector<InstanceId> moved;
+  std::vector<InstanceId> stopped;  ///< global or pinned to a wave machine
+  std::vector<Blocked> blocked;
+};
+
+/// Marks `machines` rebooting through `trial` and places every group they displace on the
+/// machines that stay up. Stops at the first group with no home unless `collect_all`.
+WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId>& machines, const OpsOptions& options,
+                   bool collect_all) {
+  WaveTrial out;
+  for (MachineId m : machines) trial.set_state(m, MachineState::Rebooting);
+  auto in_wave = [&](MachineId m) { return std::find(machines.begin(), machines.end(), m) != machines.end(); };
+  std::vector<GroupId> movable;
+  for (MachineId m : machines) {
+    for (GroupId g : groups_on(c, m)) {
+      const Group& grp = c.group(g);
+      if (std::find(movable.begin(), movable.end(), g) != movable.end()) continue;
+      const bool stays = c.instance(grp.members.front()).global || (grp.pinned != kNone && in_wave(grp.pinned));
+      if (stays) {
+        for (InstanceId i : grp.members) {
+          if (in_wave(c.assignment(i)) && std::find(out.stopped.begin(), out.stopped.end(), i) == out.stopped.end()) {
+            out.stopped.push_back(i);
+          }
+        }
+        continue;
+      }
+      movable.push_back(g);
+    }
+  }
+  std::unordered_map<InstanceId, MachineId> origin;
+  for (GroupId g : movable) {
+    for (InstanceId i : c.group(g).members) {
+      origin[i] = c.assignment(i);
+      trial.unassign(i);
+    }
+  }
+  Placer placer(c, options.strategy);
+  for (GroupId g : placer.batch_order(movable)) {
+    std::vector<InstanceId> todo;
+    for (InstanceId i : c.group(g).members) {
+      if (c.assignment(i) == kNone) todo.push_back(i);
+    }
+    if (placer.place_group(g) != kNone) {
+      for (InstanceId i : todo) {
+        trial.note_placed(i);
+        const MachineId from = origin[i];
+        // Members that had no machine before the wave were pending; placing them is no move.
+        if (from == kNone) continue;
+        out.moves.push_back({c.instance(i).name, c.machine_name(from), c.machine_name(c.assignment(i))});
+        out.moved.push_back(i);
+      }
+      continue;
+    }
+    Diagnosis diag;
+    placer.select(g, &diag);
+    for (InstanceId i : c.group(g).members) {
+      const MachineId from = origin[i];
+      out.blocked.push_back(detail::blocked_from(diag, c.instance(i).name, from == kNone ? "" : c.machine_name(from)));
+    }
+    if (!collect_all) break;
+  }
+  return out;
+}
+
+/// Budget and zone rules for a wave whose trial placed everything. Returns blocking entries
+/// (budget reasons) and, through `steps`, the moves cut into budget steps.
+std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>& machines, const WaveTrial& t,
+                                 const BudgetTable& budgets, const std::vector<std::int64_t>& already_down,
+                                 std::vector<std::vector<Move>>& steps, bool& one_step) {
+  std::vector<Blocked> out;
+  std::vector<std::string> refused;
+  steps = split_into_steps(c, t.moves, budgets, already_down, &refused);
+  one_step = steps.size() <= 1;
+  for (const std::string& name : refused) {
+    const UnitId u = c.instance(c.find_instance(name)).unit;
+    Blocked b;
+    b.unit = name;
+    b.reason = "budget";
+    b.summary = fmt::format("{}: disruption budget {} allows {} instance(s) of {} down and {} already are, so it cannot move",
+                            name, budgets.source(u), budgets.allowed_down(u), c.unit(u).name, already_down[u]);
+    out.push_back(std::move(b));
+  }
+  std::map<UnitId, std::int64_t> stopping;
+  for (InstanceId i : t.stopped) ++stopping[c.instance(i).unit];
+  for (const auto& [u, k] : stopping) {
+    const std::int64_t allowed = budgets.allowed_down(u);
+    if (allowed == kUnlimited || k + already_down[u] <= allowed) continue;
+    Blocked b;
+    b.unit = c.unit(u).name;
+    b.reason = "budget";
+    b.summary = fmt::format("{}: {} instance(s) stop with the machine (global or pinned) but disruption budget {} allows {} down ({} already are)",
+                            c.unit(u).name, k, budgets.source(u), allowed, already_down[u]);
+    out.push_back(std::move(b));
+  }
+  for (Blocked& b : out) {
+    if (b.machine.empty() && machines.size() == 1) b.machine = c.machine_name(machines.front());
+  }
+  return out;
+}
+
+/// A multi-machine wave never takes down every replica a service runs in its zone.
+bool keeps_zone_replica(const Cluster& c, const std::vector<MachineId>& machines, const WaveTrial& t,
+                        const std::string& zone, const std::string& zone_key, std::string* why) {
+  std::map<UnitId, std::int64_t> down;
+  for (InstanceId i : t.moved) ++down[c.instance(i).unit];
+  for (InstanceId i : t.stopped) ++down[c.instance(i).unit];
+  if (down.empty()) return true;
+  std::map<UnitId, std::int64_t> running;
+  for (InstanceId i = 0; i < c.instance_count(); ++i) {
+    const MachineId m = c.assignment(i);
+    const UnitId u = c.instance(i).unit;
+    if (m == kNone || !down.count(u)) continue;
+    const bool wave = std::find(machines.begin(), machines.end(), m) != machines.end();
+    if (!wave && c.machine_state(m) != MachineState::Up) continue;
+    if (zone_of(c, m, zone_key) == zone) ++running[u];
+  }
+  for (const auto& [u, k] : down) {
+    if (running[u] >= 2 && k >= running[u]) {
+      if (why) *why = fmt::format("would take down all {} replicas of {} in {} {}", k, c.unit(u).name, zone_key, zone.empty() ? "(none)" : zone);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs) {
+  std::vector<bool> chosen(c.machine_count(), false);
+  std::size_t start = 0;
+  if (globs.empty()) globs = "*";
+  while (start <= globs.size()) {
+    std::size_t end = globs.find(',', start);
+    if (end == std::string_view::npos) end = globs.size();
+    std::string_view pat = globs.substr(start, end - start);
+    while (!pat.empty() && pat.front() == ' ') pat.remove_prefix(1);
+    while (!pat.empty() && pat.back() == ' ') pat.remove_suffix(1);
+    if (!pat.empty()) {
+      bool any = false;
+      for (MachineId m = 0; m < c.machine_count(); ++m) {
+        if (glob_match(pat, c.machine_name(m))) {
+          chosen[m] = true;
+          any = true;
+        }
+      }
+      if (!any) throw UsageError(361, fmt::format("--machines \"{}\" matches no machine", pat));
+    }
+    start = end + 1;
+  }
+  std::vector<MachineId> out;
+  for (MachineId m = 0; m < c.machine_count(); ++m) {
+    if (chosen[m]) out.push_back(m);
+  }
+  return out;
+}
+
+RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& machines, const RebootOptions& reboot,
+                       const OpsOptions& options) {
+  if (reboot.max_unavailable < 1) throw UsageError(362, fmt::format("--max-unavailable must be at least 1, got {}", reboot.max_unavailable));
+  RebootPlan plan;
+  Cluster work = cluster;
+  const BudgetTable budgets(work, options.budgets);
+  const std::string& key = options.zone_key;
+
+  std::vector<MachineId> remaining;
+  for (MachineId m : machines) {
+    if (work.machine_state(m) == MachineState::Up) {
+      remaining.push_back(m);
+    } else {
+      plan.not_rebooted.push_back(work.machine_name(m));
+      plan.notes.push_back(fmt::format("{} is {}: not part of the plan", work.machine_name(m), to_string(work.machine_state(m))));
+    }
+  }
+  // Zone by zone, machines in name order within a zone.
+  std::stable_sort(remaining.begin(), remaining.end(), [&](MachineId a, MachineId b) {
+    const std::string za = zone_of(work, a, key), zb = zone_of(work, b, key);
+    if (za != zb) return natural_less(za, zb);
+    return a < b;
+  });
+
+  while (!remaining.empty()) {
+    std::vector<std::int64_t> already_down(work.unit_count(), 0);
+    for (InstanceId i = 0; i < work.instance_count(); ++i) {
+      if (work.assignment(i) == kNone && !is_stopped(work, i)) ++already_down[work.instance(i).unit];
+    }
+    std::vector<MachineId> chosen;
+    std::string zone;
+    int refused = 0;
+    const int max_refusals = 2 * reboot.max_unavailable + 4;  // bounds the search per wave
+    for (MachineId m : remaining) {
+      if (!chosen.empty() && zone_of(work, m, key) != zone) continue;
+      std::vector<MachineId> candidate = chosen;
+      candidate.push_back(m);
+      bool ok = false;
+      {
+        detail::Trial trial(work);
+        WaveTrial t = try_wave(work, trial, candidate, options, false);
+        if (t.blocked.empty()) {
+          std::vector<std::vector<Move>> steps;
+          bool one_step = true;
+          // Budgets and zone rules are judged before the machines go down.
+          trial.rollback();
+          std::vector<Blocked> rules = check_rules(work, candidate, t, budgets, already_down, steps, one_step);
+          ok = rules.empty() && (candidate.size() == 1 || (one_step && keeps_zone_replica(work, candidate, t, zone_of(work, m, key), key, nullptr)));
+        }
+      }
+      if (ok) {
+        if (chosen.empty()) zone = zone_of(work, m, key);
+        chosen = std::move(candidate);
+        if (static_cast<int>(chosen.size()) == reboot.max_unavailable) break;
+      } else if (!chosen.empty() && ++refused >= max_refusals) {
+        break;
+      }
+    }
+    if (chosen.empty()) {
+      // No machine can go down safely now: say exactly which units stand in the way.
+      plan.safe = false;
+      for (MachineId m : remaining) {
+        detail::Trial trial(work);
+        WaveTrial t = try_wave(work, trial, {m}, options, true);
+        std::vector<Blocked> why = t.blocked;
+        if (why.empty()) {
+          trial.rollback();
+          std::vector<std::vector<Move>> steps;
+          bool one_step = true;
+          why = check_rules(work, {m}, t, budgets, already_down, steps, one_step);
+        }
+        plan.blocked.insert(plan.blocked.end(), why.begin(), why.end());
+        plan.not_rebooted.push_back(work.machine_name(m));
+      }
+      break;
+    }
+    Wave wave;
+    wave.zone = zone;
+    {
+      // Apply for real: the moves stay, the machines come back up after the reboot.
+      detail::Trial apply(work);
+      WaveTrial again = try_wave(work, apply, chosen, options, false);
+      apply.commit();
+      std::vector<std::vector<Move>> steps;
+      bool one_step = true;
+      check_rules(work, chosen, again, budgets, already_down, steps, one_step);
+      wave.moves = again.moves;
+      for (const auto& step : steps) {
+        std::vector<std::string> names;
+        for (const Move& mv : step) names.push_back(mv.instance);
+        wave.steps.push_back(std::move(names));
+      }
+      for (InstanceId i : again.stopped) wave.stopped.push_back(work.instance(i).name);
+    }
+    for (MachineId m : chosen) {
+      work.set_state(m, MachineState::Up);
+      wave.machines.push_back(work.machine_name(m));
+    }
+    // Units that were pending may fit now that the rebooted machines are back; they are not
+    // placed here (the plan only moves what it must), but the next wave sees them as down.
+    std::erase_if(remaining, [&](MachineId m) { return std::find(chosen.begin(), chosen.end(), m) != chosen.end(); });
+    plan.waves.push_back(std::move(wave));
+  }
+  return plan;
+}
+
+}  // namespace berth::ops
