@@ -182,4 +182,63 @@ PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
                                out.commit.summary()));
 }
 
+PendingResult place_pending(StateStore& store, const PendingOptions& options) {
+  PendingResult out;
+  std::minstd_rand rng(static_cast<unsigned>(::getpid()) * 31u + static_cast<unsigned>(options.worker));
+  int conflicts_in_batch = 0;
+  for (;;) {
+    ++out.attempts;
+    Snapshot snap = store.snapshot();
+    // Placed instances per unit, to find the units that still need machines.
+    std::map<std::string, int> placed;
+    std::map<std::string, const Unit*> by_name;
+    for (const auto& u : snap.spec.units) by_name.emplace(u.name, &u);
+    auto is_unit = [&](const std::string& n) { return by_name.count(n) > 0; };
+    for (const auto& [inst, m] : snap.spec.placements) ++placed[detail::unit_of(inst, is_unit)];
+    std::vector<const Unit*> pending;
+    Spec spec;
+    spec.machines = snap.spec.machines;
+    spec.placements = snap.spec.placements;
+    for (const auto& u : snap.spec.units) {
+      bool full = u.constraints.global ? placed[u.name] > 0 : placed[u.name] >= u.replicas.value_or(1);
+      if (full) {
+        spec.units.push_back(u);
+      } else {
+        pending.push_back(&u);
+      }
+    }
+    if (pending.empty()) return out;
+    std::size_t start = options.workers > 1 ? options.worker * pending.size() / options.workers : 0;
+    std::size_t take = std::min(options.batch, pending.size());
+    for (std::size_t k = 0; k < take; ++k) spec.units.push_back(*pending[(start + k) % pending.size()]);
+    // Units that are placed partly and not in the batch keep their placements as they are.
+    for (std::size_t k = take; k < pending.size(); ++k) {
+      const Unit* u = pending[(start + k) % pending.size()];
+      if (placed[u->name] > 0) spec.units.push_back(*u);
+    }
+    PlacementResult result = place(spec, options.place);
+    Plan plan = plan_of(spec, result);
+    if (plan.empty()) return out;
+    CommitResult r = store.commit(plan, snap);
+    if (r.committed()) {
+      ++out.commits;
+      out.placed += plan.assignments.size();
+      out.committed.insert(plan.assignments.begin(), plan.assignments.end());
+      conflicts_in_batch = 0;
+      continue;
+    }
+    if (r.status == CommitStatus::Rejected) {
+      throw StoreError(407, store.name(), "plan " + r.summary());
+    }
+    ++out.conflicts;
+    if (++conflicts_in_batch > options.max_retries) {
+      throw StoreError(408, store.name(),
+                       fmt::format("gave up after {} conflicting commits in a row (last: {})",
+                                   conflicts_in_batch, r.summary()));
+    }
+    int cap = 1 << std::min(conflicts_in_batch, 6);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
+  }
+}
+
 }  // namespace berth::state

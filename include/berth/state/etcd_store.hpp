@@ -61,7 +61,9 @@ class EtcdStore final : public StateStore {
 
  private:
   struct Impl;
+  struct Cache;  // decoded keys as of a revision: snapshots read only what changed since
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Cache> cache_;
 };
 
 }  // namespace berth::state

@@ -125,6 +125,29 @@ struct PlaceCommitResult {
 PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
                                    const PlaceOptions& options = {}, int max_retries = 64);
 
+/// How place_pending shares the queue of stored, unplaced units with other schedulers.
+struct PendingOptions {
+  PlaceOptions place;
+  std::size_t batch = 100;   ///< units placed per commit
+  std::size_t worker = 0;    ///< this scheduler's index...
+  std::size_t workers = 1;   ///< ...of this many: each starts its batches at its own share
+  int max_retries = 1000;    ///< conflicts tolerated per batch
+};
+
+struct PendingResult {
+  std::size_t placed = 0;  ///< instances this scheduler committed
+  int commits = 0;
+  int attempts = 0;
+  int conflicts = 0;
+  /// Every assignment this scheduler committed (for audits).
+  std::map<std::string, std::string> committed;
+};
+
+/// A scheduler worker: repeatedly takes a batch of stored units that are not fully placed,
+/// places them on a fresh snapshot and commits, retrying on conflicts, until no pending unit
+/// is left or a batch places nothing. Several workers (threads or processes) may share a store.
+PendingResult place_pending(StateStore& store, const PendingOptions& options);
+
 /// Spec `base` with `additions` merged in (machines and units replace by name, placements add);
 /// what place_and_commit places.
 Spec merge_spec(const Spec& base, const Spec& additions);

@@ -1,0 +1,163 @@
+// Several scheduler processes placing one shared queue of units into one etcd-backed cluster
+// at once (issue 6). Checks the end state (no overcommit, no instance placed twice, every
+// committed assignment stored) and reports conflicts and throughput.
+//
+//   berth_bench_store_concurrency [--units N] [--workers W] [--batch B] [--machines M]
+//                                 [--store etcd:http://HOST:PORT]   (default: starts its own etcd)
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "../../tests/unit/state/fixtures.hpp"
+#include "berth/state/store.hpp"
+
+using namespace berth;
+using namespace berth::state;
+
+namespace {
+
+struct Args {
+  int units = 20000;
+  int workers = 4;
+  int batch = 100;
+  int machines = 200;
+  std::string store;
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--units") a.units = std::stoi(v);
+    else if (k == "--workers") a.workers = std::stoi(v);
+    else if (k == "--batch") a.batch = std::stoi(v);
+    else if (k == "--machines") a.machines = std::stoi(v);
+    else if (k == "--store") a.store = v;
+    else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      std::exit(1);
+    }
+  }
+  return a;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args = parse(argc, argv);
+  std::unique_ptr<testing::EtcdServer> server;
+  EtcdOptions opts;
+  if (args.store.empty()) {
+    server = std::make_unique<testing::EtcdServer>();
+    if (!server->ok()) {
+      std::fprintf(stderr, "cannot start etcd: %s\n", server->reason().c_str());
+      return 1;
+    }
+    opts = server->options();
+  } else {
+    if (args.store.rfind("etcd:", 0) != 0) {
+      std::fprintf(stderr, "--store must be etcd:http://HOST:PORT\n");
+      return 1;
+    }
+    opts.endpoints = {args.store.substr(5)};
+  }
+  opts.prefix = fmt::format("/bench{}/berth", ::getpid());
+
+  // Machines sized so that the units fill ~94% of the cluster's CPU: the end is a tight fit.
+  const std::int64_t unit_cpu = 75, unit_mem = 256LL << 20;
+  const std::int64_t machine_cpu =
+      (args.units * unit_cpu * 100 / 94 + args.machines - 1) / args.machines;
+  {
+    EtcdStore store(opts);
+    Plan p;
+    for (int i = 0; i < args.machines; ++i)
+      p.machines.push_back(testing::machine(fmt::format("m{:04}", i), machine_cpu, 1LL << 40));
+    if (!store.commit(p, store.snapshot()).committed()) return 1;
+    for (int b = 0; b < args.units; b += 500) {
+      Plan u;
+      for (int k = b; k < std::min(args.units, b + 500); ++k)
+        u.units.push_back(testing::unit(fmt::format("u{:06}", k), unit_cpu, unit_mem));
+      if (!store.commit(u, store.snapshot()).committed()) return 1;
+    }
+  }
+
+  testing::TempDir dir;
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<pid_t> pids;
+  for (int w = 0; w < args.workers; ++w) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      try {
+        EtcdStore store(opts);
+        PendingOptions o;
+        o.batch = static_cast<std::size_t>(args.batch);
+        o.worker = static_cast<std::size_t>(w);
+        o.workers = static_cast<std::size_t>(args.workers);
+        auto start = std::chrono::steady_clock::now();
+        PendingResult r = place_pending(store, o);
+        std::ofstream out(dir.file(fmt::format("w{}", w)));
+        out << r.conflicts << " " << r.commits << " " << r.attempts << " " << seconds_since(start) << "\n";
+        for (const auto& [inst, m] : r.committed) out << inst << " " << m << "\n";
+        out.close();
+        ::_exit(out ? 0 : 1);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "worker %d: %s\n", w, e.what());
+        ::_exit(1);
+      }
+    }
+    pids.push_back(pid);
+  }
+  bool ok = true;
+  for (pid_t pid : pids) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  double wall = seconds_since(t0);
+
+  std::map<std::string, std::string> committed;
+  int conflicts = 0, commits = 0, attempts = 0, doubles = 0;
+  for (int w = 0; w < args.workers; ++w) {
+    std::ifstream in(dir.file(fmt::format("w{}", w)));
+    int c = 0, n = 0, a = 0;
+    double secs = 0;
+    in >> c >> n >> a >> secs;
+    std::printf("worker %d: %d commits, %d conflicts, %d attempts, %.1f s\n", w, n, c, a, secs);
+    conflicts += c;
+    commits += n;
+    attempts += a;
+    std::string inst, m;
+    while (in >> inst >> m) doubles += committed.emplace(inst, m).second ? 0 : 1;
+  }
+  EtcdStore store(opts);
+  Snapshot s = store.snapshot();
+  std::string over = testing::overcommit_of(s.spec);
+  int missing = 0;
+  for (const auto& [inst, m] : committed) {
+    auto it = s.spec.placements.find(inst);
+    if (it == s.spec.placements.end() || it->second != m) ++missing;
+  }
+  std::printf("%d workers, %d units, %d machines, batch %d: %.1f s wall, %.0f units/s\n",
+              args.workers, args.units, args.machines, args.batch, wall, args.units / wall);
+  std::printf("commits %d, conflicts retried %d (%.2f per commit), attempts %d\n", commits,
+              conflicts, commits ? static_cast<double>(conflicts) / commits : 0.0, attempts);
+  std::printf("stored placements %zu of %d; overcommit: %s; double placements: %d; committed but "
+              "not stored: %d\n",
+              s.spec.placements.size(), args.units, over.empty() ? "none" : over.c_str(), doubles,
+              missing);
+  bool good = ok && over.empty() && doubles == 0 && missing == 0 &&
+              s.spec.placements.size() == static_cast<std::size_t>(args.units);
+  std::printf("%s\n", good ? "OK" : "FAILED");
+  return good ? 0 : 1;
+}
