@@ -288,7 +288,9 @@ void Simulator::apply(const Event& e) {
       step.event = "depart " + e.unit_name;
       const UnitId gone = static_cast<UnitId>(it - base_.units.begin());
       for (InstanceId i = 0; i < cluster_.instance_count(); ++i) {
-        if (cluster_.instance(i).unit == gone && cluster_.assignment(i) != kNone) step.stopped.push_back(cluster_.instance(i).name);
+        if (cluster_.instance(i).unit != gone || cluster_.assignment(i) == kNone) continue;
+        step.stopped.push_back(cluster_.instance(i).name);
+        cluster_.unassign(i);  // its placement must not outlive it in the rebuilt cluster
       }
       base_.units.erase(it);
       rebuild();
@@ -420,7 +422,10 @@ void Simulator::reboot_fleet(const Event& e) {
     StepLog up;
     up.event = fmt::format("reboot wave {} up ({})", w, join(names));
     for (MachineId m : wave) cluster_.set_state(m, MachineState::Up);
-    for (auto [i, m] : restart) cluster_.assign(i, m);
+    for (auto [i, m] : restart) {
+      cluster_.assign(i, m);
+      up.moves.push_back({cluster_.instance(i).name, "", cluster_.machine_name(m)});
+    }
     place_unplaced_now(up);
     finish_step(std::move(up));
   }
