@@ -33,6 +33,14 @@ const json* find(const json& obj, const char* key) {
   return &*it;
 }
 
+/// The subject of a field inside `subject`: "f: pod a/b" + "spec" -> "f: pod a/b: spec", and
+/// "f: pod a/b: spec" + "nodeName" -> "f: pod a/b: spec.nodeName". Subjects that name an object
+/// end with a colon when passed here.
+std::string child(const std::string& subject, std::string_view key) {
+  if (!subject.empty() && subject.back() == ':') return fmt::format("{} {}", subject, key);
+  return fmt::format("{}.{}", subject, key);
+}
+
 /// obj[key] is there and says something: not null, not an empty list or object.
 bool present(const json& obj, const char* key) {
   const json* v = find(obj, key);
@@ -48,27 +56,27 @@ bool present(const json& obj, const char* key) {
 /// obj[key] when it is an object; nullptr when absent or null.
 const json* object_at(const json& obj, const char* key, const std::string& subject) {
   const json* v = find(obj, key);
-  if (v && !v->is_object()) wrong_type(fmt::format("{}.{}", subject, key), *v, "an object");
+  if (v && !v->is_object()) wrong_type(child(subject, key), *v, "an object");
   return v;
 }
 
 const json* array_at(const json& obj, const char* key, const std::string& subject) {
   const json* v = find(obj, key);
-  if (v && !v->is_array()) wrong_type(fmt::format("{}.{}", subject, key), *v, "an array");
+  if (v && !v->is_array()) wrong_type(child(subject, key), *v, "an array");
   return v;
 }
 
 std::string string_at(const json& obj, const char* key, const std::string& subject) {
   const json* v = find(obj, key);
   if (!v) return {};
-  if (!v->is_string()) wrong_type(fmt::format("{}.{}", subject, key), *v, "a string");
+  if (!v->is_string()) wrong_type(child(subject, key), *v, "a string");
   return v->get<std::string>();
 }
 
 bool bool_at(const json& obj, const char* key, const std::string& subject) {
   const json* v = find(obj, key);
   if (!v) return false;
-  if (!v->is_boolean()) wrong_type(fmt::format("{}.{}", subject, key), *v, "true or false");
+  if (!v->is_boolean()) wrong_type(child(subject, key), *v, "true or false");
   return v->get<bool>();
 }
 
@@ -79,7 +87,7 @@ std::map<std::string, std::string> string_map_at(const json& obj, const char* ke
   const json* m = object_at(obj, key, subject);
   if (!m) return out;
   for (const auto& [k, v] : m->items()) {
-    if (!v.is_string()) wrong_type(fmt::format("{}.{}.{}", subject, key, k), v, "a string");
+    if (!v.is_string()) wrong_type(child(child(subject, key), k), v, "a string");
     out[k] = v.get<std::string>();
   }
   return out;
@@ -211,7 +219,7 @@ void collect_item(const json& item, const std::string& where, Role role, Collect
     throw ParseError(172, SourceLocation{where, 0, 0},
                      fmt::format("expected a Kubernetes object, got {}", item.type_name()));
   }
-  std::string kind = string_at(item, "kind", where);
+  std::string kind = string_at(item, "kind", where + ":");
   if (kind.empty()) {
     // client-go gathers (insights-operator) drop apiVersion/kind; the file role decides,
     // except that anything with containers is a pod.
@@ -312,7 +320,7 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
   const std::string object = fmt::format("node {}", m.name);
   const std::string subject = fmt::format("{}: {}", at.where, object);
 
-  const json* md = object_at(n, "metadata", subject);
+  const json* md = object_at(n, "metadata", subject + ":");
   std::map<std::string, std::string> labels;
   if (md) labels = string_map_at(*md, "labels", subject + ": metadata");
   for (const auto& [k, v] : labels) m.metadata[k] = {v};
@@ -337,7 +345,7 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
     if (!roles.empty()) m.metadata["role"] = std::vector<std::string>(roles.begin(), roles.end());
   }
 
-  const json* status = object_at(n, "status", subject);
+  const json* status = object_at(n, "status", subject + ":");
   const json* cap = status ? object_at(*status, "capacity", subject + ": status") : nullptr;
   const json* alloc = status ? object_at(*status, "allocatable", subject + ": status") : nullptr;
   if (cap && alloc) {
@@ -366,7 +374,7 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
         "{}: no status.capacity or status.allocatable; imported with no capacity", object));
   }
 
-  const json* spec = object_at(n, "spec", subject);
+  const json* spec = object_at(n, "spec", subject + ":");
   if (spec && bool_at(*spec, "unschedulable", subject + ": spec")) m.state = MachineState::Draining;
   if (const json* ts = spec ? array_at(*spec, "taints", subject + ": spec") : nullptr) {
     for (std::size_t i = 0; i < ts->size(); ++i) {
@@ -724,7 +732,7 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   Pod pod;
   std::string name = object_name(p);
   if (name.empty()) throw ValidationError(260, at.where, "pod without metadata.name");
-  const json* md = object_at(p, "metadata", at.where);
+  const json* md = object_at(p, "metadata", at.where + ":");
   pod.ns = string_at(*md, "namespace", at.where + ": metadata");
   if (pod.ns.empty()) pod.ns = "default";
   pod.unit_name = pod.ns + "/" + name;
@@ -733,7 +741,7 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
 
   ++result.pods_read;
   std::string phase = "(none)";
-  if (const json* status = object_at(p, "status", subject)) {
+  if (const json* status = object_at(p, "status", subject + ":")) {
     std::string s = string_at(*status, "phase", subject + ": status");
     if (!s.empty()) phase = s;
   }
@@ -758,7 +766,7 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   const auto annotations = string_map_at(*md, "annotations", subject + ": metadata");
   pod.mirror = annotations.count("kubernetes.io/config.mirror") > 0 || pod.owner_kind == "Node";
 
-  const json* spec = object_at(p, "spec", subject);
+  const json* spec = object_at(p, "spec", subject + ":");
   if (!spec) throw ValidationError(265, subject, "pod without spec");
   pod.unit.name = pod.unit_name;
   pod.unit.requests = pod_request(*spec, subject, pod.object, result);
