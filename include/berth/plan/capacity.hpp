@@ -1,0 +1,129 @@
+#pragma once
+/// \file Offline capacity planning: the cheapest mix of machine types that places a workload,
+/// with optional failure headroom, and a lower bound on what any mix must cost
+/// (docs/capacity.md).
+///
+/// Every plan is checked by running the real placement engine (berth::place) on the cluster it
+/// proposes, so constraints (metadata, conflicts, co-location, spread, global units) are
+/// honoured exactly as `berth place` would honour them.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/model/spec.hpp"
+#include "berth/place/place.hpp"
+#include "berth/plan/catalogue.hpp"
+
+namespace berth::plan {
+
+/// What the plan must survive.
+struct Headroom {
+  enum class Kind { None, Machines, Zone };
+  Kind kind = Kind::None;
+  int machines = 0;              ///< Kind::Machines: any this many machines may be lost
+  std::string zone_key = "zone"; ///< Kind::Zone: machines sharing a value of this key fail together
+
+  /// "0" (none), "N" (any N machines), "zone". Throws UsageError 380 otherwise.
+  static Headroom parse(std::string_view text, const std::string& zone_key = "zone");
+  /// "none", "any 2 machines", "any one zone (zone)".
+  std::string describe() const;
+};
+
+/// Progress of a long search: phase name, steps done, steps in the phase (0 = unknown).
+using ProgressFn = std::function<void(std::string_view phase, std::size_t done, std::size_t total)>;
+
+struct CapacityOptions {
+  Headroom headroom;
+  StrategyKind strategy = StrategyKind::BestFit;  ///< placement strategy used to check plans
+  /// Packing search budget per search. > 0 makes the plan deterministic (the clock is ignored
+  /// everywhere); 0 bounds the searches by `time_limit` only.
+  std::uint64_t max_iterations = 20000;
+  double time_limit = 2.0;  ///< seconds per phase when max_iterations == 0
+  std::uint64_t seed = 1;
+  /// Most loss scenarios checked for `Machines` headroom with N >= 2 (all of them are checked
+  /// when there are fewer; otherwise the heaviest machines first, then a seeded sample).
+  std::size_t max_scenarios = 5000;
+  /// Machine removals / replacements tried when improving a placed plan.
+  std::size_t max_improvement_moves = 400;
+  ProgressFn progress;
+};
+
+/// New machines of one type.
+struct TypeCount {
+  std::string type;
+  std::size_t count = 0;
+  Micros cost_each = 0;
+  std::vector<std::string> names;
+  Micros cost() const { return cost_each * static_cast<Micros>(count); }
+};
+
+/// One loss checked: what was lost and whether everything was placed again.
+struct LossScenario {
+  std::vector<std::string> lost;     ///< machine names
+  std::string zone;                  ///< zone value when a whole zone was lost
+  std::size_t displaced = 0;         ///< instances that had to move
+  bool ok = true;
+  std::vector<std::string> pending;  ///< diagnosis summaries when !ok
+};
+
+struct HeadroomReport {
+  Headroom headroom;
+  std::size_t scenarios_total = 0;    ///< scenarios that exist
+  std::size_t scenarios_checked = 0;  ///< scenarios re-placed
+  bool exhaustive = true;             ///< every scenario was checked
+  bool holds = true;                  ///< every checked scenario placed everything
+  std::size_t machines_added = 0;     ///< machines added to make it hold
+  std::vector<std::string> zones;     ///< Kind::Zone: the zones found
+  std::vector<LossScenario> failures; ///< scenarios that did not place everything
+  std::size_t worst_displaced = 0;    ///< most instances moved by one checked scenario
+};
+
+/// One lower bound and what it rests on.
+struct CostBound {
+  std::string name;  ///< "continuous", "packing", "headroom", "zone"
+  Micros cost = 0;
+  std::string note;
+};
+
+struct CapacityPlan {
+  std::vector<TypeCount> machines;  ///< new machines, catalogue order, count > 0 only
+  /// Every machine of the final cluster -> its type ("" for machines the workload already had).
+  std::map<std::string, std::string> machine_type;
+  Spec spec;                   ///< the final cluster: workload + new machines, placements = all
+  PlacementResult placement;   ///< berth::place on `spec` (with the plan's placements)
+  Micros cost = 0;             ///< cost of the new machines
+  Micros lower_bound = 0;      ///< no plan with this headroom costs less
+  std::vector<CostBound> bounds;
+  HeadroomReport headroom;
+  bool feasible = false;       ///< everything placed and the headroom holds
+  std::vector<std::string> unplaceable;  ///< units no machine type can take, with why
+  std::vector<std::string> notes;        ///< how the plan was reached, one line each
+  std::size_t placement_runs = 0;        ///< calls to berth::place
+  double seconds = 0;
+
+  /// (cost - lower_bound) / cost, 0 when cost is 0.
+  double gap() const;
+};
+
+/// Plans capacity for `workload` (its units; its machines are an existing cluster to extend,
+/// and their cost is not counted) from the machine types of `catalogue`. Throws
+/// ValidationError when the workload is invalid; a workload that cannot be placed is a plan
+/// with feasible == false and the reasons in `unplaceable`.
+CapacityPlan plan_capacity(const Spec& workload, const Catalogue& catalogue,
+                           const CapacityOptions& options = {});
+
+/// Re-runs placement after every loss the headroom asks for (survivors keep their units, the
+/// lost machines' units are placed again) and reports each scenario. Used by plan_capacity
+/// and by tests to check a plan independently. `stop_at_failure` returns at the first
+/// scenario that does not place everything.
+HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, const CapacityOptions& options = {},
+                              std::size_t* placement_runs = nullptr, bool stop_at_failure = false);
+
+/// `spec` without the machines in `lost`, keeping the placements of instances on survivors.
+Spec without_machines(const Spec& spec, const std::vector<std::string>& lost);
+
+}  // namespace berth::plan

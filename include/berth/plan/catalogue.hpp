@@ -1,0 +1,56 @@
+#pragma once
+/// \file Machine-type catalogues for capacity planning (docs/capacity.md):
+///   {"machine_types":[{"name":"m5.large","capacity":{"cpu":"2","memory":"8GiB"},
+///                      "reserved":{"cpu":"100m"},"metadata":{"zone":"a"},
+///                      "cost":0.096,"max_count":50}]}
+/// Costs are kept as exact integer micro-units (0.096 -> 96000), so that sums and comparisons
+/// of plans never go through floating point.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "berth/model/machine.hpp"
+
+namespace berth::plan {
+
+/// Cost in millionths of the catalogue's currency unit (per hour, per month: whatever the
+/// catalogue uses, berth only adds them up).
+using Micros = std::int64_t;
+
+/// One kind of machine that can be bought.
+struct MachineType {
+  std::string name;
+  Resources capacity;
+  Resources reserved;  ///< system overhead on every machine of this type
+  Metadata metadata;   ///< copied to every machine of this type (zone, role, ...)
+  Micros cost = 0;
+  std::optional<std::int64_t> max_count;  ///< unset: as many as needed
+
+  /// capacity - reserved.
+  Resources allocatable() const { return capacity - reserved; }
+  /// A machine of this type with the given name.
+  Machine make_machine(const std::string& machine_name) const;
+};
+
+struct Catalogue {
+  std::vector<MachineType> types;
+  /// Index of the type called `name`, or -1.
+  int find(std::string_view name) const;
+};
+
+/// Parses a catalogue. Syntax errors: ParseError 180 with file:line:column. Meaning errors:
+/// ValidationError 280-286 naming the field (`machine_types[2].cost`), with did-you-mean for
+/// unknown fields.
+Catalogue parse_catalogue_json(std::string_view text, const std::string& filename = "<catalogue>");
+/// Reads and parses a catalogue file.
+Catalogue read_catalogue_file(const std::string& path);
+
+/// Exact decimal text ("0.096", "12", "1e-3" is rejected) -> micro-units. Throws
+/// ValidationError 283 naming `field` when negative, malformed or finer than a micro-unit.
+Micros parse_cost(std::string_view text, std::string_view field);
+/// Micro-units -> shortest exact decimal text: 96000 -> "0.096", 2000000 -> "2".
+std::string format_cost(Micros micros);
+
+}  // namespace berth::plan

@@ -1,0 +1,232 @@
+#include "berth/plan/catalogue.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+#include "berth/model/quantity.hpp"
+
+namespace berth::plan {
+namespace {
+
+using json = nlohmann::json;
+
+[[noreturn]] void wrong_type(const std::string& path, const json& j, const std::string& expected) {
+  throw ValidationError(281, path, fmt::format("expected {}, got {}", expected, j.dump()));
+}
+
+void check_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
+  for (const auto& [key, value] : obj.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    if (!key.empty() && key[0] == '$') continue;  // "$schema", "$comment"
+    std::string hint = did_you_mean(key, allowed);
+    std::string where = path.empty() ? key : fmt::format("{}.{}", path, key);
+    throw ValidationError(280, where,
+                          hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
+                                                     fmt::join(allowed, ", "))
+                                       : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
+  }
+}
+
+/// A quantity written as a string or a JSON number, as text (numbers in shortest round-trip form).
+std::string scalar_text(const json& j, const std::string& path, const char* expected) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_number_integer() || j.is_number_unsigned()) return j.dump();
+  if (j.is_number_float()) return fmt::format("{}", j.get<double>());
+  wrong_type(path, j, expected);
+}
+
+Resources parse_resources(const json& j, const std::string& path) {
+  if (!j.is_object()) wrong_type(path, j, "an object of resource -> quantity");
+  Resources r;
+  for (const auto& [key, value] : j.items()) {
+    std::string field = fmt::format("{}.{}", path, key);
+    std::string text = scalar_text(value, field, "a quantity (a string such as \"8GiB\" or a number)");
+    if (key.empty()) throw ValidationError(282, path, "resource names must not be empty");
+    if (key == "cpu") r.cpu = parse_cpu(text, field);
+    else if (key == "memory") r.memory = parse_bytes(text, field);
+    else if (key == "disk") r.disk = parse_bytes(text, field);
+    else r.extended[key] = parse_count(text, field);
+  }
+  return r;
+}
+
+Metadata parse_metadata(const json& j, const std::string& path) {
+  if (!j.is_object()) wrong_type(path, j, "an object of key -> value(s)");
+  Metadata md;
+  for (const auto& [key, value] : j.items()) {
+    std::vector<std::string>& values = md[key];
+    std::string field = fmt::format("{}.{}", path, key);
+    if (value.is_array()) {
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i].is_string()) values.push_back(value[i].get<std::string>());
+        else if (value[i].is_number() || value[i].is_boolean()) values.push_back(value[i].dump());
+        else wrong_type(fmt::format("{}[{}]", field, i), value[i], "a string");
+      }
+    } else if (value.is_string()) {
+      values.push_back(value.get<std::string>());
+    } else if (value.is_number() || value.is_boolean()) {
+      values.push_back(value.dump());
+    } else {
+      wrong_type(field, value, "a string or a list of strings");
+    }
+  }
+  return md;
+}
+
+MachineType parse_type(const json& j, const std::string& path) {
+  if (!j.is_object()) wrong_type(path, j, "an object with \"name\", \"capacity\" and \"cost\"");
+  check_keys(j, path, {"name", "capacity", "reserved", "metadata", "cost", "max_count"});
+  MachineType t;
+  for (const char* required : {"name", "capacity", "cost"}) {
+    if (!j.contains(required)) throw ValidationError(284, path, fmt::format("missing required field \"{}\"", required));
+  }
+  if (!j["name"].is_string()) wrong_type(path + ".name", j["name"], "a string");
+  t.name = j["name"].get<std::string>();
+  if (t.name.empty()) throw ValidationError(284, path + ".name", "machine type name must not be empty");
+  t.capacity = parse_resources(j["capacity"], path + ".capacity");
+  if (j.contains("reserved")) t.reserved = parse_resources(j["reserved"], path + ".reserved");
+  for (const std::string& dim : {std::string("cpu"), std::string("memory"), std::string("disk")}) {
+    if (t.reserved.get(dim) > t.capacity.get(dim)) {
+      throw ValidationError(286, path + ".reserved." + dim,
+                            fmt::format("reserved {} exceeds capacity {}", format_amount(dim, t.reserved.get(dim)),
+                                        format_amount(dim, t.capacity.get(dim))));
+    }
+  }
+  for (const auto& [dim, value] : t.reserved.extended) {
+    if (value > t.capacity.get(dim)) {
+      throw ValidationError(286, path + ".reserved." + dim, "reserved exceeds capacity");
+    }
+  }
+  if (t.capacity.is_zero()) throw ValidationError(286, path + ".capacity", "a machine type needs some capacity");
+  if (j.contains("metadata")) t.metadata = parse_metadata(j["metadata"], path + ".metadata");
+  t.cost = parse_cost(scalar_text(j["cost"], path + ".cost", "a cost (a number such as 0.096)"), path + ".cost");
+  if (j.contains("max_count") && !j["max_count"].is_null()) {
+    const json& mc = j["max_count"];
+    if (!mc.is_number_integer() && !mc.is_number_unsigned()) wrong_type(path + ".max_count", mc, "a non-negative integer");
+    std::int64_t n = mc.get<std::int64_t>();
+    if (n < 0) throw ValidationError(285, path + ".max_count", fmt::format("must not be negative, got {}", n));
+    t.max_count = n;
+  }
+  return t;
+}
+
+SourceLocation locate(std::string_view text, std::size_t byte, const std::string& file) {
+  SourceLocation loc{file, 1, 1};
+  std::size_t line_start = 0;
+  const std::size_t end = std::min(byte, text.size());
+  for (std::size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++loc.line;
+      line_start = i + 1;
+    }
+  }
+  loc.column = end - line_start + 1;
+  return loc;
+}
+
+}  // namespace
+
+Machine MachineType::make_machine(const std::string& machine_name) const {
+  Machine m;
+  m.name = machine_name;
+  m.capacity = capacity;
+  m.reserved = reserved;
+  m.metadata = metadata;
+  return m;
+}
+
+int Catalogue::find(std::string_view name) const {
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    if (types[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Micros parse_cost(std::string_view text, std::string_view field) {
+  auto fail = [&](const std::string& why) -> Micros {
+    throw ValidationError(283, std::string(field), fmt::format("{} (got \"{}\"; write a decimal such as 0.096)", why, text));
+  };
+  if (text.empty()) return fail("empty cost");
+  if (text.front() == '-') return fail("a cost must not be negative");
+  std::size_t i = text.front() == '+' ? 1 : 0;
+  Micros whole = 0;
+  bool digits = false;
+  constexpr Micros kMaxWhole = std::numeric_limits<Micros>::max() / 1000000 - 1;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    whole = whole * 10 + (text[i] - '0');
+    digits = true;
+    if (whole > kMaxWhole) return fail("cost too large");
+  }
+  Micros frac = 0;
+  int places = 0;
+  if (i < text.size() && text[i] == '.') {
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      digits = true;
+      if (places == 6) {
+        if (text[i] != '0') return fail("a cost has at most 6 decimals (micro-units)");
+        continue;
+      }
+      frac = frac * 10 + (text[i] - '0');
+      ++places;
+    }
+  }
+  if (!digits || i != text.size()) return fail("not a decimal number");
+  for (; places < 6; ++places) frac *= 10;
+  return whole * 1000000 + frac;
+}
+
+std::string format_cost(Micros micros) {
+  const bool negative = micros < 0;
+  const Micros v = negative ? -micros : micros;
+  std::string out = fmt::format("{}{}", negative ? "-" : "", v / 1000000);
+  Micros frac = v % 1000000;
+  if (frac != 0) {
+    std::string f = fmt::format("{:06d}", frac);
+    while (!f.empty() && f.back() == '0') f.pop_back();
+    out += "." + f;
+  }
+  return out;
+}
+
+Catalogue parse_catalogue_json(std::string_view text, const std::string& filename) {
+  json root;
+  try {
+    root = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    auto pos = what.find("syntax error while ");
+    throw ParseError(180, locate(text, e.byte > 0 ? e.byte - 1 : 0, filename),
+                     pos == std::string::npos ? what : what.substr(pos + 19));
+  }
+  try {
+    if (!root.is_object()) wrong_type("catalogue", root, "an object with \"machine_types\"");
+    check_keys(root, "", {"machine_types"});
+    if (!root.contains("machine_types")) throw ValidationError(284, "catalogue", "missing required field \"machine_types\"");
+    const json& ts = root["machine_types"];
+    if (!ts.is_array()) wrong_type("machine_types", ts, "an array of machine types");
+    if (ts.empty()) throw ValidationError(284, "machine_types", "the catalogue lists no machine types");
+    Catalogue c;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < ts.size(); ++i) {
+      std::string path = fmt::format("machine_types[{}]", i);
+      MachineType t = parse_type(ts[i], path);
+      if (!seen.insert(t.name).second) throw ValidationError(285, path + ".name", fmt::format("duplicate machine type \"{}\"", t.name));
+      c.types.push_back(std::move(t));
+    }
+    return c;
+  } catch (const ValidationError& e) {
+    throw ValidationError(e.code(), e.subject(),
+                          fmt::format("{} (in {})", e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2), filename));
+  }
+}
+
+Catalogue read_catalogue_file(const std::string& path) { return parse_catalogue_json(read_text_file(path), path); }
+
+}  // namespace berth::plan
