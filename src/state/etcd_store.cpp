@@ -163,7 +163,13 @@ struct EtcdStore::Impl {
           if (!err.is_discarded() && err.is_object()) {
             msg = err.value("message", err.value("error", res->body));
           }
-          if (res->status < 500) {
+          // While etcd shuts down or elects a leader its gateway answers 4xx/5xx with these.
+          bool transient = res->status >= 500 || res->status == 408 || res->status == 429 ||
+                           msg.find("closing") != std::string::npos ||
+                           msg.find("leader") != std::string::npos ||
+                           msg.find("timed out") != std::string::npos ||
+                           msg.find("unavailable") != std::string::npos;
+          if (!transient) {
             if (msg.find("too many operations") != std::string::npos) {
               msg += " (the plan needs more operations than etcd's --max-txn-ops allows; raise it "
                      "or place fewer units per command)";

@@ -187,7 +187,7 @@ TEST_CASE("etcd: stopped and restarted mid-run, berth reports the outage, retrie
   while (rounds.load() < restarted + 5 && failure.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   stop = true;
   scheduler.join();
-  REQUIRE(failure.empty());
+  REQUIRE(failure == "");
 
   {
     std::lock_guard lock(lines_mutex);
