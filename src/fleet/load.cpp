@@ -7,7 +7,6 @@
 #include <map>
 #include <set>
 
-#include "berth/constraint/glob.hpp"
 #include "berth/fleet/lint.hpp"
 #include "berth/fleet/machines.hpp"
 #include "berth/fleet/unit_file.hpp"
@@ -92,7 +91,11 @@ class Loader {
       return;
     }
     if (it != by_name_.end()) {
-      if (fs::weakly_canonical(it->second) == fs::weakly_canonical(path)) return;  // same file twice
+      std::error_code ec1;
+      std::error_code ec2;
+      if (fs::weakly_canonical(it->second, ec1) == fs::weakly_canonical(path, ec2) && !ec1 && !ec2) {
+        return;  // the same file twice (a directory and a file in it, say): read it once
+      }
       add(Problem{Severity::Error, 234, name, SourceLocation{path, 0, 0},
                   fmt::format("unit {} is given twice: {} and {}", name, it->second, path)});
       return;

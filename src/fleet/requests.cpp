@@ -357,7 +357,11 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
 
   // 1. berth's own key (strongest).
   // Later lines override the dimensions they name; dimensions accumulate across lines.
-  for (const auto* e : file.entries("X-Fleet", "Requests")) {
+  // [X-Berth] is the same key in a section fleet never reads (fleet refuses unknown [X-Fleet]
+  // keys), for unit files that are still submitted to fleet during a migration.
+  auto lines = file.entries("X-Fleet", "Requests");
+  for (const auto* e : file.entries("X-Berth", "Requests")) lines.push_back(e);
+  for (const auto* e : lines) {
     try {
       for (const auto& [dim, v] : parse_request_items(e->value, unit)) {
         set(dim, v, RequestSource::FleetRequests);

@@ -191,6 +191,15 @@ FleetUnit convert_unit(const UnitFile& file, const UnitName& unit, std::vector<P
     }
   }
 
+  if (const Section* berth = file.section("X-Berth")) {
+    for (const auto& e : berth->entries) {
+      if (e.key == "Requests") continue;
+      report(problems, Problem{Severity::Error, 229, unit.full, file.at(e.line),
+                               fmt::format("unknown [X-Berth] key \"{}\" (the only one is "
+                                           "\"Requests\")",
+                                           e.key)});
+    }
+  }
   out.requests = resolve_requests(file, unit.full, problems);
   out.unit.requests = out.requests.requests;
   auto warn = [&](std::string msg) {

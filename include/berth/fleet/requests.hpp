@@ -1,7 +1,7 @@
 #pragma once
 /// \file Resource requests of a fleet unit, from three sources in order of precedence (per
 /// dimension: a dimension takes the strongest source that sets it):
-///   1. `Requests=cpu=500m,memory=512Mi` in [X-Fleet] (berth's own key, berth quantity syntax);
+///   1. `Requests=cpu=500m,memory=512Mi` in [X-Fleet] or [X-Berth] (berth quantity syntax);
 ///   2. systemd resource control in [Service]: CPUQuota=, MemoryMax=/MemoryLimit=/MemoryHigh=,
 ///      then MemoryMin=/MemoryLow= (systemd's K/M/G are powers of 1024);
 ///   3. `docker run` (-m/--memory, --memory-reservation, --cpus, --cpu-quota/--cpu-period,

@@ -32,6 +32,16 @@ TEST_CASE("[X-Fleet] Requests= uses berth quantities", "[fleet][requests]") {
   CHECK(s.requests.memory == 1024 * kMi);
 }
 
+TEST_CASE("[X-Berth] Requests= is the same key where fleet never looks", "[fleet][requests]") {
+  const auto r = resolve("[X-Berth]\nRequests=cpu=250m,memory=128Mi\n[X-Fleet]\nRequests=cpu=1\n");
+  CHECK(r.requests.cpu == 250);  // [X-Berth] is read after [X-Fleet]
+  CHECK(r.requests.memory == 128 * kMi);
+  CHECK(r.source.at("memory") == RequestSource::FleetRequests);
+  CHECK_THROWS_AS(convert_unit(parse_unit_file("[X-Berth]\nRequest=cpu=1\n", "b.service"),
+                               *parse_unit_name("b.service"), nullptr),
+                  ValidationError);
+}
+
 TEST_CASE("bad Requests= is an error naming the unit", "[fleet][requests][errors]") {
   for (const char* bad : {"cpu", "cpu=lots", "memory=-1", "=5"}) {
     INFO(bad);
