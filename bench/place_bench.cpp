@@ -1,0 +1,96 @@
+// Placement speed: one decision on a loaded cluster, and batch placement, per strategy and
+// cluster size. Run: build/bench/berth_place_bench --benchmark_min_time=0.2
+#include <benchmark/benchmark.h>
+
+#include "berth/place/cluster.hpp"
+#include "berth/place/place.hpp"
+#include "berth/place/placer.hpp"
+#include "support/generate.hpp"
+
+using namespace berth;
+
+namespace {
+
+/// A cluster loaded to about half its capacity, plus one probe unit with three constraints
+/// (role metadata, anti-affinity, zone spread) whose instances are placed and removed.
+struct Loaded {
+  Cluster cluster;
+  GroupId probe;
+};
+
+Loaded make_loaded(std::size_t machines, StrategyKind strategy) {
+  bench::GenerateOptions o;
+  o.machines = machines;
+  o.units = machines * 6;
+  Spec spec = bench::generate_spec(o);
+  Unit probe;
+  probe.name = "probe";
+  probe.replicas = 3;
+  probe.requests.cpu = 500;
+  probe.requests.memory = 1LL << 30;
+  probe.constraints.metadata.push_back({"role", MetadataOp::In, {"api"}});
+  probe.constraints.conflicts.push_back("probe@*");
+  probe.constraints.spread = SpreadConstraint{"zone", 1};
+  spec.units.push_back(probe);
+  Cluster cluster = Cluster::build(spec);
+  Placer placer(cluster, strategy);
+  // Load everything but the probe.
+  InstanceId first_probe = cluster.find_instance("probe@1");
+  GroupId probe_group = cluster.instance(first_probe).group;
+  for (GroupId g : placer.batch_order([&] {
+         std::vector<GroupId> all;
+         for (GroupId g = 0; g < cluster.group_count(); ++g) {
+           if (cluster.instance(cluster.group(g).members.front()).unit != cluster.instance(first_probe).unit) all.push_back(g);
+         }
+         return all;
+       }())) {
+    placer.place_group(g);
+  }
+  return {std::move(cluster), probe_group};
+}
+
+void BM_SinglePlacement(benchmark::State& state) {
+  const auto machines = static_cast<std::size_t>(state.range(0));
+  const auto strategy = static_cast<StrategyKind>(state.range(1));
+  Loaded loaded = make_loaded(machines, strategy);
+  Placer placer(loaded.cluster, strategy);
+  InstanceId member = loaded.cluster.group(loaded.probe).members.front();
+  for (auto _ : state) {
+    MachineId m = placer.place_group(loaded.probe);
+    benchmark::DoNotOptimize(m);
+    loaded.cluster.unassign(member);
+  }
+  state.SetLabel(to_string(strategy));
+}
+
+void BM_BatchPlacement(benchmark::State& state) {
+  const auto machines = static_cast<std::size_t>(state.range(0));
+  const auto strategy = static_cast<StrategyKind>(state.range(1));
+  bench::GenerateOptions o;
+  o.machines = machines;
+  o.units = 10000;  // a fixed batch, so the per-unit cost shows how it grows with machines
+  Spec spec = bench::generate_spec(o);
+  std::size_t placed = 0;
+  for (auto _ : state) {
+    PlacementResult r = place(spec, PlaceOptions{strategy});
+    placed = r.placements.size();
+    benchmark::DoNotOptimize(placed);
+  }
+  state.counters["units"] = static_cast<double>(o.units);
+  state.counters["placed"] = static_cast<double>(placed);
+  state.counters["us_per_unit"] = benchmark::Counter(static_cast<double>(o.units), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.SetLabel(to_string(strategy));
+}
+
+void strategies(benchmark::internal::Benchmark* b, std::initializer_list<std::int64_t> sizes) {
+  for (auto n : sizes) {
+    for (int s = 0; s < 5; ++s) b->Args({n, s});
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_SinglePlacement)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_BatchPlacement)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMillisecond)->Iterations(1);
+
+BENCHMARK_MAIN();
