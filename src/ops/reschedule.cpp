@@ -39,7 +39,9 @@ RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups, cons
     (void)g;
   };
   // Victims of preemption re-enter the queue behind the group that evicted them; they have
-  // lower priority, so batch order would put them later anyway.
+  // lower priority, so batch order would put them later anyway. They do not preempt in turn:
+  // one decision evicts one set of victims, so a preemption never cascades down the priorities.
+  std::vector<GroupId> victims;
   while (!todo.empty()) {
     std::vector<GroupId> queue = placer.batch_order(std::move(todo));
     todo.clear();
@@ -52,12 +54,13 @@ RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups, cons
         record_moves(g, unassigned);
         continue;
       }
-      if (options.preemption) {
+      if (options.preemption && std::find(victims.begin(), victims.end(), g) == victims.end()) {
         if (auto pre = preempt_for(c, g)) {
           record_moves(g, unassigned);
           for (GroupId v : pre->victim_groups) {
             for (InstanceId i : c.group(v).members) origin[i] = pre->machine;
             add_unique(todo, v);
+            add_unique(victims, v);
           }
           result.evicted.insert(result.evicted.end(), pre->report.victims.begin(), pre->report.victims.end());
           result.preemptions.push_back(std::move(pre->report));
