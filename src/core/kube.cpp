@@ -452,6 +452,7 @@ struct Pod {
   std::int64_t raw_priority = 0;  // spec.priority before clamping to berth's range
   std::vector<Toleration> tolerations;
   std::vector<AntiAffinity> anti_affinity;
+  std::set<std::string> host_ports;  // "TCP/80": two pods holding the same one conflict
   Unit unit;
 };
 
@@ -545,8 +546,9 @@ Resources container_request(const json& c, const std::string& subject) {
   return r;
 }
 
+/// The pod's effective request; `host_ports` receives "<protocol>/<port>" for every host port.
 Resources pod_request(const json& spec, const std::string& subject, const std::string& object,
-                      KubeImport& result) {
+                      std::set<std::string>& host_ports, KubeImport& result) {
   Resources app;
   const json* containers = array_at(spec, "containers", subject + ": spec");
   if (!containers || containers->empty()) {
@@ -562,13 +564,17 @@ Resources pod_request(const json& spec, const std::string& subject, const std::s
     }
     if (const json* ports = array_at(c, "ports", subject + ": " + field)) {
       for (std::size_t p = 0; p < ports->size(); ++p) {
-        const json* hp = find((*ports)[p], "hostPort");
-        if (hp && hp->is_number() && hp->get<double>() > 0) {
-          result.unsupported.push_back(
-              {object, fmt::format("{}.ports[{}].hostPort", field, p),
-               "host ports are not modelled (two pods using the same one cannot "
-               "share a node)"});
+        const std::string port_field = fmt::format("{}: {}.ports[{}]", subject, field, p);
+        const json& port = (*ports)[p];
+        if (!port.is_object()) wrong_type(port_field, port, "an object");
+        const json* hp = find(port, "hostPort");
+        if (!hp) continue;
+        if (!hp->is_number_integer() && !hp->is_number_unsigned()) {
+          wrong_type(port_field + ".hostPort", *hp, "a port number");
         }
+        if (hp->get<std::int64_t>() <= 0) continue;
+        std::string protocol = string_at(port, "protocol", port_field);
+        host_ports.insert(fmt::format("{}/{}", protocol.empty() ? "TCP" : protocol, hp->dump()));
       }
     }
   };
@@ -769,7 +775,7 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   const json* spec = object_at(p, "spec", subject + ":");
   if (!spec) throw ValidationError(265, subject, "pod without spec");
   pod.unit.name = pod.unit_name;
-  pod.unit.requests = pod_request(*spec, subject, pod.object, result);
+  pod.unit.requests = pod_request(*spec, subject, pod.object, pod.host_ports, result);
   if (const json* prio = find(*spec, "priority")) {
     if (!prio->is_number_integer() && !prio->is_number_unsigned())
       wrong_type(subject + ": spec.priority", *prio, "an integer");
@@ -815,12 +821,16 @@ void add_taint_requirements(Pod& pod, const TaintIndex& taints) {
     std::vector<std::string> untolerated;
     for (const auto& [value, effect] : combos) {
       bool ok = std::any_of(pod.tolerations.begin(), pod.tolerations.end(),
-                            [&](const Toleration& t) { return t.tolerates(key, value, effect); });
+                            // Init-captures: clang 14 (the fuzz build) cannot capture
+                            // structured bindings directly.
+                            [&k = key, &v = value, &e = effect](const Toleration& t) {
+                              return t.tolerates(k, v, e);
+                            });
       if (!ok) untolerated.push_back(combo(value, effect));
     }
     if (untolerated.empty()) continue;
     bool mentioned = std::any_of(pod.tolerations.begin(), pod.tolerations.end(),
-                                 [&](const Toleration& t) { return t.mentions(key); });
+                                 [&k = key](const Toleration& t) { return t.mentions(k); });
     if (mentioned) {
       pod.unit.constraints.metadata.push_back(
           {kKubeTaintPrefix + key, MetadataOp::NotIn, untolerated});
@@ -830,36 +840,20 @@ void add_taint_requirements(Pod& pod, const TaintIndex& taints) {
   }
 }
 
-/// Globs on unit names for the pods a required hostname anti-affinity term selects: one
-/// `<namespace>/<owner>-*` per controller owner (so replicas not in the dump are covered too),
-/// checked not to catch any pod outside the selection, else the exact pod names. The caller
-/// drops the pod's own name (a pod never conflicts with itself anyway).
-std::vector<std::string> conflict_globs(
-    const AntiAffinity& aa, const std::vector<Pod>& pods,
-    const std::map<std::string, std::vector<std::size_t>>& by_namespace) {
+using NamespaceIndex = std::map<std::string, std::vector<std::size_t>>;
+
+/// Globs on unit names that catch exactly the `selected` pods (indices in input order): one
+/// `<namespace>/<owner>-*` per controller owner (so replicas not in the dump are covered too)
+/// when it catches no pod outside the selection, else the exact pod name. Callers drop the
+/// pod's own name (a pod never conflicts with itself anyway).
+std::vector<std::string> globs_for(const std::vector<std::size_t>& selected,
+                                   const std::vector<Pod>& pods,
+                                   const NamespaceIndex& by_namespace) {
+  std::vector<char> is_selected(pods.size(), 0);
+  for (std::size_t i : selected) is_selected[i] = 1;
   std::vector<std::string> globs;
-  if (!aa.selector) return globs;  // a term without a selector selects nothing
-  std::vector<char> selected(pods.size(), 0);
-  std::vector<std::size_t> order;
-  auto scan = [&](const std::vector<std::size_t>& members) {
-    for (std::size_t i : members) {
-      if (aa.selector->matches(pods[i].labels)) {
-        selected[i] = 1;
-        order.push_back(i);
-      }
-    }
-  };
-  if (aa.all_namespaces) {
-    for (const auto& [ns, members] : by_namespace) scan(members);
-    std::sort(order.begin(), order.end());  // input order, whatever the namespace
-  } else {
-    for (const auto& ns : aa.namespaces) {
-      if (auto it = by_namespace.find(ns); it != by_namespace.end()) scan(it->second);
-    }
-    std::sort(order.begin(), order.end());
-  }
   std::set<std::string> seen;
-  for (std::size_t i : order) {
+  for (std::size_t i : selected) {
     const Pod& q = pods[i];
     if (!q.owner_name.empty() && q.owner_kind != "Node") {
       // Pod names hold no glob characters, so `<ns>/<owner>-*` matches exactly the names with
@@ -867,7 +861,7 @@ std::vector<std::string> conflict_globs(
       const std::string prefix = fmt::format("{}/{}-", q.ns, q.owner_name);
       const auto& same_ns = by_namespace.at(q.ns);
       bool leaks = std::any_of(same_ns.begin(), same_ns.end(), [&](std::size_t o) {
-        return !selected[o] && pods[o].unit_name.compare(0, prefix.size(), prefix) == 0;
+        return !is_selected[o] && pods[o].unit_name.compare(0, prefix.size(), prefix) == 0;
       });
       if (!leaks) {
         if (seen.insert(prefix + "*").second) globs.push_back(prefix + "*");
@@ -877,6 +871,27 @@ std::vector<std::string> conflict_globs(
     if (seen.insert(q.unit_name).second) globs.push_back(q.unit_name);
   }
   return globs;
+}
+
+/// The pods a required hostname anti-affinity term selects, in input order.
+std::vector<std::size_t> select_pods(const AntiAffinity& aa, const std::vector<Pod>& pods,
+                                     const NamespaceIndex& by_namespace) {
+  std::vector<std::size_t> out;
+  if (!aa.selector) return out;  // a term without a selector selects nothing
+  auto scan = [&](const std::vector<std::size_t>& members) {
+    for (std::size_t i : members) {
+      if (aa.selector->matches(pods[i].labels)) out.push_back(i);
+    }
+  };
+  if (aa.all_namespaces) {
+    for (const auto& [ns, members] : by_namespace) scan(members);
+  } else {
+    for (const auto& ns : aa.namespaces) {
+      if (auto it = by_namespace.find(ns); it != by_namespace.end()) scan(it->second);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 KubeImport build(const Collected& in, KubeImport result) {
@@ -950,18 +965,39 @@ KubeImport build(const Collected& in, KubeImport result) {
     pods.push_back(std::move(*pod));
   }
 
-  std::map<std::string, std::vector<std::size_t>> by_namespace;
-  for (std::size_t i = 0; i < pods.size(); ++i) by_namespace[pods[i].ns].push_back(i);
-  std::map<std::string, std::vector<std::string>> resolved;  // AntiAffinity::key -> globs
+  NamespaceIndex by_namespace;
+  std::map<std::string, std::vector<std::size_t>> by_host_port;
+  for (std::size_t i = 0; i < pods.size(); ++i) {
+    by_namespace[pods[i].ns].push_back(i);
+    for (const auto& port : pods[i].host_ports) by_host_port[port].push_back(i);
+  }
+  // Identical anti-affinity terms (the replicas of one owner) and host ports resolve once.
+  std::map<std::string, std::vector<std::string>> resolved;
+  auto add_conflicts = [](Pod& pod, const std::vector<std::string>& globs) {
+    auto& c = pod.unit.constraints.conflicts;
+    for (const auto& g : globs) {
+      if (g != pod.unit_name && std::find(c.begin(), c.end(), g) == c.end()) c.push_back(g);
+    }
+  };
   for (auto& pod : pods) {
     for (const auto& aa : pod.anti_affinity) {
-      auto it = resolved.find(aa.key);
-      if (it == resolved.end())
-        it = resolved.emplace(aa.key, conflict_globs(aa, pods, by_namespace)).first;
-      auto& c = pod.unit.constraints.conflicts;
-      for (const auto& g : it->second) {
-        if (g != pod.unit_name && std::find(c.begin(), c.end(), g) == c.end()) c.push_back(g);
+      auto it = resolved.find("anti|" + aa.key);
+      if (it == resolved.end()) {
+        it = resolved
+                 .emplace("anti|" + aa.key,
+                          globs_for(select_pods(aa, pods, by_namespace), pods, by_namespace))
+                 .first;
       }
+      add_conflicts(pod, it->second);
+    }
+    // The scheduler's NodePorts filter: pods holding the same host port never share a node.
+    for (const auto& port : pod.host_ports) {
+      auto it = resolved.find("port|" + port);
+      if (it == resolved.end()) {
+        it = resolved.emplace("port|" + port, globs_for(by_host_port[port], pods, by_namespace))
+                 .first;
+      }
+      add_conflicts(pod, it->second);
     }
   }
 

@@ -350,8 +350,9 @@ TEST_CASE("kube: insights-operator 8494b69 (35 single pods, every phase)", "[io]
                           "podAntiAffinity.preferred") == 1);
   CHECK(unit(s, "openshift-monitoring/prometheus-k8s-0").constraints.conflicts.empty());
   // Host ports are listed.
-  CHECK(count_unsupported(r, "pod openshift-ingress/router-default-7bbdcfcf9b-7xdln", "hostPort") ==
-        3);
+  // Host ports 80/443/1936: replicas of the router's ReplicaSet can't share a node.
+  CHECK(unit(s, "openshift-ingress/router-default-7bbdcfcf9b-7xdln").constraints.conflicts ==
+        std::vector<std::string>{"openshift-ingress/router-default-7bbdcfcf9b-*"});
 
   // Workers' pods that don't tolerate the master taint can't land on a master.
   const Unit& prom = unit(s, "openshift-monitoring/prometheus-k8s-0");
@@ -706,6 +707,24 @@ TEST_CASE("kube: the four shapes and phases", "[io][kube]") {
   CHECK(mixed.spec.machines.size() == 1);
   REQUIRE(mixed.spec.units.size() == 1);
   CHECK(mixed.spec.units.front().name == "x/p4");
+}
+
+TEST_CASE("kube: pods holding the same host port conflict", "[io][kube]") {
+  auto ported = [](const std::string& name, const std::string& ports, const std::string& owner) {
+    return pod(name, R"({"containers": [{"name": "c", "ports": )" + ports + "}]}", "Running",
+               owner.empty() ? "" : R"(, "ownerReferences": [{"kind": "DaemonSet", "name": ")" + owner + R"(", "controller": true}])");
+  };
+  KubeImport r = import_text("", pod_list({
+      ported("lb-a1", R"([{"containerPort": 80, "hostPort": 80}])", "lb-a"),
+      ported("lb-a2", R"([{"containerPort": 80, "hostPort": 80}])", "lb-a"),
+      ported("web", R"([{"containerPort": 8080, "hostPort": 80, "protocol": "TCP"}])", ""),
+      ported("dns", R"([{"containerPort": 80, "hostPort": 80, "protocol": "UDP"}, {"containerPort": 53}])", ""),
+  }));
+  const Spec& s = r.spec;
+  CHECK(unit(s, "ml/lb-a1").constraints.conflicts == std::vector<std::string>{"ml/lb-a-*", "ml/web"});
+  CHECK(unit(s, "ml/web").constraints.conflicts == std::vector<std::string>{"ml/lb-a-*"});
+  CHECK(unit(s, "ml/dns").constraints.conflicts.empty());  // UDP/80 is another port
+  CHECK(r.unsupported.empty());
 }
 
 TEST_CASE("kube: a bound pod its node's taints would refuse is kept, with a note", "[io][kube]") {
