@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
         auto start = std::chrono::steady_clock::now();
         PendingResult r = place_pending(store, o);
         std::ofstream out(dir.file(fmt::format("w{}", w)));
-        out << r.conflicts << " " << r.commits << " " << r.attempts << " " << seconds_since(start) << "\n";
+        out << r.conflicts << " " << r.commits << " " << r.attempts << " " << seconds_since(start)
+            << " " << r.snapshot_seconds << " " << r.place_seconds << " " << r.commit_seconds << "\n";
         for (const auto& [inst, m] : r.committed) out << inst << " " << m << "\n";
         out.close();
         ::_exit(out ? 0 : 1);
@@ -131,9 +132,11 @@ int main(int argc, char** argv) {
   for (int w = 0; w < args.workers; ++w) {
     std::ifstream in(dir.file(fmt::format("w{}", w)));
     int c = 0, n = 0, a = 0;
-    double secs = 0;
-    in >> c >> n >> a >> secs;
-    std::printf("worker %d: %d commits, %d conflicts, %d attempts, %.1f s\n", w, n, c, a, secs);
+    double secs = 0, snap = 0, placing = 0, commit = 0;
+    in >> c >> n >> a >> secs >> snap >> placing >> commit;
+    std::printf("worker %d: %d commits, %d conflicts, %d attempts, %.1f s (snapshots %.1f s, "
+                "placing %.1f s, commits %.1f s)\n",
+                w, n, c, a, secs, snap, placing, commit);
     conflicts += c;
     commits += n;
     attempts += a;

@@ -188,7 +188,10 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
   int conflicts_in_batch = 0;
   for (;;) {
     ++out.attempts;
+    auto t0 = std::chrono::steady_clock::now();
     Snapshot snap = store.snapshot();
+    auto t1 = std::chrono::steady_clock::now();
+    out.snapshot_seconds += std::chrono::duration<double>(t1 - t0).count();
     // Placed instances per unit, to find the units that still need machines.
     std::map<std::string, int> placed;
     std::map<std::string, const Unit*> by_name;
@@ -218,8 +221,11 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     }
     PlacementResult result = place(spec, options.place);
     Plan plan = plan_of(spec, result);
+    auto t2 = std::chrono::steady_clock::now();
+    out.place_seconds += std::chrono::duration<double>(t2 - t1).count();
     if (plan.empty()) return out;
     CommitResult r = store.commit(plan, snap);
+    out.commit_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
     if (r.committed()) {
       ++out.commits;
       out.placed += plan.assignments.size();

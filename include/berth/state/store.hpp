@@ -139,6 +139,9 @@ struct PendingResult {
   int commits = 0;
   int attempts = 0;
   int conflicts = 0;
+  double snapshot_seconds = 0;  ///< time spent reading snapshots
+  double place_seconds = 0;     ///< time spent placing
+  double commit_seconds = 0;    ///< time spent committing
   /// Every assignment this scheduler committed (for audits).
   std::map<std::string, std::string> committed;
 };
