@@ -255,6 +255,10 @@ void collect(const json& doc, const std::string& source, Role role, Collected& o
                     doc.type_name()));
   }
   if (doc.contains("items")) {
+    // A typed list says what its kind-less items are, whichever flag brought it in.
+    const std::string list_kind = string_at(doc, "kind", source + ":");
+    if (list_kind == "NodeList") role = Role::Nodes;
+    if (list_kind == "PodList") role = Role::Pods;
     const json& items = doc["items"];
     if (items.is_null()) return;  // Go writes an empty list as null
     if (!items.is_array()) {

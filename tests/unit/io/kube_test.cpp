@@ -707,6 +707,11 @@ TEST_CASE("kube: the four shapes and phases", "[io][kube]") {
   CHECK(mixed.spec.machines.size() == 1);
   REQUIRE(mixed.spec.units.size() == 1);
   CHECK(mixed.spec.units.front().name == "x/p4");
+
+  // A PodList given as --nodes: its kind-less items are pods all the same.
+  KubeImport swapped = import_text(R"({"kind": "PodList", "items": [)" + running + "]}", "");
+  CHECK(swapped.spec.machines.empty());
+  CHECK(swapped.spec.units.size() == 1);
 }
 
 TEST_CASE("kube: pods holding the same host port conflict", "[io][kube]") {
