@@ -25,7 +25,8 @@ struct Source {
 };
 
 bool has_error(const std::vector<Problem>& ps) {
-  return std::any_of(ps.begin(), ps.end(), [](const Problem& p) { return p.severity == Severity::Error; });
+  return std::any_of(ps.begin(), ps.end(),
+                     [](const Problem& p) { return p.severity == Severity::Error; });
 }
 
 class Loader {
@@ -93,7 +94,8 @@ class Loader {
     if (it != by_name_.end()) {
       std::error_code ec1;
       std::error_code ec2;
-      if (fs::weakly_canonical(it->second, ec1) == fs::weakly_canonical(path, ec2) && !ec1 && !ec2) {
+      if (fs::weakly_canonical(it->second, ec1) == fs::weakly_canonical(path, ec2) && !ec1 &&
+          !ec2) {
         return;  // the same file twice (a directory and a file in it, say): read it once
       }
       add(Problem{Severity::Error, 234, name, SourceLocation{path, 0, 0},
@@ -113,7 +115,8 @@ class Loader {
     if (fs::is_directory(arg, ec)) {
       std::vector<std::string> files;
       for (const auto& e : fs::directory_iterator(arg, ec)) {
-        if (e.is_regular_file() && e.path().extension() == ".service") files.push_back(e.path().string());
+        if (e.is_regular_file() && e.path().extension() == ".service")
+          files.push_back(e.path().string());
       }
       std::sort(files.begin(), files.end());
       for (const auto& f : files) {
@@ -165,9 +168,10 @@ class Loader {
       return;
     }
     if (name->is_template()) {
-      bad_arg(arg, 235,
-              fmt::format("{} is a template: ask for instances, e.g. {}@1.service or '{}@{{1..3}}{}'",
-                          base, name->prefix, name->prefix, name->suffix));
+      bad_arg(
+          arg, 235,
+          fmt::format("{} is a template: ask for instances, e.g. {}@1.service or '{}@{{1..3}}{}'",
+                      base, name->prefix, name->prefix, name->suffix));
       return;
     }
     if (exists) {
@@ -193,21 +197,23 @@ class Loader {
     for (const auto& u : units) {
       const auto& c = u.unit.constraints;
       auto warn = [&](std::string msg) {
-        problems.push_back(Problem{Severity::Warning, 239, u.unit.name, SourceLocation{u.file, 0, 0},
-                                   std::move(msg)});
+        problems.push_back(Problem{Severity::Warning, 239, u.unit.name,
+                                   SourceLocation{u.file, 0, 0}, std::move(msg)});
       };
       if (!c.machine_of.empty() && !names.count(c.machine_of)) {
-        warn(fmt::format("MachineOf={} names a unit that is not among the units given; it cannot "
-                         "be placed until that unit is",
-                         c.machine_of));
+        warn(
+            fmt::format("MachineOf={} names a unit that is not among the units given; it cannot "
+                        "be placed until that unit is",
+                        c.machine_of));
       }
       std::vector<std::string> followed = u.links.binds_to;
       followed.insert(followed.end(), u.links.part_of.begin(), u.links.part_of.end());
       for (const auto& main : followed) {
         if (main == c.machine_of || !names.count(main)) continue;
-        warn(fmt::format("BindsTo=/PartOf={} without MachineOf={}: the sidekick may be placed "
-                         "on another machine than its main unit",
-                         main, main));
+        warn(
+            fmt::format("BindsTo=/PartOf={} without MachineOf={}: the sidekick may be placed "
+                        "on another machine than its main unit",
+                        main, main));
       }
     }
   }
@@ -236,9 +242,8 @@ FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::strin
     out.spec.units.push_back(std::move(u.unit));
   }
   for (const auto& t : loader.templates_skipped_) {
-    out.spec.warnings.push_back(fmt::format(
-        "template {} skipped: templates run only as instances (e.g. '{}')", t,
-        [&] {
+    out.spec.warnings.push_back(
+        fmt::format("template {} skipped: templates run only as instances (e.g. '{}')", t, [&] {
           auto n = parse_unit_name(t);
           return fmt::format("{}@{{1..3}}{}", n->prefix, n->suffix);
         }()));
@@ -254,7 +259,8 @@ FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::strin
       ++j;
     }
     Problem p = ps[i];
-    if (j - i > 1) p.unit = fmt::format("{} .. {} ({} instances)", ps[i].unit, ps[j - 1].unit, j - i);
+    if (j - i > 1)
+      p.unit = fmt::format("{} .. {} ({} instances)", ps[i].unit, ps[j - 1].unit, j - i);
     out.spec.warnings.push_back(format_problem(p));
     i = j;
   }
@@ -268,13 +274,15 @@ Spec load_spec(const std::vector<std::string>& unit_args, const std::string& mac
 bool looks_like_unit_input(const std::string& arg) {
   std::error_code ec;
   if (fs::is_directory(arg, ec)) return true;
-  if (has_range(arg) && fs::path(arg).filename().string().find('@') != std::string::npos) return true;
+  if (has_range(arg) && fs::path(arg).filename().string().find('@') != std::string::npos)
+    return true;
   return parse_unit_name(fs::path(arg).filename().string()).has_value();
 }
 
 std::size_t LintReport::errors() const {
-  return static_cast<std::size_t>(std::count_if(problems.begin(), problems.end(),
-                                                [](const Problem& p) { return p.severity == Severity::Error; }));
+  return static_cast<std::size_t>(
+      std::count_if(problems.begin(), problems.end(),
+                    [](const Problem& p) { return p.severity == Severity::Error; }));
 }
 
 std::size_t LintReport::warnings() const { return problems.size() - errors(); }

@@ -82,8 +82,8 @@ Resources parse_resources(std::string_view text, const SourceLocation& where,
   std::size_t start = 0;
   while (start <= text.size()) {
     const auto comma = text.find(',', start);
-    const auto item = trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                                             : comma - start));
+    const auto item = trim(text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     if (!item.empty()) {
       const auto eq = item.find('=');
       if (eq == std::string_view::npos || eq == 0) {
@@ -141,9 +141,10 @@ void capacity_from_metadata(Machine& m, std::vector<std::string>* warnings) {
   }
   if (warnings == nullptr) return;
   if (used.empty()) {
-    warnings->push_back(fmt::format("machine {} has no capacity= (and no cpu/ram metadata): it "
-                                    "can only hold zero-sized units",
-                                    m.name));
+    warnings->push_back(
+        fmt::format("machine {} has no capacity= (and no cpu/ram metadata): it "
+                    "can only hold zero-sized units",
+                    m.name));
   } else {
     std::string list;
     for (const auto& u : used) list += (list.empty() ? "" : ", ") + u;
@@ -189,11 +190,13 @@ bool apply_setting(MachineBuilder& b, const std::string& key, const std::string&
 const std::vector<std::string> kMachineKeys = {"metadata", "capacity", "reserved", "state"};
 
 // fleet.conf options that mean nothing to placement; they are accepted and ignored.
+// clang-format off
 const std::vector<std::string> kFleetConfKeys = {
     "etcd_servers", "etcd_keyfile", "etcd_certfile", "etcd_cafile", "etcd_key_prefix",
     "etcd_request_timeout", "etcd_username", "etcd_password", "public_ip", "agent_ttl",
     "verbosity", "engine_reconcile_interval", "token_limit", "disable_engine",
     "disable_watches", "enable_grpc", "authorized_keys_file", "unit_states_cache"};
+// clang-format on
 
 }  // namespace
 
@@ -202,18 +205,19 @@ Metadata parse_fleet_metadata(std::string_view text, const SourceLocation& where
   std::size_t start = 0;
   while (start <= text.size()) {
     const auto comma = text.find(',', start);
-    const auto item = trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                                             : comma - start));
+    const auto item = trim(text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     if (!item.empty()) {
       const auto eq = item.find('=');
       if (eq == std::string_view::npos || trim(item.substr(0, eq)).empty()) {
-        throw ParseError(130, where,
-                         fmt::format("expected metadata as key=value[,key=value...], found \"{}\"",
-                                     item));
+        throw ParseError(
+            130, where,
+            fmt::format("expected metadata as key=value[,key=value...], found \"{}\"", item));
       }
       auto& values = out[std::string(trim(item.substr(0, eq)))];
       std::string v(trim(item.substr(eq + 1)));
-      if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(std::move(v));
+      if (std::find(values.begin(), values.end(), v) == values.end())
+        values.push_back(std::move(v));
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -231,7 +235,8 @@ std::vector<Machine> parse_machines_file(std::string_view text, const std::strin
   std::size_t pending_line = 0;
   while (pos < text.size()) {
     const auto nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -252,9 +257,9 @@ std::vector<Machine> parse_machines_file(std::string_view text, const std::strin
     MachineBuilder b;
     b.machine.name = tokens.front().text;
     if (b.machine.name.find('=') != std::string::npos) {
-      throw ParseError(128, SourceLocation{filename, pending_line, tokens.front().column},
-                       fmt::format("expected a machine name first on the line, found \"{}\"",
-                                   b.machine.name));
+      throw ParseError(
+          128, SourceLocation{filename, pending_line, tokens.front().column},
+          fmt::format("expected a machine name first on the line, found \"{}\"", b.machine.name));
     }
     if (!names.insert(b.machine.name).second) {
       throw ParseError(133, SourceLocation{filename, pending_line, tokens.front().column},
@@ -272,9 +277,10 @@ std::vector<Machine> parse_machines_file(std::string_view text, const std::strin
       const std::string key = normalize_key(tokens[i].text.substr(0, eq));
       if (!apply_setting(b, key, tokens[i].text.substr(eq + 1), at)) {
         const auto hint = did_you_mean(key, kMachineKeys);
-        throw ParseError(129, at,
-                         fmt::format("unknown machine key \"{}\"{}", tokens[i].text.substr(0, eq),
-                                     hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+        throw ParseError(
+            129, at,
+            fmt::format("unknown machine key \"{}\"{}", tokens[i].text.substr(0, eq),
+                        hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
       }
     }
     if (!b.has_capacity) capacity_from_metadata(b.machine, warnings);
@@ -283,15 +289,16 @@ std::vector<Machine> parse_machines_file(std::string_view text, const std::strin
   return out;
 }
 
-Machine parse_fleet_conf(std::string_view text, const std::string& filename, const std::string& name,
-                         std::vector<std::string>* warnings) {
+Machine parse_fleet_conf(std::string_view text, const std::string& filename,
+                         const std::string& name, std::vector<std::string>* warnings) {
   MachineBuilder b;
   b.machine.name = name;
   std::size_t lineno = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
     const auto nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++lineno;
     auto t = trim(line);
@@ -315,14 +322,15 @@ Machine parse_fleet_conf(std::string_view text, const std::string& filename, con
       }
       const std::string key = normalize_key(s.substr(0, eq));
       if (apply_setting(b, key, s.substr(eq + 1), where)) continue;
-      if (std::find(kFleetConfKeys.begin(), kFleetConfKeys.end(), key) != kFleetConfKeys.end()) continue;
+      if (std::find(kFleetConfKeys.begin(), kFleetConfKeys.end(), key) != kFleetConfKeys.end())
+        continue;
       if (warnings != nullptr) {
         std::vector<std::string> all = kMachineKeys;
         all.insert(all.end(), kFleetConfKeys.begin(), kFleetConfKeys.end());
         const auto hint = did_you_mean(key, all);
-        warnings->push_back(fmt::format("{}: unknown fleet option \"{}\" ignored{}", where.to_string(),
-                                        s.substr(0, eq),
-                                        hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+        warnings->push_back(fmt::format(
+            "{}: unknown fleet option \"{}\" ignored{}", where.to_string(), s.substr(0, eq),
+            hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
       }
     }
   }
@@ -337,7 +345,8 @@ Spec load_machines(const std::string& path) {
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(path)) {
       const auto ext = entry.path().extension().string();
-      if (entry.is_regular_file() && (ext == ".conf" || ext == ".env")) files.push_back(entry.path());
+      if (entry.is_regular_file() && (ext == ".conf" || ext == ".env"))
+        files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
@@ -354,9 +363,10 @@ Spec load_machines(const std::string& path) {
     spec.placements = std::move(json.placements);
     spec.warnings = std::move(json.warnings);
     if (!json.units.empty()) {
-      spec.warnings.push_back(fmt::format("{}: its {} unit(s) are ignored; the units come from the "
-                                          "fleet unit files",
-                                          path, json.units.size()));
+      spec.warnings.push_back(
+          fmt::format("{}: its {} unit(s) are ignored; the units come from the "
+                      "fleet unit files",
+                      path, json.units.size()));
     }
     return spec;
   }

@@ -19,7 +19,8 @@ void raise(const Problem& p) {
   if (p.code < 200) throw ParseError(p.code, p.where, p.message);
   std::string subject = p.unit;
   if (p.where.line > 0) {
-    subject = subject.empty() ? p.where.to_string() : fmt::format("{} ({})", subject, p.where.to_string());
+    subject = subject.empty() ? p.where.to_string()
+                              : fmt::format("{} ({})", subject, p.where.to_string());
   }
   throw ValidationError(p.code, subject, p.message);
 }

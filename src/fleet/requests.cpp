@@ -40,11 +40,13 @@ std::string basename(std::string_view path) {
 
 // docker run flags that take no value; every other flag written without '=' takes the next
 // word, which is how we find where the image name (and the container's own arguments) start.
+// clang-format off
 const std::set<std::string> kDockerBoolFlags = {
     "-d", "--detach", "-i", "--interactive", "-t", "--tty", "-it", "-ti", "-dit", "-itd",
     "--rm", "-rm", "-P", "--publish-all", "--privileged", "-privileged", "--read-only",
     "--init", "--no-healthcheck", "--oom-kill-disable", "--sig-proxy", "--disable-content-trust",
     "-q", "--quiet", "--help"};
+// clang-format on
 
 void scan_docker(const std::vector<std::string>& w, std::size_t i, ContainerRequests& out) {
   out.kind = RequestSource::DockerRun;
@@ -78,11 +80,23 @@ void scan_docker(const std::vector<std::string>& w, std::size_t i, ContainerRequ
     if (!has_value) continue;
     auto unusable = [&] { out.unusable.push_back(fmt::format("{} {}", flag, value)); };
     if (flag == "-m" || flag == "--memory" || flag == "-memory") {
-      if (auto b = parse_docker_bytes(value)) memory = *b; else unusable();
+      if (auto b = parse_docker_bytes(value)) {
+        memory = *b;
+      } else {
+        unusable();
+      }
     } else if (flag == "--memory-reservation") {
-      if (auto b = parse_docker_bytes(value)) reservation = *b; else unusable();
+      if (auto b = parse_docker_bytes(value)) {
+        reservation = *b;
+      } else {
+        unusable();
+      }
     } else if (flag == "--cpus") {
-      if (auto c = quietly([&] { return parse_cpu(value, "--cpus"); })) cpus = *c; else unusable();
+      if (auto c = quietly([&] { return parse_cpu(value, "--cpus"); })) {
+        cpus = *c;
+      } else {
+        unusable();
+      }
     } else if (flag == "-c" || flag == "--cpu-shares" || flag == "-cpu-shares") {
       if (auto n = quietly([&] { return parse_count(value, flag); })) {
         shares = cpu_shares_to_millicores(*n);
@@ -91,9 +105,13 @@ void scan_docker(const std::vector<std::string>& w, std::size_t i, ContainerRequ
       }
     } else if (flag == "--cpu-quota" || flag == "--cpu-period") {
       auto n = quietly([&] { return parse_count(value, flag); });
-      if (!n) unusable();
-      else if (flag == "--cpu-quota") quota = *n;
-      else period = *n;
+      if (!n) {
+        unusable();
+      } else if (flag == "--cpu-quota") {
+        quota = *n;
+      } else {
+        period = *n;
+      }
     }
   }
   if (cpus) {
@@ -127,12 +145,18 @@ void scan_rkt(const std::vector<std::string>& w, std::size_t i, ContainerRequest
     }
     if (flag == "--cpu") {
       auto c = quietly([&] { return parse_cpu(value, "--cpu"); });
-      if (c) out.cpu = std::max(out.cpu.value_or(0), *c);  // several apps: the largest
-      else out.unusable.push_back("--cpu=" + value);
+      if (c) {
+        out.cpu = std::max(out.cpu.value_or(0), *c);  // several apps: the largest
+      } else {
+        out.unusable.push_back("--cpu=" + value);
+      }
     } else if (flag == "--memory") {
       auto b = quietly([&] { return parse_bytes(value, "--memory"); });
-      if (b) out.memory = std::max(out.memory.value_or(0), *b);
-      else out.unusable.push_back("--memory=" + value);
+      if (b) {
+        out.memory = std::max(out.memory.value_or(0), *b);
+      } else {
+        out.unusable.push_back("--memory=" + value);
+      }
     }
   }
 }
@@ -177,10 +201,14 @@ bool scan_words(const std::vector<std::string>& w, ContainerRequests& out, int d
 
 const char* to_string(RequestSource s) {
   switch (s) {
-    case RequestSource::FleetRequests: return "[X-Fleet] Requests=";
-    case RequestSource::SystemdResourceControl: return "[Service] resource control";
-    case RequestSource::DockerRun: return "docker run flags in ExecStart=";
-    case RequestSource::RktRun: return "rkt run flags in ExecStart=";
+    case RequestSource::FleetRequests:
+      return "[X-Fleet] Requests=";
+    case RequestSource::SystemdResourceControl:
+      return "[Service] resource control";
+    case RequestSource::DockerRun:
+      return "docker run flags in ExecStart=";
+    case RequestSource::RktRun:
+      return "rkt run flags in ExecStart=";
   }
   return "?";
 }
@@ -253,7 +281,8 @@ std::optional<Bytes> parse_systemd_bytes(std::string_view value) {
   std::string berth_form(num);
   if (suffix.empty() || suffix == "B") {
     // bytes
-  } else if (suffix.size() == 1 && std::string_view("KMGTPE").find(suffix[0]) != std::string_view::npos) {
+  } else if (suffix.size() == 1 &&
+             std::string_view("KMGTPE").find(suffix[0]) != std::string_view::npos) {
     berth_form += std::string(suffix) + "i";  // systemd's K is 1024
   } else {
     return std::nullopt;
@@ -265,7 +294,8 @@ std::optional<Bytes> parse_docker_bytes(std::string_view value) {
   auto [num, suffix] = split_suffix(value);
   if (num.empty()) return std::nullopt;
   std::string s = lower(suffix);
-  if (s.size() > 1 && (s.ends_with("ib") || s.ends_with("b"))) s = s.substr(0, s.ends_with("ib") ? s.size() - 2 : s.size() - 1);
+  if (s.size() > 1 && (s.ends_with("ib") || s.ends_with("b")))
+    s = s.substr(0, s.ends_with("ib") ? s.size() - 2 : s.size() - 1);
   std::string berth_form(num);
   if (s.empty() || s == "b") {
     // bytes
@@ -302,8 +332,9 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
     out.source[dim] = s;
   };
   auto warn = [&](int code, const Entry* e, std::string msg) {
-    report(problems, Problem{Severity::Warning, code, unit,
-                             e ? file.at(e->line) : SourceLocation{file.file, 0, 0}, std::move(msg)});
+    report(problems,
+           Problem{Severity::Warning, code, unit,
+                   e ? file.at(e->line) : SourceLocation{file.file, 0, 0}, std::move(msg)});
   };
 
   // 3. container flags (weakest). Several ExecStart= (Type=oneshot) run one after another, so
@@ -314,7 +345,8 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
       warn(237, e, fmt::format("ExecStart=: cannot read the quantity in \"{}\"; ignored", bad));
     }
     if (!c.kind) continue;
-    if (c.cpu && (!out.source.count("cpu") || *c.cpu > out.requests.cpu)) set("cpu", *c.cpu, *c.kind);
+    if (c.cpu && (!out.source.count("cpu") || *c.cpu > out.requests.cpu))
+      set("cpu", *c.cpu, *c.kind);
     if (c.memory && (!out.source.count("memory") || *c.memory > out.requests.memory)) {
       set("memory", *c.memory, *c.kind);
     }
@@ -325,7 +357,8 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
     if (auto q = parse_cpu_quota(e->value)) {
       set("cpu", *q, RequestSource::SystemdResourceControl);
     } else {
-      warn(237, e, fmt::format("CPUQuota={}: expected a percentage such as 50%; ignored", e->value));
+      warn(237, e,
+           fmt::format("CPUQuota={}: expected a percentage such as 50%; ignored", e->value));
     }
   }
   std::optional<Bytes> memory;
@@ -337,8 +370,10 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
       break;
     }
     if (lower(e->value) != "infinity") {
-      warn(237, e, fmt::format("{}={}: not a size berth can reserve (percentages depend on the "
-                               "machine); ignored", key, e->value));
+      warn(237, e,
+           fmt::format("{}={}: not a size berth can reserve (percentages depend on the "
+                       "machine); ignored",
+                       key, e->value));
     }
   }
   if (!memory) {

@@ -126,7 +126,8 @@ class Parser {
            fmt::format("expected a [Section] header before the assignment of {}", key));
       return;
     }
-    current_->entries.push_back(Entry{std::string(key), std::string(trim(text.substr(eq + 1))), line});
+    current_->entries.push_back(
+        Entry{std::string(key), std::string(trim(text.substr(eq + 1))), line});
   }
 
   UnitFile out_;
@@ -215,9 +216,15 @@ std::optional<std::vector<std::string>> split_words(std::string_view value) {
       if (c == '\\' && i + 1 < n) {
         const char e = value[++i];
         switch (e) {
-          case 'n': word += '\n'; break;
-          case 't': word += '\t'; break;
-          case 'r': word += '\r'; break;
+          case 'n':
+            word += '\n';
+            break;
+          case 't':
+            word += '\t';
+            break;
+          case 'r':
+            word += '\r';
+            break;
           case 'x':
             if (i + 2 < n && hex(value[i + 1]) >= 0 && hex(value[i + 2]) >= 0) {
               word += static_cast<char>(hex(value[i + 1]) * 16 + hex(value[i + 2]));
@@ -226,7 +233,9 @@ std::optional<std::vector<std::string>> split_words(std::string_view value) {
               word += 'x';
             }
             break;
-          default: word += e; break;  // \\ \" \' \<space> and anything else: the char itself
+          default:
+            word += e;
+            break;  // \\ \" \' \<space> and anything else: the char itself
         }
         continue;
       }

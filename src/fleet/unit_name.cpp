@@ -15,9 +15,9 @@ std::string UnitName::template_name() const {
 }
 
 const std::vector<std::string>& unit_suffixes() {
-  static const std::vector<std::string> kSuffixes = {
-      ".service", ".socket", ".device", ".mount",  ".automount", ".swap",
-      ".target",  ".path",   ".timer",  ".slice",  ".scope"};
+  static const std::vector<std::string> kSuffixes = {".service",   ".socket", ".device", ".mount",
+                                                     ".automount", ".swap",   ".target", ".path",
+                                                     ".timer",     ".slice",  ".scope"};
   return kSuffixes;
 }
 
@@ -48,12 +48,24 @@ std::string expand_specifiers(std::string_view value, const UnitName& unit) {
       continue;
     }
     switch (value[i + 1]) {
-      case 'n': out += unit.full; break;
-      case 'N': out += unit.name; break;
-      case 'p': out += unit.prefix; break;
-      case 'i': out += unit.instance; break;
-      case '%': out += '%'; break;
-      default: out += value.substr(i, 2); break;  // fleet leaves other specifiers alone
+      case 'n':
+        out += unit.full;
+        break;
+      case 'N':
+        out += unit.name;
+        break;
+      case 'p':
+        out += unit.prefix;
+        break;
+      case 'i':
+        out += unit.instance;
+        break;
+      case '%':
+        out += '%';
+        break;
+      default:
+        out += value.substr(i, 2);
+        break;  // fleet leaves other specifiers alone
     }
     ++i;
   }
@@ -65,7 +77,8 @@ std::vector<std::string> unknown_specifiers(std::string_view value) {
   for (std::size_t i = 0; i + 1 < value.size(); ++i) {
     if (value[i] != '%') continue;
     const char c = value[i + 1];
-    if (c != 'n' && c != 'N' && c != 'p' && c != 'i' && c != '%') out.push_back(fmt::format("%{}", c));
+    if (c != 'n' && c != 'N' && c != 'p' && c != 'i' && c != '%')
+      out.push_back(fmt::format("%{}", c));
     ++i;
   }
   return out;
@@ -125,7 +138,8 @@ std::vector<std::string> expand_range(std::string_view arg) {
     std::size_t start = 0;
     while (true) {
       const auto comma = body.find(',', start);
-      items.emplace_back(body.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+      items.emplace_back(body.substr(
+          start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
       if (comma == std::string_view::npos) break;
       start = comma + 1;
     }

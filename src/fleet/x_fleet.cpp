@@ -208,11 +208,13 @@ FleetUnit convert_unit(const UnitFile& file, const UnitName& unit, std::vector<P
   };
   if (!out.requests.any()) {
     // This is exactly how fleet overfilled machines: say so rather than guess a size.
-    warn("no resource request: placed as zero-sized (set Requests=cpu=...,memory=... in "
-         "[X-Fleet], CPUQuota=/MemoryMax= in [Service], or docker run --cpus/-m)");
+    warn(
+        "no resource request: placed as zero-sized (set Requests=cpu=...,memory=... in "
+        "[X-Fleet], CPUQuota=/MemoryMax= in [Service], or docker run --cpus/-m)");
   } else if (!out.requests.source.count("memory")) {
-    warn("requests cpu but no memory: memory is counted as zero (add Requests=memory=... to "
-         "[X-Fleet] or MemoryMax= to [Service])");
+    warn(
+        "requests cpu but no memory: memory is counted as zero (add Requests=memory=... to "
+        "[X-Fleet] or MemoryMax= to [Service])");
   }
   return out;
 }

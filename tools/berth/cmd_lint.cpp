@@ -42,13 +42,14 @@ int run_lint(const LintArgs& args) {
                                 {"problems", problems}};
     std::fputs((out.dump(2) + "\n").c_str(), stdout);
   } else {
-    for (const auto& p : report.problems) std::fputs((fleet::format_problem(p) + "\n").c_str(), stdout);
-    std::fputs(fmt::format("{} unit{} checked: {} error{}, {} warning{}\n", report.units,
-                           report.units == 1 ? "" : "s", report.errors(),
-                           report.errors() == 1 ? "" : "s", report.warnings(),
-                           report.warnings() == 1 ? "" : "s")
-                   .c_str(),
-               stdout);
+    for (const auto& p : report.problems)
+      std::fputs((fleet::format_problem(p) + "\n").c_str(), stdout);
+    std::fputs(
+        fmt::format("{} unit{} checked: {} error{}, {} warning{}\n", report.units,
+                    report.units == 1 ? "" : "s", report.errors(), report.errors() == 1 ? "" : "s",
+                    report.warnings(), report.warnings() == 1 ? "" : "s")
+            .c_str(),
+        stdout);
   }
   const bool failed = report.errors() > 0 || (!args.warnings_ok && report.warnings() > 0);
   return failed ? kExitInvalid : kExitOk;
@@ -58,7 +59,8 @@ void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<LintArgs>();
   CLI::App* cmd = app.add_subcommand(
       "lint", "Check fleet unit files without placing them (exit 0 clean, 1 problems found)");
-  cmd->add_option("units", args->inputs, "Unit files, directories of *.service, or name@{1..N}.service")
+  cmd->add_option("units", args->inputs,
+                  "Unit files, directories of *.service, or name@{1..N}.service")
       ->required();
   cmd->add_option("--format", args->format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));

@@ -30,8 +30,8 @@ std::vector<Machine> parse_machines_file(std::string_view text, const std::strin
 /// One machine from a fleet.conf / environment file (`metadata="..."`, `FLEET_METADATA=...`,
 /// `capacity=...`, `reserved=...`, `state=...`; fleet's other options such as public_ip are
 /// ignored). `name` is the machine name (the file's stem).
-Machine parse_fleet_conf(std::string_view text, const std::string& filename, const std::string& name,
-                         std::vector<std::string>* warnings = nullptr);
+Machine parse_fleet_conf(std::string_view text, const std::string& filename,
+                         const std::string& name, std::vector<std::string>* warnings = nullptr);
 
 /// Machines from a path: a JSON spec (first character '{'; only its machines and placements
 /// are used), a directory of fleet.conf files (*.conf and *.env, one machine each, sorted), or

@@ -16,8 +16,8 @@ namespace berth::fleet {
 /// One `Key=Value` line (after continuation lines are joined).
 struct Entry {
   std::string key;
-  std::string value;      ///< leading/trailing whitespace removed, otherwise raw
-  std::size_t line = 0;   ///< 1-based line where the assignment starts
+  std::string value;     ///< leading/trailing whitespace removed, otherwise raw
+  std::size_t line = 0;  ///< 1-based line where the assignment starts
 };
 
 /// A section with every assignment in file order. A header repeated later in the file appends

@@ -1,8 +1,7 @@
 // examples/coreos-fleet loads as documented: every unit sized, sidekicks tied to their mains,
 // etcd helpers pinned to role=etcd, and the 512 MB scenario.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -29,10 +28,11 @@ const Unit& unit(const Spec& s, const std::string& name) {
 
 TEST_CASE("examples/coreos-fleet loads with every unit sized", "[fleet][examples]") {
   const std::string u = kExample + "/units/";
-  const FleetLoad f = load_fleet({u + "release-env.service", u + "api@{1..4}.service", u + "api-lb@{1..4}.service",
-                                  u + "kong@{1..2}.service", u + "etcd-backup.service", u + "etcd-metrics.service",
-                                  u + "log-shipper.service"},
-                                 kExample + "/machines");
+  const FleetLoad f =
+      load_fleet({u + "release-env.service", u + "api@{1..4}.service", u + "api-lb@{1..4}.service",
+                  u + "kong@{1..2}.service", u + "etcd-backup.service", u + "etcd-metrics.service",
+                  u + "log-shipper.service"},
+                 kExample + "/machines");
   const Spec& s = f.spec;
   CHECK(s.machines.size() == 12);
   CHECK(s.units.size() == 14);
@@ -43,7 +43,7 @@ TEST_CASE("examples/coreos-fleet loads with every unit sized", "[fleet][examples
     CHECK(x.requests.memory > 0);
   }
   CHECK(unit(s, "release-env.service").constraints.global);
-  CHECK(unit(s, "release-env.service").requests.cpu == 50);  // CPUQuota=5%
+  CHECK(unit(s, "release-env.service").requests.cpu == 50);        // CPUQuota=5%
   CHECK(unit(s, "api@3.service").requests.memory == 768LL << 20);  // docker --memory=768m
   CHECK(unit(s, "api@3.service").requests.cpu == 750);             // --cpus=0.75
   CHECK(unit(s, "api-lb@3.service").constraints.machine_of == "api@3.service");
@@ -60,7 +60,8 @@ TEST_CASE("examples/coreos-fleet loads with every unit sized", "[fleet][examples
   CHECK(lint({kExample + "/units"}).clean());
 }
 
-TEST_CASE("the 512 MB scenario: 100 sized workers, 100 zero-sized legacy workers", "[fleet][examples]") {
+TEST_CASE("the 512 MB scenario: 100 sized workers, 100 zero-sized legacy workers",
+          "[fleet][examples]") {
   const std::string dir = kExample + "/scenario-512mb/";
   const Spec sized = load_spec({dir + "worker@{1..100}.service"}, dir + "machines");
   REQUIRE(sized.units.size() == 100);
@@ -69,7 +70,8 @@ TEST_CASE("the 512 MB scenario: 100 sized workers, 100 zero-sized legacy workers
   CHECK(sized.warnings.empty());
   const Spec legacy = load_spec({dir + "legacy-worker@{1..100}.service"}, dir + "machines");
   REQUIRE(legacy.warnings.size() == 1);  // one line for the 100 instances
-  CHECK(legacy.warnings[0].find("legacy-worker@1.service .. legacy-worker@100.service (100 instances)") !=
+  CHECK(legacy.warnings[0].find(
+            "legacy-worker@1.service .. legacy-worker@100.service (100 instances)") !=
         std::string::npos);
 }
 

@@ -1,11 +1,11 @@
 // load_spec / load_fleet / lint: arguments, templates, directories, sidekicks, warnings.
-#include <catch2/catch.hpp>
+#include "berth/fleet/load.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "berth/error.hpp"
 #include "berth/fleet/lint.hpp"
-#include "berth/fleet/load.hpp"
 #include "fleet_test_util.hpp"
 
 using namespace berth;
@@ -46,14 +46,16 @@ TEST_CASE("looks_like_unit_input", "[fleet][load]") {
   CHECK_FALSE(looks_like_unit_input("-"));
 }
 
-TEST_CASE("templates: ranges, instances, and an instance file on disk wins", "[fleet][load][templates]") {
+TEST_CASE("templates: ranges, instances, and an instance file on disk wins",
+          "[fleet][load][templates]") {
   fleet_test::TempDir dir;
   dir.write("web@.service", std::string(kSized) + "Conflicts=web@*.service\n");
   dir.write("web@2.service", "[X-Fleet]\nRequests=cpu=2,memory=1Gi\n");
   const Spec s = load_spec({dir / "web@{1..3}.service"}, "");
   CHECK(names(s) == std::vector<std::string>{"web@1.service", "web@2.service", "web@3.service"});
   CHECK(find_unit(s, "web@1.service")->requests.cpu == 100);
-  CHECK(find_unit(s, "web@1.service")->constraints.conflicts == std::vector<std::string>{"web@*.service"});
+  CHECK(find_unit(s, "web@1.service")->constraints.conflicts ==
+        std::vector<std::string>{"web@*.service"});
   CHECK(find_unit(s, "web@2.service")->requests.cpu == 2000);  // its own file
   CHECK(find_unit(s, "web@3.service")->requests.cpu == 100);
   const Spec one = load_spec({dir / "web@7.service"}, "");
@@ -96,7 +98,8 @@ TEST_CASE("argument errors", "[fleet][load][errors]") {
 
 TEST_CASE("errors in a unit file stop loading with file:line", "[fleet][load][errors]") {
   fleet_test::TempDir dir;
-  const auto path = dir.write("bad.service", "[Unit]\nDescription=x\n[X-Fleet]\nGlobal=true\nMachineOf=a.service\n");
+  const auto path = dir.write(
+      "bad.service", "[Unit]\nDescription=x\n[X-Fleet]\nGlobal=true\nMachineOf=a.service\n");
   try {
     load_spec({path}, "");
     FAIL("expected ValidationError");
@@ -141,8 +144,10 @@ TEST_CASE("machines and units together; zero-sized units are named in warnings",
 
 TEST_CASE("lint reports every problem and keeps going", "[fleet][lint]") {
   fleet_test::TempDir dir;
-  dir.write("a.service", "[Unit]\nbroken line\n[X-Fleet]\nMachinOf=b.service\nGlobal=true\nMachineID=x\n");
-  dir.write("b.service", "[Unit]\nBindsTo=c.service\n[Service]\nExecStart=docker run --cpus 1 img\n");
+  dir.write("a.service",
+            "[Unit]\nbroken line\n[X-Fleet]\nMachinOf=b.service\nGlobal=true\nMachineID=x\n");
+  dir.write("b.service",
+            "[Unit]\nBindsTo=c.service\n[Service]\nExecStart=docker run --cpus 1 img\n");
   dir.write("c.service", kSized);
   dir.write("d.service", std::string(kSized) + "MachineOf=nowhere.service\n");
   const auto r = lint({dir.path(), dir / "missing.service"});

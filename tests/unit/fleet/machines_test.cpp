@@ -1,8 +1,9 @@
 // Machines from fleet configuration: metadata strings, the machines file, fleet.conf files, JSON.
+#include "berth/fleet/machines.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "berth/error.hpp"
-#include "berth/fleet/machines.hpp"
 #include "fleet_test_util.hpp"
 
 using namespace berth;
@@ -25,7 +26,8 @@ int machines_error(const std::string& text, std::string* where = nullptr) {
 }  // namespace
 
 TEST_CASE("fleet's metadata string", "[fleet][machines]") {
-  const auto m = parse_fleet_metadata(" class=network, cpu=2,disk=ssd,region=west ,region=east", {});
+  const auto m =
+      parse_fleet_metadata(" class=network, cpu=2,disk=ssd,region=west ,region=east", {});
   CHECK(m.at("class") == std::vector<std::string>{"network"});
   CHECK(m.at("cpu") == std::vector<std::string>{"2"});
   CHECK(m.at("region") == std::vector<std::string>{"west", "east"});
@@ -39,7 +41,8 @@ TEST_CASE("machines file: one machine per line", "[fleet][machines]") {
   std::vector<std::string> warnings;
   const auto ms = parse_machines_file(
       "# name  metadata  capacity\n"
-      "core-01 metadata=\"class=network,cpu=2,region=west\" capacity=\"cpu=2,memory=2Gi,disk=40G\"\n"
+      "core-01 metadata=\"class=network,cpu=2,region=west\" "
+      "capacity=\"cpu=2,memory=2Gi,disk=40G\"\n"
       "\n"
       "core-02 FLEET_METADATA=role=etcd capacity=cpu=1,memory=1Gi reserved=memory=128Mi \\\n"
       "        state=draining\n"
@@ -81,10 +84,12 @@ TEST_CASE("machines file errors carry file:line:col", "[fleet][machines][errors]
 
 TEST_CASE("a directory of fleet.conf / environment files, one machine each", "[fleet][machines]") {
   fleet_test::TempDir dir;
-  dir.write("core-02.conf", "# fleet.conf\npublic_ip=\"10.0.0.2\"\nmetadata=\"role=etcd,region=west\"\n"
-                            "capacity=\"cpu=1,memory=1Gi\"\n");
-  dir.write("core-01.env", "export FLEET_METADATA=\"role=api\"\nFLEET_PUBLIC_IP=10.0.0.1\n"
-                           "BERTH_IGNORED=1\nFLEET_CAPACITY=cpu=2,memory=2Gi\n");
+  dir.write("core-02.conf",
+            "# fleet.conf\npublic_ip=\"10.0.0.2\"\nmetadata=\"role=etcd,region=west\"\n"
+            "capacity=\"cpu=1,memory=1Gi\"\n");
+  dir.write("core-01.env",
+            "export FLEET_METADATA=\"role=api\"\nFLEET_PUBLIC_IP=10.0.0.1\n"
+            "BERTH_IGNORED=1\nFLEET_CAPACITY=cpu=2,memory=2Gi\n");
   dir.write("core-03.conf", "Environment=\"FLEET_METADATA=role=kong,cpu=2,ram=2GiB\"\n");
   dir.write("notes.txt", "not a machine");
   const Spec s = load_machines(dir.path());
@@ -97,13 +102,15 @@ TEST_CASE("a directory of fleet.conf / environment files, one machine each", "[f
   CHECK(s.machines[2].metadata.at("role") == std::vector<std::string>{"kong"});
   CHECK(s.machines[2].capacity.memory == 2 * kGi);
   bool warned_unknown = false;
-  for (const auto& w : s.warnings) warned_unknown = warned_unknown || w.find("BERTH_IGNORED") != std::string::npos;
+  for (const auto& w : s.warnings)
+    warned_unknown = warned_unknown || w.find("BERTH_IGNORED") != std::string::npos;
   CHECK(warned_unknown);
 }
 
 TEST_CASE("--machines also takes a JSON spec", "[fleet][machines]") {
   fleet_test::TempDir dir;
-  const auto path = dir.write("spec.json", R"({"machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "4Gi"},
+  const auto path = dir.write(
+      "spec.json", R"({"machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "4Gi"},
     "metadata": {"role": "api"}}]})");
   const Spec s = load_machines(path);
   REQUIRE(s.machines.size() == 1);

@@ -1,8 +1,9 @@
 // Resource requests: each source, each precedence rule, and what happens with none.
+#include "berth/fleet/requests.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "berth/error.hpp"
-#include "berth/fleet/requests.hpp"
 #include "berth/fleet/x_fleet.hpp"
 #include "fleet_test_util.hpp"
 
@@ -55,7 +56,8 @@ TEST_CASE("bad Requests= is an error naming the unit", "[fleet][requests][errors
   }
 }
 
-TEST_CASE("systemd resource control: CPUQuota, MemoryMax/MemoryLimit/MemoryHigh, MemoryLow", "[fleet][requests]") {
+TEST_CASE("systemd resource control: CPUQuota, MemoryMax/MemoryLimit/MemoryHigh, MemoryLow",
+          "[fleet][requests]") {
   CHECK(parse_cpu_quota("50%") == 500);
   CHECK(parse_cpu_quota("200%") == 2000);
   CHECK(parse_cpu_quota("12.5%") == 125);
@@ -120,7 +122,8 @@ TEST_CASE("docker run flags in ExecStart=", "[fleet][requests][docker]") {
   // Old single-dash flags (2014 units) and global options before `run`.
   CHECK(scan_exec_start("docker -H tcp://x:2375 run -rm -name x -m 128m img").memory == 128 * kMi);
   // Nested in sh -c, as deis wrote them.
-  CHECK(scan_exec_start("/bin/sh -c \"IMAGE=`get` && docker run --name a --cpu-shares 800 $IMAGE\"").cpu == 781);
+  CHECK(scan_exec_start("/bin/sh -c \"IMAGE=`get` && docker run --name a --cpu-shares 800 $IMAGE\"")
+            .cpu == 781);
   // Unreadable values are reported, never thrown.
   auto var = scan_exec_start("docker run -m $MEM img");
   CHECK_FALSE(var.memory);
@@ -130,13 +133,15 @@ TEST_CASE("docker run flags in ExecStart=", "[fleet][requests][docker]") {
 }
 
 TEST_CASE("rkt run flags in ExecStart=", "[fleet][requests][rkt]") {
-  auto c = scan_exec_start("/usr/bin/rkt run --insecure-options=image docker://nginx --cpu=250m --memory=512Mi");
+  auto c = scan_exec_start(
+      "/usr/bin/rkt run --insecure-options=image docker://nginx --cpu=250m --memory=512Mi");
   CHECK(c.kind == RequestSource::RktRun);
   CHECK(c.cpu == 250);
   CHECK(c.memory == 512 * kMi);
 }
 
-TEST_CASE("precedence: Requests= > [Service] > docker flags, per dimension", "[fleet][requests][precedence]") {
+TEST_CASE("precedence: Requests= > [Service] > docker flags, per dimension",
+          "[fleet][requests][precedence]") {
   const std::string docker = "[Service]\nExecStart=/usr/bin/docker run -m 100m --cpus 0.1 img\n";
   // docker alone
   auto d = resolve(docker);

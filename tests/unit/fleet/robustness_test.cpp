@@ -1,7 +1,6 @@
 // Bad files give located errors and never crash: mutated real unit files and machines files go
 // through load_spec and lint; only berth::Error may come out.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -33,9 +32,15 @@ std::string mutate(std::string text, std::mt19937& rng) {
   for (int e = 0; e < edits && !text.empty(); ++e) {
     const std::size_t at = rng() % text.size();
     switch (rng() % 3) {
-      case 0: text.erase(at, 1 + rng() % 8); break;
-      case 1: text.insert(at, 1, kChars[rng() % kChars.size()]); break;
-      default: text[at] = kChars[rng() % kChars.size()]; break;
+      case 0:
+        text.erase(at, 1 + rng() % 8);
+        break;
+      case 1:
+        text.insert(at, 1, kChars[rng() % kChars.size()]);
+        break;
+      default:
+        text[at] = kChars[rng() % kChars.size()];
+        break;
     }
   }
   return text;
@@ -77,7 +82,8 @@ TEST_CASE("mutated unit files: located errors, never a crash", "[fleet][robustne
 }
 
 TEST_CASE("mutated machines files: located errors, never a crash", "[fleet][robustness]") {
-  const std::string seed_text = slurp(fs::path(BERTH_SOURCE_DIR) / "examples/coreos-fleet/machines");
+  const std::string seed_text =
+      slurp(fs::path(BERTH_SOURCE_DIR) / "examples/coreos-fleet/machines");
   const unsigned seed = 777;
   INFO("seed " << seed);
   std::mt19937 rng(seed);

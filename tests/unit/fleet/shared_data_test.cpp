@@ -1,8 +1,8 @@
 // Every real fleet unit file in ../shared/data/fleet-units parses, and its [X-Fleet]
 // constraints are what fleet meant. Expectations are written out here by hand from the files.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -47,7 +47,8 @@ std::map<std::string, Expect> expectations() {
         .conflicts = {"conflict-global.*.service"}, .global = true};
   }
   for (int i = 0; i <= 4; ++i) {
-    e[fmt::format("coreos-fleet/fixtures/conflict.{}.service", i)] = {.conflicts = {"conflict.*.service"}};
+    e[fmt::format("coreos-fleet/fixtures/conflict.{}.service", i)] = {
+        .conflicts = {"conflict.*.service"}};
   }
   for (int i = 0; i <= 2; ++i) {
     // .0 and .1 list the three on one line, .2 on three lines: same meaning.
@@ -55,7 +56,8 @@ std::map<std::string, Expect> expectations() {
         .conflicts = {"conflict.2.service", "conflict.1.service", "conflict.0.service"}};
   }
   e["coreos-fleet/fixtures/conflicts-with-hello.service"] = {.conflicts = {"hello.service"}};
-  e["coreos-fleet/fixtures/discovery.service"] = {.machine_of = "hello.service", .binds_to = {"hello.service"}};
+  e["coreos-fleet/fixtures/discovery.service"] = {.machine_of = "hello.service",
+                                                  .binds_to = {"hello.service"}};
   e["coreos-fleet/fixtures/global.service"] = {.global = true};
   e["coreos-fleet/fixtures/global@.service"] = {.global = true};
   e["coreos-fleet/fixtures/goodbye.service"] = {};
@@ -63,10 +65,11 @@ std::map<std::string, Expect> expectations() {
   e["coreos-fleet/fixtures/hello@.service"] = {};
   e["coreos-fleet/fixtures/metadata@.service"] = {
       .metadata = {MetadataRequirement{"hostname", MetadataOp::In, {"x"}}}};  // hostname=%i
-  e["coreos-fleet/fixtures/pin@.service"] = {.machine_id = "x"};               // MachineID=%i
+  e["coreos-fleet/fixtures/pin@.service"] = {.machine_id = "x"};              // MachineID=%i
   for (int i = 0; i <= 2; ++i) {
     e[fmt::format("coreos-fleet/fixtures/ping.{}.service", i)] = {};
-    e[fmt::format("coreos-fleet/fixtures/pong.{}.service", i)] = {.machine_of = fmt::format("ping.{}.service", i)};
+    e[fmt::format("coreos-fleet/fixtures/pong.{}.service", i)] = {
+        .machine_of = fmt::format("ping.{}.service", i)};
   }
   e["coreos-fleet/fixtures/replace-kick0.service"] = {.conflicts = {"replace.0.service"},
                                                       .replaces = {"replace.0.service"}};
@@ -88,18 +91,22 @@ std::map<std::string, Expect> expectations() {
   }
   for (int i = 1; i <= 2; ++i) {
     e[fmt::format("coreos-unit-examples/simple-fleet/apache-discovery.{}.service", i)] = {
-        .machine_of = fmt::format("apache.{}.service", i), .binds_to = {fmt::format("apache.{}.service", i)}};
-    e[fmt::format("coreos-unit-examples/simple-fleet/apache.{}.service", i)] = {.conflicts = {"apache.*.service"}};
+        .machine_of = fmt::format("apache.{}.service", i),
+        .binds_to = {fmt::format("apache.{}.service", i)}};
+    e[fmt::format("coreos-unit-examples/simple-fleet/apache.{}.service", i)] = {
+        .conflicts = {"apache.*.service"}};
   }
   e["coreos-unit-examples/simple-fleet/myapp.service"] = {};
   // deis v1 production units
-  for (const char* n : {"builder", "controller", "database", "logger"}) e[fmt::format("deis/deis-{}.service", n)] = {};
+  for (const char* n : {"builder", "controller", "database", "logger"})
+    e[fmt::format("deis/deis-{}.service", n)] = {};
   for (const char* n : {"logspout", "publisher", "store-admin", "store-daemon", "store-metadata",
                         "store-monitor", "store-volume"}) {
     e[fmt::format("deis/deis-{}.service", n)] = {.global = true};
   }
   for (const char* n : {"registry", "router", "store-gateway"}) {
-    e[fmt::format("deis/deis-{}.service", n)] = {.conflicts = {fmt::format("deis-{}@*.service", n)}};
+    e[fmt::format("deis/deis-{}.service", n)] = {
+        .conflicts = {fmt::format("deis-{}@*.service", n)}};
   }
   return e;
 }
@@ -121,7 +128,8 @@ std::string unit_name_for(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("every shared fleet unit file parses to the expected [X-Fleet] constraints", "[fleet][data]") {
+TEST_CASE("every shared fleet unit file parses to the expected [X-Fleet] constraints",
+          "[fleet][data]") {
   if (!fs::is_directory(kData)) {
     WARN("skipped: " << kData << " is absent (public data lives in ../shared/data)");
     return;
@@ -175,9 +183,10 @@ TEST_CASE("each shared directory loads as a whole, and lint finds no errors", "[
     WARN("skipped: " << kData << " is absent");
     return;
   }
-  for (const char* dir : {"coreos-fleet/examples", "coreos-fleet/fixtures", "deis",
-                          "coreos-unit-examples/simple-fleet", "coreos-unit-examples/docker-registry-s3",
-                          "coreos-unit-examples/blog-dynamic-ambassador-etcd"}) {
+  for (const char* dir :
+       {"coreos-fleet/examples", "coreos-fleet/fixtures", "deis",
+        "coreos-unit-examples/simple-fleet", "coreos-unit-examples/docker-registry-s3",
+        "coreos-unit-examples/blog-dynamic-ambassador-etcd"}) {
     INFO(dir);
     const auto path = (kData / dir).string();
     Spec s;

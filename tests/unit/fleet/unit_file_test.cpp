@@ -1,8 +1,9 @@
 // systemd unit-file syntax (man systemd.syntax): the corner cases berth must read like systemd.
+#include "berth/fleet/unit_file.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "berth/error.hpp"
-#include "berth/fleet/unit_file.hpp"
 #include "fleet_test_util.hpp"
 
 using namespace berth;
@@ -25,7 +26,8 @@ int parse_error_code(const std::string& text, std::size_t* line = nullptr) {
 }  // namespace
 
 TEST_CASE("sections, keys and values keep systemd's whitespace rules", "[fleet][syntax]") {
-  const auto f = parse("[Unit]\n  Description =  Hello world  \n\n[Service]\nExecStart=/bin/true\n");
+  const auto f =
+      parse("[Unit]\n  Description =  Hello world  \n\n[Service]\nExecStart=/bin/true\n");
   REQUIRE(f.sections.size() == 2);
   CHECK(f.sections[0].name == "Unit");
   REQUIRE(f.last("Unit", "Description"));
@@ -99,13 +101,16 @@ TEST_CASE("quoting is kept raw in values and interpreted per setting", "[fleet][
   auto words = split_words(f.last("Service", "ExecStart")->value);
   REQUIRE(words);
   CHECK(*words == std::vector<std::string>{"/bin/sh", "-c", "echo 'a b'"});
-  CHECK(*split_words("a\\ b 'c d' \"e\\\"f\" \\x41") == std::vector<std::string>{"a b", "c d", "e\"f", "A"});
+  CHECK(*split_words("a\\ b 'c d' \"e\\\"f\" \\x41") ==
+        std::vector<std::string>{"a b", "c d", "e\"f", "A"});
   CHECK_FALSE(split_words("\"unterminated"));
-  CHECK(split_fleet_values("\"a=1\" \"b=2 c\" d  e") == std::vector<std::string>{"a=1", "b=2 c", "d", "e"});
+  CHECK(split_fleet_values("\"a=1\" \"b=2 c\" d  e") ==
+        std::vector<std::string>{"a=1", "b=2 c", "d", "e"});
 }
 
 TEST_CASE("booleans as systemd spells them", "[fleet][syntax]") {
-  for (const char* t : {"1", "yes", "Y", "true", "T", "on", "TRUE"}) CHECK(parse_boolean(t) == true);
+  for (const char* t : {"1", "yes", "Y", "true", "T", "on", "TRUE"})
+    CHECK(parse_boolean(t) == true);
   for (const char* f : {"0", "no", "n", "false", "F", "off"}) CHECK(parse_boolean(f) == false);
   CHECK_FALSE(parse_boolean("ture"));
   CHECK_FALSE(parse_boolean(""));

@@ -1,8 +1,9 @@
 // Unit names, fleet's specifiers and template ranges.
+#include "berth/fleet/unit_name.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "berth/error.hpp"
-#include "berth/fleet/unit_name.hpp"
 
 using namespace berth;
 using namespace berth::fleet;
@@ -58,8 +59,8 @@ TEST_CASE("ranges expand like fleetctl start service@{1..10}", "[fleet][names][r
   CHECK(expand_range("w@{1..10}.service").size() == 10);
   CHECK(has_range("w@{1..2}.service"));
   CHECK_FALSE(has_range("w@1.service"));
-  for (const char* bad : {"w@{1..}.service", "w@{x..3}.service", "w@{1}.service", "w@{1..2}{3..4}.service",
-                          "w@{1..200000}.service", "w@{-1..2}.service"}) {
+  for (const char* bad : {"w@{1..}.service", "w@{x..3}.service", "w@{1}.service",
+                          "w@{1..2}{3..4}.service", "w@{1..200000}.service", "w@{-1..2}.service"}) {
     INFO(bad);
     try {
       expand_range(bad);

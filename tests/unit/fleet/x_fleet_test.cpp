@@ -1,8 +1,9 @@
 // [X-Fleet] with fleet's semantics and the combinations fleet rejected.
+#include "berth/fleet/x_fleet.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "berth/error.hpp"
-#include "berth/fleet/x_fleet.hpp"
 #include "fleet_test_util.hpp"
 
 using namespace berth;
@@ -52,14 +53,16 @@ TEST_CASE("an empty MachineMetadata= resets earlier ones", "[fleet][xfleet]") {
 }
 
 TEST_CASE("Conflicts: globs, repeatable, space separated, old spelling", "[fleet][xfleet]") {
-  const auto u = convert("[X-Fleet]\nConflicts=a.service b@*.service\nConflicts=c.*\nX-Conflicts=d\n");
+  const auto u =
+      convert("[X-Fleet]\nConflicts=a.service b@*.service\nConflicts=c.*\nX-Conflicts=d\n");
   CHECK(u.unit.constraints.conflicts ==
         std::vector<std::string>{"a.service", "b@*.service", "c.*", "d"});
 }
 
 TEST_CASE("MachineOf, MachineID, Global, Replaces and their old spellings", "[fleet][xfleet]") {
   CHECK(convert("[X-Fleet]\nMachineOf=a.service\n").unit.constraints.machine_of == "a.service");
-  CHECK(convert("[X-Fleet]\nX-ConditionMachineOf=a.service\n").unit.constraints.machine_of == "a.service");
+  CHECK(convert("[X-Fleet]\nX-ConditionMachineOf=a.service\n").unit.constraints.machine_of ==
+        "a.service");
   CHECK(convert("[X-Fleet]\nMachineID=abc\n").unit.constraints.machine_id == "abc");
   CHECK(convert("[X-Fleet]\nX-ConditionMachineID=abc\n").unit.constraints.machine_id == "abc");
   CHECK(convert("[X-Fleet]\nX-ConditionMachineBootID=abc\n").unit.constraints.machine_id == "abc");
@@ -83,15 +86,17 @@ TEST_CASE("specifiers expand in every [X-Fleet] value", "[fleet][xfleet][specifi
 }
 
 TEST_CASE("BindsTo and PartOf are recorded for sidekicks", "[fleet][xfleet][sidekick]") {
-  const auto u = convert("[Unit]\nBindsTo=api@%i.service\nPartOf=a.service b.service\n"
-                         "[X-Fleet]\nMachineOf=api@%i.service\n",
-                         "api-lb@2.service");
+  const auto u = convert(
+      "[Unit]\nBindsTo=api@%i.service\nPartOf=a.service b.service\n"
+      "[X-Fleet]\nMachineOf=api@%i.service\n",
+      "api-lb@2.service");
   CHECK(u.links.binds_to == std::vector<std::string>{"api@2.service"});
   CHECK(u.links.part_of == std::vector<std::string>{"a.service", "b.service"});
   CHECK(u.unit.constraints.machine_of == "api@2.service");
 }
 
-TEST_CASE("each combination fleet rejected is a ValidationError naming the unit", "[fleet][xfleet][errors]") {
+TEST_CASE("each combination fleet rejected is a ValidationError naming the unit",
+          "[fleet][xfleet][errors]") {
   CHECK(rejection("Global=true\nMachineID=m1\n") == 220);
   CHECK(rejection("Global=true\nMachineOf=a.service\n") == 221);
   CHECK(rejection("Global=true\nReplaces=a.service\n") == 222);
@@ -111,9 +116,11 @@ TEST_CASE("each combination fleet rejected is a ValidationError naming the unit"
   CHECK(rejection("Global=true\nConflicts=x.*.service\nMachineMetadata=role=etcd\n") == 0);
 }
 
-TEST_CASE("unknown keys get a did-you-mean; collecting mode keeps every problem", "[fleet][xfleet][errors]") {
+TEST_CASE("unknown keys get a did-you-mean; collecting mode keeps every problem",
+          "[fleet][xfleet][errors]") {
   std::vector<Problem> ps;
-  convert("[X-Fleet]\nMachineMetdata=a=b\nconflicts=x\nGlobal=true\nMachineID=m\nMachineOf=%H\n", "u.service", &ps);
+  convert("[X-Fleet]\nMachineMetdata=a=b\nconflicts=x\nGlobal=true\nMachineID=m\nMachineOf=%H\n",
+          "u.service", &ps);
   REQUIRE(fleet_test::has_code(ps, 229));
   CHECK(ps[0].message.find("did you mean \"MachineMetadata\"") != std::string::npos);
   CHECK(ps[0].where.line == 2);
