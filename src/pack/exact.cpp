@@ -1,24 +1,191 @@
 #include "berth/pack/exact.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <numeric>
+#include <unordered_set>
+#include <vector>
 
+#include "berth/pack/bounds.hpp"
+#include "berth/pack/heuristics.hpp"
+#include "berth/pack/search.hpp"
 #include "berth/pack/solve.hpp"
 
 namespace berth::pack {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Depth-first search that assigns items (largest first) to at most `k` bins. Prunes with
+// per-dimension volume against the room that can still be used (a bin no remaining item fits
+// into is dead), skips bins whose loads equal an earlier bin's, opens at most one new bin per
+// node (bins are interchangeable), and remembers (depth, sorted loads) states that failed.
+class BranchAndBound {
+ public:
+  BranchAndBound(const Instance& in, std::size_t k, std::uint64_t max_nodes, Clock::time_point deadline)
+      : in_(in), d_(in.dims), n_(in.item_count()), k_(k), max_nodes_(max_nodes), deadline_(deadline),
+        load_(k * in.dims, 0), bin_of_(in.item_count(), kUnassigned) {
+    order_.resize(n_);
+    std::iota(order_.begin(), order_.end(), 0);
+    std::vector<double> key(n_);
+    for (std::size_t i = 0; i < n_; ++i) {
+      key[i] = measure_of(in, in.item(i), Measure::max) + 1e-3 * measure_of(in, in.item(i), Measure::sum);
+    }
+    std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
+    // suffix[t*d+k]: total size in dimension k of items order_[t..n).
+    suffix_.assign((n_ + 1) * d_, 0);
+    for (std::size_t t = n_; t-- > 0;) {
+      for (std::size_t k2 = 0; k2 < d_; ++k2) {
+        suffix_[t * d_ + k2] = suffix_[(t + 1) * d_ + k2] + in.sizes[order_[t] * d_ + k2];
+      }
+    }
+  }
+
+  /// 1 = packing found, 0 = proven impossible, -1 = gave up (budget).
+  int run() {
+    const bool found = dfs(0, 0);
+    if (found) return 1;
+    return aborted_ ? -1 : 0;
+  }
+  Solution solution() const { return {bin_of_, k_}; }
+  std::uint64_t nodes() const { return nodes_; }
+
+ private:
+  bool fits(std::size_t i, std::size_t b) const {
+    for (std::size_t k2 = 0; k2 < d_; ++k2) {
+      if (load_[b * d_ + k2] + in_.sizes[i * d_ + k2] > in_.capacity[k2]) return false;
+    }
+    return true;
+  }
+
+  // False when the remaining items cannot fit in the usable room, in some dimension.
+  bool volume_ok(std::size_t t, std::size_t open) const {
+    for (std::size_t k2 = 0; k2 < d_; ++k2) {
+      Size room = static_cast<Size>(k_ - open) * in_.capacity[k2];
+      for (std::size_t b = 0; b < open; ++b) room += in_.capacity[k2] - load_[b * d_ + k2];
+      if (suffix_[t * d_ + k2] > room) return false;
+    }
+    // Tighter: bins no remaining item fits into are dead; their room is wasted.
+    std::vector<Size> room(d_, 0);
+    for (std::size_t k2 = 0; k2 < d_; ++k2) room[k2] = static_cast<Size>(k_ - open) * in_.capacity[k2];
+    for (std::size_t b = 0; b < open; ++b) {
+      bool alive = false;
+      for (std::size_t u = n_; u-- > t;) {
+        if (fits(order_[u], b)) {
+          alive = true;
+          break;
+        }
+      }
+      if (!alive) continue;
+      for (std::size_t k2 = 0; k2 < d_; ++k2) room[k2] += in_.capacity[k2] - load_[b * d_ + k2];
+    }
+    for (std::size_t k2 = 0; k2 < d_; ++k2) {
+      if (suffix_[t * d_ + k2] > room[k2]) return false;
+    }
+    return true;
+  }
+
+  std::uint64_t state_hash(std::size_t t, std::size_t open) const {
+    std::vector<std::uint64_t> bins(open);
+    for (std::size_t b = 0; b < open; ++b) {
+      std::uint64_t h = 1469598103934665603ull;
+      for (std::size_t k2 = 0; k2 < d_; ++k2) {
+        h = (h ^ static_cast<std::uint64_t>(load_[b * d_ + k2])) * 1099511628211ull;
+      }
+      bins[b] = h;
+    }
+    std::sort(bins.begin(), bins.end());
+    std::uint64_t h = 0x9e3779b97f4a7c15ull * (t + 1);
+    for (std::uint64_t x : bins) h = (h ^ x) * 0x100000001b3ull + (h >> 29);
+    return h;
+  }
+
+  bool dfs(std::size_t t, std::size_t open) {
+    if (t == n_) return true;
+    if (aborted_) return false;
+    ++nodes_;
+    if ((max_nodes_ > 0 && nodes_ > max_nodes_) ||
+        (max_nodes_ == 0 && (nodes_ & 1023) == 0 && Clock::now() >= deadline_)) {
+      aborted_ = true;
+      return false;
+    }
+    if (!volume_ok(t, open)) return false;
+    const std::uint64_t h = state_hash(t, open);
+    if (failed_.count(h)) return false;
+    const std::size_t i = order_[t];
+    // Fullest bins first: finds packings sooner; the order does not matter for proofs.
+    std::vector<std::pair<double, std::size_t>> tries;
+    for (std::size_t b = 0; b < open; ++b) {
+      if (!fits(i, b)) continue;
+      bool duplicate = false;
+      for (auto [score, c] : tries) {
+        duplicate = duplicate || std::equal(&load_[b * d_], &load_[b * d_] + d_, &load_[c * d_]);
+      }
+      if (duplicate) continue;
+      double fill = 0;
+      for (std::size_t k2 = 0; k2 < d_; ++k2) {
+        fill += static_cast<double>(load_[b * d_ + k2]) / static_cast<double>(in_.capacity[k2]);
+      }
+      tries.push_back({-fill, b});
+    }
+    std::sort(tries.begin(), tries.end());
+    if (open < k_) tries.push_back({0.0, open});
+    for (auto [score, b] : tries) {
+      for (std::size_t k2 = 0; k2 < d_; ++k2) load_[b * d_ + k2] += in_.sizes[i * d_ + k2];
+      bin_of_[i] = b;
+      if (dfs(t + 1, b == open ? open + 1 : open)) return true;
+      for (std::size_t k2 = 0; k2 < d_; ++k2) load_[b * d_ + k2] -= in_.sizes[i * d_ + k2];
+      bin_of_[i] = kUnassigned;
+      if (aborted_) return false;
+    }
+    if (failed_.size() < kMaxMemo) failed_.insert(h);
+    return false;
+  }
+
+  static constexpr std::size_t kMaxMemo = 4'000'000;
+  const Instance& in_;
+  std::size_t d_, n_, k_;
+  std::uint64_t max_nodes_;
+  Clock::time_point deadline_;
+  std::vector<Size> load_, suffix_;
+  std::vector<std::size_t> bin_of_, order_;
+  std::unordered_set<std::uint64_t> failed_;
+  std::uint64_t nodes_ = 0;
+  bool aborted_ = false;
+};
+
+}  // namespace
 
 ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
-  const auto t0 = std::chrono::steady_clock::now();
-  SolveOptions so;
-  so.time_limit = std::min(o.time_limit, 2.0);
-  so.seed = o.seed;
-  if (o.max_nodes > 0) so.max_iterations = o.max_nodes;
-  const SolveResult r = solve(in, kDefaultStrategy, so);
+  const auto t0 = Clock::now();
+  const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.time_limit));
   ExactResult out;
+  // Upper bound from the search strategy with a slice of the budget.
+  SolveOptions so;
+  so.time_limit = std::min(o.time_limit * 0.1, 2.0);
+  so.seed = o.seed;
+  if (o.max_nodes > 0) so.max_iterations = std::max<std::uint64_t>(1, o.max_nodes / 10);
+  SolveResult r = solve(in, kDefaultStrategy, so);
   out.best = r.solution;
   out.lower_bound = r.lower_bound;
-  out.proven_optimal = r.proven_optimal;
+  // Each exhausted tree for k = best - 1 bins proves best optimal; each success lowers best.
+  while (out.best.bins > out.lower_bound) {
+    const std::size_t k = out.best.bins - 1;
+    BranchAndBound bb(in, k, o.max_nodes > 0 ? o.max_nodes : 0, deadline);
+    const int verdict = bb.run();
+    out.nodes += bb.nodes();
+    if (verdict == 1) {
+      out.best = bb.solution();
+      normalize(out.best);
+    } else if (verdict == 0) {
+      out.lower_bound = out.best.bins;
+    } else {
+      break;
+    }
+  }
+  out.proven_optimal = out.best.bins == out.lower_bound;
   out.gap = out.best.bins ? double(out.best.bins - out.lower_bound) / double(out.best.bins) : 0;
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return out;
 }
 

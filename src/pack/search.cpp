@@ -19,6 +19,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Tuning (measured on samples of all classes, see docs/pack.md): ejecting an item that fits
+// outright in another bin costs this fraction of its weight; it applies while items x bins is
+// below kRehomeLimit, beyond which the extra scan costs more iterations than it saves.
+constexpr double kRehomeFactor = 0.5;
+constexpr std::size_t kRehomeLimit = 20000;
+// A repair that has not reduced the loose volume for this many iterations (+ per item)
+// restarts from the best packing with another bin emptied.
+constexpr std::uint64_t kStallBase = 2000;
+constexpr std::uint64_t kStallPerItem = 20;
+
 // Iteration or wall-clock budget. With an iteration limit the clock is never read, which is
 // what makes seeded runs reproducible.
 class Budget {
@@ -61,6 +71,7 @@ class Cns {
 
   // Loads `sol` and empties one bin (the lightest, or a random one), leaving sol.bins - 1.
   void start_from(const Solution& sol, bool random_bin) {
+    rehome_ = n_ * sol.bins <= kRehomeLimit;
     for (std::size_t i = 0; i < n_; ++i) {
       weight_[i] = base_[i];
       protect_[i] = 0;
@@ -144,18 +155,13 @@ class Cns {
       }
       if (best.count == 0) break;  // a direct fit: nothing is cheaper
     }
-    if (best.bin == kUnassigned) {
-      // Every bin is tabu or protected for this item: let it wait.
-      weight_[i] += 0.1 * base_[i];
-      return;
-    }
+    if (best.bin == kUnassigned) return;  // every bin is tabu or protected for i: it waits
     const std::uint64_t tenure = 3 + rng_() % 7;
     for (std::size_t e = 0; e < best.count; ++e) {
       const std::size_t j = best.items[e];
       eject(j);
       banned_bin_[j] = best.bin;
       banned_until_[j] = iter + tenure + 2 * pool_.size();
-      weight_[j] += 0.2 * base_[j];  // items that keep being ejected earn a place
     }
     take_from_pool(i);
     insert(i, best.bin);
@@ -190,6 +196,21 @@ class Cns {
     for (std::size_t j : members_[b]) {
       if (protect_[j] <= iter) cands_.push_back(j);
     }
+    if (rehome_) {
+      // An item that fits outright in another bin costs almost nothing to eject: this turns
+      // eject-then-repack into a cheap two-bin move.
+      for (std::size_t j : cands_) {
+        eff_[j] = weight_[j];
+        for (std::size_t c = 0; c < k_; ++c) {
+          if (c != b && fits(j, c)) {
+            eff_[j] = weight_[j] * kRehomeFactor;
+            break;
+          }
+        }
+      }
+    } else {
+      for (std::size_t j : cands_) eff_[j] = weight_[j];
+    }
     auto covers1 = [&](std::size_t j) {
       for (auto [k, v] : need_) {
         if (in_.sizes[j * d_ + k] < v) return false;
@@ -204,8 +225,8 @@ class Cns {
     };
     bool found = false;
     for (std::size_t j : cands_) {
-      if (weight_[j] < out.cost && covers1(j)) {
-        out.cost = weight_[j];
+      if (eff_[j] < out.cost && covers1(j)) {
+        out.cost = eff_[j];
         out.count = 1;
         out.items[0] = j;
         found = true;
@@ -214,7 +235,7 @@ class Cns {
     if (cands_.size() <= 24) {
       for (std::size_t a = 0; a < cands_.size(); ++a) {
         for (std::size_t c = a + 1; c < cands_.size(); ++c) {
-          const double w = weight_[cands_[a]] + weight_[cands_[c]];
+          const double w = eff_[cands_[a]] + eff_[cands_[c]];
           if (w < out.cost && covers2(cands_[a], cands_[c])) {
             out.cost = w;
             out.count = 2;
@@ -252,7 +273,7 @@ class Cns {
                     static_cast<double>(in_.capacity[k]);
           }
         }
-        const double ratio = gain / weight_[cands_[a]];
+        const double ratio = gain / eff_[cands_[a]];
         if (ratio > best_ratio) {
           best_ratio = ratio;
           pick = a;
@@ -262,7 +283,7 @@ class Cns {
       used[pick] = true;
       const std::size_t j = cands_[pick];
       for (auto& [k, v] : rest_) v -= in_.sizes[j * d_ + k];
-      cost += weight_[j];
+      cost += eff_[j];
       taken[count++] = j;
     }
     if (cost >= out.cost) return false;
@@ -329,6 +350,8 @@ class Cns {
   const Instance& in_;
   std::size_t d_, n_, k_ = 0;
   std::mt19937_64 rng_;
+  std::vector<double> eff_ = std::vector<double>(n_, 0.0);  // weights as seen by one ejection
+  bool rehome_ = false;
   std::vector<double> base_, weight_;
   std::vector<std::uint64_t> protect_;
   std::vector<std::size_t> banned_bin_;
@@ -354,7 +377,7 @@ Solution reduce_bins(const Instance& in, const Solution& start, std::size_t lowe
     Cns cns(in, options.seed);
     cns.start_from(best, false);
     // A stalled repair starts over from the best packing with a different bin emptied.
-    const std::uint64_t stall_limit = 2000 + 20 * in.item_count();
+    const std::uint64_t stall_limit = kStallBase + kStallPerItem * in.item_count();
     double least_loose = cns.loose();
     std::uint64_t last_progress = 0;
     while (true) {
@@ -600,7 +623,6 @@ class SmallSetCover {
     while (!stop_ && nodes_ < give_up) {
       restart_limit_ = nodes_ + limit;
       if (search(0)) {
-        if (std::getenv("BERTH_PACK_DEBUG")) std::fprintf(stderr, "cover found after %llu nodes\n", (unsigned long long)nodes_);
         return true;
       }
       if (stop_) return false;
@@ -779,7 +801,6 @@ Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_node
   {
     SmallSetCover cover(in, bins, tight, max_nodes, time_limit * 0.8);
     const bool built = cover.build();
-    if (std::getenv("BERTH_PACK_DEBUG")) std::fprintf(stderr, "cover sets %zu built %d\n", cover.set_count(), built);
     if (built && (cover.run() || cover.local_search(max_nodes > 0 ? max_nodes : ~std::uint64_t{0}))) {
       Solution s = cover.solution();
       normalize(s);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <limits>
@@ -16,6 +17,8 @@ namespace {
 constexpr Size kMaxValue = Size{1} << 40;
 constexpr Size kMaxDims = 1000;
 constexpr Size kMaxItems = 10'000'000;
+// Items times dimensions, so that a few bytes ("1000 ... 10000000") cannot demand 80 GB.
+constexpr Size kMaxValues = 10'000'000;
 
 // Whitespace tokenizer that remembers where each token starts, for file:line:col errors.
 class Tokens {
@@ -112,8 +115,11 @@ Instance read_vbp(std::istream& in, const std::string& file) {
       }
     }
     const Size demand = t.next(fmt::format("the demand of item line {}", line + 1));
-    if (demand < 0 || static_cast<Size>(inst.item_count()) + demand > kMaxItems) {
-      throw ParseError(158, t.last(), fmt::format("expected a demand in 0..{}, found {}", kMaxItems, demand));
+    const Size max_items = std::min(kMaxItems, kMaxValues / d);
+    if (demand < 0 || static_cast<Size>(inst.item_count()) + demand > max_items) {
+      throw ParseError(158, t.last(),
+                       fmt::format("expected a demand in 0..{} (at most {} items of {} dimensions in all), found {}",
+                                   max_items - static_cast<Size>(inst.item_count()), max_items, d, demand));
     }
     for (Size c = 0; c < demand; ++c) inst.add_item(item);
   }

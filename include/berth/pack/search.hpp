@@ -24,10 +24,12 @@ struct SearchStats {
 };
 
 /// Consistent-neighbourhood search after Buljubašić & Vasquez: take a packing with m bins,
-/// empty one bin, and repair by inserting the loose items one at a time, ejecting the cheapest
-/// conflicting items (weights grow on items that keep coming back; recently inserted items
-/// are tabu). When nothing is loose, a packing with m-1 bins has been found and it starts
-/// over. Stops at `lower_bound` or when the budget runs out; returns the best packing.
+/// empty one bin, and repair by inserting the loose items one at a time, each time ejecting
+/// the cheapest set of conflicting items of one bin (cost = normalised size, halved for items
+/// that fit outright elsewhere; recently inserted items are protected and ejected items may
+/// not return to their bin for a while). When nothing is loose, a packing with m-1 bins has
+/// been found and it starts over; a stalled repair restarts with another bin emptied.
+/// Stops at `lower_bound` or when the budget runs out; returns the best packing.
 Solution reduce_bins(const Instance& instance, const Solution& start, std::size_t lower_bound,
                      const SearchOptions& options, SearchStats* stats = nullptr);
 
