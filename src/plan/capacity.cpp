@@ -828,11 +828,14 @@ void Planner::bounds(CapacityPlan& plan) {
 
   // A single usable type and no existing machines: the packing engine's bin bounds apply.
   std::vector<std::size_t> usable;
+  // Usable: some group could ever run on it (a plan gains nothing from other types).
   for (std::size_t t = 0; t < T; ++t) {
-    bool all = std::all_of(items_.begin(), items_.end(), [&](std::size_t g) { return groups_[g].compatible[t] != 0; });
-    bool any = std::any_of(items_.begin(), items_.end(), [&](std::size_t g) { return groups_[g].compatible[t] != 0; });
+    bool any = false;
+    for (const GroupInfo& g : groups_) {
+      if (g.global || g.pinned || unplaceable_instances_.count(g.members.front())) continue;
+      any = any || g.compatible[t] != 0;
+    }
     if (any) usable.push_back(t);
-    (void)all;
   }
   if (workload_.machines.empty() && usable.size() == 1 && !items_.empty()) {
     const std::size_t t = usable.front();
@@ -858,7 +861,13 @@ void Planner::bounds(CapacityPlan& plan) {
       base = std::max(base, packing);
     }
   }
-  // Whole machines: with anything to buy, at least the cheapest usable machine.
+  // Whole machines: with one usable type the cost is a multiple of its price (the LP value is
+  // already rounded down, so rounding up to the next multiple stays a valid bound).
+  if (usable.size() == 1 && base > 0 && cat_.types[usable.front()].cost > 0) {
+    const Micros c = cat_.types[usable.front()].cost;
+    base = (base + c - 1) / c * c;
+  }
+  // With anything to buy, at least the cheapest usable machine.
   if (base > 0 && !usable.empty()) {
     Micros cheapest = std::numeric_limits<Micros>::max();
     for (std::size_t t : usable) cheapest = std::min(cheapest, cat_.types[t].cost);

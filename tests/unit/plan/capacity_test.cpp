@@ -1,0 +1,235 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+#include <map>
+#include <set>
+
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+#include "berth/pack/solve.hpp"
+#include "berth/plan/bounds.hpp"
+#include "berth/plan/capacity.hpp"
+#include "plan_test_util.hpp"
+
+using namespace berth;
+using namespace berth::plan;
+using namespace plan_test;
+
+namespace {
+
+Spec example_workload() { return read_spec_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/workload.json"); }
+Catalogue example_catalogue() { return read_catalogue_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/catalogue.json"); }
+
+CapacityOptions quick(Headroom h = {}) {
+  CapacityOptions o;
+  o.headroom = h;
+  o.max_iterations = 2000;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("capacity: the example plan places everything and honours constraints", "[plan][capacity]") {
+  Catalogue cat = example_catalogue();
+  CapacityPlan plan = plan_capacity(example_workload(), cat, quick());
+  REQUIRE(plan.feasible);
+  check_places_everything(plan);
+  CHECK(plan.lower_bound > 0);
+  CHECK(plan.lower_bound <= plan.cost);
+  Micros sum = 0;
+  std::size_t count = 0;
+  for (const TypeCount& t : plan.machines) {
+    CHECK(t.names.size() == t.count);
+    sum += t.cost();
+    count += t.count;
+  }
+  CHECK(sum == plan.cost);
+  CHECK(plan.spec.machines.size() == count);
+  // db needs disk=ssd and conflicts with itself: three machines, all ssd.
+  std::set<std::string> db_machines;
+  for (const auto& [inst, m] : plan.placement.placements) {
+    if (inst.rfind("db@", 0) != 0) continue;
+    db_machines.insert(m);
+    const std::string& type = plan.machine_type.at(m);
+    CHECK(cat.types[static_cast<std::size_t>(cat.find(type))].metadata.at("disk").front() == "ssd");
+  }
+  CHECK(db_machines.size() == 3);
+  // The global log shipper runs on every machine.
+  for (const auto& m : plan.spec.machines) CHECK(plan.placement.placements.count("log-shipper@" + m.name) == 1);
+}
+
+TEST_CASE("capacity: headroom of one machine survives every single loss", "[plan][capacity][headroom]") {
+  CapacityPlan plan = plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("1")));
+  REQUIRE(plan.feasible);
+  check_places_everything(plan);
+  CHECK(plan.headroom.holds);
+  CHECK(plan.headroom.exhaustive);
+  CHECK(plan.headroom.scenarios_checked == plan.spec.machines.size());
+  check_single_losses(plan);
+  CHECK(plan.lower_bound <= plan.cost);
+  CapacityPlan bare = plan_capacity(example_workload(), example_catalogue(), quick());
+  CHECK(bare.cost <= plan.cost);
+}
+
+TEST_CASE("capacity: zone headroom survives the loss of every zone", "[plan][capacity][headroom]") {
+  CapacityPlan plan = plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("zone")));
+  REQUIRE(plan.feasible);
+  check_places_everything(plan);
+  CHECK(plan.headroom.holds);
+  CHECK(plan.headroom.zones.size() >= 2);
+  check_zone_losses(plan);
+  CHECK(plan.lower_bound <= plan.cost);
+}
+
+TEST_CASE("capacity: headroom of two machines survives every pair of losses", "[plan][capacity][headroom]") {
+  Spec w;
+  w.units = {unit("web", 10, 700, 1024), unit("api", 4, 1500, 3072)};
+  Catalogue cat;
+  cat.types = {type("small", 2000, 4096, 100000), type("big", 4000, 8192, 190000)};
+  CapacityPlan plan = plan_capacity(w, cat, quick(Headroom::parse("2")));
+  REQUIRE(plan.feasible);
+  check_places_everything(plan);
+  const auto& ms = plan.spec.machines;
+  for (std::size_t a = 0; a < ms.size(); ++a) {
+    for (std::size_t b = a + 1; b < ms.size(); ++b) {
+      INFO("losing " << ms[a].name << " and " << ms[b].name);
+      CHECK(survives(plan.spec, {ms[a].name, ms[b].name}));
+    }
+  }
+  CHECK(plan.headroom.scenarios_checked == ms.size() * (ms.size() - 1) / 2);
+}
+
+TEST_CASE("capacity: an existing cluster is extended, its machines cost nothing and keep their units", "[plan][capacity]") {
+  Spec w;
+  Machine old;
+  old.name = "old-1";
+  old.capacity = res(2000, 4096);
+  w.machines.push_back(old);
+  w.units = {unit("web", 6, 1000, 1024)};
+  w.placements["web@1"] = "old-1";
+  Catalogue cat;
+  cat.types = {type("m", 2000, 4096, 50000)};
+  CapacityPlan plan = plan_capacity(w, cat, quick());
+  REQUIRE(plan.feasible);
+  check_places_everything(plan);
+  CHECK(plan.placement.placements.at("web@1") == "old-1");
+  CHECK(plan.machine_type.at("old-1").empty());
+  // 6 cpu asked, 2 on the old machine: two new machines.
+  REQUIRE(plan.machines.size() == 1);
+  CHECK(plan.machines[0].count == 2);
+  CHECK(plan.cost == 100000);
+  CHECK(plan.lower_bound == 100000);
+  CHECK(plan.gap() == 0.0);
+}
+
+TEST_CASE("capacity: a unit no type can take makes the plan infeasible and says why", "[plan][capacity]") {
+  Spec w;
+  w.units = {unit("web", 2, 500, 512), unit("huge", 1, 64000, 1024)};
+  Unit picky = unit("picky", 1, 100, 100);
+  picky.constraints.metadata.push_back(MetadataRequirement{"gpu", MetadataOp::In, {"yes"}});
+  w.units.push_back(picky);
+  Catalogue cat;
+  cat.types = {type("m", 4000, 8192, 100000)};
+  CapacityPlan plan = plan_capacity(w, cat, quick());
+  CHECK_FALSE(plan.feasible);
+  REQUIRE(plan.unplaceable.size() == 2);
+  std::string all = plan.unplaceable[0] + "\n" + plan.unplaceable[1];
+  CHECK(all.find("huge@1") != std::string::npos);
+  CHECK(all.find("cpu needs 64") != std::string::npos);
+  CHECK(all.find("picky@1") != std::string::npos);
+  CHECK(all.find("gpu") != std::string::npos);
+  // The rest is still planned.
+  CHECK(plan.placement.placements.count("web@1") == 1);
+  CHECK(plan.placement.placements.count("web@2") == 1);
+}
+
+TEST_CASE("capacity: max_count is respected", "[plan][capacity]") {
+  Spec w;
+  w.units = {unit("web", 8, 1000, 1024)};
+  Catalogue cat;
+  cat.types = {type("cheap", 2000, 4096, 50000), type("dear", 2000, 4096, 80000)};
+  cat.types[0].max_count = 2;
+  CapacityPlan plan = plan_capacity(w, cat, quick());
+  REQUIRE(plan.feasible);
+  std::map<std::string, std::size_t> counts;
+  for (const auto& t : plan.machines) counts[t.type] = t.count;
+  CHECK(counts["cheap"] == 2);
+  CHECK(counts["dear"] == 2);
+  CHECK(plan.cost == 2 * 50000 + 2 * 80000);
+}
+
+TEST_CASE("capacity: one machine type matches the packing engine's count", "[plan][capacity]") {
+  std::mt19937_64 rng(7);
+  Spec w;
+  for (int i = 0; i < 60; ++i) {
+    std::uniform_int_distribution<int> cpu(100, 900), mem(50, 700);
+    w.units.push_back(unit(fmt::format("u{}", i), 1, cpu(rng), mem(rng)));
+    w.units.back().replicas.reset();
+  }
+  Catalogue cat;
+  cat.types = {type("bin", 2000, 2000, 1000000)};
+  CapacityOptions o = quick();
+  CapacityPlan plan = plan_capacity(w, cat, o);
+  REQUIRE(plan.feasible);
+  check_places_everything(plan);
+  pack::Instance inst;
+  inst.dims = 2;
+  inst.capacity = {2000, 2000LL << 20};
+  for (const auto& u : w.units) inst.add_item(std::vector<pack::Size>{u.requests.cpu, u.requests.memory});
+  pack::SolveOptions so;
+  so.max_iterations = o.max_iterations;
+  so.seed = o.seed;
+  pack::SolveResult best = pack::solve(inst, pack::kDefaultStrategy, so);
+  REQUIRE(plan.machines.size() == 1);
+  CHECK(plan.machines[0].count <= best.solution.bins);
+  CHECK(plan.lower_bound >= static_cast<Micros>(best.lower_bound) * 1000000);
+}
+
+TEST_CASE("capacity: the plan is deterministic", "[plan][capacity]") {
+  CapacityPlan a = plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("1")));
+  CapacityPlan b = plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("1")));
+  CHECK(a.cost == b.cost);
+  CHECK(a.placement.placements == b.placement.placements);
+}
+
+TEST_CASE("capacity: nothing to buy when the existing cluster holds the workload", "[plan][capacity]") {
+  Spec w;
+  Machine m;
+  m.name = "m1";
+  m.capacity = res(4000, 8192);
+  w.machines.push_back(m);
+  w.units = {unit("web", 2, 500, 512)};
+  Catalogue cat;
+  cat.types = {type("t", 2000, 4096, 1)};
+  CapacityPlan plan = plan_capacity(w, cat, quick());
+  CHECK(plan.feasible);
+  CHECK(plan.machines.empty());
+  CHECK(plan.cost == 0);
+  CHECK(plan.lower_bound == 0);
+}
+
+TEST_CASE("capacity: headroom parsing", "[plan][capacity]") {
+  CHECK(Headroom::parse("0").kind == Headroom::Kind::None);
+  CHECK(Headroom::parse("3").machines == 3);
+  CHECK(Headroom::parse("zone", "topology.kubernetes.io/zone").zone_key == "topology.kubernetes.io/zone");
+  CHECK_THROWS_AS(Headroom::parse("two"), UsageError);
+  CHECK(Headroom::parse("2").describe() == "any 2 machines");
+}
+
+TEST_CASE("bounds: the LP bound on simple cases", "[plan][bounds]") {
+  // One type: cost x the most demanding dimension's ratio.
+  LpBound b = lp_lower_bound({10000, 4096}, {{2000, 4096}}, {1000000});
+  CHECK(b.feasible);
+  CHECK(b.cost <= 5000000);
+  CHECK(b.cost >= 4999990);
+  // Two specialised types: cpu from one, memory from the other.
+  b = lp_lower_bound({8000, 8192}, {{4000, 1024}, {1000, 8192}}, {1000000, 1000000});
+  CHECK(b.cost > 1000000);
+  CHECK(b.cost <= 3000000);
+  // Demand nobody offers.
+  b = lp_lower_bound({0, 0, 5}, {{1000, 1000, 0}}, {1});
+  CHECK_FALSE(b.feasible);
+  // Nothing to cover.
+  CHECK(lp_lower_bound({0, 0}, {{1, 1}}, {5}).cost == 0);
+}
