@@ -248,21 +248,52 @@ FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::strin
           return fmt::format("{}@{{1..3}}{}", n->prefix, n->suffix);
         }()));
   }
-  // Instances of one template repeat the same warning; say it once for the run of them
-  // ("worker@1.service .. worker@100.service (100 instances)") so 100 lines don't bury the rest.
-  const auto& ps = loader.problems;
-  for (std::size_t i = 0; i < ps.size();) {
-    std::size_t j = i + 1;
-    while (j < ps.size() && ps[j].code == ps[i].code && ps[j].message == ps[i].message &&
-           ps[j].where.file == ps[i].where.file && ps[j].where.line == ps[i].where.line &&
-           !ps[i].unit.empty() && !ps[j].unit.empty()) {
-      ++j;
+  // The same warning for many units (every instance of a template, or every unsized unit of a
+  // directory) is said once, so a hundred lines don't bury the rest:
+  //   `worker@.service: ... worker@1.service .. worker@100.service (100 instances): ...`
+  //   `... deis-controller.service, deis-database.service, ... (13 units): ...`
+  struct Line {
+    Problem problem;
+    std::size_t count = 1;
+  };
+  auto same = [](const Problem& a, const Problem& b) {
+    return !a.unit.empty() && !b.unit.empty() && a.code == b.code && a.message == b.message &&
+           a.severity == b.severity;
+  };
+  // 1. instances of one file (template) collapse into a run.
+  std::vector<Line> lines;
+  for (const auto& p : loader.problems) {
+    auto it = std::find_if(lines.begin(), lines.end(), [&](const Line& l) {
+      return same(l.problem, p) && l.problem.where.file == p.where.file;
+    });
+    if (it == lines.end()) {
+      lines.push_back(Line{p, 1});
+    } else {
+      it->count += 1;
+      const auto first = it->problem.unit.substr(0, it->problem.unit.find(' '));
+      it->problem.unit = fmt::format("{} .. {} ({} instances)", first, p.unit, it->count);
     }
-    Problem p = ps[i];
-    if (j - i > 1)
-      p.unit = fmt::format("{} .. {} ({} instances)", ps[i].unit, ps[j - 1].unit, j - i);
+  }
+  // 2. single units from different files with the same problem share one line; every unit stays
+  // named, since the warning is how people find the units to fix.
+  std::vector<bool> merged(lines.size(), false);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (merged[i]) continue;
+    Problem p = lines[i].problem;
+    std::size_t units = 1;
+    if (lines[i].count == 1) {
+      for (std::size_t j = i + 1; j < lines.size(); ++j) {
+        if (merged[j] || lines[j].count != 1 || !same(p, lines[j].problem)) continue;
+        merged[j] = true;
+        p.unit += ", " + lines[j].problem.unit;
+        ++units;
+      }
+    }
+    if (units > 1) {
+      p.unit += fmt::format(" ({} units)", units);
+      p.where = SourceLocation{};
+    }
     out.spec.warnings.push_back(format_problem(p));
-    i = j;
   }
   return out;
 }

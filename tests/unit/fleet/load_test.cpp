@@ -142,6 +142,17 @@ TEST_CASE("machines and units together; zero-sized units are named in warnings",
   CHECK(warned(s, "[berth.invalid.238]"));
 }
 
+TEST_CASE("one warning line names every unit that shares it", "[fleet][load]") {
+  fleet_test::TempDir dir;
+  dir.write("a.service", "[Service]\nExecStart=/bin/true\n");
+  dir.write("b.service", "[Service]\nExecStart=/bin/true\n");
+  dir.write("t@.service", "[Service]\nExecStart=/bin/true\n");
+  const Spec s = load_spec({dir.path(), dir / "t@{1..5}.service"}, "");
+  REQUIRE(s.warnings.size() == 3);  // the skipped template, a+b, t@1..t@5
+  CHECK(warned(s, "a.service, b.service (2 units): no resource request"));
+  CHECK(warned(s, "t@1.service .. t@5.service (5 instances): no resource request"));
+}
+
 TEST_CASE("lint reports every problem and keeps going", "[fleet][lint]") {
   fleet_test::TempDir dir;
   dir.write("a.service",
