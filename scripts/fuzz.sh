@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds berth's libFuzzer targets (fuzz/, clang) and runs each for a bounded time, one after
+# the other, failing on the first crash, leak, timeout or broken invariant.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 60)
+#
+# Environment: BUILD_DIR (default build-fuzz), FUZZ_SANITIZE (default address,undefined;
+# empty = fuzzer only, several times faster), FUZZ_TARGETS (default: all), FUZZ_JOBS (build
+# parallelism, default 2), FUZZ_RUNS (optional -runs cap per target).
+# New inputs found go to $BUILD_DIR/corpus/<target> (never into the repo); crash inputs to
+# $BUILD_DIR/artifacts/<target>/. Turn a crash into a regression test under tests/bad_input/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${1:-60}"
+build="${BUILD_DIR:-build-fuzz}"
+sanitize="${FUZZ_SANITIZE-address,undefined}"
+targets="${FUZZ_TARGETS:-spec_json quantity unit_file machines vbp kube_json place}"
+cxx="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
+cc="${CC_FUZZ:-$(command -v clang-14 || command -v clang)}"
+
+cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_FUZZ_SANITIZE="$sanitize" >/dev/null
+for t in $targets; do
+  cmake --build "$build" -j"${FUZZ_JOBS:-2}" --target "${t}_fuzz"
+done
+
+status=0
+for t in $targets; do
+  corpus="$build/corpus/$t"
+  artifacts="$build/artifacts/$t"
+  mkdir -p "$corpus" "$artifacts"
+  log="$build/$t.log"
+  echo "== fuzz $t for ${seconds}s"
+  # -rss_limit_mb: a small input must never make a parser allocate gigabytes.
+  # -timeout: no single input may take more than 10 s (hangs are bugs too).
+  # The repo's seed corpus is read-only input; new finds go to the build dir.
+  if ! "$build/${t}_fuzz" "$corpus" "fuzz/corpus/$t" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+        ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -artifact_prefix="$artifacts/" >"$log" 2>&1; then
+    echo "!! $t failed; see $log and $artifacts/"
+    tail -n 40 "$log"
+    status=1
+    continue
+  fi
+  execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)"
+  echo "   ok: ${execs:-?} executions"
+done
+exit $status
