@@ -121,7 +121,7 @@ void setup(CLI::App& app, Context& ctx) {
   auto format = std::make_shared<std::string>("json");
   CLI::App* exp = cmd->add_subcommand("export", "Print the stored state as a spec (placements hold every assignment)");
   exp->add_option("--format", *format, "json (the only format)")->check(CLI::IsMember({"json"}));
-  exp->callback([&ctx] { ctx.exit_code = run_export(ctx); });
+  exp->callback([format, &ctx] { ctx.exit_code = run_export(ctx); });  // keeps *format alive
   CLI::App* show = cmd->add_subcommand("show", "Summarise the stored state");
   show->callback([&ctx] { ctx.exit_code = run_show(ctx); });
 }
