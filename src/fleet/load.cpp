@@ -154,7 +154,7 @@ class Loader {
     const fs::path p(arg);
     const std::string base = p.filename().string();
     const auto name = parse_unit_name(base);
-    if (!name) {
+    if (!name || invalid_utf8_at(base) != std::string::npos) {
       bad_arg(arg, 126,
               fmt::format("expected a unit file name ending in .service (or another unit type), "
                           "a directory or a range; \"{}\" is none",

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "berth/fleet/did_you_mean.hpp"
+#include "berth/fleet/unit_file.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/model/quantity.hpp"
 
@@ -201,6 +202,9 @@ const std::vector<std::string> kFleetConfKeys = {
 }  // namespace
 
 Metadata parse_fleet_metadata(std::string_view text, const SourceLocation& where) {
+  if (invalid_utf8_at(text) != std::string_view::npos) {
+    throw ParseError(130, where, "expected metadata in UTF-8 text");
+  }
   Metadata out;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -252,6 +256,9 @@ std::vector<Machine> parse_machines_file(std::string_view text, const std::strin
     const std::string full = std::move(pending);
     pending.clear();
     const SourceLocation where{filename, pending_line, 0};
+    if (const auto bad = invalid_utf8_at(full); bad != std::string::npos) {
+      throw ParseError(128, SourceLocation{filename, pending_line, bad + 1}, "expected UTF-8 text");
+    }
     auto tokens = tokenize(full, where);
     if (tokens.empty()) continue;
     MachineBuilder b;
@@ -305,6 +312,9 @@ Machine parse_fleet_conf(std::string_view text, const std::string& filename,
     if (t.empty() || t.front() == '#' || t.front() == ';') continue;
     if (t.rfind("export ", 0) == 0) t = trim(t.substr(7));
     const SourceLocation where{filename, lineno, 0};
+    if (invalid_utf8_at(t) != std::string_view::npos) {
+      throw ParseError(128, where, "expected UTF-8 text");
+    }
     const auto tokens = tokenize(t, where);
     // `Environment="FLEET_METADATA=..."` (a systemd drop-in for fleet.service) holds the
     // assignment one level down.

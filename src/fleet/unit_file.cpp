@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -80,8 +81,12 @@ class Parser {
     const std::size_t col = leading_ws(raw) + 1;
     const auto text = trim(raw);
     if (text.empty()) return;
-    if (text.find('\0') != std::string_view::npos) {
-      fail(125, line, col, "expected text, found a NUL byte (is this a binary file?)");
+    if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+      fail(125, line, col + nul, "expected text, found a NUL byte (is this a binary file?)");
+      return;
+    }
+    if (const auto bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+      fail(125, line, col + bad, "expected UTF-8 text (systemd ignores lines that are not)");
       return;
     }
     if (text.front() == '[') {
@@ -279,6 +284,41 @@ std::vector<std::string> split_fleet_values(std::string_view line) {
     if (!s.empty()) out.push_back(std::move(s));
   }
   return out;
+}
+
+std::size_t invalid_utf8_at(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int len = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > text.size()) return i;
+    for (int k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    const std::uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
 }
 
 std::optional<bool> parse_boolean(std::string_view value) {

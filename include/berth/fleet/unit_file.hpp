@@ -61,6 +61,11 @@ std::optional<std::vector<std::string>> split_words(std::string_view value);
 /// `MachineMetadata="a=1" "b=2"` two requirements.
 std::vector<std::string> split_fleet_values(std::string_view value);
 
+/// Offset of the first byte that is not valid UTF-8 (overlong forms, surrogates and code points
+/// above U+10FFFF are invalid), or npos. systemd ignores lines that are not UTF-8; berth
+/// rejects them (error 125) so that nothing downstream (JSON output) meets broken text.
+std::size_t invalid_utf8_at(std::string_view text);
+
 /// systemd booleans: 1/yes/y/true/t/on and 0/no/n/false/f/off, any case.
 std::optional<bool> parse_boolean(std::string_view value);
 

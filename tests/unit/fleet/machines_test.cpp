@@ -80,6 +80,9 @@ TEST_CASE("machines file errors carry file:line:col", "[fleet][machines][errors]
   CHECK(machines_error("a capacity=cpu\n") == 131);
   CHECK(machines_error("a state=sleeping\n") == 132);
   CHECK(machines_error("a\na\n") == 133);
+  CHECK(machines_error("a metadata=role=\xbe\n", &where) == 128);
+  CHECK(where == "m.txt:1:17");
+  CHECK_THROWS_AS(parse_fleet_metadata("r=\xff", {}), ParseError);
 }
 
 TEST_CASE("a directory of fleet.conf / environment files, one machine each", "[fleet][machines]") {

@@ -128,6 +128,9 @@ TEST_CASE("syntax errors carry file:line:column and a code", "[fleet][syntax][er
   CHECK(line == 2);
   CHECK(parse_error_code("[Unit]\n  =value\n") == 124);
   CHECK(parse_error_code(std::string("[Unit]\nA=\0b\n", 12)) == 125);
+  CHECK(parse_error_code("[Unit]\nA=caf\xe9\n", &line) == 125);  // Latin-1, not UTF-8
+  CHECK(line == 2);
+  CHECK(parse_error_code("[Unit]\nDescription=caf\xc3\xa9 \xe2\x9c\x93\n") == 0);
   try {
     parse("[Unit]\nA=1\n\n   bogus line\n");
     FAIL("expected a ParseError");
@@ -177,4 +180,14 @@ TEST_CASE("random bytes never crash the parser", "[fleet][syntax][errors]") {
       CHECK(e.code() <= 139);
     }
   }
+}
+
+TEST_CASE("UTF-8 validation", "[fleet][syntax]") {
+  CHECK(invalid_utf8_at("plain ascii") == std::string_view::npos);
+  CHECK(invalid_utf8_at("caf\xc3\xa9 \xf0\x9f\x9a\xa2") == std::string_view::npos);
+  CHECK(invalid_utf8_at("ab\xff") == 2);
+  CHECK(invalid_utf8_at("\xc0\xaf") == 0);          // overlong '/'
+  CHECK(invalid_utf8_at("\xed\xa0\x80") == 0);      // surrogate
+  CHECK(invalid_utf8_at("\xf4\x90\x80\x80") == 0);  // above U+10FFFF
+  CHECK(invalid_utf8_at("x\xe2\x9c") == 1);         // truncated
 }
