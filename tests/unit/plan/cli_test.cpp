@@ -127,3 +127,26 @@ TEST_CASE("cli: capacity exit codes and errors", "[plan][cli]") {
   CHECK(slurp(dir / "err3.txt").empty());
   fs::remove_all(dir);
 }
+
+TEST_CASE("cli: whatif reports what stops fitting, exit 2", "[plan][cli]") {
+  fs::path dir = temp_dir();
+  Run plan = run_cli("capacity " + kExamples + "workload.json -t " + kExamples + "catalogue.json --spec-out " + (dir / "cluster.json").string() + " -o /dev/null");
+  REQUIRE(plan.code == 0);
+  Run ok = run_cli("whatif " + (dir / "cluster.json").string() + " --format json");
+  CHECK(ok.code == 0);
+  CHECK(json::parse(ok.out)["fits"] == true);
+  Run bad = run_cli("whatif " + (dir / "cluster.json").string() + " --grow web=+20 --scale-requests 30% --format json");
+  CHECK(bad.code == 2);
+  json j = json::parse(bad.out);
+  CHECK(j["fits"] == false);
+  CHECK_FALSE(j["stops_fitting"].empty());
+  CHECK(j["stops_fitting"][0]["summary"].get<std::string>().find("short of") != std::string::npos);
+  CHECK(j["applied"].size() == 2);
+  Run fixed = run_cli("whatif " + (dir / "cluster.json").string() + " -t " + kExamples +
+                      "catalogue.json --grow web=+4 --add-machines c5.xlarge-b=2 --format json");
+  CHECK(fixed.code == 0);
+  Run html = run_cli("whatif " + (dir / "cluster.json").string() + " --remove 'c5.xlarge-a-*' --format html");
+  CHECK(html.code == 2);
+  CHECK(html.out.find("<svg class=\"bars\"") != std::string::npos);
+  fs::remove_all(dir);
+}

@@ -1,0 +1,288 @@
+#include "berth/plan/whatif.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "berth/constraint/glob.hpp"
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+#include "berth/place/cluster.hpp"
+
+namespace berth::plan {
+namespace {
+
+int parse_int(std::string_view text, std::string_view what, int code) {
+  int v = 0;
+  std::string_view digits = text;
+  bool negative = false;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
+    negative = digits.front() == '-';
+    digits.remove_prefix(1);
+  }
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size()) {
+    throw UsageError(code, fmt::format("{}: \"{}\" is not a whole number", what, text));
+  }
+  return negative ? -v : v;
+}
+
+std::int64_t scale_value(std::int64_t v, int percent) {
+  // ceil(v * (100 + p) / 100) without overflow or floating point.
+  const __int128 num = static_cast<__int128>(v) * (100 + percent);
+  __int128 q = num / 100;
+  if (num % 100 > 0) ++q;
+  if (q < 0) q = 0;
+  if (q > static_cast<__int128>(INT64_MAX)) q = INT64_MAX;
+  return static_cast<std::int64_t>(q);
+}
+
+std::string unit_of(const std::string& instance) {
+  auto at = instance.find('@');
+  return at == std::string::npos ? instance : instance.substr(0, at);
+}
+
+int replica_of(const std::string& instance) {
+  auto at = instance.find('@');
+  if (at == std::string::npos) return 0;
+  int r = 0;
+  auto [ptr, ec] = std::from_chars(instance.data() + at + 1, instance.data() + instance.size(), r);
+  return ec == std::errc() && ptr == instance.data() + instance.size() ? r : 0;
+}
+
+Unit* find_unit(Spec& spec, const std::string& name) {
+  for (Unit& u : spec.units) {
+    if (u.name == name) return &u;
+  }
+  std::vector<std::string> names;
+  for (const Unit& u : spec.units) names.push_back(u.name);
+  std::string hint = did_you_mean(name, names);
+  throw UsageError(387, fmt::format("no unit named \"{}\"{}", name, hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+}
+
+}  // namespace
+
+Resources scale_resources(const Resources& r, int percent) {
+  Resources out = r;
+  out.cpu = scale_value(r.cpu, percent);
+  out.memory = scale_value(r.memory, percent);
+  out.disk = scale_value(r.disk, percent);
+  for (auto& [k, v] : out.extended) v = scale_value(v, percent);
+  return out;
+}
+
+WhatIf::Add WhatIf::parse_add(std::string_view text) {
+  Add a;
+  auto eq = text.rfind('=');
+  a.type = std::string(text.substr(0, eq));
+  if (eq != std::string_view::npos) a.count = parse_int(text.substr(eq + 1), "--add-machines TYPE=N", 383);
+  if (a.type.empty() || a.count <= 0) throw UsageError(383, fmt::format("--add-machines takes TYPE=N with N >= 1, got \"{}\"", text));
+  return a;
+}
+
+WhatIf::Grow WhatIf::parse_grow(std::string_view text) {
+  Grow g;
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 >= text.size()) {
+    throw UsageError(384, fmt::format("--grow takes UNIT=+N, UNIT=-N or UNIT=N, got \"{}\"", text));
+  }
+  g.unit = std::string(text.substr(0, eq));
+  std::string_view n = text.substr(eq + 1);
+  g.absolute = n.front() != '+' && n.front() != '-';
+  g.delta = parse_int(n, "--grow", 384);
+  if (g.absolute && g.delta < 0) throw UsageError(384, "--grow: replicas cannot be negative");
+  return g;
+}
+
+WhatIf::Scale WhatIf::parse_scale(std::string_view text) {
+  Scale s;
+  auto eq = text.find('=');
+  std::string_view p = text;
+  if (eq != std::string_view::npos) {
+    s.unit = std::string(text.substr(0, eq));
+    p = text.substr(eq + 1);
+  }
+  if (!p.empty() && p.back() == '%') p.remove_suffix(1);
+  s.percent = parse_int(p, "--scale-requests", 385);
+  if (s.percent <= -100) throw UsageError(385, fmt::format("--scale-requests: {}% would leave nothing to request", s.percent));
+  return s;
+}
+
+WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* catalogue, const PlaceOptions& options) {
+  WhatIfResult out;
+  out.before_spec = spec;
+  out.before = place(spec, options);
+  Spec after = spec;
+  std::map<std::string, std::string> keep = out.before.placements;
+  std::set<std::string> evicted;
+
+  // Machines out.
+  std::set<std::string> removed;
+  for (const std::string& pattern : changes.remove) {
+    std::size_t hits = 0;
+    for (const Machine& m : spec.machines) {
+      if (glob_match(pattern, m.name)) {
+        removed.insert(m.name);
+        ++hits;
+      }
+    }
+    if (hits == 0) {
+      std::vector<std::string> names;
+      for (const Machine& m : spec.machines) names.push_back(m.name);
+      std::string hint = did_you_mean(pattern, names);
+      throw UsageError(387, fmt::format("--remove: no machine matches \"{}\"{}", pattern,
+                                        hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+    }
+  }
+  if (!removed.empty()) {
+    std::erase_if(after.machines, [&](const Machine& m) { return removed.count(m.name) > 0; });
+    for (auto it = keep.begin(); it != keep.end();) {
+      if (removed.count(it->second)) {
+        // A global unit's instance dies with its machine; anything else has to move.
+        bool global = false;
+        for (const Unit& u : spec.units) global = global || (u.name == unit_of(it->first) && u.constraints.global);
+        if (!global) evicted.insert(it->first);
+        it = keep.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    out.applied.push_back(fmt::format("removed {} machine(s): {}", removed.size(), fmt::join(removed, ", ")));
+  }
+
+  // Machines in.
+  std::set<std::string> names;
+  for (const Machine& m : after.machines) names.insert(m.name);
+  for (const Machine& m : spec.machines) names.insert(m.name);
+  for (const WhatIf::Add& a : changes.add) {
+    Machine proto;
+    int t = catalogue ? catalogue->find(a.type) : -1;
+    if (t >= 0) {
+      proto = catalogue->types[static_cast<std::size_t>(t)].make_machine("");
+    } else {
+      auto it = std::find_if(spec.machines.begin(), spec.machines.end(), [&](const Machine& m) { return m.name == a.type; });
+      if (it == spec.machines.end()) {
+        std::vector<std::string> known;
+        if (catalogue) {
+          for (const auto& ty : catalogue->types) known.push_back(ty.name);
+        }
+        for (const Machine& m : spec.machines) known.push_back(m.name);
+        std::string hint = did_you_mean(a.type, known);
+        throw UsageError(387, fmt::format("--add-machines: \"{}\" is neither a machine type{} nor a machine of the spec{}", a.type,
+                                          catalogue ? "" : " (no --machine-types given)",
+                                          hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+      }
+      proto = *it;
+      proto.state = MachineState::Up;
+    }
+    std::vector<std::string> added;
+    for (int k = 1; static_cast<int>(added.size()) < a.count; ++k) {
+      std::string name = fmt::format("{}-new-{}", a.type, k);
+      if (!names.insert(name).second) continue;
+      Machine m = proto;
+      m.name = name;
+      after.machines.push_back(m);
+      out.machine_type[name] = a.type;
+      added.push_back(name);
+    }
+    out.applied.push_back(fmt::format("added {} x {} ({})", a.count, a.type, fmt::join(added, ", ")));
+  }
+
+  // Replicas.
+  for (const WhatIf::Grow& g : changes.grow) {
+    Unit* u = find_unit(after, g.unit);
+    if (u->constraints.global) throw UsageError(386, fmt::format("--grow: {} is global (one instance per machine)", g.unit));
+    const int before = u->replicas.value_or(1);
+    const int now = g.absolute ? g.delta : std::max(0, before + g.delta);
+    if (!u->replicas) {
+      // A single instance becomes replica 1 of a replicated unit.
+      auto it = keep.find(u->name);
+      if (it != keep.end()) {
+        keep[u->name + "@1"] = it->second;
+        keep.erase(it);
+      }
+    }
+    u->replicas = now;
+    for (auto it = keep.begin(); it != keep.end();) {
+      if (unit_of(it->first) == u->name && replica_of(it->first) > now) it = keep.erase(it);
+      else ++it;
+    }
+    out.applied.push_back(fmt::format("{}: {} -> {} replicas", g.unit, before, now));
+  }
+
+  // Requests.
+  std::set<std::string> scaled_units;
+  for (const WhatIf::Scale& s : changes.scale) {
+    if (s.unit.empty()) {
+      for (Unit& u : after.units) {
+        u.requests = scale_resources(u.requests, s.percent);
+        scaled_units.insert(u.name);
+      }
+      out.applied.push_back(fmt::format("every unit's requests {:+}%", s.percent));
+    } else {
+      Unit* u = find_unit(after, s.unit);
+      u->requests = scale_resources(u->requests, s.percent);
+      scaled_units.insert(u->name);
+      out.applied.push_back(fmt::format("{}: requests {:+}% (now {})", s.unit, s.percent, format_resources(u->requests)));
+    }
+  }
+  if (!scaled_units.empty()) {
+    // Machines that no longer hold what they run keep their instances in priority order, then
+    // name order, while they fit; the rest leave and are placed again.
+    Spec probe = after;
+    probe.placements.clear();
+    Cluster c = Cluster::build(probe);
+    std::map<std::string, std::vector<std::string>> on;
+    for (const auto& [inst, m] : keep) on[m].push_back(inst);
+    for (auto& [m, insts] : on) {
+      MachineId mid = c.find_machine(m);
+      if (mid == kNone) continue;
+      std::stable_sort(insts.begin(), insts.end(), [&](const std::string& a, const std::string& b) {
+        InstanceId ia = c.find_instance(a), ib = c.find_instance(b);
+        // Global and pinned instances cannot go anywhere else, so they keep their place first.
+        const bool fa = ia != kNone && (c.instance(ia).global || c.instance(ia).pinned != kNone);
+        const bool fb = ib != kNone && (c.instance(ib).global || c.instance(ib).pinned != kNone);
+        if (fa != fb) return fa;
+        int pa = ia == kNone ? 0 : c.unit(c.instance(ia).unit).priority;
+        int pb = ib == kNone ? 0 : c.unit(c.instance(ib).unit).priority;
+        if (pa != pb) return pa > pb;
+        return natural_less(a, b);
+      });
+      std::vector<std::int64_t> used(c.dims(), 0);
+      for (const std::string& inst : insts) {
+        InstanceId i = c.find_instance(inst);
+        if (i == kNone) continue;
+        bool fits = true;
+        for (std::size_t d = 0; d < c.dims(); ++d) fits = fits && used[d] + c.request(i)[d] <= c.allocatable(mid)[d];
+        if (fits) {
+          for (std::size_t d = 0; d < c.dims(); ++d) used[d] += c.request(i)[d];
+        } else {
+          keep.erase(inst);
+          evicted.insert(inst);
+        }
+      }
+    }
+  }
+
+  after.placements = keep;
+  out.after = place(after, options);
+  out.after_spec = std::move(after);
+  out.evicted.assign(evicted.begin(), evicted.end());
+  std::sort(out.evicted.begin(), out.evicted.end(), [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+  for (const std::string& inst : out.evicted) {
+    auto it = out.after.placements.find(inst);
+    if (it != out.after.placements.end()) out.moved[inst] = it->second;
+  }
+  std::set<std::string> pending_before;
+  for (const PendingUnit& p : out.before.pending) pending_before.insert(p.unit);
+  for (const PendingUnit& p : out.after.pending) {
+    if (pending_before.count(p.unit)) out.still_pending.push_back(p);
+    else out.newly_pending.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace berth::plan
