@@ -133,6 +133,32 @@ State view_of(const State& state, const Plan& plan, const Touched& touched) {
   return v;
 }
 
+State view_of(const Snapshot& snap, const Plan& plan, const Touched& touched) {
+  State v;
+  for (const auto& m : snap.spec.machines) {
+    if (touched.machines.count(m.name)) v.machines.emplace(m.name, m);
+  }
+  for (const auto& [inst, m] : snap.spec.placements) {
+    if (touched.machines.count(m)) v.placements.emplace(inst, m);
+  }
+  auto add_placement = [&](const std::string& inst) {
+    auto it = snap.spec.placements.find(inst);
+    if (it != snap.spec.placements.end()) v.placements.emplace(inst, it->second);
+  };
+  for (const auto& [inst, m] : plan.assignments) add_placement(inst);
+  for (const auto& inst : plan.evictions) add_placement(inst);
+  std::map<std::string, const Unit*> units;
+  for (const auto& u : snap.spec.units) units.emplace(u.name, &u);
+  auto is_unit = [&](const std::string& n) { return units.count(n) > 0; };
+  auto add_unit = [&](const std::string& inst) {
+    std::string u = unit_of(inst, is_unit);
+    if (!u.empty()) v.units.emplace(u, *units.at(u));
+  };
+  for (const auto& [inst, m] : v.placements) add_unit(inst);
+  for (const auto& [inst, m] : plan.assignments) add_unit(inst);
+  return v;
+}
+
 namespace {
 
 // Sum of requests of the instances on each machine in `machines`.

@@ -54,6 +54,8 @@ bool find_conflicts(const Snapshot& base, const Touched& touched, const CurrentL
 /// The part of `state` a plan's validation needs: touched machines, every placement on them
 /// and of the plan's instances, and the units those placements (and the plan) name.
 State view_of(const State& state, const Plan& plan, const Touched& touched);
+/// The same, read from a snapshot without copying all of it.
+State view_of(const Snapshot& snap, const Plan& plan, const Touched& touched);
 
 /// Problems with applying `plan` to `view` (empty: admissible). Checks that machines and units
 /// exist, that new assignments go to up machines, and that no touched machine would hold more

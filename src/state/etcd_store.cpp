@@ -401,8 +401,7 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
 
   // etcd cannot run our checks inside its transaction, so they run here against the base, and
   // the txn's compares guarantee that everything they read is still what is stored.
-  detail::State base_state = detail::state_of(base);
-  out.problems = detail::validate(plan, detail::view_of(base_state, plan, touched), touched);
+  out.problems = detail::validate(plan, detail::view_of(base, plan, touched), touched);
   if (!out.problems.empty()) {
     out.status = CommitStatus::Rejected;
     return out;
