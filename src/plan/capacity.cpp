@@ -97,6 +97,7 @@ class Planner {
   void improve(Working& w, bool with_headroom);
   bool holds(const Working& w, bool stop_early);
   void grow_for_headroom(Working& w);
+  bool zone_balanced(Working& out);
   void rename(Working& w);
   void bounds(CapacityPlan& plan);
   std::map<std::string, std::string> seeds_without(const Working& w, const std::set<std::string>& machines) const;
@@ -706,6 +707,59 @@ void Planner::rename(Working& w) {
   w = std::move(out);
 }
 
+bool Planner::zone_balanced(Working& out) {
+  std::vector<std::string> zones;
+  for (const std::string& z : type_zone_) {
+    if (!z.empty() && std::find(zones.begin(), zones.end(), z) == zones.end()) zones.push_back(z);
+  }
+  std::sort(zones.begin(), zones.end());
+  const std::size_t Z = zones.size();
+  if (Z < 2 || items_.empty()) return false;
+  // Deal the items to the zones like cards (most valuable first, snake order) so each zone
+  // gets a similar share; then each zone's share is dealt again over the other zones: the
+  // slice a zone would take over if that zone failed.
+  std::vector<std::size_t> order = items_;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return groups_[a].value > groups_[b].value; });
+  auto snake = [](std::size_t i, std::size_t n) {
+    const std::size_t round = i / n, pos = i % n;
+    return round % 2 == 0 ? pos : n - 1 - pos;
+  };
+  std::vector<std::vector<std::size_t>> part(Z), load(Z);
+  for (std::size_t i = 0; i < order.size(); ++i) part[snake(i, Z)].push_back(order[i]);
+  for (std::size_t z = 0; z < Z; ++z) {
+    for (std::size_t g : part[z]) load[z].push_back(g);
+    for (std::size_t i = 0; i < part[z].size(); ++i) {
+      std::size_t k = snake(i, Z - 1);
+      std::size_t target = k >= z ? k + 1 : k;
+      load[target].push_back(part[z][i]);
+    }
+  }
+  out = Working{};
+  out.placements = fixed_;
+  std::set<std::size_t> own;
+  for (std::size_t z = 0; z < Z; ++z) {
+    allowed_.assign(cat_.types.size(), 0);
+    in_use_.assign(cat_.types.size(), 0);
+    for (const auto& m : out.machines) ++in_use_[m.second];
+    for (std::size_t t = 0; t < cat_.types.size(); ++t) allowed_[t] = type_zone_[t] == zones[z] ? 1 : 0;
+    Candidate mix = greedy_mix(load[z]);
+    refine(mix);
+    own.clear();
+    own.insert(part[z].begin(), part[z].end());
+    for (const Bin& b : mix.bins) {
+      std::string name = next_name(b.type);
+      out.machines.emplace_back(name, b.type);
+      for (std::size_t g : b.groups) {
+        if (!own.count(g) || !groups_[g].seedable) continue;
+        for (const auto& m : groups_[g].members) out.placements[m] = name;
+      }
+    }
+  }
+  allowed_.clear();
+  in_use_.clear();
+  return repair(out);
+}
+
 CapacityPlan Planner::run() {
   CapacityPlan plan;
   analyse();
@@ -747,14 +801,40 @@ CapacityPlan Planner::run() {
   }
 
   if (opt_.headroom.kind != Headroom::Kind::None && best.placed) {
-    const Micros before = cost_of(best);
-    grow_for_headroom(best);
-    const Micros grown = cost_of(best);
+    // Route 1: grow the cheapest plan until every loss re-places.
+    Working grown_plan = best;
+    const Micros before = cost_of(grown_plan);
+    added_for_headroom_ = 0;
+    grow_for_headroom(grown_plan);
+    std::size_t added = added_for_headroom_;
+    const Micros grown = cost_of(grown_plan);
     if (grown > before) notes_.push_back(fmt::format("headroom ({}): grown from cost {} to {}", opt_.headroom.describe(), format_cost(before), format_cost(grown)));
-    if (holds(best, true)) {
-      improve(best, true);
-      if (cost_of(best) < grown) notes_.push_back(fmt::format("headroom improvement: cost {} -> {}", format_cost(grown), format_cost(cost_of(best))));
+    bool ok = holds(grown_plan, true);
+    if (ok) {
+      improve(grown_plan, true);
+      if (cost_of(grown_plan) < grown) notes_.push_back(fmt::format("headroom improvement: cost {} -> {}", format_cost(grown), format_cost(cost_of(grown_plan))));
     }
+    // Route 2 (zones): spread the workload over the zones from the start, each zone keeping
+    // room for its share of any other zone's units.
+    Working balanced;
+    if (opt_.headroom.kind == Headroom::Kind::Zone && zone_balanced(balanced)) {
+      const Micros start = cost_of(balanced);
+      added_for_headroom_ = 0;
+      grow_for_headroom(balanced);
+      if (holds(balanced, true)) {
+        const Micros g = cost_of(balanced);
+        improve(balanced, true);
+        notes_.push_back(fmt::format("zone-balanced construction: cost {}, {} after growing, {} after improvement", format_cost(start),
+                                     format_cost(g), format_cost(cost_of(balanced))));
+        if (!ok || cost_of(balanced) < cost_of(grown_plan)) {
+          grown_plan = std::move(balanced);
+          added = added_for_headroom_;
+          ok = true;
+        }
+      }
+    }
+    best = std::move(grown_plan);
+    added_for_headroom_ = added;
   }
 
   rename(best);
@@ -859,6 +939,44 @@ void Planner::bounds(CapacityPlan& plan) {
       plan.bounds.push_back({"packing", packing, fmt::format("{} machines of {} at least (packing engine bounds: continuous {}, Martello-Toth {}, incompatible {})",
                                                              lb.best, cat_.types[t].name, lb.continuous, lb.martello_toth, lb.incompatible)});
       base = std::max(base, packing);
+    }
+  }
+  // Replicas that conflict with each other need a machine each: beyond the existing
+  // machines, that many new machines of the cheapest type that can take them.
+  {
+    Micros best_conflict = 0;
+    std::string which;
+    std::size_t existing_up = 0;
+    for (MachineId m = 0; m < c0.machine_count(); ++m) existing_up += c0.machine_state(m) == MachineState::Up ? 1 : 0;
+    std::map<UnitId, std::vector<InstanceId>> by_unit;
+    for (InstanceId i = 0; i < c0.instance_count(); ++i) {
+      const Instance& inst = c0.instance(i);
+      if (inst.global || unplaceable_instances_.count(inst.name) || !c0.unit_has_conflicts(inst.unit)) continue;
+      by_unit[inst.unit].push_back(i);
+    }
+    for (const auto& [u, insts] : by_unit) {
+      // A greedy clique of pairwise conflicting instances of this unit.
+      std::vector<InstanceId> clique;
+      for (InstanceId i : insts) {
+        if (clique.size() >= 4096) break;
+        if (std::all_of(clique.begin(), clique.end(), [&](InstanceId j) { return c0.conflicts(i, j); })) clique.push_back(i);
+      }
+      if (clique.size() <= existing_up) continue;
+      Micros cheapest = std::numeric_limits<Micros>::max();
+      auto g = group_of_.find(c0.instance(clique.front()).name);
+      for (std::size_t t = 0; t < T; ++t) {
+        if (g != group_of_.end() && groups_[g->second].compatible[t]) cheapest = std::min(cheapest, cat_.types[t].cost);
+      }
+      if (cheapest == std::numeric_limits<Micros>::max()) continue;
+      const Micros v = static_cast<Micros>(clique.size() - existing_up) * cheapest;
+      if (v > best_conflict) {
+        best_conflict = v;
+        which = fmt::format("{} instances of {} conflict pairwise", clique.size(), c0.unit(u).name);
+      }
+    }
+    if (best_conflict > 0) {
+      plan.bounds.push_back({"conflicts", best_conflict, which + ": one machine each"});
+      base = std::max(base, best_conflict);
     }
   }
   // Whole machines: with one usable type the cost is a multiple of its price (the LP value is
