@@ -99,7 +99,7 @@ Event parse_event(const json& j, const std::string& path) {
       e.unit = one.units.front();
     } catch (const ValidationError& err) {
       std::string subject = err.subject();
-      if (subject.rfind("units[0]", 0) == 0) subject = path + ".unit" + subject.substr(8);
+      subject = subject.rfind("units[0]", 0) == 0 ? path + ".unit" + subject.substr(8) : fmt::format("{}.unit ({})", path, subject);
       throw ValidationError(err.code(), subject, err.detail().substr(err.subject().empty() ? 0 : err.subject().size() + 2));
     }
   } else if (type == "depart") {
@@ -151,7 +151,10 @@ Scenario parse_scenario_json(std::string_view text, const std::string& filename)
   try {
     root = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
-    throw ParseError(101, locate(text, e.byte > 0 ? e.byte - 1 : 0, filename), "valid JSON");
+    // nlohmann's text after "parse error at line L, column C: " says what it expected.
+    std::string why = e.what();
+    if (auto pos = why.find(": syntax error"); pos != std::string::npos) why = why.substr(pos + 2);
+    throw ParseError(101, locate(text, e.byte > 0 ? e.byte - 1 : 0, filename), "events file is not valid JSON: " + why);
   }
   Scenario s;
   try {

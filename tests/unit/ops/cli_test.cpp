@@ -1,0 +1,126 @@
+// The CLI contract of the ops verbs: reboot-plan JSON and exit codes, simulate, drain, rebalance.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string out;
+};
+
+Run run(const std::string& args, bool with_stderr = true) {
+  std::string cmd = std::string(BERTH_CLI) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  std::string path = "/tmp/berth_ops_cli_test_" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+const std::string kDir = std::string(BERTH_SOURCE_DIR) + "/examples/ops/";
+const std::string kSpec = kDir + "coreos-reboot.json";
+
+const char* kFull = R"({
+  "machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "4GiB"}},
+               {"name": "m2", "capacity": {"cpu": "2", "memory": "4GiB"}}],
+  "units": [{"name": "a", "requests": {"memory": "3GiB"}}, {"name": "b", "requests": {"memory": "3GiB"}}],
+  "placements": {"a": "m1", "b": "m2"}
+})";
+
+}  // namespace
+
+TEST_CASE("reboot-plan prints the JSON contract and exits 0 when safe", "[ops][cli]") {
+  Run r = run("reboot-plan " + kSpec + " --format json", false);
+  CHECK(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["safe"] == true);
+  REQUIRE(j["waves"].size() == 3);
+  CHECK(j["waves"][0]["machines"] == nlohmann::json::array({"m1"}));
+  CHECK(j["waves"][0]["moves"] == nlohmann::json({{"api@1", "m3"}, {"api@2", "m3"}, {"api@3", "m3"}}));
+  CHECK(j["blocked"].empty());
+}
+
+TEST_CASE("reboot-plan exits 2 and names the blocking unit and the capacity it needs", "[ops][cli]") {
+  const std::string spec = write_temp("full.json", kFull);
+  Run r = run("reboot-plan " + spec + " --format json", false);
+  CHECK(r.exit_code == 2);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["safe"] == false);
+  REQUIRE(j["blocked"].size() == 2);
+  CHECK(j["blocked"][0]["unit"] == "a");
+  CHECK(j["blocked"][0]["summary"].get<std::string>().find("short of memory") != std::string::npos);
+  CHECK(j["blocked"][0]["needs"]["memory"] == "2 GiB");
+  Run text = run("reboot-plan " + spec);
+  CHECK(text.exit_code == 2);
+  CHECK(text.out.find("BLOCKED") != std::string::npos);
+  CHECK(text.out.find("unblock: 2 GiB memory more on m2") != std::string::npos);
+}
+
+TEST_CASE("reboot-plan takes --machines, --max-unavailable and --budget", "[ops][cli]") {
+  Run r = run("reboot-plan " + kSpec + " --machines 'm1,m2' --max-unavailable 2 --budget api=1 --format json", false);
+  CHECK(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  std::size_t machines = 0;
+  for (const auto& w : j["waves"]) machines += w["machines"].size();
+  CHECK(machines == 2);
+}
+
+TEST_CASE("ops verbs reject invalid input with exit 1 and one line", "[ops][cli]") {
+  for (const std::string& args : std::vector<std::string>{"reboot-plan /nonexistent.json", "reboot-plan " + kSpec + " --machines 'zz*'",
+                                 "reboot-plan " + kSpec + " --budget api", "drain " + kSpec + " m9",
+                                 "simulate " + kSpec + " --events /nonexistent.json"}) {
+    Run r = run(args);
+    INFO(args << " -> " << r.out);
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.rfind("berth: error: ", 0) == 0);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+  }
+  const std::string bad = write_temp("bad-events.json", R"({"events":[{"type":"explode"}]})");
+  Run r = run("simulate " + kSpec + " --events " + bad);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("events[0].type") != std::string::npos);
+}
+
+TEST_CASE("simulate prints a log and a summary; fleet mode overcommits", "[ops][cli]") {
+  const std::string events = kDir + "coreos-reboot-events.json";
+  Run berth = run("simulate " + kSpec + " --events " + events);
+  CHECK(berth.exit_code == 0);
+  CHECK(berth.out.find("reboot wave 1 down (m1)") != std::string::npos);
+  CHECK(berth.out.find("overcommit 0") != std::string::npos);
+  Run fleet = run("simulate " + kSpec + " --events " + events + " --mode fleet --format json", false);
+  CHECK(fleet.exit_code == 2);
+  auto j = nlohmann::json::parse(fleet.out);
+  CHECK(j["summary"]["overcommit"] == 6);
+  CHECK(j["summary"]["mode"] == "fleet");
+}
+
+TEST_CASE("drain and rebalance print plans", "[ops][cli]") {
+  Run d = run("drain " + kSpec + " m1 --budget api=1 --format json", false);
+  CHECK(d.exit_code == 0);
+  auto j = nlohmann::json::parse(d.out);
+  CHECK(j["complete"] == true);
+  CHECK(j["steps"].size() == 3);
+  CHECK(j["remaining"] == nlohmann::json::array({"node-exporter@m1"}));
+  Run b = run("rebalance " + kSpec + " --max-moves 3 --format json", false);
+  CHECK(b.exit_code == 0);
+  auto k = nlohmann::json::parse(b.out);
+  CHECK(k["moves"].size() <= 3);
+  CHECK(k["peak_after"].get<double>() <= k["peak_before"].get<double>());
+}

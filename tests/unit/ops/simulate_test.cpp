@@ -1,0 +1,169 @@
+// The simulator and its events file, and the CoreOS write-up's failure reproduced: a rolling
+// reboot under fleet's least-loaded, resource-blind scheduler overcommits; berth's plan does not.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+#include "berth/ops/ops_json.hpp"
+#include "berth/ops/simulate.hpp"
+#include "ops_test_util.hpp"
+
+using namespace berth;
+using namespace berth::ops;
+using namespace berth::ops::test;
+
+namespace {
+
+const std::string kDir = std::string(BERTH_SOURCE_DIR) + "/examples/ops/";
+
+SimSummary run_example(SimMode mode) {
+  const Spec spec = read_spec_file(kDir + "coreos-reboot.json");
+  Scenario sc = read_scenario_file(kDir + "coreos-reboot-events.json");
+  Simulator sim(spec, mode, sc.options);
+  sim.run(sc.events);
+  return sim.summary();
+}
+
+}  // namespace
+
+TEST_CASE("CoreOS reboot scenario: fleet overcommits, berth does not", "[ops][simulate][scenario]") {
+  // Every machine reboots, one at a time. fleet sends m1's three api units to the machine
+  // running the fewest units (m2, which holds the 3.5 GiB db: no room), then db and friends to
+  // the freshly rebooted m1, and so on.
+  const SimSummary fleet = run_example(SimMode::Fleet);
+  CHECK(fleet.overcommit == 6);           // overcommitted machines summed over the 6 steps
+  CHECK(fleet.max_overcommitted == 1);
+  const SimSummary berth = run_example(SimMode::Berth);
+  CHECK(berth.overcommit == 0);
+  CHECK(berth.final_pending == 0);
+  CHECK(berth.max_pending == 0);
+  CHECK(berth.homeless == 0);
+  CHECK(berth.failed_moves == 0);
+  CHECK(berth.steps == 7);  // start + down/up for each of three waves
+}
+
+TEST_CASE("the timeline example runs clean", "[ops][simulate]") {
+  const Spec spec = read_spec_file(kDir + "coreos-reboot.json");
+  Scenario sc = read_scenario_file(kDir + "timeline-events.json");
+  CHECK(sc.options.preemption);
+  REQUIRE(sc.options.budgets.size() == 2);
+  CHECK(sc.options.budgets[0].max_unavailable == 1);
+  Simulator sim(spec, sc.mode, sc.options);
+  sim.run(sc.events);
+  const SimSummary s = sim.summary();
+  CHECK(s.events == 8);
+  CHECK(s.overcommit == 0);
+  CHECK(s.final_pending == 0);
+  const auto j = simulation_to_json(sim);
+  CHECK(j["summary"]["overcommit"] == 0);
+  CHECK(j["log"].size() == sim.log().size());
+}
+
+TEST_CASE("a failure and recovery are logged with evictions and pending counts", "[ops][simulate]") {
+  Spec s;
+  s.machines = {machine("m1", 4), machine("m2", 2)};
+  s.units = {unit("a", 1536, 0, 2)};
+  s.placements = {{"a@1", "m1"}, {"a@2", "m1"}};
+  Simulator sim(s);
+  Event fail;
+  fail.at = 5;
+  fail.type = EventType::Fail;
+  fail.machine = "m1";
+  sim.apply(fail);
+  REQUIRE(sim.log().size() == 2);
+  CHECK(sim.log()[1].evicted.size() == 2);
+  CHECK(sim.log()[1].pending == 1);  // only one fits on m2
+  REQUIRE(sim.pending().size() == 1);
+  CHECK_FALSE(sim.pending()[0].summary().empty());
+  Event recover = fail;
+  recover.at = 9;
+  recover.type = EventType::Recover;
+  sim.apply(recover);
+  CHECK(sim.pending().empty());
+  const SimSummary sum = sim.summary();
+  CHECK(sum.max_pending == 1);
+  CHECK(sum.pending_over_time == std::vector<std::pair<std::int64_t, std::size_t>>{{0, 0}, {5, 1}, {9, 0}});
+}
+
+TEST_CASE("arrivals and departures rebuild the cluster without losing placements", "[ops][simulate]") {
+  Spec s;
+  s.machines = {machine("m1", 4)};
+  s.units = {unit("a", 1024)};
+  Simulator sim(s);
+  Event arrive;
+  arrive.type = EventType::Arrive;
+  arrive.unit = unit("b", 1024, 0, 2);
+  sim.apply(arrive);
+  CHECK(sim.snapshot().placements.size() == 3);
+  Event depart;
+  depart.type = EventType::Depart;
+  depart.unit_name = "a";
+  sim.apply(depart);
+  CHECK(sim.snapshot().placements.size() == 2);
+  CHECK_THROWS_AS(sim.apply(depart), ValidationError);  // already gone
+  CHECK_THROWS_AS(sim.apply(arrive), ValidationError);  // already here
+}
+
+TEST_CASE("a departure that other units follow is refused", "[ops][simulate]") {
+  Spec s;
+  s.machines = {machine("m1", 4)};
+  Unit side = unit("side", 64);
+  side.constraints.machine_of = "main";
+  s.units = {unit("main", 1024), side};
+  Simulator sim(s);
+  Event depart;
+  depart.type = EventType::Depart;
+  depart.unit_name = "main";
+  CHECK_THROWS_WITH(sim.apply(depart), Catch::Contains("side") && Catch::Contains("follows"));
+}
+
+TEST_CASE("the events file: every type, and errors that name the field", "[ops][simulate][json]") {
+  const Scenario s = parse_scenario_json(R"({
+    "mode": "fleet", "strategy": "spread", "preemption": true, "zone_key": "rack",
+    "budgets": ["web=1", {"units": "db", "min_available": 2}],
+    "events": [
+      {"at": 1, "type": "fail", "machine": "m1"},
+      {"at": 2, "type": "recover", "machine": "m1"},
+      {"at": 3, "type": "drain", "machine": "m2"},
+      {"at": 4, "type": "reboot", "machines": ["m1", "m2"], "max_unavailable": 2},
+      {"at": 5, "type": "rebalance", "max_moves": 3},
+      {"at": 6, "type": "arrive", "unit": {"name": "x", "replicas": 2, "requests": {"memory": "1Gi"}}},
+      {"at": 7, "type": "depart", "unit": "x"}
+    ]})");
+  CHECK(s.mode == SimMode::Fleet);
+  CHECK(s.options.strategy == StrategyKind::Spread);
+  CHECK(s.options.zone_key == "rack");
+  REQUIRE(s.events.size() == 7);
+  CHECK(s.events[3].machines == "m1,m2");
+  CHECK(s.events[3].max_unavailable == 2);
+  CHECK(s.events[4].max_moves == 3);
+  REQUIRE(s.events[5].unit);
+  CHECK(s.events[5].unit->requests.memory == kGi);
+  CHECK(s.events[6].unit_name == "x");
+
+  CHECK_THROWS_WITH(parse_scenario_json(R"({"events":[{"type":"fial","machine":"m1"}]})", "ev.json"),
+                    Catch::Contains("events[0].type") && Catch::Contains("did you mean \"fail\"") && Catch::Contains("ev.json"));
+  CHECK_THROWS_WITH(parse_scenario_json(R"({"events":[{"type":"fail"}]})"), Catch::Contains("needs \"machine\""));
+  CHECK_THROWS_WITH(parse_scenario_json(R"({"events":[{"type":"fail","machine":"m1","machnie":"x"}]})"),
+                    Catch::Contains("events[0].machnie"));
+  CHECK_THROWS_WITH(parse_scenario_json(R"({"events":[{"type":"arrive","unit":{"name":"x","replicas":-1}}]})"),
+                    Catch::Contains("events[0].unit"));
+  CHECK_THROWS_WITH(parse_scenario_json(R"({"budgets":["web"],"events":[]})"), Catch::Contains("budgets[0]"));
+  CHECK_THROWS_AS(parse_scenario_json("{\"events\": [\n  {\"type\": }]}", "bad.json"), ParseError);
+  CHECK_THROWS_WITH(parse_scenario_json("{\"events\": [\n  {\"type\": }]}", "bad.json"), Catch::Contains("bad.json:2"));
+}
+
+TEST_CASE("events naming unknown machines are invalid input", "[ops][simulate]") {
+  Spec s;
+  s.machines = {machine("m1", 4)};
+  Simulator sim(s);
+  Event e;
+  e.type = EventType::Fail;
+  e.machine = "m9";
+  CHECK_THROWS_AS(sim.apply(e), ValidationError);
+  e.type = EventType::Reboot;
+  e.machines = "x*";
+  CHECK_THROWS_AS(sim.apply(e), UsageError);
+}
