@@ -63,6 +63,22 @@ void BM_SinglePlacement(benchmark::State& state) {
   state.SetLabel(to_string(strategy));
 }
 
+/// The same decision by exhaustive scan (the fallback, and the baseline the index must beat).
+void BM_SinglePlacementScan(benchmark::State& state) {
+  const auto machines = static_cast<std::size_t>(state.range(0));
+  const auto strategy = static_cast<StrategyKind>(state.range(1));
+  Loaded loaded = make_loaded(machines, strategy);
+  Placer placer(loaded.cluster, strategy);
+  InstanceId member = loaded.cluster.group(loaded.probe).members.front();
+  for (auto _ : state) {
+    MachineId m = placer.select_scan(loaded.probe);
+    loaded.cluster.assign(member, m);
+    benchmark::DoNotOptimize(m);
+    loaded.cluster.unassign(member);
+  }
+  state.SetLabel(to_string(strategy));
+}
+
 void BM_BatchPlacement(benchmark::State& state) {
   const auto machines = static_cast<std::size_t>(state.range(0));
   const auto strategy = static_cast<StrategyKind>(state.range(1));
@@ -91,6 +107,7 @@ void strategies(benchmark::internal::Benchmark* b, std::initializer_list<std::in
 }  // namespace
 
 BENCHMARK(BM_SinglePlacement)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SinglePlacementScan)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BatchPlacement)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMillisecond)->Iterations(1);
 
 BENCHMARK_MAIN();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/connected_components.hpp>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -100,6 +101,7 @@ Cluster Cluster::build(const Spec& spec) {
   c.add_machines(spec);
   c.add_units(spec);
   c.link_groups();
+  c.build_indexes();
   c.apply_placements(spec);
   return c;
 }
@@ -119,7 +121,7 @@ void Cluster::add_machines(const Spec& spec) {
   used_.assign(n * D, 0);
   on_machine_.assign(n, {});
   conflict_holders_.assign(n, 0);
-  std::map<Metadata, ClassId> classes;
+  std::map<std::pair<Metadata, std::vector<std::int64_t>>, ClassId> classes;
   for (std::size_t k = 0; k < n; ++k) {
     const Machine& m = spec.machines[order[k]];
     const auto id = static_cast<MachineId>(k);
@@ -142,7 +144,9 @@ void Cluster::add_machines(const Spec& spec) {
       }
       allocatable_[k * D + d] = cap - res;
     }
-    auto [it, inserted] = classes.emplace(m.metadata, static_cast<ClassId>(class_metadata_.size()));
+    std::vector<std::int64_t> alloc(allocatable_.begin() + static_cast<std::ptrdiff_t>(k * D),
+                                    allocatable_.begin() + static_cast<std::ptrdiff_t>((k + 1) * D));
+    auto [it, inserted] = classes.emplace(std::make_pair(m.metadata, std::move(alloc)), static_cast<ClassId>(class_metadata_.size()));
     if (inserted) {
       class_metadata_.push_back(m.metadata);
       class_members_.emplace_back();
@@ -489,6 +493,7 @@ void Cluster::assign(InstanceId i, MachineId m) {
     auto& idx = spread_[static_cast<std::size_t>(slot)];
     if (idx.machine_domain[m] != kNone) ++idx.counts[idx.machine_domain[m]];
   }
+  refresh(m);
 }
 
 void Cluster::unassign(InstanceId i) {
@@ -507,9 +512,59 @@ void Cluster::unassign(InstanceId i) {
     auto& idx = spread_[static_cast<std::size_t>(slot)];
     if (idx.machine_domain[m] != kNone) --idx.counts[idx.machine_domain[m]];
   }
+  refresh(m);
 }
 
-void Cluster::set_state(MachineId m, MachineState s) { machine_states_[m] = s; }
+void Cluster::set_state(MachineId m, MachineState s) {
+  machine_states_[m] = s;
+  refresh(m);
+}
+
+void Cluster::build_indexes() {
+  const std::size_t D = dims();
+  util_.assign(machine_count(), 0.0);
+  class_position_.assign(machine_count(), 0);
+  class_index_.assign(class_count(), ClassIndex{});
+  for (ClassId c = 0; c < class_count(); ++c) {
+    const auto& members = class_members_[c];
+    ClassIndex& idx = class_index_[c];
+    idx.leaves = 1;
+    while (idx.leaves < members.size()) idx.leaves *= 2;
+    const std::size_t nodes = 2 * idx.leaves;
+    idx.max_free.assign(nodes * D, kBlocked);
+    idx.max_util.assign(nodes, -std::numeric_limits<double>::infinity());
+    idx.min_util.assign(nodes, std::numeric_limits<double>::infinity());
+    idx.min_count.assign(nodes, std::numeric_limits<std::uint32_t>::max());
+    for (std::size_t i = 0; i < members.size(); ++i) class_position_[members[i]] = static_cast<std::uint32_t>(i);
+  }
+  for (MachineId m = 0; m < machine_count(); ++m) refresh(m);
+}
+
+void Cluster::refresh(MachineId m) {
+  if (class_index_.empty()) return;  // still building
+  const std::size_t D = dims();
+  const std::int64_t* alloc = &allocatable_[m * D];
+  const std::int64_t* used = &used_[m * D];
+  double u = 0;
+  for (std::size_t d = 0; d < D; ++d) {
+    if (alloc[d] > 0) u += static_cast<double>(used[d]) / static_cast<double>(alloc[d]);
+  }
+  util_[m] = u;
+  ClassIndex& idx = class_index_[machine_class_[m]];
+  std::size_t node = idx.leaves + class_position_[m];
+  const bool up = machine_states_[m] == MachineState::Up;
+  for (std::size_t d = 0; d < D; ++d) idx.max_free[node * D + d] = up ? alloc[d] - used[d] : kBlocked;
+  idx.max_util[node] = up ? u : -std::numeric_limits<double>::infinity();
+  idx.min_util[node] = up ? u : std::numeric_limits<double>::infinity();
+  idx.min_count[node] = up ? static_cast<std::uint32_t>(on_machine_[m].size()) : std::numeric_limits<std::uint32_t>::max();
+  for (node /= 2; node >= 1; node /= 2) {
+    const std::size_t l = 2 * node, r = l + 1;
+    for (std::size_t d = 0; d < D; ++d) idx.max_free[node * D + d] = std::max(idx.max_free[l * D + d], idx.max_free[r * D + d]);
+    idx.max_util[node] = std::max(idx.max_util[l], idx.max_util[r]);
+    idx.min_util[node] = std::min(idx.min_util[l], idx.min_util[r]);
+    idx.min_count[node] = std::min(idx.min_count[l], idx.min_count[r]);
+  }
+}
 
 std::vector<MachineId> Cluster::overcommitted() const {
   std::vector<MachineId> out;

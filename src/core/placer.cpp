@@ -39,11 +39,24 @@ int Placer::metadata_failure(UnitId u, ClassId c) {
   return slot - 2;
 }
 
-double Placer::score(MachineId m, const std::int64_t* demand) const {
+double Placer::demand_term(MachineId m, int* counted) const {
   const std::size_t D = cluster_.dims();
   const std::int64_t* alloc = cluster_.allocatable(m);
-  const std::int64_t* used = cluster_.used(m);
-  // Scores only rank machines that already fit; capacity itself is checked in integers.
+  double t = 0;
+  int k = 0;
+  for (std::size_t d = 0; d < D; ++d) {
+    if (alloc[d] <= 0) continue;
+    t += static_cast<double>(demand_[d]) / static_cast<double>(alloc[d]);
+    ++k;
+  }
+  *counted = k;
+  return t;
+}
+
+double Placer::score(MachineId m) const {
+  // Scores only rank machines that already fit; capacity itself is checked in integers. Each
+  // score is a monotone function of per-machine counts (utilization, unit count, free
+  // amounts), which is what lets the class trees bound a whole subtree by its extremes.
   switch (strategy_) {
     case StrategyKind::LeastLoaded:
       return -static_cast<double>(cluster_.instances_on(m).size());
@@ -51,22 +64,21 @@ double Placer::score(MachineId m, const std::int64_t* demand) const {
       return 0.0;
     case StrategyKind::BestFit:
     case StrategyKind::Spread: {
-      double sum = 0;
       int counted = 0;
-      for (std::size_t d = 0; d < D; ++d) {
-        if (alloc[d] <= 0) continue;
-        sum += static_cast<double>(used[d] + demand[d]) / static_cast<double>(alloc[d]);
-        ++counted;
-      }
-      double util = counted ? sum / counted : 0.0;
+      const double t = demand_term(m, &counted);
+      if (counted == 0) return 0.0;
+      const double util = (cluster_.utilization_sum(m) + t) / counted;
       return strategy_ == StrategyKind::BestFit ? util : -util;
     }
     case StrategyKind::DotProduct: {
+      const std::size_t D = cluster_.dims();
+      const std::int64_t* alloc = cluster_.allocatable(m);
+      const std::int64_t* used = cluster_.used(m);
       double dot = 0;
       for (std::size_t d = 0; d < D; ++d) {
         if (alloc[d] <= 0) continue;
         const double a = static_cast<double>(alloc[d]);
-        dot += (static_cast<double>(demand[d]) / a) * (static_cast<double>(alloc[d] - used[d]) / a);
+        dot += (static_cast<double>(demand_[d]) / a) * (static_cast<double>(alloc[d] - used[d]) / a);
       }
       return dot;
     }
@@ -74,80 +86,107 @@ double Placer::score(MachineId m, const std::int64_t* demand) const {
   return 0.0;
 }
 
-MachineId Placer::select(GroupId g, Diagnosis* diag) {
+bool Placer::prepare(GroupId g) {
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   const std::size_t D = c.dims();
-  const std::size_t n = c.machine_count();
-
-  // Members still to place, and where the already placed ones are (the group follows them).
   std::fill(demand_.begin(), demand_.end(), 0);
-  MachineId follow = kNone;
-  InstanceId follow_instance = kNone;
-  std::vector<InstanceId> todo;
-  todo.reserve(grp.members.size());
+  follow_ = kNone;
+  follow_instance_ = kNone;
+  todo_.clear();
+  units_.clear();
+  spreads_.clear();
+  any_conflicts_ = false;
   for (InstanceId i : grp.members) {
     if (c.assignment(i) != kNone) {
-      follow = c.assignment(i);
-      follow_instance = i;
+      follow_ = c.assignment(i);
+      follow_instance_ = i;
       continue;
     }
-    todo.push_back(i);
+    todo_.push_back(i);
     const std::int64_t* req = c.request(i);
     for (std::size_t d = 0; d < D; ++d) demand_[d] += req[d];
+    const UnitId u = c.instance(i).unit;
+    if (std::find(units_.begin(), units_.end(), u) == units_.end()) units_.push_back(u);
+    any_conflicts_ = any_conflicts_ || c.unit_has_conflicts(u);
   }
-  if (diag) {
-    *diag = Diagnosis{};
-    diag->unit = todo.empty() ? std::string() : c.instance(todo.front()).name;
-    for (InstanceId i : grp.members) diag->group.push_back(c.instance(i).name);
-    diag->considered = n;
-  }
-  if (todo.empty()) return follow;
-
-  // Distinct units among the members (a group rarely has more than two).
-  std::vector<UnitId> units;
-  bool any_conflicts = false;
-  for (InstanceId i : todo) {
-    UnitId u = c.instance(i).unit;
-    if (std::find(units.begin(), units.end(), u) == units.end()) units.push_back(u);
-    any_conflicts = any_conflicts || c.unit_has_conflicts(u);
-  }
-
+  if (todo_.empty()) return false;
   // Spread: the least-filled eligible domain per spread unit (Kubernetes' maxSkew rule:
   // placing on domain d is allowed when count[d] + 1 - min <= max_skew).
-  struct SpreadCheck {
-    UnitId unit;
-    std::int64_t min_count;
-    int max_skew;
-    std::int64_t adding;  ///< members of this unit being placed now
-  };
-  std::vector<SpreadCheck> spreads;
-  for (UnitId u : units) {
+  for (UnitId u : units_) {
     const auto& sp = c.unit(u).constraints.spread;
     if (!sp || c.spread_domain_count(u) == 0) continue;
-    std::vector<bool> eligible(c.spread_domain_count(u), false);
+    std::int64_t min_count = std::numeric_limits<std::int64_t>::max();
     for (ClassId k = 0; k < c.class_count(); ++k) {
       if (metadata_failure(u, k) >= 0) continue;
       for (MachineId m : c.class_members(k)) {
         if (c.machine_state(m) != MachineState::Up) continue;
         std::uint32_t dom = c.spread_domain(u, m);
-        if (dom != kNone) eligible[dom] = true;
+        if (dom != kNone) min_count = std::min(min_count, c.spread_count(u, dom));
         break;  // a class shares metadata, so one up member decides its domain
       }
     }
-    std::int64_t min_count = std::numeric_limits<std::int64_t>::max();
-    for (std::uint32_t dom = 0; dom < eligible.size(); ++dom) {
-      if (eligible[dom]) min_count = std::min(min_count, c.spread_count(u, dom));
-    }
     if (min_count == std::numeric_limits<std::int64_t>::max()) min_count = 0;
     std::int64_t adding = 0;
-    for (InstanceId i : todo) adding += c.instance(i).unit == u ? 1 : 0;
-    spreads.push_back({u, min_count, sp->max_skew, adding});
+    for (InstanceId i : todo_) adding += c.instance(i).unit == u ? 1 : 0;
+    spreads_.push_back({u, min_count, sp->max_skew, adding});
   }
+  return true;
+}
+
+int Placer::spread_verdict(MachineId m, const SpreadCheck** failed) const {
+  for (const SpreadCheck& s : spreads_) {
+    std::uint32_t dom = cluster_.spread_domain(s.unit, m);
+    if (dom == kNone) {
+      *failed = &s;
+      return 1;
+    }
+    if (cluster_.spread_count(s.unit, dom) + s.adding - s.min_count > s.max_skew) {
+      *failed = &s;
+      return 2;
+    }
+  }
+  return 0;
+}
+
+bool Placer::conflicts_on(MachineId m, InstanceId* with) const {
+  const Cluster& c = cluster_;
+  if ((!any_conflicts_ && c.conflict_holders_on(m) == 0) || c.instances_on(m).empty()) return false;
+  for (InstanceId x : todo_) {
+    for (InstanceId y : c.instances_on(m)) {
+      if (c.conflicts(x, y)) {
+        *with = y;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+MachineId Placer::select(GroupId g, Diagnosis* diag) { return diag ? select_scan(g, diag) : select_indexed(g); }
+
+double Placer::score_of(GroupId g, MachineId m) {
+  prepare(g);
+  return score(m);
+}
+
+MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
+  const Cluster& c = cluster_;
+  const Group& grp = c.group(g);
+  const std::size_t D = c.dims();
+  const std::size_t n = c.machine_count();
+  const bool pending = prepare(g);
+  if (diag) {
+    *diag = Diagnosis{};
+    diag->unit = todo_.empty() ? std::string() : c.instance(todo_.front()).name;
+    for (InstanceId i : grp.members) diag->group.push_back(c.instance(i).name);
+    diag->considered = n;
+  }
+  if (!pending) return follow_;
 
   // Pins: a member's machine_id, a global instance's machine, or the machine an already placed
   // member of the group runs on.
-  MachineId pin = grp.pinned != kNone ? grp.pinned : follow;
+  const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
 
   MachineId best = kNone;
   double best_score = 0;
@@ -162,32 +201,26 @@ MachineId Placer::select(GroupId g, Diagnosis* diag) {
       if (diag) ++diag->rejections[reason::kNotUp];
       return;
     }
-    if ((any_conflicts || c.conflict_holders_on(m) > 0) && !c.instances_on(m).empty()) {
-      for (InstanceId x : todo) {
-        for (InstanceId y : c.instances_on(m)) {
-          if (c.conflicts(x, y)) {
-            if (diag) {
-              ++diag->rejections[reason::kConflict];
-              ++diag->conflicts_with[c.instance(y).name];
-            }
-            return;
-          }
-        }
+    InstanceId with = kNone;
+    if (conflicts_on(m, &with)) {
+      if (diag) {
+        ++diag->rejections[reason::kConflict];
+        ++diag->conflicts_with[c.instance(with).name];
       }
+      return;
     }
-    for (const SpreadCheck& s : spreads) {
-      std::uint32_t dom = c.spread_domain(s.unit, m);
-      if (dom == kNone) {
-        if (diag) ++diag->rejections[reason::kSpreadKey];
-        return;
-      }
-      if (c.spread_count(s.unit, dom) + s.adding - s.min_count > s.max_skew) {
-        if (diag) {
+    const SpreadCheck* failed = nullptr;
+    if (int v = spread_verdict(m, &failed); v != 0) {
+      if (diag) {
+        if (v == 1) {
+          ++diag->rejections[reason::kSpreadKey];
+        } else {
           ++diag->rejections[reason::kSpread];
-          ++diag->spread_failures[fmt::format("{}={}", c.unit(s.unit).constraints.spread->key, c.spread_domain_name(s.unit, dom))];
+          ++diag->spread_failures[fmt::format("{}={}", c.unit(failed->unit).constraints.spread->key,
+                                              c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, m)))];
         }
-        return;
       }
+      return;
     }
     const std::int64_t* alloc = c.allocatable(m);
     const std::int64_t* used = c.used(m);
@@ -229,7 +262,7 @@ MachineId Placer::select(GroupId g, Diagnosis* diag) {
       return;
     }
     if (diag) ++diag->fit;
-    const double s = score(m, demand_.data());
+    const double s = score(m);
     if (best == kNone || s > best_score || (s == best_score && m < best)) {
       best = m;
       best_score = s;
@@ -237,7 +270,7 @@ MachineId Placer::select(GroupId g, Diagnosis* diag) {
   };
 
   auto metadata_ok = [&](ClassId k, std::size_t weight) {
-    for (UnitId u : units) {
+    for (UnitId u : units_) {
       int failed = metadata_failure(u, k);
       if (failed >= 0) {
         if (diag) {
@@ -252,8 +285,8 @@ MachineId Placer::select(GroupId g, Diagnosis* diag) {
 
   if (pin != kNone) {
     if (diag && n > 1) diag->rejections[reason::kPinned] += n - 1;
-    if (diag && follow != kNone) {
-      diag->note = fmt::format("follows {} on {}", c.instance(follow_instance).name, c.machine_name(follow));
+    if (diag && follow_ != kNone) {
+      diag->note = fmt::format("follows {} on {}", c.instance(follow_instance_).name, c.machine_name(follow_));
     }
     if (metadata_ok(c.machine_class(pin), 1)) evaluate(pin);
   } else {
@@ -286,6 +319,116 @@ MachineId Placer::select(GroupId g, Diagnosis* diag) {
       }
       diag->closest = std::move(cm);
     }
+  }
+  return best;
+}
+
+double Placer::node_bound(ClassId k, std::size_t node) const {
+  // An upper bound on every score in the subtree, computed with the same floating-point
+  // operations as score() on the subtree's extremes, so it is never below a real score.
+  const Cluster::ClassIndex& idx = cluster_.class_index(k);
+  switch (strategy_) {
+    case StrategyKind::LeastLoaded:
+      return -static_cast<double>(idx.min_count[node]);
+    case StrategyKind::FirstFit:
+      return 0.0;
+    case StrategyKind::BestFit:
+      return class_counted_ == 0 ? 0.0 : (idx.max_util[node] + class_term_) / class_counted_;
+    case StrategyKind::Spread:
+      return class_counted_ == 0 ? 0.0 : -((idx.min_util[node] + class_term_) / class_counted_);
+    case StrategyKind::DotProduct: {
+      const std::size_t D = cluster_.dims();
+      double bound = 0;
+      for (std::size_t d = 0; d < D; ++d) {
+        if (class_alloc_[d] <= 0) continue;
+        const double a = static_cast<double>(class_alloc_[d]);
+        bound += (static_cast<double>(demand_[d]) / a) * (static_cast<double>(idx.max_free[node * D + d]) / a);
+      }
+      return bound;
+    }
+  }
+  return 0.0;
+}
+
+bool Placer::node_fits(ClassId k, std::size_t node) const {
+  const Cluster::ClassIndex& idx = cluster_.class_index(k);
+  const std::size_t D = cluster_.dims();
+  for (std::size_t d = 0; d < D; ++d) {
+    if (idx.max_free[node * D + d] < demand_[d]) return false;
+  }
+  return true;
+}
+
+void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, MachineId& best,
+                    double& best_score) {
+  const Cluster& c = cluster_;
+  const auto& members = c.class_members(k);
+  if (first_leaf >= members.size() || !node_fits(k, node)) return;
+  const MachineId first_machine = members[first_leaf];
+  if (best != kNone) {
+    const double bound = node_bound(k, node);
+    if (bound < best_score || (bound == best_score && first_machine > best)) return;
+  }
+  if (span == 1) {
+    const MachineId m = first_machine;
+    if (c.machine_state(m) != MachineState::Up) return;
+    for (std::size_t d = 0; d < c.dims(); ++d) {
+      if (c.free(m, d) < demand_[d]) return;
+    }
+    InstanceId with = kNone;
+    if (conflicts_on(m, &with)) return;
+    const double s = score(m);
+    if (best == kNone || s > best_score || (s == best_score && m < best)) {
+      best = m;
+      best_score = s;
+    }
+    return;
+  }
+  // Visit the more promising child first, so the bound prunes the other one more often.
+  const std::size_t half = span / 2;
+  const std::size_t l = 2 * node, r = l + 1;
+  if (node_bound(k, r) > node_bound(k, l)) {
+    search(k, r, first_leaf + half, half, best, best_score);
+    search(k, l, first_leaf, half, best, best_score);
+  } else {
+    search(k, l, first_leaf, half, best, best_score);
+    search(k, r, first_leaf + half, half, best, best_score);
+  }
+}
+
+MachineId Placer::select_indexed(GroupId g) {
+  const Cluster& c = cluster_;
+  const Group& grp = c.group(g);
+  if (!prepare(g)) return follow_;
+  const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
+  auto class_ok = [&](ClassId k) {
+    for (UnitId u : units_) {
+      if (metadata_failure(u, k) >= 0) return false;
+    }
+    return true;
+  };
+  if (pin != kNone) {
+    if (!class_ok(c.machine_class(pin)) || c.machine_state(pin) != MachineState::Up) return kNone;
+    InstanceId with = kNone;
+    const SpreadCheck* failed = nullptr;
+    if (conflicts_on(pin, &with) || spread_verdict(pin, &failed) != 0) return kNone;
+    for (std::size_t d = 0; d < c.dims(); ++d) {
+      if (c.free(pin, d) < demand_[d]) return kNone;
+    }
+    return pin;
+  }
+  MachineId best = kNone;
+  double best_score = 0;
+  for (ClassId k = 0; k < c.class_count(); ++k) {
+    if (!class_ok(k)) continue;
+    // Spread depends only on metadata, which a class shares: decide it once per class.
+    const SpreadCheck* failed = nullptr;
+    if (!spreads_.empty() && spread_verdict(c.class_members(k).front(), &failed) != 0) continue;
+    const MachineId rep = c.class_members(k).front();  // the class shares allocatable
+    class_term_ = demand_term(rep, &class_counted_);
+    const std::int64_t* alloc = c.allocatable(rep);
+    class_alloc_.assign(alloc, alloc + c.dims());
+    search(k, 1, 0, c.class_index(k).leaves, best, best_score);
   }
   return best;
 }

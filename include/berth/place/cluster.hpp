@@ -62,6 +62,8 @@ class Cluster {
   const Metadata& machine_metadata(MachineId m) const { return class_metadata_[machine_class_[m]]; }
   ClassId machine_class(MachineId m) const { return machine_class_[m]; }
   std::size_t class_count() const { return class_metadata_.size(); }
+  /// Members of a class in ascending id order. A class is machines with identical metadata and
+  /// identical allocatable capacity, so they share every metadata result and every size ratio.
   const std::vector<MachineId>& class_members(ClassId c) const { return class_members_[c]; }
   const Metadata& class_metadata(ClassId c) const { return class_metadata_[c]; }
   const std::int64_t* allocatable(MachineId m) const { return &allocatable_[m * dims()]; }
@@ -70,6 +72,25 @@ class Cluster {
   const std::vector<InstanceId>& instances_on(MachineId m) const { return on_machine_[m]; }
   /// Instances on `m` whose unit has conflict patterns (fast skip for the conflict filter).
   std::uint32_t conflict_holders_on(MachineId m) const { return conflict_holders_[m]; }
+  /// Sum over dimensions of used / allocatable (dimensions with allocatable > 0), always
+  /// computed in the same order from the current counts, so equal states give equal doubles.
+  double utilization_sum(MachineId m) const { return util_[m]; }
+
+  /// A segment tree per class over its members (leaf i = class_members(c)[i]) holding, per
+  /// subtree, the largest free amount in each dimension and the extremes of utilization and
+  /// unit count. Machines that are not up hold sentinels that never fit. Placement searches it
+  /// by branch and bound instead of scanning every machine; each update costs O(D log n).
+  struct ClassIndex {
+    std::size_t leaves = 0;              ///< a power of two >= members
+    std::vector<std::int64_t> max_free;  ///< node * dims + d
+    std::vector<double> max_util;
+    std::vector<double> min_util;
+    std::vector<std::uint32_t> min_count;
+  };
+  const ClassIndex& class_index(ClassId c) const { return class_index_[c]; }
+  /// Value of max_free for machines that must never be chosen (not up, padding).
+  static constexpr std::int64_t kBlocked = -(std::int64_t{1} << 62);
+
   /// Total allocatable of up machines per dimension (for size measures).
   std::vector<std::int64_t> total_allocatable() const;
 
@@ -125,6 +146,9 @@ class Cluster {
   void add_units(const Spec& spec);
   void link_groups();
   void apply_placements(const Spec& spec);
+  void build_indexes();
+  /// Recomputes machine m's utilization and its path in its class tree.
+  void refresh(MachineId m);
 
   std::shared_ptr<const Spec> spec_;
   std::vector<std::string> dimension_names_;
@@ -139,6 +163,9 @@ class Cluster {
   std::vector<std::uint32_t> conflict_holders_;
   std::vector<Metadata> class_metadata_;
   std::vector<std::vector<MachineId>> class_members_;
+  std::vector<std::uint32_t> class_position_;  ///< per machine: leaf index in its class tree
+  std::vector<ClassIndex> class_index_;
+  std::vector<double> util_;
   // units and instances
   std::vector<Unit> units_;
   std::vector<std::int64_t> requests_;  ///< per unit

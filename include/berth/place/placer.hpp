@@ -20,7 +20,16 @@ class Placer {
 
   /// The best machine for the unassigned members of group g, or kNone. When `diagnosis` is
   /// given it receives the counts (always complete: they add up to the machines considered).
+  /// Without a diagnosis the class indexes are searched (branch and bound); with one, every
+  /// machine is visited. Both return the same machine: scores are computed identically and
+  /// ties go to the lower machine id.
   MachineId select(GroupId g, Diagnosis* diagnosis = nullptr);
+  /// The exhaustive scan (what select does when asked for a diagnosis).
+  MachineId select_scan(GroupId g, Diagnosis* diagnosis = nullptr);
+  /// The indexed search (what select does otherwise).
+  MachineId select_indexed(GroupId g);
+  /// The score `select` ranks machine m by for the group's pending demand (higher is better).
+  double score_of(GroupId g, MachineId m);
   /// select() and, when a machine is found, assign every unassigned member there.
   MachineId place_group(GroupId g, Diagnosis* diagnosis = nullptr);
   /// Places every group with unassigned members in batch order; returns the diagnosis of
@@ -39,9 +48,37 @@ class Placer {
   StrategyKind strategy() const { return strategy_; }
 
  private:
+  struct SpreadCheck {
+    UnitId unit;
+    std::int64_t min_count;
+    int max_skew;
+    std::int64_t adding;  ///< members of this unit being placed now
+  };
+  /// Fills the scratch state for group g; false when nothing is left to place.
+  bool prepare(GroupId g);
   /// Index of the first metadata requirement of unit u that class c fails, or -1 (cached).
   int metadata_failure(UnitId u, ClassId c);
-  double score(MachineId m, const std::int64_t* demand) const;
+  /// Spread verdict for machine m: 0 ok, 1 lacks the key, 2 over max_skew (first failing check
+  /// in `failed`).
+  int spread_verdict(MachineId m, const SpreadCheck** failed) const;
+  bool conflicts_on(MachineId m, InstanceId* with) const;
+  /// Score from the machine's counts; `bound_*` variants give an upper bound for a subtree.
+  double score(MachineId m) const;
+  double demand_term(MachineId m, int* counted) const;
+  void search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, MachineId& best, double& best_score);
+  double node_bound(ClassId k, std::size_t node) const;
+  bool node_fits(ClassId k, std::size_t node) const;
+
+  std::vector<InstanceId> todo_;
+  std::vector<UnitId> units_;
+  std::vector<SpreadCheck> spreads_;
+  bool any_conflicts_ = false;
+  // Per class during an indexed search (the class shares allocatable capacity).
+  double class_term_ = 0;
+  int class_counted_ = 0;
+  std::vector<std::int64_t> class_alloc_;
+  MachineId follow_ = kNone;
+  InstanceId follow_instance_ = kNone;
 
   Cluster& cluster_;
   StrategyKind strategy_;

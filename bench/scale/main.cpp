@@ -1,0 +1,71 @@
+// Placement at scale through the library: generate, compile, place everything, and report
+// time, peak memory and bytes per machine and per unit.
+//   berth_bench_scale MACHINES UNITS [STRATEGY]
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "berth/place/cluster.hpp"
+#include "berth/place/placer.hpp"
+#include "../support/generate.hpp"
+
+namespace {
+
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s MACHINES UNITS [STRATEGY]\n", argv[0]);
+    return 1;
+  }
+  berth::bench::GenerateOptions o;
+  o.machines = std::strtoull(argv[1], nullptr, 10);
+  o.units = std::strtoull(argv[2], nullptr, 10);
+  const auto strategy = berth::parse_strategy(argc > 3 ? argv[3] : "best-fit");
+
+  auto t0 = std::chrono::steady_clock::now();
+  berth::Spec spec = berth::bench::generate_spec(o);
+  const double gen = seconds_since(t0);
+  const long rss_spec = peak_rss_kib();
+
+  t0 = std::chrono::steady_clock::now();
+  berth::Cluster cluster = berth::Cluster::build(spec);
+  const double build = seconds_since(t0);
+  const long rss_cluster = peak_rss_kib();
+
+  t0 = std::chrono::steady_clock::now();
+  berth::Placer placer(cluster, strategy);
+  std::vector<berth::GroupId> groups(cluster.group_count());
+  for (berth::GroupId g = 0; g < groups.size(); ++g) groups[g] = g;
+  groups = placer.batch_order(std::move(groups));
+  const double order = seconds_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  std::size_t placed = 0;
+  for (berth::GroupId g : groups) placed += placer.place_group(g) != berth::kNone ? 1 : 0;
+  const double place = seconds_since(t0);
+  const long rss_end = peak_rss_kib();
+
+  const std::size_t over = cluster.overcommitted().size();
+  std::printf("machines %zu, units %zu, strategy %s\n", cluster.machine_count(), cluster.instance_count(), berth::to_string(strategy));
+  std::printf("generate %.3f s, compile %.3f s, order %.3f s, place %.3f s (%.2f us/unit), total %.3f s\n", gen, build, order, place,
+              place * 1e6 / static_cast<double>(cluster.instance_count()), build + order + place);
+  std::printf("placed %zu, pending %zu, overcommitted machines %zu\n", placed, cluster.group_count() - placed, over);
+  std::printf("peak RSS %.1f MiB (spec %.1f MiB, +cluster %.1f MiB); about %.0f bytes per machine+unit share\n", rss_end / 1024.0,
+              rss_spec / 1024.0, (rss_cluster - rss_spec) / 1024.0,
+              (rss_cluster - rss_spec) * 1024.0 / static_cast<double>(cluster.instance_count() + cluster.machine_count()));
+  return over == 0 ? 0 : 1;
+}
