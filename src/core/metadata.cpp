@@ -17,6 +17,9 @@ bool parse_int(const std::string& s, std::int64_t& out) {
   return ec == std::errc() && ptr == end && begin != end;
 }
 
+/// Values as people read them; an empty value is shown as "" rather than vanishing.
+std::string shown(const std::string& v) { return v.empty() ? std::string("\"\"") : v; }
+
 bool has_value(const std::vector<std::string>& have, const std::vector<std::string>& wanted) {
   for (const auto& w : wanted) {
     for (const auto& h : have) {
@@ -59,10 +62,10 @@ bool MetadataRequirement::matches(const Metadata& metadata) const {
 std::string MetadataRequirement::describe() const {
   switch (op) {
     case MetadataOp::In:
-      return values.size() == 1 ? fmt::format("{}={}", key, values.front())
+      return values.size() == 1 ? fmt::format("{}={}", key, shown(values.front()))
                                 : fmt::format("{} in ({})", key, fmt::join(values, ","));
     case MetadataOp::NotIn:
-      return values.size() == 1 ? fmt::format("{}!={}", key, values.front())
+      return values.size() == 1 ? fmt::format("{}!={}", key, shown(values.front()))
                                 : fmt::format("{} not in ({})", key, fmt::join(values, ","));
     case MetadataOp::Exists:
       return fmt::format("has {}", key);
@@ -79,10 +82,10 @@ std::string MetadataRequirement::describe() const {
 std::string MetadataRequirement::describe_failure() const {
   switch (op) {
     case MetadataOp::In:
-      return values.size() == 1 ? fmt::format("{}!={}", key, values.front())
+      return values.size() == 1 ? fmt::format("{}!={}", key, shown(values.front()))
                                 : fmt::format("{} not in ({})", key, fmt::join(values, ","));
     case MetadataOp::NotIn:
-      return values.size() == 1 ? fmt::format("{}={}", key, values.front())
+      return values.size() == 1 ? fmt::format("{}={}", key, shown(values.front()))
                                 : fmt::format("{} in ({})", key, fmt::join(values, ","));
     case MetadataOp::Exists:
       return fmt::format("no {}", key);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -269,7 +270,9 @@ Unit parse_unit(const json& j, const std::string& path) {
     const json& p = j["priority"];
     if (!p.is_number_integer() && !p.is_number_unsigned()) wrong_type(where + ": priority", p, "an integer");
     auto v = p.get<std::int64_t>();
-    if (v < -1000000000 || v > 1000000000) throw ValidationError(215, where + ": priority", fmt::format("out of range: {}", v));
+    if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) {
+      throw ValidationError(215, where + ": priority", fmt::format("out of range (32-bit integer): {}", v));
+    }
     u.priority = static_cast<std::int32_t>(v);
   }
   if (j.contains("constraints")) u.constraints = parse_constraints(j["constraints"], where + ": constraints");
@@ -439,6 +442,7 @@ json spec_to_json(const Spec& spec) {
   }
   root["units"] = std::move(units);
   if (!spec.placements.empty()) root["placements"] = spec.placements;
+  if (!spec.warnings.empty()) root["warnings"] = spec.warnings;
   return root;
 }
 
