@@ -156,6 +156,20 @@ class BranchAndBound {
 
 }  // namespace
 
+Verdict pack_into(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double seconds, Solution* out) {
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  BranchAndBound bb(in, bins, max_nodes, deadline);
+  const int verdict = bb.run();
+  if (verdict == 1) {
+    if (out) {
+      *out = bb.solution();
+      normalize(*out);
+    }
+    return Verdict::packed;
+  }
+  return verdict == 0 ? Verdict::impossible : Verdict::unknown;
+}
+
 ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
   const auto t0 = Clock::now();
   const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.time_limit));

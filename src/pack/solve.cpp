@@ -9,6 +9,7 @@
 
 #include "berth/error.hpp"
 #include "berth/pack/bounds.hpp"
+#include "berth/pack/exact.hpp"
 #include "berth/pack/heuristics.hpp"
 #include "berth/pack/search.hpp"
 
@@ -43,9 +44,14 @@ Solution best_greedy(const Instance& in) {
   return best;
 }
 
+// Items up to which the search also runs branch-and-bound for one bin fewer: on small
+// instances a complete search finds packings the repair search misses, or proves there are
+// none (which proves the search's answer optimal).
+constexpr std::size_t kSmallInstance = 60;
+
 // Best greedy, then (for zero-slack targets) the exact-fill search, then the bin-removal
-// search for whatever budget is left.
-Solution search(const Instance& in, std::size_t lb, const SolveOptions& o) {
+// search for whatever budget is left. May raise `lb` (when branch-and-bound proves it).
+Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   Solution best = best_greedy(in);
   if (best.bins <= lb) return best;
@@ -60,15 +66,31 @@ Solution search(const Instance& in, std::size_t lb, const SolveOptions& o) {
       for (std::size_t i = 0; i < in.item_count(); ++i) sum += in.sizes[i * in.dims + k];
       all_tight = all_tight && sum == static_cast<Size>(lb) * in.capacity[k];
     }
-    Solution fill = exact_fill(in, lb, 0, o.time_limit * (all_tight ? 0.7 : 0.2));
+    Solution fill = exact_fill(in, lb, 0, o.time_limit * (all_tight ? 0.5 : 0.2));
     if (fill.bins == lb) return fill;
     left -= std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   } else {
     Solution fill = exact_fill(in, lb, o.max_iterations * 50, 1e9);
     if (fill.bins == lb) return fill;
   }
-  SearchOptions so{left, o.max_iterations, o.seed};
-  return reduce_bins(in, best, lb, so);
+  const bool small = in.item_count() <= kSmallInstance;
+  SearchOptions so{small ? left * 0.6 : left, o.max_iterations, o.seed};
+  best = reduce_bins(in, best, lb, so);
+  if (small && best.bins > lb) {
+    const auto now = std::chrono::steady_clock::now();
+    const double rest = o.time_limit - std::chrono::duration<double>(now - t0).count();
+    Solution packed;
+    const Verdict v = pack_into(in, best.bins - 1, o.max_iterations > 0 ? o.max_iterations * 2 : 0,
+                                std::max(0.0, rest), &packed);
+    if (v == Verdict::packed) {
+      // One bin fewer exists; the repair search usually takes it further quickly.
+      SearchOptions again{std::max(0.0, rest) * 0.3, o.max_iterations, o.seed + 1};
+      best = reduce_bins(in, packed, lb, again);
+    } else if (v == Verdict::impossible) {
+      lb = best.bins;
+    }
+  }
+  return best;
 }
 
 }  // namespace

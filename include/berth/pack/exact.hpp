@@ -23,6 +23,14 @@ struct ExactResult {
   double seconds = 0;
 };
 
+/// Outcome of one branch-and-bound run.
+enum class Verdict { packed, impossible, unknown };
+
+/// Branch-and-bound: can the items be packed into `bins` bins? On `packed`, *out holds the
+/// packing. max_nodes > 0 bounds the work deterministically; otherwise `seconds` does.
+Verdict pack_into(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
+                  Solution* out);
+
 /// Heuristic search for an upper bound, then a branch-and-bound that tries to pack into one
 /// bin fewer than the best found; an exhausted tree raises the lower bound by one.
 ExactResult solve_exact(const Instance& instance, const ExactOptions& options = {});

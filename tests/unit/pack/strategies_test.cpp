@@ -72,7 +72,8 @@ TEST_CASE("every strategy is valid and above the lower bound on random instances
       const auto err = validate(in, r.solution);
       REQUIRE_FALSE(err.has_value());
       REQUIRE(r.solution.bins >= lb);
-      REQUIRE(r.lower_bound == lb);
+      REQUIRE(r.lower_bound >= lb);  // search may prove a stronger bound
+      REQUIRE(r.solution.bins >= r.lower_bound);
       REQUIRE(r.solution.bins <= n);
       ++cases;
     }
