@@ -1192,9 +1192,15 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, cons
     if (placement_runs) ++*placement_runs;
     ++rep.scenarios_checked;
     rep.worst_displaced = std::max(rep.worst_displaced, s.displaced);
-    if (!r.all_placed()) {
+    // Only instances that were placed before the loss count: one that never had a machine
+    // (no type can take it) is reported elsewhere, not blamed on the loss.
+    bool lost_one = false;
+    for (const PendingUnit& p : r.pending) lost_one = lost_one || placed.placements.count(p.unit) > 0;
+    if (lost_one) {
       s.ok = false;
-      for (const PendingUnit& p : r.pending) s.pending.push_back(p.summary());
+      for (const PendingUnit& p : r.pending) {
+        if (placed.placements.count(p.unit)) s.pending.push_back(p.summary());
+      }
       rep.holds = false;
       rep.failures.push_back(s);
       if (stop_at_failure) break;

@@ -233,3 +233,16 @@ TEST_CASE("bounds: the LP bound on simple cases", "[plan][bounds]") {
   // Nothing to cover.
   CHECK(lp_lower_bound({0, 0}, {{1, 1}}, {5}).cost == 0);
 }
+
+TEST_CASE("capacity: units nothing can take are not blamed on losses", "[plan][capacity][headroom]") {
+  Spec w;
+  w.units = {unit("web", 4, 500, 512), unit("huge", 1, 64000, 1024)};
+  Catalogue cat;
+  cat.types = {type("m", 2000, 4096, 100000)};
+  CapacityPlan plan = plan_capacity(w, cat, quick(Headroom::parse("1")));
+  CHECK_FALSE(plan.feasible);  // huge@1 has no machine
+  CHECK(plan.unplaceable.size() == 1);
+  CHECK(plan.headroom.holds);  // but every loss re-places what was placed
+  CHECK(plan.headroom.failures.empty());
+  CHECK(plan.spec.machines.size() == 2);
+}
