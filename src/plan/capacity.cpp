@@ -864,9 +864,12 @@ CapacityPlan Planner::run() {
   plan.headroom = check_headroom(plan.spec, opt_.headroom, o, &runs);
   runs_ += runs;
   plan.headroom.machines_added = added_for_headroom_;
-  plan.feasible = plan.placement.all_placed() && plan.headroom.holds;
+  // Seeds come from the packing; a packing bug must not turn into an overcommitted plan.
+  const bool overcommitted = !Cluster::build(plan.spec).overcommitted().empty();
+  if (overcommitted) plan.notes.push_back("BUG: the plan overcommits a machine (see warnings)");
+  plan.feasible = plan.placement.all_placed() && plan.headroom.holds && !overcommitted;
   bounds(plan);
-  plan.notes = notes_;
+  plan.notes.insert(plan.notes.begin(), notes_.begin(), notes_.end());
   plan.placement_runs = runs_;
   plan.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
   return plan;
