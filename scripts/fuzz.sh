@@ -17,9 +17,8 @@ build="${BUILD_DIR:-build-fuzz}"
 sanitize="${FUZZ_SANITIZE-address,undefined}"
 targets="${FUZZ_TARGETS:-spec_json quantity unit_file machines vbp kube_json place}"
 cxx="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
-cc="${CC_FUZZ:-$(command -v clang-14 || command -v clang)}"
 
-cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" \
+cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_FUZZ_SANITIZE="$sanitize" >/dev/null
 for t in $targets; do
   cmake --build "$build" -j"${FUZZ_JOBS:-2}" --target "${t}_fuzz"
