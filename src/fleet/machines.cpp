@@ -263,7 +263,8 @@ std::vector<Machine> parse_machines_file(std::string_view text, const std::strin
     if (tokens.empty()) continue;
     MachineBuilder b;
     b.machine.name = tokens.front().text;
-    if (b.machine.name.find('=') != std::string::npos) {
+    // `""` is an empty token: a machine without a name would be unusable everywhere else.
+    if (b.machine.name.empty() || b.machine.name.find('=') != std::string::npos) {
       throw ParseError(
           128, SourceLocation{filename, pending_line, tokens.front().column},
           fmt::format("expected a machine name first on the line, found \"{}\"", b.machine.name));

@@ -191,6 +191,19 @@ FleetUnit convert_unit(const UnitFile& file, const UnitName& unit, std::vector<P
     }
   }
 
+  // A misspelt section (`[X-fleet]`, `[Servce]`) silently drops every setting in it, so say so.
+  static const std::vector<std::string> kSections = {
+      "Unit", "Install", "Service", "Socket", "Mount", "Automount", "Swap",
+      "Path", "Timer",   "Slice",   "Scope",  "X-Fleet", "X-Berth"};
+  for (const auto& sec : file.sections) {
+    if (std::find(kSections.begin(), kSections.end(), sec.name) != kSections.end()) continue;
+    const auto hint = did_you_mean(sec.name, kSections);
+    if (hint.empty()) continue;  // a deliberate extra section ([X-Custom]) is kept quietly
+    report(problems, Problem{Severity::Warning, 229, unit.full, file.at(sec.line),
+                             fmt::format("section [{}] is not one berth or systemd reads (did you "
+                                         "mean [{}]?); its settings are ignored",
+                                         sec.name, hint)});
+  }
   if (const Section* berth = file.section("X-Berth")) {
     for (const auto& e : berth->entries) {
       if (e.key == "Requests") continue;

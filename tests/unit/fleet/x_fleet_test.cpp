@@ -129,3 +129,15 @@ TEST_CASE("unknown keys get a did-you-mean; collecting mode keeps every problem"
   CHECK(fleet_test::has_code(ps, 220));
   CHECK(fleet_test::has_code(ps, 223));
 }
+
+TEST_CASE("a misspelt section is a warning with a did-you-mean", "[fleet][xfleet]") {
+  std::vector<Problem> ps;
+  const auto u = convert("[X-fleet]\nGlobal=true\n[X-Custom]\nA=1\n", "u.service", &ps);
+  CHECK_FALSE(u.unit.constraints.global);
+  REQUIRE(fleet_test::has_code(ps, 229));
+  const auto it = std::find_if(ps.begin(), ps.end(), [](const Problem& p) { return p.code == 229; });
+  CHECK(it->severity == Severity::Warning);
+  CHECK(it->message.find("did you mean [X-Fleet]?") != std::string::npos);
+  CHECK(it->where.line == 1);
+  CHECK(std::count_if(ps.begin(), ps.end(), [](const Problem& p) { return p.code == 229; }) == 1);
+}
