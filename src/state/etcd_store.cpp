@@ -215,6 +215,59 @@ struct EtcdStore::Impl {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
+  /// Streams the watch history of the prefix from `from` and hands each event to `apply`
+  /// until an event at revision `until` or later has been applied; false when that does not
+  /// happen (compacted history, error, 5 s without it).
+  bool watch_history(std::int64_t from, std::int64_t until,
+                     const std::function<void(const json&)>& apply) {
+    std::string endpoint;
+    {
+      std::lock_guard lock(mutex);
+      endpoint = opts.endpoints[current];
+    }
+    const std::string root = opts.prefix + "/";
+    httplib::Client cli(endpoint);
+    cli.set_connection_timeout(std::chrono::seconds(2));
+    cli.set_read_timeout(std::chrono::seconds(5));
+    cli.set_tcp_nodelay(true);
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/v3/watch";
+    req.set_header("Content-Type", "application/json");
+    req.body = json{{"create_request",
+                     {{"key", b64_encode(root)},
+                      {"range_end", b64_encode(prefix_end(root))},
+                      {"start_revision", std::to_string(from)}}}}
+                   .dump();
+    std::string buffer;
+    bool done = false, failed = false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+      buffer.append(data, len);
+      std::size_t nl;
+      while (!done && !failed && (nl = buffer.find('\n')) != std::string::npos) {
+        json msg = json::parse(buffer.substr(0, nl), nullptr, false);
+        buffer.erase(0, nl + 1);
+        if (msg.is_discarded()) continue;
+        const json& r = msg.contains("result") ? msg["result"] : msg;
+        if (i64(r, "compact_revision") > 0 || r.value("canceled", false)) {
+          failed = true;
+          break;
+        }
+        if (!r.contains("events")) continue;
+        for (const auto& ev : r["events"]) {
+          apply(ev);
+          if (i64(ev.at("kv"), "mod_revision") >= until) done = true;
+        }
+      }
+      return !done && !failed && std::chrono::steady_clock::now() < deadline;
+    };
+    httplib::Response res;
+    httplib::Error err = httplib::Error::Success;
+    cli.send(req, res, err);
+    return done && !failed;
+  }
+
   json range_prefix(const std::string& prefix, bool count_only = false) {
     json body{{"key", b64_encode(prefix)}, {"range_end", b64_encode(prefix_end(prefix))}};
     if (count_only) body["count_only"] = true;
@@ -306,38 +359,38 @@ Snapshot EtcdStore::snapshot() {
   };
 
   json range{{"key", b64_encode(root)}, {"range_end", b64_encode(prefix_end(root))}};
-  bool reloaded = false;
+  bool reloaded = true;
   if (c.revision > 0) {
-    // Only what changed since the cached revision, plus the number of keys at the same revision
-    // (one txn, so both are read at one revision): a smaller count than expected means keys
-    // were deleted, and then the whole prefix is read again.
-    json changed = range;
-    changed["min_mod_revision"] = std::to_string(c.revision + 1);
+    // Catch up from the cached revision through etcd's watch history, which costs what changed
+    // (a range would make etcd read every key). Every berth txn also bumps <prefix>/revision,
+    // so its mod_revision says up to which revision the watch must deliver. The key count read
+    // at the same revision catches deletions the watch did not show (expired leases).
     json counted = range;
     counted["count_only"] = true;
-    json res = d.call("/v3/kv/txn", {{"success", json::array({{{"request_range", changed}},
-                                                              {{"request_range", counted}}})}});
+    json marker{{"key", b64_encode(d.opts.prefix + "/revision")}};
+    json res = d.call("/v3/kv/txn", {{"success", json::array({{{"request_range", counted}},
+                                                              {{"request_range", marker}}})}});
     std::int64_t rev = i64(res["header"], "revision");
     const json& rs = res.at("responses");
-    const json& delta = rs.at(0).at("response_range");
-    std::int64_t count = i64(rs.at(1).at("response_range"), "count");
-    std::map<std::string, Entry> next;
-    std::size_t added = 0;
-    if (delta.contains("kvs")) {
-      for (const auto& kv : delta["kvs"]) {
-        auto [key, e] = decode_entry(kv);
-        if (!c.entries.count(key)) ++added;
-        next[key] = std::move(e);
-      }
+    std::int64_t count = i64(rs.at(0).at("response_range"), "count");
+    const json& mk = rs.at(1).at("response_range");
+    std::int64_t last = mk.contains("kvs") ? i64(mk["kvs"][0], "mod_revision") : 0;
+    bool caught_up = last <= c.revision;
+    if (!caught_up) {
+      caught_up = d.watch_history(c.revision + 1, last, [&](const json& ev) {
+        const json& kv = ev.at("kv");
+        if (ev.value("type", std::string("PUT")) == "DELETE") {
+          c.entries.erase(d.decode(kv, "key"));
+        } else {
+          auto [key, e] = decode_entry(kv);
+          c.entries[key] = std::move(e);
+        }
+      });
     }
-    if (static_cast<std::int64_t>(c.entries.size() + added) == count) {
-      for (auto& [key, e] : next) c.entries[key] = std::move(e);
+    if (caught_up && static_cast<std::int64_t>(c.entries.size()) == count) {
       c.revision = rev;
-    } else {
-      reloaded = true;
+      reloaded = false;
     }
-  } else {
-    reloaded = true;
   }
   if (reloaded) {
     json res = d.call("/v3/kv/range", range);
@@ -493,6 +546,8 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
                          {"key", b64_encode(d.key("alive", m))}, {"version", "0"}});
     }
   }
+  // The marker snapshots catch up to (see snapshot()).
+  put(d.opts.prefix + "/revision", "{}");
   for (const auto& u : plan.units) put(d.key("units", u.name), detail::unit_to_json(u).dump());
   for (const auto& inst : plan.evictions) {
     success.push_back({{"request_delete_range", {{"key", b64_encode(d.key("placements", inst))}}}});
@@ -613,6 +668,8 @@ std::int64_t EtcdStore::announce_alive(const std::string& machine, std::chrono::
                       {{"key", b64_encode(d.key("alive", machine))},
                        {"value", b64_encode(json{{"lease", std::to_string(id)}}.dump())},
                        {"lease", std::to_string(id)}}}});
+  success.push_back({{"request_put",
+                      {{"key", b64_encode(d.opts.prefix + "/revision")}, {"value", b64_encode("{}")}}}});
   d.call("/v3/kv/txn", {{"success", success}});
   return id;
 }
