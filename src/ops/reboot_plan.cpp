@@ -90,6 +90,23 @@ WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId
   return out;
 }
 
+/// try_wave, preferring machines outside `avoid` (machines that reboot later): a unit that
+/// moves there would move again. Falls back to every up machine when that fails.
+WaveTrial try_wave_preferring(Cluster& c, detail::Trial& trial, const std::vector<MachineId>& machines,
+                              const OpsOptions& options, bool collect_all, const std::vector<MachineId>& avoid) {
+  if (!avoid.empty()) {
+    detail::Trial inner(c);
+    for (MachineId m : avoid) inner.set_state(m, MachineState::Draining);
+    WaveTrial t = try_wave(c, inner, machines, options, false);
+    if (t.blocked.empty()) {
+      trial.absorb(inner);
+      for (MachineId m : avoid) trial.set_state(m, MachineState::Up);
+      return t;
+    }
+  }
+  return try_wave(c, trial, machines, options, collect_all);
+}
+
 /// Budget and zone rules for a wave whose trial placed everything. Returns blocking entries
 /// (budget reasons) and, through `steps`, the moves cut into budget steps.
 std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>& machines, const WaveTrial& t,
@@ -206,6 +223,14 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
     return a < b;
   });
 
+  // Machines still to reboot after a wave made of `wave`.
+  auto later = [&](const std::vector<MachineId>& wave) {
+    std::vector<MachineId> out;
+    for (MachineId m : remaining) {
+      if (std::find(wave.begin(), wave.end(), m) == wave.end()) out.push_back(m);
+    }
+    return out;
+  };
   while (!remaining.empty()) {
     std::vector<std::int64_t> already_down(work.unit_count(), 0);
     for (InstanceId i = 0; i < work.instance_count(); ++i) {
@@ -222,7 +247,7 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
       bool ok = false;
       {
         detail::Trial trial(work);
-        WaveTrial t = try_wave(work, trial, candidate, options, false);
+        WaveTrial t = try_wave_preferring(work, trial, candidate, options, false, later(candidate));
         if (t.blocked.empty()) {
           std::vector<std::vector<Move>> steps;
           bool one_step = true;
@@ -263,7 +288,7 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
     {
       // Apply for real: the moves stay, the machines come back up after the reboot.
       detail::Trial apply(work);
-      WaveTrial again = try_wave(work, apply, chosen, options, false);
+      WaveTrial again = try_wave_preferring(work, apply, chosen, options, false, later(chosen));
       apply.commit();
       std::vector<std::vector<Move>> steps;
       bool one_step = true;

@@ -30,6 +30,13 @@ class Trial {
   }
   /// Records an assignment someone else (the Placer) made: i had no machine before.
   void note_placed(InstanceId i) { assignments_.emplace_back(i, kNone); }
+  /// Takes over the changes recorded by `inner` (a trial nested in this one), so that this
+  /// trial's rollback also undoes them.
+  void absorb(Trial& inner) {
+    assignments_.insert(assignments_.end(), inner.assignments_.begin(), inner.assignments_.end());
+    states_.insert(states_.end(), inner.states_.begin(), inner.states_.end());
+    inner.commit();
+  }
   /// Keeps every change.
   void commit() {
     assignments_.clear();
