@@ -216,7 +216,12 @@ void run_mixed(const Args& args) {
       fmt::print("| {} | {} / {} | {} | {} | {} | {} | {:.1f}% | {} | {} | {:.2f} |\n", name, w.units.size(), instances, h,
                  plan.spec.machines.size(), format_cost(plan.cost), format_cost(plan.lower_bound), 100.0 * plan.gap(),
                  plan.headroom.scenarios_checked, plan.placement_runs, t1 - t0);
-      if (!plan.feasible) fmt::print(stderr, "{} headroom {}: not feasible\n", name, h);
+      if (!plan.feasible) {
+        fmt::print(stderr, "{} headroom {}: not feasible\n", name, h);
+        for (const auto& n : plan.notes) fmt::print(stderr, "  note: {}\n", n);
+        for (const auto& f : plan.headroom.failures) fmt::print(stderr, "  failure: {} {}\n", f.zone, f.pending.empty() ? "" : f.pending.front());
+        for (const auto& u : plan.unplaceable) fmt::print(stderr, "  unplaceable: {}\n", u);
+      }
     }
   }
   fmt::print("\n");
