@@ -7,6 +7,7 @@
 ///   /berth/placements/<inst>    {"machine": "<name>"}
 ///   /berth/alive/<name>         {"lease": "<id>"}, attached to the machine's lease
 ///   /berth/leased/<name>        {"ttl": N}: the machine's liveness is lease-tracked
+///   /berth/revision             {}: re-put by every berth txn (snapshots catch up to it)
 /// A commit is one txn: mod_revision compares on every touched machine and unit key,
 /// create_revision == 0 on every placement key it creates, and on success the puts and deletes
 /// plus a re-put of every touched machine key (so its mod_revision records the change).
