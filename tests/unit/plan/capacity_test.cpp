@@ -246,3 +246,20 @@ TEST_CASE("capacity: units nothing can take are not blamed on losses", "[plan][c
   CHECK(plan.headroom.failures.empty());
   CHECK(plan.spec.machines.size() == 2);
 }
+
+TEST_CASE("capacity: long searches report progress through the callback", "[plan][capacity]") {
+  std::set<std::string> phases;
+  std::size_t calls = 0;
+  CapacityOptions o = quick(Headroom::parse("1"));
+  o.progress = [&](std::string_view phase, std::size_t done, std::size_t total) {
+    phases.insert(std::string(phase));
+    ++calls;
+    if (total > 0) CHECK(done <= total);
+  };
+  CapacityPlan plan = plan_capacity(example_workload(), example_catalogue(), o);
+  CHECK(plan.feasible);
+  CHECK(calls > 0);
+  CHECK(phases.count("packing") == 1);
+  CHECK(phases.count("verifying") == 1);
+  CHECK(phases.count("headroom check") == 1);
+}
