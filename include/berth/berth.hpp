@@ -17,3 +17,8 @@
 #include "berth/place/placer.hpp"
 #include "berth/place/plan.hpp"
 #include "berth/place/strategy.hpp"
+
+// Areas built on the core. Each is a static library of its own, all linked by berth::berth.
+#include "berth/fleet/lint.hpp"
+#include "berth/fleet/load.hpp"
+#include "berth/io/kube.hpp"

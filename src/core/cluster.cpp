@@ -174,20 +174,20 @@ void Cluster::add_units(const Spec& spec) {
     }
     const Constraints& c = unit.constraints;
     if (c.global && !c.machine_of.empty()) {
-      throw ValidationError(224, who, fmt::format("global units cannot have machine_of (\"{}\"): a global unit runs everywhere, so it cannot follow one unit", c.machine_of));
+      throw ValidationError(243, who, fmt::format("global units cannot have machine_of (\"{}\"): a global unit runs everywhere, so it cannot follow one unit", c.machine_of));
     }
     if (c.global && !c.machine_id.empty()) {
-      throw ValidationError(225, who, fmt::format("global units cannot be pinned with machine_id (\"{}\")", c.machine_id));
+      throw ValidationError(244, who, fmt::format("global units cannot be pinned with machine_id (\"{}\")", c.machine_id));
     }
     if (c.global && unit.replicas) {
-      throw ValidationError(229, who, "global units take no replicas (they run once on every matching machine)");
+      throw ValidationError(248, who, "global units take no replicas (they run once on every matching machine)");
     }
     MachineId pin = kNone;
     if (!c.machine_id.empty()) {
       pin = find_machine(c.machine_id);
       if (pin == kNone) {
         std::string hint = did_you_mean(c.machine_id, machine_names_);
-        throw ValidationError(221, who + ": machine_id",
+        throw ValidationError(240, who + ": machine_id",
                               fmt::format("pinned to unknown machine \"{}\"{}", c.machine_id,
                                           hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
       }
@@ -249,19 +249,19 @@ void Cluster::add_units(const Spec& spec) {
       auto uit = std::find_if(units_.begin(), units_.end(), [&](const Unit& x) { return x.name == target; });
       if (uit != units_.end() && uit->replicas) {
         if (!unit.replicas || *unit.replicas != *uit->replicas) {
-          throw ValidationError(222, who, fmt::format("\"{}\" has {} replicas but this unit has {}; name one instance (\"{}@1\") or use \"{}@%i\" with equal replicas", target, *uit->replicas, unit.replicas ? *unit.replicas : 1, target, target));
+          throw ValidationError(241, who, fmt::format("\"{}\" has {} replicas but this unit has {}; name one instance (\"{}@1\") or use \"{}@%i\" with equal replicas", target, *uit->replicas, unit.replicas ? *unit.replicas : 1, target, target));
         }
         t = find_instance(fmt::format("{}@{}", target, inst.replica));
       }
     }
     if (t == kNone) {
       std::string hint = did_you_mean(target, std::vector<std::string>(unit_names.begin(), unit_names.end()));
-      throw ValidationError(222, who, fmt::format("names unknown unit \"{}\"{}", target,
+      throw ValidationError(241, who, fmt::format("names unknown unit \"{}\"{}", target,
                                                   hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
     }
-    if (t == i) throw ValidationError(226, who, fmt::format("\"{}\" is co-located with itself", inst.name));
+    if (t == i) throw ValidationError(245, who, fmt::format("\"{}\" is co-located with itself", inst.name));
     if (instances_[t].global) {
-      throw ValidationError(223, who, fmt::format("follows global unit \"{}\"; make this unit global instead", units_[instances_[t].unit].name));
+      throw ValidationError(242, who, fmt::format("follows global unit \"{}\"; make this unit global instead", units_[instances_[t].unit].name));
     }
     inst.machine_of = t;
   }
@@ -281,7 +281,7 @@ void Cluster::add_units(const Spec& spec) {
       auto from = std::find(path.begin(), path.end(), cur);
       for (auto it = from; it != path.end(); ++it) cycle += instances_[*it].name + " -> ";
       cycle += instances_[cur].name;
-      throw ValidationError(226, fmt::format("unit {}: machine_of", units_[instances_[cur].unit].name),
+      throw ValidationError(245, fmt::format("unit {}: machine_of", units_[instances_[cur].unit].name),
                             fmt::format("co-location cycle: {}", cycle));
     }
     for (InstanceId p : path) state[p] = 2;
@@ -336,7 +336,7 @@ void Cluster::link_groups() {
       grp.priority = std::max(grp.priority, units_[inst.unit].priority);
       if (inst.pinned == kNone) continue;
       if (grp.pinned != kNone && grp.pinned != inst.pinned) {
-        throw ValidationError(227, fmt::format("unit {}", units_[inst.unit].name),
+        throw ValidationError(246, fmt::format("unit {}", units_[inst.unit].name),
                               fmt::format("co-located units are pinned to different machines ({} and {})",
                                           machine_names_[grp.pinned], machine_names_[inst.pinned]));
       }
@@ -345,7 +345,7 @@ void Cluster::link_groups() {
     for (std::size_t a = 0; a < grp.members.size(); ++a) {
       for (std::size_t b = a + 1; b < grp.members.size(); ++b) {
         if (conflicts(grp.members[a], grp.members[b])) {
-          throw ValidationError(228, fmt::format("unit {}", units_[instances_[grp.members[a]].unit].name),
+          throw ValidationError(247, fmt::format("unit {}", units_[instances_[grp.members[a]].unit].name),
                                 fmt::format("must share a machine with {} (machine_of) but conflicts with it",
                                             instances_[grp.members[b]].name));
         }
@@ -362,13 +362,13 @@ void Cluster::apply_placements(const Spec& spec) {
       names.reserve(std::min<std::size_t>(instances_.size(), 5000));
       for (std::size_t k = 0; k < instances_.size() && k < 5000; ++k) names.push_back(instances_[k].name);
       std::string hint = did_you_mean(name, names);
-      throw ValidationError(230, fmt::format("placements.{}", name),
+      throw ValidationError(249, fmt::format("placements.{}", name),
                             fmt::format("no unit instance named \"{}\"{}", name,
                                         hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
     }
     MachineId m = find_machine(machine);
     if (m == kNone) {
-      throw ValidationError(231, fmt::format("placements.{}", name), fmt::format("unknown machine \"{}\"", machine));
+      throw ValidationError(253, fmt::format("placements.{}", name), fmt::format("unknown machine \"{}\"", machine));
     }
     if (machine_states_[m] == MachineState::Down) {
       warnings_.push_back(fmt::format("{} was on {}, which is down: it is placed anew", name, machine));
@@ -433,48 +433,53 @@ const std::string& Cluster::spread_domain_name(UnitId u, std::uint32_t d) const 
   return spread_[static_cast<std::size_t>(spread_slot_[u])].domain_names[d];
 }
 
+std::uint8_t Cluster::conflict_class(UnitId pu, UnitId tu) const {
+  const auto& patterns = units_[pu].constraints.conflicts;
+  if (patterns.empty()) return 1;
+  // Most patterns (`web@*`) match all instances of a unit or none of them; remember which,
+  // so the glob runs once per pair of units instead of once per pair of instances.
+  const std::uint64_t key = (static_cast<std::uint64_t>(pu) << 32) | tu;
+  std::uint8_t& cls = conflict_class_[key];
+  if (cls != 0) return cls;
+  auto match = [&](const std::string& name) {
+    for (const auto& pat : patterns) {
+      if (glob_match(pat, name)) return true;
+    }
+    return false;
+  };
+  const Unit& tunit = units_[tu];
+  if (!tunit.replicas && !tunit.constraints.global) {
+    cls = match(tunit.name) ? 2 : 1;  // a single instance, named like its unit: exact
+  } else {
+    // Instances are named `<base>@<x>`. A pattern `<base>@*` (or `*`) takes them all; a
+    // pattern whose literal prefix disagrees with `<base>@` takes none; others are decided
+    // per instance.
+    const std::string stem = tunit.name + "@";
+    cls = 1;
+    for (const auto& pat : patterns) {
+      if (pat == stem + "*" || pat == "*") {
+        cls = 2;
+        break;
+      }
+      std::string_view prefix(pat);
+      prefix = prefix.substr(0, prefix.find_first_of("*?[\\"));
+      const std::size_t n = std::min(prefix.size(), stem.size());
+      if (prefix.substr(0, n) == std::string_view(stem).substr(0, n)) cls = 3;
+    }
+  }
+  return cls;
+}
+
 bool Cluster::conflicts(InstanceId a, InstanceId b) const {
   if (a == b) return false;
   auto one_way = [&](InstanceId p, InstanceId t) {
-    const UnitId pu = instances_[p].unit;
-    const auto& patterns = units_[pu].constraints.conflicts;
-    if (patterns.empty()) return false;
-    const UnitId tu = instances_[t].unit;
-    // Most patterns (`web@*`) match all instances of a unit or none of them; remember which,
-    // so the glob runs once per pair of units instead of once per pair of instances.
-    const std::uint64_t key = (static_cast<std::uint64_t>(pu) << 32) | tu;
-    std::uint8_t& cls = conflict_class_[key];
-    auto match = [&](const std::string& name) {
-      for (const auto& pat : patterns) {
-        if (glob_match(pat, name)) return true;
-      }
-      return false;
-    };
-    if (cls == 0) {
-      const Unit& tunit = units_[tu];
-      if (!tunit.replicas && !tunit.constraints.global) {
-        cls = match(instances_[t].name) ? 2 : 1;  // a single instance: exact
-      } else {
-        // Instances are named `<base>@<x>`. A pattern `<base>@*` (or `*`) takes them all; a
-        // pattern whose literal prefix disagrees with `<base>@` takes none; others are decided
-        // per instance.
-        const std::string stem = tunit.name + "@";
-        cls = 1;
-        for (const auto& pat : patterns) {
-          if (pat == stem + "*" || pat == "*") {
-            cls = 2;
-            break;
-          }
-          std::string_view prefix(pat);
-          prefix = prefix.substr(0, prefix.find_first_of("*?[\\"));
-          const std::size_t n = std::min(prefix.size(), stem.size());
-          if (prefix.substr(0, n) == std::string_view(stem).substr(0, n)) cls = 3;
-        }
-      }
-    }
+    const std::uint8_t cls = conflict_class(instances_[p].unit, instances_[t].unit);
     if (cls == 1) return false;
     if (cls == 2) return true;
-    return match(instances_[t].name);
+    for (const auto& pat : units_[instances_[p].unit].constraints.conflicts) {
+      if (glob_match(pat, instances_[t].name)) return true;
+    }
+    return false;
   };
   return one_way(a, b) || one_way(b, a);
 }

@@ -19,7 +19,13 @@ struct DimensionShort {
 }  // namespace
 
 Placer::Placer(Cluster& cluster, StrategyKind strategy)
-    : cluster_(cluster), strategy_(strategy), metadata_cache_(cluster.unit_count()), demand_(cluster.dims(), 0) {}
+    : cluster_(cluster),
+      strategy_(strategy),
+      metadata_cache_(cluster.unit_count()),
+      demand_(cluster.dims(), 0) {
+  verdict_stamp_.assign(cluster.unit_count(), 0);
+  verdict_.assign(cluster.unit_count(), 0);
+}
 
 int Placer::metadata_failure(UnitId u, ClassId c) {
   auto& cache = metadata_cache_[u];
@@ -95,6 +101,10 @@ bool Placer::prepare(GroupId g) {
   follow_instance_ = kNone;
   todo_.clear();
   units_.clear();
+  if (++stamp_ == 0) {  // wrapped: forget every stamp
+    std::fill(verdict_stamp_.begin(), verdict_stamp_.end(), 0);
+    stamp_ = 1;
+  }
   spreads_.clear();
   any_conflicts_ = false;
   for (InstanceId i : grp.members) {
@@ -152,12 +162,22 @@ int Placer::spread_verdict(MachineId m, const SpreadCheck** failed) const {
 bool Placer::conflicts_on(MachineId m, InstanceId* with) const {
   const Cluster& c = cluster_;
   if ((!any_conflicts_ && c.conflict_holders_on(m) == 0) || c.instances_on(m).empty()) return false;
-  for (InstanceId x : todo_) {
-    for (InstanceId y : c.instances_on(m)) {
-      if (c.conflicts(x, y)) {
-        *with = y;
-        return true;
-      }
+  for (InstanceId y : c.instances_on(m)) {
+    const UnitId tu = c.instance(y).unit;
+    if (verdict_stamp_[tu] != stamp_) {
+      // 1 none, 2 all, 3 per instance: the strongest answer over the group's units, both ways.
+      std::uint8_t v = 1;
+      for (UnitId u : units_) v = std::max({v, c.conflict_class(u, tu), c.conflict_class(tu, u)});
+      verdict_[tu] = v;
+      verdict_stamp_[tu] = stamp_;
+    }
+    const std::uint8_t v = verdict_[tu];
+    if (v == 1) continue;
+    bool hit = v == 2;
+    for (std::size_t k = 0; !hit && k < todo_.size(); ++k) hit = c.conflicts(todo_[k], y);
+    if (hit) {
+      *with = y;
+      return true;
     }
   }
   return false;

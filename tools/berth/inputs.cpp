@@ -15,7 +15,7 @@ namespace berth::cli {
 Spec load_spec_inputs(const std::vector<std::string>& inputs, const std::string& machines_file) {
   if (inputs.empty()) throw UsageError(303, "no input: give a spec (spec.json) or unit files with --machines");
   const bool single_json = inputs.size() == 1 && machines_file.empty() &&
-                           (inputs[0] == "-" || inputs[0].size() < 8 || inputs[0].substr(inputs[0].size() - 5) == ".json" ||
+                           (inputs[0] == "-" || (inputs[0].size() >= 5 && inputs[0].substr(inputs[0].size() - 5) == ".json") ||
 #ifdef BERTH_HAVE_FLEET
                             !fleet::looks_like_unit_input(inputs[0])
 #else

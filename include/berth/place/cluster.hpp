@@ -119,6 +119,9 @@ class Cluster {
   // ---- conflicts
   /// True when a and b may not share a machine (either's patterns match the other's name).
   bool conflicts(InstanceId a, InstanceId b) const;
+  /// How unit p's conflict patterns treat the instances of unit t: 1 none of them, 2 all of
+  /// them, 3 it depends on the instance (ask conflicts()). Cached per pair of units.
+  std::uint8_t conflict_class(UnitId p, UnitId t) const;
 
   // ---- mutation
   /// Puts instance i on machine m. Capacity is the caller's check (see Placer); assign never

@@ -70,6 +70,11 @@ class Placer {
   bool node_fits(ClassId k, std::size_t node) const;
 
   std::vector<InstanceId> todo_;
+  // Conflict verdict of the current group against each unit met on a machine, stamped with
+  // the placement it belongs to, so a verdict costs one array read after the first.
+  std::uint32_t stamp_ = 0;
+  mutable std::vector<std::uint32_t> verdict_stamp_;
+  mutable std::vector<std::uint8_t> verdict_;
   std::vector<UnitId> units_;
   std::vector<SpreadCheck> spreads_;
   bool any_conflicts_ = false;
