@@ -55,7 +55,8 @@ Spec synthetic(int machines, int percent) {
   // every machine gets exactly four of each kind, and a service's replicas scatter over the
   // cluster as a scheduler would leave them, not on neighbouring machines.
   for (int k = 0; k < services * per_service; ++k) {
-    const std::string machine = fmt::format("m{}", static_cast<int>((static_cast<std::int64_t>(k) * 7919) % machines) + 1);
+    const std::string machine =
+        fmt::format("m{}", static_cast<int>((static_cast<std::int64_t>(k) * 7919) % machines) + 1);
     s.placements[fmt::format("large{}@{}", k / per_service, k % per_service + 1)] = machine;
     s.placements[fmt::format("small{}@{}", k / per_service, k % per_service + 1)] = machine;
   }
@@ -85,7 +86,11 @@ void BM_RescheduleAfterLosingOnePercent(benchmark::State& state) {
   state.counters["moved"] = static_cast<double>(moves);
   state.counters["pending"] = static_cast<double>(pending);
 }
-BENCHMARK(BM_RescheduleAfterLosingOnePercent)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_RescheduleAfterLosingOnePercent)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 
 void BM_RebootPlan(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
@@ -112,7 +117,11 @@ void BM_RebootPlan(benchmark::State& state) {
   state.counters["moves"] = static_cast<double>(moves);
   state.counters["safe"] = safe ? 1 : 0;
 }
-BENCHMARK(BM_RebootPlan)->Args({1000, 1})->Args({1000, 10})->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RebootPlan)
+    ->Args({1000, 1})
+    ->Args({1000, 10})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 

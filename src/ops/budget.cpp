@@ -15,7 +15,8 @@ std::int64_t parse_count_or_throw(std::string_view text, std::string_view whole)
   std::int64_t v = -1;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || ptr != text.data() + text.size() || v < 0) {
-    throw UsageError(360, fmt::format("budget \"{}\": \"{}\" is not a non-negative integer", whole, text));
+    throw UsageError(
+        360, fmt::format("budget \"{}\": \"{}\" is not a non-negative integer", whole, text));
   }
   return v;
 }
@@ -26,7 +27,11 @@ DisruptionBudget parse_budget(std::string_view text) {
   // Forms: UNITS=N (max_unavailable), UNITS:max_unavailable=N, UNITS:min_available=N.
   const auto eq = text.rfind('=');
   if (eq == std::string_view::npos || eq == 0) {
-    throw UsageError(360, fmt::format("budget \"{}\": expected UNITS=N, UNITS:max_unavailable=N or UNITS:min_available=N", text));
+    throw UsageError(
+        360,
+        fmt::format(
+            "budget \"{}\": expected UNITS=N, UNITS:max_unavailable=N or UNITS:min_available=N",
+            text));
   }
   std::string_view left = text.substr(0, eq);
   const std::int64_t n = parse_count_or_throw(text.substr(eq + 1), text);
@@ -43,7 +48,9 @@ DisruptionBudget parse_budget(std::string_view text) {
   } else if (kind == "min_available") {
     b.min_available = n;
   } else {
-    throw UsageError(360, fmt::format("budget \"{}\": unknown limit \"{}\" (max_unavailable or min_available)", text, kind));
+    throw UsageError(
+        360, fmt::format("budget \"{}\": unknown limit \"{}\" (max_unavailable or min_available)",
+                         text, kind));
   }
   return b;
 }
@@ -51,12 +58,15 @@ DisruptionBudget parse_budget(std::string_view text) {
 std::string to_string(const DisruptionBudget& b) {
   std::string out;
   if (b.max_unavailable) out += fmt::format("{}:max_unavailable={}", b.units, *b.max_unavailable);
-  if (b.min_available) out += fmt::format("{}{}:min_available={}", out.empty() ? "" : " ", b.units, *b.min_available);
+  if (b.min_available)
+    out += fmt::format("{}{}:min_available={}", out.empty() ? "" : " ", b.units, *b.min_available);
   return out.empty() ? b.units + ":unlimited" : out;
 }
 
 BudgetTable::BudgetTable(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets)
-    : allowed_(cluster.unit_count(), kUnlimited), instances_(cluster.unit_count(), 0), source_(cluster.unit_count()) {
+    : allowed_(cluster.unit_count(), kUnlimited),
+      instances_(cluster.unit_count(), 0),
+      source_(cluster.unit_count()) {
   for (InstanceId i = 0; i < cluster.instance_count(); ++i) ++instances_[cluster.instance(i).unit];
   for (UnitId u = 0; u < cluster.unit_count(); ++u) {
     for (const DisruptionBudget& b : budgets) {
@@ -64,7 +74,8 @@ BudgetTable::BudgetTable(const Cluster& cluster, const std::vector<DisruptionBud
       std::int64_t allowed = kUnlimited;
       if (b.max_unavailable) allowed = std::min(allowed, *b.max_unavailable);
       // min_available above the instance count allows nothing down (never negative).
-      if (b.min_available) allowed = std::min(allowed, std::max<std::int64_t>(0, instances_[u] - *b.min_available));
+      if (b.min_available)
+        allowed = std::min(allowed, std::max<std::int64_t>(0, instances_[u] - *b.min_available));
       if (allowed < allowed_[u]) {
         allowed_[u] = allowed;
         source_[u] = to_string(b);

@@ -7,7 +7,8 @@
 namespace berth::ops::detail {
 
 /// A unit no machine can take, explained as a fresh placement would be.
-inline Blocked blocked_from(const Diagnosis& diag, const std::string& unit, const std::string& machine) {
+inline Blocked blocked_from(const Diagnosis& diag, const std::string& unit,
+                            const std::string& machine) {
   Blocked b;
   b.unit = unit;
   b.machine = machine;

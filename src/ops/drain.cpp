@@ -17,7 +17,8 @@ std::size_t DrainResult::move_count() const {
   return n;
 }
 
-std::vector<std::vector<Move>> split_into_steps(const Cluster& c, const std::vector<Move>& moves, const BudgetTable& budgets,
+std::vector<std::vector<Move>> split_into_steps(const Cluster& c, const std::vector<Move>& moves,
+                                                const BudgetTable& budgets,
                                                 const std::vector<std::int64_t>& already_down,
                                                 std::vector<std::string>* refused) {
   // Moves of one co-location group travel together.
@@ -86,7 +87,8 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
         b.unit = c.instance(i).name;
         b.machine = result.machine;
         b.reason = "pinned";
-        b.summary = fmt::format("{}: pinned to {} (machine_id); it stops while {} is down", b.unit, b.machine, b.machine);
+        b.summary = fmt::format("{}: pinned to {} (machine_id); it stops while {} is down", b.unit,
+                                b.machine, b.machine);
         result.blocked.push_back(std::move(b));
       }
       continue;
@@ -109,7 +111,8 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
     if (placer.place_group(g) != kNone) {
       for (InstanceId i : todo) {
         const MachineId from = origin[i];
-        moves.push_back({c.instance(i).name, from == kNone ? "" : c.machine_name(from), c.machine_name(c.assignment(i))});
+        moves.push_back({c.instance(i).name, from == kNone ? "" : c.machine_name(from),
+                         c.machine_name(c.assignment(i))});
       }
       continue;
     }
@@ -134,9 +137,11 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
     b.unit = name;
     b.machine = result.machine;
     b.reason = "budget";
-    b.summary = fmt::format("{}: disruption budget {} allows {} instance(s) of {} down and {} already are; it stays on {}",
-                            name, budgets.source(u), budgets.allowed_down(u), c.unit(u).name, already_down[u],
-                            result.machine);
+    b.summary = fmt::format(
+        "{}: disruption budget {} allows {} instance(s) of {} down and {} already are; it stays on "
+        "{}",
+        name, budgets.source(u), budgets.allowed_down(u), c.unit(u).name, already_down[u],
+        result.machine);
     result.blocked.push_back(std::move(b));
   }
   for (InstanceId i : c.instances_on(m)) result.remaining.push_back(c.instance(i).name);

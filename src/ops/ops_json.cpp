@@ -24,7 +24,8 @@ void check_keys(const json& obj, const std::string& path, const std::vector<std:
     if (!key.empty() && key[0] == '$') continue;
     std::string hint = did_you_mean(key, allowed);
     bad(290, path.empty() ? key : path + "." + key,
-        hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key, fmt::join(allowed, ", "))
+        hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
+                                   fmt::join(allowed, ", "))
                      : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
   }
 }
@@ -35,7 +36,8 @@ std::string get_string(const json& j, const std::string& path) {
 }
 
 std::int64_t get_int(const json& j, const std::string& path, std::int64_t min) {
-  if (!j.is_number_integer() && !j.is_number_unsigned()) bad(290, path, fmt::format("expected an integer, got {}", j.dump()));
+  if (!j.is_number_integer() && !j.is_number_unsigned())
+    bad(290, path, fmt::format("expected an integer, got {}", j.dump()));
   const auto v = j.get<std::int64_t>();
   if (v < min) bad(290, path, fmt::format("must be at least {}, got {}", min, v));
   return v;
@@ -49,29 +51,37 @@ DisruptionBudget parse_budget_json(const json& j, const std::string& path) {
       bad(296, path, e.detail());
     }
   }
-  if (!j.is_object()) bad(296, path, "expected {\"units\":\"web\",\"max_unavailable\":1} or \"web=1\"");
+  if (!j.is_object())
+    bad(296, path, "expected {\"units\":\"web\",\"max_unavailable\":1} or \"web=1\"");
   check_keys(j, path, {"units", "max_unavailable", "min_available"});
   DisruptionBudget b;
   if (j.contains("units")) b.units = get_string(j["units"], path + ".units");
-  if (j.contains("max_unavailable")) b.max_unavailable = get_int(j["max_unavailable"], path + ".max_unavailable", 0);
-  if (j.contains("min_available")) b.min_available = get_int(j["min_available"], path + ".min_available", 0);
-  if (!b.max_unavailable && !b.min_available) bad(296, path, "a budget needs max_unavailable or min_available");
+  if (j.contains("max_unavailable"))
+    b.max_unavailable = get_int(j["max_unavailable"], path + ".max_unavailable", 0);
+  if (j.contains("min_available"))
+    b.min_available = get_int(j["min_available"], path + ".min_available", 0);
+  if (!b.max_unavailable && !b.min_available)
+    bad(296, path, "a budget needs max_unavailable or min_available");
   return b;
 }
 
 Event parse_event(const json& j, const std::string& path) {
   if (!j.is_object()) bad(290, path, "expected an event object");
-  if (!j.contains("type")) bad(297, path, "missing \"type\" (arrive, depart, fail, recover, drain, reboot, rebalance)");
+  if (!j.contains("type"))
+    bad(297, path, "missing \"type\" (arrive, depart, fail, recover, drain, reboot, rebalance)");
   const std::string type = get_string(j["type"], path + ".type");
   Event e;
-  if (j.contains("at")) e.at = get_int(j["at"], path + ".at", std::numeric_limits<std::int64_t>::min());
+  if (j.contains("at"))
+    e.at = get_int(j["at"], path + ".at", std::numeric_limits<std::int64_t>::min());
   auto need = [&](const char* key) -> const json& {
     if (!j.contains(key)) bad(297, path, fmt::format("a \"{}\" event needs \"{}\"", type, key));
     return j[key];
   };
   if (type == "fail" || type == "recover" || type == "drain") {
     check_keys(j, path, {"at", "type", "machine"});
-    e.type = type == "fail" ? EventType::Fail : type == "recover" ? EventType::Recover : EventType::Drain;
+    e.type = type == "fail"      ? EventType::Fail
+             : type == "recover" ? EventType::Recover
+                                 : EventType::Drain;
     e.machine = get_string(need("machine"), path + ".machine");
   } else if (type == "reboot") {
     check_keys(j, path, {"at", "type", "machines", "max_unavailable"});
@@ -80,17 +90,21 @@ Event parse_event(const json& j, const std::string& path) {
       const json& ms = j["machines"];
       if (ms.is_array()) {
         std::string joined;
-        for (std::size_t k = 0; k < ms.size(); ++k) joined += (k ? "," : "") + get_string(ms[k], fmt::format("{}.machines[{}]", path, k));
+        for (std::size_t k = 0; k < ms.size(); ++k)
+          joined += (k ? "," : "") + get_string(ms[k], fmt::format("{}.machines[{}]", path, k));
         e.machines = joined;
       } else {
         e.machines = get_string(ms, path + ".machines");
       }
     }
-    if (j.contains("max_unavailable")) e.max_unavailable = static_cast<int>(get_int(j["max_unavailable"], path + ".max_unavailable", 1));
+    if (j.contains("max_unavailable"))
+      e.max_unavailable =
+          static_cast<int>(get_int(j["max_unavailable"], path + ".max_unavailable", 1));
   } else if (type == "rebalance") {
     check_keys(j, path, {"at", "type", "max_moves"});
     e.type = EventType::Rebalance;
-    if (j.contains("max_moves")) e.max_moves = static_cast<int>(get_int(j["max_moves"], path + ".max_moves", 0));
+    if (j.contains("max_moves"))
+      e.max_moves = static_cast<int>(get_int(j["max_moves"], path + ".max_moves", 0));
   } else if (type == "arrive") {
     check_keys(j, path, {"at", "type", "unit"});
     e.type = EventType::Arrive;
@@ -99,16 +113,23 @@ Event parse_event(const json& j, const std::string& path) {
       e.unit = one.units.front();
     } catch (const ValidationError& err) {
       std::string subject = err.subject();
-      subject = subject.rfind("units[0]", 0) == 0 ? path + ".unit" + subject.substr(8) : fmt::format("{}.unit ({})", path, subject);
-      throw ValidationError(err.code(), subject, err.detail().substr(err.subject().empty() ? 0 : err.subject().size() + 2));
+      subject = subject.rfind("units[0]", 0) == 0 ? path + ".unit" + subject.substr(8)
+                                                  : fmt::format("{}.unit ({})", path, subject);
+      throw ValidationError(
+          err.code(), subject,
+          err.detail().substr(err.subject().empty() ? 0 : err.subject().size() + 2));
     }
   } else if (type == "depart") {
     check_keys(j, path, {"at", "type", "unit"});
     e.type = EventType::Depart;
     e.unit_name = get_string(need("unit"), path + ".unit");
   } else {
-    std::string hint = did_you_mean(type, {"arrive", "depart", "fail", "recover", "drain", "reboot", "rebalance"});
-    bad(297, path + ".type", fmt::format("unknown event type \"{}\"{}", type, hint.empty() ? " (arrive, depart, fail, recover, drain, reboot, rebalance)" : fmt::format("; did you mean \"{}\"?", hint)));
+    std::string hint =
+        did_you_mean(type, {"arrive", "depart", "fail", "recover", "drain", "reboot", "rebalance"});
+    bad(297, path + ".type",
+        fmt::format("unknown event type \"{}\"{}", type,
+                    hint.empty() ? " (arrive, depart, fail, recover, drain, reboot, rebalance)"
+                                 : fmt::format("; did you mean \"{}\"?", hint)));
   }
   return e;
 }
@@ -134,13 +155,15 @@ json moves_object(const std::vector<Move>& moves) {
 
 json moves_list(const std::vector<Move>& moves) {
   json out = json::array();
-  for (const Move& mv : moves) out.push_back({{"unit", mv.instance}, {"from", mv.from}, {"to", mv.to}});
+  for (const Move& mv : moves)
+    out.push_back({{"unit", mv.instance}, {"from", mv.from}, {"to", mv.to}});
   return out;
 }
 
 json preemptions_json(const std::vector<Preemption>& ps) {
   json out = json::array();
-  for (const Preemption& p : ps) out.push_back({{"preemptor", p.preemptor}, {"machine", p.machine}, {"victims", p.victims}});
+  for (const Preemption& p : ps)
+    out.push_back({{"preemptor", p.preemptor}, {"machine", p.machine}, {"victims", p.victims}});
   return out;
 }
 
@@ -154,20 +177,31 @@ Scenario parse_scenario_json(std::string_view text, const std::string& filename)
     // nlohmann's text after "parse error at line L, column C: " says what it expected.
     std::string why = e.what();
     if (auto pos = why.find(": syntax error"); pos != std::string::npos) why = why.substr(pos + 2);
-    throw ParseError(101, locate(text, e.byte > 0 ? e.byte - 1 : 0, filename), "events file is not valid JSON: " + why);
+    throw ParseError(101, locate(text, e.byte > 0 ? e.byte - 1 : 0, filename),
+                     "events file is not valid JSON: " + why);
+  } catch (const json::out_of_range& e) {
+    // A number beyond double's range (1e400): out_of_range.406, no byte offset.
+    std::string why = e.what();
+    if (auto pos = why.find("number overflow"); pos != std::string::npos) why = why.substr(pos);
+    throw ParseError(101, SourceLocation{filename, 0, 0}, "events file is not valid JSON: " + why);
   }
   Scenario s;
   try {
     if (root.is_array()) root = json{{"events", root}};
-    if (!root.is_object()) bad(290, "events", "expected an object with \"events\" (or an array of events)");
+    if (!root.is_object())
+      bad(290, "events", "expected an object with \"events\" (or an array of events)");
     check_keys(root, "", {"events", "mode", "strategy", "preemption", "budgets", "zone_key"});
     if (root.contains("mode")) {
       const std::string mode = get_string(root["mode"], "mode");
-      if (mode == "berth") s.mode = SimMode::Berth;
-      else if (mode == "fleet") s.mode = SimMode::Fleet;
-      else bad(298, "mode", fmt::format("unknown mode \"{}\" (berth or fleet)", mode));
+      if (mode == "berth")
+        s.mode = SimMode::Berth;
+      else if (mode == "fleet")
+        s.mode = SimMode::Fleet;
+      else
+        bad(298, "mode", fmt::format("unknown mode \"{}\" (berth or fleet)", mode));
     }
-    if (root.contains("strategy")) s.options.strategy = parse_strategy(get_string(root["strategy"], "strategy"));
+    if (root.contains("strategy"))
+      s.options.strategy = parse_strategy(get_string(root["strategy"], "strategy"));
     if (root.contains("preemption")) {
       if (!root["preemption"].is_boolean()) bad(290, "preemption", "expected true or false");
       s.options.preemption = root["preemption"].get<bool>();
@@ -176,19 +210,27 @@ Scenario parse_scenario_json(std::string_view text, const std::string& filename)
     if (root.contains("budgets")) {
       const json& bs = root["budgets"];
       if (!bs.is_array()) bad(296, "budgets", "expected an array of budgets");
-      for (std::size_t k = 0; k < bs.size(); ++k) s.options.budgets.push_back(parse_budget_json(bs[k], fmt::format("budgets[{}]", k)));
+      for (std::size_t k = 0; k < bs.size(); ++k)
+        s.options.budgets.push_back(parse_budget_json(bs[k], fmt::format("budgets[{}]", k)));
     }
-    if (!root.contains("events") || !root["events"].is_array()) bad(299, "events", "expected an array \"events\"");
+    if (!root.contains("events") || !root["events"].is_array())
+      bad(299, "events", "expected an array \"events\"");
     const json& es = root["events"];
-    for (std::size_t k = 0; k < es.size(); ++k) s.events.push_back(parse_event(es[k], fmt::format("events[{}]", k)));
+    for (std::size_t k = 0; k < es.size(); ++k)
+      s.events.push_back(parse_event(es[k], fmt::format("events[{}]", k)));
   } catch (const ValidationError& e) {
     if (e.detail().find(filename) != std::string::npos) throw;
-    throw ValidationError(e.code(), e.subject(), fmt::format("{} (in {})", e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2), filename));
+    throw ValidationError(
+        e.code(), e.subject(),
+        fmt::format("{} (in {})",
+                    e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2), filename));
   }
   return s;
 }
 
-Scenario read_scenario_file(const std::string& path) { return parse_scenario_json(read_text_file(path), path); }
+Scenario read_scenario_file(const std::string& path) {
+  return parse_scenario_json(read_text_file(path), path);
+}
 
 json blocked_to_json(const Blocked& b) {
   json j = {{"unit", b.unit}, {"machine", b.machine}, {"reason", b.reason}, {"summary", b.summary}};
@@ -211,7 +253,8 @@ json reboot_plan_to_json(const RebootPlan& plan) {
     waves.push_back({{"machines", w.machines},
                      {"zone", w.zone},
                      {"moves", moves_object(w.moves)},
-                     {"moves_from", [&] {
+                     {"moves_from",
+                      [&] {
                         json from = json::object();
                         for (const Move& mv : w.moves) from[mv.instance] = mv.from;
                         return from;
@@ -221,7 +264,11 @@ json reboot_plan_to_json(const RebootPlan& plan) {
   }
   json blocked = json::array();
   for (const Blocked& b : plan.blocked) blocked.push_back(blocked_to_json(b));
-  return {{"safe", plan.safe}, {"waves", waves}, {"blocked", blocked}, {"not_rebooted", plan.not_rebooted}, {"notes", plan.notes}};
+  return {{"safe", plan.safe},
+          {"waves", waves},
+          {"blocked", blocked},
+          {"not_rebooted", plan.not_rebooted},
+          {"notes", plan.notes}};
 }
 
 json drain_to_json(const DrainResult& r) {
@@ -233,7 +280,8 @@ json drain_to_json(const DrainResult& r) {
   }
   json blocked = json::array();
   for (const Blocked& b : r.blocked) blocked.push_back(blocked_to_json(b));
-  return {{"machine", r.machine}, {"complete", r.complete()}, {"moves", moves}, {"steps", steps}, {"blocked", blocked}, {"remaining", r.remaining}};
+  return {{"machine", r.machine}, {"complete", r.complete()}, {"moves", moves},
+          {"steps", steps},       {"blocked", blocked},       {"remaining", r.remaining}};
 }
 
 json rebalance_to_json(const RebalanceResult& r) {
@@ -248,8 +296,10 @@ json rebalance_to_json(const RebalanceResult& r) {
 json simulation_to_json(const Simulator& sim) {
   json log = json::array();
   for (const StepLog& s : sim.log()) {
-    json j = {{"at", s.at}, {"event", s.event}, {"text", s.text}, {"moves", moves_list(s.moves)}, {"evicted", s.evicted},
-              {"stopped", s.stopped}, {"pending", s.pending}, {"overcommitted", s.overcommitted}};
+    json j = {{"at", s.at},           {"event", s.event},
+              {"text", s.text},       {"moves", moves_list(s.moves)},
+              {"evicted", s.evicted}, {"stopped", s.stopped},
+              {"pending", s.pending}, {"overcommitted", s.overcommitted}};
     if (!s.preemptions.empty()) j["preemptions"] = preemptions_json(s.preemptions);
     if (!s.blocked.empty()) {
       json b = json::array();
@@ -275,7 +325,8 @@ json simulation_to_json(const Simulator& sim) {
                   {"failed_moves", sum.failed_moves},
                   {"pending_over_time", over_time}};
   json pending = json::array();
-  for (const PendingUnit& p : sim.pending()) pending.push_back({{"unit", p.unit}, {"summary", p.summary()}});
+  for (const PendingUnit& p : sim.pending())
+    pending.push_back({{"unit", p.unit}, {"summary", p.summary()}});
   json placements = json::object();
   const Cluster& c = sim.cluster();
   for (InstanceId i = 0; i < c.instance_count(); ++i) {

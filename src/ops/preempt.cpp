@@ -82,7 +82,9 @@ bool can_host(const Cluster& c, GroupId g, MachineId m) {
   for (InstanceId x : todo) {
     const UnitId u = c.instance(x).unit;
     const auto& sp = c.unit(u).constraints.spread;
-    if (!sp || c.spread_domain_count(u) == 0 || std::find(seen.begin(), seen.end(), u) != seen.end()) continue;
+    if (!sp || c.spread_domain_count(u) == 0 ||
+        std::find(seen.begin(), seen.end(), u) != seen.end())
+      continue;
     seen.push_back(u);
     const std::uint32_t dom = c.spread_domain(u, m);
     if (dom == kNone) return false;
@@ -132,7 +134,8 @@ std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
       const Group& vg = c.group(v);
       if (vg.priority >= priority) continue;
       bool whole = true;
-      for (InstanceId x : vg.members) whole = whole && (c.assignment(x) == m || c.assignment(x) == kNone);
+      for (InstanceId x : vg.members)
+        whole = whole && (c.assignment(x) == m || c.assignment(x) == kNone);
       if (!whole) continue;
       std::vector<std::int64_t> dem = group_demand(c, v);
       std::int64_t size = 0;
@@ -191,7 +194,8 @@ std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
   out.report.preemptor = c.instance(grp.members.front()).name;
   // Victims in name order so reports read the same every time.
   std::sort(best.victims.begin(), best.victims.end(), [&](GroupId a, GroupId b) {
-    return natural_less(c.instance(c.group(a).members.front()).name, c.instance(c.group(b).members.front()).name);
+    return natural_less(c.instance(c.group(a).members.front()).name,
+                        c.instance(c.group(b).members.front()).name);
   });
   for (GroupId v : best.victims) {
     for (InstanceId i : c.group(v).members) {

@@ -72,10 +72,12 @@ RebalanceResult rebalance(Cluster& c, int max_moves, const OpsOptions& options) 
     if (movable == c.instances_on(m).size()) candidates.push_back(m);
   }
   std::stable_sort(candidates.begin(), candidates.end(), [&](MachineId a, MachineId b) {
-    if (c.instances_on(a).size() != c.instances_on(b).size()) return c.instances_on(a).size() < c.instances_on(b).size();
+    if (c.instances_on(a).size() != c.instances_on(b).size())
+      return c.instances_on(a).size() < c.instances_on(b).size();
     return utilization(c, a) < utilization(c, b);
   });
-  constexpr std::size_t kMaxFreeAttempts = 64;  // keeps large clusters cheap; the lightest come first
+  constexpr std::size_t kMaxFreeAttempts =
+      64;  // keeps large clusters cheap; the lightest come first
   std::vector<MachineId> freed;
   for (std::size_t k = 0; k < candidates.size() && k < kMaxFreeAttempts && left > 0; ++k) {
     const MachineId m = candidates[k];
@@ -106,7 +108,8 @@ RebalanceResult rebalance(Cluster& c, int max_moves, const OpsOptions& options) 
         ok = false;
         break;
       }
-      for (InstanceId i : todo) moves.push_back({c.instance(i).name, c.machine_name(m), c.machine_name(to)});
+      for (InstanceId i : todo)
+        moves.push_back({c.instance(i).name, c.machine_name(m), c.machine_name(to)});
     }
     if (!ok) continue;  // the trial rolls back
     trial.commit();
@@ -122,7 +125,9 @@ RebalanceResult rebalance(Cluster& c, int max_moves, const OpsOptions& options) 
     auto [peak, p] = peak_utilization(c);
     if (p == kNone) break;
     std::vector<GroupId> groups = movable_groups(c, p);
-    std::stable_sort(groups.begin(), groups.end(), [&](GroupId a, GroupId b) { return placed_members(c, a) > placed_members(c, b); });
+    std::stable_sort(groups.begin(), groups.end(), [&](GroupId a, GroupId b) {
+      return placed_members(c, a) > placed_members(c, b);
+    });
     bool improved = false;
     for (GroupId g : groups) {
       const auto k = static_cast<std::int64_t>(placed_members(c, g));
@@ -141,7 +146,8 @@ RebalanceResult rebalance(Cluster& c, int max_moves, const OpsOptions& options) 
       if (std::max(utilization(c, to), utilization(c, p)) >= peak) continue;
       trial.commit();
       c.set_state(p, MachineState::Up);
-      for (InstanceId i : members) result.moves.push_back({c.instance(i).name, c.machine_name(p), c.machine_name(to)});
+      for (InstanceId i : members)
+        result.moves.push_back({c.instance(i).name, c.machine_name(p), c.machine_name(to)});
       left -= k;
       improved = true;
       break;

@@ -33,20 +33,24 @@ struct WaveTrial {
 
 /// Marks `machines` rebooting through `trial` and places every group they displace on the
 /// machines that stay up. Stops at the first group with no home unless `collect_all`.
-WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId>& machines, const OpsOptions& options,
-                   bool collect_all) {
+WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId>& machines,
+                   const OpsOptions& options, bool collect_all) {
   WaveTrial out;
   for (MachineId m : machines) trial.set_state(m, MachineState::Rebooting);
-  auto in_wave = [&](MachineId m) { return std::find(machines.begin(), machines.end(), m) != machines.end(); };
+  auto in_wave = [&](MachineId m) {
+    return std::find(machines.begin(), machines.end(), m) != machines.end();
+  };
   std::vector<GroupId> movable;
   for (MachineId m : machines) {
     for (GroupId g : groups_on(c, m)) {
       const Group& grp = c.group(g);
       if (std::find(movable.begin(), movable.end(), g) != movable.end()) continue;
-      const bool stays = c.instance(grp.members.front()).global || (grp.pinned != kNone && in_wave(grp.pinned));
+      const bool stays =
+          c.instance(grp.members.front()).global || (grp.pinned != kNone && in_wave(grp.pinned));
       if (stays) {
         for (InstanceId i : grp.members) {
-          if (in_wave(c.assignment(i)) && std::find(out.stopped.begin(), out.stopped.end(), i) == out.stopped.end()) {
+          if (in_wave(c.assignment(i)) &&
+              std::find(out.stopped.begin(), out.stopped.end(), i) == out.stopped.end()) {
             out.stopped.push_back(i);
           }
         }
@@ -74,7 +78,8 @@ WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId
         const MachineId from = origin[i];
         // Members that had no machine before the wave were pending; placing them is no move.
         if (from == kNone) continue;
-        out.moves.push_back({c.instance(i).name, c.machine_name(from), c.machine_name(c.assignment(i))});
+        out.moves.push_back(
+            {c.instance(i).name, c.machine_name(from), c.machine_name(c.assignment(i))});
         out.moved.push_back(i);
       }
       continue;
@@ -83,7 +88,8 @@ WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId
     placer.select(g, &diag);
     for (InstanceId i : c.group(g).members) {
       const MachineId from = origin[i];
-      out.blocked.push_back(detail::blocked_from(diag, c.instance(i).name, from == kNone ? "" : c.machine_name(from)));
+      out.blocked.push_back(detail::blocked_from(diag, c.instance(i).name,
+                                                 from == kNone ? "" : c.machine_name(from)));
     }
     if (!collect_all) break;
   }
@@ -92,8 +98,9 @@ WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId
 
 /// try_wave, preferring machines outside `avoid` (machines that reboot later): a unit that
 /// moves there would move again. Falls back to every up machine when that fails.
-WaveTrial try_wave_preferring(Cluster& c, detail::Trial& trial, const std::vector<MachineId>& machines,
-                              const OpsOptions& options, bool collect_all, const std::vector<MachineId>& avoid) {
+WaveTrial try_wave_preferring(Cluster& c, detail::Trial& trial,
+                              const std::vector<MachineId>& machines, const OpsOptions& options,
+                              bool collect_all, const std::vector<MachineId>& avoid) {
   if (!avoid.empty()) {
     detail::Trial inner(c);
     for (MachineId m : avoid) inner.set_state(m, MachineState::Draining);
@@ -109,8 +116,9 @@ WaveTrial try_wave_preferring(Cluster& c, detail::Trial& trial, const std::vecto
 
 /// Budget and zone rules for a wave whose trial placed everything. Returns blocking entries
 /// (budget reasons) and, through `steps`, the moves cut into budget steps.
-std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>& machines, const WaveTrial& t,
-                                 const BudgetTable& budgets, const std::vector<std::int64_t>& already_down,
+std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>& machines,
+                                 const WaveTrial& t, const BudgetTable& budgets,
+                                 const std::vector<std::int64_t>& already_down,
                                  std::vector<std::vector<Move>>& steps, bool& one_step) {
   std::vector<Blocked> out;
   std::vector<std::string> refused;
@@ -121,8 +129,10 @@ std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>&
     Blocked b;
     b.unit = name;
     b.reason = "budget";
-    b.summary = fmt::format("{}: disruption budget {} allows {} instance(s) of {} down and {} already are, so it cannot move",
-                            name, budgets.source(u), budgets.allowed_down(u), c.unit(u).name, already_down[u]);
+    b.summary = fmt::format(
+        "{}: disruption budget {} allows {} instance(s) of {} down and {} already are, so it "
+        "cannot move",
+        name, budgets.source(u), budgets.allowed_down(u), c.unit(u).name, already_down[u]);
     out.push_back(std::move(b));
   }
   std::map<UnitId, std::int64_t> stopping;
@@ -133,8 +143,10 @@ std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>&
     Blocked b;
     b.unit = c.unit(u).name;
     b.reason = "budget";
-    b.summary = fmt::format("{}: {} instance(s) stop with the machine (global or pinned) but disruption budget {} allows {} down ({} already are)",
-                            c.unit(u).name, k, budgets.source(u), allowed, already_down[u]);
+    b.summary = fmt::format(
+        "{}: {} instance(s) stop with the machine (global or pinned) but disruption budget {} "
+        "allows {} down ({} already are)",
+        c.unit(u).name, k, budgets.source(u), allowed, already_down[u]);
     out.push_back(std::move(b));
   }
   for (Blocked& b : out) {
@@ -144,8 +156,9 @@ std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>&
 }
 
 /// A multi-machine wave never takes down every replica a service runs in its zone.
-bool keeps_zone_replica(const Cluster& c, const std::vector<MachineId>& machines, const WaveTrial& t,
-                        const std::string& zone, const std::string& zone_key, std::string* why) {
+bool keeps_zone_replica(const Cluster& c, const std::vector<MachineId>& machines,
+                        const WaveTrial& t, const std::string& zone, const std::string& zone_key,
+                        std::string* why) {
   std::map<UnitId, std::int64_t> down;
   for (InstanceId i : t.moved) ++down[c.instance(i).unit];
   for (InstanceId i : t.stopped) ++down[c.instance(i).unit];
@@ -161,7 +174,9 @@ bool keeps_zone_replica(const Cluster& c, const std::vector<MachineId>& machines
   }
   for (const auto& [u, k] : down) {
     if (running[u] >= 2 && k >= running[u]) {
-      if (why) *why = fmt::format("would take down all {} replicas of {} in {} {}", k, c.unit(u).name, zone_key, zone.empty() ? "(none)" : zone);
+      if (why)
+        *why = fmt::format("would take down all {} replicas of {} in {} {}", k, c.unit(u).name,
+                           zone_key, zone.empty() ? "(none)" : zone);
       return false;
     }
   }
@@ -199,9 +214,11 @@ std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs) 
   return out;
 }
 
-RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& machines, const RebootOptions& reboot,
-                       const OpsOptions& options) {
-  if (reboot.max_unavailable < 1) throw UsageError(362, fmt::format("--max-unavailable must be at least 1, got {}", reboot.max_unavailable));
+RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& machines,
+                       const RebootOptions& reboot, const OpsOptions& options) {
+  if (reboot.max_unavailable < 1)
+    throw UsageError(
+        362, fmt::format("--max-unavailable must be at least 1, got {}", reboot.max_unavailable));
   RebootPlan plan;
   Cluster work = cluster;
   const BudgetTable budgets(work, options.budgets);
@@ -213,7 +230,8 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
       remaining.push_back(m);
     } else {
       plan.not_rebooted.push_back(work.machine_name(m));
-      plan.notes.push_back(fmt::format("{} is {}: not part of the plan", work.machine_name(m), to_string(work.machine_state(m))));
+      plan.notes.push_back(fmt::format("{} is {}: not part of the plan", work.machine_name(m),
+                                       to_string(work.machine_state(m))));
     }
   }
   // Zone by zone, machines in name order within a zone.
@@ -234,7 +252,8 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
   while (!remaining.empty()) {
     std::vector<std::int64_t> already_down(work.unit_count(), 0);
     for (InstanceId i = 0; i < work.instance_count(); ++i) {
-      if (work.assignment(i) == kNone && !is_stopped(work, i)) ++already_down[work.instance(i).unit];
+      if (work.assignment(i) == kNone && !is_stopped(work, i))
+        ++already_down[work.instance(i).unit];
     }
     std::vector<MachineId> chosen;
     std::string zone;
@@ -253,8 +272,12 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
           bool one_step = true;
           // Budgets and zone rules are judged before the machines go down.
           trial.rollback();
-          std::vector<Blocked> rules = check_rules(work, candidate, t, budgets, already_down, steps, one_step);
-          ok = rules.empty() && (candidate.size() == 1 || (one_step && keeps_zone_replica(work, candidate, t, zone_of(work, m, key), key, nullptr)));
+          std::vector<Blocked> rules =
+              check_rules(work, candidate, t, budgets, already_down, steps, one_step);
+          ok = rules.empty() &&
+               (candidate.size() == 1 ||
+                (one_step &&
+                 keeps_zone_replica(work, candidate, t, zone_of(work, m, key), key, nullptr)));
         }
       }
       if (ok) {
@@ -307,7 +330,9 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
     }
     // Units that were pending may fit now that the rebooted machines are back; they are not
     // placed here (the plan only moves what it must), but the next wave sees them as down.
-    std::erase_if(remaining, [&](MachineId m) { return std::find(chosen.begin(), chosen.end(), m) != chosen.end(); });
+    std::erase_if(remaining, [&](MachineId m) {
+      return std::find(chosen.begin(), chosen.end(), m) != chosen.end();
+    });
     plan.waves.push_back(std::move(wave));
   }
   return plan;

@@ -21,7 +21,8 @@ bool needs_machine(const Cluster& c, GroupId g) {
 }
 
 /// place_groups with the machine each instance came from, for the Move reports.
-RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups, const OpsOptions& options,
+RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups,
+                                   const OpsOptions& options,
                                    std::unordered_map<InstanceId, MachineId>& origin) {
   RescheduleResult result;
   Placer placer(c, options.strategy);
@@ -33,7 +34,8 @@ RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups, cons
     for (InstanceId i : was_unassigned) {
       if (c.assignment(i) == kNone) continue;
       auto it = origin.find(i);
-      const std::string from = it == origin.end() || it->second == kNone ? "" : c.machine_name(it->second);
+      const std::string from =
+          it == origin.end() || it->second == kNone ? "" : c.machine_name(it->second);
       result.moves.push_back({c.instance(i).name, from, c.machine_name(c.assignment(i))});
     }
     (void)g;
@@ -62,7 +64,8 @@ RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups, cons
             add_unique(todo, v);
             add_unique(victims, v);
           }
-          result.evicted.insert(result.evicted.end(), pre->report.victims.begin(), pre->report.victims.end());
+          result.evicted.insert(result.evicted.end(), pre->report.victims.begin(),
+                                pre->report.victims.end());
           result.preemptions.push_back(std::move(pre->report));
           continue;
         }
@@ -80,7 +83,9 @@ RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups, cons
     }
   }
   // Defensive: a unit reported pending must still be without a machine when we return.
-  std::erase_if(result.pending, [&](const PendingUnit& p) { return c.assignment(c.find_instance(p.unit)) != kNone; });
+  std::erase_if(result.pending, [&](const PendingUnit& p) {
+    return c.assignment(c.find_instance(p.unit)) != kNone;
+  });
   return result;
 }
 
@@ -88,7 +93,8 @@ RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups, cons
 
 bool is_stopped(const Cluster& c, InstanceId i) {
   const Instance& inst = c.instance(i);
-  return inst.global && c.machine_state(inst.pinned) != MachineState::Up && c.assignment(i) == kNone;
+  return inst.global && c.machine_state(inst.pinned) != MachineState::Up &&
+         c.assignment(i) == kNone;
 }
 
 std::vector<GroupId> unplaced_groups(const Cluster& c) {
@@ -127,7 +133,8 @@ std::vector<std::string> evict_groups(Cluster& c, const std::vector<GroupId>& gr
   return evicted;
 }
 
-RescheduleResult fail_machines(Cluster& c, const std::vector<MachineId>& machines, const OpsOptions& options) {
+RescheduleResult fail_machines(Cluster& c, const std::vector<MachineId>& machines,
+                               const OpsOptions& options) {
   std::unordered_map<InstanceId, MachineId> origin;
   std::vector<GroupId> groups;
   std::vector<std::string> stopped;
@@ -162,7 +169,8 @@ RescheduleResult recover_machine(Cluster& c, MachineId m, const OpsOptions& opti
   c.set_state(m, MachineState::Up);
   std::vector<InstanceId> globals;
   for (InstanceId i = 0; i < c.instance_count(); ++i) {
-    if (c.instance(i).global && c.instance(i).pinned == m && c.assignment(i) == kNone) globals.push_back(i);
+    if (c.instance(i).global && c.instance(i).pinned == m && c.assignment(i) == kNone)
+      globals.push_back(i);
   }
   RescheduleResult result = place_unplaced(c, options);
   for (InstanceId i : globals) {

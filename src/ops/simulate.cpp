@@ -42,18 +42,26 @@ const char* to_string(SimMode mode) { return mode == SimMode::Berth ? "berth" : 
 
 const char* to_string(EventType type) {
   switch (type) {
-    case EventType::Arrive: return "arrive";
-    case EventType::Depart: return "depart";
-    case EventType::Fail: return "fail";
-    case EventType::Recover: return "recover";
-    case EventType::Drain: return "drain";
-    case EventType::Reboot: return "reboot";
-    case EventType::Rebalance: return "rebalance";
+    case EventType::Arrive:
+      return "arrive";
+    case EventType::Depart:
+      return "depart";
+    case EventType::Fail:
+      return "fail";
+    case EventType::Recover:
+      return "recover";
+    case EventType::Drain:
+      return "drain";
+    case EventType::Reboot:
+      return "reboot";
+    case EventType::Rebalance:
+      return "rebalance";
   }
   return "?";
 }
 
-Simulator::Simulator(const Spec& spec, SimMode mode, OpsOptions options) : base_(spec), mode_(mode), options_(std::move(options)) {
+Simulator::Simulator(const Spec& spec, SimMode mode, OpsOptions options)
+    : base_(spec), mode_(mode), options_(std::move(options)) {
   base_.placements.clear();
   Spec all_up = spec;
   // Global instances exist for every matching machine, whatever its state, so that a machine
@@ -95,12 +103,15 @@ void Simulator::rebuild() {
     m.state = MachineState::Up;
   }
   cluster_ = Cluster::build(s);
-  for (std::size_t k = 0; k < s.machines.size(); ++k) cluster_.set_state(cluster_.find_machine(s.machines[k].name), states[k]);
+  for (std::size_t k = 0; k < s.machines.size(); ++k)
+    cluster_.set_state(cluster_.find_machine(s.machines[k].name), states[k]);
 }
 
 MachineId Simulator::machine_or_throw(const std::string& name) const {
   const MachineId m = cluster_.find_machine(name);
-  if (m == kNone) throw ValidationError(292, fmt::format("event {}", events_), fmt::format("unknown machine \"{}\"", name));
+  if (m == kNone)
+    throw ValidationError(292, fmt::format("event {}", events_),
+                          fmt::format("unknown machine \"{}\"", name));
   return m;
 }
 
@@ -127,7 +138,8 @@ void Simulator::fleet_place(const std::vector<GroupId>& groups, StepLog& step) {
         for (InstanceId y : cluster_.instances_on(m)) ok = ok && !cluster_.conflicts(i, y);
       }
       if (!ok) continue;
-      if (best == kNone || cluster_.instances_on(m).size() < cluster_.instances_on(best).size()) best = m;
+      if (best == kNone || cluster_.instances_on(m).size() < cluster_.instances_on(best).size())
+        best = m;
     }
     if (best == kNone) continue;
     for (InstanceId i : todo) {
@@ -164,17 +176,22 @@ void Simulator::place_unplaced_now(StepLog& step) {
 void Simulator::finish_step(StepLog step) {
   step.at = now_;
   step.pending = pending_.size();
-  for (MachineId m : cluster_.overcommitted()) step.overcommitted.push_back(cluster_.machine_name(m));
+  for (MachineId m : cluster_.overcommitted())
+    step.overcommitted.push_back(cluster_.machine_name(m));
   std::vector<std::string> parts;
   if (!step.moves.empty()) parts.push_back(fmt::format("{} placed", step.moves.size()));
   if (!step.evicted.empty()) parts.push_back(fmt::format("{} evicted", step.evicted.size()));
   if (!step.stopped.empty()) parts.push_back(fmt::format("{} stopped", step.stopped.size()));
-  if (!step.preemptions.empty()) parts.push_back(fmt::format("{} preemptions", step.preemptions.size()));
+  if (!step.preemptions.empty())
+    parts.push_back(fmt::format("{} preemptions", step.preemptions.size()));
   if (!step.blocked.empty()) parts.push_back(fmt::format("{} blocked", step.blocked.size()));
   parts.push_back(fmt::format("{} pending", step.pending));
-  if (!step.overcommitted.empty()) parts.push_back(fmt::format("OVERCOMMIT on {}", join(step.overcommitted)));
-  if (step.text.empty()) step.text = join(parts);
-  else step.text += "; " + join(parts);
+  if (!step.overcommitted.empty())
+    parts.push_back(fmt::format("OVERCOMMIT on {}", join(step.overcommitted)));
+  if (step.text.empty())
+    step.text = join(parts);
+  else
+    step.text += "; " + join(parts);
   log_.push_back(std::move(step));
   if (on_step) on_step(*this, log_.back());
 }
@@ -244,8 +261,10 @@ void Simulator::apply(const Event& e) {
       break;
     }
     case EventType::Reboot:
-      if (mode_ == SimMode::Berth) reboot_berth(e);
-      else reboot_fleet(e);
+      if (mode_ == SimMode::Berth)
+        reboot_berth(e);
+      else
+        reboot_fleet(e);
       return;
     case EventType::Rebalance: {
       step.event = fmt::format("rebalance (max {} moves)", e.max_moves);
@@ -256,15 +275,18 @@ void Simulator::apply(const Event& e) {
       auto r = rebalance(cluster_, e.max_moves, options_);
       step.moves = r.moves;
       for (const Move& mv : r.moves) step.evicted.push_back(mv.instance);
-      step.text = fmt::format("peak {}‰ -> {}‰, {} machine(s) freed", r.peak_before, r.peak_after, r.freed.size());
+      step.text = fmt::format("peak {}‰ -> {}‰, {} machine(s) freed", r.peak_before, r.peak_after,
+                              r.freed.size());
       place_unplaced_now(step);
       break;
     }
     case EventType::Arrive: {
-      if (!e.unit) throw ValidationError(291, fmt::format("event {}", events_), "arrive needs a \"unit\"");
+      if (!e.unit)
+        throw ValidationError(291, fmt::format("event {}", events_), "arrive needs a \"unit\"");
       for (const Unit& u : base_.units) {
         if (u.name == e.unit->name) {
-          throw ValidationError(293, fmt::format("event {}", events_), fmt::format("unit \"{}\" already exists", u.name));
+          throw ValidationError(293, fmt::format("event {}", events_),
+                                fmt::format("unit \"{}\" already exists", u.name));
         }
       }
       step.event = "arrive " + e.unit->name;
@@ -274,15 +296,19 @@ void Simulator::apply(const Event& e) {
       break;
     }
     case EventType::Depart: {
-      auto it = std::find_if(base_.units.begin(), base_.units.end(), [&](const Unit& u) { return u.name == e.unit_name; });
+      auto it = std::find_if(base_.units.begin(), base_.units.end(),
+                             [&](const Unit& u) { return u.name == e.unit_name; });
       if (it == base_.units.end()) {
-        throw ValidationError(294, fmt::format("event {}", events_), fmt::format("unknown unit \"{}\"", e.unit_name));
+        throw ValidationError(294, fmt::format("event {}", events_),
+                              fmt::format("unknown unit \"{}\"", e.unit_name));
       }
       for (const Unit& u : base_.units) {
         const std::string& of = u.constraints.machine_of;
         if (!of.empty() && (of == e.unit_name || of.rfind(e.unit_name + "@", 0) == 0)) {
-          throw ValidationError(295, fmt::format("event {}", events_),
-                                fmt::format("unit \"{}\" cannot depart: \"{}\" follows it (machine_of)", e.unit_name, u.name));
+          throw ValidationError(
+              295, fmt::format("event {}", events_),
+              fmt::format("unit \"{}\" cannot depart: \"{}\" follows it (machine_of)", e.unit_name,
+                          u.name));
         }
       }
       step.event = "depart " + e.unit_name;
@@ -339,7 +365,8 @@ void Simulator::reboot_berth(const Event& e) {
         bool ok = i != kNone && to != kNone && cluster_.machine_state(to) == MachineState::Up &&
                   std::find(wave_ids.begin(), wave_ids.end(), to) == wave_ids.end() &&
                   cluster_.assignment(i) == cluster_.find_machine(mv.from);
-        for (std::size_t d = 0; ok && d < cluster_.dims(); ++d) ok = cluster_.free(to, d) >= cluster_.request(i)[d];
+        for (std::size_t d = 0; ok && d < cluster_.dims(); ++d)
+          ok = cluster_.free(to, d) >= cluster_.request(i)[d];
         if (!ok) {
           ++failed_moves_;
           continue;
@@ -375,8 +402,10 @@ void Simulator::reboot_berth(const Event& e) {
       cluster_.assign(i, m);
       up.moves.push_back({cluster_.instance(i).name, "", cluster_.machine_name(m)});
     }
-    if (w + 1 == plan.waves.size() && plan.safe) place_unplaced_now(up);
-    else refresh_pending();
+    if (w + 1 == plan.waves.size() && plan.safe)
+      place_unplaced_now(up);
+    else
+      refresh_pending();
     finish_step(std::move(up));
   }
   if (!plan.safe || plan.waves.empty()) {
@@ -394,7 +423,8 @@ void Simulator::reboot_fleet(const Event& e) {
   const std::size_t per_wave = static_cast<std::size_t>(std::max(1, e.max_unavailable));
   for (std::size_t start = 0, w = 1; start < machines.size(); start += per_wave, ++w) {
     std::vector<MachineId> wave(machines.begin() + static_cast<std::ptrdiff_t>(start),
-                                machines.begin() + static_cast<std::ptrdiff_t>(std::min(machines.size(), start + per_wave)));
+                                machines.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                       machines.size(), start + per_wave)));
     std::vector<std::string> names;
     for (MachineId m : wave) names.push_back(cluster_.machine_name(m));
     StepLog down;

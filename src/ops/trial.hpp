@@ -45,10 +45,13 @@ class Trial {
   /// Undoes every change, newest first.
   void rollback() {
     for (auto it = assignments_.rbegin(); it != assignments_.rend(); ++it) {
-      if (it->second == kNone) cluster_.unassign(it->first);
-      else cluster_.assign(it->first, it->second);
+      if (it->second == kNone)
+        cluster_.unassign(it->first);
+      else
+        cluster_.assign(it->first, it->second);
     }
-    for (auto it = states_.rbegin(); it != states_.rend(); ++it) cluster_.set_state(it->first, it->second);
+    for (auto it = states_.rbegin(); it != states_.rend(); ++it)
+      cluster_.set_state(it->first, it->second);
     commit();
   }
 

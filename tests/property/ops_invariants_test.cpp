@@ -1,10 +1,11 @@
 // Property tests for the operations: random clusters, random timelines of failures, recoveries,
 // drains, reboots, arrivals, departures and rebalances, with the independent checker run after
 // every step. Each case prints its seed on failure; rerun one with BERTH_OPS_SEED=<seed>.
-#include <catch2/catch.hpp>
+#include "support/ops_invariants.hpp"
 
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <random>
 #include <set>
@@ -13,7 +14,6 @@
 #include "berth/ops/reboot_plan.hpp"
 #include "berth/ops/simulate.hpp"
 #include "berth/place/cluster.hpp"
-#include "support/ops_invariants.hpp"
 
 namespace {
 
@@ -28,10 +28,13 @@ struct Gen {
   int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
   bool chance(int percent) { return uniform(1, 100) <= percent; }
   template <typename T>
-  const T& pick(const std::vector<T>& v) { return v[static_cast<std::size_t>(uniform(0, static_cast<int>(v.size()) - 1))]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[static_cast<std::size_t>(uniform(0, static_cast<int>(v.size()) - 1))];
+  }
 };
 
-Unit random_unit(Gen& g, const std::string& name, const std::vector<Unit>& earlier, bool allow_links) {
+Unit random_unit(Gen& g, const std::string& name, const std::vector<Unit>& earlier,
+                 bool allow_links) {
   Unit u;
   u.name = name;
   u.requests.cpu = 100 * g.uniform(1, 15);
@@ -48,15 +51,18 @@ Unit random_unit(Gen& g, const std::string& name, const std::vector<Unit>& earli
     if (g.chance(30)) u.constraints.metadata.push_back({"role", MetadataOp::In, {"web"}});
     return u;
   }
-  if (g.chance(20)) u.constraints.metadata.push_back({"role", MetadataOp::In, {g.chance(50) ? "web" : "db"}});
+  if (g.chance(20))
+    u.constraints.metadata.push_back({"role", MetadataOp::In, {g.chance(50) ? "web" : "db"}});
   if (g.chance(15)) u.constraints.metadata.push_back({"disk", MetadataOp::In, {"ssd"}});
   if (u.replicas && g.chance(25)) u.constraints.conflicts.push_back(name + "@*");
-  if (u.replicas && *u.replicas > 1 && g.chance(20)) u.constraints.spread = SpreadConstraint{"zone", g.uniform(1, 2)};
+  if (u.replicas && *u.replicas > 1 && g.chance(20))
+    u.constraints.spread = SpreadConstraint{"zone", g.uniform(1, 2)};
   if (allow_links && g.chance(15)) {
     // Follow an earlier unit: single follows single, N replicas follow N replicas.
     std::vector<const Unit*> targets;
     for (const Unit& e : earlier) {
-      if (e.constraints.global || !e.constraints.machine_of.empty() || e.constraints.spread) continue;
+      if (e.constraints.global || !e.constraints.machine_of.empty() || e.constraints.spread)
+        continue;
       if (e.replicas.has_value() != u.replicas.has_value()) continue;
       if (e.replicas && *e.replicas != *u.replicas) continue;
       if (!e.constraints.conflicts.empty() || !e.constraints.machine_id.empty()) continue;
@@ -84,12 +90,14 @@ Spec random_spec(Gen& g) {
     m.metadata["zone"] = {std::string(1, static_cast<char>('a' + g.uniform(0, 2)))};
     m.metadata["role"] = {g.chance(60) ? "web" : "db"};
     if (g.chance(40)) m.metadata["disk"] = {"ssd"};
+    if (g.chance(8)) m.state = MachineState::Down;  // down from the start: its globals wait
     s.machines.push_back(std::move(m));
   }
   const int units = g.uniform(2, 8);
   for (int k = 0; k < units; ++k) {
     Unit u = random_unit(g, fmt::format("u{}", k), s.units, true);
-    if (!u.constraints.global && u.constraints.machine_of.empty() && !u.replicas && !u.constraints.spread && g.chance(8)) {
+    if (!u.constraints.global && u.constraints.machine_of.empty() && !u.replicas &&
+        !u.constraints.spread && g.chance(8)) {
       u.constraints.machine_id = g.pick(s.machines).name;
     }
     s.units.push_back(std::move(u));
@@ -154,12 +162,15 @@ std::vector<Event> random_events(Gen& g, const Spec& spec, int count) {
 OpsOptions random_options(Gen& g) {
   OpsOptions o;
   o.preemption = g.chance(40);
-  o.strategy = g.pick(std::vector<StrategyKind>{StrategyKind::BestFit, StrategyKind::Spread, StrategyKind::FirstFit, StrategyKind::DotProduct});
+  o.strategy = g.pick(std::vector<StrategyKind>{StrategyKind::BestFit, StrategyKind::Spread,
+                                                StrategyKind::FirstFit, StrategyKind::DotProduct});
   if (g.chance(40)) {
     DisruptionBudget b;
     b.units = g.chance(50) ? "*" : "u1";
-    if (g.chance(50)) b.max_unavailable = g.uniform(0, 2);
-    else b.min_available = g.uniform(0, 3);
+    if (g.chance(50))
+      b.max_unavailable = g.uniform(0, 2);
+    else
+      b.min_available = g.uniform(0, 3);
     o.budgets.push_back(b);
   }
   return o;
@@ -212,11 +223,14 @@ TEST_CASE("random timelines keep every promise after every step", "[ops][propert
       before = now.placements;
     };
     // Check the start too.
-    for (const auto& v : berth::testing::check_ops_state(sim->snapshot(), sim->pending(), {}, true)) failures.push_back("start: " + v);
+    for (const auto& v : berth::testing::check_ops_state(sim->snapshot(), sim->pending(), {}, true))
+      failures.push_back("start: " + v);
     for (const Event& e : events) {
       if (e.type == EventType::Reboot) {
         ++reboots;
-        const RebootPlan plan = plan_reboot(sim->cluster(), match_machines(sim->cluster(), e.machines), {e.max_unavailable}, options);
+        const RebootPlan plan =
+            plan_reboot(sim->cluster(), match_machines(sim->cluster(), e.machines),
+                        {e.max_unavailable}, options);
         if (plan.safe) {
           ++safe_reboots;
           // A safe plan reboots every machine it was given that is up, exactly once.
@@ -224,17 +238,21 @@ TEST_CASE("random timelines keep every promise after every step", "[ops][propert
           for (const auto& w : plan.waves) in_waves.insert(w.machines.begin(), w.machines.end());
           for (MachineId m : match_machines(sim->cluster(), e.machines)) {
             if (sim->cluster().machine_state(m) != MachineState::Up) continue;
-            if (in_waves.count(sim->cluster().machine_name(m)) != 1) failures.push_back("safe plan skips " + sim->cluster().machine_name(m));
+            if (in_waves.count(sim->cluster().machine_name(m)) != 1)
+              failures.push_back("safe plan skips " + sim->cluster().machine_name(m));
           }
           for (const auto& w : plan.waves) {
-            if (static_cast<int>(w.machines.size()) > e.max_unavailable) failures.push_back("wave larger than max_unavailable");
+            if (static_cast<int>(w.machines.size()) > e.max_unavailable)
+              failures.push_back("wave larger than max_unavailable");
           }
         }
       }
       sim->apply(e);
       const SimSummary sum = sim->summary();
       if (sum.homeless != 0 || sum.failed_moves != 0) {
-        failures.push_back(fmt::format("after {}: a proven wave left {} unit(s) homeless, {} move(s) failed", to_string(e.type), sum.homeless, sum.failed_moves));
+        failures.push_back(
+            fmt::format("after {}: a proven wave left {} unit(s) homeless, {} move(s) failed",
+                        to_string(e.type), sum.homeless, sum.failed_moves));
       }
       if (!failures.empty()) break;
     }
@@ -242,13 +260,18 @@ TEST_CASE("random timelines keep every promise after every step", "[ops][propert
       FAIL(fmt::format("seed {}: {}", seed, fmt::join(failures, "\n  ")));
     }
   }
-  INFO(fmt::format("{} cases, {} steps checked, {} reboots ({} safe), {} preemptions, {} invalid specs", cases, steps_checked, reboots, safe_reboots, preemptions, invalid));
+  INFO(fmt::format(
+      "{} cases, {} steps checked, {} reboots ({} safe), {} preemptions, {} invalid specs", cases,
+      steps_checked, reboots, safe_reboots, preemptions, invalid));
   CHECK(steps_checked > static_cast<std::size_t>(cases));
   CHECK(safe_reboots > 0);
-  WARN(fmt::format("{} cases, {} steps checked, {} reboots ({} safe), {} preemptions, {} invalid specs", cases, steps_checked, reboots, safe_reboots, preemptions, invalid));
+  WARN(fmt::format(
+      "{} cases, {} steps checked, {} reboots ({} safe), {} preemptions, {} invalid specs", cases,
+      steps_checked, reboots, safe_reboots, preemptions, invalid));
 }
 
-TEST_CASE("the checker is not blind: fleet's resource-blind baseline breaks promises it catches", "[ops][property]") {
+TEST_CASE("the checker is not blind: fleet's resource-blind baseline breaks promises it catches",
+          "[ops][property]") {
   // The same random timelines in fleet mode: the checker must see overcommits, or it would
   // pass anything.
   std::size_t caught = 0, cases = 0;
@@ -267,9 +290,11 @@ TEST_CASE("the checker is not blind: fleet's resource-blind baseline breaks prom
     ++cases;
     bool found = false;
     sim->on_step = [&](const Simulator& s, const StepLog&) {
-      found = found || !berth::testing::check_ops_state(s.snapshot(), s.pending(), {}, false).empty();
+      found =
+          found || !berth::testing::check_ops_state(s.snapshot(), s.pending(), {}, false).empty();
     };
-    found = found || !berth::testing::check_ops_state(sim->snapshot(), sim->pending(), {}, false).empty();
+    found = found ||
+            !berth::testing::check_ops_state(sim->snapshot(), sim->pending(), {}, false).empty();
     sim->run(events);
     caught += found ? 1 : 0;
   }

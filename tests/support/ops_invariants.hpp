@@ -36,7 +36,8 @@ inline std::vector<OpsInstance> ops_instances(const Spec& spec) {
         if (ok) out.push_back({u.name + "@" + m.name, &u, 0, m.name});
       }
     } else if (u.replicas) {
-      for (int r = 1; r <= *u.replicas; ++r) out.push_back({fmt::format("{}@{}", u.name, r), &u, r, ""});
+      for (int r = 1; r <= *u.replicas; ++r)
+        out.push_back({fmt::format("{}@{}", u.name, r), &u, r, ""});
     } else {
       out.push_back({u.name, &u, 0, ""});
     }
@@ -47,8 +48,10 @@ inline std::vector<OpsInstance> ops_instances(const Spec& spec) {
 /// `now`: the spec with machine states and placements after a step; `pending`: the units the
 /// engine reports pending; `before`: placements before the step (to find new placements for the
 /// spread rule); `check_spread` off for steps where evictions follow placements.
-inline std::vector<std::string> check_ops_state(const Spec& now, const std::vector<PendingUnit>& pending,
-                                                const std::map<std::string, std::string>& before, bool check_spread) {
+inline std::vector<std::string> check_ops_state(const Spec& now,
+                                                const std::vector<PendingUnit>& pending,
+                                                const std::map<std::string, std::string>& before,
+                                                bool check_spread) {
   std::vector<std::string> bad;
   std::map<std::string, const Machine*> machines;
   for (const auto& m : now.machines) machines[m.name] = &m;
@@ -71,7 +74,8 @@ inline std::vector<std::string> check_ops_state(const Spec& now, const std::vect
   for (const auto& i : instances) {
     const bool placed = now.placements.count(i.name) > 0;
     const bool is_pending = pending_names.count(i.name) > 0;
-    const bool stopped = !i.global_machine.empty() && machines[i.global_machine]->state != MachineState::Up;
+    const bool stopped =
+        !i.global_machine.empty() && machines[i.global_machine]->state != MachineState::Up;
     if (!placed && !is_pending && !stopped) bad.push_back("lost: " + i.name);
     if (stopped && is_pending) bad.push_back("stopped global reported pending: " + i.name);
   }
@@ -94,14 +98,18 @@ inline std::vector<std::string> check_ops_state(const Spec& now, const std::vect
     const Constraints& c = inst.unit->constraints;
     const Machine& m = *machines[machine];
     for (const auto& r : c.metadata) {
-      if (!r.matches(m.metadata)) bad.push_back(fmt::format("{} on {} breaks {}", name, machine, r.describe()));
+      if (!r.matches(m.metadata))
+        bad.push_back(fmt::format("{} on {} breaks {}", name, machine, r.describe()));
     }
-    if (!c.machine_id.empty() && c.machine_id != machine) bad.push_back(fmt::format("{} pinned to {} but on {}", name, c.machine_id, machine));
-    if (!inst.global_machine.empty() && inst.global_machine != machine) bad.push_back(fmt::format("global {} on {}", name, machine));
+    if (!c.machine_id.empty() && c.machine_id != machine)
+      bad.push_back(fmt::format("{} pinned to {} but on {}", name, c.machine_id, machine));
+    if (!inst.global_machine.empty() && inst.global_machine != machine)
+      bad.push_back(fmt::format("global {} on {}", name, machine));
     for (const auto& other : on[machine]) {
       if (other == name) continue;
       for (const auto& pat : c.conflicts) {
-        if (glob_match(pat, other)) bad.push_back(fmt::format("{} and {} conflict but share {}", name, other, machine));
+        if (glob_match(pat, other))
+          bad.push_back(fmt::format("{} and {} conflict but share {}", name, other, machine));
       }
     }
   }
@@ -110,13 +118,18 @@ inline std::vector<std::string> check_ops_state(const Spec& now, const std::vect
     const Constraints& c = i.unit->constraints;
     if (c.machine_of.empty()) continue;
     std::string target = c.machine_of;
-    if (auto pos = target.find("%i"); pos != std::string::npos) target.replace(pos, 2, std::to_string(i.replica));
+    if (auto pos = target.find("%i"); pos != std::string::npos)
+      target.replace(pos, 2, std::to_string(i.replica));
     if (!by_name.count(target)) target = fmt::format("{}@{}", target, i.replica);
     auto self = now.placements.find(i.name);
     auto it = now.placements.find(target);
     const bool a = self != now.placements.end(), b = it != now.placements.end();
-    if (a != b) bad.push_back(fmt::format("{} and its machine_of {} are not placed together", i.name, target));
-    if (a && b && self->second != it->second) bad.push_back(fmt::format("{} on {} apart from {} on {}", i.name, self->second, target, it->second));
+    if (a != b)
+      bad.push_back(
+          fmt::format("{} and its machine_of {} are not placed together", i.name, target));
+    if (a && b && self->second != it->second)
+      bad.push_back(
+          fmt::format("{} on {} apart from {} on {}", i.name, self->second, target, it->second));
   }
   if (check_spread) {
     // Every domain that received an instance in this step is within max_skew of the least
@@ -151,7 +164,9 @@ inline std::vector<std::string> check_ops_state(const Spec& now, const std::vect
       for (const auto& dom : received) {
         auto it = counts.find(dom);
         if (it != counts.end() && it->second - lo > sp.max_skew) {
-          bad.push_back(fmt::format("{} spread: {}={} holds {} while the least filled holds {} (max_skew {})", u.name, sp.key, dom, it->second, lo, sp.max_skew));
+          bad.push_back(
+              fmt::format("{} spread: {}={} holds {} while the least filled holds {} (max_skew {})",
+                          u.name, sp.key, dom, it->second, lo, sp.max_skew));
         }
       }
     }

@@ -32,35 +32,48 @@ int run_drain(const DrainArgs& args) {
   const MachineId m = cluster.find_machine(args.machine);
   if (m == kNone) {
     std::vector<std::string> names;
-    for (MachineId k = 0; k < cluster.machine_count(); ++k) names.push_back(cluster.machine_name(k));
+    for (MachineId k = 0; k < cluster.machine_count(); ++k)
+      names.push_back(cluster.machine_name(k));
     const std::string hint = did_you_mean(args.machine, names);
-    throw UsageError(363, fmt::format("no machine named \"{}\"{}", args.machine, hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+    throw UsageError(363,
+                     fmt::format("no machine named \"{}\"{}", args.machine,
+                                 hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
   }
   const ops::DrainResult r = ops::plan_drain(cluster, m, options);
   if (args.format == "json") {
     std::fputs((ops::drain_to_json(r).dump(2) + "\n").c_str(), stdout);
     return r.complete() ? kExitOk : kExitPending;
   }
-  std::string out = fmt::format("drain {}: {} move(s) in {} step(s){}\n", r.machine, r.move_count(), r.steps.size(),
-                                r.complete() ? "" : ", INCOMPLETE");
+  std::string out = fmt::format("drain {}: {} move(s) in {} step(s){}\n", r.machine, r.move_count(),
+                                r.steps.size(), r.complete() ? "" : ", INCOMPLETE");
   for (std::size_t s = 0; s < r.steps.size(); ++s) {
     out += fmt::format("step {}:\n", s + 1);
-    for (const auto& mv : r.steps[s]) out += fmt::format("  move {} {} -> {}\n", mv.instance, mv.from, mv.to);
+    for (const auto& mv : r.steps[s])
+      out += fmt::format("  move {} {} -> {}\n", mv.instance, mv.from, mv.to);
   }
-  for (const auto& b : r.blocked) out += fmt::format("blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
-  if (!r.remaining.empty()) out += fmt::format("still on {}: {}\n", r.machine, fmt::join(r.remaining, ", "));
+  for (const auto& b : r.blocked)
+    out += fmt::format("blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
+  if (!r.remaining.empty())
+    out += fmt::format("still on {}: {}\n", r.machine, fmt::join(r.remaining, ", "));
   std::fputs(out.c_str(), stdout);
   return r.complete() ? kExitOk : kExitPending;
 }
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<DrainArgs>();
-  CLI::App* cmd = app.add_subcommand("drain", "Plan moving every unit off a machine within disruption budgets (exit 0 drained, 2 blocked)");
-  cmd->add_option("spec", args->spec, "Spec (JSON) whose placements say what runs where")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "drain",
+      "Plan moving every unit off a machine within disruption budgets (exit 0 drained, 2 blocked)");
+  cmd->add_option("spec", args->spec, "Spec (JSON) whose placements say what runs where")
+      ->required();
   cmd->add_option("machine", args->machine, "Machine to drain")->required();
-  cmd->add_option("--budget", args->budgets, "Disruption budget UNITS=N, UNITS:max_unavailable=N or UNITS:min_available=N (repeatable)");
-  cmd->add_option("--strategy", args->strategy, "How displaced units pick machines (default best-fit)");
-  cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option(
+      "--budget", args->budgets,
+      "Disruption budget UNITS=N, UNITS:max_unavailable=N or UNITS:min_available=N (repeatable)");
+  cmd->add_option("--strategy", args->strategy,
+                  "How displaced units pick machines (default best-fit)");
+  cmd->add_option("--format", args->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([args, &ctx] { ctx.exit_code = run_drain(*args); });
 }
 

@@ -28,21 +28,28 @@ int run_rebalance(const RebalanceArgs& args) {
     std::fputs((ops::rebalance_to_json(r).dump(2) + "\n").c_str(), stdout);
     return kExitOk;
   }
-  std::string out = fmt::format("rebalance: {} move(s); peak utilization {:.1f}% ({}) -> {:.1f}% ({}); {} machine(s) freed{}\n",
-                                r.moves.size(), static_cast<double>(r.peak_before) / 10.0, r.peak_machine_before,
-                                static_cast<double>(r.peak_after) / 10.0, r.peak_machine_after, r.freed.size(),
-                                r.freed.empty() ? "" : fmt::format(": {}", fmt::join(r.freed, ", ")));
-  for (const auto& mv : r.moves) out += fmt::format("  move {} {} -> {}\n", mv.instance, mv.from, mv.to);
+  std::string out = fmt::format(
+      "rebalance: {} move(s); peak utilization {:.1f}% ({}) -> {:.1f}% ({}); {} machine(s) "
+      "freed{}\n",
+      r.moves.size(), static_cast<double>(r.peak_before) / 10.0, r.peak_machine_before,
+      static_cast<double>(r.peak_after) / 10.0, r.peak_machine_after, r.freed.size(),
+      r.freed.empty() ? "" : fmt::format(": {}", fmt::join(r.freed, ", ")));
+  for (const auto& mv : r.moves)
+    out += fmt::format("  move {} {} -> {}\n", mv.instance, mv.from, mv.to);
   std::fputs(out.c_str(), stdout);
   return kExitOk;
 }
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<RebalanceArgs>();
-  CLI::App* cmd = app.add_subcommand("rebalance", "Suggest a few moves that free machines or lower peak utilization");
-  cmd->add_option("spec", args->spec, "Spec (JSON) whose placements say what runs where")->required();
-  cmd->add_option("--max-moves", args->max_moves, "At most this many instance moves (default 10)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  CLI::App* cmd = app.add_subcommand(
+      "rebalance", "Suggest a few moves that free machines or lower peak utilization");
+  cmd->add_option("spec", args->spec, "Spec (JSON) whose placements say what runs where")
+      ->required();
+  cmd->add_option("--max-moves", args->max_moves, "At most this many instance moves (default 10)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--format", args->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([args, &ctx] { ctx.exit_code = run_rebalance(*args); });
 }
 

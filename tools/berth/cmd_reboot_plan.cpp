@@ -30,7 +30,8 @@ struct RebootArgs {
 std::string needs_text(const ops::Blocked& b) {
   if (b.needs.empty()) return "";
   std::string out;
-  for (const auto& [dim, amount] : b.needs) out += fmt::format("{}{} {}", out.empty() ? "" : " and ", format_amount(dim, amount), dim);
+  for (const auto& [dim, amount] : b.needs)
+    out += fmt::format("{}{} {}", out.empty() ? "" : " and ", format_amount(dim, amount), dim);
   return fmt::format("\n      unblock: {} more on {}", out, b.needs_on);
 }
 
@@ -46,16 +47,20 @@ int run_reboot_plan(const RebootArgs& args) {
   const std::vector<MachineId> machines = ops::match_machines(cluster, args.machines);
   ops::RebootPlan plan = ops::plan_reboot(cluster, machines, reboot, options);
   std::size_t unplaced = 0;
-  for (InstanceId i = 0; i < cluster.instance_count(); ++i) unplaced += cluster.assignment(i) == kNone ? 1 : 0;
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i)
+    unplaced += cluster.assignment(i) == kNone ? 1 : 0;
   if (unplaced > 0) {
-    plan.notes.push_back(fmt::format("{} instance(s) have no placement in the spec; the plan leaves them as they are", unplaced));
+    plan.notes.push_back(fmt::format(
+        "{} instance(s) have no placement in the spec; the plan leaves them as they are",
+        unplaced));
   }
   if (args.format == "json") {
     std::fputs((ops::reboot_plan_to_json(plan).dump(2) + "\n").c_str(), stdout);
     return plan.safe ? kExitOk : kExitPending;
   }
-  std::string out = fmt::format("reboot plan for {} machine(s), at most {} down at once: {} wave(s), {}\n", machines.size(),
-                                args.max_unavailable, plan.waves.size(), plan.safe ? "safe" : "BLOCKED");
+  std::string out = fmt::format(
+      "reboot plan for {} machine(s), at most {} down at once: {} wave(s), {}\n", machines.size(),
+      args.max_unavailable, plan.waves.size(), plan.safe ? "safe" : "BLOCKED");
   for (std::size_t w = 0; w < plan.waves.size(); ++w) {
     const ops::Wave& wave = plan.waves[w];
     out += fmt::format("wave {}: {}{}\n", w + 1, fmt::join(wave.machines, ", "),
@@ -64,16 +69,22 @@ int run_reboot_plan(const RebootArgs& args) {
       if (wave.steps.size() > 1) out += fmt::format("  step {}:\n", s + 1);
       for (const auto& name : wave.steps[s]) {
         for (const auto& mv : wave.moves) {
-          if (mv.instance == name) out += fmt::format("  {}move {} {} -> {}\n", wave.steps.size() > 1 ? "  " : "", mv.instance, mv.from, mv.to);
+          if (mv.instance == name)
+            out += fmt::format("  {}move {} {} -> {}\n", wave.steps.size() > 1 ? "  " : "",
+                               mv.instance, mv.from, mv.to);
         }
       }
     }
-    if (!wave.stopped.empty()) out += fmt::format("  stop and restart: {}\n", fmt::join(wave.stopped, ", "));
+    if (!wave.stopped.empty())
+      out += fmt::format("  stop and restart: {}\n", fmt::join(wave.stopped, ", "));
     if (wave.moves.empty() && wave.stopped.empty()) out += "  (nothing runs there)\n";
   }
   if (!plan.blocked.empty()) {
-    out += fmt::format("blocked ({} machine(s) not rebooted: {}):\n", plan.not_rebooted.size(), fmt::join(plan.not_rebooted, ", "));
-    for (const auto& b : plan.blocked) out += fmt::format("  {} on {} [{}]: {}{}\n", b.unit, b.machine, b.reason, b.summary, needs_text(b));
+    out += fmt::format("blocked ({} machine(s) not rebooted: {}):\n", plan.not_rebooted.size(),
+                       fmt::join(plan.not_rebooted, ", "));
+    for (const auto& b : plan.blocked)
+      out += fmt::format("  {} on {} [{}]: {}{}\n", b.unit, b.machine, b.reason, b.summary,
+                         needs_text(b));
   }
   for (const auto& n : plan.notes) out += fmt::format("note: {}\n", n);
   std::fputs(out.c_str(), stdout);
@@ -82,14 +93,23 @@ int run_reboot_plan(const RebootArgs& args) {
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<RebootArgs>();
-  CLI::App* cmd = app.add_subcommand("reboot-plan", "Plan a rolling reboot in safe waves (exit 0 safe, 2 blocked)");
-  cmd->add_option("spec", args->spec, "Spec (JSON) whose placements say what runs where")->required();
-  cmd->add_option("--machines", args->machines, "Machines to reboot: comma-separated globs (default: all)");
-  cmd->add_option("--max-unavailable", args->max_unavailable, "Machines down at once (default 1)")->check(CLI::PositiveNumber);
-  cmd->add_option("--budget", args->budgets, "Disruption budget UNITS=N, UNITS:max_unavailable=N or UNITS:min_available=N (repeatable)");
-  cmd->add_option("--zone-key", args->zone_key, "Metadata key naming a machine's zone (default zone)");
-  cmd->add_option("--strategy", args->strategy, "How displaced units pick machines (default best-fit)");
-  cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  CLI::App* cmd = app.add_subcommand(
+      "reboot-plan", "Plan a rolling reboot in safe waves (exit 0 safe, 2 blocked)");
+  cmd->add_option("spec", args->spec, "Spec (JSON) whose placements say what runs where")
+      ->required();
+  cmd->add_option("--machines", args->machines,
+                  "Machines to reboot: comma-separated globs (default: all)");
+  cmd->add_option("--max-unavailable", args->max_unavailable, "Machines down at once (default 1)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option(
+      "--budget", args->budgets,
+      "Disruption budget UNITS=N, UNITS:max_unavailable=N or UNITS:min_available=N (repeatable)");
+  cmd->add_option("--zone-key", args->zone_key,
+                  "Metadata key naming a machine's zone (default zone)");
+  cmd->add_option("--strategy", args->strategy,
+                  "How displaced units pick machines (default best-fit)");
+  cmd->add_option("--format", args->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([args, &ctx] { ctx.exit_code = run_reboot_plan(*args); });
 }
 

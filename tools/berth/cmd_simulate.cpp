@@ -28,7 +28,8 @@ struct SimulateArgs {
 int run_simulate(const SimulateArgs& args) {
   const Spec spec = read_spec_file(args.spec);
   ops::Scenario scenario = ops::read_scenario_file(args.events);
-  if (!args.mode.empty()) scenario.mode = args.mode == "fleet" ? ops::SimMode::Fleet : ops::SimMode::Berth;
+  if (!args.mode.empty())
+    scenario.mode = args.mode == "fleet" ? ops::SimMode::Fleet : ops::SimMode::Berth;
   if (!args.strategy.empty()) scenario.options.strategy = parse_strategy(args.strategy);
   if (args.preemption) scenario.options.preemption = true;
   ops::Simulator sim(spec, scenario.mode, scenario.options);
@@ -43,30 +44,42 @@ int run_simulate(const SimulateArgs& args) {
   for (const auto& step : sim.log()) {
     out += fmt::format("t={:<5} {}: {}\n", step.at, step.event, step.text);
     for (const auto& p : step.preemptions) {
-      out += fmt::format("        {} preempted {} on {}\n", p.preemptor, fmt::join(p.victims, ", "), p.machine);
+      out += fmt::format("        {} preempted {} on {}\n", p.preemptor, fmt::join(p.victims, ", "),
+                         p.machine);
     }
-    for (const auto& b : step.blocked) out += fmt::format("        blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
+    for (const auto& b : step.blocked)
+      out += fmt::format("        blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
   }
   for (const auto& p : sim.pending()) out += fmt::format("pending {}\n", p.summary());
   out += fmt::format(
-      "summary ({}): {} events, {} placements, {} evictions, {} preemptions, max pending {}, pending at end {}, "
+      "summary ({}): {} events, {} placements, {} evictions, {} preemptions, max pending {}, "
+      "pending at end {}, "
       "overcommit {}{}\n",
-      to_string(scenario.mode), sum.events, sum.placements, sum.evictions, sum.preemptions, sum.max_pending, sum.final_pending,
-      sum.overcommit, sum.homeless + sum.failed_moves > 0 ? fmt::format(", homeless {}, failed moves {}", sum.homeless, sum.failed_moves) : "");
+      to_string(scenario.mode), sum.events, sum.placements, sum.evictions, sum.preemptions,
+      sum.max_pending, sum.final_pending, sum.overcommit,
+      sum.homeless + sum.failed_moves > 0
+          ? fmt::format(", homeless {}, failed moves {}", sum.homeless, sum.failed_moves)
+          : "");
   std::fputs(out.c_str(), stdout);
   return code;
 }
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<SimulateArgs>();
-  CLI::App* cmd = app.add_subcommand("simulate", "Replay failures, drains, reboots, arrivals (exit 0 all housed, 2 pending or overcommit)");
+  CLI::App* cmd = app.add_subcommand(
+      "simulate",
+      "Replay failures, drains, reboots, arrivals (exit 0 all housed, 2 pending or overcommit)");
   cmd->add_option("spec", args->spec, "Spec (JSON)")->required();
   cmd->add_option("--events", args->events, "Events file (JSON, docs/ops.md)")->required();
-  cmd->add_option("--mode", args->mode, "berth or fleet (fleet's resource-blind least-loaded baseline); overrides the file")
+  cmd->add_option(
+         "--mode", args->mode,
+         "berth or fleet (fleet's resource-blind least-loaded baseline); overrides the file")
       ->check(CLI::IsMember({"berth", "fleet"}));
   cmd->add_option("--strategy", args->strategy, "Placement strategy (overrides the file)");
-  cmd->add_flag("--preemption", args->preemption, "Let higher-priority units evict lower-priority ones");
-  cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--preemption", args->preemption,
+                "Let higher-priority units evict lower-priority ones");
+  cmd->add_option("--format", args->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([args, &ctx] { ctx.exit_code = run_simulate(*args); });
 }
 

@@ -33,8 +33,10 @@ DrainResult plan_drain(const Cluster& cluster, MachineId m, const OpsOptions& op
 /// Cuts moves (in order) into steps that respect `budgets`: a step takes at most
 /// allowed_down(u) - already_down[u] instances of unit u; co-located groups stay in one step.
 /// A group whose unit has no allowance left is returned in `refused` instead.
-std::vector<std::vector<Move>> split_into_steps(const Cluster& cluster, const std::vector<Move>& moves,
-                                                const BudgetTable& budgets, const std::vector<std::int64_t>& already_down,
+std::vector<std::vector<Move>> split_into_steps(const Cluster& cluster,
+                                                const std::vector<Move>& moves,
+                                                const BudgetTable& budgets,
+                                                const std::vector<std::int64_t>& already_down,
                                                 std::vector<std::string>* refused = nullptr);
 
 }  // namespace berth::ops

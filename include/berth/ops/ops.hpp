@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "berth/explain/diagnosis.hpp"
-
 #include "berth/ops/budget.hpp"
 #include "berth/place/strategy.hpp"
 
@@ -45,8 +44,8 @@ struct Blocked {
   std::string summary;  ///< one line, as `berth place` explains a pending unit
   /// Capacity that would unblock it: what the closest machine is short of (dimension -> amount).
   std::map<std::string, std::int64_t> needs;
-  std::string needs_on;                  ///< that closest machine
-  std::optional<Diagnosis> diagnosis;    ///< for reason "no_machine"
+  std::string needs_on;                ///< that closest machine
+  std::optional<Diagnosis> diagnosis;  ///< for reason "no_machine"
 };
 
 }  // namespace berth::ops

@@ -2,7 +2,6 @@
 /// \file JSON of the operations (docs/ops.md): the events file `berth simulate` replays, and the
 /// answers of `simulate`, `reboot-plan`, `drain` and `rebalance`.
 #include <nlohmann/json_fwd.hpp>
-
 #include <string>
 #include <string_view>
 

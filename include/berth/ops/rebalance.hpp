@@ -16,9 +16,9 @@
 namespace berth::ops {
 
 struct RebalanceResult {
-  std::vector<Move> moves;          ///< in execution order (each valid after the ones before)
-  std::vector<std::string> freed;   ///< machines emptied of units
-  std::int64_t peak_before = 0;     ///< highest utilization of any up machine, per mille
+  std::vector<Move> moves;         ///< in execution order (each valid after the ones before)
+  std::vector<std::string> freed;  ///< machines emptied of units
+  std::int64_t peak_before = 0;    ///< highest utilization of any up machine, per mille
   std::int64_t peak_after = 0;
   std::string peak_machine_before;
   std::string peak_machine_after;

@@ -30,17 +30,17 @@ struct RebootOptions {
 
 struct Wave {
   std::vector<std::string> machines;
-  std::string zone;                            ///< "" when the machines have no zone
-  std::vector<Move> moves;                     ///< empties the machines before they go down
-  std::vector<std::vector<std::string>> steps; ///< moves cut by disruption budgets
-  std::vector<std::string> stopped;            ///< global or pinned instances that restart with the machine
+  std::string zone;                             ///< "" when the machines have no zone
+  std::vector<Move> moves;                      ///< empties the machines before they go down
+  std::vector<std::vector<std::string>> steps;  ///< moves cut by disruption budgets
+  std::vector<std::string> stopped;  ///< global or pinned instances that restart with the machine
 };
 
 struct RebootPlan {
   bool safe = true;
   std::vector<Wave> waves;
-  std::vector<Blocked> blocked;              ///< what stops the remaining machines
-  std::vector<std::string> not_rebooted;     ///< machines left out (blocked, or not up)
+  std::vector<Blocked> blocked;           ///< what stops the remaining machines
+  std::vector<std::string> not_rebooted;  ///< machines left out (blocked, or not up)
   std::vector<std::string> notes;
 };
 
@@ -49,7 +49,7 @@ struct RebootPlan {
 std::vector<MachineId> match_machines(const Cluster& cluster, std::string_view globs);
 
 /// Plans the reboot of `machines` on a copy of `cluster`.
-RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& machines, const RebootOptions& reboot,
-                       const OpsOptions& options);
+RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& machines,
+                       const RebootOptions& reboot, const OpsOptions& options);
 
 }  // namespace berth::ops

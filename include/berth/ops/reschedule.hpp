@@ -18,12 +18,12 @@ namespace berth::ops {
 
 /// What an operation did to the cluster.
 struct RescheduleResult {
-  std::vector<std::string> evicted;       ///< instances taken off machines, in eviction order
-  std::vector<Move> moves;                ///< instances given a machine (from = old one or "")
-  std::vector<std::string> stopped;       ///< global instances stopped with their machine
-  std::vector<std::string> started;       ///< global instances started again on recovery
-  std::vector<PendingUnit> pending;       ///< instances left without a machine, and why
-  std::vector<Preemption> preemptions;    ///< who was evicted for whom (preemption on)
+  std::vector<std::string> evicted;     ///< instances taken off machines, in eviction order
+  std::vector<Move> moves;              ///< instances given a machine (from = old one or "")
+  std::vector<std::string> stopped;     ///< global instances stopped with their machine
+  std::vector<std::string> started;     ///< global instances started again on recovery
+  std::vector<PendingUnit> pending;     ///< instances left without a machine, and why
+  std::vector<Preemption> preemptions;  ///< who was evicted for whom (preemption on)
 };
 
 /// True for a global instance whose machine is not up: it is stopped, not pending.
@@ -35,7 +35,8 @@ std::vector<GroupId> groups_on(const Cluster& cluster, MachineId m);
 
 /// Places the unassigned members of `groups` in batch order; with preemption on, a group that
 /// fits nowhere may evict strictly lower-priority groups (which re-enter the queue).
-RescheduleResult place_groups(Cluster& cluster, std::vector<GroupId> groups, const OpsOptions& options);
+RescheduleResult place_groups(Cluster& cluster, std::vector<GroupId> groups,
+                              const OpsOptions& options);
 /// Every unplaced group (see unplaced_groups), as place_groups does.
 RescheduleResult place_unplaced(Cluster& cluster, const OpsOptions& options);
 
@@ -44,7 +45,8 @@ RescheduleResult place_unplaced(Cluster& cluster, const OpsOptions& options);
 std::vector<std::string> evict_groups(Cluster& cluster, const std::vector<GroupId>& groups);
 
 /// Marks machines down, evicts what they ran and places it elsewhere (failed machines avoided).
-RescheduleResult fail_machines(Cluster& cluster, const std::vector<MachineId>& machines, const OpsOptions& options);
+RescheduleResult fail_machines(Cluster& cluster, const std::vector<MachineId>& machines,
+                               const OpsOptions& options);
 /// One machine: fail_machines({m}).
 RescheduleResult fail_machine(Cluster& cluster, MachineId m, const OpsOptions& options);
 /// Marks a machine up, starts its global instances, and retries every pending unit.

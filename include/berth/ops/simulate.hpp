@@ -32,12 +32,12 @@ const char* to_string(EventType type);
 struct Event {
   std::int64_t at = 0;  ///< a timestamp for the log (events run in file order)
   EventType type = EventType::Fail;
-  std::string machine;           ///< fail, recover, drain
-  std::string machines = "*";    ///< reboot: comma-separated globs
-  int max_unavailable = 1;       ///< reboot
-  int max_moves = 10;            ///< rebalance
-  std::optional<Unit> unit;      ///< arrive
-  std::string unit_name;         ///< depart
+  std::string machine;         ///< fail, recover, drain
+  std::string machines = "*";  ///< reboot: comma-separated globs
+  int max_unavailable = 1;     ///< reboot
+  int max_moves = 10;          ///< rebalance
+  std::optional<Unit> unit;    ///< arrive
+  std::string unit_name;       ///< depart
 };
 
 /// A timeline and how to run it.
@@ -50,29 +50,29 @@ struct Scenario {
 /// What one step did (an event is one step; a reboot is two steps per wave: down, then up).
 struct StepLog {
   std::int64_t at = 0;
-  std::string event;     ///< "fail m3", "reboot wave 2 down", ...
-  std::string text;      ///< one line for people
+  std::string event;  ///< "fail m3", "reboot wave 2 down", ...
+  std::string text;   ///< one line for people
   std::vector<Move> moves;
   std::vector<std::string> evicted;
   std::vector<std::string> stopped;
   std::vector<Preemption> preemptions;
-  std::vector<Blocked> blocked;           ///< drain or reboot blockers
-  std::size_t pending = 0;                ///< instances without a machine after the step
-  std::vector<std::string> overcommitted; ///< machines over capacity after the step
+  std::vector<Blocked> blocked;            ///< drain or reboot blockers
+  std::size_t pending = 0;                 ///< instances without a machine after the step
+  std::vector<std::string> overcommitted;  ///< machines over capacity after the step
 };
 
 struct SimSummary {
   std::size_t events = 0;
   std::size_t steps = 0;
-  std::size_t placements = 0;       ///< instances given a machine (moves included)
+  std::size_t placements = 0;  ///< instances given a machine (moves included)
   std::size_t evictions = 0;
   std::size_t preemptions = 0;
-  std::size_t overcommit = 0;       ///< overcommitted machines summed over steps: must be 0 for berth
+  std::size_t overcommit = 0;  ///< overcommitted machines summed over steps: must be 0 for berth
   std::size_t max_overcommitted = 0;
   std::size_t max_pending = 0;
   std::size_t final_pending = 0;
-  std::size_t homeless = 0;         ///< units a reboot plan called safe left without a machine
-  std::size_t failed_moves = 0;     ///< planned moves that did not fit when executed
+  std::size_t homeless = 0;      ///< units a reboot plan called safe left without a machine
+  std::size_t failed_moves = 0;  ///< planned moves that did not fit when executed
   std::vector<std::pair<std::int64_t, std::size_t>> pending_over_time;  ///< (at, pending) per step
 };
 

@@ -1,12 +1,11 @@
 // The CLI contract of the ops verbs: reboot-plan JSON and exit codes, simulate, drain, rebalance.
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -53,11 +52,13 @@ TEST_CASE("reboot-plan prints the JSON contract and exits 0 when safe", "[ops][c
   CHECK(j["safe"] == true);
   REQUIRE(j["waves"].size() == 3);
   CHECK(j["waves"][0]["machines"] == nlohmann::json::array({"m1"}));
-  CHECK(j["waves"][0]["moves"] == nlohmann::json({{"api@1", "m3"}, {"api@2", "m3"}, {"api@3", "m3"}}));
+  CHECK(j["waves"][0]["moves"] ==
+        nlohmann::json({{"api@1", "m3"}, {"api@2", "m3"}, {"api@3", "m3"}}));
   CHECK(j["blocked"].empty());
 }
 
-TEST_CASE("reboot-plan exits 2 and names the blocking unit and the capacity it needs", "[ops][cli]") {
+TEST_CASE("reboot-plan exits 2 and names the blocking unit and the capacity it needs",
+          "[ops][cli]") {
   const std::string spec = write_temp("full.json", kFull);
   Run r = run("reboot-plan " + spec + " --format json", false);
   CHECK(r.exit_code == 2);
@@ -74,7 +75,9 @@ TEST_CASE("reboot-plan exits 2 and names the blocking unit and the capacity it n
 }
 
 TEST_CASE("reboot-plan takes --machines, --max-unavailable and --budget", "[ops][cli]") {
-  Run r = run("reboot-plan " + kSpec + " --machines 'm1,m2' --max-unavailable 2 --budget api=1 --format json", false);
+  Run r = run("reboot-plan " + kSpec +
+                  " --machines 'm1,m2' --max-unavailable 2 --budget api=1 --format json",
+              false);
   CHECK(r.exit_code == 0);
   auto j = nlohmann::json::parse(r.out);
   std::size_t machines = 0;
@@ -83,9 +86,10 @@ TEST_CASE("reboot-plan takes --machines, --max-unavailable and --budget", "[ops]
 }
 
 TEST_CASE("ops verbs reject invalid input with exit 1 and one line", "[ops][cli]") {
-  for (const std::string& args : std::vector<std::string>{"reboot-plan /nonexistent.json", "reboot-plan " + kSpec + " --machines 'zz*'",
-                                 "reboot-plan " + kSpec + " --budget api", "drain " + kSpec + " m9",
-                                 "simulate " + kSpec + " --events /nonexistent.json"}) {
+  for (const std::string& args : std::vector<std::string>{
+           "reboot-plan /nonexistent.json", "reboot-plan " + kSpec + " --machines 'zz*'",
+           "reboot-plan " + kSpec + " --budget api", "drain " + kSpec + " m9",
+           "simulate " + kSpec + " --events /nonexistent.json"}) {
     Run r = run(args);
     INFO(args << " -> " << r.out);
     CHECK(r.exit_code == 1);
@@ -104,7 +108,8 @@ TEST_CASE("simulate prints a log and a summary; fleet mode overcommits", "[ops][
   CHECK(berth.exit_code == 0);
   CHECK(berth.out.find("reboot wave 1 down (m1)") != std::string::npos);
   CHECK(berth.out.find("overcommit 0") != std::string::npos);
-  Run fleet = run("simulate " + kSpec + " --events " + events + " --mode fleet --format json", false);
+  Run fleet =
+      run("simulate " + kSpec + " --events " + events + " --mode fleet --format json", false);
   CHECK(fleet.exit_code == 2);
   auto j = nlohmann::json::parse(fleet.out);
   CHECK(j["summary"]["overcommit"] == 6);

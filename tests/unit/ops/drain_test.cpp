@@ -1,8 +1,9 @@
 // Drain: every unit leaves, in steps that respect disruption budgets; what cannot leave is named.
+#include "berth/ops/drain.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "berth/error.hpp"
-#include "berth/ops/drain.hpp"
 #include "ops_test_util.hpp"
 
 using namespace berth;
@@ -17,7 +18,7 @@ Spec three_web_on_m1() {
   Unit exporter = unit("exporter", 64);
   exporter.constraints.global = true;
   s.units = {unit("web", 1024, 0, 3), unit("db", 2048), exporter};
-  s.placements = {{"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m1"}, {"db", "m1"},
+  s.placements = {{"web@1", "m1"},       {"web@2", "m1"},       {"web@3", "m1"},      {"db", "m1"},
                   {"exporter@m1", "m1"}, {"exporter@m2", "m2"}, {"exporter@m3", "m3"}};
   return s;
 }
@@ -100,12 +101,14 @@ TEST_CASE("budgets parse in three forms and reject nonsense", "[ops][drain]") {
   CHECK_THROWS_AS(parse_budget("web"), UsageError);
   CHECK_THROWS_AS(parse_budget("web=-1"), UsageError);
   CHECK_THROWS_AS(parse_budget("web:most=1"), UsageError);
-  CHECK_THROWS_WITH(parse_budget("=1"), Catch::Contains("berth.usage_error.360") || Catch::Contains("360"));
+  CHECK_THROWS_WITH(parse_budget("=1"),
+                    Catch::Contains("berth.usage_error.360") || Catch::Contains("360"));
 }
 
 TEST_CASE("the tightest matching budget wins", "[ops][drain]") {
   Cluster c = Cluster::build(three_web_on_m1());
-  BudgetTable t(c, {parse_budget("*=2"), parse_budget("web:min_available=3"), parse_budget("db=5")});
+  BudgetTable t(c,
+                {parse_budget("*=2"), parse_budget("web:min_available=3"), parse_budget("db=5")});
   const UnitId web = c.instance(c.find_instance("web@1")).unit;
   const UnitId db = c.instance(c.find_instance("db")).unit;
   CHECK(t.allowed_down(web) == 0);

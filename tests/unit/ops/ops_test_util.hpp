@@ -12,7 +12,8 @@ namespace berth::ops::test {
 constexpr std::int64_t kMi = 1024 * 1024;
 constexpr std::int64_t kGi = 1024 * kMi;
 
-inline Machine machine(const std::string& name, std::int64_t memory_gi, const std::string& zone = "", std::int64_t cpu = 8000) {
+inline Machine machine(const std::string& name, std::int64_t memory_gi,
+                       const std::string& zone = "", std::int64_t cpu = 8000) {
   Machine m;
   m.name = name;
   m.capacity.cpu = cpu;
@@ -21,7 +22,8 @@ inline Machine machine(const std::string& name, std::int64_t memory_gi, const st
   return m;
 }
 
-inline Unit unit(const std::string& name, std::int64_t memory_mi, int priority = 0, int replicas = 0) {
+inline Unit unit(const std::string& name, std::int64_t memory_mi, int priority = 0,
+                 int replicas = 0) {
   Unit u;
   u.name = name;
   u.requests.cpu = 100;

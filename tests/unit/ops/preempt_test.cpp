@@ -1,7 +1,8 @@
 // Preemption: off unless asked; fewest victims, then lowest priorities; never equal priority.
+#include "berth/ops/preempt.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "berth/ops/preempt.hpp"
 #include "berth/ops/reschedule.hpp"
 #include "ops_test_util.hpp"
 
@@ -37,7 +38,8 @@ TEST_CASE("preemption evicts the fewest units, then the lowest priorities", "[op
   s.machines = {machine("m1", 4), machine("m2", 4), machine("m3", 4)};
   // m1: four 1 GiB units of priority 0 (two would have to go); m2: one 2 GiB of priority 5
   // and one of priority 1; m3: two 2 GiB of priority 3.
-  s.units = {unit("big", 2048, 10), unit("small", 1024, 0, 4), unit("mid", 2048, 5), unit("low", 2048, 1), unit("three", 2048, 3, 2)};
+  s.units = {unit("big", 2048, 10), unit("small", 1024, 0, 4), unit("mid", 2048, 5),
+             unit("low", 2048, 1), unit("three", 2048, 3, 2)};
   s.placements = {{"small@1", "m1"}, {"small@2", "m1"}, {"small@3", "m1"}, {"small@4", "m1"},
                   {"mid", "m2"},     {"low", "m2"},     {"three@1", "m3"}, {"three@2", "m3"}};
   Cluster c = Cluster::build(s);

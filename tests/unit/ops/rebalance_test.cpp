@@ -1,7 +1,8 @@
 // Rebalance: free whole machines, then lower the peak, within a move limit.
+#include "berth/ops/rebalance.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "berth/ops/rebalance.hpp"
 #include "ops_test_util.hpp"
 
 using namespace berth;

@@ -1,12 +1,12 @@
 // Rolling reboot planner: waves, proofs, blockers with the capacity that would unblock them,
 // zone and budget rules.
-#include <catch2/catch.hpp>
+#include "berth/ops/reboot_plan.hpp"
 
+#include <catch2/catch.hpp>
 #include <set>
 
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
-#include "berth/ops/reboot_plan.hpp"
 #include "ops_test_util.hpp"
 
 using namespace berth;
@@ -76,7 +76,8 @@ TEST_CASE("a blocked plan names the unit and the capacity that would unblock it"
   CHECK(plan.not_rebooted == std::vector<std::string>{"m1", "m2"});
 }
 
-TEST_CASE("machines that become safe after earlier waves are rebooted; the rest are named", "[ops][reboot]") {
+TEST_CASE("machines that become safe after earlier waves are rebooted; the rest are named",
+          "[ops][reboot]") {
   // m3 is empty: m1's unit moves there, then m2's unit moves to the rebooted m1.
   Spec s;
   s.machines = {machine("m1", 4), machine("m2", 4), machine("m3", 4)};
@@ -92,7 +93,8 @@ TEST_CASE("machines that become safe after earlier waves are rebooted; the rest 
 
 TEST_CASE("max_unavailable machines go down together, one zone at a time", "[ops][reboot]") {
   Spec s;
-  s.machines = {machine("a1", 8, "a"), machine("a2", 8, "a"), machine("b1", 8, "b"), machine("b2", 8, "b"), machine("c1", 16, "c")};
+  s.machines = {machine("a1", 8, "a"), machine("a2", 8, "a"), machine("b1", 8, "b"),
+                machine("b2", 8, "b"), machine("c1", 16, "c")};
   s.units = {unit("x", 512, 0, 4)};
   s.placements = {{"x@1", "a1"}, {"x@2", "a2"}, {"x@3", "b1"}, {"x@4", "b2"}};
   OpsOptions o;
@@ -108,7 +110,8 @@ TEST_CASE("max_unavailable machines go down together, one zone at a time", "[ops
 
 TEST_CASE("a wave never takes down every replica a service runs in a zone", "[ops][reboot]") {
   Spec s;
-  s.machines = {machine("a1", 8, "a"), machine("a2", 8, "a"), machine("a3", 8, "a"), machine("b1", 8, "b")};
+  s.machines = {machine("a1", 8, "a"), machine("a2", 8, "a"), machine("a3", 8, "a"),
+                machine("b1", 8, "b")};
   s.units = {unit("web", 512, 0, 3)};
   s.placements = {{"web@1", "a1"}, {"web@2", "a2"}, {"web@3", "b1"}};
   const RebootPlan plan = plan_all(s, 2);
@@ -179,7 +182,8 @@ TEST_CASE("a budget that allows nothing down blocks with the budget named", "[op
   CHECK(plan.waves[0].machines == std::vector<std::string>{"m2"});
 }
 
-TEST_CASE("machine selection takes globs and lists and refuses what matches nothing", "[ops][reboot]") {
+TEST_CASE("machine selection takes globs and lists and refuses what matches nothing",
+          "[ops][reboot]") {
   Spec s;
   s.machines = {machine("web-1", 4), machine("web-2", 4), machine("db-1", 4)};
   const Cluster c = Cluster::build(s);

@@ -1,7 +1,8 @@
 // Machine failure and recovery: eviction, re-placement, priorities, co-location, globals.
+#include "berth/ops/reschedule.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "berth/ops/reschedule.hpp"
 #include "berth/place/place.hpp"
 #include "ops_test_util.hpp"
 
@@ -22,7 +23,8 @@ Spec crowded() {
 
 }  // namespace
 
-TEST_CASE("a failed machine's units are placed elsewhere, higher priority first", "[ops][reschedule]") {
+TEST_CASE("a failed machine's units are placed elsewhere, higher priority first",
+          "[ops][reschedule]") {
   Cluster c = Cluster::build(crowded());
   RescheduleResult r = fail_machine(c, c.find_machine("m1"), {});
   CHECK(c.machine_state(c.find_machine("m1")) == MachineState::Down);
@@ -36,7 +38,8 @@ TEST_CASE("a failed machine's units are placed elsewhere, higher priority first"
   CHECK(c.overcommitted().empty());
 }
 
-TEST_CASE("a unit left pending after a failure gets the explanation a fresh placement gives", "[ops][reschedule]") {
+TEST_CASE("a unit left pending after a failure gets the explanation a fresh placement gives",
+          "[ops][reschedule]") {
   Cluster c = Cluster::build(crowded());
   RescheduleResult r = fail_machine(c, c.find_machine("m1"), {});
   REQUIRE(r.pending.size() == 1);
@@ -51,19 +54,22 @@ TEST_CASE("a unit left pending after a failure gets the explanation a fresh plac
   CHECK(r.pending[0].summary().find("short of memory") != std::string::npos);
 }
 
-TEST_CASE("sidekicks move with their main unit, and nothing lands on the failed machine", "[ops][reschedule]") {
+TEST_CASE("sidekicks move with their main unit, and nothing lands on the failed machine",
+          "[ops][reschedule]") {
   Spec s;
   s.machines = {machine("m1", 8), machine("m2", 8), machine("m3", 8)};
   Unit app = unit("app", 1024, 0, 3);
   Unit log = unit("log", 256, 0, 3);
   log.constraints.machine_of = "app";
   s.units = {app, log};
-  s.placements = {{"app@1", "m1"}, {"log@1", "m1"}, {"app@2", "m1"}, {"log@2", "m1"}, {"app@3", "m2"}, {"log@3", "m2"}};
+  s.placements = {{"app@1", "m1"}, {"log@1", "m1"}, {"app@2", "m1"},
+                  {"log@2", "m1"}, {"app@3", "m2"}, {"log@3", "m2"}};
   Cluster c = Cluster::build(s);
   RescheduleResult r = fail_machine(c, c.find_machine("m1"), {});
   CHECK(r.pending.empty());
   for (int k = 1; k <= 3; ++k) {
-    const std::string a = where(c, fmt::format("app@{}", k)), l = where(c, fmt::format("log@{}", k));
+    const std::string a = where(c, fmt::format("app@{}", k)),
+                      l = where(c, fmt::format("log@{}", k));
     CHECK(a == l);
     CHECK(a != "m1");
     CHECK_FALSE(a.empty());
@@ -71,7 +77,8 @@ TEST_CASE("sidekicks move with their main unit, and nothing lands on the failed 
   CHECK(r.moves.size() == 4);
 }
 
-TEST_CASE("global instances stop with their machine and start again when it recovers", "[ops][reschedule]") {
+TEST_CASE("global instances stop with their machine and start again when it recovers",
+          "[ops][reschedule]") {
   Spec s;
   s.machines = {machine("m1", 4), machine("m2", 4)};
   Unit exporter = unit("exporter", 64);
@@ -92,7 +99,8 @@ TEST_CASE("global instances stop with their machine and start again when it reco
   CHECK(where(c, "web") == "m2");  // recovery does not move running units back
 }
 
-TEST_CASE("a unit pinned to a failed machine waits with a reason naming the pin", "[ops][reschedule]") {
+TEST_CASE("a unit pinned to a failed machine waits with a reason naming the pin",
+          "[ops][reschedule]") {
   Spec s;
   s.machines = {machine("m1", 4), machine("m2", 4)};
   Unit db = unit("db", 1024);

@@ -1,13 +1,13 @@
 // The simulator and its events file, and the CoreOS write-up's failure reproduced: a rolling
 // reboot under fleet's least-loaded, resource-blind scheduler overcommits; berth's plan does not.
-#include <catch2/catch.hpp>
+#include "berth/ops/simulate.hpp"
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/ops/ops_json.hpp"
-#include "berth/ops/simulate.hpp"
 #include "ops_test_util.hpp"
 
 using namespace berth;
@@ -28,12 +28,13 @@ SimSummary run_example(SimMode mode) {
 
 }  // namespace
 
-TEST_CASE("CoreOS reboot scenario: fleet overcommits, berth does not", "[ops][simulate][scenario]") {
+TEST_CASE("CoreOS reboot scenario: fleet overcommits, berth does not",
+          "[ops][simulate][scenario]") {
   // Every machine reboots, one at a time. fleet sends m1's three api units to the machine
   // running the fewest units (m2, which holds the 3.5 GiB db: no room), then db and friends to
   // the freshly rebooted m1, and so on.
   const SimSummary fleet = run_example(SimMode::Fleet);
-  CHECK(fleet.overcommit == 6);           // overcommitted machines summed over the 6 steps
+  CHECK(fleet.overcommit == 6);  // overcommitted machines summed over the 6 steps
   CHECK(fleet.max_overcommitted == 1);
   const SimSummary berth = run_example(SimMode::Berth);
   CHECK(berth.overcommit == 0);
@@ -61,7 +62,8 @@ TEST_CASE("the timeline example runs clean", "[ops][simulate]") {
   CHECK(j["log"].size() == sim.log().size());
 }
 
-TEST_CASE("a failure and recovery are logged with evictions and pending counts", "[ops][simulate]") {
+TEST_CASE("a failure and recovery are logged with evictions and pending counts",
+          "[ops][simulate]") {
   Spec s;
   s.machines = {machine("m1", 4), machine("m2", 2)};
   s.units = {unit("a", 1536, 0, 2)};
@@ -84,10 +86,12 @@ TEST_CASE("a failure and recovery are logged with evictions and pending counts",
   CHECK(sim.pending().empty());
   const SimSummary sum = sim.summary();
   CHECK(sum.max_pending == 1);
-  CHECK(sum.pending_over_time == std::vector<std::pair<std::int64_t, std::size_t>>{{0, 0}, {5, 1}, {9, 0}});
+  CHECK(sum.pending_over_time ==
+        std::vector<std::pair<std::int64_t, std::size_t>>{{0, 0}, {5, 1}, {9, 0}});
 }
 
-TEST_CASE("arrivals and departures rebuild the cluster without losing placements", "[ops][simulate]") {
+TEST_CASE("arrivals and departures rebuild the cluster without losing placements",
+          "[ops][simulate]") {
   Spec s;
   s.machines = {machine("m1", 4)};
   s.units = {unit("a", 1024)};
@@ -143,16 +147,23 @@ TEST_CASE("the events file: every type, and errors that name the field", "[ops][
   CHECK(s.events[5].unit->requests.memory == kGi);
   CHECK(s.events[6].unit_name == "x");
 
-  CHECK_THROWS_WITH(parse_scenario_json(R"({"events":[{"type":"fial","machine":"m1"}]})", "ev.json"),
-                    Catch::Contains("events[0].type") && Catch::Contains("did you mean \"fail\"") && Catch::Contains("ev.json"));
-  CHECK_THROWS_WITH(parse_scenario_json(R"({"events":[{"type":"fail"}]})"), Catch::Contains("needs \"machine\""));
-  CHECK_THROWS_WITH(parse_scenario_json(R"({"events":[{"type":"fail","machine":"m1","machnie":"x"}]})"),
-                    Catch::Contains("events[0].machnie"));
-  CHECK_THROWS_WITH(parse_scenario_json(R"({"events":[{"type":"arrive","unit":{"name":"x","replicas":-1}}]})"),
-                    Catch::Contains("events[0].unit"));
-  CHECK_THROWS_WITH(parse_scenario_json(R"({"budgets":["web"],"events":[]})"), Catch::Contains("budgets[0]"));
+  CHECK_THROWS_WITH(
+      parse_scenario_json(R"({"events":[{"type":"fial","machine":"m1"}]})", "ev.json"),
+      Catch::Contains("events[0].type") && Catch::Contains("did you mean \"fail\"") &&
+          Catch::Contains("ev.json"));
+  CHECK_THROWS_WITH(parse_scenario_json(R"({"events":[{"type":"fail"}]})"),
+                    Catch::Contains("needs \"machine\""));
+  CHECK_THROWS_WITH(
+      parse_scenario_json(R"({"events":[{"type":"fail","machine":"m1","machnie":"x"}]})"),
+      Catch::Contains("events[0].machnie"));
+  CHECK_THROWS_WITH(
+      parse_scenario_json(R"({"events":[{"type":"arrive","unit":{"name":"x","replicas":-1}}]})"),
+      Catch::Contains("events[0].unit"));
+  CHECK_THROWS_WITH(parse_scenario_json(R"({"budgets":["web"],"events":[]})"),
+                    Catch::Contains("budgets[0]"));
   CHECK_THROWS_AS(parse_scenario_json("{\"events\": [\n  {\"type\": }]}", "bad.json"), ParseError);
-  CHECK_THROWS_WITH(parse_scenario_json("{\"events\": [\n  {\"type\": }]}", "bad.json"), Catch::Contains("bad.json:2"));
+  CHECK_THROWS_WITH(parse_scenario_json("{\"events\": [\n  {\"type\": }]}", "bad.json"),
+                    Catch::Contains("bad.json:2"));
 }
 
 TEST_CASE("events naming unknown machines are invalid input", "[ops][simulate]") {
