@@ -178,3 +178,21 @@ TEST_CASE("events naming unknown machines are invalid input", "[ops][simulate]")
   e.machines = "x*";
   CHECK_THROWS_AS(sim.apply(e), UsageError);
 }
+
+TEST_CASE("a machine down in the spec gets its global instance when it recovers", "[ops][simulate]") {
+  Spec s;
+  s.machines = {machine("m1", 4), machine("m2", 4)};
+  s.machines[1].state = MachineState::Down;
+  Unit agent = unit("agent", 64);
+  agent.constraints.global = true;
+  s.units = {agent, unit("web", 1024)};
+  s.placements = {{"web", "m2"}};  // stale: m2 is down, so web is placed anew
+  Simulator sim(s);
+  CHECK(sim.pending().empty());  // agent@m2 is stopped, not pending
+  CHECK(sim.snapshot().placements == std::map<std::string, std::string>{{"agent@m1", "m1"}, {"web", "m1"}});
+  Event recover;
+  recover.type = EventType::Recover;
+  recover.machine = "m2";
+  sim.apply(recover);
+  CHECK(sim.snapshot().placements.at("agent@m2") == "m2");
+}
