@@ -27,6 +27,9 @@ constexpr std::size_t kRehomeLimit = 20000;
 // A repair that has not reduced the loose volume for this many iterations (+ per item)
 // restarts from the best packing with another bin emptied.
 constexpr std::uint64_t kStallBase = 2000;
+// Each ejection makes an item a little dearer to eject again (by this fraction of its size):
+// without it the repair cycles on instances whose items are large in one dimension each.
+constexpr double kBump = 0.05;
 constexpr std::uint64_t kStallPerItem = 20;
 
 // Iteration or wall-clock budget. With an iteration limit the clock is never read, which is
@@ -162,6 +165,7 @@ class Cns {
       eject(j);
       banned_bin_[j] = best.bin;
       banned_until_[j] = iter + tenure + 2 * pool_.size();
+      weight_[j] += kBump * base_[j];
     }
     take_from_pool(i);
     insert(i, best.bin);

@@ -25,8 +25,8 @@ struct SearchStats {
 
 /// Consistent-neighbourhood search after Buljubašić & Vasquez: take a packing with m bins,
 /// empty one bin, and repair by inserting the loose items one at a time, each time ejecting
-/// the cheapest set of conflicting items of one bin (cost = normalised size, halved for items
-/// that fit outright elsewhere; recently inserted items are protected and ejected items may
+/// the cheapest set of conflicting items of one bin (cost = normalised size, raised a little
+/// each time the item is ejected, halved for items that fit outright elsewhere; recently inserted items are protected and ejected items may
 /// not return to their bin for a while). When nothing is loose, a packing with m-1 bins has
 /// been found and it starts over; a stalled repair restarts with another bin emptied.
 /// Stops at `lower_bound` or when the budget runs out; returns the best packing.
