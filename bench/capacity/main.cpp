@@ -90,7 +90,8 @@ void run_vbp(const Args& args, const fs::path& data) {
   auto optima = read_optima(data);
   std::vector<std::string> files;
   for (const auto& [rel, k] : optima) {
-    bool hit = std::any_of(args.filters.begin(), args.filters.end(), [&](const std::string& f) { return rel.find(f) != std::string::npos; });
+    bool hit = std::any_of(args.filters.begin(), args.filters.end(),
+                           [&](const std::string& f) { return rel.find(f) != std::string::npos; });
     if (hit) files.push_back(rel);
   }
   if (args.sample > 1) {
@@ -114,13 +115,15 @@ void run_vbp(const Args& args, const fs::path& data) {
     for (std::size_t i = 0; i < inst.item_count(); ++i) {
       Unit u;
       u.name = fmt::format("i{}", i + 1);
-      for (std::size_t d = 0; d < inst.dims; ++d) u.requests.extended[fmt::format("d{}", d + 1)] = inst.item(i)[d];
+      for (std::size_t d = 0; d < inst.dims; ++d)
+        u.requests.extended[fmt::format("d{}", d + 1)] = inst.item(i)[d];
       w.units.push_back(std::move(u));
     }
     Catalogue cat;
     MachineType t;
     t.name = "bin";
-    for (std::size_t d = 0; d < inst.dims; ++d) t.capacity.extended[fmt::format("d{}", d + 1)] = inst.capacity[d];
+    for (std::size_t d = 0; d < inst.dims; ++d)
+      t.capacity.extended[fmt::format("d{}", d + 1)] = inst.capacity[d];
     t.cost = 1000000;
     cat.types.push_back(t);
     CapacityOptions o;
@@ -145,18 +148,23 @@ void run_vbp(const Args& args, const fs::path& data) {
     s.better += plan_bins < best.solution.bins;
     s.worse += plan_bins > best.solution.bins;
     s.at_opt += plan_bins == optima[rel].optimum;
-    // feasible: berth::place re-ran on the planned cluster, placed everything, overcommitted nothing.
+    // feasible: berth::place re-ran on the planned cluster, placed everything, overcommitted
+    // nothing.
     s.verified += plan.feasible && plan.placement.warnings.empty();
     s.seconds += t1 - t0;
-    if (plan_bins > best.solution.bins) fmt::print(stderr, "{}: plan {} > pack {}\n", rel, plan_bins, best.solution.bins);
+    if (plan_bins > best.solution.bins)
+      fmt::print(stderr, "{}: plan {} > pack {}\n", rel, plan_bins, best.solution.bins);
   }
   fmt::print("### One machine type = the vbp bin\n\n");
-  fmt::print("| class | instances | verified | plan = pack | plan < pack | plan > pack | plan machines | pack bins | optimum (sum) | plan at optimum | plan s/instance |\n");
+  fmt::print(
+      "| class | instances | verified | plan = pack | plan < pack | plan > pack | plan machines | "
+      "pack bins | optimum (sum) | plan at optimum | plan s/instance |\n");
   fmt::print("|---|---|---|---|---|---|---|---|---|---|---|\n");
   ClassStats total;
   for (const auto& [cls, s] : by_class) {
-    fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2f} |\n", cls, s.n, s.verified, s.equal, s.better, s.worse, s.plan_bins, s.pack_bins,
-               s.opt_bins, s.at_opt, s.seconds / static_cast<double>(std::max<std::size_t>(1, s.n)));
+    fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2f} |\n", cls, s.n,
+               s.verified, s.equal, s.better, s.worse, s.plan_bins, s.pack_bins, s.opt_bins,
+               s.at_opt, s.seconds / static_cast<double>(std::max<std::size_t>(1, s.n)));
     total.n += s.n;
     total.equal += s.equal;
     total.verified += s.verified;
@@ -168,25 +176,32 @@ void run_vbp(const Args& args, const fs::path& data) {
     total.at_opt += s.at_opt;
     total.seconds += s.seconds;
   }
-  fmt::print("| **all** | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2f} |\n\n", total.n, total.verified, total.equal, total.better, total.worse,
-             total.plan_bins, total.pack_bins, total.opt_bins, total.at_opt,
+  fmt::print("| **all** | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2f} |\n\n", total.n,
+             total.verified, total.equal, total.better, total.worse, total.plan_bins,
+             total.pack_bins, total.opt_bins, total.at_opt,
              total.seconds / static_cast<double>(std::max<std::size_t>(1, total.n)));
-  fmt::print("skipped: {} with negative sizes, {} with more than {} items\n\n", skipped_negative, skipped_large, args.max_items);
+  fmt::print("skipped: {} with negative sizes, {} with more than {} items\n\n", skipped_negative,
+             skipped_large, args.max_items);
 }
 
 void run_mixed(const Args& args) {
   // The examples live next to this file in the source tree (__FILE__ is absolute in CMake builds).
-  fs::path examples = fs::path(__FILE__).parent_path().parent_path().parent_path() / "examples" / "capacity";
+  fs::path examples =
+      fs::path(__FILE__).parent_path().parent_path().parent_path() / "examples" / "capacity";
   Catalogue cat = read_catalogue_file((examples / "catalogue.json").string());
   fmt::print("### Mixed catalogue (examples/capacity/catalogue.json, 10 types in 3 zones)\n\n");
-  fmt::print("| workload | units / instances | headroom | machines | cost | lower bound | gap | headroom scenarios | place runs | s |\n");
+  fmt::print(
+      "| workload | units / instances | headroom | machines | cost | lower bound | gap | headroom "
+      "scenarios | place runs | s |\n");
   fmt::print("|---|---|---|---|---|---|---|---|---|---|\n");
   std::vector<std::pair<std::string, Spec>> workloads;
-  workloads.emplace_back("examples/capacity/workload.json", read_spec_file((examples / "workload.json").string()));
+  workloads.emplace_back("examples/capacity/workload.json",
+                         read_spec_file((examples / "workload.json").string()));
   std::mt19937_64 rng(args.seed * 7919);
   for (int k = 1; k <= 4; ++k) {
     Spec w;
-    std::uniform_int_distribution<int> replicas(1, 12 * k), cpu(50, 1900), mem(64, 7000), kind(0, 5);
+    std::uniform_int_distribution<int> replicas(1, 12 * k), cpu(50, 1900), mem(64, 7000),
+        kind(0, 5);
     const int units = 6 * k;
     for (int u = 0; u < units; ++u) {
       Unit unit;
@@ -195,12 +210,16 @@ void run_mixed(const Args& args) {
       unit.requests.cpu = cpu(rng);
       unit.requests.memory = static_cast<std::int64_t>(mem(rng)) << 20;
       int c = kind(rng);
-      if (c == 0) unit.constraints.metadata.push_back(MetadataRequirement{"disk", MetadataOp::In, {"ssd"}});
-      if (c == 1) unit.constraints.conflicts.push_back(unit.name + "@*"), unit.replicas = std::min(*unit.replicas, 20);
+      if (c == 0)
+        unit.constraints.metadata.push_back(MetadataRequirement{"disk", MetadataOp::In, {"ssd"}});
+      if (c == 1)
+        unit.constraints.conflicts.push_back(unit.name + "@*"),
+            unit.replicas = std::min(*unit.replicas, 20);
       if (c == 2) unit.constraints.spread = SpreadConstraint{"zone", 1};
       w.units.push_back(std::move(unit));
     }
-    workloads.emplace_back(fmt::format("synthetic-{} (seed {})", k, args.seed * 7919), std::move(w));
+    workloads.emplace_back(fmt::format("synthetic-{} (seed {})", k, args.seed * 7919),
+                           std::move(w));
   }
   for (const auto& [name, w] : workloads) {
     for (const char* h : {"0", "1", "zone"}) {
@@ -213,13 +232,16 @@ void run_mixed(const Args& args) {
       CapacityPlan plan = plan_capacity(w, cat, o);
       double t1 = now_seconds();
       std::size_t instances = plan.placement.placements.size() + plan.placement.pending.size();
-      fmt::print("| {} | {} / {} | {} | {} | {} | {} | {:.1f}% | {} | {} | {:.2f} |\n", name, w.units.size(), instances, h,
-                 plan.spec.machines.size(), format_cost(plan.cost), format_cost(plan.lower_bound), 100.0 * plan.gap(),
-                 plan.headroom.scenarios_checked, plan.placement_runs, t1 - t0);
+      fmt::print("| {} | {} / {} | {} | {} | {} | {} | {:.1f}% | {} | {} | {:.2f} |\n", name,
+                 w.units.size(), instances, h, plan.spec.machines.size(), format_cost(plan.cost),
+                 format_cost(plan.lower_bound), 100.0 * plan.gap(), plan.headroom.scenarios_checked,
+                 plan.placement_runs, t1 - t0);
       if (!plan.feasible) {
         fmt::print(stderr, "{} headroom {}: not feasible\n", name, h);
         for (const auto& n : plan.notes) fmt::print(stderr, "  note: {}\n", n);
-        for (const auto& f : plan.headroom.failures) fmt::print(stderr, "  failure: {} {}\n", f.zone, f.pending.empty() ? "" : f.pending.front());
+        for (const auto& f : plan.headroom.failures)
+          fmt::print(stderr, "  failure: {} {}\n", f.zone,
+                     f.pending.empty() ? "" : f.pending.front());
         for (const auto& u : plan.unplaceable) fmt::print(stderr, "  unplaceable: {}\n", u);
       }
     }
@@ -240,14 +262,22 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--filter") args.filters = split(next(), ',');
-    else if (a == "--sample") args.sample = std::stoul(next());
-    else if (a == "--iterations") args.iterations = std::stoull(next());
-    else if (a == "--moves") args.moves = std::stoul(next());
-    else if (a == "--max-items") args.max_items = std::stoul(next());
-    else if (a == "--seed") args.seed = std::stoull(next());
-    else if (a == "--mixed-only") args.vbp = false;
-    else if (a == "--vbp-only") args.mixed = false;
+    if (a == "--filter")
+      args.filters = split(next(), ',');
+    else if (a == "--sample")
+      args.sample = std::stoul(next());
+    else if (a == "--iterations")
+      args.iterations = std::stoull(next());
+    else if (a == "--moves")
+      args.moves = std::stoul(next());
+    else if (a == "--max-items")
+      args.max_items = std::stoul(next());
+    else if (a == "--seed")
+      args.seed = std::stoull(next());
+    else if (a == "--mixed-only")
+      args.vbp = false;
+    else if (a == "--vbp-only")
+      args.mixed = false;
     else {
       fmt::print(stderr, "unknown option {}\n", a);
       return 1;

@@ -34,7 +34,8 @@ bool solve_system(std::vector<std::vector<Real>> a, std::vector<Real> b, std::ve
 }
 
 /// Calls f(subset) for every k-subset of 0..n-1 (lexicographic).
-bool for_each_subset(std::size_t n, std::size_t k, const std::function<bool(const std::vector<std::size_t>&)>& f) {
+bool for_each_subset(std::size_t n, std::size_t k,
+                     const std::function<bool(const std::vector<std::size_t>&)>& f) {
   if (k > n) return true;
   std::vector<std::size_t> idx(k);
   for (std::size_t i = 0; i < k; ++i) idx[i] = i;
@@ -81,7 +82,8 @@ LpBound lp_lower_bound(const std::vector<std::int64_t>& demand,
   std::vector<std::vector<Real>> norm(T, std::vector<Real>(D));
   for (std::size_t t = 0; t < T; ++t) {
     for (std::size_t j = 0; j < D; ++j) {
-      norm[t][j] = static_cast<Real>(capacities[types[t]][dims[j]]) / static_cast<Real>(demand[dims[j]]);
+      norm[t][j] =
+          static_cast<Real>(capacities[types[t]][dims[j]]) / static_cast<Real>(demand[dims[j]]);
     }
   }
   Real best = 0;

@@ -31,7 +31,8 @@ std::string value_of(const Metadata& md, const std::string& key) {
 }
 
 bool matches_all(const std::vector<MetadataRequirement>& reqs, const Metadata& md) {
-  return std::all_of(reqs.begin(), reqs.end(), [&](const MetadataRequirement& r) { return r.matches(md); });
+  return std::all_of(reqs.begin(), reqs.end(),
+                     [&](const MetadataRequirement& r) { return r.matches(md); });
 }
 
 /// Unit name of an instance name ("web@3" -> "web").
@@ -45,11 +46,11 @@ struct GroupInfo {
   std::vector<std::string> members;
   std::vector<std::int64_t> demand;  ///< per dimension
   std::vector<char> compatible;      ///< per machine type
-  bool seedable = true;   ///< no conflicts, spread or pin: the planner may choose its machine
-  bool conflicts = false; ///< some member has conflict patterns
+  bool seedable = true;    ///< no conflicts, spread or pin: the planner may choose its machine
+  bool conflicts = false;  ///< some member has conflict patterns
   bool pinned = false;
   bool global = false;
-  double value = 0;       ///< dual value (what the LP says its room is worth)
+  double value = 0;  ///< dual value (what the LP says its room is worth)
 };
 
 /// A machine of a candidate plan: its type and the groups the packing put there.
@@ -84,7 +85,8 @@ class Planner {
   Candidate single_type(std::size_t t, const std::vector<std::size_t>& items);
   Candidate greedy_mix(const std::vector<std::size_t>& items);
   void refine(Candidate& c);
-  std::vector<std::size_t> pack_bins(std::size_t t, const std::vector<std::size_t>& items, std::size_t* bins);
+  std::vector<std::size_t> pack_bins(std::size_t t, const std::vector<std::size_t>& items,
+                                     std::size_t* bins);
   Micros cost_of(const Candidate& c) const;
   Micros cost_of(const Working& w) const;
 
@@ -93,14 +95,16 @@ class Planner {
   PlacementResult try_place(const Working& w);
   bool materialise(const Candidate& c, Working& out);
   bool repair(Working& w);
-  bool add_machine_for(Working& w, const std::string& pending, const std::string& avoid_zone, int attempt);
+  bool add_machine_for(Working& w, const std::string& pending, const std::string& avoid_zone,
+                       int attempt);
   void improve(Working& w, bool with_headroom);
   bool holds(const Working& w, bool stop_early);
   void grow_for_headroom(Working& w);
   bool zone_balanced(Working& out);
   void rename(Working& w);
   void bounds(CapacityPlan& plan);
-  std::map<std::string, std::string> seeds_without(const Working& w, const std::set<std::string>& machines) const;
+  std::map<std::string, std::string> seeds_without(const Working& w,
+                                                   const std::set<std::string>& machines) const;
   bool out_of_time(double budget) const;
   void progress(std::string_view phase, std::size_t done, std::size_t total) const {
     if (opt_.progress) opt_.progress(phase, done, total);
@@ -126,8 +130,8 @@ class Planner {
   std::vector<std::string> notes_;
   std::size_t runs_ = 0;
   std::size_t added_for_headroom_ = 0;
-  std::vector<char> allowed_;            ///< per type: may the greedy mix use it now
-  std::vector<std::int64_t> in_use_;     ///< per type: machines the current plan already has
+  std::vector<char> allowed_;         ///< per type: may the greedy mix use it now
+  std::vector<std::int64_t> in_use_;  ///< per type: machines the current plan already has
 };
 
 bool Planner::out_of_time(double budget) const {
@@ -159,7 +163,8 @@ void Planner::analyse() {
     const MachineType& type = cat_.types[t];
     Resources alloc = type.allocatable();
     for (const Unit& u : workload_.units) {
-      if (u.constraints.global && matches_all(u.constraints.metadata, type.metadata)) alloc -= u.requests;
+      if (u.constraints.global && matches_all(u.constraints.metadata, type.metadata))
+        alloc -= u.requests;
     }
     for (std::size_t d = 0; d < D; ++d) eff_[t][d] = alloc.get(dims_[d]);
     type_zone_[t] = value_of(type.metadata, opt_.headroom.zone_key);
@@ -199,7 +204,8 @@ void Planner::analyse() {
     const std::string& first = gi.members.front();
     auto summary = pending_summary.count(first) ? pending_summary[first] : first;
     if (gi.pinned) {
-      unplaceable_.push_back(fmt::format("{} (pinned with machine_id: new machines cannot take it): {}", first, summary));
+      unplaceable_.push_back(fmt::format(
+          "{} (pinned with machine_id: new machines cannot take it): {}", first, summary));
       for (const auto& m : gi.members) unplaceable_instances_.insert(m);
       continue;
     }
@@ -218,7 +224,8 @@ void Planner::analyse() {
         if (reason.empty()) {
           for (std::size_t d = 0; d < D; ++d) {
             if (gi.demand[d] > eff_[t][d]) {
-              reason = fmt::format("{} needs {}, has {}", dims_[d], format_amount(dims_[d], gi.demand[d]),
+              reason = fmt::format("{} needs {}, has {}", dims_[d],
+                                   format_amount(dims_[d], gi.demand[d]),
                                    format_amount(dims_[d], std::max<std::int64_t>(0, eff_[t][d])));
               break;
             }
@@ -226,7 +233,8 @@ void Planner::analyse() {
         }
         why.push_back(fmt::format("{}: {}", type.name, reason));
       }
-      unplaceable_.push_back(fmt::format("{}: no machine type can take it ({})", first, fmt::join(why, "; ")));
+      unplaceable_.push_back(
+          fmt::format("{}: no machine type can take it ({})", first, fmt::join(why, "; ")));
       for (const auto& m : gi.members) unplaceable_instances_.insert(m);
       continue;
     }
@@ -244,7 +252,8 @@ void Planner::analyse() {
   prices_ = lp.prices;
   std::vector<double> biggest(D, 1.0);
   for (std::size_t d = 0; d < D; ++d) {
-    for (std::size_t t = 0; t < T; ++t) biggest[d] = std::max(biggest[d], static_cast<double>(eff_[t][d]));
+    for (std::size_t t = 0; t < T; ++t)
+      biggest[d] = std::max(biggest[d], static_cast<double>(eff_[t][d]));
   }
   for (std::size_t g : items_) {
     double v = 0, share = 0;
@@ -257,7 +266,8 @@ void Planner::analyse() {
   }
 }
 
-std::vector<std::size_t> Planner::pack_bins(std::size_t t, const std::vector<std::size_t>& items, std::size_t* bins) {
+std::vector<std::size_t> Planner::pack_bins(std::size_t t, const std::vector<std::size_t>& items,
+                                            std::size_t* bins) {
   const std::size_t D = dims_.size();
   std::vector<std::size_t> used_dims;
   for (std::size_t d = 0; d < D; ++d) {
@@ -308,7 +318,9 @@ Candidate Planner::greedy_mix(const std::vector<std::size_t>& items) {
   Candidate c;
   c.how = "mixed types, cost-effective machines first";
   std::vector<std::size_t> order = items;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return groups_[a].value > groups_[b].value; });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return groups_[a].value > groups_[b].value;
+  });
   std::vector<char> done(groups_.size(), 0);
   std::size_t left = order.size();
   std::vector<std::int64_t> remaining(T);
@@ -331,13 +343,16 @@ Candidate Planner::greedy_mix(const std::vector<std::size_t>& items) {
       for (std::size_t g : order) {
         if (done[g] || !groups_[g].compatible[t]) continue;
         bool fits = true;
-        for (std::size_t d = 0; d < D && fits; ++d) fits = used[d] + groups_[g].demand[d] <= eff_[t][d];
+        for (std::size_t d = 0; d < D && fits; ++d)
+          fits = used[d] + groups_[g].demand[d] <= eff_[t][d];
         if (!fits) continue;
         if (groups_[g].conflicts || !groups_[g].seedable) {
           // Keep conflicting units apart already here, so the engine finds the room it needs.
           bool clash = false;
           for (std::size_t h : bin) {
-            if (unit_of(groups_[h].members.front()) == unit_of(groups_[g].members.front()) && groups_[g].conflicts) clash = true;
+            if (unit_of(groups_[h].members.front()) == unit_of(groups_[g].members.front()) &&
+                groups_[g].conflicts)
+              clash = true;
           }
           if (clash) continue;
         }
@@ -347,7 +362,8 @@ Candidate Planner::greedy_mix(const std::vector<std::size_t>& items) {
       }
       if (bin.empty()) continue;
       const Micros cost = cat_.types[t].cost;
-      const double ratio = cost == 0 ? std::numeric_limits<double>::infinity() : value / static_cast<double>(cost);
+      const double ratio =
+          cost == 0 ? std::numeric_limits<double>::infinity() : value / static_cast<double>(cost);
       if (ratio > best_ratio || (ratio == best_ratio && value > best_value)) {
         best_ratio = ratio;
         best_value = value;
@@ -419,10 +435,13 @@ std::vector<Candidate> Planner::candidates() {
   std::size_t step = 0;
   for (std::size_t t = 0; t < T; ++t) {
     progress("packing", ++step, T + 1);
-    bool all = std::all_of(items_.begin(), items_.end(), [&](std::size_t g) { return groups_[g].compatible[t] != 0; });
+    bool all = std::all_of(items_.begin(), items_.end(),
+                           [&](std::size_t g) { return groups_[g].compatible[t] != 0; });
     if (!all) continue;
     Candidate c = single_type(t, items_);
-    if (cat_.types[t].max_count && static_cast<std::int64_t>(c.bins.size()) > *cat_.types[t].max_count) continue;
+    if (cat_.types[t].max_count &&
+        static_cast<std::int64_t>(c.bins.size()) > *cat_.types[t].max_count)
+      continue;
     out.push_back(std::move(c));
   }
   if (T > 1 || out.empty()) {
@@ -431,7 +450,8 @@ std::vector<Candidate> Planner::candidates() {
     out.push_back(std::move(mix));
   }
   progress("packing", T + 1, T + 1);
-  std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
   return out;
 }
 
@@ -454,7 +474,8 @@ PlacementResult Planner::try_place(const Working& w) {
   return place(spec_of(w), PlaceOptions{opt_.strategy});
 }
 
-std::map<std::string, std::string> Planner::seeds_without(const Working& w, const std::set<std::string>& machines) const {
+std::map<std::string, std::string> Planner::seeds_without(
+    const Working& w, const std::set<std::string>& machines) const {
   std::map<std::string, std::string> out;
   for (const auto& [inst, m] : w.placements) {
     if (machines.count(m)) continue;
@@ -477,7 +498,8 @@ bool Planner::materialise(const Candidate& c, Working& out) {
   return repair(out);
 }
 
-bool Planner::add_machine_for(Working& w, const std::string& pending, const std::string& avoid_zone, int attempt) {
+bool Planner::add_machine_for(Working& w, const std::string& pending, const std::string& avoid_zone,
+                              int attempt) {
   const std::size_t T = cat_.types.size();
   std::map<std::size_t, std::int64_t> count;
   for (const auto& [name, t] : w.machines) ++count[t];
@@ -536,7 +558,8 @@ bool Planner::holds(const Working& w, bool stop_early) {
   CapacityOptions o = opt_;
   o.progress = nullptr;
   // Stopping at the first failure is what makes trying a removal affordable.
-  o.max_scenarios = stop_early ? std::min<std::size_t>(opt_.max_scenarios, 2000) : opt_.max_scenarios;
+  o.max_scenarios =
+      stop_early ? std::min<std::size_t>(opt_.max_scenarios, 2000) : opt_.max_scenarios;
   std::size_t runs = 0;
   HeadroomReport h = check_headroom(s, opt_.headroom, o, &runs, stop_early);
   runs_ += runs;
@@ -571,7 +594,8 @@ void Planner::grow_for_headroom(Working& w) {
     std::set<std::size_t> displaced;
     for (const auto& p : f.pending) {
       auto it = group_of_.find(p.substr(0, p.find(':')));
-      if (it != group_of_.end() && !unplaceable_instances_.count(it->first)) displaced.insert(it->second);
+      if (it != group_of_.end() && !unplaceable_instances_.count(it->first))
+        displaced.insert(it->second);
     }
     allowed_.assign(cat_.types.size(), 1);
     in_use_.assign(cat_.types.size(), 0);
@@ -591,8 +615,10 @@ void Planner::grow_for_headroom(Working& w) {
     }
     std::string key = target + "|" + f.zone;
     if (!add_machine_for(w, target, f.zone, attempts[key]++)) {
-      notes_.push_back(fmt::format("headroom cannot be met: no machine type left for {} when losing {}", target,
-                                   f.zone.empty() ? fmt::format("{}", fmt::join(f.lost, ", ")) : fmt::format("zone {}", f.zone)));
+      notes_.push_back(
+          fmt::format("headroom cannot be met: no machine type left for {} when losing {}", target,
+                      f.zone.empty() ? fmt::format("{}", fmt::join(f.lost, ", "))
+                                     : fmt::format("zone {}", f.zone)));
       return;
     }
     ++added_for_headroom_;
@@ -602,7 +628,9 @@ void Planner::grow_for_headroom(Working& w) {
 void Planner::improve(Working& w, bool with_headroom) {
   // Remove machines (dearest and emptiest first) or swap them for a cheaper type while the
   // engine still places everything, and the headroom still holds when asked for.
-  const std::size_t budget = with_headroom ? std::max<std::size_t>(opt_.max_improvement_moves / 4, 1) : opt_.max_improvement_moves;
+  const std::size_t budget = with_headroom
+                                 ? std::max<std::size_t>(opt_.max_improvement_moves / 4, 1)
+                                 : opt_.max_improvement_moves;
   const double time_budget = opt_.time_limit * (with_headroom ? 3.0 : 2.0);
   std::size_t moves = 0;
   bool improved = true;
@@ -614,7 +642,8 @@ void Planner::improve(Working& w, bool with_headroom) {
     std::vector<std::size_t> order(w.machines.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      const Micros ca = cat_.types[w.machines[a].second].cost, cb = cat_.types[w.machines[b].second].cost;
+      const Micros ca = cat_.types[w.machines[a].second].cost,
+                   cb = cat_.types[w.machines[b].second].cost;
       if (ca != cb) return ca > cb;
       return load[w.machines[a].first] < load[w.machines[b].first];
     });
@@ -626,10 +655,12 @@ void Planner::improve(Working& w, bool with_headroom) {
       for (std::size_t t = 0; t < cat_.types.size(); ++t) {
         if (cat_.types[t].cost < cat_.types[type].cost) replacements.push_back(t);
       }
-      std::stable_sort(replacements.begin() + 1, replacements.end(),
-                       [&](std::size_t a, std::size_t b) { return cat_.types[a].cost < cat_.types[b].cost; });
+      std::stable_sort(
+          replacements.begin() + 1, replacements.end(),
+          [&](std::size_t a, std::size_t b) { return cat_.types[a].cost < cat_.types[b].cost; });
       for (std::size_t rt : replacements) {
-        std::string key = fmt::format("{}>{}", name, rt == kNoType ? std::string("-") : cat_.types[rt].name);
+        std::string key =
+            fmt::format("{}>{}", name, rt == kNoType ? std::string("-") : cat_.types[rt].name);
         if (failed.count(key)) continue;
         if (moves >= budget) break;
         Working trial;
@@ -639,7 +670,8 @@ void Planner::improve(Working& w, bool with_headroom) {
           std::map<std::size_t, std::int64_t> count;
           for (const auto& m : trial.machines) ++count[m.second];
           if (cat_.types[rt].max_count && count[rt] >= *cat_.types[rt].max_count) continue;
-          trial.machines.emplace_back(fmt::format("{}-{}", cat_.types[rt].name, name_counter_[rt] + 1), rt);
+          trial.machines.emplace_back(
+              fmt::format("{}-{}", cat_.types[rt].name, name_counter_[rt] + 1), rt);
           if (names_in_use_.count(trial.machines.back().first)) {
             trial.machines.back().first = next_name(rt);
           }
@@ -648,8 +680,9 @@ void Planner::improve(Working& w, bool with_headroom) {
         ++moves;
         progress(with_headroom ? "improving (headroom)" : "improving", moves, budget);
         PlacementResult r = try_place(trial);
-        bool ok = std::all_of(r.pending.begin(), r.pending.end(),
-                              [&](const PendingUnit& p) { return unplaceable_instances_.count(p.unit) > 0; });
+        bool ok = std::all_of(r.pending.begin(), r.pending.end(), [&](const PendingUnit& p) {
+          return unplaceable_instances_.count(p.unit) > 0;
+        });
         trial.placements = r.placements;
         if (ok && with_headroom) ok = holds(trial, true);
         if (!ok) {
@@ -698,9 +731,11 @@ void Planner::rename(Working& w) {
     out.placements[inst] = it == renamed.end() ? m : it->second;
   }
   PlacementResult r = try_place(out);
-  if (r.pending.size() > w.placements.size()) return;  // cannot happen; keep the old names if it does
-  bool ok = std::all_of(r.pending.begin(), r.pending.end(),
-                        [&](const PendingUnit& p) { return unplaceable_instances_.count(p.unit) > 0; });
+  if (r.pending.size() > w.placements.size())
+    return;  // cannot happen; keep the old names if it does
+  bool ok = std::all_of(r.pending.begin(), r.pending.end(), [&](const PendingUnit& p) {
+    return unplaceable_instances_.count(p.unit) > 0;
+  });
   if (!ok && w.placed) return;
   out.placements = r.placements;
   out.placed = w.placed;
@@ -719,7 +754,9 @@ bool Planner::zone_balanced(Working& out) {
   // gets a similar share; then each zone's share is dealt again over the other zones: the
   // slice a zone would take over if that zone failed.
   std::vector<std::size_t> order = items_;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return groups_[a].value > groups_[b].value; });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return groups_[a].value > groups_[b].value;
+  });
   auto snake = [](std::size_t i, std::size_t n) {
     const std::size_t round = i / n, pos = i % n;
     return round % 2 == 0 ? pos : n - 1 - pos;
@@ -741,7 +778,8 @@ bool Planner::zone_balanced(Working& out) {
     allowed_.assign(cat_.types.size(), 0);
     in_use_.assign(cat_.types.size(), 0);
     for (const auto& m : out.machines) ++in_use_[m.second];
-    for (std::size_t t = 0; t < cat_.types.size(); ++t) allowed_[t] = type_zone_[t] == zones[z] ? 1 : 0;
+    for (std::size_t t = 0; t < cat_.types.size(); ++t)
+      allowed_[t] = type_zone_[t] == zones[z] ? 1 : 0;
     Candidate mix = greedy_mix(load[z]);
     refine(mix);
     own.clear();
@@ -781,10 +819,14 @@ CapacityPlan Planner::run() {
       Working w;
       bool ok = materialise(c, w);
       Micros cost = cost_of(w);
-      notes_.push_back(fmt::format("candidate: {}: {} machines, cost {}{}", c.how, c.bins.size(), format_cost(c.cost),
-                                   ok ? (cost == c.cost ? ", placed as packed" : fmt::format(", placed after adding machines (cost {})", format_cost(cost)))
-                                      : ", could not be placed"));
-      if ((ok && !have) || (ok == best.placed && cost < best_cost) || (!have && !ok && best.machines.empty())) {
+      notes_.push_back(fmt::format(
+          "candidate: {}: {} machines, cost {}{}", c.how, c.bins.size(), format_cost(c.cost),
+          ok ? (cost == c.cost
+                    ? ", placed as packed"
+                    : fmt::format(", placed after adding machines (cost {})", format_cost(cost)))
+             : ", could not be placed"));
+      if ((ok && !have) || (ok == best.placed && cost < best_cost) ||
+          (!have && !ok && best.machines.empty())) {
         if (ok || !have) {
           best = std::move(w);
           best_cost = cost;
@@ -795,8 +837,10 @@ CapacityPlan Planner::run() {
     const Micros before = cost_of(best);
     if (best.placed) improve(best, false);
     if (cost_of(best) < before) {
-      notes_.push_back(fmt::format("improvement: removing or replacing machines while everything still places: cost {} -> {}",
-                                   format_cost(before), format_cost(cost_of(best))));
+      notes_.push_back(
+          fmt::format("improvement: removing or replacing machines while everything still places: "
+                      "cost {} -> {}",
+                      format_cost(before), format_cost(cost_of(best))));
     }
   }
 
@@ -808,11 +852,16 @@ CapacityPlan Planner::run() {
     grow_for_headroom(grown_plan);
     std::size_t added = added_for_headroom_;
     const Micros grown = cost_of(grown_plan);
-    if (grown > before) notes_.push_back(fmt::format("headroom ({}): grown from cost {} to {}", opt_.headroom.describe(), format_cost(before), format_cost(grown)));
+    if (grown > before)
+      notes_.push_back(fmt::format("headroom ({}): grown from cost {} to {}",
+                                   opt_.headroom.describe(), format_cost(before),
+                                   format_cost(grown)));
     bool ok = holds(grown_plan, true);
     if (ok) {
       improve(grown_plan, true);
-      if (cost_of(grown_plan) < grown) notes_.push_back(fmt::format("headroom improvement: cost {} -> {}", format_cost(grown), format_cost(cost_of(grown_plan))));
+      if (cost_of(grown_plan) < grown)
+        notes_.push_back(fmt::format("headroom improvement: cost {} -> {}", format_cost(grown),
+                                     format_cost(cost_of(grown_plan))));
     }
     // Route 2 (zones): spread the workload over the zones from the start, each zone keeping
     // room for its share of any other zone's units.
@@ -824,8 +873,9 @@ CapacityPlan Planner::run() {
       if (holds(balanced, true)) {
         const Micros g = cost_of(balanced);
         improve(balanced, true);
-        notes_.push_back(fmt::format("zone-balanced construction: cost {}, {} after growing, {} after improvement", format_cost(start),
-                                     format_cost(g), format_cost(cost_of(balanced))));
+        notes_.push_back(fmt::format(
+            "zone-balanced construction: cost {}, {} after growing, {} after improvement",
+            format_cost(start), format_cost(g), format_cost(cost_of(balanced))));
         if (!ok || cost_of(balanced) < cost_of(grown_plan)) {
           grown_plan = std::move(balanced);
           added = added_for_headroom_;
@@ -849,7 +899,8 @@ CapacityPlan Planner::run() {
     for (const auto& [name, type] : best.machines) {
       if (type == t) tc.names.push_back(name);
     }
-    std::sort(tc.names.begin(), tc.names.end(), [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+    std::sort(tc.names.begin(), tc.names.end(),
+              [](const std::string& a, const std::string& b) { return natural_less(a, b); });
     tc.count = tc.names.size();
     if (tc.count > 0) plan.machines.push_back(std::move(tc));
     for (const auto& [name, type] : best.machines) {
@@ -894,7 +945,9 @@ void Planner::bounds(CapacityPlan& plan) {
     std::vector<std::int64_t> a(D, 0);
     for (MachineId m = 0; m < c0.machine_count(); ++m) {
       if (c0.machine_state(m) != MachineState::Up) continue;
-      if (!skip_zone.empty() && value_of(c0.machine_metadata(m), opt_.headroom.zone_key) == skip_zone) continue;
+      if (!skip_zone.empty() &&
+          value_of(c0.machine_metadata(m), opt_.headroom.zone_key) == skip_zone)
+        continue;
       for (std::size_t d = 0; d < D; ++d) a[d] += c0.allocatable(m)[d];
     }
     return a;
@@ -907,7 +960,8 @@ void Planner::bounds(CapacityPlan& plan) {
   std::vector<std::int64_t> need = residual(existing_alloc(""));
   LpBound lp = lp_lower_bound(need, eff_, costs);
   Micros base = lp.cost;
-  plan.bounds.push_back({"continuous", lp.cost, "fractional machines covering each dimension's total demand (LP dual)"});
+  plan.bounds.push_back({"continuous", lp.cost,
+                         "fractional machines covering each dimension's total demand (LP dual)"});
 
   // A single usable type and no existing machines: the packing engine's bin bounds apply.
   std::vector<std::size_t> usable;
@@ -934,13 +988,17 @@ void Planner::bounds(CapacityPlan& plan) {
       for (std::size_t d : used_dims) inst.capacity.push_back(eff_[t][d]);
       std::vector<pack::Size> size(used_dims.size());
       for (std::size_t g : items_) {
-        for (std::size_t k = 0; k < used_dims.size(); ++k) size[k] = groups_[g].demand[used_dims[k]];
+        for (std::size_t k = 0; k < used_dims.size(); ++k)
+          size[k] = groups_[g].demand[used_dims[k]];
         inst.add_item(size);
       }
       pack::LowerBounds lb = pack::lower_bounds(inst);
       Micros packing = static_cast<Micros>(lb.best) * cat_.types[t].cost;
-      plan.bounds.push_back({"packing", packing, fmt::format("{} machines of {} at least (packing engine bounds: continuous {}, Martello-Toth {}, incompatible {})",
-                                                             lb.best, cat_.types[t].name, lb.continuous, lb.martello_toth, lb.incompatible)});
+      plan.bounds.push_back({"packing", packing,
+                             fmt::format("{} machines of {} at least (packing engine bounds: "
+                                         "continuous {}, Martello-Toth {}, incompatible {})",
+                                         lb.best, cat_.types[t].name, lb.continuous,
+                                         lb.martello_toth, lb.incompatible)});
       base = std::max(base, packing);
     }
   }
@@ -950,11 +1008,14 @@ void Planner::bounds(CapacityPlan& plan) {
     Micros best_conflict = 0;
     std::string which;
     std::size_t existing_up = 0;
-    for (MachineId m = 0; m < c0.machine_count(); ++m) existing_up += c0.machine_state(m) == MachineState::Up ? 1 : 0;
+    for (MachineId m = 0; m < c0.machine_count(); ++m)
+      existing_up += c0.machine_state(m) == MachineState::Up ? 1 : 0;
     std::map<UnitId, std::vector<InstanceId>> by_unit;
     for (InstanceId i = 0; i < c0.instance_count(); ++i) {
       const Instance& inst = c0.instance(i);
-      if (inst.global || unplaceable_instances_.count(inst.name) || !c0.unit_has_conflicts(inst.unit)) continue;
+      if (inst.global || unplaceable_instances_.count(inst.name) ||
+          !c0.unit_has_conflicts(inst.unit))
+        continue;
       by_unit[inst.unit].push_back(i);
     }
     for (const auto& [u, insts] : by_unit) {
@@ -962,13 +1023,16 @@ void Planner::bounds(CapacityPlan& plan) {
       std::vector<InstanceId> clique;
       for (InstanceId i : insts) {
         if (clique.size() >= 4096) break;
-        if (std::all_of(clique.begin(), clique.end(), [&](InstanceId j) { return c0.conflicts(i, j); })) clique.push_back(i);
+        if (std::all_of(clique.begin(), clique.end(),
+                        [&](InstanceId j) { return c0.conflicts(i, j); }))
+          clique.push_back(i);
       }
       if (clique.size() <= existing_up) continue;
       Micros cheapest = std::numeric_limits<Micros>::max();
       auto g = group_of_.find(c0.instance(clique.front()).name);
       for (std::size_t t = 0; t < T; ++t) {
-        if (g != group_of_.end() && groups_[g->second].compatible[t]) cheapest = std::min(cheapest, cat_.types[t].cost);
+        if (g != group_of_.end() && groups_[g->second].compatible[t])
+          cheapest = std::min(cheapest, cat_.types[t].cost);
       }
       if (cheapest == std::numeric_limits<Micros>::max()) continue;
       const Micros v = static_cast<Micros>(clique.size() - existing_up) * cheapest;
@@ -1001,14 +1065,18 @@ void Planner::bounds(CapacityPlan& plan) {
     Micros cheapest = std::numeric_limits<Micros>::max();
     for (const auto& t : cat_.types) cheapest = std::min(cheapest, t.cost);
     Micros v = base + cheapest * h.machines;
-    plan.bounds.push_back({"headroom", v, fmt::format("bound without headroom + {} x the cheapest machine", h.machines)});
+    plan.bounds.push_back(
+        {"headroom", v,
+         fmt::format("bound without headroom + {} x the cheapest machine", h.machines)});
     lb = std::max(lb, v);
   } else if (h.kind == Headroom::Kind::Zone) {
     std::set<std::string> zones;
     bool zoneless = false;
     for (std::size_t t = 0; t < T; ++t) {
-      if (type_zone_[t].empty()) zoneless = true;
-      else zones.insert(type_zone_[t]);
+      if (type_zone_[t].empty())
+        zoneless = true;
+      else
+        zones.insert(type_zone_[t]);
     }
     for (MachineId m = 0; m < c0.machine_count(); ++m) {
       std::string z = value_of(c0.machine_metadata(m), h.zone_key);
@@ -1034,7 +1102,10 @@ void Planner::bounds(CapacityPlan& plan) {
       const std::size_t div = zoneless ? zones.size() : zones.size() - 1;
       if (all_ok && div > 0) {
         Micros v = static_cast<Micros>(sum / static_cast<long double>(div));
-        plan.bounds.push_back({"zone", v, fmt::format("each of {} zones lost in turn; the rest must cover the demand", zones.size())});
+        plan.bounds.push_back(
+            {"zone", v,
+             fmt::format("each of {} zones lost in turn; the rest must cover the demand",
+                         zones.size())});
         lb = std::max(lb, v);
       }
     }
@@ -1070,7 +1141,9 @@ Headroom Headroom::parse(std::string_view text, const std::string& zone_key) {
   }
   int n = 0;
   for (char c : text) {
-    if (c < '0' || c > '9' || n > 100000) throw UsageError(380, fmt::format("--headroom takes a number of machines or \"zone\", got \"{}\"", text));
+    if (c < '0' || c > '9' || n > 100000)
+      throw UsageError(
+          380, fmt::format("--headroom takes a number of machines or \"zone\", got \"{}\"", text));
     n = n * 10 + (c - '0');
   }
   h.kind = n > 0 ? Kind::Machines : Kind::None;
@@ -1080,9 +1153,12 @@ Headroom Headroom::parse(std::string_view text, const std::string& zone_key) {
 
 std::string Headroom::describe() const {
   switch (kind) {
-    case Kind::None: return "none";
-    case Kind::Machines: return machines == 1 ? "any 1 machine" : fmt::format("any {} machines", machines);
-    case Kind::Zone: return fmt::format("any one zone ({})", zone_key);
+    case Kind::None:
+      return "none";
+    case Kind::Machines:
+      return machines == 1 ? "any 1 machine" : fmt::format("any {} machines", machines);
+    case Kind::Zone:
+      return fmt::format("any one zone ({})", zone_key);
   }
   return "none";
 }
@@ -1106,8 +1182,9 @@ Spec without_machines(const Spec& spec, const std::vector<std::string>& lost) {
   return s;
 }
 
-HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, const CapacityOptions& options,
-                              std::size_t* placement_runs, bool stop_at_failure) {
+HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
+                              const CapacityOptions& options, std::size_t* placement_runs,
+                              bool stop_at_failure) {
   HeadroomReport rep;
   rep.headroom = headroom;
   if (headroom.kind == Headroom::Kind::None) return rep;
@@ -1115,7 +1192,8 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, cons
   for (const Machine& m : placed.machines) {
     if (m.state == MachineState::Up) up.push_back(m.name);
   }
-  std::sort(up.begin(), up.end(), [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+  std::sort(up.begin(), up.end(),
+            [](const std::string& a, const std::string& b) { return natural_less(a, b); });
   std::map<std::string, std::size_t> load;
   for (const auto& [inst, m] : placed.placements) ++load[m];
 
@@ -1143,15 +1221,18 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, cons
       LossScenario s;
       s.lost = up;
       s.ok = false;
-      s.pending.push_back(fmt::format("cannot lose {} of {} machines and still run anything", k, n));
+      s.pending.push_back(
+          fmt::format("cannot lose {} of {} machines and still run anything", k, n));
       rep.failures.push_back(std::move(s));
       return rep;
     }
     // C(n, k), saturating.
     long double total = 1;
-    for (std::size_t i = 0; i < k; ++i) total = total * static_cast<long double>(n - i) / static_cast<long double>(i + 1);
+    for (std::size_t i = 0; i < k; ++i)
+      total = total * static_cast<long double>(n - i) / static_cast<long double>(i + 1);
     const bool all = total <= static_cast<long double>(options.max_scenarios);
-    rep.scenarios_total = total > 1e18L ? static_cast<std::size_t>(-1) : static_cast<std::size_t>(total + 0.5L);
+    rep.scenarios_total =
+        total > 1e18L ? static_cast<std::size_t>(-1) : static_cast<std::size_t>(total + 0.5L);
     if (all) {
       for_each_combination(n, k, [&](const std::vector<std::size_t>& idx) {
         LossScenario s;
@@ -1163,7 +1244,9 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, cons
       rep.exhaustive = false;
       // The heaviest machines together are the likeliest to break the plan; then a sample.
       std::vector<std::string> by_load = up;
-      std::stable_sort(by_load.begin(), by_load.end(), [&](const std::string& a, const std::string& b) { return load[a] > load[b]; });
+      std::stable_sort(
+          by_load.begin(), by_load.end(),
+          [&](const std::string& a, const std::string& b) { return load[a] > load[b]; });
       std::set<std::vector<std::string>> seen;
       auto add = [&](std::vector<std::string> lost) {
         std::sort(lost.begin(), lost.end());
@@ -1172,7 +1255,8 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, cons
         s.lost = std::move(lost);
         scenarios.push_back(std::move(s));
       };
-      for (std::size_t start = 0; start + k <= by_load.size() && scenarios.size() < options.max_scenarios / 2; ++start) {
+      for (std::size_t start = 0;
+           start + k <= by_load.size() && scenarios.size() < options.max_scenarios / 2; ++start) {
         add(std::vector<std::string>(by_load.begin() + static_cast<std::ptrdiff_t>(start),
                                      by_load.begin() + static_cast<std::ptrdiff_t>(start + k)));
       }
@@ -1198,7 +1282,8 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, cons
     // Only instances that were placed before the loss count: one that never had a machine
     // (no type can take it) is reported elsewhere, not blamed on the loss.
     bool lost_one = false;
-    for (const PendingUnit& p : r.pending) lost_one = lost_one || placed.placements.count(p.unit) > 0;
+    for (const PendingUnit& p : r.pending)
+      lost_one = lost_one || placed.placements.count(p.unit) > 0;
     if (lost_one) {
       s.ok = false;
       for (const PendingUnit& p : r.pending) {
@@ -1213,7 +1298,8 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, cons
   return rep;
 }
 
-CapacityPlan plan_capacity(const Spec& workload, const Catalogue& catalogue, const CapacityOptions& options) {
+CapacityPlan plan_capacity(const Spec& workload, const Catalogue& catalogue,
+                           const CapacityOptions& options) {
   if (catalogue.types.empty()) throw UsageError(381, "the catalogue lists no machine types");
   Planner planner(workload, catalogue, options);
   return planner.run();

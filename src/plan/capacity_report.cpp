@@ -13,8 +13,9 @@ using json = nlohmann::json;
 double decimal(Micros m) { return static_cast<double>(m) / 1e6; }
 
 json headroom_json(const HeadroomReport& h) {
-  json j = {{"kind", h.headroom.kind == Headroom::Kind::None ? "none"
-                     : h.headroom.kind == Headroom::Kind::Zone ? "zone" : "machines"},
+  json j = {{"kind", h.headroom.kind == Headroom::Kind::None   ? "none"
+                     : h.headroom.kind == Headroom::Kind::Zone ? "zone"
+                                                               : "machines"},
             {"description", h.headroom.describe()},
             {"holds", h.holds},
             {"scenarios_total", h.scenarios_total},
@@ -54,7 +55,8 @@ json report_to_json(const ClusterReport& report) {
   json types = json::array();
   for (const TypeUsage& t : report.types) {
     json u = json::object(), s = json::object();
-    for (std::size_t d = 0; d < dims.size(); ++d) u[dims[d]] = ClusterReport::ratio(t.used[d], t.allocatable[d]);
+    for (std::size_t d = 0; d < dims.size(); ++d)
+      u[dims[d]] = ClusterReport::ratio(t.used[d], t.allocatable[d]);
     types.push_back({{"type", t.type.empty() ? json(nullptr) : json(t.type)},
                      {"count", t.count},
                      {"cost_each", decimal(t.cost_each)},
@@ -68,7 +70,9 @@ json report_to_json(const ClusterReport& report) {
   json machines = json::array();
   for (const MachineUsage& m : report.machines) {
     json units = json::array();
-    for (const UnitShare& s : m.units) units.push_back({{"unit", s.unit}, {"instances", s.instances}, {"requests", per_dim(dims, s.amount)}});
+    for (const UnitShare& s : m.units)
+      units.push_back(
+          {{"unit", s.unit}, {"instances", s.instances}, {"requests", per_dim(dims, s.amount)}});
     machines.push_back({{"name", m.name},
                         {"type", m.type.empty() ? json(nullptr) : json(m.type)},
                         {"cost", decimal(m.cost)},
@@ -77,25 +81,35 @@ json report_to_json(const ClusterReport& report) {
                         {"stranded", per_dim(dims, m.stranded)},
                         {"units", std::move(units)}});
   }
-  return {{"dimensions", dims}, {"types", std::move(types)}, {"machines", std::move(machines)},
-          {"total_cost", decimal(report.total_cost)}, {"total_cost_micros", report.total_cost},
+  return {{"dimensions", dims},
+          {"types", std::move(types)},
+          {"machines", std::move(machines)},
+          {"total_cost", decimal(report.total_cost)},
+          {"total_cost_micros", report.total_cost},
           {"pending", report.pending}};
 }
 
 json capacity_to_json(const CapacityPlan& plan, const ClusterReport& report) {
   json machines = json::array();
   for (const TypeCount& t : plan.machines) {
-    machines.push_back({{"type", t.type}, {"count", t.count}, {"names", t.names}, {"cost_each", decimal(t.cost_each)},
-                        {"cost", decimal(t.cost())}, {"cost_micros", t.cost()}});
+    machines.push_back({{"type", t.type},
+                        {"count", t.count},
+                        {"names", t.names},
+                        {"cost_each", decimal(t.cost_each)},
+                        {"cost", decimal(t.cost())},
+                        {"cost_micros", t.cost()}});
   }
   json existing = json::array();
   for (const auto& [name, type] : plan.machine_type) {
     if (type.empty()) existing.push_back(name);
   }
   json bounds = json::array();
-  for (const CostBound& b : plan.bounds) bounds.push_back({{"name", b.name}, {"cost", decimal(b.cost)}, {"cost_micros", b.cost}, {"note", b.note}});
+  for (const CostBound& b : plan.bounds)
+    bounds.push_back(
+        {{"name", b.name}, {"cost", decimal(b.cost)}, {"cost_micros", b.cost}, {"note", b.note}});
   json pending = json::array();
-  for (const PendingUnit& p : plan.placement.pending) pending.push_back({{"unit", p.unit}, {"summary", p.summary()}});
+  for (const PendingUnit& p : plan.placement.pending)
+    pending.push_back({{"unit", p.unit}, {"summary", p.summary()}});
   return {{"machines", std::move(machines)},
           {"existing_machines", std::move(existing)},
           {"cost", decimal(plan.cost)},
@@ -116,23 +130,31 @@ json capacity_to_json(const CapacityPlan& plan, const ClusterReport& report) {
 
 std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& report) {
   std::string out;
-  out += fmt::format("capacity plan: {}\n", plan.feasible ? "everything placed" : "NOT everything placed");
+  out += fmt::format("capacity plan: {}\n",
+                     plan.feasible ? "everything placed" : "NOT everything placed");
   if (plan.machines.empty()) out += "  no new machines needed\n";
   for (const TypeCount& t : plan.machines) {
-    out += fmt::format("  {:>4} x {:<20} at {:>10} = {:>12}\n", t.count, t.type, format_cost(t.cost_each), format_cost(t.cost()));
+    out += fmt::format("  {:>4} x {:<20} at {:>10} = {:>12}\n", t.count, t.type,
+                       format_cost(t.cost_each), format_cost(t.cost()));
   }
   out += fmt::format("cost        {}\n", format_cost(plan.cost));
-  out += fmt::format("lower bound {} (gap {:.1f}%)\n", format_cost(plan.lower_bound), 100.0 * plan.gap());
-  for (const CostBound& b : plan.bounds) out += fmt::format("  {:<11} {:>12}  {}\n", b.name, format_cost(b.cost), b.note);
+  out += fmt::format("lower bound {} (gap {:.1f}%)\n", format_cost(plan.lower_bound),
+                     100.0 * plan.gap());
+  for (const CostBound& b : plan.bounds)
+    out += fmt::format("  {:<11} {:>12}  {}\n", b.name, format_cost(b.cost), b.note);
   const HeadroomReport& h = plan.headroom;
   if (h.headroom.kind != Headroom::Kind::None) {
-    out += fmt::format("headroom    {}: {} ({} of {} loss scenarios re-placed{}; {} machines added for it; worst loss moves {} instances)\n",
-                       h.headroom.describe(), h.holds ? "holds" : "DOES NOT HOLD", h.scenarios_checked, h.scenarios_total,
-                       h.exhaustive ? "" : ", sampled", h.machines_added, h.worst_displaced);
+    out += fmt::format(
+        "headroom    {}: {} ({} of {} loss scenarios re-placed{}; {} machines added for it; worst "
+        "loss moves {} instances)\n",
+        h.headroom.describe(), h.holds ? "holds" : "DOES NOT HOLD", h.scenarios_checked,
+        h.scenarios_total, h.exhaustive ? "" : ", sampled", h.machines_added, h.worst_displaced);
     for (std::size_t k = 0; k < h.failures.size() && k < 5; ++k) {
       const auto& f = h.failures[k];
-      std::string what = f.zone.empty() ? fmt::format("{}", fmt::join(f.lost, ", ")) : fmt::format("zone {}", f.zone);
-      out += fmt::format("  losing {}: {}\n", what, f.pending.empty() ? std::string("?") : f.pending.front());
+      std::string what = f.zone.empty() ? fmt::format("{}", fmt::join(f.lost, ", "))
+                                        : fmt::format("zone {}", f.zone);
+      out += fmt::format("  losing {}: {}\n", what,
+                         f.pending.empty() ? std::string("?") : f.pending.front());
     }
   }
   out += fmt::format("\n{}\n{}", format_type_table(report), format_machine_table(report));
@@ -154,34 +176,44 @@ std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& 
 
 std::string capacity_html(const CapacityPlan& plan, const ClusterReport& report) {
   std::vector<std::pair<std::string, std::string>> summary;
-  summary.emplace_back("result", plan.feasible ? "<span class=\"ok\">everything placed</span>"
-                                               : "<span class=\"bad\">not everything placed</span>");
+  summary.emplace_back("result", plan.feasible
+                                     ? "<span class=\"ok\">everything placed</span>"
+                                     : "<span class=\"bad\">not everything placed</span>");
   std::string mix;
-  for (const TypeCount& t : plan.machines) mix += fmt::format("{}{} &times; {}", mix.empty() ? "" : ", ", t.count, html_escape(t.type));
+  for (const TypeCount& t : plan.machines)
+    mix += fmt::format("{}{} &times; {}", mix.empty() ? "" : ", ", t.count, html_escape(t.type));
   summary.emplace_back("new machines", mix.empty() ? "none" : mix);
   summary.emplace_back("cost", format_cost(plan.cost));
-  summary.emplace_back("lower bound", fmt::format("{} (gap {:.1f}%)", format_cost(plan.lower_bound), 100.0 * plan.gap()));
+  summary.emplace_back("lower bound", fmt::format("{} (gap {:.1f}%)", format_cost(plan.lower_bound),
+                                                  100.0 * plan.gap()));
   const HeadroomReport& h = plan.headroom;
   if (h.headroom.kind != Headroom::Kind::None) {
-    summary.emplace_back("headroom", fmt::format("{}: <span class=\"{}\">{}</span> ({} of {} loss scenarios re-placed{})",
-                                                 html_escape(h.headroom.describe()), h.holds ? "ok" : "bad",
-                                                 h.holds ? "holds" : "does not hold", h.scenarios_checked, h.scenarios_total,
-                                                 h.exhaustive ? "" : ", sampled"));
+    summary.emplace_back(
+        "headroom",
+        fmt::format("{}: <span class=\"{}\">{}</span> ({} of {} loss scenarios re-placed{})",
+                    html_escape(h.headroom.describe()), h.holds ? "ok" : "bad",
+                    h.holds ? "holds" : "does not hold", h.scenarios_checked, h.scenarios_total,
+                    h.exhaustive ? "" : ", sampled"));
   }
-  summary.emplace_back("instances", fmt::format("{} placed, {} pending", plan.placement.placements.size(), plan.placement.pending.size()));
+  summary.emplace_back("instances",
+                       fmt::format("{} placed, {} pending", plan.placement.placements.size(),
+                                   plan.placement.pending.size()));
   std::string extra;
   if (!plan.bounds.empty()) {
-    extra += "<h2>Lower bounds</h2>\n<table id=\"bounds\"><tr><th>bound</th><th>cost</th><th>what it rests on</th></tr>\n";
+    extra +=
+        "<h2>Lower bounds</h2>\n<table id=\"bounds\"><tr><th>bound</th><th>cost</th><th>what it "
+        "rests on</th></tr>\n";
     for (const CostBound& b : plan.bounds) {
-      extra += fmt::format("<tr><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>\n", html_escape(b.name),
-                           format_cost(b.cost), html_escape(b.note));
+      extra += fmt::format("<tr><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>\n",
+                           html_escape(b.name), format_cost(b.cost), html_escape(b.note));
     }
     extra += "</table>\n";
   }
   if (!plan.unplaceable.empty() || !plan.placement.pending.empty()) {
     extra += "<h2>Problems</h2>\n<ul>";
     for (const auto& u : plan.unplaceable) extra += "<li>" + html_escape(u) + "</li>";
-    for (const PendingUnit& p : plan.placement.pending) extra += "<li>" + html_escape(p.summary()) + "</li>";
+    for (const PendingUnit& p : plan.placement.pending)
+      extra += "<li>" + html_escape(p.summary()) + "</li>";
     extra += "</ul>\n";
   }
   return report_html(report, "berth capacity plan", summary, extra);

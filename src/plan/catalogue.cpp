@@ -27,10 +27,11 @@ void check_keys(const json& obj, const std::string& path, const std::vector<std:
     if (!key.empty() && key[0] == '$') continue;  // "$schema", "$comment"
     std::string hint = did_you_mean(key, allowed);
     std::string where = path.empty() ? key : fmt::format("{}.{}", path, key);
-    throw ValidationError(280, where,
-                          hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
-                                                     fmt::join(allowed, ", "))
-                                       : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
+    throw ValidationError(
+        280, where,
+        hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
+                                   fmt::join(allowed, ", "))
+                     : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
   }
 }
 
@@ -47,12 +48,17 @@ Resources parse_resources(const json& j, const std::string& path) {
   Resources r;
   for (const auto& [key, value] : j.items()) {
     std::string field = fmt::format("{}.{}", path, key);
-    std::string text = scalar_text(value, field, "a quantity (a string such as \"8GiB\" or a number)");
+    std::string text =
+        scalar_text(value, field, "a quantity (a string such as \"8GiB\" or a number)");
     if (key.empty()) throw ValidationError(282, path, "resource names must not be empty");
-    if (key == "cpu") r.cpu = parse_cpu(text, field);
-    else if (key == "memory") r.memory = parse_bytes(text, field);
-    else if (key == "disk") r.disk = parse_bytes(text, field);
-    else r.extended[key] = parse_count(text, field);
+    if (key == "cpu")
+      r.cpu = parse_cpu(text, field);
+    else if (key == "memory")
+      r.memory = parse_bytes(text, field);
+    else if (key == "disk")
+      r.disk = parse_bytes(text, field);
+    else
+      r.extended[key] = parse_count(text, field);
   }
   return r;
 }
@@ -65,9 +71,12 @@ Metadata parse_metadata(const json& j, const std::string& path) {
     std::string field = fmt::format("{}.{}", path, key);
     if (value.is_array()) {
       for (std::size_t i = 0; i < value.size(); ++i) {
-        if (value[i].is_string()) values.push_back(value[i].get<std::string>());
-        else if (value[i].is_number() || value[i].is_boolean()) values.push_back(value[i].dump());
-        else wrong_type(fmt::format("{}[{}]", field, i), value[i], "a string");
+        if (value[i].is_string())
+          values.push_back(value[i].get<std::string>());
+        else if (value[i].is_number() || value[i].is_boolean())
+          values.push_back(value[i].dump());
+        else
+          wrong_type(fmt::format("{}[{}]", field, i), value[i], "a string");
       }
     } else if (value.is_string()) {
       values.push_back(value.get<std::string>());
@@ -85,18 +94,21 @@ MachineType parse_type(const json& j, const std::string& path) {
   check_keys(j, path, {"name", "capacity", "reserved", "metadata", "cost", "max_count"});
   MachineType t;
   for (const char* required : {"name", "capacity", "cost"}) {
-    if (!j.contains(required)) throw ValidationError(284, path, fmt::format("missing required field \"{}\"", required));
+    if (!j.contains(required))
+      throw ValidationError(284, path, fmt::format("missing required field \"{}\"", required));
   }
   if (!j["name"].is_string()) wrong_type(path + ".name", j["name"], "a string");
   t.name = j["name"].get<std::string>();
-  if (t.name.empty()) throw ValidationError(284, path + ".name", "machine type name must not be empty");
+  if (t.name.empty())
+    throw ValidationError(284, path + ".name", "machine type name must not be empty");
   t.capacity = parse_resources(j["capacity"], path + ".capacity");
   if (j.contains("reserved")) t.reserved = parse_resources(j["reserved"], path + ".reserved");
   for (const std::string& dim : {std::string("cpu"), std::string("memory"), std::string("disk")}) {
     if (t.reserved.get(dim) > t.capacity.get(dim)) {
-      throw ValidationError(286, path + ".reserved." + dim,
-                            fmt::format("reserved {} exceeds capacity {}", format_amount(dim, t.reserved.get(dim)),
-                                        format_amount(dim, t.capacity.get(dim))));
+      throw ValidationError(
+          286, path + ".reserved." + dim,
+          fmt::format("reserved {} exceeds capacity {}", format_amount(dim, t.reserved.get(dim)),
+                      format_amount(dim, t.capacity.get(dim))));
     }
   }
   for (const auto& [dim, value] : t.reserved.extended) {
@@ -104,14 +116,19 @@ MachineType parse_type(const json& j, const std::string& path) {
       throw ValidationError(286, path + ".reserved." + dim, "reserved exceeds capacity");
     }
   }
-  if (t.capacity.is_zero()) throw ValidationError(286, path + ".capacity", "a machine type needs some capacity");
+  if (t.capacity.is_zero())
+    throw ValidationError(286, path + ".capacity", "a machine type needs some capacity");
   if (j.contains("metadata")) t.metadata = parse_metadata(j["metadata"], path + ".metadata");
-  t.cost = parse_cost(scalar_text(j["cost"], path + ".cost", "a cost (a number such as 0.096)"), path + ".cost");
+  t.cost = parse_cost(scalar_text(j["cost"], path + ".cost", "a cost (a number such as 0.096)"),
+                      path + ".cost");
   if (j.contains("max_count") && !j["max_count"].is_null()) {
     const json& mc = j["max_count"];
-    if (!mc.is_number_integer() && !mc.is_number_unsigned()) wrong_type(path + ".max_count", mc, "a non-negative integer");
+    if (!mc.is_number_integer() && !mc.is_number_unsigned())
+      wrong_type(path + ".max_count", mc, "a non-negative integer");
     std::int64_t n = mc.get<std::int64_t>();
-    if (n < 0) throw ValidationError(285, path + ".max_count", fmt::format("must not be negative, got {}", n));
+    if (n < 0)
+      throw ValidationError(285, path + ".max_count",
+                            fmt::format("must not be negative, got {}", n));
     t.max_count = n;
   }
   return t;
@@ -151,7 +168,8 @@ int Catalogue::find(std::string_view name) const {
 
 Micros parse_cost(std::string_view text, std::string_view field) {
   auto fail = [&](const std::string& why) -> Micros {
-    throw ValidationError(283, std::string(field), fmt::format("{} (got \"{}\"; write a decimal such as 0.096)", why, text));
+    throw ValidationError(283, std::string(field),
+                          fmt::format("{} (got \"{}\"; write a decimal such as 0.096)", why, text));
   };
   if (text.empty()) return fail("empty cost");
   if (text.front() == '-') return fail("a cost must not be negative");
@@ -208,25 +226,33 @@ Catalogue parse_catalogue_json(std::string_view text, const std::string& filenam
   try {
     if (!root.is_object()) wrong_type("catalogue", root, "an object with \"machine_types\"");
     check_keys(root, "", {"machine_types"});
-    if (!root.contains("machine_types")) throw ValidationError(284, "catalogue", "missing required field \"machine_types\"");
+    if (!root.contains("machine_types"))
+      throw ValidationError(284, "catalogue", "missing required field \"machine_types\"");
     const json& ts = root["machine_types"];
     if (!ts.is_array()) wrong_type("machine_types", ts, "an array of machine types");
-    if (ts.empty()) throw ValidationError(284, "machine_types", "the catalogue lists no machine types");
+    if (ts.empty())
+      throw ValidationError(284, "machine_types", "the catalogue lists no machine types");
     Catalogue c;
     std::set<std::string> seen;
     for (std::size_t i = 0; i < ts.size(); ++i) {
       std::string path = fmt::format("machine_types[{}]", i);
       MachineType t = parse_type(ts[i], path);
-      if (!seen.insert(t.name).second) throw ValidationError(285, path + ".name", fmt::format("duplicate machine type \"{}\"", t.name));
+      if (!seen.insert(t.name).second)
+        throw ValidationError(285, path + ".name",
+                              fmt::format("duplicate machine type \"{}\"", t.name));
       c.types.push_back(std::move(t));
     }
     return c;
   } catch (const ValidationError& e) {
-    throw ValidationError(e.code(), e.subject(),
-                          fmt::format("{} (in {})", e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2), filename));
+    throw ValidationError(
+        e.code(), e.subject(),
+        fmt::format("{} (in {})",
+                    e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2), filename));
   }
 }
 
-Catalogue read_catalogue_file(const std::string& path) { return parse_catalogue_json(read_text_file(path), path); }
+Catalogue read_catalogue_file(const std::string& path) {
+  return parse_catalogue_json(read_text_file(path), path);
+}
 
 }  // namespace berth::plan

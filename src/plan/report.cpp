@@ -88,12 +88,13 @@ ClusterReport build_report(const Spec& spec, const std::map<std::string, std::st
     if (c.machine_state(m) == MachineState::Up && !unit_requests.empty()) {
       std::vector<std::int64_t> free(D);
       for (std::size_t d = 0; d < D; ++d) free[d] = mu.allocatable[d] - mu.used[d];
-      bool some_fits = std::any_of(unit_requests.begin(), unit_requests.end(), [&](const std::vector<std::int64_t>& r) {
-        for (std::size_t d = 0; d < D; ++d) {
-          if (r[d] > free[d]) return false;
-        }
-        return true;
-      });
+      bool some_fits = std::any_of(unit_requests.begin(), unit_requests.end(),
+                                   [&](const std::vector<std::int64_t>& r) {
+                                     for (std::size_t d = 0; d < D; ++d) {
+                                       if (r[d] > free[d]) return false;
+                                     }
+                                     return true;
+                                   });
       if (!some_fits) {
         for (std::size_t d = 0; d < D; ++d) {
           const bool full = min_request[d] > 0 && free[d] < min_request[d];
@@ -172,18 +173,22 @@ ClusterReport build_report(const Spec& spec, const std::map<std::string, std::st
 
 std::string format_type_table(const ClusterReport& report) {
   std::string out = fmt::format("{:<20} {:>5} {:>12} {:>12}", "type", "count", "cost each", "cost");
-  for (const auto& d : report.dimensions) out += fmt::format("  {:>10} {:>16}", d + " used", "stranded");
+  for (const auto& d : report.dimensions)
+    out += fmt::format("  {:>10} {:>16}", d + " used", "stranded");
   out += "\n";
   for (const TypeUsage& t : report.types) {
-    out += fmt::format("{:<20} {:>5} {:>12} {:>12}", t.type.empty() ? "(existing)" : t.type, t.count,
-                       format_cost(t.cost_each), format_cost(t.cost));
+    out += fmt::format("{:<20} {:>5} {:>12} {:>12}", t.type.empty() ? "(existing)" : t.type,
+                       t.count, format_cost(t.cost_each), format_cost(t.cost));
     for (std::size_t d = 0; d < report.dimensions.size(); ++d) {
-      out += fmt::format("  {:>9.1f}% {:>16}", 100.0 * ClusterReport::ratio(t.used[d], t.allocatable[d]),
-                         t.stranded[d] == 0 ? std::string("-") : format_amount(report.dimensions[d], t.stranded[d]));
+      out += fmt::format("  {:>9.1f}% {:>16}",
+                         100.0 * ClusterReport::ratio(t.used[d], t.allocatable[d]),
+                         t.stranded[d] == 0 ? std::string("-")
+                                            : format_amount(report.dimensions[d], t.stranded[d]));
     }
     out += "\n";
   }
-  out += fmt::format("{:<20} {:>5} {:>12} {:>12}\n", "total", report.machines.size(), "", format_cost(report.total_cost));
+  out += fmt::format("{:<20} {:>5} {:>12} {:>12}\n", "total", report.machines.size(), "",
+                     format_cost(report.total_cost));
   return out;
 }
 
@@ -194,7 +199,8 @@ std::string format_machine_table(const ClusterReport& report) {
   for (const auto& d : report.dimensions) out += fmt::format(" {:>8}", d);
   out += "  top units\n";
   for (const MachineUsage& m : report.machines) {
-    out += fmt::format("{:<{}} {:<14} {:>5}", m.name, width, m.type.empty() ? "(existing)" : m.type, m.instances);
+    out += fmt::format("{:<{}} {:<14} {:>5}", m.name, width, m.type.empty() ? "(existing)" : m.type,
+                       m.instances);
     for (std::size_t d = 0; d < report.dimensions.size(); ++d) {
       out += fmt::format(" {:>7.1f}%", 100.0 * ClusterReport::ratio(m.used[d], m.allocatable[d]));
     }

@@ -45,66 +45,88 @@ std::string html_escape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
 std::string report_html(const ClusterReport& report, const std::string& title,
-                        const std::vector<std::pair<std::string, std::string>>& summary, const std::string& extra_html) {
+                        const std::vector<std::pair<std::string, std::string>>& summary,
+                        const std::string& extra_html) {
   const auto& dims = report.dimensions;
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
-  h += fmt::format("<title>{}</title>\n<style>{}</style></head><body>\n", html_escape(title), kStyle);
+  h += fmt::format("<title>{}</title>\n<style>{}</style></head><body>\n", html_escape(title),
+                   kStyle);
   h += fmt::format("<h1>{}</h1>\n", html_escape(title));
   h += "<table class=\"summary\" id=\"summary\">\n";
-  for (const auto& [k, v] : summary) h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", html_escape(k), v);
+  for (const auto& [k, v] : summary)
+    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", html_escape(k), v);
   h += "</table>\n";
   h += extra_html;
 
   // Cost breakdown.
-  h += "<h2>Cost</h2>\n<table id=\"cost\"><tr><th>machine type</th><th>count</th><th>cost each</th><th>cost</th><th>share</th></tr>\n";
+  h += "<h2>Cost</h2>\n<table id=\"cost\"><tr><th>machine type</th><th>count</th><th>cost "
+       "each</th><th>cost</th><th>share</th></tr>\n";
   for (const TypeUsage& t : report.types) {
     h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                     t.type.empty() ? "(existing machines)" : html_escape(t.type), t.count, format_cost(t.cost_each),
-                     format_cost(t.cost), pct(t.cost, report.total_cost));
+                     t.type.empty() ? "(existing machines)" : html_escape(t.type), t.count,
+                     format_cost(t.cost_each), format_cost(t.cost), pct(t.cost, report.total_cost));
   }
-  h += fmt::format("<tr><th>total</th><th>{}</th><th></th><th>{}</th><th></th></tr></table>\n", report.machines.size(),
-                   format_cost(report.total_cost));
+  h += fmt::format("<tr><th>total</th><th>{}</th><th></th><th>{}</th><th></th></tr></table>\n",
+                   report.machines.size(), format_cost(report.total_cost));
 
   // Utilization and stranded capacity per type.
-  h += "<h2>Utilization by machine type</h2>\n<table id=\"types\"><tr><th>machine type</th><th>count</th>";
-  for (const auto& d : dims) h += fmt::format("<th>{} used</th><th>{} stranded</th>", html_escape(d), html_escape(d));
+  h += "<h2>Utilization by machine type</h2>\n<table id=\"types\"><tr><th>machine "
+       "type</th><th>count</th>";
+  for (const auto& d : dims)
+    h += fmt::format("<th>{} used</th><th>{} stranded</th>", html_escape(d), html_escape(d));
   h += "</tr>\n";
   for (const TypeUsage& t : report.types) {
-    h += fmt::format("<tr><td>{}</td><td>{}</td>", t.type.empty() ? "(existing machines)" : html_escape(t.type), t.count);
+    h += fmt::format("<tr><td>{}</td><td>{}</td>",
+                     t.type.empty() ? "(existing machines)" : html_escape(t.type), t.count);
     for (std::size_t d = 0; d < dims.size(); ++d) {
-      h += fmt::format("<td>{} of {} ({})</td><td>{}</td>", html_escape(format_amount(dims[d], t.used[d])),
-                       html_escape(format_amount(dims[d], t.allocatable[d])), pct(t.used[d], t.allocatable[d]),
-                       t.stranded[d] == 0 ? std::string("-") : html_escape(format_amount(dims[d], t.stranded[d])));
+      h += fmt::format(
+          "<td>{} of {} ({})</td><td>{}</td>", html_escape(format_amount(dims[d], t.used[d])),
+          html_escape(format_amount(dims[d], t.allocatable[d])), pct(t.used[d], t.allocatable[d]),
+          t.stranded[d] == 0 ? std::string("-")
+                             : html_escape(format_amount(dims[d], t.stranded[d])));
     }
     h += "</tr>\n";
   }
-  h += "</table>\n<p class=\"note\">Stranded: free capacity on machines where no unit of the workload fits any more, "
+  h += "</table>\n<p class=\"note\">Stranded: free capacity on machines where no unit of the "
+       "workload fits any more, "
        "because another dimension is full.</p>\n";
 
   // Legend: the units, in order of total footprint.
   std::map<std::string, double> footprint;
   for (const MachineUsage& m : report.machines) {
     for (const UnitShare& s : m.units) {
-      for (std::size_t d = 0; d < dims.size(); ++d) footprint[s.unit] += ClusterReport::ratio(s.amount[d], m.allocatable[d]);
+      for (std::size_t d = 0; d < dims.size(); ++d)
+        footprint[s.unit] += ClusterReport::ratio(s.amount[d], m.allocatable[d]);
     }
   }
   std::vector<std::pair<std::string, double>> units(footprint.begin(), footprint.end());
-  std::stable_sort(units.begin(), units.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(units.begin(), units.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   h += "<h2>Machines</h2>\n<div class=\"legend\" id=\"legend\">";
   for (std::size_t k = 0; k < units.size() && k < 60; ++k) {
-    h += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", unit_colour(units[k].first), html_escape(units[k].first));
+    h += fmt::format("<span><i style=\"background:{}\"></i>{}</span>", unit_colour(units[k].first),
+                     html_escape(units[k].first));
   }
   if (units.size() > 60) h += fmt::format("<span>... and {} more units</span>", units.size() - 60);
   h += "</div>\n";
@@ -118,47 +140,66 @@ std::string report_html(const ClusterReport& report, const std::string& title,
     if (largest <= 0) continue;
     const int height = kTop + kRow * static_cast<int>(report.machines.size()) + 8;
     const int width = kLabel + kBar + kRight;
-    h += fmt::format("<h3>{}</h3>\n<svg class=\"bars\" data-dimension=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" "
-                     "width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{} per machine\">\n",
-                     html_escape(dims[d]), html_escape(dims[d]), width, height, width, height, html_escape(dims[d]));
-    h += fmt::format("<defs><pattern id=\"hatch-{}\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-                     "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fde8e6\"/>"
-                     "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#d9534f\" stroke-width=\"2\"/></pattern></defs>\n", d);
-    h += fmt::format("<text x=\"{}\" y=\"14\" fill=\"#566\">0</text><text x=\"{}\" y=\"14\" text-anchor=\"end\" fill=\"#566\">{}</text>\n",
-                     kLabel, kLabel + kBar, html_escape(format_amount(dims[d], largest)));
+    h += fmt::format(
+        "<h3>{}</h3>\n<svg class=\"bars\" data-dimension=\"{}\" "
+        "xmlns=\"http://www.w3.org/2000/svg\" "
+        "width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{} per "
+        "machine\">\n",
+        html_escape(dims[d]), html_escape(dims[d]), width, height, width, height,
+        html_escape(dims[d]));
+    h += fmt::format(
+        "<defs><pattern id=\"hatch-{}\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+        "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fde8e6\"/>"
+        "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#d9534f\" "
+        "stroke-width=\"2\"/></pattern></defs>\n",
+        d);
+    h += fmt::format(
+        "<text x=\"{}\" y=\"14\" fill=\"#566\">0</text><text x=\"{}\" y=\"14\" text-anchor=\"end\" "
+        "fill=\"#566\">{}</text>\n",
+        kLabel, kLabel + kBar, html_escape(format_amount(dims[d], largest)));
     int y = kTop;
     for (const MachineUsage& m : report.machines) {
       const double scale = static_cast<double>(kBar) / static_cast<double>(largest);
       const double cap_w = static_cast<double>(m.allocatable[d]) * scale;
       h += fmt::format("<g class=\"machine\" data-machine=\"{}\">", html_escape(m.name));
-      h += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", kLabel - 6, y + 13, html_escape(m.name));
-      h += fmt::format("<rect class=\"capacity\" x=\"{}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" fill=\"#eef1f6\" stroke=\"#c5cbd6\">"
-                       "<title>{}: {} allocatable</title></rect>",
-                       kLabel, y + 2, cap_w, kRow - 4, html_escape(m.name), html_escape(format_amount(dims[d], m.allocatable[d])));
+      h += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", kLabel - 6, y + 13,
+                       html_escape(m.name));
+      h += fmt::format(
+          "<rect class=\"capacity\" x=\"{}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" "
+          "fill=\"#eef1f6\" stroke=\"#c5cbd6\">"
+          "<title>{}: {} allocatable</title></rect>",
+          kLabel, y + 2, cap_w, kRow - 4, html_escape(m.name),
+          html_escape(format_amount(dims[d], m.allocatable[d])));
       double x = kLabel;
       for (const UnitShare& s : m.units) {
         if (s.amount[d] <= 0) continue;
         const double w = static_cast<double>(s.amount[d]) * scale;
-        h += fmt::format("<rect class=\"unit\" data-unit=\"{}\" x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" fill=\"{}\">"
-                         "<title>{} x{}: {} on {}</title></rect>",
-                         html_escape(s.unit), x, y + 2, w, kRow - 4, unit_colour(s.unit), html_escape(s.unit), s.instances,
-                         html_escape(format_amount(dims[d], s.amount[d])), html_escape(m.name));
+        h += fmt::format(
+            "<rect class=\"unit\" data-unit=\"{}\" x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" "
+            "height=\"{}\" fill=\"{}\">"
+            "<title>{} x{}: {} on {}</title></rect>",
+            html_escape(s.unit), x, y + 2, w, kRow - 4, unit_colour(s.unit), html_escape(s.unit),
+            s.instances, html_escape(format_amount(dims[d], s.amount[d])), html_escape(m.name));
         x += w;
       }
       if (m.stranded[d] > 0) {
         const double w = static_cast<double>(m.stranded[d]) * scale;
-        h += fmt::format("<rect class=\"stranded\" x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" fill=\"url(#hatch-{})\">"
-                         "<title>{} stranded on {}</title></rect>",
-                         x, y + 2, w, kRow - 4, d, html_escape(format_amount(dims[d], m.stranded[d])), html_escape(m.name));
+        h += fmt::format(
+            "<rect class=\"stranded\" x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" "
+            "fill=\"url(#hatch-{})\">"
+            "<title>{} stranded on {}</title></rect>",
+            x, y + 2, w, kRow - 4, d, html_escape(format_amount(dims[d], m.stranded[d])),
+            html_escape(m.name));
       }
-      h += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#566\">{}</text></g>\n", kLabel + kBar + 6, y + 13,
-                       pct(m.used[d], m.allocatable[d]));
+      h += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#566\">{}</text></g>\n", kLabel + kBar + 6,
+                       y + 13, pct(m.used[d], m.allocatable[d]));
       y += kRow;
     }
     h += "</svg>\n";
   }
   if (!report.pending.empty()) {
-    h += fmt::format("<h2>Not placed</h2>\n<p class=\"bad\">{} instances have no machine.</p>\n", report.pending.size());
+    h += fmt::format("<h2>Not placed</h2>\n<p class=\"bad\">{} instances have no machine.</p>\n",
+                     report.pending.size());
   }
   h += "</body></html>\n";
   return h;

@@ -60,7 +60,9 @@ Unit* find_unit(Spec& spec, const std::string& name) {
   std::vector<std::string> names;
   for (const Unit& u : spec.units) names.push_back(u.name);
   std::string hint = did_you_mean(name, names);
-  throw UsageError(387, fmt::format("no unit named \"{}\"{}", name, hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+  throw UsageError(387,
+                   fmt::format("no unit named \"{}\"{}", name,
+                               hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
 }
 
 }  // namespace
@@ -78,8 +80,10 @@ WhatIf::Add WhatIf::parse_add(std::string_view text) {
   Add a;
   auto eq = text.rfind('=');
   a.type = std::string(text.substr(0, eq));
-  if (eq != std::string_view::npos) a.count = parse_int(text.substr(eq + 1), "--add-machines TYPE=N", 383);
-  if (a.type.empty() || a.count <= 0) throw UsageError(383, fmt::format("--add-machines takes TYPE=N with N >= 1, got \"{}\"", text));
+  if (eq != std::string_view::npos)
+    a.count = parse_int(text.substr(eq + 1), "--add-machines TYPE=N", 383);
+  if (a.type.empty() || a.count <= 0)
+    throw UsageError(383, fmt::format("--add-machines takes TYPE=N with N >= 1, got \"{}\"", text));
   return a;
 }
 
@@ -107,11 +111,14 @@ WhatIf::Scale WhatIf::parse_scale(std::string_view text) {
   }
   if (!p.empty() && p.back() == '%') p.remove_suffix(1);
   s.percent = parse_int(p, "--scale-requests", 385);
-  if (s.percent <= -100) throw UsageError(385, fmt::format("--scale-requests: {}% would leave nothing to request", s.percent));
+  if (s.percent <= -100)
+    throw UsageError(
+        385, fmt::format("--scale-requests: {}% would leave nothing to request", s.percent));
   return s;
 }
 
-WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* catalogue, const PlaceOptions& options) {
+WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* catalogue,
+                     const PlaceOptions& options) {
   WhatIfResult out;
   out.before_spec = spec;
   out.before = place(spec, options);
@@ -133,8 +140,9 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
       std::vector<std::string> names;
       for (const Machine& m : spec.machines) names.push_back(m.name);
       std::string hint = did_you_mean(pattern, names);
-      throw UsageError(387, fmt::format("--remove: no machine matches \"{}\"{}", pattern,
-                                        hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+      throw UsageError(
+          387, fmt::format("--remove: no machine matches \"{}\"{}", pattern,
+                           hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
     }
   }
   if (!removed.empty()) {
@@ -143,14 +151,16 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
       if (removed.count(it->second)) {
         // A global unit's instance dies with its machine; anything else has to move.
         bool global = false;
-        for (const Unit& u : spec.units) global = global || (u.name == unit_of(it->first) && u.constraints.global);
+        for (const Unit& u : spec.units)
+          global = global || (u.name == unit_of(it->first) && u.constraints.global);
         if (!global) evicted.insert(it->first);
         it = keep.erase(it);
       } else {
         ++it;
       }
     }
-    out.applied.push_back(fmt::format("removed {} machine(s): {}", removed.size(), fmt::join(removed, ", ")));
+    out.applied.push_back(
+        fmt::format("removed {} machine(s): {}", removed.size(), fmt::join(removed, ", ")));
   }
 
   // Machines in.
@@ -163,7 +173,8 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
     if (t >= 0) {
       proto = catalogue->types[static_cast<std::size_t>(t)].make_machine("");
     } else {
-      auto it = std::find_if(spec.machines.begin(), spec.machines.end(), [&](const Machine& m) { return m.name == a.type; });
+      auto it = std::find_if(spec.machines.begin(), spec.machines.end(),
+                             [&](const Machine& m) { return m.name == a.type; });
       if (it == spec.machines.end()) {
         std::vector<std::string> known;
         if (catalogue) {
@@ -171,9 +182,12 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
         }
         for (const Machine& m : spec.machines) known.push_back(m.name);
         std::string hint = did_you_mean(a.type, known);
-        throw UsageError(387, fmt::format("--add-machines: \"{}\" is neither a machine type{} nor a machine of the spec{}", a.type,
-                                          catalogue ? "" : " (no --machine-types given)",
-                                          hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+        throw UsageError(
+            387,
+            fmt::format(
+                "--add-machines: \"{}\" is neither a machine type{} nor a machine of the spec{}",
+                a.type, catalogue ? "" : " (no --machine-types given)",
+                hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
       }
       proto = *it;
       proto.state = MachineState::Up;
@@ -188,13 +202,15 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
       out.machine_type[name] = a.type;
       added.push_back(name);
     }
-    out.applied.push_back(fmt::format("added {} x {} ({})", a.count, a.type, fmt::join(added, ", ")));
+    out.applied.push_back(
+        fmt::format("added {} x {} ({})", a.count, a.type, fmt::join(added, ", ")));
   }
 
   // Replicas.
   for (const WhatIf::Grow& g : changes.grow) {
     Unit* u = find_unit(after, g.unit);
-    if (u->constraints.global) throw UsageError(386, fmt::format("--grow: {} is global (one instance per machine)", g.unit));
+    if (u->constraints.global)
+      throw UsageError(386, fmt::format("--grow: {} is global (one instance per machine)", g.unit));
     const int before = u->replicas.value_or(1);
     const int now = g.absolute ? g.delta : std::max(0, before + g.delta);
     if (!u->replicas) {
@@ -207,8 +223,10 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
     }
     u->replicas = now;
     for (auto it = keep.begin(); it != keep.end();) {
-      if (unit_of(it->first) == u->name && replica_of(it->first) > now) it = keep.erase(it);
-      else ++it;
+      if (unit_of(it->first) == u->name && replica_of(it->first) > now)
+        it = keep.erase(it);
+      else
+        ++it;
     }
     out.applied.push_back(fmt::format("{}: {} -> {} replicas", g.unit, before, now));
   }
@@ -226,7 +244,8 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
       Unit* u = find_unit(after, s.unit);
       u->requests = scale_resources(u->requests, s.percent);
       scaled_units.insert(u->name);
-      out.applied.push_back(fmt::format("{}: requests {:+}% (now {})", s.unit, s.percent, format_resources(u->requests)));
+      out.applied.push_back(fmt::format("{}: requests {:+}% (now {})", s.unit, s.percent,
+                                        format_resources(u->requests)));
     }
   }
   if (!scaled_units.empty()) {
@@ -256,7 +275,8 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
         InstanceId i = c.find_instance(inst);
         if (i == kNone) continue;
         bool fits = true;
-        for (std::size_t d = 0; d < c.dims(); ++d) fits = fits && used[d] + c.request(i)[d] <= c.allocatable(mid)[d];
+        for (std::size_t d = 0; d < c.dims(); ++d)
+          fits = fits && used[d] + c.request(i)[d] <= c.allocatable(mid)[d];
         if (fits) {
           for (std::size_t d = 0; d < c.dims(); ++d) used[d] += c.request(i)[d];
         } else {
@@ -271,7 +291,8 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
   out.after = place(after, options);
   out.after_spec = std::move(after);
   out.evicted.assign(evicted.begin(), evicted.end());
-  std::sort(out.evicted.begin(), out.evicted.end(), [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+  std::sort(out.evicted.begin(), out.evicted.end(),
+            [](const std::string& a, const std::string& b) { return natural_less(a, b); });
   for (const std::string& inst : out.evicted) {
     auto it = out.after.placements.find(inst);
     if (it != out.after.placements.end()) out.moved[inst] = it->second;
@@ -279,8 +300,10 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
   std::set<std::string> pending_before;
   for (const PendingUnit& p : out.before.pending) pending_before.insert(p.unit);
   for (const PendingUnit& p : out.after.pending) {
-    if (pending_before.count(p.unit)) out.still_pending.push_back(p);
-    else out.newly_pending.push_back(p);
+    if (pending_before.count(p.unit))
+      out.still_pending.push_back(p);
+    else
+      out.newly_pending.push_back(p);
   }
   return out;
 }

@@ -60,7 +60,10 @@ int run_capacity(const CapacityArgs& args) {
     options.max_iterations = args.iterations;
   }
   ProgressBar bar;
-  if (bar.enabled()) options.progress = [&bar](std::string_view phase, std::size_t done, std::size_t total) { bar.update(phase, done, total); };
+  if (bar.enabled())
+    options.progress = [&bar](std::string_view phase, std::size_t done, std::size_t total) {
+      bar.update(phase, done, total);
+    };
   plan::CapacityPlan plan = plan::plan_capacity(workload, catalogue, options);
   bar.finish();
   plan::ClusterReport report = plan::report_of(plan, catalogue);
@@ -77,20 +80,37 @@ int run_capacity(const CapacityArgs& args) {
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<CapacityArgs>();
-  CLI::App* cmd = app.add_subcommand("capacity", "Plan the cheapest machines for a workload, with failure headroom (exit 0 plan found, 2 none)");
-  cmd->add_option("workload", args->inputs, "A spec (JSON): its units are the workload, its machines an existing cluster to extend")->required();
-  cmd->add_option("--machine-types,-t", args->types, "Machine type catalogue (JSON, docs/capacity.md)")->required();
+  CLI::App* cmd = app.add_subcommand("capacity",
+                                     "Plan the cheapest machines for a workload, with failure "
+                                     "headroom (exit 0 plan found, 2 none)");
+  cmd->add_option(
+         "workload", args->inputs,
+         "A spec (JSON): its units are the workload, its machines an existing cluster to extend")
+      ->required();
+  cmd->add_option("--machine-types,-t", args->types,
+                  "Machine type catalogue (JSON, docs/capacity.md)")
+      ->required();
   cmd->add_option("--machines", args->machines, "Machines file for unit-file input");
-  cmd->add_option("--headroom", args->headroom, "Survive the loss of any N machines, or of any one zone: N or \"zone\" (default 0)");
-  cmd->add_option("--zone-key", args->zone_key, "Metadata key that names a machine's zone (default zone)");
-  cmd->add_option("--format", args->format, "text (default), json or html")->check(CLI::IsMember({"text", "json", "html"}));
+  cmd->add_option(
+      "--headroom", args->headroom,
+      "Survive the loss of any N machines, or of any one zone: N or \"zone\" (default 0)");
+  cmd->add_option("--zone-key", args->zone_key,
+                  "Metadata key that names a machine's zone (default zone)");
+  cmd->add_option("--format", args->format, "text (default), json or html")
+      ->check(CLI::IsMember({"text", "json", "html"}));
   cmd->add_option("-o,--output", args->output, "Write the report here instead of standard output");
-  cmd->add_option("--spec-out", args->spec_out, "Also write the planned cluster as a spec that `berth place` reads");
-  cmd->add_option("--strategy", args->strategy, "Placement strategy used to check plans (default best-fit)");
-  cmd->add_option("--iterations", args->iterations, "Packing search budget per search (default 20000; deterministic)");
-  cmd->add_option("--time-limit", args->time_limit, "Seconds per search phase instead of --iterations (not reproducible)");
-  cmd->add_option("--seed", args->seed, "Seed of the searches and of sampled loss scenarios (default 1)");
-  cmd->add_option("--max-scenarios", args->max_scenarios, "Most loss scenarios re-placed for --headroom N >= 2 (default 5000)");
+  cmd->add_option("--spec-out", args->spec_out,
+                  "Also write the planned cluster as a spec that `berth place` reads");
+  cmd->add_option("--strategy", args->strategy,
+                  "Placement strategy used to check plans (default best-fit)");
+  cmd->add_option("--iterations", args->iterations,
+                  "Packing search budget per search (default 20000; deterministic)");
+  cmd->add_option("--time-limit", args->time_limit,
+                  "Seconds per search phase instead of --iterations (not reproducible)");
+  cmd->add_option("--seed", args->seed,
+                  "Seed of the searches and of sampled loss scenarios (default 1)");
+  cmd->add_option("--max-scenarios", args->max_scenarios,
+                  "Most loss scenarios re-placed for --headroom N >= 2 (default 5000)");
   cmd->callback([args, &ctx] { ctx.exit_code = run_capacity(*args); });
 }
 

@@ -1,5 +1,6 @@
 // berth whatif SPEC [--machine-types TYPES.json] [--add-machines TYPE=N]... [--remove MACHINE]...
-//              [--grow UNIT=+N]... [--scale-requests [UNIT=]P%]... [--format text|json|html] [-o FILE]
+//              [--grow UNIT=+N]... [--scale-requests [UNIT=]P%]... [--format text|json|html] [-o
+//              FILE]
 // Exit: 0 everything still fits, 2 something stops fitting, 1 invalid input.
 #include <fmt/format.h>
 
@@ -42,30 +43,42 @@ int run_whatif(const WhatIfArgs& args) {
   plan::WhatIfResult r = plan::what_if(spec, changes, catalogue ? &*catalogue : nullptr, options);
   plan::ClusterReport after = plan::report_after(r, catalogue ? &*catalogue : nullptr);
   std::string text;
-  if (args.format == "json") text = plan::whatif_to_json(r, after).dump(2) + "\n";
-  else if (args.format == "html") text = plan::whatif_html(r, after);
-  else text = plan::format_whatif_text(r, after);
+  if (args.format == "json")
+    text = plan::whatif_to_json(r, after).dump(2) + "\n";
+  else if (args.format == "html")
+    text = plan::whatif_html(r, after);
+  else
+    text = plan::format_whatif_text(r, after);
   if (args.output.empty() || args.output == "-") {
     std::fputs(text.c_str(), stdout);
   } else {
     std::ofstream out(args.output, std::ios::binary);
-    if (!out || !(out << text)) throw UsageError(382, fmt::format("cannot write \"{}\"", args.output));
+    if (!out || !(out << text))
+      throw UsageError(382, fmt::format("cannot write \"{}\"", args.output));
   }
   return r.fits() ? kExitOk : kExitPending;
 }
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<WhatIfArgs>();
-  CLI::App* cmd = app.add_subcommand("whatif", "Change a cluster (machines, replicas, requests) and report what stops fitting (exit 0 fits, 2 not)");
-  cmd->add_option("inputs", args->inputs, "A spec (JSON) with machines, units and what runs where")->required();
+  CLI::App* cmd = app.add_subcommand("whatif",
+                                     "Change a cluster (machines, replicas, requests) and report "
+                                     "what stops fitting (exit 0 fits, 2 not)");
+  cmd->add_option("inputs", args->inputs, "A spec (JSON) with machines, units and what runs where")
+      ->required();
   cmd->add_option("--machines", args->machines, "Machines file for unit-file input");
-  cmd->add_option("--machine-types,-t", args->types, "Catalogue that --add-machines types come from");
-  cmd->add_option("--add-machines", args->add, "TYPE=N: add N machines of a catalogue type (or copies of a machine)");
-  cmd->add_option("--remove", args->remove, "Remove a machine (name or glob); its units are placed again");
+  cmd->add_option("--machine-types,-t", args->types,
+                  "Catalogue that --add-machines types come from");
+  cmd->add_option("--add-machines", args->add,
+                  "TYPE=N: add N machines of a catalogue type (or copies of a machine)");
+  cmd->add_option("--remove", args->remove,
+                  "Remove a machine (name or glob); its units are placed again");
   cmd->add_option("--grow", args->grow, "UNIT=+N, UNIT=-N or UNIT=N replicas");
-  cmd->add_option("--scale-requests", args->scale, "[UNIT=]P%: raise (or lower, -P%) requests by P percent");
+  cmd->add_option("--scale-requests", args->scale,
+                  "[UNIT=]P%: raise (or lower, -P%) requests by P percent");
   cmd->add_option("--strategy", args->strategy, "Placement strategy (default best-fit)");
-  cmd->add_option("--format", args->format, "text (default), json or html")->check(CLI::IsMember({"text", "json", "html"}));
+  cmd->add_option("--format", args->format, "text (default), json or html")
+      ->check(CLI::IsMember({"text", "json", "html"}));
   cmd->add_option("-o,--output", args->output, "Write the report here instead of standard output");
   cmd->callback([args, &ctx] { ctx.exit_code = run_whatif(*args); });
 }

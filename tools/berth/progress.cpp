@@ -8,7 +8,8 @@
 
 namespace berth::cli {
 
-ProgressBar::ProgressBar() : enabled_(isatty(fileno(stderr)) != 0 && std::getenv("BERTH_NO_PROGRESS") == nullptr) {}
+ProgressBar::ProgressBar()
+    : enabled_(isatty(fileno(stderr)) != 0 && std::getenv("BERTH_NO_PROGRESS") == nullptr) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 
@@ -22,9 +23,12 @@ void ProgressBar::update(std::string_view phase, std::size_t done, std::size_t t
   constexpr int kWidth = 30;
   std::string line;
   if (total > 0) {
-    const int filled = static_cast<int>(static_cast<double>(kWidth) * static_cast<double>(std::min(done, total)) / static_cast<double>(total));
+    const int filled =
+        static_cast<int>(static_cast<double>(kWidth) * static_cast<double>(std::min(done, total)) /
+                         static_cast<double>(total));
     line = fmt::format("\r[{}{}] {:<22} {}/{}", std::string(static_cast<std::size_t>(filled), '#'),
-                       std::string(static_cast<std::size_t>(kWidth - filled), '.'), phase, done, total);
+                       std::string(static_cast<std::size_t>(kWidth - filled), '.'), phase, done,
+                       total);
   } else {
     line = fmt::format("\r[{:^{}}] {:<22} {}", "working", kWidth, phase, done);
   }

@@ -24,8 +24,9 @@ namespace berth::plan {
 struct Headroom {
   enum class Kind { None, Machines, Zone };
   Kind kind = Kind::None;
-  int machines = 0;              ///< Kind::Machines: any this many machines may be lost
-  std::string zone_key = "zone"; ///< Kind::Zone: machines sharing a value of this key fail together
+  int machines = 0;  ///< Kind::Machines: any this many machines may be lost
+  std::string zone_key =
+      "zone";  ///< Kind::Zone: machines sharing a value of this key fail together
 
   /// "0" (none), "N" (any N machines), "zone". Throws UsageError 380 otherwise.
   static Headroom parse(std::string_view text, const std::string& zone_key = "zone");
@@ -63,23 +64,23 @@ struct TypeCount {
 
 /// One loss checked: what was lost and whether everything was placed again.
 struct LossScenario {
-  std::vector<std::string> lost;     ///< machine names
-  std::string zone;                  ///< zone value when a whole zone was lost
-  std::size_t displaced = 0;         ///< instances that had to move
+  std::vector<std::string> lost;  ///< machine names
+  std::string zone;               ///< zone value when a whole zone was lost
+  std::size_t displaced = 0;      ///< instances that had to move
   bool ok = true;
   std::vector<std::string> pending;  ///< diagnosis summaries when !ok
 };
 
 struct HeadroomReport {
   Headroom headroom;
-  std::size_t scenarios_total = 0;    ///< scenarios that exist
-  std::size_t scenarios_checked = 0;  ///< scenarios re-placed
-  bool exhaustive = true;             ///< every scenario was checked
-  bool holds = true;                  ///< every checked scenario placed everything
-  std::size_t machines_added = 0;     ///< machines added to make it hold
-  std::vector<std::string> zones;     ///< Kind::Zone: the zones found
-  std::vector<LossScenario> failures; ///< scenarios that did not place everything
-  std::size_t worst_displaced = 0;    ///< most instances moved by one checked scenario
+  std::size_t scenarios_total = 0;     ///< scenarios that exist
+  std::size_t scenarios_checked = 0;   ///< scenarios re-placed
+  bool exhaustive = true;              ///< every scenario was checked
+  bool holds = true;                   ///< every checked scenario placed everything
+  std::size_t machines_added = 0;      ///< machines added to make it hold
+  std::vector<std::string> zones;      ///< Kind::Zone: the zones found
+  std::vector<LossScenario> failures;  ///< scenarios that did not place everything
+  std::size_t worst_displaced = 0;     ///< most instances moved by one checked scenario
 };
 
 /// One lower bound and what it rests on.
@@ -93,13 +94,13 @@ struct CapacityPlan {
   std::vector<TypeCount> machines;  ///< new machines, catalogue order, count > 0 only
   /// Every machine of the final cluster -> its type ("" for machines the workload already had).
   std::map<std::string, std::string> machine_type;
-  Spec spec;                   ///< the final cluster: workload + new machines, placements = all
-  PlacementResult placement;   ///< berth::place on `spec` (with the plan's placements)
-  Micros cost = 0;             ///< cost of the new machines
-  Micros lower_bound = 0;      ///< no plan with this headroom costs less
+  Spec spec;                  ///< the final cluster: workload + new machines, placements = all
+  PlacementResult placement;  ///< berth::place on `spec` (with the plan's placements)
+  Micros cost = 0;            ///< cost of the new machines
+  Micros lower_bound = 0;     ///< no plan with this headroom costs less
   std::vector<CostBound> bounds;
   HeadroomReport headroom;
-  bool feasible = false;       ///< everything placed and the headroom holds
+  bool feasible = false;                 ///< everything placed and the headroom holds
   std::vector<std::string> unplaceable;  ///< units no machine type can take, with why
   std::vector<std::string> notes;        ///< how the plan was reached, one line each
   std::size_t placement_runs = 0;        ///< calls to berth::place
@@ -120,7 +121,8 @@ CapacityPlan plan_capacity(const Spec& workload, const Catalogue& catalogue,
 /// lost machines' units are placed again) and reports each scenario. Used by plan_capacity
 /// and by tests to check a plan independently. `stop_at_failure` returns at the first
 /// scenario that does not place everything.
-HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom, const CapacityOptions& options = {},
+HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
+                              const CapacityOptions& options = {},
                               std::size_t* placement_runs = nullptr, bool stop_at_failure = false);
 
 /// `spec` without the machines in `lost`, keeping the placements of instances on survivors.

@@ -3,7 +3,6 @@
 /// docs/capacity.md) and a self-contained HTML report. All three come from the same
 /// ClusterReport, so they show the same numbers.
 #include <nlohmann/json_fwd.hpp>
-
 #include <string>
 
 #include "berth/plan/capacity.hpp"

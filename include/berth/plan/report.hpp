@@ -57,7 +57,8 @@ struct ClusterReport {
 
 /// Builds the report of `spec` as placed by `spec.placements`. `machine_type` maps machine
 /// names to catalogue types (missing = not from the catalogue, cost 0).
-ClusterReport build_report(const Spec& spec, const std::map<std::string, std::string>& machine_type = {},
+ClusterReport build_report(const Spec& spec,
+                           const std::map<std::string, std::string>& machine_type = {},
                            const Catalogue* catalogue = nullptr);
 
 /// The per-type table (count, cost, utilization and stranded per dimension) as text.

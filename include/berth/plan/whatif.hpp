@@ -27,12 +27,12 @@ struct WhatIf {
   };
   struct Grow {
     std::string unit;
-    int delta = 0;         ///< +N / -N replicas
-    bool absolute = false; ///< "web=5": set replicas to `delta`
+    int delta = 0;          ///< +N / -N replicas
+    bool absolute = false;  ///< "web=5": set replicas to `delta`
   };
   struct Scale {
-    std::string unit;      ///< "" = every unit
-    int percent = 0;       ///< +20 raises requests by 20 % (rounded up), -10 lowers them
+    std::string unit;  ///< "" = every unit
+    int percent = 0;   ///< +20 raises requests by 20 % (rounded up), -10 lowers them
   };
   std::vector<Add> add;
   std::vector<std::string> remove;  ///< machine names or globs ("web-*")
@@ -49,15 +49,15 @@ struct WhatIf {
 };
 
 struct WhatIfResult {
-  Spec before_spec;               ///< the spec as given
-  Spec after_spec;                ///< with the changes (placements: what kept its machine)
-  PlacementResult before;         ///< place(before_spec)
-  PlacementResult after;          ///< place(after_spec)
-  std::vector<std::string> applied;   ///< one line per change, as applied
-  std::vector<std::string> evicted;   ///< instances forced off their machine
-  std::map<std::string, std::string> moved;  ///< evicted instance -> its new machine
-  std::vector<PendingUnit> newly_pending;    ///< pending after, not before (with why)
-  std::vector<PendingUnit> still_pending;    ///< pending before and after
+  Spec before_spec;                  ///< the spec as given
+  Spec after_spec;                   ///< with the changes (placements: what kept its machine)
+  PlacementResult before;            ///< place(before_spec)
+  PlacementResult after;             ///< place(after_spec)
+  std::vector<std::string> applied;  ///< one line per change, as applied
+  std::vector<std::string> evicted;  ///< instances forced off their machine
+  std::map<std::string, std::string> moved;         ///< evicted instance -> its new machine
+  std::vector<PendingUnit> newly_pending;           ///< pending after, not before (with why)
+  std::vector<PendingUnit> still_pending;           ///< pending before and after
   std::map<std::string, std::string> machine_type;  ///< added machine -> its type
 
   /// Everything placed after the changes.

@@ -1,7 +1,6 @@
 #pragma once
 /// \file A what-if result as text, JSON and HTML (same numbers in each).
 #include <nlohmann/json_fwd.hpp>
-
 #include <string>
 
 #include "berth/plan/report.hpp"

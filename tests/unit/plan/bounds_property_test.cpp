@@ -1,7 +1,6 @@
 // Property: on random workloads and catalogues, the lower bound never exceeds the plan's cost,
 // the plan places everything, and with headroom 1 every single loss re-places.
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "berth/plan/bounds.hpp"
@@ -17,8 +16,8 @@ TEST_CASE("property: lower bound <= cost on random plans", "[plan][property]") {
   std::mt19937_64 rng(kSeed);
   for (int round = 0; round < 30; ++round) {
     INFO("seed " << kSeed << ", round " << round);
-    std::uniform_int_distribution<int> n_units(1, 6), replicas(1, 8), cpu(50, 3000), mem(64, 6000), n_types(1, 4),
-        tcpu(2, 16), tmem(2, 32), cost(20000, 900000), coin(0, 3);
+    std::uniform_int_distribution<int> n_units(1, 6), replicas(1, 8), cpu(50, 3000), mem(64, 6000),
+        n_types(1, 4), tcpu(2, 16), tmem(2, 32), cost(20000, 900000), coin(0, 3);
     Spec w;
     const int nu = n_units(rng);
     for (int u = 0; u < nu; ++u) {
@@ -28,7 +27,8 @@ TEST_CASE("property: lower bound <= cost on random plans", "[plan][property]") {
     Catalogue cat;
     const int nt = n_types(rng);
     for (int t = 0; t < nt; ++t) {
-      cat.types.push_back(type(fmt::format("t{}", t), tcpu(rng) * 1000, tmem(rng) * 1024, cost(rng), std::string(1, static_cast<char>('a' + t % 2))));
+      cat.types.push_back(type(fmt::format("t{}", t), tcpu(rng) * 1000, tmem(rng) * 1024, cost(rng),
+                               std::string(1, static_cast<char>('a' + t % 2))));
     }
     // One type large enough for every unit, so a plan exists.
     cat.types.push_back(type("large", 4000, 8192, 1000000, "b"));
@@ -45,7 +45,8 @@ TEST_CASE("property: lower bound <= cost on random plans", "[plan][property]") {
   }
 }
 
-TEST_CASE("property: the LP bound is below every integer mix on tiny instances", "[plan][property]") {
+TEST_CASE("property: the LP bound is below every integer mix on tiny instances",
+          "[plan][property]") {
   // Brute force: every mix of up to 6 machines of two types; the cheapest mix whose totals
   // cover the demand per dimension is itself a relaxation, so LP <= that.
   constexpr std::uint64_t kSeed = 99;
@@ -54,7 +55,8 @@ TEST_CASE("property: the LP bound is below every integer mix on tiny instances",
   for (int round = 0; round < 200; ++round) {
     INFO("seed " << kSeed << ", round " << round);
     std::vector<std::int64_t> demand = {dem(rng), dem(rng), dem(rng)};
-    std::vector<std::vector<std::int64_t>> caps = {{cap(rng), cap(rng), cap(rng)}, {cap(rng), cap(rng), cap(rng)}};
+    std::vector<std::vector<std::int64_t>> caps = {{cap(rng), cap(rng), cap(rng)},
+                                                   {cap(rng), cap(rng), cap(rng)}};
     std::vector<Micros> costs = {cost(rng), cost(rng)};
     LpBound lp = lp_lower_bound(demand, caps, costs);
     Micros best = -1;
@@ -62,7 +64,8 @@ TEST_CASE("property: the LP bound is below every integer mix on tiny instances",
       for (int b = 0; b <= 25; ++b) {
         bool ok = true;
         for (int d = 0; d < 3; ++d) ok = ok && a * caps[0][d] + b * caps[1][d] >= demand[d];
-        if (ok && (best < 0 || a * costs[0] + b * costs[1] < best)) best = a * costs[0] + b * costs[1];
+        if (ok && (best < 0 || a * costs[0] + b * costs[1] < best))
+          best = a * costs[0] + b * costs[1];
       }
     }
     if (best >= 0) CHECK(lp.cost <= best);

@@ -1,15 +1,15 @@
-#include <catch2/catch.hpp>
+#include "berth/plan/capacity.hpp"
 
 #include <algorithm>
-#include <random>
+#include <catch2/catch.hpp>
 #include <map>
+#include <random>
 #include <set>
 
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/pack/solve.hpp"
 #include "berth/plan/bounds.hpp"
-#include "berth/plan/capacity.hpp"
 #include "plan_test_util.hpp"
 
 using namespace berth;
@@ -18,8 +18,12 @@ using namespace plan_test;
 
 namespace {
 
-Spec example_workload() { return read_spec_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/workload.json"); }
-Catalogue example_catalogue() { return read_catalogue_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/catalogue.json"); }
+Spec example_workload() {
+  return read_spec_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/workload.json");
+}
+Catalogue example_catalogue() {
+  return read_catalogue_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/catalogue.json");
+}
 
 CapacityOptions quick(Headroom h = {}) {
   CapacityOptions o;
@@ -30,7 +34,8 @@ CapacityOptions quick(Headroom h = {}) {
 
 }  // namespace
 
-TEST_CASE("capacity: the example plan places everything and honours constraints", "[plan][capacity]") {
+TEST_CASE("capacity: the example plan places everything and honours constraints",
+          "[plan][capacity]") {
   Catalogue cat = example_catalogue();
   CapacityPlan plan = plan_capacity(example_workload(), cat, quick());
   REQUIRE(plan.feasible);
@@ -56,11 +61,14 @@ TEST_CASE("capacity: the example plan places everything and honours constraints"
   }
   CHECK(db_machines.size() == 3);
   // The global log shipper runs on every machine.
-  for (const auto& m : plan.spec.machines) CHECK(plan.placement.placements.count("log-shipper@" + m.name) == 1);
+  for (const auto& m : plan.spec.machines)
+    CHECK(plan.placement.placements.count("log-shipper@" + m.name) == 1);
 }
 
-TEST_CASE("capacity: headroom of one machine survives every single loss", "[plan][capacity][headroom]") {
-  CapacityPlan plan = plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("1")));
+TEST_CASE("capacity: headroom of one machine survives every single loss",
+          "[plan][capacity][headroom]") {
+  CapacityPlan plan =
+      plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("1")));
   REQUIRE(plan.feasible);
   check_places_everything(plan);
   CHECK(plan.headroom.holds);
@@ -73,7 +81,8 @@ TEST_CASE("capacity: headroom of one machine survives every single loss", "[plan
 }
 
 TEST_CASE("capacity: zone headroom survives the loss of every zone", "[plan][capacity][headroom]") {
-  CapacityPlan plan = plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("zone")));
+  CapacityPlan plan =
+      plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("zone")));
   REQUIRE(plan.feasible);
   check_places_everything(plan);
   CHECK(plan.headroom.holds);
@@ -82,7 +91,8 @@ TEST_CASE("capacity: zone headroom survives the loss of every zone", "[plan][cap
   CHECK(plan.lower_bound <= plan.cost);
 }
 
-TEST_CASE("capacity: headroom of two machines survives every pair of losses", "[plan][capacity][headroom]") {
+TEST_CASE("capacity: headroom of two machines survives every pair of losses",
+          "[plan][capacity][headroom]") {
   Spec w;
   w.units = {unit("web", 10, 700, 1024), unit("api", 4, 1500, 3072)};
   Catalogue cat;
@@ -100,7 +110,9 @@ TEST_CASE("capacity: headroom of two machines survives every pair of losses", "[
   CHECK(plan.headroom.scenarios_checked == ms.size() * (ms.size() - 1) / 2);
 }
 
-TEST_CASE("capacity: an existing cluster is extended, its machines cost nothing and keep their units", "[plan][capacity]") {
+TEST_CASE(
+    "capacity: an existing cluster is extended, its machines cost nothing and keep their units",
+    "[plan][capacity]") {
   Spec w;
   Machine old;
   old.name = "old-1";
@@ -123,7 +135,8 @@ TEST_CASE("capacity: an existing cluster is extended, its machines cost nothing 
   CHECK(plan.gap() == 0.0);
 }
 
-TEST_CASE("capacity: a unit no type can take makes the plan infeasible and says why", "[plan][capacity]") {
+TEST_CASE("capacity: a unit no type can take makes the plan infeasible and says why",
+          "[plan][capacity]") {
   Spec w;
   w.units = {unit("web", 2, 500, 512), unit("huge", 1, 64000, 1024)};
   Unit picky = unit("picky", 1, 100, 100);
@@ -176,7 +189,8 @@ TEST_CASE("capacity: one machine type matches the packing engine's count", "[pla
   pack::Instance inst;
   inst.dims = 2;
   inst.capacity = {2000, 2000LL << 20};
-  for (const auto& u : w.units) inst.add_item(std::vector<pack::Size>{u.requests.cpu, u.requests.memory});
+  for (const auto& u : w.units)
+    inst.add_item(std::vector<pack::Size>{u.requests.cpu, u.requests.memory});
   pack::SolveOptions so;
   so.max_iterations = o.max_iterations;
   so.seed = o.seed;
@@ -187,13 +201,16 @@ TEST_CASE("capacity: one machine type matches the packing engine's count", "[pla
 }
 
 TEST_CASE("capacity: the plan is deterministic", "[plan][capacity]") {
-  CapacityPlan a = plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("1")));
-  CapacityPlan b = plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("1")));
+  CapacityPlan a =
+      plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("1")));
+  CapacityPlan b =
+      plan_capacity(example_workload(), example_catalogue(), quick(Headroom::parse("1")));
   CHECK(a.cost == b.cost);
   CHECK(a.placement.placements == b.placement.placements);
 }
 
-TEST_CASE("capacity: nothing to buy when the existing cluster holds the workload", "[plan][capacity]") {
+TEST_CASE("capacity: nothing to buy when the existing cluster holds the workload",
+          "[plan][capacity]") {
   Spec w;
   Machine m;
   m.name = "m1";
@@ -212,7 +229,8 @@ TEST_CASE("capacity: nothing to buy when the existing cluster holds the workload
 TEST_CASE("capacity: headroom parsing", "[plan][capacity]") {
   CHECK(Headroom::parse("0").kind == Headroom::Kind::None);
   CHECK(Headroom::parse("3").machines == 3);
-  CHECK(Headroom::parse("zone", "topology.kubernetes.io/zone").zone_key == "topology.kubernetes.io/zone");
+  CHECK(Headroom::parse("zone", "topology.kubernetes.io/zone").zone_key ==
+        "topology.kubernetes.io/zone");
   CHECK_THROWS_AS(Headroom::parse("two"), UsageError);
   CHECK(Headroom::parse("2").describe() == "any 2 machines");
 }
@@ -234,7 +252,8 @@ TEST_CASE("bounds: the LP bound on simple cases", "[plan][bounds]") {
   CHECK(lp_lower_bound({0, 0}, {{1, 1}}, {5}).cost == 0);
 }
 
-TEST_CASE("capacity: units nothing can take are not blamed on losses", "[plan][capacity][headroom]") {
+TEST_CASE("capacity: units nothing can take are not blamed on losses",
+          "[plan][capacity][headroom]") {
   Spec w;
   w.units = {unit("web", 4, 500, 512), unit("huge", 1, 64000, 1024)};
   Catalogue cat;

@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "berth/plan/catalogue.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "berth/error.hpp"
-#include "berth/plan/catalogue.hpp"
 
 using namespace berth;
 using namespace berth::plan;
@@ -94,15 +94,18 @@ TEST_CASE("catalogue: errors name the file, the field and the fix", "[plan][cata
   e = error_of(R"({"machine_types":[]})");
   CHECK(e.find("no machine types") != std::string::npos);
 
-  e = error_of(R"({"machine_types":[{"name":"a","capacity":{"cpu":"2"},"cost":1},{"name":"a","capacity":{"cpu":"2"},"cost":1}]})");
+  e = error_of(
+      R"({"machine_types":[{"name":"a","capacity":{"cpu":"2"},"cost":1},{"name":"a","capacity":{"cpu":"2"},"cost":1}]})");
   CHECK(e.find("[berth.invalid.285]") != std::string::npos);
   CHECK(e.find("duplicate machine type \"a\"") != std::string::npos);
 
-  e = error_of(R"({"machine_types":[{"name":"a","capacity":{"cpu":"2"},"reserved":{"cpu":"3"},"cost":1}]})");
+  e = error_of(
+      R"({"machine_types":[{"name":"a","capacity":{"cpu":"2"},"reserved":{"cpu":"3"},"cost":1}]})");
   CHECK(e.find("[berth.invalid.286]") != std::string::npos);
   CHECK(e.find("reserved") != std::string::npos);
 
-  e = error_of(R"({"machine_types":[{"name":"a","capacity":{"cpu":"2"},"cost":1,"max_count":-1}]})");
+  e = error_of(
+      R"({"machine_types":[{"name":"a","capacity":{"cpu":"2"},"cost":1,"max_count":-1}]})");
   CHECK(e.find("[berth.invalid.285]") != std::string::npos);
 
   e = error_of(R"({"machine_types":[{"name":"a","capacity":{"memory":"lots"},"cost":1}]})");

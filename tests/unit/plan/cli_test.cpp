@@ -1,12 +1,10 @@
 // The CLI contract of `berth capacity` and `berth whatif`: JSON names, exit codes, and a plan
 // that anyone can rebuild from the JSON alone and check with `berth place`.
-#include <catch2/catch.hpp>
-
 #include <fmt/format.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -55,11 +53,14 @@ const std::string kExamples = std::string(BERTH_SOURCE_DIR) + "/examples/capacit
 
 }  // namespace
 
-TEST_CASE("cli: capacity --format json keeps the contract and rebuilds into a placeable spec", "[plan][cli]") {
-  Run r = run_cli("capacity " + kExamples + "workload.json --machine-types " + kExamples + "catalogue.json --headroom 1 --format json");
+TEST_CASE("cli: capacity --format json keeps the contract and rebuilds into a placeable spec",
+          "[plan][cli]") {
+  Run r = run_cli("capacity " + kExamples + "workload.json --machine-types " + kExamples +
+                  "catalogue.json --headroom 1 --format json");
   REQUIRE(r.code == 0);
   json j = json::parse(r.out);
-  for (const char* key : {"machines", "cost", "lower_bound", "placements", "gap", "feasible", "headroom", "report"}) {
+  for (const char* key :
+       {"machines", "cost", "lower_bound", "placements", "gap", "feasible", "headroom", "report"}) {
     INFO(key);
     CHECK(j.contains(key));
   }
@@ -76,12 +77,14 @@ TEST_CASE("cli: capacity --format json keeps the contract and rebuilds into a pl
     REQUIRE(t >= 0);
     CHECK(m["names"].size() == m["count"].get<std::size_t>());
     for (const json& name : m["names"]) {
-      spec.machines.push_back(cat.types[static_cast<std::size_t>(t)].make_machine(name.get<std::string>()));
+      spec.machines.push_back(
+          cat.types[static_cast<std::size_t>(t)].make_machine(name.get<std::string>()));
       cost += cat.types[static_cast<std::size_t>(t)].cost;
     }
   }
   CHECK(cost == j["cost_micros"].get<std::int64_t>());
-  for (const auto& [inst, machine] : j["placements"].items()) spec.placements[inst] = machine.get<std::string>();
+  for (const auto& [inst, machine] : j["placements"].items())
+    spec.placements[inst] = machine.get<std::string>();
   fs::path dir = temp_dir();
   std::ofstream(dir / "rebuilt.json") << berth::write_spec_json(spec);
   Run place = run_cli("place " + (dir / "rebuilt.json").string() + " --format json");
@@ -91,7 +94,8 @@ TEST_CASE("cli: capacity --format json keeps the contract and rebuilds into a pl
   CHECK(pj["pending"].empty());
 
   // --spec-out writes the same cluster, ready for `berth place`.
-  Run r2 = run_cli("capacity " + kExamples + "workload.json -t " + kExamples + "catalogue.json --headroom 1 --format json --spec-out " +
+  Run r2 = run_cli("capacity " + kExamples + "workload.json -t " + kExamples +
+                   "catalogue.json --headroom 1 --format json --spec-out " +
                    (dir / "planned.json").string() + " -o " + (dir / "plan.json").string());
   CHECK(r2.code == 0);
   CHECK(r2.out.empty());
@@ -103,25 +107,30 @@ TEST_CASE("cli: capacity --format json keeps the contract and rebuilds into a pl
 
 TEST_CASE("cli: capacity exit codes and errors", "[plan][cli]") {
   fs::path dir = temp_dir();
-  std::ofstream(dir / "bad.json") << R"({"machine_types":[{"name":"m","capacity":{"cpu":"1"},"cost":"cheap"}]})";
-  Run bad = run_cli("capacity " + kExamples + "workload.json -t " + (dir / "bad.json").string(), (dir / "err.txt").string());
+  std::ofstream(dir / "bad.json")
+      << R"({"machine_types":[{"name":"m","capacity":{"cpu":"1"},"cost":"cheap"}]})";
+  Run bad = run_cli("capacity " + kExamples + "workload.json -t " + (dir / "bad.json").string(),
+                    (dir / "err.txt").string());
   CHECK(bad.code == 1);
   std::string err = slurp(dir / "err.txt");
   CHECK(err.rfind("berth: error: [berth.invalid.283]", 0) == 0);
   CHECK(err.find("machine_types[0].cost") != std::string::npos);
 
-  std::ofstream(dir / "tiny.json") << R"({"machine_types":[{"name":"tiny","capacity":{"cpu":"1","memory":"1GiB"},"cost":0.01}]})";
+  std::ofstream(dir / "tiny.json")
+      << R"({"machine_types":[{"name":"tiny","capacity":{"cpu":"1","memory":"1GiB"},"cost":0.01}]})";
   Run none = run_cli("capacity " + kExamples + "workload.json -t " + (dir / "tiny.json").string());
   CHECK(none.code == 2);
   CHECK(none.out.find("no machine type can take it") != std::string::npos);
 
-  Run usage = run_cli("capacity " + kExamples + "workload.json -t " + kExamples + "catalogue.json --headroom lots",
-                      (dir / "err2.txt").string());
+  Run usage = run_cli(
+      "capacity " + kExamples + "workload.json -t " + kExamples + "catalogue.json --headroom lots",
+      (dir / "err2.txt").string());
   CHECK(usage.code == 1);
   CHECK(slurp(dir / "err2.txt").find("[berth.usage.380]") != std::string::npos);
 
   // Text output, and no progress bar when stderr is not a terminal.
-  Run text = run_cli("capacity " + kExamples + "workload.json -t " + kExamples + "catalogue.json", (dir / "err3.txt").string());
+  Run text = run_cli("capacity " + kExamples + "workload.json -t " + kExamples + "catalogue.json",
+                     (dir / "err3.txt").string());
   CHECK(text.code == 0);
   CHECK(text.out.find("lower bound") != std::string::npos);
   CHECK(slurp(dir / "err3.txt").empty());
@@ -130,12 +139,15 @@ TEST_CASE("cli: capacity exit codes and errors", "[plan][cli]") {
 
 TEST_CASE("cli: whatif reports what stops fitting, exit 2", "[plan][cli]") {
   fs::path dir = temp_dir();
-  Run plan = run_cli("capacity " + kExamples + "workload.json -t " + kExamples + "catalogue.json --spec-out " + (dir / "cluster.json").string() + " -o /dev/null");
+  Run plan =
+      run_cli("capacity " + kExamples + "workload.json -t " + kExamples +
+              "catalogue.json --spec-out " + (dir / "cluster.json").string() + " -o /dev/null");
   REQUIRE(plan.code == 0);
   Run ok = run_cli("whatif " + (dir / "cluster.json").string() + " --format json");
   CHECK(ok.code == 0);
   CHECK(json::parse(ok.out)["fits"] == true);
-  Run bad = run_cli("whatif " + (dir / "cluster.json").string() + " --grow web=+20 --scale-requests 30% --format json");
+  Run bad = run_cli("whatif " + (dir / "cluster.json").string() +
+                    " --grow web=+20 --scale-requests 30% --format json");
   CHECK(bad.code == 2);
   json j = json::parse(bad.out);
   CHECK(j["fits"] == false);
@@ -145,7 +157,8 @@ TEST_CASE("cli: whatif reports what stops fitting, exit 2", "[plan][cli]") {
   Run fixed = run_cli("whatif " + (dir / "cluster.json").string() + " -t " + kExamples +
                       "catalogue.json --grow web=+4 --add-machines c5.xlarge-b=2 --format json");
   CHECK(fixed.code == 0);
-  Run html = run_cli("whatif " + (dir / "cluster.json").string() + " --remove 'c5.xlarge-a-*' --format html");
+  Run html = run_cli("whatif " + (dir / "cluster.json").string() +
+                     " --remove 'c5.xlarge-a-*' --format html");
   CHECK(html.code == 2);
   CHECK(html.out.find("<svg class=\"bars\"") != std::string::npos);
   fs::remove_all(dir);

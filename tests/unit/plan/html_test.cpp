@@ -1,13 +1,11 @@
 // The HTML report, rendered by a real browser (Debian's chromium, headless): the DOM it builds
 // must hold the SVG bars, the unit rectangles and the tables. Skipped with a printed reason
 // when chromium is not installed.
-#include <catch2/catch.hpp>
-
 #include <fmt/format.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -28,7 +26,9 @@ const char* kChromium = "/usr/bin/chromium";
 
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
-  for (std::size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  for (std::size_t pos = text.find(needle); pos != std::string::npos;
+       pos = text.find(needle, pos + 1))
+    ++n;
   return n;
 }
 
@@ -53,7 +53,8 @@ CapacityPlan example_plan(const Catalogue& cat) {
 }  // namespace
 
 TEST_CASE("html: the report is self-contained and complete", "[plan][html]") {
-  Catalogue cat = read_catalogue_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/catalogue.json");
+  Catalogue cat =
+      read_catalogue_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/catalogue.json");
   CapacityPlan plan = example_plan(cat);
   ClusterReport rep = report_of(plan, cat);
   std::string html = capacity_html(plan, rep);
@@ -81,7 +82,8 @@ TEST_CASE("html: headless chromium renders the bars and tables", "[plan][html][c
     WARN("skipped: /usr/bin/chromium not installed (apt-get install -y chromium)");
     return;
   }
-  Catalogue cat = read_catalogue_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/catalogue.json");
+  Catalogue cat =
+      read_catalogue_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/catalogue.json");
   CapacityPlan plan = example_plan(cat);
   ClusterReport rep = report_of(plan, cat);
   fs::path dir = fs::temp_directory_path() / fmt::format("berth-html-{}", ::getpid());
@@ -89,10 +91,12 @@ TEST_CASE("html: headless chromium renders the bars and tables", "[plan][html][c
   fs::path file = dir / "report.html";
   std::ofstream(file) << capacity_html(plan, rep);
   const std::string flags = fmt::format(
-      "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
+      "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking "
       "--disable-component-update --disable-sync --user-data-dir={}",
       (dir / "profile").string());
-  std::string dom = capture(fmt::format("timeout 60 {} {} --dump-dom file://{} 2>/dev/null", kChromium, flags, file.string()));
+  std::string dom = capture(fmt::format("timeout 60 {} {} --dump-dom file://{} 2>/dev/null",
+                                        kChromium, flags, file.string()));
   if (dom.empty()) {
     WARN("skipped: chromium produced no DOM (cannot run here)");
     fs::remove_all(dir);
@@ -101,14 +105,17 @@ TEST_CASE("html: headless chromium renders the bars and tables", "[plan][html][c
   // The browser parsed the SVG into elements: count them in the serialised DOM.
   CHECK(count(dom, "<svg class=\"bars\"") == rep.dimensions.size());
   CHECK(count(dom, "<rect class=\"unit\"") > plan.spec.machines.size());
-  CHECK(count(dom, "<rect class=\"capacity\"") == rep.dimensions.size() * plan.spec.machines.size());
+  CHECK(count(dom, "<rect class=\"capacity\"") ==
+        rep.dimensions.size() * plan.spec.machines.size());
   CHECK(dom.find("<table id=\"types\"") != std::string::npos);
   CHECK(dom.find("<table id=\"cost\"") != std::string::npos);
   CHECK(dom.find("<table class=\"summary\" id=\"summary\"") != std::string::npos);
-  for (const auto& m : plan.spec.machines) CHECK(dom.find("data-machine=\"" + m.name + "\"") != std::string::npos);
+  for (const auto& m : plan.spec.machines)
+    CHECK(dom.find("data-machine=\"" + m.name + "\"") != std::string::npos);
   // And it paints: a screenshot is written.
-  capture(fmt::format("timeout 60 {} {} --window-size=1100,1400 --screenshot={} file://{} 2>/dev/null", kChromium, flags,
-                      (dir / "shot.png").string(), file.string()));
+  capture(
+      fmt::format("timeout 60 {} {} --window-size=1100,1400 --screenshot={} file://{} 2>/dev/null",
+                  kChromium, flags, (dir / "shot.png").string(), file.string()));
   if (fs::exists(dir / "shot.png")) CHECK(fs::file_size(dir / "shot.png") > 10000);
   fs::remove_all(dir);
 }

@@ -1,10 +1,9 @@
 #pragma once
 // Helpers shared by the plan tests: small workloads and catalogues, and an independent check
 // of a plan that re-runs placement after every loss (not using check_headroom).
-#include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
 #include <string>
@@ -23,8 +22,9 @@ inline berth::Resources res(std::int64_t millicores, std::int64_t mib) {
   return r;
 }
 
-inline berth::plan::MachineType type(const std::string& name, std::int64_t millicores, std::int64_t mib,
-                                     berth::plan::Micros cost, const std::string& zone = "") {
+inline berth::plan::MachineType type(const std::string& name, std::int64_t millicores,
+                                     std::int64_t mib, berth::plan::Micros cost,
+                                     const std::string& zone = "") {
   berth::plan::MachineType t;
   t.name = name;
   t.capacity = res(millicores, mib);
@@ -33,7 +33,8 @@ inline berth::plan::MachineType type(const std::string& name, std::int64_t milli
   return t;
 }
 
-inline berth::Unit unit(const std::string& name, int replicas, std::int64_t millicores, std::int64_t mib) {
+inline berth::Unit unit(const std::string& name, int replicas, std::int64_t millicores,
+                        std::int64_t mib) {
   berth::Unit u;
   u.name = name;
   u.replicas = replicas;
@@ -42,7 +43,8 @@ inline berth::Unit unit(const std::string& name, int replicas, std::int64_t mill
 }
 
 /// `spec` minus `lost`, survivors keep their units; true when placement places everything.
-inline bool survives(const berth::Spec& spec, const std::set<std::string>& lost, std::string* why = nullptr) {
+inline bool survives(const berth::Spec& spec, const std::set<std::string>& lost,
+                     std::string* why = nullptr) {
   berth::Spec s;
   s.units = spec.units;
   for (const auto& m : spec.machines) {
@@ -60,7 +62,8 @@ inline bool survives(const berth::Spec& spec, const std::set<std::string>& lost,
 /// leaves nothing pending, and no machine is over capacity.
 inline void check_places_everything(const berth::plan::CapacityPlan& plan) {
   berth::PlacementResult again = berth::place(plan.spec);
-  INFO(fmt::format("pending: {}", again.pending.empty() ? std::string() : again.pending.front().summary()));
+  INFO(fmt::format("pending: {}",
+                   again.pending.empty() ? std::string() : again.pending.front().summary()));
   REQUIRE(again.all_placed());
   CHECK(again.newly_placed == 0);
   CHECK(again.warnings.empty());
@@ -78,7 +81,8 @@ inline void check_single_losses(const berth::plan::CapacityPlan& plan) {
 }
 
 /// Loses every zone in turn and re-places.
-inline void check_zone_losses(const berth::plan::CapacityPlan& plan, const std::string& key = "zone") {
+inline void check_zone_losses(const berth::plan::CapacityPlan& plan,
+                              const std::string& key = "zone") {
   std::map<std::string, std::set<std::string>> zones;
   for (const auto& m : plan.spec.machines) {
     auto it = m.metadata.find(key);

@@ -1,10 +1,9 @@
 // Capacity plans on the public vector packing instances (../shared/data/vbp), one machine
 // type = the bin: the plan must match the packing engine, and reach the proven optimum on
 // these small instances.
-#include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "berth/pack/solve.hpp"
@@ -37,12 +36,14 @@ TEST_CASE("shared data: vbp instances as one machine type", "[plan][shared]") {
     MachineType t;
     t.name = "bin";
     t.cost = 1000000;
-    for (std::size_t d = 0; d < inst.dims; ++d) t.capacity.extended[fmt::format("d{}", d + 1)] = inst.capacity[d];
+    for (std::size_t d = 0; d < inst.dims; ++d)
+      t.capacity.extended[fmt::format("d{}", d + 1)] = inst.capacity[d];
     cat.types.push_back(t);
     for (std::size_t i = 0; i < inst.item_count(); ++i) {
       Unit u;
       u.name = fmt::format("i{}", i + 1);
-      for (std::size_t d = 0; d < inst.dims; ++d) u.requests.extended[fmt::format("d{}", d + 1)] = inst.item(i)[d];
+      for (std::size_t d = 0; d < inst.dims; ++d)
+        u.requests.extended[fmt::format("d{}", d + 1)] = inst.item(i)[d];
       w.units.push_back(std::move(u));
     }
     CapacityOptions o;

@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "berth/plan/whatif.hpp"
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "berth/error.hpp"
-#include "berth/plan/whatif.hpp"
 #include "berth/plan/whatif_report.hpp"
 #include "plan_test_util.hpp"
 
@@ -24,7 +24,8 @@ Spec small_cluster() {
     s.machines.push_back(m);
   }
   s.units = {unit("web", 4, 500, 1024), unit("db", 1, 1500, 2048)};
-  s.placements = {{"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}, {"web@4", "m2"}, {"db@1", "m3"}};
+  s.placements = {
+      {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}, {"web@4", "m2"}, {"db@1", "m3"}};
   return s;
 }
 
@@ -100,7 +101,8 @@ TEST_CASE("whatif: growing a service and adding machines", "[plan][whatif]") {
   CHECK(r3.after.placements.at("web@2") == "m1");
 }
 
-TEST_CASE("whatif: raised requests evict what no longer fits, by priority then name", "[plan][whatif]") {
+TEST_CASE("whatif: raised requests evict what no longer fits, by priority then name",
+          "[plan][whatif]") {
   WhatIf w;
   w.scale.push_back(WhatIf::parse_scale("web=100%"));
   WhatIfResult r = what_if(small_cluster(), w);
