@@ -247,6 +247,9 @@ void Cluster::add_units(const Spec& spec) {
     InstanceId t = find_instance(target);
     if (t == kNone) {
       auto uit = std::find_if(units_.begin(), units_.end(), [&](const Unit& x) { return x.name == target; });
+      if (uit != units_.end() && uit->constraints.global) {
+        throw ValidationError(242, who, fmt::format("follows global unit \"{}\"; make this unit global instead", target));
+      }
       if (uit != units_.end() && uit->replicas) {
         if (!unit.replicas || *unit.replicas != *uit->replicas) {
           throw ValidationError(241, who, fmt::format("\"{}\" has {} replicas but this unit has {}; name one instance (\"{}@1\") or use \"{}@%i\" with equal replicas", target, *uit->replicas, unit.replicas ? *unit.replicas : 1, target, target));

@@ -240,7 +240,7 @@ Constraints parse_constraints(const json& j, const std::string& path) {
       if (s.contains("max_skew")) {
         if (!s["max_skew"].is_number_integer() && !s["max_skew"].is_number_unsigned()) wrong_type(sp + ".max_skew", s["max_skew"], "a positive integer");
         auto v = s["max_skew"].get<std::int64_t>();
-        if (v < 1 || v > 1000000) throw ValidationError(213, sp + ".max_skew", fmt::format("must be at least 1, got {}", v));
+        if (v < 1 || v > 1000000) throw ValidationError(213, sp + ".max_skew", fmt::format("must be between 1 and 1000000, got {}", v));
         spread.max_skew = static_cast<int>(v);
       }
     }
@@ -277,6 +277,14 @@ Unit parse_unit(const json& j, const std::string& path) {
   }
   if (j.contains("constraints")) u.constraints = parse_constraints(j["constraints"], where + ": constraints");
   return u;
+}
+
+/// "expected a number within the range of a double, found '1e400'" from nlohmann's
+/// out_of_range.406 text ("number overflow parsing '1e400'").
+std::string overflow_message(const std::string& what) {
+  auto pos = what.find("parsing '");
+  std::string number = pos == std::string::npos ? std::string("a number") : what.substr(pos + 8);
+  return "expected a number within the range of a double, found " + number;
 }
 
 SourceLocation locate(std::string_view text, std::size_t byte, const std::string& filename) {
@@ -360,6 +368,10 @@ Spec parse_spec_json(std::string_view text, const std::string& filename) {
     // nlohmann reports the byte after the offending token; point at the token itself.
     std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     throw ParseError(101, locate(text, byte, filename), expected_from(e.what()));
+  } catch (const json::out_of_range& e) {
+    // A number beyond double's range (1e400): nlohmann throws out_of_range.406 without a
+    // byte offset (found by spec_json_fuzz).
+    throw ParseError(101, SourceLocation{filename, 0, 0}, overflow_message(e.what()));
   }
   try {
     return spec_from_json(root);

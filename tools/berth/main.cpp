@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "berth: error: %s\n", e.what());
+    // Argument errors carry an id like every other error, so scripts can grep them.
+    std::fprintf(stderr, "berth: error: [berth.usage.300] %s (see berth --help)\n", e.what());
     return kExitInvalid;
   } catch (const berth::Error& e) {
     std::fprintf(stderr, "berth: error: %s\n", e.what());

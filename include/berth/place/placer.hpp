@@ -1,6 +1,6 @@
 #pragma once
 /// \file The placement pipeline for one co-location group:
-///   pin -> state -> metadata (per machine class, cached) -> conflicts -> spread -> resources
+///   pin -> metadata (per machine class, cached) -> state -> conflicts -> spread -> resources
 /// (cheapest filters first), then every surviving machine is scored by the strategy and the
 /// best one wins; ties go to the machine whose name sorts first. Every rejection is counted
 /// into a Diagnosis as it happens, so explanations are exact and cost nothing extra.
