@@ -83,7 +83,9 @@ class Planner {
   void analyse();
   std::vector<Candidate> candidates();
   Candidate single_type(std::size_t t, const std::vector<std::size_t>& items);
-  Candidate greedy_mix(const std::vector<std::size_t>& items);
+  /// by_share: fill each type's machine largest-first relative to that type's capacity
+  /// (instead of most valuable first), a second opinion for types of different shapes.
+  Candidate greedy_mix(const std::vector<std::size_t>& items, bool by_share = false);
   void refine(Candidate& c);
   std::vector<std::size_t> pack_bins(std::size_t t, const std::vector<std::size_t>& items,
                                      std::size_t* bins);
@@ -310,7 +312,7 @@ Candidate Planner::single_type(std::size_t t, const std::vector<std::size_t>& it
   return c;
 }
 
-Candidate Planner::greedy_mix(const std::vector<std::size_t>& items) {
+Candidate Planner::greedy_mix(const std::vector<std::size_t>& items, bool by_share) {
   // Cost-effective bins: fill one machine of every type from the most valuable items, keep the
   // one whose items are worth most per unit of cost, repeat (greedy weighted set cover).
   const std::size_t D = dims_.size();
@@ -321,6 +323,22 @@ Candidate Planner::greedy_mix(const std::vector<std::size_t>& items) {
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return groups_[a].value > groups_[b].value;
   });
+  std::vector<std::vector<std::size_t>> type_order(T, order);
+  if (by_share) {
+    c.how = "mixed types, machines filled largest-first";
+    for (std::size_t t = 0; t < T; ++t) {
+      auto share = [&](std::size_t g) {
+        double m = 0;
+        for (std::size_t d = 0; d < D; ++d) {
+          if (eff_[t][d] > 0)
+            m = std::max(m, static_cast<double>(groups_[g].demand[d]) / static_cast<double>(eff_[t][d]));
+        }
+        return m;
+      };
+      std::stable_sort(type_order[t].begin(), type_order[t].end(),
+                       [&](std::size_t a, std::size_t b) { return share(a) > share(b); });
+    }
+  }
   std::vector<char> done(groups_.size(), 0);
   std::size_t left = order.size();
   std::vector<std::int64_t> remaining(T);
@@ -340,7 +358,7 @@ Candidate Planner::greedy_mix(const std::vector<std::size_t>& items) {
       std::fill(used.begin(), used.end(), 0);
       std::vector<std::size_t> bin;
       double value = 0;
-      for (std::size_t g : order) {
+      for (std::size_t g : type_order[t]) {
         if (done[g] || !groups_[g].compatible[t]) continue;
         bool fits = true;
         for (std::size_t d = 0; d < D && fits; ++d)
@@ -445,9 +463,11 @@ std::vector<Candidate> Planner::candidates() {
     out.push_back(std::move(c));
   }
   if (T > 1 || out.empty()) {
-    Candidate mix = greedy_mix(items_);
-    refine(mix);
-    out.push_back(std::move(mix));
+    for (bool by_share : {false, true}) {
+      Candidate mix = greedy_mix(items_, by_share);
+      refine(mix);
+      out.push_back(std::move(mix));
+    }
   }
   progress("packing", T + 1, T + 1);
   std::stable_sort(out.begin(), out.end(),
