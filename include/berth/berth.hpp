@@ -22,3 +22,8 @@
 #include "berth/fleet/lint.hpp"
 #include "berth/fleet/load.hpp"
 #include "berth/io/kube.hpp"
+#include "berth/ops/ops.hpp"
+#include "berth/pack/solve.hpp"
+#include "berth/plan/capacity.hpp"
+#include "berth/plan/whatif.hpp"
+#include "berth/state/store.hpp"
