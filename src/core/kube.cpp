@@ -203,6 +203,13 @@ json parse_document(const KubeDocument& doc) {
     std::string detail = pos == std::string::npos ? what : what.substr(pos + 19);
     throw ParseError(170, locate(doc.text, e.byte > 0 ? e.byte - 1 : 0, doc.name),
                      fmt::format("not a kubectl JSON dump: {}", detail));
+  } catch (const json::out_of_range& e) {
+    // A number beyond double's range (1e400) has no byte offset (found by kube_json_fuzz).
+    std::string what = e.what();
+    auto pos = what.find("parsing '");
+    throw ParseError(170, SourceLocation{doc.name, 0, 0},
+                     fmt::format("not a kubectl JSON dump: number out of range {}",
+                                 pos == std::string::npos ? std::string() : what.substr(pos + 8)));
   }
 }
 
