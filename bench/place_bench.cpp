@@ -49,35 +49,25 @@ Loaded make_loaded(std::size_t machines, StrategyKind strategy) {
   return {std::move(cluster), probe_group};
 }
 
-void BM_SinglePlacement(benchmark::State& state) {
+/// One decision for the probe, placed and removed again: by the indexed search (`scan` false,
+/// what select() does) or by the exhaustive scan (the fallback the index must beat).
+void single_placement(benchmark::State& state, bool scan) {
   const auto machines = static_cast<std::size_t>(state.range(0));
   const auto strategy = static_cast<StrategyKind>(state.range(1));
   Loaded loaded = make_loaded(machines, strategy);
   Placer placer(loaded.cluster, strategy);
   InstanceId member = loaded.cluster.group(loaded.probe).members.front();
   for (auto _ : state) {
-    MachineId m = placer.place_group(loaded.probe);
-    benchmark::DoNotOptimize(m);
-    loaded.cluster.unassign(member);
-  }
-  state.SetLabel(to_string(strategy));
-}
-
-/// The same decision by exhaustive scan (the fallback, and the baseline the index must beat).
-void BM_SinglePlacementScan(benchmark::State& state) {
-  const auto machines = static_cast<std::size_t>(state.range(0));
-  const auto strategy = static_cast<StrategyKind>(state.range(1));
-  Loaded loaded = make_loaded(machines, strategy);
-  Placer placer(loaded.cluster, strategy);
-  InstanceId member = loaded.cluster.group(loaded.probe).members.front();
-  for (auto _ : state) {
-    MachineId m = placer.select_scan(loaded.probe);
+    MachineId m = scan ? placer.select_scan(loaded.probe) : placer.select_indexed(loaded.probe);
     loaded.cluster.assign(member, m);
     benchmark::DoNotOptimize(m);
     loaded.cluster.unassign(member);
   }
   state.SetLabel(to_string(strategy));
 }
+
+void BM_SinglePlacement(benchmark::State& state) { single_placement(state, false); }
+void BM_SinglePlacementScan(benchmark::State& state) { single_placement(state, true); }
 
 void BM_BatchPlacement(benchmark::State& state) {
   const auto machines = static_cast<std::size_t>(state.range(0));
