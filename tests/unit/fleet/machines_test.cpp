@@ -110,7 +110,7 @@ TEST_CASE("a directory of fleet.conf / environment files, one machine each", "[f
   CHECK(warned_unknown);
 }
 
-TEST_CASE("--machines also takes a JSON spec", "[fleet][machines]") {
+TEST_CASE("the machines file may also be a JSON spec", "[fleet][machines]") {
   fleet_test::TempDir dir;
   const auto path = dir.write(
       "spec.json", R"({"machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "4Gi"},

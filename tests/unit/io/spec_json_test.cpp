@@ -63,7 +63,7 @@ TEST_CASE("meaning errors name the field and the value", "[spec][errors]") {
   CHECK_THAT(error_of(R"({"machines":[{"name":"m1","state":"sleeping"}]})"), Catch::Contains("unknown state \"sleeping\""));
   CHECK_THAT(error_of(R"({"units":[{"name":"a","constraints":{"metadata":{"x":{"op":"gte","value":"1"}}}}]})"), Catch::Contains("did you mean \"gt\""));
   CHECK_THAT(error_of(R"({"units":[{"name":"a","constraints":{"metadata":{"x":{"op":"gt","value":"one"}}}}]})"), Catch::Contains("needs an integer"));
-  CHECK_THAT(error_of(R"({"units":[{"name":"a","constraints":{"spread":{"key":"zone","max_skew":0}}}]})"), Catch::Contains("must be at least 1"));
+  CHECK_THAT(error_of(R"({"units":[{"name":"a","constraints":{"spread":{"key":"zone","max_skew":0}}}]})"), Catch::Contains("must be between 1 and 1000000, got 0"));
   CHECK_THAT(error_of(R"([1,2])"), Catch::Contains("expected an object"));
   CHECK_THAT(error_of(R"({"machines":[{"capacity":{}}]})"), Catch::Contains("missing required field \"name\""));
 }
