@@ -8,7 +8,10 @@ scripts/setup.sh --with-browser
 
 jobs=2
 build=${BERTH_BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+# ccache (installed by setup.sh) makes repeated runs on one machine cheap.
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"$jobs"
 (cd "$build" && ctest -j"$jobs" --output-on-failure --timeout 900)
 
@@ -25,7 +28,7 @@ cmake --build "$consumer/build" -j"$jobs" >/dev/null
 "$consumer/build/readme_snippet"
 # add_subdirectory(berth) from another project.
 embed=$(mktemp -d)
-cmake -S examples/embedding -B "$embed" -G Ninja -DBERTH_SOURCE="$root" >/dev/null
+cmake -S examples/embedding -B "$embed" -G Ninja -DBERTH_SOURCE="$root" "${launcher[@]}" >/dev/null
 cmake --build "$embed" -j"$jobs" >/dev/null
 "$embed/embedding"
 echo "consumer checks: 2 passed, 0 failed"
