@@ -31,4 +31,4 @@ embed=$(mktemp -d)
 cmake -S examples/embedding -B "$embed" -G Ninja -DBERTH_SOURCE="$root" "${launcher[@]}" >/dev/null
 cmake --build "$embed" -j"$jobs" >/dev/null
 "$embed/embedding"
-echo "consumer checks: 2 passed, 0 failed"
+echo "consumers: 2 passed, 0 failed"
