@@ -8,28 +8,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/cli.hpp"
+
 namespace {
 
-struct Run {
-  int exit_code;
-  std::string out;
-};
+using Run = berth::testing::CliRun;
 
-Run run(const std::string& args) {
-  std::string cmd = std::string(BERTH_CLI) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+Run run(const std::string& args, bool with_stderr = true) { return berth::testing::run_cli(args, with_stderr); }
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  std::string path = "/tmp/berth_cli_test_" + name;
-  std::ofstream(path) << text;
-  return path;
+  return berth::testing::write_temp_file("berth_cli_test_", name, text);
 }
 
 const std::string kExample = std::string(BERTH_SOURCE_DIR) + "/examples/coreos-fleet/cluster.json";

@@ -1,0 +1,36 @@
+#pragma once
+// Runs the berth CLI (BERTH_CLI) from a test and captures its exit code and output.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace berth::testing {
+
+struct CliRun {
+  int exit_code;
+  std::string out;
+};
+
+/// `berth ARGS`, with stderr merged into `out` (or dropped when `with_stderr` is false).
+inline CliRun run_cli(const std::string& args, bool with_stderr = true) {
+  std::string cmd = std::string(BERTH_CLI) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+/// Writes `text` to /tmp/<prefix><name> and returns the path.
+inline std::string write_temp_file(const std::string& prefix, const std::string& name, const std::string& text) {
+  std::string path = "/tmp/" + prefix + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace berth::testing
