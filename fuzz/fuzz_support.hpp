@@ -33,7 +33,9 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
 inline void check_error(const berth::Error& e) {
   std::string what = e.what();
   if (what.rfind("[berth.", 0) != 0) fail("error without an id: " + what);
-  if (what.find('\n') != std::string::npos) fail("multi-line error: " + what);
+  for (char c : what) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) fail("control character in error: " + what);
+  }
 }
 
 }  // namespace berth::fuzz

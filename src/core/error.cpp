@@ -11,33 +11,62 @@ namespace {
 // a 10 MB error line.
 constexpr std::size_t kMaxMessage = 1000;
 
+// Length of the well-formed UTF-8 sequence starting at text[i] (1-4), or 0 when the bytes there
+// are not one (stray continuation byte, overlong form, surrogate, beyond U+10FFFF, truncated).
+std::size_t utf8_sequence_length(const std::string& text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte (RFC 3629 table)
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  }
+  return length;
+}
+
 // Errors are one line (the CLI prints `berth: error: <what>` and scripts read one line), but
 // parsers quote raw input that may hold newlines or binary bytes: escape control characters
-// and cut very long messages (on a UTF-8 character boundary).
+// and bytes that are not well-formed UTF-8 (a terminal or a JSON log must be able to show the
+// message), and cut very long messages on a character boundary.
 std::string one_line(const std::string& message, std::size_t max = kMaxMessage) {
   std::string out;
   out.reserve(std::min(message.size(), max) + 32);
   std::size_t i = 0;
-  for (; i < message.size() && out.size() < max; ++i) {
+  while (i < message.size() && out.size() < max) {
     const auto c = static_cast<unsigned char>(message[i]);
+    const std::size_t length = utf8_sequence_length(message, i);
     if (c == '\n') {
       out += "\\n";
     } else if (c == '\r') {
       out += "\\r";
     } else if (c == '\t') {
       out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
+    } else if (c < 0x20 || c == 0x7f || length == 0) {
       out += fmt::format("\\x{:02x}", c);
     } else {
-      out += static_cast<char>(c);
+      out.append(message, i, length);
+      i += length;
+      continue;
     }
+    ++i;
   }
-  if (i < message.size()) {
-    while (i < message.size() && (static_cast<unsigned char>(message[i]) & 0xC0) == 0x80) {
-      out += message[i++];
-    }
-    if (i < message.size()) out += fmt::format("... ({} more bytes)", message.size() - i);
-  }
+  if (i < message.size()) out += fmt::format("... ({} more bytes)", message.size() - i);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "berth/error.hpp"
+#include "berth/io/json_document.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/model/quantity.hpp"
 
@@ -181,39 +182,8 @@ struct Collected {
   std::vector<Located> pods;
 };
 
-SourceLocation locate(std::string_view text, std::size_t byte, const std::string& filename) {
-  SourceLocation loc;
-  loc.file = filename;
-  loc.line = 1;
-  std::size_t line_start = 0;
-  const std::size_t end = std::min(byte, text.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++loc.line;
-      line_start = i + 1;
-    }
-  }
-  loc.column = end - line_start + 1;
-  return loc;
-}
-
 json parse_document(const KubeDocument& doc) {
-  try {
-    return json::parse(doc.text);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    auto pos = what.find("syntax error while ");
-    std::string detail = pos == std::string::npos ? what : what.substr(pos + 19);
-    throw ParseError(170, locate(doc.text, e.byte > 0 ? e.byte - 1 : 0, doc.name),
-                     fmt::format("not a kubectl JSON dump: {}", detail));
-  } catch (const json::out_of_range& e) {
-    // A number beyond double's range (1e400) has no byte offset (found by kube_json_fuzz).
-    std::string what = e.what();
-    auto pos = what.find("parsing '");
-    throw ParseError(170, SourceLocation{doc.name, 0, 0},
-                     fmt::format("not a kubectl JSON dump: number out of range {}",
-                                 pos == std::string::npos ? std::string() : what.substr(pos + 8)));
-  }
+  return parse_json_document(doc.text, doc.name, JsonDocumentKind{170, "not a kubectl JSON dump: "});
 }
 
 std::string object_name(const json& obj) {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "berth/error.hpp"
+#include "berth/io/json_document.hpp"
 #include "berth/model/quantity.hpp"
 
 namespace berth {
@@ -279,38 +280,6 @@ Unit parse_unit(const json& j, const std::string& path) {
   return u;
 }
 
-/// "expected a number within the range of a double, found '1e400'" from nlohmann's
-/// out_of_range.406 text ("number overflow parsing '1e400'").
-std::string overflow_message(const std::string& what) {
-  auto pos = what.find("parsing '");
-  std::string number = pos == std::string::npos ? std::string("a number") : what.substr(pos + 8);
-  return "expected a number within the range of a double, found " + number;
-}
-
-SourceLocation locate(std::string_view text, std::size_t byte, const std::string& filename) {
-  SourceLocation loc;
-  loc.file = filename;
-  loc.line = 1;
-  std::size_t line_start = 0;
-  std::size_t end = std::min(byte, text.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++loc.line;
-      line_start = i + 1;
-    }
-  }
-  loc.column = end - line_start + 1;
-  return loc;
-}
-
-std::string expected_from(const std::string& what) {
-  // nlohmann: "[json.exception.parse_error.101] parse error at line 1, column 3: syntax error
-  // while parsing object key - invalid literal; last read: '{x'; expected string literal"
-  auto pos = what.find("syntax error while ");
-  std::string detail = pos == std::string::npos ? what : what.substr(pos + 19);
-  return detail;
-}
-
 }  // namespace
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
@@ -361,18 +330,7 @@ Spec spec_from_json(const json& root) {
 }
 
 Spec parse_spec_json(std::string_view text, const std::string& filename) {
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    // nlohmann reports the byte after the offending token; point at the token itself.
-    std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
-    throw ParseError(101, locate(text, byte, filename), expected_from(e.what()));
-  } catch (const json::out_of_range& e) {
-    // A number beyond double's range (1e400): nlohmann throws out_of_range.406 without a
-    // byte offset (found by spec_json_fuzz).
-    throw ParseError(101, SourceLocation{filename, 0, 0}, overflow_message(e.what()));
-  }
+  const json root = parse_json_document(text, filename, JsonDocumentKind{101, ""});
   try {
     return spec_from_json(root);
   } catch (const ValidationError& e) {

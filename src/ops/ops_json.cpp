@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "berth/error.hpp"
+#include "berth/io/json_document.hpp"
 #include "berth/io/result_json.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/model/resources.hpp"
@@ -134,19 +135,6 @@ Event parse_event(const json& j, const std::string& path) {
   return e;
 }
 
-SourceLocation locate(std::string_view text, std::size_t byte, const std::string& file) {
-  SourceLocation loc{file, 1, 1};
-  for (std::size_t k = 0; k < byte && k < text.size(); ++k) {
-    if (text[k] == '\n') {
-      ++loc.line;
-      loc.column = 1;
-    } else {
-      ++loc.column;
-    }
-  }
-  return loc;
-}
-
 json moves_object(const std::vector<Move>& moves) {
   json out = json::object();
   for (const Move& mv : moves) out[mv.instance] = mv.to;
@@ -170,21 +158,7 @@ json preemptions_json(const std::vector<Preemption>& ps) {
 }  // namespace
 
 Scenario parse_scenario_json(std::string_view text, const std::string& filename) {
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    // nlohmann's text after "parse error at line L, column C: " says what it expected.
-    std::string why = e.what();
-    if (auto pos = why.find(": syntax error"); pos != std::string::npos) why = why.substr(pos + 2);
-    throw ParseError(101, locate(text, e.byte > 0 ? e.byte - 1 : 0, filename),
-                     "events file is not valid JSON: " + why);
-  } catch (const json::out_of_range& e) {
-    // A number beyond double's range (1e400): out_of_range.406, no byte offset.
-    std::string why = e.what();
-    if (auto pos = why.find("number overflow"); pos != std::string::npos) why = why.substr(pos);
-    throw ParseError(101, SourceLocation{filename, 0, 0}, "events file is not valid JSON: " + why);
-  }
+  json root = parse_json_document(text, filename, JsonDocumentKind{101, "events file is not valid JSON: "});
   Scenario s;
   try {
     if (root.is_array()) root = json{{"events", root}};

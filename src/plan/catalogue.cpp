@@ -9,6 +9,7 @@
 #include <set>
 
 #include "berth/error.hpp"
+#include "berth/io/json_document.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/model/quantity.hpp"
 
@@ -134,20 +135,6 @@ MachineType parse_type(const json& j, const std::string& path) {
   return t;
 }
 
-SourceLocation locate(std::string_view text, std::size_t byte, const std::string& file) {
-  SourceLocation loc{file, 1, 1};
-  std::size_t line_start = 0;
-  const std::size_t end = std::min(byte, text.size());
-  for (std::size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++loc.line;
-      line_start = i + 1;
-    }
-  }
-  loc.column = end - line_start + 1;
-  return loc;
-}
-
 }  // namespace
 
 Machine MachineType::make_machine(const std::string& machine_name) const {
@@ -214,15 +201,7 @@ std::string format_cost(Micros micros) {
 }
 
 Catalogue parse_catalogue_json(std::string_view text, const std::string& filename) {
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    auto pos = what.find("syntax error while ");
-    throw ParseError(180, locate(text, e.byte > 0 ? e.byte - 1 : 0, filename),
-                     pos == std::string::npos ? what : what.substr(pos + 19));
-  }
+  json root = parse_json_document(text, filename, JsonDocumentKind{180, ""});
   try {
     if (!root.is_object()) wrong_type("catalogue", root, "an object with \"machine_types\"");
     check_keys(root, "", {"machine_types"});

@@ -8,6 +8,7 @@
 
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
+#include "berth/place/cluster.hpp"
 #include "berth/state/store.hpp"
 #include "command.hpp"
 #include "inputs.hpp"
@@ -27,6 +28,10 @@ int run_import(const std::string& input, const Context& ctx) {
   // Conflicts can only come from a concurrent writer; a fresh snapshot settles them.
   for (int attempt = 0; attempt < 32; ++attempt) {
     state::Snapshot snap = store->snapshot();
+    // The store checks capacity and names, but only a compiled cluster sees the whole
+    // co-location graph (cycles, machine_of to a unit that is neither stored nor imported):
+    // refuse the import before anything is written rather than store a spec `place` rejects.
+    (void)Cluster::build(state::merge_spec(snap.spec, spec));
     Plan plan = state::plan_with_additions(snap, spec, Plan{});
     if (plan.empty()) {
       std::printf("%s already holds everything in %s (revision %lld)\n", store->name().c_str(),
