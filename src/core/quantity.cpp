@@ -38,7 +38,10 @@ std::string_view read_decimal(std::string_view text, std::string_view field, Dec
     char c = text[i];
     if (c >= '0' && c <= '9') {
       any_digit = true;
-      if (out.numerator == 0 && c == '0' && !seen_point) continue;  // leading zeros
+      if (out.numerator == 0 && c == '0') {  // leading zeros hold no digits, only places
+        if (seen_point) ++out.places;
+        continue;
+      }
       if (++digits > 30) fail(field, text, "too many digits (overflows a 64-bit integer)");
       out.numerator = out.numerator * 10 + (c - '0');
       if (seen_point) ++out.places;
@@ -68,30 +71,40 @@ std::string_view read_decimal(std::string_view text, std::string_view field, Dec
   return text.substr(i);
 }
 
-i128 pow10(int n) {
-  i128 r = 1;
-  for (int k = 0; k < n; ++k) r *= 10;
-  return r;
+/// Removes up to `most` factors of `prime` from `value`; returns how many it removed.
+int strip_factor(i128& value, int prime, int most) {
+  int removed = 0;
+  while (removed < most && value != 0 && value % prime == 0) {
+    value /= prime;
+    ++removed;
+  }
+  return removed;
 }
 
 /// numerator / 10^places * multiplier, exactly, or fail.
+/// The numerator may have 30 digits and the multiplier 2^60, so neither the product nor
+/// 10^places (places up to 70) fits in 128 bits: divide 10^places = 2^places * 5^places out
+/// of the two factors first (found by quantity_fuzz: "8553553720385535533160Ei" overflowed
+/// the 128-bit product and was accepted as a negative number of bytes).
 std::int64_t scale(const Decimal& d, i128 multiplier, std::string_view field, std::string_view text,
                    std::string_view unit) {
   i128 value = d.numerator;
-  if (d.places < 0) {
-    for (int k = 0; k < -d.places; ++k) {
-      value *= 10;
-      if (value > kMax) fail(field, text, "overflows a 64-bit integer");
+  if (value == 0) return 0;
+  if (d.places <= 0) {
+    for (int k = 0; k < -d.places && value <= kMax; ++k) value *= 10;
+  } else {
+    i128 factor = multiplier;
+    for (int prime : {2, 5}) {
+      const int from_value = strip_factor(value, prime, d.places);
+      if (from_value + strip_factor(factor, prime, d.places - from_value) < d.places) {
+        fail(field, text, fmt::format("not a whole number of {}", unit));
+      }
     }
+    multiplier = factor;
   }
-  value *= multiplier;
-  if (d.places > 0) {
-    i128 div = pow10(d.places);
-    if (value % div != 0) fail(field, text, fmt::format("not a whole number of {}", unit));
-    value /= div;
-  }
-  if (value > kMax) fail(field, text, "overflows a 64-bit integer");
-  return static_cast<std::int64_t>(value);
+  // value and multiplier are now at most ~10^30 each; compare before multiplying.
+  if (value > kMax || value > kMax / multiplier) fail(field, text, "overflows a 64-bit integer");
+  return static_cast<std::int64_t>(value * multiplier);
 }
 
 struct Suffix {

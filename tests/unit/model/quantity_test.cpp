@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <limits>
+
 #include "berth/error.hpp"
 #include "berth/model/quantity.hpp"
 
@@ -51,6 +54,32 @@ TEST_CASE("bad quantities name the field and say what is wrong", "[quantity]") {
   CHECK_THAT(message([] { parse_bytes("", "f"); }), Catch::Contains("empty"));
   CHECK_THAT(message([] { parse_bytes("1.2.3", "f"); }), Catch::Contains("unknown suffix"));
   CHECK_THROWS_AS(parse_bytes("-1", "f"), ValidationError);
+}
+
+TEST_CASE("huge numerators and many decimal places stay exact (quantity_fuzz regressions)", "[quantity]") {
+  auto message = [](auto fn) {
+    try {
+      fn();
+    } catch (const ValidationError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // 30 digits times 2^60 overflowed the 128-bit intermediate and came out negative.
+  CHECK_THAT(message([] { parse_bytes("8553553720385535533160Ei", "f"); }), Catch::Contains("overflow"));
+  CHECK_THAT(message([] { parse_bytes("999999999999999999999999999999Ei", "f"); }), Catch::Contains("overflow"));
+  CHECK_THAT(message([] { parse_cpu("999999999999999999999999999999", "f"); }), Catch::Contains("overflow"));
+  // 10^places beyond 128 bits: exact division still decides.
+  CHECK_THAT(message([] { parse_bytes("1e-40", "f"); }), Catch::Contains("not a whole number"));
+  CHECK_THAT(message([] { parse_bytes("3e-40Ei", "f"); }), Catch::Contains("not a whole number"));
+  // 5^40 / 10^40 Ei: 40 decimal places (10^40 does not fit in 128 bits), yet exactly 2^20 bytes.
+  CHECK(parse_bytes("0.0000000000009094947017729282379150390625Ei", "f") == (std::int64_t{1} << 20));
+  CHECK(parse_bytes("0.5Ki", "f") == 512);
+  CHECK(parse_bytes("1.5Ki", "f") == 1536);
+  CHECK_THAT(message([] { parse_bytes("7.99999999999999999999999999999Ei", "f"); }), Catch::Contains("not a whole number"));
+  // The largest exact values: 2^63 - 1 bytes parses, 8Ei (2^63) overflows.
+  CHECK(parse_bytes("9223372036854775807", "f") == std::numeric_limits<std::int64_t>::max());
+  CHECK_THAT(message([] { parse_bytes("8Ei", "f"); }), Catch::Contains("overflow"));
 }
 
 TEST_CASE("formatting quantities", "[quantity]") {
