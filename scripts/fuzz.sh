@@ -18,7 +18,9 @@ sanitize="${FUZZ_SANITIZE-address,undefined}"
 targets="${FUZZ_TARGETS:-spec_json quantity unit_file machines vbp kube_json place}"
 cxx="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
 
-cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" \
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_FUZZ_SANITIZE="$sanitize" >/dev/null
 for t in $targets; do
   cmake --build "$build" -j"${FUZZ_JOBS:-2}" --target "${t}_fuzz"

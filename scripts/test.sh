@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Sets up, builds everything, runs the whole test suite, and proves the installed package
-# works for a consumer (find_package) and as a subdirectory (add_subdirectory).
+# works for a consumer (find_package) and as a subdirectory (add_subdirectory). Then the
+# hardening jobs of issue 9: the suite again under AddressSanitizer + UBSan, and every
+# libFuzzer target for a bounded time. The main build carries libstdc++'s assertions
+# (-D_GLIBCXX_ASSERTIONS: bounds-checked operator[], front() of empty containers, ...), so
+# the whole suite runs under them too.
+#
+# Environment: BERTH_TEST_SANITIZE=0 skips the ASan run, BERTH_TEST_FUZZ_SECONDS (default 30,
+# 0 skips) is the time per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -11,7 +18,8 @@ build=${BERTH_BUILD_DIR:-build}
 # ccache (installed by setup.sh) makes repeated runs on one machine cheap.
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS" \
+  "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"$jobs"
 (cd "$build" && ctest -j"$jobs" --output-on-failure --timeout 900)
 
@@ -32,3 +40,14 @@ cmake -S examples/embedding -B "$embed" -G Ninja -DBERTH_SOURCE="$root" "${launc
 cmake --build "$embed" -j"$jobs" >/dev/null
 "$embed/embedding"
 echo "consumers: 2 passed, 0 failed"
+
+# The whole suite again under ASan + UBSan (minus the etcd server tests: see sanitize.sh).
+if [[ "${BERTH_TEST_SANITIZE:-1}" != 0 ]]; then
+  ASAN_BUILD_DIR="$build-asan" SANITIZE_JOBS="$jobs" scripts/sanitize.sh asan
+fi
+# Every parser's fuzz target, with ASan + UBSan, from the seed corpus in fuzz/corpus.
+fuzz_seconds="${BERTH_TEST_FUZZ_SECONDS:-30}"
+if [[ "$fuzz_seconds" != 0 ]]; then
+  BUILD_DIR="$build-fuzz" FUZZ_JOBS="$jobs" scripts/fuzz.sh "$fuzz_seconds"
+fi
+echo "hardening: sanitizer suite and fuzz targets clean"

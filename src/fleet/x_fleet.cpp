@@ -53,7 +53,7 @@ FleetOptions read_fleet_options(const UnitFile& file, const UnitName& unit,
   };
   std::map<std::string, std::vector<std::string>> metadata;  // key -> values (OR)
   std::vector<std::string> metadata_order;
-  std::optional<bool> global;
+  bool global = false;  // `Global=` (empty) resets to the default
 
   for (const auto& e : sec->entries) {
     if (!contains(known_fleet_keys(), e.key)) {
@@ -72,7 +72,7 @@ FleetOptions read_fleet_options(const UnitFile& file, const UnitName& unit,
     if (e.key == "Requests") continue;  // requests.cpp reads it
     if (e.key == "Global") {
       if (e.value.empty()) {
-        global.reset();
+        global = false;
       } else if (auto b = parse_boolean(e.value)) {
         global = *b;  // the last assignment wins, as in fleet
       } else {
@@ -115,7 +115,7 @@ FleetOptions read_fleet_options(const UnitFile& file, const UnitName& unit,
       }
     }
   }
-  o.global = global.value_or(false);
+  o.global = global;
   for (const auto& key : metadata_order) {
     o.metadata.push_back(MetadataRequirement{key, MetadataOp::In, metadata[key]});
   }
