@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 build="${BUILD_DIR:-build-fuzz}"
 sanitize="${FUZZ_SANITIZE-address,undefined}"
-targets="${FUZZ_TARGETS:-spec_json quantity unit_file machines vbp kube_json place}"
+targets="${FUZZ_TARGETS:-spec_json quantity unit_file machines vbp kube_json place events_json catalogue_json}"
 cxx="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
 
 launcher=()

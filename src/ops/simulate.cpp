@@ -157,6 +157,10 @@ void Simulator::place_unplaced_now(StepLog& step) {
     return;
   }
   fleet_place(unplaced_groups(cluster_), step);
+  diagnose_pending();
+}
+
+void Simulator::diagnose_pending() {
   pending_.clear();
   Placer placer(cluster_, options_.strategy);
   for (GroupId g : unplaced_groups(cluster_)) {
@@ -332,22 +336,6 @@ void Simulator::reboot_berth(const Event& e) {
   RebootOptions ro;
   ro.max_unavailable = e.max_unavailable;
   const RebootPlan plan = plan_reboot(cluster_, machines, ro, options_);
-  auto refresh_pending = [&] {
-    pending_.clear();
-    Placer placer(cluster_, options_.strategy);
-    for (GroupId g : unplaced_groups(cluster_)) {
-      Diagnosis diag;
-      placer.select(g, &diag);
-      for (InstanceId i : cluster_.group(g).members) {
-        if (cluster_.assignment(i) != kNone || is_stopped(cluster_, i)) continue;
-        PendingUnit p;
-        p.unit = cluster_.instance(i).name;
-        p.diagnosis = diag;
-        p.diagnosis.unit = p.unit;
-        pending_.push_back(std::move(p));
-      }
-    }
-  };
   for (std::size_t w = 0; w < plan.waves.size(); ++w) {
     const Wave& wave = plan.waves[w];
     StepLog down;
@@ -392,7 +380,7 @@ void Simulator::reboot_berth(const Event& e) {
         cluster_.unassign(i);
       }
     }
-    refresh_pending();
+    diagnose_pending();
     finish_step(std::move(down));
 
     StepLog up;
@@ -405,7 +393,7 @@ void Simulator::reboot_berth(const Event& e) {
     if (w + 1 == plan.waves.size() && plan.safe)
       place_unplaced_now(up);
     else
-      refresh_pending();
+      diagnose_pending();
     finish_step(std::move(up));
   }
   if (!plan.safe || plan.waves.empty()) {

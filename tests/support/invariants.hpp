@@ -41,6 +41,21 @@ inline std::vector<ExpectedInstance> expected_instances(const Spec& spec) {
   return out;
 }
 
+/// The spread domains (values of the unit's spread key) of the up machines that match its
+/// metadata requirements, each with a count of 0: the domains max_skew is measured over.
+inline std::map<std::string, long> eligible_spread_domains(const Spec& spec, const Unit& u) {
+  std::map<std::string, long> counts;
+  for (const auto& m : spec.machines) {
+    if (m.state != MachineState::Up) continue;
+    auto it = m.metadata.find(u.constraints.spread->key);
+    if (it == m.metadata.end() || it->second.empty()) continue;
+    bool ok = true;
+    for (const auto& r : u.constraints.metadata) ok = ok && r.matches(m.metadata);
+    if (ok) counts.emplace(it->second.front(), 0);
+  }
+  return counts;
+}
+
 /// Returns every violated promise as a line of text (empty = all kept). `check_spread` may be
 /// off where existing placements could already be skewed.
 inline std::vector<std::string> check_placement(const Spec& spec, const PlacementResult& result, bool check_spread = true) {
@@ -115,15 +130,7 @@ inline std::vector<std::string> check_placement(const Spec& spec, const Placemen
     for (const auto& u : spec.units) {
       if (!u.constraints.spread) continue;
       const auto& sp = *u.constraints.spread;
-      std::map<std::string, long> counts;
-      for (const auto& m : spec.machines) {
-        if (m.state != MachineState::Up) continue;
-        auto it = m.metadata.find(sp.key);
-        if (it == m.metadata.end() || it->second.empty()) continue;
-        bool ok = true;
-        for (const auto& r : u.constraints.metadata) ok = ok && r.matches(m.metadata);
-        if (ok) counts.emplace(it->second.front(), 0);
-      }
+      std::map<std::string, long> counts = eligible_spread_domains(spec, u);
       for (const auto& [name, machine] : result.placements) {
         if (by_name[name]->unit != &u) continue;
         auto it = machines[machine]->metadata.find(sp.key);

@@ -14,6 +14,7 @@
 #include "berth/constraint/glob.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/place.hpp"
+#include "support/invariants.hpp"
 
 namespace berth::testing {
 
@@ -137,15 +138,7 @@ inline std::vector<std::string> check_ops_state(const Spec& now,
     for (const auto& u : now.units) {
       if (!u.constraints.spread) continue;
       const auto& sp = *u.constraints.spread;
-      std::map<std::string, long> counts;
-      for (const auto& m : now.machines) {
-        if (m.state != MachineState::Up) continue;
-        auto it = m.metadata.find(sp.key);
-        if (it == m.metadata.end() || it->second.empty()) continue;
-        bool ok = true;
-        for (const auto& r : u.constraints.metadata) ok = ok && r.matches(m.metadata);
-        if (ok) counts.emplace(it->second.front(), 0);
-      }
+      std::map<std::string, long> counts = eligible_spread_domains(now, u);
       std::set<std::string> received;
       for (const auto& [name, machine] : now.placements) {
         if (by_name[name]->unit != &u) continue;

@@ -104,6 +104,8 @@ class Simulator {
   void rebuild();
   void finish_step(StepLog step);
   void place_unplaced_now(StepLog& step);
+  // pending_ := every unplaced, running instance with the placer's diagnosis of its group.
+  void diagnose_pending();
   void fleet_place(const std::vector<GroupId>& groups, StepLog& step);
   MachineId machine_or_throw(const std::string& name) const;
   void reboot_berth(const Event& e);

@@ -8,6 +8,21 @@
 
 using namespace berth;
 
+namespace {
+
+// What `fn` throws as a ValidationError, or "no error".
+template <typename Fn>
+std::string message(Fn fn) {
+  try {
+    fn();
+  } catch (const ValidationError& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
+}  // namespace
+
 TEST_CASE("cpu quantities parse exactly into millicores", "[quantity]") {
   CHECK(parse_cpu("500m", "cpu") == 500);
   CHECK(parse_cpu("0.5", "cpu") == 500);
@@ -33,14 +48,6 @@ TEST_CASE("byte quantities: decimal suffixes are powers of ten, i-suffixes power
 }
 
 TEST_CASE("bad quantities name the field and say what is wrong", "[quantity]") {
-  auto message = [](auto fn) {
-    try {
-      fn();
-    } catch (const ValidationError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   CHECK_THAT(message([] { parse_bytes("-1", "machine m1: capacity.memory"); }),
              Catch::Contains("machine m1: capacity.memory") && Catch::Contains("negative"));
   CHECK_THAT(message([] { parse_cpu("abc", "unit web: requests.cpu"); }),
@@ -57,14 +64,6 @@ TEST_CASE("bad quantities name the field and say what is wrong", "[quantity]") {
 }
 
 TEST_CASE("huge numerators and many decimal places stay exact (quantity_fuzz regressions)", "[quantity]") {
-  auto message = [](auto fn) {
-    try {
-      fn();
-    } catch (const ValidationError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   // 30 digits times 2^60 overflowed the 128-bit intermediate and came out negative.
   CHECK_THAT(message([] { parse_bytes("8553553720385535533160Ei", "f"); }), Catch::Contains("overflow"));
   CHECK_THAT(message([] { parse_bytes("999999999999999999999999999999Ei", "f"); }), Catch::Contains("overflow"));
