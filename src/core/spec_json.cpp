@@ -87,7 +87,9 @@ std::string get_string(const json& j, const std::string& path) {
 /// Quantities may be written as strings ("512Mi") or JSON numbers (2, 0.5).
 std::string quantity_text(const json& j, const std::string& path) {
   if (j.is_string()) return j.get<std::string>();
-  if (j.is_number_integer() || j.is_number_unsigned()) return j.dump();
+  // Same digits as j.dump(), without a serializer per number.
+  if (j.is_number_unsigned()) return std::to_string(j.get<std::uint64_t>());
+  if (j.is_number_integer()) return std::to_string(j.get<std::int64_t>());
   if (j.is_number_float()) {
     // Shortest round-trip text of the double, then parsed exactly like a string.
     return fmt::format("{}", j.get<double>());
@@ -95,11 +97,12 @@ std::string quantity_text(const json& j, const std::string& path) {
   wrong_type(path, j, "a quantity (a string such as \"512Mi\" or a number)");
 }
 
-Resources parse_resources(const json& j, const std::string& path) {
+/// `quiet`: build no error paths (see parse_machine).
+Resources parse_resources(const json& j, const std::string& path, bool quiet = false) {
   require_object(j, path);
   Resources r;
   for (const auto& [key, value] : j.items()) {
-    std::string field = fmt::format("{}.{}", path, key);
+    const std::string field = quiet ? std::string() : fmt::format("{}.{}", path, key);
     std::string text = quantity_text(value, field);
     if (key.empty()) throw ValidationError(204, path, "resource names must not be empty");
     if (key == "cpu") r.cpu = parse_cpu(text, field);
@@ -129,21 +132,25 @@ std::vector<std::string> string_or_list(const json& j, const std::string& path) 
   return out;
 }
 
-Machine parse_machine(const json& j, const std::string& path) {
+/// `quiet`: a first attempt that builds no error paths (nine strings per machine were a tenth
+/// of reading a 100k-machine spec). The parse is pure, so when a quiet attempt throws, the
+/// caller parses the machine again loudly and that attempt throws the exact error.
+Machine parse_machine(const json& j, const std::string& path, bool quiet = false) {
   require_object(j, path);
   check_keys(j, path, kMachineKeys);
   Machine m;
   if (!j.contains("name")) throw ValidationError(205, path, "missing required field \"name\"");
   m.name = get_string(j["name"], path + ".name");
   if (m.name.empty()) throw ValidationError(206, path + ".name", "machine name must not be empty");
-  std::string where = fmt::format("machine {}", m.name);
+  const std::string where = quiet ? std::string() : fmt::format("machine {}", m.name);
+  auto at = [&](const char* field) { return quiet ? std::string() : where + field; };
   // One lookup per field (find, not contains then operator[]): this runs once per machine.
-  if (auto it = j.find("capacity"); it != j.end()) m.capacity = parse_resources(*it, where + ": capacity");
-  if (auto it = j.find("reserved"); it != j.end()) m.reserved = parse_resources(*it, where + ": reserved");
+  if (auto it = j.find("capacity"); it != j.end()) m.capacity = parse_resources(*it, at(": capacity"), quiet);
+  if (auto it = j.find("reserved"); it != j.end()) m.reserved = parse_resources(*it, at(": reserved"), quiet);
   if (auto it = j.find("metadata"); it != j.end()) {
-    const json& md = require_object(*it, where + ": metadata");
+    const json& md = require_object(*it, at(": metadata"));
     for (const auto& [key, value] : md.items()) {
-      m.metadata[key] = string_or_list(value, fmt::format("{}: metadata.{}", where, key));
+      m.metadata[key] = string_or_list(value, quiet ? std::string() : fmt::format("{}: metadata.{}", where, key));
     }
   }
   if (j.contains("state")) {
@@ -347,7 +354,12 @@ Spec spec_from_json(const json& root) {
     spec.machines.reserve(ms.size());
     seen.reserve(ms.size());
     for (std::size_t i = 0; i < ms.size(); ++i) {
-      Machine m = parse_machine(ms[i], fmt::format("machines[{}]", i));
+      Machine m;
+      try {
+        m = parse_machine(ms[i], std::string(), true);
+      } catch (...) {
+        m = parse_machine(ms[i], fmt::format("machines[{}]", i));  // throws the exact error
+      }
       if (!seen.insert(m.name).second) throw ValidationError(216, fmt::format("machines[{}].name", i), fmt::format("duplicate machine name \"{}\"", m.name));
       spec.machines.push_back(std::move(m));
     }
