@@ -2,6 +2,7 @@
 // byte-for-byte what placement_to_json(...).dump(2) writes.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "berth/io/result_json.hpp"
@@ -24,7 +25,8 @@ TEST_CASE("placement JSON text equals the DOM dump", "[io][result]") {
   r.placements = {{"web@1", "m1"}, {"web@10", "m2"}, {"db", "m10"}, {"quote\"d", "back\\slash"}, {"ünï", "tab\there"}};
   r.utilization["m1"] = {{"cpu", 0.5}, {"memory", 1.0}, {"gpu", 1e-05}};
   r.utilization["m2"] = {};
-  r.utilization["m10"] = {{"cpu", 0.1 + 0.2}, {"disk", 0.0}};
+  r.utilization["m10"] = {{"cpu", 0.1 + 0.2}, {"disk", 0.0}, {"gpu", 2.0 / 3.0}, {"nan", std::nan("")},
+                          {"tiny", 5e-324}, {"big", 1e300}, {"neg", -0.25}};
   r.warnings = {"plain", "line\nbreak", "\x01 control"};
   check_same(r);
 
