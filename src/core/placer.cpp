@@ -459,7 +459,15 @@ bool Placer::reuse_ranking(UnitId u, MachineId* answer) {
     bool fits = c.machine_state(m) == MachineState::Up;
     for (std::size_t d = 0; fits && d < c.dims(); ++d) fits = c.free(m, d) >= demand_[d];
     InstanceId with = kNone;
-    if (fits && !conflicts_on(m, &with)) {
+    per_instance_ = false;
+    const bool conflict = fits && conflicts_on(m, &with);
+    if (per_instance_) {
+      // The machine's verdict depended on this instance's name, so it may differ for the next
+      // replica, which would not look at it again: start over.
+      ranked_unit_ = kNone;
+      return false;
+    }
+    if (fits && !conflict) {
       const Candidate cand{score(m), m};
       // Below the floor, machines outside the list may beat it: leave it out (the next
       // search finds it if it matters).

@@ -44,6 +44,9 @@ Spec random_cluster(std::mt19937_64& rng) {
     if (pick(0, 6) == 0) u.requests.extended["gpu"] = 1;
     if (pick(0, 2) == 0) u.constraints.metadata.push_back({"role", MetadataOp::In, {"api"}});
     if (pick(0, 2) == 0) u.constraints.conflicts.push_back(u.name + "@*");
+    // Now and then a pattern that takes some instances of a unit and not others, so verdicts
+    // depend on the instance (rankings and reused diagnoses must notice).
+    if (pick(0, 4) == 0) u.constraints.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 3)));
     if (pick(0, 4) == 0) u.constraints.spread = SpreadConstraint{"zone", pick(1, 2)};
     spec.units.push_back(std::move(u));
   }
