@@ -43,6 +43,35 @@ bool natural_less(std::string_view a, std::string_view b) {
   return a.size() - i < b.size() - j;
 }
 
+std::string natural_key(std::string_view a) {
+  // Text bytes stay as they are. A digit run becomes '0' (natural_less compares a run with a
+  // text byte by the run's first digit, and no text byte lies between '0' and '9'), the count
+  // of significant digits (4 bytes, big-endian), the significant digits, then the count of
+  // leading zeros (4 bytes): the order in which natural_less decides between two runs.
+  std::string key;
+  key.reserve(a.size() + 8);
+  auto put32 = [&](std::size_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>((v >> shift) & 0xff));
+  };
+  std::size_t i = 0;
+  while (i < a.size()) {
+    if (a[i] < '0' || a[i] > '9') {
+      key.push_back(a[i++]);
+      continue;
+    }
+    std::size_t s = i;
+    while (s < a.size() && a[s] == '0') ++s;
+    std::size_t e = s;
+    while (e < a.size() && a[e] >= '0' && a[e] <= '9') ++e;
+    key.push_back('0');
+    put32(e - s);
+    key.append(a.substr(s, e - s));
+    put32(s - i);
+    i = e;
+  }
+  return key;
+}
+
 namespace {
 
 std::vector<std::string> collect_dimensions(const Spec& spec) {
@@ -108,20 +137,30 @@ Cluster Cluster::build(const Spec& spec) {
 
 void Cluster::add_machines(const Spec& spec) {
   const std::size_t n = spec.machines.size();
+  std::vector<std::pair<std::string, std::size_t>> keyed(n);
+  for (std::size_t i = 0; i < n; ++i) keyed[i] = {natural_key(spec.machines[i].name), i};
+  std::sort(keyed.begin(), keyed.end());  // ties (same key) keep spec order: the index decides
   std::vector<std::size_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return natural_less(spec.machines[a].name, spec.machines[b].name);
-  });
+  for (std::size_t i = 0; i < n; ++i) order[i] = keyed[i].second;
+  keyed = {};
   const std::size_t D = dims();
   machine_names_.reserve(n);
+  machine_index_.reserve(n);
   machine_states_.reserve(n);
   machine_class_.reserve(n);
   allocatable_.assign(n * D, 0);
   used_.assign(n * D, 0);
   on_machine_.assign(n, {});
   conflict_holders_.assign(n, 0);
-  std::map<std::pair<Metadata, std::vector<std::int64_t>>, ClassId> classes;
+  // Classes keyed by (metadata, allocatable). The metadata is referenced in the spec, not
+  // copied: emplace with a copied key built a metadata map per machine even when its class
+  // existed (a tenth of compiling 100k machines).
+  using ClassKey = std::pair<const Metadata*, std::vector<std::int64_t>>;
+  auto key_less = [](const ClassKey& a, const ClassKey& b) {
+    if (*a.first != *b.first) return *a.first < *b.first;
+    return a.second < b.second;
+  };
+  std::map<ClassKey, ClassId, decltype(key_less)> classes(key_less);
   for (std::size_t k = 0; k < n; ++k) {
     const Machine& m = spec.machines[order[k]];
     const auto id = static_cast<MachineId>(k);
@@ -146,7 +185,7 @@ void Cluster::add_machines(const Spec& spec) {
     }
     std::vector<std::int64_t> alloc(allocatable_.begin() + static_cast<std::ptrdiff_t>(k * D),
                                     allocatable_.begin() + static_cast<std::ptrdiff_t>((k + 1) * D));
-    auto [it, inserted] = classes.emplace(std::make_pair(m.metadata, std::move(alloc)), static_cast<ClassId>(class_metadata_.size()));
+    auto [it, inserted] = classes.emplace(ClassKey(&m.metadata, std::move(alloc)), static_cast<ClassId>(class_metadata_.size()));
     if (inserted) {
       class_metadata_.push_back(m.metadata);
       class_members_.emplace_back();
@@ -161,8 +200,17 @@ void Cluster::add_units(const Spec& spec) {
   units_ = spec.units;
   requests_.assign(units_.size() * D, 0);
   spread_slot_.assign(units_.size(), -1);
+  literal_prefix_.assign(units_.size(), {});
   std::set<std::string> unit_names;
   for (const auto& u : units_) unit_names.insert(u.name);
+  {
+    // Reserve for the instances (one per replica; global units' count is a guess) so that a
+    // million instances are not moved on every doubling.
+    std::size_t expected = 0;
+    for (const auto& u : units_) expected += u.constraints.global ? 1 : u.replicas ? static_cast<std::size_t>(std::max(*u.replicas, 0)) : 1;
+    instances_.reserve(expected);
+    instance_index_.reserve(expected);
+  }
 
   for (UnitId u = 0; u < units_.size(); ++u) {
     const Unit& unit = units_[u];
@@ -173,6 +221,7 @@ void Cluster::add_units(const Spec& spec) {
       requests_[u * D + d] = v;
     }
     const Constraints& c = unit.constraints;
+    for (const auto& pat : c.conflicts) literal_prefix_[u].push_back(std::min(pat.find_first_of("*?[\\"), pat.size()));
     if (c.global && !c.machine_of.empty()) {
       throw ValidationError(243, who, fmt::format("global units cannot have machine_of (\"{}\"): a global unit runs everywhere, so it cannot follow one unit", c.machine_of));
     }
@@ -270,9 +319,10 @@ void Cluster::add_units(const Spec& spec) {
   }
   // Cycles: every instance has at most one machine_of, so walking the chain finds them.
   std::vector<std::uint8_t> state(instances_.size(), 0);  // 0 new, 1 on the current path, 2 done
+  std::vector<InstanceId> path;
   for (InstanceId start = 0; start < instances_.size(); ++start) {
     if (state[start] != 0) continue;
-    std::vector<InstanceId> path;
+    path.clear();
     InstanceId cur = start;
     while (cur != kNone && state[cur] == 0) {
       state[cur] = 1;
@@ -309,6 +359,7 @@ void Cluster::link_groups() {
   std::vector<int> component(linked.size());
   const int components = linked.empty() ? 0 : boost::connected_components(g, component.data());
   std::vector<GroupId> component_group(static_cast<std::size_t>(components), kNone);
+  groups_.reserve(instances_.size() - linked.size() + static_cast<std::size_t>(components));
   for (InstanceId i = 0; i < instances_.size(); ++i) {
     auto it = vertex.find(i);
     GroupId gid;
@@ -439,36 +490,35 @@ const std::string& Cluster::spread_domain_name(UnitId u, std::uint32_t d) const 
 std::uint8_t Cluster::conflict_class(UnitId pu, UnitId tu) const {
   const auto& patterns = units_[pu].constraints.conflicts;
   if (patterns.empty()) return 1;
-  // Most patterns (`web@*`) match all instances of a unit or none of them; remember which,
-  // so the glob runs once per pair of units instead of once per pair of instances.
+  const Unit& tunit = units_[tu];
+  if (tunit.replicas || tunit.constraints.global) {
+    // Instances are named `<base>@<x>`. A pattern `<base>@*` (or `*`) takes them all; a
+    // pattern whose literal prefix disagrees with `<base>@` takes none; others are decided
+    // per instance. A few byte comparisons, cheaper than caching: a batch meets millions of
+    // unit pairs, and a hash map of them cost more than the placement itself.
+    const std::string_view base(tunit.name);
+    std::uint8_t cls = 1;
+    for (std::size_t p = 0; p < patterns.size(); ++p) {
+      const std::string& pat = patterns[p];
+      if (pat == "*" || (pat.size() == base.size() + 2 && pat.compare(0, base.size(), base) == 0 &&
+                         pat[base.size()] == '@' && pat[base.size() + 1] == '*')) {
+        return 2;
+      }
+      const std::string_view prefix = std::string_view(pat).substr(0, literal_prefix_[pu][p]);
+      const std::size_t n = std::min(prefix.size(), base.size() + 1);  // against `<base>@`
+      bool same = true;
+      for (std::size_t k = 0; same && k < n; ++k) same = prefix[k] == (k < base.size() ? base[k] : '@');
+      if (same) cls = 3;
+    }
+    return cls;
+  }
+  // A single instance, named like its unit: exact, by glob, remembered per pair of units.
   const std::uint64_t key = (static_cast<std::uint64_t>(pu) << 32) | tu;
   std::uint8_t& cls = conflict_class_[key];
   if (cls != 0) return cls;
-  auto match = [&](const std::string& name) {
-    for (const auto& pat : patterns) {
-      if (glob_match(pat, name)) return true;
-    }
-    return false;
-  };
-  const Unit& tunit = units_[tu];
-  if (!tunit.replicas && !tunit.constraints.global) {
-    cls = match(tunit.name) ? 2 : 1;  // a single instance, named like its unit: exact
-  } else {
-    // Instances are named `<base>@<x>`. A pattern `<base>@*` (or `*`) takes them all; a
-    // pattern whose literal prefix disagrees with `<base>@` takes none; others are decided
-    // per instance.
-    const std::string stem = tunit.name + "@";
-    cls = 1;
-    for (const auto& pat : patterns) {
-      if (pat == stem + "*" || pat == "*") {
-        cls = 2;
-        break;
-      }
-      std::string_view prefix(pat);
-      prefix = prefix.substr(0, prefix.find_first_of("*?[\\"));
-      const std::size_t n = std::min(prefix.size(), stem.size());
-      if (prefix.substr(0, n) == std::string_view(stem).substr(0, n)) cls = 3;
-    }
+  cls = 1;
+  for (const auto& pat : patterns) {
+    if (glob_match(pat, tunit.name)) cls = 2;
   }
   return cls;
 }
@@ -530,6 +580,23 @@ void Cluster::set_state(MachineId m, MachineState s) {
 
 void Cluster::build_indexes() {
   const std::size_t D = dims();
+  // Levels: the units' distinct positive requests in dimension 0 (spread evenly over them
+  // when there are more than kMaxLevels), so most demands meet a level exactly.
+  {
+    std::vector<std::int64_t> distinct;
+    for (UnitId u = 0; u < units_.size(); ++u) {
+      if (D > 0 && requests_[u * D] > 0) distinct.push_back(requests_[u * D]);
+    }
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    fit_levels_.clear();
+    if (distinct.size() <= kMaxLevels) {
+      fit_levels_ = distinct;
+    } else {
+      for (std::size_t j = 0; j < kMaxLevels; ++j) fit_levels_.push_back(distinct[j * distinct.size() / kMaxLevels]);
+    }
+  }
+  const std::size_t L = fit_levels_.size();
   util_.assign(machine_count(), 0.0);
   class_position_.assign(machine_count(), 0);
   class_index_.assign(class_count(), ClassIndex{});
@@ -543,12 +610,17 @@ void Cluster::build_indexes() {
     idx.max_util.assign(nodes, -std::numeric_limits<double>::infinity());
     idx.min_util.assign(nodes, std::numeric_limits<double>::infinity());
     idx.min_count.assign(nodes, std::numeric_limits<std::uint32_t>::max());
+    idx.level_free.assign(nodes * L * D, kBlocked);
+    idx.level_max_util.assign(nodes * L, -std::numeric_limits<double>::infinity());
+    idx.level_min_util.assign(nodes * L, std::numeric_limits<double>::infinity());
     for (std::size_t i = 0; i < members.size(); ++i) class_position_[members[i]] = static_cast<std::uint32_t>(i);
   }
   for (MachineId m = 0; m < machine_count(); ++m) refresh(m);
 }
 
 void Cluster::refresh(MachineId m) {
+  ++version_;
+  last_changed_ = m;
   if (class_index_.empty()) return;  // still building
   const std::size_t D = dims();
   const std::int64_t* alloc = &allocatable_[m * D];
@@ -565,12 +637,36 @@ void Cluster::refresh(MachineId m) {
   idx.max_util[node] = up ? u : -std::numeric_limits<double>::infinity();
   idx.min_util[node] = up ? u : std::numeric_limits<double>::infinity();
   idx.min_count[node] = up ? static_cast<std::uint32_t>(on_machine_[m].size()) : std::numeric_limits<std::uint32_t>::max();
+  const std::size_t L = fit_levels_.size();
+  for (std::size_t j = 0; j < L; ++j) {
+    const bool in = up && D > 0 && alloc[0] - used[0] >= fit_levels_[j];
+    for (std::size_t d = 0; d < D; ++d) idx.level_free[(node * L + j) * D + d] = in ? alloc[d] - used[d] : kBlocked;
+    idx.level_max_util[node * L + j] = in ? u : -std::numeric_limits<double>::infinity();
+    idx.level_min_util[node * L + j] = in ? u : std::numeric_limits<double>::infinity();
+  }
+  // Walk up while something changes: a node whose summary stays the same leaves every
+  // ancestor's summary the same too.
+  auto set = [](auto& slot, auto value, bool& changed) {
+    if (slot != value) {
+      slot = value;
+      changed = true;
+    }
+  };
   for (node /= 2; node >= 1; node /= 2) {
     const std::size_t l = 2 * node, r = l + 1;
-    for (std::size_t d = 0; d < D; ++d) idx.max_free[node * D + d] = std::max(idx.max_free[l * D + d], idx.max_free[r * D + d]);
-    idx.max_util[node] = std::max(idx.max_util[l], idx.max_util[r]);
-    idx.min_util[node] = std::min(idx.min_util[l], idx.min_util[r]);
-    idx.min_count[node] = std::min(idx.min_count[l], idx.min_count[r]);
+    bool changed = false;
+    for (std::size_t d = 0; d < D; ++d) set(idx.max_free[node * D + d], std::max(idx.max_free[l * D + d], idx.max_free[r * D + d]), changed);
+    set(idx.max_util[node], std::max(idx.max_util[l], idx.max_util[r]), changed);
+    set(idx.min_util[node], std::min(idx.min_util[l], idx.min_util[r]), changed);
+    set(idx.min_count[node], std::min(idx.min_count[l], idx.min_count[r]), changed);
+    for (std::size_t k = 0; k < L * D; ++k) {
+      set(idx.level_free[node * L * D + k], std::max(idx.level_free[l * L * D + k], idx.level_free[r * L * D + k]), changed);
+    }
+    for (std::size_t j = 0; j < L; ++j) {
+      set(idx.level_max_util[node * L + j], std::max(idx.level_max_util[l * L + j], idx.level_max_util[r * L + j]), changed);
+      set(idx.level_min_util[node * L + j], std::min(idx.level_min_util[l * L + j], idx.level_min_util[r * L + j]), changed);
+    }
+    if (!changed) break;
   }
 }
 

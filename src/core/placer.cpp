@@ -11,6 +11,9 @@
 namespace berth {
 namespace {
 
+/// The most machines one indexed search ranks (a unit's replicas beyond this search again).
+constexpr std::size_t kMaxRanked = 64;
+
 /// Per-dimension bookkeeping while one group is being placed (for the explanation).
 struct DimensionShort {
   std::size_t machines = 0;
@@ -121,6 +124,11 @@ bool Placer::prepare(GroupId g) {
     any_conflicts_ = any_conflicts_ || c.unit_has_conflicts(u);
   }
   if (todo_.empty()) return false;
+  level_ = -1;
+  const auto& levels = c.fit_levels();
+  for (std::size_t j = 0; shortcuts_.fit_levels && j < levels.size() && D > 0 && levels[j] <= demand_[0]; ++j) {
+    level_ = static_cast<int>(j);
+  }
   // Spread: the least-filled eligible domain per spread unit (Kubernetes' maxSkew rule:
   // placing on domain d is allowed when count[d] + 1 - min <= max_skew).
   for (UnitId u : units_) {
@@ -173,6 +181,7 @@ bool Placer::conflicts_on(MachineId m, InstanceId* with) const {
     }
     const std::uint8_t v = verdict_[tu];
     if (v == 1) continue;
+    if (v == 3) per_instance_ = true;
     bool hit = v == 2;
     for (std::size_t k = 0; !hit && k < todo_.size(); ++k) hit = c.conflicts(todo_[k], y);
     if (hit) {
@@ -346,23 +355,32 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
 double Placer::node_bound(ClassId k, std::size_t node) const {
   // An upper bound on every score in the subtree, computed with the same floating-point
   // operations as score() on the subtree's extremes, so it is never below a real score.
+  // With a level, the extremes are those of the machines that have the level's amount free
+  // in dimension 0: every machine that fits is among them.
   const Cluster::ClassIndex& idx = cluster_.class_index(k);
+  const std::size_t D = cluster_.dims();
+  const std::size_t L = cluster_.fit_levels().size();
+  const std::size_t at = node * L + static_cast<std::size_t>(level_);
   switch (strategy_) {
     case StrategyKind::LeastLoaded:
       return -static_cast<double>(idx.min_count[node]);
     case StrategyKind::FirstFit:
       return 0.0;
-    case StrategyKind::BestFit:
-      return class_counted_ == 0 ? 0.0 : (idx.max_util[node] + class_term_) / class_counted_;
-    case StrategyKind::Spread:
-      return class_counted_ == 0 ? 0.0 : -((idx.min_util[node] + class_term_) / class_counted_);
+    case StrategyKind::BestFit: {
+      const double u = level_ >= 0 ? idx.level_max_util[at] : idx.max_util[node];
+      return class_counted_ == 0 ? 0.0 : (u + class_term_) / class_counted_;
+    }
+    case StrategyKind::Spread: {
+      const double u = level_ >= 0 ? idx.level_min_util[at] : idx.min_util[node];
+      return class_counted_ == 0 ? 0.0 : -((u + class_term_) / class_counted_);
+    }
     case StrategyKind::DotProduct: {
-      const std::size_t D = cluster_.dims();
+      const std::int64_t* free = level_ >= 0 ? &idx.level_free[at * D] : &idx.max_free[node * D];
       double bound = 0;
       for (std::size_t d = 0; d < D; ++d) {
         if (class_alloc_[d] <= 0) continue;
         const double a = static_cast<double>(class_alloc_[d]);
-        bound += (static_cast<double>(demand_[d]) / a) * (static_cast<double>(idx.max_free[node * D + d]) / a);
+        bound += (static_cast<double>(demand_[d]) / a) * (static_cast<double>(free[d]) / a);
       }
       return bound;
     }
@@ -373,21 +391,35 @@ double Placer::node_bound(ClassId k, std::size_t node) const {
 bool Placer::node_fits(ClassId k, std::size_t node) const {
   const Cluster::ClassIndex& idx = cluster_.class_index(k);
   const std::size_t D = cluster_.dims();
+  const std::int64_t* free = &idx.max_free[node * D];
+  if (level_ >= 0) free = &idx.level_free[(node * cluster_.fit_levels().size() + static_cast<std::size_t>(level_)) * D];
   for (std::size_t d = 0; d < D; ++d) {
-    if (idx.max_free[node * D + d] < demand_[d]) return false;
+    if (free[d] < demand_[d]) return false;
   }
   return true;
 }
 
-void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, MachineId& best,
-                    double& best_score) {
+void Placer::offer(Candidate cand) {
+  if (ranked_.size() == ranked_limit_) {
+    if (!better(cand, ranked_.back())) return;
+    ranked_.pop_back();
+  }
+  std::size_t pos = ranked_.size();
+  ranked_.push_back(cand);
+  for (; pos > 0 && better(cand, ranked_[pos - 1]); --pos) ranked_[pos] = ranked_[pos - 1];
+  ranked_[pos] = cand;
+}
+
+void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span) {
   const Cluster& c = cluster_;
   const auto& members = c.class_members(k);
   if (first_leaf >= members.size() || !node_fits(k, node)) return;
   const MachineId first_machine = members[first_leaf];
-  if (best != kNone) {
+  if (ranked_.size() == ranked_limit_) {
+    // Full list: a subtree that cannot beat the last entry cannot change it.
+    const Candidate& worst = ranked_.back();
     const double bound = node_bound(k, node);
-    if (bound < best_score || (bound == best_score && first_machine > best)) return;
+    if (bound < worst.score || (bound == worst.score && first_machine > worst.machine)) return;
   }
   if (span == 1) {
     const MachineId m = first_machine;
@@ -397,23 +429,65 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
     }
     InstanceId with = kNone;
     if (conflicts_on(m, &with)) return;
-    const double s = score(m);
-    if (best == kNone || s > best_score || (s == best_score && m < best)) {
-      best = m;
-      best_score = s;
-    }
+    offer({score(m), m});
     return;
   }
   // Visit the more promising child first, so the bound prunes the other one more often.
   const std::size_t half = span / 2;
   const std::size_t l = 2 * node, r = l + 1;
   if (node_bound(k, r) > node_bound(k, l)) {
-    search(k, r, first_leaf + half, half, best, best_score);
-    search(k, l, first_leaf, half, best, best_score);
+    search(k, r, first_leaf + half, half);
+    search(k, l, first_leaf, half);
   } else {
-    search(k, l, first_leaf, half, best, best_score);
-    search(k, r, first_leaf + half, half, best, best_score);
+    search(k, l, first_leaf, half);
+    search(k, r, first_leaf + half, half);
   }
+}
+
+bool Placer::reuse_ranking(UnitId u, MachineId* answer) {
+  const Cluster& c = cluster_;
+  if (ranked_unit_ != u) return false;
+  if (c.version() != ranked_version_) {
+    // One change is understood: one machine's counts or state moved (typically the previous
+    // replica took the head). Every other machine keeps its verdict and score, so only that
+    // machine is looked at again.
+    if (c.version() != ranked_version_ + 1) return false;
+    const MachineId m = c.last_changed();
+    ranked_.erase(std::remove_if(ranked_.begin(), ranked_.end(), [&](const Candidate& x) { return x.machine == m; }),
+                  ranked_.end());
+    ranked_version_ = c.version();
+    bool fits = c.machine_state(m) == MachineState::Up;
+    for (std::size_t d = 0; fits && d < c.dims(); ++d) fits = c.free(m, d) >= demand_[d];
+    InstanceId with = kNone;
+    per_instance_ = false;
+    const bool conflict = fits && conflicts_on(m, &with);
+    if (per_instance_) {
+      // The machine's verdict depended on this instance's name, so it may differ for the next
+      // replica, which would not look at it again: start over.
+      ranked_unit_ = kNone;
+      return false;
+    }
+    if (fits && !conflict) {
+      const Candidate cand{score(m), m};
+      // Below the floor, machines outside the list may beat it: leave it out (the next
+      // search finds it if it matters).
+      if (!ranked_has_floor_ || better(cand, ranked_floor_)) {
+        if (ranked_.size() == ranked_limit_) {
+          // One of the two stays outside the list: it becomes the floor.
+          ranked_floor_ = better(cand, ranked_.back()) ? ranked_.back() : cand;
+          ranked_has_floor_ = true;
+        }
+        offer(cand);
+      }
+    }
+  }
+  if (ranked_.empty()) {
+    if (ranked_has_floor_) return false;  // the list ran out: search again
+    *answer = kNone;                      // the last search saw every feasible machine
+    return true;
+  }
+  *answer = ranked_.front().machine;
+  return true;
 }
 
 MachineId Placer::select_indexed(GroupId g) {
@@ -437,8 +511,24 @@ MachineId Placer::select_indexed(GroupId g) {
     }
     return pin;
   }
-  MachineId best = kNone;
-  double best_score = 0;
+  // Replicas of one unit placed one after another ask the same question of a cluster that
+  // differs only on the machine the previous replica took. When the previous search ranked
+  // the best several machines (same unit, so the same demand, metadata and unit-level conflict
+  // verdicts; no spread, whose counts move with every placement; no verdict that depended on
+  // the instance), only that machine needs a new look, and the answer is the head of the
+  // ranking: exactly what a fresh search or the scan would return.
+  const UnitId unit = units_.front();
+  const bool reusable = shortcuts_.rank_replicas && todo_.size() == 1 && grp.members.size() == 1 && spreads_.empty();
+  if (reusable) {
+    MachineId answer = kNone;
+    if (reuse_ranking(unit, &answer)) return answer;
+  }
+  ranked_unit_ = kNone;
+  ranked_.clear();
+  per_instance_ = false;
+  const Unit& u = c.unit(unit);
+  ranked_limit_ = reusable && u.replicas ? static_cast<std::size_t>(std::clamp(*u.replicas, 1, static_cast<int>(kMaxRanked))) : 1;
+  if (ranked_.capacity() < kMaxRanked) ranked_.reserve(kMaxRanked);
   for (ClassId k = 0; k < c.class_count(); ++k) {
     if (!class_ok(k)) continue;
     // Spread depends only on metadata, which a class shares: decide it once per class.
@@ -448,9 +538,15 @@ MachineId Placer::select_indexed(GroupId g) {
     class_term_ = demand_term(rep, &class_counted_);
     const std::int64_t* alloc = c.allocatable(rep);
     class_alloc_.assign(alloc, alloc + c.dims());
-    search(k, 1, 0, c.class_index(k).leaves, best, best_score);
+    search(k, 1, 0, c.class_index(k).leaves);
   }
-  return best;
+  if (reusable && !per_instance_) {
+    ranked_unit_ = unit;
+    ranked_version_ = c.version();
+    ranked_has_floor_ = ranked_.size() == ranked_limit_;
+    if (ranked_has_floor_) ranked_floor_ = ranked_.back();
+  }
+  return ranked_.empty() ? kNone : ranked_.front().machine;
 }
 
 MachineId Placer::place_group(GroupId g, Diagnosis* diag) {
@@ -471,6 +567,7 @@ std::vector<GroupId> Placer::batch_order(std::vector<GroupId> groups) const {
     bool pinned;
     double share;
     GroupId group;
+    std::string name;  // natural_key of the first member: parsed once, not per comparison
   };
   std::vector<Key> keys;
   keys.reserve(groups.size());
@@ -487,13 +584,13 @@ std::vector<GroupId> Placer::batch_order(std::vector<GroupId> groups) const {
       if (total[d] > 0) share = std::max(share, static_cast<double>(demand[d]) / static_cast<double>(total[d]));
       else if (demand[d] > 0) share = std::max(share, 1.0);
     }
-    keys.push_back({grp.priority, grp.pinned != kNone, share, g});
+    keys.push_back({grp.priority, grp.pinned != kNone, share, g, natural_key(c.instance(grp.members.front()).name)});
   }
   std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
     if (a.priority != b.priority) return a.priority > b.priority;
     if (a.pinned != b.pinned) return a.pinned;
     if (a.share != b.share) return a.share > b.share;
-    return natural_less(c.instance(c.group(a.group).members.front()).name, c.instance(c.group(b.group).members.front()).name);
+    return a.name < b.name;
   });
   std::vector<GroupId> out;
   out.reserve(keys.size());
@@ -512,11 +609,30 @@ std::vector<Diagnosis> Placer::place_pending() {
     }
   }
   std::vector<Diagnosis> pending;
+  // The last diagnosis, and what it holds for: another lone instance of the same unit, asked
+  // of the same cluster (a failed placement changes nothing), with no conflict verdict that
+  // depended on the instance. Pending replicas then cost a copy instead of a scan each.
+  UnitId last_unit = kNone;
+  std::uint64_t last_version = 0;
   for (GroupId g : batch_order(std::move(todo))) {
     // Diagnose only on failure: the success path pays for counting nothing.
     if (place_group(g) != kNone) continue;
+    const Group& grp = cluster_.group(g);
+    const InstanceId first = grp.members.front();
+    const UnitId unit = cluster_.instance(first).unit;
+    const bool alone = grp.members.size() == 1;
+    if (alone && !pending.empty() && unit == last_unit && cluster_.version() == last_version) {
+      Diagnosis diag = pending.back();
+      diag.unit = cluster_.instance(first).name;
+      diag.group = {diag.unit};
+      pending.push_back(std::move(diag));
+      continue;
+    }
     Diagnosis diag;
+    per_instance_ = false;
     select(g, &diag);
+    last_unit = alone && !per_instance_ ? unit : kNone;
+    last_version = cluster_.version();
     pending.push_back(std::move(diag));
   }
   return pending;

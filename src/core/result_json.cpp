@@ -1,5 +1,7 @@
 #include "berth/io/result_json.hpp"
 
+#include <array>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace berth {
@@ -41,6 +43,113 @@ json placement_to_json(const PlacementResult& result) {
   }
   j["warnings"] = result.warnings;
   return j;
+}
+
+namespace {
+
+/// A JSON string exactly as nlohmann's dump writes it: plain printable ASCII is copied, the
+/// rest (escapes, UTF-8 checks) is left to nlohmann.
+void append_string(std::string& out, const std::string& s) {
+  for (unsigned char ch : s) {
+    if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+      out += json(s).dump();
+      return;
+    }
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+/// A double exactly as nlohmann's dump writes it (its serializer calls the same to_chars;
+/// a json value and a string per number cost a tenth of writing 100k machines).
+void append_double(std::string& out, double x) {
+  if (!std::isfinite(x)) {
+    out += "null";
+    return;
+  }
+  std::array<char, 64> buf{};
+  char* end = nlohmann::detail::to_chars(buf.data(), buf.data() + buf.size(), x);
+  out.append(buf.data(), static_cast<std::size_t>(end - buf.data()));
+}
+
+}  // namespace
+
+std::string placement_json_text(const PlacementResult& result) {
+  std::string out;
+  out.reserve(64 * (result.placements.size() + result.utilization.size()) + 256);
+  // Keys in nlohmann's (byte) order: pending, placements, utilization, warnings.
+  out += "{\n  \"pending\": ";
+  if (result.pending.empty()) {
+    out += "[]";
+  } else {
+    out += "[";
+    for (std::size_t k = 0; k < result.pending.size(); ++k) {
+      std::string item = diagnosis_to_json(result.pending[k].diagnosis).dump(2);
+      out += k == 0 ? "\n    " : ",\n    ";
+      for (char ch : item) {  // re-indent by two levels (string values hold no raw newlines)
+        out += ch;
+        if (ch == '\n') out += "    ";
+      }
+    }
+    out += "\n  ]";
+  }
+  out += ",\n  \"placements\": ";
+  if (result.placements.empty()) {
+    out += "{}";
+  } else {
+    out += "{";
+    bool first = true;
+    for (const auto& [unit, machine] : result.placements) {
+      out += first ? "\n    " : ",\n    ";
+      first = false;
+      append_string(out, unit);
+      out += ": ";
+      append_string(out, machine);
+    }
+    out += "\n  }";
+  }
+  out += ",\n  \"utilization\": ";
+  if (result.utilization.empty()) {
+    out += "{}";
+  } else {
+    out += "{";
+    bool first = true;
+    for (const auto& [machine, dims] : result.utilization) {
+      out += first ? "\n    " : ",\n    ";
+      first = false;
+      append_string(out, machine);
+      out += ": ";
+      if (dims.empty()) {
+        out += "{}";
+        continue;
+      }
+      out += "{";
+      bool first_dim = true;
+      for (const auto& [dim, value] : dims) {
+        out += first_dim ? "\n      " : ",\n      ";
+        first_dim = false;
+        append_string(out, dim);
+        out += ": ";
+        append_double(out, value);  // nlohmann's own number format (1.0, 0.1, 1e-05, null)
+      }
+      out += "\n    }";
+    }
+    out += "\n  }";
+  }
+  out += ",\n  \"warnings\": ";
+  if (result.warnings.empty()) {
+    out += "[]";
+  } else {
+    out += "[";
+    for (std::size_t k = 0; k < result.warnings.size(); ++k) {
+      out += k == 0 ? "\n    " : ",\n    ";
+      append_string(out, result.warnings[k]);
+    }
+    out += "\n  ]";
+  }
+  out += "\n}";
+  return out;
 }
 
 }  // namespace berth

@@ -40,7 +40,7 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
 #endif
   PlacementResult result = place(spec, options);
   if (args.format == "json") {
-    std::fputs((placement_to_json(result).dump(2) + "\n").c_str(), stdout);
+    std::fputs((placement_json_text(result) + "\n").c_str(), stdout);
   } else {
     std::fputs(format_placement_text(spec, result).c_str(), stdout);
   }

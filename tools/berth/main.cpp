@@ -1,5 +1,8 @@
 // berth: where containers should run. The verbs live in cmd_*.cpp; this file only wires them.
 #include <fmt/format.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -36,6 +39,14 @@ bool register_command(const std::string& name, int order, CommandSetup setup) {
 
 int main(int argc, char** argv) {
   using namespace berth::cli;
+#if defined(__GLIBC__)
+  // berth builds and frees a few large trees of small objects (the spec's JSON, the spec, the
+  // compiled cluster) and exits. With glibc's fast bins, freeing them keeps coalescing chunks
+  // into large ones and consolidating the fast bins again (malloc_consolidate was 9% of
+  // `berth place` on 100k machines). Without fast bins (tcache still serves the hot path)
+  // `berth place` at 100k machines takes about 8% less CPU.
+  mallopt(M_MXFAST, 0);
+#endif
   CLI::App app{"berth: decides where containers should run, and says why when they can't."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "berth 0.1.0");

@@ -4,6 +4,7 @@
 ///    "pending":[{"unit":"web@3","summary":"...","rejections":{"metadata":3},...}],
 ///    "utilization":{"m1":{"cpu":0.5,"memory":0.25}}, "warnings":[...]}
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "berth/explain/diagnosis.hpp"
 #include "berth/place/place.hpp"
@@ -12,5 +13,9 @@ namespace berth {
 
 nlohmann::json diagnosis_to_json(const Diagnosis& d);
 nlohmann::json placement_to_json(const PlacementResult& result);
+/// The same bytes as placement_to_json(result).dump(2), written straight from the result:
+/// at 100k machines the DOM costs more than the placement (one node per placement and per
+/// utilization figure, copied twice).
+std::string placement_json_text(const PlacementResult& result);
 
 }  // namespace berth

@@ -26,6 +26,10 @@ inline constexpr std::uint32_t kNone = 0xffffffffu;
 
 /// Orders names the way people read them: m2 before m10. Used for every tie-break.
 bool natural_less(std::string_view a, std::string_view b);
+/// A byte string whose plain comparison orders like natural_less (equal keys for names
+/// natural_less cannot tell apart), so a large sort compares memory instead of re-parsing
+/// digits on every comparison.
+std::string natural_key(std::string_view name);
 
 /// One running copy of a unit: `web@3`, `web` (no replicas) or `node-exporter@m4` (global).
 struct Instance {
@@ -86,10 +90,22 @@ class Cluster {
     std::vector<double> max_util;
     std::vector<double> min_util;
     std::vector<std::uint32_t> min_count;
+    // The same maxima and extremes over only the machines with at least fit_levels()[j] free
+    // in dimension 0, per level j. Per-dimension maxima alone let a subtree "fit" when one
+    // machine has the cpu and another the memory, so a packed cluster was searched machine by
+    // machine; restricted to the machines that have the cpu, the memory maximum is exact for
+    // a demand equal to a level, and a subtree with no machine that fits is cut at once.
+    std::vector<std::int64_t> level_free;  ///< (node * levels + j) * dims + d
+    std::vector<double> level_max_util;    ///< node * levels + j
+    std::vector<double> level_min_util;
   };
   const ClassIndex& class_index(ClassId c) const { return class_index_[c]; }
   /// Value of max_free for machines that must never be chosen (not up, padding).
   static constexpr std::int64_t kBlocked = -(std::int64_t{1} << 62);
+  /// Thresholds on free dimension 0 the class trees keep restricted maxima for (ascending,
+  /// positive): the distinct dimension-0 requests of the units, at most kMaxLevels of them.
+  const std::vector<std::int64_t>& fit_levels() const { return fit_levels_; }
+  static constexpr std::size_t kMaxLevels = 6;
 
   /// Total allocatable of up machines per dimension (for size measures).
   std::vector<std::int64_t> total_allocatable() const;
@@ -130,6 +146,10 @@ class Cluster {
   /// Takes instance i off its machine (no-op when unassigned).
   void unassign(InstanceId i);
   void set_state(MachineId m, MachineState s);
+  /// Counts every assign/unassign/set_state, and the machine the last one touched: lets a
+  /// searcher keep its ranking across placements when it can tell exactly what changed.
+  std::uint64_t version() const { return version_; }
+  MachineId last_changed() const { return last_changed_; }
   /// Machines over capacity in some dimension (should always be empty after placement).
   std::vector<MachineId> overcommitted() const;
 
@@ -168,6 +188,7 @@ class Cluster {
   std::vector<std::vector<MachineId>> class_members_;
   std::vector<std::uint32_t> class_position_;  ///< per machine: leaf index in its class tree
   std::vector<ClassIndex> class_index_;
+  std::vector<std::int64_t> fit_levels_;
   std::vector<double> util_;
   // units and instances
   std::vector<Unit> units_;
@@ -180,7 +201,11 @@ class Cluster {
   std::vector<SpreadIndex> spread_;
   // conflict relation between (pattern unit, target unit): 0 unknown, 1 none, 2 all, 3 mixed
   mutable std::unordered_map<std::uint64_t, std::uint8_t> conflict_class_;
+  /// Per unit, per conflict pattern: length of its literal prefix (before any glob character).
+  std::vector<std::vector<std::size_t>> literal_prefix_;
   std::vector<std::string> warnings_;
+  std::uint64_t version_ = 0;
+  MachineId last_changed_ = kNone;
 };
 
 }  // namespace berth

@@ -44,6 +44,17 @@ class Placer {
   /// not for loops.
   bool feasible(GroupId g, MachineId m);
 
+  /// Search shortcuts, on by default; off gives the plain branch and bound, for benchmarks
+  /// that compare the two (the answers are the same either way).
+  struct Shortcuts {
+    bool fit_levels = true;     ///< use the class trees' per-level maxima
+    bool rank_replicas = true;  ///< carry one search's ranking over a unit's next replicas
+  };
+  void set_shortcuts(Shortcuts s) {
+    shortcuts_ = s;
+    ranked_unit_ = kNone;
+  }
+
   Cluster& cluster() { return cluster_; }
   StrategyKind strategy() const { return strategy_; }
 
@@ -65,7 +76,21 @@ class Placer {
   /// Score from the machine's counts; `bound_*` variants give an upper bound for a subtree.
   double score(MachineId m) const;
   double demand_term(MachineId m, int* counted) const;
-  void search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, MachineId& best, double& best_score);
+  /// A machine that fits, with its score; `better` is the ranking select() uses.
+  struct Candidate {
+    double score;
+    MachineId machine;
+  };
+  static bool better(const Candidate& a, const Candidate& b) {
+    return a.score > b.score || (a.score == b.score && a.machine < b.machine);
+  }
+  /// Puts a feasible machine into ranked_ (kept sorted, at most ranked_limit_ long).
+  void offer(Candidate c);
+  /// Branch and bound over class k's tree, collecting the ranked_limit_ best machines.
+  void search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span);
+  /// The next replica's answer from the previous search's ranking, or false when a new
+  /// search is needed (see select_indexed for why this equals a fresh search).
+  bool reuse_ranking(UnitId u, MachineId* answer);
   double node_bound(ClassId k, std::size_t node) const;
   bool node_fits(ClassId k, std::size_t node) const;
 
@@ -82,8 +107,24 @@ class Placer {
   double class_term_ = 0;
   int class_counted_ = 0;
   std::vector<std::int64_t> class_alloc_;
+  // The highest fit level (Cluster::fit_levels) at or below the demand in dimension 0, or -1:
+  // the class trees are asked about the machines with at least that much free.
+  int level_ = -1;
+  Shortcuts shortcuts_;
   MachineId follow_ = kNone;
   InstanceId follow_instance_ = kNone;
+  // The best machines found by the last indexed search, best first, and what they are valid
+  // for: unit ranked_unit_ alone, the cluster at ranked_version_. Every feasible machine not
+  // in the list ranks below ranked_floor_ (when ranked_has_floor_; otherwise there is none).
+  std::vector<Candidate> ranked_;
+  std::size_t ranked_limit_ = 1;
+  UnitId ranked_unit_ = kNone;
+  std::uint64_t ranked_version_ = 0;
+  bool ranked_has_floor_ = false;
+  Candidate ranked_floor_{0.0, kNone};
+  // Set when a conflict verdict depended on the instance, not just its unit (so the ranking
+  // does not carry over to the unit's next replica).
+  mutable bool per_instance_ = false;
 
   Cluster& cluster_;
   StrategyKind strategy_;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/place/cluster.hpp"
@@ -212,4 +214,24 @@ TEST_CASE("explain answers the reverse question", "[place][explain]") {
   auto beside = placer.explain(w1, other);
   CHECK_THAT(beside.front(), Catch::Contains("conflict: web@1 and web@2"));
   CHECK(placer.explain(w1, cluster.assignment(w1)).empty());
+}
+
+TEST_CASE("natural_key orders like natural_less", "[place][names]") {
+  CHECK(natural_key("m2") < natural_key("m10"));
+  CHECK(natural_key("svc1@20") < natural_key("svc10@1"));
+  CHECK(natural_key("m01") > natural_key("m1"));
+  CHECK(natural_key("a") < natural_key("a0"));
+  std::mt19937_64 rng(17);
+  const std::string alphabet = "ab09@-.~/\x01\xff";
+  auto word = [&] {
+    std::string s(rng() % 7, ' ');
+    for (char& ch : s) ch = alphabet[rng() % alphabet.size()];
+    return s;
+  };
+  for (int k = 0; k < 100000; ++k) {
+    const std::string a = word(), b = word();
+    INFO(a << " vs " << b);
+    REQUIRE(natural_less(a, b) == (natural_key(a) < natural_key(b)));
+    REQUIRE(natural_less(b, a) == (natural_key(b) < natural_key(a)));
+  }
 }
