@@ -218,9 +218,13 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
   auto flow_on = [&](Edge e) {
     return boost::get(boost::edge_capacity, g, e) - boost::get(boost::edge_residual_capacity, g, e);
   };
-  // ---- from counts to machines: per type (in the caller's order, so large first) and class,
-  // fill the class's machines in rank order within their flow, their per-type fit and their
-  // free capacity (simulated in integers, every dimension).
+  // ---- from counts to machines. The flow said how many of each type go to each class; within
+  // a class, machines are filled in rank order, each with the type whose demand best aligns
+  // with the machine's free vector (Panigrahy's dot product), so cpu-heavy and memory-heavy
+  // types share machines instead of each filling its own. Every step checks the simulated free
+  // capacity in integers, every dimension, and the type's fit on the machine. First within
+  // the machines' flows; then, because the class aggregator forgets which machine each type
+  // may use (one per machine for a self-conflicting unit), anywhere in the class.
   std::vector<std::int64_t> free(M * D);
   for (MachineId m = 0; m < M; ++m) {
     for (std::size_t d = 0; d < D; ++d) free[m * D + d] = c.free(m, d);
@@ -229,33 +233,47 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
   for (MachineId m : by_rank) machine_left[m] = flow_on(class_machine[m]);
   std::vector<std::vector<MachineId>> ranked_members(K);
   for (MachineId m : by_rank) ranked_members[c.machine_class(m)].push_back(m);
-  std::size_t routed = 0;
-  std::vector<std::int64_t> used_by_type(M, 0);
+  std::vector<long> want(T * K, 0);
   for (std::size_t t = 0; t < T; ++t) {
-    const Type& ty = types[t];
-    std::fill(used_by_type.begin(), used_by_type.end(), 0);
-    std::size_t next = 0;  // next group of the type to plan
-    for (ClassId k = 0; k < K && next < ty.groups.size(); ++k) {
-      if (!has_type_class[t * K + k]) continue;
-      long want = flow_on(type_class[t * K + k]);
-      // First within the machines' flows; then, because the class aggregator forgets which
-      // machine each type may use (one per machine for a self-conflicting unit), anywhere in
-      // the class the type still fits.
-      for (const bool within_flow : {true, false}) {
-        for (MachineId m : ranked_members[k]) {
-          while (want > 0 && next < ty.groups.size() && (!within_flow || machine_left[m] > 0) &&
-                 used_by_type[m] < fit[t * M + m]) {
+    for (ClassId k = 0; k < K; ++k) {
+      if (has_type_class[t * K + k]) want[t * K + k] = flow_on(type_class[t * K + k]);
+    }
+  }
+  std::vector<std::size_t> next(T, 0);  // next group of each type to plan
+  std::vector<std::int64_t> fit_left = fit;
+  std::size_t routed = 0;
+  for (ClassId k = 0; k < K; ++k) {
+    for (const bool within_flow : {true, false}) {
+      for (MachineId m : ranked_members[k]) {
+        const std::int64_t* a = c.allocatable(m);
+        for (;;) {
+          if (within_flow && machine_left[m] <= 0) break;
+          std::size_t best = T;
+          double best_score = 0;
+          for (std::size_t t = 0; t < T; ++t) {
+            if (want[t * K + k] <= 0 || next[t] == types[t].groups.size() || fit_left[t * M + m] <= 0) continue;
             bool room = true;
-            for (std::size_t d = 0; d < D; ++d) room = room && free[m * D + d] >= ty.demand[d];
-            if (!room) break;
-            for (std::size_t d = 0; d < D; ++d) free[m * D + d] -= ty.demand[d];
-            plan[ty.groups[next++]] = m;
-            --want;
-            --machine_left[m];
-            ++used_by_type[m];
-            ++routed;
+            double score = 0;
+            for (std::size_t d = 0; d < D && room; ++d) {
+              room = free[m * D + d] >= types[t].demand[d];
+              if (a[d] > 0) {
+                const double ad = static_cast<double>(a[d]);
+                score += static_cast<double>(types[t].demand[d]) / ad * (static_cast<double>(free[m * D + d]) / ad);
+              }
+            }
+            if (room && (best == T || score > best_score)) {
+              best = t;
+              best_score = score;
+            }
           }
-          if (want == 0 || next == ty.groups.size()) break;
+          if (best == T) break;
+          const Type& ty = types[best];
+          for (std::size_t d = 0; d < D; ++d) free[m * D + d] -= ty.demand[d];
+          plan[ty.groups[next[best]++]] = m;
+          --want[best * K + k];
+          --machine_left[m];
+          --fit_left[best * M + m];
+          ++routed;
         }
       }
     }
