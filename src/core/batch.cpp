@@ -23,6 +23,7 @@ constexpr Named kNames[] = {
     {BatchStrategy::BfdL2, "bfd-l2"},         {BatchStrategy::BfdProduct, "bfd-prod"},
     {BatchStrategy::DotProductFit, "dot-product-fit"}, {BatchStrategy::L2Diff, "l2-diff"},
     {BatchStrategy::Drf, "drf"},              {BatchStrategy::Flow, "flow"},
+    {BatchStrategy::LocalSearch, "local-search"},
 };
 
 enum class Measure { Max, Sum, L2, Product };
@@ -46,6 +47,14 @@ class Batch {
     for (GroupId g = 0; g < c_.group_count(); ++g) {
       if (unplaced(g)) todo.push_back(g);
     }
+    placed_here_.assign(c_.group_count(), 0);
+    for (GroupId g : todo) {
+      bool all_unplaced = true;
+      for (InstanceId i : c_.group(g).members) all_unplaced = all_unplaced && c_.assignment(i) == kNone;
+      // Only groups this run places whole and that are not pinned may be moved afterwards:
+      // existing placements are the spec's, not ours to change.
+      placed_here_[g] = all_unplaced && c_.group(g).pinned == kNone;
+    }
     // Priority tiers in the online batch order (priority, pinned first, dominant share, name):
     // a tier is placed completely (strategy, then online fallback) before the next starts, so
     // a lower priority never takes room a higher one could have had.
@@ -62,7 +71,8 @@ class Batch {
       }
       switch (strategy_) {
         case BatchStrategy::DotProductFit:
-        case BatchStrategy::L2Diff: bin_centric(free_groups); break;
+        case BatchStrategy::L2Diff:
+        case BatchStrategy::LocalSearch: bin_centric(free_groups); break;
         case BatchStrategy::Flow: flow(free_groups); break;
         default: item_centric(free_groups); break;
       }
@@ -72,6 +82,7 @@ class Batch {
       }
       begin = end;
     }
+    if (strategy_ == BatchStrategy::LocalSearch) empty_machines();
     // Only groups no machine could take are left: this re-tries them (spread minimums may have
     // moved) and diagnoses the rest exactly as `berth place` does.
     return placer_.place_pending();
@@ -280,6 +291,71 @@ class Batch {
     }
   }
 
+  /// Local search after l2-diff: take the machines in use from the emptiest, and try to move
+  /// everything on one (if this run placed all of it) into the other machines in use, fullest
+  /// first, each move verified by Placer::fits; a machine is emptied completely or not at all.
+  /// Only ever frees capacity, so it cannot cost a pending group its place. Machines holding a
+  /// spread unit, a pinned or global instance, or anything the spec already placed stay.
+  void empty_machines() {
+    std::vector<MachineId> used;
+    for (MachineId m = 0; m < c_.machine_count(); ++m) {
+      if (!c_.instances_on(m).empty()) used.push_back(m);
+    }
+    std::stable_sort(used.begin(), used.end(),
+                     [&](MachineId a, MachineId b) { return c_.utilization_sum(a) < c_.utilization_sum(b); });
+    std::vector<GroupId> groups;
+    std::vector<std::pair<GroupId, MachineId>> moved;
+    for (MachineId m : used) {
+      if (c_.instances_on(m).empty()) continue;
+      groups.clear();
+      bool movable = true;
+      for (InstanceId i : c_.instances_on(m)) {
+        const GroupId g = c_.instance(i).group;
+        // Taking an instance out of a spread domain can skew the domains it leaves behind,
+        // which no check on the destination sees: spread units stay where they are.
+        movable = movable && placed_here_[g] && !c_.unit(c_.instance(i).unit).constraints.spread;
+        if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+      }
+      if (!movable) continue;
+      for (GroupId g : groups) {
+        for (InstanceId i : c_.group(g).members) c_.unassign(i);
+      }
+      // Targets: the other machines in use, fullest first (best fit), decided now.
+      std::vector<MachineId> targets;
+      for (MachineId t : used) {
+        if (t != m && !c_.instances_on(t).empty()) targets.push_back(t);
+      }
+      std::stable_sort(targets.begin(), targets.end(),
+                       [&](MachineId a, MachineId b) { return c_.utilization_sum(a) > c_.utilization_sum(b); });
+      moved.clear();
+      bool all = true;
+      for (GroupId g : groups) {
+        MachineId to = kNone;
+        for (MachineId t : targets) {
+          if (placer_.fits(g, t)) {
+            to = t;
+            break;
+          }
+        }
+        if (to == kNone) {
+          all = false;
+          break;
+        }
+        commit(g, to);
+        moved.emplace_back(g, to);
+      }
+      if (all) continue;
+      // Undo: everything back on m, exactly as it was (assign keeps every count in step).
+      for (const auto& [g, to] : moved) {
+        (void)to;
+        for (InstanceId i : c_.group(g).members) c_.unassign(i);
+      }
+      for (GroupId g : groups) {
+        for (InstanceId i : c_.group(g).members) c_.assign(i, m);
+      }
+    }
+  }
+
   void flow(const std::vector<GroupId>& groups) {
     const std::vector<MachineId> plan = flow_assignment(c_, groups);
     for (std::size_t i = 0; i < groups.size(); ++i) {
@@ -306,6 +382,7 @@ class Batch {
     }
   };
   std::vector<Candidate> candidates_;
+  std::vector<std::uint8_t> placed_here_;  ///< per group: placed whole by this run, unpinned
 };
 
 }  // namespace

@@ -53,7 +53,7 @@ void setup(CLI::App& app, Context& ctx) {
   cmd->add_option("--machines", args->machines, "Machines file for unit-file input (fleet-style or a JSON spec)");
   cmd->add_option("--strategy", args->strategy,
                   "online: least-loaded, first-fit, best-fit (default), spread, dot-product; batch: ffd-max, "
-                  "ffd-sum, ffd-l2, ffd-prod, bfd-max, bfd-sum, bfd-l2, bfd-prod, dot-product-fit, l2-diff, drf, flow");
+                  "ffd-sum, ffd-l2, ffd-prod, bfd-max, bfd-sum, bfd-l2, bfd-prod, dot-product-fit, l2-diff, drf, flow, local-search");
   cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   cmd->callback([args, &ctx] { ctx.exit_code = run_place(*args, ctx); });
 }

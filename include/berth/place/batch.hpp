@@ -35,9 +35,11 @@ enum class BatchStrategy {
   L2Diff,         ///< bin-centric: the group leaving the machine closest to full everywhere
   Drf,            ///< dominant share order, the machine whose loads end most even
   Flow,           ///< min-cost flow over unit types and machine classes (place/flow.hpp)
+  LocalSearch,    ///< l2-diff, then empty machines by moving what this run placed into others
 };
 
-/// Names as the CLI takes them: ffd-max ... bfd-prod, dot-product-fit, l2-diff, drf, flow.
+/// Names as the CLI takes them: ffd-max ... bfd-prod, dot-product-fit, l2-diff, drf, flow,
+/// local-search.
 const char* to_string(BatchStrategy s);
 /// Every batch strategy name, in documentation order.
 const std::vector<std::string>& batch_strategy_names();

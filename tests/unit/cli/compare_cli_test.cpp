@@ -39,7 +39,7 @@ TEST_CASE("berth compare --format json", "[cli][compare]") {
 TEST_CASE("berth compare all strategies, and its errors", "[cli][compare]") {
   auto all = run_cli("compare " + kCluster + " --format json", false);
   CHECK(all.exit_code == 2);
-  CHECK(nlohmann::json::parse(all.out)["strategies"].size() == 17);
+  CHECK(nlohmann::json::parse(all.out)["strategies"].size() == 18);
 
   auto unknown = run_cli("compare " + kCluster + " --strategies best-fit,flw");
   CHECK(unknown.exit_code == 1);
