@@ -1,21 +1,67 @@
 #include "berth/place/place.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
+
+#include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
 
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
 
 namespace berth {
 
+PlaceOptions place_options_for(const std::string& strategy) {
+  PlaceOptions options;
+  if (auto batch = find_batch_strategy(strategy)) {
+    options.batch = batch;
+    return options;
+  }
+  for (const std::string& name : strategy_names()) {
+    if (name == strategy) {
+      options.strategy = parse_strategy(strategy);
+      return options;
+    }
+  }
+  std::string hint = did_you_mean(strategy, all_strategy_names());
+  throw UsageError(302, fmt::format("unknown strategy \"{}\"{} (expected one of: {})", strategy,
+                                    hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint),
+                                    fmt::join(all_strategy_names(), ", ")));
+}
+
+std::string strategy_name(const PlaceOptions& options) {
+  return options.batch ? to_string(*options.batch) : to_string(options.strategy);
+}
+
+const std::vector<std::string>& all_strategy_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all = strategy_names();
+    all.insert(all.end(), batch_strategy_names().begin(), batch_strategy_names().end());
+    return all;
+  }();
+  return names;
+}
+
 PlacementResult place(const Spec& spec, const PlaceOptions& options) {
   Cluster cluster = Cluster::build(spec);
+  return place_on(spec, cluster, options);
+}
+
+PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options) {
   const std::size_t existing = [&] {
     std::size_t n = 0;
     for (InstanceId i = 0; i < cluster.instance_count(); ++i) n += cluster.assignment(i) != kNone ? 1 : 0;
     return n;
   }();
-  Placer placer(cluster, options.strategy);
-  std::vector<Diagnosis> diagnoses = placer.place_pending();
+  std::vector<Diagnosis> diagnoses;
+  if (options.batch) {
+    diagnoses = place_batch(cluster, *options.batch, options.strategy);
+  } else {
+    Placer placer(cluster, options.strategy);
+    diagnoses = placer.place_pending();
+  }
 
   PlacementResult result;
   result.warnings = spec.warnings;

@@ -638,6 +638,24 @@ std::vector<Diagnosis> Placer::place_pending() {
   return pending;
 }
 
+bool Placer::fits(GroupId g, MachineId m) {
+  if (!prepare(g)) return false;
+  const Group& grp = cluster_.group(g);
+  const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
+  if (pin != kNone && pin != m) return false;
+  for (UnitId u : units_) {
+    if (metadata_failure(u, cluster_.machine_class(m)) >= 0) return false;
+  }
+  if (cluster_.machine_state(m) != MachineState::Up) return false;
+  InstanceId with = kNone;
+  const SpreadCheck* failed = nullptr;
+  if (conflicts_on(m, &with) || spread_verdict(m, &failed) != 0) return false;
+  for (std::size_t d = 0; d < cluster_.dims(); ++d) {
+    if (cluster_.free(m, d) < demand_[d]) return false;
+  }
+  return true;
+}
+
 bool Placer::feasible(GroupId g, MachineId m) {
   return explain(cluster_.group(g).members.front(), m).empty();
 }

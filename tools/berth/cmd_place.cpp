@@ -29,8 +29,7 @@ struct PlaceArgs {
 };
 
 int run_place(const PlaceArgs& args, const Context& ctx) {
-  PlaceOptions options;
-  options.strategy = parse_strategy(args.strategy);
+  PlaceOptions options = place_options_for(args.strategy);
   Spec spec = load_spec_inputs(args.inputs, args.machines);
 #ifdef BERTH_HAVE_STORE
   std::string url = resolve_store_url(ctx);
@@ -52,7 +51,9 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("place", "Place a spec's units on its machines (exit 0 all placed, 2 some pending)");
   cmd->add_option("inputs", args->inputs, "A spec (JSON), or fleet unit files / directories / name@{1..N}.service")->required();
   cmd->add_option("--machines", args->machines, "Machines file for unit-file input (fleet-style or a JSON spec)");
-  cmd->add_option("--strategy", args->strategy, "least-loaded, first-fit, best-fit (default), spread, dot-product");
+  cmd->add_option("--strategy", args->strategy,
+                  "online: least-loaded, first-fit, best-fit (default), spread, dot-product; batch: ffd-max, "
+                  "ffd-sum, ffd-l2, ffd-prod, bfd-max, bfd-sum, bfd-l2, bfd-prod, dot-product-fit, l2-diff, drf, flow, local-search");
   cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   cmd->callback([args, &ctx] { ctx.exit_code = run_place(*args, ctx); });
 }

@@ -2,19 +2,37 @@
 /// \file The one-call API: place a spec's units on its machines.
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "berth/explain/diagnosis.hpp"
 #include "berth/model/spec.hpp"
+#include "berth/place/batch.hpp"
 #include "berth/place/plan.hpp"
 #include "berth/place/strategy.hpp"
 
 namespace berth {
 
 struct PlaceOptions {
+  PlaceOptions() = default;
+  /// PlaceOptions{strategy}: an online strategy (kept working for callers written before
+  /// `batch` existed, without -Wmissing-field-initializers).
+  PlaceOptions(StrategyKind online) : strategy(online) {}  // NOLINT(google-explicit-constructor)
+
+  /// The online strategy; with `batch` set, the fallback for groups the batch strategy leaves.
   StrategyKind strategy = StrategyKind::BestFit;
+  /// Place the whole spec with a batch strategy (place/batch.hpp) instead of group by group.
+  std::optional<BatchStrategy> batch;
 };
+
+/// Options for a strategy name, online (strategy_names()) or batch (batch_strategy_names()).
+/// Throws UsageError (302) listing both when the name is unknown.
+PlaceOptions place_options_for(const std::string& strategy);
+/// The name of the strategy `options` select (the batch one when set).
+std::string strategy_name(const PlaceOptions& options);
+/// Every name place_options_for accepts: the online names, then the batch names.
+const std::vector<std::string>& all_strategy_names();
 
 /// A unit instance with no machine, and why.
 struct PendingUnit {
@@ -42,6 +60,9 @@ struct PlacementResult {
 /// places every other instance in batch order (priority, then largest first, co-located groups
 /// as one) and explains every instance it could not place. Deterministic.
 PlacementResult place(const Spec& spec, const PlaceOptions& options = {});
+/// place() on a cluster compiled from `spec`: runs the strategy on `cluster` (mutating it) and
+/// collects the result. For callers that want the cluster afterwards (e.g. berth compare).
+PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options);
 
 /// The plan that turns `spec` into `result`: the new assignments.
 Plan plan_of(const Spec& spec, const PlacementResult& result);

@@ -40,6 +40,10 @@ class Placer {
   std::vector<GroupId> batch_order(std::vector<GroupId> groups) const;
   /// Every reason instance i cannot go on machine m, as text lines (empty: it can).
   std::vector<std::string> explain(InstanceId i, MachineId m);
+  /// True when the unassigned members of group g may go on m now: the same filters as select
+  /// (pin, metadata, state, conflicts, spread, resources), on m alone, without copying. What
+  /// batch strategies (place/batch.hpp) use to verify their own choices before committing.
+  bool fits(GroupId g, MachineId m);
   /// True when group g (taken off its machines) may go on m. Copies the cluster: for queries,
   /// not for loops.
   bool feasible(GroupId g, MachineId m);

@@ -1,0 +1,293 @@
+#include "berth/place/flow.hpp"
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/successive_shortest_path_nonnegative_weights.hpp>
+// After the algorithm: it relies on named-parameter machinery the algorithm header brings.
+#include <boost/graph/find_flow_cost.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+namespace berth {
+namespace {
+
+using Traits = boost::adjacency_list_traits<boost::vecS, boost::vecS, boost::directedS>;
+using Graph = boost::adjacency_list<
+    boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+    boost::property<boost::edge_capacity_t, long,
+                    boost::property<boost::edge_residual_capacity_t, long,
+                                    boost::property<boost::edge_reverse_t, Traits::edge_descriptor,
+                                                    boost::property<boost::edge_weight_t, long>>>>>;
+using Edge = Traits::edge_descriptor;
+
+/// Adds u -> v with its zero-capacity reverse edge (what Boost's flow algorithms expect).
+Edge add_arc(Graph& g, std::size_t u, std::size_t v, long capacity, long cost) {
+  Edge e = boost::add_edge(u, v, g).first;
+  Edge r = boost::add_edge(v, u, g).first;
+  boost::put(boost::edge_capacity, g, e, capacity);
+  boost::put(boost::edge_capacity, g, r, 0);
+  boost::put(boost::edge_weight, g, e, cost);
+  boost::put(boost::edge_weight, g, r, -cost);
+  boost::put(boost::edge_reverse, g, e, r);
+  boost::put(boost::edge_reverse, g, r, e);
+  return e;
+}
+
+struct Type {
+  std::vector<UnitId> units;       ///< pending units of one group, sorted
+  std::vector<std::int64_t> demand;
+  std::vector<std::size_t> groups;  ///< indexes into the caller's list, in its order
+  bool one_per_machine = false;     ///< a unit of the type conflicts with every instance of one
+};
+
+}  // namespace
+
+std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<GroupId>& groups, FlowStats* stats) {
+  const std::size_t D = c.dims();
+  const std::size_t M = c.machine_count();
+  std::vector<MachineId> plan(groups.size(), kNone);
+
+  // ---- equivalence classes of groups: same pending units (so same demand and metadata)
+  std::vector<Type> types;
+  std::map<std::vector<UnitId>, std::size_t> type_of;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const Group& grp = c.group(groups[i]);
+    if (grp.pinned != kNone) continue;
+    std::vector<UnitId> units;
+    bool partly_placed = false;
+    for (InstanceId x : grp.members) {
+      if (c.assignment(x) != kNone) partly_placed = true;
+      else units.push_back(c.instance(x).unit);
+    }
+    if (partly_placed || units.empty()) continue;
+    std::sort(units.begin(), units.end());
+    auto [it, added] = type_of.emplace(units, types.size());
+    if (added) {
+      Type t;
+      t.units = units;
+      t.demand.assign(D, 0);
+      for (InstanceId x : grp.members) {
+        for (std::size_t d = 0; d < D; ++d) t.demand[d] += c.request(x)[d];
+      }
+      for (UnitId a : units) {
+        for (UnitId b : units) t.one_per_machine = t.one_per_machine || c.conflict_class(a, b) == 2;
+      }
+      types.push_back(std::move(t));
+    }
+    types[it->second].groups.push_back(i);
+  }
+  const std::size_t T = types.size();
+  const std::size_t K = c.class_count();
+  if (stats) *stats = FlowStats{};
+  if (T == 0) return plan;
+
+  // ---- per (type, machine): how many copies fit now (0 when not allowed)
+  std::vector<std::vector<std::uint8_t>> class_ok(T, std::vector<std::uint8_t>(K, 1));
+  for (std::size_t t = 0; t < T; ++t) {
+    for (ClassId k = 0; k < K; ++k) {
+      for (UnitId u : types[t].units) {
+        for (const auto& req : c.unit(u).constraints.metadata) {
+          if (!req.matches(c.class_metadata(k))) class_ok[t][k] = 0;
+        }
+      }
+    }
+  }
+  std::vector<std::int64_t> fit(T * M, 0);
+  for (std::size_t t = 0; t < T; ++t) {
+    const Type& ty = types[t];
+    const auto n = static_cast<std::int64_t>(ty.groups.size());
+    for (MachineId m = 0; m < M; ++m) {
+      if (c.machine_state(m) != MachineState::Up || !class_ok[t][c.machine_class(m)]) continue;
+      std::int64_t k = n;
+      for (std::size_t d = 0; d < D && k > 0; ++d) {
+        if (ty.demand[d] > 0) k = std::min(k, std::max<std::int64_t>(c.free(m, d), 0) / ty.demand[d]);
+      }
+      // Conflicts with what already runs there (only the "every instance" kind is expressible).
+      for (InstanceId y : c.instances_on(m)) {
+        if (k == 0) break;
+        const UnitId yu = c.instance(y).unit;
+        for (UnitId u : ty.units) {
+          if (c.conflict_class(u, yu) == 2 || c.conflict_class(yu, u) == 2) k = 0;
+        }
+      }
+      if (ty.one_per_machine) k = std::min<std::int64_t>(k, 1);
+      fit[t * M + m] = k;
+    }
+  }
+
+  // ---- machine slots: copies of the workload's mean instance that fit (integers: free * N /
+  // total demand), at least one where some type fits. The approximation of several dimensions.
+  std::int64_t instances = 0;
+  std::vector<__int128> total(D, 0);
+  for (const Type& ty : types) {
+    instances += static_cast<std::int64_t>(ty.groups.size());
+    for (std::size_t d = 0; d < D; ++d) total[d] += static_cast<__int128>(ty.demand[d]) * static_cast<__int128>(ty.groups.size());
+  }
+  std::vector<std::int64_t> slots(M, 0);
+  for (MachineId m = 0; m < M; ++m) {
+    std::int64_t any = 0;
+    for (std::size_t t = 0; t < T; ++t) any = std::max(any, fit[t * M + m]);
+    if (any == 0) continue;
+    __int128 s = instances;
+    for (std::size_t d = 0; d < D; ++d) {
+      if (total[d] > 0) s = std::min(s, static_cast<__int128>(std::max<std::int64_t>(c.free(m, d), 0)) * instances / total[d]);
+    }
+    slots[m] = std::max<std::int64_t>(static_cast<std::int64_t>(s), 1);
+  }
+
+  // ---- costs. Machines already in use cost 0 (their capacity is sunk); empty ones cost more
+  // the later they come in (largest allocatable first, then name), so the flow fills few
+  // machines. A type's waste on a class (0..100) is the mean free fraction left when a machine
+  // of the class holds only that type: it steers types to the machines they tile.
+  std::vector<double> scale(D, 0);
+  for (MachineId m = 0; m < M; ++m) {
+    for (std::size_t d = 0; d < D; ++d) scale[d] = std::max(scale[d], static_cast<double>(c.allocatable(m)[d]));
+  }
+  std::vector<MachineId> by_rank;
+  for (MachineId m = 0; m < M; ++m) {
+    if (slots[m] > 0) by_rank.push_back(m);
+  }
+  auto size_of = [&](MachineId m) {
+    double s = 0;
+    for (std::size_t d = 0; d < D; ++d) {
+      if (scale[d] > 0) s += static_cast<double>(c.allocatable(m)[d]) / scale[d];
+    }
+    return s;
+  };
+  std::stable_sort(by_rank.begin(), by_rank.end(), [&](MachineId a, MachineId b) {
+    const bool ua = !c.instances_on(a).empty(), ub = !c.instances_on(b).empty();
+    if (ua != ub) return ua;
+    const double sa = size_of(a), sb = size_of(b);
+    if (sa != sb) return sa > sb;
+    return a < b;
+  });
+  std::vector<long> machine_cost(M, 0);
+  {
+    long rank = 0;
+    for (MachineId m : by_rank) machine_cost[m] = c.instances_on(m).empty() ? 100 * ++rank : 0;
+  }
+  const long unscheduled_cost = 100 * static_cast<long>(by_rank.size() + 2) + 200;
+  auto waste = [&](const Type& ty, MachineId rep) -> long {
+    const std::int64_t* a = c.allocatable(rep);
+    std::int64_t copies = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t d = 0; d < D; ++d) {
+      if (ty.demand[d] > 0) copies = std::min(copies, a[d] / ty.demand[d]);
+    }
+    if (copies == std::numeric_limits<std::int64_t>::max()) return 100;
+    double left = 0;
+    int counted = 0;
+    for (std::size_t d = 0; d < D; ++d) {
+      if (a[d] <= 0) continue;
+      left += 1.0 - static_cast<double>(copies * ty.demand[d]) / static_cast<double>(a[d]);
+      ++counted;
+    }
+    return counted == 0 ? 100 : static_cast<long>(100.0 * left / counted + 0.5);
+  };
+
+  // ---- the network
+  Graph g;
+  const std::size_t source = 0, sink = 1, type0 = 2, class0 = type0 + T, machine0 = class0 + K;
+  for (std::size_t v = 0; v < machine0 + M; ++v) boost::add_vertex(g);
+  std::size_t forward = 0;
+  std::vector<Edge> type_class(T * K);
+  std::vector<std::uint8_t> has_type_class(T * K, 0);
+  std::vector<Edge> class_machine(M);
+  for (std::size_t t = 0; t < T; ++t) {
+    const long n = static_cast<long>(types[t].groups.size());
+    add_arc(g, source, type0 + t, n, 0);
+    add_arc(g, type0 + t, sink, n, unscheduled_cost);
+    forward += 2;
+    for (ClassId k = 0; k < K; ++k) {
+      std::int64_t cap = 0;
+      for (MachineId m : c.class_members(k)) cap += fit[t * M + m];
+      if (cap == 0) continue;
+      type_class[t * K + k] = add_arc(g, type0 + t, class0 + k, static_cast<long>(std::min<std::int64_t>(cap, n)),
+                                      waste(types[t], c.class_members(k).front()));
+      has_type_class[t * K + k] = 1;
+      ++forward;
+    }
+  }
+  for (MachineId m : by_rank) {
+    class_machine[m] = add_arc(g, class0 + c.machine_class(m), machine0 + m, static_cast<long>(slots[m]), machine_cost[m]);
+    add_arc(g, machine0 + m, sink, static_cast<long>(slots[m]), 0);
+    forward += 2;
+  }
+  boost::successive_shortest_path_nonnegative_weights(g, source, sink);
+
+  auto flow_on = [&](Edge e) {
+    return boost::get(boost::edge_capacity, g, e) - boost::get(boost::edge_residual_capacity, g, e);
+  };
+  // ---- from counts to machines. The flow said how many of each type go to each class; within
+  // a class, machines are filled in rank order, each with the type whose demand best aligns
+  // with the machine's free vector (Panigrahy's dot product), so cpu-heavy and memory-heavy
+  // types share machines instead of each filling its own. Every step checks the simulated free
+  // capacity in integers, every dimension, and the type's fit on the machine. First within
+  // the machines' flows; then, because the class aggregator forgets which machine each type
+  // may use (one per machine for a self-conflicting unit), anywhere in the class.
+  std::vector<std::int64_t> free(M * D);
+  for (MachineId m = 0; m < M; ++m) {
+    for (std::size_t d = 0; d < D; ++d) free[m * D + d] = c.free(m, d);
+  }
+  std::vector<long> machine_left(M, 0);
+  for (MachineId m : by_rank) machine_left[m] = flow_on(class_machine[m]);
+  std::vector<std::vector<MachineId>> ranked_members(K);
+  for (MachineId m : by_rank) ranked_members[c.machine_class(m)].push_back(m);
+  std::vector<long> want(T * K, 0);
+  for (std::size_t t = 0; t < T; ++t) {
+    for (ClassId k = 0; k < K; ++k) {
+      if (has_type_class[t * K + k]) want[t * K + k] = flow_on(type_class[t * K + k]);
+    }
+  }
+  std::vector<std::size_t> next(T, 0);  // next group of each type to plan
+  std::vector<std::int64_t> fit_left = fit;
+  std::size_t routed = 0;
+  for (ClassId k = 0; k < K; ++k) {
+    for (const bool within_flow : {true, false}) {
+      for (MachineId m : ranked_members[k]) {
+        const std::int64_t* a = c.allocatable(m);
+        for (;;) {
+          if (within_flow && machine_left[m] <= 0) break;
+          std::size_t best = T;
+          double best_score = 0;
+          for (std::size_t t = 0; t < T; ++t) {
+            if (want[t * K + k] <= 0 || next[t] == types[t].groups.size() || fit_left[t * M + m] <= 0) continue;
+            bool room = true;
+            double score = 0;
+            for (std::size_t d = 0; d < D && room; ++d) {
+              room = free[m * D + d] >= types[t].demand[d];
+              if (a[d] > 0) {
+                const double ad = static_cast<double>(a[d]);
+                score += static_cast<double>(types[t].demand[d]) / ad * (static_cast<double>(free[m * D + d]) / ad);
+              }
+            }
+            if (room && (best == T || score > best_score)) {
+              best = t;
+              best_score = score;
+            }
+          }
+          if (best == T) break;
+          const Type& ty = types[best];
+          for (std::size_t d = 0; d < D; ++d) free[m * D + d] -= ty.demand[d];
+          plan[ty.groups[next[best]++]] = m;
+          --want[best * K + k];
+          --machine_left[m];
+          --fit_left[best * M + m];
+          ++routed;
+        }
+      }
+    }
+  }
+  if (stats) {
+    stats->types = T;
+    stats->classes = K;
+    stats->nodes = boost::num_vertices(g);
+    stats->edges = forward;
+    stats->cost = boost::find_flow_cost(g);
+    stats->routed = routed;
+    stats->unscheduled = static_cast<std::size_t>(instances) - routed;
+  }
+  return plan;
+}
+
+}  // namespace berth

@@ -1,0 +1,140 @@
+// Batch strategies (place/batch.hpp) and the min-cost-flow assignment (place/flow.hpp).
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include "berth/error.hpp"
+#include "berth/place/batch.hpp"
+#include "berth/place/cluster.hpp"
+#include "berth/place/compare.hpp"
+#include "berth/place/flow.hpp"
+#include "berth/place/place.hpp"
+#include "support/invariants.hpp"
+
+using namespace berth;
+
+namespace {
+
+Spec uniform(int machines, std::int64_t machine_cpu, int units, std::int64_t unit_cpu) {
+  Spec spec;
+  for (int i = 1; i <= machines; ++i) {
+    Machine m;
+    m.name = fmt::format("m{}", i);
+    m.capacity.cpu = machine_cpu;
+    m.capacity.memory = std::int64_t{8} << 30;
+    spec.machines.push_back(m);
+  }
+  Unit u;
+  u.name = "web";
+  u.replicas = units;
+  u.requests.cpu = unit_cpu;
+  u.requests.memory = std::int64_t{1} << 30;
+  spec.units.push_back(u);
+  return spec;
+}
+
+std::size_t machines_used(const PlacementResult& r) {
+  std::set<std::string> used;
+  for (const auto& [i, m] : r.placements) used.insert(m);
+  return used.size();
+}
+
+}  // namespace
+
+TEST_CASE("batch strategy names round-trip and mix with the online names", "[place][batch]") {
+  for (const std::string& name : batch_strategy_names()) {
+    auto s = find_batch_strategy(name);
+    REQUIRE(s);
+    CHECK(to_string(*s) == name);
+    CHECK(strategy_name(place_options_for(name)) == name);
+  }
+  CHECK_FALSE(place_options_for("spread").batch);
+  CHECK(place_options_for("spread").strategy == StrategyKind::Spread);
+  try {
+    place_options_for("flw");
+    FAIL("no error");
+  } catch (const UsageError& e) {
+    CHECK(e.code() == 302);
+    CHECK_THAT(e.what(), Catch::Contains("did you mean \"flow\"") && Catch::Contains("ffd-max"));
+  }
+}
+
+TEST_CASE("every batch strategy packs identical units onto the fewest machines", "[place][batch]") {
+  // 20 units of 1 CPU on 4-CPU machines: 5 machines are enough, and every rule finds it.
+  const Spec spec = uniform(10, 4000, 20, 1000);
+  for (const std::string& name : batch_strategy_names()) {
+    INFO(name);
+    PlacementResult r = place(spec, place_options_for(name));
+    CHECK(r.all_placed());
+    CHECK(machines_used(r) == 5);
+    CHECK(testing::check_placement(spec, r).empty());
+  }
+}
+
+TEST_CASE("the flow plans types onto classes and the placer verifies anti-affinity", "[place][batch][flow]") {
+  Spec spec = uniform(2, 4000, 3, 1000);
+  spec.units[0].constraints.conflicts = {"web@*"};
+  Cluster cluster = Cluster::build(spec);
+  std::vector<GroupId> groups;
+  for (GroupId g = 0; g < cluster.group_count(); ++g) groups.push_back(g);
+  FlowStats stats;
+  std::vector<MachineId> plan = flow_assignment(cluster, groups, &stats);
+  CHECK(stats.types == 1);
+  CHECK(stats.routed == 2);  // one per machine: the self-conflict is expressible
+  CHECK(stats.unscheduled == 1);
+  CHECK(std::count(plan.begin(), plan.end(), kNone) == 1);
+
+  PlacementResult r = place(spec, place_options_for("flow"));
+  REQUIRE(r.pending.size() == 1);
+  CHECK(r.pending[0].diagnosis.rejections.at("conflict") == 2);
+  CHECK(testing::check_placement(spec, r).empty());
+}
+
+TEST_CASE("batch strategies place higher priority first", "[place][batch]") {
+  Spec spec = uniform(1, 2000, 0, 0);
+  spec.units.clear();
+  for (auto [name, prio] : {std::pair{"a", 0}, std::pair{"b", 5}}) {
+    Unit u;
+    u.name = name;
+    u.priority = prio;
+    u.requests.cpu = 2000;
+    spec.units.push_back(u);
+  }
+  for (const std::string& name : batch_strategy_names()) {
+    INFO(name);
+    PlacementResult r = place(spec, place_options_for(name));
+    CHECK(r.placements.count("b") == 1);
+    REQUIRE(r.pending.size() == 1);
+    CHECK(r.pending[0].unit == "a");
+    CHECK(r.pending[0].summary() == place(spec).pending[0].summary());
+  }
+}
+
+TEST_CASE("measure_placement counts machines, utilization and stranded capacity", "[place][compare]") {
+  // One 4-CPU/8-GiB machine full in memory with 3 CPUs free: nothing else fits, so its free
+  // CPU is stranded.
+  Spec spec = uniform(2, 4000, 1, 1000);
+  spec.units[0].requests.memory = std::int64_t{8} << 30;
+  spec.units[0].replicas = 2;
+  Unit small;
+  small.name = "small";
+  small.requests.cpu = 100;
+  small.requests.memory = std::int64_t{1} << 30;
+  small.constraints.machine_id = "m2";
+  spec.units.push_back(small);
+  spec.units[0].replicas = 1;
+  Cluster cluster = Cluster::build(spec);
+  place_on(spec, cluster, place_options_for("ffd-max"));
+  PlacementMetrics m = measure_placement(cluster);
+  CHECK(m.placed == 2);
+  CHECK(m.machines_used == 2);
+  REQUIRE(m.dimensions.size() == 2);
+  CHECK(m.dimensions[0].name == "cpu");
+  CHECK(m.dimensions[0].stranded == 3000);  // m1 only: m2 still fits `small`
+  CHECK(m.dimensions[0].peak_utilization == Approx(0.25));
+  CHECK(m.dimensions[1].peak_utilization == Approx(1.0));
+  auto rows = compare_strategies(spec, {"best-fit", "flow"});
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1].strategy == "flow");
+  CHECK(rows[1].pending == 0);
+}

@@ -1,0 +1,134 @@
+// berth compare SPEC [--strategies a,b,...|all] [--format text|json]
+// Places the same spec with each strategy and prints their packing quality side by side.
+// Exit: 0 every strategy placed everything, 2 some strategy left instances pending, 1 invalid
+// input (mirrors `berth place`).
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "berth/error.hpp"
+#include "berth/place/compare.hpp"
+#include "berth/place/place.hpp"
+#include "command.hpp"
+#include "inputs.hpp"
+
+namespace berth::cli {
+namespace {
+
+struct CompareArgs {
+  std::vector<std::string> inputs;
+  std::string machines;
+  std::string strategies = "all";
+  std::string format = "text";
+};
+
+std::vector<std::string> strategy_list(const std::string& text) {
+  if (text == "all") return all_strategy_names();
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', start);
+    std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (name.empty()) throw UsageError(390, fmt::format("empty strategy name in --strategies \"{}\"", text));
+    if (name == "all") throw UsageError(391, "--strategies: \"all\" cannot be combined with other names");
+    if (!seen.insert(name).second) throw UsageError(392, fmt::format("--strategies names \"{}\" twice", name));
+    place_options_for(name);  // unknown names fail here (302), before anything is placed
+    out.push_back(std::move(name));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string percent(double x) { return fmt::format("{:.1f}", 100.0 * x); }
+
+std::string duration(double seconds) {
+  if (seconds >= 1) return fmt::format("{:.2f} s", seconds);
+  if (seconds >= 1e-3) return fmt::format("{:.2f} ms", seconds * 1e3);
+  return fmt::format("{:.1f} us", seconds * 1e6);
+}
+
+std::string text_table(const std::vector<PlacementMetrics>& rows) {
+  std::string out;
+  std::vector<std::string> dims;
+  if (!rows.empty()) {
+    for (const auto& d : rows.front().dimensions) dims.push_back(d.name);
+  }
+  out += fmt::format("{:<16} {:>8} {:>8} {:>9} {:>10} {:>10}", "STRATEGY", "PLACED", "PENDING", "MACHINES", "TIME",
+                     "PER-UNIT");
+  for (const auto& d : dims) out += fmt::format("  {:>24}", d + " mean/peak/strand%");
+  out += "\n";
+  for (const auto& r : rows) {
+    out += fmt::format("{:<16} {:>8} {:>8} {:>9} {:>10} {:>10}", r.strategy, r.placed, r.pending,
+                       fmt::format("{}/{}", r.machines_used, r.machines_up), duration(r.seconds),
+                       duration(r.seconds_per_placement));
+    for (const auto& d : r.dimensions) {
+      out += fmt::format("  {:>24}", fmt::format("{}/{}/{}", percent(d.mean_utilization), percent(d.peak_utilization),
+                                                 percent(d.stranded_fraction)));
+    }
+    out += "\n";
+  }
+  if (!rows.empty()) {
+    out += fmt::format(
+        "{} instance(s); MACHINES = used/up; utilization in % (mean over machines in use, peak over all); "
+        "strand% = free capacity on machines no unit fits, of the total\n",
+        rows.front().instances);
+  }
+  return out;
+}
+
+nlohmann::json to_json(const std::vector<PlacementMetrics>& rows) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : rows) {
+    nlohmann::json dims = nlohmann::json::object();
+    for (const auto& d : r.dimensions) {
+      dims[d.name] = {{"allocatable", d.allocatable},
+                      {"mean_utilization", d.mean_utilization},
+                      {"peak_utilization", d.peak_utilization},
+                      {"stranded", d.stranded},
+                      {"stranded_fraction", d.stranded_fraction}};
+    }
+    list.push_back({{"strategy", r.strategy},
+                    {"placed", r.placed},
+                    {"pending", r.pending},
+                    {"machines_up", r.machines_up},
+                    {"machines_used", r.machines_used},
+                    {"seconds", r.seconds},
+                    {"seconds_per_placement", r.seconds_per_placement},
+                    {"dimensions", dims}});
+  }
+  return {{"instances", rows.empty() ? 0 : rows.front().instances}, {"strategies", list}};
+}
+
+int run_compare(const CompareArgs& args) {
+  const std::vector<std::string> names = strategy_list(args.strategies);
+  Spec spec = load_spec_inputs(args.inputs, args.machines);
+  const std::vector<PlacementMetrics> rows = compare_strategies(spec, names);
+  if (args.format == "json") std::fputs((to_json(rows).dump(2) + "\n").c_str(), stdout);
+  else std::fputs(text_table(rows).c_str(), stdout);
+  for (const auto& r : rows) {
+    if (r.pending > 0) return kExitPending;
+  }
+  return kExitOk;
+}
+
+void setup(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<CompareArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Place a spec with several strategies and compare packing quality (exit 0 all placed, 2 some pending)");
+  cmd->add_option("inputs", args->inputs, "A spec (JSON), or fleet unit files / directories / name@{1..N}.service")->required();
+  cmd->add_option("--machines", args->machines, "Machines file for unit-file input (fleet-style or a JSON spec)");
+  cmd->add_option("--strategies", args->strategies, "Comma-separated strategy names, or all (default)");
+  cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->callback([args, &ctx] { ctx.exit_code = run_compare(*args); });
+}
+
+}  // namespace
+
+BERTH_REGISTER_COMMAND(compare, 15, setup);
+
+}  // namespace berth::cli
