@@ -456,7 +456,10 @@ bool Placer::reuse_ranking(UnitId u, MachineId* answer) {
     ranked_.erase(std::remove_if(ranked_.begin(), ranked_.end(), [&](const Candidate& x) { return x.machine == m; }),
                   ranked_.end());
     ranked_version_ = c.version();
-    bool fits = c.machine_state(m) == MachineState::Up;
+    // The machine that changed need not be one the last search looked at (another unit may
+    // have been placed in between, as batch strategies do): it passes every filter again,
+    // metadata included.
+    bool fits = c.machine_state(m) == MachineState::Up && metadata_failure(u, c.machine_class(m)) < 0;
     for (std::size_t d = 0; fits && d < c.dims(); ++d) fits = c.free(m, d) >= demand_[d];
     InstanceId with = kNone;
     per_instance_ = false;
