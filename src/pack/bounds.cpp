@@ -1,5 +1,6 @@
 #include "berth/pack/bounds.hpp"
 
+#include "cpu_clock.hpp"
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -124,7 +125,7 @@ LowerBounds lower_bounds(const Instance& in) {
 
 namespace {
 
-using LpClock = std::chrono::steady_clock;
+using LpClock = detail::CpuClock;
 
 // Work/clock budget shared by the simplex and the pricing (deterministic with max_work).
 struct LpBudget {

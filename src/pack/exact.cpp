@@ -1,9 +1,12 @@
 #include "berth/pack/exact.hpp"
 
+#include "cpu_clock.hpp"
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <numeric>
+#include <random>
+#include <cmath>
 #include <unordered_set>
 #include <vector>
 
@@ -15,7 +18,7 @@
 namespace berth::pack {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = detail::CpuClock;
 
 // Depth-first search that assigns items (largest first) to at most `k` bins. Prunes with
 // per-dimension volume against the room that can still be used (a bin no remaining item fits
@@ -171,7 +174,9 @@ Verdict pack_into(const Instance& in, std::size_t bins, std::uint64_t max_nodes,
   return verdict == 0 ? Verdict::impossible : Verdict::unknown;
 }
 
-Solution lp_dive(const Instance& in, const LpOptions& o, const std::vector<std::vector<std::size_t>>& seed) {
+Solution lp_dive(const Instance& in, const LpOptions& o, const std::vector<std::vector<std::size_t>>& seed,
+                 std::uint64_t rng_seed) {
+  std::mt19937_64 rng(rng_seed);
   const std::size_t n = in.item_count();
   Solution sol{std::vector<std::size_t>(n, kUnassigned), 0};
   const auto t0 = Clock::now();
@@ -205,6 +210,7 @@ Solution lp_dive(const Instance& in, const LpOptions& o, const std::vector<std::
     }
     LpOptions so = o;
     so.target = 0;
+    if (o.target > 0) so.max_pricing_nodes = std::min<std::uint64_t>(so.max_pricing_nodes, 50'000);
     so.time_limit = std::max(0.0, left());
     so.max_work = o.max_work > 0 ? o.max_work - work : 0;
     const LpResult lp = lp_bound(sub, so, cols);
@@ -218,6 +224,23 @@ Solution lp_dive(const Instance& in, const LpOptions& o, const std::vector<std::
       return lp.columns[a].size() > lp.columns[b].size();
     });
     if (by_x.empty() || lp.x[by_x[0]] < 1e-6) break;
+    // This dive cannot reach the target any more: stop it.
+    if (o.target > 0 && lp.converged && sol.bins + static_cast<std::size_t>(std::ceil(lp.value - 1e-6)) > o.target) break;
+    if (rng_seed != 0 && lp.x[by_x[0]] < 0.999) {
+      // Random fractional pattern, weighted by its value.
+      double total = 0;
+      for (std::size_t c : by_x) total += lp.x[c];
+      double pick = std::uniform_real_distribution<double>(0.0, total)(rng);
+      std::size_t chosen = by_x[0];
+      for (std::size_t c : by_x) {
+        pick -= lp.x[c];
+        if (pick <= 0) {
+          chosen = c;
+          break;
+        }
+      }
+      std::swap(*std::find(by_x.begin(), by_x.end(), chosen), by_x[0]);
+    }
     std::vector<bool> taken(remaining.size(), false);
     bool any = false;
     for (std::size_t c : by_x) {
@@ -284,11 +307,23 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
     const LpResult lp = lp_bound(in, lo, seed);
     out.lower_bound = std::max(out.lower_bound, lp.bound);
     if (out.best.bins > out.lower_bound) {
-      LpOptions dive_options;
-      dive_options.time_limit = left() * 0.4;
-      dive_options.max_work = o.max_nodes;
-      Solution dived = lp_dive(in, dive_options, lp.columns);
-      if (dived.bins < out.best.bins) out.best = std::move(dived);
+      // Repeated dives (the first fixes the largest pattern, the others random ones), each
+      // abandoned as soon as it cannot beat the best packing, for half the time left.
+      const double dive_time = left() * 0.5;
+      const auto dive_start = Clock::now();
+      std::uint64_t dive_work = 0;
+      for (std::uint64_t attempt = 0; out.best.bins > out.lower_bound; ++attempt) {
+        const double spent = std::chrono::duration<double>(Clock::now() - dive_start).count();
+        if (o.max_nodes > 0 ? dive_work >= o.max_nodes : spent >= dive_time) break;
+        if (o.max_nodes > 0 && attempt >= 20) break;
+        LpOptions dive_options;
+        dive_options.time_limit = dive_time - spent;
+        dive_options.max_work = o.max_nodes > 0 ? o.max_nodes / 4 : 0;
+        dive_options.target = out.best.bins - 1;
+        Solution dived = lp_dive(in, dive_options, lp.columns, attempt);
+        dive_work += dive_options.max_work;
+        if (dived.bins < out.best.bins) out.best = std::move(dived);
+      }
       if (out.best.bins > out.lower_bound) {
         SearchOptions again{left() * 0.2, o.max_nodes > 0 ? std::max<std::uint64_t>(1, o.max_nodes / 10) : 0,
                             o.seed + 1};

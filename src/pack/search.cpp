@@ -1,9 +1,12 @@
 #include "berth/pack/search.hpp"
 
+#include "cpu_clock.hpp"
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 #include <cstdio>
@@ -17,7 +20,7 @@
 namespace berth::pack {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = detail::CpuClock;
 
 // Tuning (measured on samples of all classes, see docs/pack.md): ejecting an item that fits
 // outright in another bin costs this fraction of its weight; it applies while items x bins is
@@ -607,6 +610,14 @@ class SmallSetCover {
         if (sets_.size() > kMaxSets) return false;
       }
     }
+    {
+      std::map<std::vector<Size>, std::size_t> types;
+      type_.assign(n_, 0);
+      for (std::size_t i = 0; i < n_; ++i) {
+        const auto v = in_.item(i);
+        type_[i] = types.emplace(std::vector<Size>(v.begin(), v.end()), types.size()).first->second;
+      }
+    }
     of_item_.assign(n_, {});
     for (std::size_t s = 0; s < sets_.size(); ++s) {
       for (std::size_t i : sets_[s]) of_item_[i].push_back(s);
@@ -742,8 +753,16 @@ class SmallSetCover {
     if (alive_[pick] == 0 || depth >= bins_) return false;
     // Least constraining first: the set whose items leave the most alternatives to others.
     std::vector<std::pair<std::size_t, std::size_t>> options;
+    // Identical items are interchangeable: two sets made of the same item types leave
+    // isomorphic subproblems, so only the first is tried (triplet files repeat many items).
+    std::vector<std::array<std::size_t, 3>> tried;
     for (std::size_t s : of_item_[pick]) {
       if (dead_[s]) continue;
+      std::array<std::size_t, 3> sig{kUnassigned, kUnassigned, kUnassigned};
+      for (std::size_t x = 0; x < sets_[s].size() && x < 3; ++x) sig[x] = type_[sets_[s][x]];
+      std::sort(sig.begin(), sig.end());
+      if (std::find(tried.begin(), tried.end(), sig) != tried.end()) continue;
+      tried.push_back(sig);
       std::size_t kills = 0;
       for (std::size_t i : sets_[s]) kills += alive_[i];
       options.push_back({kills * 64 + rng_() % 64, s});
@@ -783,7 +802,7 @@ class SmallSetCover {
   Budget budget_;
   std::vector<std::vector<std::size_t>> sets_, of_item_;
   std::vector<std::uint32_t> dead_;
-  std::vector<std::size_t> alive_, chosen_;
+  std::vector<std::size_t> alive_, chosen_, type_;
   std::vector<bool> covered_;
   std::uint64_t nodes_ = 0, restart_limit_ = 0;
   bool stop_ = false, restart_ = false;

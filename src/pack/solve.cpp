@@ -1,5 +1,6 @@
 #include "berth/pack/solve.hpp"
 
+#include "cpu_clock.hpp"
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -54,15 +55,17 @@ constexpr std::size_t kSmallInstance = 60;
 // The dense simplex costs O(n^2) per pivot, so larger instances rely on the repair search.
 constexpr std::size_t kLpInstance = 120;
 
-double since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+using Clock = detail::CpuClock;  // budgets are CPU time (see cpu_clock.hpp)
+
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 // Best greedy, then (for zero-slack targets) the exact-fill search, then the bin-removal
 // search for whatever budget is left. May raise `lb` (when the LP or branch-and-bound proves
 // it).
 Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   const bool deterministic = o.max_iterations > 0;
   Solution best = best_greedy(in);
   if (best.bins <= lb) return best;
@@ -97,21 +100,30 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
   }
   const bool small = in.item_count() <= kSmallInstance;
   const double left = std::max(0.0, o.time_limit - since(t0));
-  SearchOptions so{use_lp ? left * 0.4 : left, o.max_iterations, o.seed};
+  SearchOptions so{use_lp ? left * (small ? 0.15 : 0.3) : left, o.max_iterations, o.seed};
   best = reduce_bins(in, best, lb, so);
   if (use_lp && best.bins > lb) {
-    // Dive on the LP, then let the repair search continue from the dive's packing.
-    LpOptions lo;
-    lo.time_limit = std::max(0.0, o.time_limit - since(t0)) * (small ? 0.4 : 0.6);
-    lo.max_work = deterministic ? o.max_iterations * 20 : 0;
-    lo.max_pricing_nodes = 20'000;
-    Solution dived = lp_dive(in, lo, lp.columns);
-    if (dived.bins < best.bins + 1 && dived.bins > lb) {
-      SearchOptions again{std::max(0.0, o.time_limit - since(t0)) * (small ? 0.4 : 1.0), o.max_iterations,
-                          o.seed + 2};
-      dived = reduce_bins(in, dived, lb, again);
+    // Repeated LP dives (the first fixes the largest pattern, the next ones random patterns
+    // weighted by value), each abandoned once it cannot beat the best packing; then the
+    // repair search continues from the best packing with what is left.
+    const double dive_time = std::max(0.0, o.time_limit - since(t0)) * (small ? 0.7 : 0.6);
+    const auto dive_start = Clock::now();
+    for (std::uint64_t attempt = 0; best.bins > lb; ++attempt) {
+      const double spent = since(dive_start);
+      if (deterministic ? attempt >= 4 : spent >= dive_time) break;
+      LpOptions lo;
+      lo.time_limit = dive_time - spent;
+      lo.max_work = deterministic ? o.max_iterations * 5 : 0;
+      lo.max_pricing_nodes = 20'000;
+      lo.target = best.bins - 1;
+      Solution dived = lp_dive(in, lo, lp.columns, attempt == 0 ? 0 : o.seed * 1000 + attempt);
+      if (dived.bins < best.bins) best = std::move(dived);
     }
-    if (dived.bins < best.bins) best = std::move(dived);
+    if (best.bins > lb) {
+      SearchOptions again{std::max(0.0, o.time_limit - since(t0)) * (small ? 0.5 : 1.0), o.max_iterations,
+                          o.seed + 2};
+      best = reduce_bins(in, best, lb, again);
+    }
   }
   if (small && best.bins > lb) {
     const double rest = o.time_limit - since(t0);
