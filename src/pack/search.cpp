@@ -664,6 +664,11 @@ class SmallSetCover {
     };
     std::vector<std::size_t> hit;
     for (std::uint64_t step = 1; step <= max_steps; ++step) {
+      if (loose.size() < best_loose_) {
+        // Fewest loose items so far: the fallback when no exact cover is found.
+        best_loose_ = loose.size();
+        best_owner_ = owner;
+      }
       if (loose.empty()) break;
       if ((step & 255) == 0 && budget_.exhausted(0)) return false;
       const std::size_t i = loose[rng_() % loose.size()];
@@ -714,6 +719,35 @@ class SmallSetCover {
       }
     }
     return chosen_.size() <= bins_;
+  }
+
+  /// The local search's best partial cover (disjoint exactly full bins) with the items it
+  /// left loose packed first-fit decreasing into further bins; empty if it never ran.
+  Solution partial_solution() const {
+    if (best_owner_.empty()) return {};
+    Solution sol{std::vector<std::size_t>(n_, kUnassigned), 0};
+    std::vector<std::size_t> bin_of_set(sets_.size(), kUnassigned);
+    std::vector<std::size_t> loose;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const std::size_t o = best_owner_[i];
+      if (o == kUnassigned) {
+        loose.push_back(i);
+        continue;
+      }
+      if (bin_of_set[o] == kUnassigned) bin_of_set[o] = sol.bins++;
+      sol.bin_of[i] = bin_of_set[o];
+    }
+    if (!loose.empty()) {
+      Instance rest;
+      rest.dims = in_.dims;
+      rest.capacity = in_.capacity;
+      for (std::size_t i : loose) rest.add_item(in_.item(i));
+      const Solution r = first_fit_decreasing(rest, Measure::sum);
+      for (std::size_t j = 0; j < loose.size(); ++j) sol.bin_of[loose[j]] = sol.bins + r.bin_of[j];
+      sol.bins += r.bins;
+    }
+    normalize(sol);
+    return sol;
   }
 
   Solution solution() const {
@@ -802,7 +836,8 @@ class SmallSetCover {
   Budget budget_;
   std::vector<std::vector<std::size_t>> sets_, of_item_;
   std::vector<std::uint32_t> dead_;
-  std::vector<std::size_t> alive_, chosen_, type_;
+  std::vector<std::size_t> alive_, chosen_, type_, best_owner_;
+  std::size_t best_loose_ = static_cast<std::size_t>(-1);
   std::vector<bool> covered_;
   std::uint64_t nodes_ = 0, restart_limit_ = 0;
   bool stop_ = false, restart_ = false;
@@ -811,7 +846,9 @@ class SmallSetCover {
 
 }  // namespace
 
-Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double time_limit) {
+Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double time_limit,
+                    Solution* partial) {
+  if (partial) *partial = {};
   if (bins == 0 || in.item_count() == 0) return {};
   std::vector<std::size_t> tight;
   for (std::size_t k = 0; k < in.dims; ++k) {
@@ -829,6 +866,7 @@ Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_node
       normalize(s);
       return s;
     }
+    if (built && partial) *partial = cover.partial_solution();
   }
   ExactFill search(in, bins, std::move(tight), max_nodes, time_limit);
   if (!search.run()) return {};

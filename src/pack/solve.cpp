@@ -92,11 +92,17 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
       all_tight = all_tight && sum == static_cast<Size>(lb) * in.capacity[k];
     }
     const double left = o.time_limit - since(t0);
-    Solution fill = exact_fill(in, lb, 0, std::max(0.0, left) * (all_tight ? 0.5 : 0.2));
+    Solution partial;
+    Solution fill = exact_fill(in, lb, 0, std::max(0.0, left) * (all_tight ? 0.5 : 0.2), &partial);
     if (fill.bins == lb) return fill;
+    // A near-complete exact cover beats the greedy packing by far on triplet-like instances
+    // (the repair search below continues from it).
+    if (partial.bins > 0 && partial.bins < best.bins) best = std::move(partial);
   } else {
-    Solution fill = exact_fill(in, lb, o.max_iterations * 50, 1e9);
+    Solution partial;
+    Solution fill = exact_fill(in, lb, o.max_iterations * 50, 1e9, &partial);
     if (fill.bins == lb) return fill;
+    if (partial.bins > 0 && partial.bins < best.bins) best = std::move(partial);
   }
   const bool small = in.item_count() <= kSmallInstance;
   const double left = std::max(0.0, o.time_limit - since(t0));
