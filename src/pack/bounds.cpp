@@ -1,6 +1,9 @@
 #include "berth/pack/bounds.hpp"
 
+#include "cpu_clock.hpp"
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <numeric>
 #include <vector>
 
@@ -118,6 +121,442 @@ LowerBounds lower_bounds(const Instance& in) {
   lb.best = std::max({lb.continuous, lb.martello_toth, lb.incompatible});
   if (in.item_count() > 0) lb.best = std::max<std::size_t>(lb.best, 1);
   return lb;
+}
+
+namespace {
+
+using LpClock = detail::CpuClock;
+
+// Work/clock budget shared by the simplex and the pricing (deterministic with max_work).
+struct LpBudget {
+  std::uint64_t max_work;
+  LpClock::time_point deadline;
+  std::uint64_t work = 0;
+  bool expired = false;
+  bool spend(std::uint64_t w) {
+    work += w;
+    if (max_work > 0) return expired = expired || work >= max_work;
+    if (((work >> 10) != ((work - w) >> 10)) || w >= 1024) expired = expired || LpClock::now() >= deadline;
+    return expired;
+  }
+};
+
+// Pricing: maximise sum of profits over items that fit together in one bin (d-dimensional
+// 0-1 knapsack), depth-first with the best of the per-dimension fractional (Dantzig) bounds.
+class Pricing {
+ public:
+  // `floor`: only patterns worth more than this are of interest (1 for column generation:
+  // the greedy pricing already failed); it prunes most of the tree.
+  Pricing(const Instance& in, const std::vector<double>& profit, double floor, std::uint64_t max_nodes,
+          LpBudget& budget)
+      : in_(in), d_(in.dims), max_nodes_(max_nodes), budget_(budget), best_(floor) {
+    for (std::size_t i = 0; i < in.item_count(); ++i) {
+      if (profit[i] > 1e-9) cand_.push_back(i);
+    }
+    profit_ = profit;
+    auto norm = [&](std::size_t i) {
+      double s = 0;
+      for (std::size_t k = 0; k < d_; ++k) s += double(in.sizes[i * d_ + k]) / double(in.capacity[k]);
+      return s;
+    };
+    std::stable_sort(cand_.begin(), cand_.end(), [&](std::size_t a, std::size_t b) {
+      return profit_[a] * norm(b) > profit_[b] * norm(a);
+    });
+    const std::size_t m = cand_.size();
+    rank_.assign(in.item_count(), 0);
+    for (std::size_t r = 0; r < m; ++r) rank_[cand_[r]] = r;
+    by_dim_.assign(d_, {});
+    for (std::size_t k = 0; k < d_; ++k) {
+      auto& o = by_dim_[k];
+      o = cand_;
+      // profit / size in dimension k, descending; size 0 counts as infinitely efficient.
+      std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) {
+        return profit_[a] * double(in.sizes[b * d_ + k]) > profit_[b] * double(in.sizes[a * d_ + k]);
+      });
+    }
+    room_ = in.capacity;
+    // Surrogate dimension: the sum of the normalised sizes; its Dantzig bound is often
+    // tighter than any single dimension's when items are large in different dimensions.
+    fit_.assign(in.item_count(), 0);
+    norm_.assign(in.item_count(), 0.0);
+    for (std::size_t i : cand_) norm_[i] = norm(i);
+  }
+
+  /// Returns false when stopped by the node limit or budget (best_ is then a lower estimate).
+  bool run() {
+    dfs(0, 0.0);
+    return !aborted_;
+  }
+  double best() const { return best_; }
+  std::uint64_t nodes() const { return nodes_; }
+  const std::vector<std::size_t>& pattern() const { return best_pattern_; }
+
+ private:
+  bool fits(std::size_t i) const {
+    for (std::size_t k = 0; k < d_; ++k) {
+      if (in_.sizes[i * d_ + k] > room_[k]) return false;
+    }
+    return true;
+  }
+
+  // Minimum of the Dantzig bounds of each dimension and of the normalised-sum surrogate,
+  // over the undecided items that still fit on their own.
+  double bound(std::size_t pos) {
+    for (std::size_t r = pos; r < cand_.size(); ++r) fit_[cand_[r]] = fits(cand_[r]);
+    double best = 1e300;
+    for (std::size_t k = 0; k < d_; ++k) {
+      double rem = double(room_[k]);
+      double b = 0;
+      for (std::size_t i : by_dim_[k]) {
+        if (rank_[i] < pos || !fit_[i]) continue;
+        const double w = double(in_.sizes[i * d_ + k]);
+        if (w <= rem) {
+          rem -= w;
+          b += profit_[i];
+        } else {
+          b += profit_[i] * rem / w;
+          break;
+        }
+      }
+      best = std::min(best, b);
+    }
+    // cand_ is sorted by profit / normalised size: the surrogate's Dantzig order.
+    double rem = 0;
+    for (std::size_t k = 0; k < d_; ++k) rem += double(room_[k]) / double(in_.capacity[k]);
+    double b = 0;
+    for (std::size_t r = pos; r < cand_.size(); ++r) {
+      const std::size_t i = cand_[r];
+      if (!fit_[i]) continue;
+      if (norm_[i] <= rem) {
+        rem -= norm_[i];
+        b += profit_[i];
+      } else {
+        b += profit_[i] * rem / norm_[i];
+        break;
+      }
+    }
+    return std::min(best, b);
+  }
+
+  void dfs(std::size_t pos, double value) {
+    if (aborted_) return;
+    if (++nodes_ > max_nodes_ || budget_.spend(1)) {
+      aborted_ = true;
+      return;
+    }
+    if (value > best_ + 1e-12) {
+      best_ = value;
+      best_pattern_ = current_;
+    }
+    if (pos == cand_.size()) return;
+    if (value + bound(pos) <= best_ + 1e-9) return;
+    // Skip to the next item that still fits; the ones in between are excluded.
+    std::size_t p = pos;
+    while (p < cand_.size() && !fits(cand_[p])) ++p;
+    if (p == cand_.size()) return;
+    const std::size_t i = cand_[p];
+    for (std::size_t k = 0; k < d_; ++k) room_[k] -= in_.sizes[i * d_ + k];
+    current_.push_back(i);
+    dfs(p + 1, value + profit_[i]);
+    current_.pop_back();
+    for (std::size_t k = 0; k < d_; ++k) room_[k] += in_.sizes[i * d_ + k];
+    dfs(p + 1, value);
+  }
+
+  const Instance& in_;
+  std::size_t d_;
+  std::uint64_t max_nodes_;
+  LpBudget& budget_;
+  std::vector<double> profit_;
+  std::vector<std::size_t> cand_, rank_, current_, best_pattern_;
+  std::vector<std::vector<std::size_t>> by_dim_;
+  std::vector<Size> room_;
+  std::vector<double> norm_;
+  std::vector<char> fit_;
+  std::uint64_t nodes_ = 0;
+  double best_;
+  bool aborted_ = false;
+};
+
+// Best of a few first-fit constructions over the items with positive profit, in order of
+// profit per normalised size (max, sum and plain profit).
+std::vector<std::size_t> greedy_pattern(const Instance& in, const std::vector<double>& profit) {
+  const std::size_t d = in.dims;
+  std::vector<std::size_t> cand;
+  for (std::size_t i = 0; i < in.item_count(); ++i) {
+    if (profit[i] > 1e-9) cand.push_back(i);
+  }
+  std::vector<std::size_t> best;
+  double best_value = 0;
+  std::vector<double> key(in.item_count(), 0.0);
+  std::vector<Size> room(d);
+  std::vector<std::size_t> order, pattern;
+  for (int rule = 0; rule < 3; ++rule) {
+    for (std::size_t i : cand) {
+      double mx = 0, sum = 0;
+      for (std::size_t k = 0; k < d; ++k) {
+        const double w = double(in.sizes[i * d + k]) / double(in.capacity[k]);
+        mx = std::max(mx, w);
+        sum += w;
+      }
+      key[i] = rule == 0 ? profit[i] / std::max(mx, 1e-9) : rule == 1 ? profit[i] / std::max(sum, 1e-9) : profit[i];
+    }
+    order = cand;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
+    room = in.capacity;
+    pattern.clear();
+    double value = 0;
+    for (std::size_t i : order) {
+      bool ok = true;
+      for (std::size_t k = 0; k < d && ok; ++k) ok = in.sizes[i * d + k] <= room[k];
+      if (!ok) continue;
+      for (std::size_t k = 0; k < d; ++k) room[k] -= in.sizes[i * d + k];
+      pattern.push_back(i);
+      value += profit[i];
+    }
+    if (value > best_value) {
+      best_value = value;
+      best = pattern;
+    }
+  }
+  return best;
+}
+
+// Revised simplex on min sum x_p, A x - s = 1, x, s >= 0 with an explicit dense basis inverse
+// (n x n; n is the item count). Variables: columns_[v] for v < columns_.size(); the surplus of
+// row i is encoded as kSurplus + i.
+class Master {
+ public:
+  static constexpr std::size_t kSurplus = std::size_t{1} << 40;
+
+  explicit Master(std::size_t n) : n_(n), binv_(n * n, 0.0), xb_(n, 1.0), basis_(n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      columns_.push_back({i});  // singleton patterns: B = I, x = 1
+      basis_[i] = i;
+      binv_[i * n + i] = 1.0;
+    }
+  }
+
+  std::vector<std::vector<std::size_t>> columns_;
+
+  std::vector<double> duals() const {
+    std::vector<double> y(n_, 0.0);
+    for (std::size_t r = 0; r < n_; ++r) {
+      if (basis_[r] >= kSurplus) continue;
+      for (std::size_t j = 0; j < n_; ++j) y[j] += binv_[r * n_ + j];
+    }
+    return y;
+  }
+
+  double value() const {
+    double v = 0;
+    for (std::size_t r = 0; r < n_; ++r) {
+      if (basis_[r] < kSurplus) v += xb_[r];
+    }
+    return v;
+  }
+
+  std::vector<double> column_values() const {
+    std::vector<double> x(columns_.size(), 0.0);
+    for (std::size_t r = 0; r < n_; ++r) {
+      if (basis_[r] < kSurplus) x[basis_[r]] += std::max(0.0, xb_[r]);
+    }
+    return x;
+  }
+
+  /// Pivots variable v into the basis. False when the LP looks unbounded (numerical trouble).
+  bool enter(std::size_t v) {
+    std::vector<double> dcol(n_, 0.0);
+    if (v >= kSurplus) {
+      const std::size_t i = v - kSurplus;
+      for (std::size_t r = 0; r < n_; ++r) dcol[r] = -binv_[r * n_ + i];
+    } else {
+      for (std::size_t r = 0; r < n_; ++r) {
+        double s = 0;
+        for (std::size_t i : columns_[v]) s += binv_[r * n_ + i];
+        dcol[r] = s;
+      }
+    }
+    std::size_t leave = n_;
+    double best_t = 0, best_d = 0;
+    for (std::size_t r = 0; r < n_; ++r) {
+      if (dcol[r] <= 1e-9) continue;
+      const double t = std::max(0.0, xb_[r]) / dcol[r];
+      // Smallest ratio; ties to the largest pivot element for stability.
+      if (leave == n_ || t < best_t - 1e-12 || (t <= best_t + 1e-12 && dcol[r] > best_d)) {
+        leave = r;
+        best_t = t;
+        best_d = dcol[r];
+      }
+    }
+    if (leave == n_) return false;
+    const double piv = dcol[leave];
+    double* prow = &binv_[leave * n_];
+    for (std::size_t j = 0; j < n_; ++j) prow[j] /= piv;
+    for (std::size_t r = 0; r < n_; ++r) {
+      if (r == leave || dcol[r] == 0.0) continue;
+      const double f = dcol[r];
+      double* row = &binv_[r * n_];
+      for (std::size_t j = 0; j < n_; ++j) row[j] -= f * prow[j];
+      xb_[r] -= f * best_t;
+    }
+    xb_[leave] = best_t;
+    basis_[leave] = v;
+    if (++pivots_since_refactor_ >= 64) refactor();
+    return true;
+  }
+
+  std::size_t n() const { return n_; }
+
+ private:
+  // Recomputes B^-1 and x_B from scratch (Gauss-Jordan) to stop rounding drift.
+  void refactor() {
+    pivots_since_refactor_ = 0;
+    std::vector<double> b(n_ * n_, 0.0), inv(n_ * n_, 0.0);
+    for (std::size_t r = 0; r < n_; ++r) {
+      const std::size_t v = basis_[r];
+      if (v >= kSurplus) {
+        b[(v - kSurplus) * n_ + r] = -1.0;
+      } else {
+        for (std::size_t i : columns_[v]) b[i * n_ + r] = 1.0;
+      }
+      inv[r * n_ + r] = 1.0;
+    }
+    for (std::size_t c = 0; c < n_; ++c) {
+      std::size_t p = c;
+      for (std::size_t r = c + 1; r < n_; ++r) {
+        if (std::fabs(b[r * n_ + c]) > std::fabs(b[p * n_ + c])) p = r;
+      }
+      if (std::fabs(b[p * n_ + c]) < 1e-12) return;  // singular: keep the updated inverse
+      if (p != c) {
+        for (std::size_t j = 0; j < n_; ++j) {
+          std::swap(b[p * n_ + j], b[c * n_ + j]);
+          std::swap(inv[p * n_ + j], inv[c * n_ + j]);
+        }
+      }
+      const double f = b[c * n_ + c];
+      for (std::size_t j = 0; j < n_; ++j) {
+        b[c * n_ + j] /= f;
+        inv[c * n_ + j] /= f;
+      }
+      for (std::size_t r = 0; r < n_; ++r) {
+        if (r == c) continue;
+        const double g = b[r * n_ + c];
+        if (g == 0.0) continue;
+        for (std::size_t j = 0; j < n_; ++j) {
+          b[r * n_ + j] -= g * b[c * n_ + j];
+          inv[r * n_ + j] -= g * inv[c * n_ + j];
+        }
+      }
+    }
+    binv_ = std::move(inv);
+    for (std::size_t r = 0; r < n_; ++r) {
+      double s = 0;
+      for (std::size_t j = 0; j < n_; ++j) s += binv_[r * n_ + j];
+      xb_[r] = s;
+    }
+  }
+
+  std::size_t n_;
+  std::vector<double> binv_, xb_;
+  std::vector<std::size_t> basis_;
+  std::size_t pivots_since_refactor_ = 0;
+};
+
+}  // namespace
+
+LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std::vector<std::size_t>>& seed_columns) {
+  constexpr std::uint64_t kQuickPricing = 2000;
+  LpResult out;
+  const std::size_t n = in.item_count();
+  if (n == 0) return out;
+  if (std::any_of(in.sizes.begin(), in.sizes.end(), [](Size x) { return x < 0; })) return out;
+  LpBudget budget{o.max_work,
+                  LpClock::now() + std::chrono::duration_cast<LpClock::duration>(
+                                       std::chrono::duration<double>(std::max(0.0, o.time_limit))),
+                  0, false};
+  Master master(n);
+  for (const auto& c : seed_columns) {
+    if (c.size() > 1) master.columns_.push_back(c);
+  }
+  // Bound with a margin for floating-point error in the duals: only a value clearly above
+  // an integer raises the bound past it.
+  auto bound_of = [](double v) { return static_cast<std::size_t>(std::ceil(v - 1e-6)); };
+  std::size_t stale = 0;
+  while (!budget.spend(n)) {
+    const std::vector<double> y = master.duals();
+    // Surplus columns first (a negative dual), then the pool, then the pricing problem.
+    std::size_t enter = kUnassigned;
+    double most = -1e-9;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (y[i] < most) {
+        most = y[i];
+        enter = Master::kSurplus + i;
+      }
+    }
+    if (enter == kUnassigned) {
+      for (std::size_t c = 0; c < master.columns_.size(); ++c) {
+        double rc = 1.0;
+        for (std::size_t i : master.columns_[c]) rc -= y[i];
+        if (rc < most) {
+          most = rc;
+          enter = c;
+        }
+      }
+      budget.spend(master.columns_.size());
+    }
+    if (enter == kUnassigned) {
+      // Greedy pricing first: usually finds an improving pattern at a fraction of the cost
+      // of the exact knapsack, which is then only needed to prove that none is left.
+      std::vector<std::size_t> pattern = greedy_pattern(in, y);
+      double worth = 0;
+      for (std::size_t i : pattern) worth += y[i];
+      budget.spend(n * in.dims);
+      if (worth > 1.0 + 1e-6) {
+        master.columns_.push_back(std::move(pattern));
+        enter = master.columns_.size() - 1;
+      }
+    }
+    if (enter == kUnassigned && o.max_pricing_nodes > kQuickPricing) {
+      // A short truncated knapsack search next: its depth-first order finds a good pattern
+      // early, and most of the exact search's time goes into proving nothing better exists.
+      Pricing quick(in, y, 1.0, kQuickPricing, budget);
+      quick.run();
+      if (quick.best() > 1.0 + 1e-6) {
+        master.columns_.push_back(quick.pattern());
+        enter = master.columns_.size() - 1;
+      }
+    }
+    if (enter == kUnassigned) {
+      Pricing pricing(in, y, 1.0, o.max_pricing_nodes, budget);
+      const bool exact = pricing.run();
+      double ysum = 0;
+      for (double v : y) ysum += std::max(0.0, v);
+      if (exact) {
+        const double farley = ysum / std::max(1.0, pricing.best());
+        if (farley > out.farley) out.farley = farley;
+        out.bound = std::max(out.bound, bound_of(out.farley));
+        if (pricing.best() <= 1.0 + 1e-9) {
+          out.converged = true;
+          break;
+        }
+      }
+      if (o.target > 0 && out.bound >= o.target) break;
+      if (pricing.best() <= 1.0 + 1e-9) break;  // inexact and nothing found: give up
+      master.columns_.push_back(pricing.pattern());
+      enter = master.columns_.size() - 1;
+    }
+    const double before = master.value();
+    if (!master.enter(enter)) break;
+    // Degenerate pivots do not lower the value; a long run of them means stalling.
+    stale = master.value() < before - 1e-9 ? 0 : stale + 1;
+    if (stale > 50 * n + 1000) break;
+  }
+  out.value = master.value();
+  out.columns = master.columns_;
+  out.x = master.column_values();
+  out.work = budget.work;
+  return out;
 }
 
 }  // namespace berth::pack

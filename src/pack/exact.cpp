@@ -1,8 +1,12 @@
 #include "berth/pack/exact.hpp"
 
+#include "cpu_clock.hpp"
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <numeric>
+#include <random>
+#include <cmath>
 #include <unordered_set>
 #include <vector>
 
@@ -14,7 +18,7 @@
 namespace berth::pack {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = detail::CpuClock;
 
 // Depth-first search that assigns items (largest first) to at most `k` bins. Prunes with
 // per-dimension volume against the room that can still be used (a bin no remaining item fits
@@ -170,9 +174,119 @@ Verdict pack_into(const Instance& in, std::size_t bins, std::uint64_t max_nodes,
   return verdict == 0 ? Verdict::impossible : Verdict::unknown;
 }
 
+Solution lp_dive(const Instance& in, const LpOptions& o, const std::vector<std::vector<std::size_t>>& seed,
+                 std::uint64_t rng_seed) {
+  std::mt19937_64 rng(rng_seed);
+  const std::size_t n = in.item_count();
+  Solution sol{std::vector<std::size_t>(n, kUnassigned), 0};
+  const auto t0 = Clock::now();
+  std::uint64_t work = 0;
+  auto left = [&] { return o.time_limit - std::chrono::duration<double>(Clock::now() - t0).count(); };
+  std::vector<std::size_t> remaining(n);
+  std::iota(remaining.begin(), remaining.end(), 0);
+  std::vector<std::vector<std::size_t>> pool = seed;
+  std::vector<std::size_t> local(n, kUnassigned);
+  while (!remaining.empty()) {
+    if (o.max_work > 0 ? work >= o.max_work : left() <= 0) break;
+    Instance sub;
+    sub.dims = in.dims;
+    sub.capacity = in.capacity;
+    std::fill(local.begin(), local.end(), kUnassigned);
+    for (std::size_t r = 0; r < remaining.size(); ++r) {
+      local[remaining[r]] = r;
+      sub.add_item(in.item(remaining[r]));
+    }
+    std::vector<std::vector<std::size_t>> cols;
+    {
+      std::map<std::vector<std::size_t>, bool> seen;
+      for (const auto& c : pool) {
+        std::vector<std::size_t> m;
+        for (std::size_t i : c) {
+          if (local[i] != kUnassigned) m.push_back(local[i]);
+        }
+        std::sort(m.begin(), m.end());
+        if (m.size() > 1 && seen.emplace(m, true).second) cols.push_back(std::move(m));
+      }
+    }
+    LpOptions so = o;
+    so.target = 0;
+    if (o.target > 0) so.max_pricing_nodes = std::min<std::uint64_t>(so.max_pricing_nodes, 50'000);
+    so.time_limit = std::max(0.0, left());
+    so.max_work = o.max_work > 0 ? o.max_work - work : 0;
+    const LpResult lp = lp_bound(sub, so, cols);
+    work += lp.work;
+    // Fix every pattern at (almost) 1, or else the largest one; overlapping items go to the
+    // first fixed pattern (a subset of a pattern still fits).
+    std::vector<std::size_t> by_x(lp.columns.size());
+    std::iota(by_x.begin(), by_x.end(), 0);
+    std::stable_sort(by_x.begin(), by_x.end(), [&](std::size_t a, std::size_t b) {
+      if (lp.x[a] != lp.x[b]) return lp.x[a] > lp.x[b];
+      return lp.columns[a].size() > lp.columns[b].size();
+    });
+    if (by_x.empty() || lp.x[by_x[0]] < 1e-6) break;
+    // This dive cannot reach the target any more: stop it.
+    if (o.target > 0 && lp.converged && sol.bins + static_cast<std::size_t>(std::ceil(lp.value - 1e-6)) > o.target) break;
+    if (rng_seed != 0 && lp.x[by_x[0]] < 0.999) {
+      // Random fractional pattern, weighted by its value.
+      double total = 0;
+      for (std::size_t c : by_x) total += lp.x[c];
+      double pick = std::uniform_real_distribution<double>(0.0, total)(rng);
+      std::size_t chosen = by_x[0];
+      for (std::size_t c : by_x) {
+        pick -= lp.x[c];
+        if (pick <= 0) {
+          chosen = c;
+          break;
+        }
+      }
+      std::swap(*std::find(by_x.begin(), by_x.end(), chosen), by_x[0]);
+    }
+    std::vector<bool> taken(remaining.size(), false);
+    bool any = false;
+    for (std::size_t c : by_x) {
+      if (any && lp.x[c] < 0.999) break;
+      bool used = false;
+      for (std::size_t i : lp.columns[c]) {
+        if (taken[i]) continue;
+        taken[i] = true;
+        sol.bin_of[remaining[i]] = sol.bins;
+        used = true;
+      }
+      if (used) ++sol.bins;
+      any = true;
+    }
+    pool.clear();
+    for (const auto& c : lp.columns) {
+      std::vector<std::size_t> g;
+      for (std::size_t i : c) {
+        if (!taken[i]) g.push_back(remaining[i]);
+      }
+      if (g.size() > 1) pool.push_back(std::move(g));
+    }
+    std::vector<std::size_t> next;
+    for (std::size_t r = 0; r < remaining.size(); ++r) {
+      if (!taken[r]) next.push_back(remaining[r]);
+    }
+    remaining.swap(next);
+  }
+  if (!remaining.empty()) {
+    Instance sub;
+    sub.dims = in.dims;
+    sub.capacity = in.capacity;
+    for (std::size_t i : remaining) sub.add_item(in.item(i));
+    const Solution rest = first_fit_decreasing(sub, Measure::sum);
+    for (std::size_t r = 0; r < remaining.size(); ++r) sol.bin_of[remaining[r]] = sol.bins + rest.bin_of[r];
+    sol.bins += rest.bins;
+  }
+  normalize(sol);
+  return sol;
+}
+
 ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
   const auto t0 = Clock::now();
+  const auto wall0 = std::chrono::steady_clock::now();  // reported time stays wall-clock
   const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.time_limit));
+  auto left = [&] { return std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count()); };
   ExactResult out;
   // Upper bound from the search strategy with a slice of the budget.
   SolveOptions so;
@@ -182,6 +296,42 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
   SolveResult r = solve(in, kDefaultStrategy, so);
   out.best = r.solution;
   out.lower_bound = r.lower_bound;
+  // The pattern LP: its bound usually equals the optimum on these instances, where the
+  // closed-form bounds are often several bins short and the branch-and-bound cannot close
+  // that gap; its solution, dived on, gives packings the repair search misses.
+  if (out.best.bins > out.lower_bound) {
+    std::vector<std::vector<std::size_t>> seed = items_by_bin(out.best);
+    LpOptions lo;
+    lo.time_limit = left() * 0.4;
+    lo.max_work = o.max_nodes;
+    lo.target = out.best.bins;
+    const LpResult lp = lp_bound(in, lo, seed);
+    out.lower_bound = std::max(out.lower_bound, lp.bound);
+    if (out.best.bins > out.lower_bound) {
+      // Repeated dives (the first fixes the largest pattern, the others random ones), each
+      // abandoned as soon as it cannot beat the best packing, for half the time left.
+      const double dive_time = left() * 0.5;
+      const auto dive_start = Clock::now();
+      std::uint64_t dive_work = 0;
+      for (std::uint64_t attempt = 0; out.best.bins > out.lower_bound; ++attempt) {
+        const double spent = std::chrono::duration<double>(Clock::now() - dive_start).count();
+        if (o.max_nodes > 0 ? dive_work >= o.max_nodes : spent >= dive_time) break;
+        if (o.max_nodes > 0 && attempt >= 20) break;
+        LpOptions dive_options;
+        dive_options.time_limit = dive_time - spent;
+        dive_options.max_work = o.max_nodes > 0 ? o.max_nodes / 4 : 0;
+        dive_options.target = out.best.bins - 1;
+        Solution dived = lp_dive(in, dive_options, lp.columns, attempt);
+        dive_work += dive_options.max_work;
+        if (dived.bins < out.best.bins) out.best = std::move(dived);
+      }
+      if (out.best.bins > out.lower_bound) {
+        SearchOptions again{left() * 0.2, o.max_nodes > 0 ? std::max<std::uint64_t>(1, o.max_nodes / 10) : 0,
+                            o.seed + 1};
+        out.best = reduce_bins(in, out.best, out.lower_bound, again);
+      }
+    }
+  }
   // Each exhausted tree for k = best - 1 bins proves best optimal; each success lowers best.
   while (out.best.bins > out.lower_bound) {
     const std::size_t k = out.best.bins - 1;
@@ -199,7 +349,7 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
   }
   out.proven_optimal = out.best.bins == out.lower_bound;
   out.gap = out.best.bins ? double(out.best.bins - out.lower_bound) / double(out.best.bins) : 0;
-  out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return out;
 }
 

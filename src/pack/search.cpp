@@ -1,9 +1,12 @@
 #include "berth/pack/search.hpp"
 
+#include "cpu_clock.hpp"
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 #include <cstdio>
@@ -17,7 +20,7 @@
 namespace berth::pack {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = detail::CpuClock;
 
 // Tuning (measured on samples of all classes, see docs/pack.md): ejecting an item that fits
 // outright in another bin costs this fraction of its weight; it applies while items x bins is
@@ -607,6 +610,14 @@ class SmallSetCover {
         if (sets_.size() > kMaxSets) return false;
       }
     }
+    {
+      std::map<std::vector<Size>, std::size_t> types;
+      type_.assign(n_, 0);
+      for (std::size_t i = 0; i < n_; ++i) {
+        const auto v = in_.item(i);
+        type_[i] = types.emplace(std::vector<Size>(v.begin(), v.end()), types.size()).first->second;
+      }
+    }
     of_item_.assign(n_, {});
     for (std::size_t s = 0; s < sets_.size(); ++s) {
       for (std::size_t i : sets_[s]) of_item_[i].push_back(s);
@@ -653,6 +664,11 @@ class SmallSetCover {
     };
     std::vector<std::size_t> hit;
     for (std::uint64_t step = 1; step <= max_steps; ++step) {
+      if (loose.size() < best_loose_) {
+        // Fewest loose items so far: the fallback when no exact cover is found.
+        best_loose_ = loose.size();
+        best_owner_ = owner;
+      }
       if (loose.empty()) break;
       if ((step & 255) == 0 && budget_.exhausted(0)) return false;
       const std::size_t i = loose[rng_() % loose.size()];
@@ -705,6 +721,35 @@ class SmallSetCover {
     return chosen_.size() <= bins_;
   }
 
+  /// The local search's best partial cover (disjoint exactly full bins) with the items it
+  /// left loose packed first-fit decreasing into further bins; empty if it never ran.
+  Solution partial_solution() const {
+    if (best_owner_.empty()) return {};
+    Solution sol{std::vector<std::size_t>(n_, kUnassigned), 0};
+    std::vector<std::size_t> bin_of_set(sets_.size(), kUnassigned);
+    std::vector<std::size_t> loose;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const std::size_t o = best_owner_[i];
+      if (o == kUnassigned) {
+        loose.push_back(i);
+        continue;
+      }
+      if (bin_of_set[o] == kUnassigned) bin_of_set[o] = sol.bins++;
+      sol.bin_of[i] = bin_of_set[o];
+    }
+    if (!loose.empty()) {
+      Instance rest;
+      rest.dims = in_.dims;
+      rest.capacity = in_.capacity;
+      for (std::size_t i : loose) rest.add_item(in_.item(i));
+      const Solution r = first_fit_decreasing(rest, Measure::sum);
+      for (std::size_t j = 0; j < loose.size(); ++j) sol.bin_of[loose[j]] = sol.bins + r.bin_of[j];
+      sol.bins += r.bins;
+    }
+    normalize(sol);
+    return sol;
+  }
+
   Solution solution() const {
     Solution sol{std::vector<std::size_t>(n_, kUnassigned), chosen_.size()};
     for (std::size_t b = 0; b < chosen_.size(); ++b) {
@@ -742,8 +787,16 @@ class SmallSetCover {
     if (alive_[pick] == 0 || depth >= bins_) return false;
     // Least constraining first: the set whose items leave the most alternatives to others.
     std::vector<std::pair<std::size_t, std::size_t>> options;
+    // Identical items are interchangeable: two sets made of the same item types leave
+    // isomorphic subproblems, so only the first is tried (triplet files repeat many items).
+    std::vector<std::array<std::size_t, 3>> tried;
     for (std::size_t s : of_item_[pick]) {
       if (dead_[s]) continue;
+      std::array<std::size_t, 3> sig{kUnassigned, kUnassigned, kUnassigned};
+      for (std::size_t x = 0; x < sets_[s].size() && x < 3; ++x) sig[x] = type_[sets_[s][x]];
+      std::sort(sig.begin(), sig.end());
+      if (std::find(tried.begin(), tried.end(), sig) != tried.end()) continue;
+      tried.push_back(sig);
       std::size_t kills = 0;
       for (std::size_t i : sets_[s]) kills += alive_[i];
       options.push_back({kills * 64 + rng_() % 64, s});
@@ -783,7 +836,8 @@ class SmallSetCover {
   Budget budget_;
   std::vector<std::vector<std::size_t>> sets_, of_item_;
   std::vector<std::uint32_t> dead_;
-  std::vector<std::size_t> alive_, chosen_;
+  std::vector<std::size_t> alive_, chosen_, type_, best_owner_;
+  std::size_t best_loose_ = static_cast<std::size_t>(-1);
   std::vector<bool> covered_;
   std::uint64_t nodes_ = 0, restart_limit_ = 0;
   bool stop_ = false, restart_ = false;
@@ -792,7 +846,9 @@ class SmallSetCover {
 
 }  // namespace
 
-Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double time_limit) {
+Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double time_limit,
+                    Solution* partial) {
+  if (partial) *partial = {};
   if (bins == 0 || in.item_count() == 0) return {};
   std::vector<std::size_t> tight;
   for (std::size_t k = 0; k < in.dims; ++k) {
@@ -810,6 +866,7 @@ Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_node
       normalize(s);
       return s;
     }
+    if (built && partial) *partial = cover.partial_solution();
   }
   ExactFill search(in, bins, std::move(tight), max_nodes, time_limit);
   if (!search.run()) return {};

@@ -1,5 +1,6 @@
 #include "berth/pack/solve.hpp"
 
+#include "cpu_clock.hpp"
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -48,15 +49,41 @@ Solution best_greedy(const Instance& in) {
 // instances a complete search finds packings the repair search misses, or proves there are
 // none (which proves the search's answer optimal).
 constexpr std::size_t kSmallInstance = 60;
+// Items up to which the search also solves the pattern LP: its bound often proves the greedy
+// or repaired packing optimal at once (the closed-form bounds are several bins short on
+// small instances), and diving on its solution finds packings the repair search misses.
+// The dense simplex costs O(n^2) per pivot and pricing grows fast with the item count: at
+// 120 items the LP and dives took so much of a 1 s budget that the repair search alone did
+// as well or better (new class 2, Panigrahy class 1), so larger instances rely on it.
+constexpr std::size_t kLpInstance = 60;
+
+using Clock = detail::CpuClock;  // budgets are CPU time (see cpu_clock.hpp)
+
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 // Best greedy, then (for zero-slack targets) the exact-fill search, then the bin-removal
-// search for whatever budget is left. May raise `lb` (when branch-and-bound proves it).
+// search for whatever budget is left. May raise `lb` (when the LP or branch-and-bound proves
+// it).
 Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
+  const bool deterministic = o.max_iterations > 0;
   Solution best = best_greedy(in);
   if (best.bins <= lb) return best;
-  double left = o.time_limit;
-  if (o.max_iterations == 0) {
+  const bool use_lp = in.item_count() <= kLpInstance;
+  LpResult lp;
+  if (use_lp) {
+    LpOptions lo;
+    lo.time_limit = o.time_limit * 0.25;
+    lo.max_work = deterministic ? o.max_iterations * 20 : 0;
+    lo.target = best.bins;
+    lo.max_pricing_nodes = 20'000;
+    lp = lp_bound(in, lo, items_by_bin(best));
+    lb = std::max(lb, lp.bound);
+    if (best.bins <= lb) return best;
+  }
+  if (!deterministic) {
     // Exact fill is decisive for instances whose bins must all be exactly full (triplet-like):
     // there the repair search is weak, so the fill gets most of the budget when every
     // dimension is tight, a fifth when some are, nothing (it returns at once) otherwise.
@@ -66,19 +93,50 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
       for (std::size_t i = 0; i < in.item_count(); ++i) sum += in.sizes[i * in.dims + k];
       all_tight = all_tight && sum == static_cast<Size>(lb) * in.capacity[k];
     }
-    Solution fill = exact_fill(in, lb, 0, o.time_limit * (all_tight ? 0.5 : 0.2));
+    const double left = o.time_limit - since(t0);
+    Solution partial;
+    Solution fill = exact_fill(in, lb, 0, std::max(0.0, left) * (all_tight ? 0.5 : 0.2), &partial);
     if (fill.bins == lb) return fill;
-    left -= std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // A near-complete exact cover beats the greedy packing by far on triplet-like instances
+    // (the repair search below continues from it).
+    if (partial.bins > 0 && partial.bins < best.bins) best = std::move(partial);
   } else {
-    Solution fill = exact_fill(in, lb, o.max_iterations * 50, 1e9);
+    Solution partial;
+    Solution fill = exact_fill(in, lb, o.max_iterations * 50, 1e9, &partial);
     if (fill.bins == lb) return fill;
+    if (partial.bins > 0 && partial.bins < best.bins) best = std::move(partial);
   }
   const bool small = in.item_count() <= kSmallInstance;
-  SearchOptions so{small ? left * 0.6 : left, o.max_iterations, o.seed};
+  const double left = std::max(0.0, o.time_limit - since(t0));
+  SearchOptions so{use_lp ? left * (small ? 0.15 : 0.3) : left, o.max_iterations, o.seed};
   best = reduce_bins(in, best, lb, so);
+  if (use_lp && best.bins > lb) {
+    // Repeated LP dives (the first fixes the largest pattern, the next ones random patterns
+    // weighted by value), each abandoned once it cannot beat the best packing; then the
+    // repair search continues from the best packing with what is left.
+    const double dive_time = std::max(0.0, o.time_limit - since(t0)) * (small ? 0.7 : 0.6);
+    const auto dive_start = Clock::now();
+    for (std::uint64_t attempt = 0; best.bins > lb; ++attempt) {
+      const double spent = since(dive_start);
+      if (deterministic ? attempt >= 4 : spent >= dive_time) break;
+      LpOptions lo;
+      lo.time_limit = dive_time - spent;
+      lo.max_work = deterministic ? o.max_iterations * 5 : 0;
+      // Dive steps price with a short knapsack search only: a dive needs a good LP solution
+      // fast, not a proven one (new class 2, 60 items: the optimum in 0.4 s instead of > 1 s).
+      lo.max_pricing_nodes = 2'000;
+      lo.target = best.bins - 1;
+      Solution dived = lp_dive(in, lo, lp.columns, attempt == 0 ? 0 : o.seed * 1000 + attempt);
+      if (dived.bins < best.bins) best = std::move(dived);
+    }
+    if (best.bins > lb) {
+      SearchOptions again{std::max(0.0, o.time_limit - since(t0)) * (small ? 0.5 : 1.0), o.max_iterations,
+                          o.seed + 2};
+      best = reduce_bins(in, best, lb, again);
+    }
+  }
   if (small && best.bins > lb) {
-    const auto now = std::chrono::steady_clock::now();
-    const double rest = o.time_limit - std::chrono::duration<double>(now - t0).count();
+    const double rest = o.time_limit - since(t0);
     Solution packed;
     const Verdict v = pack_into(in, best.bins - 1, o.max_iterations > 0 ? o.max_iterations * 2 : 0,
                                 std::max(0.0, rest), &packed);

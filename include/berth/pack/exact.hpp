@@ -2,6 +2,7 @@
 /// \file Exact mode: proves the minimum number of bins or reports the gap.
 #include <cstdint>
 
+#include "berth/pack/bounds.hpp"
 #include "berth/pack/instance.hpp"
 
 namespace berth::pack {
@@ -30,6 +31,18 @@ enum class Verdict { packed, impossible, unknown };
 /// packing. max_nodes > 0 bounds the work deterministically; otherwise `seconds` does.
 Verdict pack_into(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
                   Solution* out);
+
+/// LP diving: solve the pattern LP (see lp_bound), fix the patterns at 1 (or the largest
+/// fractional one) as bins, and repeat on the items left, reusing the generated patterns
+/// (restricted to the remaining items, which keeps them feasible). The LP solution of these
+/// instances is usually close to integral, so this often reaches ceil(LP). Items left when
+/// the budget runs out are packed first-fit decreasing. Always returns a complete packing.
+/// `options.target` > 0: give up (first-fit the rest) as soon as the bins fixed plus the
+/// rounded-up LP of the items left exceed it, so a failing dive costs little. `seed` 0 fixes
+/// the largest fractional pattern; another seed picks one at random, weighted by its value,
+/// for repeated dives that explore different packings.
+Solution lp_dive(const Instance& instance, const LpOptions& options,
+                 const std::vector<std::vector<std::size_t>>& seed_columns = {}, std::uint64_t seed = 0);
 
 /// Heuristic search for an upper bound, then a branch-and-bound that tries to pack into one
 /// bin fewer than the best found; an exhausted tree raises the lower bound by one.

@@ -37,7 +37,10 @@ Solution reduce_bins(const Instance& instance, const Solution& start, std::size_
 /// must be exactly full there: a depth-first search over exact bin completions. Returns a
 /// packing into `bins` bins, or an empty solution (bins == 0) when none was found within
 /// `max_nodes` nodes (or `time_limit`), or the instance has slack in every dimension.
+/// When it fails and `partial` is given, *partial gets the best partial exact cover found
+/// (its bins exactly full) with the leftover items packed first-fit decreasing: a packing
+/// with a few bins more than `bins`, often far better than the greedy one (empty if none).
 Solution exact_fill(const Instance& instance, std::size_t bins, std::uint64_t max_nodes,
-                    double time_limit);
+                    double time_limit, Solution* partial = nullptr);
 
 }  // namespace berth::pack

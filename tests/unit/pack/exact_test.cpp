@@ -85,3 +85,59 @@ TEST_CASE("exact mode with a tiny budget reports a gap instead of failing", "[pa
   CHECK(r.best.bins >= r.lower_bound);
   CHECK(r.gap == Approx(double(r.best.bins - r.lower_bound) / double(r.best.bins)));
 }
+
+TEST_CASE("LP bound is valid and at least the closed-form bounds", "[pack][bounds][lp]") {
+  for (std::uint64_t seed = 1; seed <= 150; ++seed) {
+    std::mt19937_64 shape(seed);
+    const std::size_t n = 2 + shape() % 9;
+    const std::size_t d = 1 + shape() % 3;
+    const Instance in = pack_test::random_instance(seed, n, d, 20, 1, 14);
+    LpOptions o;
+    o.max_work = 2'000'000;  // deterministic
+    const LpResult lp = lp_bound(in, o);
+    INFO(fmt::format("seed {} n {} d {} farley {} value {}", seed, n, d, lp.farley, lp.value));
+    REQUIRE(lp.converged);
+    REQUIRE(lp.bound <= brute_force_optimum(in));
+    REQUIRE(lp.bound >= continuous_bound(in));
+    REQUIRE(lp.bound >= martello_toth_bound(in));
+    REQUIRE(lp.farley <= lp.value + 1e-6);
+    // Every generated column is a bin that fits.
+    for (const auto& c : lp.columns) {
+      for (std::size_t k = 0; k < in.dims; ++k) {
+        Size load = 0;
+        for (std::size_t i : c) load += in.item(i)[k];
+        REQUIRE(load <= in.capacity[k]);
+      }
+    }
+    const Solution dived = lp_dive(in, o);
+    REQUIRE_FALSE(validate(in, dived).has_value());
+    REQUIRE(dived.bins >= lp.bound);
+  }
+}
+
+TEST_CASE("LP bound beats the closed-form bounds where pairs cannot share", "[pack][bounds][lp]") {
+  // Each item's two sizes sum to 8, so any three exceed 2 x 10 together and no bin holds
+  // three: the LP is at least 5/2, so 3 bins; the per-dimension bounds only see 20 = 2 x 10.
+  Instance in;
+  in.dims = 2;
+  in.capacity = {10, 10};
+  for (auto v : std::vector<std::vector<Size>>{{6, 2}, {2, 6}, {4, 4}, {5, 3}, {3, 5}}) in.add_item(v);
+  LpOptions o;
+  o.max_work = 100000;
+  const LpResult lp = lp_bound(in, o);
+  CHECK(lp.converged);
+  CHECK(continuous_bound(in) == 2);
+  CHECK(martello_toth_bound(in) == 2);
+  CHECK(lp.bound == 3);
+  CHECK(brute_force_optimum(in) == 3);
+}
+
+TEST_CASE("LP dive is deterministic with a work limit", "[pack][lp]") {
+  const Instance in = pack_test::random_instance(7, 40, 3, 100, 10, 60);
+  LpOptions o;
+  o.max_work = 300000;
+  const Solution a = lp_dive(in, o);
+  const Solution b = lp_dive(in, o);
+  CHECK_FALSE(validate(in, a).has_value());
+  CHECK(a.bin_of == b.bin_of);
+}

@@ -105,6 +105,28 @@ TEST_CASE("search reaches n/3 on generated triplet instances", "[pack][search]")
   }
 }
 
+TEST_CASE("exact fill's partial cover is a valid packing when no cover is found", "[pack][search]") {
+  // A node budget far too small to find the exact cover of 150 triplet items: the fallback
+  // (best partial cover of exactly full bins, first fit for the rest) must still be valid.
+  std::size_t partials = 0;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    const Instance in = pack_test::triplet_instance(seed, 50, 3);
+    Solution partial;
+    const Solution fill = exact_fill(in, 50, 40, 1e9, &partial);
+    INFO(fmt::format("seed {} fill {} partial {}", seed, fill.bins, partial.bins));
+    if (fill.bins == 50) {
+      CHECK_FALSE(validate(in, fill).has_value());
+      continue;
+    }
+    CHECK(fill.bins == 0);
+    if (partial.bins == 0) continue;
+    ++partials;
+    CHECK_FALSE(validate(in, partial).has_value());
+    CHECK(partial.bins >= 50);
+  }
+  CHECK(partials > 0);
+}
+
 TEST_CASE("unknown strategies and unusable instances are errors", "[pack][solve]") {
   const Instance in = parse_vbp("1\n10\n1\n3 1\n");
   CHECK_THROWS_AS(solve(in, "nope"), berth::UsageError);
