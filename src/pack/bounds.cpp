@@ -1,6 +1,6 @@
 #include "berth/pack/bounds.hpp"
-
 #include "cpu_clock.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -1,6 +1,5 @@
 #include "berth/pack/exact.hpp"
 
-#include "cpu_clock.hpp"
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -14,6 +13,7 @@
 #include "berth/pack/heuristics.hpp"
 #include "berth/pack/search.hpp"
 #include "berth/pack/solve.hpp"
+#include "cpu_clock.hpp"
 
 namespace berth::pack {
 namespace {

@@ -1,6 +1,5 @@
 #include "berth/pack/search.hpp"
 
-#include "cpu_clock.hpp"
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -9,13 +8,13 @@
 #include <map>
 #include <numeric>
 #include <random>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "berth/pack/heuristics.hpp"
+#include "cpu_clock.hpp"
 
 namespace berth::pack {
 namespace {

@@ -1,6 +1,5 @@
 #include "berth/pack/solve.hpp"
 
-#include "cpu_clock.hpp"
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include "berth/pack/exact.hpp"
 #include "berth/pack/heuristics.hpp"
 #include "berth/pack/search.hpp"
+#include "cpu_clock.hpp"
 
 namespace berth::pack {
 namespace {
