@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <vector>
 
 namespace berth {
 namespace {
@@ -213,7 +214,24 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
     add_arc(g, machine0 + m, sink, static_cast<long>(slots[m]), 0);
     forward += 2;
   }
-  boost::successive_shortest_path_nonnegative_weights(g, source, sink);
+  // Distances in double, not the weights' long: Boost adds each round's distances into the
+  // potentials of every vertex, and a vertex the source cannot reach has distance
+  // numeric_limits::max(), so long potentials overflow (UBSan: signed integer overflow in
+  // successive_shortest_path_nonnegative_weights.hpp). In double the unreachable ones go to
+  // infinity, which no later round reads: a vertex unreachable in the residual graph stays so.
+  // Costs here are small integers, exact in a double.
+  {
+    const auto index = boost::get(boost::vertex_index, g);
+    const std::size_t V = boost::num_vertices(g);
+    std::vector<Edge> pred(V);
+    std::vector<double> distance(V, 0.0), potential(V, 0.0);
+    boost::successive_shortest_path_nonnegative_weights(
+        g, source, sink, boost::get(boost::edge_capacity, g), boost::get(boost::edge_residual_capacity, g),
+        boost::get(boost::edge_weight, g), boost::get(boost::edge_reverse, g), index,
+        boost::make_iterator_property_map(pred.begin(), index),
+        boost::make_iterator_property_map(distance.begin(), index),
+        boost::make_iterator_property_map(potential.begin(), index));
+  }
 
   auto flow_on = [&](Edge e) {
     return boost::get(boost::edge_capacity, g, e) - boost::get(boost::edge_residual_capacity, g, e);
