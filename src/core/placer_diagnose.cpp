@@ -30,18 +30,59 @@ std::uint8_t unit_relation(const Cluster& c, UnitId p, UnitId t) {
 const std::vector<UnitId>& Placer::conflict_targets(UnitId u) {
   const Cluster& c = cluster_;
   const std::size_t U = c.unit_count();
+  auto stem = [&](UnitId t) {
+    const Unit& x = c.unit(t);
+    return x.replicas || x.constraints.global ? x.name + "@" : x.name;
+  };
   if (conflict_targets_known_.size() != U) {
     conflict_targets_known_.assign(U, 0);
     conflict_targets_.assign(U, {});
-  }
-  if (!conflict_targets_known_[u]) {
-    conflict_targets_known_[u] = 1;
-    auto& out = conflict_targets_[u];
+    pattern_prefixes_.clear();
+    unit_stems_.clear();
     for (UnitId t = 0; t < U; ++t) {
-      if (unit_relation(c, u, t) != 1 || unit_relation(c, t, u) != 1) out.push_back(t);
+      unit_stems_.emplace_back(stem(t), t);
+      for (const auto& pat : c.unit(t).constraints.conflicts) {
+        pattern_prefixes_.emplace_back(pat.substr(0, std::min(pat.find_first_of("*?[\\"), pat.size())), t);
+      }
     }
+    std::sort(pattern_prefixes_.begin(), pattern_prefixes_.end());
+    std::sort(unit_stems_.begin(), unit_stems_.end());
   }
-  return conflict_targets_[u];
+  if (conflict_targets_known_[u]) return conflict_targets_[u];
+  conflict_targets_known_[u] = 1;
+  auto& out = conflict_targets_[u];
+  // Entries whose key equals s, or (with `longer`) starts with it, or is a prefix of s.
+  auto matching = [](const std::vector<std::pair<std::string, UnitId>>& index, const std::string& s, bool longer, auto&& emit) {
+    for (std::size_t len = 0; len <= s.size(); ++len) {
+      const std::string_view head(s.data(), len);
+      auto it = std::lower_bound(index.begin(), index.end(), head,
+                                 [](const std::pair<std::string, UnitId>& e, std::string_view k) { return std::string_view(e.first) < k; });
+      if (len == s.size() && longer) {
+        for (; it != index.end() && std::string_view(it->first).substr(0, len) == head; ++it) emit(it->second);
+      } else {
+        for (; it != index.end() && it->first == head; ++it) emit(it->second);
+      }
+    }
+  };
+  // A pattern can take an instance of unit t only if its literal prefix and t's instance names
+  // agree as far as both go: the prefix is a prefix of t's stem, or (for `web@...` names) the
+  // stem is a prefix of the pattern's prefix. Candidates found so are then asked exactly.
+  std::vector<UnitId> candidates;
+  const std::string own = stem(u);
+  const bool own_many = own.size() != c.unit(u).name.size();
+  // Units whose patterns may take u's instances.
+  matching(pattern_prefixes_, own, own_many, [&](UnitId t) { candidates.push_back(t); });
+  // Units whose instances u's patterns may take.
+  for (const auto& pat : c.unit(u).constraints.conflicts) {
+    const std::string prefix = pat.substr(0, std::min(pat.find_first_of("*?[\\"), pat.size()));
+    matching(unit_stems_, prefix, true, [&](UnitId t) { candidates.push_back(t); });
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  for (UnitId t : candidates) {
+    if (unit_relation(c, u, t) != 1 || unit_relation(c, t, u) != 1) out.push_back(t);
+  }
+  return out;
 }
 
 MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {

@@ -117,6 +117,12 @@ class Placer {
   std::vector<InstanceId> unit_instances_;
   std::vector<std::vector<UnitId>> conflict_targets_;
   std::vector<std::uint8_t> conflict_targets_known_;
+  // Built on first use for conflict_targets: every conflict pattern's literal prefix (before
+  // any glob character) with its unit, and every unit's instance-name stem (`web@` for a
+  // replicated or global unit, the name otherwise) with the unit, both sorted, so the units a
+  // pattern may concern are found by prefix instead of asking every unit.
+  std::vector<std::pair<std::string, UnitId>> pattern_prefixes_;
+  std::vector<std::pair<std::string, UnitId>> unit_stems_;
   // Scratch for select_diagnosed: machines to re-check for conflicts, and per class the
   // positions (leaf indexes) of the machines rejected for conflicts, sorted.
   std::vector<MachineId> conflict_candidates_;
