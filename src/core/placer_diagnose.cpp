@@ -260,23 +260,22 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
         diag->rejections[reason::kInsufficientPrefix + c.dimension_names()[sd]] += count;
         short_count[sd] += count;
         const std::int64_t top = hi[sd];
-        MachineId top_on = kNone;
-        auto has_top = [&](const Cluster::ClassIndex& x, std::size_t n) { return x.max_free[n * D + sd] == top; };
-        if (top > most_free[sd]) {
-          top_on = leftmost(k, node, first, span, has_top);
+        if (top > most_free[sd]) {  // the scan's strict >: the first machine with the most free
           most_free[sd] = top;
-          most_free_on[sd] = top_on;
+          most_free_on[sd] = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) { return x.max_free[n * D + sd] == top; });
         }
-        // The scan's key for a machine missing one dimension is (1, missing / needs): least for
-        // the most free (every machine with nothing free ties at 1.0: the first up one wins).
-        const std::pair<int, double> key{
-            1, 0.0 + static_cast<double>(demand_[sd] - std::max<std::int64_t>(top, 0)) / static_cast<double>(demand_[sd])};
+        // The scan's key for a machine missing one dimension is (1, missing / needs), computed
+        // in double: never larger for more free, least for the most free. The scan keeps the
+        // first machine with the least key: the leftmost whose key equals the top's (every
+        // machine with nothing free ties at 1.0; equal doubles from different amounts tie too),
+        // and a subtree holds one exactly when its own max_free gives that key.
+        const double needs = static_cast<double>(demand_[sd]);
+        auto missing = [&](std::int64_t free) { return 0.0 + static_cast<double>(demand_[sd] - std::max<std::int64_t>(free, 0)) / needs; };
+        const std::pair<int, double> key{1, missing(top)};
         if (closest == kNone || key < closest_key) {
-          if (top > 0) {
-            closest = top_on != kNone ? top_on : leftmost(k, node, first, span, has_top);
-          } else {
-            closest = leftmost(k, node, first, span, [](const Cluster::ClassIndex& x, std::size_t n) { return x.up_count[n] > 0; });
-          }
+          closest = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
+            return x.up_count[n] > 0 && missing(x.max_free[n * D + sd]) == key.second;
+          });
           closest_key = key;
         }
         return;

@@ -189,3 +189,39 @@ TEST_CASE("diagnoses from the indexes equal the exhaustive scan's", "[property][
   CHECK(with_not_up > 3000);
   CHECK(with_fit > 3000);
 }
+
+TEST_CASE("indexed diagnosis: closest machine ties like the scan's doubles", "[index][explain]") {
+  // With a request near 2^61 bytes, "missing / needs" rounds to 1.0 for a machine with 100
+  // bytes free and for one with 120: the scan keeps the first (m1), not the one with the most
+  // free (m2, which is still the "most free" of the shortfall).
+  Spec spec;
+  for (int i = 1; i <= 2; ++i) {
+    Machine m;
+    m.name = fmt::format("m{}", i);
+    m.capacity.cpu = 1000;
+    m.capacity.memory = 1000;
+    spec.machines.push_back(m);
+  }
+  auto unit = [&](const char* name, std::int64_t memory, const char* pin) {
+    Unit u;
+    u.name = name;
+    u.requests.memory = memory;
+    if (pin) u.constraints.machine_id = pin;
+    spec.units.push_back(u);
+  };
+  unit("a", 900, "m1");
+  unit("b", 880, "m2");
+  unit("probe", std::int64_t{1} << 61, nullptr);
+  Cluster cluster = Cluster::build(spec);
+  Placer placer(cluster, StrategyKind::BestFit);
+  placer.place_pending();
+  const GroupId probe = cluster.instance(cluster.find_instance("probe")).group;
+  Diagnosis scanned, indexed;
+  REQUIRE(placer.select_scan(probe, &scanned) == kNone);
+  REQUIRE(placer.select_diagnosed(probe, &indexed) == kNone);
+  REQUIRE(scanned.closest);
+  CHECK(scanned.closest->machine == "m1");
+  REQUIRE(scanned.shortfalls.size() == 1);
+  CHECK(scanned.shortfalls[0].most_free_on == "m2");
+  require_same_diagnosis(indexed, scanned);
+}
