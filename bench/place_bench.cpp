@@ -2,6 +2,10 @@
 // cluster size. Run: build/bench/berth_place_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
+#include <map>
+#include <memory>
+#include <stdexcept>
+
 #include "berth/place/cluster.hpp"
 #include "berth/place/place.hpp"
 #include "berth/place/placer.hpp"
@@ -88,6 +92,56 @@ void BM_BatchPlacement(benchmark::State& state) {
   state.SetLabel(to_string(strategy));
 }
 
+/// A cluster filled by the placer with twice what fits (the pending-at-scale workload of
+/// bench/RESULTS.md: services with role metadata and anti-affinity), and the first instance
+/// left pending there. Built once per size and shared by both diagnoses.
+struct Full {
+  Cluster cluster;
+  GroupId probe;
+};
+
+Full& full_cluster(std::size_t machines) {
+  static std::map<std::size_t, std::unique_ptr<Full>> built;
+  auto& slot = built[machines];
+  if (slot) return *slot;
+  bench::GenerateOptions o;
+  o.machines = machines;
+  o.units = machines * 20;
+  Spec spec = bench::generate_spec(o);
+  Cluster cluster = Cluster::build(spec);
+  Placer placer(cluster, StrategyKind::BestFit);
+  std::vector<GroupId> all(cluster.group_count());
+  for (GroupId g = 0; g < all.size(); ++g) all[g] = g;
+  for (GroupId g : placer.batch_order(std::move(all))) placer.place_group(g);
+  const InstanceId pending = [&] {
+    for (InstanceId i = 0; i < cluster.instance_count(); ++i) {
+      if (cluster.assignment(i) == kNone) return i;
+    }
+    return kNone;
+  }();
+  if (pending == kNone) throw std::runtime_error("nothing pending: the cluster is not full");
+  const GroupId group = cluster.instance(pending).group;
+  slot = std::make_unique<Full>(Full{std::move(cluster), group});
+  return *slot;
+}
+
+/// Diagnosis of a pending unit on a full cluster: by the exhaustive scan or by the indexes.
+void diagnose_pending(benchmark::State& state, bool scan) {
+  Full& full = full_cluster(static_cast<std::size_t>(state.range(0)));
+  Placer placer(full.cluster, StrategyKind::BestFit);
+  Diagnosis diag;
+  for (auto _ : state) {
+    const MachineId m = scan ? placer.select_scan(full.probe, &diag) : placer.select_diagnosed(full.probe, &diag);
+    benchmark::DoNotOptimize(m);
+  }
+  state.counters["fit"] = static_cast<double>(diag.fit);
+  state.counters["conflicts"] = static_cast<double>(diag.rejections[reason::kConflict]);
+  state.SetLabel(diag.summary().substr(0, 100));
+}
+
+void BM_DiagnoseScan(benchmark::State& state) { diagnose_pending(state, true); }
+void BM_DiagnoseIndexed(benchmark::State& state) { diagnose_pending(state, false); }
+
 void strategies(benchmark::internal::Benchmark* b, std::initializer_list<std::int64_t> sizes) {
   for (auto n : sizes) {
     for (int s = 0; s < 5; ++s) b->Args({n, s});
@@ -99,5 +153,8 @@ void strategies(benchmark::internal::Benchmark* b, std::initializer_list<std::in
 BENCHMARK(BM_SinglePlacement)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SinglePlacementScan)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BatchPlacement)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMillisecond)->Iterations(1);
+
+BENCHMARK(BM_DiagnoseScan)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DiagnoseIndexed)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

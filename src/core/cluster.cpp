@@ -610,6 +610,8 @@ void Cluster::build_indexes() {
     idx.max_util.assign(nodes, -std::numeric_limits<double>::infinity());
     idx.min_util.assign(nodes, std::numeric_limits<double>::infinity());
     idx.min_count.assign(nodes, std::numeric_limits<std::uint32_t>::max());
+    idx.min_free.assign(nodes * D, kOpen);
+    idx.up_count.assign(nodes, 0);
     idx.level_free.assign(nodes * L * D, kBlocked);
     idx.level_max_util.assign(nodes * L, -std::numeric_limits<double>::infinity());
     idx.level_min_util.assign(nodes * L, std::numeric_limits<double>::infinity());
@@ -634,6 +636,8 @@ void Cluster::refresh(MachineId m) {
   std::size_t node = idx.leaves + class_position_[m];
   const bool up = machine_states_[m] == MachineState::Up;
   for (std::size_t d = 0; d < D; ++d) idx.max_free[node * D + d] = up ? alloc[d] - used[d] : kBlocked;
+  for (std::size_t d = 0; d < D; ++d) idx.min_free[node * D + d] = up ? alloc[d] - used[d] : kOpen;
+  idx.up_count[node] = up ? 1 : 0;
   idx.max_util[node] = up ? u : -std::numeric_limits<double>::infinity();
   idx.min_util[node] = up ? u : std::numeric_limits<double>::infinity();
   idx.min_count[node] = up ? static_cast<std::uint32_t>(on_machine_[m].size()) : std::numeric_limits<std::uint32_t>::max();
@@ -656,6 +660,8 @@ void Cluster::refresh(MachineId m) {
     const std::size_t l = 2 * node, r = l + 1;
     bool changed = false;
     for (std::size_t d = 0; d < D; ++d) set(idx.max_free[node * D + d], std::max(idx.max_free[l * D + d], idx.max_free[r * D + d]), changed);
+    for (std::size_t d = 0; d < D; ++d) set(idx.min_free[node * D + d], std::min(idx.min_free[l * D + d], idx.min_free[r * D + d]), changed);
+    set(idx.up_count[node], idx.up_count[l] + idx.up_count[r], changed);
     set(idx.max_util[node], std::max(idx.max_util[l], idx.max_util[r]), changed);
     set(idx.min_util[node], std::min(idx.min_util[l], idx.min_util[r]), changed);
     set(idx.min_count[node], std::min(idx.min_count[l], idx.min_count[r]), changed);

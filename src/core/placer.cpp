@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <map>
 
@@ -28,6 +29,7 @@ Placer::Placer(Cluster& cluster, StrategyKind strategy)
       demand_(cluster.dims(), 0) {
   verdict_stamp_.assign(cluster.unit_count(), 0);
   verdict_.assign(cluster.unit_count(), 0);
+  if (std::getenv("BERTH_DIAGNOSE_BY_SCAN") != nullptr) shortcuts_.indexed_diagnosis = false;
 }
 
 int Placer::metadata_failure(UnitId u, ClassId c) {
@@ -192,7 +194,10 @@ bool Placer::conflicts_on(MachineId m, InstanceId* with) const {
   return false;
 }
 
-MachineId Placer::select(GroupId g, Diagnosis* diag) { return diag ? select_scan(g, diag) : select_indexed(g); }
+MachineId Placer::select(GroupId g, Diagnosis* diag) {
+  if (!diag) return select_indexed(g);
+  return shortcuts_.indexed_diagnosis ? select_diagnosed(g, diag) : select_scan(g, diag);
+}
 
 double Placer::score_of(GroupId g, MachineId m) {
   prepare(g);

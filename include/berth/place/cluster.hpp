@@ -70,6 +70,8 @@ class Cluster {
   /// identical allocatable capacity, so they share every metadata result and every size ratio.
   const std::vector<MachineId>& class_members(ClassId c) const { return class_members_[c]; }
   const Metadata& class_metadata(ClassId c) const { return class_metadata_[c]; }
+  /// Index of machine m among its class's members (its leaf in the class tree).
+  std::uint32_t class_position(MachineId m) const { return class_position_[m]; }
   const std::int64_t* allocatable(MachineId m) const { return &allocatable_[m * dims()]; }
   const std::int64_t* used(MachineId m) const { return &used_[m * dims()]; }
   std::int64_t free(MachineId m, std::size_t d) const { return allocatable_[m * dims() + d] - used_[m * dims() + d]; }
@@ -90,6 +92,11 @@ class Cluster {
     std::vector<double> max_util;
     std::vector<double> min_util;
     std::vector<std::uint32_t> min_count;
+    // For diagnoses: the least free amount per dimension over the up machines of the subtree
+    // (kOpen when none), and how many of them are up. A subtree whose up machines all fit, or
+    // all miss exactly one dimension, is counted without visiting its machines.
+    std::vector<std::int64_t> min_free;    ///< node * dims + d
+    std::vector<std::uint32_t> up_count;   ///< node
     // The same maxima and extremes over only the machines with at least fit_levels()[j] free
     // in dimension 0, per level j. Per-dimension maxima alone let a subtree "fit" when one
     // machine has the cpu and another the memory, so a packed cluster was searched machine by
@@ -102,6 +109,8 @@ class Cluster {
   const ClassIndex& class_index(ClassId c) const { return class_index_[c]; }
   /// Value of max_free for machines that must never be chosen (not up, padding).
   static constexpr std::int64_t kBlocked = -(std::int64_t{1} << 62);
+  /// Value of min_free for machines that are not up and padding.
+  static constexpr std::int64_t kOpen = std::int64_t{1} << 62;
   /// Thresholds on free dimension 0 the class trees keep restricted maxima for (ascending,
   /// positive): the distinct dimension-0 requests of the units, at most kMaxLevels of them.
   const std::vector<std::int64_t>& fit_levels() const { return fit_levels_; }

@@ -20,12 +20,21 @@ class Placer {
 
   /// The best machine for the unassigned members of group g, or kNone. When `diagnosis` is
   /// given it receives the counts (always complete: they add up to the machines considered).
-  /// Without a diagnosis the class indexes are searched (branch and bound); with one, every
-  /// machine is visited. Both return the same machine: scores are computed identically and
-  /// ties go to the lower machine id.
+  /// Without a diagnosis the class indexes are searched (branch and bound); with one, the
+  /// diagnosis comes from diagnose() (or from the scan when Shortcuts::indexed_diagnosis is
+  /// off) and the machine from the indexed search. Every way returns the same machine: scores
+  /// are computed identically and ties go to the lower machine id.
   MachineId select(GroupId g, Diagnosis* diagnosis = nullptr);
-  /// The exhaustive scan (what select does when asked for a diagnosis).
+  /// The exhaustive scan: visits every machine (class by class for metadata). The reference
+  /// the indexed search and diagnose() are tested against.
   MachineId select_scan(GroupId g, Diagnosis* diagnosis = nullptr);
+  /// The diagnosis select_scan would give, field by field, without visiting every machine:
+  /// metadata per class (class sizes), machines not up from the class trees' up counts,
+  /// conflicts from where the conflicting units' instances run, spread per class, resources
+  /// from the class trees (subtrees whose up machines all fit, or all miss the same single
+  /// dimension, are counted wholesale; the rest is descended). Pinned groups (one machine to
+  /// look at) go through the scan. Returns the same machine as select_scan.
+  MachineId select_diagnosed(GroupId g, Diagnosis* diagnosis);
   /// The indexed search (what select does otherwise).
   MachineId select_indexed(GroupId g);
   /// The score `select` ranks machine m by for the group's pending demand (higher is better).
@@ -53,6 +62,10 @@ class Placer {
   struct Shortcuts {
     bool fit_levels = true;     ///< use the class trees' per-level maxima
     bool rank_replicas = true;  ///< carry one search's ranking over a unit's next replicas
+    /// select(g, &diagnosis) diagnoses through the indexes (select_diagnosed) instead of the
+    /// scan. Off when the environment variable BERTH_DIAGNOSE_BY_SCAN is set (for benchmarks:
+    /// the same binary measures both; the output is the same).
+    bool indexed_diagnosis = true;
   };
   void set_shortcuts(Shortcuts s) {
     shortcuts_ = s;
@@ -97,6 +110,23 @@ class Placer {
   bool reuse_ranking(UnitId u, MachineId* answer);
   double node_bound(ClassId k, std::size_t node) const;
   bool node_fits(ClassId k, std::size_t node) const;
+  /// Units whose instances may conflict with unit u's, either way (computed once per unit).
+  const std::vector<UnitId>& conflict_targets(UnitId u);
+  /// Per unit, its instances (built on first use; instances never change after build).
+  std::vector<std::uint32_t> unit_instance_start_;
+  std::vector<InstanceId> unit_instances_;
+  std::vector<std::vector<UnitId>> conflict_targets_;
+  std::vector<std::uint8_t> conflict_targets_known_;
+  // Built on first use for conflict_targets: every conflict pattern's literal prefix (before
+  // any glob character) with its unit, and every unit's instance-name stem (`web@` for a
+  // replicated or global unit, the name otherwise) with the unit, both sorted, so the units a
+  // pattern may concern are found by prefix instead of asking every unit.
+  std::vector<std::pair<std::string, UnitId>> pattern_prefixes_;
+  std::vector<std::pair<std::string, UnitId>> unit_stems_;
+  // Scratch for select_diagnosed: machines to re-check for conflicts, and per class the
+  // positions (leaf indexes) of the machines rejected for conflicts, sorted.
+  std::vector<MachineId> conflict_candidates_;
+  std::vector<std::vector<std::uint32_t>> class_conflicts_;
 
   std::vector<InstanceId> todo_;
   // Conflict verdict of the current group against each unit met on a machine, stamped with

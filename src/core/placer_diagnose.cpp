@@ -1,0 +1,342 @@
+// Placer::select_diagnosed: the scan's Diagnosis, field by field, from class sizes and index
+// queries instead of a visit to every machine (issue 8). select_scan stays the reference;
+// tests/property/place_diagnose_test.cpp compares the two on random clusters.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "berth/constraint/glob.hpp"
+#include "berth/place/placer.hpp"
+
+namespace berth {
+namespace {
+
+/// Unit-level conflict relation of unit p's patterns to unit t's instances, as
+/// Cluster::conflict_class answers it, but without remembering single-instance pairs (asking
+/// about every unit would fill that cache with pairs nothing else asks about).
+std::uint8_t unit_relation(const Cluster& c, UnitId p, UnitId t) {
+  if (!c.unit_has_conflicts(p)) return 1;
+  const Unit& tu = c.unit(t);
+  if (tu.replicas || tu.constraints.global) return c.conflict_class(p, t);
+  for (const auto& pat : c.unit(p).constraints.conflicts) {
+    if (glob_match(pat, tu.name)) return 2;
+  }
+  return 1;
+}
+
+}  // namespace
+
+const std::vector<UnitId>& Placer::conflict_targets(UnitId u) {
+  const Cluster& c = cluster_;
+  const std::size_t U = c.unit_count();
+  auto stem = [&](UnitId t) {
+    const Unit& x = c.unit(t);
+    return x.replicas || x.constraints.global ? x.name + "@" : x.name;
+  };
+  if (conflict_targets_known_.size() != U) {
+    conflict_targets_known_.assign(U, 0);
+    conflict_targets_.assign(U, {});
+    pattern_prefixes_.clear();
+    unit_stems_.clear();
+    for (UnitId t = 0; t < U; ++t) {
+      unit_stems_.emplace_back(stem(t), t);
+      for (const auto& pat : c.unit(t).constraints.conflicts) {
+        pattern_prefixes_.emplace_back(pat.substr(0, std::min(pat.find_first_of("*?[\\"), pat.size())), t);
+      }
+    }
+    std::sort(pattern_prefixes_.begin(), pattern_prefixes_.end());
+    std::sort(unit_stems_.begin(), unit_stems_.end());
+  }
+  if (conflict_targets_known_[u]) return conflict_targets_[u];
+  conflict_targets_known_[u] = 1;
+  auto& out = conflict_targets_[u];
+  // Entries whose key equals s, or (with `longer`) starts with it, or is a prefix of s.
+  auto matching = [](const std::vector<std::pair<std::string, UnitId>>& index, const std::string& s, bool longer, auto&& emit) {
+    for (std::size_t len = 0; len <= s.size(); ++len) {
+      const std::string_view head(s.data(), len);
+      auto it = std::lower_bound(index.begin(), index.end(), head,
+                                 [](const std::pair<std::string, UnitId>& e, std::string_view k) { return std::string_view(e.first) < k; });
+      if (len == s.size() && longer) {
+        for (; it != index.end() && std::string_view(it->first).substr(0, len) == head; ++it) emit(it->second);
+      } else {
+        for (; it != index.end() && it->first == head; ++it) emit(it->second);
+      }
+    }
+  };
+  // A pattern can take an instance of unit t only if its literal prefix and t's instance names
+  // agree as far as both go: the prefix is a prefix of t's stem, or (for `web@...` names) the
+  // stem is a prefix of the pattern's prefix. Candidates found so are then asked exactly.
+  std::vector<UnitId> candidates;
+  const std::string own = stem(u);
+  const bool own_many = own.size() != c.unit(u).name.size();
+  // Units whose patterns may take u's instances.
+  matching(pattern_prefixes_, own, own_many, [&](UnitId t) { candidates.push_back(t); });
+  // Units whose instances u's patterns may take.
+  for (const auto& pat : c.unit(u).constraints.conflicts) {
+    const std::string prefix = pat.substr(0, std::min(pat.find_first_of("*?[\\"), pat.size()));
+    matching(unit_stems_, prefix, true, [&](UnitId t) { candidates.push_back(t); });
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  for (UnitId t : candidates) {
+    if (unit_relation(c, u, t) != 1 || unit_relation(c, t, u) != 1) out.push_back(t);
+  }
+  return out;
+}
+
+MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
+  const Cluster& c = cluster_;
+  const Group& grp = c.group(g);
+  // Nothing to place, or one machine to look at: the scan is already as cheap as it gets.
+  if (!prepare(g) || grp.pinned != kNone || follow_ != kNone) return select_scan(g, diag);
+  const std::size_t D = c.dims();
+  const std::size_t K = c.class_count();
+  *diag = Diagnosis{};
+  diag->unit = c.instance(todo_.front()).name;
+  for (InstanceId i : grp.members) diag->group.push_back(c.instance(i).name);
+  diag->considered = c.machine_count();
+
+  // 1. Metadata, per class: a class that fails counts with its size (as in the scan).
+  std::vector<std::uint8_t> class_pass(K, 0);
+  for (ClassId k = 0; k < K; ++k) {
+    const std::size_t weight = c.class_members(k).size();
+    bool ok = true;
+    for (UnitId u : units_) {
+      const int failed = metadata_failure(u, k);
+      if (failed >= 0) {
+        diag->rejections[reason::kMetadata] += weight;
+        diag->metadata_failures[c.unit(u).constraints.metadata[static_cast<std::size_t>(failed)].describe_failure()] += weight;
+        ok = false;
+        break;
+      }
+    }
+    class_pass[k] = ok ? 1 : 0;
+  }
+
+  // 2. Conflicts: only machines running an instance of a unit that may conflict with the group
+  // can be rejected for it. They are found from where those units' instances run, then each is
+  // checked exactly as the scan checks it (conflicts_on: the first conflicting instance on the
+  // machine names the conflict), if it is up and its class passed metadata (earlier filters).
+  if (unit_instance_start_.empty()) {
+    unit_instance_start_.assign(c.unit_count() + 1, 0);
+    for (InstanceId i = 0; i < c.instance_count(); ++i) ++unit_instance_start_[c.instance(i).unit + 1];
+    for (std::size_t u = 0; u < c.unit_count(); ++u) unit_instance_start_[u + 1] += unit_instance_start_[u];
+    unit_instances_.assign(c.instance_count(), kNone);
+    std::vector<std::uint32_t> next(unit_instance_start_.begin(), unit_instance_start_.end() - 1);
+    for (InstanceId i = 0; i < c.instance_count(); ++i) unit_instances_[next[c.instance(i).unit]++] = i;
+  }
+  if (class_conflicts_.size() < K) class_conflicts_.resize(K);
+  for (ClassId k = 0; k < K; ++k) class_conflicts_[k].clear();
+  conflict_candidates_.clear();
+  std::vector<UnitId> targets;
+  for (UnitId u : units_) {
+    const auto& t = conflict_targets(u);
+    targets.insert(targets.end(), t.begin(), t.end());
+  }
+  if (units_.size() > 1) {
+    std::sort(targets.begin(), targets.end());
+    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+  }
+  for (UnitId t : targets) {
+    // A relation that depends on the instance may let the scan's verdict differ between
+    // replicas: say so, as the scan would (place_pending then diagnoses the next replica anew).
+    for (UnitId u : units_) {
+      if (c.conflict_class(u, t) == 3 || c.conflict_class(t, u) == 3) per_instance_ = true;
+    }
+    for (std::uint32_t j = unit_instance_start_[t]; j < unit_instance_start_[t + 1]; ++j) {
+      const MachineId m = c.assignment(unit_instances_[j]);
+      if (m == kNone || c.machine_state(m) != MachineState::Up || !class_pass[c.machine_class(m)]) continue;
+      conflict_candidates_.push_back(m);
+    }
+  }
+  std::sort(conflict_candidates_.begin(), conflict_candidates_.end());
+  conflict_candidates_.erase(std::unique(conflict_candidates_.begin(), conflict_candidates_.end()), conflict_candidates_.end());
+  for (MachineId m : conflict_candidates_) {
+    InstanceId with = kNone;
+    if (!conflicts_on(m, &with)) continue;
+    ++diag->rejections[reason::kConflict];
+    ++diag->conflicts_with[c.instance(with).name];
+    class_conflicts_[c.machine_class(m)].push_back(c.class_position(m));  // ascending ids: sorted
+  }
+
+  // 3.-4. Per class: not up, spread (a class shares metadata, so the spread domain), resources.
+  // The resource bookkeeping is the scan's, visited in the scan's order (class by class, members
+  // in order), so strict comparisons pick the same most_free_on and closest machines.
+  std::vector<std::size_t> short_count(D, 0);
+  std::vector<std::int64_t> most_free(D, std::numeric_limits<std::int64_t>::min());
+  std::vector<MachineId> most_free_on(D, kNone);
+  MachineId closest = kNone;
+  std::pair<int, double> closest_key{std::numeric_limits<int>::max(), 0.0};
+
+  // One machine that is up and passed every earlier filter: exactly the scan's resource step.
+  auto evaluate = [&](MachineId m) {
+    const std::int64_t* alloc = c.allocatable(m);
+    const std::int64_t* used = c.used(m);
+    int first_short = -1;
+    for (std::size_t d = 0; d < D; ++d) {
+      if (alloc[d] - used[d] < demand_[d]) {
+        first_short = static_cast<int>(d);
+        break;
+      }
+    }
+    if (first_short < 0) {
+      ++diag->fit;
+      return;
+    }
+    std::size_t worst = static_cast<std::size_t>(first_short);
+    int shorts = 0;
+    double missing = 0;
+    for (std::size_t d = 0; d < D; ++d) {
+      const std::int64_t free = alloc[d] - used[d];
+      if (free >= demand_[d]) continue;
+      ++short_count[d];
+      ++shorts;
+      if (free > most_free[d]) {
+        most_free[d] = free;
+        most_free_on[d] = m;
+      }
+      const __int128 miss_d = demand_[d] - std::max<std::int64_t>(free, 0);
+      const __int128 miss_w = demand_[worst] - std::max<std::int64_t>(alloc[worst] - used[worst], 0);
+      if (miss_d * demand_[worst] > miss_w * demand_[d]) worst = d;
+      missing += static_cast<double>(miss_d) / static_cast<double>(demand_[d]);
+    }
+    ++diag->rejections[reason::kInsufficientPrefix + c.dimension_names()[worst]];
+    std::pair<int, double> key{shorts, missing};
+    if (closest == kNone || key < closest_key) {
+      closest = m;
+      closest_key = key;
+    }
+  };
+
+  // The subtree's first leaf (in member order) satisfying `take` on a node; the root must.
+  auto leftmost = [&](ClassId k, std::size_t node, std::size_t first, std::size_t span, auto take) {
+    const Cluster::ClassIndex& idx = c.class_index(k);
+    while (span > 1) {
+      span /= 2;
+      if (take(idx, 2 * node)) {
+        node = 2 * node;
+      } else {
+        node = 2 * node + 1;
+        first += span;
+      }
+    }
+    return c.class_members(k)[first];
+  };
+
+  auto visit = [&](auto& self, ClassId k, std::size_t node, std::size_t first, std::size_t span) -> void {
+    const Cluster::ClassIndex& idx = c.class_index(k);
+    const auto& members = c.class_members(k);
+    if (first >= members.size() || idx.up_count[node] == 0) return;  // not up: counted per class
+    const auto& conf = class_conflicts_[k];
+    const auto it = std::lower_bound(conf.begin(), conf.end(), first);
+    const bool pure = it == conf.end() || *it >= first + span;  // no machine rejected for conflicts
+    if (span == 1) {
+      if (pure) evaluate(members[first]);
+      return;
+    }
+    if (pure) {
+      // Up machines all fit (min free >= demand everywhere), or all miss exactly one
+      // dimension (max free < demand there, min free >= demand elsewhere): count them at once.
+      const std::int64_t* lo = &idx.min_free[node * D];
+      const std::int64_t* hi = &idx.max_free[node * D];
+      int short_dim = -1;
+      bool whole = true;
+      for (std::size_t d = 0; whole && d < D; ++d) {
+        if (lo[d] >= demand_[d]) continue;
+        if (short_dim < 0 && hi[d] < demand_[d] && demand_[d] > 0) {
+          short_dim = static_cast<int>(d);
+        } else {
+          whole = false;
+        }
+      }
+      if (whole) {
+        const std::size_t count = idx.up_count[node];
+        if (short_dim < 0) {
+          diag->fit += count;
+          return;
+        }
+        const auto sd = static_cast<std::size_t>(short_dim);
+        diag->rejections[reason::kInsufficientPrefix + c.dimension_names()[sd]] += count;
+        short_count[sd] += count;
+        const std::int64_t top = hi[sd];
+        if (top > most_free[sd]) {  // the scan's strict >: the first machine with the most free
+          most_free[sd] = top;
+          most_free_on[sd] = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) { return x.max_free[n * D + sd] == top; });
+        }
+        // The scan's key for a machine missing one dimension is (1, missing / needs), computed
+        // in double: never larger for more free, least for the most free. The scan keeps the
+        // first machine with the least key: the leftmost whose key equals the top's (every
+        // machine with nothing free ties at 1.0; equal doubles from different amounts tie too),
+        // and a subtree holds one exactly when its own max_free gives that key.
+        const double needs = static_cast<double>(demand_[sd]);
+        auto missing = [&](std::int64_t free) { return 0.0 + static_cast<double>(demand_[sd] - std::max<std::int64_t>(free, 0)) / needs; };
+        const std::pair<int, double> key{1, missing(top)};
+        if (closest == kNone || key < closest_key) {
+          closest = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
+            return x.up_count[n] > 0 && missing(x.max_free[n * D + sd]) == key.second;
+          });
+          closest_key = key;
+        }
+        return;
+      }
+    }
+    self(self, k, 2 * node, first, span / 2);
+    self(self, k, 2 * node + 1, first + span / 2, span / 2);
+  };
+
+  for (ClassId k = 0; k < K; ++k) {
+    if (!class_pass[k]) continue;
+    const auto& members = c.class_members(k);
+    const Cluster::ClassIndex& idx = c.class_index(k);
+    const std::size_t up = idx.up_count[1];
+    if (members.size() > up) diag->rejections[reason::kNotUp] += members.size() - up;
+    const std::size_t left = up - class_conflicts_[k].size();
+    if (!spreads_.empty()) {
+      const SpreadCheck* failed = nullptr;
+      if (const int v = spread_verdict(members.front(), &failed); v != 0) {
+        if (left == 0) continue;
+        if (v == 1) {
+          diag->rejections[reason::kSpreadKey] += left;
+        } else {
+          diag->rejections[reason::kSpread] += left;
+          diag->spread_failures[fmt::format("{}={}", c.unit(failed->unit).constraints.spread->key,
+                                            c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, members.front())))] += left;
+        }
+        continue;
+      }
+    }
+    if (left > 0) visit(visit, k, 1, 0, idx.leaves);
+  }
+
+  for (std::size_t d = 0; d < D; ++d) {
+    if (short_count[d] == 0) continue;
+    Shortfall s;
+    s.dimension = c.dimension_names()[d];
+    s.needs = demand_[d];
+    s.machines = short_count[d];
+    if (most_free_on[d] != kNone) {
+      s.most_free = std::max<std::int64_t>(most_free[d], 0);
+      s.most_free_on = c.machine_name(most_free_on[d]);
+    }
+    diag->shortfalls.push_back(std::move(s));
+  }
+  if (closest != kNone && diag->fit == 0) {
+    ClosestMachine cm;
+    cm.machine = c.machine_name(closest);
+    for (std::size_t d = 0; d < D; ++d) {
+      const std::int64_t free = c.free(closest, d);
+      if (free < demand_[d]) cm.missing[c.dimension_names()[d]] = demand_[d] - std::max<std::int64_t>(free, 0);
+    }
+    diag->closest = std::move(cm);
+  }
+  if (diag->fit == 0) return kNone;
+  // Some machine fits: the indexed search names the one the scan would pick. It starts afresh
+  // (prepare), so keep what this diagnosis learnt about per-instance verdicts.
+  const bool per_instance = per_instance_;
+  const MachineId best = select_indexed(g);
+  per_instance_ = per_instance_ || per_instance;
+  return best;
+}
+
+}  // namespace berth
