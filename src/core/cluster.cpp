@@ -537,7 +537,26 @@ bool Cluster::conflicts(InstanceId a, InstanceId b) const {
   return one_way(a, b) || one_way(b, a);
 }
 
+namespace {
+[[noreturn]] void bad_id(const char* kind, std::uint32_t id, std::size_t count, const char* what) {
+  throw UsageError(310, id == kNone ? fmt::format("{}: no {} given (kNone)", what, kind)
+                                    : fmt::format("{}: {} id {} is not one of this cluster's {} {}s", what, kind, id, count, kind));
+}
+}  // namespace
+
+void Cluster::check_machine(MachineId m, const char* what) const {
+  if (m >= machine_count()) bad_id("machine", m, machine_count(), what);
+}
+void Cluster::check_instance(InstanceId i, const char* what) const {
+  if (i >= instance_count()) bad_id("instance", i, instance_count(), what);
+}
+void Cluster::check_group(GroupId g, const char* what) const {
+  if (g >= group_count()) bad_id("group", g, group_count(), what);
+}
+
 void Cluster::assign(InstanceId i, MachineId m) {
+  check_instance(i, "Cluster::assign");
+  check_machine(m, "Cluster::assign");
   if (assignment_[i] != kNone) unassign(i);
   assignment_[i] = m;
   on_machine_[m].push_back(i);
@@ -555,6 +574,7 @@ void Cluster::assign(InstanceId i, MachineId m) {
 }
 
 void Cluster::unassign(InstanceId i) {
+  check_instance(i, "Cluster::unassign");
   MachineId m = assignment_[i];
   if (m == kNone) return;
   assignment_[i] = kNone;
@@ -574,6 +594,7 @@ void Cluster::unassign(InstanceId i) {
 }
 
 void Cluster::set_state(MachineId m, MachineState s) {
+  check_machine(m, "Cluster::set_state");
   machine_states_[m] = s;
   refresh(m);
 }

@@ -200,11 +200,14 @@ MachineId Placer::select(GroupId g, Diagnosis* diag) {
 }
 
 double Placer::score_of(GroupId g, MachineId m) {
+  cluster_.check_group(g, "Placer::score_of");
+  cluster_.check_machine(m, "Placer::score_of");
   prepare(g);
   return score(m);
 }
 
 MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
+  cluster_.check_group(g, "Placer::select_scan");
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   const std::size_t D = c.dims();
@@ -499,6 +502,7 @@ bool Placer::reuse_ranking(UnitId u, MachineId* answer) {
 }
 
 MachineId Placer::select_indexed(GroupId g) {
+  cluster_.check_group(g, "Placer::select_indexed");
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   if (!prepare(g)) return follow_;
@@ -647,6 +651,8 @@ std::vector<Diagnosis> Placer::place_pending() {
 }
 
 bool Placer::fits(GroupId g, MachineId m) {
+  cluster_.check_group(g, "Placer::fits");
+  cluster_.check_machine(m, "Placer::fits");
   if (!prepare(g)) return false;
   const Group& grp = cluster_.group(g);
   const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
@@ -665,10 +671,13 @@ bool Placer::fits(GroupId g, MachineId m) {
 }
 
 bool Placer::feasible(GroupId g, MachineId m) {
+  cluster_.check_group(g, "Placer::feasible");
   return explain(cluster_.group(g).members.front(), m).empty();
 }
 
 std::vector<std::string> Placer::explain(InstanceId i, MachineId m) {
+  cluster_.check_instance(i, "Placer::explain");
+  cluster_.check_machine(m, "Placer::explain");
   // Work on a copy with the whole group taken off its machines, so the answer is "could it go
   // there" whether or not it already runs somewhere.
   Cluster copy = cluster_;

@@ -86,6 +86,7 @@ const std::vector<UnitId>& Placer::conflict_targets(UnitId u) {
 }
 
 MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
+  cluster_.check_group(g, "Placer::select_diagnosed");
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   // Nothing to place, or one machine to look at: the scan is already as cheap as it gets.

@@ -148,6 +148,15 @@ class Cluster {
   /// them, 3 it depends on the instance (ask conflicts()). Cached per pair of units.
   std::uint8_t conflict_class(UnitId p, UnitId t) const;
 
+  // ---- ids
+  /// Ids are indexes into this cluster's tables. The public entry points that take an id
+  /// (assign, unassign, set_state and the Placer's select/fits/explain/score_of) check it and
+  /// throw UsageError `usage.310` naming `what` for an id that is not this cluster's (kNone,
+  /// another cluster's, stale): misuse is an error, not undefined behaviour. One comparison.
+  void check_machine(MachineId m, const char* what) const;
+  void check_instance(InstanceId i, const char* what) const;
+  void check_group(GroupId g, const char* what) const;
+
   // ---- mutation
   /// Puts instance i on machine m. Capacity is the caller's check (see Placer); assign never
   /// refuses, so that existing placements can be recorded and reported.

@@ -235,3 +235,38 @@ TEST_CASE("natural_key orders like natural_less", "[place][names]") {
     REQUIRE(natural_less(b, a) == (natural_key(b) < natural_key(a)));
   }
 }
+
+TEST_CASE("ids that are not the cluster's are usage.310, never undefined behaviour") {
+  Spec spec = parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "1Gi"}}],
+    "units": [{"name": "web", "requests": {"cpu": "1", "memory": "256Mi"}}]})", "ids.json");
+  Cluster cluster = Cluster::build(spec);
+  Placer placer(cluster, StrategyKind::BestFit);
+  const std::uint32_t stale = 7;
+  auto usage_310 = [](auto&& call) {
+    try {
+      call();
+    } catch (const UsageError& e) {
+      CHECK(e.id() == "[berth.usage.310]");
+      return std::string(e.what());
+    }
+    FAIL("no UsageError");
+    return std::string();
+  };
+  CHECK(usage_310([&] { cluster.assign(0, stale); }) ==
+        "[berth.usage.310] Cluster::assign: machine id 7 is not one of this cluster's 1 machines");
+  CHECK(usage_310([&] { cluster.assign(kNone, 0); }) == "[berth.usage.310] Cluster::assign: no instance given (kNone)");
+  usage_310([&] { cluster.unassign(stale); });
+  usage_310([&] { cluster.set_state(kNone, MachineState::Down); });
+  usage_310([&] { placer.select(stale); });
+  Diagnosis diag;
+  usage_310([&] { placer.select(stale, &diag); });
+  usage_310([&] { placer.select_scan(stale); });
+  usage_310([&] { placer.place_group(kNone); });
+  usage_310([&] { placer.fits(0, stale); });
+  usage_310([&] { placer.feasible(0, stale); });
+  usage_310([&] { placer.explain(stale, 0); });
+  usage_310([&] { placer.score_of(stale, 0); });
+  // Nothing changed on the way: the unit still places.
+  CHECK(cluster.assignment(0) == kNone);
+  CHECK(placer.place_group(0) == 0);
+}
