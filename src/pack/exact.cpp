@@ -247,7 +247,10 @@ class BinCompletion {
                  std::uint64_t in_bin, std::vector<std::pair<double, std::uint64_t>>& out) {
     if (aborted_ || tick()) return;
     if (out.size() >= kMaxCompletions) {
+      // Too many completions (many small items per bin): the tree is hopeless, and once cut it
+      // could not prove anything. Give up, so that the caller's other methods get the time.
       truncated_ = true;
+      aborted_ = true;
       return;
     }
     if (idx == cands.size()) {
@@ -573,7 +576,11 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
       std::stable_sort(by_x.begin(), by_x.end(), [&](std::size_t a, std::size_t b) { return lp.x[a] > lp.x[b]; });
       for (std::size_t c : by_x) hints.push_back(lp.columns[c]);
     }
-    if (out.best.bins > out.lower_bound) {
+    // Up to 64 items (and no negative size) bin completion below both finds and refutes
+    // packings; dives and the repair search only take time from it.
+    const bool completion = in.item_count() <= 64 &&
+                            std::none_of(in.sizes.begin(), in.sizes.end(), [](Size v) { return v < 0; });
+    if (!completion && out.best.bins > out.lower_bound) {
       // Repeated dives (the first fixes the largest pattern, the others random ones), each
       // abandoned as soon as it cannot beat the best packing, for half the time left.
       const double dive_time = left() * 0.5;
@@ -600,10 +607,10 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
   }
   // Each exhausted tree for k = best - 1 bins proves best optimal; each success lowers best.
   // Bin completion first (with few items per bin it both finds and refutes packings far
-  // faster than item-by-item branching), for half the time left; then the item-by-item tree.
+  // faster than item-by-item branching), for 85% of the time left; then the item-by-item tree.
   if (in.item_count() <= 64) {
     const auto bc_deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                std::chrono::duration<double>(left() * 0.5));
+                                                std::chrono::duration<double>(left() * 0.85));
     while (out.best.bins > out.lower_bound) {
       const double bc_left = std::chrono::duration<double>(bc_deadline - Clock::now()).count();
       if (o.max_nodes == 0 && bc_left <= 0) break;

@@ -38,8 +38,9 @@ Verdict pack_into(const Instance& instance, std::size_t bins, std::uint64_t max_
 /// uses only such bins), fullest first, or first the completions listed in `hints` (e.g. the
 /// LP's patterns, as item lists). Prunes by the volume of the items left per dimension and
 /// memoises sets of items left that failed. Only for at most 64 items with no negative size
-/// (else `unknown` at once); when a node has more completions than it enumerates the search is
-/// incomplete and reports `unknown` instead of `impossible`. max_nodes > 0 bounds the work
+/// (else `unknown` at once); a node with more than 4000 maximal completions (many small items
+/// per bin) stops it with `unknown`, as does the budget. A node is also cut when the pattern LP
+/// (lp_bound) of the items left needs more bins than are left. max_nodes > 0 bounds the work
 /// deterministically; otherwise `seconds` (CPU) does.
 Verdict complete_bins(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
                       Solution* out, const std::vector<std::vector<std::size_t>>& hints = {});
