@@ -548,6 +548,12 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
   const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.time_limit));
   auto left = [&] { return std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count()); };
   ExactResult out;
+  // At most kManyPerBin items per bin (for one bin fewer than `bins`): where bin completion
+  // is the strongest method; beyond, completions multiply.
+  constexpr std::size_t kManyPerBin = 5;
+  auto few_per_bin = [&](std::size_t bins) {
+    return in.item_count() <= kManyPerBin * std::max<std::size_t>(1, bins - 1);
+  };
   std::vector<std::vector<std::size_t>> hints;  // the LP's patterns, largest value first
   // Upper bound from the search strategy with a slice of the budget.
   SolveOptions so;
@@ -576,9 +582,10 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
       std::stable_sort(by_x.begin(), by_x.end(), [&](std::size_t a, std::size_t b) { return lp.x[a] > lp.x[b]; });
       for (std::size_t c : by_x) hints.push_back(lp.columns[c]);
     }
-    // Up to 64 items (and no negative size) bin completion below both finds and refutes
-    // packings; dives and the repair search only take time from it.
-    const bool completion = in.item_count() <= 64 &&
+    // Up to 64 items (and no negative size) with few items per bin, bin completion below both
+    // finds and refutes packings; dives and the repair search would only take time from it.
+    // With many small items per bin the dives find packings it does not (Panigrahy class 4).
+    const bool completion = in.item_count() <= 64 && few_per_bin(out.best.bins) &&
                             std::none_of(in.sizes.begin(), in.sizes.end(), [](Size v) { return v < 0; });
     if (!completion && out.best.bins > out.lower_bound) {
       // Repeated dives (the first fixes the largest pattern, the others random ones), each
@@ -606,11 +613,14 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
     }
   }
   // Each exhausted tree for k = best - 1 bins proves best optimal; each success lowers best.
-  // Bin completion first (with few items per bin it both finds and refutes packings far
-  // faster than item-by-item branching), for 85% of the time left; then the item-by-item tree.
+  // Bin completion first: with few items per bin it both finds and refutes packings far
+  // faster than item-by-item branching, so it gets 85% of the time left; with more than
+  // kManyPerBin items per bin (completions multiply) the item-by-item tree is the stronger
+  // one (Panigrahy class 4, 60 items: proved at once by it, open after 60 s of bin
+  // completion), so bin completion gets 15% there.
   if (in.item_count() <= 64) {
     const auto bc_deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                std::chrono::duration<double>(left() * 0.85));
+        std::chrono::duration<double>(left() * (few_per_bin(out.best.bins) ? 0.85 : 0.15)));
     while (out.best.bins > out.lower_bound) {
       const double bc_left = std::chrono::duration<double>(bc_deadline - Clock::now()).count();
       if (o.max_nodes == 0 && bc_left <= 0) break;
