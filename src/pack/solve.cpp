@@ -112,7 +112,7 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
     if (partial.bins > 0 && partial.bins < best.bins) best = std::move(partial);
   }
   const double left = std::max(0.0, o.time_limit - since(t0));
-  SearchOptions so{use_lp ? left * (small ? 0.15 : 0.3) : left, o.max_iterations, o.seed};
+  SearchOptions so{use_lp ? left * (small ? 0.15 : 0.1) : left, o.max_iterations, o.seed};
   best = reduce_bins(in, best, lb, so);
   // Small instances, after the dives: bin completion with the LP at every node
   // (complete_bins) for most of the rest. Bins are filled one at a time, the LP's patterns
@@ -149,7 +149,7 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
     // Repeated LP dives (the first fixes the largest pattern, the next ones random patterns
     // weighted by value), each abandoned once it cannot beat the best packing; then the
     // repair search continues from the best packing with what is left.
-    const double dive_time = std::max(0.0, o.time_limit - since(t0)) * (small ? 0.4 : 0.6);
+    const double dive_time = std::max(0.0, o.time_limit - since(t0)) * (small ? 0.4 : 0.8);
     const auto dive_start = Clock::now();
     for (std::uint64_t attempt = 0; best.bins > lb; ++attempt) {
       const double spent = since(dive_start);
