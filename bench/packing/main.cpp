@@ -5,6 +5,11 @@
 //   berth_bench_packing [--strategy NAME[,NAME...]|all] [--time-limit S] [--filter TEXT[,TEXT...]]
 //                       [--sample K] [--exact] [--exact-time S] [--exact-max-items N]
 //                       [--write RESULTS.md] [--seed N] [--verbose]
+//   berth_bench_packing --generated SEEDS [--strategy ...] [--time-limit S] [--filter TEXT]
+//       fresh instances (generate.hpp) of Panigrahy classes 1-9 (n = 40, 120, 250) and
+//       triplets (n = 60, 120, 249), d = 3 and 5, seeds 1..SEEDS; ratio = bins / lower bound
+//       (the best of the closed-form bounds, the pattern LP run for 2 s, and for triplets
+//       the optimum n/3), so it overstates the distance to the optimum where the bound is weak.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,10 +24,12 @@
 #include <vector>
 
 #include "berth/error.hpp"
+#include "berth/pack/bounds.hpp"
 #include "berth/pack/exact.hpp"
 #include "berth/pack/solve.hpp"
 #include "berth/pack/validate.hpp"
 #include "berth/pack/vbp.hpp"
+#include "generate.hpp"
 
 namespace fs = std::filesystem;
 using namespace berth::pack;
@@ -70,6 +77,76 @@ std::string class_of(const std::string& path) {
 
 std::string fmt_ratio(double r) { return fmt::format("{:.4f}", r); }
 
+// Fresh instances (generate.hpp): one table per strategy, ratio to the lower bound.
+int run_generated(std::size_t seeds, const std::vector<std::string>& strategies, double time_limit,
+                  const std::string& filter, std::uint64_t seed, bool verbose) {
+  std::vector<std::pair<Instance, std::size_t>> cases;  // instance, known optimum (0: unknown)
+  for (std::uint64_t s = 1; s <= seeds; ++s) {
+    for (std::size_t d : {3, 5}) {
+      for (int cls = 1; cls <= 9; ++cls) {
+        for (std::size_t n : {40, 120, 250}) cases.push_back({bench_pack::panigrahy_instance(cls, n, d, s), 0});
+      }
+      for (char kind : {'C', 'F'}) {
+        for (std::size_t g : {20, 40, 83}) cases.push_back({bench_pack::triplet_instance(kind, g, d, s), g});
+      }
+    }
+  }
+  std::map<std::string, std::map<std::string, Stats>> table;
+  std::size_t invalid = 0;
+  for (const auto& [inst, optimum] : cases) {
+    if (!filter.empty()) {
+      bool match = false;
+      for (const auto& part : split(filter, ',')) match = match || inst.name.find(part) != std::string::npos;
+      if (!match) continue;
+    }
+    std::size_t lb = optimum;
+    if (lb == 0) {
+      LpOptions lo;
+      lo.time_limit = 2.0;
+      lb = std::max(lower_bounds(inst).best, lp_bound(inst, lo).bound);
+    }
+    // "gen/panigrahy/class1_40_3_1" -> "gen/panigrahy/class1"
+    const std::string cls = inst.name.substr(0, inst.name.find('_'));
+    for (const auto& st : strategies) {
+      SolveOptions o;
+      o.time_limit = time_limit;
+      o.seed = seed;
+      const SolveResult r = solve(inst, st, o);
+      if (auto err = validate(inst, r.solution)) {
+        std::fprintf(stderr, "INVALID %s %s: %s\n", inst.name.c_str(), st.c_str(), err->c_str());
+        ++invalid;
+        continue;
+      }
+      lb = std::max(lb, r.lower_bound);
+      const double ratio = static_cast<double>(r.solution.bins) / static_cast<double>(lb);
+      table[st][cls].add(ratio, r.seconds, r.solution.bins <= lb);
+      table[st]["ALL"].add(ratio, r.seconds, r.solution.bins <= lb);
+      if (verbose || ratio > 1.05) {
+        std::fprintf(stderr, "%-36s %-12s bins %zu lb %zu ratio %.3f %.2fs\n", inst.name.c_str(), st.c_str(),
+                     r.solution.bins, lb, ratio, r.seconds);
+      }
+    }
+  }
+  for (const auto& st : strategies) {
+    std::printf("### Strategy `%s`, generated instances (ratio = bins / lower bound)\n\n", st.c_str());
+    std::printf("| class | instances | mean ratio | worst ratio | at bound | mean s |\n|---|---|---|---|---|---|\n");
+    for (const auto& [cls, stt] : table[st]) {
+      if (cls == "ALL") continue;
+      std::printf("| %s | %zu | %s | %s | %zu | %.3f |\n", cls.c_str(), stt.count,
+                  fmt_ratio(stt.ratio_sum / stt.count).c_str(), fmt_ratio(stt.worst).c_str(), stt.at_optimum,
+                  stt.seconds / stt.count);
+    }
+    const auto& all = table[st]["ALL"];
+    if (all.count > 0) {
+      std::printf("| **all** | %zu | **%s** | **%s** | %zu | %.3f |\n\n", all.count,
+                  fmt_ratio(all.ratio_sum / all.count).c_str(), fmt_ratio(all.worst).c_str(), all.at_optimum,
+                  all.seconds / all.count);
+    }
+  }
+  if (invalid > 0) std::fprintf(stderr, "%zu invalid results\n", invalid);
+  return invalid > 0 ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -83,6 +160,7 @@ int main(int argc, char** argv) {
   std::string write_path;
   std::uint64_t seed = 1;
   bool verbose = false;
+  std::size_t generated = 0;
   std::string command = "berth_bench_packing";
   for (int a = 1; a < argc; ++a) command += std::string(" ") + argv[a];
   for (int a = 1; a < argc; ++a) {
@@ -113,6 +191,8 @@ int main(int argc, char** argv) {
       write_path = value();
     } else if (arg == "--seed") {
       seed = std::stoull(value());
+    } else if (arg == "--generated") {
+      generated = std::stoul(value());
     } else if (arg == "--verbose") {
       verbose = true;
     } else {
@@ -126,6 +206,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  if (generated > 0) return run_generated(generated, strategies, time_limit, filter, seed, verbose);
   const fs::path data = BERTH_SHARED_DATA;
   std::ifstream csv(data / "optima.csv");
   if (!csv) {

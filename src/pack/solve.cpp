@@ -52,10 +52,12 @@ constexpr std::size_t kSmallInstance = 60;
 // Items up to which the search also solves the pattern LP: its bound often proves the greedy
 // or repaired packing optimal at once (the closed-form bounds are several bins short on
 // small instances), and diving on its solution finds packings the repair search misses.
-// The dense simplex costs O(n^2) per pivot and pricing grows fast with the item count: at
-// 120 items the LP and dives took so much of a 1 s budget that the repair search alone did
-// as well or better (new class 2, Panigrahy class 1), so larger instances rely on it.
-constexpr std::size_t kLpInstance = 60;
+// The dense simplex costs O(n^2) per pivot and pricing grows fast with the item count. With
+// exact pricing, at 120 items the LP and dives took so much of a 1 s budget that the repair
+// search alone did as well; with the short pricing of the dives (and of the LP beyond 60
+// items) they pay at 120 items (a 1-in-3 sample: one bin better on a quarter of the
+// instances, worse on none).
+constexpr std::size_t kLpInstance = 128;
 
 using Clock = detail::CpuClock;  // budgets are CPU time (see cpu_clock.hpp)
 
@@ -72,13 +74,16 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
   Solution best = best_greedy(in);
   if (best.bins <= lb) return best;
   const bool use_lp = in.item_count() <= kLpInstance;
+  const bool small = in.item_count() <= kSmallInstance;
   LpResult lp;
   if (use_lp) {
     LpOptions lo;
     lo.time_limit = o.time_limit * 0.25;
     lo.max_work = deterministic ? o.max_iterations * 20 : 0;
     lo.target = best.bins;
-    lo.max_pricing_nodes = 20'000;
+    // Beyond the small instances a short pricing: the LP is then there for the dives, which
+    // need a good solution fast, not for a proof.
+    lo.max_pricing_nodes = small ? 20'000 : 2'000;
     lp = lp_bound(in, lo, items_by_bin(best));
     lb = std::max(lb, lp.bound);
     if (best.bins <= lb) return best;
@@ -106,15 +111,45 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
     if (fill.bins == lb) return fill;
     if (partial.bins > 0 && partial.bins < best.bins) best = std::move(partial);
   }
-  const bool small = in.item_count() <= kSmallInstance;
   const double left = std::max(0.0, o.time_limit - since(t0));
-  SearchOptions so{use_lp ? left * (small ? 0.15 : 0.3) : left, o.max_iterations, o.seed};
+  SearchOptions so{use_lp ? left * (small ? 0.15 : 0.1) : left, o.max_iterations, o.seed};
   best = reduce_bins(in, best, lb, so);
+  // Small instances, after the dives: bin completion with the LP at every node
+  // (complete_bins) for most of the rest. Bins are filled one at a time, the LP's patterns
+  // first, backtracking where the LP of the items left proves the target out of reach: a dive
+  // that backtracks. It finds packings with ceil(LP) bins that single dives miss (new class 3,
+  // 40 items: the optimum in 0.2 s), and an exhausted tree proves the best packing optimal.
+  // Dives come first because they are faster where bins hold many small items (new class 2).
+  auto complete_with_lp = [&](Solution current) {
+    std::vector<std::vector<std::size_t>> hints;
+    {
+      std::vector<std::size_t> by_x;
+      for (std::size_t c = 0; c < lp.columns.size() && c < lp.x.size(); ++c) {
+        if (lp.x[c] > 1e-6) by_x.push_back(c);
+      }
+      std::stable_sort(by_x.begin(), by_x.end(), [&](std::size_t a, std::size_t b) { return lp.x[a] > lp.x[b]; });
+      for (std::size_t c : by_x) hints.push_back(lp.columns[c]);
+    }
+    const double bc_time = std::max(0.0, o.time_limit - since(t0)) * 0.8;
+    const auto bc_start = Clock::now();
+    while (current.bins > lb) {
+      Solution packed;
+      const Verdict v = complete_bins(in, current.bins - 1, deterministic ? o.max_iterations * 2 : 0,
+                                      bc_time - since(bc_start), &packed, hints);
+      if (v == Verdict::packed) {
+        current = std::move(packed);
+      } else {
+        if (v == Verdict::impossible) lb = current.bins;
+        break;
+      }
+    }
+    return current;
+  };
   if (use_lp && best.bins > lb) {
     // Repeated LP dives (the first fixes the largest pattern, the next ones random patterns
     // weighted by value), each abandoned once it cannot beat the best packing; then the
     // repair search continues from the best packing with what is left.
-    const double dive_time = std::max(0.0, o.time_limit - since(t0)) * (small ? 0.7 : 0.6);
+    const double dive_time = std::max(0.0, o.time_limit - since(t0)) * (small ? 0.4 : 0.8);
     const auto dive_start = Clock::now();
     for (std::uint64_t attempt = 0; best.bins > lb; ++attempt) {
       const double spent = since(dive_start);
@@ -129,6 +164,7 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
       Solution dived = lp_dive(in, lo, lp.columns, attempt == 0 ? 0 : o.seed * 1000 + attempt);
       if (dived.bins < best.bins) best = std::move(dived);
     }
+    if (small) best = complete_with_lp(best);
     if (best.bins > lb) {
       SearchOptions again{std::max(0.0, o.time_limit - since(t0)) * (small ? 0.5 : 1.0), o.max_iterations,
                           o.seed + 2};

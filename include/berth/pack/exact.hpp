@@ -32,6 +32,19 @@ enum class Verdict { packed, impossible, unknown };
 Verdict pack_into(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
                   Solution* out);
 
+/// Bin completion (Korf's bin-oriented branch-and-bound, extended to d dimensions): can the
+/// items be packed into `bins` bins? Fills one bin at a time with the largest item left and
+/// one of its *maximal* completions (no other item left still fits; some optimal packing
+/// uses only such bins), fullest first, or first the completions listed in `hints` (e.g. the
+/// LP's patterns, as item lists). Prunes by the volume of the items left per dimension and
+/// memoises sets of items left that failed. Only for at most 64 items with no negative size
+/// (else `unknown` at once); a node with more than 4000 maximal completions (many small items
+/// per bin) stops it with `unknown`, as does the budget. A node is also cut when the pattern LP
+/// (lp_bound) of the items left needs more bins than are left. max_nodes > 0 bounds the work
+/// deterministically; otherwise `seconds` (CPU) does.
+Verdict complete_bins(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
+                      Solution* out, const std::vector<std::vector<std::size_t>>& hints = {});
+
 /// LP diving: solve the pattern LP (see lp_bound), fix the patterns at 1 (or the largest
 /// fractional one) as bins, and repeat on the items left, reusing the generated patterns
 /// (restricted to the remaining items, which keeps them feasible). The LP solution of these

@@ -141,3 +141,44 @@ TEST_CASE("LP dive is deterministic with a work limit", "[pack][lp]") {
   CHECK_FALSE(validate(in, a).has_value());
   CHECK(a.bin_of == b.bin_of);
 }
+
+TEST_CASE("bin completion agrees with brute force: packs into the optimum, refutes one fewer", "[pack][exact]") {
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    std::mt19937_64 shape(seed);
+    const std::size_t n = 2 + shape() % 9;
+    const std::size_t d = 1 + shape() % 3;
+    // Some instances with repeated items (the completion enumeration skips identical copies).
+    Instance in = pack_test::random_instance(seed, n, d, 20, 3, 12);
+    if (seed % 3 == 0) {
+      const std::vector<Size> first(in.item(0).begin(), in.item(0).end());
+      in.add_item(first);
+      in.add_item(first);
+    }
+    const std::size_t opt = brute_force_optimum(in);
+    INFO(fmt::format("seed {} n {} d {} optimum {}", seed, in.item_count(), d, opt));
+    Solution packed;
+    REQUIRE(complete_bins(in, opt, 100000, 0, &packed) == Verdict::packed);
+    REQUIRE_FALSE(validate(in, packed).has_value());
+    REQUIRE(packed.bins == opt);
+    if (opt > 1) REQUIRE(complete_bins(in, opt - 1, 100000, 0, nullptr) == Verdict::impossible);
+  }
+}
+
+TEST_CASE("bin completion is deterministic with a node limit and declines what it cannot handle",
+          "[pack][exact]") {
+  const Instance in = pack_test::random_instance(11, 40, 3, 100, 20, 45);
+  Solution a, b;
+  const Verdict va = complete_bins(in, 40, 200000, 0, &a);
+  const Verdict vb = complete_bins(in, 40, 200000, 0, &b);
+  CHECK(va == vb);
+  REQUIRE(va == Verdict::packed);  // 40 bins: one item each at worst
+  CHECK_FALSE(validate(in, a).has_value());
+  CHECK(a.bin_of == b.bin_of);
+  // More than 64 items, or a negative size: not handled, so no verdict.
+  CHECK(complete_bins(pack_test::random_instance(3, 65, 2, 100, 1, 50), 65, 1000, 0, nullptr) == Verdict::unknown);
+  Instance neg;
+  neg.dims = 1;
+  neg.capacity = {10};
+  for (Size v : {5, -1, 6}) neg.add_item(std::vector<Size>{v});
+  CHECK(complete_bins(neg, 2, 1000, 0, nullptr) == Verdict::unknown);
+}
