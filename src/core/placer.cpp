@@ -8,6 +8,7 @@
 #include <map>
 
 #include "berth/model/resources.hpp"
+#include "shortfall_tally.hpp"
 
 namespace berth {
 namespace {
@@ -227,11 +228,7 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
 
   MachineId best = kNone;
   double best_score = 0;
-  std::vector<std::size_t> short_count(diag ? D : 0, 0);
-  std::vector<std::int64_t> most_free(diag ? D : 0, std::numeric_limits<std::int64_t>::min());
-  std::vector<MachineId> most_free_on(diag ? D : 0, kNone);
-  MachineId closest = kNone;
-  std::pair<int, double> closest_key{std::numeric_limits<int>::max(), 0.0};
+  detail::ShortfallTally tally(c, demand_, diag ? D : 0);
 
   auto evaluate = [&](MachineId m) {
     if (c.machine_state(m) != MachineState::Up) {
@@ -269,33 +266,7 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
       }
     }
     if (first_short >= 0) {
-      if (diag) {
-        // Count the machine under the dimension it misses by the largest fraction of the
-        // request (integer cross-multiplication), so "7 short of memory" names what matters.
-        std::size_t worst = static_cast<std::size_t>(first_short);
-        int shorts = 0;
-        double missing = 0;
-        for (std::size_t d = 0; d < D; ++d) {
-          const std::int64_t free = alloc[d] - used[d];
-          if (free >= demand_[d]) continue;
-          ++short_count[d];
-          ++shorts;
-          if (free > most_free[d]) {
-            most_free[d] = free;
-            most_free_on[d] = m;
-          }
-          const __int128 miss_d = demand_[d] - std::max<std::int64_t>(free, 0);
-          const __int128 miss_w = demand_[worst] - std::max<std::int64_t>(alloc[worst] - used[worst], 0);
-          if (miss_d * demand_[worst] > miss_w * demand_[d]) worst = d;
-          missing += static_cast<double>(miss_d) / static_cast<double>(demand_[d]);
-        }
-        ++diag->rejections[reason::kInsufficientPrefix + c.dimension_names()[worst]];
-        std::pair<int, double> key{shorts, missing};
-        if (closest == kNone || key < closest_key) {
-          closest = m;
-          closest_key = key;
-        }
-      }
+      if (diag) tally.count_machine(m, static_cast<std::size_t>(first_short), *diag);
       return;
     }
     if (diag) ++diag->fit;
@@ -334,29 +305,7 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
     }
   }
 
-  if (diag) {
-    for (std::size_t d = 0; d < D; ++d) {
-      if (short_count[d] == 0) continue;
-      Shortfall s;
-      s.dimension = c.dimension_names()[d];
-      s.needs = demand_[d];
-      s.machines = short_count[d];
-      if (most_free_on[d] != kNone) {
-        s.most_free = std::max<std::int64_t>(most_free[d], 0);
-        s.most_free_on = c.machine_name(most_free_on[d]);
-      }
-      diag->shortfalls.push_back(std::move(s));
-    }
-    if (closest != kNone && best == kNone) {
-      ClosestMachine cm;
-      cm.machine = c.machine_name(closest);
-      for (std::size_t d = 0; d < D; ++d) {
-        const std::int64_t free = c.free(closest, d);
-        if (free < demand_[d]) cm.missing[c.dimension_names()[d]] = demand_[d] - std::max<std::int64_t>(free, 0);
-      }
-      diag->closest = std::move(cm);
-    }
-  }
+  if (diag) tally.finish(*diag, best == kNone);
   return best;
 }
 

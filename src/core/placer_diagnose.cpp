@@ -8,6 +8,7 @@
 
 #include "berth/constraint/glob.hpp"
 #include "berth/place/placer.hpp"
+#include "shortfall_tally.hpp"
 
 namespace berth {
 namespace {
@@ -164,11 +165,12 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   // 3.-4. Per class: not up, spread (a class shares metadata, so the spread domain), resources.
   // The resource bookkeeping is the scan's, visited in the scan's order (class by class, members
   // in order), so strict comparisons pick the same most_free_on and closest machines.
-  std::vector<std::size_t> short_count(D, 0);
-  std::vector<std::int64_t> most_free(D, std::numeric_limits<std::int64_t>::min());
-  std::vector<MachineId> most_free_on(D, kNone);
-  MachineId closest = kNone;
-  std::pair<int, double> closest_key{std::numeric_limits<int>::max(), 0.0};
+  detail::ShortfallTally tally(c, demand_, D);
+  auto& short_count = tally.short_count;
+  auto& most_free = tally.most_free;
+  auto& most_free_on = tally.most_free_on;
+  auto& closest = tally.closest;
+  auto& closest_key = tally.closest_key;
 
   // One machine that is up and passed every earlier filter: exactly the scan's resource step.
   auto evaluate = [&](MachineId m) {
@@ -185,29 +187,7 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
       ++diag->fit;
       return;
     }
-    std::size_t worst = static_cast<std::size_t>(first_short);
-    int shorts = 0;
-    double missing = 0;
-    for (std::size_t d = 0; d < D; ++d) {
-      const std::int64_t free = alloc[d] - used[d];
-      if (free >= demand_[d]) continue;
-      ++short_count[d];
-      ++shorts;
-      if (free > most_free[d]) {
-        most_free[d] = free;
-        most_free_on[d] = m;
-      }
-      const __int128 miss_d = demand_[d] - std::max<std::int64_t>(free, 0);
-      const __int128 miss_w = demand_[worst] - std::max<std::int64_t>(alloc[worst] - used[worst], 0);
-      if (miss_d * demand_[worst] > miss_w * demand_[d]) worst = d;
-      missing += static_cast<double>(miss_d) / static_cast<double>(demand_[d]);
-    }
-    ++diag->rejections[reason::kInsufficientPrefix + c.dimension_names()[worst]];
-    std::pair<int, double> key{shorts, missing};
-    if (closest == kNone || key < closest_key) {
-      closest = m;
-      closest_key = key;
-    }
+    tally.count_machine(m, static_cast<std::size_t>(first_short), *diag);
   };
 
   // The subtree's first leaf (in member order) satisfying `take` on a node; the root must.
@@ -310,27 +290,7 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
     if (left > 0) visit(visit, k, 1, 0, idx.leaves);
   }
 
-  for (std::size_t d = 0; d < D; ++d) {
-    if (short_count[d] == 0) continue;
-    Shortfall s;
-    s.dimension = c.dimension_names()[d];
-    s.needs = demand_[d];
-    s.machines = short_count[d];
-    if (most_free_on[d] != kNone) {
-      s.most_free = std::max<std::int64_t>(most_free[d], 0);
-      s.most_free_on = c.machine_name(most_free_on[d]);
-    }
-    diag->shortfalls.push_back(std::move(s));
-  }
-  if (closest != kNone && diag->fit == 0) {
-    ClosestMachine cm;
-    cm.machine = c.machine_name(closest);
-    for (std::size_t d = 0; d < D; ++d) {
-      const std::int64_t free = c.free(closest, d);
-      if (free < demand_[d]) cm.missing[c.dimension_names()[d]] = demand_[d] - std::max<std::int64_t>(free, 0);
-    }
-    diag->closest = std::move(cm);
-  }
+  tally.finish(*diag, diag->fit == 0);
   if (diag->fit == 0) return kNone;
   // Some machine fits: the indexed search names the one the scan would pick. It starts afresh
   // (prepare), so keep what this diagnosis learnt about per-instance verdicts.
