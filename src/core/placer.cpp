@@ -256,15 +256,7 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
       }
       return;
     }
-    const std::int64_t* alloc = c.allocatable(m);
-    const std::int64_t* used = c.used(m);
-    int first_short = -1;
-    for (std::size_t d = 0; d < D; ++d) {
-      if (alloc[d] - used[d] < demand_[d]) {
-        first_short = static_cast<int>(d);
-        break;
-      }
-    }
+    const int first_short = tally.first_short(m);
     if (first_short >= 0) {
       if (diag) tally.count_machine(m, static_cast<std::size_t>(first_short), *diag);
       return;

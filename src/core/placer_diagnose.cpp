@@ -174,15 +174,7 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
 
   // One machine that is up and passed every earlier filter: exactly the scan's resource step.
   auto evaluate = [&](MachineId m) {
-    const std::int64_t* alloc = c.allocatable(m);
-    const std::int64_t* used = c.used(m);
-    int first_short = -1;
-    for (std::size_t d = 0; d < D; ++d) {
-      if (alloc[d] - used[d] < demand_[d]) {
-        first_short = static_cast<int>(d);
-        break;
-      }
-    }
+    const int first_short = tally.first_short(m);
     if (first_short < 0) {
       ++diag->fit;
       return;

@@ -20,6 +20,17 @@ struct ShortfallTally {
       : c(cluster), demand(demand), short_count(dims, 0), most_free(dims, std::numeric_limits<std::int64_t>::min()),
         most_free_on(dims, kNone) {}
 
+  /// The first dimension machine m lacks room in for the demand, or -1 when it fits (the
+  /// resource filter of both searches).
+  int first_short(MachineId m) const {
+    const std::int64_t* alloc = c.allocatable(m);
+    const std::int64_t* used = c.used(m);
+    for (std::size_t d = 0; d < c.dims(); ++d) {
+      if (alloc[d] - used[d] < demand[d]) return static_cast<int>(d);
+    }
+    return -1;
+  }
+
   /// Machine m lacks room in some dimension (`first_short` is the first): counts it under the
   /// dimension it misses by the largest fraction of the request (integer cross-multiplication,
   /// so "7 short of memory" names what matters), and keeps the most free and closest machines
