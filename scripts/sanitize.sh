@@ -20,12 +20,12 @@ command -v ninja >/dev/null && gen=(-G Ninja)
 command -v ccache >/dev/null && gen+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 run_suite() {
-  local build="$1"; shift
+  local build="$1" optimize="$2"; shift 2
   local start=$SECONDS
   # -g1 (line tables only): sanitizer reports still name file:line, and the build takes about
   # half the time of full debug info (kube.cpp under ASan: 61 s -> 32 s), which keeps CI short.
   cmake -S . -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_BUILD_BENCH=OFF \
-    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$optimize -g1 -DNDEBUG" \
     -DBERTH_INSTALL=OFF "$@" >/dev/null
   cmake --build "$build" -j"$jobs"
   local built=$SECONDS
@@ -37,9 +37,16 @@ run_suite() {
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
+# The sanitizer build uses clang at -O1 when it is there (setup.sh installs clang-14 for the
+# fuzz targets): compiling berth's CLI commands under ASan+UBSan takes 17 s a file with clang
+# -O1 against 31 s with g++ -O2, which is most of CI's time. -O1 is what the sanitizer
+# documentation recommends: fast enough to run, and reports still point at the right line.
+# SANITIZE_CXX picks another compiler; the libstdc++-assertions build keeps the default one.
+asan_cxx="${SANITIZE_CXX:-$(command -v clang++-14 || command -v c++)}"
 if [[ "$what" == all || "$what" == asan ]]; then
-  run_suite "${ASAN_BUILD_DIR:-build-asan}" -DBERTH_SANITIZE=address,undefined
+  run_suite "${ASAN_BUILD_DIR:-build-asan}" -O1 -DCMAKE_CXX_COMPILER="$asan_cxx" \
+    -DBERTH_SANITIZE=address,undefined
 fi
 if [[ "$what" == all || "$what" == assert ]]; then
-  run_suite "${ASSERT_BUILD_DIR:-build-assert}" "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS"
+  run_suite "${ASSERT_BUILD_DIR:-build-assert}" -O2 "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS"
 fi
