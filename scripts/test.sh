@@ -20,7 +20,10 @@ launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 # Tests and benchmarks on explicitly: scripts/demo.sh configures the same build/ without them,
 # and a cached OFF would otherwise leave ctest with nothing to run.
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS" \
+# The same flags for the add_subdirectory embedding below, so that ccache serves its copy of the
+# library from this build instead of compiling it a second time.
+library_flags=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS")
+cmake -S . -B "$build" -G Ninja "${library_flags[@]}" \
   -DBERTH_BUILD_TESTS=ON -DBERTH_BUILD_BENCH=ON \
   "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"$jobs"
@@ -39,7 +42,8 @@ cmake --build "$consumer/build" -j"$jobs" >/dev/null
 "$consumer/build/readme_snippet"
 # add_subdirectory(berth) from another project.
 embed=$(mktemp -d)
-cmake -S examples/embedding -B "$embed" -G Ninja -DBERTH_SOURCE="$root" "${launcher[@]}" >/dev/null
+cmake -S examples/embedding -B "$embed" -G Ninja -DBERTH_SOURCE="$root" "${library_flags[@]}" \
+  "${launcher[@]}" >/dev/null
 cmake --build "$embed" -j"$jobs" >/dev/null
 "$embed/embedding"
 echo "consumers: 2 passed, 0 failed"
