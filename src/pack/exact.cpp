@@ -110,6 +110,7 @@ class BranchAndBound {
     if (t == n_) return true;
     if (aborted_) return false;
     ++nodes_;
+    detail::add_work(detail::kWorkNode + detail::kWorkFillItem * open * (d_ + 1));
     if ((max_nodes_ > 0 && nodes_ > max_nodes_) ||
         (max_nodes_ == 0 && (nodes_ & 1023) == 0 && Clock::now() >= deadline_)) {
       aborted_ = true;
@@ -235,6 +236,7 @@ class BinCompletion {
 
   bool tick() {
     ++nodes_;
+    detail::add_work(detail::kWorkNode);
     if ((max_nodes_ > 0 && nodes_ > max_nodes_) ||
         (max_nodes_ == 0 && (nodes_ & 255) == 0 && Clock::now() >= deadline_)) {
       aborted_ = true;

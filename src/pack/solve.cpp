@@ -59,7 +59,7 @@ constexpr std::size_t kSmallInstance = 60;
 // instances, worse on none).
 constexpr std::size_t kLpInstance = 128;
 
-using Clock = detail::CpuClock;  // budgets are CPU time (see cpu_clock.hpp)
+using Clock = detail::CpuClock;  // budgets are CPU time or counted work (see cpu_clock.hpp)
 
 double since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -212,6 +212,7 @@ SolveResult solve(const Instance& in, std::string_view strategy, const SolveOpti
   }
   in.check();
   const auto t0 = std::chrono::steady_clock::now();
+  const detail::WorkClockScope work_clock(options.work_budget && options.max_iterations == 0);
   SolveResult r;
   r.strategy = std::string(strategy);
   r.lower_bound = in.item_count() == 0 ? 0 : lower_bounds(in).best;

@@ -92,6 +92,21 @@ TEST_CASE("search is deterministic for a seed and an iteration limit", "[pack][s
   CHECK(a.solution.bins <= g.solution.bins);
 }
 
+TEST_CASE("the default work budget is deterministic", "[pack][search]") {
+  // What `berth pack` does without --time-limit: the budget is counted work, not the clock,
+  // so two runs agree exactly (a CPU-time budget would stop at a load-dependent point). A
+  // short budget keeps it cheap; the instance is one the search does not finish early.
+  const Instance in = pack_test::random_instance(11, 60, 5, 100, 10, 60);
+  SolveOptions o;
+  o.time_limit = 0.05;
+  o.work_budget = true;
+  const SolveResult a = solve(in, kDefaultStrategy, o);
+  const SolveResult b = solve(in, kDefaultStrategy, o);
+  CHECK(a.solution.bin_of == b.solution.bin_of);
+  CHECK(a.lower_bound == b.lower_bound);
+  CHECK_FALSE(validate(in, a.solution).has_value());
+}
+
 TEST_CASE("search reaches n/3 on generated triplet instances", "[pack][search]") {
   for (std::uint64_t seed = 1; seed <= 6; ++seed) {
     const std::size_t d = 3 + seed % 3;
