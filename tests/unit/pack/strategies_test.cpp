@@ -9,6 +9,7 @@
 
 #include "berth/error.hpp"
 #include "berth/pack/bounds.hpp"
+#include "berth/pack/heuristics.hpp"
 #include "berth/pack/search.hpp"
 #include "berth/pack/solve.hpp"
 #include "berth/pack/validate.hpp"
@@ -105,6 +106,19 @@ TEST_CASE("the default work budget is deterministic", "[pack][search]") {
   CHECK(a.solution.bin_of == b.solution.bin_of);
   CHECK(a.lower_bound == b.lower_bound);
   CHECK_FALSE(validate(in, a.solution).has_value());
+}
+
+TEST_CASE("minimum bin slack packs every item validly", "[pack][heuristics]") {
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    const std::size_t n = 1 + seed % 40;
+    const Instance in = pack_test::random_instance(seed, n, 1 + seed % 5, 100, seed % 3 == 0 ? 0 : 5, 70);
+    for (const bool squared : {false, true}) {
+      const Solution s = min_bin_slack(in, squared, 200);
+      INFO("seed " << seed << " squared " << squared);
+      CHECK_FALSE(validate(in, s).has_value());
+      CHECK(s.bins >= lower_bounds(in).best);
+    }
+  }
 }
 
 TEST_CASE("search reaches n/3 on generated triplet instances", "[pack][search]") {
