@@ -130,7 +130,8 @@ void setup(CLI::App& app, Context& ctx) {
                   fmt::format("Strategy name or 'all' (default {})", pack::kDefaultStrategy));
   CLI::Option* time_limit = cmd->add_option(
       "--time-limit", args->time_limit,
-      "CPU seconds for search strategies and exact mode (default: 1 s of counted work, deterministic)");
+      "CPU seconds for search strategies and exact mode (default: search gets 1 s of counted "
+      "work, deterministic; --exact 1 CPU second)");
   cmd->add_option("--format", args->format, "text or json");
   cmd->add_flag("--exact", args->exact, "Prove the optimum (or report the gap) within --time-limit");
   cmd->add_option("--seed", args->seed, "Random seed of the search (default 1)");
