@@ -4,18 +4,21 @@
 //
 //   berth_bench_packing [--strategy NAME[,NAME...]|all] [--time-limit S] [--filter TEXT[,TEXT...]]
 //                       [--sample K] [--exact] [--exact-time S] [--exact-max-items N]
-//                       [--write RESULTS.md] [--seed N] [--verbose]
+//                       [--write RESULTS.md] [--seed N] [--verbose] [--cpu-time]
 //   berth_bench_packing --generated SEEDS [--strategy ...] [--time-limit S] [--filter TEXT]
 //       fresh instances (generate.hpp) of Panigrahy classes 1-9 (n = 40, 120, 250) and
 //       triplets (n = 60, 120, 249), d = 3 and 5, seeds 1..SEEDS; ratio = bins / lower bound
 //       (the best of the closed-form bounds, the pattern LP run for 2 s, and for triplets
 //       the optimum n/3), so it overstates the distance to the optimum where the bound is weak.
+//   By default search strategies get a work budget (SolveOptions::work_budget), as `berth pack`
+//   without --time-limit: results are deterministic. --cpu-time: a CPU-time budget instead.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -51,12 +54,22 @@ struct Stats {
   std::size_t exact_tried = 0;
   std::size_t exact_proved = 0;
   double exact_seconds = 0;
-  void add(double ratio, double secs, bool hit) {
+  std::size_t above = 0;  // ratio > 1.05
+  double cpu = 0, cpu_max = 0;
+  void add(double ratio, double secs, bool hit, double cpu_secs) {
     ++count;
     ratio_sum += ratio;
     worst = std::max(worst, ratio);
     seconds += secs;
     at_optimum += hit ? 1 : 0;
+    above += ratio > 1.05 + 1e-9 ? 1 : 0;
+    cpu += cpu_secs;
+    cpu_max = std::max(cpu_max, cpu_secs);
+  }
+  std::string row(const std::string& name, bool bold) const {
+    const char* b = bold ? "**" : "";
+    return fmt::format("| {} | {} | {}{:.4f}{} | {}{:.4f}{} | {} | {} | {:.3f} | {:.3f} | {:.3f} |\n", name, count, b,
+                       ratio_sum / count, b, b, worst, b, at_optimum, above, seconds / count, cpu / count, cpu_max);
   }
 };
 
@@ -75,11 +88,34 @@ std::string class_of(const std::string& path) {
   return path;
 }
 
-std::string fmt_ratio(double r) { return fmt::format("{:.4f}", r); }
+
+constexpr const char* kTableHead =
+    "| class | instances | mean ratio | worst ratio | at optimum | above 1.05 | mean s | mean CPU s | max CPU s |\n"
+    "|---|---|---|---|---|---|---|---|---|\n";
+
+// CPU time of this thread, seconds.
+double thread_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// Runs a strategy as `berth pack` does: with a work budget unless --cpu-time.
+SolveResult timed_solve(const Instance& inst, const std::string& strategy, double time_limit, std::uint64_t seed,
+                        bool cpu_time, double& cpu_secs) {
+  SolveOptions o;
+  o.time_limit = time_limit;
+  o.seed = seed;
+  o.work_budget = !cpu_time;
+  const double c0 = thread_cpu();
+  SolveResult r = solve(inst, strategy, o);
+  cpu_secs = thread_cpu() - c0;
+  return r;
+}
 
 // Fresh instances (generate.hpp): one table per strategy, ratio to the lower bound.
 int run_generated(std::size_t seeds, const std::vector<std::string>& strategies, double time_limit,
-                  const std::string& filter, std::uint64_t seed, bool verbose) {
+                  const std::string& filter, std::uint64_t seed, bool verbose, bool cpu_time) {
   std::vector<std::pair<Instance, std::size_t>> cases;  // instance, known optimum (0: unknown)
   for (std::uint64_t s = 1; s <= seeds; ++s) {
     for (std::size_t d : {3, 5}) {
@@ -108,10 +144,8 @@ int run_generated(std::size_t seeds, const std::vector<std::string>& strategies,
     // "gen/panigrahy/class1_40_3_1" -> "gen/panigrahy/class1"
     const std::string cls = inst.name.substr(0, inst.name.find('_'));
     for (const auto& st : strategies) {
-      SolveOptions o;
-      o.time_limit = time_limit;
-      o.seed = seed;
-      const SolveResult r = solve(inst, st, o);
+      double cpu = 0;
+      const SolveResult r = timed_solve(inst, st, time_limit, seed, cpu_time, cpu);
       if (auto err = validate(inst, r.solution)) {
         std::fprintf(stderr, "INVALID %s %s: %s\n", inst.name.c_str(), st.c_str(), err->c_str());
         ++invalid;
@@ -119,29 +153,23 @@ int run_generated(std::size_t seeds, const std::vector<std::string>& strategies,
       }
       lb = std::max(lb, r.lower_bound);
       const double ratio = static_cast<double>(r.solution.bins) / static_cast<double>(lb);
-      table[st][cls].add(ratio, r.seconds, r.solution.bins <= lb);
-      table[st]["ALL"].add(ratio, r.seconds, r.solution.bins <= lb);
+      table[st][cls].add(ratio, r.seconds, r.solution.bins <= lb, cpu);
+      table[st]["ALL"].add(ratio, r.seconds, r.solution.bins <= lb, cpu);
       if (verbose || ratio > 1.05) {
-        std::fprintf(stderr, "%-36s %-12s bins %zu lb %zu ratio %.3f %.2fs\n", inst.name.c_str(), st.c_str(),
-                     r.solution.bins, lb, ratio, r.seconds);
+        std::fprintf(stderr, "%-36s %-12s bins %zu lb %zu ratio %.3f %.2fs cpu %.2fs\n", inst.name.c_str(), st.c_str(),
+                     r.solution.bins, lb, ratio, r.seconds, cpu);
       }
     }
   }
   for (const auto& st : strategies) {
     std::printf("### Strategy `%s`, generated instances (ratio = bins / lower bound)\n\n", st.c_str());
-    std::printf("| class | instances | mean ratio | worst ratio | at bound | mean s |\n|---|---|---|---|---|---|\n");
+    std::printf("(\"at optimum\" = at the bound, \"above 1.05\" = ratio to the bound above 1.05)\n\n%s", kTableHead);
     for (const auto& [cls, stt] : table[st]) {
       if (cls == "ALL") continue;
-      std::printf("| %s | %zu | %s | %s | %zu | %.3f |\n", cls.c_str(), stt.count,
-                  fmt_ratio(stt.ratio_sum / stt.count).c_str(), fmt_ratio(stt.worst).c_str(), stt.at_optimum,
-                  stt.seconds / stt.count);
+      std::fputs(stt.row(cls, false).c_str(), stdout);
     }
     const auto& all = table[st]["ALL"];
-    if (all.count > 0) {
-      std::printf("| **all** | %zu | **%s** | **%s** | %zu | %.3f |\n\n", all.count,
-                  fmt_ratio(all.ratio_sum / all.count).c_str(), fmt_ratio(all.worst).c_str(), all.at_optimum,
-                  all.seconds / all.count);
-    }
+    if (all.count > 0) std::printf("%s\n", all.row("**all**", true).c_str());
   }
   if (invalid > 0) std::fprintf(stderr, "%zu invalid results\n", invalid);
   return invalid > 0 ? 1 : 0;
@@ -160,6 +188,7 @@ int main(int argc, char** argv) {
   std::string write_path;
   std::uint64_t seed = 1;
   bool verbose = false;
+  bool cpu_time = false;
   std::size_t generated = 0;
   std::string command = "berth_bench_packing";
   for (int a = 1; a < argc; ++a) command += std::string(" ") + argv[a];
@@ -195,6 +224,8 @@ int main(int argc, char** argv) {
       generated = std::stoul(value());
     } else if (arg == "--verbose") {
       verbose = true;
+    } else if (arg == "--cpu-time") {
+      cpu_time = true;
     } else {
       std::fprintf(stderr, "unknown argument %s\n", arg.c_str());
       return 1;
@@ -206,7 +237,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (generated > 0) return run_generated(generated, strategies, time_limit, filter, seed, verbose);
+  if (generated > 0) return run_generated(generated, strategies, time_limit, filter, seed, verbose, cpu_time);
   const fs::path data = BERTH_SHARED_DATA;
   std::ifstream csv(data / "optima.csv");
   if (!csv) {
@@ -245,21 +276,19 @@ int main(int argc, char** argv) {
     }
     const std::string cls = class_of(row.path);
     for (const auto& s : strategies) {
-      SolveOptions o;
-      o.time_limit = time_limit;
-      o.seed = seed;
-      const SolveResult r = solve(inst, s, o);
+      double cpu = 0;
+      const SolveResult r = timed_solve(inst, s, time_limit, seed, cpu_time, cpu);
       if (auto err = validate(inst, r.solution)) {
         std::fprintf(stderr, "INVALID %s %s: %s\n", row.path.c_str(), s.c_str(), err->c_str());
         ++invalid;
         continue;
       }
       const double ratio = static_cast<double>(r.solution.bins) / static_cast<double>(row.optimum);
-      table[s][cls].add(ratio, r.seconds, r.solution.bins <= row.optimum);
-      table[s]["ALL"].add(ratio, r.seconds, r.solution.bins <= row.optimum);
+      table[s][cls].add(ratio, r.seconds, r.solution.bins <= row.optimum, cpu);
+      table[s]["ALL"].add(ratio, r.seconds, r.solution.bins <= row.optimum, cpu);
       if (verbose || ratio > 1.0) {
-        std::fprintf(stderr, "%-50s %-12s bins %zu opt %zu lb %zu ratio %.3f %.2fs\n", row.path.c_str(),
-                     s.c_str(), r.solution.bins, row.optimum, r.lower_bound, ratio, r.seconds);
+        std::fprintf(stderr, "%-50s %-12s bins %zu opt %zu lb %zu ratio %.3f %.2fs cpu %.2fs\n", row.path.c_str(),
+                     s.c_str(), r.solution.bins, row.optimum, r.lower_bound, ratio, r.seconds, cpu);
       }
     }
     if (exact && inst.item_count() <= exact_max_items) {
@@ -287,25 +316,19 @@ int main(int argc, char** argv) {
   std::string out;
   out += "## Packing quality (issue 4)\n\n";
   out += fmt::format("Command (from the build directory, data in ../shared/data): `{}`\n\n", command);
-  out += fmt::format("{} instances, {} s per instance per strategy; ratio = bins / known optimum "
-                     "(best known when unproven, so a ratio below 1 is possible).\n\n",
-                     rows.size(), time_limit);
+  out += fmt::format("{} instances, {} s per instance per strategy ({}); ratio = bins / known optimum "
+                     "(best known when unproven, so a ratio below 1 is possible); \"mean s\" is wall time.\n\n",
+                     rows.size(), time_limit,
+                     cpu_time ? "CPU time" : "work budget, as `berth pack` without --time-limit: deterministic");
   for (const auto& s : strategies) {
     out += fmt::format("### Strategy `{}`\n\n", s);
-    out += "| class | instances | mean ratio | worst ratio | at optimum | mean s |\n";
-    out += "|---|---|---|---|---|---|\n";
+    out += kTableHead;
     for (const auto& [cls, st] : table[s]) {
       if (cls == "ALL") continue;
-      out += fmt::format("| {} | {} | {} | {} | {} | {:.3f} |\n", cls, st.count,
-                         fmt_ratio(st.ratio_sum / st.count), fmt_ratio(st.worst), st.at_optimum,
-                         st.seconds / st.count);
+      out += st.row(cls, false);
     }
     const auto& all = table[s]["ALL"];
-    if (all.count > 0) {
-      out += fmt::format("| **all** | {} | **{}** | **{}** | {} | {:.3f} |\n", all.count,
-                         fmt_ratio(all.ratio_sum / all.count), fmt_ratio(all.worst), all.at_optimum,
-                         all.seconds / all.count);
-    }
+    if (all.count > 0) out += all.row("**all**", true);
     out += "\n";
   }
   if (exact) {

@@ -240,6 +240,7 @@ class Pricing {
 
   void dfs(std::size_t pos, double value) {
     if (aborted_) return;
+    detail::add_work(detail::kWorkNode + detail::kWorkFillItem * (cand_.size() - pos) * (d_ + 1));
     if (++nodes_ > max_nodes_ || budget_.spend(1)) {
       aborted_ = true;
       return;
@@ -413,6 +414,7 @@ class Master {
   void refactor() {
     pivots_since_refactor_ = 0;
     std::vector<double> b(n_ * n_, 0.0), inv(n_ * n_, 0.0);
+    std::uint64_t updated_rows = 0;
     for (std::size_t r = 0; r < n_; ++r) {
       const std::size_t v = basis_[r];
       if (v >= kSurplus) {
@@ -443,12 +445,14 @@ class Master {
         if (r == c) continue;
         const double g = b[r * n_ + c];
         if (g == 0.0) continue;
+        ++updated_rows;
         for (std::size_t j = 0; j < n_; ++j) {
           b[r * n_ + j] -= g * b[c * n_ + j];
           inv[r * n_ + j] -= g * inv[c * n_ + j];
         }
       }
     }
+    detail::add_work(detail::kWorkLpCell * (2 * updated_rows + n_) * n_ / 3);
     binv_ = std::move(inv);
     for (std::size_t r = 0; r < n_; ++r) {
       double s = 0;
@@ -484,6 +488,8 @@ LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std:
   auto bound_of = [](double v) { return static_cast<std::size_t>(std::ceil(v - 1e-6)); };
   std::size_t stale = 0;
   while (!budget.spend(n)) {
+    // Work clock (cpu_clock.hpp): the dual and pivot updates touch B^-1 (n x n) a few times.
+    detail::add_work(detail::kWorkLpCell * n * n + detail::kWorkScan * master.columns_.size());
     const std::vector<double> y = master.duals();
     // Surplus columns first (a negative dual), then the pool, then the pricing problem.
     std::size_t enter = kUnassigned;

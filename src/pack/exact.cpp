@@ -110,6 +110,9 @@ class BranchAndBound {
     if (t == n_) return true;
     if (aborted_) return false;
     ++nodes_;
+    // Work clock (cpu_clock.hpp): the volume check, the state hash over the open bins (sorted)
+    // and its lookup, and the sorted tries: about three times a plain node's cost.
+    detail::add_work(3 * (detail::kWorkNode + detail::kWorkFillItem * open * (d_ + 1)));
     if ((max_nodes_ > 0 && nodes_ > max_nodes_) ||
         (max_nodes_ == 0 && (nodes_ & 1023) == 0 && Clock::now() >= deadline_)) {
       aborted_ = true;
@@ -235,6 +238,7 @@ class BinCompletion {
 
   bool tick() {
     ++nodes_;
+    detail::add_work(detail::kWorkNode);
     if ((max_nodes_ > 0 && nodes_ > max_nodes_) ||
         (max_nodes_ == 0 && (nodes_ & 255) == 0 && Clock::now() >= deadline_)) {
       aborted_ = true;

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <vector>
 
+#include "cpu_clock.hpp"
+
 namespace berth::pack {
 namespace {
 
@@ -189,6 +191,66 @@ Solution drf_fit(const Instance& in) {
     }
     return best_bin;
   });
+}
+
+Solution min_bin_slack(const Instance& in, bool squared, std::uint64_t nodes_per_bin) {
+  const std::size_t n = in.item_count();
+  const std::size_t d = in.dims;
+  std::vector<double> w(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t k = 0; k < d; ++k) {
+      const double x = std::max(0.0, norm(in, i, k));
+      w[i] += squared ? x * x : x;
+    }
+  }
+  std::vector<std::size_t> rem(n);
+  std::iota(rem.begin(), rem.end(), 0);
+  std::stable_sort(rem.begin(), rem.end(), [&](std::size_t a, std::size_t b) { return w[a] > w[b]; });
+  Solution sol{std::vector<std::size_t>(n, kUnassigned), 0};
+  std::vector<Size> load(d);
+  std::vector<std::size_t> cur, best_set;
+  std::vector<bool> taken;
+  while (!rem.empty()) {
+    const std::size_t first = rem.front();
+    for (std::size_t k = 0; k < d; ++k) load[k] = in.sizes[first * d + k];
+    cur.assign(1, 0);
+    best_set = cur;
+    double best_val = w[first];
+    std::uint64_t nodes = 0, scanned = 0;
+    auto dfs = [&](auto& self, std::size_t pos, double val) -> void {
+      ++nodes;
+      if (val > best_val + 1e-12) {
+        best_val = val;
+        best_set = cur;
+      }
+      for (std::size_t p = pos; p < rem.size() && nodes < nodes_per_bin; ++p) {
+        ++scanned;
+        const std::size_t i = rem[p];
+        bool fits = true;
+        for (std::size_t k = 0; k < d && fits; ++k) fits = load[k] + in.sizes[i * d + k] <= in.capacity[k];
+        if (!fits) continue;
+        for (std::size_t k = 0; k < d; ++k) load[k] += in.sizes[i * d + k];
+        cur.push_back(p);
+        self(self, p + 1, val + w[i]);
+        cur.pop_back();
+        for (std::size_t k = 0; k < d; ++k) load[k] -= in.sizes[i * d + k];
+      }
+    };
+    dfs(dfs, 1, best_val);
+    detail::add_work(detail::kWorkNode * nodes + detail::kWorkFillItem * scanned);
+    taken.assign(rem.size(), false);
+    for (std::size_t p : best_set) {
+      taken[p] = true;
+      sol.bin_of[rem[p]] = sol.bins;
+    }
+    ++sol.bins;
+    std::size_t out = 0;
+    for (std::size_t p = 0; p < rem.size(); ++p) {
+      if (!taken[p]) rem[out++] = rem[p];
+    }
+    rem.resize(out);
+  }
+  return sol;
 }
 
 }  // namespace berth::pack

@@ -142,6 +142,10 @@ class Cns {
   // One consistent-neighbourhood move: a loose item goes in, the cheapest conflicting items
   // of one bin come out.
   void step(std::uint64_t iter) {
+    // Work clock (cpu_clock.hpp): the step itself, the pool scans and the fit checks made
+    // since the last step.
+    detail::add_work(detail::kWorkCnsStep + detail::kWorkScan * pool_.size() + detail::kWorkFit * fit_checks_);
+    fit_checks_ = 0;
     const std::size_t i = pool_[rng_() % pool_.size()];
     Ejection best;
     std::size_t ties = 0;
@@ -176,7 +180,9 @@ class Cns {
   }
 
  private:
+  mutable std::uint64_t fit_checks_ = 0;  // fits() calls not yet counted on the work clock
   bool fits(std::size_t i, std::size_t b) const {
+    ++fit_checks_;
     const Size* l = &load_[b * d_];
     const Size* s = &in_.sizes[i * d_];
     for (std::size_t k = 0; k < d_; ++k) {
@@ -194,6 +200,7 @@ class Cns {
       if (over > 0) need_.push_back({k, over});
     }
     if (need_.empty()) {
+      detail::add_work(detail::kWorkCnsBin);
       out.cost = -1e-9 * static_cast<double>(members_[b].size());
       out.count = 0;
       return true;
@@ -201,6 +208,12 @@ class Cns {
     cands_.clear();
     for (std::size_t j : members_[b]) {
       if (protect_[j] <= iter) cands_.push_back(j);
+    }
+    {
+      // Work clock (cpu_clock.hpp): the bin and the candidate and pair scans (the rehoming
+      // checks are counted as fit checks).
+      const std::uint64_t c = cands_.size();
+      detail::add_work(detail::kWorkCnsBin + detail::kWorkCnsCand * (c + (c <= 24 ? c * c / 2 : 0)));
     }
     if (rehome_) {
       // An item that fits outright in another bin costs almost nothing to eject: this turns
@@ -285,6 +298,7 @@ class Cns {
           pick = a;
         }
       }
+      detail::add_work(detail::kWorkCnsCand * cands_.size());
       if (pick == cands_.size()) return false;
       used[pick] = true;
       const std::size_t j = cands_[pick];
@@ -480,6 +494,7 @@ class ExactFill {
   }
   bool aborted() {
     ++nodes_;
+    detail::add_work(detail::kWorkNode + detail::kWorkFillItem * order_.size());
     if (max_nodes_ > 0 && nodes_ > max_nodes_) stop_ = true;
     if ((nodes_ & 1023) == 0 && budget_.exhausted(0)) stop_ = true;
     return stop_;
@@ -589,6 +604,7 @@ class SmallSetCover {
       auto it = by_tight.find(key_of(need_at));
       return it == by_tight.end() ? nullptr : &it->second;
     };
+    detail::add_work(detail::kWorkNode * n_ * n_ / 2);  // the pair lookups below
     for (std::size_t i = 0; i < n_; ++i) {
       if (auto* m = lookup([&](std::size_t k) { return in_.capacity[k]; })) {
         if (std::find(m->begin(), m->end(), i) != m->end()) add({i});
@@ -671,6 +687,7 @@ class SmallSetCover {
       if (loose.empty()) break;
       if ((step & 255) == 0 && budget_.exhausted(0)) return false;
       const std::size_t i = loose[rng_() % loose.size()];
+      detail::add_work(detail::kWorkNode + 4 * detail::kWorkFillItem * of_item_[i].size() + detail::kWorkScan * loose.size());
       std::size_t best = kUnassigned, ties = 0;
       std::uint64_t best_cost = ~std::uint64_t{0};
       for (std::size_t s : of_item_[i]) {
@@ -763,6 +780,7 @@ class SmallSetCover {
   bool search(std::size_t depth) {
     if (stop_ || restart_) return false;
     ++nodes_;
+    detail::add_work(detail::kWorkNode + detail::kWorkFillItem * n_);
     if ((max_nodes_ > 0 && nodes_ > max_nodes_) || ((nodes_ & 255) == 0 && budget_.exhausted(0))) {
       stop_ = true;
       return false;

@@ -24,6 +24,7 @@ struct PackArgs {
   bool exact = false;
   std::uint64_t seed = 1;
   std::uint64_t iterations = 0;
+  bool time_given = false;  // --time-limit given: a CPU-time budget instead of the work budget
 };
 
 struct Row {
@@ -74,6 +75,9 @@ void run(const PackArgs& a) {
       o.time_limit = a.time_limit;
       o.seed = a.seed;
       o.max_iterations = a.iterations;
+      // Without --time-limit the budget is counted work (1 work second, about 1 CPU second
+      // on the reference machine): the output is the same on every run, whatever the load.
+      o.work_budget = !a.time_given;
       const pack::SolveResult r = pack::solve(inst, name, o);
       const double gap = r.solution.bins ? double(r.solution.bins - r.lower_bound) / double(r.solution.bins) : 0.0;
       rows.push_back({name, r.solution, r.lower_bound, r.proven_optimal, r.seconds, gap});
@@ -124,13 +128,17 @@ void setup(CLI::App& app, Context& ctx) {
   cmd->add_option("INSTANCE", args->instance, "VPSolver .vbp file")->required();
   cmd->add_option("--strategy", args->strategy,
                   fmt::format("Strategy name or 'all' (default {})", pack::kDefaultStrategy));
-  cmd->add_option("--time-limit", args->time_limit, "Seconds for search strategies and exact mode (default 1)");
+  CLI::Option* time_limit = cmd->add_option(
+      "--time-limit", args->time_limit,
+      "CPU seconds for search strategies and exact mode (default: search gets 1 s of counted "
+      "work, deterministic; --exact 1 CPU second)");
   cmd->add_option("--format", args->format, "text or json");
   cmd->add_flag("--exact", args->exact, "Prove the optimum (or report the gap) within --time-limit");
   cmd->add_option("--seed", args->seed, "Random seed of the search (default 1)");
   cmd->add_option("--iterations", args->iterations,
                   "Bound the search by iterations instead of time (deterministic)");
-  cmd->callback([args, &ctx] {
+  cmd->callback([args, time_limit, &ctx] {
+    args->time_given = time_limit->count() > 0;
     run(*args);
     ctx.exit_code = kExitOk;
   });

@@ -1,6 +1,8 @@
 #pragma once
 /// \file Greedy vector packing rules (no search). Sizes are compared after dividing by the bin
 /// capacity of their dimension, so that no dimension dominates because of its unit.
+#include <cstdint>
+
 #include "berth/pack/instance.hpp"
 
 namespace berth::pack {
@@ -27,6 +29,14 @@ Solution norm_difference_fit(const Instance& instance);
 /// Dominant-resource ordering: items by decreasing dominant share, each into the fitting bin
 /// whose loads end up most even across dimensions (DRF's balance rule applied to bins).
 Solution drf_fit(const Instance& instance);
+
+/// Minimum bin slack (after Gupta & Ho, in d dimensions): fill one bin at a time, each opened
+/// with the largest item left (by the sum of normalised sizes) and completed with the set of
+/// items left that fills it most: a depth-first search over the items left in decreasing
+/// order, at most `nodes_per_bin` nodes per bin. Fill = sum over its items of the sum of
+/// normalised sizes, or of their squares with `squared` (which favours big items). Strong
+/// where bins hold few items; the search's starting packing. Deterministic.
+Solution min_bin_slack(const Instance& instance, bool squared, std::uint64_t nodes_per_bin);
 
 /// Normalised measure of a vector (exposed for tests and for the search's weights).
 double measure_of(const Instance& instance, std::span<const Size> v, Measure measure);

@@ -18,6 +18,12 @@ struct SolveOptions {
   double time_limit = 1.0;           ///< seconds for search strategies
   std::uint64_t max_iterations = 0;  ///< > 0: deterministic, the clock is ignored
   std::uint64_t seed = 1;
+  /// true: `time_limit` is in work seconds, not CPU seconds: the solvers count their work
+  /// (weighted so that a work second is about a CPU second on the reference machine) and the
+  /// budget runs out at the same point on every run, so the result depends only on the
+  /// instance, the seed and the limit, never on the load or the machine's speed. What
+  /// `berth pack` without --time-limit uses. Ignored with max_iterations > 0.
+  bool work_budget = false;
 };
 
 /// A strategy's answer, with the lower bound it can be compared to.

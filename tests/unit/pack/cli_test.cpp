@@ -57,6 +57,23 @@ TEST_CASE("berth pack --format json follows the contract", "[pack][cli]") {
   std::filesystem::remove(path);
 }
 
+TEST_CASE("berth pack without flags gives the same packing on every run", "[pack][cli]") {
+  // The default budget is counted work, not time (docs/pack.md): the output is a function of
+  // the instance alone. Small instance, so the two runs are quick.
+  const std::string text = "3\n10 10 10\n6\n6 2 3 2\n3 6 2 2\n2 3 6 2\n4 4 4 1\n5 1 5 1\n1 5 5 1\n";
+  const auto path = temp_instance("berth_pack_cli_default.vbp", text);
+  const Run a = run("pack " + path.string() + " --format json");
+  const Run b = run("pack " + path.string() + " --format json");
+  REQUIRE(a.status == 0);
+  REQUIRE(b.status == 0);
+  const auto ja = nlohmann::json::parse(a.out);
+  const auto jb = nlohmann::json::parse(b.out);
+  CHECK(ja.at("assignment") == jb.at("assignment"));
+  CHECK(ja.at("bins") == jb.at("bins"));
+  CHECK(ja.at("lower_bound") == jb.at("lower_bound"));
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("berth pack --strategy all lists every strategy; --exact proves", "[pack][cli]") {
   const auto path = temp_instance("berth_pack_cli_all.vbp", "1\n10\n3\n6 1\n4 1\n5 2\n");
   const Run all = run("pack " + path.string() + " --strategy all --format json --iterations 200");

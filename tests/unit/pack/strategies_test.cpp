@@ -9,6 +9,7 @@
 
 #include "berth/error.hpp"
 #include "berth/pack/bounds.hpp"
+#include "berth/pack/heuristics.hpp"
 #include "berth/pack/search.hpp"
 #include "berth/pack/solve.hpp"
 #include "berth/pack/validate.hpp"
@@ -90,6 +91,34 @@ TEST_CASE("search is deterministic for a seed and an iteration limit", "[pack][s
   // And it never loses to the best greedy start.
   const SolveResult g = solve(in, "best-greedy");
   CHECK(a.solution.bins <= g.solution.bins);
+}
+
+TEST_CASE("the default work budget is deterministic", "[pack][search]") {
+  // What `berth pack` does without --time-limit: the budget is counted work, not the clock,
+  // so two runs agree exactly (a CPU-time budget would stop at a load-dependent point). A
+  // short budget keeps it cheap; the instance is one the search does not finish early.
+  const Instance in = pack_test::random_instance(11, 60, 5, 100, 10, 60);
+  SolveOptions o;
+  o.time_limit = 0.05;
+  o.work_budget = true;
+  const SolveResult a = solve(in, kDefaultStrategy, o);
+  const SolveResult b = solve(in, kDefaultStrategy, o);
+  CHECK(a.solution.bin_of == b.solution.bin_of);
+  CHECK(a.lower_bound == b.lower_bound);
+  CHECK_FALSE(validate(in, a.solution).has_value());
+}
+
+TEST_CASE("minimum bin slack packs every item validly", "[pack][heuristics]") {
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    const std::size_t n = 1 + seed % 40;
+    const Instance in = pack_test::random_instance(seed, n, 1 + seed % 5, 100, seed % 3 == 0 ? 0 : 5, 70);
+    for (const bool squared : {false, true}) {
+      const Solution s = min_bin_slack(in, squared, 200);
+      INFO("seed " << seed << " squared " << squared);
+      CHECK_FALSE(validate(in, s).has_value());
+      CHECK(s.bins >= lower_bounds(in).best);
+    }
+  }
 }
 
 TEST_CASE("search reaches n/3 on generated triplet instances", "[pack][search]") {
