@@ -113,4 +113,28 @@ inline Instance triplet_instance(char kind, std::size_t groups, std::size_t d, s
   return in;
 }
 
+/// An instance of the same kind as `pool` (the data's replicates of one class, item count
+/// and dimension): `n` items drawn with replacement from all of their items. For the New
+/// classes of Mommessin et al., whose generator is described only loosely, this is the
+/// closest we can get to "another instance of that class" without tuning to the files.
+inline Instance resampled_instance(const std::string& name, const std::vector<Instance>& pool, std::size_t n,
+                                   std::uint64_t seed) {
+  std::uint64_t name_hash = 1469598103934665603ull;  // FNV-1a: std::hash differs between libraries
+  for (char c : name) name_hash = (name_hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  std::mt19937_64 rng(seed * 1000003 + n * 31 + name_hash % 65521);
+  Instance in;
+  in.name = name + "_" + std::to_string(seed);
+  in.dims = pool.front().dims;
+  in.capacity = pool.front().capacity;
+  std::vector<std::vector<Size>> items;
+  for (const auto& p : pool) {
+    for (std::size_t i = 0; i < p.item_count(); ++i) {
+      const auto it = p.item(i);
+      items.emplace_back(it.begin(), it.end());
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) in.add_item(items[rng() % items.size()]);
+  return in;
+}
+
 }  // namespace bench_pack

@@ -5,9 +5,10 @@
 //   berth_bench_packing [--strategy NAME[,NAME...]|all] [--time-limit S] [--filter TEXT[,TEXT...]]
 //                       [--sample K] [--exact] [--exact-time S] [--exact-max-items N]
 //                       [--write RESULTS.md] [--seed N] [--verbose] [--cpu-time]
-//   berth_bench_packing --generated SEEDS [--strategy ...] [--time-limit S] [--filter TEXT]
-//       fresh instances (generate.hpp) of Panigrahy classes 1-9 (n = 40, 120, 250) and
-//       triplets (n = 60, 120, 249), d = 3 and 5, seeds 1..SEEDS; ratio = bins / lower bound
+//   berth_bench_packing --generated SEEDS [--sizes N,N,...] [--strategy ...] [--time-limit S] [--filter TEXT]
+//       fresh instances (generate.hpp) of Panigrahy classes 1-9 (n = --sizes, default 40, 120,
+//       250), triplets (n = 60, 120, 249), and New classes 1-6 resampled from the data's
+//       replicates (the --sizes the data has), d = 3 and 5, seeds 1..SEEDS; ratio = bins / lower bound
 //       (the best of the closed-form bounds, the pattern LP run for 2 s, and for triplets
 //       the optimum n/3), so it overstates the distance to the optimum where the bound is weak.
 //   By default search strategies get a work budget (SolveOptions::work_budget), as `berth pack`
@@ -114,17 +115,34 @@ SolveResult timed_solve(const Instance& inst, const std::string& strategy, doubl
 }
 
 // Fresh instances (generate.hpp): one table per strategy, ratio to the lower bound.
-int run_generated(std::size_t seeds, const std::vector<std::string>& strategies, double time_limit,
-                  const std::string& filter, std::uint64_t seed, bool verbose, bool cpu_time) {
+int run_generated(std::size_t seeds, const std::vector<std::size_t>& sizes, const std::vector<std::string>& strategies,
+                  double time_limit, const std::string& filter, std::uint64_t seed, bool verbose, bool cpu_time) {
   std::vector<std::pair<Instance, std::size_t>> cases;  // instance, known optimum (0: unknown)
+  // The New classes' replicates in the data, pooled per class, item count and dimension.
+  std::map<std::string, std::vector<Instance>> new_pools;
+  const fs::path data = BERTH_SHARED_DATA;
+  for (int cls = 1; cls <= 6; ++cls) {
+    for (std::size_t n : sizes) {
+      for (std::size_t d : {3, 5}) {
+        const std::string name = fmt::format("class{}_{}_{}", cls, n, d);
+        for (int r = 0; r < 10; ++r) {
+          const fs::path file = data / fmt::format("vbp/new/class{}/{}_{}.vbp", cls, name, r);
+          if (fs::exists(file)) new_pools["gen/new-resampled/" + name].push_back(load_vbp(file));
+        }
+      }
+    }
+  }
   for (std::uint64_t s = 1; s <= seeds; ++s) {
     for (std::size_t d : {3, 5}) {
       for (int cls = 1; cls <= 9; ++cls) {
-        for (std::size_t n : {40, 120, 250}) cases.push_back({bench_pack::panigrahy_instance(cls, n, d, s), 0});
+        for (std::size_t n : sizes) cases.push_back({bench_pack::panigrahy_instance(cls, n, d, s), 0});
       }
       for (char kind : {'C', 'F'}) {
         for (std::size_t g : {20, 40, 83}) cases.push_back({bench_pack::triplet_instance(kind, g, d, s), g});
       }
+    }
+    for (const auto& [name, pool] : new_pools) {
+      cases.push_back({bench_pack::resampled_instance(name, pool, pool.front().item_count(), s), 0});
     }
   }
   std::map<std::string, std::map<std::string, Stats>> table;
@@ -190,6 +208,7 @@ int main(int argc, char** argv) {
   bool verbose = false;
   bool cpu_time = false;
   std::size_t generated = 0;
+  std::vector<std::size_t> sizes{40, 120, 250};
   std::string command = "berth_bench_packing";
   for (int a = 1; a < argc; ++a) command += std::string(" ") + argv[a];
   for (int a = 1; a < argc; ++a) {
@@ -222,6 +241,9 @@ int main(int argc, char** argv) {
       seed = std::stoull(value());
     } else if (arg == "--generated") {
       generated = std::stoul(value());
+    } else if (arg == "--sizes") {
+      sizes.clear();
+      for (const auto& part : split(value(), ',')) sizes.push_back(std::stoul(part));
     } else if (arg == "--verbose") {
       verbose = true;
     } else if (arg == "--cpu-time") {
@@ -237,7 +259,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (generated > 0) return run_generated(generated, strategies, time_limit, filter, seed, verbose, cpu_time);
+  if (generated > 0) return run_generated(generated, sizes, strategies, time_limit, filter, seed, verbose, cpu_time);
   const fs::path data = BERTH_SHARED_DATA;
   std::ifstream csv(data / "optima.csv");
   if (!csv) {
