@@ -147,8 +147,14 @@ class Pricing {
  public:
   // `floor`: only patterns worth more than this are of interest (1 for column generation:
   // the greedy pricing already failed); it prunes most of the tree.
+  // `to_prove`: the search is expected to run to the end, to prove that no pattern is worth
+  // more than `floor`. It then branches in the order of, and bounds also with, a Lagrangian
+  // surrogate (below): new class 6, 60 items, d = 3: the LP converges in 0.4 s instead of
+  // 3 s. A truncated search (quick pricing, dives) keeps the normalised-sum order: it is there
+  // to find a good pattern early, and with the Lagrangian order it found worse ones (120
+  // items: 5 of 360 instances one bin worse after the dives, none better).
   Pricing(const Instance& in, const std::vector<double>& profit, double floor, std::uint64_t max_nodes,
-          LpBudget& budget)
+          LpBudget& budget, bool to_prove)
       : in_(in), d_(in.dims), max_nodes_(max_nodes), budget_(budget), best_(floor) {
     for (std::size_t i = 0; i < in.item_count(); ++i) {
       if (profit[i] > 1e-9) cand_.push_back(i);
@@ -180,6 +186,60 @@ class Pricing {
     fit_.assign(in.item_count(), 0);
     norm_.assign(in.item_count(), 0.0);
     for (std::size_t i : cand_) norm_[i] = norm(i);
+    by_norm_ = cand_;
+    if (to_prove) {
+      lagrangian_surrogate();
+      cand_ = by_lam_;
+      for (std::size_t r = 0; r < m; ++r) rank_[cand_[r]] = r;
+    }
+  }
+
+  // A second surrogate dimension with multipliers that (nearly) minimise the Lagrangian bound
+  // g(l) = sum_k l_k C_k + sum_i max(0, p_i - sum_k l_k w_ik) of the knapsack's LP, found by
+  // coordinate descent (exact line search: g is convex and piecewise linear in each l_k). At
+  // the minimum the surrogate's Dantzig bound equals the LP bound with all d constraints, where
+  // each single dimension's (and the plain normalised sum's) drops most of them.
+  void lagrangian_surrogate() {
+    constexpr int kSweeps = 4;  // the bound barely moves after the third
+    lam_.assign(d_, 0.0);
+    std::vector<std::pair<double, double>> breaks;  // (l_k at which item i drops out, w_ik)
+    detail::add_work(detail::kWorkScan * kSweeps * d_ * cand_.size() * (d_ + 4));
+    for (int sweep = 0; sweep < kSweeps; ++sweep) {
+      for (std::size_t k = 0; k < d_; ++k) {
+        double slope = double(in_.capacity[k]);
+        breaks.clear();
+        for (std::size_t i : cand_) {
+          double ai = profit_[i];
+          for (std::size_t j = 0; j < d_; ++j) {
+            if (j != k) ai -= lam_[j] * double(in_.sizes[i * d_ + j]);
+          }
+          const double w = double(in_.sizes[i * d_ + k]);
+          if (ai <= 0 || w <= 0) continue;
+          slope -= w;
+          breaks.push_back({ai / w, w});
+        }
+        // g's slope in l_k is C_k minus the k-sizes of the items still in the sum: raise l_k
+        // until enough items have dropped out for it to turn non-negative.
+        double best = 0;
+        if (slope < 0) {
+          std::sort(breaks.begin(), breaks.end());
+          for (auto [t, w] : breaks) {
+            slope += w;
+            best = t;
+            if (slope >= 0) break;
+          }
+        }
+        lam_[k] = best;
+      }
+    }
+    lam_w_.assign(in_.item_count(), 0.0);
+    for (std::size_t i : cand_) {
+      for (std::size_t k = 0; k < d_; ++k) lam_w_[i] += lam_[k] * double(in_.sizes[i * d_ + k]);
+    }
+    by_lam_ = cand_;
+    std::stable_sort(by_lam_.begin(), by_lam_.end(), [&](std::size_t x, std::size_t y) {
+      return profit_[x] * lam_w_[y] > profit_[y] * lam_w_[x];
+    });
   }
 
   /// Returns false when stopped by the node limit or budget (best_ is then a lower estimate).
@@ -220,13 +280,12 @@ class Pricing {
       }
       best = std::min(best, b);
     }
-    // cand_ is sorted by profit / normalised size: the surrogate's Dantzig order.
+    // by_norm_ is sorted by profit / normalised size: the surrogate's Dantzig order.
     double rem = 0;
     for (std::size_t k = 0; k < d_; ++k) rem += double(room_[k]) / double(in_.capacity[k]);
     double b = 0;
-    for (std::size_t r = pos; r < cand_.size(); ++r) {
-      const std::size_t i = cand_[r];
-      if (!fit_[i]) continue;
+    for (std::size_t i : by_norm_) {
+      if (rank_[i] < pos || !fit_[i]) continue;
       if (norm_[i] <= rem) {
         rem -= norm_[i];
         b += profit_[i];
@@ -235,12 +294,31 @@ class Pricing {
         break;
       }
     }
-    return std::min(best, b);
+    best = std::min(best, b);
+    if (!lam_.empty()) {  // the Lagrangian surrogate, in its own Dantzig order
+      double lrem = 0;
+      for (std::size_t k = 0; k < d_; ++k) lrem += lam_[k] * double(room_[k]);
+      double lb = 0;
+      for (std::size_t i : by_lam_) {
+        if (rank_[i] < pos || !fit_[i]) continue;
+        if (lam_w_[i] <= lrem) {
+          lrem -= lam_w_[i];
+          lb += profit_[i];
+        } else {
+          lb += profit_[i] * lrem / lam_w_[i];
+          break;
+        }
+      }
+      best = std::min(best, lb);
+    }
+    return best;
   }
 
   void dfs(std::size_t pos, double value) {
     if (aborted_) return;
-    detail::add_work(detail::kWorkNode + detail::kWorkFillItem * (cand_.size() - pos) * (d_ + 1));
+    // Work clock: bound() looks at each undecided item once per dimension, once for the fit and
+    // once per surrogate.
+    detail::add_work(detail::kWorkNode + detail::kWorkFillItem * (cand_.size() - pos) * (d_ + (lam_.empty() ? 1 : 2)));
     if (++nodes_ > max_nodes_ || budget_.spend(1)) {
       aborted_ = true;
       return;
@@ -272,7 +350,8 @@ class Pricing {
   std::vector<std::size_t> cand_, rank_, current_, best_pattern_;
   std::vector<std::vector<std::size_t>> by_dim_;
   std::vector<Size> room_;
-  std::vector<double> norm_;
+  std::vector<double> norm_, lam_, lam_w_;
+  std::vector<std::size_t> by_lam_, by_norm_;
   std::vector<char> fit_;
   std::uint64_t nodes_ = 0;
   double best_;
@@ -469,6 +548,16 @@ class Master {
 
 }  // namespace
 
+BestPattern best_pattern(const Instance& in, const std::vector<double>& profit, std::uint64_t max_nodes) {
+  LpBudget budget{0, LpClock::time_point::max(), 0, false};
+  Pricing pricing(in, profit, 0.0, max_nodes, budget, true);
+  BestPattern out;
+  out.exact = pricing.run();
+  out.value = pricing.best();
+  out.items = pricing.pattern();
+  return out;
+}
+
 LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std::vector<std::size_t>>& seed_columns) {
   constexpr std::uint64_t kQuickPricing = 2000;
   LpResult out;
@@ -526,7 +615,7 @@ LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std:
     if (enter == kUnassigned && o.max_pricing_nodes > kQuickPricing) {
       // A short truncated knapsack search next: its depth-first order finds a good pattern
       // early, and most of the exact search's time goes into proving nothing better exists.
-      Pricing quick(in, y, 1.0, kQuickPricing, budget);
+      Pricing quick(in, y, 1.0, kQuickPricing, budget, false);
       quick.run();
       if (quick.best() > 1.0 + 1e-6) {
         master.columns_.push_back(quick.pattern());
@@ -534,7 +623,7 @@ LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std:
       }
     }
     if (enter == kUnassigned) {
-      Pricing pricing(in, y, 1.0, o.max_pricing_nodes, budget);
+      Pricing pricing(in, y, 1.0, o.max_pricing_nodes, budget, o.max_pricing_nodes > kQuickPricing);
       const bool exact = pricing.run();
       double ysum = 0;
       for (double v : y) ysum += std::max(0.0, v);
@@ -554,6 +643,7 @@ LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std:
     }
     const double before = master.value();
     if (!master.enter(enter)) break;
+    if (o.stop_when_target_unreachable && o.target > 0 && bound_of(master.value()) < o.target) break;
     // Degenerate pivots do not lower the value; a long run of them means stalling.
     stale = master.value() < before - 1e-9 ? 0 : stale + 1;
     if (stale > 50 * n + 1000) break;

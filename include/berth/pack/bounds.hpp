@@ -31,6 +31,10 @@ struct LpOptions {
   std::uint64_t max_work = 0;    ///< simplex pivots + pricing nodes; 0 = bounded by time
   std::size_t target = 0;        ///< stop as soon as the bound reaches this (0: run to the LP optimum)
   std::uint64_t max_pricing_nodes = 200'000;  ///< per pricing problem; beyond it pricing is inexact
+  /// With a target: also stop as soon as the master's value (a feasible fractional packing, so
+  /// at least the LP optimum) shows that the bound can no longer reach the target. For callers
+  /// that only need to know whether the bound prunes, not the LP optimum itself.
+  bool stop_when_target_unreachable = false;
 };
 
 /// Result of the column-generation LP (Gilmore-Gomory set-covering relaxation).
@@ -43,6 +47,16 @@ struct LpResult {
   std::vector<double> x;      ///< value of each column in the last master solution
   std::uint64_t work = 0;
 };
+
+/// The most valuable set of items that fits in one bin (a d-dimensional 0-1 knapsack), by the
+/// complete branch-and-bound that proves the LP's pricing (with its Lagrangian surrogate).
+struct BestPattern {
+  double value = 0;
+  std::vector<std::size_t> items;
+  bool exact = false;  ///< false when max_nodes ran out (value is then only a lower estimate)
+};
+BestPattern best_pattern(const Instance& instance, const std::vector<double>& profit,
+                         std::uint64_t max_nodes = 10'000'000);
 
 /// Lower bound from the LP relaxation of the pattern (set-covering) formulation:
 /// min sum x_p subject to every item covered, over all bin patterns p that fit. Solved by
