@@ -259,57 +259,42 @@ class Pricing {
     return true;
   }
 
-  // Minimum of the Dantzig bounds of each dimension and of the normalised-sum surrogate,
-  // over the undecided items that still fit on their own.
+  // Dantzig bound of one constraint (a dimension or a surrogate): the undecided items that
+  // still fit, in `order` (profit per unit of `weight`, descending), until `room` runs out, the
+  // last one fractionally.
+  template <class Weight>
+  double dantzig(const std::vector<std::size_t>& order, std::size_t pos, double room, Weight weight) const {
+    double b = 0;
+    for (std::size_t i : order) {
+      if (rank_[i] < pos || !fit_[i]) continue;
+      const double w = weight(i);
+      if (w <= room) {
+        room -= w;
+        b += profit_[i];
+      } else {
+        b += profit_[i] * room / w;
+        break;
+      }
+    }
+    return b;
+  }
+
+  // Minimum of the Dantzig bounds of each dimension, of the normalised-sum surrogate and (when
+  // proving) of the Lagrangian surrogate, over the undecided items that still fit on their own.
   double bound(std::size_t pos) {
     for (std::size_t r = pos; r < cand_.size(); ++r) fit_[cand_[r]] = fits(cand_[r]);
     double best = 1e300;
     for (std::size_t k = 0; k < d_; ++k) {
-      double rem = double(room_[k]);
-      double b = 0;
-      for (std::size_t i : by_dim_[k]) {
-        if (rank_[i] < pos || !fit_[i]) continue;
-        const double w = double(in_.sizes[i * d_ + k]);
-        if (w <= rem) {
-          rem -= w;
-          b += profit_[i];
-        } else {
-          b += profit_[i] * rem / w;
-          break;
-        }
-      }
-      best = std::min(best, b);
+      best = std::min(best, dantzig(by_dim_[k], pos, double(room_[k]),
+                                    [&](std::size_t i) { return double(in_.sizes[i * d_ + k]); }));
     }
-    // by_norm_ is sorted by profit / normalised size: the surrogate's Dantzig order.
     double rem = 0;
     for (std::size_t k = 0; k < d_; ++k) rem += double(room_[k]) / double(in_.capacity[k]);
-    double b = 0;
-    for (std::size_t i : by_norm_) {
-      if (rank_[i] < pos || !fit_[i]) continue;
-      if (norm_[i] <= rem) {
-        rem -= norm_[i];
-        b += profit_[i];
-      } else {
-        b += profit_[i] * rem / norm_[i];
-        break;
-      }
-    }
-    best = std::min(best, b);
-    if (!lam_.empty()) {  // the Lagrangian surrogate, in its own Dantzig order
+    best = std::min(best, dantzig(by_norm_, pos, rem, [&](std::size_t i) { return norm_[i]; }));
+    if (!lam_.empty()) {
       double lrem = 0;
       for (std::size_t k = 0; k < d_; ++k) lrem += lam_[k] * double(room_[k]);
-      double lb = 0;
-      for (std::size_t i : by_lam_) {
-        if (rank_[i] < pos || !fit_[i]) continue;
-        if (lam_w_[i] <= lrem) {
-          lrem -= lam_w_[i];
-          lb += profit_[i];
-        } else {
-          lb += profit_[i] * lrem / lam_w_[i];
-          break;
-        }
-      }
-      best = std::min(best, lb);
+      best = std::min(best, dantzig(by_lam_, pos, lrem, [&](std::size_t i) { return lam_w_[i]; }));
     }
     return best;
   }
