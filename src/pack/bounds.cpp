@@ -156,42 +156,37 @@ class Pricing {
   Pricing(const Instance& in, const std::vector<double>& profit, double floor, std::uint64_t max_nodes,
           LpBudget& budget, bool to_prove)
       : in_(in), d_(in.dims), max_nodes_(max_nodes), budget_(budget), best_(floor) {
-    for (std::size_t i = 0; i < in.item_count(); ++i) {
-      if (profit[i] > 1e-9) cand_.push_back(i);
-    }
     profit_ = profit;
-    auto norm = [&](std::size_t i) {
-      double s = 0;
-      for (std::size_t k = 0; k < d_; ++k) s += double(in.sizes[i * d_ + k]) / double(in.capacity[k]);
-      return s;
-    };
-    std::stable_sort(cand_.begin(), cand_.end(), [&](std::size_t a, std::size_t b) {
-      return profit_[a] * norm(b) > profit_[b] * norm(a);
-    });
-    const std::size_t m = cand_.size();
-    rank_.assign(in.item_count(), 0);
-    for (std::size_t r = 0; r < m; ++r) rank_[cand_[r]] = r;
-    by_dim_.assign(d_, {});
-    for (std::size_t k = 0; k < d_; ++k) {
-      auto& o = by_dim_[k];
-      o = cand_;
-      // profit / size in dimension k, descending; size 0 counts as infinitely efficient.
-      std::stable_sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) {
-        return profit_[a] * double(in.sizes[b * d_ + k]) > profit_[b] * double(in.sizes[a * d_ + k]);
-      });
-    }
-    room_ = in.capacity;
     // Surrogate dimension: the sum of the normalised sizes; its Dantzig bound is often
     // tighter than any single dimension's when items are large in different dimensions.
-    fit_.assign(in.item_count(), 0);
     norm_.assign(in.item_count(), 0.0);
-    for (std::size_t i : cand_) norm_[i] = norm(i);
-    by_norm_ = cand_;
-    if (to_prove) {
-      lagrangian_surrogate();
-      cand_ = by_lam_;
-      for (std::size_t r = 0; r < m; ++r) rank_[cand_[r]] = r;
+    std::vector<std::size_t> positive;
+    for (std::size_t i = 0; i < in.item_count(); ++i) {
+      if (profit[i] <= 1e-9) continue;
+      positive.push_back(i);
+      for (std::size_t k = 0; k < d_; ++k) norm_[i] += double(in.sizes[i * d_ + k]) / double(in.capacity[k]);
     }
+    by_norm_ = by_efficiency(positive, [&](std::size_t i) { return norm_[i]; });
+    by_dim_.assign(d_, {});
+    for (std::size_t k = 0; k < d_; ++k) {
+      by_dim_[k] = by_efficiency(by_norm_, [&](std::size_t i) { return double(in.sizes[i * d_ + k]); });
+    }
+    room_ = in.capacity;
+    fit_.assign(in.item_count(), 0);
+    // Branching order: the normalised sum's, or the Lagrangian surrogate's when proving.
+    cand_ = to_prove ? lagrangian_surrogate() : by_norm_;
+    rank_.assign(in.item_count(), 0);
+    for (std::size_t r = 0; r < cand_.size(); ++r) rank_[cand_[r]] = r;
+  }
+
+  // `order` stably sorted by profit per unit of `weight`, descending (weight 0 counts as
+  // infinitely efficient): the Dantzig order of that constraint.
+  template <class Weight>
+  std::vector<std::size_t> by_efficiency(std::vector<std::size_t> order, Weight weight) const {
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return profit_[a] * weight(b) > profit_[b] * weight(a);
+    });
+    return order;
   }
 
   // A second surrogate dimension with multipliers that (nearly) minimise the Lagrangian bound
@@ -199,16 +194,17 @@ class Pricing {
   // coordinate descent (exact line search: g is convex and piecewise linear in each l_k). At
   // the minimum the surrogate's Dantzig bound equals the LP bound with all d constraints, where
   // each single dimension's (and the plain normalised sum's) drops most of them.
-  void lagrangian_surrogate() {
+  // Returns the items in its Dantzig order.
+  std::vector<std::size_t> lagrangian_surrogate() {
     constexpr int kSweeps = 4;  // the bound barely moves after the third
     lam_.assign(d_, 0.0);
     std::vector<std::pair<double, double>> breaks;  // (l_k at which item i drops out, w_ik)
-    detail::add_work(detail::kWorkScan * kSweeps * d_ * cand_.size() * (d_ + 4));
+    detail::add_work(detail::kWorkScan * kSweeps * d_ * by_norm_.size() * (d_ + 4));
     for (int sweep = 0; sweep < kSweeps; ++sweep) {
       for (std::size_t k = 0; k < d_; ++k) {
         double slope = double(in_.capacity[k]);
         breaks.clear();
-        for (std::size_t i : cand_) {
+        for (std::size_t i : by_norm_) {
           double ai = profit_[i];
           for (std::size_t j = 0; j < d_; ++j) {
             if (j != k) ai -= lam_[j] * double(in_.sizes[i * d_ + j]);
@@ -233,13 +229,10 @@ class Pricing {
       }
     }
     lam_w_.assign(in_.item_count(), 0.0);
-    for (std::size_t i : cand_) {
+    for (std::size_t i : by_norm_) {
       for (std::size_t k = 0; k < d_; ++k) lam_w_[i] += lam_[k] * double(in_.sizes[i * d_ + k]);
     }
-    by_lam_ = cand_;
-    std::stable_sort(by_lam_.begin(), by_lam_.end(), [&](std::size_t x, std::size_t y) {
-      return profit_[x] * lam_w_[y] > profit_[y] * lam_w_[x];
-    });
+    return by_efficiency(by_norm_, [&](std::size_t i) { return lam_w_[i]; });
   }
 
   /// Returns false when stopped by the node limit or budget (best_ is then a lower estimate).
@@ -294,7 +287,8 @@ class Pricing {
     if (!lam_.empty()) {
       double lrem = 0;
       for (std::size_t k = 0; k < d_; ++k) lrem += lam_[k] * double(room_[k]);
-      best = std::min(best, dantzig(by_lam_, pos, lrem, [&](std::size_t i) { return lam_w_[i]; }));
+      // cand_ is in this surrogate's Dantzig order when it exists.
+      best = std::min(best, dantzig(cand_, pos, lrem, [&](std::size_t i) { return lam_w_[i]; }));
     }
     return best;
   }
@@ -336,7 +330,7 @@ class Pricing {
   std::vector<std::vector<std::size_t>> by_dim_;
   std::vector<Size> room_;
   std::vector<double> norm_, lam_, lam_w_;
-  std::vector<std::size_t> by_lam_, by_norm_;
+  std::vector<std::size_t> by_norm_;
   std::vector<char> fit_;
   std::uint64_t nodes_ = 0;
   double best_;
@@ -597,7 +591,10 @@ LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std:
         enter = master.columns_.size() - 1;
       }
     }
-    if (enter == kUnassigned && o.max_pricing_nodes > kQuickPricing) {
+    // A pricing with more nodes than the quick one is there to prove convergence (and is
+    // preceded by the quick one, which finds patterns).
+    const bool complete_pricing = o.max_pricing_nodes > kQuickPricing;
+    if (enter == kUnassigned && complete_pricing) {
       // A short truncated knapsack search next: its depth-first order finds a good pattern
       // early, and most of the exact search's time goes into proving nothing better exists.
       Pricing quick(in, y, 1.0, kQuickPricing, budget, false);
@@ -608,7 +605,7 @@ LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std:
       }
     }
     if (enter == kUnassigned) {
-      Pricing pricing(in, y, 1.0, o.max_pricing_nodes, budget, o.max_pricing_nodes > kQuickPricing);
+      Pricing pricing(in, y, 1.0, o.max_pricing_nodes, budget, complete_pricing);
       const bool exact = pricing.run();
       double ysum = 0;
       for (double v : y) ysum += std::max(0.0, v);

@@ -134,13 +134,14 @@ TEST_CASE("LP bound beats the closed-form bounds where pairs cannot share", "[pa
 
 namespace {
 
-// Every set of at least two items that fits in one bin (depth-first; few items per bin only).
-std::vector<std::vector<std::size_t>> all_patterns(const Instance& in) {
+// Every set of at least `min_items` items that fits in one bin (depth-first; tiny instances
+// or few items per bin only).
+std::vector<std::vector<std::size_t>> all_patterns(const Instance& in, std::size_t min_items = 2) {
   std::vector<std::vector<std::size_t>> out;
   std::vector<std::size_t> items;
   std::vector<Size> load(in.dims, 0);
   std::function<void(std::size_t)> extend = [&](std::size_t from) {
-    if (items.size() >= 2) out.push_back(items);
+    if (items.size() >= min_items) out.push_back(items);
     for (std::size_t i = from; i < in.item_count(); ++i) {
       bool fits = true;
       for (std::size_t k = 0; k < in.dims; ++k) fits = fits && load[k] + in.item(i)[k] <= in.capacity[k];
@@ -189,17 +190,11 @@ TEST_CASE("the pricing knapsack finds the most valuable bin, as brute force does
     const Instance in = pack_test::random_instance(seed, n, d, 100, 1 + shape() % 30, 80);
     std::vector<double> profit(n);
     for (auto& p : profit) p = shape() % 4 == 0 ? 0.0 : double(shape() % 1000) / 997.0;
-    double brute = 0;
-    for (std::uint32_t mask = 1; mask < (1u << n); ++mask) {
+    double brute = 0;  // the empty bin is worth 0
+    for (const auto& set : all_patterns(in, 1)) {
       double value = 0;
-      bool fits = true;
-      for (std::size_t k = 0; k < d && fits; ++k) {
-        Size load = 0;
-        for (std::size_t i = 0; i < n; ++i) load += (mask >> i & 1) ? in.item(i)[k] : 0;
-        fits = load <= in.capacity[k];
-      }
-      for (std::size_t i = 0; i < n; ++i) value += (mask >> i & 1) ? profit[i] : 0.0;
-      if (fits) brute = std::max(brute, value);
+      for (std::size_t i : set) value += profit[i];
+      brute = std::max(brute, value);
     }
     const BestPattern best = best_pattern(in, profit);
     INFO(fmt::format("seed {} n {} d {}", seed, n, d));
