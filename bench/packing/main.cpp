@@ -16,7 +16,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -73,6 +75,32 @@ struct Stats {
                        ratio_sum / count, b, b, worst, b, at_optimum, above, seconds / count, cpu / count, cpu_max);
   }
 };
+
+// A command-line value that must be an integer in [lo, hi] (or a number in [lo, hi] for
+// parse_number): anything else ends the program with a one-line error naming the option.
+[[noreturn]] void bad_value(const std::string& option, const std::string& text, const std::string& expected) {
+  std::fprintf(stderr, "berth_bench_packing: %s: expected %s, found '%s'\n", option.c_str(), expected.c_str(),
+               text.c_str());
+  std::exit(1);
+}
+
+std::uint64_t parse_count(const std::string& option, const std::string& text, std::uint64_t lo, std::uint64_t hi) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || v < lo || v > hi) {
+    bad_value(option, text, fmt::format("an integer from {} to {}", lo, hi));
+  }
+  return v;
+}
+
+double parse_number(const std::string& option, const std::string& text, double lo, double hi) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !(v >= lo && v <= hi)) {
+    bad_value(option, text, fmt::format("a number from {} to {}", lo, hi));
+  }
+  return v;
+}
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -224,26 +252,26 @@ int main(int argc, char** argv) {
       const std::string v = value();
       strategies = v == "all" ? strategy_names() : split(v, ',');
     } else if (arg == "--time-limit") {
-      time_limit = std::stod(value());
+      time_limit = parse_number(arg, value(), 1e-3, 1e6);
     } else if (arg == "--filter") {
       filter = value();
     } else if (arg == "--sample") {
-      sample = std::max<std::size_t>(1, std::stoul(value()));
+      sample = parse_count(arg, value(), 1, 1'000'000);
     } else if (arg == "--exact") {
       exact = true;
     } else if (arg == "--exact-time") {
-      exact_time = std::stod(value());
+      exact_time = parse_number(arg, value(), 1e-3, 1e6);
     } else if (arg == "--exact-max-items") {
-      exact_max_items = std::stoul(value());
+      exact_max_items = parse_count(arg, value(), 0, 1'000'000);
     } else if (arg == "--write") {
       write_path = value();
     } else if (arg == "--seed") {
-      seed = std::stoull(value());
+      seed = parse_count(arg, value(), 0, UINT64_MAX);
     } else if (arg == "--generated") {
-      generated = std::stoul(value());
+      generated = parse_count(arg, value(), 1, 1000);
     } else if (arg == "--sizes") {
       sizes.clear();
-      for (const auto& part : split(value(), ',')) sizes.push_back(std::stoul(part));
+      for (const auto& part : split(value(), ',')) sizes.push_back(parse_count(arg, part, 1, 100'000));
     } else if (arg == "--verbose") {
       verbose = true;
     } else if (arg == "--cpu-time") {
