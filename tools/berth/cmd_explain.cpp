@@ -2,6 +2,7 @@
 // units are placed (the unit itself is taken off its machine first). Exit 0 = it can, 2 = it
 // cannot, 1 = invalid input.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <memory>
@@ -35,7 +36,8 @@ int run_explain(const ExplainArgs& args) {
     throw UsageError(305, "usage: berth explain SPEC UNIT MACHINE (or --spec SPEC UNIT MACHINE)");
   }
   Spec spec = read_spec_file(spec_path);
-  Cluster cluster = Cluster::build(spec);
+  // Not strict: a unit that contradicts itself is explained (its "unresolvable" line), not an error.
+  Cluster cluster = Cluster::build(spec, BuildOptions{false});
   Placer placer(cluster, parse_strategy(args.strategy));
   placer.place_pending();
 
@@ -57,9 +59,11 @@ int run_explain(const ExplainArgs& args) {
   const std::string& iname = cluster.instance(instance).name;
   const std::string& mname = cluster.machine_name(machine);
   std::vector<std::string> reasons = placer.explain(instance, machine);
+  const std::vector<std::string> met = placer.preferences_met(instance, machine);
   MachineId now = cluster.assignment(instance);
   if (args.format == "json") {
     nlohmann::json j = {{"unit", iname}, {"machine", mname}, {"fits", reasons.empty()}, {"reasons", reasons}};
+    if (!cluster.unit(cluster.instance(instance).unit).preferences.empty()) j["preferences_met"] = met;
     j["placed_on"] = now == kNone ? nlohmann::json(nullptr) : nlohmann::json(cluster.machine_name(now));
     std::fputs((j.dump(2) + "\n").c_str(), stdout);
   } else {
@@ -69,6 +73,11 @@ int run_explain(const ExplainArgs& args) {
     } else {
       std::fputs(fmt::format("{} cannot go on {} ({}):\n", iname, mname, where).c_str(), stdout);
       for (const auto& r : reasons) std::fputs(fmt::format("  - {}\n", r).c_str(), stdout);
+    }
+    // Preferences never decide "can", only "where first": say which this machine meets.
+    const auto& prefs = cluster.unit(cluster.instance(instance).unit).preferences;
+    if (!prefs.empty()) {
+      std::fputs(fmt::format("preferences met on {}: {}\n", mname, met.empty() ? "none" : fmt::format("{}", fmt::join(met, ", "))).c_str(), stdout);
     }
   }
   return reasons.empty() ? kExitOk : kExitPending;
