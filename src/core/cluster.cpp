@@ -205,7 +205,7 @@ void Cluster::add_units(const Spec& spec) {
     std::sort(ports.begin(), ports.end());
     ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
   }
-  unit_problem_.assign(units_.size(), std::string());
+  unit_problem_.assign(units_.size(), 0);
   requests_.assign(units_.size() * D, 0);
   spread_slot_.assign(units_.size(), -1);
   literal_prefix_.assign(units_.size(), {});
@@ -416,8 +416,8 @@ void Cluster::link_groups() {
     grp.priority = units_[instances_[grp.members.front()].unit].priority;
     // Group-level contradictions: recorded against the unit named, and the whole group.
     auto contradicts = [&](UnitId u, const ValidationError& e) {
-      contradiction(u, e);
-      if (grp.unresolvable.empty()) grp.unresolvable = e.what();
+      const std::uint32_t problem = contradiction(u, e);
+      if (grp.problem == 0) grp.problem = problem;
     };
     for (InstanceId i : grp.members) {
       const Instance& inst = instances_[i];
@@ -457,17 +457,24 @@ void Cluster::link_groups() {
       }
     }
     for (InstanceId i : grp.members) {
-      const std::string& why = unit_problem_[instances_[i].unit];
-      if (grp.unresolvable.empty() && !why.empty()) grp.unresolvable = why;
+      if (grp.problem == 0) grp.problem = unit_problem_[instances_[i].unit];
     }
   }
 }
 
-void Cluster::contradiction(UnitId u, const ValidationError& e) {
+std::uint32_t Cluster::contradiction(UnitId u, const ValidationError& e) {
   if (strict_) throw e;
-  if (!unit_problem_[u].empty()) return;
-  unit_problem_[u] = e.what();
-  problems_.push_back(e.what());
+  if (unit_problem_[u] == 0) {
+    problems_.push_back(e.what());
+    unit_problem_[u] = static_cast<std::uint32_t>(problems_.size());
+  }
+  return unit_problem_[u];
+}
+
+const std::string& Cluster::problem_of(GroupId g) const {
+  static const std::string none;
+  const std::uint32_t p = groups_[g].problem;
+  return p == 0 ? none : problems_[p - 1];
 }
 
 void Cluster::apply_placements(const Spec& spec) {

@@ -74,7 +74,7 @@ std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer, std::ve
   std::vector<GroupId> victims;
   for (GroupId g : placer.batch_order(unplaced_groups(cluster))) {
     const Group& grp = cluster.group(g);
-    if (!grp.unresolvable.empty() || std::find(victims.begin(), victims.end(), g) != victims.end()) continue;
+    if (grp.unresolvable() || std::find(victims.begin(), victims.end(), g) != victims.end()) continue;
     bool pending = false;
     for (InstanceId i : grp.members) pending = pending || cluster.assignment(i) == kNone;
     if (!pending) continue;  // placed meanwhile

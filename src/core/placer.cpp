@@ -278,7 +278,7 @@ void Placer::diagnose_contradiction(GroupId g, Diagnosis& diag) const {
   diag.considered = c.machine_count();
   if (diag.considered > 0) diag.rejections[reason::kContradiction] = diag.considered;
   diag.unresolvable = true;
-  diag.contradiction = grp.unresolvable;
+  diag.contradiction = c.problem_of(g);
 }
 
 double Placer::demand_term(MachineId m, int* counted) const {
@@ -445,7 +445,7 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
   const std::size_t D = c.dims();
   const std::size_t n = c.machine_count();
   const bool pending = prepare(g);
-  if (pending && !grp.unresolvable.empty()) {
+  if (pending && grp.unresolvable()) {
     if (diag) diagnose_contradiction(g, *diag);
     return kNone;
   }
@@ -678,7 +678,7 @@ MachineId Placer::select_indexed(GroupId g) {
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   if (!prepare(g)) return follow_;
-  if (!grp.unresolvable.empty()) return kNone;
+  if (grp.unresolvable()) return kNone;
   const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
   auto group_class_ok = [&](ClassId k) { return !class_rejects(k, 0, nullptr); };
   if (pin != kNone) {
@@ -833,7 +833,7 @@ bool Placer::fits(GroupId g, MachineId m) {
   cluster_.check_machine(m, "Placer::fits");
   if (!prepare(g)) return false;
   const Group& grp = cluster_.group(g);
-  if (!grp.unresolvable.empty()) return false;
+  if (grp.unresolvable()) return false;
   const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
   if (pin != kNone && pin != m) return false;
   if (class_rejects(cluster_.machine_class(m), 0, nullptr)) return false;
@@ -870,7 +870,7 @@ std::vector<std::string> Placer::explain(InstanceId i, MachineId m) {
   if (copy.machine_state(m) != MachineState::Up) {
     reasons.push_back(fmt::format("{} is {}: only up machines take new units", mname, to_string(copy.machine_state(m))));
   }
-  if (!grp.unresolvable.empty()) reasons.push_back(fmt::format("unresolvable: {}", grp.unresolvable));
+  if (grp.unresolvable()) reasons.push_back(fmt::format("unresolvable: {}", copy.problem_of(copy.instance(i).group)));
   if (grp.pinned != kNone && grp.pinned != m) {
     reasons.push_back(fmt::format("pinned to {} (machine_id{})", copy.machine_name(grp.pinned),
                                   copy.instance(i).global ? ", global instance" : ""));

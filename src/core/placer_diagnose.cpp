@@ -102,7 +102,7 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   // Nothing to place, or one machine to look at: the scan is already as cheap as it gets.
-  if (!prepare(g) || grp.pinned != kNone || follow_ != kNone || !grp.unresolvable.empty()) return select_scan(g, diag);
+  if (!prepare(g) || grp.pinned != kNone || follow_ != kNone || grp.unresolvable()) return select_scan(g, diag);
   const std::size_t D = c.dims();
   const std::size_t K = c.class_count();
   *diag = Diagnosis{};

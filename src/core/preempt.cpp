@@ -35,7 +35,7 @@ std::vector<std::int64_t> group_demand(const Cluster& c, GroupId g) {
 std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
   const Group& grp = c.group(g);
   // Nothing in this cluster helps an unresolvable group: evicting for it would only disrupt.
-  if (!grp.unresolvable.empty()) return std::nullopt;
+  if (grp.unresolvable()) return std::nullopt;
   // Whether the group fits once victims are gone is the pipeline's own answer (the strategy
   // does not matter for a yes/no on one machine).
   Placer placer(c, StrategyKind::FirstFit);

@@ -50,10 +50,12 @@ struct Group {
   std::int32_t priority = 0;        ///< the highest member priority
   MachineId pinned = kNone;         ///< agreed pin of any member
   /// Set when no machine can ever take the group because of the units themselves (a
-  /// contradiction, a reference to a unit or machine that is not in the cluster): why, as
-  /// `[berth.invalid.2xx] unit web: ...`. Such a group is never placed and is pending
-  /// *unresolvable*. Only built clusters with BuildOptions::strict off have them.
-  std::string unresolvable;
+  /// contradiction, a reference to a unit or machine that is not in the cluster): 1 + the
+  /// index of why in Cluster::problems() (Cluster::problem_of). Such a group is never placed
+  /// and is pending *unresolvable*. Only clusters built with BuildOptions::strict off have
+  /// them. An index, not the text: a million groups would otherwise carry a million strings.
+  std::uint32_t problem = 0;
+  bool unresolvable() const { return problem != 0; }
 };
 
 /// How Cluster::build treats a unit whose own constraints contradict each other or name
@@ -216,8 +218,10 @@ class Cluster {
   std::vector<MachineId> overcommitted() const;
 
   /// Units made unresolvable at build (BuildOptions::strict off): the same lines strict mode
-  /// throws, in unit order.
+  /// throws, in the order found.
   const std::vector<std::string>& problems() const { return problems_; }
+  /// Why group g is unresolvable (`[berth.invalid.241] unit w: machine_of: ...`), or "".
+  const std::string& problem_of(GroupId g) const;
   /// Problems found while applying existing placements.
   const std::vector<std::string>& warnings() const { return warnings_; }
   /// The spec this cluster was compiled from (names, requests, constraints as written).
@@ -233,8 +237,9 @@ class Cluster {
   void add_machines(const Spec& spec);
   void add_units(const Spec& spec);
   void link_groups();
-  /// strict: throws e; otherwise records it against unit u (whose groups become unresolvable).
-  void contradiction(UnitId u, const ValidationError& e);
+  /// strict: throws e; otherwise records it against unit u (whose groups become unresolvable)
+  /// and returns 1 + the index of u's problem (its first one).
+  std::uint32_t contradiction(UnitId u, const ValidationError& e);
   void apply_placements(const Spec& spec);
   void build_indexes();
   /// Recomputes machine m's utilization and its path in its class tree.
@@ -275,7 +280,7 @@ class Cluster {
   std::vector<std::string> warnings_;
   bool strict_ = true;
   std::vector<std::string> problems_;
-  std::vector<std::string> unit_problem_;  ///< per unit: why it is unresolvable ("" = fine)
+  std::vector<std::uint32_t> unit_problem_;  ///< per unit: 1 + index into problems_, 0 = fine
   std::uint64_t version_ = 0;
   MachineId last_changed_ = kNone;
 };

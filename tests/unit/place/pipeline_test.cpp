@@ -128,8 +128,9 @@ TEST_CASE("strict mode throws each contradiction's own error", "[place][pipeline
   const Spec s = parse_spec_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"4"}}],"units":[{"name":"a","constraints":{"machine_id":"m2"}},{"name":"b"}]})", "t.json");
   const Cluster c = Cluster::build(s, BuildOptions{false});
   REQUIRE(c.problems().size() == 1);
-  CHECK(c.group(c.instance(c.find_instance("a")).group).unresolvable.find("m2") != std::string::npos);
-  CHECK(c.group(c.instance(c.find_instance("b")).group).unresolvable.empty());
+  CHECK(c.problem_of(c.instance(c.find_instance("a")).group).find("m2") != std::string::npos);
+  CHECK_FALSE(c.group(c.instance(c.find_instance("b")).group).unresolvable());
+  CHECK(c.problem_of(c.instance(c.find_instance("b")).group).empty());
 }
 
 TEST_CASE("taints keep off units that do not tolerate them; NoExecute evicts", "[place][pipeline][taints]") {
