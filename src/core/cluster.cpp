@@ -415,9 +415,13 @@ void Cluster::link_groups() {
     });
     grp.priority = units_[instances_[grp.members.front()].unit].priority;
     // Group-level contradictions: recorded against the unit named, and the whole group.
+    // The group keeps its own line (it names the members involved); the unit is marked too.
     auto contradicts = [&](UnitId u, const ValidationError& e) {
-      const std::uint32_t problem = contradiction(u, e);
-      if (grp.problem == 0) grp.problem = problem;
+      contradiction(u, e);
+      if (grp.problem == 0) {
+        if (problems_.back() != e.what()) problems_.push_back(e.what());
+        grp.problem = static_cast<std::uint32_t>(problems_.size());
+      }
     };
     for (InstanceId i : grp.members) {
       const Instance& inst = instances_[i];
