@@ -475,6 +475,19 @@ std::uint32_t Cluster::contradiction(UnitId u, const ValidationError& e) {
   return unit_problem_[u];
 }
 
+std::vector<GroupId> Cluster::unplaced_groups() const {
+  std::vector<GroupId> out;
+  for (GroupId g = 0; g < groups_.size(); ++g) {
+    for (InstanceId i : groups_[g].members) {
+      if (assignment_[i] == kNone) {
+        out.push_back(g);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 const std::string& Cluster::problem_of(GroupId g) const {
   static const std::string none;
   const std::uint32_t p = groups_[g].problem;
