@@ -210,7 +210,7 @@ json blocked_to_json(const Blocked& b) {
   json j = {{"unit", b.unit}, {"machine", b.machine}, {"reason", b.reason}, {"summary", b.summary}};
   if (!b.needs.empty()) {
     json needs = json::object();
-    for (const auto& [dim, amount] : b.needs) needs[dim] = format_amount(dim, amount);
+    for (const auto& [dim, amount] : b.needs) needs[dim] = format_amount_at_least(dim, amount);
     j["needs"] = needs;
     j["needs_on"] = b.needs_on;
     json raw = json::object();

@@ -31,7 +31,7 @@ std::string needs_text(const ops::Blocked& b) {
   if (b.needs.empty()) return "";
   std::string out;
   for (const auto& [dim, amount] : b.needs)
-    out += fmt::format("{}{} {}", out.empty() ? "" : " and ", format_amount(dim, amount), dim);
+    out += fmt::format("{}{} {}", out.empty() ? "" : " and ", format_amount_at_least(dim, amount), dim);
   return fmt::format("\n      unblock: {} more on {}", out, b.needs_on);
 }
 
