@@ -56,6 +56,7 @@ void setup(CLI::App& app, Context& ctx) {
                   "ffd-sum, ffd-l2, ffd-prod, bfd-max, bfd-sum, bfd-l2, bfd-prod, dot-product-fit, l2-diff, drf, flow, local-search");
   cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   cmd->callback([args, &ctx] { ctx.exit_code = run_place(*args, ctx); });
+  ctx.store_verbs.insert(cmd->get_name());
 }
 
 }  // namespace
