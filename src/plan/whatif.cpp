@@ -72,7 +72,11 @@ Resources scale_resources(const Resources& r, int percent) {
   out.cpu = scale_value(r.cpu, percent);
   out.memory = scale_value(r.memory, percent);
   out.disk = scale_value(r.disk, percent);
-  for (auto& [k, v] : out.extended) v = scale_value(v, percent);
+  // Extended resources the unit requests are sizes too (gpu, iops), except kube's pod slot:
+  // one pod stays one pod however large it grows.
+  for (auto& [k, v] : out.extended) {
+    if (k != kPodSlots) v = scale_value(v, percent);
+  }
   return out;
 }
 
