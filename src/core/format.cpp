@@ -1,6 +1,7 @@
 #include "berth/explain/format.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -58,6 +59,16 @@ std::string format_placement_text(const Spec& spec, const PlacementResult& resul
       out += fmt::format("  {} .. {} ({} instances){}\n", result.pending[i].unit, result.pending[j - 1].unit, j - i, reason);
     }
     i = j;
+  }
+  if (!result.overcommitted.empty()) {
+    out += fmt::format("\n{} machine(s) overcommitted by existing placements:\n", result.overcommitted.size());
+    for (const Overcommitted& oc : result.overcommitted) {
+      std::string over;
+      for (const auto& [dim, amount] : oc.over) {
+        over += fmt::format("{}{} by {}", over.empty() ? "" : ", ", dim, format_amount_at_least(dim, amount));
+      }
+      out += fmt::format("  {}: over {}; must move: {}\n", oc.machine, over, fmt::join(oc.must_move, ", "));
+    }
   }
   if (!result.warnings.empty()) {
     out += "\nwarnings:\n";

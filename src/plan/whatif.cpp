@@ -263,30 +263,15 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
     for (auto& [m, insts] : on) {
       MachineId mid = c.find_machine(m);
       if (mid == kNone) continue;
-      std::stable_sort(insts.begin(), insts.end(), [&](const std::string& a, const std::string& b) {
-        InstanceId ia = c.find_instance(a), ib = c.find_instance(b);
-        // Global and pinned instances cannot go anywhere else, so they keep their place first.
-        const bool fa = ia != kNone && (c.instance(ia).global || c.instance(ia).pinned != kNone);
-        const bool fb = ib != kNone && (c.instance(ib).global || c.instance(ib).pinned != kNone);
-        if (fa != fb) return fa;
-        int pa = ia == kNone ? 0 : c.unit(c.instance(ia).unit).priority;
-        int pb = ib == kNone ? 0 : c.unit(c.instance(ib).unit).priority;
-        if (pa != pb) return pa > pb;
-        return natural_less(a, b);
-      });
-      std::vector<std::int64_t> used(c.dims(), 0);
+      // The same rule `place` reports overcommitted machines with (beyond_capacity).
+      std::vector<InstanceId> ids;
       for (const std::string& inst : insts) {
         InstanceId i = c.find_instance(inst);
-        if (i == kNone) continue;
-        bool fits = true;
-        for (std::size_t d = 0; d < c.dims(); ++d)
-          fits = fits && used[d] + c.request(i)[d] <= c.allocatable(mid)[d];
-        if (fits) {
-          for (std::size_t d = 0; d < c.dims(); ++d) used[d] += c.request(i)[d];
-        } else {
-          keep.erase(inst);
-          evicted.insert(inst);
-        }
+        if (i != kNone) ids.push_back(i);
+      }
+      for (InstanceId i : beyond_capacity(c, mid, ids)) {
+        keep.erase(c.instance(i).name);
+        evicted.insert(c.instance(i).name);
       }
     }
   }

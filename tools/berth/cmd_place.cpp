@@ -43,7 +43,7 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
   } else {
     std::fputs(format_placement_text(spec, result).c_str(), stdout);
   }
-  return result.all_placed() ? kExitOk : kExitPending;
+  return result.ok() ? kExitOk : kExitPending;
 }
 
 void setup(CLI::App& app, Context& ctx) {
