@@ -255,7 +255,8 @@ json drain_to_json(const DrainResult& r) {
   json blocked = json::array();
   for (const Blocked& b : r.blocked) blocked.push_back(blocked_to_json(b));
   return {{"machine", r.machine}, {"complete", r.complete()}, {"moves", moves},
-          {"steps", steps},       {"blocked", blocked},       {"remaining", r.remaining}};
+          {"steps", steps},       {"blocked", blocked},       {"remaining", r.remaining},
+          {"stopped", r.stopped}};
 }
 
 json rebalance_to_json(const RebalanceResult& r) {

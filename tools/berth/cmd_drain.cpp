@@ -29,6 +29,7 @@ int run_drain(const DrainArgs& args) {
   options.strategy = parse_strategy(args.strategy);
   for (const auto& b : args.budgets) options.budgets.push_back(ops::parse_budget(b));
   const Cluster cluster = Cluster::build(read_spec_file(args.spec));
+  ops::check_budget_units(cluster, options.budgets);
   const MachineId m = cluster.find_machine(args.machine);
   if (m == kNone) {
     std::vector<std::string> names;
@@ -55,6 +56,8 @@ int run_drain(const DrainArgs& args) {
     out += fmt::format("blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
   if (!r.remaining.empty())
     out += fmt::format("still on {}: {}\n", r.machine, fmt::join(r.remaining, ", "));
+  if (!r.stopped.empty())
+    out += fmt::format("stop and restart with {}: {}\n", r.machine, fmt::join(r.stopped, ", "));
   std::fputs(out.c_str(), stdout);
   return r.complete() ? kExitOk : kExitPending;
 }

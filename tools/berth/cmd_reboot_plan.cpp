@@ -44,6 +44,7 @@ int run_reboot_plan(const RebootArgs& args) {
   reboot.max_unavailable = args.max_unavailable;
   const Spec spec = read_spec_file(args.spec);
   const Cluster cluster = Cluster::build(spec);
+  ops::check_budget_units(cluster, options.budgets);
   const std::vector<MachineId> machines = ops::match_machines(cluster, args.machines);
   ops::RebootPlan plan = ops::plan_reboot(cluster, machines, reboot, options);
   std::size_t unplaced = 0;
