@@ -151,6 +151,29 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
   }
   if (!removed.empty()) {
     std::erase_if(after.machines, [&](const Machine& m) { return removed.count(m.name) > 0; });
+    // Units pinned (machine_id) to a removed machine can run nowhere else: they go with it, as
+    // a global unit's instance does and as `kubectl drain --ignore-daemonsets` treats DaemonSet
+    // pods (berth import kube pins them to their node). So do the units that follow them
+    // (machine_of), transitively: their whole co-location group lived on that machine.
+    std::set<std::string> gone;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const Unit& u : after.units) {
+        if (gone.count(u.name)) continue;
+        if ((!u.constraints.machine_id.empty() && removed.count(u.constraints.machine_id)) ||
+            (!u.constraints.machine_of.empty() && gone.count(u.constraints.machine_of))) {
+          gone.insert(u.name);
+          grew = true;
+        }
+      }
+    }
+    if (!gone.empty()) {
+      std::erase_if(after.units, [&](const Unit& u) { return gone.count(u.name) > 0; });
+      std::erase_if(keep, [&](const auto& kv) { return gone.count(unit_of(kv.first)) > 0 || gone.count(kv.first) > 0; });
+      out.removed_with_machines.assign(gone.begin(), gone.end());
+      std::sort(out.removed_with_machines.begin(), out.removed_with_machines.end(),
+                [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+    }
     for (auto it = keep.begin(); it != keep.end();) {
       if (removed.count(it->second)) {
         // A global unit's instance dies with its machine; anything else has to move.
@@ -165,6 +188,9 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
     }
     out.applied.push_back(
         fmt::format("removed {} machine(s): {}", removed.size(), fmt::join(removed, ", ")));
+    if (!out.removed_with_machines.empty()) {
+      out.applied.push_back(fmt::format("removed with them, pinned there: {}", fmt::join(out.removed_with_machines, ", ")));
+    }
   }
 
   // Machines in.

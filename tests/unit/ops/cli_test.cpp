@@ -117,3 +117,32 @@ TEST_CASE("drain and rebalance print plans", "[ops][cli]") {
   CHECK(k["moves"].size() <= 3);
   CHECK(k["peak_after"].get<double>() <= k["peak_before"].get<double>());
 }
+
+// Issue 16 item 2: kube DaemonSet pods (imported pinned to their node) made `whatif --remove
+// NODE` fail with invalid.240 and `drain NODE` INCOMPLETE, while reboot-plan stopped them.
+TEST_CASE("kube DaemonSet pods stop with their node and go with it", "[ops][cli][kube][data]") {
+  const std::string d = std::string(BERTH_SHARED_DATA) + "/kube/sonobuoy/healthsummary/resources/";
+  std::ifstream probe(d + "cluster/core_v1_nodes.json");
+  if (!probe) return;  // the public data set is optional
+  const std::string spec = "/tmp/berth_ops_cli_test_kind.json";
+  Run imported = run("import kube --nodes " + d + "cluster/core_v1_nodes.json --pods " + d +
+                     "ns/kube-system/core_v1_pods.json -o " + spec);
+  REQUIRE(imported.exit_code == 0);
+  Run drain = run("drain " + spec + " kind-worker2 --format json", false);
+  CHECK(drain.exit_code == 0);
+  auto dj = nlohmann::json::parse(drain.out);
+  CHECK(dj["complete"] == true);
+  CHECK(dj["blocked"].empty());
+  CHECK(dj["stopped"] == nlohmann::json::array({"kube-system/kindnet-hknk7", "kube-system/kube-proxy-8jj5r"}));
+  Run whatif = run("whatif " + spec + " --remove kind-worker2 --format json", false);
+  CHECK(whatif.exit_code == 0);
+  auto wj = nlohmann::json::parse(whatif.out);
+  CHECK(wj["removed_with_machines"] == nlohmann::json::array({"kube-system/kindnet-hknk7", "kube-system/kube-proxy-8jj5r"}));
+  CHECK(wj["placements"].count("kube-system/kube-proxy-8jj5r") == 0);
+  // reboot-plan stops the same pods with their node: the three verbs agree.
+  Run reboot = run("reboot-plan " + spec + " --machines kind-worker2 --format json", false);
+  CHECK(reboot.exit_code == 0);
+  auto rj = nlohmann::json::parse(reboot.out);
+  REQUIRE(rj["waves"].size() == 1);
+  CHECK(rj["waves"][0]["stopped"] == dj["stopped"]);
+}
