@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "berth/explain/format.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/ops/ops_json.hpp"
 #include "berth/ops/simulate.hpp"
@@ -50,7 +51,7 @@ int run_simulate(const SimulateArgs& args) {
     for (const auto& b : step.blocked)
       out += fmt::format("        blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
   }
-  for (const auto& p : sim.pending()) out += fmt::format("pending {}\n", p.summary());
+  for (const std::string& line : fold_pending_lines(sim.pending())) out += fmt::format("pending {}\n", line);
   out += fmt::format(
       "summary ({}): {} events, {} placements, {} evictions, {} preemptions, max pending {}, "
       "pending at end {}, "

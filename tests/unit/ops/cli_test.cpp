@@ -146,3 +146,14 @@ TEST_CASE("kube DaemonSet pods stop with their node and go with it", "[ops][cli]
   REQUIRE(rj["waves"].size() == 1);
   CHECK(rj["waves"][0]["stopped"] == dj["stopped"]);
 }
+
+// Issue 16 item 7: simulate folds identical pending lines as place does.
+TEST_CASE("simulate folds pending replicas that fail for the same reason", "[ops][cli]") {
+  const std::string spec = write_temp("fold.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1","memory":"1GiB"}}],
+    "units":[{"name":"big","replicas":4,"requests":{"memory":"2GiB"}}]})");
+  const std::string events = write_temp("fold-events.json", R"({"events":[{"at":1,"type":"rebalance","max_moves":1}]})");
+  Run r = run("simulate " + spec + " --events " + events, false);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find("pending big@1 .. big@4 (4 instances): 0/1 machines fit") != std::string::npos);
+  CHECK(r.out.find("pending big@2:") == std::string::npos);
+}
