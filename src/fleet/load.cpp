@@ -1,17 +1,21 @@
 #include "berth/fleet/load.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
 
+#include "berth/error.hpp"
 #include "berth/fleet/lint.hpp"
 #include "berth/fleet/machines.hpp"
 #include "berth/fleet/unit_file.hpp"
 #include "berth/fleet/unit_name.hpp"
 #include "berth/fleet/x_fleet.hpp"
+#include "berth/model/quantity.hpp"
+#include "berth/model/resources.hpp"
 
 namespace berth::fleet {
 namespace {
@@ -31,7 +35,7 @@ bool has_error(const std::vector<Problem>& ps) {
 
 class Loader {
  public:
-  explicit Loader(bool collect) : collect_(collect) {}
+  explicit Loader(bool collect, const Resources* defaults = nullptr) : collect_(collect), defaults_(defaults) {}
 
   std::vector<FleetUnit> run(const std::vector<std::string>& args) {
     for (const auto& arg : args) resolve_arg(arg);
@@ -41,6 +45,7 @@ class Loader {
       const UnitFile& file = parsed(src.path, ps);
       const auto name = parse_unit_name(src.name);
       auto unit = convert_unit(file, *name, &ps);
+      if (defaults_) apply_default_requests(unit, ps);
       flush(ps);
       units.push_back(std::move(unit));
     }
@@ -51,6 +56,35 @@ class Loader {
   std::vector<Problem> problems;
 
  private:
+  /// Gives cpu and memory the default request where the unit declares none, and rewrites the
+  /// unit's warning (238) to say what it was given instead of "zero-sized".
+  void apply_default_requests(FleetUnit& unit, std::vector<Problem>& ps) const {
+    std::vector<std::string> given;
+    auto fill = [&](const char* dim, std::int64_t& have, std::int64_t def) {
+      if (unit.requests.source.count(dim) || def == 0) return;
+      have = def;
+      given.push_back(fmt::format("{} {}", dim, format_amount(dim, def)));
+    };
+    fill("cpu", unit.unit.requests.cpu, defaults_->cpu);
+    fill("memory", unit.unit.requests.memory, defaults_->memory);
+    if (given.empty()) return;
+    const std::string what = fmt::format("{}", fmt::join(given, ", "));
+    for (Problem& p : ps) {
+      if (p.code != 238 || p.unit != unit.unit.name) continue;
+      if (!unit.requests.any()) {
+        p.message = fmt::format(
+            "no resource request: placed with the default request {} (--default-requests; set "
+            "Requests=cpu=...,memory=... in [X-Fleet], CPUQuota=/MemoryMax= in [Service], or docker run --cpus/-m)",
+            what);
+      } else {
+        p.message = fmt::format(
+            "requests cpu but no memory: placed with the default request {} (--default-requests; add "
+            "Requests=memory=... to [X-Fleet] or MemoryMax= to [Service])",
+            what);
+      }
+    }
+  }
+
   void add(Problem p) {
     std::vector<Problem> ps{std::move(p)};
     flush(ps);
@@ -219,6 +253,7 @@ class Loader {
   }
 
   bool collect_;
+  const Resources* defaults_;  // load (not lint): what a unit that declares no request gets
   std::vector<Source> sources_;
   std::map<std::string, std::string> by_name_;
   std::map<std::string, UnitFile> files_;
@@ -230,10 +265,49 @@ class Loader {
 
 }  // namespace
 
-FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::string& machines_file) {
+Resources LoadOptions::default_unit_requests() {
+  Resources r;
+  r.cpu = 100;
+  r.memory = 128LL << 20;
+  return r;
+}
+
+Resources parse_default_requests(const std::string& text) {
+  Resources r;
+  if (text == "none") return r;
+  auto fail = [&](const std::string& why) {
+    throw UsageError(366, fmt::format("--default-requests \"{}\": {} (expected cpu=QUANTITY,memory=QUANTITY, "
+                                      "e.g. cpu=100m,memory=128Mi, or none)",
+                                      text, why));
+  };
+  if (text.empty()) fail("empty");
+  std::set<std::string> seen;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(start, end - start);
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) fail(fmt::format("\"{}\" is not dimension=quantity", item));
+    const std::string dim = item.substr(0, eq), value = item.substr(eq + 1);
+    if (dim != "cpu" && dim != "memory") fail(fmt::format("unknown dimension \"{}\" (cpu or memory)", dim));
+    if (!seen.insert(dim).second) fail(fmt::format("{} given twice", dim));
+    try {
+      if (dim == "cpu") r.cpu = parse_cpu(value, "--default-requests cpu");
+      else r.memory = parse_bytes(value, "--default-requests memory");
+    } catch (const ValidationError& e) {
+      fail(e.detail());
+    }
+    start = end + 1;
+  }
+  return r;
+}
+
+FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::string& machines_file,
+                     const LoadOptions& options) {
   FleetLoad out;
   if (!machines_file.empty()) out.spec = load_machines(machines_file);
-  Loader loader(false);
+  Loader loader(false, &options.default_requests);
   auto units = loader.run(unit_args);
   for (auto& u : units) {
     if (!u.links.binds_to.empty() || !u.links.part_of.empty() || !u.links.replaces.empty()) {
@@ -298,8 +372,9 @@ FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::strin
   return out;
 }
 
-Spec load_spec(const std::vector<std::string>& unit_args, const std::string& machines_file) {
-  return load_fleet(unit_args, machines_file).spec;
+Spec load_spec(const std::vector<std::string>& unit_args, const std::string& machines_file,
+               const LoadOptions& options) {
+  return load_fleet(unit_args, machines_file, options).spec;
 }
 
 bool looks_like_unit_input(const std::string& arg) {
