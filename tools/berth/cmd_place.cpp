@@ -24,13 +24,14 @@ namespace {
 struct PlaceArgs {
   std::vector<std::string> inputs;
   std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
   std::string strategy = "best-fit";
   std::string format = "text";
 };
 
 int run_place(const PlaceArgs& args, const Context& ctx) {
   PlaceOptions options = place_options_for(args.strategy);
-  Spec spec = load_spec_inputs(args.inputs, args.machines);
+  Spec spec = load_spec_inputs(args.inputs, args.machines, args.default_requests);
 #ifdef BERTH_HAVE_STORE
   std::string url = resolve_store_url(ctx);
   if (!url.empty()) return place_with_store(url, spec, options, args.format);
@@ -50,7 +51,7 @@ void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<PlaceArgs>();
   CLI::App* cmd = app.add_subcommand("place", "Place a spec's units on its machines (exit 0 all placed, 2 some pending)");
   cmd->add_option("inputs", args->inputs, "A spec (JSON), or fleet unit files / directories / name@{1..N}.service")->required();
-  cmd->add_option("--machines", args->machines, "Machines file for unit-file input (fleet-style or a JSON spec)");
+  add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option("--strategy", args->strategy,
                   "online: least-loaded, first-fit, best-fit (default), spread, dot-product; batch: ffd-max, "
                   "ffd-sum, ffd-l2, ffd-prod, bfd-max, bfd-sum, bfd-l2, bfd-prod, dot-product-fit, l2-diff, drf, flow, local-search");

@@ -23,7 +23,7 @@ std::string store_url(const Context& ctx) {
 }
 
 int run_import(const std::string& input, const Context& ctx) {
-  Spec spec = load_spec_inputs({input}, "");
+  Spec spec = load_spec_inputs({input}, "", "", /*machines_required=*/false);
   auto store = state::open_store(store_url(ctx));
   // Conflicts can only come from a concurrent writer; a fresh snapshot settles them.
   for (int attempt = 0; attempt < 32; ++attempt) {

@@ -157,3 +157,63 @@ TEST_CASE("simulate folds pending replicas that fail for the same reason", "[ops
   CHECK(r.out.find("pending big@1 .. big@4 (4 instances): 0/1 machines fit") != std::string::npos);
   CHECK(r.out.find("pending big@2:") == std::string::npos);
 }
+
+// Issue 16 item 8: fleet unit files reached the ops and planning verbs only through a store
+// export; `--machines FILE UNITS...` now works on every verb, and unit files without
+// --machines are a usage error instead of "0/0 machines fit".
+TEST_CASE("every verb takes fleet unit files with --machines", "[ops][cli][fleet]") {
+  const std::string ex = std::string(BERTH_SOURCE_DIR) + "/examples/coreos-fleet/";
+  const std::string fleet = "--machines " + ex + "machines " + ex + "units";
+  Run drain = run("drain " + fleet + " etcd-01 --format json", false);
+  CHECK(drain.exit_code == 0);
+  auto dj = nlohmann::json::parse(drain.out);
+  CHECK(dj["machine"] == "etcd-01");
+  CHECK(dj["complete"] == true);
+  // The units were placed first: etcd-01 held etcd helpers, which moved.
+  CHECK_FALSE(dj["moves"].empty());
+
+  Run reboot = run("reboot-plan " + fleet + " --reboot 'etcd-*' --format json", false);
+  CHECK((reboot.exit_code == 0 || reboot.exit_code == 2));
+  auto rj = nlohmann::json::parse(reboot.out);
+  std::size_t rebooted = 0;
+  for (const auto& w : rj["waves"]) rebooted += w["machines"].size();
+  CHECK(rebooted + rj["not_rebooted"].size() == 3);
+
+  Run rebalance = run("rebalance " + fleet + " --format json", false);
+  CHECK(rebalance.exit_code == 0);
+  CHECK(nlohmann::json::parse(rebalance.out).contains("moves"));
+
+  Run explain = run("explain " + fleet + " etcd-backup.service etcd-01 --format json", false);
+  CHECK((explain.exit_code == 0 || explain.exit_code == 2));
+  CHECK(nlohmann::json::parse(explain.out)["machine"] == "etcd-01");
+
+  const std::string events = write_temp("fleet-events.json", R"({"events":[{"at":1,"type":"fail","machine":"etcd-02"}]})");
+  Run sim = run("simulate " + fleet + " --events " + events + " --format json", false);
+  CHECK((sim.exit_code == 0 || sim.exit_code == 2));
+  CHECK(nlohmann::json::parse(sim.out)["log"].size() >= 1);
+
+  Run whatif = run("whatif " + fleet + " --remove etcd-03 --format json", false);
+  CHECK((whatif.exit_code == 0 || whatif.exit_code == 2));
+
+  // Without --machines: a usage error naming the flag, on every verb that needs machines.
+  for (const std::string& verb : {"place " + ex + "units", "drain " + ex + "units etcd-01",
+                                  "rebalance " + ex + "units", "explain " + ex + "units log-shipper.service etcd-01",
+                                  "simulate " + ex + "units --events " + events, "whatif " + ex + "units",
+                                  "reboot-plan " + ex + "units"}) {
+    Run bad = run(verb);
+    INFO(verb << ": " << bad.out);
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.out.rfind("berth: error: [berth.usage.309] --machines: unit files (", 0) == 0);
+    CHECK(std::count(bad.out.begin(), bad.out.end(), '\n') == 1);
+  }
+  // With a JSON spec, --machines on reboot-plan keeps choosing the machines to reboot.
+  Run globs = run("reboot-plan " + kSpec + " --machines m1 --format json", false);
+  auto gj = nlohmann::json::parse(globs.out);
+  REQUIRE(gj["waves"].size() == 1);
+  CHECK(gj["waves"][0]["machines"] == nlohmann::json::array({"m1"}));
+  Run same = run("reboot-plan " + kSpec + " --reboot m1 --format json", false);
+  CHECK(nlohmann::json::parse(same.out)["waves"] == gj["waves"]);
+  Run both = run("reboot-plan " + kSpec + " --reboot m2 --machines m1");
+  CHECK(both.exit_code == 1);
+  CHECK(both.out.find("[berth.usage.364]") != std::string::npos);
+}
