@@ -45,7 +45,7 @@ class Loader {
       const UnitFile& file = parsed(src.path, ps);
       const auto name = parse_unit_name(src.name);
       auto unit = convert_unit(file, *name, &ps);
-      if (defaults_) apply_default_requests(unit, ps);
+      if (defaults_ && unit.triggers.empty()) apply_default_requests(unit, ps);
       flush(ps);
       units.push_back(std::move(unit));
     }
@@ -149,7 +149,8 @@ class Loader {
     if (fs::is_directory(arg, ec)) {
       std::vector<std::string> files;
       for (const auto& e : fs::directory_iterator(arg, ec)) {
-        if (e.is_regular_file() && e.path().extension() == ".service")
+        // Services, and the timers that start them (each co-located with its service).
+        if (e.is_regular_file() && (e.path().extension() == ".service" || e.path().extension() == ".timer"))
           files.push_back(e.path().string());
       }
       std::sort(files.begin(), files.end());
@@ -225,9 +226,21 @@ class Loader {
   }
 
   /// Checks that need every unit: sidekicks and references to units that were not loaded.
-  void check_set(const std::vector<FleetUnit>& units) {
+  void check_set(std::vector<FleetUnit>& units) {
     std::set<std::string> names;
     for (const auto& u : units) names.insert(u.unit.name);
+    // A timer runs beside the service it starts (unless its own MachineOf= says otherwise).
+    for (auto& u : units) {
+      if (u.triggers.empty() || !u.unit.constraints.machine_of.empty() || u.unit.constraints.global) continue;
+      if (names.count(u.triggers)) {
+        u.unit.constraints.machine_of = u.triggers;
+      } else {
+        problems.push_back(Problem{Severity::Warning, 239, u.unit.name, SourceLocation{u.file, 0, 0},
+                                   fmt::format("timer starts {}, which is not among the units given: it is placed on "
+                                               "its own, and systemd would start {} wherever the timer runs",
+                                               u.triggers, u.triggers)});
+      }
+    }
     for (const auto& u : units) {
       const auto& c = u.unit.constraints;
       auto warn = [&](std::string msg) {

@@ -6,6 +6,7 @@
 
 #include "berth/error.hpp"
 #include "berth/fleet/lint.hpp"
+#include "berth/place/place.hpp"
 #include "fleet_test_util.hpp"
 
 using namespace berth;
@@ -177,4 +178,35 @@ TEST_CASE("lint reports every problem and keeps going", "[fleet][lint]") {
   fleet_test::TempDir clean;
   clean.write("ok.service", kSized);
   CHECK(lint({clean.path()}).clean());
+}
+
+// Issue 16 item 10: .timer units were skipped silently in directories; they are read, placed
+// beside the service they start, with no resources and no "no resource request" warning.
+TEST_CASE("timers are read from directories and run beside the service they start", "[fleet][load]") {
+  fleet_test::TempDir dir;
+  const auto machines = dir.write("machines", "m1 capacity=cpu=2,memory=2Gi\nm2 capacity=cpu=2,memory=2Gi\n");
+  dir.write("units/backup.service", std::string("[Service]\nType=oneshot\nExecStart=/bin/backup\n") + kSized);
+  dir.write("units/backup.timer", "[Timer]\nOnCalendar=daily\n");
+  dir.write("units/report.timer", "[Timer]\nOnCalendar=weekly\nUnit=backup.service\n");
+  dir.write("units/orphan.timer", "[Timer]\nOnCalendar=hourly\n");
+  const Spec s = load_spec({dir / "units"}, machines);
+  REQUIRE(names(s) == std::vector<std::string>{"backup.service", "backup.timer", "orphan.timer", "report.timer"});
+  const Unit* timer = find_unit(s, "backup.timer");
+  REQUIRE(timer);
+  CHECK(timer->constraints.machine_of == "backup.service");
+  CHECK(timer->requests.cpu == 0);  // no default request for a timer
+  CHECK(timer->requests.memory == 0);
+  CHECK(find_unit(s, "report.timer")->constraints.machine_of == "backup.service");  // [Timer] Unit=
+  CHECK(find_unit(s, "orphan.timer")->constraints.machine_of.empty());
+  CHECK(warned(s, "orphan.timer: timer starts orphan.service, which is not among the units given"));
+  CHECK_FALSE(warned(s, "backup.timer: no resource request"));
+  CHECK_FALSE(warned(s, "timer: no resource request"));
+  // The service keeps its own request: reserved all the time (a timer can fire at any moment).
+  CHECK(find_unit(s, "backup.service")->requests.memory == 64LL << 20);
+  const PlacementResult r = place(s);
+  CHECK(r.all_placed());
+  CHECK(r.placements.at("backup.timer") == r.placements.at("backup.service"));
+  CHECK(r.placements.at("report.timer") == r.placements.at("backup.service"));
+  // lint sees them too, without the false warning.
+  for (const auto& p : lint({dir / "units"}).problems) CHECK(p.message.find("no resource request") == std::string::npos);
 }
