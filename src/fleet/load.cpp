@@ -4,7 +4,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -54,6 +56,15 @@ class Loader {
   }
 
   std::vector<Problem> problems;
+
+  /// Files named and loaded as themselves (not instances of a template), in input order.
+  std::vector<std::string> own_files() const {
+    std::vector<std::string> out;
+    for (const auto& s : sources_) {
+      if (fs::path(s.path).filename().string() == s.name) out.push_back(s.path);
+    }
+    return out;
+  }
 
  private:
   /// Gives cpu and memory the default request where the unit declares none, and rewrites the
@@ -406,12 +417,110 @@ std::size_t LintReport::errors() const {
 
 std::size_t LintReport::warnings() const { return problems.size() - errors(); }
 
+namespace {
+
+/// Runs of digits and runs of everything else: "registry1 -p 5000" -> "registry", "1", " -p ", "5000".
+std::vector<std::string> digit_tokens(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < s.size();) {
+    const bool digit = std::isdigit(static_cast<unsigned char>(s[i])) != 0;
+    std::size_t j = i;
+    while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) != 0) == digit) ++j;
+    out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+/// The file's lines, trailing whitespace dropped and blank lines skipped: two copies of one
+/// unit often differ only there (apache.1.service has a line with a single space).
+std::vector<std::string> significant_lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+/// True when `a` and `b` are the same text except that, wherever they differ, `a` has the
+/// number `na` and `b` the number `nb` (a whole run of digits each): what `%i` in a template
+/// would produce.
+bool same_but_instance(const std::vector<std::string>& a, const std::vector<std::string>& b, const std::string& na,
+                       const std::string& nb) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t l = 0; l < a.size(); ++l) {
+    if (a[l] == b[l]) continue;
+    const auto ta = digit_tokens(a[l]), tb = digit_tokens(b[l]);
+    if (ta.size() != tb.size()) return false;
+    for (std::size_t t = 0; t < ta.size(); ++t) {
+      if (ta[t] != tb[t] && !(ta[t] == na && tb[t] == nb)) return false;
+    }
+  }
+  return true;
+}
+
+/// Unit files of one directory named alike but for a number (`registry.1.service`,
+/// `registry.2.service`) whose contents differ only by that number: one template would do.
+void find_copies(const std::vector<std::string>& files, std::vector<Problem>& problems) {
+  struct Member {
+    std::string path, number;
+  };
+  std::map<std::string, std::vector<Member>> groups;  // dir + name with its last number as {N}
+  for (const auto& f : files) {
+    const fs::path p(f);
+    const std::string name = p.filename().string();
+    auto tokens = digit_tokens(name);
+    std::size_t last = tokens.size();
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+      if (std::isdigit(static_cast<unsigned char>(tokens[t][0])) != 0) last = t;
+    }
+    if (last == tokens.size()) continue;
+    const std::string number = tokens[last];
+    tokens[last] = "{N}";
+    std::string key;
+    for (const auto& t : tokens) key += t;
+    groups[(p.parent_path() / key).string()].push_back({f, number});
+  }
+  for (auto& [key, members] : groups) {
+    if (members.size() < 2) continue;
+    const auto first = significant_lines(members.front().path);
+    std::vector<std::string> alike = {fs::path(members.front().path).filename().string()};
+    for (std::size_t k = 1; k < members.size(); ++k) {
+      if (same_but_instance(first, significant_lines(members[k].path), members.front().number, members[k].number))
+        alike.push_back(fs::path(members[k].path).filename().string());
+    }
+    if (alike.size() < 2) continue;
+    const std::string pattern = fs::path(key).filename().string();
+    const auto brace = pattern.find("{N}");
+    std::string stem = pattern.substr(0, brace), rest = pattern.substr(brace + 3);
+    while (!stem.empty() && (stem.back() == '.' || stem.back() == '-' || stem.back() == '_' || stem.back() == '@')) stem.pop_back();
+    const auto dot = rest.rfind('.');
+    const std::string suffix = dot == std::string::npos ? ".service" : rest.substr(dot);
+    // The range lists the numbers in file order.
+    std::vector<std::string> numbers;
+    for (const auto& m : members) {
+      if (std::find(alike.begin(), alike.end(), fs::path(m.path).filename().string()) != alike.end()) numbers.push_back(m.number);
+    }
+    problems.push_back(Problem{
+        Severity::Warning, 266, fmt::format("{}", fmt::join(alike, ", ")), SourceLocation{members.front().path, 0, 0},
+        fmt::format("{} files differ only by their instance number: one template {}@{} (with %i where they differ) "
+                    "started as '{}@{{{}}}{}' would replace them",
+                    alike.size(), stem, suffix, stem, fmt::join(numbers, ","), suffix)});
+  }
+}
+
+}  // namespace
+
 LintReport lint(const std::vector<std::string>& unit_args) {
   LintReport report;
   Loader loader(true);
   const auto units = loader.run(unit_args);
   report.units = units.size();
   report.problems = loader.problems;
+  find_copies(loader.own_files(), report.problems);
   return report;
 }
 

@@ -210,3 +210,35 @@ TEST_CASE("timers are read from directories and run beside the service they star
   // lint sees them too, without the false warning.
   for (const auto& p : lint({dir / "units"}).problems) CHECK(p.message.find("no resource request") == std::string::npos);
 }
+
+// Issue 16 item 11: lint points out near-identical files that could be one template.
+TEST_CASE("lint points out copies that differ only by their instance number", "[fleet][lint]") {
+  fleet_test::TempDir dir;
+  const std::string body = "[Service]\nExecStart=/usr/bin/docker run --name registry{} -m 64m registry:0.7.1\n"
+                           "ExecStop=/usr/bin/docker stop registry{}\n";
+  auto copy = [&](const std::string& n, const std::string& extra = "") {
+    std::string text = body;
+    for (std::size_t pos; (pos = text.find("{}")) != std::string::npos;) text.replace(pos, 2, n);
+    return text + extra;
+  };
+  dir.write("a/registry.1.service", copy("1", " \n"));
+  dir.write("a/registry.2.service", copy("2"));
+  dir.write("a/registry.3.service", copy("3", "\n"));
+  dir.write("a/registry.4.service", copy("4", "[X-Fleet]\nMachineMetadata=disk=ssd\n"));  // really different
+  dir.write("a/other.1.service", copy("1"));                                              // no sibling
+  const auto report = lint({dir / "a"});
+  std::vector<std::string> hints;
+  for (const auto& p : report.problems) {
+    if (p.code == 266) hints.push_back(format_problem(p));
+  }
+  REQUIRE(hints.size() == 1);
+  CHECK(hints[0].find("registry.1.service, registry.2.service, registry.3.service: 3 files differ only by their "
+                      "instance number: one template registry@.service (with %i where they differ) started as "
+                      "'registry@{1,2,3}.service' would replace them") != std::string::npos);
+  CHECK(hints[0].find("registry.4.service") == std::string::npos);
+  // A digit that differs anywhere else is a real difference, not an instance number.
+  fleet_test::TempDir other;
+  other.write("web.1.service", "[Service]\nExecStart=/bin/web --port 8081 --id 1\n");
+  other.write("web.2.service", "[Service]\nExecStart=/bin/web --port 8082 --id 2\n");
+  for (const auto& p : lint({other.path()}).problems) CHECK(p.code != 266);
+}

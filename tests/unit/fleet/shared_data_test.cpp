@@ -253,3 +253,22 @@ TEST_CASE("unsized deis units get the default request and no longer pile onto on
   for (const auto& p : lint({(kData / "deis").string()}).problems) linted = linted || p.message.find("placed as zero-sized") != std::string::npos;
   CHECK(linted);
 }
+
+// Issue 16 item 11, on the real files: coreos/unit-examples' registry.1/2/3.service and
+// apache.1/2.service are copies that one template would replace.
+TEST_CASE("lint finds the real near-identical unit files", "[fleet][data]") {
+  if (!fs::is_directory(kData / "coreos-unit-examples")) return;
+  auto hint = [](const std::string& dir) {
+    std::string out;
+    for (const auto& p : lint({(kData / dir).string()}).problems) {
+      if (p.code == 266) out += format_problem(p) + "\n";
+    }
+    return out;
+  };
+  const std::string registry = hint("coreos-unit-examples/docker-registry-s3");
+  CHECK(registry.find("registry.1.service, registry.2.service, registry.3.service: 3 files differ only by their instance number: one template registry@.service") != std::string::npos);
+  const std::string apache = hint("coreos-unit-examples/simple-fleet");
+  CHECK(apache.find("apache.1.service, apache.2.service: 2 files differ only") != std::string::npos);
+  CHECK(apache.find("apache-discovery.1.service, apache-discovery.2.service: 2 files differ only") != std::string::npos);
+  CHECK(hint("deis").empty());
+}
