@@ -97,6 +97,9 @@ class Planner {
   PlacementResult try_place(const Working& w);
   bool materialise(const Candidate& c, Working& out);
   bool repair(Working& w);
+  /// Lists group g as unplaceable (`summary`: why its first member is pending) and leaves it
+  /// out of the search from now on.
+  void mark_unresolvable(std::size_t g, const std::string& summary);
   bool add_machine_for(Working& w, const std::string& pending, const std::string& avoid_zone,
                        int attempt);
   void improve(Working& w, bool with_headroom);
@@ -551,13 +554,33 @@ bool Planner::add_machine_for(Working& w, const std::string& pending, const std:
 
 bool Planner::repair(Working& w) {
   std::map<std::string, int> attempts;
+  // Machines added for a pending instance that then hosted nothing: a machine that takes
+  // nothing the others could not is never kept. Once every type that could take the instance
+  // has been tried that way, no number of machines hosts it (it contradicts itself, e.g. a
+  // co-located group that can never meet its own spread): it is unresolvable, listed once and
+  // left out of the search, instead of buying machines until the limits run out.
+  std::map<std::string, std::size_t> useless;
+  std::string added, added_for;
   const std::size_t limit = items_.size() * 2 + 64;
   for (std::size_t round = 0; round <= limit; ++round) {
     PlacementResult r = try_place(w);
+    if (!added.empty()) {
+      const bool hosts = std::any_of(r.placements.begin(), r.placements.end(), [&](const auto& kv) {
+        return kv.second == added && !global_units_.count(unit_of(kv.first));
+      });
+      if (!hosts) {
+        std::erase_if(w.machines, [&](const auto& m) { return m.first == added; });
+        std::erase_if(r.placements, [&](const auto& kv) { return kv.second == added; });
+        ++useless[added_for];
+      }
+      added.clear();
+    }
     std::string target;
+    const PendingUnit* why = nullptr;
     for (const PendingUnit& p : r.pending) {
       if (!unplaceable_instances_.count(p.unit)) {
         target = p.unit;
+        why = &p;
         break;
       }
     }
@@ -566,10 +589,30 @@ bool Planner::repair(Working& w) {
       w.placed = true;
       return true;
     }
+    auto g = group_of_.find(target);
+    if (g != group_of_.end()) {
+      const auto& compatible = groups_[g->second].compatible;
+      const auto types = static_cast<std::size_t>(std::count(compatible.begin(), compatible.end(), 1));
+      if (useless[target] >= std::max<std::size_t>(1, types)) {
+        mark_unresolvable(g->second, why->summary());
+        continue;
+      }
+    }
     if (!add_machine_for(w, target, "", attempts[target]++)) break;
+    added = w.machines.back().first;
+    added_for = target;
   }
   w.placed = false;
   return false;
+}
+
+void Planner::mark_unresolvable(std::size_t g, const std::string& summary) {
+  const GroupInfo& gi = groups_[g];
+  unplaceable_.push_back(fmt::format("{}: no number of new machines can host it: a new machine of every type that "
+                                     "could take it stayed empty ({})",
+                                     gi.members.front(), summary));
+  for (const auto& m : gi.members) unplaceable_instances_.insert(m);
+  items_.erase(std::remove(items_.begin(), items_.end(), g), items_.end());
 }
 
 bool Planner::holds(const Working& w, bool stop_early) {
@@ -821,7 +864,6 @@ bool Planner::zone_balanced(Working& out) {
 CapacityPlan Planner::run() {
   CapacityPlan plan;
   analyse();
-  for (const auto& u : unplaceable_) plan.unplaceable.push_back(u);
 
   Working best;
   best.placements = fixed_;
@@ -939,6 +981,9 @@ CapacityPlan Planner::run() {
   const bool overcommitted = !Cluster::build(plan.spec).overcommitted().empty();
   if (overcommitted) plan.notes.push_back("BUG: the plan overcommits a machine (see warnings)");
   plan.feasible = plan.placement.all_placed() && plan.headroom.holds && !overcommitted;
+  // Known from the start (no type can take them) and found while planning (no number of
+  // machines hosts them): each listed once.
+  plan.unplaceable = unplaceable_;
   bounds(plan);
   plan.notes.insert(plan.notes.begin(), notes_.begin(), notes_.end());
   plan.placement_runs = runs_;

@@ -175,7 +175,7 @@ std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& 
   }
   out += fmt::format("\n{}\n{}", format_type_table(report), format_machine_table(report));
   if (!plan.unplaceable.empty()) {
-    out += "\nunits no machine type can take:\n";
+    out += "\nunits no machines of the catalogue can host:\n";
     // "big@1: why" .. "big@5: why" -> "big@1 .. big@5 (5 instances): why", as pending lines fold.
     for (std::size_t i = 0; i < plan.unplaceable.size();) {
       const std::string& first = plan.unplaceable[i];
