@@ -46,6 +46,10 @@ struct GroupInfo {
   std::vector<std::string> members;
   std::vector<std::int64_t> demand;  ///< per dimension
   std::vector<char> compatible;      ///< per machine type
+  /// Per machine type: in the spread domain the planner gave this group (assign_spread_domains;
+  /// all 1 for groups without spread). Steers the packing only: repairs and bounds use
+  /// `compatible`, what the group really needs.
+  std::vector<char> zone_ok;
   bool seedable = true;    ///< no conflicts, spread or pin: the planner may choose its machine
   bool conflicts = false;  ///< some member has conflict patterns
   bool pinned = false;
@@ -100,6 +104,21 @@ class Planner {
   /// Lists group g as unplaceable (`summary`: why its first member is pending) and leaves it
   /// out of the search from now on.
   void mark_unresolvable(std::size_t g, const std::string& summary);
+  /// The catalogue's values of each spread key are the unit's domains (kube's minDomains
+  /// idea): a single-zone plan would satisfy a zone spread trivially. Deals the pending
+  /// replicas of every spread unit over its domains, least filled first (12 over a, b, c:
+  /// 4/4/4), and restricts their groups' zone_ok accordingly.
+  void assign_spread_domains(const Cluster& c0);
+  /// False when some spread unit's placed instances, counted over all its catalogue domains
+  /// (empty ones included), are more than max_skew apart: what improve() must not produce by
+  /// removing a domain's last machine.
+  bool spread_over_domains(const PlacementResult& r, const Working& w) const;
+  struct SpreadDomains {
+    std::string key;
+    int max_skew = 1;
+    std::vector<std::string> domains;
+  };
+  std::map<std::string, SpreadDomains> spread_domains_;  ///< unit -> its catalogue domains
   bool add_machine_for(Working& w, const std::string& pending, const std::string& avoid_zone,
                        int attempt);
   void improve(Working& w, bool with_headroom);
@@ -245,6 +264,7 @@ void Planner::analyse() {
     }
     items_.push_back(g);
   }
+  assign_spread_domains(c0);
 
   // Dual prices of the items' demand: how much each dimension's room is worth.
   std::vector<std::int64_t> demand(D, 0);
@@ -269,6 +289,85 @@ void Planner::analyse() {
     // The share term breaks ties (and carries the order when every price is zero).
     groups_[g].value = v + share * 1e-3;
   }
+}
+
+void Planner::assign_spread_domains(const Cluster& c0) {
+  const std::size_t T = cat_.types.size();
+  for (GroupInfo& gi : groups_) gi.zone_ok.assign(T, 1);
+  for (UnitId u = 0; u < c0.unit_count(); ++u) {
+    const Unit& unit = c0.unit(u);
+    if (!unit.constraints.spread) continue;
+    const std::string& key = unit.constraints.spread->key;
+    std::map<std::string, std::int64_t> count;  // domain -> the unit's instances there
+    for (const MachineType& type : cat_.types) {
+      const std::string v = value_of(type.metadata, key);
+      if (!v.empty() && matches_all(unit.constraints.metadata, type.metadata)) count.emplace(v, 0);
+    }
+    for (const Machine& m : workload_.machines) {
+      const std::string v = value_of(m.metadata, key);
+      if (!v.empty() && m.state == MachineState::Up && matches_all(unit.constraints.metadata, m.metadata))
+        count.emplace(v, 0);
+    }
+    if (count.size() < 2) continue;
+    SpreadDomains sd{key, unit.constraints.spread->max_skew, {}};
+    for (const auto& [v, n] : count) sd.domains.push_back(v);
+    spread_domains_[unit.name] = sd;
+    std::vector<InstanceId> pending;
+    for (InstanceId i = 0; i < c0.instance_count(); ++i) {
+      if (c0.instance(i).unit != u) continue;
+      const MachineId m = c0.assignment(i);
+      if (m == kNone) {
+        pending.push_back(i);
+        continue;
+      }
+      auto it = count.find(value_of(c0.machine_metadata(m), key));
+      if (it != count.end()) ++it->second;
+    }
+    for (InstanceId i : pending) {
+      auto least = std::min_element(count.begin(), count.end(),
+                                    [](const auto& a, const auto& b) { return a.second < b.second; });
+      ++least->second;
+      auto g = group_of_.find(c0.instance(i).name);
+      if (g == group_of_.end()) continue;
+      GroupInfo& gi = groups_[g->second];
+      std::vector<char> ok(T, 0);
+      bool any = false;
+      for (std::size_t t = 0; t < T; ++t) {
+        ok[t] = value_of(cat_.types[t].metadata, key) == least->first ? 1 : 0;
+        any = any || (ok[t] && gi.compatible[t]);
+      }
+      if (any) gi.zone_ok = std::move(ok);  // a domain no compatible type offers steers nothing
+    }
+  }
+}
+
+bool Planner::spread_over_domains(const PlacementResult& r, const Working& w) const {
+  if (spread_domains_.empty()) return true;
+  std::map<std::string, std::size_t> type_of;
+  for (const auto& [name, t] : w.machines) type_of[name] = t;
+  std::map<std::string, const Machine*> existing;
+  for (const Machine& m : workload_.machines) existing[m.name] = &m;
+  for (const auto& [unit, sd] : spread_domains_) {
+    std::map<std::string, std::int64_t> count;
+    for (const auto& d : sd.domains) count[d] = 0;
+    for (const auto& [inst, machine] : r.placements) {
+      if (unit_of(inst) != unit) continue;
+      std::string v;
+      if (auto t = type_of.find(machine); t != type_of.end()) {
+        v = value_of(cat_.types[t->second].metadata, sd.key);
+      } else if (auto m = existing.find(machine); m != existing.end()) {
+        v = value_of(m->second->metadata, sd.key);
+      }
+      if (auto it = count.find(v); it != count.end()) ++it->second;
+    }
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = 0;
+    for (const auto& [d, n] : count) {
+      lo = std::min(lo, n);
+      hi = std::max(hi, n);
+    }
+    if (hi - lo > sd.max_skew) return false;
+  }
+  return true;
 }
 
 std::vector<std::size_t> Planner::pack_bins(std::size_t t, const std::vector<std::size_t>& items,
@@ -362,7 +461,7 @@ Candidate Planner::greedy_mix(const std::vector<std::size_t>& items, bool by_sha
       std::vector<std::size_t> bin;
       double value = 0;
       for (std::size_t g : type_order[t]) {
-        if (done[g] || !groups_[g].compatible[t]) continue;
+        if (done[g] || !groups_[g].compatible[t] || !groups_[g].zone_ok[t]) continue;
         bool fits = true;
         for (std::size_t d = 0; d < D && fits; ++d)
           fits = used[d] + groups_[g].demand[d] <= eff_[t][d];
@@ -457,7 +556,7 @@ std::vector<Candidate> Planner::candidates() {
   for (std::size_t t = 0; t < T; ++t) {
     progress("packing", ++step, T + 1);
     bool all = std::all_of(items_.begin(), items_.end(),
-                           [&](std::size_t g) { return groups_[g].compatible[t] != 0; });
+                           [&](std::size_t g) { return groups_[g].compatible[t] != 0 && groups_[g].zone_ok[t] != 0; });
     if (!all) continue;
     Candidate c = single_type(t, items_);
     if (cat_.types[t].max_count &&
@@ -747,6 +846,8 @@ void Planner::improve(Working& w, bool with_headroom) {
           return unplaceable_instances_.count(p.unit) > 0;
         });
         trial.placements = r.placements;
+        // Removing a zone's last machine would shrink a spread unit's domains: not a saving.
+        if (ok) ok = spread_over_domains(r, trial);
         if (ok && with_headroom) ok = holds(trial, true);
         if (!ok) {
           failed.insert(key);

@@ -332,3 +332,58 @@ TEST_CASE("capacity: a group no number of machines can host is listed once, not 
     CHECK(plan.seconds < 10);
   }
 }
+
+// Issue 16 item 6: a catalogue with the same type in zones a, b, c and 12 web replicas with a
+// zone spread: the plan bought every machine in zone a (a one-zone cluster has skew 0). The
+// catalogue's zones are the domains: replicas are spread over them, and a unit that conflicts
+// with its own replicas (one per machine) lands one per zone.
+TEST_CASE("capacity: zone spread is spread over the catalogue's zones", "[plan][capacity]") {
+  Catalogue cat;
+  cat.types = {type("m-a", 4000, 8192, 100000, "a"), type("m-b", 4000, 8192, 100000, "b"),
+               type("m-c", 4000, 8192, 100000, "c")};
+  auto zone_counts = [&](const CapacityPlan& plan, const std::string& unit) {
+    std::map<std::string, int> n = {{"a", 0}, {"b", 0}, {"c", 0}};
+    for (const auto& [inst, machine] : plan.placement.placements) {
+      if (inst.compare(0, unit.size() + 1, unit + "@") != 0) continue;
+      ++n[cat.types[static_cast<std::size_t>(cat.find(plan.machine_type.at(machine)))].metadata.at("zone").front()];
+    }
+    return n;
+  };
+  Spec w;
+  Unit web = unit("web", 12, 500, 1024);
+  web.constraints.spread = SpreadConstraint{"zone", 1};
+  w.units = {web};
+  CapacityPlan plan = plan_capacity(w, cat, quick());
+  REQUIRE(plan.feasible);
+  CHECK(zone_counts(plan, "web") == std::map<std::string, int>{{"a", 4}, {"b", 4}, {"c", 4}});
+
+  Spec one;
+  Unit db = unit("db", 3, 500, 1024);
+  db.constraints.spread = SpreadConstraint{"zone", 1};
+  db.constraints.conflicts = {"db@*"};
+  one.units = {db};
+  plan = plan_capacity(one, cat, quick());
+  REQUIRE(plan.feasible);
+  CHECK(zone_counts(plan, "db") == std::map<std::string, int>{{"a", 1}, {"b", 1}, {"c", 1}});
+
+  // Randomized: any replica count, skew and mix with unspread units keeps the skew over all
+  // three zones, empty ones included.
+  std::mt19937_64 rng(16006);
+  for (int round = 0; round < 8; ++round) {
+    Spec r;
+    Unit s = unit("s", static_cast<int>(1 + rng() % 20), static_cast<std::int64_t>(100 + rng() % 1500), 512);
+    const int skew = static_cast<int>(1 + rng() % 2);
+    s.constraints.spread = SpreadConstraint{"zone", skew};
+    r.units = {s, unit("other", static_cast<int>(1 + rng() % 10), 1000, 1024)};
+    plan = plan_capacity(r, cat, quick());
+    REQUIRE(plan.feasible);
+    auto n = zone_counts(plan, "s");
+    int lo = 1 << 30, hi = 0;
+    for (const auto& [z, k] : n) {
+      lo = std::min(lo, k);
+      hi = std::max(hi, k);
+    }
+    INFO("round " << round << ": " << *s.replicas << " replicas, skew " << skew);
+    CHECK(hi - lo <= skew);
+  }
+}

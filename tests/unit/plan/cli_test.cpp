@@ -155,7 +155,8 @@ TEST_CASE("cli: whatif reports what stops fitting, exit 2", "[plan][cli]") {
   CHECK(j["stops_fitting"][0]["summary"].get<std::string>().find("short of") != std::string::npos);
   CHECK(j["applied"].size() == 2);
   Run fixed = run_cli("whatif " + (dir / "cluster.json").string() + " -t " + kExamples +
-                      "catalogue.json --grow web=+4 --add-machines c5.xlarge-b=2 --format json");
+                      "catalogue.json --grow web=+4 --add-machines c5.xlarge-a=1 --add-machines c5.xlarge-b=1 "
+                      "--add-machines c5.xlarge-c=1 --format json");  // web spreads over the three zones
   CHECK(fixed.code == 0);
   Run html = run_cli("whatif " + (dir / "cluster.json").string() +
                      " --remove 'c5.xlarge-a-*' --format html");
