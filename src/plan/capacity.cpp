@@ -46,10 +46,6 @@ struct GroupInfo {
   std::vector<std::string> members;
   std::vector<std::int64_t> demand;  ///< per dimension
   std::vector<char> compatible;      ///< per machine type
-  /// Per machine type: in the spread domain the planner gave this group (assign_spread_domains;
-  /// all 1 for groups without spread). Steers the packing only: repairs and bounds use
-  /// `compatible`, what the group really needs.
-  std::vector<char> zone_ok;
   bool seedable = true;    ///< no conflicts, spread or pin: the planner may choose its machine
   bool conflicts = false;  ///< some member has conflict patterns
   bool pinned = false;
@@ -105,10 +101,12 @@ class Planner {
   /// out of the search from now on.
   void mark_unresolvable(std::size_t g, const std::string& summary);
   /// The catalogue's values of each spread key are the unit's domains (kube's minDomains
-  /// idea): a single-zone plan would satisfy a zone spread trivially. Deals the pending
-  /// replicas of every spread unit over its domains, least filled first (12 over a, b, c:
-  /// 4/4/4), and restricts their groups' zone_ok accordingly.
-  void assign_spread_domains(const Cluster& c0);
+  /// idea): a single-zone plan would satisfy a zone spread trivially.
+  void find_spread_domains();
+  /// Adds to `out` one machine (the cheapest type the unit can use there) in every domain of a
+  /// spread unit that has none: with the domain present, the engine's own spread rule deals
+  /// the replicas over all of them (12 over a, b, c: 4/4/4).
+  void add_spread_domains(Working& out);
   /// False when some spread unit's placed instances, counted over all its catalogue domains
   /// (empty ones included), are more than max_skew apart: what improve() must not produce by
   /// removing a domain's last machine.
@@ -264,7 +262,7 @@ void Planner::analyse() {
     }
     items_.push_back(g);
   }
-  assign_spread_domains(c0);
+  find_spread_domains();
 
   // Dual prices of the items' demand: how much each dimension's room is worth.
   std::vector<std::int64_t> demand(D, 0);
@@ -291,52 +289,59 @@ void Planner::analyse() {
   }
 }
 
-void Planner::assign_spread_domains(const Cluster& c0) {
-  const std::size_t T = cat_.types.size();
-  for (GroupInfo& gi : groups_) gi.zone_ok.assign(T, 1);
-  for (UnitId u = 0; u < c0.unit_count(); ++u) {
-    const Unit& unit = c0.unit(u);
+void Planner::find_spread_domains() {
+  for (const Unit& unit : workload_.units) {
     if (!unit.constraints.spread) continue;
     const std::string& key = unit.constraints.spread->key;
-    std::map<std::string, std::int64_t> count;  // domain -> the unit's instances there
+    std::set<std::string> domains;
     for (const MachineType& type : cat_.types) {
       const std::string v = value_of(type.metadata, key);
-      if (!v.empty() && matches_all(unit.constraints.metadata, type.metadata)) count.emplace(v, 0);
+      if (!v.empty() && matches_all(unit.constraints.metadata, type.metadata)) domains.insert(v);
     }
     for (const Machine& m : workload_.machines) {
       const std::string v = value_of(m.metadata, key);
       if (!v.empty() && m.state == MachineState::Up && matches_all(unit.constraints.metadata, m.metadata))
-        count.emplace(v, 0);
+        domains.insert(v);
     }
-    if (count.size() < 2) continue;
-    SpreadDomains sd{key, unit.constraints.spread->max_skew, {}};
-    for (const auto& [v, n] : count) sd.domains.push_back(v);
-    spread_domains_[unit.name] = sd;
-    std::vector<InstanceId> pending;
-    for (InstanceId i = 0; i < c0.instance_count(); ++i) {
-      if (c0.instance(i).unit != u) continue;
-      const MachineId m = c0.assignment(i);
-      if (m == kNone) {
-        pending.push_back(i);
-        continue;
-      }
-      auto it = count.find(value_of(c0.machine_metadata(m), key));
-      if (it != count.end()) ++it->second;
+    if (domains.size() < 2) continue;
+    spread_domains_[unit.name] = SpreadDomains{key, unit.constraints.spread->max_skew,
+                                               std::vector<std::string>(domains.begin(), domains.end())};
+  }
+}
+
+void Planner::add_spread_domains(Working& out) {
+  for (const auto& [unit_name, sd] : spread_domains_) {
+    const Unit* unit = nullptr;
+    for (const Unit& u : workload_.units) {
+      if (u.name == unit_name) unit = &u;
     }
-    for (InstanceId i : pending) {
-      auto least = std::min_element(count.begin(), count.end(),
-                                    [](const auto& a, const auto& b) { return a.second < b.second; });
-      ++least->second;
-      auto g = group_of_.find(c0.instance(i).name);
-      if (g == group_of_.end()) continue;
-      GroupInfo& gi = groups_[g->second];
-      std::vector<char> ok(T, 0);
-      bool any = false;
-      for (std::size_t t = 0; t < T; ++t) {
-        ok[t] = value_of(cat_.types[t].metadata, key) == least->first ? 1 : 0;
-        any = any || (ok[t] && gi.compatible[t]);
+    if (!unit) continue;
+    std::set<std::string> present;
+    for (const Machine& m : workload_.machines) {
+      if (m.state == MachineState::Up && matches_all(unit->constraints.metadata, m.metadata))
+        present.insert(value_of(m.metadata, sd.key));
+    }
+    std::map<std::size_t, std::int64_t> count;
+    for (const auto& [name, t] : out.machines) {
+      ++count[t];
+      if (matches_all(unit->constraints.metadata, cat_.types[t].metadata)) present.insert(value_of(cat_.types[t].metadata, sd.key));
+    }
+    for (const std::string& d : sd.domains) {
+      if (present.count(d)) continue;
+      std::size_t best = kNoType;
+      for (std::size_t t = 0; t < cat_.types.size(); ++t) {
+        const MachineType& type = cat_.types[t];
+        if (value_of(type.metadata, sd.key) != d || !matches_all(unit->constraints.metadata, type.metadata)) continue;
+        if (type.max_count && count[t] >= *type.max_count) continue;
+        bool fits = true;
+        for (std::size_t k = 0; k < dims_.size(); ++k) fits = fits && unit->requests.get(dims_[k]) <= eff_[t][k];
+        if (!fits) continue;
+        if (best == kNoType || type.cost < cat_.types[best].cost) best = t;
       }
-      if (any) gi.zone_ok = std::move(ok);  // a domain no compatible type offers steers nothing
+      if (best == kNoType) continue;
+      out.machines.emplace_back(next_name(best), best);
+      ++count[best];
+      present.insert(d);
     }
   }
 }
@@ -461,7 +466,7 @@ Candidate Planner::greedy_mix(const std::vector<std::size_t>& items, bool by_sha
       std::vector<std::size_t> bin;
       double value = 0;
       for (std::size_t g : type_order[t]) {
-        if (done[g] || !groups_[g].compatible[t] || !groups_[g].zone_ok[t]) continue;
+        if (done[g] || !groups_[g].compatible[t]) continue;
         bool fits = true;
         for (std::size_t d = 0; d < D && fits; ++d)
           fits = used[d] + groups_[g].demand[d] <= eff_[t][d];
@@ -556,7 +561,7 @@ std::vector<Candidate> Planner::candidates() {
   for (std::size_t t = 0; t < T; ++t) {
     progress("packing", ++step, T + 1);
     bool all = std::all_of(items_.begin(), items_.end(),
-                           [&](std::size_t g) { return groups_[g].compatible[t] != 0 && groups_[g].zone_ok[t] != 0; });
+                           [&](std::size_t g) { return groups_[g].compatible[t] != 0; });
     if (!all) continue;
     Candidate c = single_type(t, items_);
     if (cat_.types[t].max_count &&
@@ -617,6 +622,7 @@ bool Planner::materialise(const Candidate& c, Working& out) {
       for (const auto& m : groups_[g].members) out.placements[m] = name;
     }
   }
+  add_spread_domains(out);
   return repair(out);
 }
 
