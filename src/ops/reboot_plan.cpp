@@ -220,7 +220,7 @@ bool keeps_zone_replica(const Cluster& c, const std::vector<MachineId>& machines
 
 }  // namespace
 
-std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs) {
+std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs, std::string_view flag) {
   std::vector<bool> chosen(c.machine_count(), false);
   std::size_t start = 0;
   if (globs.empty()) globs = "*";
@@ -238,7 +238,7 @@ std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs) 
           any = true;
         }
       }
-      if (!any) throw UsageError(361, fmt::format("--machines \"{}\" matches no machine", pat));
+      if (!any) throw UsageError(361, fmt::format("{} \"{}\" matches no machine", flag, pat));
     }
     start = end + 1;
   }

@@ -61,7 +61,9 @@ int run_reboot_plan(const RebootArgs& args) {
   const Spec spec = load_layout_inputs(args.inputs, units ? args.machines : "", args.default_requests, place_options_for(args.strategy));
   const Cluster cluster = Cluster::build(spec);
   ops::check_budget_units(cluster, options.budgets);
-  const std::vector<MachineId> machines = ops::match_machines(cluster, globs);
+  // The option the globs came from, for the error when one matches nothing.
+  const char* flag = !units && !args.machines.empty() ? "--machines" : "--reboot";
+  const std::vector<MachineId> machines = ops::match_machines(cluster, globs, flag);
   ops::RebootPlan plan = ops::plan_reboot(cluster, machines, reboot, options);
   std::size_t unplaced = 0;
   for (InstanceId i = 0; i < cluster.instance_count(); ++i)
