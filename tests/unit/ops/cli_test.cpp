@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -216,4 +217,33 @@ TEST_CASE("every verb takes fleet unit files with --machines", "[ops][cli][fleet
   Run both = run("reboot-plan " + kSpec + " --reboot m2 --machines m1");
   CHECK(both.exit_code == 1);
   CHECK(both.out.find("[berth.usage.364]") != std::string::npos);
+}
+
+// Issue 16 item 1 for fleet users: api@1..3.service (Conflicts=api@*.service, one per machine)
+// are three units of one service; --budget 'api@*:min_available=2' lets one stop per wave.
+TEST_CASE("reboot-plan stops one fleet template instance per wave within its budget", "[ops][cli][fleet]") {
+  const std::string dir = "/tmp/berth_ops_cli_test_fleet_api/";
+  std::system(("mkdir -p " + dir).c_str());
+  write_temp("fleet_api/api@.service",
+             "[Service]\nExecStart=/usr/bin/docker run --rm -m 512m --cpus 0.5 api\n[X-Fleet]\nConflicts=api@*.service\n");
+  write_temp("fleet_api/db.service", "[Service]\nExecStart=/usr/bin/docker run --rm -m 512m --cpus 0.5 db\n");
+  write_temp("fleet_api/machines",
+             "m1 capacity=\"cpu=2,memory=4Gi\"\nm2 capacity=\"cpu=2,memory=4Gi\"\nm3 capacity=\"cpu=2,memory=4Gi\"\n");
+  const std::string units = "--machines " + dir + "machines '" + dir + "api@{1..3}.service' " + dir + "db.service";
+  for (const std::string& budget : {std::string(), std::string(" --budget 'api@*:min_available=2'")}) {
+    Run r = run("reboot-plan " + units + budget + " --format json", false);
+    INFO(budget << ": " << r.out);
+    CHECK(r.exit_code == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["safe"] == true);
+    REQUIRE(j["waves"].size() == 3);
+    for (const auto& w : j["waves"]) {
+      REQUIRE(w["stopped"].size() == 1);
+      CHECK(w["stopped"][0].get<std::string>().rfind("api@", 0) == 0);
+    }
+  }
+  Run none = run("reboot-plan " + units + " --budget 'api@*:min_available=3'");
+  CHECK(none.exit_code == 2);
+  CHECK(none.out.find("it cannot stop with the machine either: disruption budget api@*:min_available=3 allows 0 down") !=
+        std::string::npos);
 }
