@@ -1218,6 +1218,64 @@ void Planner::bounds(CapacityPlan& plan) {
       base = std::max(base, best_conflict);
     }
   }
+  // Spread over the catalogue's domains: with counts at most max_skew apart over D domains,
+  // every domain holds at least ceil((N - max_skew (D - 1)) / D) of a unit's N replicas, on
+  // machines of that domain, so each domain costs at least the cheapest way to hold that many
+  // of the unit alone. Domains are disjoint, so the costs add up. (Only without existing
+  // machines, which could hold them for nothing.)
+  if (workload_.machines.empty()) {
+    Micros best_spread = 0;
+    std::string which;
+    for (const auto& [unit_name, sd] : spread_domains_) {
+      const Unit* unit = nullptr;
+      for (const Unit& u : workload_.units) {
+        if (u.name == unit_name) unit = &u;
+      }
+      if (!unit || unit->constraints.global) continue;
+      const std::int64_t n = unit->replicas.value_or(1);
+      bool unresolved = false;
+      for (const auto& inst : unplaceable_instances_) unresolved = unresolved || unit_of(inst) == unit_name;
+      const auto d = static_cast<std::int64_t>(sd.domains.size());
+      const std::int64_t least = n - static_cast<std::int64_t>(sd.max_skew) * (d - 1);
+      if (unresolved || least <= 0) continue;
+      const std::int64_t per_domain = (least + d - 1) / d;
+      Micros total = 0;
+      bool ok = true;
+      for (const std::string& dom : sd.domains) {
+        Micros cheapest = std::numeric_limits<Micros>::max();
+        for (std::size_t t = 0; t < T; ++t) {
+          const MachineType& type = cat_.types[t];
+          if (value_of(type.metadata, sd.key) != dom || !matches_all(unit->constraints.metadata, type.metadata)) continue;
+          std::int64_t machines = 1;
+          bool fits = true;
+          for (std::size_t k = 0; k < D && fits; ++k) {
+            const std::int64_t need = unit->requests.get(dims_[k]) * per_domain;
+            if (need == 0) continue;
+            if (eff_[t][k] <= 0) {
+              fits = false;
+              continue;
+            }
+            machines = std::max(machines, (need + eff_[t][k] - 1) / eff_[t][k]);
+          }
+          if (fits) cheapest = std::min(cheapest, machines * type.cost);
+        }
+        if (cheapest == std::numeric_limits<Micros>::max()) {
+          ok = false;
+          break;
+        }
+        total += cheapest;
+      }
+      if (ok && total > best_spread) {
+        best_spread = total;
+        which = fmt::format("{}: at least {} of {} replicas in each of {} {} domains", unit_name, per_domain, n,
+                            sd.domains.size(), sd.key);
+      }
+    }
+    if (best_spread > 0) {
+      plan.bounds.push_back({"spread", best_spread, which});
+      base = std::max(base, best_spread);
+    }
+  }
   // Whole machines: with one usable type the cost is a multiple of its price (the LP value is
   // already rounded down, so rounding up to the next multiple stays a valid bound).
   if (usable.size() == 1 && base > 0 && cat_.types[usable.front()].cost > 0) {

@@ -356,6 +356,10 @@ TEST_CASE("capacity: zone spread is spread over the catalogue's zones", "[plan][
   CapacityPlan plan = plan_capacity(w, cat, quick());
   REQUIRE(plan.feasible);
   CHECK(zone_counts(plan, "web") == std::map<std::string, int>{{"a", 4}, {"b", 4}, {"c", 4}});
+  // The spread bound: 4 replicas (2 cpu) per zone need one 4-cpu machine in each zone.
+  CHECK(plan.lower_bound == 300000);
+  CHECK(plan.cost == 300000);
+  CHECK(std::any_of(plan.bounds.begin(), plan.bounds.end(), [](const CostBound& b) { return b.name == "spread"; }));
 
   Spec one;
   Unit db = unit("db", 3, 500, 1024);
@@ -385,5 +389,6 @@ TEST_CASE("capacity: zone spread is spread over the catalogue's zones", "[plan][
     }
     INFO("round " << round << ": " << *s.replicas << " replicas, skew " << skew);
     CHECK(hi - lo <= skew);
+    CHECK(plan.cost >= plan.lower_bound);
   }
 }
