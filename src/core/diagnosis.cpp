@@ -96,7 +96,8 @@ std::string Diagnosis::summary() const {
     std::string need;
     for (const auto& [dim, amount] : closest->missing) {
       if (!need.empty()) need += " and ";
-      need += fmt::format("{} {}", format_amount(dim, amount), dim);
+      // Rounded up: adding the printed amount must be enough.
+      need += fmt::format("{} {}", format_amount_at_least(dim, amount), dim);
     }
     out += fmt::format("; closest: {} needs {} more", closest->machine, need);
   }

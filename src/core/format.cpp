@@ -11,6 +11,24 @@
 
 namespace berth {
 
+std::vector<std::string> fold_pending_lines(const std::vector<PendingUnit>& pending) {
+  // Replicas that fail for the same reason are one line, not a hundred.
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < pending.size();) {
+    const std::string first = pending[i].summary();
+    const std::string reason = first.substr(pending[i].unit.size());
+    std::size_t j = i + 1;
+    while (j < pending.size() && pending[j].summary().substr(pending[j].unit.size()) == reason) ++j;
+    if (j - i == 1) {
+      out.push_back(first);
+    } else {
+      out.push_back(fmt::format("{} .. {} ({} instances){}", pending[i].unit, pending[j - 1].unit, j - i, reason));
+    }
+    i = j;
+  }
+  return out;
+}
+
 std::string format_placement_text(const Spec& spec, const PlacementResult& result) {
   std::map<std::string, std::vector<std::string>> by_machine;
   for (const auto& [unit, machine] : result.placements) by_machine[machine].push_back(unit);
@@ -47,18 +65,16 @@ std::string format_placement_text(const Spec& spec, const PlacementResult& resul
   out += fmt::format("\n{} of {} unit instances placed", result.placements.size(), total);
   if (result.newly_placed != result.placements.size()) out += fmt::format(" ({} new)", result.newly_placed);
   out += result.pending.empty() ? ".\n" : fmt::format("; {} pending:\n", result.pending.size());
-  // Replicas that fail for the same reason are one line, not a hundred.
-  for (std::size_t i = 0; i < result.pending.size();) {
-    const std::string first = result.pending[i].summary();
-    const std::string reason = first.substr(result.pending[i].unit.size());
-    std::size_t j = i + 1;
-    while (j < result.pending.size() && result.pending[j].summary().substr(result.pending[j].unit.size()) == reason) ++j;
-    if (j - i == 1) {
-      out += "  " + first + "\n";
-    } else {
-      out += fmt::format("  {} .. {} ({} instances){}\n", result.pending[i].unit, result.pending[j - 1].unit, j - i, reason);
+  for (const std::string& line : fold_pending_lines(result.pending)) out += "  " + line + "\n";
+  if (!result.overcommitted.empty()) {
+    out += fmt::format("\n{} machine(s) overcommitted by existing placements:\n", result.overcommitted.size());
+    for (const Overcommitted& oc : result.overcommitted) {
+      std::string over;
+      for (const auto& [dim, amount] : oc.over) {
+        over += fmt::format("{}{} by {}", over.empty() ? "" : ", ", dim, format_amount_at_least(dim, amount));
+      }
+      out += fmt::format("  {}: over {}; must move: {}\n", oc.machine, over, fmt::join(oc.must_move, ", "));
     }
-    i = j;
   }
   if (!result.preemptions.empty()) {
     out += "\npreemptions:\n";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -20,8 +21,12 @@ namespace {
 
 using nlohmann::json;
 
-/// The spec reader accepts priorities in [-1e9, 1e9]; Kubernetes' system classes sit above.
-constexpr std::int64_t kMaxPriority = 1000000000;
+/// Kubernetes' priority is a 32-bit integer (user classes up to 10^9, the system classes
+/// system-cluster-critical 2,000,000,000 and system-node-critical 2,000,001,000), and so is
+/// berth's: the whole range is kept, so the two system classes keep their order. Only a value
+/// outside 32 bits (a malformed dump) is clamped, with a note.
+constexpr std::int64_t kMaxPriority = std::numeric_limits<std::int32_t>::max();
+constexpr std::int64_t kMinPriority = std::numeric_limits<std::int32_t>::min();
 constexpr const char* kHostnameKey = "kubernetes.io/hostname";
 
 // ---------------------------------------------------------------------------------------------
@@ -797,9 +802,12 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   if (const json* prio = find(*spec, "priority")) {
     if (!prio->is_number_integer() && !prio->is_number_unsigned())
       wrong_type(subject + ": spec.priority", *prio, "an integer");
-    pod.raw_priority = prio->get<std::int64_t>();
-    pod.unit.priority =
-        static_cast<std::int32_t>(std::clamp(pod.raw_priority, -kMaxPriority, kMaxPriority));
+    // An unsigned value above 2^63 would wrap to a negative int64: saturate instead.
+    constexpr auto kInt64Max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    pod.raw_priority = prio->is_number_unsigned() && prio->get<std::uint64_t>() > kInt64Max
+                           ? std::numeric_limits<std::int64_t>::max()
+                           : prio->get<std::int64_t>();
+    pod.unit.priority = static_cast<std::int32_t>(std::clamp(pod.raw_priority, kMinPriority, kMaxPriority));
   }
   pod.node_name = string_at(*spec, "nodeName", subject + ": spec");
   for (const auto& [k, v] : string_map_at(*spec, "nodeSelector", subject + ": spec")) {
@@ -1045,8 +1053,8 @@ KubeImport build(const Collected& in, KubeImport result) {
   }
   for (const auto& [value, names] : priorities_clamped) {
     result.notes.push_back(
-        fmt::format("priority {} is outside berth's range [-{}, {}]; clamped for {} pod(s): {}",
-                    value, kMaxPriority, kMaxPriority, names.size(), name_list(names)));
+        fmt::format("priority {} is outside the 32-bit range [{}, {}]; clamped for {} pod(s): {}",
+                    value, kMinPriority, kMaxPriority, names.size(), name_list(names)));
   }
   for (const auto& [node, names] : missing_nodes) {
     result.notes.push_back(fmt::format(

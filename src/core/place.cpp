@@ -129,6 +129,19 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
     }
   }
   const std::size_t D = cluster.dims();
+  // Existing placements may overcommit a machine (Cluster::build records them as given): name
+  // the machine and what would have to leave it, so the answer is not a quiet "all placed".
+  for (MachineId m : cluster.overcommitted()) {
+    Overcommitted oc;
+    oc.machine = cluster.machine_name(m);
+    for (std::size_t d = 0; d < D; ++d) {
+      if (cluster.free(m, d) < 0) oc.over[cluster.dimension_names()[d]] = -cluster.free(m, d);
+    }
+    for (InstanceId i : beyond_capacity(cluster, m, cluster.instances_on(m))) oc.must_move.push_back(cluster.instance(i).name);
+    result.overcommitted.push_back(std::move(oc));
+  }
+  std::sort(result.overcommitted.begin(), result.overcommitted.end(),
+            [](const Overcommitted& a, const Overcommitted& b) { return natural_less(a.machine, b.machine); });
   std::vector<MachineId> machines(cluster.machine_count());
   for (MachineId m = 0; m < machines.size(); ++m) machines[m] = m;
   std::sort(machines.begin(), machines.end(), [&](MachineId a, MachineId b) { return cluster.machine_name(a) < cluster.machine_name(b); });
@@ -141,6 +154,31 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
     }
   }
   return result;
+}
+
+std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m, std::vector<InstanceId> instances) {
+  std::stable_sort(instances.begin(), instances.end(), [&](InstanceId a, InstanceId b) {
+    const bool fa = cluster.instance(a).global || cluster.instance(a).pinned != kNone;
+    const bool fb = cluster.instance(b).global || cluster.instance(b).pinned != kNone;
+    if (fa != fb) return fa;
+    const int pa = cluster.unit(cluster.instance(a).unit).priority;
+    const int pb = cluster.unit(cluster.instance(b).unit).priority;
+    if (pa != pb) return pa > pb;
+    return natural_less(cluster.instance(a).name, cluster.instance(b).name);
+  });
+  const std::size_t D = cluster.dims();
+  std::vector<std::int64_t> used(D, 0);
+  std::vector<InstanceId> out;
+  for (InstanceId i : instances) {
+    bool fits = true;
+    for (std::size_t d = 0; d < D; ++d) fits = fits && used[d] + cluster.request(i)[d] <= cluster.allocatable(m)[d];
+    if (!fits) {
+      out.push_back(i);
+      continue;
+    }
+    for (std::size_t d = 0; d < D; ++d) used[d] += cluster.request(i)[d];
+  }
+  return out;
 }
 
 Plan plan_of(const Spec& spec, const PlacementResult& result) {

@@ -176,7 +176,9 @@ std::string format_cpu(Millicores millis) {
   return fmt::format("{}.{}", millis / 1000, frac);
 }
 
-std::string format_bytes(Bytes bytes) {
+namespace {
+
+std::string format_bytes_rounded(Bytes bytes, bool up) {
   static constexpr std::array<std::string_view, 7> kUnits = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   bool negative = bytes < 0;
   unsigned long long v = negative ? 0ULL - static_cast<unsigned long long>(bytes) : static_cast<unsigned long long>(bytes);
@@ -186,9 +188,20 @@ std::string format_bytes(Bytes bytes) {
     div *= 1024;
     ++unit;
   }
-  // Display only: two decimals, trailing zeros trimmed.
-  unsigned long long hundredths = (v % div) * 100 / div;
-  std::string num = fmt::format("{}", v / div);
+  // Display only: two decimals, trailing zeros trimmed. 128-bit: (v % div) * 100 exceeds 2^64
+  // in the EiB range.
+  unsigned long long whole = v / div;
+  const unsigned __int128 scaled = static_cast<unsigned __int128>(v % div) * 100;
+  auto hundredths = static_cast<unsigned long long>(scaled / div);
+  if (up && scaled % div != 0 && ++hundredths == 100) {
+    hundredths = 0;
+    ++whole;
+    if (whole == 1024 && unit + 1 < kUnits.size()) {  // 1023.999 KiB rounds up to 1 MiB
+      whole = 1;
+      ++unit;
+    }
+  }
+  std::string num = fmt::format("{}", whole);
   if (hundredths != 0) {
     std::string frac = fmt::format("{:02}", hundredths);
     if (frac.back() == '0') frac.pop_back();
@@ -196,6 +209,12 @@ std::string format_bytes(Bytes bytes) {
   }
   return fmt::format("{}{} {}", negative ? "-" : "", num, kUnits[unit]);
 }
+
+}  // namespace
+
+std::string format_bytes(Bytes bytes) { return format_bytes_rounded(bytes, false); }
+
+std::string format_bytes_at_least(Bytes bytes) { return format_bytes_rounded(bytes, bytes >= 0); }
 
 std::string format_bytes_exact(Bytes bytes) {
   if (bytes == 0) return "0";

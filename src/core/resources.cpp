@@ -70,6 +70,11 @@ std::string format_amount(const std::string& dimension, std::int64_t value) {
   return fmt::format("{}", value);
 }
 
+std::string format_amount_at_least(const std::string& dimension, std::int64_t value) {
+  if (dimension == "memory" || dimension == "disk") return format_bytes_at_least(value);
+  return format_amount(dimension, value);
+}
+
 std::string format_resources(const Resources& r) {
   std::string out = fmt::format("cpu {}, memory {}", format_cpu(r.cpu), format_bytes(r.memory));
   if (r.disk != 0) out += fmt::format(", disk {}", format_bytes(r.disk));

@@ -44,8 +44,17 @@ json preemptions_to_json(const std::vector<Preemption>& preemptions) {
   return out;
 }
 
+json overcommitted_to_json(const std::vector<Overcommitted>& list) {
+  json out = json::array();
+  for (const Overcommitted& oc : list) {
+    out.push_back({{"machine", oc.machine}, {"over", oc.over}, {"must_move", oc.must_move}});
+  }
+  return out;
+}
+
 json placement_to_json(const PlacementResult& result) {
   json j = {{"placements", json::object()}, {"pending", json::array()}, {"utilization", json::object()}};
+  j["overcommitted"] = overcommitted_to_json(result.overcommitted);
   for (const auto& [unit, machine] : result.placements) j["placements"][unit] = machine;
   for (const auto& p : result.pending) j["pending"].push_back(diagnosis_to_json(p.diagnosis));
   for (const auto& [machine, dims] : result.utilization) {
@@ -92,8 +101,18 @@ void append_double(std::string& out, double x) {
 std::string placement_json_text(const PlacementResult& result) {
   std::string out;
   out.reserve(64 * (result.placements.size() + result.utilization.size()) + 256);
-  // Keys in nlohmann's (byte) order: pending, placements, utilization, warnings.
-  out += "{\n  \"pending\": ";
+  // Keys in nlohmann's (byte) order: overcommitted, pending, placements, utilization, warnings.
+  out += "{\n  \"overcommitted\": ";
+  if (result.overcommitted.empty()) {
+    out += "[]";
+  } else {
+    std::string item = overcommitted_to_json(result.overcommitted).dump(2);
+    for (char ch : item) {  // re-indent by one level (string values hold no raw newlines)
+      out += ch;
+      if (ch == '\n') out += "  ";
+    }
+  }
+  out += ",\n  \"pending\": ";
   if (result.pending.empty()) {
     out += "[]";
   } else {

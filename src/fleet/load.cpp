@@ -1,17 +1,23 @@
 #include "berth/fleet/load.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
+#include "berth/error.hpp"
 #include "berth/fleet/lint.hpp"
 #include "berth/fleet/machines.hpp"
 #include "berth/fleet/unit_file.hpp"
 #include "berth/fleet/unit_name.hpp"
 #include "berth/fleet/x_fleet.hpp"
+#include "berth/model/quantity.hpp"
+#include "berth/model/resources.hpp"
 
 namespace berth::fleet {
 namespace {
@@ -31,7 +37,7 @@ bool has_error(const std::vector<Problem>& ps) {
 
 class Loader {
  public:
-  explicit Loader(bool collect) : collect_(collect) {}
+  explicit Loader(bool collect, const Resources* defaults = nullptr) : collect_(collect), defaults_(defaults) {}
 
   std::vector<FleetUnit> run(const std::vector<std::string>& args) {
     for (const auto& arg : args) resolve_arg(arg);
@@ -41,6 +47,7 @@ class Loader {
       const UnitFile& file = parsed(src.path, ps);
       const auto name = parse_unit_name(src.name);
       auto unit = convert_unit(file, *name, &ps);
+      if (defaults_ && unit.triggers.empty()) apply_default_requests(unit, ps);
       flush(ps);
       units.push_back(std::move(unit));
     }
@@ -50,7 +57,45 @@ class Loader {
 
   std::vector<Problem> problems;
 
+  /// Files named and loaded as themselves (not instances of a template), in input order.
+  std::vector<std::string> own_files() const {
+    std::vector<std::string> out;
+    for (const auto& s : sources_) {
+      if (fs::path(s.path).filename().string() == s.name) out.push_back(s.path);
+    }
+    return out;
+  }
+
  private:
+  /// Gives cpu and memory the default request where the unit declares none, and rewrites the
+  /// unit's warning (238) to say what it was given instead of "zero-sized".
+  void apply_default_requests(FleetUnit& unit, std::vector<Problem>& ps) const {
+    std::vector<std::string> given;
+    auto fill = [&](const char* dim, std::int64_t& have, std::int64_t def) {
+      if (unit.requests.source.count(dim) || def == 0) return;
+      have = def;
+      given.push_back(fmt::format("{} {}", dim, format_amount(dim, def)));
+    };
+    fill("cpu", unit.unit.requests.cpu, defaults_->cpu);
+    fill("memory", unit.unit.requests.memory, defaults_->memory);
+    if (given.empty()) return;
+    const std::string what = fmt::format("{}", fmt::join(given, ", "));
+    for (Problem& p : ps) {
+      if (p.code != 238 || p.unit != unit.unit.name) continue;
+      if (!unit.requests.any()) {
+        p.message = fmt::format(
+            "no resource request: placed with the default request {} (--default-requests; set "
+            "Requests=cpu=...,memory=... in [X-Fleet], CPUQuota=/MemoryMax= in [Service], or docker run --cpus/-m)",
+            what);
+      } else {
+        p.message = fmt::format(
+            "requests cpu but no memory: placed with the default request {} (--default-requests; add "
+            "Requests=memory=... to [X-Fleet] or MemoryMax= to [Service])",
+            what);
+      }
+    }
+  }
+
   void add(Problem p) {
     std::vector<Problem> ps{std::move(p)};
     flush(ps);
@@ -115,7 +160,8 @@ class Loader {
     if (fs::is_directory(arg, ec)) {
       std::vector<std::string> files;
       for (const auto& e : fs::directory_iterator(arg, ec)) {
-        if (e.is_regular_file() && e.path().extension() == ".service")
+        // Services, and the timers that start them (each co-located with its service).
+        if (e.is_regular_file() && (e.path().extension() == ".service" || e.path().extension() == ".timer"))
           files.push_back(e.path().string());
       }
       std::sort(files.begin(), files.end());
@@ -191,9 +237,21 @@ class Loader {
   }
 
   /// Checks that need every unit: sidekicks and references to units that were not loaded.
-  void check_set(const std::vector<FleetUnit>& units) {
+  void check_set(std::vector<FleetUnit>& units) {
     std::set<std::string> names;
     for (const auto& u : units) names.insert(u.unit.name);
+    // A timer runs beside the service it starts (unless its own MachineOf= says otherwise).
+    for (auto& u : units) {
+      if (u.triggers.empty() || !u.unit.constraints.machine_of.empty() || u.unit.constraints.global) continue;
+      if (names.count(u.triggers)) {
+        u.unit.constraints.machine_of = u.triggers;
+      } else {
+        problems.push_back(Problem{Severity::Warning, 239, u.unit.name, SourceLocation{u.file, 0, 0},
+                                   fmt::format("timer starts {}, which is not among the units given: it is placed on "
+                                               "its own, and systemd would start {} wherever the timer runs",
+                                               u.triggers, u.triggers)});
+      }
+    }
     for (const auto& u : units) {
       const auto& c = u.unit.constraints;
       auto warn = [&](std::string msg) {
@@ -219,6 +277,7 @@ class Loader {
   }
 
   bool collect_;
+  const Resources* defaults_;  // load (not lint): what a unit that declares no request gets
   std::vector<Source> sources_;
   std::map<std::string, std::string> by_name_;
   std::map<std::string, UnitFile> files_;
@@ -230,10 +289,49 @@ class Loader {
 
 }  // namespace
 
-FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::string& machines_file) {
+Resources LoadOptions::default_unit_requests() {
+  Resources r;
+  r.cpu = 100;
+  r.memory = 128LL << 20;
+  return r;
+}
+
+Resources parse_default_requests(const std::string& text) {
+  Resources r;
+  if (text == "none") return r;
+  auto fail = [&](const std::string& why) {
+    throw UsageError(366, fmt::format("--default-requests \"{}\": {} (expected cpu=QUANTITY,memory=QUANTITY, "
+                                      "e.g. cpu=100m,memory=128Mi, or none)",
+                                      text, why));
+  };
+  if (text.empty()) fail("empty");
+  std::set<std::string> seen;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(start, end - start);
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) fail(fmt::format("\"{}\" is not dimension=quantity", item));
+    const std::string dim = item.substr(0, eq), value = item.substr(eq + 1);
+    if (dim != "cpu" && dim != "memory") fail(fmt::format("unknown dimension \"{}\" (cpu or memory)", dim));
+    if (!seen.insert(dim).second) fail(fmt::format("{} given twice", dim));
+    try {
+      if (dim == "cpu") r.cpu = parse_cpu(value, "--default-requests cpu");
+      else r.memory = parse_bytes(value, "--default-requests memory");
+    } catch (const ValidationError& e) {
+      fail(e.detail());
+    }
+    start = end + 1;
+  }
+  return r;
+}
+
+FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::string& machines_file,
+                     const LoadOptions& options) {
   FleetLoad out;
   if (!machines_file.empty()) out.spec = load_machines(machines_file);
-  Loader loader(false);
+  Loader loader(false, &options.default_requests);
   auto units = loader.run(unit_args);
   for (auto& u : units) {
     if (!u.links.binds_to.empty() || !u.links.part_of.empty() || !u.links.replaces.empty()) {
@@ -298,8 +396,9 @@ FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::strin
   return out;
 }
 
-Spec load_spec(const std::vector<std::string>& unit_args, const std::string& machines_file) {
-  return load_fleet(unit_args, machines_file).spec;
+Spec load_spec(const std::vector<std::string>& unit_args, const std::string& machines_file,
+               const LoadOptions& options) {
+  return load_fleet(unit_args, machines_file, options).spec;
 }
 
 bool looks_like_unit_input(const std::string& arg) {
@@ -318,12 +417,110 @@ std::size_t LintReport::errors() const {
 
 std::size_t LintReport::warnings() const { return problems.size() - errors(); }
 
+namespace {
+
+/// Runs of digits and runs of everything else: "registry1 -p 5000" -> "registry", "1", " -p ", "5000".
+std::vector<std::string> digit_tokens(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < s.size();) {
+    const bool digit = std::isdigit(static_cast<unsigned char>(s[i])) != 0;
+    std::size_t j = i;
+    while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) != 0) == digit) ++j;
+    out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+/// The file's lines, trailing whitespace dropped and blank lines skipped: two copies of one
+/// unit often differ only there (apache.1.service has a line with a single space).
+std::vector<std::string> significant_lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+/// True when `a` and `b` are the same text except that, wherever they differ, `a` has the
+/// number `na` and `b` the number `nb` (a whole run of digits each): what `%i` in a template
+/// would produce.
+bool same_but_instance(const std::vector<std::string>& a, const std::vector<std::string>& b, const std::string& na,
+                       const std::string& nb) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t l = 0; l < a.size(); ++l) {
+    if (a[l] == b[l]) continue;
+    const auto ta = digit_tokens(a[l]), tb = digit_tokens(b[l]);
+    if (ta.size() != tb.size()) return false;
+    for (std::size_t t = 0; t < ta.size(); ++t) {
+      if (ta[t] != tb[t] && !(ta[t] == na && tb[t] == nb)) return false;
+    }
+  }
+  return true;
+}
+
+/// Unit files of one directory named alike but for a number (`registry.1.service`,
+/// `registry.2.service`) whose contents differ only by that number: one template would do.
+void find_copies(const std::vector<std::string>& files, std::vector<Problem>& problems) {
+  struct Member {
+    std::string path, number;
+  };
+  std::map<std::string, std::vector<Member>> groups;  // dir + name with its last number as {N}
+  for (const auto& f : files) {
+    const fs::path p(f);
+    const std::string name = p.filename().string();
+    auto tokens = digit_tokens(name);
+    std::size_t last = tokens.size();
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+      if (std::isdigit(static_cast<unsigned char>(tokens[t][0])) != 0) last = t;
+    }
+    if (last == tokens.size()) continue;
+    const std::string number = tokens[last];
+    tokens[last] = "{N}";
+    std::string key;
+    for (const auto& t : tokens) key += t;
+    groups[(p.parent_path() / key).string()].push_back({f, number});
+  }
+  for (auto& [key, members] : groups) {
+    if (members.size() < 2) continue;
+    const auto first = significant_lines(members.front().path);
+    std::vector<std::string> alike = {fs::path(members.front().path).filename().string()};
+    for (std::size_t k = 1; k < members.size(); ++k) {
+      if (same_but_instance(first, significant_lines(members[k].path), members.front().number, members[k].number))
+        alike.push_back(fs::path(members[k].path).filename().string());
+    }
+    if (alike.size() < 2) continue;
+    const std::string pattern = fs::path(key).filename().string();
+    const auto brace = pattern.find("{N}");
+    std::string stem = pattern.substr(0, brace), rest = pattern.substr(brace + 3);
+    while (!stem.empty() && (stem.back() == '.' || stem.back() == '-' || stem.back() == '_' || stem.back() == '@')) stem.pop_back();
+    const auto dot = rest.rfind('.');
+    const std::string suffix = dot == std::string::npos ? ".service" : rest.substr(dot);
+    // The range lists the numbers in file order.
+    std::vector<std::string> numbers;
+    for (const auto& m : members) {
+      if (std::find(alike.begin(), alike.end(), fs::path(m.path).filename().string()) != alike.end()) numbers.push_back(m.number);
+    }
+    problems.push_back(Problem{
+        Severity::Warning, 271, fmt::format("{}", fmt::join(alike, ", ")), SourceLocation{members.front().path, 0, 0},
+        fmt::format("{} files differ only by their instance number: one template {}@{} (with %i where they differ) "
+                    "started as '{}@{{{}}}{}' would replace them",
+                    alike.size(), stem, suffix, stem, fmt::join(numbers, ","), suffix)});
+  }
+}
+
+}  // namespace
+
 LintReport lint(const std::vector<std::string>& unit_args) {
   LintReport report;
   Loader loader(true);
   const auto units = loader.run(unit_args);
   report.units = units.size();
   report.problems = loader.problems;
+  find_copies(loader.own_files(), report.problems);
   return report;
 }
 

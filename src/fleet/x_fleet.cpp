@@ -216,6 +216,13 @@ FleetUnit convert_unit(const UnitFile& file, const UnitName& unit, std::vector<P
   out.requests = resolve_requests(file, unit.full, problems);
   out.unit.requests = out.requests.requests;
   out.unit.constraints.ports = out.requests.ports;
+  if (unit.suffix == ".timer") {
+    // A timer only starts its service: it needs no machine resources of its own and runs
+    // where the service runs (systemd starts Unit= on the timer's machine).
+    const auto units = file.list("Timer", "Unit");
+    out.triggers = units.empty() ? unit.name + ".service" : expand_specifiers(units.back(), unit);
+    return out;
+  }
   auto warn = [&](std::string msg) {
     report(problems, Problem{Severity::Warning, 238, unit.full, SourceLocation{file.file, 0, 0},
                              std::move(msg)});

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "berth/constraint/glob.hpp"
 #include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
+#include "berth/ops/reschedule.hpp"
 
 namespace berth::ops {
 namespace {
@@ -63,25 +66,67 @@ std::string to_string(const DisruptionBudget& b) {
   return out.empty() ? b.units + ":unlimited" : out;
 }
 
+std::string service_name(std::string_view unit) {
+  const auto at = unit.find('@');
+  if (at == std::string_view::npos) return std::string(unit);
+  const auto dot = unit.rfind('.');
+  return std::string(unit.substr(0, at + 1)) + (dot != std::string_view::npos && dot > at ? std::string(unit.substr(dot)) : "");
+}
+
 BudgetTable::BudgetTable(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets)
-    : allowed_(cluster.unit_count(), kUnlimited),
-      instances_(cluster.unit_count(), 0),
-      source_(cluster.unit_count()) {
-  for (InstanceId i = 0; i < cluster.instance_count(); ++i) ++instances_[cluster.instance(i).unit];
+    : service_of_(cluster.unit_count(), 0) {
+  std::map<std::string, ServiceId> ids;
   for (UnitId u = 0; u < cluster.unit_count(); ++u) {
+    auto [it, added] = ids.try_emplace(berth::ops::service_name(cluster.unit(u).name), names_.size());
+    if (added) names_.push_back(it->first);
+    service_of_[u] = it->second;
+  }
+  allowed_.assign(names_.size(), kUnlimited);
+  instances_.assign(names_.size(), 0);
+  source_.assign(names_.size(), "");
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i) ++instances_[service_of_[cluster.instance(i).unit]];
+  // A budget applies to every service one of whose units it names, counted over the whole
+  // service: `api@*:min_available=2` keeps two of fleet's api@1..3.service up.
+  for (UnitId u = 0; u < cluster.unit_count(); ++u) {
+    const ServiceId s = service_of_[u];
     for (const DisruptionBudget& b : budgets) {
       if (!glob_match(b.units, cluster.unit(u).name)) continue;
       std::int64_t allowed = kUnlimited;
       if (b.max_unavailable) allowed = std::min(allowed, *b.max_unavailable);
       // min_available above the instance count allows nothing down (never negative).
       if (b.min_available)
-        allowed = std::min(allowed, std::max<std::int64_t>(0, instances_[u] - *b.min_available));
-      if (allowed < allowed_[u]) {
-        allowed_[u] = allowed;
-        source_[u] = to_string(b);
+        allowed = std::min(allowed, std::max<std::int64_t>(0, instances_[s] - *b.min_available));
+      if (source_[s].empty() || allowed < allowed_[s]) {
+        allowed_[s] = allowed;
+        source_[s] = to_string(b);
       }
     }
   }
+}
+
+void check_budget_units(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets) {
+  std::vector<std::string> names;
+  for (UnitId u = 0; u < cluster.unit_count(); ++u) names.push_back(cluster.unit(u).name);
+  for (const DisruptionBudget& b : budgets) {
+    if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return glob_match(b.units, n); })) continue;
+    const std::string hint = did_you_mean(b.units, names);
+    throw UsageError(365, fmt::format("--budget {}: \"{}\" names no unit{}", to_string(b), b.units,
+                                      hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+  }
+}
+
+std::int64_t BudgetTable::allowed_to_stop(UnitId u) const {
+  const ServiceId s = service_of_[u];
+  if (!source_[s].empty()) return allowed_[s];
+  return instances_[s] >= 2 ? 1 : 0;
+}
+
+std::vector<std::int64_t> BudgetTable::down_now(const Cluster& cluster) const {
+  std::vector<std::int64_t> down(names_.size(), 0);
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i) {
+    if (cluster.assignment(i) == kNone && !is_stopped(cluster, i)) ++down[service_of_[cluster.instance(i).unit]];
+  }
+  return down;
 }
 
 }  // namespace berth::ops

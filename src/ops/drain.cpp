@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include "berth/ops/reschedule.hpp"
@@ -31,14 +32,20 @@ std::vector<std::vector<Move>> split_into_steps(const Cluster& c, const std::vec
     it->second.push_back(&mv);
   }
   std::vector<std::vector<Move>> steps;
-  std::vector<std::unordered_map<UnitId, std::int64_t>> counts;
-  auto cap = [&](UnitId u) {
-    const std::int64_t allowed = budgets.allowed_down(u);
-    return allowed == kUnlimited ? kUnlimited : allowed - already_down[u];
+  using ServiceId = BudgetTable::ServiceId;
+  std::vector<std::unordered_map<ServiceId, std::int64_t>> counts;
+  std::unordered_map<ServiceId, UnitId> unit_of;  // a unit of each service, for its budget
+  auto cap = [&](ServiceId s) {
+    const std::int64_t allowed = budgets.allowed_down(unit_of.at(s));
+    return allowed == kUnlimited ? kUnlimited : allowed - already_down[s];
   };
   for (GroupId g : order) {
-    std::unordered_map<UnitId, std::int64_t> need;
-    for (const Move* mv : by_group[g]) ++need[c.instance(c.find_instance(mv->instance)).unit];
+    std::unordered_map<ServiceId, std::int64_t> need;
+    for (const Move* mv : by_group[g]) {
+      const UnitId u = c.instance(c.find_instance(mv->instance)).unit;
+      unit_of.emplace(budgets.service(u), u);
+      ++need[budgets.service(u)];
+    }
     bool possible = true;
     for (const auto& [u, k] : need) possible = possible && k <= cap(u);
     if (!possible) {
@@ -71,29 +78,53 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
   DrainResult result;
   result.machine = c.machine_name(m);
   const BudgetTable budgets(c, options.budgets);
-  std::vector<std::int64_t> already_down(c.unit_count(), 0);
-  for (InstanceId i = 0; i < c.instance_count(); ++i) {
-    if (c.assignment(i) == kNone && !is_stopped(c, i)) ++already_down[c.instance(i).unit];
-  }
+  const std::vector<std::int64_t> already_down = budgets.down_now(c);
   c.set_state(m, MachineState::Draining);
 
+  // Instances that stop with the machine, per service: global and pinned ones (they belong to
+  // the machine, as `kubectl drain --ignore-daemonsets` leaves DaemonSet pods and as
+  // reboot-plan stops them), then those with no other home that the budget lets stop.
+  std::map<BudgetTable::ServiceId, std::int64_t> stopping;
+  std::vector<InstanceId> stays;
   std::vector<GroupId> movable;
   for (GroupId g : groups_on(c, m)) {
     const Group& grp = c.group(g);
-    if (c.instance(grp.members.front()).global) continue;  // stays; stops with the machine
-    if (grp.pinned == m) {
+    if (c.instance(grp.members.front()).global || grp.pinned == m) {
       for (InstanceId i : grp.members) {
-        Blocked b;
-        b.unit = c.instance(i).name;
-        b.machine = result.machine;
-        b.reason = "pinned";
-        b.summary = fmt::format("{}: pinned to {} (machine_id); it stops while {} is down", b.unit,
-                                b.machine, b.machine);
-        result.blocked.push_back(std::move(b));
+        if (c.assignment(i) != m) continue;
+        stays.push_back(i);
+        ++stopping[budgets.service(c.instance(i).unit)];
       }
       continue;
     }
     movable.push_back(g);
+  }
+  // An explicit budget covers them as it covers reboot waves; unbudgeted ones never block.
+  for (const auto& [s, k] : stopping) {
+    InstanceId first = kNone;
+    for (InstanceId i : stays) {
+      if (budgets.service(c.instance(i).unit) == s) {
+        first = i;
+        break;
+      }
+    }
+    const UnitId u = c.instance(first).unit;
+    const std::int64_t allowed = budgets.allowed_down(u);
+    if (allowed == kUnlimited || k + already_down[s] <= allowed) {
+      for (InstanceId i : stays) {
+        if (budgets.service(c.instance(i).unit) == s) result.stopped.push_back(c.instance(i).name);
+      }
+      continue;
+    }
+    Blocked b;
+    b.unit = budgets.service_name(s);
+    b.machine = result.machine;
+    b.reason = "budget";
+    b.summary = fmt::format(
+        "{}: {} instance(s) stop with the machine (global or pinned) but disruption budget {} allows {} down ({} "
+        "already are)",
+        budgets.service_name(s), k, budgets.source(u), allowed, already_down[s]);
+    result.blocked.push_back(std::move(b));
   }
   std::unordered_map<InstanceId, MachineId> origin;
   for (GroupId g : movable) {
@@ -103,6 +134,7 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
 
   Placer placer(c, options.strategy);
   std::vector<Move> moves;
+  std::vector<std::pair<GroupId, Diagnosis>> homeless;
   for (GroupId g : placer.batch_order(movable)) {
     std::vector<InstanceId> todo;
     for (InstanceId i : c.group(g).members) {
@@ -118,17 +150,36 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
     }
     Diagnosis diag;
     placer.select(g, &diag);
-    for (InstanceId i : c.group(g).members) {
-      result.blocked.push_back(detail::blocked_from(diag, c.instance(i).name, result.machine));
-    }
-    // It stays where it was: the drain is incomplete, but nothing is lost.
+    // It stays where it was: nothing is lost. Whether it may stop with the machine is decided
+    // below, once every move of its service is known.
     for (InstanceId i : c.group(g).members) {
       if (origin[i] != kNone) c.assign(i, origin[i]);
     }
+    homeless.emplace_back(g, std::move(diag));
   }
 
   std::vector<std::string> refused;
   result.steps = split_into_steps(c, moves, budgets, already_down, &refused);
+  std::map<BudgetTable::ServiceId, std::int64_t> moving;
+  for (const auto& step : result.steps) {
+    for (const Move& mv : step) ++moving[budgets.service(c.instance(c.find_instance(mv.instance)).unit)];
+  }
+  for (auto& [g, diag] : homeless) {
+    std::vector<InstanceId> members;
+    for (InstanceId i : c.group(g).members) {
+      if (c.assignment(i) == m) members.push_back(i);
+    }
+    std::string why = detail::stop_refusal(c, budgets, members, already_down, moving, stopping);
+    for (InstanceId i : members) {
+      if (why.empty()) {
+        result.stopped.push_back(c.instance(i).name);
+        continue;
+      }
+      Blocked b = detail::blocked_from(diag, c.instance(i).name, result.machine);
+      b.summary += "; " + why;
+      result.blocked.push_back(std::move(b));
+    }
+  }
   for (const std::string& name : refused) {
     const InstanceId i = c.find_instance(name);
     const UnitId u = c.instance(i).unit;
@@ -146,6 +197,7 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
   }
   for (InstanceId i : c.instances_on(m)) result.remaining.push_back(c.instance(i).name);
   std::sort(result.remaining.begin(), result.remaining.end(), natural_less);
+  std::sort(result.stopped.begin(), result.stopped.end(), natural_less);
   return result;
 }
 

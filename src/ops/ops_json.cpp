@@ -210,7 +210,7 @@ json blocked_to_json(const Blocked& b) {
   json j = {{"unit", b.unit}, {"machine", b.machine}, {"reason", b.reason}, {"summary", b.summary}};
   if (!b.needs.empty()) {
     json needs = json::object();
-    for (const auto& [dim, amount] : b.needs) needs[dim] = format_amount(dim, amount);
+    for (const auto& [dim, amount] : b.needs) needs[dim] = format_amount_at_least(dim, amount);
     j["needs"] = needs;
     j["needs_on"] = b.needs_on;
     json raw = json::object();
@@ -255,7 +255,8 @@ json drain_to_json(const DrainResult& r) {
   json blocked = json::array();
   for (const Blocked& b : r.blocked) blocked.push_back(blocked_to_json(b));
   return {{"machine", r.machine}, {"complete", r.complete()}, {"moves", moves},
-          {"steps", steps},       {"blocked", blocked},       {"remaining", r.remaining}};
+          {"steps", steps},       {"blocked", blocked},       {"remaining", r.remaining},
+          {"stopped", r.stopped}};
 }
 
 json rebalance_to_json(const RebalanceResult& r) {

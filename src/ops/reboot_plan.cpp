@@ -28,6 +28,9 @@ struct WaveTrial {
   std::vector<Move> moves;
   std::vector<InstanceId> moved;
   std::vector<InstanceId> stopped;  ///< global or pinned to a wave machine
+  /// Groups with no home on the machines that stay up: they stay on their (wave) machine and
+  /// stop with it if their budget allows (check_rules), else they block the wave.
+  std::vector<std::pair<GroupId, Diagnosis>> homeless;
   std::vector<Blocked> blocked;
 };
 
@@ -86,12 +89,13 @@ WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId
     }
     Diagnosis diag;
     placer.select(g, &diag);
+    // No home while the wave is down: it goes back to its machine, to stop and restart with it
+    // when the budget allows (judged in check_rules, which sees every move of the wave).
     for (InstanceId i : c.group(g).members) {
-      const MachineId from = origin[i];
-      out.blocked.push_back(detail::blocked_from(diag, c.instance(i).name,
-                                                 from == kNone ? "" : c.machine_name(from)));
+      if (origin[i] != kNone) trial.assign(i, origin[i]);
     }
-    if (!collect_all) break;
+    out.homeless.emplace_back(g, std::move(diag));
+    (void)collect_all;
   }
   return out;
 }
@@ -105,7 +109,9 @@ WaveTrial try_wave_preferring(Cluster& c, detail::Trial& trial,
     detail::Trial inner(c);
     for (MachineId m : avoid) inner.set_state(m, MachineState::Draining);
     WaveTrial t = try_wave(c, inner, machines, options, false);
-    if (t.blocked.empty()) {
+    // Preferred only when everything found a home: stopping a unit that could have moved to a
+    // machine that reboots later is worse than moving it twice.
+    if (t.blocked.empty() && t.homeless.empty()) {
       trial.absorb(inner);
       for (MachineId m : avoid) trial.set_state(m, MachineState::Up);
       return t;
@@ -132,22 +138,48 @@ std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>&
     b.summary = fmt::format(
         "{}: disruption budget {} allows {} instance(s) of {} down and {} already are, so it "
         "cannot move",
-        name, budgets.source(u), budgets.allowed_down(u), c.unit(u).name, already_down[u]);
+        name, budgets.source(u), budgets.allowed_down(u), budgets.service_name(budgets.service(u)),
+        already_down[budgets.service(u)]);
     out.push_back(std::move(b));
   }
-  std::map<UnitId, std::int64_t> stopping;
-  for (InstanceId i : t.stopped) ++stopping[c.instance(i).unit];
-  for (const auto& [u, k] : stopping) {
+  std::map<BudgetTable::ServiceId, std::pair<std::int64_t, UnitId>> stopping;
+  for (InstanceId i : t.stopped) {
+    auto& [k, u] = stopping[budgets.service(c.instance(i).unit)];
+    ++k;
+    u = c.instance(i).unit;
+  }
+  std::map<BudgetTable::ServiceId, std::int64_t> stopped_count;
+  for (const auto& [s, ku] : stopping) {
+    const auto [k, u] = ku;
+    stopped_count[s] = k;
     const std::int64_t allowed = budgets.allowed_down(u);
-    if (allowed == kUnlimited || k + already_down[u] <= allowed) continue;
+    if (allowed == kUnlimited || k + already_down[s] <= allowed) continue;
     Blocked b;
-    b.unit = c.unit(u).name;
+    b.unit = budgets.service_name(s);
     b.reason = "budget";
     b.summary = fmt::format(
         "{}: {} instance(s) stop with the machine (global or pinned) but disruption budget {} "
         "allows {} down ({} already are)",
-        c.unit(u).name, k, budgets.source(u), allowed, already_down[u]);
+        budgets.service_name(s), k, budgets.source(u), allowed, already_down[s]);
     out.push_back(std::move(b));
+  }
+  // Units with no other home stop with their machine when their service may lose them:
+  // counted with every instance of the service that moves or stops in this wave.
+  std::map<BudgetTable::ServiceId, std::int64_t> moving;
+  for (InstanceId i : t.moved) ++moving[budgets.service(c.instance(i).unit)];
+  for (const auto& [g, diag] : t.homeless) {
+    std::vector<InstanceId> members;
+    for (InstanceId i : c.group(g).members) {
+      const MachineId m = c.assignment(i);
+      if (m != kNone && std::find(machines.begin(), machines.end(), m) != machines.end()) members.push_back(i);
+    }
+    const std::string why = detail::stop_refusal(c, budgets, members, already_down, moving, stopped_count);
+    if (why.empty()) continue;
+    for (InstanceId i : members) {
+      Blocked b = detail::blocked_from(diag, c.instance(i).name, c.machine_name(c.assignment(i)));
+      b.summary += "; " + why;
+      out.push_back(std::move(b));
+    }
   }
   for (Blocked& b : out) {
     if (b.machine.empty() && machines.size() == 1) b.machine = c.machine_name(machines.front());
@@ -162,6 +194,9 @@ bool keeps_zone_replica(const Cluster& c, const std::vector<MachineId>& machines
   std::map<UnitId, std::int64_t> down;
   for (InstanceId i : t.moved) ++down[c.instance(i).unit];
   for (InstanceId i : t.stopped) ++down[c.instance(i).unit];
+  for (const auto& [g, diag] : t.homeless) {
+    for (InstanceId i : c.group(g).members) ++down[c.instance(i).unit];
+  }
   if (down.empty()) return true;
   std::map<UnitId, std::int64_t> running;
   for (InstanceId i = 0; i < c.instance_count(); ++i) {
@@ -185,7 +220,7 @@ bool keeps_zone_replica(const Cluster& c, const std::vector<MachineId>& machines
 
 }  // namespace
 
-std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs) {
+std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs, std::string_view flag) {
   std::vector<bool> chosen(c.machine_count(), false);
   std::size_t start = 0;
   if (globs.empty()) globs = "*";
@@ -203,7 +238,7 @@ std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs) 
           any = true;
         }
       }
-      if (!any) throw UsageError(361, fmt::format("--machines \"{}\" matches no machine", pat));
+      if (!any) throw UsageError(361, fmt::format("{} \"{}\" matches no machine", flag, pat));
     }
     start = end + 1;
   }
@@ -250,11 +285,7 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
     return out;
   };
   while (!remaining.empty()) {
-    std::vector<std::int64_t> already_down(work.unit_count(), 0);
-    for (InstanceId i = 0; i < work.instance_count(); ++i) {
-      if (work.assignment(i) == kNone && !is_stopped(work, i))
-        ++already_down[work.instance(i).unit];
-    }
+    const std::vector<std::int64_t> already_down = budgets.down_now(work);
     std::vector<MachineId> chosen;
     std::string zone;
     int refused = 0;
@@ -323,6 +354,15 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
         wave.steps.push_back(std::move(names));
       }
       for (InstanceId i : again.stopped) wave.stopped.push_back(work.instance(i).name);
+      // Units with no other home stay on their machine: they stop and restart with it.
+      for (const auto& [g, diag] : again.homeless) {
+        for (InstanceId i : work.group(g).members) {
+          const MachineId m = work.assignment(i);
+          if (m != kNone && std::find(chosen.begin(), chosen.end(), m) != chosen.end())
+            wave.stopped.push_back(work.instance(i).name);
+        }
+      }
+      std::sort(wave.stopped.begin(), wave.stopped.end(), natural_less);
     }
     for (MachineId m : chosen) {
       work.set_state(m, MachineState::Up);

@@ -366,7 +366,10 @@ void Simulator::reboot_berth(const Event& e) {
       const std::vector<InstanceId> on = cluster_.instances_on(m);
       for (InstanceId i : on) {
         const Instance& inst = cluster_.instance(i);
-        if (inst.global || inst.pinned == m) {
+        // Global and pinned instances, and those the plan lets stop because they have no
+        // other home (Wave::stopped), restart with the machine.
+        if (inst.global || inst.pinned == m ||
+            std::find(wave.stopped.begin(), wave.stopped.end(), inst.name) != wave.stopped.end()) {
           restart.emplace_back(i, m);
           down.stopped.push_back(inst.name);
         } else {

@@ -97,6 +97,26 @@ class Planner {
   PlacementResult try_place(const Working& w);
   bool materialise(const Candidate& c, Working& out);
   bool repair(Working& w);
+  /// Lists group g as unplaceable (`summary`: why its first member is pending) and leaves it
+  /// out of the search from now on.
+  void mark_unresolvable(std::size_t g, const std::string& summary);
+  /// The catalogue's values of each spread key are the unit's domains (kube's minDomains
+  /// idea): a single-zone plan would satisfy a zone spread trivially.
+  void find_spread_domains();
+  /// Adds to `out` one machine (the cheapest type the unit can use there) in every domain of a
+  /// spread unit that has none: with the domain present, the engine's own spread rule deals
+  /// the replicas over all of them (12 over a, b, c: 4/4/4).
+  void add_spread_domains(Working& out);
+  /// False when some spread unit's placed instances, counted over all its catalogue domains
+  /// (empty ones included), are more than max_skew apart: what improve() must not produce by
+  /// removing a domain's last machine.
+  bool spread_over_domains(const PlacementResult& r, const Working& w) const;
+  struct SpreadDomains {
+    std::string key;
+    int max_skew = 1;
+    std::vector<std::string> domains;
+  };
+  std::map<std::string, SpreadDomains> spread_domains_;  ///< unit -> its catalogue domains
   bool add_machine_for(Working& w, const std::string& pending, const std::string& avoid_zone,
                        int attempt);
   void improve(Working& w, bool with_headroom);
@@ -242,6 +262,7 @@ void Planner::analyse() {
     }
     items_.push_back(g);
   }
+  find_spread_domains();
 
   // Dual prices of the items' demand: how much each dimension's room is worth.
   std::vector<std::int64_t> demand(D, 0);
@@ -266,6 +287,92 @@ void Planner::analyse() {
     // The share term breaks ties (and carries the order when every price is zero).
     groups_[g].value = v + share * 1e-3;
   }
+}
+
+void Planner::find_spread_domains() {
+  for (const Unit& unit : workload_.units) {
+    if (!unit.constraints.spread) continue;
+    const std::string& key = unit.constraints.spread->key;
+    std::set<std::string> domains;
+    for (const MachineType& type : cat_.types) {
+      const std::string v = value_of(type.metadata, key);
+      if (!v.empty() && matches_all(unit.constraints.metadata, type.metadata)) domains.insert(v);
+    }
+    for (const Machine& m : workload_.machines) {
+      const std::string v = value_of(m.metadata, key);
+      if (!v.empty() && m.state == MachineState::Up && matches_all(unit.constraints.metadata, m.metadata))
+        domains.insert(v);
+    }
+    if (domains.size() < 2) continue;
+    spread_domains_[unit.name] = SpreadDomains{key, unit.constraints.spread->max_skew,
+                                               std::vector<std::string>(domains.begin(), domains.end())};
+  }
+}
+
+void Planner::add_spread_domains(Working& out) {
+  for (const auto& [unit_name, sd] : spread_domains_) {
+    const Unit* unit = nullptr;
+    for (const Unit& u : workload_.units) {
+      if (u.name == unit_name) unit = &u;
+    }
+    if (!unit) continue;
+    std::set<std::string> present;
+    for (const Machine& m : workload_.machines) {
+      if (m.state == MachineState::Up && matches_all(unit->constraints.metadata, m.metadata))
+        present.insert(value_of(m.metadata, sd.key));
+    }
+    std::map<std::size_t, std::int64_t> count;
+    for (const auto& [name, t] : out.machines) {
+      ++count[t];
+      if (matches_all(unit->constraints.metadata, cat_.types[t].metadata)) present.insert(value_of(cat_.types[t].metadata, sd.key));
+    }
+    for (const std::string& d : sd.domains) {
+      if (present.count(d)) continue;
+      std::size_t best = kNoType;
+      for (std::size_t t = 0; t < cat_.types.size(); ++t) {
+        const MachineType& type = cat_.types[t];
+        if (value_of(type.metadata, sd.key) != d || !matches_all(unit->constraints.metadata, type.metadata)) continue;
+        if (type.max_count && count[t] >= *type.max_count) continue;
+        bool fits = true;
+        for (std::size_t k = 0; k < dims_.size(); ++k) fits = fits && unit->requests.get(dims_[k]) <= eff_[t][k];
+        if (!fits) continue;
+        if (best == kNoType || type.cost < cat_.types[best].cost) best = t;
+      }
+      if (best == kNoType) continue;
+      out.machines.emplace_back(next_name(best), best);
+      ++count[best];
+      present.insert(d);
+    }
+  }
+}
+
+bool Planner::spread_over_domains(const PlacementResult& r, const Working& w) const {
+  if (spread_domains_.empty()) return true;
+  std::map<std::string, std::size_t> type_of;
+  for (const auto& [name, t] : w.machines) type_of[name] = t;
+  std::map<std::string, const Machine*> existing;
+  for (const Machine& m : workload_.machines) existing[m.name] = &m;
+  for (const auto& [unit, sd] : spread_domains_) {
+    std::map<std::string, std::int64_t> count;
+    for (const auto& d : sd.domains) count[d] = 0;
+    for (const auto& [inst, machine] : r.placements) {
+      if (unit_of(inst) != unit) continue;
+      std::string v;
+      if (auto t = type_of.find(machine); t != type_of.end()) {
+        v = value_of(cat_.types[t->second].metadata, sd.key);
+      } else if (auto m = existing.find(machine); m != existing.end()) {
+        v = value_of(m->second->metadata, sd.key);
+      }
+      if (auto it = count.find(v); it != count.end()) ++it->second;
+    }
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = 0;
+    for (const auto& [d, n] : count) {
+      lo = std::min(lo, n);
+      hi = std::max(hi, n);
+    }
+    if (hi - lo > sd.max_skew) return false;
+  }
+  return true;
 }
 
 std::vector<std::size_t> Planner::pack_bins(std::size_t t, const std::vector<std::size_t>& items,
@@ -515,6 +622,7 @@ bool Planner::materialise(const Candidate& c, Working& out) {
       for (const auto& m : groups_[g].members) out.placements[m] = name;
     }
   }
+  add_spread_domains(out);
   return repair(out);
 }
 
@@ -551,13 +659,33 @@ bool Planner::add_machine_for(Working& w, const std::string& pending, const std:
 
 bool Planner::repair(Working& w) {
   std::map<std::string, int> attempts;
+  // Machines added for a pending instance that then hosted nothing: a machine that takes
+  // nothing the others could not is never kept. Once every type that could take the instance
+  // has been tried that way, no number of machines hosts it (it contradicts itself, e.g. a
+  // co-located group that can never meet its own spread): it is unresolvable, listed once and
+  // left out of the search, instead of buying machines until the limits run out.
+  std::map<std::string, std::size_t> useless;
+  std::string added, added_for;
   const std::size_t limit = items_.size() * 2 + 64;
   for (std::size_t round = 0; round <= limit; ++round) {
     PlacementResult r = try_place(w);
+    if (!added.empty()) {
+      const bool hosts = std::any_of(r.placements.begin(), r.placements.end(), [&](const auto& kv) {
+        return kv.second == added && !global_units_.count(unit_of(kv.first));
+      });
+      if (!hosts) {
+        std::erase_if(w.machines, [&](const auto& m) { return m.first == added; });
+        std::erase_if(r.placements, [&](const auto& kv) { return kv.second == added; });
+        ++useless[added_for];
+      }
+      added.clear();
+    }
     std::string target;
+    const PendingUnit* why = nullptr;
     for (const PendingUnit& p : r.pending) {
       if (!unplaceable_instances_.count(p.unit)) {
         target = p.unit;
+        why = &p;
         break;
       }
     }
@@ -566,10 +694,30 @@ bool Planner::repair(Working& w) {
       w.placed = true;
       return true;
     }
+    auto g = group_of_.find(target);
+    if (g != group_of_.end()) {
+      const auto& compatible = groups_[g->second].compatible;
+      const auto types = static_cast<std::size_t>(std::count(compatible.begin(), compatible.end(), 1));
+      if (useless[target] >= std::max<std::size_t>(1, types)) {
+        mark_unresolvable(g->second, why->summary());
+        continue;
+      }
+    }
     if (!add_machine_for(w, target, "", attempts[target]++)) break;
+    added = w.machines.back().first;
+    added_for = target;
   }
   w.placed = false;
   return false;
+}
+
+void Planner::mark_unresolvable(std::size_t g, const std::string& summary) {
+  const GroupInfo& gi = groups_[g];
+  unplaceable_.push_back(fmt::format("{}: no number of new machines can host it: a new machine of every type that "
+                                     "could take it stayed empty ({})",
+                                     gi.members.front(), summary));
+  for (const auto& m : gi.members) unplaceable_instances_.insert(m);
+  items_.erase(std::remove(items_.begin(), items_.end(), g), items_.end());
 }
 
 bool Planner::holds(const Working& w, bool stop_early) {
@@ -704,6 +852,8 @@ void Planner::improve(Working& w, bool with_headroom) {
           return unplaceable_instances_.count(p.unit) > 0;
         });
         trial.placements = r.placements;
+        // Removing a zone's last machine would shrink a spread unit's domains: not a saving.
+        if (ok) ok = spread_over_domains(r, trial);
         if (ok && with_headroom) ok = holds(trial, true);
         if (!ok) {
           failed.insert(key);
@@ -821,7 +971,6 @@ bool Planner::zone_balanced(Working& out) {
 CapacityPlan Planner::run() {
   CapacityPlan plan;
   analyse();
-  for (const auto& u : unplaceable_) plan.unplaceable.push_back(u);
 
   Working best;
   best.placements = fixed_;
@@ -939,6 +1088,9 @@ CapacityPlan Planner::run() {
   const bool overcommitted = !Cluster::build(plan.spec).overcommitted().empty();
   if (overcommitted) plan.notes.push_back("BUG: the plan overcommits a machine (see warnings)");
   plan.feasible = plan.placement.all_placed() && plan.headroom.holds && !overcommitted;
+  // Known from the start (no type can take them) and found while planning (no number of
+  // machines hosts them): each listed once.
+  plan.unplaceable = unplaceable_;
   bounds(plan);
   plan.notes.insert(plan.notes.begin(), notes_.begin(), notes_.end());
   plan.placement_runs = runs_;
@@ -1064,6 +1216,64 @@ void Planner::bounds(CapacityPlan& plan) {
     if (best_conflict > 0) {
       plan.bounds.push_back({"conflicts", best_conflict, which + ": one machine each"});
       base = std::max(base, best_conflict);
+    }
+  }
+  // Spread over the catalogue's domains: with counts at most max_skew apart over D domains,
+  // every domain holds at least ceil((N - max_skew (D - 1)) / D) of a unit's N replicas, on
+  // machines of that domain, so each domain costs at least the cheapest way to hold that many
+  // of the unit alone. Domains are disjoint, so the costs add up. (Only without existing
+  // machines, which could hold them for nothing.)
+  if (workload_.machines.empty()) {
+    Micros best_spread = 0;
+    std::string which;
+    for (const auto& [unit_name, sd] : spread_domains_) {
+      const Unit* unit = nullptr;
+      for (const Unit& u : workload_.units) {
+        if (u.name == unit_name) unit = &u;
+      }
+      if (!unit || unit->constraints.global) continue;
+      const std::int64_t n = unit->replicas.value_or(1);
+      bool unresolved = false;
+      for (const auto& inst : unplaceable_instances_) unresolved = unresolved || unit_of(inst) == unit_name;
+      const auto d = static_cast<std::int64_t>(sd.domains.size());
+      const std::int64_t least = n - static_cast<std::int64_t>(sd.max_skew) * (d - 1);
+      if (unresolved || least <= 0) continue;
+      const std::int64_t per_domain = (least + d - 1) / d;
+      Micros total = 0;
+      bool ok = true;
+      for (const std::string& dom : sd.domains) {
+        Micros cheapest = std::numeric_limits<Micros>::max();
+        for (std::size_t t = 0; t < T; ++t) {
+          const MachineType& type = cat_.types[t];
+          if (value_of(type.metadata, sd.key) != dom || !matches_all(unit->constraints.metadata, type.metadata)) continue;
+          std::int64_t machines = 1;
+          bool fits = true;
+          for (std::size_t k = 0; k < D && fits; ++k) {
+            const std::int64_t need = unit->requests.get(dims_[k]) * per_domain;
+            if (need == 0) continue;
+            if (eff_[t][k] <= 0) {
+              fits = false;
+              continue;
+            }
+            machines = std::max(machines, (need + eff_[t][k] - 1) / eff_[t][k]);
+          }
+          if (fits) cheapest = std::min(cheapest, machines * type.cost);
+        }
+        if (cheapest == std::numeric_limits<Micros>::max()) {
+          ok = false;
+          break;
+        }
+        total += cheapest;
+      }
+      if (ok && total > best_spread) {
+        best_spread = total;
+        which = fmt::format("{}: at least {} of {} replicas in each of {} {} domains", unit_name, per_domain, n,
+                            sd.domains.size(), sd.key);
+      }
+    }
+    if (best_spread > 0) {
+      plan.bounds.push_back({"spread", best_spread, which});
+      base = std::max(base, best_spread);
     }
   }
   // Whole machines: with one usable type the cost is a multiple of its price (the LP value is

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "berth/explain/format.hpp"
+
 namespace berth::plan {
 namespace {
 
@@ -132,7 +134,21 @@ std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& 
   std::string out;
   out += fmt::format("capacity plan: {}\n",
                      plan.feasible ? "everything placed" : "NOT everything placed");
-  if (plan.machines.empty()) out += "  no new machines needed\n";
+  if (plan.machines.empty()) {
+    // "No new machines needed" only when nothing is missing: with units pending it would read
+    // as a success. No machine added means none would have placed anything more.
+    std::size_t instances = plan.placement.placements.size() + plan.placement.pending.size();
+    if (plan.placement.pending.empty()) {
+      out += "  no new machines needed\n";
+    } else if (plan.placement.placements.empty()) {
+      out += fmt::format("  nothing can be placed: none of the {} instance(s) fits any machine type of the catalogue{}, "
+                         "so no machine is bought (why: below)\n",
+                         instances, plan.spec.machines.empty() ? "" : " or the existing machines");
+    } else {
+      out += fmt::format("  no new machines: none would place any of the {} pending instance(s) (why: below)\n",
+                         plan.placement.pending.size());
+    }
+  }
   for (const TypeCount& t : plan.machines) {
     out += fmt::format("  {:>4} x {:<20} at {:>10} = {:>12}\n", t.count, t.type,
                        format_cost(t.cost_each), format_cost(t.cost()));
@@ -159,12 +175,31 @@ std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& 
   }
   out += fmt::format("\n{}\n{}", format_type_table(report), format_machine_table(report));
   if (!plan.unplaceable.empty()) {
-    out += "\nunits no machine type can take:\n";
-    for (const auto& u : plan.unplaceable) out += fmt::format("  {}\n", u);
+    out += "\nunits no machines of the catalogue can host:\n";
+    // "big@1: why" .. "big@5: why" -> "big@1 .. big@5 (5 instances): why", as pending lines fold.
+    for (std::size_t i = 0; i < plan.unplaceable.size();) {
+      const std::string& first = plan.unplaceable[i];
+      const auto colon = first.find(": ");
+      const std::string why = colon == std::string::npos ? "" : first.substr(colon);
+      std::size_t j = i + 1;
+      while (colon != std::string::npos && j < plan.unplaceable.size()) {
+        const auto c = plan.unplaceable[j].find(": ");
+        if (c == std::string::npos || plan.unplaceable[j].substr(c) != why) break;
+        ++j;
+      }
+      if (j - i == 1) {
+        out += fmt::format("  {}\n", first);
+      } else {
+        const std::string& last = plan.unplaceable[j - 1];
+        out += fmt::format("  {} .. {} ({} instances){}\n", first.substr(0, colon), last.substr(0, last.find(": ")),
+                           j - i, why);
+      }
+      i = j;
+    }
   }
   if (!plan.placement.pending.empty()) {
     out += "\npending:\n";
-    for (const PendingUnit& p : plan.placement.pending) out += fmt::format("  {}\n", p.summary());
+    for (const std::string& line : fold_pending_lines(plan.placement.pending)) out += fmt::format("  {}\n", line);
   }
   if (!plan.notes.empty()) {
     out += "\nhow:\n";

@@ -72,7 +72,11 @@ Resources scale_resources(const Resources& r, int percent) {
   out.cpu = scale_value(r.cpu, percent);
   out.memory = scale_value(r.memory, percent);
   out.disk = scale_value(r.disk, percent);
-  for (auto& [k, v] : out.extended) v = scale_value(v, percent);
+  // Extended resources the unit requests are sizes too (gpu, iops), except kube's pod slot:
+  // one pod stays one pod however large it grows.
+  for (auto& [k, v] : out.extended) {
+    if (k != kPodSlots) v = scale_value(v, percent);
+  }
   return out;
 }
 
@@ -147,6 +151,29 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
   }
   if (!removed.empty()) {
     std::erase_if(after.machines, [&](const Machine& m) { return removed.count(m.name) > 0; });
+    // Units pinned (machine_id) to a removed machine can run nowhere else: they go with it, as
+    // a global unit's instance does and as `kubectl drain --ignore-daemonsets` treats DaemonSet
+    // pods (berth import kube pins them to their node). So do the units that follow them
+    // (machine_of), transitively: their whole co-location group lived on that machine.
+    std::set<std::string> gone;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const Unit& u : after.units) {
+        if (gone.count(u.name)) continue;
+        if ((!u.constraints.machine_id.empty() && removed.count(u.constraints.machine_id)) ||
+            (!u.constraints.machine_of.empty() && gone.count(u.constraints.machine_of))) {
+          gone.insert(u.name);
+          grew = true;
+        }
+      }
+    }
+    if (!gone.empty()) {
+      std::erase_if(after.units, [&](const Unit& u) { return gone.count(u.name) > 0; });
+      std::erase_if(keep, [&](const auto& kv) { return gone.count(unit_of(kv.first)) > 0 || gone.count(kv.first) > 0; });
+      out.removed_with_machines.assign(gone.begin(), gone.end());
+      std::sort(out.removed_with_machines.begin(), out.removed_with_machines.end(),
+                [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+    }
     for (auto it = keep.begin(); it != keep.end();) {
       if (removed.count(it->second)) {
         // A global unit's instance dies with its machine; anything else has to move.
@@ -161,6 +188,9 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
     }
     out.applied.push_back(
         fmt::format("removed {} machine(s): {}", removed.size(), fmt::join(removed, ", ")));
+    if (!out.removed_with_machines.empty()) {
+      out.applied.push_back(fmt::format("removed with them, pinned there: {}", fmt::join(out.removed_with_machines, ", ")));
+    }
   }
 
   // Machines in.
@@ -259,30 +289,15 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
     for (auto& [m, insts] : on) {
       MachineId mid = c.find_machine(m);
       if (mid == kNone) continue;
-      std::stable_sort(insts.begin(), insts.end(), [&](const std::string& a, const std::string& b) {
-        InstanceId ia = c.find_instance(a), ib = c.find_instance(b);
-        // Global and pinned instances cannot go anywhere else, so they keep their place first.
-        const bool fa = ia != kNone && (c.instance(ia).global || c.instance(ia).pinned != kNone);
-        const bool fb = ib != kNone && (c.instance(ib).global || c.instance(ib).pinned != kNone);
-        if (fa != fb) return fa;
-        int pa = ia == kNone ? 0 : c.unit(c.instance(ia).unit).priority;
-        int pb = ib == kNone ? 0 : c.unit(c.instance(ib).unit).priority;
-        if (pa != pb) return pa > pb;
-        return natural_less(a, b);
-      });
-      std::vector<std::int64_t> used(c.dims(), 0);
+      // The same rule `place` reports overcommitted machines with (beyond_capacity).
+      std::vector<InstanceId> ids;
       for (const std::string& inst : insts) {
         InstanceId i = c.find_instance(inst);
-        if (i == kNone) continue;
-        bool fits = true;
-        for (std::size_t d = 0; d < c.dims(); ++d)
-          fits = fits && used[d] + c.request(i)[d] <= c.allocatable(mid)[d];
-        if (fits) {
-          for (std::size_t d = 0; d < c.dims(); ++d) used[d] += c.request(i)[d];
-        } else {
-          keep.erase(inst);
-          evicted.insert(inst);
-        }
+        if (i != kNone) ids.push_back(i);
+      }
+      for (InstanceId i : beyond_capacity(c, mid, ids)) {
+        keep.erase(c.instance(i).name);
+        evicted.insert(c.instance(i).name);
       }
     }
   }

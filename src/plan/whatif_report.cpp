@@ -51,6 +51,7 @@ json whatif_to_json(const WhatIfResult& r, const ClusterReport& after) {
           {"still_pending", std::move(still)},
           {"placements", r.after.placements},
           {"added_machines", r.machine_type},
+          {"removed_with_machines", r.removed_with_machines},
           {"report", report_to_json(after)}};
 }
 

@@ -22,6 +22,7 @@ namespace {
 struct CapacityArgs {
   std::vector<std::string> inputs;
   std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
   std::string types;
   std::string headroom = "0";
   std::string zone_key = "zone";
@@ -45,7 +46,7 @@ void write_output(const std::string& path, const std::string& text) {
 }
 
 int run_capacity(const CapacityArgs& args) {
-  Spec workload = load_spec_inputs(args.inputs, args.machines);
+  Spec workload = load_spec_inputs(args.inputs, args.machines, args.default_requests, /*machines_required=*/false);
   plan::Catalogue catalogue = plan::read_catalogue_file(args.types);
   plan::CapacityOptions options;
   options.headroom = plan::Headroom::parse(args.headroom, args.zone_key);
@@ -90,7 +91,7 @@ void setup(CLI::App& app, Context& ctx) {
   cmd->add_option("--machine-types,-t", args->types,
                   "Machine type catalogue (JSON, docs/capacity.md)")
       ->required();
-  cmd->add_option("--machines", args->machines, "Machines file for unit-file input");
+  add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option(
       "--headroom", args->headroom,
       "Survive the loss of any N machines, or of any one zone: N or \"zone\" (default 0)");

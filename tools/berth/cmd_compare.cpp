@@ -21,6 +21,7 @@ namespace {
 struct CompareArgs {
   std::vector<std::string> inputs;
   std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
   std::string strategies = "all";
   std::string format = "text";
 };
@@ -106,7 +107,7 @@ nlohmann::json to_json(const std::vector<PlacementMetrics>& rows) {
 
 int run_compare(const CompareArgs& args) {
   const std::vector<std::string> names = strategy_list(args.strategies);
-  Spec spec = load_spec_inputs(args.inputs, args.machines);
+  Spec spec = load_spec_inputs(args.inputs, args.machines, args.default_requests);
   const std::vector<PlacementMetrics> rows = compare_strategies(spec, names);
   if (args.format == "json") std::fputs((to_json(rows).dump(2) + "\n").c_str(), stdout);
   else std::fputs(text_table(rows).c_str(), stdout);
@@ -121,7 +122,7 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Place a spec with several strategies and compare packing quality (exit 0 all placed, 2 some pending)");
   cmd->add_option("inputs", args->inputs, "A spec (JSON), or fleet unit files / directories / name@{1..N}.service")->required();
-  cmd->add_option("--machines", args->machines, "Machines file for unit-file input (fleet-style or a JSON spec)");
+  add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option("--strategies", args->strategies, "Comma-separated strategy names, or all (default)");
   cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   cmd->callback([args, &ctx] { ctx.exit_code = run_compare(*args); });

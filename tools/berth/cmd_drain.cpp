@@ -12,13 +12,15 @@
 #include "berth/ops/drain.hpp"
 #include "berth/ops/ops_json.hpp"
 #include "command.hpp"
+#include "inputs.hpp"
 
 namespace berth::cli {
 namespace {
 
 struct DrainArgs {
-  std::string spec;
-  std::string machine;
+  std::vector<std::string> positional;  // SPEC MACHINE, or UNITFILES... MACHINE with --machines
+  std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
   std::vector<std::string> budgets;
   std::string strategy = "best-fit";
   std::string format = "text";
@@ -28,15 +30,19 @@ int run_drain(const DrainArgs& args) {
   ops::OpsOptions options;
   options.strategy = parse_strategy(args.strategy);
   for (const auto& b : args.budgets) options.budgets.push_back(ops::parse_budget(b));
-  const Cluster cluster = Cluster::build(read_spec_file(args.spec));
-  const MachineId m = cluster.find_machine(args.machine);
+  // The last argument is the machine to drain; the ones before are the cluster.
+  const std::string& machine = args.positional.back();
+  const std::vector<std::string> inputs(args.positional.begin(), args.positional.end() - 1);
+  const Cluster cluster = Cluster::build(load_layout_inputs(inputs, args.machines, args.default_requests, place_options_for(args.strategy)));
+  ops::check_budget_units(cluster, options.budgets);
+  const MachineId m = cluster.find_machine(machine);
   if (m == kNone) {
     std::vector<std::string> names;
     for (MachineId k = 0; k < cluster.machine_count(); ++k)
       names.push_back(cluster.machine_name(k));
-    const std::string hint = did_you_mean(args.machine, names);
+    const std::string hint = did_you_mean(machine, names);
     throw UsageError(363,
-                     fmt::format("no machine named \"{}\"{}", args.machine,
+                     fmt::format("no machine named \"{}\"{}", machine,
                                  hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
   }
   const ops::DrainResult r = ops::plan_drain(cluster, m, options);
@@ -55,6 +61,8 @@ int run_drain(const DrainArgs& args) {
     out += fmt::format("blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
   if (!r.remaining.empty())
     out += fmt::format("still on {}: {}\n", r.machine, fmt::join(r.remaining, ", "));
+  if (!r.stopped.empty())
+    out += fmt::format("stop and restart with {}: {}\n", r.machine, fmt::join(r.stopped, ", "));
   std::fputs(out.c_str(), stdout);
   return r.complete() ? kExitOk : kExitPending;
 }
@@ -64,9 +72,12 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "drain",
       "Plan moving every unit off a machine within disruption budgets (exit 0 drained, 2 blocked)");
-  cmd->add_option("spec", args->spec, "Spec (JSON) whose placements say what runs where")
-      ->required();
-  cmd->add_option("machine", args->machine, "Machine to drain")->required();
+  cmd->add_option("args", args->positional,
+                  "SPEC MACHINE: a spec (JSON) whose placements say what runs where, or unit files / "
+                  "directories with --machines, then the machine to drain")
+      ->required()
+      ->expected(2, -1);
+  add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option(
       "--budget", args->budgets,
       "Disruption budget UNITS=N, UNITS:max_unavailable=N or UNITS:min_available=N (repeatable)");

@@ -21,21 +21,21 @@ namespace {
 struct ExplainArgs {
   std::vector<std::string> positional;
   std::string spec;
+  std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
   std::string strategy = "best-fit";
   std::string format = "text";
 };
 
 int run_explain(const ExplainArgs& args) {
-  std::string spec_path = args.spec;
-  std::vector<std::string> rest = args.positional;
-  if (rest.size() == 3) {
-    spec_path = rest.front();
-    rest.erase(rest.begin());
+  // The last two arguments are UNIT MACHINE; the ones before them (or --spec) the cluster.
+  std::vector<std::string> inputs(args.positional.begin(), args.positional.end() - std::min<std::size_t>(2, args.positional.size()));
+  const std::vector<std::string> rest(args.positional.end() - std::min<std::size_t>(2, args.positional.size()), args.positional.end());
+  if (!args.spec.empty()) inputs.insert(inputs.begin(), args.spec);
+  if (rest.size() != 2 || inputs.empty() || (!args.spec.empty() && inputs.size() > 1 && args.machines.empty())) {
+    throw UsageError(305, "usage: berth explain SPEC UNIT MACHINE (or --spec SPEC UNIT MACHINE, or --machines FILE UNITFILES... UNIT MACHINE)");
   }
-  if (rest.size() != 2 || spec_path.empty()) {
-    throw UsageError(305, "usage: berth explain SPEC UNIT MACHINE (or --spec SPEC UNIT MACHINE)");
-  }
-  Spec spec = read_spec_file(spec_path);
+  Spec spec = load_spec_inputs(inputs, args.machines, args.default_requests);
   // Not strict: a unit that contradicts itself is explained (its "unresolvable" line), not an error.
   Cluster cluster = Cluster::build(spec, BuildOptions{false});
   Placer placer(cluster, parse_strategy(args.strategy));
@@ -86,7 +86,8 @@ int run_explain(const ExplainArgs& args) {
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<ExplainArgs>();
   CLI::App* cmd = app.add_subcommand("explain", "Why a unit can or cannot go on a machine (exit 0 can, 2 cannot)");
-  cmd->add_option("args", args->positional, "[SPEC] UNIT MACHINE")->required()->expected(2, 3);
+  cmd->add_option("args", args->positional, "[SPEC | UNITFILES...] UNIT MACHINE")->required()->expected(2, -1);
+  add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option("--spec", args->spec, "The spec (instead of the first argument)");
   cmd->add_option("--strategy", args->strategy, "Strategy used to place the rest of the spec first");
   cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));

@@ -65,6 +65,8 @@ void run(const PackArgs& a) {
     o.time_limit = a.time_limit;
     o.seed = a.seed;
     o.max_nodes = a.iterations;
+    // The same budget kind as the default search: exact mode never returns more bins than it.
+    o.work_budget = !a.time_given;
     const pack::ExactResult r = pack::solve_exact(inst, o);
     rows.push_back({"exact", r.best, r.lower_bound, r.proven_optimal, r.seconds, r.gap});
   } else {
@@ -131,9 +133,9 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::Option* time_limit = cmd->add_option(
       "--time-limit", args->time_limit,
       "CPU seconds for search strategies and exact mode (default: search gets 1 s of counted "
-      "work, deterministic; --exact 1 CPU second)");
+      "work, deterministic; --exact runs that same search, then proves for 1 CPU second more)");
   cmd->add_option("--format", args->format, "text or json");
-  cmd->add_flag("--exact", args->exact, "Prove the optimum (or report the gap) within --time-limit");
+  cmd->add_flag("--exact", args->exact, "Run the default search, then prove the optimum (or report the gap) within --time-limit more");
   cmd->add_option("--seed", args->seed, "Random seed of the search (default 1)");
   cmd->add_option("--iterations", args->iterations,
                   "Bound the search by iterations instead of time (deterministic)");

@@ -24,6 +24,7 @@ namespace {
 struct PlaceArgs {
   std::vector<std::string> inputs;
   std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
   std::string strategy = "best-fit";
   std::string format = "text";
   bool strict = false;
@@ -34,7 +35,7 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
   PlaceOptions options = place_options_for(args.strategy);
   options.strict = args.strict;
   options.preempt = args.preempt;
-  Spec spec = load_spec_inputs(args.inputs, args.machines);
+  Spec spec = load_spec_inputs(args.inputs, args.machines, args.default_requests);
 #ifdef BERTH_HAVE_STORE
   std::string url = resolve_store_url(ctx);
   // A store keeps what it is given: a contradicting unit is refused whole (exit 1, nothing
@@ -52,14 +53,14 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
   } else {
     std::fputs(format_placement_text(spec, result).c_str(), stdout);
   }
-  return result.all_placed() ? kExitOk : kExitPending;
+  return result.ok() ? kExitOk : kExitPending;
 }
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<PlaceArgs>();
   CLI::App* cmd = app.add_subcommand("place", "Place a spec's units on its machines (exit 0 all placed, 2 some pending)");
   cmd->add_option("inputs", args->inputs, "A spec (JSON), or fleet unit files / directories / name@{1..N}.service")->required();
-  cmd->add_option("--machines", args->machines, "Machines file for unit-file input (fleet-style or a JSON spec)");
+  add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option("--strategy", args->strategy,
                   "online: least-loaded, first-fit, best-fit (default), spread, dot-product; batch: ffd-max, "
                   "ffd-sum, ffd-l2, ffd-prod, bfd-max, bfd-sum, bfd-l2, bfd-prod, dot-product-fit, l2-diff, drf, flow, local-search");
@@ -71,6 +72,7 @@ void setup(CLI::App& app, Context& ctx) {
                 "A pending unit may evict strictly lower-priority units (least disruptive victims, "
                 "re-placed elsewhere or left pending; never lost)");
   cmd->callback([args, &ctx] { ctx.exit_code = run_place(*args, ctx); });
+  ctx.store_verbs.insert(cmd->get_name());
 }
 
 }  // namespace

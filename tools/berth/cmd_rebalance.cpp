@@ -11,18 +11,21 @@
 #include "berth/ops/ops_json.hpp"
 #include "berth/ops/rebalance.hpp"
 #include "command.hpp"
+#include "inputs.hpp"
 
 namespace berth::cli {
 namespace {
 
 struct RebalanceArgs {
-  std::string spec;
+  std::vector<std::string> inputs;
+  std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
   int max_moves = 10;
   std::string format = "text";
 };
 
 int run_rebalance(const RebalanceArgs& args) {
-  const Cluster cluster = Cluster::build(read_spec_file(args.spec));
+  const Cluster cluster = Cluster::build(load_layout_inputs(args.inputs, args.machines, args.default_requests, PlaceOptions{}));
   const ops::RebalanceResult r = ops::plan_rebalance(cluster, args.max_moves, {});
   if (args.format == "json") {
     std::fputs((ops::rebalance_to_json(r).dump(2) + "\n").c_str(), stdout);
@@ -44,8 +47,10 @@ void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<RebalanceArgs>();
   CLI::App* cmd = app.add_subcommand(
       "rebalance", "Suggest a few moves that free machines or lower peak utilization");
-  cmd->add_option("spec", args->spec, "Spec (JSON) whose placements say what runs where")
+  cmd->add_option("inputs", args->inputs,
+                  "Spec (JSON) whose placements say what runs where, or unit files / directories with --machines")
       ->required();
+  add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option("--max-moves", args->max_moves, "At most this many instance moves (default 10)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--format", args->format, "text (default) or json")

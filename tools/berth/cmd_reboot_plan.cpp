@@ -8,18 +8,24 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/model/resources.hpp"
 #include "berth/ops/ops_json.hpp"
 #include "berth/ops/reboot_plan.hpp"
 #include "command.hpp"
+#include "inputs.hpp"
 
 namespace berth::cli {
 namespace {
 
 struct RebootArgs {
-  std::string spec;
-  std::string machines = "*";
+  std::vector<std::string> inputs;
+  /// With a JSON spec: the machines to reboot (globs), as always. With unit-file input: the
+  /// machines file, as `--machines` means on every other verb; `--reboot` then picks them.
+  std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
+  std::string reboot;
   int max_unavailable = 1;
   std::vector<std::string> budgets;
   std::string zone_key = "zone";
@@ -31,7 +37,7 @@ std::string needs_text(const ops::Blocked& b) {
   if (b.needs.empty()) return "";
   std::string out;
   for (const auto& [dim, amount] : b.needs)
-    out += fmt::format("{}{} {}", out.empty() ? "" : " and ", format_amount(dim, amount), dim);
+    out += fmt::format("{}{} {}", out.empty() ? "" : " and ", format_amount_at_least(dim, amount), dim);
   return fmt::format("\n      unblock: {} more on {}", out, b.needs_on);
 }
 
@@ -42,9 +48,22 @@ int run_reboot_plan(const RebootArgs& args) {
   for (const auto& b : args.budgets) options.budgets.push_back(ops::parse_budget(b));
   ops::RebootOptions reboot;
   reboot.max_unavailable = args.max_unavailable;
-  const Spec spec = read_spec_file(args.spec);
+  const bool units = is_unit_input(args.inputs, "");
+  std::string globs = args.reboot;
+  if (!units && !args.machines.empty()) {
+    if (!args.reboot.empty() && args.reboot != args.machines) {
+      throw UsageError(364, fmt::format("--reboot {} and --machines {} both choose the machines to reboot; give one",
+                                        args.reboot, args.machines));
+    }
+    globs = args.machines;
+  }
+  if (globs.empty()) globs = "*";
+  const Spec spec = load_layout_inputs(args.inputs, units ? args.machines : "", args.default_requests, place_options_for(args.strategy));
   const Cluster cluster = Cluster::build(spec);
-  const std::vector<MachineId> machines = ops::match_machines(cluster, args.machines);
+  ops::check_budget_units(cluster, options.budgets);
+  // The option the globs came from, for the error when one matches nothing.
+  const char* flag = !units && !args.machines.empty() ? "--machines" : "--reboot";
+  const std::vector<MachineId> machines = ops::match_machines(cluster, globs, flag);
   ops::RebootPlan plan = ops::plan_reboot(cluster, machines, reboot, options);
   std::size_t unplaced = 0;
   for (InstanceId i = 0; i < cluster.instance_count(); ++i)
@@ -95,10 +114,14 @@ void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<RebootArgs>();
   CLI::App* cmd = app.add_subcommand(
       "reboot-plan", "Plan a rolling reboot in safe waves (exit 0 safe, 2 blocked)");
-  cmd->add_option("spec", args->spec, "Spec (JSON) whose placements say what runs where")
+  cmd->add_option("inputs", args->inputs,
+                  "Spec (JSON) whose placements say what runs where, or unit files / directories with --machines")
       ->required();
   cmd->add_option("--machines", args->machines,
-                  "Machines to reboot: comma-separated globs (default: all)");
+                  "With a spec: machines to reboot, comma-separated globs (default: all). With unit files: "
+                  "the machines file (then --reboot chooses)");
+  add_unit_input_options(cmd, nullptr, args->default_requests);
+  cmd->add_option("--reboot", args->reboot, "Machines to reboot: comma-separated globs (default: all)");
   cmd->add_option("--max-unavailable", args->max_unavailable, "Machines down at once (default 1)")
       ->check(CLI::PositiveNumber);
   cmd->add_option(

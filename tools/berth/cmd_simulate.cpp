@@ -8,16 +8,20 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "berth/explain/format.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/ops/ops_json.hpp"
 #include "berth/ops/simulate.hpp"
 #include "command.hpp"
+#include "inputs.hpp"
 
 namespace berth::cli {
 namespace {
 
 struct SimulateArgs {
-  std::string spec;
+  std::vector<std::string> inputs;
+  std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
   std::string events;
   std::string mode;
   std::string strategy;
@@ -26,7 +30,7 @@ struct SimulateArgs {
 };
 
 int run_simulate(const SimulateArgs& args) {
-  const Spec spec = read_spec_file(args.spec);
+  const Spec spec = load_spec_inputs(args.inputs, args.machines, args.default_requests);
   ops::Scenario scenario = ops::read_scenario_file(args.events);
   if (!args.mode.empty())
     scenario.mode = args.mode == "fleet" ? ops::SimMode::Fleet : ops::SimMode::Berth;
@@ -50,7 +54,7 @@ int run_simulate(const SimulateArgs& args) {
     for (const auto& b : step.blocked)
       out += fmt::format("        blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
   }
-  for (const auto& p : sim.pending()) out += fmt::format("pending {}\n", p.summary());
+  for (const std::string& line : fold_pending_lines(sim.pending())) out += fmt::format("pending {}\n", line);
   out += fmt::format(
       "summary ({}): {} events, {} placements, {} evictions, {} preemptions, max pending {}, "
       "pending at end {}, "
@@ -69,7 +73,8 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "simulate",
       "Replay failures, drains, reboots, arrivals (exit 0 all housed, 2 pending or overcommit)");
-  cmd->add_option("spec", args->spec, "Spec (JSON)")->required();
+  cmd->add_option("inputs", args->inputs, "Spec (JSON), or unit files / directories with --machines")->required();
+  add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option("--events", args->events, "Events file (JSON, docs/ops.md)")->required();
   cmd->add_option(
          "--mode", args->mode,

@@ -23,7 +23,7 @@ std::string store_url(const Context& ctx) {
 }
 
 int run_import(const std::string& input, const Context& ctx) {
-  Spec spec = load_spec_inputs({input}, "");
+  Spec spec = load_spec_inputs({input}, "", "", /*machines_required=*/false);
   auto store = state::open_store(store_url(ctx));
   // Conflicts can only come from a concurrent writer; a fresh snapshot settles them.
   for (int attempt = 0; attempt < 32; ++attempt) {
@@ -119,6 +119,7 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "state", "The stored cluster state (--store URL; default sqlite:./berth.db)");
   cmd->require_subcommand(1);
+  ctx.store_verbs.insert(cmd->get_name());
   auto input = std::make_shared<std::string>();
   CLI::App* imp = cmd->add_subcommand("import", "Add a spec's machines, units and placements to the store");
   imp->add_option("spec", *input, "A JSON spec (or fleet unit input)")->required();

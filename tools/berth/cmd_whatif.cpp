@@ -22,6 +22,7 @@ namespace {
 struct WhatIfArgs {
   std::vector<std::string> inputs;
   std::string machines;
+  std::string default_requests;  // --default-requests (unit-file input)
   std::string types;
   std::vector<std::string> add, remove, grow, scale;
   std::string strategy = "best-fit";
@@ -30,7 +31,7 @@ struct WhatIfArgs {
 };
 
 int run_whatif(const WhatIfArgs& args) {
-  Spec spec = load_spec_inputs(args.inputs, args.machines);
+  Spec spec = load_spec_inputs(args.inputs, args.machines, args.default_requests);
   std::optional<plan::Catalogue> catalogue;
   if (!args.types.empty()) catalogue = plan::read_catalogue_file(args.types);
   plan::WhatIf changes;
@@ -66,7 +67,7 @@ void setup(CLI::App& app, Context& ctx) {
                                      "what stops fitting (exit 0 fits, 2 not)");
   cmd->add_option("inputs", args->inputs, "A spec (JSON) with machines, units and what runs where")
       ->required();
-  cmd->add_option("--machines", args->machines, "Machines file for unit-file input");
+  add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option("--machine-types,-t", args->types,
                   "Catalogue that --add-machines types come from");
   cmd->add_option("--add-machines", args->add,

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <set>
 #include <string>
 
 namespace berth::cli {
@@ -21,6 +22,9 @@ struct Context {
   int exit_code = kExitOk;
   std::string store;  ///< --store URL ("" = none); BERTH_STORE when unset
   CLI::Option* store_option = nullptr;  ///< count() > 0 when --store was given (maybe bare)
+  /// Verbs that read or write a store (they add themselves in their setup). `--store` given
+  /// to any other verb is a usage error (usage.308), not silently ignored.
+  std::set<std::string> store_verbs;
 };
 
 using CommandSetup = std::function<void(CLI::App& app, Context& ctx)>;

@@ -1,5 +1,6 @@
 // berth: where containers should run. The verbs live in cmd_*.cpp; this file only wires them.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #if defined(__GLIBC__) && defined(__linux__)
 #include <malloc.h>
 #include <sys/mman.h>
@@ -94,6 +95,20 @@ int main(int argc, char** argv) {
   std::stable_sort(commands.begin(), commands.end(),
                    [](const Registered& a, const Registered& b) { return a.order < b.order; });
   for (auto& c : commands) c.setup(app, ctx);
+  // Runs after the whole command line is parsed and before any verb runs: --store given to a
+  // verb that never reads a store would otherwise be ignored, and the user would believe the
+  // answer came from (or went to) the store.
+  app.parse_complete_callback([&app, &ctx] {
+    if (ctx.store_option->count() == 0) return;
+    for (const CLI::App* verb : app.get_subcommands()) {
+      if (ctx.store_verbs.count(verb->get_name()) == 0) {
+        throw berth::UsageError(308, fmt::format("--store: berth {} does not use a state store (only {} do); "
+                                                 "drop --store, or export the stored cluster with `berth state export` "
+                                                 "and give the spec to {}",
+                                                 verb->get_name(), fmt::join(ctx.store_verbs, " and "), verb->get_name()));
+      }
+    }
+  });
 
   try {
     app.parse(argc, argv);

@@ -50,7 +50,7 @@ int place_with_store(const std::string& url, const berth::Spec& spec,
     std::fputs(format_placement_text(r.spec, r.placement).c_str(), stdout);
     std::fprintf(stdout, "%s\n", note.c_str());
   }
-  return r.placement.all_placed() ? kExitOk : kExitPending;
+  return r.placement.ok() ? kExitOk : kExitPending;
 }
 
 }  // namespace berth::cli

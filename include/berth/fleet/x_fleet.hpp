@@ -43,6 +43,9 @@ struct FleetUnit {
   UnitLinks links;
   ResolvedRequests requests;
   std::string file;  ///< path it was read from
+  /// For a `.timer`: the unit it activates ([Timer] Unit=, default the timer's name with
+  /// `.service`). The loader co-locates the timer with it when that unit is loaded.
+  std::string triggers;
 };
 
 /// Converts a parsed unit file named `unit` (the instance name for templates). A unit with no

@@ -29,6 +29,9 @@ std::int64_t parse_count(std::string_view text, std::string_view field);
 std::string format_cpu(Millicores millis);
 /// Human bytes in powers of two: "512 MiB", "1.5 GiB", "300 B" (rounded to 2 decimals).
 std::string format_bytes(Bytes bytes);
+/// Like format_bytes, but the hundredths are rounded up: the printed amount is never below
+/// `bytes`, so "needs 23.72 MiB more" is enough when added (format_bytes would print 23.71).
+std::string format_bytes_at_least(Bytes bytes);
 /// Exact bytes in the shortest suffix form that parses back to the same value ("512Mi", "15G").
 std::string format_bytes_exact(Bytes bytes);
 

@@ -30,8 +30,16 @@ struct Resources {
   bool fits_in(const Resources& room) const;
 };
 
+/// kube's `pods` resource (docs/kube.md): every imported pod requests one slot and a node's
+/// capacity is its max-pods. It counts instances, it is not a size: scaling a unit's requests
+/// (`whatif --scale-requests`) never changes it.
+inline constexpr const char* kPodSlots = "pods";
+
 /// Human text for one dimension's amount: "1.5 GiB", "500m", "3".
 std::string format_amount(const std::string& dimension, std::int64_t value);
+/// format_amount for an amount someone must add ("needs N more"): never printed below `value`
+/// (bytes round up; cpu and counts are exact anyway).
+std::string format_amount_at_least(const std::string& dimension, std::int64_t value);
 /// Compact human text of a whole vector: "cpu 500m, memory 512 MiB".
 std::string format_resources(const Resources& r);
 

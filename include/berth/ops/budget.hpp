@@ -32,18 +32,43 @@ DisruptionBudget parse_budget(std::string_view text);
 /// `web:max_unavailable=1`
 std::string to_string(const DisruptionBudget& b);
 
-/// Budgets resolved against one cluster: how many instances of each unit may be down at once.
+/// The service a unit belongs to, for budgets: the unit itself (`web`, whose replicas are
+/// `web@1..N`), except that fleet's instances of one template (`api@1.service`,
+/// `api@2.service`: separate units read from one `api@.service`) are one service, named by the
+/// template (`api@.service`): the part before `@` plus the type suffix.
+std::string service_name(std::string_view unit);
+
+/// Throws UsageError (365) for a budget whose glob names no unit of `cluster` (a typo would
+/// otherwise leave the service unprotected), with a did-you-mean.
+void check_budget_units(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets);
+
+/// Budgets resolved against one cluster, per service (see service_name): how many instances
+/// of each service may be down at once. Every count of instances "down" is per service
+/// (ServiceId, 0..service_count()-1).
 class BudgetTable {
  public:
+  using ServiceId = std::size_t;
   BudgetTable(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets);
-  /// Instances of unit u that may be down at the same time (kUnlimited when unbudgeted).
-  std::int64_t allowed_down(UnitId u) const { return allowed_[u]; }
-  /// Instances of unit u (placed or not).
-  std::int64_t instances(UnitId u) const { return instances_[u]; }
-  /// The budget text that limits u ("" when none).
-  const std::string& source(UnitId u) const { return source_[u]; }
+  ServiceId service(UnitId u) const { return service_of_[u]; }
+  std::size_t service_count() const { return names_.size(); }
+  const std::string& service_name(ServiceId s) const { return names_[s]; }
+  /// Instances of u's service that may be down at the same time (kUnlimited when unbudgeted).
+  std::int64_t allowed_down(UnitId u) const { return allowed_[service_of_[u]]; }
+  /// Instances of u's service that may be down at once when one of them has no other home and
+  /// must stop with its machine: the budget when one names the service; otherwise 1 for a
+  /// replicated service (at most one instance down, moved or stopped) and 0 for a singleton
+  /// (blocked unless a budget allows it).
+  std::int64_t allowed_to_stop(UnitId u) const;
+  /// Instances of u's service (placed or not).
+  std::int64_t instances(UnitId u) const { return instances_[service_of_[u]]; }
+  /// The budget text that limits u's service ("" when none).
+  const std::string& source(UnitId u) const { return source_[service_of_[u]]; }
+  /// Per service: instances with no machine that are not stopped (pending count as down).
+  std::vector<std::int64_t> down_now(const Cluster& cluster) const;
 
  private:
+  std::vector<ServiceId> service_of_;  // per unit
+  std::vector<std::string> names_;     // per service
   std::vector<std::int64_t> allowed_;
   std::vector<std::int64_t> instances_;
   std::vector<std::string> source_;

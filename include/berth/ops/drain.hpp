@@ -20,7 +20,12 @@ struct DrainResult {
   /// Moves in execution order; each step stops at most a budget's worth of each service.
   std::vector<std::vector<Move>> steps;
   std::vector<Blocked> blocked;        ///< units that stay on the machine, and why
-  std::vector<std::string> remaining;  ///< instances still on the machine (globals + blocked)
+  std::vector<std::string> remaining;  ///< instances still on the machine (stopped + blocked)
+  /// Instances that stay and stop with the machine when it goes down, restarting with it
+  /// (never blocking): global instances, instances pinned to it (kube DaemonSet and static
+  /// pods, fleet MachineID=), and instances with no other home when their service's budget
+  /// allows them down (BudgetTable::allowed_to_stop). Natural order.
+  std::vector<std::string> stopped;
   bool complete() const { return blocked.empty(); }
   std::size_t move_count() const;
 };
@@ -31,8 +36,9 @@ DrainResult drain(Cluster& cluster, MachineId m, const OpsOptions& options);
 DrainResult plan_drain(const Cluster& cluster, MachineId m, const OpsOptions& options);
 
 /// Cuts moves (in order) into steps that respect `budgets`: a step takes at most
-/// allowed_down(u) - already_down[u] instances of unit u; co-located groups stay in one step.
-/// A group whose unit has no allowance left is returned in `refused` instead.
+/// allowed_down(u) - already_down[s] instances of u's service s (already_down is per service,
+/// BudgetTable::down_now); co-located groups stay in one step. A group whose service has no
+/// allowance left is returned in `refused` instead.
 std::vector<std::vector<Move>> split_into_steps(const Cluster& cluster,
                                                 const std::vector<Move>& moves,
                                                 const BudgetTable& budgets,

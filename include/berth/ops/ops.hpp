@@ -37,7 +37,7 @@ using berth::Preemption;
 struct Blocked {
   std::string unit;     ///< instance name
   std::string machine;  ///< the machine it cannot leave
-  std::string reason;   ///< "no_machine", "budget" or "pinned"
+  std::string reason;   ///< "no_machine" or "budget" ("pinned" is no longer given: a pinned instance stops with its machine)
   std::string summary;  ///< one line, as `berth place` explains a pending unit
   /// Capacity that would unblock it: what the closest machine is short of (dimension -> amount).
   std::map<std::string, std::int64_t> needs;

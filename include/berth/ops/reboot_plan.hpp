@@ -45,8 +45,10 @@ struct RebootPlan {
 };
 
 /// Machines whose names match any of the comma-separated globs ("" or "*" = all), in id order.
-/// Throws UsageError (361) when a glob matches nothing.
-std::vector<MachineId> match_machines(const Cluster& cluster, std::string_view globs);
+/// Throws UsageError (361) when a glob matches nothing, naming `flag` (the option the globs
+/// came from).
+std::vector<MachineId> match_machines(const Cluster& cluster, std::string_view globs,
+                                      std::string_view flag = "--machines");
 
 /// Plans the reboot of `machines` on a copy of `cluster`.
 RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& machines,

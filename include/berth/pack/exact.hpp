@@ -9,9 +9,14 @@ namespace berth::pack {
 
 /// Limits of the exact search. max_nodes > 0 makes it deterministic (the clock is ignored).
 struct ExactOptions {
-  double time_limit = 60.0;     ///< seconds in total (heuristic + branch-and-bound)
+  /// Seconds for the upper-bound search, and as many again for the bounds and the proof.
+  double time_limit = 60.0;
   std::uint64_t max_nodes = 0;  ///< 0 = bounded by time only
   std::uint64_t seed = 1;
+  /// The upper-bound search counts work instead of CPU time (SolveOptions::work_budget), as
+  /// `berth pack` without --time-limit does: exact mode then starts from the very packing the
+  /// default search returns, so it never reports more bins than the default.
+  bool work_budget = false;
 };
 
 /// Best packing found, the proven lower bound, and whether they meet.
@@ -57,8 +62,10 @@ Verdict complete_bins(const Instance& instance, std::size_t bins, std::uint64_t 
 Solution lp_dive(const Instance& instance, const LpOptions& options,
                  const std::vector<std::vector<std::size_t>>& seed_columns = {}, std::uint64_t seed = 0);
 
-/// Heuristic search for an upper bound, then a branch-and-bound that tries to pack into one
-/// bin fewer than the best found; an exhausted tree raises the lower bound by one.
+/// The default `search` strategy with the same budget (time_limit, max_nodes, seed,
+/// work_budget) for an upper bound, so never more bins than solve(instance, "search") with
+/// those options; then, within time_limit again, bounds and branch-and-bound trying one bin
+/// fewer than the best found; an exhausted tree raises the lower bound by one.
 ExactResult solve_exact(const Instance& instance, const ExactOptions& options = {});
 
 }  // namespace berth::pack

@@ -9,6 +9,7 @@
 #include "berth/explain/diagnosis.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/batch.hpp"
+#include "berth/place/cluster.hpp"
 #include "berth/place/plan.hpp"
 #include "berth/place/preempt.hpp"
 #include "berth/place/strategy.hpp"
@@ -50,6 +51,19 @@ struct PendingUnit {
   std::string summary() const { return diagnosis.summary(); }
 };
 
+/// A machine whose existing placements (the spec's `placements`) exceed its allocatable
+/// capacity. berth never places onto it, but the spec as given breaks the first promise, so
+/// `place` reports it and exits 2.
+struct Overcommitted {
+  std::string machine;
+  /// dimension -> amount above allocatable (exact integers: millicores, bytes, counts)
+  std::map<std::string, std::int64_t> over;
+  /// The instances that would have to move for the machine to fit: it keeps its instances in
+  /// order (global and pinned first, then priority high to low, then name) while they fit, as
+  /// `whatif` does when raised requests no longer fit (keep_while_fits).
+  std::vector<std::string> must_move;
+};
+
 struct PlacementResult {
   /// Every placed instance (existing ones included): instance -> machine.
   std::map<std::string, std::string> placements;
@@ -66,9 +80,18 @@ struct PlacementResult {
   /// Per placed instance whose unit has preferences: those its machine met when chosen
   /// (descriptions such as `zone=a (+50)`). Online strategies only.
   std::map<std::string, std::vector<std::string>> preferences_met;
+  /// Machines the existing placements overcommit, in name order.
+  std::vector<Overcommitted> overcommitted;
 
   bool all_placed() const { return pending.empty(); }
+  /// Everything placed and no machine over capacity: what exit 0 of `berth place` means.
+  bool ok() const { return pending.empty() && overcommitted.empty(); }
 };
+
+/// Of `instances` (all assigned to machine m), those m cannot keep: it keeps them in order
+/// (global and pinned first, since they have nowhere else to go; then priority, high first;
+/// then name) while they fit its allocatable capacity, and returns the rest in that order.
+std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m, std::vector<InstanceId> instances);
 
 /// Validates the spec (throws ValidationError on contradictions only with options.strict; else
 /// the units involved are pending unresolvable), keeps existing placements,

@@ -59,6 +59,9 @@ struct WhatIfResult {
   std::vector<PendingUnit> newly_pending;           ///< pending after, not before (with why)
   std::vector<PendingUnit> still_pending;           ///< pending before and after
   std::map<std::string, std::string> machine_type;  ///< added machine -> its type
+  /// Units removed with the machines they were pinned to (machine_id; kube DaemonSet and
+  /// static pods), and units co-located with them; natural order.
+  std::vector<std::string> removed_with_machines;
 
   /// Everything placed after the changes.
   bool fits() const { return after.all_placed(); }

@@ -81,3 +81,27 @@ TEST_CASE("explain says why a unit cannot go on a machine", "[cli]") {
   CHECK(ok.exit_code == 0);
   CHECK(nlohmann::json::parse(ok.out)["fits"] == true);
 }
+
+// Issue 16 item 13: existing placements that overcommit a machine were only a warning and
+// `place` exited 0.
+TEST_CASE("place exits 2 and lists machines the existing placements overcommit", "[cli]") {
+  const std::string spec = write_temp("overcommit.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1"}},
+      {"name":"m2","capacity":{"cpu":"4"}}],
+    "units":[{"name":"a","requests":{"cpu":"1"}},{"name":"b","requests":{"cpu":"1"}}],
+    "placements":{"a":"m1","b":"m1"}})");
+  Run json_run = run("place " + spec + " --format json", false);
+  CHECK(json_run.exit_code == 2);
+  auto j = nlohmann::json::parse(json_run.out);
+  REQUIRE(j["overcommitted"].size() == 1);
+  CHECK(j["overcommitted"][0]["machine"] == "m1");
+  CHECK(j["overcommitted"][0]["over"]["cpu"] == 1000);
+  CHECK(j["overcommitted"][0]["must_move"] == nlohmann::json::array({"b"}));
+  CHECK(j["pending"].empty());
+  Run text = run("place " + spec);
+  CHECK(text.exit_code == 2);
+  CHECK(text.out.find("1 machine(s) overcommitted by existing placements:\n  m1: over cpu by 1; must move: b\n") !=
+        std::string::npos);
+  // A spec that fits has an empty list.
+  Run fine = run("place " + kExample + " --format json", false);
+  CHECK(nlohmann::json::parse(fine.out)["overcommitted"].empty());
+}

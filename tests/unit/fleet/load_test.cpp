@@ -6,6 +6,7 @@
 
 #include "berth/error.hpp"
 #include "berth/fleet/lint.hpp"
+#include "berth/place/place.hpp"
 #include "fleet_test_util.hpp"
 
 using namespace berth;
@@ -177,4 +178,67 @@ TEST_CASE("lint reports every problem and keeps going", "[fleet][lint]") {
   fleet_test::TempDir clean;
   clean.write("ok.service", kSized);
   CHECK(lint({clean.path()}).clean());
+}
+
+// Issue 16 item 10: .timer units were skipped silently in directories; they are read, placed
+// beside the service they start, with no resources and no "no resource request" warning.
+TEST_CASE("timers are read from directories and run beside the service they start", "[fleet][load]") {
+  fleet_test::TempDir dir;
+  const auto machines = dir.write("machines", "m1 capacity=cpu=2,memory=2Gi\nm2 capacity=cpu=2,memory=2Gi\n");
+  dir.write("units/backup.service", std::string("[Service]\nType=oneshot\nExecStart=/bin/backup\n") + kSized);
+  dir.write("units/backup.timer", "[Timer]\nOnCalendar=daily\n");
+  dir.write("units/report.timer", "[Timer]\nOnCalendar=weekly\nUnit=backup.service\n");
+  dir.write("units/orphan.timer", "[Timer]\nOnCalendar=hourly\n");
+  const Spec s = load_spec({dir / "units"}, machines);
+  REQUIRE(names(s) == std::vector<std::string>{"backup.service", "backup.timer", "orphan.timer", "report.timer"});
+  const Unit* timer = find_unit(s, "backup.timer");
+  REQUIRE(timer);
+  CHECK(timer->constraints.machine_of == "backup.service");
+  CHECK(timer->requests.cpu == 0);  // no default request for a timer
+  CHECK(timer->requests.memory == 0);
+  CHECK(find_unit(s, "report.timer")->constraints.machine_of == "backup.service");  // [Timer] Unit=
+  CHECK(find_unit(s, "orphan.timer")->constraints.machine_of.empty());
+  CHECK(warned(s, "orphan.timer: timer starts orphan.service, which is not among the units given"));
+  CHECK_FALSE(warned(s, "backup.timer: no resource request"));
+  CHECK_FALSE(warned(s, "timer: no resource request"));
+  // The service keeps its own request: reserved all the time (a timer can fire at any moment).
+  CHECK(find_unit(s, "backup.service")->requests.memory == 64LL << 20);
+  const PlacementResult r = place(s);
+  CHECK(r.all_placed());
+  CHECK(r.placements.at("backup.timer") == r.placements.at("backup.service"));
+  CHECK(r.placements.at("report.timer") == r.placements.at("backup.service"));
+  // lint sees them too, without the false warning.
+  for (const auto& p : lint({dir / "units"}).problems) CHECK(p.message.find("no resource request") == std::string::npos);
+}
+
+// Issue 16 item 11: lint points out near-identical files that could be one template.
+TEST_CASE("lint points out copies that differ only by their instance number", "[fleet][lint]") {
+  fleet_test::TempDir dir;
+  const std::string body = "[Service]\nExecStart=/usr/bin/docker run --name registry{} -m 64m registry:0.7.1\n"
+                           "ExecStop=/usr/bin/docker stop registry{}\n";
+  auto copy = [&](const std::string& n, const std::string& extra = "") {
+    std::string text = body;
+    for (std::size_t pos; (pos = text.find("{}")) != std::string::npos;) text.replace(pos, 2, n);
+    return text + extra;
+  };
+  dir.write("a/registry.1.service", copy("1", " \n"));
+  dir.write("a/registry.2.service", copy("2"));
+  dir.write("a/registry.3.service", copy("3", "\n"));
+  dir.write("a/registry.4.service", copy("4", "[X-Fleet]\nMachineMetadata=disk=ssd\n"));  // really different
+  dir.write("a/other.1.service", copy("1"));                                              // no sibling
+  const auto report = lint({dir / "a"});
+  std::vector<std::string> hints;
+  for (const auto& p : report.problems) {
+    if (p.code == 271) hints.push_back(format_problem(p));
+  }
+  REQUIRE(hints.size() == 1);
+  CHECK(hints[0].find("registry.1.service, registry.2.service, registry.3.service: 3 files differ only by their "
+                      "instance number: one template registry@.service (with %i where they differ) started as "
+                      "'registry@{1,2,3}.service' would replace them") != std::string::npos);
+  CHECK(hints[0].find("registry.4.service") == std::string::npos);
+  // A digit that differs anywhere else is a real difference, not an instance number.
+  fleet_test::TempDir other;
+  other.write("web.1.service", "[Service]\nExecStart=/bin/web --port 8081 --id 1\n");
+  other.write("web.2.service", "[Service]\nExecStart=/bin/web --port 8082 --id 2\n");
+  for (const auto& p : lint({other.path()}).problems) CHECK(p.code != 271);
 }

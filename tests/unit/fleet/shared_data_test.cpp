@@ -10,6 +10,8 @@
 #include "berth/fleet/lint.hpp"
 #include "berth/fleet/load.hpp"
 #include "berth/fleet/x_fleet.hpp"
+#include "berth/place/place.hpp"
+#include "fleet_test_util.hpp"
 
 // The expectation table names only the fields a file sets; the rest default to empty.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -203,4 +205,70 @@ TEST_CASE("each shared directory loads as a whole, and lint finds no errors", "[
   REQUIRE(pins.units.size() == 3);
   CHECK(pins.units[2].name == "pin@3.service");
   CHECK(pins.units[2].constraints.machine_id == "3");
+}
+
+// Issue 16 item 9: 60 of the 61 real unit files request nothing; placed zero-sized with the
+// default strategy, all seven non-global deis units landed on the 512 MiB machine (exit 0).
+// With the default request (cpu 100m, memory 128Mi) they do not all fit there, and the
+// warning says what they were given; lint keeps its own warning.
+TEST_CASE("unsized deis units get the default request and no longer pile onto one small machine", "[fleet][data]") {
+  if (!fs::is_directory(kData / "deis")) return;
+  fleet_test::TempDir dir;
+  const auto machines = dir.write("machines",
+                                  "small capacity=\"cpu=1,memory=512Mi\"\n"
+                                  "big-1 capacity=\"cpu=4,memory=8Gi\"\n"
+                                  "big-2 capacity=\"cpu=4,memory=8Gi\"\n");
+  const Spec s = load_spec({(kData / "deis").string()}, machines);
+  std::size_t sized = 0, non_global = 0;
+  for (const Unit& u : s.units) {
+    sized += u.requests.memory >= (128LL << 20) ? 1 : 0;
+    non_global += u.constraints.global ? 0 : 1;
+  }
+  CHECK(sized == s.units.size());  // every unit has at least the default memory
+  CHECK(non_global == 7);
+  bool said = false;
+  for (const auto& w : s.warnings) said = said || w.find("(13 units): no resource request: placed with the default request cpu 100m, memory 128 MiB") != std::string::npos;
+  CHECK(said);
+  const PlacementResult r = place(s);
+  std::size_t on_small = 0;
+  for (const Unit& u : s.units) {
+    if (u.constraints.global) continue;
+    auto it = r.placements.find(u.name);
+    on_small += it != r.placements.end() && it->second == "small" ? 1 : 0;
+  }
+  CHECK(on_small < 7);
+  // Zero-sized, as fleet did, they all go to the small machine: what the default prevents.
+  LoadOptions zero;
+  zero.default_requests = Resources{};
+  const Spec z = load_spec({(kData / "deis").string()}, machines, zero);
+  const PlacementResult rz = place(z);
+  std::size_t zero_on_small = 0;
+  for (const Unit& u : z.units) {
+    if (u.constraints.global) continue;
+    auto it = rz.placements.find(u.name);
+    zero_on_small += it != rz.placements.end() && it->second == "small" ? 1 : 0;
+  }
+  CHECK(zero_on_small == 7);
+  bool linted = false;
+  for (const auto& p : lint({(kData / "deis").string()}).problems) linted = linted || p.message.find("placed as zero-sized") != std::string::npos;
+  CHECK(linted);
+}
+
+// Issue 16 item 11, on the real files: coreos/unit-examples' registry.1/2/3.service and
+// apache.1/2.service are copies that one template would replace.
+TEST_CASE("lint finds the real near-identical unit files", "[fleet][data]") {
+  if (!fs::is_directory(kData / "coreos-unit-examples")) return;
+  auto hint = [](const std::string& dir) {
+    std::string out;
+    for (const auto& p : lint({(kData / dir).string()}).problems) {
+      if (p.code == 271) out += format_problem(p) + "\n";
+    }
+    return out;
+  };
+  const std::string registry = hint("coreos-unit-examples/docker-registry-s3");
+  CHECK(registry.find("registry.1.service, registry.2.service, registry.3.service: 3 files differ only by their instance number: one template registry@.service") != std::string::npos);
+  const std::string apache = hint("coreos-unit-examples/simple-fleet");
+  CHECK(apache.find("apache.1.service, apache.2.service: 2 files differ only") != std::string::npos);
+  CHECK(apache.find("apache-discovery.1.service, apache-discovery.2.service: 2 files differ only") != std::string::npos);
+  CHECK(hint("deis").empty());
 }

@@ -221,8 +221,12 @@ TEST_CASE("kube: sonobuoy healthsummary (NodeList + PodList, kind v1.20)", "[io]
   CHECK(dns.requests.memory == 70 * kMi);
   CHECK(tolerates(dns, cp));
   CHECK(tolerates(etcd, cp));  // a static pod tolerates every taint
-  CHECK(dns.priority == 1000000000);  // 2000000000 clamped, with a note
-  CHECK(noted(r, "priority 2000000000"));
+  // Issue 16 item 4: kube's full 32-bit range is kept, so the two system classes keep their
+  // order (system-cluster-critical 2,000,000,000 < system-node-critical 2,000,001,000).
+  CHECK(dns.priority == 2000000000);
+  CHECK_FALSE(noted(r, "priority 2000000000"));
+  CHECK(unit(s, "kube-system/kube-proxy-8jj5r").priority == 2000001000);
+  CHECK(unit(s, "kube-system/kube-proxy-8jj5r").priority > dns.priority);
   // Running pods and Pending pods already bound are placements; two Pending coredns are unbound.
   CHECK(r.pods_by_phase == std::map<std::string, std::size_t>{{"Pending", 4}, {"Running", 11}});
   CHECK(s.placements.size() == 13);

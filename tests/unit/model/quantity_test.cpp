@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <random>
+#include <string>
 
 #include "berth/error.hpp"
 #include "berth/model/quantity.hpp"
@@ -90,5 +92,46 @@ TEST_CASE("formatting quantities", "[quantity]") {
   CHECK(format_bytes(300) == "300 B");
   for (long long v : {1LL, 1000LL, 1024LL, 1536LL * 1024 * 1024, 15'000'000'000LL, 123456789LL}) {
     CHECK(parse_bytes(format_bytes_exact(v), "round trip") == v);
+  }
+}
+
+// Issue 16 item 12: "closest: X needs N more" printed 23.71 MiB when 23.71875 MiB were needed,
+// so adding the printed amount was not enough. The "at least" form rounds the hundredths up.
+TEST_CASE("amounts to add are printed rounded up, never below the need", "[quantity]") {
+  CHECK(format_bytes_at_least(23 * 1048576LL + 753664) == "23.72 MiB");  // 23.71875 MiB
+  CHECK(format_bytes(23 * 1048576LL + 753664) == "23.71 MiB");
+  CHECK(format_bytes_at_least(512LL * 1024 * 1024) == "512 MiB");
+  CHECK(format_bytes_at_least(1) == "1 B");
+  CHECK(format_bytes_at_least(1024LL * 1024 - 1) == "1 MiB");  // 1023.999 KiB carries over
+  CHECK(format_bytes_at_least(1024LL * 1024 + 1) == "1.01 MiB");
+  CHECK(format_bytes_at_least(std::numeric_limits<std::int64_t>::max()) == "8 EiB");
+  // Randomized: the printed amount, read back exactly, is >= the value and less than one
+  // hundredth of its unit above it.
+  std::mt19937_64 rng(16012);
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  for (int i = 0; i < 20000; ++i) {
+    const int shift = static_cast<int>(rng() % 63);
+    const auto v = static_cast<std::int64_t>(rng() >> (shift + 1));
+    const std::string text = format_bytes_at_least(v);
+    INFO(v << " -> " << text);
+    const auto space = text.find(' ');
+    REQUIRE(space != std::string::npos);
+    int unit = 0;
+    while (unit < 7 && text.substr(space + 1) != units[unit]) ++unit;
+    REQUIRE(unit < 7);
+    const std::string num = text.substr(0, space);
+    const auto dot = num.find('.');
+    unsigned __int128 whole = std::stoull(num.substr(0, dot));
+    unsigned __int128 hundredths = 0;
+    if (dot != std::string::npos) {
+      std::string frac = num.substr(dot + 1);
+      if (frac.size() == 1) frac += "0";
+      hundredths = std::stoull(frac);
+    }
+    const unsigned __int128 div = static_cast<unsigned __int128>(1) << (10 * unit);
+    const unsigned __int128 printed_x100 = (whole * 100 + hundredths) * div;
+    const unsigned __int128 value_x100 = static_cast<unsigned __int128>(v) * 100;
+    CHECK(printed_x100 >= value_x100);
+    CHECK(printed_x100 < value_x100 + div);
   }
 }

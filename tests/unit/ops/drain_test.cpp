@@ -71,7 +71,7 @@ TEST_CASE("min_available counts instances already down", "[ops][drain]") {
   CHECK(where(c, "db") == "m3");
 }
 
-TEST_CASE("pinned units and units with no home stay and are explained", "[ops][drain]") {
+TEST_CASE("pinned units stop with the machine; units with no home stay and are explained", "[ops][drain]") {
   Spec s;
   s.machines = {machine("m1", 8), machine("m2", 2)};
   Unit pinned = unit("pinned", 512);
@@ -80,15 +80,65 @@ TEST_CASE("pinned units and units with no home stay and are explained", "[ops][d
   s.placements = {{"pinned", "m1"}, {"huge", "m1"}};
   Cluster c = Cluster::build(s);
   DrainResult r = drain(c, c.find_machine("m1"), {});
-  REQUIRE(r.blocked.size() == 2);
-  CHECK(r.blocked[0].unit == "pinned");
-  CHECK(r.blocked[0].reason == "pinned");
-  CHECK(r.blocked[1].unit == "huge");
-  CHECK(r.blocked[1].reason == "no_machine");
-  CHECK(r.blocked[1].needs_on == "m2");
-  CHECK(r.blocked[1].needs.at("memory") == 2 * kGi);
-  CHECK(r.blocked[1].summary.find("short of memory") != std::string::npos);
+  // Issue 16 item 2: a pinned instance (a kube DaemonSet pod) stays and stops with its machine,
+  // as reboot-plan stops it and as `kubectl drain --ignore-daemonsets` leaves it; it never blocks.
+  CHECK(r.stopped == std::vector<std::string>{"pinned"});
+  REQUIRE(r.blocked.size() == 1);
+  CHECK(r.blocked[0].unit == "huge");
+  CHECK(r.blocked[0].reason == "no_machine");
+  CHECK(r.blocked[0].needs_on == "m2");
+  CHECK(r.blocked[0].needs.at("memory") == 2 * kGi);
+  CHECK(r.blocked[0].summary.find("short of memory") != std::string::npos);
+  // A singleton with no home may stop only when a budget allows it (item 1).
+  CHECK(r.blocked[0].summary.find("it cannot stop with the machine either") != std::string::npos);
   CHECK(where(c, "huge") == "m1");
+  CHECK(r.remaining == std::vector<std::string>{"huge", "pinned"});
+
+  OpsOptions allow;
+  allow.budgets = {parse_budget("huge=1")};
+  const DrainResult ok = plan_drain(Cluster::build(s), Cluster::build(s).find_machine("m1"), allow);
+  CHECK(ok.complete());
+  CHECK(ok.stopped == std::vector<std::string>{"huge", "pinned"});
+}
+
+TEST_CASE("an explicit budget covers pinned instances that stop with the machine", "[ops][drain]") {
+  Spec s;
+  s.machines = {machine("m1", 8), machine("m2", 8)};
+  Unit ds = unit("ds", 64);
+  ds.constraints.machine_id = "m1";
+  s.units = {ds};
+  s.placements = {{"ds", "m1"}};
+  OpsOptions o;
+  o.budgets = {parse_budget("ds=0")};
+  const Cluster c = Cluster::build(s);
+  const DrainResult r = plan_drain(c, c.find_machine("m1"), o);
+  REQUIRE(r.blocked.size() == 1);
+  CHECK(r.blocked[0].reason == "budget");
+  CHECK(r.stopped.empty());
+}
+
+TEST_CASE("budgets are per service: fleet's template instances form one", "[ops][drain]") {
+  CHECK(service_name("api@1.service") == "api@.service");
+  CHECK(service_name("api@.service") == "api@.service");
+  CHECK(service_name("web") == "web");
+  CHECK(service_name("db.service") == "db.service");
+  Spec s;
+  s.machines = {machine("m1", 8)};
+  s.units = {unit("api@1.service", 64), unit("api@2.service", 64), unit("api@3.service", 64), unit("web", 64, 0, 2)};
+  const Cluster c = Cluster::build(s);
+  const BudgetTable t(c, {parse_budget("api@*:min_available=2")});
+  const UnitId a1 = c.instance(c.find_instance("api@1.service")).unit;
+  const UnitId a3 = c.instance(c.find_instance("api@3.service")).unit;
+  CHECK(t.service(a1) == t.service(a3));
+  CHECK(t.instances(a1) == 3);
+  CHECK(t.allowed_down(a1) == 1);  // 3 instances, at least 2 up
+  CHECK(t.allowed_to_stop(a1) == 1);
+  const UnitId web = c.instance(c.find_instance("web@1")).unit;
+  CHECK(t.allowed_down(web) == kUnlimited);
+  CHECK(t.allowed_to_stop(web) == 1);  // replicated, unbudgeted: one at a time
+  CHECK_THROWS_WITH(check_budget_units(c, {parse_budget("wbe=1")}),
+                    "[berth.usage.365] --budget wbe:max_unavailable=1: \"wbe\" names no unit; did you mean \"web\"?");
+  CHECK_NOTHROW(check_budget_units(c, {parse_budget("api@*=1")}));
 }
 
 TEST_CASE("budgets parse in three forms and reject nonsense", "[ops][drain]") {

@@ -193,3 +193,88 @@ TEST_CASE("machine selection takes globs and lists and refuses what matches noth
   CHECK_THROWS_AS(match_machines(c, "cache-*"), UsageError);
   CHECK_THROWS_AS(plan_reboot(c, {}, RebootOptions{0}, {}), UsageError);
 }
+
+namespace {
+
+// Three machines each holding one `api` instance (anti-affinity: one per machine) and a
+// singleton that can move.
+Spec one_per_machine() {
+  return parse_spec_json(R"({
+    "machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "4GiB"}},
+                 {"name": "m2", "capacity": {"cpu": "2", "memory": "4GiB"}},
+                 {"name": "m3", "capacity": {"cpu": "2", "memory": "4GiB"}}],
+    "units": [{"name": "api", "replicas": 3, "requests": {"cpu": "500m", "memory": "1GiB"},
+               "constraints": {"conflicts": ["api@*"]}},
+              {"name": "db", "requests": {"cpu": "500m", "memory": "1GiB"}}],
+    "placements": {"api@1": "m1", "api@2": "m2", "api@3": "m3", "db": "m1"}})", "one-per-machine.json");
+}
+
+}  // namespace
+
+// Issue 16 item 1: every reboot of a one-instance-per-machine service was BLOCKED. An instance
+// with no other home stops with its machine and restarts after it, within its budget (by
+// default one instance of a replicated service down at a time).
+TEST_CASE("a one-instance-per-machine service reboots one instance per wave", "[ops][reboot]") {
+  const RebootPlan plan = plan_all(one_per_machine());
+  REQUIRE(plan.safe);
+  REQUIRE(plan.waves.size() == 3);
+  std::set<std::string> stopped;
+  for (const Wave& w : plan.waves) {
+    REQUIRE(w.stopped.size() == 1);
+    CHECK(w.stopped[0].rfind("api@", 0) == 0);
+    stopped.insert(w.stopped[0]);
+    for (const Move& mv : w.moves) CHECK(mv.instance == "db");
+  }
+  CHECK(stopped == std::set<std::string>{"api@1", "api@2", "api@3"});
+  CHECK(plan.blocked.empty());
+
+  // A budget that allows no api instance down blocks it, and says so.
+  OpsOptions none;
+  none.budgets = {parse_budget("api:min_available=3")};
+  const RebootPlan blocked = plan_all(one_per_machine(), 1, none);
+  CHECK_FALSE(blocked.safe);
+  REQUIRE_FALSE(blocked.blocked.empty());
+  CHECK(blocked.blocked[0].reason == "no_machine");
+  CHECK(blocked.blocked[0].summary.find("it cannot stop with the machine either: disruption budget api:min_available=3") !=
+        std::string::npos);
+
+  // Two machines at once would stop two api instances: more than the default allows.
+  const RebootPlan two = plan_all(one_per_machine(), 2);
+  REQUIRE(two.safe);
+  for (const Wave& w : two.waves) {
+    std::size_t apis = 0;
+    for (const auto& s : w.stopped) apis += s.rfind("api@", 0) == 0 ? 1 : 0;
+    CHECK(apis <= 1);
+  }
+}
+
+TEST_CASE("by default a replicated service loses one instance at a time, a singleton none", "[ops][reboot]") {
+  // Both web replicas live on m1 and fit nowhere else: stopping both would take two down.
+  Spec s;
+  s.machines = {machine("m1", 8), machine("m2", 1)};
+  s.units = {unit("web", 3000, 0, 2), unit("solo", 3000)};
+  s.placements = {{"web@1", "m1"}, {"web@2", "m1"}};
+  RebootPlan plan = plan_all(s);
+  CHECK_FALSE(plan.safe);
+  // web@1 may stop (one down); web@2 would be the second.
+  REQUIRE(plan.blocked.size() == 1);
+  CHECK(plan.blocked[0].unit == "web@2");
+  CHECK(plan.blocked[0].reason == "no_machine");
+  CHECK(plan.blocked[0].summary.find("no --budget, so 1 may be down at once (one of a replicated service, none of a "
+                                     "singleton), and 2 would be") != std::string::npos);
+  OpsOptions o;
+  o.budgets = {parse_budget("web=2")};
+  plan = plan_all(s, 1, o);
+  CHECK(plan.safe);
+  // A singleton with no home is blocked without a budget that lets it stop.
+  s.units = {unit("solo", 3000)};
+  s.placements = {{"solo", "m1"}};
+  plan = plan_all(s);
+  CHECK_FALSE(plan.safe);
+  REQUIRE(plan.blocked.size() == 1);
+  CHECK(plan.blocked[0].summary.find("so 0 may be down at once") != std::string::npos);
+  o.budgets = {parse_budget("solo:max_unavailable=1")};
+  plan = plan_all(s, 1, o);
+  CHECK(plan.safe);
+  REQUIRE(plan.waves.size() == 2);
+}

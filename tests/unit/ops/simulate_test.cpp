@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
@@ -195,4 +196,43 @@ TEST_CASE("a machine down in the spec gets its global instance when it recovers"
   recover.machine = "m2";
   sim.apply(recover);
   CHECK(sim.snapshot().placements.at("agent@m2") == "m2");
+}
+
+// Issue 16 item 1, "done means": the reboot of three machines each holding one api instance
+// (anti-affinity) and a singleton that can move is a safe plan of three waves, each stopping
+// one api instance, and the simulator replays it with nothing lost.
+TEST_CASE("the simulator replays a reboot that stops one instance per wave, losing nothing", "[ops][simulate]") {
+  const Spec spec = parse_spec_json(R"({
+    "machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "4GiB"}},
+                 {"name": "m2", "capacity": {"cpu": "2", "memory": "4GiB"}},
+                 {"name": "m3", "capacity": {"cpu": "2", "memory": "4GiB"}}],
+    "units": [{"name": "api", "replicas": 3, "requests": {"cpu": "500m", "memory": "1GiB"},
+               "constraints": {"conflicts": ["api@*"]}},
+              {"name": "db", "requests": {"cpu": "500m", "memory": "1GiB"}}],
+    "placements": {"api@1": "m1", "api@2": "m2", "api@3": "m3", "db": "m1"}})", "t.json");
+  Scenario sc = parse_scenario_json(R"({"events":[{"at":1,"type":"reboot","machines":"*"}]})", "ev.json");
+  Simulator sim(spec, sc.mode, sc.options);
+  sim.run(sc.events);
+  const SimSummary sum = sim.summary();
+  CHECK(sum.homeless == 0);
+  CHECK(sum.failed_moves == 0);
+  CHECK(sum.final_pending == 0);
+  CHECK(sum.overcommit == 0);
+  std::size_t downs = 0;
+  for (const StepLog& step : sim.log()) {
+    if (step.event.find("down") == std::string::npos) continue;
+    ++downs;
+    std::size_t apis = 0;
+    for (const auto& s : step.stopped) apis += s.rfind("api@", 0) == 0 ? 1 : 0;
+    CHECK(apis == 1);
+  }
+  CHECK(downs == 3);
+  // Every instance runs again at the end, api one per machine.
+  const Spec after = sim.snapshot();
+  CHECK(after.placements.size() == 4);
+  std::set<std::string> api_machines;
+  for (const auto& [inst, m] : after.placements) {
+    if (inst.rfind("api@", 0) == 0) api_machines.insert(m);
+  }
+  CHECK(api_machines.size() == 3);
 }

@@ -101,3 +101,21 @@ TEST_CASE("berth pack exits 1 on bad input", "[pack][cli]") {
   std::filesystem::remove(bad);
   std::filesystem::remove(good);
 }
+
+// Issue 16 item 15: --exact returned 41 bins on new/class1/class1_120_5_9.vbp, where the
+// default search finds 40 in the same budget (exact mode gave its search a tenth of it).
+TEST_CASE("berth pack --exact never returns more bins than the default search", "[pack][cli][data]") {
+  const std::filesystem::path file = std::filesystem::path(BERTH_SHARED_DATA) / "vbp/new/class1/class1_120_5_9.vbp";
+  if (!std::filesystem::exists(file)) return;  // the public data set is optional
+  const Run plain = run("pack " + file.string() + " --format json");
+  const Run exact = run("pack " + file.string() + " --exact --format json");
+  REQUIRE(plain.status == 0);
+  REQUIRE(exact.status == 0);
+  const auto jp = nlohmann::json::parse(plain.out);
+  const auto je = nlohmann::json::parse(exact.out);
+  INFO("default " << jp.at("bins") << ", exact " << je.at("bins"));
+  CHECK(je.at("bins").get<int>() <= jp.at("bins").get<int>());
+  CHECK(je.at("lower_bound").get<int>() >= jp.at("lower_bound").get<int>());
+  const berth::pack::Instance in = berth::pack::load_vbp(file.string());
+  CHECK_FALSE(berth::pack::validate(in, {je.at("assignment").get<std::vector<std::size_t>>(), je.at("bins").get<std::size_t>()}).has_value());
+}

@@ -6,6 +6,7 @@
 
 #include "berth/pack/bounds.hpp"
 #include "berth/pack/exact.hpp"
+#include "berth/pack/solve.hpp"
 #include "berth/pack/validate.hpp"
 #include "pack_test_support.hpp"
 
@@ -281,4 +282,28 @@ TEST_CASE("bin completion is deterministic with a node limit and declines what i
   neg.capacity = {10};
   for (Size v : {5, -1, 6}) neg.add_item(std::vector<Size>{v});
   CHECK(complete_bins(neg, 2, 1000, 0, nullptr) == Verdict::unknown);
+}
+
+// Issue 16 item 15: exact mode starts from the default search's packing with the same budget,
+// so it never has more bins, whatever the instance (deterministic budgets: iterations).
+TEST_CASE("exact mode never returns more bins than the default search in the same budget", "[pack][exact]") {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937_64 shape(seed * 7919);
+    const std::size_t n = 20 + shape() % 60;
+    const std::size_t d = 1 + shape() % 4;
+    const Instance in = pack_test::random_instance(seed, n, d, 100, 5, 60);
+    const std::uint64_t budget = 200 + shape() % 2000;
+    SolveOptions so;
+    so.max_iterations = budget;
+    so.seed = seed;
+    const SolveResult plain = solve(in, kDefaultStrategy, so);
+    ExactOptions eo;
+    eo.max_nodes = budget;
+    eo.seed = seed;
+    const ExactResult exact = solve_exact(in, eo);
+    INFO(fmt::format("seed {} n {} d {} budget {}: search {}, exact {}", seed, n, d, budget, plain.solution.bins, exact.best.bins));
+    REQUIRE_FALSE(validate(in, exact.best).has_value());
+    CHECK(exact.best.bins <= plain.solution.bins);
+    CHECK(exact.lower_bound >= plain.lower_bound);
+  }
 }

@@ -125,6 +125,36 @@ TEST_CASE("whatif: raised requests evict what no longer fits, by priority then n
   CHECK(scale_resources(res(1000, 1), -50).cpu == 500);
 }
 
+// Issue 16 item 3: --scale-requests 400% multiplied each kube pod's `pods` slot too, so a
+// node with max-pods 2 holding two pods "stopped fitting" although one pod is still one pod.
+TEST_CASE("whatif: scaling requests scales sizes, never kube's pod slots", "[plan][whatif]") {
+  Resources r = res(100, 64);
+  r.extended["pods"] = 1;
+  r.extended["gpu"] = 1;
+  Resources scaled = scale_resources(r, 300);
+  CHECK(scaled.cpu == 400);
+  CHECK(scaled.memory == 4 * 64 * 1024 * 1024);
+  CHECK(scaled.extended.at("gpu") == 4);
+  CHECK(scaled.extended.at("pods") == 1);
+  CHECK(scale_resources(r, -50).extended.at("pods") == 1);
+
+  Spec s;
+  Machine node;
+  node.name = "node-1";
+  node.capacity = res(4000, 4096);
+  node.capacity.extended["pods"] = 2;
+  s.machines.push_back(node);
+  Unit pod = unit("ns/pod", 2, 100, 64);
+  pod.requests.extended["pods"] = 1;
+  s.units = {pod};
+  s.placements = {{"ns/pod@1", "node-1"}, {"ns/pod@2", "node-1"}};
+  WhatIf w;
+  w.scale.push_back(WhatIf::parse_scale("400%"));
+  WhatIfResult after = what_if(s, w);
+  CHECK(after.fits());
+  CHECK(after.evicted.empty());
+}
+
 TEST_CASE("whatif: bad changes are usage errors with hints", "[plan][whatif]") {
   CHECK_THROWS_AS(WhatIf::parse_grow("web"), UsageError);
   CHECK_THROWS_AS(WhatIf::parse_grow("web=+x"), UsageError);
