@@ -78,6 +78,16 @@ void check_keys(const json& obj, const std::string& path, const std::vector<std:
   }
 }
 
+/// j as an integer when it is one. An unsigned value above 2^63 would wrap to a negative
+/// int64 (18446744073709551615 read as -1, a valid priority): it is clamped to the int64
+/// maximum instead, so every range check that follows rejects it and prints a large number.
+std::int64_t whole_number(const json& j) {
+  if (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return std::numeric_limits<std::int64_t>::max();
+  }
+  return j.get<std::int64_t>();
+}
+
 const json& require_object(const json& j, const std::string& path) {
   if (!j.is_object()) wrong_type(path, j, "an object");
   return j;
@@ -211,7 +221,7 @@ std::vector<HostPort> parse_ports(const json& j, const std::string& path) {
     const std::string p = fmt::format("{}[{}]", path, i);
     const json& v = j[i];
     if (v.is_number_integer() || v.is_number_unsigned()) {
-      const auto n = v.get<std::int64_t>();
+      const auto n = whole_number(v);
       if (n < 1 || n > 65535) throw ValidationError(268, p, fmt::format("port {} is outside 1-65535", n));
       out.push_back({static_cast<std::uint16_t>(n), PortProtocol::Tcp});
     } else if (v.is_string()) {
@@ -350,7 +360,7 @@ Constraints parse_constraints(const json& j, const std::string& path) {
       spread.key = get_string(s["key"], sp + ".key");
       if (s.contains("max_skew")) {
         if (!s["max_skew"].is_number_integer() && !s["max_skew"].is_number_unsigned()) wrong_type(sp + ".max_skew", s["max_skew"], "a positive integer");
-        auto v = s["max_skew"].get<std::int64_t>();
+        auto v = whole_number(s["max_skew"]);
         if (v < 1 || v > 1000000) throw ValidationError(213, sp + ".max_skew", fmt::format("must be between 1 and 1000000, got {}", v));
         spread.max_skew = static_cast<int>(v);
       }
@@ -406,7 +416,7 @@ std::vector<Preference> parse_preferences(const json& j, const std::string& path
     if (j[i].contains("weight")) {
       const json& w = j[i]["weight"];
       if (!w.is_number_integer() && !w.is_number_unsigned()) wrong_type(p + ".weight", w, "an integer from -100 to 100");
-      const auto v = w.get<std::int64_t>();
+      const auto v = whole_number(w);
       if (v < -100 || v > 100) throw ValidationError(270, p + ".weight", fmt::format("must be between -100 and 100, got {}", v));
       pref.weight = static_cast<int>(v);
     }
@@ -426,7 +436,7 @@ Unit parse_unit(const json& j, const std::string& path) {
   if (j.contains("replicas")) {
     const json& r = j["replicas"];
     if (!r.is_number_integer() && !r.is_number_unsigned()) wrong_type(where + ": replicas", r, "a whole number");
-    auto v = r.get<std::int64_t>();
+    auto v = whole_number(r);
     if (v < 0 || v > 10000000) throw ValidationError(214, where + ": replicas", fmt::format("must be between 0 and 10000000, got {}", v));
     u.replicas = static_cast<int>(v);
   }
@@ -434,7 +444,7 @@ Unit parse_unit(const json& j, const std::string& path) {
   if (j.contains("priority")) {
     const json& p = j["priority"];
     if (!p.is_number_integer() && !p.is_number_unsigned()) wrong_type(where + ": priority", p, "an integer");
-    auto v = p.get<std::int64_t>();
+    auto v = whole_number(p);
     if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) {
       throw ValidationError(215, where + ": priority", fmt::format("out of range (32-bit integer): {}", v));
     }

@@ -209,6 +209,11 @@ TEST_CASE("bad taints, tolerations and ports are one-line errors naming the fiel
   CHECK(error("", R"(,"ports":["80/sctpx"])") ==
         "[berth.invalid.268] unit u: ports[0]: unknown protocol \"sctpx\" in port \"80/sctpx\" (expected tcp, udp or sctp) (in bad.json)");
   CHECK(error("", R"(,"ports":["http"])").find("[berth.invalid.268] unit u: ports[0]: expected a port number") == 0);
+  // Unsigned values above 2^63 do not wrap to small negative numbers (18446744073709551615 is
+  // not priority -1).
+  CHECK(error("", R"(,"priority":18446744073709551615)") ==
+        "[berth.invalid.215] unit u: priority: out of range (32-bit integer): 9223372036854775807 (in bad.json)");
+  CHECK(error("", R"(,"ports":[18446744073709551615])").find("[berth.invalid.268]") == 0);
   CHECK(error("", R"(,"tolerations":[{"value":"x"}])") ==
         "[berth.invalid.267] unit u: tolerations[0]: a toleration without \"key\" must have \"operator\": \"Exists\" "
         "(it then tolerates every taint) (in bad.json)");
