@@ -9,8 +9,7 @@
 
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
-#include "berth/place/cluster.hpp"
-#include "berth/place/placer.hpp"
+#include "berth/explain/query.hpp"
 #include "command.hpp"
 #include "inputs.hpp"
 
@@ -34,44 +33,19 @@ int run_explain(const ExplainArgs& args) {
   if (rest.size() != 2 || spec_path.empty()) {
     throw UsageError(305, "usage: berth explain SPEC UNIT MACHINE (or --spec SPEC UNIT MACHINE)");
   }
-  Spec spec = read_spec_file(spec_path);
-  Cluster cluster = Cluster::build(spec);
-  Placer placer(cluster, parse_strategy(args.strategy));
-  placer.place_pending();
-
-  InstanceId instance = cluster.find_instance(rest[0]);
-  if (instance == kNone) instance = cluster.find_instance(rest[0] + "@1");
-  if (instance == kNone) {
-    std::vector<std::string> names;
-    for (InstanceId i = 0; i < cluster.instance_count() && i < 5000; ++i) names.push_back(cluster.instance(i).name);
-    std::string hint = did_you_mean(rest[0], names);
-    throw UsageError(306, fmt::format("no unit instance named \"{}\"{}", rest[0], hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
-  }
-  MachineId machine = cluster.find_machine(rest[1]);
-  if (machine == kNone) {
-    std::vector<std::string> names;
-    for (MachineId m = 0; m < cluster.machine_count(); ++m) names.push_back(cluster.machine_name(m));
-    std::string hint = did_you_mean(rest[1], names);
-    throw UsageError(307, fmt::format("no machine named \"{}\"{}", rest[1], hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
-  }
-  const std::string& iname = cluster.instance(instance).name;
-  const std::string& mname = cluster.machine_name(machine);
-  std::vector<std::string> reasons = placer.explain(instance, machine);
-  MachineId now = cluster.assignment(instance);
+  const ExplainAnswer answer = explain_placement(read_spec_file(spec_path), rest[0], rest[1], parse_strategy(args.strategy));
   if (args.format == "json") {
-    nlohmann::json j = {{"unit", iname}, {"machine", mname}, {"fits", reasons.empty()}, {"reasons", reasons}};
-    j["placed_on"] = now == kNone ? nlohmann::json(nullptr) : nlohmann::json(cluster.machine_name(now));
-    std::fputs((j.dump(2) + "\n").c_str(), stdout);
+    std::fputs((explain_to_json(answer).dump(2) + "\n").c_str(), stdout);
   } else {
-    std::string where = now == kNone ? "it is pending" : fmt::format("it is placed on {}", cluster.machine_name(now));
-    if (reasons.empty()) {
-      std::fputs(fmt::format("{} can go on {} ({}).\n", iname, mname, where).c_str(), stdout);
+    std::string where = answer.placed_on ? fmt::format("it is placed on {}", *answer.placed_on) : "it is pending";
+    if (answer.fits()) {
+      std::fputs(fmt::format("{} can go on {} ({}).\n", answer.unit, answer.machine, where).c_str(), stdout);
     } else {
-      std::fputs(fmt::format("{} cannot go on {} ({}):\n", iname, mname, where).c_str(), stdout);
-      for (const auto& r : reasons) std::fputs(fmt::format("  - {}\n", r).c_str(), stdout);
+      std::fputs(fmt::format("{} cannot go on {} ({}):\n", answer.unit, answer.machine, where).c_str(), stdout);
+      for (const auto& r : answer.reasons) std::fputs(fmt::format("  - {}\n", r).c_str(), stdout);
     }
   }
-  return reasons.empty() ? kExitOk : kExitPending;
+  return answer.fits() ? kExitOk : kExitPending;
 }
 
 void setup(CLI::App& app, Context& ctx) {
