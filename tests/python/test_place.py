@@ -57,3 +57,13 @@ def test_strategies_lists_every_name():
     names = berth.strategies()
     assert names[:5] == ["least-loaded", "first-fit", "best-fit", "spread", "dot-product"]
     assert "flow" in names and "local-search" in names
+
+
+@pytest.mark.parametrize("group_by", ["zone", "role", ""])
+def test_place_html_is_the_cli_page(group_by, tmp_path):
+    code, out, err = run_cli("place", SOURCE / "examples/coreos-fleet/cluster.json", "--format", "html",
+                             "--group-by", group_by)
+    assert code == 2, err
+    page = berth.place_html(SOURCE / "examples/coreos-fleet/cluster.json", group_by=group_by)
+    assert page == out
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
