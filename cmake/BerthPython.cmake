@@ -7,7 +7,11 @@
 # that cannot import a module built for Debian's. -DPython3_EXECUTABLE=... picks another.
 set(_berth_py_found OFF)
 set(_why "")
-if(_berth_top OR BERTH_PYTHON)
+if(BERTH_SANITIZE AND NOT BERTH_PYTHON)
+  # A sanitized extension cannot load into an interpreter without the sanitizer runtime; the
+  # module's tests run in the ordinary build.
+  set(_why "BERTH_SANITIZE is set (a sanitized module does not load into python3)")
+elseif(_berth_top OR BERTH_PYTHON)
   if(NOT DEFINED Python3_EXECUTABLE AND EXISTS /usr/bin/python3)
     set(Python3_EXECUTABLE /usr/bin/python3 CACHE FILEPATH "Python interpreter for the berth module")
   endif()
