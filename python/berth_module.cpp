@@ -98,6 +98,7 @@ struct Job {
   std::mutex mutex;
   std::condition_variable done_cv;
   bool done = false;
+  bool abandoned = false;  // the caller got KeyboardInterrupt and went on without the answer
   std::optional<R> value;
   std::exception_ptr error;
   std::atomic<bool> cancelled{false};
@@ -105,20 +106,61 @@ struct Job {
 
 struct Cancelled {};  // thrown from a library callback after Ctrl-C; never reaches Python
 
+// Abandoned workers still running. At exit the interpreter waits for them (wait_for_abandoned,
+// registered with atexit), so that no static object of the library is destroyed under a
+// thread still using it. Never freed: it must outlive every worker.
+struct Abandoned {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int running = 0;
+  static Abandoned& get() {
+    static Abandoned* a = new Abandoned();
+    return *a;
+  }
+};
+
+void wait_for_abandoned() {
+  Abandoned& a = Abandoned::get();
+  for (;;) {
+    {
+      py::gil_scoped_release release;
+      std::unique_lock<std::mutex> lock(a.mutex);
+      if (a.cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return a.running == 0; })) return;
+    }
+    if (PyErr_CheckSignals() != 0) {  // a second Ctrl-C: stop waiting, let the process end
+      PyErr_Clear();
+      return;
+    }
+  }
+}
+
 template <class R, class F>
 R run_long(F work) {
   auto job = std::make_shared<Job<R>>();
   std::thread worker([job, work = std::move(work)]() mutable {
-    try {
-      job->value.emplace(work(job->cancelled));
-    } catch (...) {
-      job->error = std::current_exception();
+    {
+      F body = std::move(work);  // its captures (copies of the inputs) are freed with it
+      try {
+        job->value.emplace(body(job->cancelled));
+      } catch (...) {
+        job->error = std::current_exception();
+      }
     }
+    bool abandoned = false;
     {
       std::lock_guard<std::mutex> lock(job->mutex);
       job->done = true;
+      abandoned = job->abandoned;
     }
     job->done_cv.notify_all();
+    if (abandoned) {
+      job->value.reset();  // nobody will read it
+      job->error = nullptr;
+      Abandoned& a = Abandoned::get();
+      std::lock_guard<std::mutex> lock(a.mutex);
+      --a.running;
+      a.cv.notify_all();
+    }
   });
   bool interrupted = false;
   {
@@ -136,8 +178,20 @@ R run_long(F work) {
     }
   }
   if (interrupted) {
-    job->cancelled = true;
-    worker.detach();
+    bool finished = false;
+    {
+      std::lock_guard<std::mutex> lock(job->mutex);
+      finished = job->done;
+      if (!finished) {
+        job->abandoned = true;
+        job->cancelled = true;
+        Abandoned& a = Abandoned::get();
+        std::lock_guard<std::mutex> count(a.mutex);
+        ++a.running;
+      }
+    }
+    if (finished) worker.join();
+    else worker.detach();
     throw py::error_already_set();
   }
   worker.join();
@@ -210,26 +264,39 @@ py::dict place_dict(const std::string& spec, bool is_path, const std::string& st
   big.utilization.swap(result.utilization);
   py::dict out = to_python(berth::placement_to_json(result));  // pending, warnings, ... ; maps empty
 
-  // Machine names repeat (two or more instances per machine): one Python string per machine.
-  std::unordered_map<std::string_view, py::str> machine_names;
-  machine_names.reserve(big.utilization.size());
+  // Raw C API from here: pybind11's item proxies cost a generic lookup and two reference
+  // counts per entry, a tenth of the call at 100k machines. Machine and dimension names repeat,
+  // so each becomes one Python string (the one json.loads would share too is the key only).
+  auto str = [](const std::string& s) {
+    PyObject* o = PyUnicode_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+    if (o == nullptr) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(o);
+  };
+  auto set = [](PyObject* dict, PyObject* key, PyObject* value) {
+    if (PyDict_SetItem(dict, key, value) != 0) throw py::error_already_set();
+  };
+  std::unordered_map<std::string_view, py::object> machine_names;
+  machine_names.reserve(big.utilization.size() + 16);
+  auto machine_name = [&](const std::string& m) -> PyObject* {
+    auto it = machine_names.find(m);
+    if (it == machine_names.end()) it = machine_names.emplace(m, str(m)).first;
+    return it->second.ptr();
+  };
   py::dict placements;
-  for (const auto& [unit, machine] : big.placements) {
-    auto it = machine_names.find(machine);
-    if (it == machine_names.end()) it = machine_names.emplace(machine, py::str(machine)).first;
-    placements[py::str(unit)] = it->second;
-  }
-  std::unordered_map<std::string_view, py::str> dim_names;
+  for (const auto& [unit, machine] : big.placements) set(placements.ptr(), str(unit).ptr(), machine_name(machine));
+  std::unordered_map<std::string_view, py::object> dim_names;
   py::dict utilization;
   for (const auto& [machine, dims] : big.utilization) {
-    py::dict u;
+    py::object u = py::reinterpret_steal<py::object>(PyDict_New());
+    if (!u) throw py::error_already_set();
     for (const auto& [dim, value] : dims) {
       auto it = dim_names.find(dim);
-      if (it == dim_names.end()) it = dim_names.emplace(dim, py::str(dim)).first;
-      u[it->second] = std::isfinite(value) ? py::object(py::float_(value)) : py::object(py::none());
+      if (it == dim_names.end()) it = dim_names.emplace(dim, str(dim)).first;
+      py::object v = std::isfinite(value) ? py::reinterpret_steal<py::object>(PyFloat_FromDouble(value)) : py::none();
+      if (!v) throw py::error_already_set();
+      set(u.ptr(), it->second.ptr(), v.ptr());
     }
-    auto it = machine_names.find(machine);
-    utilization[it != machine_names.end() ? py::object(it->second) : py::object(py::str(machine))] = std::move(u);
+    set(utilization.ptr(), machine_name(machine), u.ptr());
   }
   out["placements"] = std::move(placements);
   out["utilization"] = std::move(utilization);
@@ -534,6 +601,8 @@ PYBIND11_MODULE(_native, m) {
         py::arg("max_unavailable"), py::arg("budgets"), py::arg("zone_key"), py::arg("strategy"));
   m.def("import_kube", &import_kube_json, py::arg("nodes"), py::arg("pods"));
   m.def("state_export", &state_export_json, py::arg("store"));
+  m.def("_wait_for_abandoned", &wait_for_abandoned,
+        "Waits for computations abandoned after Ctrl-C (registered with atexit).");
   m.def("strategies", [] { return berth::all_strategy_names(); });
   m.def("online_strategies", [] { return berth::strategy_names(); });
 

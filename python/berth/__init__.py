@@ -10,6 +10,7 @@ Errors raise ``berth.Error`` subclasses whose ``.id`` is the stable id (``berth.
 docs/errors.md) and whose message is the line the CLI prints after ``berth: error:``.
 """
 
+import atexit as _atexit
 import json as _json
 import os as _os
 
@@ -22,6 +23,10 @@ __all__ = [
     "state_export", "strategies",
 ]
 __version__ = "0.1.0"
+
+# Work abandoned after Ctrl-C finishes in the background; the process waits for it at exit
+# (a second Ctrl-C stops waiting) rather than tear the library down under it.
+_atexit.register(_native._wait_for_abandoned)
 
 
 def _usage(code, message):

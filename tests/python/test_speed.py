@@ -2,6 +2,7 @@
 long work, and Ctrl-C interrupting it."""
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -23,35 +24,47 @@ def big_spec(tmp_path_factory):
     return path
 
 
-def cli_seconds(path):
-    """Wall time of `berth place PATH --format json` writing its answer to a pipe."""
-    t = time.perf_counter()
+def child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def cli_run(path):
+    """(CPU, wall) seconds of `berth place PATH --format json` writing its answer to a pipe."""
+    t, c = time.perf_counter(), child_cpu()
     p = subprocess.run([CLI, "place", str(path), "--format", "json"], stdout=subprocess.PIPE, timeout=600)
-    elapsed = time.perf_counter() - t
+    cpu, wall = child_cpu() - c, time.perf_counter() - t
     assert p.returncode in (0, 2)
-    return elapsed, len(p.stdout)
+    return cpu, wall
 
 
-def py_seconds(path):
-    """Wall time of berth.place(path) up to the answer as a dict."""
-    t = time.perf_counter()
+def py_run(path):
+    """(CPU, wall) seconds of berth.place(path) up to the answer as a dict, and the answer.
+    process_time counts every thread of this process (the worker that places included)."""
+    t, c = time.perf_counter(), time.process_time()
     answer = berth.place(path)
-    elapsed = time.perf_counter() - t
-    return elapsed, answer
+    cpu, wall = time.process_time() - c, time.perf_counter() - t
+    return cpu, wall, answer
 
 
 def test_python_is_within_1_2x_of_the_cli(big_spec):
-    # Best of three each, interleaved: the machine is shared, so single runs move by +-25%.
+    # Best of five each, interleaved. The build VM is shared (other builds run beside the tests),
+    # so wall times follow the neighbours by +-50%; CPU time (user + sys, as bench/RESULTS.md
+    # reports) is what the limit is checked on, and wall time is printed beside it.
     cli, py = [], []
-    for _ in range(3):
-        cli.append(cli_seconds(big_spec)[0])
-        seconds, answer = py_seconds(big_spec)
-        py.append(seconds)
-    assert len(answer["placements"]) == MACHINES * 2 and answer["pending"] == []
-    ratio = min(py) / min(cli)
-    print(f"\n{MACHINES} machines, {MACHINES * 2} instances: CLI best {min(cli):.3f} s {cli}, "
-          f"Python best {min(py):.3f} s {py}, ratio {ratio:.2f}")
-    assert ratio <= 1.2, (cli, py)
+    for _ in range(5):
+        cli.append(cli_run(big_spec))
+        cpu, wall, answer = py_run(big_spec)
+        py.append((cpu, wall))
+        assert len(answer["placements"]) == MACHINES * 2 and answer["pending"] == []
+        del answer
+    cpu_ratio = min(c for c, _ in py) / min(c for c, _ in cli)
+    wall_ratio = min(w for _, w in py) / min(w for _, w in cli)
+    print(f"\n{MACHINES} machines, {MACHINES * 2} instances, best of 5: "
+          f"CLI {min(c for c, _ in cli):.3f} s CPU / {min(w for _, w in cli):.3f} s wall, "
+          f"Python {min(c for c, _ in py):.3f} s CPU / {min(w for _, w in py):.3f} s wall; "
+          f"ratio {cpu_ratio:.2f} CPU, {wall_ratio:.2f} wall")
+    assert cpu_ratio <= 1.2, (cli, py)
 
 
 def test_the_gil_is_released_during_place(big_spec):
@@ -101,9 +114,10 @@ def test_ctrl_c_interrupts_long_work(big_spec):
     time.sleep(0.3)
     sent = time.perf_counter()
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=120)
+    line = p.stdout.readline()
     waited = time.perf_counter() - sent
+    out, err = p.communicate(timeout=120)  # exit waits for the abandoned work (atexit)
     assert p.returncode == 0, err
-    assert out.startswith("interrupted"), (out, err)
-    # Within about the 50 ms polling interval (plus process exit), not after the placement.
-    assert waited < 1.0, waited
+    assert line.startswith("interrupted"), (line, out, err)
+    # Within about the 50 ms polling interval, not after the placement (about a second).
+    assert waited < 0.5, waited
