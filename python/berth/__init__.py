@@ -36,16 +36,25 @@ def _usage(code, message):
     return err
 
 
+def _b(text):
+    """UTF-8 bytes for the library. Lone surrogates (which a str may hold and UTF-8 may not)
+    pass through as the bytes they stand for, so the library reports them like any bad byte."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _source(value, what):
     """(text, is_path) for the library: a path for os.PathLike, JSON text otherwise."""
     if isinstance(value, _os.PathLike):
-        return _os.fspath(value), True
+        return _os.fsencode(value), True
     if isinstance(value, str):
-        return value, False
+        return _b(value), False
     if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", errors="surrogateescape"), False
+        return bytes(value), False
     if isinstance(value, (dict, list)):
-        return _json.dumps(value), False
+        try:
+            return _json.dumps(value), False
+        except (TypeError, ValueError) as e:  # a value JSON cannot hold (a set, NaN is fine)
+            raise _usage(395, f"{what} is not JSON: {e}") from None
     raise _usage(395, f"{what} must be a dict, a JSON string or a path (pathlib.Path), "
                       f"not {type(value).__name__}")
 
@@ -53,7 +62,7 @@ def _source(value, what):
 def _strategy(strategy):
     if not isinstance(strategy, str):
         raise _usage(395, f"strategy must be a str, not {type(strategy).__name__}")
-    return strategy
+    return _b(strategy)
 
 
 def strategies():
@@ -78,7 +87,7 @@ def place_html(spec, strategy="best-fit", group_by="zone"):
     if not hasattr(_native, "place_html"):
         raise _usage(397, "this berth was built without the placement HTML report")
     text, is_path = _source(spec, "spec")
-    return _native.place_html(text, is_path, _strategy(strategy), str(group_by))
+    return _native.place_html(text, is_path, _strategy(strategy), _b(str(group_by)))
 
 
 def compare(spec, strategies="all"):
@@ -86,12 +95,12 @@ def compare(spec, strategies="all"):
     "strategies": [{"strategy", "placed", "pending", "machines_used", ...}]}``. ``strategies``
     is a list of names or ``"all"``."""
     if isinstance(strategies, str):
-        names = strategies
+        names = _b(strategies)
     else:
         names = list(strategies)
         if not all(isinstance(n, str) for n in names):
             raise _usage(395, "strategies must be \"all\" or a list of strategy names")
-        names = ",".join(names)  # the CLI's list, so its checks (usage.390-392, 302) apply
+        names = _b(",".join(names))  # the CLI's list, so its checks (usage.390-392, 302) apply
     text, is_path = _source(spec, "spec")
     return _json.loads(_native.compare(text, is_path, names))
 
@@ -100,7 +109,7 @@ def explain(spec, unit, machine, strategy="best-fit"):
     """What ``berth explain SPEC UNIT MACHINE --format json`` prints: ``{"unit", "machine",
     "fits", "reasons", "placed_on"}``."""
     text, is_path = _source(spec, "spec")
-    return _json.loads(_native.explain(text, is_path, str(unit), str(machine), _strategy(strategy)))
+    return _json.loads(_native.explain(text, is_path, _b(str(unit)), _b(str(machine)), _strategy(strategy)))
 
 
 def _vbp_text(instance):
@@ -123,9 +132,9 @@ def pack(path_or_instance, time_limit=None, exact=False, strategy="search", seed
     CLI's default (1 s of counted work: the same answer on every run); a number is CPU seconds,
     as ``--time-limit``."""
     if isinstance(path_or_instance, dict):
-        text, is_path = _vbp_text(path_or_instance), False
+        text, is_path = _b(_vbp_text(path_or_instance)), False
     elif isinstance(path_or_instance, (str, _os.PathLike)):
-        text, is_path = _os.fspath(path_or_instance), True
+        text, is_path = _os.fsencode(path_or_instance), True
     else:
         raise _usage(395, "path_or_instance must be a .vbp path or a dict, "
                           f"not {type(path_or_instance).__name__}")
@@ -142,7 +151,7 @@ def capacity(workload, machine_types, headroom=None, zone_key="zone", strategy="
     t, t_path = _source(machine_types, "machine_types")
     room = "0" if headroom is None else str(headroom)
     limit = None if time_limit is None else float(time_limit)
-    return _json.loads(_native.capacity(w, w_path, t, t_path, room, str(zone_key), _strategy(strategy),
+    return _json.loads(_native.capacity(w, w_path, t, t_path, _b(room), _b(str(zone_key)), _strategy(strategy),
                                         int(iterations), limit, int(seed), int(max_scenarios)))
 
 
@@ -152,17 +161,20 @@ def reboot_plan(spec, max_unavailable=1, budgets=(), machines="*", zone_key="zon
     if isinstance(budgets, str):
         budgets = [budgets]
     text, is_path = _source(spec, "spec")
-    return _json.loads(_native.reboot_plan(text, is_path, str(machines), int(max_unavailable),
-                                           [str(b) for b in budgets], str(zone_key), _strategy(strategy)))
+    return _json.loads(_native.reboot_plan(text, is_path, _b(str(machines)), int(max_unavailable),
+                                           [_b(str(b)) for b in budgets], _b(str(zone_key)), _strategy(strategy)))
 
 
 def _kube_docs(docs, what):
     out = []
     for k, d in enumerate([docs] if isinstance(docs, (str, dict, _os.PathLike)) else list(docs)):
         if isinstance(d, (str, _os.PathLike)):
-            out.append(("", _os.fspath(d)))  # a file, as --nodes/--pods take them
+            out.append((b"", _os.fsencode(d)))  # a file, as --nodes/--pods take them
         elif isinstance(d, (dict, list)):
-            out.append((f"<{what}[{k}]>", _json.dumps(d)))
+            try:
+                out.append((_b(f"<{what}[{k}]>"), _b(_json.dumps(d))))
+            except (TypeError, ValueError) as e:
+                raise _usage(395, f"{what}[{k}] is not JSON: {e}") from None
         else:
             raise _usage(395, f"{what} must be paths or parsed kubectl JSON (dict or list), "
                               f"not {type(d).__name__}")
@@ -181,7 +193,7 @@ def import_kube(nodes=(), pods=(), summary=False):
 def state_export(store):
     """What ``berth --store URL state export`` prints: the stored cluster as a spec dict
     (``store``: ``sqlite:PATH``, ``etcd:http://HOST:PORT``, docs/stores.md)."""
-    return _json.loads(_native.state_export(str(store)))
+    return _json.loads(_native.state_export(_b(str(store))))
 
 
 class Cluster(_native.Cluster):
@@ -197,7 +209,7 @@ class Cluster(_native.Cluster):
     def diagnose(self, unit):
         """Why the instance's group fits nowhere (or where it would): a ``pending[]`` entry of
         ``berth place --format json``, computed on the cluster as it is now."""
-        return _json.loads(self._diagnose(str(unit)))
+        return _json.loads(self._diagnose(_b(str(unit))))
 
     def place_pending(self):
         """Places every unplaced instance in batch order (as berth place); returns the pending

@@ -122,3 +122,25 @@ def test_errors_are_one_hierarchy():
     for cls in (berth.ParseError, berth.InvalidInput, berth.UsageError, berth.StoreError):
         assert issubclass(cls, berth.Error) and issubclass(cls, Exception)
     assert not issubclass(berth.ParseError, berth.UsageError)
+
+
+def test_values_json_cannot_hold():
+    with pytest.raises(berth.UsageError) as e:
+        berth.place({"machines": [], "units": [{"name": "x", "requests": {"cpu": {1, 2}}}]})
+    assert e.value.id == "berth.usage.395" and "not JSON" in str(e.value)
+
+
+def test_garbage_never_crashes():
+    # Seeded garbage through every entry point that reads text: always a berth.Error.
+    import random
+    rng = random.Random(19)
+    pieces = ['{', '}', '[', ']', '"machines"', '"units"', ':', ',', '"cpu"', '"-1"', '1e999', 'null',
+              '"name"', '"m1"', '"capacity"', '\x00', '\ud800', '"requests"', '"replicas"', '-5', '"2Gi"']
+    for k in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        for call in (lambda: berth.place(text), lambda: berth.Cluster(text), lambda: berth.compare(text, ["best-fit"]),
+                     lambda: berth.explain(text, "a", "b"), lambda: berth.reboot_plan(text)):
+            try:
+                call()
+            except berth.Error:
+                pass
