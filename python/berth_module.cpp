@@ -253,12 +253,14 @@ py::dict place_dict(const std::string& spec, bool is_path, const std::string& st
   });
   // Hundreds of thousands of new dicts would trigger Python's cyclic collector over and over
   // (each pass scanning every object the program holds); none of them can form a cycle.
+#if PY_VERSION_HEX >= 0x030A0000
   struct PauseGc {
     bool was = PyGC_Disable() != 0;
     ~PauseGc() {
       if (was) PyGC_Enable();
     }
   } pause_gc;
+#endif
   berth::PlacementResult big;
   big.placements.swap(result.placements);
   big.utilization.swap(result.utilization);
@@ -607,8 +609,9 @@ PYBIND11_MODULE(_native, m) {
   m.def("online_strategies", [] { return berth::strategy_names(); });
 
   py::class_<PyCluster>(m, "Cluster")
+      // Compiling a large spec takes a while and touches no Python object: without the GIL.
       .def(py::init<const std::string&, bool, const std::string&>(), py::arg("spec"), py::arg("is_path"),
-           py::arg("strategy"))
+           py::arg("strategy"), py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("machines", &PyCluster::machines)
       .def_property_readonly("instances", &PyCluster::instances)
       .def_property_readonly("dimensions", &PyCluster::dimensions)
