@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "berth/allocator_policy.hpp"
 #include "berth/error.hpp"
 #include "berth/explain/query.hpp"
 #include "berth/io/compare_json.hpp"
@@ -603,6 +604,15 @@ PYBIND11_MODULE(_native, m) {
         py::arg("max_unavailable"), py::arg("budgets"), py::arg("zone_key"), py::arg("strategy"));
   m.def("import_kube", &import_kube_json, py::arg("nodes"), py::arg("pods"));
   m.def("state_export", &state_export_json, py::arg("store"));
+  m.def(
+      "use_cli_allocator_policy",
+      [] {
+        berth::AllocatorPolicy policy;
+        policy.single_arena = true;  // the work runs on worker threads: give them the same heap
+        return berth::use_cli_allocator_policy(policy);
+      },
+      "Opt-in: this process's malloc gets the CLI's policy (no fast bins, a main heap on transparent huge pages, "
+      "one arena). Returns False where glibc has no such controls.");
   m.def("_wait_for_abandoned", &wait_for_abandoned,
         "Waits for computations abandoned after Ctrl-C (registered with atexit).");
   m.def("strategies", [] { return berth::all_strategy_names(); });

@@ -20,7 +20,7 @@ from ._native import Error, InvalidInput, ParseError, StoreError, UsageError
 __all__ = [
     "Cluster", "Error", "InvalidInput", "ParseError", "StoreError", "UsageError", "capacity",
     "compare", "explain", "import_kube", "pack", "place", "place_html", "reboot_plan",
-    "state_export", "strategies",
+    "state_export", "strategies", "use_cli_allocator_policy",
 ]
 __version__ = "0.1.0"
 
@@ -63,6 +63,15 @@ def _strategy(strategy):
     if not isinstance(strategy, str):
         raise _usage(395, f"strategy must be a str, not {type(strategy).__name__}")
     return _b(strategy)
+
+
+def use_cli_allocator_policy():
+    """Opt-in: give this whole process the allocator policy the berth CLI sets for itself (glibc:
+    no fast bins, the main heap on transparent huge pages, every thread on that heap). Large
+    placements then run as fast as the CLI's; the cost is the host's: other threads share one
+    malloc arena and the heap keeps up to 1 GiB of address space reserved. Call it early, before
+    other threads allocate. Returns False where it cannot (not glibc)."""
+    return bool(_native.use_cli_allocator_policy())
 
 
 def strategies():

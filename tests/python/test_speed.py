@@ -4,6 +4,7 @@ import json
 import os
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -15,6 +16,12 @@ from conftest import CLI, berth, run_cli
 from specs import large_spec
 
 MACHINES = int(os.environ.get("BERTH_PY_SPEED_MACHINES", "100000"))
+
+# The CLI sets its own process's allocator policy (no glibc fast bins, a heap on transparent huge
+# pages); the module applies it only when asked. This file asks, before any thread allocates, so
+# that the comparison below is the same code under the same policy. The default is measured too,
+# in a fresh interpreter (test_default_policy).
+POLICY = berth.use_cli_allocator_policy()
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +56,17 @@ def py_run(path):
     return cpu, wall, answer
 
 
+def cli_medians(path, runs=5):
+    runs = [cli_run(path) for _ in range(runs)]
+    return statistics.median(c for c, _ in runs), statistics.median(w for _, w in runs), runs
+
+
 def test_python_is_within_1_2x_of_the_cli(big_spec):
-    # Best of five each, interleaved. The build VM is shared (other builds run beside the tests),
-    # so wall times follow the neighbours by +-50%; CPU time (user + sys, as bench/RESULTS.md
-    # reports) is what the limit is checked on, and wall time is printed beside it.
+    # Five runs each, interleaved. The build VM is shared (other builds run beside the tests), so
+    # wall times follow the neighbours by +-50%: the limit is checked on CPU time (user + sys, as
+    # bench/RESULTS.md reports), median against median; wall time is printed beside it.
+    if not POLICY:
+        pytest.skip("no glibc allocator controls here: the CLI's allocator policy cannot be matched")
     cli, py = [], []
     for _ in range(5):
         cli.append(cli_run(big_spec))
@@ -60,13 +74,37 @@ def test_python_is_within_1_2x_of_the_cli(big_spec):
         py.append((cpu, wall))
         assert len(answer["placements"]) == MACHINES * 2 and answer["pending"] == []
         del answer
-    cpu_ratio = min(c for c, _ in py) / min(c for c, _ in cli)
-    wall_ratio = min(w for _, w in py) / min(w for _, w in cli)
-    print(f"\n{MACHINES} machines, {MACHINES * 2} instances, best of 5: "
-          f"CLI {min(c for c, _ in cli):.3f} s CPU / {min(w for _, w in cli):.3f} s wall, "
-          f"Python {min(c for c, _ in py):.3f} s CPU / {min(w for _, w in py):.3f} s wall; "
-          f"ratio {cpu_ratio:.2f} CPU, {wall_ratio:.2f} wall")
+    med = statistics.median
+    cpu_ratio = med(c for c, _ in py) / med(c for c, _ in cli)
+    print(f"\n{MACHINES} machines, {MACHINES * 2} instances, 5 runs each, CPU s (wall s): "
+          f"CLI median {med(c for c, _ in cli):.3f} ({med(w for _, w in cli):.3f}) min {min(c for c, _ in cli):.3f}; "
+          f"Python median {med(c for c, _ in py):.3f} ({med(w for _, w in py):.3f}) min {min(c for c, _ in py):.3f}; "
+          f"ratio of medians {cpu_ratio:.2f} CPU, {med(w for _, w in py) / med(w for _, w in cli):.2f} wall")
     assert cpu_ratio <= 1.2, (cli, py)
+
+
+DEFAULT = r"""
+import pathlib, statistics, sys, time, berth
+cpu = []
+for _ in range(3):
+    c = time.process_time()
+    berth.place(pathlib.Path(sys.argv[1]))
+    cpu.append(time.process_time() - c)
+print(cpu[0], statistics.median(cpu[1:]))
+"""
+
+
+def test_default_policy(big_spec):
+    # Without the opt-in: a fresh interpreter, the first call and the later ones. Printed for the
+    # record; bounded loosely, as a guard against the module getting slower.
+    p = subprocess.run([sys.executable, "-c", DEFAULT, str(big_spec)], capture_output=True, text=True,
+                       timeout=600, env=dict(os.environ))
+    assert p.returncode == 0, p.stderr
+    first, later = map(float, p.stdout.split())
+    cli_cpu, cli_wall, _ = cli_medians(big_spec, runs=3)
+    print(f"\ndefault allocator policy: Python first call {first:.3f} s CPU, later calls {later:.3f} s; "
+          f"CLI median {cli_cpu:.3f} s: ratios {first / cli_cpu:.2f} and {later / cli_cpu:.2f}")
+    assert later / cli_cpu <= 2.0
 
 
 def test_the_gil_is_released_during_place(big_spec):
