@@ -120,9 +120,7 @@ class Batch {
       std::vector<std::uint8_t> ok(c_.class_count(), 1);
       for (ClassId k = 0; k < c_.class_count(); ++k) {
         for (UnitId u : it->first) {
-          for (const auto& req : c_.unit(u).constraints.metadata) {
-            if (!req.matches(c_.class_metadata(k))) ok[k] = 0;
-          }
+          if (!c_.class_verdict(u, k).ok()) ok[k] = 0;  // the pipeline's class filters
         }
       }
       type_class_ok_.push_back(std::move(ok));

@@ -88,12 +88,6 @@ std::vector<std::string> collect_dimensions(const Spec& spec) {
   return dims;
 }
 
-bool matches_all(const std::vector<MetadataRequirement>& reqs, const Metadata& md) {
-  for (const auto& r : reqs) {
-    if (!r.matches(md)) return false;
-  }
-  return true;
-}
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
   for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
@@ -123,8 +117,9 @@ std::vector<std::int64_t> Cluster::total_allocatable() const {
   return total;
 }
 
-Cluster Cluster::build(const Spec& spec) {
+Cluster Cluster::build(const Spec& spec, BuildOptions options) {
   Cluster c;
+  c.strict_ = options.strict;
   c.spec_ = std::make_shared<const Spec>(spec);
   c.dimension_names_ = collect_dimensions(spec);
   c.add_machines(spec);
@@ -155,10 +150,12 @@ void Cluster::add_machines(const Spec& spec) {
   // Classes keyed by (metadata, allocatable). The metadata is referenced in the spec, not
   // copied: emplace with a copied key built a metadata map per machine even when its class
   // existed (a tenth of compiling 100k machines).
-  using ClassKey = std::pair<const Metadata*, std::vector<std::int64_t>>;
+  // Taints are part of the key: a class shares every class-level filter (metadata, taints).
+  using ClassKey = std::tuple<const Metadata*, const std::vector<Taint>*, std::vector<std::int64_t>>;
   auto key_less = [](const ClassKey& a, const ClassKey& b) {
-    if (*a.first != *b.first) return *a.first < *b.first;
-    return a.second < b.second;
+    if (*std::get<0>(a) != *std::get<0>(b)) return *std::get<0>(a) < *std::get<0>(b);
+    if (*std::get<1>(a) != *std::get<1>(b)) return *std::get<1>(a) < *std::get<1>(b);
+    return std::get<2>(a) < std::get<2>(b);
   };
   std::map<ClassKey, ClassId, decltype(key_less)> classes(key_less);
   for (std::size_t k = 0; k < n; ++k) {
@@ -185,9 +182,13 @@ void Cluster::add_machines(const Spec& spec) {
     }
     std::vector<std::int64_t> alloc(allocatable_.begin() + static_cast<std::ptrdiff_t>(k * D),
                                     allocatable_.begin() + static_cast<std::ptrdiff_t>((k + 1) * D));
-    auto [it, inserted] = classes.emplace(ClassKey(&m.metadata, std::move(alloc)), static_cast<ClassId>(class_metadata_.size()));
+    auto [it, inserted] = classes.emplace(ClassKey(&m.metadata, &m.taints, std::move(alloc)), static_cast<ClassId>(class_metadata_.size()));
     if (inserted) {
       class_metadata_.push_back(m.metadata);
+      std::vector<Taint> taints = m.taints;  // specs built in code may not be sorted
+      std::sort(taints.begin(), taints.end());
+      for (const Taint& t : taints) soft_taints_ = soft_taints_ || t.effect == TaintEffect::PreferNoSchedule;
+      class_taints_.push_back(std::move(taints));
       class_members_.emplace_back();
     }
     machine_class_.push_back(it->second);
@@ -198,6 +199,13 @@ void Cluster::add_machines(const Spec& spec) {
 void Cluster::add_units(const Spec& spec) {
   const std::size_t D = dims();
   units_ = spec.units;
+  for (Unit& u : units_) {
+    // Sorted ports make the pairwise check a merge (specs built in code may not be sorted).
+    auto& ports = u.constraints.ports;
+    std::sort(ports.begin(), ports.end());
+    ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+  }
+  unit_problem_.assign(units_.size(), 0);
   requests_.assign(units_.size() * D, 0);
   spread_slot_.assign(units_.size(), -1);
   literal_prefix_.assign(units_.size(), {});
@@ -222,23 +230,29 @@ void Cluster::add_units(const Spec& spec) {
     }
     const Constraints& c = unit.constraints;
     for (const auto& pat : c.conflicts) literal_prefix_[u].push_back(std::min(pat.find_first_of("*?[\\"), pat.size()));
+    // A global unit that also follows, pins or replicates contradicts itself: without
+    // strict mode it becomes one unresolvable instance named like the unit.
+    bool contradicts_global = false;
     if (c.global && !c.machine_of.empty()) {
-      throw ValidationError(243, who, fmt::format("global units cannot have machine_of (\"{}\"): a global unit runs everywhere, so it cannot follow one unit", c.machine_of));
+      contradiction(u, ValidationError(243, who, fmt::format("global units cannot have machine_of (\"{}\"): a global unit runs everywhere, so it cannot follow one unit", c.machine_of)));
+      contradicts_global = true;
     }
     if (c.global && !c.machine_id.empty()) {
-      throw ValidationError(244, who, fmt::format("global units cannot be pinned with machine_id (\"{}\")", c.machine_id));
+      contradiction(u, ValidationError(244, who, fmt::format("global units cannot be pinned with machine_id (\"{}\")", c.machine_id)));
+      contradicts_global = true;
     }
     if (c.global && unit.replicas) {
-      throw ValidationError(248, who, "global units take no replicas (they run once on every matching machine)");
+      contradiction(u, ValidationError(248, who, "global units take no replicas (they run once on every matching machine)"));
+      contradicts_global = true;
     }
     MachineId pin = kNone;
-    if (!c.machine_id.empty()) {
+    if (!c.machine_id.empty() && !contradicts_global) {
       pin = find_machine(c.machine_id);
       if (pin == kNone) {
         std::string hint = did_you_mean(c.machine_id, machine_names_);
-        throw ValidationError(240, who + ": machine_id",
-                              fmt::format("pinned to unknown machine \"{}\"{}", c.machine_id,
-                                          hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+        contradiction(u, ValidationError(240, who + ": machine_id",
+                                         fmt::format("pinned to unknown machine \"{}\"{}", c.machine_id,
+                                                     hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint))));
       }
     }
     if (c.spread) {
@@ -270,10 +284,14 @@ void Cluster::add_units(const Spec& spec) {
       }
       instances_.push_back(std::move(inst));
     };
-    if (c.global) {
+    if (contradicts_global) {
+      add_instance(unit.name, 0, kNone, false);
+    } else if (c.global) {
+      // Every up machine the unit's class-level filters admit (metadata and taints, as kube's
+      // DaemonSet controller asks the same filters the scheduler runs).
       for (MachineId m = 0; m < machine_count(); ++m) {
         if (machine_states_[m] != MachineState::Up) continue;
-        if (!matches_all(c.metadata, machine_metadata(m))) continue;
+        if (!class_verdict(u, machine_class_[m]).ok()) continue;
         add_instance(fmt::format("{}@{}", unit.name, machine_names_[m]), 0, m, true);
       }
     } else if (unit.replicas) {
@@ -294,26 +312,36 @@ void Cluster::add_units(const Spec& spec) {
     const std::string who = fmt::format("unit {}: machine_of", unit.name);
     std::string target = inst.replica > 0 ? replace_all(target_text, "%i", std::to_string(inst.replica)) : target_text;
     InstanceId t = find_instance(target);
+    // Without strict mode each failure below leaves this instance unlinked and its unit
+    // unresolvable (continue), so one bad reference never blocks another unit.
+    const UnitId self = inst.unit;
     if (t == kNone) {
       auto uit = std::find_if(units_.begin(), units_.end(), [&](const Unit& x) { return x.name == target; });
       if (uit != units_.end() && uit->constraints.global) {
-        throw ValidationError(242, who, fmt::format("follows global unit \"{}\"; make this unit global instead", target));
+        contradiction(self, ValidationError(242, who, fmt::format("follows global unit \"{}\"; make this unit global instead", target)));
+        continue;
       }
       if (uit != units_.end() && uit->replicas) {
         if (!unit.replicas || *unit.replicas != *uit->replicas) {
-          throw ValidationError(241, who, fmt::format("\"{}\" has {} replicas but this unit has {}; name one instance (\"{}@1\") or use \"{}@%i\" with equal replicas", target, *uit->replicas, unit.replicas ? *unit.replicas : 1, target, target));
+          contradiction(self, ValidationError(241, who, fmt::format("\"{}\" has {} replicas but this unit has {}; name one instance (\"{}@1\") or use \"{}@%i\" with equal replicas", target, *uit->replicas, unit.replicas ? *unit.replicas : 1, target, target)));
+          continue;
         }
         t = find_instance(fmt::format("{}@{}", target, inst.replica));
       }
     }
     if (t == kNone) {
       std::string hint = did_you_mean(target, std::vector<std::string>(unit_names.begin(), unit_names.end()));
-      throw ValidationError(241, who, fmt::format("names unknown unit \"{}\"{}", target,
-                                                  hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+      contradiction(self, ValidationError(241, who, fmt::format("names unknown unit \"{}\"{}", target,
+                                                                hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint))));
+      continue;
     }
-    if (t == i) throw ValidationError(245, who, fmt::format("\"{}\" is co-located with itself", inst.name));
+    if (t == i) {
+      contradiction(self, ValidationError(245, who, fmt::format("\"{}\" is co-located with itself", inst.name)));
+      continue;
+    }
     if (instances_[t].global) {
-      throw ValidationError(242, who, fmt::format("follows global unit \"{}\"; make this unit global instead", units_[instances_[t].unit].name));
+      contradiction(self, ValidationError(242, who, fmt::format("follows global unit \"{}\"; make this unit global instead", units_[instances_[t].unit].name)));
+      continue;
     }
     inst.machine_of = t;
   }
@@ -334,8 +362,9 @@ void Cluster::add_units(const Spec& spec) {
       auto from = std::find(path.begin(), path.end(), cur);
       for (auto it = from; it != path.end(); ++it) cycle += instances_[*it].name + " -> ";
       cycle += instances_[cur].name;
-      throw ValidationError(245, fmt::format("unit {}: machine_of", units_[instances_[cur].unit].name),
-                            fmt::format("co-location cycle: {}", cycle));
+      // The cycle's units stay linked: their group is one unresolvable group.
+      contradiction(instances_[cur].unit, ValidationError(245, fmt::format("unit {}: machine_of", units_[instances_[cur].unit].name),
+                                                          fmt::format("co-location cycle: {}", cycle)));
     }
     for (InstanceId p : path) state[p] = 2;
   }
@@ -385,27 +414,67 @@ void Cluster::link_groups() {
       return natural_less(instances_[a].name, instances_[b].name);
     });
     grp.priority = units_[instances_[grp.members.front()].unit].priority;
+    // Group-level contradictions: recorded against the unit named, and the whole group.
+    auto contradicts = [&](UnitId u, const ValidationError& e) {
+      const std::uint32_t problem = contradiction(u, e);
+      if (grp.problem == 0) grp.problem = problem;
+    };
     for (InstanceId i : grp.members) {
       const Instance& inst = instances_[i];
       grp.priority = std::max(grp.priority, units_[inst.unit].priority);
       if (inst.pinned == kNone) continue;
       if (grp.pinned != kNone && grp.pinned != inst.pinned) {
-        throw ValidationError(246, fmt::format("unit {}", units_[inst.unit].name),
-                              fmt::format("co-located units are pinned to different machines ({} and {})",
-                                          machine_names_[grp.pinned], machine_names_[inst.pinned]));
+        contradicts(inst.unit, ValidationError(246, fmt::format("unit {}", units_[inst.unit].name),
+                                               fmt::format("co-located units are pinned to different machines ({} and {})",
+                                                           machine_names_[grp.pinned], machine_names_[inst.pinned])));
+        continue;
       }
       grp.pinned = inst.pinned;
     }
-    for (std::size_t a = 0; a < grp.members.size(); ++a) {
-      for (std::size_t b = a + 1; b < grp.members.size(); ++b) {
-        if (conflicts(grp.members[a], grp.members[b])) {
-          throw ValidationError(247, fmt::format("unit {}", units_[instances_[grp.members[a]].unit].name),
-                                fmt::format("must share a machine with {} (machine_of) but conflicts with it",
-                                            instances_[grp.members[b]].name));
+    if (grp.members.size() > 1) {
+      for (std::size_t a = 0; a < grp.members.size(); ++a) {
+        for (std::size_t b = a + 1; b < grp.members.size(); ++b) {
+          if (conflicts(grp.members[a], grp.members[b])) {
+            contradicts(instances_[grp.members[a]].unit,
+                        ValidationError(247, fmt::format("unit {}", units_[instances_[grp.members[a]].unit].name),
+                                        fmt::format("must share a machine with {} (machine_of) but conflicts with it",
+                                                    instances_[grp.members[b]].name)));
+          }
+        }
+      }
+      // Spread: n instances of one unit on one machine raise its domain by n at once, and the
+      // rule admits count + n - min <= max_skew with count >= min, so n > max_skew can never
+      // be placed, whatever the cluster (the capacity planner bought machines forever).
+      std::map<UnitId, int> per_unit;
+      for (InstanceId i : grp.members) ++per_unit[instances_[i].unit];
+      for (const auto& [u, n] : per_unit) {
+        const auto& sp = units_[u].constraints.spread;
+        if (sp && n > sp->max_skew) {
+          contradicts(u, ValidationError(269, fmt::format("unit {}", units_[u].name),
+                                         fmt::format("{} of its instances must share a machine (machine_of), but spread over \"{}\" allows at most max_skew {} more in one domain",
+                                                     n, sp->key, sp->max_skew)));
         }
       }
     }
+    for (InstanceId i : grp.members) {
+      if (grp.problem == 0) grp.problem = unit_problem_[instances_[i].unit];
+    }
   }
+}
+
+std::uint32_t Cluster::contradiction(UnitId u, const ValidationError& e) {
+  if (strict_) throw e;
+  if (unit_problem_[u] == 0) {
+    problems_.push_back(e.what());
+    unit_problem_[u] = static_cast<std::uint32_t>(problems_.size());
+  }
+  return unit_problem_[u];
+}
+
+const std::string& Cluster::problem_of(GroupId g) const {
+  static const std::string none;
+  const std::uint32_t p = groups_[g].problem;
+  return p == 0 ? none : problems_[p - 1];
 }
 
 void Cluster::apply_placements(const Spec& spec) {
@@ -416,17 +485,37 @@ void Cluster::apply_placements(const Spec& spec) {
       names.reserve(std::min<std::size_t>(instances_.size(), 5000));
       for (std::size_t k = 0; k < instances_.size() && k < 5000; ++k) names.push_back(instances_[k].name);
       std::string hint = did_you_mean(name, names);
-      throw ValidationError(249, fmt::format("placements.{}", name),
-                            fmt::format("no unit instance named \"{}\"{}", name,
-                                        hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+      ValidationError e(249, fmt::format("placements.{}", name),
+                        fmt::format("no unit instance named \"{}\"{}", name,
+                                    hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+      // A placement of an instance the spec no longer has (a unit removed or scaled down)
+      // places nothing: without strict mode it is dropped with a warning.
+      if (strict_) throw e;
+      warnings_.push_back(fmt::format("{}: ignored", e.what()));
+      continue;
     }
     MachineId m = find_machine(machine);
     if (m == kNone) {
-      throw ValidationError(253, fmt::format("placements.{}", name), fmt::format("unknown machine \"{}\"", machine));
+      ValidationError e(253, fmt::format("placements.{}", name), fmt::format("unknown machine \"{}\"", machine));
+      if (strict_) throw e;
+      warnings_.push_back(fmt::format("{}: {} is placed anew", e.what(), name));
+      continue;
     }
     if (machine_states_[m] == MachineState::Down) {
       warnings_.push_back(fmt::format("{} was on {}, which is down: it is placed anew", name, machine));
       continue;
+    }
+    // NoExecute: a unit that does not tolerate the taint is evicted (kube's taint manager),
+    // then placed anew like every unplaced instance, or left pending with the reason.
+    if (const auto& taints = machine_taints(m); !taints.empty()) {
+      const auto& tolerations = units_[instances_[i].unit].constraints.tolerations;
+      auto untolerated = std::find_if(taints.begin(), taints.end(), [&](const Taint& t) {
+        return t.effect == TaintEffect::NoExecute && !tolerated(tolerations, t);
+      });
+      if (untolerated != taints.end()) {
+        warnings_.push_back(fmt::format("{} evicted from {}: untolerated taint {}", name, machine, untolerated->describe()));
+        continue;
+      }
     }
     if (instances_[i].pinned != kNone && instances_[i].pinned != m) {
       warnings_.push_back(fmt::format("{} runs on {} but is pinned to {}", name, machine, machine_names_[instances_[i].pinned]));
@@ -487,10 +576,51 @@ const std::string& Cluster::spread_domain_name(UnitId u, std::uint32_t d) const 
   return spread_[static_cast<std::size_t>(spread_slot_[u])].domain_names[d];
 }
 
+ClassVerdict Cluster::class_verdict(UnitId u, ClassId c) const {
+  const Constraints& k = units_[u].constraints;
+  for (std::size_t r = 0; r < k.metadata.size(); ++r) {
+    if (!k.metadata[r].matches(class_metadata_[c])) return {ClassVerdict::Kind::Metadata, static_cast<std::uint32_t>(r)};
+  }
+  if (!class_taints_[c].empty()) {
+    const int t = first_untolerated(class_taints_[c], k.tolerations);
+    if (t >= 0) return {ClassVerdict::Kind::Taint, static_cast<std::uint32_t>(t)};
+  }
+  return {};
+}
+
+std::string Cluster::describe_failure(UnitId u, ClassId c, const ClassVerdict& v) const {
+  switch (v.kind) {
+    case ClassVerdict::Kind::Ok: return std::string();
+    case ClassVerdict::Kind::Metadata: return units_[u].constraints.metadata[v.index].describe_failure();
+    case ClassVerdict::Kind::Taint: return class_taints_[c][v.index].describe();
+  }
+  return std::string();
+}
+
+std::optional<HostPort> Cluster::shared_port(InstanceId a, InstanceId b) const {
+  if (a == b) return std::nullopt;
+  HostPort shared;
+  if (ports_overlap(units_[instances_[a].unit].constraints.ports, units_[instances_[b].unit].constraints.ports, &shared)) return shared;
+  return std::nullopt;
+}
+
 std::uint8_t Cluster::conflict_class(UnitId pu, UnitId tu) const {
+  // Host ports: units binding one port conflict in every instance pair (both ways).
+  if (!units_[pu].constraints.ports.empty() && !units_[tu].constraints.ports.empty() &&
+      ports_overlap(units_[pu].constraints.ports, units_[tu].constraints.ports)) {
+    return 2;
+  }
   const auto& patterns = units_[pu].constraints.conflicts;
   if (patterns.empty()) return 1;
   const Unit& tunit = units_[tu];
+  if (tunit.constraints.global) {
+    // fleet matches Conflicts= against the unit name, and a global unit's instances
+    // (`agent.service@m1`) are that one unit running everywhere: a pattern that takes the
+    // unit name takes every instance.
+    for (const auto& pat : patterns) {
+      if (glob_match(pat, tunit.name)) return 2;
+    }
+  }
   if (tunit.replicas || tunit.constraints.global) {
     // Instances are named `<base>@<x>`. A pattern `<base>@*` (or `*`) takes them all; a
     // pattern whose literal prefix disagrees with `<base>@` takes none; others are decided
@@ -521,6 +651,18 @@ std::uint8_t Cluster::conflict_class(UnitId pu, UnitId tu) const {
     if (glob_match(pat, tunit.name)) cls = 2;
   }
   return cls;
+}
+
+bool Cluster::conflicts_by_pattern(InstanceId a, InstanceId b) const {
+  if (a == b) return false;
+  auto one_way = [&](InstanceId p, InstanceId t) {
+    const Unit& tu = units_[instances_[t].unit];
+    for (const auto& pat : units_[instances_[p].unit].constraints.conflicts) {
+      if (glob_match(pat, instances_[t].name) || (tu.constraints.global && glob_match(pat, tu.name))) return true;
+    }
+    return false;
+  };
+  return one_way(a, b) || one_way(b, a);
 }
 
 bool Cluster::conflicts(InstanceId a, InstanceId b) const {

@@ -9,17 +9,7 @@
 namespace berth {
 
 PendingKind Diagnosis::kind() const {
-  // Capacity (more machines, or preemption) fixes a unit when some machine was rejected for
-  // resources, spread or conflicts alone; metadata, pins and state mismatches need a change
-  // to the unit or the machines.
-  for (const auto& [code, count] : rejections) {
-    if (count == 0) continue;
-    if (code.rfind(reason::kInsufficientPrefix, 0) == 0 || code == reason::kConflict || code == reason::kSpread ||
-        code == reason::kNotUp) {
-      return PendingKind::Unschedulable;
-    }
-  }
-  return considered == 0 ? PendingKind::Unschedulable : PendingKind::Unresolvable;
+  return unresolvable ? PendingKind::Unresolvable : PendingKind::Unschedulable;
 }
 
 namespace {
@@ -46,6 +36,7 @@ std::string detail_list(const Map& details, std::size_t limit = 3) {
 }  // namespace
 
 std::string Diagnosis::summary() const {
+  if (!contradiction.empty()) return fmt::format("{}: unresolvable: {}", unit, contradiction);
   std::string out = fmt::format("{}: {}/{} machines fit", unit, fit, considered);
   if (group.size() > 1) {
     std::string others;
@@ -74,7 +65,25 @@ std::string Diagnosis::summary() const {
     return it == rejections.end() ? std::size_t{0} : it->second;
   };
   if (std::size_t n = count_of(reason::kMetadata)) parts.push_back(fmt::format("{} metadata {}", n, detail_list(metadata_failures)));
+  if (std::size_t n = count_of(reason::kTaint)) parts.push_back(fmt::format("{} untolerated taint {}", n, detail_list(taint_failures)));
   if (std::size_t n = count_of(reason::kConflict)) parts.push_back(fmt::format("{} conflict with {}", n, detail_list(conflicts_with)));
+  if (std::size_t n = count_of(reason::kPort)) {
+    // "2 port 80/tcp taken by web@1, web@2": keys are "<port> taken by <instance>", grouped by
+    // port so the line reads as the reason it is.
+    std::map<std::string, std::vector<std::string>> by_port;
+    for (const auto& [key, count] : ports_taken) {
+      const auto at = key.find(" taken by ");
+      by_port[key.substr(0, at)].push_back(at == std::string::npos ? std::string() : key.substr(at + 10));
+    }
+    std::string text;
+    for (const auto& [port, holders] : by_port) {
+      if (!text.empty()) text += "; ";
+      text += fmt::format("{} taken by {}", port, holders.front());
+      for (std::size_t k = 1; k < holders.size() && k < 3; ++k) text += ", " + holders[k];
+      if (holders.size() > 3) text += fmt::format(" (+{} more)", holders.size() - 3);
+    }
+    parts.push_back(fmt::format("{} port {}", n, text));
+  }
   if (std::size_t n = count_of(reason::kSpread)) {
     parts.push_back(fmt::format("{} spread limit ({} full)", n, detail_list(spread_failures)));
   }
@@ -92,6 +101,8 @@ std::string Diagnosis::summary() const {
     out += fmt::format("; closest: {} needs {} more", closest->machine, need);
   }
   if (!note.empty()) out += fmt::format(" ({})", note);
+  // Said in words, because it changes what to do: waiting or adding room will not help.
+  if (unresolvable && considered > 0) out += "; unresolvable: no machine here could take it even if empty";
   return out;
 }
 

@@ -12,7 +12,8 @@ namespace berth {
 
 ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const std::string& machine,
                                 StrategyKind strategy) {
-  Cluster cluster = Cluster::build(spec);
+  // Not strict: a unit that contradicts itself is explained (its "unresolvable" line), not an error.
+  Cluster cluster = Cluster::build(spec, BuildOptions{false});
   Placer placer(cluster, strategy);
   placer.place_pending();
 
@@ -37,6 +38,9 @@ ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const
   answer.unit = cluster.instance(instance).name;
   answer.machine = cluster.machine_name(m);
   answer.reasons = placer.explain(instance, m);
+  if (!cluster.unit(cluster.instance(instance).unit).preferences.empty()) {
+    answer.preferences_met = placer.preferences_met(instance, m);
+  }
   const MachineId now = cluster.assignment(instance);
   if (now != kNone) answer.placed_on = cluster.machine_name(now);
   return answer;
@@ -45,6 +49,7 @@ ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const
 nlohmann::json explain_to_json(const ExplainAnswer& answer) {
   nlohmann::json j = {{"unit", answer.unit}, {"machine", answer.machine}, {"fits", answer.fits()},
                       {"reasons", answer.reasons}};
+  if (answer.preferences_met) j["preferences_met"] = *answer.preferences_met;
   j["placed_on"] = answer.placed_on ? nlohmann::json(*answer.placed_on) : nlohmann::json(nullptr);
   return j;
 }

@@ -88,9 +88,7 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
   for (std::size_t t = 0; t < T; ++t) {
     for (ClassId k = 0; k < K; ++k) {
       for (UnitId u : types[t].units) {
-        for (const auto& req : c.unit(u).constraints.metadata) {
-          if (!req.matches(c.class_metadata(k))) class_ok[t][k] = 0;
-        }
+        if (!c.class_verdict(u, k).ok()) class_ok[t][k] = 0;
       }
     }
   }

@@ -1,6 +1,7 @@
 #include "berth/explain/format.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -58,6 +59,12 @@ std::string format_placement_text(const Spec& spec, const PlacementResult& resul
       out += fmt::format("  {} .. {} ({} instances){}\n", result.pending[i].unit, result.pending[j - 1].unit, j - i, reason);
     }
     i = j;
+  }
+  if (!result.preemptions.empty()) {
+    out += "\npreemptions:\n";
+    for (const auto& p : result.preemptions) {
+      out += fmt::format("  {} evicted {} from {}\n", p.preemptor, fmt::join(p.victims, ", "), p.machine);
+    }
   }
   if (!result.warnings.empty()) {
     out += "\nwarnings:\n";

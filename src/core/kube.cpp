@@ -74,6 +74,14 @@ std::string string_at(const json& obj, const char* key, const std::string& subje
   return v->get<std::string>();
 }
 
+/// obj[key] as an integer, `fallback` when absent.
+std::int64_t int_at(const json& obj, const char* key, const std::string& subject, std::int64_t fallback) {
+  const json* v = find(obj, key);
+  if (!v) return fallback;
+  if (!v->is_number_integer() && !v->is_number_unsigned()) wrong_type(child(subject, key), *v, "an integer");
+  return v->get<std::int64_t>();
+}
+
 bool bool_at(const json& obj, const char* key, const std::string& subject) {
   const json* v = find(obj, key);
   if (!v) return false;
@@ -256,12 +264,6 @@ void collect(const json& doc, const std::string& source, Role role, Collected& o
 // ---------------------------------------------------------------------------------------------
 // Nodes.
 
-struct Taint {
-  std::string key, value, effect;
-};
-
-/// Taints with a hard effect, by key: the combos `<value>:<effect>` seen on any node.
-using TaintIndex = std::map<std::string, std::set<std::pair<std::string, std::string>>>;
 
 /// "a, b, c and 4 more": keeps notes about many pods to one readable line.
 std::string name_list(const std::vector<std::string>& names, std::size_t shown = 5) {
@@ -272,9 +274,6 @@ std::string name_list(const std::vector<std::string>& names, std::size_t shown =
   return out;
 }
 
-std::string combo(const std::string& value, const std::string& effect) {
-  return value + ":" + effect;
-}
 
 void set_normalised(Machine& m, const std::string& key,
                     const std::map<std::string, std::string>& labels,
@@ -296,7 +295,7 @@ void set_normalised(Machine& m, const std::string& key,
   if (!value.empty()) m.metadata[key] = {value};
 }
 
-Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
+Machine import_node(const Located& at, KubeImport& result) {
   const json& n = *at.value;
   Machine m;
   m.name = object_name(n);
@@ -365,25 +364,28 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
       const std::string field = fmt::format("spec.taints[{}]", i);
       const json& t = (*ts)[i];
       if (!t.is_object()) wrong_type(fmt::format("{}: {}", subject, field), t, "an object");
-      Taint taint{string_at(t, "key", subject + ": " + field),
-                  string_at(t, "value", subject + ": " + field),
-                  string_at(t, "effect", subject + ": " + field)};
-      if (taint.effect == "NoSchedule" || taint.effect == "NoExecute") {
-        auto& values = m.metadata[kKubeTaintPrefix + taint.key];
-        std::string c = combo(taint.value, taint.effect);
-        if (std::find(values.begin(), values.end(), c) == values.end()) values.push_back(c);
-        taints[taint.key].insert({taint.value, taint.effect});
-      } else if (taint.effect == "PreferNoSchedule") {
+      // First-class taints (docs/spec.md): the pipeline's taint filter reads them, and a
+      // pod's tolerations are its own, as in kube.
+      const std::string effect = string_at(t, "effect", subject + ": " + field);
+      const auto parsed = parse_taint_effect(effect);
+      if (!parsed) {
+        result.unsupported.push_back(
+            {object, field, fmt::format("unknown taint effect \"{}\"; ignored", effect)});
+        continue;
+      }
+      berth::Taint taint{string_at(t, "key", subject + ": " + field),
+                         string_at(t, "value", subject + ": " + field), *parsed};
+      if (*parsed == TaintEffect::PreferNoSchedule) {
         result.unsupported.push_back(
             {object, field,
-             fmt::format("taint {} is PreferNoSchedule, a soft preference; berth "
-                         "has hard constraints only, so it is ignored",
+             fmt::format("taint {} is PreferNoSchedule, a soft preference: recorded on the "
+                         "machine, but it does not filter and is not scored yet",
                          taint.key)});
-      } else {
-        result.unsupported.push_back(
-            {object, field, fmt::format("unknown taint effect \"{}\"; ignored", taint.effect)});
       }
+      m.taints.push_back(std::move(taint));
     }
+    std::sort(m.taints.begin(), m.taints.end());
+    m.taints.erase(std::unique(m.taints.begin(), m.taints.end()), m.taints.end());
   }
   return m;
 }
@@ -391,21 +393,6 @@ Machine import_node(const Located& at, TaintIndex& taints, KubeImport& result) {
 // ---------------------------------------------------------------------------------------------
 // Pods.
 
-struct Toleration {
-  std::string key, op, value, effect;
-
-  bool tolerates(const std::string& taint_key, const std::string& taint_value,
-                 const std::string& taint_effect) const {
-    if (!effect.empty() && effect != taint_effect) return false;
-    if (key.empty()) return op == "Exists";  // an empty key with Exists tolerates every taint
-    if (key != taint_key) return false;
-    return op == "Exists" || value == taint_value;
-  }
-  /// Could tolerate some taint with this key (so the pod is not simply excluded by the key).
-  bool mentions(const std::string& taint_key) const {
-    return key == taint_key || (key.empty() && op == "Exists");
-  }
-};
 
 /// A Kubernetes label selector, parsed once: matchLabels and matchExpressions all hold.
 struct LabelSelector {
@@ -434,9 +421,10 @@ struct Pod {
   std::string owner_kind, owner_name;  // the controller owner
   bool mirror = false;
   std::int64_t raw_priority = 0;  // spec.priority before clamping to berth's range
-  std::vector<Toleration> tolerations;
   std::vector<AntiAffinity> anti_affinity;
-  std::set<std::string> host_ports;  // "TCP/80": two pods holding the same one conflict
+  /// Preferred pod (anti-)affinity terms on the hostname, with kube's weight (negative for
+  /// anti-affinity): become `near` preferences once every pod is read.
+  std::vector<std::pair<AntiAffinity, int>> soft_affinity;
   Unit unit;
 };
 
@@ -530,9 +518,9 @@ Resources container_request(const json& c, const std::string& subject) {
   return r;
 }
 
-/// The pod's effective request; `host_ports` receives "<protocol>/<port>" for every host port.
+/// The pod's effective request; `host_ports` receives every host port its containers bind.
 Resources pod_request(const json& spec, const std::string& subject, const std::string& object,
-                      std::set<std::string>& host_ports, KubeImport& result) {
+                      std::vector<HostPort>& host_ports, KubeImport& result) {
   Resources app;
   const json* containers = array_at(spec, "containers", subject + ": spec");
   if (!containers || containers->empty()) {
@@ -558,7 +546,8 @@ Resources pod_request(const json& spec, const std::string& subject, const std::s
         }
         if (hp->get<std::int64_t>() <= 0) continue;
         std::string protocol = string_at(port, "protocol", port_field);
-        host_ports.insert(fmt::format("{}/{}", protocol.empty() ? "TCP" : protocol, hp->dump()));
+        host_ports.push_back(parse_host_port(fmt::format("{}/{}", hp->dump(), protocol.empty() ? "TCP" : protocol),
+                                             port_field + ".hostPort"));
       }
     }
   };
@@ -604,11 +593,30 @@ void import_node_affinity(const json& affinity, Pod& pod, const std::string& sub
   const json* na = object_at(affinity, "nodeAffinity", subject + ": spec.affinity");
   if (!na) return;
   const std::string base = "spec.affinity.nodeAffinity";
-  if (present(*na, "preferredDuringSchedulingIgnoredDuringExecution")) {
-    result.unsupported.push_back({pod.object,
-                                  base + ".preferredDuringSchedulingIgnoredDuringExecution",
-                                  "preferred node affinity is a soft preference; berth has hard "
-                                  "constraints only, so it is ignored"});
+  // Preferred terms: one metadata preference each, kube's weight (1..100) as berth's.
+  if (const json* prefs = array_at(*na, "preferredDuringSchedulingIgnoredDuringExecution", subject + ": " + base)) {
+    for (std::size_t i = 0; i < prefs->size(); ++i) {
+      const std::string field = fmt::format("{}.preferredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
+      const json& t = (*prefs)[i];
+      if (!t.is_object()) wrong_type(subject + ": " + field, t, "an object");
+      Preference p;
+      p.kind = Preference::Kind::Metadata;
+      p.weight = static_cast<int>(std::clamp<std::int64_t>(int_at(t, "weight", subject + ": " + field, 1), -100, 100));
+      const json* term = object_at(t, "preference", subject + ": " + field);
+      if (term) {
+        if (const json* exprs = array_at(*term, "matchExpressions", subject + ": " + field + ".preference")) {
+          for (std::size_t k = 0; k < exprs->size(); ++k) {
+            p.metadata.push_back(selector_requirement(
+                (*exprs)[k], fmt::format("{}: {}.preference.matchExpressions[{}]", subject, field, k), true));
+          }
+        }
+        if (present(*term, "matchFields")) {
+          result.unsupported.push_back({pod.object, field + ".preference.matchFields",
+                                        "preferred matchFields are not applied"});
+        }
+      }
+      if (!p.metadata.empty()) pod.unit.preferences.push_back(std::move(p));
+    }
   }
   const std::string req_field = base + ".requiredDuringSchedulingIgnoredDuringExecution";
   const json* req =
@@ -652,39 +660,20 @@ void import_node_affinity(const json& affinity, Pod& pod, const std::string& sub
   }
 }
 
-void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subject,
-                         KubeImport& result) {
-  if (present(affinity, "podAffinity")) {
-    result.unsupported.push_back(
-        {pod.object, "spec.affinity.podAffinity",
-         "pod affinity is not modelled (berth's machine_of co-locates with one named "
-         "unit, not with pods matching a selector); ignored"});
-  }
-  const json* anti = object_at(affinity, "podAntiAffinity", subject + ": spec.affinity");
-  if (!anti) return;
-  const std::string base = "spec.affinity.podAntiAffinity";
-  if (present(*anti, "preferredDuringSchedulingIgnoredDuringExecution")) {
-    result.unsupported.push_back({pod.object,
-                                  base + ".preferredDuringSchedulingIgnoredDuringExecution",
-                                  "preferred pod anti-affinity is a soft preference; berth has "
-                                  "hard constraints only, so it is ignored"});
-  }
-  const json* terms =
-      array_at(*anti, "requiredDuringSchedulingIgnoredDuringExecution", subject + ": " + base);
-  if (!terms) return;
-  for (std::size_t i = 0; i < terms->size(); ++i) {
-    const std::string field =
-        fmt::format("{}.requiredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
-    const json& t = (*terms)[i];
+/// One pod (anti-)affinity term (the required item, or a preferred item's podAffinityTerm) on
+/// the hostname; nullopt (with a note) for another topology.
+std::optional<AntiAffinity> pod_affinity_term(const json& t, const std::string& field, Pod& pod,
+                                              const std::string& subject, KubeImport& result) {
+  {
     if (!t.is_object()) wrong_type(subject + ": " + field, t, "an object");
     std::string topology = string_at(t, "topologyKey", subject + ": " + field);
     if (topology != kHostnameKey) {
       result.unsupported.push_back(
           {pod.object, field + ".topologyKey",
-           fmt::format("anti-affinity over \"{}\" is not modelled (only {} maps to "
-                       "conflicts); ignored",
+           fmt::format("affinity over \"{}\" is not modelled (only {} maps to "
+                       "conflicts and near preferences); ignored",
                        topology, kHostnameKey)});
-      continue;
+      return std::nullopt;
     }
     AntiAffinity aa;
     if (const json* sel = object_at(t, "labelSelector", subject + ": " + field)) {
@@ -713,7 +702,48 @@ void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subj
     aa.key = fmt::format("{}|{}|{}", aa.key,
                          aa.all_namespaces ? "*" : fmt::format("{}", fmt::join(aa.namespaces, ",")),
                          aa.selector ? "sel" : "none");
-    pod.anti_affinity.push_back(std::move(aa));
+    return aa;
+  }
+}
+
+void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subject,
+                         KubeImport& result) {
+  // Preferred terms of both kinds become `near` preferences (affinity: +weight, anti: -weight).
+  auto preferred = [&](const json& block, const std::string& base, int sign) {
+    const json* prefs = array_at(block, "preferredDuringSchedulingIgnoredDuringExecution", subject + ": " + base);
+    if (!prefs) return;
+    for (std::size_t i = 0; i < prefs->size(); ++i) {
+      const std::string field = fmt::format("{}.preferredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
+      const json& item = (*prefs)[i];
+      if (!item.is_object()) wrong_type(subject + ": " + field, item, "an object");
+      const int weight = static_cast<int>(std::clamp<std::int64_t>(int_at(item, "weight", subject + ": " + field, 1), 1, 100));
+      const json* term = object_at(item, "podAffinityTerm", subject + ": " + field);
+      if (!term) continue;
+      if (auto aa = pod_affinity_term(*term, field + ".podAffinityTerm", pod, subject, result)) {
+        pod.soft_affinity.emplace_back(std::move(*aa), sign * weight);
+      }
+    }
+  };
+  if (const json* aff = object_at(affinity, "podAffinity", subject + ": spec.affinity")) {
+    if (present(*aff, "requiredDuringSchedulingIgnoredDuringExecution")) {
+      result.unsupported.push_back(
+          {pod.object, "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution",
+           "required pod affinity is not modelled (berth's machine_of co-locates with one named "
+           "unit, not with pods matching a selector); ignored"});
+    }
+    preferred(*aff, "spec.affinity.podAffinity", 1);
+  }
+  const json* anti = object_at(affinity, "podAntiAffinity", subject + ": spec.affinity");
+  if (!anti) return;
+  const std::string base = "spec.affinity.podAntiAffinity";
+  preferred(*anti, base, -1);
+  const json* terms =
+      array_at(*anti, "requiredDuringSchedulingIgnoredDuringExecution", subject + ": " + base);
+  if (!terms) return;
+  for (std::size_t i = 0; i < terms->size(); ++i) {
+    const std::string field =
+        fmt::format("{}.requiredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
+    if (auto aa = pod_affinity_term((*terms)[i], field, pod, subject, result)) pod.anti_affinity.push_back(std::move(*aa));
   }
 }
 
@@ -759,7 +789,11 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   const json* spec = object_at(p, "spec", subject + ":");
   if (!spec) throw ValidationError(265, subject, "pod without spec");
   pod.unit.name = pod.unit_name;
-  pod.unit.requests = pod_request(*spec, subject, pod.object, pod.host_ports, result);
+  pod.unit.requests = pod_request(*spec, subject, pod.object, pod.unit.constraints.ports, result);
+  // The scheduler's NodePorts filter: pods holding the same host port never share a node.
+  auto& ports = pod.unit.constraints.ports;
+  std::sort(ports.begin(), ports.end());
+  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
   if (const json* prio = find(*spec, "priority")) {
     if (!prio->is_number_integer() && !prio->is_number_unsigned())
       wrong_type(subject + ": spec.priority", *prio, "an integer");
@@ -780,15 +814,28 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
       const std::string field = fmt::format("{}: spec.tolerations[{}]", subject, i);
       const json& t = (*tols)[i];
       if (!t.is_object()) wrong_type(field, t, "an object");
-      Toleration tol{string_at(t, "key", field), string_at(t, "operator", field),
-                     string_at(t, "value", field), string_at(t, "effect", field)};
-      if (tol.op.empty()) tol.op = "Equal";
-      if (tol.op != "Equal" && tol.op != "Exists") {
+      berth::Toleration tol;
+      tol.key = string_at(t, "key", field);
+      tol.value = string_at(t, "value", field);
+      const std::string op = string_at(t, "operator", field);
+      if (op.empty() || op == "Equal") {
+        tol.op = TolerationOp::Equal;
+      } else if (op == "Exists") {
+        tol.op = TolerationOp::Exists;
+      } else {
         throw ValidationError(
             264, field + ".operator",
-            fmt::format("unknown operator \"{}\" (expected Exists or Equal)", tol.op));
+            fmt::format("unknown operator \"{}\" (expected Exists or Equal)", op));
       }
-      pod.tolerations.push_back(std::move(tol));
+      const std::string effect = string_at(t, "effect", field);
+      if (!effect.empty()) {
+        tol.effect = parse_taint_effect(effect);
+        if (!tol.effect) {
+          throw ValidationError(264, field + ".effect",
+                                fmt::format("unknown effect \"{}\" (expected NoSchedule, PreferNoSchedule or NoExecute)", effect));
+        }
+      }
+      pod.unit.constraints.tolerations.push_back(std::move(tol));
     }
   }
   if (present(*spec, "topologySpreadConstraints")) {
@@ -797,31 +844,6 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
          "berth spreads the instances of one unit, and every pod is its own unit; ignored"});
   }
   return pod;
-}
-
-/// `taint/<key>` requirements for the hard taints in the dump that the pod does not tolerate.
-void add_taint_requirements(Pod& pod, const TaintIndex& taints) {
-  for (const auto& [key, combos] : taints) {
-    std::vector<std::string> untolerated;
-    for (const auto& [value, effect] : combos) {
-      bool ok = std::any_of(pod.tolerations.begin(), pod.tolerations.end(),
-                            // Init-captures: clang 14 (the fuzz build) cannot capture
-                            // structured bindings directly.
-                            [&k = key, &v = value, &e = effect](const Toleration& t) {
-                              return t.tolerates(k, v, e);
-                            });
-      if (!ok) untolerated.push_back(combo(value, effect));
-    }
-    if (untolerated.empty()) continue;
-    bool mentioned = std::any_of(pod.tolerations.begin(), pod.tolerations.end(),
-                                 [&k = key](const Toleration& t) { return t.mentions(k); });
-    if (mentioned) {
-      pod.unit.constraints.metadata.push_back(
-          {kKubeTaintPrefix + key, MetadataOp::NotIn, untolerated});
-    } else {
-      pod.unit.constraints.metadata.push_back({kKubeTaintPrefix + key, MetadataOp::NotExists, {}});
-    }
-  }
 }
 
 using NamespaceIndex = std::map<std::string, std::vector<std::size_t>>;
@@ -880,11 +902,10 @@ std::vector<std::size_t> select_pods(const AntiAffinity& aa, const std::vector<P
 
 KubeImport build(const Collected& in, KubeImport result) {
   Spec& spec = result.spec;
-  TaintIndex taints;
   std::map<std::string, std::string> node_uids;
   for (const auto& at : in.nodes) {
     ++result.nodes_read;
-    Machine m = import_node(at, taints, result);
+    Machine m = import_node(at, result);
     const json* md = find(*at.value, "metadata");
     std::string uid = md ? string_at(*md, "uid", at.where + ": metadata") : "";
     if (auto it = node_uids.find(m.name); it != node_uids.end()) {
@@ -934,10 +955,11 @@ KubeImport build(const Collected& in, KubeImport result) {
     if (count_pod_slots) pod->unit.requests.extended["pods"] += 1;
     if (pod->mirror && !pod->node_name.empty()) {
       // Static pods are started by the kubelet itself: bound to their node, never scheduled,
-      // and admitted whatever the node's taints.
+      // and admitted whatever the node's taints (a toleration of every taint says so).
       pod->unit.constraints.machine_id = pod->node_name;
-    } else {
-      add_taint_requirements(*pod, taints);
+      berth::Toleration all;
+      all.op = TolerationOp::Exists;
+      pod->unit.constraints.tolerations = {all};
     }
     std::string& pin = pod->unit.constraints.machine_id;
     if (!pin.empty() && !machine_names.count(pin)) {
@@ -950,12 +972,8 @@ KubeImport build(const Collected& in, KubeImport result) {
   }
 
   NamespaceIndex by_namespace;
-  std::map<std::string, std::vector<std::size_t>> by_host_port;
-  for (std::size_t i = 0; i < pods.size(); ++i) {
-    by_namespace[pods[i].ns].push_back(i);
-    for (const auto& port : pods[i].host_ports) by_host_port[port].push_back(i);
-  }
-  // Identical anti-affinity terms (the replicas of one owner) and host ports resolve once.
+  for (std::size_t i = 0; i < pods.size(); ++i) by_namespace[pods[i].ns].push_back(i);
+  // Identical anti-affinity terms (the replicas of one owner) resolve once.
   std::map<std::string, std::vector<std::string>> resolved;
   auto add_conflicts = [](Pod& pod, const std::vector<std::string>& globs) {
     auto& c = pod.unit.constraints.conflicts;
@@ -974,14 +992,21 @@ KubeImport build(const Collected& in, KubeImport result) {
       }
       add_conflicts(pod, it->second);
     }
-    // The scheduler's NodePorts filter: pods holding the same host port never share a node.
-    for (const auto& port : pod.host_ports) {
-      auto it = resolved.find("port|" + port);
+    for (const auto& [aa, weight] : pod.soft_affinity) {
+      auto it = resolved.find("anti|" + aa.key);
       if (it == resolved.end()) {
-        it = resolved.emplace("port|" + port, globs_for(by_host_port[port], pods, by_namespace))
-                 .first;
+        it = resolved.emplace("anti|" + aa.key, globs_for(select_pods(aa, pods, by_namespace), pods, by_namespace)).first;
       }
-      add_conflicts(pod, it->second);
+      std::vector<std::string> globs;
+      for (const auto& g : it->second) {
+        if (g != pod.unit_name) globs.push_back(g);
+      }
+      if (globs.empty()) continue;
+      Preference p;
+      p.kind = Preference::Kind::Near;
+      p.near = std::move(globs);
+      p.weight = weight;
+      pod.unit.preferences.push_back(std::move(p));
     }
   }
 
@@ -998,6 +1023,14 @@ KubeImport build(const Collected& in, KubeImport result) {
         for (const auto& req : pod.unit.constraints.metadata) {
           if (!req.matches(it->second->metadata)) {
             violations[req.describe()].push_back(
+                fmt::format("{} on {}", pod.unit_name, pod.node_name));
+          }
+        }
+        // A NoSchedule taint added after the pod started does not move it (kube keeps it);
+        // NoExecute ones evict it when berth reads the spec.
+        for (const berth::Taint& t : it->second->taints) {
+          if (t.effect == TaintEffect::NoSchedule && !tolerated(pod.unit.constraints.tolerations, t)) {
+            violations["toleration of taint " + t.describe()].push_back(
                 fmt::format("{} on {}", pod.unit_name, pod.node_name));
           }
         }

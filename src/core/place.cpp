@@ -45,9 +45,58 @@ const std::vector<std::string>& all_strategy_names() {
 }
 
 PlacementResult place(const Spec& spec, const PlaceOptions& options) {
-  Cluster cluster = Cluster::build(spec);
+  Cluster cluster = Cluster::build(spec, BuildOptions{options.strict});
   return place_on(spec, cluster, options);
 }
+
+namespace {
+
+/// Groups with an unassigned member, in id order.
+std::vector<GroupId> unplaced_groups(const Cluster& c) {
+  std::vector<GroupId> out;
+  for (GroupId g = 0; g < c.group_count(); ++g) {
+    for (InstanceId i : c.group(g).members) {
+      if (c.assignment(i) == kNone) {
+        out.push_back(g);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/// After placement: each pending group (batch order, resolvable ones only) may evict strictly
+/// lower-priority groups; the victims are re-placed where they fit and do not preempt in turn
+/// (one decision, one set of victims: no cascade down the priorities). Returns the diagnoses
+/// of what is pending afterwards, or `before` when nothing was preempted.
+std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer, std::vector<Preemption>& out,
+                                       std::vector<Diagnosis> before) {
+  std::vector<GroupId> victims;
+  for (GroupId g : placer.batch_order(unplaced_groups(cluster))) {
+    const Group& grp = cluster.group(g);
+    if (grp.unresolvable() || std::find(victims.begin(), victims.end(), g) != victims.end()) continue;
+    bool pending = false;
+    for (InstanceId i : grp.members) pending = pending || cluster.assignment(i) == kNone;
+    if (!pending) continue;  // placed meanwhile
+    auto done = preempt_for(cluster, g);
+    if (!done) continue;
+    for (GroupId v : placer.batch_order(done->victim_groups)) {
+      victims.push_back(v);
+      placer.place_group(v);
+    }
+    out.push_back(std::move(done->report));
+  }
+  if (out.empty()) return before;
+  std::vector<Diagnosis> after;
+  for (GroupId g : placer.batch_order(unplaced_groups(cluster))) {
+    Diagnosis d;
+    placer.select(g, &d);
+    after.push_back(std::move(d));
+  }
+  return after;
+}
+
+}  // namespace
 
 PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options) {
   const std::size_t existing = [&] {
@@ -56,14 +105,18 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
     return n;
   }();
   std::vector<Diagnosis> diagnoses;
+  PlacementResult result;
+  Placer placer(cluster, options.strategy);
   if (options.batch) {
     diagnoses = place_batch(cluster, *options.batch, options.strategy);
   } else {
-    Placer placer(cluster, options.strategy);
     diagnoses = placer.place_pending();
   }
+  if (options.preempt && !diagnoses.empty()) diagnoses = preempt_pending(cluster, placer, result.preemptions, diagnoses);
+  for (const auto& [i, met] : placer.recorded_preferences()) {
+    if (cluster.assignment(i) != kNone) result.preferences_met.emplace(cluster.instance(i).name, met);
+  }
 
-  PlacementResult result;
   result.warnings = spec.warnings;
   result.warnings.insert(result.warnings.end(), cluster.warnings().begin(), cluster.warnings().end());
   // The maps are filled in their own (byte) order, each insertion hinted at the end: at 200k

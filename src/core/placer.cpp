@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 
+#include "berth/constraint/glob.hpp"
 #include "berth/model/resources.hpp"
 #include "shortfall_tally.hpp"
 
@@ -26,29 +27,258 @@ struct DimensionShort {
 Placer::Placer(Cluster& cluster, StrategyKind strategy)
     : cluster_(cluster),
       strategy_(strategy),
-      metadata_cache_(cluster.unit_count()),
+      class_cache_(cluster.unit_count()),
       demand_(cluster.dims(), 0) {
   verdict_stamp_.assign(cluster.unit_count(), 0);
   verdict_.assign(cluster.unit_count(), 0);
   if (std::getenv("BERTH_DIAGNOSE_BY_SCAN") != nullptr) shortcuts_.indexed_diagnosis = false;
 }
 
-int Placer::metadata_failure(UnitId u, ClassId c) {
-  auto& cache = metadata_cache_[u];
+ClassVerdict Placer::class_failure(UnitId u, ClassId c) {
+  auto& cache = class_cache_[u];
   if (cache.empty()) cache.assign(cluster_.class_count(), 0);
   std::int32_t& slot = cache[c];
   if (slot == 0) {
-    slot = 1;
-    const auto& reqs = cluster_.unit(u).constraints.metadata;
-    const Metadata& md = cluster_.class_metadata(c);
-    for (std::size_t k = 0; k < reqs.size(); ++k) {
-      if (!reqs[k].matches(md)) {
-        slot = static_cast<std::int32_t>(k) + 2;
-        break;
+    const ClassVerdict v = cluster_.class_verdict(u, c);
+    slot = v.kind == ClassVerdict::Kind::Ok ? 1
+           : v.kind == ClassVerdict::Kind::Metadata ? static_cast<std::int32_t>(v.index) + 2
+                                                     : -static_cast<std::int32_t>(v.index) - 1;
+  }
+  if (slot == 1) return {};
+  if (slot > 1) return {ClassVerdict::Kind::Metadata, static_cast<std::uint32_t>(slot - 2)};
+  return {ClassVerdict::Kind::Taint, static_cast<std::uint32_t>(-slot - 1)};
+}
+
+void Placer::index_unit_instances() {
+  const Cluster& c = cluster_;
+  if (!unit_instance_start_.empty()) return;
+  unit_instance_start_.assign(c.unit_count() + 1, 0);
+  for (InstanceId i = 0; i < c.instance_count(); ++i) ++unit_instance_start_[c.instance(i).unit + 1];
+  for (std::size_t u = 0; u < c.unit_count(); ++u) unit_instance_start_[u + 1] += unit_instance_start_[u];
+  unit_instances_.assign(c.instance_count(), kNone);
+  std::vector<std::uint32_t> next(unit_instance_start_.begin(), unit_instance_start_.end() - 1);
+  for (InstanceId i = 0; i < c.instance_count(); ++i) unit_instances_[next[c.instance(i).unit]++] = i;
+}
+
+namespace {
+
+const std::string* value_of(const Metadata& md, const std::string& key) {
+  auto it = md.find(key);
+  return it == md.end() || it->second.empty() ? nullptr : &it->second.front();
+}
+
+/// A near preference's globs take instance y by its instance name or its unit name.
+bool near_matches(const Cluster& c, const Preference& p, InstanceId y) {
+  for (const auto& pat : p.near) {
+    if (glob_match(pat, c.instance(y).name) || glob_match(pat, c.unit(c.instance(y).unit).name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t>& Placer::least_filled_classes(UnitId u, const std::string& key) {
+  // The domains (values of `key`) unit u may use: up machines its class filters admit. A class
+  // meets the preference when its domain holds the fewest of u's placed instances.
+  const Cluster& c = cluster_;
+  const std::size_t K = c.class_count();
+  index_unit_instances();
+  std::map<std::string, std::int64_t> count;
+  for (std::uint32_t j = unit_instance_start_[u]; j < unit_instance_start_[u + 1]; ++j) {
+    const MachineId m = c.assignment(unit_instances_[j]);
+    if (m == kNone) continue;
+    if (const std::string* v = value_of(c.machine_metadata(m), key)) ++count[*v];
+  }
+  auto count_of = [&](const std::string& v) {
+    auto it = count.find(v);
+    return it == count.end() ? std::int64_t{0} : it->second;
+  };
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+  spread_met_scratch_.assign(K, 0);
+  for (ClassId k = 0; k < K; ++k) {
+    const std::string* v = value_of(c.class_metadata(k), key);
+    if (!v || !class_ok(u, k) || c.class_index(k).up_count[1] == 0) continue;
+    spread_met_scratch_[k] = 1;  // eligible
+    lo = std::min(lo, count_of(*v));
+  }
+  for (ClassId k = 0; k < K; ++k) {
+    if (spread_met_scratch_[k] && count_of(*value_of(c.class_metadata(k), key)) != lo) spread_met_scratch_[k] = 0;
+  }
+  return spread_met_scratch_;
+}
+
+bool Placer::preference_met(UnitId u, std::size_t k, MachineId m) {
+  const Cluster& c = cluster_;
+  const Preference& p = c.unit(u).preferences[k];
+  switch (p.kind) {
+    case Preference::Kind::Metadata:
+      return std::all_of(p.metadata.begin(), p.metadata.end(),
+                         [&](const MetadataRequirement& r) { return r.matches(c.machine_metadata(m)); });
+    case Preference::Kind::Near:
+      return std::any_of(c.instances_on(m).begin(), c.instances_on(m).end(), [&](InstanceId y) { return near_matches(c, p, y); });
+    case Preference::Kind::Spread:
+      return least_filled_classes(u, p.spread_key)[c.machine_class(m)] != 0;
+  }
+  return false;
+}
+
+void Placer::prepare_preferences() {
+  const Cluster& c = cluster_;
+  any_preferences_ = false;
+  spread_preferences_ = false;
+  near_.clear();
+  near_bound_ = 0;
+  bool any = c.has_soft_taints();
+  for (UnitId u : units_) any = any || !c.unit(u).preferences.empty();
+  if (!any) return;
+  any_preferences_ = true;
+  const std::size_t K = c.class_count();
+  class_points_.assign(K, 0);
+  for (UnitId u : units_) {
+    const Unit& unit = c.unit(u);
+    if (c.has_soft_taints()) {
+      for (ClassId k = 0; k < K; ++k) {
+        for (const Taint& t : c.class_taints(k)) {
+          if (t.effect == TaintEffect::PreferNoSchedule && !tolerated(unit.constraints.tolerations, t)) {
+            class_points_[k] += kPreferNoSchedulePoints;
+          }
+        }
+      }
+    }
+    for (const Preference& p : unit.preferences) {
+      switch (p.kind) {
+        case Preference::Kind::Metadata:
+          for (ClassId k = 0; k < K; ++k) {
+            const bool met = std::all_of(p.metadata.begin(), p.metadata.end(),
+                                         [&](const MetadataRequirement& r) { return r.matches(c.class_metadata(k)); });
+            if (met) class_points_[k] += p.weight;
+          }
+          break;
+        case Preference::Kind::Near:
+          near_.push_back({&p});
+          near_bound_ += std::max(p.weight, 0);
+          break;
+        case Preference::Kind::Spread: {
+          spread_preferences_ = true;
+          const auto& met = least_filled_classes(u, p.spread_key);
+          for (ClassId k = 0; k < K; ++k) {
+            if (met[k]) class_points_[k] += p.weight;
+          }
+          break;
+        }
       }
     }
   }
-  return slot - 2;
+}
+
+std::int64_t Placer::points(MachineId m) const {
+  if (!any_preferences_) return 0;
+  std::int64_t pts = class_points_[cluster_.machine_class(m)];
+  for (const NearPreference& n : near_) {
+    const auto& on = cluster_.instances_on(m);
+    if (std::any_of(on.begin(), on.end(), [&](InstanceId y) { return near_matches(cluster_, *n.preference, y); })) {
+      pts += n.preference->weight;
+    }
+  }
+  return pts;
+}
+
+std::int64_t Placer::points_of(GroupId g, MachineId m) {
+  cluster_.check_group(g, "Placer::points_of");
+  cluster_.check_machine(m, "Placer::points_of");
+  prepare(g);
+  return points(m);
+}
+
+std::vector<std::string> Placer::preferences_met(InstanceId i, MachineId m) {
+  cluster_.check_instance(i, "Placer::preferences_met");
+  cluster_.check_machine(m, "Placer::preferences_met");
+  const UnitId u = cluster_.instance(i).unit;
+  std::vector<std::string> out;
+  const auto& prefs = cluster_.unit(u).preferences;
+  for (std::size_t k = 0; k < prefs.size(); ++k) {
+    if (preference_met(u, k, m)) out.push_back(prefs[k].describe());
+  }
+  return out;
+}
+
+bool Placer::class_rejects(ClassId k, std::size_t weight, Diagnosis* diag) {
+  for (UnitId u : units_) {
+    const ClassVerdict v = class_failure(u, k);
+    if (v.ok()) continue;
+    if (diag) {
+      const bool taint = v.kind == ClassVerdict::Kind::Taint;
+      diag->rejections[taint ? reason::kTaint : reason::kMetadata] += weight;
+      (taint ? diag->taint_failures : diag->metadata_failures)[cluster_.describe_failure(u, k, v)] += weight;
+    }
+    return true;
+  }
+  return false;
+}
+
+void Placer::count_conflict(Diagnosis& diag, InstanceId with) const {
+  const Cluster& c = cluster_;
+  // A glob conflict names the instance; a shared host port alone names the port.
+  for (InstanceId x : todo_) {
+    if (c.conflicts_by_pattern(x, with)) {
+      ++diag.rejections[reason::kConflict];
+      ++diag.conflicts_with[c.instance(with).name];
+      return;
+    }
+  }
+  for (InstanceId x : todo_) {
+    if (auto port = c.shared_port(x, with)) {
+      ++diag.rejections[reason::kPort];
+      ++diag.ports_taken[fmt::format("{} taken by {}", port->describe(), c.instance(with).name)];
+      return;
+    }
+  }
+  // Not reached (conflicts_on found a conflict); counted as one rather than lost.
+  ++diag.rejections[reason::kConflict];
+  ++diag.conflicts_with[c.instance(with).name];
+}
+
+bool Placer::resolvable() {
+  const Cluster& c = cluster_;
+  const std::size_t D = c.dims();
+  auto class_could = [&](ClassId k) {
+    if (class_rejects(k, 0, nullptr)) return false;
+    const MachineId rep = c.class_members(k).front();  // a class shares allocatable and metadata
+    const std::int64_t* alloc = c.allocatable(rep);
+    for (std::size_t d = 0; d < D; ++d) {
+      if (alloc[d] < demand_[d]) return false;
+    }
+    for (const SpreadCheck& s : spreads_) {
+      if (c.spread_domain(s.unit, rep) == kNone) return false;
+    }
+    return true;
+  };
+  const Group& grp = c.group(c.instance(todo_.front()).group);
+  const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
+  if (pin != kNone) return class_could(c.machine_class(pin));
+  for (ClassId k = 0; k < c.class_count(); ++k) {
+    if (class_could(k)) return true;
+  }
+  return false;
+}
+
+void Placer::diagnose_contradiction(GroupId g, Diagnosis& diag) const {
+  const Cluster& c = cluster_;
+  const Group& grp = c.group(g);
+  diag = Diagnosis{};
+  InstanceId first = grp.members.front();
+  for (InstanceId i : grp.members) {
+    if (c.assignment(i) == kNone) {
+      first = i;
+      break;
+    }
+  }
+  diag.unit = c.instance(first).name;
+  for (InstanceId i : grp.members) diag.group.push_back(c.instance(i).name);
+  diag.considered = c.machine_count();
+  if (diag.considered > 0) diag.rejections[reason::kContradiction] = diag.considered;
+  diag.unresolvable = true;
+  diag.contradiction = c.problem_of(g);
 }
 
 double Placer::demand_term(MachineId m, int* counted) const {
@@ -139,7 +369,7 @@ bool Placer::prepare(GroupId g) {
     if (!sp || c.spread_domain_count(u) == 0) continue;
     std::int64_t min_count = std::numeric_limits<std::int64_t>::max();
     for (ClassId k = 0; k < c.class_count(); ++k) {
-      if (metadata_failure(u, k) >= 0) continue;
+      if (!class_ok(u, k)) continue;
       for (MachineId m : c.class_members(k)) {
         if (c.machine_state(m) != MachineState::Up) continue;
         std::uint32_t dom = c.spread_domain(u, m);
@@ -152,6 +382,7 @@ bool Placer::prepare(GroupId g) {
     for (InstanceId i : todo_) adding += c.instance(i).unit == u ? 1 : 0;
     spreads_.push_back({u, min_count, sp->max_skew, adding});
   }
+  prepare_preferences();
   return true;
 }
 
@@ -214,6 +445,10 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
   const std::size_t D = c.dims();
   const std::size_t n = c.machine_count();
   const bool pending = prepare(g);
+  if (pending && grp.unresolvable()) {
+    if (diag) diagnose_contradiction(g, *diag);
+    return kNone;
+  }
   if (diag) {
     *diag = Diagnosis{};
     diag->unit = todo_.empty() ? std::string() : c.instance(todo_.front()).name;
@@ -228,6 +463,7 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
 
   MachineId best = kNone;
   double best_score = 0;
+  std::int64_t best_points = 0;
   detail::ShortfallTally tally(c, demand_, diag ? D : 0);
 
   auto evaluate = [&](MachineId m) {
@@ -237,10 +473,7 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
     }
     InstanceId with = kNone;
     if (conflicts_on(m, &with)) {
-      if (diag) {
-        ++diag->rejections[reason::kConflict];
-        ++diag->conflicts_with[c.instance(with).name];
-      }
+      if (diag) count_conflict(*diag, with);
       return;
     }
     const SpreadCheck* failed = nullptr;
@@ -263,25 +496,15 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
     }
     if (diag) ++diag->fit;
     const double s = score(m);
-    if (best == kNone || s > best_score || (s == best_score && m < best)) {
+    const std::int64_t pts = points(m);
+    if (best == kNone || pts > best_points || (pts == best_points && (s > best_score || (s == best_score && m < best)))) {
       best = m;
       best_score = s;
+      best_points = pts;
     }
   };
 
-  auto metadata_ok = [&](ClassId k, std::size_t weight) {
-    for (UnitId u : units_) {
-      int failed = metadata_failure(u, k);
-      if (failed >= 0) {
-        if (diag) {
-          diag->rejections[reason::kMetadata] += weight;
-          diag->metadata_failures[c.unit(u).constraints.metadata[static_cast<std::size_t>(failed)].describe_failure()] += weight;
-        }
-        return false;
-      }
-    }
-    return true;
-  };
+  auto metadata_ok = [&](ClassId k, std::size_t weight) { return !class_rejects(k, weight, diag); };
 
   if (pin != kNone) {
     if (diag && n > 1) diag->rejections[reason::kPinned] += n - 1;
@@ -297,7 +520,10 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
     }
   }
 
-  if (diag) tally.finish(*diag, best == kNone);
+  if (diag) {
+    tally.finish(*diag, best == kNone);
+    diag->unresolvable = best == kNone && !resolvable();
+  }
   return best;
 }
 
@@ -365,10 +591,15 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
   if (first_leaf >= members.size() || !node_fits(k, node)) return;
   const MachineId first_machine = members[first_leaf];
   if (ranked_.size() == ranked_limit_) {
-    // Full list: a subtree that cannot beat the last entry cannot change it.
+    // Full list: a subtree that cannot beat the last entry cannot change it. Preference points
+    // rank first: the subtree's are at most its class's plus every positive near weight.
     const Candidate& worst = ranked_.back();
-    const double bound = node_bound(k, node);
-    if (bound < worst.score || (bound == worst.score && first_machine > worst.machine)) return;
+    const std::int64_t point_bound = any_preferences_ ? class_points_[k] + near_bound_ : 0;
+    if (point_bound < worst.points) return;
+    if (point_bound == worst.points) {
+      const double bound = node_bound(k, node);
+      if (bound < worst.score || (bound == worst.score && first_machine > worst.machine)) return;
+    }
   }
   if (span == 1) {
     const MachineId m = first_machine;
@@ -378,7 +609,7 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
     }
     InstanceId with = kNone;
     if (conflicts_on(m, &with)) return;
-    offer({score(m), m});
+    offer({score(m), m, points(m)});
     return;
   }
   // Visit the more promising child first, so the bound prunes the other one more often.
@@ -408,7 +639,7 @@ bool Placer::reuse_ranking(UnitId u, MachineId* answer) {
     // The machine that changed need not be one the last search looked at (another unit may
     // have been placed in between, as batch strategies do): it passes every filter again,
     // metadata included.
-    bool fits = c.machine_state(m) == MachineState::Up && metadata_failure(u, c.machine_class(m)) < 0;
+    bool fits = c.machine_state(m) == MachineState::Up && class_ok(u, c.machine_class(m));
     for (std::size_t d = 0; fits && d < c.dims(); ++d) fits = c.free(m, d) >= demand_[d];
     InstanceId with = kNone;
     per_instance_ = false;
@@ -420,7 +651,7 @@ bool Placer::reuse_ranking(UnitId u, MachineId* answer) {
       return false;
     }
     if (fits && !conflict) {
-      const Candidate cand{score(m), m};
+      const Candidate cand{score(m), m, points(m)};
       // Below the floor, machines outside the list may beat it: leave it out (the next
       // search finds it if it matters).
       if (!ranked_has_floor_ || better(cand, ranked_floor_)) {
@@ -447,15 +678,11 @@ MachineId Placer::select_indexed(GroupId g) {
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   if (!prepare(g)) return follow_;
+  if (grp.unresolvable()) return kNone;
   const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
-  auto class_ok = [&](ClassId k) {
-    for (UnitId u : units_) {
-      if (metadata_failure(u, k) >= 0) return false;
-    }
-    return true;
-  };
+  auto group_class_ok = [&](ClassId k) { return !class_rejects(k, 0, nullptr); };
   if (pin != kNone) {
-    if (!class_ok(c.machine_class(pin)) || c.machine_state(pin) != MachineState::Up) return kNone;
+    if (!group_class_ok(c.machine_class(pin)) || c.machine_state(pin) != MachineState::Up) return kNone;
     InstanceId with = kNone;
     const SpreadCheck* failed = nullptr;
     if (conflicts_on(pin, &with) || spread_verdict(pin, &failed) != 0) return kNone;
@@ -471,7 +698,9 @@ MachineId Placer::select_indexed(GroupId g) {
   // the instance), only that machine needs a new look, and the answer is the head of the
   // ranking: exactly what a fresh search or the scan would return.
   const UnitId unit = units_.front();
-  const bool reusable = shortcuts_.rank_replicas && todo_.size() == 1 && grp.members.size() == 1 && spreads_.empty();
+  // Spread preferences move with every placement of the unit, like spread constraints.
+  const bool reusable = shortcuts_.rank_replicas && todo_.size() == 1 && grp.members.size() == 1 && spreads_.empty() &&
+                        !spread_preferences_;
   if (reusable) {
     MachineId answer = kNone;
     if (reuse_ranking(unit, &answer)) return answer;
@@ -483,7 +712,7 @@ MachineId Placer::select_indexed(GroupId g) {
   ranked_limit_ = reusable && u.replicas ? static_cast<std::size_t>(std::clamp(*u.replicas, 1, static_cast<int>(kMaxRanked))) : 1;
   if (ranked_.capacity() < kMaxRanked) ranked_.reserve(kMaxRanked);
   for (ClassId k = 0; k < c.class_count(); ++k) {
-    if (!class_ok(k)) continue;
+    if (!group_class_ok(k)) continue;
     // Spread depends only on metadata, which a class shares: decide it once per class.
     const SpreadCheck* failed = nullptr;
     if (!spreads_.empty() && spread_verdict(c.class_members(k).front(), &failed) != 0) continue;
@@ -505,6 +734,12 @@ MachineId Placer::select_indexed(GroupId g) {
 MachineId Placer::place_group(GroupId g, Diagnosis* diag) {
   MachineId m = select(g, diag);
   if (m == kNone) return kNone;
+  // Which preferences the chosen machine met, as they stood when it was chosen.
+  for (InstanceId i : cluster_.group(g).members) {
+    if (cluster_.assignment(i) == kNone && !cluster_.unit(cluster_.instance(i).unit).preferences.empty()) {
+      recorded_[i] = preferences_met(i, m);
+    }
+  }
   for (InstanceId i : cluster_.group(g).members) {
     if (cluster_.assignment(i) == kNone) cluster_.assign(i, m);
   }
@@ -573,7 +808,9 @@ std::vector<Diagnosis> Placer::place_pending() {
     const Group& grp = cluster_.group(g);
     const InstanceId first = grp.members.front();
     const UnitId unit = cluster_.instance(first).unit;
-    const bool alone = grp.members.size() == 1;
+    // Instances pinned to different machines (a global unit's) ask different questions: never
+    // copy their diagnoses (u2@m9's said "most free on m5", u2@m5's machine).
+    const bool alone = grp.members.size() == 1 && grp.pinned == kNone;
     if (alone && !pending.empty() && unit == last_unit && cluster_.version() == last_version) {
       Diagnosis diag = pending.back();
       diag.unit = cluster_.instance(first).name;
@@ -596,11 +833,10 @@ bool Placer::fits(GroupId g, MachineId m) {
   cluster_.check_machine(m, "Placer::fits");
   if (!prepare(g)) return false;
   const Group& grp = cluster_.group(g);
+  if (grp.unresolvable()) return false;
   const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
   if (pin != kNone && pin != m) return false;
-  for (UnitId u : units_) {
-    if (metadata_failure(u, cluster_.machine_class(m)) >= 0) return false;
-  }
+  if (class_rejects(cluster_.machine_class(m), 0, nullptr)) return false;
   if (cluster_.machine_state(m) != MachineState::Up) return false;
   InstanceId with = kNone;
   const SpreadCheck* failed = nullptr;
@@ -634,6 +870,7 @@ std::vector<std::string> Placer::explain(InstanceId i, MachineId m) {
   if (copy.machine_state(m) != MachineState::Up) {
     reasons.push_back(fmt::format("{} is {}: only up machines take new units", mname, to_string(copy.machine_state(m))));
   }
+  if (grp.unresolvable()) reasons.push_back(fmt::format("unresolvable: {}", copy.problem_of(copy.instance(i).group)));
   if (grp.pinned != kNone && grp.pinned != m) {
     reasons.push_back(fmt::format("pinned to {} (machine_id{})", copy.machine_name(grp.pinned),
                                   copy.instance(i).global ? ", global instance" : ""));
@@ -645,10 +882,21 @@ std::vector<std::string> Placer::explain(InstanceId i, MachineId m) {
         reasons.push_back(fmt::format("metadata: {} requires {}, but {} has {}", copy.instance(x).name, req.describe(), mname, req.describe_failure()));
       }
     }
-    for (InstanceId y : copy.instances_on(m)) {
-      if (copy.conflicts(x, y)) reasons.push_back(fmt::format("conflict: {} and {} (on {}) must not share a machine", copy.instance(x).name, copy.instance(y).name, mname));
+    for (const Taint& t : copy.machine_taints(m)) {
+      if (t.hard() && !tolerated(u.constraints.tolerations, t)) {
+        reasons.push_back(fmt::format("taint: {} has {}, which {} does not tolerate", mname, t.describe(), copy.instance(x).name));
+      }
     }
-    if (u.constraints.spread) {
+    for (InstanceId y : copy.instances_on(m)) {
+      if (!copy.conflicts(x, y)) continue;
+      if (copy.conflicts_by_pattern(x, y)) {
+        reasons.push_back(fmt::format("conflict: {} and {} (on {}) must not share a machine", copy.instance(x).name, copy.instance(y).name, mname));
+      } else if (auto port = copy.shared_port(x, y)) {
+        reasons.push_back(fmt::format("port {} taken by {} (on {}), which {} binds too", port->describe(), copy.instance(y).name, mname, copy.instance(x).name));
+      }
+    }
+    // A spread key no machine carries constrains nothing (as in select): only ask when it does.
+    if (u.constraints.spread && copy.spread_domain_count(copy.instance(x).unit) > 0) {
       std::uint32_t dom = copy.spread_domain(copy.instance(x).unit, m);
       if (dom == kNone) reasons.push_back(fmt::format("spread: {} has no \"{}\" metadata", mname, u.constraints.spread->key));
     }
@@ -667,11 +915,17 @@ std::vector<std::string> Placer::explain(InstanceId i, MachineId m) {
     Placer probe(copy, strategy_);
     Diagnosis diag;
     probe.select(copy.instance(i).group, &diag);
+    // The failure may be any member's spread (a sidekick's, not only instance i's unit's).
     for (const auto& [dom, count] : diag.spread_failures) {
-      if (dom.substr(dom.find('=') + 1) ==
-          copy.machine_metadata(m).at(copy.unit(copy.instance(i).unit).constraints.spread->key).front()) {
-        reasons.push_back(fmt::format("spread: another instance in {} would exceed max_skew {}", dom,
-                                      copy.unit(copy.instance(i).unit).constraints.spread->max_skew));
+      const std::string key = dom.substr(0, dom.find('='));
+      const std::string value = dom.substr(dom.find('=') + 1);
+      const auto here = copy.machine_metadata(m).find(key);
+      if (here == copy.machine_metadata(m).end() || here->second.empty() || here->second.front() != value) continue;
+      for (InstanceId x : grp.members) {
+        const auto& sp = copy.unit(copy.instance(x).unit).constraints.spread;
+        if (!sp || sp->key != key) continue;
+        reasons.push_back(fmt::format("spread: another instance in {} would exceed max_skew {}", dom, sp->max_skew));
+        break;
       }
     }
   }

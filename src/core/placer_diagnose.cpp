@@ -20,6 +20,7 @@ std::uint8_t unit_relation(const Cluster& c, UnitId p, UnitId t) {
   if (!c.unit_has_conflicts(p)) return 1;
   const Unit& tu = c.unit(t);
   if (tu.replicas || tu.constraints.global) return c.conflict_class(p, t);
+  if (ports_overlap(c.unit(p).constraints.ports, tu.constraints.ports)) return 2;
   for (const auto& pat : c.unit(p).constraints.conflicts) {
     if (glob_match(pat, tu.name)) return 2;
   }
@@ -48,6 +49,11 @@ const std::vector<UnitId>& Placer::conflict_targets(UnitId u) {
     }
     std::sort(pattern_prefixes_.begin(), pattern_prefixes_.end());
     std::sort(unit_stems_.begin(), unit_stems_.end());
+    port_units_.clear();
+    for (UnitId t = 0; t < U; ++t) {
+      for (const HostPort& p : c.unit(t).constraints.ports) port_units_.emplace_back(p, t);
+    }
+    std::sort(port_units_.begin(), port_units_.end());
   }
   if (conflict_targets_known_[u]) return conflict_targets_[u];
   conflict_targets_known_[u] = 1;
@@ -78,6 +84,11 @@ const std::vector<UnitId>& Placer::conflict_targets(UnitId u) {
     const std::string prefix = pat.substr(0, std::min(pat.find_first_of("*?[\\"), pat.size()));
     matching(unit_stems_, prefix, true, [&](UnitId t) { candidates.push_back(t); });
   }
+  // Units binding one of u's host ports.
+  for (const HostPort& p : c.unit(u).constraints.ports) {
+    auto it = std::lower_bound(port_units_.begin(), port_units_.end(), std::pair<HostPort, UnitId>(p, 0));
+    for (; it != port_units_.end() && it->first == p; ++it) candidates.push_back(it->second);
+  }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   for (UnitId t : candidates) {
@@ -91,7 +102,7 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   // Nothing to place, or one machine to look at: the scan is already as cheap as it gets.
-  if (!prepare(g) || grp.pinned != kNone || follow_ != kNone) return select_scan(g, diag);
+  if (!prepare(g) || grp.pinned != kNone || follow_ != kNone || grp.unresolvable()) return select_scan(g, diag);
   const std::size_t D = c.dims();
   const std::size_t K = c.class_count();
   *diag = Diagnosis{};
@@ -102,32 +113,14 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   // 1. Metadata, per class: a class that fails counts with its size (as in the scan).
   std::vector<std::uint8_t> class_pass(K, 0);
   for (ClassId k = 0; k < K; ++k) {
-    const std::size_t weight = c.class_members(k).size();
-    bool ok = true;
-    for (UnitId u : units_) {
-      const int failed = metadata_failure(u, k);
-      if (failed >= 0) {
-        diag->rejections[reason::kMetadata] += weight;
-        diag->metadata_failures[c.unit(u).constraints.metadata[static_cast<std::size_t>(failed)].describe_failure()] += weight;
-        ok = false;
-        break;
-      }
-    }
-    class_pass[k] = ok ? 1 : 0;
+    class_pass[k] = class_rejects(k, c.class_members(k).size(), diag) ? 0 : 1;
   }
 
   // 2. Conflicts: only machines running an instance of a unit that may conflict with the group
   // can be rejected for it. They are found from where those units' instances run, then each is
   // checked exactly as the scan checks it (conflicts_on: the first conflicting instance on the
   // machine names the conflict), if it is up and its class passed metadata (earlier filters).
-  if (unit_instance_start_.empty()) {
-    unit_instance_start_.assign(c.unit_count() + 1, 0);
-    for (InstanceId i = 0; i < c.instance_count(); ++i) ++unit_instance_start_[c.instance(i).unit + 1];
-    for (std::size_t u = 0; u < c.unit_count(); ++u) unit_instance_start_[u + 1] += unit_instance_start_[u];
-    unit_instances_.assign(c.instance_count(), kNone);
-    std::vector<std::uint32_t> next(unit_instance_start_.begin(), unit_instance_start_.end() - 1);
-    for (InstanceId i = 0; i < c.instance_count(); ++i) unit_instances_[next[c.instance(i).unit]++] = i;
-  }
+  index_unit_instances();
   if (class_conflicts_.size() < K) class_conflicts_.resize(K);
   for (ClassId k = 0; k < K; ++k) class_conflicts_[k].clear();
   conflict_candidates_.clear();
@@ -157,8 +150,7 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   for (MachineId m : conflict_candidates_) {
     InstanceId with = kNone;
     if (!conflicts_on(m, &with)) continue;
-    ++diag->rejections[reason::kConflict];
-    ++diag->conflicts_with[c.instance(with).name];
+    count_conflict(*diag, with);
     class_conflicts_[c.machine_class(m)].push_back(c.class_position(m));  // ascending ids: sorted
   }
 
@@ -283,7 +275,10 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   }
 
   tally.finish(*diag, diag->fit == 0);
-  if (diag->fit == 0) return kNone;
+  if (diag->fit == 0) {
+    diag->unresolvable = !resolvable();
+    return kNone;
+  }
   // Some machine fits: the indexed search names the one the scan would pick. It starts afresh
   // (prepare), so keep what this diagnosis learnt about per-instance verdicts.
   const bool per_instance = per_instance_;

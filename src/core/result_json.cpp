@@ -1,5 +1,7 @@
 #include "berth/io/result_json.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@ json diagnosis_to_json(const Diagnosis& d) {
   json j = {{"unit", d.unit},
             {"summary", d.summary()},
             {"status", d.kind() == PendingKind::Unschedulable ? "unschedulable" : "unresolvable"},
+            {"unresolvable", d.kind() == PendingKind::Unresolvable},
             {"machines_considered", d.considered},
             {"machines_fit", d.fit},
             {"rejections", json::object()}};
@@ -20,6 +23,9 @@ json diagnosis_to_json(const Diagnosis& d) {
   if (!d.metadata_failures.empty()) j["metadata_failures"] = d.metadata_failures;
   if (!d.conflicts_with.empty()) j["conflicts_with"] = d.conflicts_with;
   if (!d.spread_failures.empty()) j["spread_failures"] = d.spread_failures;
+  if (!d.taint_failures.empty()) j["taint_failures"] = d.taint_failures;
+  if (!d.ports_taken.empty()) j["ports_taken"] = d.ports_taken;
+  if (!d.contradiction.empty()) j["contradiction"] = d.contradiction;
   if (!d.shortfalls.empty()) {
     json s = json::object();
     for (const auto& sh : d.shortfalls) {
@@ -32,6 +38,12 @@ json diagnosis_to_json(const Diagnosis& d) {
   return j;
 }
 
+json preemptions_to_json(const std::vector<Preemption>& preemptions) {
+  json out = json::array();
+  for (const Preemption& p : preemptions) out.push_back({{"unit", p.preemptor}, {"machine", p.machine}, {"victims", p.victims}});
+  return out;
+}
+
 json placement_to_json(const PlacementResult& result) {
   json j = {{"placements", json::object()}, {"pending", json::array()}, {"utilization", json::object()}};
   for (const auto& [unit, machine] : result.placements) j["placements"][unit] = machine;
@@ -42,6 +54,8 @@ json placement_to_json(const PlacementResult& result) {
     j["utilization"][machine] = std::move(u);
   }
   j["warnings"] = result.warnings;
+  if (!result.preemptions.empty()) j["preemptions"] = preemptions_to_json(result.preemptions);
+  if (!result.preferences_met.empty()) j["preferences_met"] = result.preferences_met;
   return j;
 }
 
@@ -109,6 +123,17 @@ std::string placement_json_text(const PlacementResult& result) {
     }
     out += "\n  }";
   }
+  // Optional fields, in the same byte order: preemptions, preferences_met (only when present).
+  auto nested = [&](const char* key, const json& value) {
+    out += fmt::format(",\n  \"{}\": ", key);
+    const std::string text = value.dump(2);
+    for (char ch : text) {  // re-indent by one level (string values hold no raw newlines)
+      out += ch;
+      if (ch == '\n') out += "  ";
+    }
+  };
+  if (!result.preemptions.empty()) nested("preemptions", preemptions_to_json(result.preemptions));
+  if (!result.preferences_met.empty()) nested("preferences_met", json(result.preferences_met));
   out += ",\n  \"utilization\": ";
   if (result.utilization.empty()) {
     out += "{}";

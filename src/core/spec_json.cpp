@@ -55,11 +55,14 @@ std::string type_name(const json& j) {
 
 /// Rejects keys outside `allowed`, with a did-you-mean hint.
 // Allowed fields per object (built once: a 100k-machine spec calls check_keys 100k times).
-const std::vector<std::string> kMachineKeys = {"name", "capacity", "reserved", "metadata", "state"};
+const std::vector<std::string> kMachineKeys = {"name", "capacity", "reserved", "metadata", "state", "taints"};
+const std::vector<std::string> kTaintKeys = {"key", "value", "effect"};
+const std::vector<std::string> kTolerationKeys = {"key", "operator", "value", "effect"};
 const std::vector<std::string> kRequirementKeys = {"op", "values", "value"};
 const std::vector<std::string> kConstraintKeys = {"metadata", "conflicts", "machine_of", "machine_id", "global", "spread"};
 const std::vector<std::string> kSpreadKeys = {"key", "max_skew"};
-const std::vector<std::string> kUnitKeys = {"name", "replicas", "requests", "priority", "constraints"};
+const std::vector<std::string> kUnitKeys = {"name", "replicas", "requests", "priority", "constraints", "tolerations", "ports", "preferences"};
+const std::vector<std::string> kPreferenceKeys = {"metadata", "near", "spread", "weight"};
 const std::vector<std::string> kSpecKeys = {"machines", "units", "placements", "warnings"};
 
 void check_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
@@ -133,6 +136,95 @@ std::vector<std::string> string_or_list(const json& j, const std::string& path) 
   return out;
 }
 
+TaintEffect parse_effect(const json& j, const std::string& path) {
+  const std::string text = get_string(j, path);
+  auto e = parse_taint_effect(text);
+  if (!e) {
+    std::string hint = did_you_mean(text, {"NoSchedule", "PreferNoSchedule", "NoExecute"});
+    throw ValidationError(266, path, fmt::format("unknown taint effect \"{}\"{} (expected NoSchedule, PreferNoSchedule or NoExecute)", text,
+                                                 hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+  }
+  return *e;
+}
+
+/// Machine taints: [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]. Sorted and
+/// deduplicated, so machines with the same taints share a class whatever the order written.
+std::vector<Taint> parse_taints(const json& j, const std::string& path) {
+  if (!j.is_array()) wrong_type(path, j, "an array of taints");
+  std::vector<Taint> out;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string p = fmt::format("{}[{}]", path, i);
+    require_object(j[i], p);
+    check_keys(j[i], p, kTaintKeys);
+    Taint t;
+    if (!j[i].contains("key")) throw ValidationError(266, p, "missing required field \"key\"");
+    t.key = get_string(j[i]["key"], p + ".key");
+    if (t.key.empty()) throw ValidationError(266, p + ".key", "must not be empty");
+    if (j[i].contains("value") && !j[i]["value"].is_null()) t.value = get_string(j[i]["value"], p + ".value");
+    if (!j[i].contains("effect")) throw ValidationError(266, p, "missing required field \"effect\" (NoSchedule, PreferNoSchedule or NoExecute)");
+    t.effect = parse_effect(j[i]["effect"], p + ".effect");
+    out.push_back(std::move(t));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+/// Unit tolerations, kube's shape: {"key", "operator": "Equal"|"Exists", "value", "effect"}.
+std::vector<Toleration> parse_tolerations(const json& j, const std::string& path) {
+  if (!j.is_array()) wrong_type(path, j, "an array of tolerations");
+  std::vector<Toleration> out;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string p = fmt::format("{}[{}]", path, i);
+    require_object(j[i], p);
+    check_keys(j[i], p, kTolerationKeys);
+    Toleration t;
+    if (j[i].contains("key") && !j[i]["key"].is_null()) t.key = get_string(j[i]["key"], p + ".key");
+    if (j[i].contains("operator") && !j[i]["operator"].is_null()) {
+      const std::string op = get_string(j[i]["operator"], p + ".operator");
+      if (op == "Equal") t.op = TolerationOp::Equal;
+      else if (op == "Exists") t.op = TolerationOp::Exists;
+      else throw ValidationError(267, p + ".operator", fmt::format("unknown operator \"{}\" (expected Equal or Exists)", op));
+    }
+    if (j[i].contains("value") && !j[i]["value"].is_null()) t.value = get_string(j[i]["value"], p + ".value");
+    // kube's validation: an empty key tolerates everything, which only Exists can say; and
+    // Exists takes no value.
+    if (t.key.empty() && t.op != TolerationOp::Exists) {
+      throw ValidationError(267, p, "a toleration without \"key\" must have \"operator\": \"Exists\" (it then tolerates every taint)");
+    }
+    if (t.op == TolerationOp::Exists && !t.value.empty()) {
+      throw ValidationError(267, p + ".value", fmt::format("operator Exists takes no value, got \"{}\"", t.value));
+    }
+    if (j[i].contains("effect") && !j[i]["effect"].is_null() && !(j[i]["effect"].is_string() && j[i]["effect"].get_ref<const std::string&>().empty())) {
+      t.effect = parse_effect(j[i]["effect"], p + ".effect");
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+/// Host ports: [80, "53/udp"]. Sorted; a port listed twice is one port.
+std::vector<HostPort> parse_ports(const json& j, const std::string& path) {
+  if (!j.is_array()) wrong_type(path, j, "an array of ports (80, \"53/udp\")");
+  std::vector<HostPort> out;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string p = fmt::format("{}[{}]", path, i);
+    const json& v = j[i];
+    if (v.is_number_integer() || v.is_number_unsigned()) {
+      const auto n = v.get<std::int64_t>();
+      if (n < 1 || n > 65535) throw ValidationError(268, p, fmt::format("port {} is outside 1-65535", n));
+      out.push_back({static_cast<std::uint16_t>(n), PortProtocol::Tcp});
+    } else if (v.is_string()) {
+      out.push_back(parse_host_port(v.get<std::string>(), p));
+    } else {
+      wrong_type(p, v, "a port number or a string such as \"53/udp\"");
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 /// `quiet`: a first attempt that builds no error paths (nine strings per machine were a tenth
 /// of reading a 100k-machine spec). The parse is pure, so when a quiet attempt throws, the
 /// caller parses the machine again loudly and that attempt throws the exact error.
@@ -163,6 +255,7 @@ Machine parse_machine(const json& j, const std::string& path, bool quiet = false
     }
     m.state = *parsed;
   }
+  if (auto it = j.find("taints"); it != j.end() && !it->is_null()) m.taints = parse_taints(*it, where + ": taints");
   return m;
 }
 
@@ -268,6 +361,60 @@ Constraints parse_constraints(const json& j, const std::string& path) {
   return c;
 }
 
+/// Soft constraints: [{"metadata": {...}, "weight": W}, {"near": ["db*"], "weight": W},
+/// {"spread": {"key": "zone"}, "weight": W}], each exactly one kind, W in -100..100.
+std::vector<Preference> parse_preferences(const json& j, const std::string& path) {
+  if (!j.is_array()) wrong_type(path, j, "an array of preferences");
+  std::vector<Preference> out;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string p = fmt::format("{}[{}]", path, i);
+    require_object(j[i], p);
+    check_keys(j[i], p, kPreferenceKeys);
+    Preference pref;
+    int kinds = 0;
+    if (j[i].contains("metadata")) {
+      ++kinds;
+      pref.kind = Preference::Kind::Metadata;
+      // The same syntax as constraints.metadata.
+      Constraints c = parse_constraints(json{{"metadata", j[i]["metadata"]}}, p);
+      pref.metadata = std::move(c.metadata);
+      if (pref.metadata.empty()) throw ValidationError(270, p + ".metadata", "needs at least one requirement");
+    }
+    if (j[i].contains("near")) {
+      ++kinds;
+      pref.kind = Preference::Kind::Near;
+      pref.near = string_or_list(j[i]["near"], p + ".near");
+      if (pref.near.empty()) throw ValidationError(270, p + ".near", "needs at least one unit or instance glob");
+    }
+    if (j[i].contains("spread")) {
+      ++kinds;
+      pref.kind = Preference::Kind::Spread;
+      const json& sp = j[i]["spread"];
+      if (sp.is_string()) {
+        pref.spread_key = sp.get<std::string>();
+      } else {
+        require_object(sp, p + ".spread");
+        check_keys(sp, p + ".spread", {"key"});
+        if (!sp.contains("key")) throw ValidationError(205, p + ".spread", "missing required field \"key\"");
+        pref.spread_key = get_string(sp["key"], p + ".spread.key");
+      }
+      if (pref.spread_key.empty()) throw ValidationError(270, p + ".spread.key", "must not be empty");
+    }
+    if (kinds != 1) {
+      throw ValidationError(270, p, fmt::format("expected exactly one of \"metadata\", \"near\" or \"spread\", found {}", kinds));
+    }
+    if (j[i].contains("weight")) {
+      const json& w = j[i]["weight"];
+      if (!w.is_number_integer() && !w.is_number_unsigned()) wrong_type(p + ".weight", w, "an integer from -100 to 100");
+      const auto v = w.get<std::int64_t>();
+      if (v < -100 || v > 100) throw ValidationError(270, p + ".weight", fmt::format("must be between -100 and 100, got {}", v));
+      pref.weight = static_cast<int>(v);
+    }
+    out.push_back(std::move(pref));
+  }
+  return out;
+}
+
 Unit parse_unit(const json& j, const std::string& path) {
   require_object(j, path);
   check_keys(j, path, kUnitKeys);
@@ -294,6 +441,9 @@ Unit parse_unit(const json& j, const std::string& path) {
     u.priority = static_cast<std::int32_t>(v);
   }
   if (j.contains("constraints")) u.constraints = parse_constraints(j["constraints"], where + ": constraints");
+  if (j.contains("tolerations") && !j["tolerations"].is_null()) u.constraints.tolerations = parse_tolerations(j["tolerations"], where + ": tolerations");
+  if (j.contains("ports") && !j["ports"].is_null()) u.constraints.ports = parse_ports(j["ports"], where + ": ports");
+  if (j.contains("preferences") && !j["preferences"].is_null()) u.preferences = parse_preferences(j["preferences"], where + ": preferences");
   return u;
 }
 
@@ -412,6 +562,15 @@ json spec_to_json(const Spec& spec) {
       jm["metadata"] = md;
     }
     if (m.state != MachineState::Up) jm["state"] = to_string(m.state);
+    if (!m.taints.empty()) {
+      json ts = json::array();
+      for (const Taint& t : m.taints) {
+        json jt = {{"key", t.key}, {"effect", to_string(t.effect)}};
+        if (!t.value.empty()) jt["value"] = t.value;
+        ts.push_back(std::move(jt));
+      }
+      jm["taints"] = std::move(ts);
+    }
     machines.push_back(std::move(jm));
   }
   root["machines"] = std::move(machines);
@@ -438,6 +597,48 @@ json spec_to_json(const Spec& spec) {
     if (c.global) jc["global"] = true;
     if (c.spread) jc["spread"] = {{"key", c.spread->key}, {"max_skew", c.spread->max_skew}};
     if (!jc.empty()) ju["constraints"] = std::move(jc);
+    if (!c.tolerations.empty()) {
+      json ts = json::array();
+      for (const Toleration& t : c.tolerations) {
+        json jt = json::object();
+        if (!t.key.empty()) jt["key"] = t.key;
+        jt["operator"] = t.op == TolerationOp::Exists ? "Exists" : "Equal";
+        if (!t.value.empty()) jt["value"] = t.value;
+        if (t.effect) jt["effect"] = to_string(*t.effect);
+        ts.push_back(std::move(jt));
+      }
+      ju["tolerations"] = std::move(ts);
+    }
+    if (!u.preferences.empty()) {
+      json ps = json::array();
+      for (const Preference& p : u.preferences) {
+        json jp = {{"weight", p.weight}};
+        switch (p.kind) {
+          case Preference::Kind::Metadata: {
+            json md = json::array();
+            for (const auto& req : p.metadata) {
+              json jr = {{"key", req.key}, {"op", to_string(req.op)}};
+              if (!req.values.empty()) jr["values"] = req.values;
+              md.push_back(std::move(jr));
+            }
+            jp["metadata"] = std::move(md);
+            break;
+          }
+          case Preference::Kind::Near: jp["near"] = p.near; break;
+          case Preference::Kind::Spread: jp["spread"] = {{"key", p.spread_key}}; break;
+        }
+        ps.push_back(std::move(jp));
+      }
+      ju["preferences"] = std::move(ps);
+    }
+    if (!c.ports.empty()) {
+      json ps = json::array();
+      for (const HostPort& p : c.ports) {
+        if (p.protocol == PortProtocol::Tcp) ps.push_back(p.port);
+        else ps.push_back(p.describe());
+      }
+      ju["ports"] = std::move(ps);
+    }
     units.push_back(std::move(ju));
   }
   root["units"] = std::move(units);

@@ -79,6 +79,29 @@ void scan_docker(const std::vector<std::string>& w, std::size_t i, ContainerRequ
     }
     if (!has_value) continue;
     auto unusable = [&] { out.unusable.push_back(fmt::format("{} {}", flag, value)); };
+    if (flag == "-p" || flag == "--publish" || flag == "-publish") {
+      // [IP:]HOST:CONTAINER[/proto]: the host port is the part before the last ':'. An IPv6
+      // address is bracketed ([::1]:80:8080), so split after any closing bracket.
+      const auto bracket = value.rfind(']');
+      const auto colon = value.rfind(':');
+      if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) continue;  // no host port
+      std::string head = value.substr(0, colon);
+      const auto slash = value.find('/', colon);
+      const std::string proto = slash == std::string::npos ? std::string() : value.substr(slash);
+      if (const auto c2 = head.rfind(':'); c2 != std::string::npos && (bracket == std::string::npos || c2 > bracket)) head = head.substr(c2 + 1);
+      if (head.empty()) continue;  // IP::CONTAINER: docker picks the host port
+      // A range (8000-8010:80-90) binds every port in it.
+      const auto dash = head.find('-');
+      auto port = [&](const std::string& text) { return quietly([&] { return parse_host_port(text + proto, flag); }); };
+      auto first = port(head.substr(0, dash));
+      auto last = dash == std::string::npos ? first : port(head.substr(dash + 1));
+      if (!first || !last || last->port < first->port) {
+        unusable();
+        continue;
+      }
+      for (unsigned p = first->port; p <= last->port; ++p) out.ports.push_back({static_cast<std::uint16_t>(p), first->protocol});
+      continue;
+    }
     if (flag == "-m" || flag == "--memory" || flag == "-memory") {
       if (auto b = parse_docker_bytes(value)) {
         memory = *b;
@@ -345,6 +368,7 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
       warn(237, e, fmt::format("ExecStart=: cannot read the quantity in \"{}\"; ignored", bad));
     }
     if (!c.kind) continue;
+    out.ports.insert(out.ports.end(), c.ports.begin(), c.ports.end());
     if (c.cpu && (!out.source.count("cpu") || *c.cpu > out.requests.cpu))
       set("cpu", *c.cpu, *c.kind);
     if (c.memory && (!out.source.count("memory") || *c.memory > out.requests.memory)) {
@@ -389,6 +413,8 @@ ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
     }
   }
   if (memory) set("memory", *memory, RequestSource::SystemdResourceControl);
+  std::sort(out.ports.begin(), out.ports.end());
+  out.ports.erase(std::unique(out.ports.begin(), out.ports.end()), out.ports.end());
 
   // 1. berth's own key (strongest).
   // Later lines override the dimensions they name; dimensions accumulate across lines.

@@ -215,6 +215,7 @@ FleetUnit convert_unit(const UnitFile& file, const UnitName& unit, std::vector<P
   }
   out.requests = resolve_requests(file, unit.full, problems);
   out.unit.requests = out.requests.requests;
+  out.unit.constraints.ports = out.requests.ports;
   auto warn = [&](std::string msg) {
     report(problems, Problem{Severity::Warning, 238, unit.full, SourceLocation{file.file, 0, 0},
                              std::move(msg)});

@@ -22,12 +22,8 @@ std::string join(const std::vector<std::string>& names, const char* sep = ", ") 
   return out;
 }
 
-bool metadata_ok(const Cluster& c, UnitId u, MachineId m) {
-  for (const auto& req : c.unit(u).constraints.metadata) {
-    if (!req.matches(c.machine_metadata(m))) return false;
-  }
-  return true;
-}
+/// The class-level filters (metadata, taints) of unit u on machine m.
+bool metadata_ok(const Cluster& c, UnitId u, MachineId m) { return c.class_verdict(u, c.machine_class(m)).ok(); }
 
 void append(StepLog& step, const RescheduleResult& r) {
   step.moves.insert(step.moves.end(), r.moves.begin(), r.moves.end());

@@ -1,7 +1,8 @@
 #pragma once
 // An independent checker of berth's promises, written apart from the engine so that a bug in
-// one is not mirrored in the other: capacity, metadata, conflicts, co-location, pins, spread,
-// global coverage, and that every instance is placed or pending exactly once.
+// one is not mirrored in the other: capacity, metadata, taints, conflicts (fleet's global-unit
+// names too), host ports, co-location, pins, spread, global coverage, and that every instance
+// is placed or pending exactly once.
 #include <fmt/format.h>
 
 #include <map>
@@ -14,6 +15,25 @@
 #include "berth/place/place.hpp"
 
 namespace berth::testing {
+
+/// kube's rule, written out again: every NoSchedule/NoExecute taint has a toleration with a
+/// matching effect (or none), a matching key (or an empty key with Exists) and, for Equal, the
+/// same value.
+inline bool oracle_tolerates(const Constraints& c, const Machine& m, bool only_no_execute = false) {
+  for (const auto& t : m.taints) {
+    if (t.effect == TaintEffect::PreferNoSchedule) continue;
+    if (only_no_execute && t.effect != TaintEffect::NoExecute) continue;
+    bool ok = false;
+    for (const auto& tol : c.tolerations) {
+      const bool effect = !tol.effect || *tol.effect == t.effect;
+      const bool key = tol.key.empty() ? tol.op == TolerationOp::Exists : tol.key == t.key;
+      const bool value = tol.op == TolerationOp::Exists || tol.value == t.value;
+      ok = ok || (effect && key && value);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
 
 struct ExpectedInstance {
   std::string name;
@@ -28,7 +48,7 @@ inline std::vector<ExpectedInstance> expected_instances(const Spec& spec) {
     if (u.constraints.global) {
       for (const auto& m : spec.machines) {
         if (m.state != MachineState::Up) continue;
-        bool ok = true;
+        bool ok = oracle_tolerates(u.constraints, m);
         for (const auto& r : u.constraints.metadata) ok = ok && r.matches(m.metadata);
         if (ok) out.push_back({u.name + "@" + m.name, &u, 0, m.name});
       }
@@ -49,7 +69,7 @@ inline std::map<std::string, long> eligible_spread_domains(const Spec& spec, con
     if (m.state != MachineState::Up) continue;
     auto it = m.metadata.find(u.constraints.spread->key);
     if (it == m.metadata.end() || it->second.empty()) continue;
-    bool ok = true;
+    bool ok = oracle_tolerates(u.constraints, m);
     for (const auto& r : u.constraints.metadata) ok = ok && r.matches(m.metadata);
     if (ok) counts.emplace(it->second.front(), 0);
   }
@@ -108,6 +128,8 @@ inline std::vector<std::string> check_placement(const Spec& spec, const Placemen
     for (const auto& r : c.metadata) {
       if (!r.matches(m.metadata)) bad.push_back(fmt::format("{} on {} breaks {}", name, machine, r.describe()));
     }
+    // New placements tolerate every hard taint; existing ones at least every NoExecute taint.
+    if (!oracle_tolerates(c, m, existing)) bad.push_back(fmt::format("{} on {} does not tolerate its taints", name, machine));
     if (!c.machine_id.empty() && c.machine_id != machine) bad.push_back(fmt::format("{} pinned to {} but on {}", name, c.machine_id, machine));
     if (!inst.global_machine.empty() && inst.global_machine != machine) bad.push_back(fmt::format("global {} on {}", name, machine));
     if (!c.machine_of.empty()) {
@@ -120,8 +142,19 @@ inline std::vector<std::string> check_placement(const Spec& spec, const Placemen
     }
     for (const auto& other : on[machine]) {
       if (other == name) continue;
+      const ExpectedInstance& o = *by_name[other];
       for (const auto& pat : c.conflicts) {
-        if (glob_match(pat, other)) bad.push_back(fmt::format("{} and {} conflict but share {}", name, other, machine));
+        // fleet: a global unit is matched by its unit name as well as its instance names.
+        if (glob_match(pat, other) || (o.unit->constraints.global && glob_match(pat, o.unit->name))) {
+          bad.push_back(fmt::format("{} and {} conflict but share {}", name, other, machine));
+        }
+      }
+      for (const auto& p : c.ports) {
+        for (const auto& q : o.unit->constraints.ports) {
+          if (p.port == q.port && p.protocol == q.protocol && name < other) {
+            bad.push_back(fmt::format("{} and {} both bind {} on {}", name, other, p.describe(), machine));
+          }
+        }
       }
     }
   }

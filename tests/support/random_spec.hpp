@@ -1,8 +1,8 @@
 #pragma once
 // Random clusters and workloads for property tests: machines of random sizes, roles, zones and
 // states; units with random requests, priorities, replicas, metadata requirements, conflicts,
-// spread, pins, global units and co-location. Can write contradictions (Cluster::build refuses
-// them with a ValidationError).
+// spread, pins, global units, co-location, taints and tolerations, host ports. Can write
+// contradictions (Cluster::build refuses them with a ValidationError in strict mode).
 #include <fmt/format.h>
 
 #include <random>
@@ -28,6 +28,10 @@ inline Spec random_spec(std::mt19937_64& rng) {
     m.metadata["role"] = {roles[pick(0, 2)]};
     if (pick(0, 5) != 0) m.metadata["zone"] = {zones[pick(0, 2)]};
     if (pick(0, 9) == 0) m.state = static_cast<MachineState>(pick(1, 3));
+    if (pick(0, 4) == 0) {
+      const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute, TaintEffect::PreferNoSchedule};
+      m.taints.push_back({"dedicated", roles[pick(0, 2)], effects[pick(0, 2)]});
+    }
     spec.machines.push_back(std::move(m));
   }
   const int units = pick(1, 14);
@@ -47,6 +51,21 @@ inline Spec random_spec(std::mt19937_64& rng) {
     if (pick(0, 3) == 0) c.conflicts.push_back(u.name + "@*");
     if (pick(0, 6) == 0 && i > 0) c.conflicts.push_back(fmt::format("u{}*", pick(1, i)));
     if (pick(0, 4) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
+    if (pick(0, 3) == 0) {
+      Toleration t;
+      t.key = "dedicated";
+      if (pick(0, 1) == 0) {
+        t.op = TolerationOp::Exists;
+      } else {
+        t.value = roles[pick(0, 2)];
+      }
+      if (pick(0, 2) == 0) t.effect = TaintEffect::NoSchedule;
+      c.tolerations.push_back(t);
+    }
+    if (pick(0, 4) == 0) {
+      const HostPort ports[] = {{80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
+      c.ports.push_back(ports[pick(0, 2)]);
+    }
     const int kind = pick(0, 9);
     if (kind == 0) {
       c.global = true;

@@ -2,6 +2,7 @@
 // units are placed (the unit itself is taken off its machine first). Exit 0 = it can, 2 = it
 // cannot, 1 = invalid input.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <memory>
@@ -43,6 +44,14 @@ int run_explain(const ExplainArgs& args) {
     } else {
       std::fputs(fmt::format("{} cannot go on {} ({}):\n", answer.unit, answer.machine, where).c_str(), stdout);
       for (const auto& r : answer.reasons) std::fputs(fmt::format("  - {}\n", r).c_str(), stdout);
+    }
+    // Preferences never decide "can", only "where first": say which this machine meets.
+    if (answer.preferences_met) {
+      const auto& met = *answer.preferences_met;
+      std::fputs(fmt::format("preferences met on {}: {}\n", answer.machine,
+                             met.empty() ? "none" : fmt::format("{}", fmt::join(met, ", ")))
+                     .c_str(),
+                 stdout);
     }
   }
   return answer.fits() ? kExitOk : kExitPending;

@@ -29,17 +29,26 @@ struct PlaceArgs {
   std::string strategy = "best-fit";
   std::string format = "text";
   std::string group_by = "zone";
+  bool strict = false;
+  bool preempt = false;
 };
 
 int run_place(const PlaceArgs& args, const Context& ctx) {
   PlaceOptions options = place_options_for(args.strategy);
+  options.strict = args.strict;
+  options.preempt = args.preempt;
   Spec spec = load_spec_inputs(args.inputs, args.machines);
 #ifdef BERTH_HAVE_STORE
   std::string url = resolve_store_url(ctx);
   if (!url.empty() && args.format == "html") {
     throw UsageError(308, "--format html does not go with a store yet: place without --store, or use text or json");
   }
-  if (!url.empty()) return place_with_store(url, spec, options, args.format);
+  // A store keeps what it is given: a contradicting unit is refused whole (exit 1, nothing
+  // stored) until stores hold pending units as state (issue 15).
+  if (!url.empty()) {
+    options.strict = true;
+    return place_with_store(url, spec, options, args.format);
+  }
 #else
   (void)ctx;
 #endif
@@ -68,6 +77,12 @@ void setup(CLI::App& app, Context& ctx) {
   cmd->add_option("--format", args->format, "text (default), json, or html (a self-contained page)")
       ->check(CLI::IsMember({"text", "json", "html"}));
   cmd->add_option("--group-by", args->group_by, "html: metadata key machines are grouped by (default zone; \"\" none)");
+  cmd->add_flag("--strict", args->strict,
+                "Exit 1 on a unit that contradicts itself or names a unit or machine the spec lacks "
+                "(default: that unit is pending unresolvable and the rest is placed)");
+  cmd->add_flag("--preempt", args->preempt,
+                "A pending unit may evict strictly lower-priority units (least disruptive victims, "
+                "re-placed elsewhere or left pending; never lost)");
   cmd->callback([args, &ctx] { ctx.exit_code = run_place(*args, ctx); });
 }
 

@@ -22,10 +22,16 @@ inline constexpr const char* kConflict = "conflict";           ///< a conflictin
 inline constexpr const char* kSpread = "spread";               ///< would exceed max_skew
 inline constexpr const char* kSpreadKey = "spread_key_missing";  ///< machine lacks the spread key
 inline constexpr const char* kInsufficientPrefix = "insufficient_";  ///< + dimension name
+inline constexpr const char* kTaint = "untolerated_taint";    ///< a NoSchedule/NoExecute taint
+inline constexpr const char* kPort = "port_taken";            ///< a unit there binds the same host port
+inline constexpr const char* kContradiction = "unresolvable";  ///< the unit contradicts itself
 }  // namespace reason
 
 /// kube-scheduler's three-way split: more capacity or preemption could fix `Unschedulable`;
-/// nothing short of changing the unit or the machines' metadata fixes `Unresolvable`.
+/// nothing in this cluster helps an `Unresolvable` unit (bigger than every machine's
+/// allocatable, metadata or taints no machine satisfies, a contradiction in the unit itself,
+/// a reference to a unit or machine the cluster lacks): only changing the unit or the
+/// machines does.
 enum class PendingKind { Unschedulable, Unresolvable };
 
 /// One resource dimension that some machines are short of.
@@ -53,9 +59,17 @@ struct Diagnosis {
   std::map<std::string, std::size_t> metadata_failures;  ///< "role!=api" -> machines
   std::map<std::string, std::size_t> conflicts_with;     ///< "web@1" -> machines
   std::map<std::string, std::size_t> spread_failures;    ///< "zone=a" -> machines
+  std::map<std::string, std::size_t> taint_failures;     ///< "dedicated=gpu:NoSchedule" -> machines
+  std::map<std::string, std::size_t> ports_taken;        ///< "80/tcp by web1" -> machines
   std::vector<Shortfall> shortfalls;                     ///< by dimension order
   std::optional<ClosestMachine> closest;
   std::string note;  ///< extra reason not tied to a machine (e.g. "co-located unit x is pending")
+  /// Nothing in this cluster can take the unit (see PendingKind); set by the Placer on every
+  /// diagnosis it makes, from the filters that no placement or eviction changes.
+  bool unresolvable = false;
+  /// For a unit that contradicts itself or names what the cluster lacks: the error line
+  /// `--strict` would exit with (`[berth.invalid.241] unit web: machine_of: ...`).
+  std::string contradiction;
 
   PendingKind kind() const;
   /// One line: `web@3: 0/12 machines fit: 7 short of memory (needs 2 GiB; most free 1.5 GiB on

@@ -17,16 +17,21 @@ struct ExplainAnswer {
   std::string machine;
   std::vector<std::string> reasons;     ///< empty: it can go there
   std::optional<std::string> placed_on; ///< the machine the instance got, if any
+  /// For a unit with preferences: those the machine meets (Placer::preferences_met); unset
+  /// when the unit has none.
+  std::optional<std::vector<std::string>> preferences_met;
   bool fits() const { return reasons.empty(); }
 };
 
-/// Places `spec` with `strategy`, then explains `unit` (an instance name; a replicated unit's
-/// bare name means its first replica) on `machine`. Throws UsageError 306 (no such instance)
+/// Places `spec` with `strategy` (not strict: a unit that contradicts itself is explained by its
+/// "unresolvable" line, not an error), then explains `unit` (an instance name; a replicated
+/// unit's bare name means its first replica) on `machine`. Throws UsageError 306 (no such instance)
 /// or 307 (no such machine), each with a did-you-mean hint.
 ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const std::string& machine,
                                 StrategyKind strategy = StrategyKind::BestFit);
 
-/// {"unit", "machine", "fits", "reasons", "placed_on"} (docs/cli.md#explain).
+/// {"unit", "machine", "fits", "reasons", "placed_on"} and, for a unit with preferences,
+/// "preferences_met" (docs/cli.md#explain).
 nlohmann::json explain_to_json(const ExplainAnswer& answer);
 
 }  // namespace berth

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/constraint/taint.hpp"
 #include "berth/fleet/problem.hpp"
 #include "berth/fleet/unit_file.hpp"
 #include "berth/model/quantity.hpp"
@@ -27,6 +28,8 @@ const char* to_string(RequestSource s);
 struct ResolvedRequests {
   Resources requests;
   std::map<std::string, RequestSource> source;  ///< dimension -> where its value came from
+  /// Host ports published by `docker run -p HOST:CONTAINER` (sorted): the unit binds them.
+  std::vector<HostPort> ports;
   bool any() const { return !source.empty(); }
 };
 
@@ -54,6 +57,9 @@ struct ContainerRequests {
   std::optional<Bytes> memory;
   std::optional<RequestSource> kind;  ///< set when a docker/rkt run was found
   std::vector<std::string> unusable;  ///< flags whose values could not be read (e.g. "$MEM")
+  /// `-p [IP:]HOST:CONTAINER[/proto]` / `--publish`: the host ports bound. A publish without a
+  /// host port (`-p 80`, `-p IP::80`) lets docker pick one, so it binds nothing fixed.
+  std::vector<HostPort> ports;
 };
 ContainerRequests scan_exec_start(std::string_view command);
 

@@ -13,9 +13,6 @@
 
 namespace berth {
 
-/// Prefix of the machine metadata keys that carry taints: `taint/<key>` = `<value>:<effect>`.
-inline constexpr const char* kKubeTaintPrefix = "taint/";
-
 /// A field the importer read but could not express in a berth spec.
 struct KubeUnsupported {
   std::string object;  ///< "pod kube-system/coredns-74ff55c5b-cpfqs", "node kind-worker"

@@ -13,6 +13,8 @@ namespace berth {
 
 nlohmann::json diagnosis_to_json(const Diagnosis& d);
 nlohmann::json placement_to_json(const PlacementResult& result);
+/// `[{"unit", "machine", "victims": [...]}]`: place's preemptions.
+nlohmann::json preemptions_to_json(const std::vector<Preemption>& preemptions);
 /// The same bytes as placement_to_json(result).dump(2), written straight from the result:
 /// at 100k machines the DOM costs more than the placement (one node per placement and per
 /// utilization figure, copied twice).

@@ -2,8 +2,10 @@
 /// \file A machine as people describe it.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "berth/constraint/metadata.hpp"
+#include "berth/constraint/taint.hpp"
 #include "berth/model/resources.hpp"
 
 namespace berth {
@@ -22,6 +24,7 @@ struct Machine {
   Resources reserved;  ///< system overhead, never schedulable
   Metadata metadata;   ///< zone, region, role are ordinary keys
   MachineState state = MachineState::Up;
+  std::vector<Taint> taints;  ///< kube's node taints (sorted, no duplicates)
 
   /// capacity - reserved: what units may use.
   Resources allocatable() const { return capacity - reserved; }

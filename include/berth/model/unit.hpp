@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "berth/constraint/metadata.hpp"
+#include "berth/constraint/taint.hpp"
 #include "berth/model/resources.hpp"
 
 namespace berth {
@@ -25,7 +26,23 @@ struct Constraints {
   std::string machine_id;                     ///< pin to this machine ("" = none)
   bool global = false;                        ///< one instance on every matching up machine
   std::optional<SpreadConstraint> spread;
+  std::vector<Toleration> tolerations;        ///< machine taints this unit tolerates
+  std::vector<HostPort> ports;                ///< host ports it binds, sorted, no duplicates
   friend bool operator==(const Constraints&, const Constraints&) = default;
+};
+
+/// A soft constraint (Nomad's affinity and spread, kube's preferred terms): machines that meet
+/// it rank above those that do not, by `weight` points; it never makes a unit pending.
+struct Preference {
+  enum class Kind : std::uint8_t { Metadata, Near, Spread };
+  Kind kind = Kind::Metadata;
+  std::vector<MetadataRequirement> metadata;  ///< Metadata: all must hold on the machine
+  std::vector<std::string> near;              ///< Near: globs on instances running there
+  std::string spread_key;                     ///< Spread: prefer the least-filled value of this key
+  int weight = 50;                            ///< -100..100; negative: avoid
+  /// `zone=a (+50)`, `near db* (+20)`, `spread over zone (+10)`.
+  std::string describe() const;
+  friend bool operator==(const Preference&, const Preference&) = default;
 };
 
 /// A unit as written. `replicas` (when set) expands into instances `name@1..N`.
@@ -35,6 +52,7 @@ struct Unit {
   std::int32_t priority = 0;
   std::optional<int> replicas;  ///< unset: one instance named `name`
   Constraints constraints;
+  std::vector<Preference> preferences;  ///< soft: order machines, never exclude them
 };
 
 }  // namespace berth

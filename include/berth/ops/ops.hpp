@@ -9,6 +9,7 @@
 
 #include "berth/explain/diagnosis.hpp"
 #include "berth/ops/budget.hpp"
+#include "berth/place/preempt.hpp"
 #include "berth/place/strategy.hpp"
 
 namespace berth::ops {
@@ -29,12 +30,8 @@ struct Move {
   friend bool operator==(const Move&, const Move&) = default;
 };
 
-/// A higher-priority unit took a machine from lower-priority ones.
-struct Preemption {
-  std::string preemptor;             ///< the instance that needed room (main unit of its group)
-  std::string machine;               ///< where it went
-  std::vector<std::string> victims;  ///< instances evicted for it (they re-enter the queue)
-};
+/// A higher-priority unit took a machine from lower-priority ones (place/preempt.hpp).
+using berth::Preemption;
 
 /// A unit that keeps an operation from completing, and what would unblock it.
 struct Blocked {

@@ -7,11 +7,13 @@
 /// (free capacity, spread counts, conflict holders) in step.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "berth/error.hpp"
 #include "berth/model/spec.hpp"
 
 namespace berth {
@@ -47,12 +49,37 @@ struct Group {
   std::vector<InstanceId> members;  ///< the main unit first, then its sidekicks
   std::int32_t priority = 0;        ///< the highest member priority
   MachineId pinned = kNone;         ///< agreed pin of any member
+  /// Set when no machine can ever take the group because of the units themselves (a
+  /// contradiction, a reference to a unit or machine that is not in the cluster): 1 + the
+  /// index of why in Cluster::problems() (Cluster::problem_of). Such a group is never placed
+  /// and is pending *unresolvable*. Only clusters built with BuildOptions::strict off have
+  /// them. An index, not the text: a million groups would otherwise carry a million strings.
+  std::uint32_t problem = 0;
+  bool unresolvable() const { return problem != 0; }
+};
+
+/// How Cluster::build treats a unit whose own constraints contradict each other or name
+/// something the cluster lacks (ids invalid.240-248, the spread contradiction 269).
+struct BuildOptions {
+  /// true: throw the ValidationError (exit 1 for the CLI: today's behaviour, `--strict`).
+  /// false: only the units involved become unresolvable groups; every other unit is placed.
+  bool strict = true;
+};
+
+/// What a machine class does for a unit before any placement: the filters that depend only on
+/// the unit and the class (metadata, taints), in the pipeline's order. Every path asks it
+/// through Cluster::class_verdict; nothing else evaluates metadata or taints for placement.
+struct ClassVerdict {
+  enum class Kind : std::uint8_t { Ok, Metadata, Taint };
+  Kind kind = Kind::Ok;
+  std::uint32_t index = 0;  ///< the failing requirement (unit's metadata) or taint (class's)
+  bool ok() const { return kind == Kind::Ok; }
 };
 
 class Cluster {
  public:
   /// Compiles and validates a spec; existing placements are applied (see warnings()).
-  static Cluster build(const Spec& spec);
+  static Cluster build(const Spec& spec, BuildOptions options = {});
 
   // ---- dimensions: cpu, memory, disk, then extended resources in name order
   std::size_t dims() const { return dimension_names_.size(); }
@@ -70,6 +97,15 @@ class Cluster {
   /// identical allocatable capacity, so they share every metadata result and every size ratio.
   const std::vector<MachineId>& class_members(ClassId c) const { return class_members_[c]; }
   const Metadata& class_metadata(ClassId c) const { return class_metadata_[c]; }
+  /// Taints of a class's machines (part of the class key, like metadata).
+  const std::vector<Taint>& class_taints(ClassId c) const { return class_taints_[c]; }
+  const std::vector<Taint>& machine_taints(MachineId m) const { return class_taints_[machine_class_[m]]; }
+  /// Whether some machine has a PreferNoSchedule taint (scored as a preference).
+  bool has_soft_taints() const { return soft_taints_; }
+  /// The class-level filters for unit u on class c: metadata first, then taints.
+  ClassVerdict class_verdict(UnitId u, ClassId c) const;
+  /// One line for a failed verdict: `zone!=a` (metadata) or `dedicated=gpu:NoSchedule` (taint).
+  std::string describe_failure(UnitId u, ClassId c, const ClassVerdict& v) const;
   /// Index of machine m among its class's members (its leaf in the class tree).
   std::uint32_t class_position(MachineId m) const { return class_position_[m]; }
   const std::int64_t* allocatable(MachineId m) const { return &allocatable_[m * dims()]; }
@@ -122,7 +158,11 @@ class Cluster {
   // ---- units and instances
   std::size_t unit_count() const { return units_.size(); }
   const Unit& unit(UnitId u) const { return units_[u]; }
-  bool unit_has_conflicts(UnitId u) const { return !units_[u].constraints.conflicts.empty(); }
+  /// Whether unit u takes part in the pairwise conflict relation at all: conflict patterns or
+  /// host ports (two units binding one port conflict like kube's NodePorts).
+  bool unit_has_conflicts(UnitId u) const {
+    return !units_[u].constraints.conflicts.empty() || !units_[u].constraints.ports.empty();
+  }
   std::size_t instance_count() const { return instances_.size(); }
   const Instance& instance(InstanceId i) const { return instances_[i]; }
   InstanceId find_instance(std::string_view name) const;
@@ -142,8 +182,14 @@ class Cluster {
   const std::string& spread_domain_name(UnitId u, std::uint32_t d) const;
 
   // ---- conflicts
-  /// True when a and b may not share a machine (either's patterns match the other's name).
+  /// True when a and b may not share a machine: either's patterns match the other's name (a
+  /// global instance `agent@m1` is also matched by its unit name `agent`, as fleet does), or
+  /// they bind the same host port.
   bool conflicts(InstanceId a, InstanceId b) const;
+  /// The host port a and b both bind, if any (why conflicts() said yes, for explanations).
+  std::optional<HostPort> shared_port(InstanceId a, InstanceId b) const;
+  /// True when a conflicts with b only through a glob pattern (not just a shared port).
+  bool conflicts_by_pattern(InstanceId a, InstanceId b) const;
   /// How unit p's conflict patterns treat the instances of unit t: 1 none of them, 2 all of
   /// them, 3 it depends on the instance (ask conflicts()). Cached per pair of units.
   std::uint8_t conflict_class(UnitId p, UnitId t) const;
@@ -171,6 +217,11 @@ class Cluster {
   /// Machines over capacity in some dimension (should always be empty after placement).
   std::vector<MachineId> overcommitted() const;
 
+  /// Units made unresolvable at build (BuildOptions::strict off): the same lines strict mode
+  /// throws, in the order found.
+  const std::vector<std::string>& problems() const { return problems_; }
+  /// Why group g is unresolvable (`[berth.invalid.241] unit w: machine_of: ...`), or "".
+  const std::string& problem_of(GroupId g) const;
   /// Problems found while applying existing placements.
   const std::vector<std::string>& warnings() const { return warnings_; }
   /// The spec this cluster was compiled from (names, requests, constraints as written).
@@ -186,6 +237,9 @@ class Cluster {
   void add_machines(const Spec& spec);
   void add_units(const Spec& spec);
   void link_groups();
+  /// strict: throws e; otherwise records it against unit u (whose groups become unresolvable)
+  /// and returns 1 + the index of u's problem (its first one).
+  std::uint32_t contradiction(UnitId u, const ValidationError& e);
   void apply_placements(const Spec& spec);
   void build_indexes();
   /// Recomputes machine m's utilization and its path in its class tree.
@@ -203,6 +257,8 @@ class Cluster {
   std::vector<std::vector<InstanceId>> on_machine_;
   std::vector<std::uint32_t> conflict_holders_;
   std::vector<Metadata> class_metadata_;
+  std::vector<std::vector<Taint>> class_taints_;
+  bool soft_taints_ = false;
   std::vector<std::vector<MachineId>> class_members_;
   std::vector<std::uint32_t> class_position_;  ///< per machine: leaf index in its class tree
   std::vector<ClassIndex> class_index_;
@@ -222,6 +278,9 @@ class Cluster {
   /// Per unit, per conflict pattern: length of its literal prefix (before any glob character).
   std::vector<std::vector<std::size_t>> literal_prefix_;
   std::vector<std::string> warnings_;
+  bool strict_ = true;
+  std::vector<std::string> problems_;
+  std::vector<std::uint32_t> unit_problem_;  ///< per unit: 1 + index into problems_, 0 = fine
   std::uint64_t version_ = 0;
   MachineId last_changed_ = kNone;
 };

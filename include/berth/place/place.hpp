@@ -10,6 +10,7 @@
 #include "berth/model/spec.hpp"
 #include "berth/place/batch.hpp"
 #include "berth/place/plan.hpp"
+#include "berth/place/preempt.hpp"
 #include "berth/place/strategy.hpp"
 
 namespace berth {
@@ -24,6 +25,14 @@ struct PlaceOptions {
   StrategyKind strategy = StrategyKind::BestFit;
   /// Place the whole spec with a batch strategy (place/batch.hpp) instead of group by group.
   std::optional<BatchStrategy> batch;
+  /// false (default): a unit that contradicts itself or names a unit or machine the spec lacks
+  /// is pending *unresolvable* and every other unit is still placed. true: such a spec is a
+  /// ValidationError (the CLI's `--strict`, exit 1).
+  bool strict = false;
+  /// A pending unit may evict strictly lower-priority units (place/preempt.hpp): the least
+  /// disruptive victims, re-placed elsewhere when they fit, pending otherwise (never lost).
+  /// Unresolvable units never preempt. The CLI's `place --preempt`.
+  bool preempt = false;
 };
 
 /// Options for a strategy name, online (strategy_names()) or batch (batch_strategy_names()).
@@ -52,11 +61,17 @@ struct PlacementResult {
   std::vector<std::string> warnings;
   /// Instances placed by this call (not in the spec's placements).
   std::size_t newly_placed = 0;
+  /// With PlaceOptions::preempt: who evicted whom, in the order it happened.
+  std::vector<Preemption> preemptions;
+  /// Per placed instance whose unit has preferences: those its machine met when chosen
+  /// (descriptions such as `zone=a (+50)`). Online strategies only.
+  std::map<std::string, std::vector<std::string>> preferences_met;
 
   bool all_placed() const { return pending.empty(); }
 };
 
-/// Validates the spec (throws ValidationError on contradictions), keeps existing placements,
+/// Validates the spec (throws ValidationError on contradictions only with options.strict; else
+/// the units involved are pending unresolvable), keeps existing placements,
 /// places every other instance in batch order (priority, then largest first, co-located groups
 /// as one) and explains every instance it could not place. Deterministic.
 PlacementResult place(const Spec& spec, const PlaceOptions& options = {});

@@ -1,10 +1,14 @@
 #pragma once
 /// \file The placement pipeline for one co-location group:
-///   pin -> metadata (per machine class, cached) -> state -> conflicts -> spread -> resources
+///   unresolvable group (contradiction) -> pin -> class filters: metadata, taints (per machine
+///   class, cached: Cluster::class_verdict) -> state -> conflicts and host ports (one pairwise
+///   relation: Cluster::conflicts) -> spread -> resources
 /// (cheapest filters first), then every surviving machine is scored by the strategy and the
 /// best one wins; ties go to the machine whose name sorts first. Every rejection is counted
 /// into a Diagnosis as it happens, so explanations are exact and cost nothing extra.
+/// docs/architecture.md lists which path runs which filter.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,8 +41,22 @@ class Placer {
   MachineId select_diagnosed(GroupId g, Diagnosis* diagnosis);
   /// The indexed search (what select does otherwise).
   MachineId select_indexed(GroupId g);
-  /// The score `select` ranks machine m by for the group's pending demand (higher is better).
+  /// The score `select` ranks machine m by for the group's pending demand (higher is better),
+  /// among machines with equal preference points (points_of).
   double score_of(GroupId g, MachineId m);
+  /// The group's preference points on m: the weights of the preferences m meets, plus the
+  /// penalty of each PreferNoSchedule taint not tolerated (kPreferNoSchedulePoints). Machines
+  /// rank by points first, then by the strategy's score, then by name: preferences order,
+  /// the strategy breaks ties, and integer points keep it deterministic.
+  std::int64_t points_of(GroupId g, MachineId m);
+  /// Points per untolerated PreferNoSchedule taint (kube's TaintToleration score, as a preference).
+  static constexpr std::int64_t kPreferNoSchedulePoints = -25;
+  /// The preferences of instance i's unit that machine m meets now (descriptions, in the
+  /// unit's order), as `place` reports them under `preferences_met` and `explain` prints them.
+  std::vector<std::string> preferences_met(InstanceId i, MachineId m);
+  /// What place_group recorded for every instance it placed whose unit has preferences: the
+  /// preferences its machine met at the moment it was chosen.
+  const std::map<InstanceId, std::vector<std::string>>& recorded_preferences() const { return recorded_; }
   /// select() and, when a machine is found, assign every unassigned member there.
   MachineId place_group(GroupId g, Diagnosis* diagnosis = nullptr);
   /// Places every group with unassigned members in batch order; returns the diagnosis of
@@ -84,8 +102,20 @@ class Placer {
   };
   /// Fills the scratch state for group g; false when nothing is left to place.
   bool prepare(GroupId g);
-  /// Index of the first metadata requirement of unit u that class c fails, or -1 (cached).
-  int metadata_failure(UnitId u, ClassId c);
+  /// Cluster::class_verdict(u, c), cached per unit and class.
+  ClassVerdict class_failure(UnitId u, ClassId c);
+  bool class_ok(UnitId u, ClassId c) { return class_failure(u, c).ok(); }
+  /// The first group unit that class c rejects (and why), or false when every unit passes;
+  /// counts the rejection `weight` times into diag when given.
+  bool class_rejects(ClassId c, std::size_t weight, Diagnosis* diag);
+  /// Counts machine m's rejection for conflicting with instance `with` (a glob conflict, or
+  /// only a shared host port: `port 80/tcp taken by web1`).
+  void count_conflict(Diagnosis& diag, InstanceId with) const;
+  /// Whether some machine could take the prepared group if it were empty and up: the filters
+  /// no placement or eviction changes (pin, class filters, spread key, allocatable).
+  bool resolvable();
+  /// Fills a diagnosis for a group that contradicts itself (Group::unresolvable).
+  void diagnose_contradiction(GroupId g, Diagnosis& diag) const;
   /// Spread verdict for machine m: 0 ok, 1 lacks the key, 2 over max_skew (first failing check
   /// in `failed`).
   int spread_verdict(MachineId m, const SpreadCheck** failed) const;
@@ -97,10 +127,23 @@ class Placer {
   struct Candidate {
     double score;
     MachineId machine;
+    std::int64_t points = 0;  ///< preference points: compared before the score
   };
   static bool better(const Candidate& a, const Candidate& b) {
+    if (a.points != b.points) return a.points > b.points;
     return a.score > b.score || (a.score == b.score && a.machine < b.machine);
   }
+  /// Preference points of machine m for the prepared group (0 without preferences).
+  std::int64_t points(MachineId m) const;
+  /// Fills class_points_ and the near-preference scratch for the prepared group.
+  void prepare_preferences();
+  /// Per unit, its instances (unit_instance_start_/unit_instances_), built on first use.
+  void index_unit_instances();
+  /// Whether unit u's preference k holds on machine m now.
+  bool preference_met(UnitId u, std::size_t k, MachineId m);
+  /// Per class: 1 when it holds one of the least-filled domains of `key` for unit u (a spread
+  /// preference is met there). Scratch: valid until the next call.
+  std::vector<std::uint8_t>& least_filled_classes(UnitId u, const std::string& key);
   /// Puts a feasible machine into ranked_ (kept sorted, at most ranked_limit_ long).
   void offer(Candidate c);
   /// Branch and bound over class k's tree, collecting the ranked_limit_ best machines.
@@ -123,6 +166,7 @@ class Placer {
   // pattern may concern are found by prefix instead of asking every unit.
   std::vector<std::pair<std::string, UnitId>> pattern_prefixes_;
   std::vector<std::pair<std::string, UnitId>> unit_stems_;
+  std::vector<std::pair<HostPort, UnitId>> port_units_;  ///< every unit's host ports, sorted
   // Scratch for select_diagnosed: machines to re-check for conflicts, and per class the
   // positions (leaf indexes) of the machines rejected for conflicts, sorted.
   std::vector<MachineId> conflict_candidates_;
@@ -162,9 +206,24 @@ class Placer {
 
   Cluster& cluster_;
   StrategyKind strategy_;
-  /// Per unit: per class, 0 = unknown, 1 = pass, k+2 = fails requirement k.
-  std::vector<std::vector<std::int32_t>> metadata_cache_;
+  /// Per unit: per class, 0 = unknown, 1 = pass, k+2 = fails metadata requirement k, -(k+1)
+  /// = untolerated taint k of the class.
+  mutable std::vector<std::vector<std::int32_t>> class_cache_;
   std::vector<std::int64_t> demand_;  ///< scratch, reused across calls (no allocation per placement)
+  // Preferences of the prepared group: per class, the points of the class-level ones
+  // (metadata, spread, PreferNoSchedule taints); the near ones, asked per machine, with the
+  // sum of their positive weights as the bound for a subtree.
+  bool any_preferences_ = false;
+  bool spread_preferences_ = false;
+  std::vector<std::int64_t> class_points_;
+  struct NearPreference {
+    const Preference* preference;
+  };
+  std::vector<NearPreference> near_;
+  std::int64_t near_bound_ = 0;
+  /// Per (unit, spread preference): whether each class holds a least-filled domain now.
+  std::vector<std::uint8_t> spread_met_scratch_;
+  std::map<InstanceId, std::vector<std::string>> recorded_;
 };
 
 }  // namespace berth

@@ -59,9 +59,14 @@ TEST_CASE("bad input is one line and exit 1", "[cli]") {
   CHECK_THAT(strategy.out, Catch::Contains("unknown strategy \"fastest\""));
   one_line_error(run("place " + write_temp("neg.json", R"({"machines":[{"name":"m1","capacity":{"memory":"-1"}}]})")));
   one_line_error(run("place " + write_temp("abc.json", R"({"units":[{"name":"w","requests":{"cpu":"abc"}}]})")));
-  Run unknown = run("place " + write_temp("mo.json", R"({"units":[{"name":"w","constraints":{"machine_of":"ghost"}}]})"));
+  // A dangling name is an error with --strict; without it, only that unit is pending.
+  const std::string dangling = write_temp("mo.json", R"({"machines":[{"name":"m1"}],"units":[{"name":"w","constraints":{"machine_of":"ghost"}},{"name":"ok"}]})");
+  Run unknown = run("place " + dangling + " --strict");
   one_line_error(unknown);
   CHECK_THAT(unknown.out, Catch::Contains("unit w: machine_of") && Catch::Contains("\"ghost\""));
+  Run lenient = run("place " + dangling + " --format json");
+  CHECK(lenient.exit_code == 2);
+  CHECK_THAT(lenient.out, Catch::Contains("\"unresolvable\": true") && Catch::Contains("\"ok\": "));
   Run misspelled = run("place " + write_temp("typo.json", R"({"units":[{"name":"w","replica":2}]})"));
   one_line_error(misspelled);
   CHECK_THAT(misspelled.out, Catch::Contains("did you mean \"replicas\""));

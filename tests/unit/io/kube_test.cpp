@@ -16,6 +16,7 @@
 #include "berth/io/kube.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/model/quantity.hpp"
+#include "berth/place/place.hpp"
 
 using namespace berth;
 namespace fs = std::filesystem;
@@ -70,11 +71,6 @@ bool has_requirement(const Unit& u, const MetadataRequirement& want) {
   return std::find(md.begin(), md.end(), want) != md.end();
 }
 
-bool requirement_on(const Unit& u, const std::string& key) {
-  const auto& md = u.constraints.metadata;
-  return std::any_of(md.begin(), md.end(),
-                     [&](const MetadataRequirement& r) { return r.key == key; });
-}
 
 std::size_t count_unsupported(const KubeImport& r, const std::string& object,
                               const std::string& field_part) {
@@ -88,6 +84,18 @@ std::size_t count_unsupported(const KubeImport& r, const std::string& object,
 bool noted(const KubeImport& r, const std::string& needle) {
   return std::any_of(r.notes.begin(), r.notes.end(),
                      [&](const std::string& n) { return n.find(needle) != std::string::npos; });
+}
+
+/// A machine's taints as kubectl prints them (`key=value:Effect`).
+std::vector<std::string> taints(const Machine& m) {
+  std::vector<std::string> out;
+  for (const auto& t : m.taints) out.push_back(t.describe());
+  return out;
+}
+
+/// Whether the unit's tolerations admit it to the machine (every hard taint tolerated).
+bool tolerates(const Unit& u, const Machine& m) {
+  return first_untolerated(m.taints, u.constraints.tolerations) < 0;
 }
 
 std::vector<std::string> meta(const Machine& m, const std::string& key) {
@@ -191,9 +199,8 @@ TEST_CASE("kube: sonobuoy healthsummary (NodeList + PodList, kind v1.20)", "[io]
   CHECK(cp.capacity.extended.at("hugepages-2Mi") == 0);
   CHECK(cp.reserved.is_zero());  // allocatable == capacity in this kind cluster
   CHECK(meta(cp, "role") == std::vector<std::string>{"control-plane", "master"});
-  CHECK(meta(cp, "taint/node-role.kubernetes.io/master") ==
-        std::vector<std::string>{":NoSchedule"});
-  CHECK(meta(machine(s, "kind-worker"), "taint/node-role.kubernetes.io/master").empty());
+  CHECK(taints(cp) == std::vector<std::string>{"node-role.kubernetes.io/master:NoSchedule"});
+  CHECK(taints(machine(s, "kind-worker")).empty());
   CHECK(meta(machine(s, "kind-worker"), "role").empty());
   CHECK(meta(cp, "zone").empty());  // no zone labels here
 
@@ -208,11 +215,12 @@ TEST_CASE("kube: sonobuoy healthsummary (NodeList + PodList, kind v1.20)", "[io]
   CHECK(etcd.requests.memory == 100 * kMi);
   CHECK(etcd.requests.disk == 100 * kMi);  // ephemeral-storage request
   CHECK(etcd.requests.extended.at("pods") == 1);
-  // coredns tolerates the master taint (Equal, empty value): no taint requirement.
+  // coredns tolerates the master taint (Equal, empty value).
   const Unit& dns = unit(s, "kube-system/coredns-74ff55c5b-cpfqs");
   CHECK(dns.requests.cpu == 100);
   CHECK(dns.requests.memory == 70 * kMi);
-  CHECK_FALSE(requirement_on(dns, "taint/node-role.kubernetes.io/master"));
+  CHECK(tolerates(dns, cp));
+  CHECK(tolerates(etcd, cp));  // a static pod tolerates every taint
   CHECK(dns.priority == 1000000000);  // 2000000000 clamped, with a note
   CHECK(noted(r, "priority 2000000000"));
   // Running pods and Pending pods already bound are placements; two Pending coredns are unbound.
@@ -247,8 +255,7 @@ TEST_CASE("kube: sonobuoy results-0.10 (bare arrays, AWS, old zone labels)", "[i
     CHECK(m.reserved.cpu == 0);
   }
   const Machine& master = machine(s, "ip-10-0-9-206.us-west-2.compute.internal");
-  CHECK(meta(master, "taint/node-role.kubernetes.io/master") ==
-        std::vector<std::string>{":NoSchedule"});
+  CHECK(taints(master) == std::vector<std::string>{"node-role.kubernetes.io/master:NoSchedule"});
   CHECK(meta(master, "role") ==
         std::vector<std::string>{"master"});  // node-role + kubernetes.io/role
   // Required node affinity (one term, matchExpressions).
@@ -288,8 +295,8 @@ TEST_CASE("kube: insights-operator 8999074 (single objects without kind, GCP, ne
     CHECK(meta(m, "topology.kubernetes.io/zone") == meta(m, "zone"));
     const bool is_master = m.name.find("master") != std::string::npos;
     CHECK(meta(m, "role") == std::vector<std::string>{is_master ? "master" : "worker"});
-    CHECK(meta(m, "taint/node-role.kubernetes.io/master") ==
-          (is_master ? std::vector<std::string>{":NoSchedule"} : std::vector<std::string>{}));
+    CHECK(taints(m) == (is_master ? std::vector<std::string>{"node-role.kubernetes.io/master:NoSchedule"}
+                                  : std::vector<std::string>{}));
     (is_master ? master_zones : worker_zones).insert(meta(m, "zone").front());
   }
   const std::multiset<std::string> zones{"us-east1-b", "us-east1-c", "us-east1-d"};
@@ -322,8 +329,7 @@ TEST_CASE("kube: insights-operator 8494b69 (35 single pods, every phase)", "[io]
   CHECK(master.capacity.memory == 16409932 * kKi);
   CHECK(master.allocatable().memory == 15258956 * kKi);
   CHECK(master.allocatable().disk == 37087380622);
-  CHECK(meta(master, "taint/node-role.kubernetes.io/master") ==
-        std::vector<std::string>{":NoSchedule"});
+  CHECK(taints(master) == std::vector<std::string>{"node-role.kubernetes.io/master:NoSchedule"});
   const Machine& worker = machine(s, "worker-0.imeixner20210707.lab.upshift.rdu2.redhat.com");
   CHECK(worker.allocatable().cpu == 3500);
 
@@ -343,27 +349,32 @@ TEST_CASE("kube: insights-operator 8494b69 (35 single pods, every phase)", "[io]
   const Unit& api = unit(s, "openshift-oauth-apiserver/apiserver-695d9c5549-w7fjs");
   CHECK(api.constraints.conflicts ==
         std::vector<std::string>{"openshift-oauth-apiserver/apiserver-695d9c5549-*"});
-  // Preferred anti-affinity is listed, not applied.
+  // Preferred anti-affinity is a `near` preference with a negative weight (avoid), no longer
+  // listed as unsupported.
   CHECK(count_unsupported(r, "pod openshift-monitoring/prometheus-k8s-0",
-                          "podAntiAffinity.preferred") == 1);
-  CHECK(count_unsupported(r, "pod openshift-monitoring/alertmanager-main-0",
-                          "podAntiAffinity.preferred") == 1);
+                          "podAntiAffinity.preferred") == 0);
+  for (const char* name : {"openshift-monitoring/prometheus-k8s-0", "openshift-monitoring/alertmanager-main-0"}) {
+    const Unit& u = unit(s, name);
+    INFO(name);
+    REQUIRE(u.preferences.size() == 1);
+    CHECK(u.preferences[0].kind == Preference::Kind::Near);
+    CHECK(u.preferences[0].weight < 0);
+    CHECK_FALSE(u.preferences[0].near.empty());
+  }
   CHECK(unit(s, "openshift-monitoring/prometheus-k8s-0").constraints.conflicts.empty());
-  // Host ports are listed.
-  // Host ports 80/443/1936: replicas of the router's ReplicaSet can't share a node.
-  CHECK(unit(s, "openshift-ingress/router-default-7bbdcfcf9b-7xdln").constraints.conflicts ==
-        std::vector<std::string>{"openshift-ingress/router-default-7bbdcfcf9b-*"});
+  // Host ports 80/443/1936 are the unit's ports: replicas of the router can't share a node.
+  const Unit& router = unit(s, "openshift-ingress/router-default-7bbdcfcf9b-7xdln");
+  CHECK(router.constraints.conflicts.empty());
+  CHECK(std::count(router.constraints.ports.begin(), router.constraints.ports.end(), HostPort{80, PortProtocol::Tcp}) == 1);
+  CHECK(std::count(router.constraints.ports.begin(), router.constraints.ports.end(), HostPort{443, PortProtocol::Tcp}) == 1);
 
   // Workers' pods that don't tolerate the master taint can't land on a master.
   const Unit& prom = unit(s, "openshift-monitoring/prometheus-k8s-0");
-  CHECK(has_requirement(prom, {"taint/node-role.kubernetes.io/master", MetadataOp::NotExists, {}}));
-  CHECK_FALSE(MetadataRequirement{"taint/node-role.kubernetes.io/master", MetadataOp::NotExists, {}}
-                  .matches(master.metadata));
-  CHECK(MetadataRequirement{"taint/node-role.kubernetes.io/master", MetadataOp::NotExists, {}}
-            .matches(worker.metadata));
+  CHECK_FALSE(tolerates(prom, master));
+  CHECK(tolerates(prom, worker));
   // Operators tolerate it and select masters.
   const Unit& op = unit(s, "openshift-etcd-operator/etcd-operator-78bb597755-r6lgn");
-  CHECK_FALSE(requirement_on(op, "taint/node-role.kubernetes.io/master"));
+  CHECK(tolerates(op, master));
   CHECK(has_requirement(op, {"node-role.kubernetes.io/master", MetadataOp::In, {""}}));
 
   // Bound to nodes outside the dump (another cluster): imported unplaced, with a note.
@@ -474,10 +485,10 @@ TEST_CASE("kube: extended resources, hugepages, reserved, unschedulable, other k
   CHECK(gpu.reserved.get("nvidia.com/gpu") == 0);
   CHECK(meta(gpu, "zone") == std::vector<std::string>{"z1"});
   CHECK(meta(gpu, "role") == std::vector<std::string>{"gpu"});
-  CHECK(meta(gpu, "taint/nvidia.com/gpu") == std::vector<std::string>{"present:NoSchedule"});
-  CHECK(meta(gpu, "taint/dedicated") == std::vector<std::string>{"ml:NoExecute"});
-  CHECK(meta(gpu, "taint/soft").empty());
-  CHECK(count_unsupported(r, "node gpu-1", "spec.taints[2]") == 1);  // PreferNoSchedule
+  // Sorted by key: dedicated, nvidia.com/gpu, soft (PreferNoSchedule: recorded, never filters).
+  CHECK(taints(gpu) == std::vector<std::string>{"dedicated=ml:NoExecute", "nvidia.com/gpu=present:NoSchedule",
+                                                "soft=x:PreferNoSchedule"});
+  CHECK(count_unsupported(r, "node gpu-1", "spec.taints[2]") == 1);  // PreferNoSchedule is not scored
   const Machine& cpu = machine(s, "cpu-1");
   CHECK(cpu.state == MachineState::Draining);
   CHECK(cpu.capacity.cpu == 8000);  // allocatable only: taken as capacity
@@ -492,14 +503,14 @@ TEST_CASE("kube: extended resources, hugepages, reserved, unschedulable, other k
   CHECK(train.requests.extended.at("hugepages-2Mi") == 512 * kMi);
   CHECK(train.requests.disk == 10LL * 1024 * kMi);
   CHECK(train.requests.extended.at("pods") == 1);
-  // Tolerates nothing: excluded from every tainted key.
-  CHECK(has_requirement(train, {"taint/nvidia.com/gpu", MetadataOp::NotExists, {}}));
-  CHECK(has_requirement(train, {"taint/dedicated", MetadataOp::NotExists, {}}));
-  CHECK_FALSE(requirement_on(train, "taint/soft"));
+  // Tolerates nothing: kept off both tainted nodes (cpu-1 is dedicated=batch:NoSchedule).
+  CHECK(train.constraints.tolerations.empty());
+  CHECK_FALSE(tolerates(train, gpu));
+  CHECK_FALSE(tolerates(train, machine(s, "cpu-1")));
   check_round_trip(s);
 }
 
-TEST_CASE("kube: tolerations become taint requirements", "[io][kube]") {
+TEST_CASE("kube: tolerations are the unit's, with kube's matching", "[io][kube]") {
   auto tol_pod = [](const std::string& name, const std::string& tolerations) {
     return pod(name, R"({"containers": [{"name": "c"}], "tolerations": )" + tolerations + "}");
   };
@@ -516,32 +527,30 @@ TEST_CASE("kube: tolerations become taint requirements", "[io][kube]") {
           tol_pod("wrong-value", R"([{"key": "nvidia.com/gpu", "value": "absent"}])"),
       }));
   const Spec& s = r.spec;
-  CHECK(unit(s, "ml/all").constraints.metadata.empty());
-  const Unit& gpu = unit(s, "ml/gpu");
-  CHECK_FALSE(requirement_on(gpu, "taint/nvidia.com/gpu"));
-  CHECK(has_requirement(gpu, {"taint/dedicated", MetadataOp::NotExists, {}}));
-  // Tolerates dedicated=ml only: a not_in on the other values seen in the dump.
-  const Unit& ml = unit(s, "ml/ml");
-  CHECK(has_requirement(ml, {"taint/dedicated", MetadataOp::NotIn, {"batch:NoSchedule"}}));
-  CHECK_FALSE(requirement_on(ml, "taint/nvidia.com/gpu"));
-  const Unit& noexec = unit(s, "ml/noexec-only");
-  CHECK(has_requirement(noexec, {"taint/dedicated", MetadataOp::NotIn, {"batch:NoSchedule"}}));
-  CHECK(
-      has_requirement(noexec, {"taint/nvidia.com/gpu", MetadataOp::NotIn, {"present:NoSchedule"}}));
-  CHECK(has_requirement(unit(s, "ml/wrong-value"),
-                        {"taint/nvidia.com/gpu", MetadataOp::NotIn, {"present:NoSchedule"}}));
-  // The requirements say exactly which machine each pod may use.
-  auto allowed = [&](const Unit& u, const Machine& m) {
-    return std::all_of(u.constraints.metadata.begin(), u.constraints.metadata.end(),
-                       [&](const MetadataRequirement& q) { return q.matches(m.metadata); });
-  };
   const Machine& g = machine(s, "gpu-1");
-  const Machine& c = machine(s, "cpu-1");
-  CHECK(allowed(ml, g));
-  CHECK_FALSE(allowed(ml, c));
-  CHECK_FALSE(allowed(gpu, g));
-  CHECK_FALSE(allowed(noexec, g));
-  CHECK_FALSE(allowed(noexec, c));
+  const Machine& c = machine(s, "cpu-1");  // dedicated=batch:NoSchedule
+  CHECK(unit(s, "ml/all").constraints.metadata.empty());
+  CHECK(tolerates(unit(s, "ml/all"), g));
+  CHECK(tolerates(unit(s, "ml/all"), c));
+  const Unit& gpu = unit(s, "ml/gpu");
+  REQUIRE(gpu.constraints.tolerations.size() == 1);
+  CHECK(gpu.constraints.tolerations[0].effect == TaintEffect::NoSchedule);
+  CHECK_FALSE(tolerates(gpu, g));  // dedicated=ml:NoExecute is not tolerated
+  const Unit& ml = unit(s, "ml/ml");
+  CHECK(tolerates(ml, g));
+  CHECK_FALSE(tolerates(ml, c));  // dedicated=batch, not ml
+  const Unit& noexec = unit(s, "ml/noexec-only");
+  CHECK_FALSE(tolerates(noexec, g));  // the NoSchedule gpu taint
+  CHECK_FALSE(tolerates(noexec, c));
+  CHECK_FALSE(tolerates(unit(s, "ml/wrong-value"), g));
+  // The pipeline reads the same tolerations: placing the five pods puts each where kube would.
+  Spec placed = s;
+  placed.placements.clear();
+  PlacementResult res = place(placed);
+  CHECK(res.placements.count("ml/ml") == 1);
+  CHECK(res.placements.at("ml/ml") == "gpu-1");
+  CHECK(res.placements.count("ml/gpu") == 0);
+  check_round_trip(s);
 }
 
 TEST_CASE("kube: node affinity operators, terms and fields", "[io][kube]") {
@@ -584,14 +593,19 @@ TEST_CASE("kube: node affinity operators, terms and fields", "[io][kube]") {
                                         {"topology.kubernetes.io/zone", MetadataOp::Exists, {}},
                                         {"spot", MetadataOp::NotExists, {}},
                                     });
-  CHECK(count_unsupported(r, "pod ml/ops", "nodeAffinity.preferredDuringScheduling") == 1);
+  // Preferred node affinity: a metadata preference with kube's weight.
+  CHECK(count_unsupported(r, "pod ml/ops", "nodeAffinity.preferredDuringScheduling") == 0);
+  REQUIRE(ops.preferences.size() == 1);
+  CHECK(ops.preferences[0].kind == Preference::Kind::Metadata);
+  CHECK(ops.preferences[0].weight == 1);
+  CHECK(ops.preferences[0].metadata == std::vector<MetadataRequirement>{{"accel", MetadataOp::In, {"a100"}}});
   CHECK(unit(s, "ml/two-terms").constraints.metadata.empty());
   CHECK(count_unsupported(r, "pod ml/two-terms", "nodeSelectorTerms") == 1);
   CHECK(unit(s, "ml/pinned").constraints.machine_id == "cpu-1");
   CHECK(unit(s, "ml/two-nodes").constraints.machine_id.empty());
   CHECK(count_unsupported(r, "pod ml/two-nodes", "matchFields[0]") == 1);
   CHECK(unit(s, "ml/absent").constraints.machine_id.empty());  // a pin to a missing node is dropped
-  CHECK(count_unsupported(r, "pod ml/absent", "nodeAffinity") == 2);
+  CHECK(count_unsupported(r, "pod ml/absent", "nodeAffinity") == 1);  // the preferred term is a preference now
   const Unit& sel = unit(s, "ml/selector");
   CHECK(has_requirement(sel, {"accel", MetadataOp::In, {"a100"}}));
   CHECK(has_requirement(sel, {"topology.kubernetes.io/zone", MetadataOp::In, {"z1"}}));
@@ -726,10 +740,24 @@ TEST_CASE("kube: pods holding the same host port conflict", "[io][kube]") {
       ported("dns", R"([{"containerPort": 80, "hostPort": 80, "protocol": "UDP"}, {"containerPort": 53}])", ""),
   }));
   const Spec& s = r.spec;
-  CHECK(unit(s, "ml/lb-a1").constraints.conflicts == std::vector<std::string>{"ml/lb-a-*", "ml/web"});
-  CHECK(unit(s, "ml/web").constraints.conflicts == std::vector<std::string>{"ml/lb-a-*"});
-  CHECK(unit(s, "ml/dns").constraints.conflicts.empty());  // UDP/80 is another port
+  // hostPort is the unit's host port (the pipeline's NodePorts filter), not emulated conflicts.
+  CHECK(unit(s, "ml/lb-a1").constraints.ports == std::vector<HostPort>{{80, PortProtocol::Tcp}});
+  CHECK(unit(s, "ml/web").constraints.ports == std::vector<HostPort>{{80, PortProtocol::Tcp}});
+  CHECK(unit(s, "ml/dns").constraints.ports == std::vector<HostPort>{{80, PortProtocol::Udp}});  // UDP/80 is another port
+  CHECK(unit(s, "ml/lb-a1").constraints.conflicts.empty());
   CHECK(r.unsupported.empty());
+  Spec two;  // one node: lb-a1, web (tcp/80) conflict; dns (udp/80) does not
+  two.machines = {Machine{"n1", Resources{}, Resources{}, {}, MachineState::Up, {}}};
+  two.machines[0].capacity.cpu = 8000;
+  two.machines[0].capacity.memory = 1LL << 34;
+  two.machines[0].capacity.extended["pods"] = 110;
+  two.units = s.units;
+  PlacementResult res = place(two);
+  CHECK(res.placements.count("ml/dns") == 1);
+  CHECK(res.placements.size() == 2);  // one of the three tcp/80 pods, and dns
+  bool port_reason = false;
+  for (const auto& p : res.pending) port_reason = port_reason || p.diagnosis.ports_taken.size() == 1;
+  CHECK(port_reason);
 }
 
 TEST_CASE("kube: a bound pod its node's taints would refuse is kept, with a note", "[io][kube]") {
@@ -741,8 +769,8 @@ TEST_CASE("kube: a bound pod its node's taints would refuse is kept, with a note
       }));
   CHECK(r.spec.placements.at("ml/old") == "gpu-1");
   CHECK(noted(r,
-              "2 pod(s) run on nodes that fail their requirement no taint/nvidia.com/gpu; kept "
-              "there: ml/old on gpu-1, ml/older on gpu-1"));
+              "2 pod(s) run on nodes that fail their requirement toleration of taint "
+              "nvidia.com/gpu=present:NoSchedule; kept there: ml/old on gpu-1, ml/older on gpu-1"));
 }
 
 TEST_CASE("kube: bad input throws with an id, the file and the field", "[io][kube][errors]") {
@@ -848,7 +876,8 @@ TEST_CASE("kube: berth import kube", "[io][kube][cli]") {
   CHECK(r.status == 0);
   CHECK(r.out.find("imported 2 machine(s)") != std::string::npos);
   CHECK(r.out.find("1 Failed") != std::string::npos);
-  CHECK(r.out.find("podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution") !=
+  // Preferred anti-affinity is imported as a preference now, not listed as unsupported.
+  CHECK(r.out.find("podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution") ==
         std::string::npos);
   Spec spec = read_spec_file(out.string());
   CHECK(spec.machines.size() == 2);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "berth/ops/reschedule.hpp"
+#include "berth/place/placer.hpp"
 #include "ops_test_util.hpp"
 
 using namespace berth;
@@ -89,7 +90,9 @@ TEST_CASE("a victim may land elsewhere where the preemptor could not go", "[ops]
   CHECK(r.evicted == std::vector<std::string>{"batch"});
 }
 
-TEST_CASE("can_host agrees with the placer's filters on one machine", "[ops][preempt]") {
+// Preemption asks the pipeline (Placer::fits) whether a group fits once victims are gone;
+// ops::can_host, its own copy of the filters, is gone.
+TEST_CASE("preemption's fit check is the placer's filters on one machine", "[ops][preempt]") {
   Spec s;
   s.machines = {machine("m1", 4), machine("m2", 1)};
   Unit a = unit("a", 2048, 0, 2);
@@ -98,8 +101,9 @@ TEST_CASE("can_host agrees with the placer's filters on one machine", "[ops][pre
   s.placements = {{"a@1", "m1"}};
   Cluster c = Cluster::build(s);
   const GroupId g = c.instance(c.find_instance("a@2")).group;
-  CHECK_FALSE(can_host(c, g, c.find_machine("m1")));  // conflict
-  CHECK_FALSE(can_host(c, g, c.find_machine("m2")));  // too small
+  Placer placer(c, StrategyKind::FirstFit);
+  CHECK_FALSE(placer.fits(g, c.find_machine("m1")));  // conflict
+  CHECK_FALSE(placer.fits(g, c.find_machine("m2")));  // too small
   c.unassign(c.find_instance("a@1"));
-  CHECK(can_host(c, g, c.find_machine("m1")));
+  CHECK(placer.fits(g, c.find_machine("m1")));
 }

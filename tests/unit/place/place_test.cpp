@@ -70,7 +70,7 @@ TEST_CASE("metadata constraints use fleet semantics and explain the mismatch", "
   REQUIRE(p);
   CHECK(p->diagnosis.rejections.at("metadata") == 3);
   CHECK(p->diagnosis.kind() == PendingKind::Unresolvable);
-  CHECK(p->summary() == "c: 0/3 machines fit: 3 metadata role!=cache");
+  CHECK(p->summary() == "c: 0/3 machines fit: 3 metadata role!=cache; unresolvable: no machine here could take it even if empty");
 }
 
 TEST_CASE("numeric and existence operators", "[place][metadata]") {
@@ -83,7 +83,7 @@ TEST_CASE("numeric and existence operators", "[place][metadata]") {
   CHECK(r.placements.at("x") == "big");
   CHECK(r.placements.at("y") == "small");
   REQUIRE(pending(r, "z"));
-  CHECK(pending(r, "z")->summary() == "z: 0/2 machines fit: 2 metadata cores>=1");
+  CHECK(pending(r, "z")->summary() == "z: 0/2 machines fit: 2 metadata cores>=1; unresolvable: no machine here could take it even if empty");
 }
 
 TEST_CASE("conflicts are symmetric and explained", "[place][conflicts]") {
@@ -182,7 +182,9 @@ TEST_CASE("strategies choose differently and deterministically", "[place][strate
 TEST_CASE("contradictions are errors naming the units", "[place][validation]") {
   auto error_of = [](const std::string& units) {
     try {
-      place(parse_spec_json(three_machines(units)));
+      PlaceOptions strict;
+      strict.strict = true;  // without it, these units are pending unresolvable (pipeline_test.cpp)
+      place(parse_spec_json(three_machines(units)), strict);
     } catch (const ValidationError& e) {
       return std::string(e.what());
     }

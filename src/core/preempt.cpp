@@ -1,45 +1,15 @@
-#include "berth/ops/preempt.hpp"
+#include "berth/place/preempt.hpp"
 
 #include <algorithm>
 #include <limits>
 
 #include "berth/place/placer.hpp"
 
-namespace berth::ops {
+namespace berth {
 namespace {
 
-/// Metadata of unit u holds on machine m.
-bool metadata_ok(const Cluster& c, UnitId u, MachineId m) {
-  for (const auto& req : c.unit(u).constraints.metadata) {
-    if (!req.matches(c.machine_metadata(m))) return false;
-  }
-  return true;
-}
-
-/// The least-filled eligible spread domain of unit u (eligible: an up machine that passes the
-/// unit's metadata), as the placer computes it.
-std::int64_t spread_min(const Cluster& c, UnitId u) {
-  const std::size_t n = c.spread_domain_count(u);
-  if (n == 0) return 0;
-  std::vector<bool> eligible(n, false);
-  for (ClassId k = 0; k < c.class_count(); ++k) {
-    const auto& members = c.class_members(k);
-    if (members.empty() || !metadata_ok(c, u, members.front())) continue;
-    for (MachineId m : members) {
-      if (c.machine_state(m) != MachineState::Up) continue;
-      std::uint32_t dom = c.spread_domain(u, m);
-      if (dom != kNone) eligible[dom] = true;
-      break;
-    }
-  }
-  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
-  for (std::uint32_t d = 0; d < n; ++d) {
-    if (eligible[d]) lo = std::min(lo, c.spread_count(u, d));
-  }
-  return lo == std::numeric_limits<std::int64_t>::max() ? 0 : lo;
-}
-
-/// Filters that no eviction can change: state, pin, co-location, metadata.
+/// Filters that no eviction can change: state, pin, co-location, the class filters (metadata,
+/// taints). A cheap pre-check: the verdict with victims gone is Placer::fits.
 bool statically_possible(const Cluster& c, GroupId g, MachineId m) {
   if (c.machine_state(m) != MachineState::Up) return false;
   const Group& grp = c.group(g);
@@ -47,7 +17,7 @@ bool statically_possible(const Cluster& c, GroupId g, MachineId m) {
   for (InstanceId i : grp.members) {
     const MachineId at = c.assignment(i);
     if (at != kNone && at != m) return false;
-    if (at == kNone && !metadata_ok(c, c.instance(i).unit, m)) return false;
+    if (at == kNone && !c.class_verdict(c.instance(i).unit, c.machine_class(m)).ok()) return false;
   }
   return true;
 }
@@ -62,44 +32,14 @@ std::vector<std::int64_t> group_demand(const Cluster& c, GroupId g) {
 
 }  // namespace
 
-bool can_host(const Cluster& c, GroupId g, MachineId m) {
-  if (!statically_possible(c, g, m)) return false;
-  const Group& grp = c.group(g);
-  const std::size_t D = c.dims();
-  std::vector<std::int64_t> demand(D, 0);
-  std::vector<InstanceId> todo;
-  for (InstanceId i : grp.members) {
-    if (c.assignment(i) != kNone) continue;
-    todo.push_back(i);
-    for (std::size_t d = 0; d < D; ++d) demand[d] += c.request(i)[d];
-  }
-  for (InstanceId x : todo) {
-    for (InstanceId y : c.instances_on(m)) {
-      if (c.conflicts(x, y)) return false;
-    }
-  }
-  std::vector<UnitId> seen;
-  for (InstanceId x : todo) {
-    const UnitId u = c.instance(x).unit;
-    const auto& sp = c.unit(u).constraints.spread;
-    if (!sp || c.spread_domain_count(u) == 0 ||
-        std::find(seen.begin(), seen.end(), u) != seen.end())
-      continue;
-    seen.push_back(u);
-    const std::uint32_t dom = c.spread_domain(u, m);
-    if (dom == kNone) return false;
-    std::int64_t adding = 0;
-    for (InstanceId y : todo) adding += c.instance(y).unit == u ? 1 : 0;
-    if (c.spread_count(u, dom) + adding - spread_min(c, u) > sp->max_skew) return false;
-  }
-  for (std::size_t d = 0; d < D; ++d) {
-    if (c.free(m, d) < demand[d]) return false;
-  }
-  return true;
-}
-
 std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
   const Group& grp = c.group(g);
+  // Nothing in this cluster helps an unresolvable group: evicting for it would only disrupt.
+  if (grp.unresolvable()) return std::nullopt;
+  // Whether the group fits once victims are gone is the pipeline's own answer (the strategy
+  // does not matter for a yes/no on one machine).
+  Placer placer(c, StrategyKind::FirstFit);
+  auto can_host = [&](GroupId group, MachineId m) { return placer.fits(group, m); };
   const std::int32_t priority = grp.priority;
   const std::size_t D = c.dims();
 
@@ -157,7 +97,7 @@ std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
     for (const Candidate& cand : candidates) {
       evict(cand.group);
       victims.push_back(cand.group);
-      if (can_host(c, g, m)) {
+      if (can_host(g, m)) {
         fits = true;
         break;
       }
@@ -167,7 +107,7 @@ std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
       std::vector<GroupId> kept;
       for (auto it = victims.rbegin(); it != victims.rend(); ++it) {
         restore(*it, m);
-        if (can_host(c, g, m)) continue;
+        if (can_host(g, m)) continue;
         evict(*it);
         kept.push_back(*it);
       }
@@ -210,4 +150,4 @@ std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
   return out;
 }
 
-}  // namespace berth::ops
+}  // namespace berth
