@@ -280,6 +280,17 @@ std::string placement_html(const Spec& spec, const PlacementResult& result, cons
                        result.pending.size() - options.pending_limit);
     }
   }
+  if (!result.preemptions.empty()) {
+    // With --preempt: who evicted whom (the victims are placed elsewhere or listed as pending).
+    h += "<h2>Preemptions</h2>\n<table id=\"preemptions\"><tr><th>unit</th><th>machine</th><th>evicted</th></tr>\n";
+    for (const auto& p : result.preemptions) {
+      std::string victims;
+      for (const auto& v : p.victims) victims += (victims.empty() ? "" : ", ") + esc(v);
+      h += fmt::format("<tr class=\"preemption\"><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(p.preemptor),
+                       esc(p.machine), victims);
+    }
+    h += "</table>\n";
+  }
   if (!result.warnings.empty()) {
     h += "<h2>Warnings</h2>\n<ul id=\"warnings\">\n";
     for (const auto& w : result.warnings) h += fmt::format("<li>{}</li>\n", esc(w));
