@@ -247,9 +247,16 @@ py::object to_python(const nlohmann::json& j) {
 // machine) are built straight from the result, because at 100k machines writing them as text
 // and parsing that back with json.loads took a third of the call. tests/python/test_place.py
 // checks the whole dict against the CLI's output, byte for byte after json.dumps(sort_keys).
-py::dict place_dict(const std::string& spec, bool is_path, const std::string& strategy) {
+berth::PlaceOptions place_options(const std::string& strategy, bool preempt, bool strict) {
+  berth::PlaceOptions options = berth::place_options_for(strategy);
+  options.preempt = preempt;  // the CLI's --preempt
+  options.strict = strict;    // the CLI's --strict
+  return options;
+}
+
+py::dict place_dict(const std::string& spec, bool is_path, const std::string& strategy, bool preempt, bool strict) {
   berth::PlacementResult result = run_long<berth::PlacementResult>([=](const std::atomic<bool>&) {
-    const berth::PlaceOptions options = berth::place_options_for(strategy);
+    const berth::PlaceOptions options = place_options(strategy, preempt, strict);
     return berth::place(load_spec(spec, is_path), options);
   });
   // Hundreds of thousands of new dicts would trigger Python's cyclic collector over and over
@@ -308,9 +315,9 @@ py::dict place_dict(const std::string& spec, bool is_path, const std::string& st
 
 #ifdef BERTH_PY_HTML
 std::string place_html(const std::string& spec, bool is_path, const std::string& strategy,
-                       const std::string& group_by) {
+                       const std::string& group_by, bool preempt, bool strict) {
   return run_long<std::string>([=](const std::atomic<bool>&) {
-    const berth::PlaceOptions options = berth::place_options_for(strategy);
+    const berth::PlaceOptions options = place_options(strategy, preempt, strict);
     const berth::Spec s = load_spec(spec, is_path);
     const berth::PlacementResult result = berth::place(s, options);
     berth::plan::PlacementHtmlOptions html;
@@ -437,8 +444,9 @@ std::string state_export_json(const std::string& url) {
 // place_pending, which can be long, lets the GIL go (the object's mutex still serialises it).
 class PyCluster {
  public:
-  PyCluster(const std::string& spec, bool is_path, const std::string& strategy)
-      : cluster_(std::make_unique<berth::Cluster>(berth::Cluster::build(load_spec(spec, is_path)))),
+  PyCluster(const std::string& spec, bool is_path, const std::string& strategy, bool strict)
+      : cluster_(std::make_unique<berth::Cluster>(
+            berth::Cluster::build(load_spec(spec, is_path), berth::BuildOptions{strict}))),
         placer_(std::make_unique<berth::Placer>(*cluster_, berth::parse_strategy(strategy))) {}
 
   std::vector<std::string> machines() const {
@@ -588,9 +596,11 @@ PYBIND11_MODULE(_native, m) {
   g_errors->store = new_error(m, "StoreError", g_errors->base, "A state store failed (ids 4xx).");
   py::register_exception_translator(&translate);
 
-  m.def("place", &place_dict, py::arg("spec"), py::arg("is_path"), py::arg("strategy"));
+  m.def("place", &place_dict, py::arg("spec"), py::arg("is_path"), py::arg("strategy"), py::arg("preempt"),
+        py::arg("strict"));
 #ifdef BERTH_PY_HTML
-  m.def("place_html", &place_html, py::arg("spec"), py::arg("is_path"), py::arg("strategy"), py::arg("group_by"));
+  m.def("place_html", &place_html, py::arg("spec"), py::arg("is_path"), py::arg("strategy"), py::arg("group_by"),
+        py::arg("preempt"), py::arg("strict"));
 #endif
   m.def("compare", &compare_json, py::arg("spec"), py::arg("is_path"), py::arg("strategies"));
   m.def("explain", &explain_json, py::arg("spec"), py::arg("is_path"), py::arg("unit"), py::arg("machine"),
@@ -620,8 +630,8 @@ PYBIND11_MODULE(_native, m) {
 
   py::class_<PyCluster>(m, "Cluster")
       // Compiling a large spec takes a while and touches no Python object: without the GIL.
-      .def(py::init<const std::string&, bool, const std::string&>(), py::arg("spec"), py::arg("is_path"),
-           py::arg("strategy"), py::call_guard<py::gil_scoped_release>())
+      .def(py::init<const std::string&, bool, const std::string&, bool>(), py::arg("spec"), py::arg("is_path"),
+           py::arg("strategy"), py::arg("strict"), py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("machines", &PyCluster::machines)
       .def_property_readonly("instances", &PyCluster::instances)
       .def_property_readonly("dimensions", &PyCluster::dimensions)

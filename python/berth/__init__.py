@@ -79,24 +79,22 @@ def strategies():
     return list(_native.strategies())
 
 
-def place(spec, strategy="best-fit", preempt=False):
+def place(spec, strategy="best-fit", preempt=False, strict=False):
     """What ``berth place SPEC --strategy S --format json`` prints, as a dict:
-    ``{"placements", "pending", "utilization", "warnings"}`` (docs/cli.md#place)."""
-    if preempt:
-        # Not silently ignored: the library has no preemption for place (only ops/ and
-        # `berth simulate --preemption` preempt), so the answer would not be what was asked.
-        raise _usage(396, "preempt=True: berth place has no preemption option (the library preempts "
-                          "only in simulate and the ops); place without it or use simulate")
+    ``{"placements", "pending", "utilization", "warnings"}`` and, when non-empty,
+    ``"preemptions"`` and ``"preferences_met"`` (docs/cli.md#place). ``preempt``: the CLI's
+    ``--preempt`` (a pending unit may evict strictly lower-priority ones); ``strict``: its
+    ``--strict`` (a unit that contradicts itself is an InvalidInput error instead of pending)."""
     text, is_path = _source(spec, "spec")
-    return _native.place(text, is_path, _strategy(strategy))
+    return _native.place(text, is_path, _strategy(strategy), bool(preempt), bool(strict))
 
 
-def place_html(spec, strategy="best-fit", group_by="zone"):
+def place_html(spec, strategy="best-fit", group_by="zone", preempt=False, strict=False):
     """What ``berth place SPEC --format html --group-by KEY`` writes: one self-contained page."""
     if not hasattr(_native, "place_html"):
         raise _usage(397, "this berth was built without the placement HTML report")
     text, is_path = _source(spec, "spec")
-    return _native.place_html(text, is_path, _strategy(strategy), _b(str(group_by)))
+    return _native.place_html(text, is_path, _strategy(strategy), _b(str(group_by)), bool(preempt), bool(strict))
 
 
 def compare(spec, strategies="all"):
@@ -211,9 +209,9 @@ class Cluster(_native.Cluster):
     its first replica); machines are names. ``assign`` never refuses (as the C++
     ``Cluster::assign``): check with ``fits`` first, or use ``place``."""
 
-    def __init__(self, spec, strategy="best-fit"):
+    def __init__(self, spec, strategy="best-fit", strict=False):
         text, is_path = _source(spec, "spec")
-        super().__init__(text, is_path, _strategy(strategy))
+        super().__init__(text, is_path, _strategy(strategy), bool(strict))
 
     def diagnose(self, unit):
         """Why the instance's group fits nowhere (or where it would): a ``pending[]`` entry of
@@ -221,6 +219,7 @@ class Cluster(_native.Cluster):
         return _json.loads(self._diagnose(_b(str(unit))))
 
     def place_pending(self):
-        """Places every unplaced instance in batch order (as berth place); returns the pending
-        entries, as ``berth place``'s ``pending``."""
+        """Places every unplaced instance in batch order (as berth place); returns one
+        ``pending[]`` entry per co-location group left pending (berth place lists every member
+        of such a group; the entry's ``placed_with`` names them)."""
         return _json.loads(self._place_pending())

@@ -35,10 +35,21 @@ def test_compare_all():
     assert [s["strategy"] for s in mine["strategies"]] == berth.strategies()
 
 
-@pytest.mark.parametrize("unit,machine", [("analytics", "api-3"), ("api@1", "api-1"), ("kong@1", "etcd-1"), ("etcd@1", "api-3")])
-def test_explain_equals_the_cli(unit, machine):
-    cli = cli_json("explain", COREOS, unit, machine, "--format", "json")
-    assert canonical(berth.explain(COREOS, unit, machine)) == canonical(cli)
+OUTCOMES = SOURCE / "examples/outcomes/mixed.json"
+
+
+@pytest.mark.parametrize("spec,unit,machine", [
+    (COREOS, "analytics", "api-3"), (COREOS, "api@1", "api-1"), (COREOS, "kong@1", "etcd-1"),
+    (COREOS, "etcd@1", "api-3"), (OUTCOMES, "trainer", "m19"), (OUTCOMES, "lb@1", "m1"),
+    (OUTCOMES, "pair@1", "m2"), (OUTCOMES, "huge", "m3")])
+def test_explain_equals_the_cli(spec, unit, machine):
+    cli = cli_json("explain", spec, unit, machine, "--format", "json")
+    assert canonical(berth.explain(spec, unit, machine)) == canonical(cli)
+
+
+def test_explain_preferences():
+    answer = berth.explain(OUTCOMES, "lb@1", "m1")
+    assert "preferences_met" in answer
 
 
 def test_explain_says_why():
