@@ -40,7 +40,7 @@ OUTCOMES = SOURCE / "examples/outcomes/mixed.json"
 
 @pytest.mark.parametrize("spec,unit,machine", [
     (COREOS, "analytics", "api-3"), (COREOS, "api@1", "api-1"), (COREOS, "kong@1", "etcd-1"),
-    (COREOS, "etcd@1", "api-3"), (OUTCOMES, "trainer", "m19"), (OUTCOMES, "lb@1", "m1"),
+    (COREOS, "etcd@1", "api-3"), (COREOS, "api-lb@2", "api-3"), (OUTCOMES, "trainer", "m19"), (OUTCOMES, "lb@1", "m1"),
     (OUTCOMES, "pair@1", "m2"), (OUTCOMES, "huge", "m3")])
 def test_explain_equals_the_cli(spec, unit, machine):
     cli = cli_json("explain", spec, unit, machine, "--format", "json")
