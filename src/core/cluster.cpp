@@ -415,9 +415,13 @@ void Cluster::link_groups() {
     });
     grp.priority = units_[instances_[grp.members.front()].unit].priority;
     // Group-level contradictions: recorded against the unit named, and the whole group.
+    // The group keeps its own line (it names the members involved); the unit is marked too.
     auto contradicts = [&](UnitId u, const ValidationError& e) {
-      const std::uint32_t problem = contradiction(u, e);
-      if (grp.problem == 0) grp.problem = problem;
+      contradiction(u, e);
+      if (grp.problem == 0) {
+        if (problems_.back() != e.what()) problems_.push_back(e.what());
+        grp.problem = static_cast<std::uint32_t>(problems_.size());
+      }
     };
     for (InstanceId i : grp.members) {
       const Instance& inst = instances_[i];
@@ -469,6 +473,19 @@ std::uint32_t Cluster::contradiction(UnitId u, const ValidationError& e) {
     unit_problem_[u] = static_cast<std::uint32_t>(problems_.size());
   }
   return unit_problem_[u];
+}
+
+std::vector<GroupId> Cluster::unplaced_groups() const {
+  std::vector<GroupId> out;
+  for (GroupId g = 0; g < groups_.size(); ++g) {
+    for (InstanceId i : groups_[g].members) {
+      if (assignment_[i] == kNone) {
+        out.push_back(g);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 const std::string& Cluster::problem_of(GroupId g) const {

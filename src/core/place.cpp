@@ -51,20 +51,6 @@ PlacementResult place(const Spec& spec, const PlaceOptions& options) {
 
 namespace {
 
-/// Groups with an unassigned member, in id order.
-std::vector<GroupId> unplaced_groups(const Cluster& c) {
-  std::vector<GroupId> out;
-  for (GroupId g = 0; g < c.group_count(); ++g) {
-    for (InstanceId i : c.group(g).members) {
-      if (c.assignment(i) == kNone) {
-        out.push_back(g);
-        break;
-      }
-    }
-  }
-  return out;
-}
-
 /// After placement: each pending group (batch order, resolvable ones only) may evict strictly
 /// lower-priority groups; the victims are re-placed where they fit and do not preempt in turn
 /// (one decision, one set of victims: no cascade down the priorities). Returns the diagnoses
@@ -72,7 +58,7 @@ std::vector<GroupId> unplaced_groups(const Cluster& c) {
 std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer, std::vector<Preemption>& out,
                                        std::vector<Diagnosis> before) {
   std::vector<GroupId> victims;
-  for (GroupId g : placer.batch_order(unplaced_groups(cluster))) {
+  for (GroupId g : placer.batch_order(cluster.unplaced_groups())) {
     const Group& grp = cluster.group(g);
     if (grp.unresolvable() || std::find(victims.begin(), victims.end(), g) != victims.end()) continue;
     bool pending = false;
@@ -88,7 +74,7 @@ std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer, std::ve
   }
   if (out.empty()) return before;
   std::vector<Diagnosis> after;
-  for (GroupId g : placer.batch_order(unplaced_groups(cluster))) {
+  for (GroupId g : placer.batch_order(cluster.unplaced_groups())) {
     Diagnosis d;
     placer.select(g, &d);
     after.push_back(std::move(d));

@@ -787,15 +787,7 @@ std::vector<GroupId> Placer::batch_order(std::vector<GroupId> groups) const {
 }
 
 std::vector<Diagnosis> Placer::place_pending() {
-  std::vector<GroupId> todo;
-  for (GroupId g = 0; g < cluster_.group_count(); ++g) {
-    for (InstanceId i : cluster_.group(g).members) {
-      if (cluster_.assignment(i) == kNone) {
-        todo.push_back(g);
-        break;
-      }
-    }
-  }
+  std::vector<GroupId> todo = cluster_.unplaced_groups();
   std::vector<Diagnosis> pending;
   // The last diagnosis, and what it holds for: another lone instance of the same unit, asked
   // of the same cluster (a failed placement changes nothing), with no conflict verdict that

@@ -305,18 +305,7 @@ struct Oracle {
   }
 };
 
-std::vector<GroupId> pending_groups(const Cluster& c) {
-  std::vector<GroupId> out;
-  for (GroupId g = 0; g < c.group_count(); ++g) {
-    for (InstanceId i : c.group(g).members) {
-      if (c.assignment(i) == kNone) {
-        out.push_back(g);
-        break;
-      }
-    }
-  }
-  return out;
-}
+std::vector<GroupId> pending_groups(const Cluster& c) { return c.unplaced_groups(); }
 
 }  // namespace
 

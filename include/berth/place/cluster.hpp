@@ -172,6 +172,8 @@ class Cluster {
   // ---- co-location groups
   std::size_t group_count() const { return groups_.size(); }
   const Group& group(GroupId g) const { return groups_[g]; }
+  /// Groups with at least one unassigned member, in id order.
+  std::vector<GroupId> unplaced_groups() const;
 
   // ---- spread bookkeeping (units with a spread constraint)
   /// Domain (interned value of the spread key) of machine m for unit u; kNone if it lacks the key.
