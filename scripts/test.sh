@@ -46,6 +46,13 @@ cmake -S examples/embedding -B "$embed" -G Ninja -DBERTH_SOURCE="$root" "${libra
   "${launcher[@]}" >/dev/null
 cmake --build "$embed" -j"$jobs" >/dev/null
 "$embed/embedding"
+# The installed Python module imports with the interpreter it was built for, from the prefix.
+py=$(sed -n 's/^Python3_EXECUTABLE:FILEPATH=//p' "$build/CMakeCache.txt")
+if [[ -n "$py" && -d "$(echo "$prefix"/lib/python3*/*-packages/berth)" ]]; then
+  (cd "$consumer" && PYTHONPATH=$(echo "$prefix"/lib/python3*/*-packages) "$py" -c \
+    "import berth, pathlib; assert len(berth.place(pathlib.Path('$root/examples/coreos-fleet/cluster.json'))['placements']) == 27")
+  echo "installed Python module: imports and places"
+fi
 echo "consumers: 2 passed, 0 failed"
 
 # The whole suite again under ASan + UBSan (minus the etcd server tests: see sanitize.sh).

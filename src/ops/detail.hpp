@@ -47,8 +47,9 @@ inline std::string stop_refusal(const Cluster& c, const BudgetTable& budgets, co
   for (const auto& [s, ku] : need) {
     const auto [k, u] = ku;
     const std::int64_t allowed = budgets.allowed_to_stop(u);
-    auto count = [&](const std::map<BudgetTable::ServiceId, std::int64_t>& m) {
-      auto it = m.find(s);
+    // Init-capture: clang 14 (the sanitizer build) cannot capture structured bindings.
+    auto count = [&, service = s](const std::map<BudgetTable::ServiceId, std::int64_t>& m) {
+      auto it = m.find(service);
       return it == m.end() ? std::int64_t{0} : it->second;
     };
     const std::int64_t down = already_down[s] + count(moving) + count(stopping) + k;

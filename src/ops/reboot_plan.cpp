@@ -1,5 +1,7 @@
 #include "berth/ops/reboot_plan.hpp"
 
+#include "berth/ops/budget.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -374,6 +376,22 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
       return std::find(chosen.begin(), chosen.end(), m) != chosen.end();
     });
     plan.waves.push_back(std::move(wave));
+  }
+  return plan;
+}
+
+RebootPlan plan_reboot_for_spec(const Spec& spec, std::string_view globs, const RebootOptions& reboot,
+                                const OpsOptions& options, std::size_t* matched, std::string_view flag) {
+  const Cluster cluster = Cluster::build(spec);
+  check_budget_units(cluster, options.budgets);
+  const std::vector<MachineId> machines = match_machines(cluster, globs, flag);
+  if (matched != nullptr) *matched = machines.size();
+  RebootPlan plan = plan_reboot(cluster, machines, reboot, options);
+  std::size_t unplaced = 0;
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i) unplaced += cluster.assignment(i) == kNone ? 1 : 0;
+  if (unplaced > 0) {
+    plan.notes.push_back(
+        fmt::format("{} instance(s) have no placement in the spec; the plan leaves them as they are", unplaced));
   }
   return plan;
 }

@@ -17,7 +17,9 @@ double ClusterReport::ratio(std::int64_t part, std::int64_t whole) {
 ClusterReport build_report(const Spec& spec, const std::map<std::string, std::string>& machine_type,
                            const Catalogue* catalogue) {
   ClusterReport rep;
-  Cluster c = Cluster::build(spec);
+  // Not strict: a unit that contradicts itself is pending (unresolvable) in the placement this
+  // report shows, so it must not make the report throw; for other specs this changes nothing.
+  Cluster c = Cluster::build(spec, BuildOptions{false});
   rep.dimensions = c.dimension_names();
   const std::size_t D = c.dims();
 

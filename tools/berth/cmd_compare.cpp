@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "berth/error.hpp"
+#include "berth/io/compare_json.hpp"
 #include "berth/place/compare.hpp"
 #include "berth/place/place.hpp"
 #include "command.hpp"
@@ -25,25 +25,6 @@ struct CompareArgs {
   std::string strategies = "all";
   std::string format = "text";
 };
-
-std::vector<std::string> strategy_list(const std::string& text) {
-  if (text == "all") return all_strategy_names();
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = text.find(',', start);
-    std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (name.empty()) throw UsageError(390, fmt::format("empty strategy name in --strategies \"{}\"", text));
-    if (name == "all") throw UsageError(391, "--strategies: \"all\" cannot be combined with other names");
-    if (!seen.insert(name).second) throw UsageError(392, fmt::format("--strategies names \"{}\" twice", name));
-    place_options_for(name);  // unknown names fail here (302), before anything is placed
-    out.push_back(std::move(name));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 std::string percent(double x) { return fmt::format("{:.1f}", 100.0 * x); }
 
@@ -82,34 +63,11 @@ std::string text_table(const std::vector<PlacementMetrics>& rows) {
   return out;
 }
 
-nlohmann::json to_json(const std::vector<PlacementMetrics>& rows) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& r : rows) {
-    nlohmann::json dims = nlohmann::json::object();
-    for (const auto& d : r.dimensions) {
-      dims[d.name] = {{"allocatable", d.allocatable},
-                      {"mean_utilization", d.mean_utilization},
-                      {"peak_utilization", d.peak_utilization},
-                      {"stranded", d.stranded},
-                      {"stranded_fraction", d.stranded_fraction}};
-    }
-    list.push_back({{"strategy", r.strategy},
-                    {"placed", r.placed},
-                    {"pending", r.pending},
-                    {"machines_up", r.machines_up},
-                    {"machines_used", r.machines_used},
-                    {"seconds", r.seconds},
-                    {"seconds_per_placement", r.seconds_per_placement},
-                    {"dimensions", dims}});
-  }
-  return {{"instances", rows.empty() ? 0 : rows.front().instances}, {"strategies", list}};
-}
-
 int run_compare(const CompareArgs& args) {
-  const std::vector<std::string> names = strategy_list(args.strategies);
+  const std::vector<std::string> names = parse_strategy_list(args.strategies);
   Spec spec = load_spec_inputs(args.inputs, args.machines, args.default_requests);
   const std::vector<PlacementMetrics> rows = compare_strategies(spec, names);
-  if (args.format == "json") std::fputs((to_json(rows).dump(2) + "\n").c_str(), stdout);
+  if (args.format == "json") std::fputs((compare_to_json(rows).dump(2) + "\n").c_str(), stdout);
   else std::fputs(text_table(rows).c_str(), stdout);
   for (const auto& r : rows) {
     if (r.pending > 0) return kExitPending;

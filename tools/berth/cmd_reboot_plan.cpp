@@ -59,26 +59,16 @@ int run_reboot_plan(const RebootArgs& args) {
   }
   if (globs.empty()) globs = "*";
   const Spec spec = load_layout_inputs(args.inputs, units ? args.machines : "", args.default_requests, place_options_for(args.strategy));
-  const Cluster cluster = Cluster::build(spec);
-  ops::check_budget_units(cluster, options.budgets);
   // The option the globs came from, for the error when one matches nothing.
   const char* flag = !units && !args.machines.empty() ? "--machines" : "--reboot";
-  const std::vector<MachineId> machines = ops::match_machines(cluster, globs, flag);
-  ops::RebootPlan plan = ops::plan_reboot(cluster, machines, reboot, options);
-  std::size_t unplaced = 0;
-  for (InstanceId i = 0; i < cluster.instance_count(); ++i)
-    unplaced += cluster.assignment(i) == kNone ? 1 : 0;
-  if (unplaced > 0) {
-    plan.notes.push_back(fmt::format(
-        "{} instance(s) have no placement in the spec; the plan leaves them as they are",
-        unplaced));
-  }
+  std::size_t matched = 0;
+  const ops::RebootPlan plan = ops::plan_reboot_for_spec(spec, globs, reboot, options, &matched, flag);
   if (args.format == "json") {
     std::fputs((ops::reboot_plan_to_json(plan).dump(2) + "\n").c_str(), stdout);
     return plan.safe ? kExitOk : kExitPending;
   }
   std::string out = fmt::format(
-      "reboot plan for {} machine(s), at most {} down at once: {} wave(s), {}\n", machines.size(),
+      "reboot plan for {} machine(s), at most {} down at once: {} wave(s), {}\n", matched,
       args.max_unavailable, plan.waves.size(), plan.safe ? "safe" : "BLOCKED");
   for (std::size_t w = 0; w < plan.waves.size(); ++w) {
     const ops::Wave& wave = plan.waves[w];
