@@ -15,6 +15,7 @@
 #include "berth/io/spec_json.hpp"
 #include "berth/plan/capacity.hpp"
 #include "berth/plan/capacity_report.hpp"
+#include "support/browser.hpp"
 
 namespace fs = std::filesystem;
 using namespace berth;
@@ -22,26 +23,9 @@ using namespace berth::plan;
 
 namespace {
 
-const char* kChromium = "/usr/bin/chromium";
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + 1))
-    ++n;
-  return n;
-}
-
-std::string capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[8192];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+using testing::capture;
+using testing::count;
+using testing::kChromium;
 
 CapacityPlan example_plan(const Catalogue& cat) {
   Spec w = read_spec_file(std::string(BERTH_SOURCE_DIR) + "/examples/capacity/workload.json");

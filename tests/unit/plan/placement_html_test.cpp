@@ -17,6 +17,7 @@
 #include "berth/place/place.hpp"
 #include "berth/plan/placement_html.hpp"
 #include "berth/plan/report.hpp"
+#include "support/browser.hpp"
 
 namespace fs = std::filesystem;
 using namespace berth;
@@ -24,24 +25,9 @@ using namespace berth::plan;
 
 namespace {
 
-const char* kChromium = "/usr/bin/chromium";
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
-  return n;
-}
-
-std::string capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[8192];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+using testing::capture;
+using testing::count;
+using testing::kChromium;
 
 void check_self_contained(const std::string& html) {
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
