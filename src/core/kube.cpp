@@ -380,6 +380,10 @@ Machine import_node(const Located& at, KubeImport& result) {
       }
       berth::Taint taint{string_at(t, "key", subject + ": " + field),
                          string_at(t, "value", subject + ": " + field), *parsed};
+      if (taint.key.empty()) {  // kube refuses such a node; berth's spec cannot say it either
+        result.unsupported.push_back({object, field, "taint without a key; ignored"});
+        continue;
+      }
       if (*parsed == TaintEffect::PreferNoSchedule) {
         result.unsupported.push_back(
             {object, field,
@@ -842,6 +846,14 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
           throw ValidationError(264, field + ".effect",
                                 fmt::format("unknown effect \"{}\" (expected NoSchedule, PreferNoSchedule or NoExecute)", effect));
         }
+      }
+      // kube's validation: no key needs Exists, and Exists takes no value. A dump holding
+      // anything else was never admitted; berth's spec cannot say it (invalid.267).
+      if ((tol.key.empty() && tol.op != TolerationOp::Exists) || (tol.op == TolerationOp::Exists && !tol.value.empty())) {
+        result.unsupported.push_back({pod.object, fmt::format("spec.tolerations[{}]", i),
+                                      tol.key.empty() ? "a toleration without a key must use operator Exists; ignored"
+                                                      : "operator Exists takes no value; ignored"});
+        continue;
       }
       pod.unit.constraints.tolerations.push_back(std::move(tol));
     }

@@ -897,3 +897,24 @@ TEST_CASE("kube: berth import kube", "[io][kube][cli]") {
   CHECK(none.out.find("[berth.invalid.278]") != std::string::npos);
 }
 #endif
+
+TEST_CASE("kube: a taint without a key and invalid tolerations are skipped with a note, and the spec reads back",
+          "[io][kube]") {
+  // Found by the kube_json fuzzer: a taint with no key made a spec berth's own reader refused.
+  KubeImport r = import_text(
+      R"({"kind": "NodeList", "items": [{"kind": "Node", "metadata": {"name": "n1"},
+          "spec": {"taints": [{"value": "yes", "effect": "NoSchedule"}, {"key": "k", "effect": "NoExecute"}]},
+          "status": {"allocatable": {"cpu": "2", "pods": "110"}}}]})",
+      pod_list({pod("p", R"({"containers": [{"name": "c"}], "tolerations": [
+          {"operator": "Equal", "value": "x"}, {"key": "k", "operator": "Exists", "value": "v"},
+          {"key": "k", "operator": "Exists"}]})")}));
+  const Machine& n1 = machine(r.spec, "n1");
+  CHECK(taints(n1) == std::vector<std::string>{"k:NoExecute"});
+  CHECK(count_unsupported(r, "node n1", "spec.taints[0]") == 1);
+  const Unit& p = unit(r.spec, "ml/p");
+  REQUIRE(p.constraints.tolerations.size() == 1);
+  CHECK(p.constraints.tolerations[0].key == "k");
+  CHECK(count_unsupported(r, "pod ml/p", "spec.tolerations[0]") == 1);
+  CHECK(count_unsupported(r, "pod ml/p", "spec.tolerations[1]") == 1);
+  check_round_trip(r.spec);
+}
