@@ -1001,24 +1001,19 @@ KubeImport build(const Collected& in, KubeImport result) {
       if (g != pod.unit_name && std::find(c.begin(), c.end(), g) == c.end()) c.push_back(g);
     }
   };
-  for (auto& pod : pods) {
-    for (const auto& aa : pod.anti_affinity) {
-      auto it = resolved.find("anti|" + aa.key);
-      if (it == resolved.end()) {
-        it = resolved
-                 .emplace("anti|" + aa.key,
-                          globs_for(select_pods(aa, pods, by_namespace), pods, by_namespace))
-                 .first;
-      }
-      add_conflicts(pod, it->second);
+  // A term's globs, resolved once for every pod that has the same term (required or preferred).
+  auto globs_of = [&](const AntiAffinity& aa) -> const std::vector<std::string>& {
+    auto it = resolved.find("anti|" + aa.key);
+    if (it == resolved.end()) {
+      it = resolved.emplace("anti|" + aa.key, globs_for(select_pods(aa, pods, by_namespace), pods, by_namespace)).first;
     }
+    return it->second;
+  };
+  for (auto& pod : pods) {
+    for (const auto& aa : pod.anti_affinity) add_conflicts(pod, globs_of(aa));
     for (const auto& [aa, weight] : pod.soft_affinity) {
-      auto it = resolved.find("anti|" + aa.key);
-      if (it == resolved.end()) {
-        it = resolved.emplace("anti|" + aa.key, globs_for(select_pods(aa, pods, by_namespace), pods, by_namespace)).first;
-      }
       std::vector<std::string> globs;
-      for (const auto& g : it->second) {
+      for (const auto& g : globs_of(aa)) {
         if (g != pod.unit_name) globs.push_back(g);
       }
       if (globs.empty()) continue;

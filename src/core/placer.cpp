@@ -67,6 +67,11 @@ const std::string* value_of(const Metadata& md, const std::string& key) {
   return it == md.end() || it->second.empty() ? nullptr : &it->second.front();
 }
 
+/// A metadata preference is met where every requirement holds.
+bool metadata_met(const Preference& p, const Metadata& md) {
+  return std::all_of(p.metadata.begin(), p.metadata.end(), [&](const MetadataRequirement& r) { return r.matches(md); });
+}
+
 /// A near preference's globs take instance y by its instance name or its unit name.
 bool near_matches(const Cluster& c, const Preference& p, InstanceId y) {
   for (const auto& pat : p.near) {
@@ -112,8 +117,7 @@ bool Placer::preference_met(UnitId u, std::size_t k, MachineId m) {
   const Preference& p = c.unit(u).preferences[k];
   switch (p.kind) {
     case Preference::Kind::Metadata:
-      return std::all_of(p.metadata.begin(), p.metadata.end(),
-                         [&](const MetadataRequirement& r) { return r.matches(c.machine_metadata(m)); });
+      return metadata_met(p, c.machine_metadata(m));
     case Preference::Kind::Near:
       return std::any_of(c.instances_on(m).begin(), c.instances_on(m).end(), [&](InstanceId y) { return near_matches(c, p, y); });
     case Preference::Kind::Spread:
@@ -149,9 +153,7 @@ void Placer::prepare_preferences() {
       switch (p.kind) {
         case Preference::Kind::Metadata:
           for (ClassId k = 0; k < K; ++k) {
-            const bool met = std::all_of(p.metadata.begin(), p.metadata.end(),
-                                         [&](const MetadataRequirement& r) { return r.matches(c.class_metadata(k)); });
-            if (met) class_points_[k] += p.weight;
+            if (metadata_met(p, c.class_metadata(k))) class_points_[k] += p.weight;
           }
           break;
         case Preference::Kind::Near:
@@ -462,8 +464,7 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
   const MachineId pin = grp.pinned != kNone ? grp.pinned : follow_;
 
   MachineId best = kNone;
-  double best_score = 0;
-  std::int64_t best_points = 0;
+  Candidate best_candidate{0.0, kNone};
   detail::ShortfallTally tally(c, demand_, diag ? D : 0);
 
   auto evaluate = [&](MachineId m) {
@@ -495,12 +496,11 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
       return;
     }
     if (diag) ++diag->fit;
-    const double s = score(m);
-    const std::int64_t pts = points(m);
-    if (best == kNone || pts > best_points || (pts == best_points && (s > best_score || (s == best_score && m < best)))) {
+    // The indexed search's own ranking (points, then score, then the lower id).
+    const Candidate cand{score(m), m, points(m)};
+    if (best == kNone || better(cand, best_candidate)) {
       best = m;
-      best_score = s;
-      best_points = pts;
+      best_candidate = cand;
     }
   };
 
