@@ -21,10 +21,15 @@ struct Plan {
   std::vector<Unit> units;
   /// Machine state changes (drain, down, up).
   std::map<std::string, MachineState> machine_states;
+  /// Machines to delete, with every placement still on them (a planner re-places those
+  /// instances through `assignments` first, or leaves them pending; nothing is lost silently).
+  std::vector<std::string> removed_machines;
+  /// Units to delete, with the placements of all their instances.
+  std::vector<std::string> removed_units;
 
   bool empty() const {
     return assignments.empty() && evictions.empty() && machines.empty() && units.empty() &&
-           machine_states.empty();
+           machine_states.empty() && removed_machines.empty() && removed_units.empty();
   }
 };
 
