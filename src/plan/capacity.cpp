@@ -30,11 +30,6 @@ std::string value_of(const Metadata& md, const std::string& key) {
   return it == md.end() || it->second.empty() ? std::string() : it->second.front();
 }
 
-bool matches_all(const std::vector<MetadataRequirement>& reqs, const Metadata& md) {
-  return std::all_of(reqs.begin(), reqs.end(),
-                     [&](const MetadataRequirement& r) { return r.matches(md); });
-}
-
 /// Unit name of an instance name ("web@3" -> "web").
 std::string unit_of(const std::string& instance) {
   auto at = instance.find('@');
@@ -100,6 +95,18 @@ class Planner {
   /// Lists group g as unplaceable (`summary`: why its first member is pending) and leaves it
   /// out of the search from now on.
   void mark_unresolvable(std::size_t g, const std::string& summary);
+  /// Which catalogue types and existing machines a unit may use is the pipeline's to say (its
+  /// class filters: metadata, then taints), never a check of the planner's own: a probe
+  /// cluster holds the workload's machines, one machine per catalogue type and the workload's
+  /// units, and is asked through Cluster::class_verdict.
+  void build_probe();
+  /// "" when unit may run on machines of type t, else the filter's line (`zone!=a`, a taint).
+  std::string type_refusal(const std::string& unit, std::size_t t) const;
+  bool admits_type(const std::string& unit, std::size_t t) const { return type_refusal(unit, t).empty(); }
+  bool admits_machine(const std::string& unit, const std::string& machine) const;
+  std::optional<Cluster> probe_;
+  std::vector<MachineId> type_exemplar_;      ///< per type: its machine in probe_
+  std::map<std::string, UnitId> probe_unit_;  ///< unit name -> id in probe_
   /// The catalogue's values of each spread key are the unit's domains (kube's minDomains
   /// idea): a single-zone plan would satisfy a zone spread trivially.
   void find_spread_domains();
@@ -161,7 +168,44 @@ bool Planner::out_of_time(double budget) const {
   return std::chrono::duration<double>(Clock::now() - start_).count() > budget;
 }
 
+void Planner::build_probe() {
+  Spec probe;
+  probe.units = workload_.units;
+  for (Unit& u : probe.units) {
+    // Only the class filters are asked: co-location and pins would only make the build refuse.
+    u.constraints.machine_of.clear();
+    u.constraints.machine_id.clear();
+  }
+  probe.machines = workload_.machines;
+  std::set<std::string> taken;
+  for (const Machine& m : probe.machines) taken.insert(m.name);
+  std::vector<std::string> exemplars;
+  for (std::size_t t = 0; t < cat_.types.size(); ++t) {
+    std::string name = fmt::format("{}#type{}", cat_.types[t].name, t);
+    while (!taken.insert(name).second) name += "#";
+    probe.machines.push_back(cat_.types[t].make_machine(name));
+    exemplars.push_back(std::move(name));
+  }
+  probe_.emplace(Cluster::build(probe, BuildOptions{/*strict=*/false}));
+  type_exemplar_.clear();
+  for (const std::string& name : exemplars) type_exemplar_.push_back(probe_->find_machine(name));
+  for (UnitId u = 0; u < probe_->unit_count(); ++u) probe_unit_[probe_->unit(u).name] = u;
+}
+
+std::string Planner::type_refusal(const std::string& unit, std::size_t t) const {
+  const UnitId u = probe_unit_.at(unit);
+  const ClassId k = probe_->machine_class(type_exemplar_[t]);
+  const ClassVerdict v = probe_->class_verdict(u, k);
+  return v.ok() ? std::string() : probe_->describe_failure(u, k, v);
+}
+
+bool Planner::admits_machine(const std::string& unit, const std::string& machine) const {
+  const MachineId m = probe_->find_machine(machine);
+  return m != kNone && probe_->class_verdict(probe_unit_.at(unit), probe_->machine_class(m)).ok();
+}
+
 void Planner::analyse() {
+  build_probe();
   for (const Unit& u : workload_.units) {
     if (u.constraints.global) global_units_.insert(u.name);
   }
@@ -185,8 +229,7 @@ void Planner::analyse() {
     const MachineType& type = cat_.types[t];
     Resources alloc = type.allocatable();
     for (const Unit& u : workload_.units) {
-      if (u.constraints.global && matches_all(u.constraints.metadata, type.metadata))
-        alloc -= u.requests;
+      if (u.constraints.global && admits_type(u.name, t)) alloc -= u.requests;
     }
     for (std::size_t d = 0; d < D; ++d) eff_[t][d] = alloc.get(dims_[d]);
     type_zone_[t] = value_of(type.metadata, opt_.headroom.zone_key);
@@ -212,7 +255,7 @@ void Planner::analyse() {
       if (inst.pinned != kNone) gi.pinned = true;
       if (inst.global) gi.global = true;
       for (std::size_t t = 0; t < T; ++t) {
-        if (!matches_all(u.constraints.metadata, cat_.types[t].metadata)) gi.compatible[t] = 0;
+        if (!admits_type(u.name, t)) gi.compatible[t] = 0;
       }
       if (c0.assignment(i) == kNone) pending = true;
     }
@@ -239,9 +282,7 @@ void Planner::analyse() {
         const MachineType& type = cat_.types[t];
         std::string reason;
         for (InstanceId i : c0.group(g).members) {
-          for (const auto& req : c0.unit(c0.instance(i).unit).constraints.metadata) {
-            if (!req.matches(type.metadata) && reason.empty()) reason = req.describe_failure();
-          }
+          if (reason.empty()) reason = type_refusal(c0.unit(c0.instance(i).unit).name, t);
         }
         if (reason.empty()) {
           for (std::size_t d = 0; d < D; ++d) {
@@ -294,13 +335,13 @@ void Planner::find_spread_domains() {
     if (!unit.constraints.spread) continue;
     const std::string& key = unit.constraints.spread->key;
     std::set<std::string> domains;
-    for (const MachineType& type : cat_.types) {
-      const std::string v = value_of(type.metadata, key);
-      if (!v.empty() && matches_all(unit.constraints.metadata, type.metadata)) domains.insert(v);
+    for (std::size_t t = 0; t < cat_.types.size(); ++t) {
+      const std::string v = value_of(cat_.types[t].metadata, key);
+      if (!v.empty() && admits_type(unit.name, t)) domains.insert(v);
     }
     for (const Machine& m : workload_.machines) {
       const std::string v = value_of(m.metadata, key);
-      if (!v.empty() && m.state == MachineState::Up && matches_all(unit.constraints.metadata, m.metadata))
+      if (!v.empty() && m.state == MachineState::Up && admits_machine(unit.name, m.name))
         domains.insert(v);
     }
     if (domains.size() < 2) continue;
@@ -318,20 +359,20 @@ void Planner::add_spread_domains(Working& out) {
     if (!unit) continue;
     std::set<std::string> present;
     for (const Machine& m : workload_.machines) {
-      if (m.state == MachineState::Up && matches_all(unit->constraints.metadata, m.metadata))
+      if (m.state == MachineState::Up && admits_machine(unit_name, m.name))
         present.insert(value_of(m.metadata, sd.key));
     }
     std::map<std::size_t, std::int64_t> count;
     for (const auto& [name, t] : out.machines) {
       ++count[t];
-      if (matches_all(unit->constraints.metadata, cat_.types[t].metadata)) present.insert(value_of(cat_.types[t].metadata, sd.key));
+      if (admits_type(unit_name, t)) present.insert(value_of(cat_.types[t].metadata, sd.key));
     }
     for (const std::string& d : sd.domains) {
       if (present.count(d)) continue;
       std::size_t best = kNoType;
       for (std::size_t t = 0; t < cat_.types.size(); ++t) {
         const MachineType& type = cat_.types[t];
-        if (value_of(type.metadata, sd.key) != d || !matches_all(unit->constraints.metadata, type.metadata)) continue;
+        if (value_of(type.metadata, sd.key) != d || !admits_type(unit_name, t)) continue;
         if (type.max_count && count[t] >= *type.max_count) continue;
         bool fits = true;
         for (std::size_t k = 0; k < dims_.size(); ++k) fits = fits && unit->requests.get(dims_[k]) <= eff_[t][k];
@@ -1245,7 +1286,7 @@ void Planner::bounds(CapacityPlan& plan) {
         Micros cheapest = std::numeric_limits<Micros>::max();
         for (std::size_t t = 0; t < T; ++t) {
           const MachineType& type = cat_.types[t];
-          if (value_of(type.metadata, sd.key) != dom || !matches_all(unit->constraints.metadata, type.metadata)) continue;
+          if (value_of(type.metadata, sd.key) != dom || !admits_type(unit_name, t)) continue;
           std::int64_t machines = 1;
           bool fits = true;
           for (std::size_t k = 0; k < D && fits; ++k) {

@@ -392,3 +392,27 @@ TEST_CASE("capacity: zone spread is spread over the catalogue's zones", "[plan][
     CHECK(plan.cost >= plan.lower_bound);
   }
 }
+
+// Issue 20 item 1: the planner asks the pipeline's class filters (Cluster::class_verdict) which
+// machines a unit may use. It used to match metadata itself and ignored taints, so a tainted
+// machine in zone c counted as a domain of web's zone spread: the plan kept a third machine to
+// keep web "spread" over a zone it can never run in.
+TEST_CASE("capacity: a tainted machine is not a spread domain for a unit that does not tolerate it",
+          "[plan][capacity][taints]") {
+  const Spec w = parse_spec_json(R"({
+    "machines": [{"name": "gpu1", "capacity": {"cpu": "4", "memory": "8Gi"},
+                  "metadata": {"zone": "c"},
+                  "taints": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]}],
+    "units": [{"name": "web", "replicas": 12, "requests": {"cpu": "500m", "memory": "1GiB"},
+               "constraints": {"spread": {"key": "zone", "max_skew": 1}}}]})");
+  const Catalogue cat = parse_catalogue_json(R"({"machine_types": [
+    {"name": "m-a", "capacity": {"cpu": "4", "memory": "8GiB"}, "metadata": {"zone": "a"}, "cost": 0.1},
+    {"name": "m-b", "capacity": {"cpu": "4", "memory": "8GiB"}, "metadata": {"zone": "b"}, "cost": 0.1}]})");
+  const CapacityPlan plan = plan_capacity(w, cat, quick());
+  CHECK(plan.feasible);
+  CHECK(plan.placement.pending.empty());
+  std::map<std::string, std::size_t> per_type;
+  for (const auto& tc : plan.machines) per_type[tc.type] = tc.count;
+  CHECK(per_type == std::map<std::string, std::size_t>{{"m-a", 1}, {"m-b", 1}});
+  for (const auto& [inst, machine] : plan.spec.placements) CHECK(machine != "gpu1");
+}
