@@ -26,7 +26,7 @@ run_suite() {
   # half the time of full debug info (kube.cpp under ASan: 61 s -> 32 s), which keeps CI short.
   cmake -S . -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_BUILD_BENCH=OFF \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$optimize -g1 -DNDEBUG" \
-    -DBERTH_INSTALL=OFF "$@" >/dev/null
+    -DBERTH_INSTALL=OFF -DBERTH_WERROR=ON "$@" >/dev/null
   cmake --build "$build" -j"$jobs"
   local built=$SECONDS
   (cd "$build" && ctest -j"$jobs" --output-on-failure --timeout 900 ${exclude:+-E "$exclude"})

@@ -20,9 +20,10 @@ launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 # Tests and benchmarks on explicitly: scripts/demo.sh configures the same build/ without them,
 # and a cached OFF would otherwise leave ctest with nothing to run.
-# The same flags for the add_subdirectory embedding below, so that ccache serves its copy of the
+# Warnings are errors here (BERTH_WERROR; off by default for consumers). The same flags for the
+# add_subdirectory embedding below, so that ccache serves its copy of the
 # library from this build instead of compiling it a second time.
-library_flags=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS")
+library_flags=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS" -DBERTH_WERROR=ON)
 cmake -S . -B "$build" -G Ninja "${library_flags[@]}" \
   -DBERTH_BUILD_TESTS=ON -DBERTH_BUILD_BENCH=ON \
   "${launcher[@]}" >/dev/null
