@@ -41,6 +41,11 @@ cmake -S examples/consumer -B "$consumer/build" -G Ninja -DCMAKE_PREFIX_PATH="$p
 cmake --build "$consumer/build" -j"$jobs" >/dev/null
 "$consumer/build/consumer" "$root/examples/coreos-fleet/cluster.json"
 "$consumer/build/readme_snippet"
+# pkg-config, from the same prefix: the README snippet built with `pkg-config --cflags --libs`.
+PKG_CONFIG_PATH="$(dirname "$(find "$prefix" -name berth.pc | head -1)")" \
+  bash -c 'c++ "$1" -o "$2" $(pkg-config --cflags --libs berth)' _ \
+  "$consumer/readme_snippet.cpp" "$consumer/readme_snippet_pc"
+"$consumer/readme_snippet_pc"
 # add_subdirectory(berth) from another project.
 embed=$(mktemp -d)
 cmake -S examples/embedding -B "$embed" -G Ninja -DBERTH_SOURCE="$root" "${library_flags[@]}" \
@@ -54,7 +59,7 @@ if [[ -n "$py" && -d "$(echo "$prefix"/lib/python3*/*-packages/berth)" ]]; then
     "import berth, pathlib; assert len(berth.place(pathlib.Path('$root/examples/coreos-fleet/cluster.json'))['placements']) == 27")
   echo "installed Python module: imports and places"
 fi
-echo "consumers: 2 passed, 0 failed"
+echo "consumers: 3 passed (find_package, pkg-config, add_subdirectory), 0 failed"
 
 # The whole suite again under ASan + UBSan (minus the etcd server tests: see sanitize.sh).
 if [[ "${BERTH_TEST_SANITIZE:-1}" != 0 ]]; then
