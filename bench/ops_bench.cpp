@@ -1,6 +1,6 @@
 // Operations benchmarks (issue 5): rescheduling after losing 1% of 10,000 machines at 80%
 // utilization, and planning a rolling reboot of 1,000 machines at 85% utilization.
-// Results and commands: bench/RESULTS.md, "Failures, drain and reboot (issue 5)".
+// Results and commands: bench/RESULTS.md, "Failures, drain and reboot (ops)".
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 

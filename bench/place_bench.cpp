@@ -92,8 +92,8 @@ void BM_BatchPlacement(benchmark::State& state) {
   state.SetLabel(to_string(strategy));
 }
 
-/// A cluster filled by the placer with twice what fits (the pending-at-scale workload of
-/// bench/RESULTS.md: services with role metadata and anti-affinity), and the first instance
+/// A cluster filled by the placer with twice what fits (the workload of bench/RESULTS.md,
+/// "Explanations at scale": services with role metadata and anti-affinity), and the first instance
 /// left pending there. Built once per size and shared by both diagnoses.
 struct Full {
   Cluster cluster;

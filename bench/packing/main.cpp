@@ -1,10 +1,12 @@
 // Packing quality benchmark (issue 4): runs strategies over the vector packing instances in
 // ../shared/data/vbp, compares with the known optima in optima.csv, prints a per-class table
-// and (with --write) replaces the "## Packing quality (issue 4)" section of bench/RESULTS.md.
+// and (with --write FILE) replaces the "## Packing quality (issue 4)" section of FILE, or appends
+// it: a scratch file or a diary under bench/history/. The dashboard bench/RESULTS.md is edited by
+// hand (one row per figure), so do not point --write at it.
 //
 //   berth_bench_packing [--strategy NAME[,NAME...]|all] [--time-limit S] [--filter TEXT[,TEXT...]]
 //                       [--sample K] [--exact] [--exact-time S] [--exact-max-items N]
-//                       [--write RESULTS.md] [--seed N] [--verbose] [--cpu-time]
+//                       [--write FILE] [--seed N] [--verbose] [--cpu-time]
 //   berth_bench_packing --generated SEEDS [--sizes N,N,...] [--strategy ...] [--time-limit S] [--filter TEXT]
 //       fresh instances (generate.hpp) of Panigrahy classes 1-9 (n = --sizes, default 40, 120,
 //       250), triplets (n = 60, 120, 249), and New classes 1-6 resampled from the data's

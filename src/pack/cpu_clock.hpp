@@ -29,7 +29,8 @@ inline void add_work(std::uint64_t ps) noexcept { work_clock_ps += ps; }
 // Weights, picoseconds per counted unit, fitted on the reference machine (AMD EPYC VM, Release
 // build, a CPU-time run traced phase by phase) so that a work second is about a CPU second
 // there; the repair search's by least squares over its step, bin, candidate and fit-check
-// counts on six instances of 60-500 items. See bench/RESULTS.md for the CPU time they give.
+// counts on six instances of 60-500 items. See bench/RESULTS.md ("Vector packing") for the CPU time
+// they give, and bench/history/2026-diary.md ("2026-12-04, `wip/pack2`", "Time") for the fit.
 inline constexpr std::uint64_t kWorkCnsStep = 500'000;  // repair search: a step's own overhead
 inline constexpr std::uint64_t kWorkCnsBin = 20'000;    // repair search: one bin tried for an item
 inline constexpr std::uint64_t kWorkCnsCand = 8'500;    // repair search: one candidate (or pair) weighed
