@@ -182,13 +182,22 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
     Placer placer(cluster, options.place.strategy);
     std::map<GroupId, MachineId> where;
     std::set<GroupId> split;  // members were on different machines: the group moves whole
+    std::set<InstanceId> reviewed;
     for (const auto& [inst, m] : candidates) {
       InstanceId i = cluster.find_instance(inst);
       if (i == kNone) continue;  // replicas lowered: the instance is gone
       MachineId mid = cluster.find_machine(m);
       GroupId g = cluster.instance(i).group;
+      reviewed.insert(i);
       auto [it, fresh] = where.emplace(g, mid);
       if (!fresh && it->second != mid) split.insert(g);
+    }
+    // Staying is for instances that were there: a group that gained a member (a new sidekick,
+    // a new machine_of target) is placed as a new group, on an up machine, by place_on below.
+    for (const auto& [g, m] : where) {
+      for (InstanceId i : cluster.group(g).members) {
+        if (cluster.assignment(i) == kNone && !reviewed.count(i)) split.insert(g);
+      }
     }
     std::vector<GroupId> groups;
     for (const auto& [g, m] : where) {

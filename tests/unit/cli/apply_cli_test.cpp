@@ -196,4 +196,35 @@ TEST_CASE("apply and state verbs: bad input is one line, exit 1, nothing changed
   CHECK(exported(d) == before);
 }
 
+TEST_CASE("place --store: pending units are state, placed by a later place or apply", "[cli][apply]") {
+  Dir d;
+  // The sidekick arrives before its machine_of target; a contradictory unit comes along.
+  d.write("side.json", R"({"machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "2Gi"}}],
+    "units": [{"name": "shipper", "requests": {"cpu": "100m"}, "constraints": {"machine_of": "app"}},
+              {"name": "loop", "requests": {"cpu": "100m"}, "constraints": {"machine_of": "loop"}}]})");
+  Run first = d.berth("--store sqlite:s.db place side.json --format json");
+  INFO(first.err);
+  CHECK(first.exit_code == 2);
+  auto j = nlohmann::json::parse(first.out);
+  CHECK(j["pending"].size() == 2);
+  Run ex = d.berth("--store sqlite:s.db state export");
+  CHECK(nlohmann::json::parse(ex.out)["units"].size() == 2);  // stored, though pending
+
+  d.write("app.json", R"({"units": [{"name": "app", "requests": {"cpu": "500m"}}]})");
+  Run second = d.berth("--store sqlite:s.db place app.json --format json");
+  CHECK(second.exit_code == 2);  // loop contradicts itself: still pending, alone
+  auto j2 = nlohmann::json::parse(second.out);
+  CHECK(j2["placements"]["shipper"] == "m1");
+  CHECK(j2["placements"]["app"] == "m1");
+  REQUIRE(j2["pending"].size() == 1);
+  CHECK(j2["pending"][0]["unit"] == "loop");
+
+  // --strict still refuses a contradiction, and stores nothing.
+  d.write("loop2.json", R"({"units": [{"name": "loop2", "constraints": {"machine_of": "loop2"}}]})");
+  Run strict = d.berth("--store sqlite:s.db place loop2.json --strict");
+  CHECK(strict.exit_code == 1);
+  CHECK(strict.err.find("[berth.invalid.245]") != std::string::npos);
+  CHECK(nlohmann::json::parse(d.berth("--store sqlite:s.db state export").out)["units"].size() == 3);
+}
+
 #endif

@@ -170,6 +170,20 @@ std::vector<std::string> audit(const Spec& stored, const Spec& desired, const Ap
       }
     }
   }
+  // A sidekick runs where its unit's instance of the same replica runs (machine_of).
+  for (const auto& [inst, m] : stored.placements) {
+    auto u = units.find(unit_name_of(inst));
+    if (u == units.end() || u->second->constraints.machine_of.empty()) continue;
+    // Replica k goes with the target's replica k; a target without replicas takes them all.
+    auto at = inst.rfind('@');
+    const std::string& of = u->second->constraints.machine_of;
+    bool target_replicated = units.count(of) && units.at(of)->replicas.has_value();
+    std::string target = of + (at == std::string::npos || !target_replicated ? "" : inst.substr(at));
+    auto t = stored.placements.find(target);
+    if (t == stored.placements.end() || t->second != m) {
+      problems.push_back(fmt::format("{} is on {} without {} (machine_of)", inst, m, target));
+    }
+  }
   // The answer and the store agree.
   if (r.placement.placements != stored.placements) problems.push_back("the answer's placements differ from the store's");
   return problems;
@@ -464,7 +478,7 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
           "[state][apply][property]") {
   // Deterministic seeds; each run applies a sequence of random specs over a small name pool so
   // that machines and units come, go, change size, state and replicas.
-  for (unsigned seed = 1; seed <= 40; ++seed) {
+  for (unsigned seed = 1; seed <= 150; ++seed) {
     std::mt19937 rng(seed);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     TempDir dir;
@@ -475,13 +489,16 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
       store = std::make_unique<MemoryStore>();
     }
     std::string history;  // the specs applied so far, shown when a check fails
-    for (int step = 0; step < 8; ++step) {
+    for (int step = 0; step < 10; ++step) {
       Spec s;
       for (int i = 1; i <= 6; ++i) {
         if (pick(0, 3) == 0) continue;
         Machine m = machine(fmt::format("m{}", i), 1000 * pick(1, 4), kGi * pick(1, 8));
-        int st = pick(0, 9);
-        m.state = st == 0 ? MachineState::Down : st == 1 ? MachineState::Draining : MachineState::Up;
+        int st = pick(0, 11);
+        m.state = st == 0   ? MachineState::Down
+                  : st == 1 ? MachineState::Draining
+                  : st == 2 ? MachineState::Rebooting
+                            : MachineState::Up;
         s.machines.push_back(m);
       }
       for (int i = 1; i <= 6; ++i) {
@@ -490,6 +507,15 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
         Unit u = unit(name, 250 * pick(1, 6), kGi / 4 * pick(1, 8));
         if (pick(0, 2) > 0) u.replicas = pick(1, 4);
         if (pick(0, 3) == 0 && u.replicas) u.constraints.conflicts = {name + "@*"};
+        // A sidekick of the previous unit: same replicas (a co-located pair per replica), or
+        // not (then it is pending unresolvable, and must still be stored and reported).
+        if (i > 1 && pick(0, 4) == 0) {
+          u.constraints.machine_of = fmt::format("u{}", i - 1);
+          if (pick(0, 3) > 0 && !s.units.empty() && s.units.back().name == u.constraints.machine_of) {
+            u.replicas = s.units.back().replicas;
+            u.constraints.conflicts.clear();
+          }
+        }
         s.units.push_back(u);
       }
       INFO("seed " << seed << " step " << step);
