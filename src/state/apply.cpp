@@ -267,6 +267,12 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
     }
     out.placement.pending = std::move(pending);
   }
+  // "New" means new to the store: instances that had no stored machine (ops and place_on
+  // above each count only their own part).
+  out.placement.newly_placed = 0;
+  for (const auto& [inst, m] : out.placement.placements) {
+    if (!base.spec.placements.count(inst)) ++out.placement.newly_placed;
+  }
   out.changes.stopped.assign(stopped.begin(), stopped.end());
   sort_names(out.changes.stopped);
 

@@ -196,6 +196,28 @@ TEST_CASE("apply and state verbs: bad input is one line, exit 1, nothing changed
   CHECK(exported(d) == before);
 }
 
+// The commands of docs/stores.md ("The Done means sequence") and the README tour, on the
+// example files they name, with the exit codes and the outcomes the docs show.
+TEST_CASE("apply: the documented sequence on examples/apply", "[cli][apply]") {
+  Dir d;
+  const std::string ex = std::string(BERTH_SOURCE_DIR) + "/examples/apply/";
+  REQUIRE(d.berth("--store sqlite:a.db apply " + ex + "v1.json").exit_code == 0);
+  Run v2 = d.berth("--store sqlite:a.db apply " + ex + "v2.json --format json");
+  REQUIRE(v2.exit_code == 0);
+  auto j = nlohmann::json::parse(v2.out);
+  CHECK(j["changes"]["moved"].empty());
+  CHECK(j["changes"]["removed_instances"] == nlohmann::json({"db", "web@3"}));
+  Run down = d.berth("--store sqlite:a.db state set-machine m1 --state down");
+  CHECK(down.exit_code == 0);
+  CHECK(down.out.find("moved: web@1 m1 -> m3") != std::string::npos);
+  Run rm = d.berth("--store sqlite:a.db state remove machine m2");
+  CHECK(rm.exit_code == 2);
+  CHECK(rm.out.find("moved: web@2 m2 -> pending") != std::string::npos);
+  Run up = d.berth("--store sqlite:a.db state set-machine m1 --state up --format json");
+  CHECK(up.exit_code == 0);
+  CHECK(nlohmann::json::parse(up.out)["placements"]["web@2"] == "m1");
+}
+
 TEST_CASE("place --store: pending units are state, placed by a later place or apply", "[cli][apply]") {
   Dir d;
   // The sidekick arrives before its machine_of target; a contradictory unit comes along.
