@@ -531,3 +531,55 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
     }
   }
 }
+
+namespace {
+
+// A store that lets another writer commit between an apply's snapshot and its commit, once:
+// the deterministic way to make the optimistic commit conflict.
+class InterferingStore : public StateStore {
+ public:
+  explicit InterferingStore(std::function<void(StateStore&)> meddle) : meddle_(std::move(meddle)) {}
+  std::string name() const override { return inner_.name(); }
+  Snapshot snapshot() override { return inner_.snapshot(); }
+  CommitResult commit(const Plan& plan, const Snapshot& base) override {
+    if (meddle_) {
+      auto m = std::move(meddle_);
+      meddle_ = nullptr;
+      m(inner_);
+    }
+    return inner_.commit(plan, base);
+  }
+  std::int64_t revision() override { return inner_.revision(); }
+  std::int64_t wait_for_change(std::int64_t since, std::chrono::milliseconds t) override {
+    return inner_.wait_for_change(since, t);
+  }
+  MemoryStore& inner() { return inner_; }
+
+ private:
+  MemoryStore inner_;
+  std::function<void(StateStore&)> meddle_;
+};
+
+}  // namespace
+
+TEST_CASE("apply: a conflicting writer makes apply recompute on a fresh snapshot, and the spec wins",
+          "[state][apply]") {
+  // Another scheduler places a unit of its own on m1 and drains m2 while apply computes.
+  InterferingStore store([](StateStore& s) {
+    Snapshot snap = s.snapshot();
+    Plan p;
+    p.units = {unit("intruder", 500, kGi)};
+    p.assignments = {{"intruder", "m1"}};
+    p.machine_states = {{"m2", MachineState::Draining}};
+    REQUIRE(s.commit(p, snap).committed());
+  });
+  REQUIRE(apply(store.inner(), spec_v1()).commit.committed());  // seeded without meddling
+  ApplyResult r = apply(store, spec_v2());
+  REQUIRE(r.commit.committed());
+  CHECK(r.attempts == 2);
+  CHECK(r.conflicts == 1);
+  // Desired state: the intruder is removed, m2 is up again, and everything is accounted for.
+  CHECK(r.changes.removed == std::vector<std::string>{"db", "intruder"});
+  Snapshot s = store.snapshot();
+  REQUIRE_AUDIT(s.spec, spec_v2(), r);
+}
