@@ -129,13 +129,16 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
   for (const auto& u : desired.units) new_units.emplace(u.name, &u);
   auto was_unit = [&](const std::string& n) { return old_units.count(n) > 0; };
 
-  // The cluster to place on: the desired machines and units. Machines that exist keep their
-  // stored state for now; the ops rules below move them to the desired one.
+  // The cluster to place on: the desired machines and units. A machine leaving `up` keeps its
+  // stored state for now (its instances, global ones included, exist and are assigned), and the
+  // ops rules below take it to the desired one. A machine coming back `up` is compiled up:
+  // a global unit has an instance only on up machines, so only then does the instance that
+  // stopped with the machine exist to start again.
   Spec target;
   target.machines = desired.machines;
   for (auto& m : target.machines) {
     auto it = old_machines.find(m.name);
-    if (it != old_machines.end()) m.state = it->second->state;
+    if (it != old_machines.end() && m.state != MachineState::Up) m.state = it->second->state;
   }
   target.units = desired.units;
   target.warnings = desired.warnings;
@@ -235,9 +238,8 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
   }
   // Every machine takes its new state before anything moves: a unit evicted from a failing
   // machine must not land on one that is being drained in the same change (the store would
-  // refuse the assignment), and one coming back up may take it.
+  // refuse the assignment), and one coming back up (compiled up) may take it.
   for (MachineId m : draining) cluster.set_state(m, MachineState::Draining);
-  for (MachineId m : recovering) cluster.set_state(m, MachineState::Up);
   if (!failing.empty() || !rebooting.empty()) {
     // Rebooting: movable units are moved first and global instances stop, as for a failure;
     // all of them go down together so that nothing lands on a machine leaving in this change.

@@ -78,9 +78,16 @@ struct EtcdFactory {
 
 // ---- the oracle: written from the spec's meaning, not from the engine's code ----
 
-// Instance names a unit has: name@1..N with replicas, else the name alone. (Global units are
-// left to the engine's tests; the specs here have none.)
-std::vector<std::string> instances_of(const Unit& u) {
+// Instance names a unit must have placed or pending: name@1..N with replicas, else the name
+// alone; a global unit (no metadata in these specs) has name@M on every machine M that is up.
+std::vector<std::string> instances_of(const Unit& u, const std::vector<Machine>& machines) {
+  if (u.constraints.global) {
+    std::vector<std::string> out;
+    for (const auto& m : machines) {
+      if (m.state == MachineState::Up) out.push_back(u.name + "@" + m.name);
+    }
+    return out;
+  }
   if (!u.replicas) return {u.name};
   std::vector<std::string> out;
   for (int k = 1; k <= *u.replicas; ++k) out.push_back(fmt::format("{}@{}", u.name, k));
@@ -128,14 +135,26 @@ std::vector<std::string> audit(const Spec& stored, const Spec& desired, const Ap
   }
   std::set<std::string> expected;
   for (const auto& u : desired.units) {
-    for (const auto& i : instances_of(u)) expected.insert(i);
+    for (const auto& i : instances_of(u, desired.machines)) expected.insert(i);
+  }
+  // A global instance keeps running on a draining machine (docs/ops.md); it stops elsewhere.
+  std::set<std::string> allowed = expected;
+  for (const auto& u : desired.units) {
+    if (!u.constraints.global) continue;
+    for (const auto& m : desired.machines) {
+      if (m.state == MachineState::Draining) allowed.insert(u.name + "@" + m.name);
+    }
   }
   std::set<std::string> pending;
   for (const auto& p : r.placement.pending) pending.insert(p.unit);
   std::map<std::string, Resources> used;
   std::map<std::string, std::vector<std::string>> on;
   for (const auto& [inst, m] : stored.placements) {
-    if (!expected.count(inst)) problems.push_back(fmt::format("{} is stored but not in the spec", inst));
+    if (!allowed.count(inst)) problems.push_back(fmt::format("{} is stored but not in the spec", inst));
+    auto gu = units.find(unit_name_of(inst));
+    if (gu != units.end() && gu->second->constraints.global && inst != gu->first + "@" + m) {
+      problems.push_back(fmt::format("global instance {} runs on {}", inst, m));
+    }
     if (!machines.count(m)) {
       problems.push_back(fmt::format("{} is on {}, which is not in the spec", inst, m));
       continue;
@@ -505,7 +524,13 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
         if (pick(0, 3) == 0) continue;
         std::string name = fmt::format("u{}", i);
         Unit u = unit(name, 250 * pick(1, 6), kGi / 4 * pick(1, 8));
-        if (pick(0, 2) > 0) u.replicas = pick(1, 4);
+        if (i == 1 && pick(0, 2) == 0) {
+          u.constraints.global = true;  // a node agent: one per up machine
+          u.requests.cpu = 100;
+          u.requests.memory = kGi / 8;
+        } else if (pick(0, 2) > 0) {
+          u.replicas = pick(1, 4);
+        }
         if (pick(0, 3) == 0 && u.replicas) u.constraints.conflicts = {name + "@*"};
         // A sidekick of the previous unit: same replicas (a co-located pair per replica), or
         // not (then it is pending unresolvable, and must still be stored and reported).
@@ -582,4 +607,29 @@ TEST_CASE("apply: a conflicting writer makes apply recompute on a fresh snapshot
   CHECK(r.changes.removed == std::vector<std::string>{"db", "intruder"});
   Snapshot s = store.snapshot();
   REQUIRE_AUDIT(s.spec, spec_v2(), r);
+}
+
+TEMPLATE_TEST_CASE("apply: global instances stop with their machine and start again with it",
+                   "[state][apply]", MemoryFactory, SqliteFactory) {
+  TestType f;
+  auto store = f.make();
+  Spec v1;
+  v1.machines = {machine("m1", 4000, 8 * kGi), machine("m2", 4000, 8 * kGi)};
+  Unit agent = unit("agent", 100, kGi / 8);
+  agent.constraints.global = true;
+  v1.units = {agent, unit("web", 1000, kGi, 2)};
+  REQUIRE(apply(*store, v1).placement.ok());
+  CHECK(store->snapshot().spec.placements.at("agent@m1") == "m1");
+
+  ApplyResult down = set_machine_state(*store, "m1", MachineState::Down);
+  CHECK(down.placement.ok());  // stopped is not pending
+  CHECK(down.changes.stopped == std::vector<std::string>{"agent@m1"});
+  CHECK(down.changes.moved.count("agent@m1") == 0);
+  CHECK(store->snapshot().spec.placements.count("agent@m1") == 0);
+
+  ApplyResult up = set_machine_state(*store, "m1", MachineState::Up);
+  CHECK(up.placement.ok());
+  CHECK(up.changes.stopped.empty());
+  CHECK(store->snapshot().spec.placements.at("agent@m1") == "m1");
+  CHECK(up.changes.moved.empty());  // recovery never moves running units back
 }
