@@ -497,7 +497,7 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
           "[state][apply][property]") {
   // Deterministic seeds; each run applies a sequence of random specs over a small name pool so
   // that machines and units come, go, change size, state and replicas.
-  for (unsigned seed = 1; seed <= 150; ++seed) {
+  for (unsigned seed = 1; seed <= 200; ++seed) {
     std::mt19937 rng(seed);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     TempDir dir;
@@ -508,21 +508,43 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
       store = std::make_unique<MemoryStore>();
     }
     std::string history;  // the specs applied so far, shown when a check fails
+    Spec prev;            // what the previous step asked for: often kept as it is
+    auto prev_machine = [&](const std::string& n) -> const Machine* {
+      for (const auto& m : prev.machines) if (m.name == n) return &m;
+      return nullptr;
+    };
+    auto prev_unit = [&](const std::string& n) -> const Unit* {
+      for (const auto& u : prev.units) if (u.name == n) return &u;
+      return nullptr;
+    };
     for (int step = 0; step < 10; ++step) {
       Spec s;
+      auto random_state = [&] {
+        int st = pick(0, 11);
+        return st == 0 ? MachineState::Down : st == 1 ? MachineState::Draining
+             : st == 2 ? MachineState::Rebooting : MachineState::Up;
+      };
       for (int i = 1; i <= 6; ++i) {
         if (pick(0, 3) == 0) continue;
-        Machine m = machine(fmt::format("m{}", i), 1000 * pick(1, 4), kGi * pick(1, 8));
-        int st = pick(0, 11);
-        m.state = st == 0   ? MachineState::Down
-                  : st == 1 ? MachineState::Draining
-                  : st == 2 ? MachineState::Rebooting
-                            : MachineState::Up;
+        std::string name = fmt::format("m{}", i);
+        // Unchanged machines (sometimes only their state changes) keep what runs on them.
+        if (const Machine* same = prev_machine(name); same && pick(0, 1) == 0) {
+          Machine m = *same;
+          if (pick(0, 3) == 0) m.state = random_state();
+          s.machines.push_back(m);
+          continue;
+        }
+        Machine m = machine(name, 1000 * pick(1, 4), kGi * pick(1, 8));
+        m.state = random_state();
         s.machines.push_back(m);
       }
       for (int i = 1; i <= 6; ++i) {
         if (pick(0, 3) == 0) continue;
         std::string name = fmt::format("u{}", i);
+        if (const Unit* same = prev_unit(name); same && pick(0, 1) == 0) {
+          s.units.push_back(*same);
+          continue;
+        }
         Unit u = unit(name, 250 * pick(1, 6), kGi / 4 * pick(1, 8));
         if (i == 1 && pick(0, 2) == 0) {
           u.constraints.global = true;  // a node agent: one per up machine
@@ -549,6 +571,7 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
       ApplyResult r = apply(*store, s);
       Snapshot snap = store->snapshot();
       REQUIRE_AUDIT(snap.spec, s, r);
+      prev = s;
       // Applying the same state twice is a no-op once nothing pending can move.
       ApplyResult again = apply(*store, s);
       REQUIRE_AUDIT(store->snapshot().spec, s, again);
@@ -632,4 +655,39 @@ TEMPLATE_TEST_CASE("apply: global instances stop with their machine and start ag
   CHECK(up.changes.stopped.empty());
   CHECK(store->snapshot().spec.placements.at("agent@m1") == "m1");
   CHECK(up.changes.moved.empty());  // recovery never moves running units back
+}
+
+TEMPLATE_TEST_CASE("apply: the spec's own placements are assignments; removing a machine_of target leaves the sidekick pending",
+                   "[state][apply]", MemoryFactory, SqliteFactory) {
+  TestType f;
+  auto store = f.make();
+  REQUIRE(apply(*store, spec_v1()).placement.ok());
+  const std::string was = store->snapshot().spec.placements.at("cache");
+  const std::string to = was == "m3" ? "m2" : "m3";
+  Spec pinned = spec_v1();
+  pinned.placements["cache"] = to;
+  ApplyResult r = apply(*store, pinned);
+  REQUIRE(r.commit.committed());
+  CHECK(r.changes.moved.at("cache") == Move{was, to});
+  CHECK(store->snapshot().spec.placements.at("cache") == to);
+
+  // A sidekick follows db; removing db leaves it stored and pending (unresolvable), not lost.
+  Spec with_side = spec_v1();
+  Unit side = unit("db-backup", 100, kGi / 4);
+  side.constraints.machine_of = "db";
+  with_side.units.push_back(side);
+  ApplyResult s1 = apply(*store, with_side);
+  REQUIRE(s1.placement.ok());
+  CHECK(store->snapshot().spec.placements.at("db-backup") == store->snapshot().spec.placements.at("db"));
+  ApplyResult s2 = remove_unit(*store, "db");
+  Snapshot after = store->snapshot();
+  CHECK(after.spec.placements.count("db") == 0);
+  CHECK(after.spec.placements.count("db-backup") == 0);
+  REQUIRE(s2.placement.pending.size() == 1);
+  CHECK(s2.placement.pending[0].unit == "db-backup");
+  CHECK(s2.placement.pending[0].diagnosis.unresolvable);
+  CHECK(s2.changes.moved.at("db-backup") == Move{s1.placement.placements.at("db"), ""});
+  bool stored = false;
+  for (const auto& u : after.spec.units) stored = stored || u.name == "db-backup";
+  CHECK(stored);
 }
