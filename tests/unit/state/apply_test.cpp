@@ -8,6 +8,7 @@
 #include <atomic>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "berth/error.hpp"
 #include <nlohmann/json.hpp>
@@ -690,4 +691,47 @@ TEMPLATE_TEST_CASE("apply: the spec's own placements are assignments; removing a
   bool stored = false;
   for (const auto& u : after.spec.units) stored = stored || u.name == "db-backup";
   CHECK(stored);
+}
+
+TEST_CASE("apply: operators racing on one SQLite file never overcommit nor leave work on down machines",
+          "[state][apply]") {
+  TempDir dir;
+  const std::string path = dir.file("berth.db");
+  {
+    SqliteStore seed(path);
+    Spec s;
+    for (int i = 1; i <= 6; ++i) s.machines.push_back(machine(fmt::format("m{}", i), 4000, 8 * kGi));
+    s.units = {anti(unit("web", 1000, kGi, 4)), unit("api", 500, kGi / 2, 8), unit("db", 2000, 4 * kGi, 2)};
+    REQUIRE(apply(seed, s).placement.ok());
+  }
+  // Each thread has its own connection (as separate processes would) and flips machines.
+  std::atomic<int> conflicts{0}, commits{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      SqliteStore store(path);
+      std::mt19937 rng(static_cast<unsigned>(t) + 1);
+      for (int k = 0; k < 15; ++k) {
+        std::string m = fmt::format("m{}", std::uniform_int_distribution<int>(1, 6)(rng));
+        MachineState st = std::uniform_int_distribution<int>(0, 2)(rng) == 0 ? MachineState::Down : MachineState::Up;
+        ApplyResult r = set_machine_state(store, m, st);
+        conflicts += r.conflicts;
+        commits += r.plan.empty() ? 0 : 1;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  WARN(fmt::format("{} commits, {} conflicts retried", commits.load(), conflicts.load()));
+  SqliteStore store(path);
+  Snapshot snap = store.snapshot();
+  // Settle: the stored state as its own desired state places whatever can be placed now.
+  Spec desired;
+  desired.machines = snap.spec.machines;
+  desired.units = snap.spec.units;
+  ApplyResult settle = apply(store, desired);
+  REQUIRE_AUDIT(store.snapshot().spec, desired, settle);
+  CHECK(overcommit_of(snap.spec).empty());
+  std::map<std::string, MachineState> state;
+  for (const auto& m : snap.spec.machines) state[m.name] = m.state;
+  for (const auto& [inst, m] : snap.spec.placements) CHECK(state.at(m) != MachineState::Down);
 }
