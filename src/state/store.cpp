@@ -168,10 +168,18 @@ PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
       return out;
     }
     out.commit = store.commit(out.plan, snap);
-    if (out.commit.committed()) return out;
+    // etcd commits a big plan in chunks; a conflict keeps the chunks before it (Nomad's
+    // partial plan commit), and the next round re-plans the rest on a fresh snapshot.
+    out.chunks += out.commit.chunks;
+    if (out.commit.committed()) {
+      out.assignments_committed += out.plan.assignments.size();
+      return out;
+    }
     if (out.commit.status == CommitStatus::Rejected) {
       throw StoreError(407, store.name(), "plan " + out.commit.summary());
     }
+    out.assignments_committed += out.commit.committed_assignments.size();
+    ++out.chunks_retried;
     ++out.conflicts;
     // Jittered exponential back-off so that schedulers that collided do not collide again.
     int cap = 1 << std::min(attempt + 1, 7);
@@ -226,6 +234,7 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     if (plan.empty()) return out;
     CommitResult r = store.commit(plan, snap);
     out.commit_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
+    out.chunks += r.chunks;
     if (r.committed()) {
       ++out.commits;
       out.placed += plan.assignments.size();
@@ -236,7 +245,12 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     if (r.status == CommitStatus::Rejected) {
       throw StoreError(407, store.name(), "plan " + r.summary());
     }
+    // Chunks committed before the conflict stand; the next snapshot shows them placed.
+    out.placed += r.committed_assignments.size();
+    out.committed.insert(r.committed_assignments.begin(), r.committed_assignments.end());
+    ++out.chunks_retried;
     ++out.conflicts;
+    if (r.chunks > 0) conflicts_in_batch = 0;  // progress: only conflicts in a row count
     if (++conflicts_in_batch > options.max_retries) {
       throw StoreError(408, store.name(),
                        fmt::format("gave up after {} conflicting commits in a row (last: {})",

@@ -291,3 +291,96 @@ TEMPLATE_TEST_CASE("watching sees commits from elsewhere", "[state]", MemoryFact
     CHECK(seen.load() >= rev);
   }
 }
+
+// --- Plan removals (Plan::removed_machines, Plan::removed_units). etcd implements them on
+// branch wip/etcd, SQLite and memory on wip/apply: when both are merged, these cases run on
+// every store (add MemoryFactory, SqliteFactory to BERTH_REMOVAL_STORES).
+#define BERTH_REMOVAL_STORES EtcdFactory
+
+TEMPLATE_TEST_CASE("removing a machine deletes it and the placements it still holds", "[state][removal]",
+                   BERTH_REMOVAL_STORES) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  REQUIRE(store->commit(assign({{"web@1", "m1"}, {"web@2", "m1"}, {"db", "m2"}}), base).committed());
+  Snapshot s = store->snapshot();
+  // web@2 is re-placed by the same plan; web@1 goes back to pending.
+  Plan p = assign({{"web@2", "m2"}});
+  p.removed_machines = {"m1"};
+  CommitResult r = store->commit(p, s);
+  REQUIRE(r.committed());
+  Snapshot after = store->snapshot();
+  REQUIRE(after.spec.machines.size() == 1);
+  CHECK(after.spec.machines[0].name == "m2");
+  CHECK(after.machine_revisions.count("m1") == 0);
+  CHECK(after.spec.placements == std::map<std::string, std::string>{{"db", "m2"}, {"web@2", "m2"}});
+  CHECK(after.spec.units.size() == 2);  // units stay: web@1 is pending, not lost
+
+  // A plan made before the removal that touches m1 conflicts; one made after is refused.
+  CHECK(store->commit(assign({{"web@3", "m1"}}), s).status == CommitStatus::Conflict);
+  CHECK(store->commit(assign({{"web@3", "m1"}}), after).status == CommitStatus::Rejected);
+}
+
+TEMPLATE_TEST_CASE("removing a unit deletes it and every placement of its instances; the room is usable at once",
+                   "[state][removal]", BERTH_REMOVAL_STORES) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  // m1 full: db (2 cpu) + web@1 + web@2 (1 cpu each).
+  REQUIRE(store->commit(assign({{"db", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}}), base)
+              .committed());
+  Snapshot s = store->snapshot();
+  Plan p;
+  p.removed_units = {"db"};
+  p.units = {unit("cache", 2000, kGi)};
+  p.assignments = {{"cache", "m1"}};  // fits only because db leaves in the same plan
+  REQUIRE(store->commit(p, s).committed());
+  Snapshot after = store->snapshot();
+  CHECK(after.unit_revisions.count("db") == 0);
+  CHECK(after.spec.placements == std::map<std::string, std::string>{
+                                     {"cache", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}});
+  CHECK(overcommit_of(after.spec).empty());
+
+  // The same room without the removal is an overcommit.
+  Plan q;
+  q.units = {unit("cache2", 2000, kGi)};
+  q.assignments = {{"cache2", "m1"}};
+  CHECK(store->commit(q, after).status == CommitStatus::Rejected);
+
+  // Removing web everywhere, with a stale snapshot after somebody placed one more web instance
+  // meanwhile on a machine the removal does not otherwise touch: refused as a conflict, so
+  // that no placement of a removed unit is left behind.
+  Plan grow;
+  grow.units = {unit("web", 1000, kGi, 4)};
+  grow.machines = {machine("m3", 4000, 8 * kGi)};
+  REQUIRE(store->commit(grow, after).committed());
+  Snapshot before_removal = store->snapshot();
+  REQUIRE(store->commit(assign({{"web@4", "m3"}}), before_removal).committed());
+  Plan remove_web;
+  remove_web.removed_units = {"web"};
+  CommitResult r = store->commit(remove_web, before_removal);
+  CHECK(r.status == CommitStatus::Conflict);
+  Snapshot fresh = store->snapshot();
+  REQUIRE(store->commit(remove_web, fresh).committed());
+  Snapshot end = store->snapshot();
+  CHECK(end.spec.placements == std::map<std::string, std::string>{{"cache", "m1"}});
+  REQUIRE(end.spec.units.size() == 1);
+  CHECK(end.spec.units[0].name == "cache");
+}
+
+TEMPLATE_TEST_CASE("a removal plan that also assigns to what it removes is rejected and changes nothing",
+                   "[state][removal]", BERTH_REMOVAL_STORES) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  Plan p = assign({{"web@1", "m1"}});
+  p.removed_machines = {"m1"};
+  CHECK(store->commit(p, base).status == CommitStatus::Rejected);
+  Plan q = assign({{"web@1", "m1"}});
+  q.removed_units = {"web"};
+  CHECK(store->commit(q, base).status == CommitStatus::Rejected);
+  CHECK(store->snapshot().revision == base.revision);
+}
