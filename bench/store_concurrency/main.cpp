@@ -3,7 +3,7 @@
 // committed assignment stored) and reports conflicts and throughput.
 //
 //   berth_bench_store_concurrency [--units N] [--workers W] [--batch B] [--machines M]
-//                                 [--store etcd:http://HOST:PORT | sqlite:PATH]
+//                                 [--store etcd:http://HOST:PORT | sqlite:PATH] [--strategy S]
 // Without --store it starts its own etcd at etcd's default limits (only its data dir and listen
 // URLs: 128 operations per txn, 1.5 MiB requests), as real clusters run; big plans are
 // committed in chunks (docs/stores.md).
@@ -32,6 +32,7 @@ struct Args {
   int batch = 100;
   int machines = 5000;
   std::string store;
+  std::string strategy = "best-fit";
 };
 
 Args parse(int argc, char** argv) {
@@ -43,6 +44,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--batch") a.batch = std::stoi(v);
     else if (k == "--machines") a.machines = std::stoi(v);
     else if (k == "--store") a.store = v;
+    else if (k == "--strategy") a.strategy = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       std::exit(1);
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
   const std::int64_t unit_cpu = 75, unit_mem = 256LL << 20;
   const std::int64_t machine_cpu =
       (args.units * unit_cpu * 100 / 94 + args.machines - 1) / args.machines;
+  auto setup = std::chrono::steady_clock::now();
   {
     auto owned = make_store();
     StateStore& store = *owned;
@@ -97,6 +100,9 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::printf("setup: %d machines and %d units committed (in chunks) in %.1f s\n", args.machines,
+              args.units, seconds_since(setup));
+  std::fflush(stdout);
   testing::TempDir dir;
   auto t0 = std::chrono::steady_clock::now();
   std::vector<pid_t> pids;
@@ -108,6 +114,7 @@ int main(int argc, char** argv) {
         StateStore& store = *owned;
         PendingOptions o;
         o.batch = static_cast<std::size_t>(args.batch);
+        o.place = place_options_for(args.strategy);
         o.worker = static_cast<std::size_t>(w);
         o.workers = static_cast<std::size_t>(args.workers);
         auto start = std::chrono::steady_clock::now();
@@ -160,8 +167,9 @@ int main(int argc, char** argv) {
     if (it == s.spec.placements.end() || it->second != m) ++missing;
   }
   std::printf("store %s\n", etcd ? "etcd" : args.store.c_str());
-  std::printf("%d workers, %d units, %d machines, batch %d: %.1f s wall, %.0f units/s\n",
-              args.workers, args.units, args.machines, args.batch, wall, args.units / wall);
+  std::printf("%d workers, %d units, %d machines, batch %d, %s: %.1f s wall, %.0f units/s\n",
+              args.workers, args.units, args.machines, args.batch, args.strategy.c_str(), wall,
+              args.units / wall);
   std::printf("commits %d (%d txn chunks, %d chunks retried), conflicts retried %d (%.2f per "
               "commit), attempts %d\n",
               commits, chunks, retried, conflicts,

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -262,59 +265,6 @@ struct EtcdStore::Impl {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
-  /// Streams the watch history of the prefix from `from` and hands each event to `apply`
-  /// until an event at revision `until` or later has been applied; false when that does not
-  /// happen (compacted history, error, 5 s without it).
-  bool watch_history(std::int64_t from, std::int64_t until,
-                     const std::function<void(const json&)>& apply) {
-    std::string endpoint;
-    {
-      std::lock_guard lock(mutex);
-      endpoint = opts.endpoints[current];
-    }
-    const std::string root = opts.prefix + "/";
-    httplib::Client cli(endpoint);
-    cli.set_connection_timeout(std::chrono::seconds(2));
-    cli.set_read_timeout(std::chrono::seconds(5));
-    cli.set_tcp_nodelay(true);
-    httplib::Request req;
-    req.method = "POST";
-    req.path = "/v3/watch";
-    req.set_header("Content-Type", "application/json");
-    req.body = json{{"create_request",
-                     {{"key", b64_encode(root)},
-                      {"range_end", b64_encode(prefix_end(root))},
-                      {"start_revision", std::to_string(from)}}}}
-                   .dump();
-    std::string buffer;
-    bool done = false, failed = false;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
-      buffer.append(data, len);
-      std::size_t nl;
-      while (!done && !failed && (nl = buffer.find('\n')) != std::string::npos) {
-        json msg = json::parse(buffer.substr(0, nl), nullptr, false);
-        buffer.erase(0, nl + 1);
-        if (msg.is_discarded()) continue;
-        const json& r = msg.contains("result") ? msg["result"] : msg;
-        if (i64(r, "compact_revision") > 0 || r.value("canceled", false)) {
-          failed = true;
-          break;
-        }
-        if (!r.contains("events")) continue;
-        for (const auto& ev : r["events"]) {
-          apply(ev);
-          if (i64(ev.at("kv"), "mod_revision") >= until) done = true;
-        }
-      }
-      return !done && !failed && std::chrono::steady_clock::now() < deadline;
-    };
-    httplib::Response res;
-    httplib::Error err = httplib::Error::Success;
-    cli.send(req, res, err);
-    return done && !failed;
-  }
-
   json range_prefix(const std::string& prefix, bool count_only = false) {
     json body{{"key", b64_encode(prefix)}, {"range_end", b64_encode(prefix_end(prefix))}};
     if (count_only) body["count_only"] = true;
@@ -359,10 +309,121 @@ struct Entry {
 
 }  // namespace
 
+namespace {
+
+/// The watch cache's feed: one watch on the prefix kept open in a background thread, so that
+/// events arrive as they are committed and a snapshot costs one small read plus what changed.
+/// (A watch opened per snapshot on past revisions is "unsynced" in etcd and served by its
+/// resync loop, every 100 ms: that was most of a snapshot's time under load.)
+class Feed {
+ public:
+  Feed(std::string endpoint, std::string root, std::int64_t from)
+      : endpoint_(std::move(endpoint)), root_(std::move(root)), seen_(from - 1) {
+    thread_ = std::thread([this, from] { run(from); });
+  }
+  ~Feed() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      if (client_) client_->stop();  // breaks the blocking read
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+  Feed(const Feed&) = delete;
+  Feed& operator=(const Feed&) = delete;
+
+  /// Waits until events up to `revision` arrived (false: the feed broke or `timeout` passed),
+  /// then hands every event at or below `upto` to `apply`, oldest first; later ones stay.
+  bool take(std::int64_t revision, std::int64_t upto, std::chrono::milliseconds timeout,
+            const std::function<void(const json&)>& apply) {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, timeout, [&] { return seen_ >= revision || failed_; });
+    if (failed_ || seen_ < revision) return false;
+    while (!events_.empty() && i64(events_.front().at("kv"), "mod_revision") <= upto) {
+      apply(events_.front());
+      events_.pop_front();
+    }
+    return true;
+  }
+
+ private:
+  void run(std::int64_t next) {
+    while (!stop_) {
+      httplib::Client cli(endpoint_);
+      cli.set_connection_timeout(std::chrono::seconds(2));
+      cli.set_read_timeout(std::chrono::seconds(60));  // an idle watch is re-opened
+      cli.set_tcp_nodelay(true);
+      {
+        std::lock_guard lock(mutex_);
+        if (stop_) return;
+        client_ = &cli;
+      }
+      httplib::Request req;
+      req.method = "POST";
+      req.path = "/v3/watch";
+      req.set_header("Content-Type", "application/json");
+      req.body = json{{"create_request",
+                       {{"key", b64_encode(root_)},
+                        {"range_end", b64_encode(prefix_end(root_))},
+                        {"start_revision", std::to_string(next)}}}}
+                     .dump();
+      std::string buffer;
+      req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+        buffer.append(data, len);
+        std::size_t nl;
+        while ((nl = buffer.find('\n')) != std::string::npos) {
+          json msg = json::parse(buffer.substr(0, nl), nullptr, false);
+          buffer.erase(0, nl + 1);
+          if (msg.is_discarded()) continue;
+          const json& r = msg.contains("result") ? msg["result"] : msg;
+          std::lock_guard lock(mutex_);
+          if (i64(r, "compact_revision") > 0 || r.value("canceled", false)) {
+            failed_ = true;  // history is gone: the cache must be read anew
+            cv_.notify_all();
+            return false;
+          }
+          if (!r.contains("events")) continue;
+          for (const auto& ev : r["events"]) {
+            std::int64_t rev = i64(ev.at("kv"), "mod_revision");
+            events_.push_back(ev);
+            seen_ = std::max(seen_, rev);
+            next = std::max(next, rev + 1);
+          }
+          cv_.notify_all();
+        }
+        return !stop_.load();
+      };
+      httplib::Response res;
+      httplib::Error err = httplib::Error::Success;
+      cli.send(req, res, err);
+      {
+        std::lock_guard lock(mutex_);
+        client_ = nullptr;
+        if (stop_ || failed_) return;
+      }
+      // The stream ended (idle timeout, etcd restarted): re-open from where it stopped.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  std::string endpoint_, root_;
+  std::int64_t seen_;  ///< events up to this revision arrived
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<json> events_;
+  bool failed_ = false;
+  std::atomic<bool> stop_{false};
+  httplib::Client* client_ = nullptr;
+  std::thread thread_;
+};
+
+}  // namespace
+
 struct EtcdStore::Cache {
   std::mutex mutex;
   std::int64_t revision = 0;  ///< every key below is as of this revision (0: empty cache)
   std::map<std::string, Entry> entries;  ///< full key -> entry
+  std::unique_ptr<Feed> feed;  ///< events after `revision`, as they are committed
 };
 
 Snapshot EtcdStore::snapshot() {
@@ -407,11 +468,11 @@ Snapshot EtcdStore::snapshot() {
 
   json range{{"key", b64_encode(root)}, {"range_end", b64_encode(prefix_end(root))}};
   bool reloaded = true;
-  if (c.revision > 0) {
-    // Catch up from the cached revision through etcd's watch history, which costs what changed
-    // (a range would make etcd read every key). Every berth txn also bumps <prefix>/revision,
-    // so its mod_revision says up to which revision the watch must deliver. The key count read
-    // at the same revision catches deletions the watch did not show (expired leases).
+  if (c.revision > 0 && c.feed) {
+    // Catch up from the cached revision through the watch feed, which costs what changed (a
+    // range would make etcd read every key). Every berth txn also bumps <prefix>/revision, so
+    // its mod_revision says up to which revision the feed must have delivered. The key count
+    // read at the same revision catches deletions the feed did not show (expired leases).
     json counted = range;
     counted["count_only"] = true;
     json marker{{"key", b64_encode(d.opts.prefix + "/revision")}};
@@ -422,20 +483,19 @@ Snapshot EtcdStore::snapshot() {
     std::int64_t count = i64(rs.at(0).at("response_range"), "count");
     const json& mk = rs.at(1).at("response_range");
     std::int64_t last = mk.contains("kvs") ? i64(mk["kvs"][0], "mod_revision") : 0;
-    bool caught_up = last <= c.revision;
-    if (!caught_up) {
-      caught_up = d.watch_history(c.revision + 1, last, [&](const json& ev) {
-        const json& kv = ev.at("kv");
-        if (ev.value("type", std::string("PUT")) == "DELETE") {
-          c.entries.erase(d.decode(kv, "key"));
-        } else {
-          auto [key, e] = decode_entry(kv);
-          c.entries[key] = std::move(e);
-        }
-      });
-    }
+    // The cache must end at `rev`, the revision the count was read at: the feed runs on into
+    // what other schedulers commit meanwhile, and those events wait for the next snapshot.
+    bool caught_up = c.feed->take(last, rev, std::chrono::seconds(3), [&](const json& ev) {
+      const json& kv = ev.at("kv");
+      if (ev.value("type", std::string("PUT")) == "DELETE") {
+        c.entries.erase(d.decode(kv, "key"));
+      } else {
+        auto [key, e] = decode_entry(kv);
+        c.entries[key] = std::move(e);
+      }
+    });
     if (caught_up && static_cast<std::int64_t>(c.entries.size()) == count) {
-      c.revision = rev;
+      c.revision = std::max(c.revision, rev);
       reloaded = false;
     }
   }
@@ -464,9 +524,18 @@ Snapshot EtcdStore::snapshot() {
       if (!res.value("more", false) || last.empty()) break;
       page["key"] = b64_encode(last + std::string(1, '\0'));  // the next key after the last
     }
+    c.feed.reset();  // its events belong to the old cache
     c.entries = std::move(entries);
     // An empty prefix has nothing to refresh from: keep revision 0 so the next read is full.
     c.revision = c.entries.empty() ? 0 : at;
+    if (c.revision > 0) {
+      std::string endpoint;
+      {
+        std::lock_guard lock(d.mutex);
+        endpoint = d.opts.endpoints[d.current];
+      }
+      c.feed = std::make_unique<Feed>(endpoint, root, at + 1);
+    }
     if (c.entries.empty()) {
       Snapshot empty;
       empty.revision = at;
