@@ -5,6 +5,8 @@
 # reads the export and verifies every unit placed once, no machine over its capacity.
 #
 #   bench/etcd_scale/run.sh BUILD_DIR [MACHINES] [UNITS]
+#   MODE=import-all bench/etcd_scale/run.sh ...   (import machines and units, then `place` an
+#                                                  empty spec: the stored pending units)
 # Prints the wall time of each verb. Needs /usr/bin/etcd and /usr/bin/python3.
 set -eu
 build=${1:?usage: run.sh BUILD_DIR [MACHINES] [UNITS]}
@@ -38,6 +40,8 @@ us = [{"name": f"u{i:06}", "requests": ({"cpu": "1", "memory": "2Gi"} if i % 2 =
                                         {"cpu": "500m", "memory": "1Gi"})} for i in range(units)]
 json.dump({"machines": ms}, open(f"{work}/machines.json", "w"))
 json.dump({"machines": [], "units": us}, open(f"{work}/units.json", "w"))
+json.dump({"machines": ms, "units": us}, open(f"{work}/all.json", "w"))
+json.dump({"machines": [], "units": []}, open(f"{work}/empty.json", "w"))
 PY
 
 step() {
@@ -48,8 +52,13 @@ step() {
   printf '%-7s %6.1f s\n' "$name" "$(echo "$end - $start" | bc)" >&2
 }
 cd "$work"
-step import "$berth" --store "$store" state import machines.json
-step place "$berth" --store "$store" place units.json --format json >place.json 2>place.err || true
+if [ "${MODE:-}" = import-all ]; then
+  step import "$berth" --store "$store" state import all.json
+  step place "$berth" --store "$store" place empty.json --format json >place.json 2>place.err || true
+else
+  step import "$berth" --store "$store" state import machines.json
+  step place "$berth" --store "$store" place units.json --format json >place.json 2>place.err || true
+fi
 cat place.err
 step export sh -c "'$berth' --store '$store' state export >export.json"
 $py - "$work" "$machines" "$units" <<'PY'

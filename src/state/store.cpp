@@ -268,6 +268,9 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
       out.placed += plan.assignments.size();
       out.committed.insert(plan.assignments.begin(), plan.assignments.end());
       conflicts_in_batch = 0;
+      // The batch held every unit pending at the snapshot and placed them all: nothing is
+      // left, and reading another snapshot to find that out cost as much as the commit.
+      if (take == pending.size() && result.pending.empty()) return out;
       continue;
     }
     if (r.status == CommitStatus::Rejected) {
