@@ -590,7 +590,8 @@ struct Chunk {
   std::set<std::string> unit_puts;       ///< compared and put
   std::set<std::string> unit_guards;     ///< compared only (units the assignments place)
   std::set<std::string> unit_deletes;    ///< compared, guarded against new placements, deleted
-  std::set<std::string> new_instances;   ///< create_revision == 0
+  std::set<std::string> new_instances;   ///< placement keys created: none existed at the base
+  std::size_t runs = 0;                  ///< compares guarding them (see instance_runs)
   std::set<std::string> alive;           ///< lease-tracked machines that receive assignments
   std::map<std::string, std::string> assignments;
   std::vector<std::string> deletes;      ///< placement (and leased/alive) keys deleted
@@ -599,8 +600,8 @@ struct Chunk {
   std::size_t compares() const {
     std::size_t guards = 0;
     for (const auto& u : unit_guards) guards += unit_puts.count(u) ? 0 : 1;
-    return machines.size() + unit_puts.size() + guards + 3 * unit_deletes.size() +
-           new_instances.size() + alive.size();
+    return machines.size() + unit_puts.size() + guards + 3 * unit_deletes.size() + runs +
+           alive.size();
   }
   std::size_t successes() const {
     return 1 + machines.size() + unit_puts.size() + unit_deletes.size() + assignments.size() +
@@ -623,6 +624,28 @@ struct Chunk {
     bytes += o.bytes;
   }
 };
+
+/// The new placement keys of a chunk as runs of consecutive keys, each guarded by one range
+/// compare (`create_revision < base + 1` over the run: no key in it was created after the
+/// base) instead of one compare per key; etcd counts compares against --max-txn-ops, and one
+/// per placement (plus one per unit) held a chunk to ~56 placements. A run may span keys of
+/// other instances and of later chunks (absent, or older than the base: they pass) but never
+/// a key an earlier chunk of the same commit created (`before`), which would fail it.
+std::vector<std::pair<std::string, std::string>> instance_runs(const std::set<std::string>& mine,
+                                                               const std::set<std::string>& before) {
+  std::vector<std::pair<std::string, std::string>> runs;
+  for (const auto& i : mine) {
+    if (!runs.empty()) {
+      auto it = before.upper_bound(runs.back().second);
+      if (it == before.end() || *it > i) {
+        runs.back().second = i;
+        continue;
+      }
+    }
+    runs.emplace_back(i, i);
+  }
+  return runs;
+}
 
 /// Union-find over machine names: the machines whose changes must share a txn.
 struct Groups {
@@ -849,37 +872,47 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   for (const auto& [root, g] : by_root) ordered.push_back(&g);
   for (const auto& g : post) ordered.push_back(&g);
   std::vector<Chunk> chunks;
+  std::set<std::string> before;  // new instances of the chunks before chunks.back()
   for (const Chunk* g : ordered) {
     if (g->empty()) continue;
-    if (!fits(*g)) {
-      // One indivisible group is larger than a txn: refuse before anything is written.
-      std::string what = !g->machines.empty()
-                             ? fmt::format("the changes to machine(s) {}", fmt::join(std::vector<std::string>(
-                                   g->machines.begin(), std::next(g->machines.begin(), std::min<std::size_t>(g->machines.size(), 5))), ", "))
-                             : std::string("one unit's change");
-      if (g->machines.size() > 5) what += fmt::format(" and {} more", g->machines.size() - 5);
-      throw StoreError(410, d.name,
-                       fmt::format("{} must be committed in one txn but need {} compares, {} "
-                                   "operations and ~{} bytes; etcd allows {} operations per txn "
-                                   "(--max-txn-ops) and {} bytes per request (--max-request-bytes)",
-                                   what, g->compares(), g->successes(), g->bytes, d.opts.max_txn_ops,
-                                   d.opts.max_request_bytes));
-    }
     if (!chunks.empty()) {
       Chunk merged = chunks.back();
       merged.merge(*g);
+      merged.runs = instance_runs(merged.new_instances, before).size();
       if (fits(merged)) {
         chunks.back() = std::move(merged);
         continue;
       }
+      before.insert(chunks.back().new_instances.begin(), chunks.back().new_instances.end());
     }
-    chunks.push_back(*g);
+    Chunk alone = *g;
+    alone.runs = instance_runs(alone.new_instances, before).size();
+    if (!fits(alone)) {
+      // One indivisible group is larger than a txn: refuse before anything is written.
+      const Chunk* g2 = &alone;
+      std::string what = !g2->machines.empty()
+                             ? fmt::format("the changes to machine(s) {}", fmt::join(std::vector<std::string>(
+                                   g2->machines.begin(), std::next(g2->machines.begin(), std::min<std::size_t>(g2->machines.size(), 5))), ", "))
+                             : std::string("one unit's change");
+      if (g2->machines.size() > 5) what += fmt::format(" and {} more", g2->machines.size() - 5);
+      throw StoreError(410, d.name,
+                       fmt::format("{} must be committed in one txn but need {} compares, {} "
+                                   "operations and ~{} bytes; etcd allows {} operations per txn "
+                                   "(--max-txn-ops) and {} bytes per request (--max-request-bytes)",
+                                   what, g2->compares(), g2->successes(), g2->bytes, d.opts.max_txn_ops,
+                                   d.opts.max_request_bytes));
+    }
+    chunks.push_back(std::move(alone));
   }
 
   // --- Commit the chunks in order; stop at the first refused one (those before it stand).
   std::map<std::string, std::int64_t> machine_rev = base.machine_revisions;
   std::map<std::string, std::int64_t> unit_rev = base.unit_revisions;
+  std::set<std::string> created;  // new instances of the chunks that stood
+  const std::string placement_root = d.key("placements", "");
+  const std::string after_base = std::to_string(base.revision + 1);
   for (const Chunk& c : chunks) {
+    const auto runs = instance_runs(c.new_instances, created);
     json compare = json::array(), success = json::array(), failure = json::array();
     auto put = [&](const std::string& key, const std::string& value) {
       success.push_back({{"request_put", {{"key", b64_encode(key)}, {"value", b64_encode(value)}}}});
@@ -900,12 +933,13 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     units.insert(units.end(), c.unit_deletes.begin(), c.unit_deletes.end());
     for (const auto& m : c.machines) mod_equal(d.key("machines", m), rev_in(machine_rev, m));
     for (const auto& u : units) mod_equal(d.key("units", u), rev_in(unit_rev, u));
-    for (const auto& i : c.new_instances) {
-      // create_revision == 0: the key does not exist, so nobody placed this instance meanwhile.
-      std::string key = d.key("placements", i);
-      compare.push_back({{"target", "CREATE"}, {"result", "EQUAL"}, {"key", b64_encode(key)},
-                         {"create_revision", "0"}});
-      failure.push_back({{"request_range", {{"key", b64_encode(key)}}}});
+    for (const auto& [first, last] : runs) {
+      // No key in the run was created after the base: nobody placed these instances meanwhile
+      // (they were unplaced at the base, so their keys did not exist then).
+      std::string from = d.key("placements", first), to = d.key("placements", last) + std::string(1, '\0');
+      compare.push_back({{"target", "CREATE"}, {"result", "LESS"}, {"key", b64_encode(from)},
+                         {"range_end", b64_encode(to)}, {"create_revision", after_base}});
+      failure.push_back({{"request_range", {{"key", b64_encode(from)}, {"range_end", b64_encode(to)}}}});
     }
     for (const auto& u : c.unit_deletes) {
       // No instance of the unit was placed after the base (by a scheduler that had not seen
@@ -951,6 +985,7 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     };
     if (res.value("succeeded", false)) {
       stood(rev);
+      created.insert(c.new_instances.begin(), c.new_instances.end());
       continue;
     }
 
@@ -973,21 +1008,34 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
       units_now[u] = now;
       if (now != rev_in(unit_rev, u)) refused.conflicting_units.push_back(u);
     }
-    bool all_ours = !c.new_instances.empty();
-    for (const auto& i : c.new_instances) {
-      json kv = probed();
-      if (kv.empty()) {
-        all_ours = false;
-        continue;
+    // The runs' reads: every placement key in them created after the base.
+    std::map<std::string, std::string> placed_meanwhile;  // instance -> machine
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      const json& resp = k < responses.size() ? responses[k++] : json::object();
+      const json& rr = resp.contains("response_range") ? resp["response_range"] : json::object();
+      if (!rr.contains("kvs")) continue;
+      for (const auto& kv : rr["kvs"]) {
+        if (i64(kv, "create_revision") <= base.revision) continue;
+        std::string key = d.decode(kv, "key");
+        if (key.rfind(placement_root, 0) != 0) continue;
+        json v = json::parse(d.decode(kv, "value"), nullptr, false);
+        placed_meanwhile[key.substr(placement_root.size())] =
+            v.is_object() ? v.value("machine", std::string()) : std::string();
       }
-      refused.conflicting_instances.push_back(i);
-      json v = json::parse(d.decode(kv, "value"), nullptr, false);
-      if (v.is_discarded() || !v.is_object() || v.value("machine", "") != c.assignments.at(i)) all_ours = false;
+    }
+    bool all_ours = !c.new_instances.empty();
+    for (const auto& [inst, m] : placed_meanwhile) {
+      refused.conflicting_instances.push_back(inst);
+      if (!c.new_instances.count(inst) || c.assignments.at(inst) != m) all_ours = false;
+    }
+    for (const auto& i : c.new_instances) {
+      if (!placed_meanwhile.count(i)) all_ours = false;
     }
     if (ambiguous && all_ours) {
       // An earlier try of this very txn was applied before the connection broke: it stands. Its
       // revision is the one its placement keys carry.
       stood(rev);
+      created.insert(c.new_instances.begin(), c.new_instances.end());
       for (const auto& [u, now] : units_now) {
         if (c.unit_puts.count(u)) unit_rev[u] = now;
       }

@@ -304,7 +304,7 @@ TEST_CASE("etcd: a plan larger than one txn commits in chunks at etcd's default 
   PlaceCommitResult r = place_and_commit(store, spec);
   REQUIRE(r.commit.committed());
   CHECK(r.placement.all_placed());
-  CHECK(r.chunks > 40);
+  CHECK(r.chunks > 25);  // ~17 of unit definitions, then ~100 placements per txn
   CHECK(r.chunks_retried == 0);
   CHECK(r.assignments_committed == 2000);
   // A fresh store (no cache) reads it back in pages of 2,000 keys.
@@ -491,10 +491,10 @@ TEST_CASE("etcd: chunked commits of random plans end where one atomic store ends
   int chunks = 0;
   for (int round = 0; round < 25; ++round) {
     Spec add;
-    int new_machines = pick(4);
+    int new_machines = pick(6);
     for (int i = 0; i < new_machines; ++i)
       add.machines.push_back(machine(fmt::format("r{}m{}", round, i), 1000 * (1 + pick(4)), 64 * kGi));
-    int new_units = pick(12);
+    int new_units = pick(30);
     for (int i = 0; i < new_units; ++i)
       add.units.push_back(unit(fmt::format("r{}u{}", round, i), 400 * (1 + pick(4)), kGi, 1 + pick(3)));
     PlaceCommitResult a = place_and_commit(chunked, add);
@@ -539,5 +539,5 @@ TEST_CASE("etcd: chunked commits of random plans end where one atomic store ends
       REQUIRE(oracle->commit(all, oracle->snapshot()).committed());
     }
   }
-  CHECK(chunks > 25);
+  CHECK(chunks > 25);  // more txns than rounds: plans were split
 }
