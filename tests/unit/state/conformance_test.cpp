@@ -269,6 +269,36 @@ TEMPLATE_TEST_CASE("concurrent schedulers never overcommit and count their confl
   WARN("conflicts retried: " << conflicts.load());
 }
 
+TEMPLATE_TEST_CASE("place_pending: a worker starts on its own share of units and machines", "[state]",
+                   MemoryFactory, SqliteFactory, EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  // 8 machines of 4 cpu, 32 units of 1 cpu: exactly full. Worker 1 of 4 owns units u08-u15
+  // and machines m2-m3 (the second quarter of each, by name).
+  Plan p;
+  for (int i = 0; i < 8; ++i) p.machines.push_back(machine(fmt::format("m{}", i), 4000, 64 * kGi));
+  for (int i = 0; i < 32; ++i) p.units.push_back(unit(fmt::format("u{:02}", i), 1000, kGi));
+  REQUIRE(store->commit(p, store->snapshot()).committed());
+  PendingOptions o;
+  o.batch = 8;
+  o.worker = 1;
+  o.workers = 4;
+  PendingResult r = place_pending(*store, o);
+  CHECK(r.placed == 32);  // alone, it goes on into the other shares once its own is placed
+  Snapshot s = store->snapshot();
+  CHECK(s.spec.placements.size() == 32);
+  CHECK(overcommit_of(s.spec).empty());
+  // Its first batch (its own units) went to its own machines, which had just the room.
+  for (int i = 8; i < 16; ++i) {
+    std::string m = s.spec.placements.at(fmt::format("u{:02}", i));
+    INFO("u" << i << " on " << m);
+    CHECK((m == "m2" || m == "m3"));
+  }
+  // The local preference is never stored.
+  for (const auto& m : s.spec.machines) CHECK(m.taints.empty());
+}
+
 TEMPLATE_TEST_CASE("watching sees commits from elsewhere", "[state]", MemoryFactory, SqliteFactory,
                    EtcdFactory) {
   TestType f;
