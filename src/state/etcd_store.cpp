@@ -889,18 +889,17 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     alone.runs = instance_runs(alone.new_instances, before).size();
     if (!fits(alone)) {
       // One indivisible group is larger than a txn: refuse before anything is written.
-      const Chunk* g2 = &alone;
-      std::string what = !g2->machines.empty()
-                             ? fmt::format("the changes to machine(s) {}", fmt::join(std::vector<std::string>(
-                                   g2->machines.begin(), std::next(g2->machines.begin(), std::min<std::size_t>(g2->machines.size(), 5))), ", "))
-                             : std::string("one unit's change");
-      if (g2->machines.size() > 5) what += fmt::format(" and {} more", g2->machines.size() - 5);
+      std::vector<std::string> named(alone.machines.begin(),
+                                     std::next(alone.machines.begin(), std::min<std::size_t>(alone.machines.size(), 5)));
+      std::string what = named.empty() ? std::string("one unit's change")
+                                       : fmt::format("the changes to machine(s) {}", fmt::join(named, ", "));
+      if (alone.machines.size() > 5) what += fmt::format(" and {} more", alone.machines.size() - 5);
       throw StoreError(410, d.name,
                        fmt::format("{} must be committed in one txn but need {} compares, {} "
                                    "operations and ~{} bytes; etcd allows {} operations per txn "
                                    "(--max-txn-ops) and {} bytes per request (--max-request-bytes)",
-                                   what, g2->compares(), g2->successes(), g2->bytes, d.opts.max_txn_ops,
-                                   d.opts.max_request_bytes));
+                                   what, alone.compares(), alone.successes(), alone.bytes,
+                                   d.opts.max_txn_ops, d.opts.max_request_bytes));
     }
     chunks.push_back(std::move(alone));
   }
