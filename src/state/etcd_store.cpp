@@ -631,13 +631,23 @@ struct Chunk {
 /// per placement (plus one per unit) held a chunk to ~56 placements. A run may span keys of
 /// other instances and of later chunks (absent, or older than the base: they pass) but never
 /// a key an earlier chunk of the same commit created (`before`), which would fail it.
-std::vector<std::pair<std::string, std::string>> instance_runs(const std::set<std::string>& mine,
-                                                               const std::set<std::string>& before) {
+/// A run also stops before it would span more than kMaxSpanned stored placements: etcd
+/// evaluates a range compare by reading every key in the range.
+std::vector<std::pair<std::string, std::string>> instance_runs(
+    const std::set<std::string>& mine, const std::set<std::string>& before,
+    const std::map<std::string, std::string>& stored) {
+  constexpr int kMaxSpanned = 32;
   std::vector<std::pair<std::string, std::string>> runs;
   for (const auto& i : mine) {
     if (!runs.empty()) {
-      auto it = before.upper_bound(runs.back().second);
-      if (it == before.end() || *it > i) {
+      const std::string& last = runs.back().second;
+      auto it = before.upper_bound(last);
+      bool clear = it == before.end() || *it > i;
+      auto s = stored.upper_bound(last);
+      for (int n = 0; clear && s != stored.end() && s->first < i; ++s) {
+        if (++n > kMaxSpanned) clear = false;
+      }
+      if (clear) {
         runs.back().second = i;
         continue;
       }
@@ -878,7 +888,7 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     if (!chunks.empty()) {
       Chunk merged = chunks.back();
       merged.merge(*g);
-      merged.runs = instance_runs(merged.new_instances, before).size();
+      merged.runs = instance_runs(merged.new_instances, before, base.spec.placements).size();
       if (fits(merged)) {
         chunks.back() = std::move(merged);
         continue;
@@ -886,7 +896,7 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
       before.insert(chunks.back().new_instances.begin(), chunks.back().new_instances.end());
     }
     Chunk alone = *g;
-    alone.runs = instance_runs(alone.new_instances, before).size();
+    alone.runs = instance_runs(alone.new_instances, before, base.spec.placements).size();
     if (!fits(alone)) {
       // One indivisible group is larger than a txn: refuse before anything is written.
       std::vector<std::string> named(alone.machines.begin(),
@@ -911,7 +921,7 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   const std::string placement_root = d.key("placements", "");
   const std::string after_base = std::to_string(base.revision + 1);
   for (const Chunk& c : chunks) {
-    const auto runs = instance_runs(c.new_instances, created);
+    const auto runs = instance_runs(c.new_instances, created, base.spec.placements);
     json compare = json::array(), success = json::array(), failure = json::array();
     auto put = [&](const std::string& key, const std::string& value) {
       success.push_back({{"request_put", {{"key", b64_encode(key)}, {"value", b64_encode(value)}}}});
