@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -144,7 +147,31 @@ struct EtcdStore::Impl {
     for (;;) {
       std::string problem;
       {
-        auto res = client(current).Post(path.c_str(), text, "application/json");
+        // etcd's gateway answers every refusal (HTTP 4xx/5xx) with a chunked body followed by
+        // a trailer (Grpc-Trailer-Content-Type), which cpp-httplib 0.11 cannot parse: it
+        // reports a read error after it has read the status line and the whole body. So the
+        // body is collected as it arrives, and a read error after a complete error answer is
+        // that answer (this made every refused request look like "connection lost").
+        httplib::Request req;
+        req.method = "POST";
+        req.path = path;
+        req.set_header("Content-Type", "application/json");
+        req.body = text;
+        std::string received;
+        req.content_receiver = [&received](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+          received.append(data, len);
+          return true;
+        };
+        httplib::Response answer;
+        httplib::Error failure = httplib::Error::Success;
+        bool sent = client(current).send(req, answer, failure);
+        if (!sent && failure == httplib::Error::Read && answer.status >= 400 &&
+            json::accept(received)) {
+          clients[current].reset();  // the connection is in an unknown state: a fresh one next time
+          sent = true;
+        }
+        answer.body = std::move(received);
+        httplib::Response* res = sent ? &answer : nullptr;
         if (res) {
           if (res->status == 200) {
             auto j = json::parse(res->body, nullptr, false);
@@ -169,17 +196,33 @@ struct EtcdStore::Impl {
                            msg.find("leader") != std::string::npos ||
                            msg.find("timed out") != std::string::npos ||
                            msg.find("unavailable") != std::string::npos;
-          if (!transient) {
-            if (msg.find("too many operations") != std::string::npos) {
-              msg += " (the plan needs more operations than etcd's --max-txn-ops allows; raise it "
-                     "or place fewer units per command)";
-            }
-            throw StoreError(405, name, fmt::format("etcd refused {}: {}", path, msg));
+          // etcd's refusals of a request that is too big (found against etcd 3.4 at its
+          // defaults): over --max-txn-ops it answers 400 "etcdserver: too many operations in
+          // txn request"; between --max-request-bytes and that plus 512 KiB, 400 "etcdserver:
+          // request is too large"; above, its gRPC layer answers 429 "grpc: received message
+          // larger than max (N vs. M)". None of them goes away by retrying.
+          bool too_many = msg.find("too many operations") != std::string::npos;
+          bool too_large = msg.find("request is too large") != std::string::npos ||
+                           msg.find("larger than max") != std::string::npos;
+          if (too_many) {
+            throw StoreError(405, name,
+                             fmt::format("etcd refused {}: too many operations in one txn ({}; the "
+                                         "server's --max-txn-ops is lower than "
+                                         "EtcdOptions::max_txn_ops {}): {}",
+                                         path, ops_note(body), opts.max_txn_ops, msg));
           }
+          if (too_large) {
+            throw StoreError(405, name,
+                             fmt::format("etcd refused {}: request too large ({} bytes of JSON; the "
+                                         "server's --max-request-bytes is lower than "
+                                         "EtcdOptions::max_request_bytes {}): {}",
+                                         path, text.size(), opts.max_request_bytes, msg));
+          }
+          if (!transient) throw StoreError(405, name, fmt::format("etcd refused {}: {}", path, msg));
           problem = fmt::format("HTTP {}: {}", res->status, msg);
           if (ambiguous) *ambiguous = true;
         } else {
-          auto e = res.error();
+          auto e = failure;
           problem = e == httplib::Error::Connection ? "connection refused or no route"
                     : e == httplib::Error::ConnectionTimeout ? "connection timed out"
                     : e == httplib::Error::Read ? "connection lost while reading"
@@ -206,6 +249,13 @@ struct EtcdStore::Impl {
     }
   }
 
+  /// "N compares, N operations" for a txn body.
+  static std::string ops_note(const json& body) {
+    if (!body.is_object() || !body.contains("success")) return "not a txn";
+    return fmt::format("{} compares, {} operations", body.value("compare", json::array()).size(),
+                       body["success"].size());
+  }
+
   void report(const std::string& line) const {
     if (opts.on_outage) opts.on_outage(line);
     else default_outage_report(line);
@@ -213,59 +263,6 @@ struct EtcdStore::Impl {
 
   static double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-  }
-
-  /// Streams the watch history of the prefix from `from` and hands each event to `apply`
-  /// until an event at revision `until` or later has been applied; false when that does not
-  /// happen (compacted history, error, 5 s without it).
-  bool watch_history(std::int64_t from, std::int64_t until,
-                     const std::function<void(const json&)>& apply) {
-    std::string endpoint;
-    {
-      std::lock_guard lock(mutex);
-      endpoint = opts.endpoints[current];
-    }
-    const std::string root = opts.prefix + "/";
-    httplib::Client cli(endpoint);
-    cli.set_connection_timeout(std::chrono::seconds(2));
-    cli.set_read_timeout(std::chrono::seconds(5));
-    cli.set_tcp_nodelay(true);
-    httplib::Request req;
-    req.method = "POST";
-    req.path = "/v3/watch";
-    req.set_header("Content-Type", "application/json");
-    req.body = json{{"create_request",
-                     {{"key", b64_encode(root)},
-                      {"range_end", b64_encode(prefix_end(root))},
-                      {"start_revision", std::to_string(from)}}}}
-                   .dump();
-    std::string buffer;
-    bool done = false, failed = false;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
-      buffer.append(data, len);
-      std::size_t nl;
-      while (!done && !failed && (nl = buffer.find('\n')) != std::string::npos) {
-        json msg = json::parse(buffer.substr(0, nl), nullptr, false);
-        buffer.erase(0, nl + 1);
-        if (msg.is_discarded()) continue;
-        const json& r = msg.contains("result") ? msg["result"] : msg;
-        if (i64(r, "compact_revision") > 0 || r.value("canceled", false)) {
-          failed = true;
-          break;
-        }
-        if (!r.contains("events")) continue;
-        for (const auto& ev : r["events"]) {
-          apply(ev);
-          if (i64(ev.at("kv"), "mod_revision") >= until) done = true;
-        }
-      }
-      return !done && !failed && std::chrono::steady_clock::now() < deadline;
-    };
-    httplib::Response res;
-    httplib::Error err = httplib::Error::Success;
-    cli.send(req, res, err);
-    return done && !failed;
   }
 
   json range_prefix(const std::string& prefix, bool count_only = false) {
@@ -312,10 +309,121 @@ struct Entry {
 
 }  // namespace
 
+namespace {
+
+/// The watch cache's feed: one watch on the prefix kept open in a background thread, so that
+/// events arrive as they are committed and a snapshot costs one small read plus what changed.
+/// (A watch opened per snapshot on past revisions is "unsynced" in etcd and served by its
+/// resync loop, every 100 ms: that was most of a snapshot's time under load.)
+class Feed {
+ public:
+  Feed(std::string endpoint, std::string root, std::int64_t from)
+      : endpoint_(std::move(endpoint)), root_(std::move(root)), seen_(from - 1) {
+    thread_ = std::thread([this, from] { run(from); });
+  }
+  ~Feed() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      if (client_) client_->stop();  // breaks the blocking read
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+  Feed(const Feed&) = delete;
+  Feed& operator=(const Feed&) = delete;
+
+  /// Waits until events up to `revision` arrived (false: the feed broke or `timeout` passed),
+  /// then hands every event at or below `upto` to `apply`, oldest first; later ones stay.
+  bool take(std::int64_t revision, std::int64_t upto, std::chrono::milliseconds timeout,
+            const std::function<void(const json&)>& apply) {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, timeout, [&] { return seen_ >= revision || failed_; });
+    if (failed_ || seen_ < revision) return false;
+    while (!events_.empty() && i64(events_.front().at("kv"), "mod_revision") <= upto) {
+      apply(events_.front());
+      events_.pop_front();
+    }
+    return true;
+  }
+
+ private:
+  void run(std::int64_t next) {
+    while (!stop_) {
+      httplib::Client cli(endpoint_);
+      cli.set_connection_timeout(std::chrono::seconds(2));
+      cli.set_read_timeout(std::chrono::seconds(60));  // an idle watch is re-opened
+      cli.set_tcp_nodelay(true);
+      {
+        std::lock_guard lock(mutex_);
+        if (stop_) return;
+        client_ = &cli;
+      }
+      httplib::Request req;
+      req.method = "POST";
+      req.path = "/v3/watch";
+      req.set_header("Content-Type", "application/json");
+      req.body = json{{"create_request",
+                       {{"key", b64_encode(root_)},
+                        {"range_end", b64_encode(prefix_end(root_))},
+                        {"start_revision", std::to_string(next)}}}}
+                     .dump();
+      std::string buffer;
+      req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+        buffer.append(data, len);
+        std::size_t nl;
+        while ((nl = buffer.find('\n')) != std::string::npos) {
+          json msg = json::parse(buffer.substr(0, nl), nullptr, false);
+          buffer.erase(0, nl + 1);
+          if (msg.is_discarded()) continue;
+          const json& r = msg.contains("result") ? msg["result"] : msg;
+          std::lock_guard lock(mutex_);
+          if (i64(r, "compact_revision") > 0 || r.value("canceled", false)) {
+            failed_ = true;  // history is gone: the cache must be read anew
+            cv_.notify_all();
+            return false;
+          }
+          if (!r.contains("events")) continue;
+          for (const auto& ev : r["events"]) {
+            std::int64_t rev = i64(ev.at("kv"), "mod_revision");
+            events_.push_back(ev);
+            seen_ = std::max(seen_, rev);
+            next = std::max(next, rev + 1);
+          }
+          cv_.notify_all();
+        }
+        return !stop_.load();
+      };
+      httplib::Response res;
+      httplib::Error err = httplib::Error::Success;
+      cli.send(req, res, err);
+      {
+        std::lock_guard lock(mutex_);
+        client_ = nullptr;
+        if (stop_ || failed_) return;
+      }
+      // The stream ended (idle timeout, etcd restarted): re-open from where it stopped.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  std::string endpoint_, root_;
+  std::int64_t seen_;  ///< events up to this revision arrived
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<json> events_;
+  bool failed_ = false;
+  std::atomic<bool> stop_{false};
+  httplib::Client* client_ = nullptr;
+  std::thread thread_;
+};
+
+}  // namespace
+
 struct EtcdStore::Cache {
   std::mutex mutex;
   std::int64_t revision = 0;  ///< every key below is as of this revision (0: empty cache)
   std::map<std::string, Entry> entries;  ///< full key -> entry
+  std::unique_ptr<Feed> feed;  ///< events after `revision`, as they are committed
 };
 
 Snapshot EtcdStore::snapshot() {
@@ -360,11 +468,11 @@ Snapshot EtcdStore::snapshot() {
 
   json range{{"key", b64_encode(root)}, {"range_end", b64_encode(prefix_end(root))}};
   bool reloaded = true;
-  if (c.revision > 0) {
-    // Catch up from the cached revision through etcd's watch history, which costs what changed
-    // (a range would make etcd read every key). Every berth txn also bumps <prefix>/revision,
-    // so its mod_revision says up to which revision the watch must deliver. The key count read
-    // at the same revision catches deletions the watch did not show (expired leases).
+  if (c.revision > 0 && c.feed) {
+    // Catch up from the cached revision through the watch feed, which costs what changed (a
+    // range would make etcd read every key). Every berth txn also bumps <prefix>/revision, so
+    // its mod_revision says up to which revision the feed must have delivered. The key count
+    // read at the same revision catches deletions the feed did not show (expired leases).
     json counted = range;
     counted["count_only"] = true;
     json marker{{"key", b64_encode(d.opts.prefix + "/revision")}};
@@ -375,38 +483,62 @@ Snapshot EtcdStore::snapshot() {
     std::int64_t count = i64(rs.at(0).at("response_range"), "count");
     const json& mk = rs.at(1).at("response_range");
     std::int64_t last = mk.contains("kvs") ? i64(mk["kvs"][0], "mod_revision") : 0;
-    bool caught_up = last <= c.revision;
-    if (!caught_up) {
-      caught_up = d.watch_history(c.revision + 1, last, [&](const json& ev) {
-        const json& kv = ev.at("kv");
-        if (ev.value("type", std::string("PUT")) == "DELETE") {
-          c.entries.erase(d.decode(kv, "key"));
-        } else {
-          auto [key, e] = decode_entry(kv);
-          c.entries[key] = std::move(e);
-        }
-      });
-    }
+    // The cache must end at `rev`, the revision the count was read at: the feed runs on into
+    // what other schedulers commit meanwhile, and those events wait for the next snapshot.
+    bool caught_up = c.feed->take(last, rev, std::chrono::seconds(3), [&](const json& ev) {
+      const json& kv = ev.at("kv");
+      if (ev.value("type", std::string("PUT")) == "DELETE") {
+        c.entries.erase(d.decode(kv, "key"));
+      } else {
+        auto [key, e] = decode_entry(kv);
+        c.entries[key] = std::move(e);
+      }
+    });
     if (caught_up && static_cast<std::int64_t>(c.entries.size()) == count) {
-      c.revision = rev;
+      c.revision = std::max(c.revision, rev);
       reloaded = false;
     }
   }
   if (reloaded) {
-    json res = d.call("/v3/kv/range", range);
+    // Pages of `range_page` keys, every page read at the first page's revision, so that no
+    // answer grows with the cluster (etcd's gateway and clients have message limits) and the
+    // pages together are one consistent view.
     std::map<std::string, Entry> entries;
-    if (res.contains("kvs")) {
-      for (const auto& kv : res["kvs"]) {
-        auto [key, e] = decode_entry(kv);
-        entries[key] = std::move(e);
+    std::int64_t at = 0;
+    json page = range;
+    page["limit"] = std::to_string(std::max<std::size_t>(d.opts.range_page, 1));
+    for (;;) {
+      json res = d.call("/v3/kv/range", page);
+      if (at == 0) {
+        at = i64(res["header"], "revision");
+        page["revision"] = std::to_string(at);
       }
+      std::string last;
+      if (res.contains("kvs")) {
+        for (const auto& kv : res["kvs"]) {
+          auto [key, e] = decode_entry(kv);
+          last = key;
+          entries[key] = std::move(e);
+        }
+      }
+      if (!res.value("more", false) || last.empty()) break;
+      page["key"] = b64_encode(last + std::string(1, '\0'));  // the next key after the last
     }
+    c.feed.reset();  // its events belong to the old cache
     c.entries = std::move(entries);
     // An empty prefix has nothing to refresh from: keep revision 0 so the next read is full.
-    c.revision = c.entries.empty() ? 0 : i64(res["header"], "revision");
+    c.revision = c.entries.empty() ? 0 : at;
+    if (c.revision > 0) {
+      std::string endpoint;
+      {
+        std::lock_guard lock(d.mutex);
+        endpoint = d.opts.endpoints[d.current];
+      }
+      c.feed = std::make_unique<Feed>(endpoint, root, at + 1);
+    }
     if (c.entries.empty()) {
       Snapshot empty;
-      empty.revision = i64(res["header"], "revision");
+      empty.revision = at;
       std::lock_guard lock(d.mutex);
       d.machine_raw.clear();
       d.leased.clear();
@@ -446,15 +578,165 @@ Snapshot EtcdStore::snapshot() {
   return snap;
 }
 
+namespace {
+
+/// The changes of a plan that must land in one txn (all changes to one machine, or to
+/// machines a move or a unit redefinition ties together), or several such groups packed into
+/// one chunk. Rendered into a txn only when committed, so compares use the revisions that the
+/// chunks before it produced.
+struct Chunk {
+  std::set<std::string> machines;        ///< compared; re-put, put or (removed) deleted
+  std::set<std::string> removed_machines;
+  std::set<std::string> unit_puts;       ///< compared and put
+  std::set<std::string> unit_guards;     ///< compared only (units the assignments place)
+  std::set<std::string> unit_deletes;    ///< compared, guarded against new placements, deleted
+  std::set<std::string> new_instances;   ///< placement keys created: none existed at the base
+  std::size_t runs = 0;                  ///< compares guarding them (see instance_runs)
+  std::set<std::string> alive;           ///< lease-tracked machines that receive assignments
+  std::map<std::string, std::string> assignments;
+  std::vector<std::string> deletes;      ///< placement (and leased/alive) keys deleted
+  std::size_t bytes = 0;                 ///< estimated JSON body size
+
+  std::size_t compares() const {
+    std::size_t guards = 0;
+    for (const auto& u : unit_guards) guards += unit_puts.count(u) ? 0 : 1;
+    return machines.size() + unit_puts.size() + guards + 3 * unit_deletes.size() + runs +
+           alive.size();
+  }
+  std::size_t successes() const {
+    return 1 + machines.size() + unit_puts.size() + unit_deletes.size() + assignments.size() +
+           deletes.size();
+  }
+  bool empty() const {
+    return machines.empty() && unit_puts.empty() && unit_deletes.empty() && assignments.empty() &&
+           deletes.empty();
+  }
+  void merge(const Chunk& o) {
+    machines.insert(o.machines.begin(), o.machines.end());
+    removed_machines.insert(o.removed_machines.begin(), o.removed_machines.end());
+    unit_puts.insert(o.unit_puts.begin(), o.unit_puts.end());
+    unit_guards.insert(o.unit_guards.begin(), o.unit_guards.end());
+    unit_deletes.insert(o.unit_deletes.begin(), o.unit_deletes.end());
+    new_instances.insert(o.new_instances.begin(), o.new_instances.end());
+    alive.insert(o.alive.begin(), o.alive.end());
+    assignments.insert(o.assignments.begin(), o.assignments.end());
+    deletes.insert(deletes.end(), o.deletes.begin(), o.deletes.end());
+    bytes += o.bytes;
+  }
+};
+
+/// The new placement keys of a chunk as runs of consecutive keys, each guarded by one range
+/// compare (`create_revision < base + 1` over the run: no key in it was created after the
+/// base) instead of one compare per key; etcd counts compares against --max-txn-ops, and one
+/// per placement (plus one per unit) held a chunk to ~56 placements. A run may span keys of
+/// other instances and of later chunks (absent, or older than the base: they pass) but never
+/// a key an earlier chunk of the same commit created (`before`), which would fail it.
+/// A run also stops before it would span more than kMaxSpanned stored placements: etcd
+/// evaluates a range compare by reading every key in the range.
+std::vector<std::pair<std::string, std::string>> instance_runs(
+    const std::set<std::string>& mine, const std::set<std::string>& before,
+    const std::map<std::string, std::string>& stored) {
+  constexpr int kMaxSpanned = 32;
+  std::vector<std::pair<std::string, std::string>> runs;
+  for (const auto& i : mine) {
+    if (!runs.empty()) {
+      const std::string& last = runs.back().second;
+      auto it = before.upper_bound(last);
+      bool clear = it == before.end() || *it > i;
+      auto s = stored.upper_bound(last);
+      for (int n = 0; clear && s != stored.end() && s->first < i; ++s) {
+        if (++n > kMaxSpanned) clear = false;
+      }
+      if (clear) {
+        runs.back().second = i;
+        continue;
+      }
+    }
+    runs.emplace_back(i, i);
+  }
+  return runs;
+}
+
+/// Union-find over machine names: the machines whose changes must share a txn.
+struct Groups {
+  std::map<std::string, std::string> parent;
+  std::string find(const std::string& m) {
+    auto it = parent.find(m);
+    if (it == parent.end()) {
+      parent.emplace(m, m);
+      return m;
+    }
+    if (it->second == m) return m;
+    std::string root = find(it->second);
+    parent[m] = root;
+    return root;
+  }
+  void unite(const std::string& a, const std::string& b) {
+    std::string ra = find(a), rb = find(b);
+    if (ra != rb) parent[std::max(ra, rb)] = std::min(ra, rb);
+  }
+};
+
+// Rough JSON size of one txn operation on `key` with a value of `value_len` bytes: base64
+// grows both by 4/3, and the envelope ({"request_put": {"key": ..., "value": ...}}) plus the
+// compare and probe on the same key stay under 160 bytes.
+std::size_t op_bytes(std::size_t key_len, std::size_t value_len) {
+  return (key_len * 3 + value_len) * 4 / 3 + 160;
+}
+
+}  // namespace
+
 CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   Impl& d = *impl_;
   detail::Touched touched = detail::touched_by(plan, base);
   CommitResult out;
   out.revision = base.revision;
 
+  std::map<std::string, const Unit*> base_units;
+  for (const auto& u : base.spec.units) base_units.emplace(u.name, &u);
+  std::map<std::string, const Unit*> plan_units;
+  for (const auto& u : plan.units) plan_units.emplace(u.name, &u);
+  auto is_unit = [&](const std::string& n) { return base_units.count(n) || plan_units.count(n); };
+  auto base_is_unit = [&](const std::string& n) { return base_units.count(n) > 0; };
+  const std::set<std::string> removed_machines(plan.removed_machines.begin(), plan.removed_machines.end());
+  const std::set<std::string> removed_units(plan.removed_units.begin(), plan.removed_units.end());
+
+  // --- Plan removals (etcd's part; shared validation learns them on wip/apply). A removed
+  // machine or unit is touched, and so is every machine that loses a removed unit's instance.
+  // Validation then runs on the state as it will be: without what the plan removes, so that
+  // room freed by a removal can be used by the same plan, and an assignment to a removed
+  // machine or of a removed unit's instance is refused as unknown.
+  std::map<std::string, std::string> removal_deletes;  // instance -> machine it leaves
+  for (const auto& m : removed_machines) touched.machines.insert(m);
+  for (const auto& u : removed_units) touched.units.insert(u);
+  for (const auto& [inst, m] : base.spec.placements) {
+    bool gone = removed_machines.count(m) > 0 ||
+                (!removed_units.empty() && removed_units.count(detail::unit_of(inst, base_is_unit)));
+    if (gone && !plan.assignments.count(inst)) {
+      removal_deletes.emplace(inst, m);
+      touched.machines.insert(m);
+    }
+  }
+  detail::State view = detail::view_of(base, plan, touched);
+  if (!removed_machines.empty() || !removed_units.empty()) {
+    std::set<std::string> evicted(plan.evictions.begin(), plan.evictions.end());
+    for (const auto& [inst, m] : removal_deletes) {
+      if (!evicted.count(inst)) view.placements.erase(inst);
+    }
+    for (const auto& m : removed_machines) view.machines.erase(m);
+    for (const auto& u : removed_units) {
+      if (!plan_units.count(u)) view.units.erase(u);
+    }
+    for (const auto& u : removed_units) {
+      if (plan_units.count(u)) out.problems.push_back(fmt::format("both redefines and removes unit {}", u));
+    }
+    for (const auto& m : plan.machines) {
+      if (removed_machines.count(m.name)) out.problems.push_back(fmt::format("both redefines and removes machine {}", m.name));
+    }
+  }
   // etcd cannot run our checks inside its transaction, so they run here against the base, and
   // the txn's compares guarantee that everything they read is still what is stored.
-  out.problems = detail::validate(plan, detail::view_of(base, plan, touched), touched);
+  if (out.problems.empty()) out.problems = detail::validate(plan, view, touched);
   if (!out.problems.empty()) {
     out.status = CommitStatus::Rejected;
     return out;
@@ -464,16 +746,8 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     auto it = revs.find(n);
     return it == revs.end() ? std::int64_t{0} : it->second;
   };
-  json compare = json::array(), success = json::array(), failure = json::array();
-  auto put = [&](const std::string& key, const std::string& value) {
-    success.push_back({{"request_put", {{"key", b64_encode(key)}, {"value", b64_encode(value)}}}});
-  };
-  auto probe = [&](const std::string& key) {
-    failure.push_back({{"request_range", {{"key", b64_encode(key)}}}});
-  };
 
   // Machines after the plan, as they will be written.
-  std::map<std::string, std::string> machine_values;
   std::map<std::string, std::pair<std::int64_t, std::string>> raw;
   std::set<std::string> leased;
   {
@@ -498,108 +772,303 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     }
     it->second.state = st;
   }
+  // The value every touched machine key gets ("" for a removed or never-stored machine that
+  // is only compared).
+  std::map<std::string, std::string> machine_values;
   for (const auto& [n, m] : redefined) machine_values[n] = detail::machine_to_json(m).dump();
-
   for (const auto& m : touched.machines) {
-    std::string key = d.key("machines", m);
+    if (machine_values.count(m) || removed_machines.count(m)) continue;
     std::int64_t base_rev = rev_in(base.machine_revisions, m);
-    compare.push_back({{"target", "MOD"}, {"result", "EQUAL"}, {"key", b64_encode(key)},
-                       {"mod_revision", std::to_string(base_rev)}});
-    probe(key);
-    auto v = machine_values.find(m);
-    if (v != machine_values.end()) {
-      put(key, v->second);
-    } else if (base_rev != 0) {
-      // Re-put the unchanged record so that the key's mod_revision records this commit.
-      auto r = raw.find(m);
-      if (r == raw.end() || r->second.first != base_rev) {
-        json got = d.call("/v3/kv/range", {{"key", b64_encode(key)}});
-        if (!got.contains("kvs") || i64(got["kvs"][0], "mod_revision") != base_rev) {
-          out.status = CommitStatus::Conflict;
-          out.conflicting_machines.push_back(m);
-          return out;
-        }
-        put(key, d.decode(got["kvs"][0], "value"));
-      } else {
-        put(key, r->second.second);
-      }
+    if (base_rev == 0) continue;
+    // Re-put the unchanged record so that the key's mod_revision records this commit.
+    auto r = raw.find(m);
+    if (r != raw.end() && r->second.first == base_rev) {
+      machine_values[m] = r->second.second;
+      continue;
+    }
+    json got = d.call("/v3/kv/range", {{"key", b64_encode(d.key("machines", m))}});
+    if (!got.contains("kvs") || i64(got["kvs"][0], "mod_revision") != base_rev) {
+      out.status = CommitStatus::Conflict;
+      out.conflicting_machines.push_back(m);
+      return out;
+    }
+    machine_values[m] = d.decode(got["kvs"][0], "value");
+  }
+
+  // --- Group the changes: everything touching one machine lands in one txn, so that every
+  // machine is valid (never overcommitted) after every chunk. A move ties its two machines; a
+  // redefined unit that runs somewhere ties every machine running it (their load changes with
+  // the definition, and their mod_revisions must record that in the same txn).
+  Groups groups;
+  for (const auto& m : touched.machines) groups.find(m);
+  for (const auto& [inst, m] : plan.assignments) {
+    auto it = base.spec.placements.find(inst);
+    if (it != base.spec.placements.end() && it->second != m) groups.unite(m, it->second);
+  }
+  std::map<std::string, std::string> unit_home;  // placed unit being redefined -> one machine
+  for (const auto& u : plan.units) {
+    if (!base_units.count(u.name)) continue;
+    for (const auto& [inst, m] : base.spec.placements) {
+      if (detail::unit_of(inst, base_is_unit) != u.name) continue;
+      auto h = unit_home.emplace(u.name, m).first;
+      groups.unite(h->second, m);
     }
   }
-  for (const auto& u : touched.units) {
-    std::string key = d.key("units", u);
-    compare.push_back({{"target", "MOD"}, {"result", "EQUAL"}, {"key", b64_encode(key)},
-                       {"mod_revision", std::to_string(rev_in(base.unit_revisions, u))}});
-    probe(key);
+  std::map<std::string, Chunk> by_root;
+  auto group_of = [&](const std::string& m) -> Chunk& { return by_root[groups.find(m)]; };
+  for (const auto& m : touched.machines) {
+    Chunk& g = group_of(m);
+    g.machines.insert(m);
+    std::string key = d.key("machines", m);
+    if (removed_machines.count(m)) {
+      g.removed_machines.insert(m);
+      // Its liveness keys go with it (deleting an absent key is a no-op).
+      g.deletes.push_back(d.key("leased", m));
+      g.deletes.push_back(d.key("alive", m));
+      g.bytes += op_bytes(key.size(), 0) + 2 * op_bytes(key.size(), 0);
+    } else {
+      auto v = machine_values.find(m);
+      g.bytes += op_bytes(key.size(), v == machine_values.end() ? 0 : v->second.size());
+    }
   }
-  for (const auto& i : touched.new_instances) {
-    std::string key = d.key("placements", i);
-    // create_revision == 0: the key does not exist, so nobody placed this instance meanwhile.
-    compare.push_back({{"target", "CREATE"}, {"result", "EQUAL"}, {"key", b64_encode(key)},
-                       {"create_revision", "0"}});
-    probe(key);
+  std::vector<Chunk> pre, post;  // unit definitions first, unit removals last
+  for (const auto& u : plan.units) {
+    std::string value = detail::unit_to_json(u).dump();
+    auto h = unit_home.find(u.name);
+    Chunk& g = h != unit_home.end() ? group_of(h->second) : pre.emplace_back();
+    g.unit_puts.insert(u.name);
+    g.bytes += op_bytes(d.key("units", u.name).size(), value.size());
   }
-  std::set<std::string> alive_checked;
+  for (const auto& u : removed_units) {
+    Chunk& g = post.emplace_back();
+    g.unit_deletes.insert(u);
+    g.bytes += 3 * op_bytes(d.key("placements", u).size() + 1, 0);
+  }
   for (const auto& [inst, m] : plan.assignments) {
-    if (leased.count(m) && alive_checked.insert(m).second) {
+    Chunk& g = group_of(m);
+    g.assignments.emplace(inst, m);
+    std::string key = d.key("placements", inst);
+    g.bytes += op_bytes(key.size(), m.size() + 14);
+    if (touched.new_instances.count(inst)) {
+      g.new_instances.insert(inst);
+      g.bytes += op_bytes(key.size(), 0);
+    }
+    std::string u = detail::unit_of(inst, is_unit);
+    if (!u.empty() && g.unit_guards.insert(u).second) g.bytes += op_bytes(d.key("units", u).size(), 0);
+    if (leased.count(m)) g.alive.insert(m);
+  }
+  std::set<std::string> deleted;
+  auto delete_placement = [&](const std::string& inst, const std::string& m) {
+    if (plan.assignments.count(inst) || !deleted.insert(inst).second) return;  // no key twice in a txn
+    Chunk& g = group_of(m);
+    g.deletes.push_back(d.key("placements", inst));
+    g.bytes += op_bytes(g.deletes.back().size(), 0);
+  };
+  for (const auto& inst : plan.evictions) {
+    auto it = base.spec.placements.find(inst);
+    if (it != base.spec.placements.end()) delete_placement(inst, it->second);
+  }
+  for (const auto& [inst, m] : removal_deletes) delete_placement(inst, m);
+
+  // --- Pack the groups, in order, into as few chunks as the limits allow.
+  const std::size_t max_ops = std::max<std::size_t>(d.opts.max_txn_ops, 8);
+  const std::size_t max_bytes =
+      d.opts.max_request_bytes > 128 * 1024 ? d.opts.max_request_bytes - 64 * 1024 : d.opts.max_request_bytes / 2;
+  auto fits = [&](const Chunk& c) {
+    return c.compares() <= max_ops && c.successes() <= max_ops && c.bytes <= max_bytes;
+  };
+  std::vector<const Chunk*> ordered;
+  for (const auto& g : pre) ordered.push_back(&g);
+  for (const auto& [root, g] : by_root) ordered.push_back(&g);
+  for (const auto& g : post) ordered.push_back(&g);
+  std::vector<Chunk> chunks;
+  std::set<std::string> before;  // new instances of the chunks before chunks.back()
+  for (const Chunk* g : ordered) {
+    if (g->empty()) continue;
+    if (!chunks.empty()) {
+      Chunk merged = chunks.back();
+      merged.merge(*g);
+      merged.runs = instance_runs(merged.new_instances, before, base.spec.placements).size();
+      if (fits(merged)) {
+        chunks.back() = std::move(merged);
+        continue;
+      }
+      before.insert(chunks.back().new_instances.begin(), chunks.back().new_instances.end());
+    }
+    Chunk alone = *g;
+    alone.runs = instance_runs(alone.new_instances, before, base.spec.placements).size();
+    if (!fits(alone)) {
+      // One indivisible group is larger than a txn: refuse before anything is written.
+      std::vector<std::string> named(alone.machines.begin(),
+                                     std::next(alone.machines.begin(), std::min<std::size_t>(alone.machines.size(), 5)));
+      std::string what = named.empty() ? std::string("one unit's change")
+                                       : fmt::format("the changes to machine(s) {}", fmt::join(named, ", "));
+      if (alone.machines.size() > 5) what += fmt::format(" and {} more", alone.machines.size() - 5);
+      throw StoreError(410, d.name,
+                       fmt::format("{} must be committed in one txn but need {} compares, {} "
+                                   "operations and ~{} bytes; etcd allows {} operations per txn "
+                                   "(--max-txn-ops) and {} bytes per request (--max-request-bytes)",
+                                   what, alone.compares(), alone.successes(), alone.bytes,
+                                   d.opts.max_txn_ops, d.opts.max_request_bytes));
+    }
+    chunks.push_back(std::move(alone));
+  }
+
+  // --- Commit the chunks in order; stop at the first refused one (those before it stand).
+  std::map<std::string, std::int64_t> machine_rev = base.machine_revisions;
+  std::map<std::string, std::int64_t> unit_rev = base.unit_revisions;
+  std::set<std::string> created;  // new instances of the chunks that stood
+  const std::string placement_root = d.key("placements", "");
+  const std::string after_base = std::to_string(base.revision + 1);
+  for (const Chunk& c : chunks) {
+    const auto runs = instance_runs(c.new_instances, created, base.spec.placements);
+    json compare = json::array(), success = json::array(), failure = json::array();
+    auto put = [&](const std::string& key, const std::string& value) {
+      success.push_back({{"request_put", {{"key", b64_encode(key)}, {"value", b64_encode(value)}}}});
+    };
+    auto del = [&](const std::string& key) {
+      success.push_back({{"request_delete_range", {{"key", b64_encode(key)}}}});
+    };
+    auto mod_equal = [&](const std::string& key, std::int64_t rev) {
+      compare.push_back({{"target", "MOD"}, {"result", "EQUAL"}, {"key", b64_encode(key)},
+                         {"mod_revision", std::to_string(rev)}});
+      failure.push_back({{"request_range", {{"key", b64_encode(key)}}}});
+    };
+    std::vector<std::string> units;  // compared units, in probe order
+    for (const auto& u : c.unit_puts) units.push_back(u);
+    for (const auto& u : c.unit_guards) {
+      if (!c.unit_puts.count(u)) units.push_back(u);
+    }
+    units.insert(units.end(), c.unit_deletes.begin(), c.unit_deletes.end());
+    for (const auto& m : c.machines) mod_equal(d.key("machines", m), rev_in(machine_rev, m));
+    for (const auto& u : units) mod_equal(d.key("units", u), rev_in(unit_rev, u));
+    for (const auto& [first, last] : runs) {
+      // No key in the run was created after the base: nobody placed these instances meanwhile
+      // (they were unplaced at the base, so their keys did not exist then).
+      std::string from = d.key("placements", first), to = d.key("placements", last) + std::string(1, '\0');
+      compare.push_back({{"target", "CREATE"}, {"result", "LESS"}, {"key", b64_encode(from)},
+                         {"range_end", b64_encode(to)}, {"create_revision", after_base}});
+      failure.push_back({{"request_range", {{"key", b64_encode(from)}, {"range_end", b64_encode(to)}}}});
+    }
+    for (const auto& u : c.unit_deletes) {
+      // No instance of the unit was placed after the base (by a scheduler that had not seen
+      // the removal): every placement key of it was created at or before the base revision.
+      // Those are deleted by this chunk or the ones before it.
+      std::string exact = d.key("placements", u), instances = exact + "@";
+      std::string below = std::to_string(base.revision + 1);
+      compare.push_back({{"target", "CREATE"}, {"result", "LESS"}, {"key", b64_encode(exact)},
+                         {"create_revision", below}});
+      compare.push_back({{"target", "CREATE"}, {"result", "LESS"}, {"key", b64_encode(instances)},
+                         {"range_end", b64_encode(prefix_end(instances))}, {"create_revision", below}});
+    }
+    for (const auto& m : c.alive) {
       // The machine's lease must still be alive when the assignment lands.
       compare.push_back({{"target", "VERSION"}, {"result", "GREATER"},
                          {"key", b64_encode(d.key("alive", m))}, {"version", "0"}});
     }
-  }
-  // The marker snapshots catch up to (see snapshot()).
-  put(d.opts.prefix + "/revision", "{}");
-  for (const auto& u : plan.units) put(d.key("units", u.name), detail::unit_to_json(u).dump());
-  for (const auto& inst : plan.evictions) {
-    success.push_back({{"request_delete_range", {{"key", b64_encode(d.key("placements", inst))}}}});
-  }
-  for (const auto& [inst, m] : plan.assignments) {
-    put(d.key("placements", inst), json{{"machine", m}}.dump());
-  }
+    // The marker snapshots catch up to (see snapshot()).
+    put(d.opts.prefix + "/revision", "{}");
+    for (const auto& m : c.machines) {
+      if (c.removed_machines.count(m)) {
+        del(d.key("machines", m));
+      } else if (auto v = machine_values.find(m); v != machine_values.end()) {
+        put(d.key("machines", m), v->second);
+      }
+    }
+    for (const auto& u : c.unit_puts) put(d.key("units", u), detail::unit_to_json(*plan_units.at(u)).dump());
+    for (const auto& u : c.unit_deletes) del(d.key("units", u));
+    for (const auto& key : c.deletes) del(key);
+    for (const auto& [inst, m] : c.assignments) put(d.key("placements", inst), json{{"machine", m}}.dump());
 
-  bool ambiguous = false;
-  json res = d.call("/v3/kv/txn", {{"compare", compare}, {"success", success}, {"failure", failure}},
-                    &ambiguous);
-  out.revision = i64(res["header"], "revision");
-  if (res.value("succeeded", false)) return out;
-
-  // Refused: the failure branch read every compared key, so say exactly what changed.
-  const auto& responses = res.contains("responses") ? res["responses"] : json::array();
-  std::size_t k = 0;
-  auto probed = [&]() -> json {
-    if (k >= responses.size()) return json::object();
-    const json& r = responses[k++];
-    const json& rr = r.contains("response_range") ? r["response_range"] : json::object();
-    return rr.contains("kvs") && !rr["kvs"].empty() ? rr["kvs"][0] : json::object();
-  };
-  for (const auto& m : touched.machines) {
-    if (i64(probed(), "mod_revision") != rev_in(base.machine_revisions, m)) out.conflicting_machines.push_back(m);
-  }
-  for (const auto& u : touched.units) {
-    if (i64(probed(), "mod_revision") != rev_in(base.unit_revisions, u)) out.conflicting_units.push_back(u);
-  }
-  bool all_ours = !touched.new_instances.empty();
-  for (const auto& i : touched.new_instances) {
-    json kv = probed();
-    if (kv.empty()) {
-      all_ours = false;
+    bool ambiguous = false;
+    json res = d.call("/v3/kv/txn", {{"compare", compare}, {"success", success}, {"failure", failure}},
+                      &ambiguous);
+    std::int64_t rev = i64(res["header"], "revision");
+    out.revision = rev;
+    auto stood = [&](std::int64_t at) {
+      ++out.chunks;
+      for (const auto& m : c.machines) machine_rev[m] = c.removed_machines.count(m) ? 0 : at;
+      for (const auto& u : c.unit_puts) unit_rev[u] = at;
+      for (const auto& u : c.unit_deletes) unit_rev[u] = 0;
+      out.committed_assignments.insert(c.assignments.begin(), c.assignments.end());
+    };
+    if (res.value("succeeded", false)) {
+      stood(rev);
+      created.insert(c.new_instances.begin(), c.new_instances.end());
       continue;
     }
-    out.conflicting_instances.push_back(i);
-    json v = json::parse(d.decode(kv, "value"), nullptr, false);
-    if (v.is_discarded() || !v.is_object() || v.value("machine", "") != plan.assignments.at(i)) all_ours = false;
-  }
-  if (ambiguous && all_ours) {
-    // An earlier try of this very txn was applied before the connection broke: it is committed.
-    out.conflicting_machines.clear();
-    out.conflicting_units.clear();
-    out.conflicting_instances.clear();
+
+    // Refused: the failure branch read every compared key, so say exactly what changed.
+    CommitResult refused;
+    const auto& responses = res.contains("responses") ? res["responses"] : json::array();
+    std::size_t k = 0;
+    auto probed = [&]() -> json {
+      if (k >= responses.size()) return json::object();
+      const json& r = responses[k++];
+      const json& rr = r.contains("response_range") ? r["response_range"] : json::object();
+      return rr.contains("kvs") && !rr["kvs"].empty() ? rr["kvs"][0] : json::object();
+    };
+    for (const auto& m : c.machines) {
+      if (i64(probed(), "mod_revision") != rev_in(machine_rev, m)) refused.conflicting_machines.push_back(m);
+    }
+    std::map<std::string, std::int64_t> units_now;
+    for (const auto& u : units) {
+      std::int64_t now = i64(probed(), "mod_revision");
+      units_now[u] = now;
+      if (now != rev_in(unit_rev, u)) refused.conflicting_units.push_back(u);
+    }
+    // The runs' reads: every placement key in them created after the base.
+    std::map<std::string, std::string> placed_meanwhile;  // instance -> machine
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      const json& resp = k < responses.size() ? responses[k++] : json::object();
+      const json& rr = resp.contains("response_range") ? resp["response_range"] : json::object();
+      if (!rr.contains("kvs")) continue;
+      for (const auto& kv : rr["kvs"]) {
+        if (i64(kv, "create_revision") <= base.revision) continue;
+        std::string key = d.decode(kv, "key");
+        if (key.rfind(placement_root, 0) != 0) continue;
+        json v = json::parse(d.decode(kv, "value"), nullptr, false);
+        placed_meanwhile[key.substr(placement_root.size())] =
+            v.is_object() ? v.value("machine", std::string()) : std::string();
+      }
+    }
+    bool all_ours = !c.new_instances.empty();
+    for (const auto& [inst, m] : placed_meanwhile) {
+      refused.conflicting_instances.push_back(inst);
+      if (!c.new_instances.count(inst) || c.assignments.at(inst) != m) all_ours = false;
+    }
+    for (const auto& i : c.new_instances) {
+      if (!placed_meanwhile.count(i)) all_ours = false;
+    }
+    if (ambiguous && all_ours) {
+      // An earlier try of this very txn was applied before the connection broke: it stands. Its
+      // revision is the one its placement keys carry.
+      stood(rev);
+      created.insert(c.new_instances.begin(), c.new_instances.end());
+      for (const auto& [u, now] : units_now) {
+        if (c.unit_puts.count(u)) unit_rev[u] = now;
+      }
+      // Machines were re-put by that txn: read their revisions back for later chunks.
+      for (const auto& m : c.machines) {
+        json got = d.call("/v3/kv/range", {{"key", b64_encode(d.key("machines", m))}});
+        machine_rev[m] = got.contains("kvs") ? i64(got["kvs"][0], "mod_revision") : 0;
+      }
+      continue;
+    }
+    if (refused.conflicting_machines.empty() && refused.conflicting_units.empty() &&
+        refused.conflicting_instances.empty()) {
+      for (const auto& m : c.alive) refused.conflicting_machines.push_back(m + " (lease expired)");
+      if (!c.unit_deletes.empty()) {
+        for (const auto& u : c.unit_deletes) refused.conflicting_units.push_back(u + " (placed meanwhile)");
+      }
+    }
+    out.status = CommitStatus::Conflict;
+    out.conflicting_machines = std::move(refused.conflicting_machines);
+    out.conflicting_units = std::move(refused.conflicting_units);
+    out.conflicting_instances = std::move(refused.conflicting_instances);
     return out;
   }
-  if (out.conflicting_machines.empty() && out.conflicting_units.empty() &&
-      out.conflicting_instances.empty()) {
-    for (const auto& m : alive_checked) out.conflicting_machines.push_back(m + " (lease expired)");
-  }
-  out.status = CommitStatus::Conflict;
+  out.committed_assignments.clear();  // only meaningful for a partial commit
   return out;
 }
 

@@ -43,6 +43,7 @@ CommitResult MemoryStore::commit(const Plan& plan, const Snapshot& base) {
     }
     detail::apply(s, plan, touched, s.revision + 1);
     out.revision = s.revision;
+    out.chunks = 1;  // one atomic change
   }
   changed_.notify_all();
   return out;

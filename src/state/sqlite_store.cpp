@@ -349,6 +349,7 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
   }
   tx.commit();
   out.revision = rev;
+  out.chunks = 1;  // one atomic transaction
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <set>
@@ -169,10 +170,18 @@ PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
       return out;
     }
     out.commit = store.commit(out.plan, snap);
-    if (out.commit.committed()) return out;
+    // etcd commits a big plan in chunks; a conflict keeps the chunks before it (Nomad's
+    // partial plan commit), and the next round re-plans the rest on a fresh snapshot.
+    out.chunks += out.commit.chunks;
+    if (out.commit.committed()) {
+      out.assignments_committed += out.plan.assignments.size();
+      return out;
+    }
     if (out.commit.status == CommitStatus::Rejected) {
       throw StoreError(407, store.name(), "plan " + out.commit.summary());
     }
+    out.assignments_committed += out.commit.committed_assignments.size();
+    ++out.chunks_retried;
     ++out.conflicts;
     // Jittered exponential back-off so that schedulers that collided do not collide again.
     int cap = 1 << std::min(attempt + 1, 7);
@@ -216,13 +225,40 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
       }
     }
     if (pending.empty()) return out;
-    std::size_t start = options.workers > 1 ? options.worker * pending.size() / options.workers : 0;
+    // A worker's share is a fixed slice of all stored units (by name), not of what is pending
+    // now: a slice of the shrinking pending list shifts between snapshots and made workers
+    // take the same units (and conflict on every instance). It starts at the first pending
+    // unit of its slice and, once its slice is placed, goes on into the next one.
+    std::size_t start = 0;
+    if (options.workers > 1) {
+      const std::string& from = snap.spec.units[options.worker * snap.spec.units.size() / options.workers].name;
+      start = static_cast<std::size_t>(
+          std::lower_bound(pending.begin(), pending.end(), from,
+                           [](const Unit* u, const std::string& n) { return u->name < n; }) -
+          pending.begin());
+      if (start == pending.size()) start = 0;
+    }
     std::size_t take = std::min(options.batch, pending.size());
     for (std::size_t k = 0; k < take; ++k) spec.units.push_back(*pending[(start + k) % pending.size()]);
     // Units that are placed partly and not in the batch keep their placements as they are.
     for (std::size_t k = take; k < pending.size(); ++k) {
       const Unit* u = pending[(start + k) % pending.size()];
       if (placed[u->name] > 0) spec.units.push_back(*u);
+    }
+    // Several workers prefer their own share of the machines: the others get a
+    // PreferNoSchedule taint in this local copy (they keep what runs there, which every
+    // constraint still sees, and are used once the share has no room), so that concurrent
+    // workers do not all pick the same best machines and conflict on every commit. Only
+    // assignments are committed (plan_of), never the local taint.
+    if (options.workers > 1) {
+      std::size_t n = spec.machines.size();
+      std::size_t lo = options.worker * n / options.workers, hi = (options.worker + 1) * n / options.workers;
+      Taint other{"berth.io/another-scheduler", "", TaintEffect::PreferNoSchedule};
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i >= lo && i < hi) continue;
+        auto& taints = spec.machines[i].taints;
+        taints.insert(std::lower_bound(taints.begin(), taints.end(), other), other);
+      }
     }
     PlacementResult result = place(spec, options.place);
     Plan plan = plan_of(spec, result);
@@ -245,18 +281,27 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     }
     CommitResult r = store.commit(plan, snap);
     out.commit_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
+    out.chunks += r.chunks;
     if (r.committed()) {
       mark_stuck();
       ++out.commits;
       out.placed += plan.assignments.size();
       out.committed.insert(plan.assignments.begin(), plan.assignments.end());
       conflicts_in_batch = 0;
+      // The batch held every unit pending at the snapshot and placed them all: nothing is
+      // left, and reading another snapshot to find that out cost as much as the commit.
+      if (take == pending.size() && result.pending.empty()) return out;
       continue;
     }
     if (r.status == CommitStatus::Rejected) {
       throw StoreError(407, store.name(), "plan " + r.summary());
     }
+    // Chunks committed before the conflict stand; the next snapshot shows them placed.
+    out.placed += r.committed_assignments.size();
+    out.committed.insert(r.committed_assignments.begin(), r.committed_assignments.end());
+    ++out.chunks_retried;
     ++out.conflicts;
+    if (r.chunks > 0) conflicts_in_batch = 0;  // progress: only conflicts in a row count
     if (++conflicts_in_batch > options.max_retries) {
       throw StoreError(408, store.name(),
                        fmt::format("gave up after {} conflicting commits in a row (last: {})",

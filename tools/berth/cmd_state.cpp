@@ -56,7 +56,11 @@ void add_change_options(CLI::App* cmd, ChangeArgs& args) {
 int run_import(const std::string& input, const Context& ctx) {
   Spec spec = load_spec_inputs({input}, "", "", /*machines_required=*/false);
   auto store = state::open_store(store_url(ctx));
-  // Conflicts can only come from a concurrent writer; a fresh snapshot settles them.
+  // Conflicts can only come from a concurrent writer; a fresh snapshot settles them. On etcd a
+  // big import is committed in chunks; chunks committed before a conflict stand, and the next
+  // round imports the rest (what the first round planned is what the import adds).
+  std::size_t machines = 0, units = 0, placements = 0;
+  int chunks = 0;
   for (int attempt = 0; attempt < 32; ++attempt) {
     state::Snapshot snap = store->snapshot();
     // The store checks capacity and names, but only a compiled cluster sees the whole
@@ -64,16 +68,24 @@ int run_import(const std::string& input, const Context& ctx) {
     // refuse the import before anything is written rather than store a spec `place` rejects.
     (void)Cluster::build(state::merge_spec(snap.spec, spec));
     Plan plan = state::plan_with_additions(snap, spec, Plan{});
-    if (plan.empty()) {
+    if (plan.empty() && chunks == 0) {
       std::printf("%s already holds everything in %s (revision %lld)\n", store->name().c_str(),
                   input.c_str(), static_cast<long long>(snap.revision));
       return kExitOk;
     }
-    state::CommitResult r = store->commit(plan, snap);
+    if (attempt == 0) {
+      machines = plan.machines.size();
+      units = plan.units.size();
+      placements = plan.assignments.size();
+    }
+    state::CommitResult r = plan.empty() ? state::CommitResult{} : store->commit(plan, snap);
+    if (plan.empty()) r.revision = snap.revision;
+    chunks += r.chunks;
     if (r.committed()) {
-      std::printf("imported %zu machine(s), %zu unit(s), %zu placement(s) into %s (revision %lld)\n",
-                  plan.machines.size(), plan.units.size(), plan.assignments.size(),
-                  store->name().c_str(), static_cast<long long>(r.revision));
+      std::printf("imported %zu machine(s), %zu unit(s), %zu placement(s) into %s (revision %lld%s)\n",
+                  machines, units, placements, store->name().c_str(),
+                  static_cast<long long>(r.revision),
+                  chunks > 1 ? fmt::format(", {} chunks", chunks).c_str() : "");
       return kExitOk;
     }
     if (r.status == state::CommitStatus::Rejected) {

@@ -8,9 +8,11 @@
 ///   /berth/alive/<name>         {"lease": "<id>"}, attached to the machine's lease
 ///   /berth/leased/<name>        {"ttl": N}: the machine's liveness is lease-tracked
 ///   /berth/revision             {}: re-put by every berth txn (snapshots catch up to it)
-/// A commit is one txn: mod_revision compares on every touched machine and unit key,
-/// create_revision == 0 on every placement key it creates, and on success the puts and deletes
-/// plus a re-put of every touched machine key (so its mod_revision records the change).
+/// A commit is one txn per chunk (a plan larger than one txn is split, grouped by machine):
+/// mod_revision compares on every machine and unit key the chunk touches, create_revision <
+/// base + 1 over each run of placement keys it creates, and on success the puts and deletes plus a re-put of
+/// every touched machine key (so its mod_revision records the change). Reads page through
+/// keys (`range_page` keys per request). See docs/stores.md.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -33,10 +35,19 @@ struct EtcdOptions {
   std::chrono::milliseconds first_contact_budget{3000};
   /// Receives one line when an outage starts and when it ends; default: standard error.
   std::function<void(const std::string&)> on_outage;
+  /// The server's --max-txn-ops (etcd's default): operations per list (compares, success,
+  /// failure) of one txn. Chunks stay within it.
+  std::size_t max_txn_ops = 128;
+  /// The server's --max-request-bytes (etcd's default 1.5 MiB). Chunks are sized so that the
+  /// JSON body sent (larger than the protobuf etcd measures) stays 64 KiB under it.
+  std::size_t max_request_bytes = 1536 * 1024;
+  /// Keys per range request when reading the whole prefix (snapshots, exports).
+  std::size_t range_page = 2000;
 };
 
-/// A store in etcd v3 (3.4's gateway at /v3/). Plans larger than etcd's --max-txn-ops
-/// (default 128 operations) are refused with error 405 naming the flag.
+/// A store in etcd v3 (3.4's gateway at /v3/), at etcd's default limits: plans larger than one
+/// txn are committed in chunks grouped by machine; a single machine's changes larger than one
+/// txn are error 410; a request etcd refuses is error 405 saying which limit.
 class EtcdStore final : public StateStore {
  public:
   explicit EtcdStore(EtcdOptions options);

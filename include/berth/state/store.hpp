@@ -14,6 +14,7 @@
 ///   407 a plan was rejected by the store's validation (it would overcommit or is invalid)
 ///   408 gave up after too many commit conflicts
 ///   409 the store was written by a newer berth (unknown format version)
+///   410 one indivisible part of a plan (one machine's changes) exceeds one etcd transaction
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -43,8 +44,10 @@ struct Snapshot {
 
 /// How a commit ended.
 enum class CommitStatus {
-  Committed,  ///< applied atomically
-  Conflict,   ///< something the plan touches changed since its base; retry on a fresh snapshot
+  Committed,  ///< applied (atomically, or in chunks on etcd: see CommitResult::chunks)
+  /// Something the plan touches changed since its base; retry on a fresh snapshot. On etcd,
+  /// chunks committed before the refused one stand (CommitResult::chunks says how many).
+  Conflict,
   Rejected,   ///< the plan is invalid against stored state (overcommit, unknown machine...)
 };
 
@@ -63,6 +66,13 @@ struct CommitResult {
   std::vector<std::string> conflicting_instances;
   /// Rejected: one line per problem, e.g. "m1 would hold memory 9 GiB of 8 GiB".
   std::vector<std::string> problems;
+  /// Transactions that were applied. SQLite and memory commit a plan as one (1 when committed,
+  /// 0 otherwise); etcd splits a plan larger than one txn into chunks grouped by machine
+  /// (docs/stores.md), and on a Conflict the chunks before the refused one stand.
+  int chunks = 0;
+  /// Conflict after some chunks stood: the assignments those chunks committed (the refused
+  /// chunk and those after it are not applied; a fresh snapshot shows exactly what stood).
+  std::map<std::string, std::string> committed_assignments;
 
   bool committed() const { return status == CommitStatus::Committed; }
   /// One line: "conflict on machines m1, m2" or "rejected: m1 would hold ...".
@@ -79,9 +89,12 @@ class StateStore {
   virtual std::string name() const = 0;
   /// Reads the whole state at one revision.
   virtual Snapshot snapshot() = 0;
-  /// Applies `plan` atomically if no machine, unit or instance it touches changed since `base`
-  /// (which must come from this store's snapshot()), after re-checking capacity of every touched
-  /// machine. Conflict and Rejected change nothing.
+  /// Applies `plan` if no machine, unit or instance it touches changed since `base` (which must
+  /// come from this store's snapshot()), after re-checking capacity of every touched machine.
+  /// Atomic on SQLite and memory; on etcd a plan larger than one txn is committed in chunks,
+  /// each holding every change to the machines it touches, so each machine (and the stored
+  /// state as a whole) is valid after every chunk. Rejected changes nothing; Conflict changes
+  /// nothing except chunks that were committed before it (CommitResult::chunks).
   virtual CommitResult commit(const Plan& plan, const Snapshot& base) = 0;
   /// Current revision (cheap).
   virtual std::int64_t revision() = 0;
@@ -116,6 +129,9 @@ struct PlaceCommitResult {
   CommitResult commit;
   int attempts = 0;           ///< snapshot -> place -> commit rounds
   int conflicts = 0;          ///< rounds refused with a conflict (and retried)
+  int chunks = 0;             ///< transactions committed over all rounds (etcd: chunks)
+  int chunks_retried = 0;     ///< chunks refused by a conflict and re-planned on a fresh snapshot
+  std::size_t assignments_committed = 0;  ///< over all rounds (partial rounds included)
 };
 
 /// The scheduler loop: snapshot, add `additions` (machines and units replace stored ones by
@@ -139,6 +155,8 @@ struct PendingResult {
   int commits = 0;
   int attempts = 0;
   int conflicts = 0;
+  int chunks = 0;           ///< transactions committed (etcd splits big batches into chunks)
+  int chunks_retried = 0;   ///< chunks refused by a conflict and re-planned
   double snapshot_seconds = 0;  ///< time spent reading snapshots
   double place_seconds = 0;     ///< time spent placing
   double commit_seconds = 0;    ///< time spent committing

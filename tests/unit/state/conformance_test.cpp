@@ -269,6 +269,36 @@ TEMPLATE_TEST_CASE("concurrent schedulers never overcommit and count their confl
   WARN("conflicts retried: " << conflicts.load());
 }
 
+TEMPLATE_TEST_CASE("place_pending: a worker starts on its own share of units and machines", "[state]",
+                   MemoryFactory, SqliteFactory, EtcdFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  // 8 machines of 4 cpu, 32 units of 1 cpu: exactly full. Worker 1 of 4 owns units u08-u15
+  // and machines m2-m3 (the second quarter of each, by name).
+  Plan p;
+  for (int i = 0; i < 8; ++i) p.machines.push_back(machine(fmt::format("m{}", i), 4000, 64 * kGi));
+  for (int i = 0; i < 32; ++i) p.units.push_back(unit(fmt::format("u{:02}", i), 1000, kGi));
+  REQUIRE(store->commit(p, store->snapshot()).committed());
+  PendingOptions o;
+  o.batch = 8;
+  o.worker = 1;
+  o.workers = 4;
+  PendingResult r = place_pending(*store, o);
+  CHECK(r.placed == 32);  // alone, it goes on into the other shares once its own is placed
+  Snapshot s = store->snapshot();
+  CHECK(s.spec.placements.size() == 32);
+  CHECK(overcommit_of(s.spec).empty());
+  // Its first batch (its own units) went to its own machines, which had just the room.
+  for (int i = 8; i < 16; ++i) {
+    std::string m = s.spec.placements.at(fmt::format("u{:02}", i));
+    INFO("u" << i << " on " << m);
+    CHECK((m == "m2" || m == "m3"));
+  }
+  // The local preference is never stored.
+  for (const auto& m : s.spec.machines) CHECK(m.taints.empty());
+}
+
 TEMPLATE_TEST_CASE("watching sees commits from elsewhere", "[state]", MemoryFactory, SqliteFactory,
                    EtcdFactory) {
   TestType f;
@@ -292,10 +322,10 @@ TEMPLATE_TEST_CASE("watching sees commits from elsewhere", "[state]", MemoryFact
   }
 }
 
-// Plan::removed_machines / removed_units (issue 15). EtcdFactory joins these cases when the etcd
-// store implements the removals (wip/etcd); apply_test.cpp probes for it meanwhile.
+// Plan::removed_machines / removed_units (issue 15), on every store.
+// (The etcd store commits them in its chunks; SQLite and memory in one transaction.)
 TEMPLATE_TEST_CASE("removals delete units and machines with their placements, atomically", "[state]",
-                   MemoryFactory, SqliteFactory) {
+                   MemoryFactory, SqliteFactory, EtcdFactory) {
   TestType f;
   SKIP_IF_UNAVAILABLE(f);
   auto store = f.make();
@@ -352,4 +382,99 @@ TEMPLATE_TEST_CASE("removals delete units and machines with their placements, at
   CHECK(empty.spec.machines.empty());
   CHECK(empty.spec.placements.empty());
   CHECK(empty.spec.units.size() == 1);
+}
+
+// --- More removal cases, on every store.
+#define BERTH_REMOVAL_STORES MemoryFactory, SqliteFactory, EtcdFactory
+
+TEMPLATE_TEST_CASE("removing a machine deletes it and the placements it still holds", "[state][removal]",
+                   BERTH_REMOVAL_STORES) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  REQUIRE(store->commit(assign({{"web@1", "m1"}, {"web@2", "m1"}, {"db", "m2"}}), base).committed());
+  Snapshot s = store->snapshot();
+  // web@2 is re-placed by the same plan; web@1 goes back to pending.
+  Plan p = assign({{"web@2", "m2"}});
+  p.removed_machines = {"m1"};
+  CommitResult r = store->commit(p, s);
+  REQUIRE(r.committed());
+  Snapshot after = store->snapshot();
+  REQUIRE(after.spec.machines.size() == 1);
+  CHECK(after.spec.machines[0].name == "m2");
+  CHECK(after.machine_revisions.count("m1") == 0);
+  CHECK(after.spec.placements == std::map<std::string, std::string>{{"db", "m2"}, {"web@2", "m2"}});
+  CHECK(after.spec.units.size() == 2);  // units stay: web@1 is pending, not lost
+
+  // A plan made before the removal that touches m1 conflicts; one made after is refused.
+  CHECK(store->commit(assign({{"web@3", "m1"}}), s).status == CommitStatus::Conflict);
+  CHECK(store->commit(assign({{"web@3", "m1"}}), after).status == CommitStatus::Rejected);
+}
+
+TEMPLATE_TEST_CASE("removing a unit deletes it and every placement of its instances; the room is usable at once",
+                   "[state][removal]", BERTH_REMOVAL_STORES) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  // m1 full: db (2 cpu) + web@1 + web@2 (1 cpu each).
+  REQUIRE(store->commit(assign({{"db", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}}), base)
+              .committed());
+  Snapshot s = store->snapshot();
+  Plan p;
+  p.removed_units = {"db"};
+  p.units = {unit("cache", 2000, kGi)};
+  p.assignments = {{"cache", "m1"}};  // fits only because db leaves in the same plan
+  REQUIRE(store->commit(p, s).committed());
+  Snapshot after = store->snapshot();
+  CHECK(after.unit_revisions.count("db") == 0);
+  CHECK(after.spec.placements == std::map<std::string, std::string>{
+                                     {"cache", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}});
+  CHECK(overcommit_of(after.spec).empty());
+
+  // The same room without the removal is an overcommit.
+  Plan q;
+  q.units = {unit("cache2", 2000, kGi)};
+  q.assignments = {{"cache2", "m1"}};
+  CHECK(store->commit(q, after).status == CommitStatus::Rejected);
+
+  // Removing web everywhere, with a stale snapshot after somebody placed one more web instance
+  // meanwhile on a machine the removal does not otherwise touch: refused as a conflict, so
+  // that no placement of a removed unit is left behind.
+  Plan grow;
+  grow.units = {unit("web", 1000, kGi, 4)};
+  grow.machines = {machine("m3", 4000, 8 * kGi)};
+  REQUIRE(store->commit(grow, after).committed());
+  Snapshot before_removal = store->snapshot();
+  REQUIRE(store->commit(assign({{"web@4", "m3"}}), before_removal).committed());
+  Plan remove_web;
+  remove_web.removed_units = {"web"};
+  CommitResult r = store->commit(remove_web, before_removal);
+  // etcd refuses it (its chunks guard the placements they saw); SQLite and memory validate the
+  // whole plan at commit time and delete web@4 too. Either way nothing of web is left behind.
+  CHECK((r.status == CommitStatus::Conflict || r.committed()));
+  if (!r.committed()) {
+    Snapshot fresh = store->snapshot();
+    REQUIRE(store->commit(remove_web, fresh).committed());
+  }
+  Snapshot end = store->snapshot();
+  CHECK(end.spec.placements == std::map<std::string, std::string>{{"cache", "m1"}});
+  REQUIRE(end.spec.units.size() == 1);
+  CHECK(end.spec.units[0].name == "cache");
+}
+
+TEMPLATE_TEST_CASE("a removal plan that also assigns to what it removes is rejected and changes nothing",
+                   "[state][removal]", BERTH_REMOVAL_STORES) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  Plan p = assign({{"web@1", "m1"}});
+  p.removed_machines = {"m1"};
+  CHECK(store->commit(p, base).status == CommitStatus::Rejected);
+  Plan q = assign({{"web@1", "m1"}});
+  q.removed_units = {"web"};
+  CHECK(store->commit(q, base).status == CommitStatus::Rejected);
+  CHECK(store->snapshot().revision == base.revision);
 }

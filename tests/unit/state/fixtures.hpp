@@ -58,7 +58,8 @@ inline int free_port() {
   return ntohs(addr.sin_port);
 }
 
-/// A real etcd server, stopped (and its data removed) when destroyed. `ok()` is false, with a
+/// A real etcd server at etcd's default limits (128 operations per txn, 1.5 MiB requests, as
+/// real clusters run): only its data dir and listen URLs are set. Stopped (and its data removed) when destroyed. `ok()` is false, with a
 /// reason, where etcd cannot start.
 class EtcdServer {
  public:
@@ -99,8 +100,7 @@ class EtcdServer {
       std::string lp = "--listen-peer-urls=" + peer, ap = "--initial-advertise-peer-urls=" + peer;
       std::string ic = "--initial-cluster=default=" + peer;
       ::execl(bin.c_str(), "etcd", data.c_str(), lc.c_str(), ac.c_str(), lp.c_str(), ap.c_str(),
-              ic.c_str(), "--max-txn-ops=100000", "--max-request-bytes=33554432",
-              "--quota-backend-bytes=4294967296", static_cast<char*>(nullptr));
+              ic.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     // Ready when a range answers.
