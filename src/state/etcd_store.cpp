@@ -701,11 +701,11 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   const std::set<std::string> removed_machines(plan.removed_machines.begin(), plan.removed_machines.end());
   const std::set<std::string> removed_units(plan.removed_units.begin(), plan.removed_units.end());
 
-  // --- Plan removals (etcd's part; shared validation learns them on wip/apply). A removed
-  // machine or unit is touched, and so is every machine that loses a removed unit's instance.
-  // Validation then runs on the state as it will be: without what the plan removes, so that
-  // room freed by a removal can be used by the same plan, and an assignment to a removed
-  // machine or of a removed unit's instance is refused as unknown.
+  // --- Plan removals. A removed machine or unit is touched, and so is every machine that loses
+  // a removed unit's instance (those placement keys are deleted in that machine's chunk). The
+  // shared validation (detail::validate) applies the removals itself, after the assignments,
+  // so room freed by a removal is usable by the same plan and an assignment into what the plan
+  // removes is refused.
   std::map<std::string, std::string> removal_deletes;  // instance -> machine it leaves
   for (const auto& m : removed_machines) touched.machines.insert(m);
   for (const auto& u : removed_units) touched.units.insert(u);
@@ -719,14 +719,6 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   }
   detail::State view = detail::view_of(base, plan, touched);
   if (!removed_machines.empty() || !removed_units.empty()) {
-    std::set<std::string> evicted(plan.evictions.begin(), plan.evictions.end());
-    for (const auto& [inst, m] : removal_deletes) {
-      if (!evicted.count(inst)) view.placements.erase(inst);
-    }
-    for (const auto& m : removed_machines) view.machines.erase(m);
-    for (const auto& u : removed_units) {
-      if (!plan_units.count(u)) view.units.erase(u);
-    }
     for (const auto& u : removed_units) {
       if (plan_units.count(u)) out.problems.push_back(fmt::format("both redefines and removes unit {}", u));
     }
