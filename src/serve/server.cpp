@@ -121,6 +121,7 @@ void send_error(httplib::Response& res, int status, const std::string& category,
 int status_of(const Error& e) {
   if (e.category() != "store") return 400;
   if (e.code() == 407 || e.code() == 408) return 409;
+  if (e.code() >= 420 && e.code() <= 429) return 400;  // apply's "no such unit/machine"
   return 503;
 }
 
@@ -368,17 +369,25 @@ struct Server::Impl {
     else send_json(res, 200, kube.bind(args));
   }
 
+  /// The method `path` takes ("" for no such endpoint); `match` gets the machine-state path's
+  /// machine name.
+  static std::string allowed_method(const std::string& path, std::smatch& match) {
+    static const std::regex machine_state_path(R"(/v1/machines/([^/]+)/state)");
+    if (path == "/healthz" || path == "/v1/state" || path == "/v1/explain" || path == "/v1/watch") return "GET";
+    if (path == "/v1/place" || path == "/v1/apply" || path == "/kube/filter" || path == "/kube/prioritize" ||
+        path == "/kube/bind" || std::regex_match(path, match, machine_state_path)) {
+      return "POST";
+    }
+    return "";
+  }
+
   /// One router for every method, so a known path asked with the wrong method gets 405 (and
   /// an Allow header) rather than httplib's 404.
   void dispatch(const httplib::Request& req, httplib::Response& res) {
-    static const std::regex machine_state_path(R"(/v1/machines/([^/]+)/state)");
     const std::string& path = req.path;
     const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
-    std::string allowed;
     std::smatch match;
-    if (path == "/healthz" || path == "/v1/state" || path == "/v1/explain" || path == "/v1/watch") allowed = "GET";
-    else if (path == "/v1/place" || path == "/v1/apply" || path == "/kube/filter" || path == "/kube/prioritize" ||
-             path == "/kube/bind" || std::regex_match(path, match, machine_state_path)) allowed = "POST";
+    std::string allowed = allowed_method(path, match);
     if (allowed.empty()) {
       send_error(res, 404, "usage", 338, fmt::format("no endpoint {} (see docs/serve.md)", path));
       return;
@@ -438,9 +447,15 @@ Server::Server(state::StateStore& store, ServerOptions options)
   }
   // Answers httplib produced itself (413 before the body is read, 400 for a malformed request
   // line) get the same JSON error shape as ours.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([self](const httplib::Request&, httplib::Response& res) {
+  http.set_error_handler(httplib::Server::HandlerWithResponse([self](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 413) {
+    std::smatch match;
+    std::string allowed = Impl::allowed_method(req.path, match);
+    if (res.status == 400 && !allowed.empty() && req.method != allowed && !(allowed == "GET" && req.method == "HEAD")) {
+      // httplib refuses a PUT or PATCH without a body before routing: still the wrong method.
+      res.set_header("Allow", allowed);
+      send_error(res, 405, "usage", 339, fmt::format("{} takes {} only, not {}", req.path, allowed, req.method));
+    } else if (res.status == 413) {
       send_error(res, 413, "usage", 340,
                  fmt::format("request body larger than {} bytes (serve --max-body)", self->options.max_body));
     } else if (res.status == 404) {

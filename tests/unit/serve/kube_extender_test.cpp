@@ -2,7 +2,7 @@
 // again sees the pod (docs/serve.md#kube-scheduler-extender).
 #include <catch2/catch.hpp>
 
-#include "serve/serve_support.hpp"
+#include "unit/serve/serve_support.hpp"
 
 using namespace berth;
 using namespace berth::serve;

@@ -82,18 +82,22 @@ inline std::vector<std::string> instances_of(const Unit& u) {
   return out;
 }
 
+// Built as JSON values rather than by string concatenation (GCC 12's -Wrestrict misfires on
+// `"literal" + std::string&&` at -O3).
 inline std::string machines_json(int count, const std::string& cpu, const std::string& memory) {
-  std::string out = "[";
+  nlohmann::json out = nlohmann::json::array();
   for (int i = 1; i <= count; ++i) {
-    out += (i > 1 ? "," : "") + std::string(R"({"name": "m)") + std::to_string(i) + R"(", "capacity": {"cpu": ")" + cpu +
-           R"(", "memory": ")" + memory + R"("}, "metadata": {"zone": "z)" + std::to_string(i % 2) + R"("}})";
+    out.push_back({{"name", "m" + std::to_string(i)},
+                   {"capacity", {{"cpu", cpu}, {"memory", memory}}},
+                   {"metadata", {{"zone", "z" + std::to_string(i % 2)}}}});
   }
-  return out + "]";
+  return out.dump();
 }
 
 inline std::string unit_json(const std::string& name, const std::string& cpu, const std::string& memory, int replicas = 0) {
-  return std::string(R"({"name": ")") + name + R"(", "requests": {"cpu": ")" + cpu + R"(", "memory": ")" + memory +
-         R"("})" + (replicas > 0 ? R"(, "replicas": )" + std::to_string(replicas) : std::string()) + "}";
+  nlohmann::json u = {{"name", name}, {"requests", {{"cpu", cpu}, {"memory", memory}}}};
+  if (replicas > 0) u["replicas"] = replicas;
+  return u.dump();
 }
 
 }  // namespace berth::serve::testing

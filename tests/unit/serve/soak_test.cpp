@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "berth/io/spec_json.hpp"
-#include "serve/serve_support.hpp"
-#include "state/fixtures.hpp"
+#include "unit/serve/serve_support.hpp"
+#include "unit/state/fixtures.hpp"
 
 using namespace berth;
 using namespace berth::serve;

@@ -1,0 +1,76 @@
+// POST /v1/apply and POST /v1/machines/NAME/state: the desired-state library (state/apply.hpp)
+// behind HTTP. A build without that library answers 501 (usage.342) and changes nothing.
+#include <catch2/catch.hpp>
+
+#include "berth/io/spec_json.hpp"
+#include "unit/serve/serve_support.hpp"
+
+using namespace berth;
+using namespace berth::serve;
+using namespace berth::serve::testing;
+using nlohmann::json;
+
+namespace {
+
+std::string v1() {
+  return R"({"machines": )" + machines_json(3, "4", "8Gi") + R"(, "units": [
+    {"name": "web", "replicas": 3, "requests": {"cpu": "1", "memory": "1Gi"}, "constraints": {"conflicts": ["web@*"]}},
+    {"name": "db", "requests": {"cpu": "1", "memory": "2Gi"}},
+    {"name": "cache", "requests": {"cpu": "500m", "memory": "512Mi"}}]})";
+}
+
+}  // namespace
+
+TEST_CASE("serve: apply and machine state over HTTP", "[serve][apply]") {
+  ServerOptions o;
+  o.place_pending = false;
+  Running run("memory:", o);
+  auto c = run.client();
+  auto applied = c.Post("/v1/apply", v1(), "application/json");
+  REQUIRE(applied);
+  if (applied->status == 501) {
+    WARN("this build has no apply library: /v1/apply answers 501");
+    CHECK(body_of(applied)["error"]["id"] == "berth.usage.342");
+    auto down = c.Post("/v1/machines/m1/state", R"({"state": "down"})", "application/json");
+    CHECK(down->status == 501);
+    CHECK(run.store->revision() == 0);
+    return;
+  }
+  INFO(applied->body);
+  REQUIRE(applied->status == 200);
+  json a = body_of(applied);
+  CHECK(a["placements"].size() == 5);
+  CHECK(a.contains("changes"));
+  Spec s = run.store->snapshot().spec;
+  CHECK(s.placements.size() == 5);
+  CHECK(state_problems(s).empty());
+
+  // Applying the same spec again changes nothing.
+  std::int64_t rev = run.store->revision();
+  REQUIRE(c.Post("/v1/apply", v1(), "application/json")->status == 200);
+  CHECK(run.store->revision() == rev);
+
+  std::vector<std::string> on_m1;
+  for (const auto& [inst, m] : s.placements) {
+    if (m == "m1") on_m1.push_back(inst);
+  }
+  REQUIRE(!on_m1.empty());
+  auto down = c.Post("/v1/machines/m1/state", R"({"state": "down"})", "application/json");
+  REQUIRE(down);
+  INFO(down->body);
+  REQUIRE(down->status == 200);
+  json d = body_of(down);
+  for (const auto& inst : on_m1) CHECK(d["changes"]["moved"].contains(inst));
+  Spec after = run.store->snapshot().spec;
+  CHECK(state_problems(after).empty());
+  for (const auto& [inst, m] : after.placements) CHECK(m != "m1");
+
+  auto unknown = c.Post("/v1/machines/nope/state", R"({"state": "down"})", "application/json");
+  REQUIRE(unknown);
+  CHECK(unknown->status != 200);
+  CHECK(body_of(unknown)["error"]["id"].get<std::string>().rfind("berth.", 0) == 0);
+
+  auto bad = c.Post("/v1/apply", R"({"machines": [{"name": "m1", "capacity": {"cpu": "x"}}]})", "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+}
