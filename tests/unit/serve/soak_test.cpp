@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -86,7 +87,7 @@ struct ServeProcess {
   pid_t pid = -1;
   int port = 0;
 
-  explicit ServeProcess(const std::string& url) {
+  explicit ServeProcess(const std::string& url, std::vector<std::string> extra = {}) {
     int out[2];
     REQUIRE(::pipe(out) == 0);
     pid = ::fork();
@@ -95,7 +96,12 @@ struct ServeProcess {
       ::dup2(out[1], 2);
       ::close(out[0]);
       ::close(out[1]);
-      ::execl(BERTH_CLI, BERTH_CLI, "--store", url.c_str(), "serve", "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
+      std::vector<std::string> args = {BERTH_CLI, "--store", url, "serve", "--listen", "127.0.0.1:0"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(BERTH_CLI, argv.data());
       ::_exit(127);
     }
     ::close(out[1]);
@@ -211,4 +217,54 @@ TEST_CASE("serve: SIGTERM finishes the request in flight and exits 0", "[serve][
   CHECK(serve.wait_exit() == 0);
   auto store = state::open_store(url);
   CHECK(store->snapshot().spec.machines.size() == 2);
+}
+
+TEST_CASE("serve: the CLI's --token-file and --max-body", "[serve][cli]") {
+  TempDir dir;
+  std::ofstream(dir.file("token")) << "tok-123456\n";
+  ServeProcess serve("sqlite:" + dir.file("flags.db"), {"--token-file", dir.file("token"), "--max-body", "512"});
+  httplib::Client c("127.0.0.1", serve.port);
+  auto denied = c.Get("/healthz");
+  REQUIRE(denied);
+  CHECK(denied->status == 401);
+  c.set_bearer_token_auth("tok-123456");
+  CHECK(c.Get("/healthz")->status == 200);
+  auto big = c.Post("/v1/place", std::string(600, ' ') + "{}", "application/json");
+  REQUIRE(big);
+  CHECK(big->status == 413);
+  CHECK(c.Post("/v1/place", R"({"machines": )" + machines_json(1, "1", "1Gi") + "}", "application/json")->status == 200);
+  ::kill(serve.pid, SIGTERM);
+  CHECK(serve.wait_exit() == 0);
+}
+
+TEST_CASE("serve: over etcd, place, state and a watch woken by another writer", "[serve][etcd]") {
+  state::testing::EtcdServer etcd;
+  if (!etcd.ok()) {
+    WARN("etcd not available: " << etcd.reason());
+    return;
+  }
+  ServerOptions o;
+  o.place_pending = false;
+  Running run(etcd.url(), o);
+  auto c = run.client();
+  auto placed = c.Post("/v1/place", R"({"machines": )" + machines_json(2, "4", "8Gi") + R"(, "units": [)" +
+                                        unit_json("web", "1", "1Gi", 2) + "]}", "application/json");
+  REQUIRE(placed);
+  REQUIRE(placed->status == 200);
+  CHECK(body_of(placed)["placements"].size() == 2);
+  auto st = c.Get("/v1/state");
+  std::int64_t rev = std::stoll(st->get_header_value("X-Berth-Revision"));
+  CHECK(parse_spec_json(st->body).placements.size() == 2);
+  std::thread other([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto store = state::open_store(etcd.url());
+    Spec more;
+    more.units.push_back(parse_spec_json(R"({"units": [)" + unit_json("api", "1", "1Gi") + "]}").units[0]);
+    state::place_and_commit(*store, more);
+  });
+  json w = body_of(c.Get("/v1/watch?revision=" + std::to_string(rev) + "&timeout=10"));
+  other.join();
+  CHECK(w["timed_out"] == false);
+  CHECK(w["changes"]["units"]["added"] == json::array({"api"}));
+  CHECK(w["changes"]["placements"]["added"].contains("api"));
 }
