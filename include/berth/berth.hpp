@@ -29,4 +29,5 @@
 #include "berth/pack/solve.hpp"
 #include "berth/plan/capacity.hpp"
 #include "berth/plan/whatif.hpp"
+#include "berth/state/apply.hpp"
 #include "berth/state/store.hpp"

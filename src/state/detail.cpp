@@ -67,8 +67,12 @@ Touched touched_by(const Plan& plan, const Snapshot& base) {
     auto it = base.spec.placements.find(inst);
     if (it != base.spec.placements.end()) t.machines.insert(it->second);
   }
+  // A removed machine must not have changed since the base (its placements go with it); a
+  // removed unit frees every machine that runs one of its instances.
+  for (const auto& m : plan.removed_machines) t.machines.insert(m);
+  for (const auto& u : plan.removed_units) t.units.insert(u);
   // A unit redefinition changes the load of every machine that runs it.
-  std::set<std::string> redefined;
+  std::set<std::string> redefined(plan.removed_units.begin(), plan.removed_units.end());
   for (const auto& u : plan.units) {
     t.units.insert(u.name);
     auto it = base_units.find(u.name);
@@ -130,6 +134,10 @@ State view_of(const State& state, const Plan& plan, const Touched& touched) {
   };
   for (const auto& [inst, m] : v.placements) add_unit(inst);
   for (const auto& [inst, m] : plan.assignments) add_unit(inst);
+  for (const auto& u : plan.removed_units) {
+    auto it = state.units.find(u);
+    if (it != state.units.end()) v.units.emplace(u, it->second);
+  }
   return v;
 }
 
@@ -156,10 +164,38 @@ State view_of(const Snapshot& snap, const Plan& plan, const Touched& touched) {
   };
   for (const auto& [inst, m] : v.placements) add_unit(inst);
   for (const auto& [inst, m] : plan.assignments) add_unit(inst);
+  for (const auto& u : plan.removed_units) {
+    auto it = units.find(u);
+    if (it != units.end()) v.units.emplace(u, *it->second);
+  }
   return v;
 }
 
 namespace {
+
+// Deletes the plan's removed units (with their instances' placements) and removed machines
+// (with every placement still on them) from `s`.
+void remove_from(State& s, const Plan& plan) {
+  if (plan.removed_units.empty() && plan.removed_machines.empty()) return;
+  std::set<std::string> gone_units(plan.removed_units.begin(), plan.removed_units.end());
+  std::set<std::string> gone_machines(plan.removed_machines.begin(), plan.removed_machines.end());
+  auto is_unit = [&](const std::string& n) { return s.units.count(n) > 0; };
+  for (auto it = s.placements.begin(); it != s.placements.end();) {
+    if (gone_machines.count(it->second) || gone_units.count(unit_of(it->first, is_unit))) {
+      it = s.placements.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& u : gone_units) {
+    s.units.erase(u);
+    s.unit_revisions.erase(u);
+  }
+  for (const auto& m : gone_machines) {
+    s.machines.erase(m);
+    s.machine_revisions.erase(m);
+  }
+}
 
 // Sum of requests of the instances on each machine in `machines`.
 std::map<std::string, Resources> usage(const State& s, const std::set<std::string>& machines) {
@@ -221,7 +257,27 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
     }
     after.placements[inst] = m;
   }
+  // Removals come last: an assignment may first move an instance off a machine being removed.
+  // An assignment *to* a removed machine, or of a removed unit's instance, would be deleted in
+  // the same breath: refused, since the caller meant the instance to run.
+  std::set<std::string> gone_machines(plan.removed_machines.begin(), plan.removed_machines.end());
+  std::set<std::string> gone_units(plan.removed_units.begin(), plan.removed_units.end());
+  for (const auto& u : gone_units) {
+    if (!after.units.count(u)) problems.push_back(fmt::format("removes unknown unit {}", u));
+  }
+  for (const auto& m : gone_machines) {
+    if (!after.machines.count(m)) problems.push_back(fmt::format("removes unknown machine {}", m));
+  }
+  for (const auto& [inst, m] : plan.assignments) {
+    if (gone_machines.count(m)) {
+      problems.push_back(fmt::format("assigns {} to {}, which the plan removes", inst, m));
+    }
+    if (gone_units.count(unit_of(inst, is_unit))) {
+      problems.push_back(fmt::format("assigns {}, whose unit the plan removes", inst));
+    }
+  }
   if (!problems.empty()) return problems;
+  remove_from(after, plan);
 
   // Never store an overcommit: every touched machine must fit what it would hold, unless the
   // plan only relieves a machine that was already over (nothing to gain by refusing that).
@@ -256,6 +312,7 @@ void apply(State& state, const Plan& plan, const Touched& touched, std::int64_t 
   }
   for (const auto& inst : plan.evictions) state.placements.erase(inst);
   for (const auto& [inst, m] : plan.assignments) state.placements[inst] = m;
+  remove_from(state, plan);
   for (const auto& m : touched.machines) {
     if (state.machines.count(m)) state.machine_revisions[m] = rev;
   }

@@ -282,6 +282,9 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
   };
   for (const auto& [inst, m] : view.placements) add_unit(inst);
   for (const auto& [inst, m] : plan.assignments) add_unit(inst);
+  for (const auto& u : plan.removed_units) {
+    if (const auto& stored = stored_unit(u)) view.units.emplace(u, *stored);
+  }
 
   out.problems = detail::validate(plan, view, touched);
   if (!out.problems.empty()) {
@@ -310,6 +313,33 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
     for (const auto& inst : plan.evictions) del.bind(1, inst).run();
     Stmt put(db_, "INSERT OR REPLACE INTO placements VALUES(?, ?, ?)", store);
     for (const auto& [inst, m] : plan.assignments) put.bind(1, inst).bind(2, m).bind(3, rev).run();
+  }
+  // Removals last (as detail::validate orders them): assignments may have moved instances off.
+  if (!plan.removed_units.empty()) {
+    // A unit's instances are `u` and `u@...`; '@' + 1 is 'A', so the range holds exactly the
+    // names starting with "u@". unit_of settles names another unit could own (`web@1` the unit).
+    Stmt like(db_, "SELECT instance FROM placements WHERE instance=? OR (instance>=? AND instance<?)", store);
+    Stmt del(db_, "DELETE FROM placements WHERE instance=?", store);
+    Stmt del_unit(db_, "DELETE FROM units WHERE name=?", store);
+    for (const auto& u : plan.removed_units) {
+      std::vector<std::string> doomed;
+      like.bind(1, u).bind(2, u + "@").bind(3, u + "A");
+      while (like.step()) {
+        std::string inst = like.text(0);
+        if (detail::unit_of(inst, is_unit) == u) doomed.push_back(std::move(inst));
+      }
+      like.reset();
+      for (const auto& inst : doomed) del.bind(1, inst).run();
+      del_unit.bind(1, u).run();
+    }
+  }
+  if (!plan.removed_machines.empty()) {
+    Stmt del_on(db_, "DELETE FROM placements WHERE machine=?", store);
+    Stmt del_machine(db_, "DELETE FROM machines WHERE name=?", store);
+    for (const auto& m : plan.removed_machines) {
+      del_on.bind(1, m).run();
+      del_machine.bind(1, m).run();
+    }
   }
   {
     Stmt bump(db_, "UPDATE machines SET mod_revision=? WHERE name=?", store);

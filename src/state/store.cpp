@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "berth/error.hpp"
@@ -186,6 +187,10 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
   PendingResult out;
   std::minstd_rand rng(static_cast<unsigned>(::getpid()) * 31u + static_cast<unsigned>(options.worker));
   int conflicts_in_batch = 0;
+  // Units a committed (or empty) round left pending: no room now, a `machine_of` target not
+  // stored yet, or a contradiction. They are skipped for the rest of this call so that a batch
+  // of them never hides placeable units behind it; the next call (or place/apply) retries them.
+  std::set<std::string> stuck;
   for (;;) {
     ++out.attempts;
     auto t0 = std::chrono::steady_clock::now();
@@ -204,9 +209,9 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     spec.placements = snap.spec.placements;
     for (const auto& u : snap.spec.units) {
       bool full = u.constraints.global ? placed[u.name] > 0 : placed[u.name] >= u.replicas.value_or(1);
-      if (full) {
-        spec.units.push_back(u);
-      } else {
+      if (full || (stuck.count(u.name) && placed[u.name] > 0)) {
+        spec.units.push_back(u);  // keeps its placements as they are
+      } else if (!stuck.count(u.name)) {
         pending.push_back(&u);
       }
     }
@@ -223,10 +228,25 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     Plan plan = plan_of(spec, result);
     auto t2 = std::chrono::steady_clock::now();
     out.place_seconds += std::chrono::duration<double>(t2 - t1).count();
-    if (plan.empty()) return out;
+    std::set<std::string> batch;
+    for (std::size_t k = 0; k < take; ++k) batch.insert(pending[(start + k) % pending.size()]->name);
+    auto mark_stuck = [&] {
+      auto in_batch = [&](const std::string& n) { return batch.count(n) > 0; };
+      for (const auto& p : result.pending) {
+        std::string u = detail::unit_of(p.unit, in_batch);
+        if (!u.empty()) stuck.insert(u);
+      }
+    };
+    if (plan.empty()) {
+      // Nothing in this batch could move: all of it waits for the next call (which also
+      // guarantees this loop ends: every round either commits or shrinks the queue).
+      stuck.insert(batch.begin(), batch.end());
+      continue;
+    }
     CommitResult r = store.commit(plan, snap);
     out.commit_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
     if (r.committed()) {
+      mark_stuck();
       ++out.commits;
       out.placed += plan.assignments.size();
       out.committed.insert(plan.assignments.begin(), plan.assignments.end());

@@ -44,12 +44,10 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
   if (!url.empty() && args.format == "html") {
     throw UsageError(368, "--format html does not go with a store yet: place without --store, or use text or json");
   }
-  // A store keeps what it is given: a contradicting unit is refused whole (exit 1, nothing
-  // stored) until stores hold pending units as state (issue 15).
-  if (!url.empty()) {
-    options.strict = true;
-    return place_with_store(url, spec, options, args.format);
-  }
+  // Pending units are state (issue 15): a unit with no room, a `machine_of` target that arrives
+  // in a later call, or a contradiction is stored pending (unresolvable for the last) and
+  // retried by every later place/apply; the others are placed. --strict still refuses.
+  if (!url.empty()) return place_with_store(url, spec, options, args.format);
 #else
   (void)ctx;
 #endif

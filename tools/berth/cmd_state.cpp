@@ -1,5 +1,9 @@
 // berth [--store URL] state import SPEC | export [--format json] | show
-// The stored cluster: load a spec into it, print it back as a spec, or summarise it.
+//                         | remove unit NAME | remove machine NAME
+//                         | set-machine NAME --state up|draining|rebooting|down
+// The stored cluster: load a spec into it, print it back as a spec, summarise it, or change it
+// as an operator (each change one optimistic commit through state/apply.hpp; exit 0 all
+// placed, 2 some pending, 1 invalid).
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -9,6 +13,7 @@
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/place/cluster.hpp"
+#include "berth/state/apply.hpp"
 #include "berth/state/store.hpp"
 #include "command.hpp"
 #include "inputs.hpp"
@@ -17,9 +22,35 @@
 namespace berth::cli {
 namespace {
 
-std::string store_url(const Context& ctx) {
-  std::string url = resolve_store_url(ctx);
-  return url.empty() ? "sqlite:./berth.db" : url;  // a state verb always needs a store
+std::string store_url(const Context& ctx) { return store_url_or_default(ctx); }
+
+struct ChangeArgs {
+  std::string name;
+  std::string state;
+  std::string strategy = "best-fit";
+  std::string format = "text";
+};
+
+int run_change(const std::string& verb, const ChangeArgs& args, const Context& ctx) {
+  state::ApplyOptions options;
+  options.place = place_options_for(args.strategy);
+  auto store = state::open_store(store_url(ctx));
+  state::ApplyResult r;
+  if (verb == "unit") {
+    r = state::remove_unit(*store, args.name, options);
+  } else if (verb == "machine") {
+    r = state::remove_machine(*store, args.name, options);
+  } else {
+    // CLI11 checked the word; parse_machine_state is the one place that maps words to states.
+    r = state::set_machine_state(*store, args.name, *parse_machine_state(args.state), options);
+  }
+  return print_apply_result(*store, r, args.format);
+}
+
+// --strategy and --format, as apply takes them.
+void add_change_options(CLI::App* cmd, ChangeArgs& args) {
+  cmd->add_option("--strategy", args.strategy, "How rescheduled units pick machines (as `place --strategy`)");
+  cmd->add_option("--format", args.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
 }
 
 int run_import(const std::string& input, const Context& ctx) {
@@ -130,6 +161,28 @@ void setup(CLI::App& app, Context& ctx) {
   exp->callback([format, &ctx] { ctx.exit_code = run_export(ctx); });  // keeps *format alive
   CLI::App* show = cmd->add_subcommand("show", "Summarise the stored state");
   show->callback([&ctx] { ctx.exit_code = run_show(ctx); });
+
+  CLI::App* rm = cmd->add_subcommand("remove", "Delete a unit or a machine from the store (a machine's units are rescheduled)");
+  rm->require_subcommand(1);
+  for (const char* what : {"unit", "machine"}) {
+    auto args = std::make_shared<ChangeArgs>();
+    CLI::App* sub = rm->add_subcommand(
+        what, std::string(what) == "unit" ? "Delete the unit and every placement of its instances"
+                                          : "Delete the machine; what ran on it moves elsewhere or is left pending");
+    sub->add_option("name", args->name, std::string("The ") + what + "'s name")->required();
+    add_change_options(sub, *args);
+    std::string verb = what;
+    sub->callback([verb, args, &ctx] { ctx.exit_code = run_change(verb, *args, ctx); });
+  }
+  auto set_args = std::make_shared<ChangeArgs>();
+  CLI::App* set = cmd->add_subcommand(
+      "set-machine", "Change a machine's state; its units are rescheduled as the ops rules say (docs/ops.md)");
+  set->add_option("name", set_args->name, "The machine's name")->required();
+  set->add_option("--state", set_args->state, "up, draining, rebooting or down")
+      ->required()
+      ->check(CLI::IsMember({"up", "draining", "rebooting", "down"}));
+  add_change_options(set, *set_args);
+  set->callback([set_args, &ctx] { ctx.exit_code = run_change("set-machine", *set_args, ctx); });
 }
 
 }  // namespace

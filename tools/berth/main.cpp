@@ -62,10 +62,17 @@ int main(int argc, char** argv) {
     if (ctx.store_option->count() == 0) return;
     for (const CLI::App* verb : app.get_subcommands()) {
       if (ctx.store_verbs.count(verb->get_name()) == 0) {
+        // "apply, place and state": a list read as English.
+        std::vector<std::string> verbs(ctx.store_verbs.begin(), ctx.store_verbs.end());
+        std::string list = verbs.back();
+        if (verbs.size() > 1) {
+          verbs.pop_back();
+          list = fmt::format("{} and {}", fmt::join(verbs, ", "), list);
+        }
         throw berth::UsageError(308, fmt::format("--store: berth {} does not use a state store (only {} do); "
                                                  "drop --store, or export the stored cluster with `berth state export` "
                                                  "and give the spec to {}",
-                                                 verb->get_name(), fmt::join(ctx.store_verbs, " and "), verb->get_name()));
+                                                 verb->get_name(), list, verb->get_name()));
       }
     }
   });

@@ -9,6 +9,7 @@
 
 #include "berth/explain/format.hpp"
 #include "berth/io/result_json.hpp"
+#include "berth/state/apply.hpp"
 #include "berth/state/store.hpp"
 
 namespace berth::cli {
@@ -31,6 +32,50 @@ std::string resolve_store_url(const Context& ctx) {
   std::string env = from_env();
   if (!env.empty()) return env;
   return given ? kDefaultStore : "";
+}
+
+std::string store_url_or_default(const Context& ctx) {
+  std::string url = resolve_store_url(ctx);
+  return url.empty() ? kDefaultStore : url;
+}
+
+namespace {
+
+std::string changes_text(const state::Changes& c) {
+  std::string out;
+  auto line = [&](const char* what, const std::vector<std::string>& names) {
+    if (!names.empty()) out += fmt::format("{}: {}\n", what, fmt::join(names, ", "));
+  };
+  line("added", c.added);
+  line("updated", c.updated);
+  line("removed", c.removed);
+  line("removed instances", c.removed_instances);
+  line("stopped (global, machine not up)", c.stopped);
+  for (const auto& [inst, mv] : c.moved) {
+    out += mv.to.empty() ? fmt::format("moved: {} {} -> pending\n", inst, mv.from)
+                         : fmt::format("moved: {} {} -> {}\n", inst, mv.from, mv.to);
+  }
+  return out;
+}
+
+}  // namespace
+
+int print_apply_result(const state::StateStore& store, const state::ApplyResult& r,
+                       const std::string& format) {
+  std::string note = r.plan.empty()
+                         ? fmt::format("{} already holds this state (revision {})", store.name(),
+                                       r.commit.revision)
+                         : fmt::format("committed to {} at revision {}", store.name(), r.commit.revision);
+  if (r.conflicts > 0) note += fmt::format(" after {} conflict(s) retried", r.conflicts);
+  if (format == "json") {
+    std::fputs((state::to_json(r).dump(2) + "\n").c_str(), stdout);
+    std::fprintf(stderr, "berth: %s\n", note.c_str());
+  } else {
+    std::fputs(format_placement_text(r.spec, r.placement).c_str(), stdout);
+    std::fputs(changes_text(r.changes).c_str(), stdout);
+    std::fprintf(stdout, "%s\n", note.c_str());
+  }
+  return r.placement.ok() ? kExitOk : kExitPending;
 }
 
 int place_with_store(const std::string& url, const berth::Spec& spec,

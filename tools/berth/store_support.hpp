@@ -7,11 +7,26 @@
 #include "berth/place/place.hpp"
 #include "command.hpp"
 
+namespace berth::state {
+class StateStore;
+struct ApplyResult;
+}  // namespace berth::state
+
 namespace berth::cli {
 
 /// The store URL the user asked for: `--store URL`; bare `--store` means BERTH_STORE when set,
 /// else `sqlite:./berth.db`; no `--store` means BERTH_STORE when set, else "" (no store).
 std::string resolve_store_url(const Context& ctx);
+
+/// resolve_store_url, or `sqlite:./berth.db` when it gives none: for the verbs that only make
+/// sense on a store (state, apply).
+std::string store_url_or_default(const Context& ctx);
+
+/// Prints what apply / a state verb did, as `place --store` prints its answer (`format` "text"
+/// or "json": place's JSON plus "changes" and "commit"); returns 0 when every instance has a
+/// machine, 2 when some are pending.
+int print_apply_result(const state::StateStore& store, const state::ApplyResult& result,
+                       const std::string& format);
 
 /// Adds `spec`'s machines and units to the store at `url`, places every unplaced instance on a
 /// fresh snapshot and commits the plan (retrying on conflicts), then prints the result as plain

@@ -147,8 +147,11 @@ struct PendingResult {
 };
 
 /// A scheduler worker: repeatedly takes a batch of stored units that are not fully placed,
-/// places them on a fresh snapshot and commits, retrying on conflicts, until no pending unit
-/// is left or a batch places nothing. Several workers (threads or processes) may share a store.
+/// places them on a fresh snapshot and commits, retrying on conflicts, until every pending unit
+/// was tried once since its last chance: units a round leaves pending (no room, a `machine_of`
+/// target not stored yet, a contradiction) are skipped for the rest of the call, so they never
+/// block the units behind them; the next call retries them. Several workers (threads or
+/// processes) may share a store.
 PendingResult place_pending(StateStore& store, const PendingOptions& options);
 
 /// Spec `base` with `additions` merged in (machines and units replace by name, placements add);

@@ -291,3 +291,65 @@ TEMPLATE_TEST_CASE("watching sees commits from elsewhere", "[state]", MemoryFact
     CHECK(seen.load() >= rev);
   }
 }
+
+// Plan::removed_machines / removed_units (issue 15). EtcdFactory joins these cases when the etcd
+// store implements the removals (wip/etcd); apply_test.cpp probes for it meanwhile.
+TEMPLATE_TEST_CASE("removals delete units and machines with their placements, atomically", "[state]",
+                   MemoryFactory, SqliteFactory) {
+  TestType f;
+  SKIP_IF_UNAVAILABLE(f);
+  auto store = f.make();
+  Snapshot base = seeded(*store);
+  REQUIRE(store->commit(assign({{"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}, {"db", "m2"}}), base).committed());
+  Snapshot s = store->snapshot();
+  const std::int64_t m1_rev = s.machine_revisions.at("m1");
+
+  // A unit goes with every placement of its instances; the machines it ran on are touched.
+  Plan rm_unit;
+  rm_unit.removed_units = {"web"};
+  REQUIRE(store->commit(rm_unit, s).committed());
+  Snapshot after = store->snapshot();
+  REQUIRE(after.spec.units.size() == 1);
+  CHECK(after.spec.units[0].name == "db");
+  CHECK(after.spec.placements == std::map<std::string, std::string>{{"db", "m2"}});
+  CHECK(after.machine_revisions.at("m1") > m1_rev);
+  CHECK(after.unit_revisions.count("web") == 0);
+  // A plan computed before the removal that touches m1 conflicts.
+  CHECK(store->commit(assign({{"db", "m1"}}), s).status == CommitStatus::Conflict);
+
+  // Unknown names and assignments into what the plan removes are rejected, and change nothing.
+  Plan unknown;
+  unknown.removed_machines = {"m9"};
+  CommitResult r = store->commit(unknown, after);
+  CHECK(r.status == CommitStatus::Rejected);
+  CHECK(r.problems.at(0) == "removes unknown machine m9");
+  Plan into_removed = assign({{"db", "m1"}});
+  into_removed.removed_machines = {"m1"};
+  r = store->commit(into_removed, after);
+  CHECK(r.status == CommitStatus::Rejected);
+  CHECK(r.problems.at(0) == "assigns db to m1, which the plan removes");
+  Plan of_removed = assign({{"db", "m1"}});
+  of_removed.removed_units = {"db"};
+  CHECK(store->commit(of_removed, after).status == CommitStatus::Rejected);
+  CHECK(store->revision() == after.revision);
+
+  // A machine removed after its instance moved off it: the move stands, the machine is gone.
+  Plan move_then_remove = assign({{"db", "m1"}});
+  move_then_remove.removed_machines = {"m2"};
+  REQUIRE(store->commit(move_then_remove, after).committed());
+  Snapshot last = store->snapshot();
+  REQUIRE(last.spec.machines.size() == 1);
+  CHECK(last.spec.machines[0].name == "m1");
+  CHECK(last.machine_revisions.count("m2") == 0);
+  CHECK(last.spec.placements == std::map<std::string, std::string>{{"db", "m1"}});
+
+  // A machine removed with an instance still on it takes the placement along (the instance is
+  // pending again, its unit stays).
+  Plan rm_machine;
+  rm_machine.removed_machines = {"m1"};
+  REQUIRE(store->commit(rm_machine, last).committed());
+  Snapshot empty = store->snapshot();
+  CHECK(empty.spec.machines.empty());
+  CHECK(empty.spec.placements.empty());
+  CHECK(empty.spec.units.size() == 1);
+}
