@@ -265,7 +265,10 @@ struct Server::Impl {
   void post_place(const httplib::Request& req, httplib::Response& res) {
     Spec additions = parse_spec_json(req.body, "POST /v1/place");
     PlaceOptions po = place_options;
-    po.strict = true;  // as `place --store`: a store keeps only what it can hold whole
+    // As `place --store`: a unit with no room, a machine_of target still to come, or a
+    // contradiction is stored pending and retried later; ?strict=true (`--strict`) refuses the
+    // whole request instead.
+    po.strict = req.has_param("strict") && req.get_param_value("strict") != "false" && req.get_param_value("strict") != "0";
     state::PlaceCommitResult r = state::place_and_commit(store, additions, po);
     res.set_header("X-Berth-Revision", std::to_string(r.commit.revision));
     res.set_header("X-Berth-Conflicts", std::to_string(r.conflicts));

@@ -166,12 +166,20 @@ TEST_CASE("serve: bad input is 400 with an id and changes nothing; 404, 405, 413
   CHECK(invalid->status == 400);
   CHECK(body_of(invalid)["error"]["id"].get<std::string>().rfind("berth.invalid.", 0) == 0);
 
-  // A unit whose machine_of names nobody: refused whole (strict, as place --store).
-  auto dangling = c.Post("/v1/place", R"({"units": [{"name": "y", "requests": {"cpu": "1"},
-      "constraints": {"machine_of": "ghost"}}]})", "application/json");
+  // A unit whose machine_of names nobody: with ?strict=true (place --strict) refused whole...
+  std::string dangling_body = R"({"units": [{"name": "y", "requests": {"cpu": "1"},
+      "constraints": {"machine_of": "ghost"}}]})";
+  auto dangling = c.Post("/v1/place?strict=true", dangling_body, "application/json");
   REQUIRE(dangling);
   CHECK(dangling->status == 400);
+  CHECK(body_of(dangling)["error"]["id"].get<std::string>().rfind("berth.invalid.", 0) == 0);
   CHECK(run.store->revision() == before);
+  // ...without, stored pending (as place --store does), waiting for `ghost` to arrive.
+  auto stored = c.Post("/v1/place", dangling_body, "application/json");
+  REQUIRE(stored);
+  CHECK(stored->status == 200);
+  CHECK(body_of(stored)["pending"].size() == 1);
+  before = run.store->revision();
 
   auto nowhere = c.Get("/v2/state");
   CHECK(nowhere->status == 404);
