@@ -55,6 +55,7 @@ TEST_CASE("serve: apply and machine state over HTTP", "[serve][apply]") {
     if (m == "m1") on_m1.push_back(inst);
   }
   REQUIRE(!on_m1.empty());
+  std::int64_t before_down = std::stoll(c.Get("/v1/state")->get_header_value("X-Berth-Revision"));
   auto down = c.Post("/v1/machines/m1/state", R"({"state": "down"})", "application/json");
   REQUIRE(down);
   INFO(down->body);
@@ -64,6 +65,23 @@ TEST_CASE("serve: apply and machine state over HTTP", "[serve][apply]") {
   Spec after = run.store->snapshot().spec;
   CHECK(state_problems(after).empty());
   for (const auto& [inst, m] : after.placements) CHECK(m != "m1");
+  // A watcher that saw the state before sees the same moves.
+  json w = body_of(c.Get("/v1/watch?revision=" + std::to_string(before_down) + "&timeout=0"));
+  CHECK(w["changes"]["machines"]["updated"] == json::array({"m1"}));
+  int pending = 0;
+  for (const auto& inst : on_m1) {
+    if (after.placements.count(inst)) {
+      REQUIRE(w["changes"]["placements"]["moved"].contains(inst));
+      CHECK(w["changes"]["placements"]["moved"][inst]["from"] == "m1");
+      CHECK(w["changes"]["placements"]["moved"][inst]["to"] == after.placements.at(inst));
+    } else {  // web's anti-affinity leaves one replica no machine: pending, its placement gone
+      ++pending;
+      CHECK(d["changes"]["moved"][inst]["to"] == "");
+      const json& removed = w["changes"]["placements"]["removed"];
+      CHECK(std::find(removed.begin(), removed.end(), inst) != removed.end());
+    }
+  }
+  CHECK(pending == 1);
 
   auto unknown = c.Post("/v1/machines/nope/state", R"({"state": "down"})", "application/json");
   REQUIRE(unknown);

@@ -132,3 +132,27 @@ TEST_CASE("serve: kube extender refuses malformed requests with 400", "[serve][k
   CHECK(json::parse(r->body)["error"]["id"].get<std::string>().rfind("berth.parse_error.", 0) == 0);
   CHECK(run.store->revision() == 0);
 }
+
+TEST_CASE("serve: kube extender keeps a Deployment's replicas apart (required anti-affinity)", "[serve][kube]") {
+  ServerOptions o;
+  o.place_pending = false;
+  Running run("memory:", o);
+  auto c = run.client();
+  auto replica = [](const std::string& name) {
+    json p = pod(name, "100m", "128Mi");
+    p["metadata"]["labels"] = {{"app", "web"}};
+    p["metadata"]["ownerReferences"] = json::array({{{"kind", "ReplicaSet"}, {"name", "web-abc"}, {"controller", true}}});
+    p["spec"]["affinity"] = {{"podAntiAffinity",
+                              {{"requiredDuringSchedulingIgnoredDuringExecution",
+                                json::array({{{"labelSelector", {{"matchLabels", {{"app", "web"}}}}},
+                                              {"topologyKey", "kubernetes.io/hostname"}}})}}}};
+    return p;
+  };
+  json f = post(c, "/kube/filter", {{"Pod", replica("web-abc-1")}, {"Nodes", nodes()}});
+  CHECK(f["FailedNodes"].empty());
+  CHECK(post(c, "/kube/bind", {{"PodName", "web-abc-1"}, {"PodNamespace", "shop"}, {"Node", "n1"}})["Error"] == "");
+  json g = post(c, "/kube/filter", {{"Pod", replica("web-abc-2")}, {"NodeNames", {"n1", "n2"}}});
+  CHECK(g["NodeNames"] == json::array({"n2"}));
+  REQUIRE(g["FailedNodes"].contains("n1"));  // evicting web-abc-1 would make room: not unresolvable
+  CHECK(g["FailedNodes"]["n1"].get<std::string>().find("shop/web-abc-1") != std::string::npos);
+}
