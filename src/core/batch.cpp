@@ -42,6 +42,10 @@ class Batch {
     }
   }
 
+  const std::map<InstanceId, std::vector<std::string>>& recorded_preferences() const {
+    return placer_.recorded_preferences();
+  }
+
   std::vector<Diagnosis> run() {
     std::vector<GroupId> todo;
     for (GroupId g = 0; g < c_.group_count(); ++g) {
@@ -72,8 +76,10 @@ class Batch {
       switch (strategy_) {
         case BatchStrategy::DotProductFit:
         case BatchStrategy::L2Diff:
-        case BatchStrategy::LocalSearch: bin_centric(free_groups); break;
-        case BatchStrategy::Flow: flow(free_groups); break;
+        case BatchStrategy::LocalSearch:
+          bin_centric(place_preferring_first(free_groups));
+          break;
+        case BatchStrategy::Flow: flow(place_preferring_first(free_groups)); break;
         default: item_centric(free_groups); break;
       }
       // Whatever the strategy could not place gets the online placer's best choice.
@@ -94,6 +100,22 @@ class Batch {
       if (c_.assignment(i) == kNone) return true;
     }
     return false;
+  }
+  /// The bin-centric rules fill one machine at a time and flow solves for counts: neither
+  /// has a per-unit score a preference could add to. So groups whose units state preferences
+  /// are placed first in their tier by the online placer, which ranks machines by preference
+  /// points before the fallback strategy's score; the rule packs the rest. Returns the rest.
+  std::vector<GroupId> place_preferring_first(const std::vector<GroupId>& groups) {
+    std::vector<GroupId> rest;
+    for (GroupId g : groups) {
+      bool prefers = false;
+      for (InstanceId i : c_.group(g).members) {
+        prefers = prefers || !c_.unit(c_.instance(i).unit).preferences.empty();
+      }
+      if (prefers) placer_.place_group(g);
+      else rest.push_back(g);
+    }
+    return rest;
   }
   bool is_pinned(GroupId g) const {
     if (c_.group(g).pinned != kNone) return true;
@@ -137,11 +159,8 @@ class Batch {
     }
     return true;
   }
-  void commit(GroupId g, MachineId m) {
-    for (InstanceId i : c_.group(g).members) {
-      if (c_.assignment(i) == kNone) c_.assign(i, m);
-    }
-  }
+  /// Through the Placer, which records the preferences m met for the answer.
+  void commit(GroupId g, MachineId m) { placer_.commit(g, m); }
   static double measure(const std::vector<double>& v, Measure how) {
     double r = how == Measure::Product ? 1.0 : 0.0;
     for (double x : v) {
@@ -190,6 +209,8 @@ class Batch {
       if (!unplaced(g)) continue;
       const std::size_t t = type_of(g);
       const std::vector<std::int64_t>& dem = type_demand_[t];
+      // Preferences rank before the rule, as they do before every online strategy's score.
+      const bool prefs = placer_.scores_preferences(g);
       candidates_.clear();
       for (ClassId k = 0; k < c_.class_count(); ++k) {
         if (!type_class_ok_[t][k]) continue;
@@ -217,7 +238,7 @@ class Batch {
             }
             score = measure(room, how);
           }
-          candidates_.push_back({c_.instances_on(m).empty(), score, m});
+          candidates_.push_back({prefs ? placer_.points_of(g, m) : 0, c_.instances_on(m).empty(), score, m});
         }
       }
       if (candidates_.empty()) continue;
@@ -260,8 +281,12 @@ class Batch {
       for (;;) {
         std::size_t best = queue.size();
         double best_score = 0;
+        std::int64_t best_points = 0;
         for (std::size_t t = 0; t < queue.size(); ++t) {
           if (head[t] == queue[t].size() || refused[t] == m || !may_fit(t, m)) continue;
+          // Preferences first: the type whose next group m gives the most points, then the rule.
+          const GroupId next = queue[t][head[t]];
+          const std::int64_t pts = placer_.scores_preferences(next) ? placer_.points_of(next, m) : 0;
           const std::vector<std::int64_t>& dem = type_demand_[t];
           double s = 0;
           for (std::size_t d = 0; d < D_; ++d) {
@@ -271,9 +296,10 @@ class Batch {
             s += dot ? need * room : (room - need) * (room - need);
           }
           if (!dot) s = -s;  // l2-diff: the smallest distance to full wins
-          if (best == queue.size() || s > best_score) {
+          if (best == queue.size() || pts > best_points || (pts == best_points && s > best_score)) {
             best = t;
             best_score = s;
+            best_points = pts;
           }
         }
         if (best == queue.size()) break;
@@ -329,7 +355,11 @@ class Batch {
       bool all = true;
       for (GroupId g : groups) {
         MachineId to = kNone;
+        // Emptying a machine must not cost a group the preferences it met there.
+        const bool prefs = placer_.scores_preferences(g);
+        const std::int64_t had = prefs ? placer_.points_of(g, m) : 0;
         for (MachineId t : targets) {
+          if (prefs && placer_.points_of(g, t) < had) continue;
           if (placer_.fits(g, t)) {
             to = t;
             break;
@@ -348,9 +378,7 @@ class Batch {
         (void)to;
         for (InstanceId i : c_.group(g).members) c_.unassign(i);
       }
-      for (GroupId g : groups) {
-        for (InstanceId i : c_.group(g).members) c_.assign(i, m);
-      }
+      for (GroupId g : groups) commit(g, m);  // re-records the preferences m meets
     }
   }
 
@@ -370,10 +398,12 @@ class Batch {
   std::vector<std::vector<std::int64_t>> type_demand_;
   std::vector<std::vector<std::uint8_t>> type_class_ok_;
   struct Candidate {
-    bool empty;  ///< opened only when no machine in use fits
+    std::int64_t points;  ///< preference points (Placer::points_of): more is better, first
+    bool empty;           ///< opened only when no machine in use fits
     double score;
     MachineId machine;
     bool operator<(const Candidate& o) const {
+      if (points != o.points) return points > o.points;
       if (empty != o.empty) return !empty;
       if (score != o.score) return score < o.score;
       return machine < o.machine;
@@ -408,8 +438,12 @@ std::optional<BatchStrategy> find_batch_strategy(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<Diagnosis> place_batch(Cluster& cluster, BatchStrategy strategy, StrategyKind fallback) {
-  return Batch(cluster, strategy, fallback).run();
+std::vector<Diagnosis> place_batch(Cluster& cluster, BatchStrategy strategy, StrategyKind fallback,
+                                   std::map<InstanceId, std::vector<std::string>>* preferences_met) {
+  Batch batch(cluster, strategy, fallback);
+  std::vector<Diagnosis> pending = batch.run();
+  if (preferences_met) *preferences_met = batch.recorded_preferences();
+  return pending;
 }
 
 }  // namespace berth

@@ -93,15 +93,20 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
   std::vector<Diagnosis> diagnoses;
   PlacementResult result;
   Placer placer(cluster, options.strategy);
+  std::map<InstanceId, std::vector<std::string>> batch_preferences;
   if (options.batch) {
-    diagnoses = place_batch(cluster, *options.batch, options.strategy);
+    diagnoses = place_batch(cluster, *options.batch, options.strategy, &batch_preferences);
   } else {
     diagnoses = placer.place_pending();
   }
   if (options.preempt && !diagnoses.empty()) diagnoses = preempt_pending(cluster, placer, result.preemptions, diagnoses);
-  for (const auto& [i, met] : placer.recorded_preferences()) {
-    if (cluster.assignment(i) != kNone) result.preferences_met.emplace(cluster.instance(i).name, met);
-  }
+  auto record = [&](const std::map<InstanceId, std::vector<std::string>>& recorded) {
+    for (const auto& [i, met] : recorded) {
+      if (cluster.assignment(i) != kNone) result.preferences_met.insert_or_assign(cluster.instance(i).name, met);
+    }
+  };
+  record(batch_preferences);
+  record(placer.recorded_preferences());  // what preemption placed
 
   result.warnings = spec.warnings;
   result.warnings.insert(result.warnings.end(), cluster.warnings().begin(), cluster.warnings().end());

@@ -188,8 +188,28 @@ std::int64_t Placer::points(MachineId m) const {
 std::int64_t Placer::points_of(GroupId g, MachineId m) {
   cluster_.check_group(g, "Placer::points_of");
   cluster_.check_machine(m, "Placer::points_of");
-  prepare(g);
+  if (prepared_group_ != g || prepared_version_ != cluster_.version()) prepare(g);
   return points(m);
+}
+
+bool Placer::scores_preferences(GroupId g) {
+  cluster_.check_group(g, "Placer::scores_preferences");
+  if (prepared_group_ != g || prepared_version_ != cluster_.version()) prepare(g);
+  return any_preferences_;
+}
+
+void Placer::commit(GroupId g, MachineId m) {
+  cluster_.check_group(g, "Placer::commit");
+  cluster_.check_machine(m, "Placer::commit");
+  // Which preferences the chosen machine met, as they stood when it was chosen.
+  for (InstanceId i : cluster_.group(g).members) {
+    if (cluster_.assignment(i) == kNone && !cluster_.unit(cluster_.instance(i).unit).preferences.empty()) {
+      recorded_[i] = preferences_met(i, m);
+    }
+  }
+  for (InstanceId i : cluster_.group(g).members) {
+    if (cluster_.assignment(i) == kNone) cluster_.assign(i, m);
+  }
 }
 
 std::vector<std::string> Placer::preferences_met(InstanceId i, MachineId m) {
@@ -358,6 +378,7 @@ bool Placer::prepare(GroupId g) {
     if (std::find(units_.begin(), units_.end(), u) == units_.end()) units_.push_back(u);
     any_conflicts_ = any_conflicts_ || c.unit_has_conflicts(u);
   }
+  prepared_group_ = kNone;
   if (todo_.empty()) return false;
   level_ = -1;
   const auto& levels = c.fit_levels();
@@ -385,6 +406,8 @@ bool Placer::prepare(GroupId g) {
     spreads_.push_back({u, min_count, sp->max_skew, adding});
   }
   prepare_preferences();
+  prepared_group_ = g;
+  prepared_version_ = c.version();
   return true;
 }
 
@@ -734,15 +757,7 @@ MachineId Placer::select_indexed(GroupId g) {
 MachineId Placer::place_group(GroupId g, Diagnosis* diag) {
   MachineId m = select(g, diag);
   if (m == kNone) return kNone;
-  // Which preferences the chosen machine met, as they stood when it was chosen.
-  for (InstanceId i : cluster_.group(g).members) {
-    if (cluster_.assignment(i) == kNone && !cluster_.unit(cluster_.instance(i).unit).preferences.empty()) {
-      recorded_[i] = preferences_met(i, m);
-    }
-  }
-  for (InstanceId i : cluster_.group(g).members) {
-    if (cluster_.assignment(i) == kNone) cluster_.assign(i, m);
-  }
+  commit(g, m);
   return m;
 }
 

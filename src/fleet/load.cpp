@@ -7,7 +7,9 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "berth/error.hpp"
@@ -18,6 +20,7 @@
 #include "berth/fleet/x_fleet.hpp"
 #include "berth/model/quantity.hpp"
 #include "berth/model/resources.hpp"
+#include "berth/place/cluster.hpp"
 
 namespace berth::fleet {
 namespace {
@@ -464,6 +467,55 @@ bool same_but_instance(const std::vector<std::string>& a, const std::vector<std:
 
 /// Unit files of one directory named alike but for a number (`registry.1.service`,
 /// `registry.2.service`) whose contents differ only by that number: one template would do.
+/// What the placement engine says about the units as a set: it compiles them (no machines) the
+/// way `berth place` does, without strict, and each unit of a group it marks unresolvable gets
+/// the engine's own line. Lint does not judge contradictions itself (one engine).
+void add_contradictions(const std::vector<FleetUnit>& units, const LintOptions& options,
+                        std::vector<Problem>& problems) {
+  Spec spec;
+  std::map<std::string, std::string> file_of;
+  for (const auto& u : units) {
+    spec.units.push_back(u.unit);
+    file_of[u.unit.name] = u.file;
+  }
+  std::optional<Cluster> cluster;
+  try {
+    cluster.emplace(Cluster::build(spec, BuildOptions{/*strict=*/false}));
+  } catch (const Error&) {
+    return;  // what the loader already reported (duplicate names...) keeps the engine out
+  }
+  for (GroupId g = 0; g < cluster->group_count(); ++g) {
+    const Group& group = cluster->group(g);
+    if (!group.unresolvable()) continue;
+    const std::string& line = cluster->problem_of(g);
+    // "[berth.invalid.247] unit a: ..." -> 247 and the text after the id.
+    const auto close = line.find(']');
+    const auto dot = line.rfind('.', close);
+    int code = 0;
+    if (close != std::string::npos && dot != std::string::npos) {
+      code = std::atoi(line.c_str() + dot + 1);
+    }
+    // 240: lint has no machines, so every machine_id would dangle. 241 (MachineOf= naming no
+    // loaded unit) is already warning 239, which says when the unit can be placed; strict
+    // makes it the engine's error, as `place --strict` does.
+    if (code == 240 || (code == 241 && !options.strict)) continue;
+    const std::string text = close == std::string::npos ? line : line.substr(close + 2);
+    std::set<std::string> said;
+    for (InstanceId i : group.members) {
+      const std::string& name = cluster->unit(cluster->instance(i).unit).name;
+      if (!said.insert(name).second) continue;
+      problems.push_back(Problem{options.strict ? Severity::Error : Severity::Warning, code,
+                                 name, SourceLocation{file_of[name], 0, 0},
+                                 fmt::format("{}: {}",
+                                             options.strict
+                                                 ? "contradiction (place --strict refuses the units)"
+                                                 : "unresolvable (it stays pending; everything else "
+                                                   "is placed)",
+                                             text)});
+    }
+  }
+}
+
 void find_copies(const std::vector<std::string>& files, std::vector<Problem>& problems) {
   struct Member {
     std::string path, number;
@@ -514,12 +566,13 @@ void find_copies(const std::vector<std::string>& files, std::vector<Problem>& pr
 
 }  // namespace
 
-LintReport lint(const std::vector<std::string>& unit_args) {
+LintReport lint(const std::vector<std::string>& unit_args, const LintOptions& options) {
   LintReport report;
   Loader loader(true);
   const auto units = loader.run(unit_args);
   report.units = units.size();
   report.problems = loader.problems;
+  add_contradictions(units, options, report.problems);
   find_copies(loader.own_files(), report.problems);
   return report;
 }

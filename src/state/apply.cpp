@@ -181,6 +181,18 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
     }
   }
 
+  // A stored instance whose group the desired state makes unresolvable (its `machine_of`
+  // target removed, a contradiction introduced) does not keep running on its own definition
+  // alone: it is pending unresolvable, with the reason, as a candidate under review would be.
+  for (GroupId g = 0; g < cluster.group_count(); ++g) {
+    if (!cluster.group(g).unresolvable()) continue;
+    for (InstanceId i : cluster.group(g).members) {
+      if (cluster.assignment(i) != kNone && !desired.placements.count(cluster.instance(i).name)) {
+        cluster.unassign(i);
+      }
+    }
+  }
+
   if (!candidates.empty()) {
     Placer placer(cluster, options.place.strategy);
     std::map<GroupId, MachineId> where;
@@ -219,6 +231,39 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
       for (InstanceId i : cluster.group(g).members) {
         if (cluster.assignment(i) == kNone) cluster.assign(i, m);
       }
+    }
+  }
+
+  // A co-location group must not be left split: some members running (kept above) and others
+  // needing a machine (a new sidekick, a new replica of its main unit, a member that no longer
+  // fit) would be placed apart. The missing members join the others if the pipeline says they
+  // fit there and the machine stays up; otherwise the whole group moves, as ops move groups.
+  {
+    Placer placer(cluster, options.place.strategy);
+    for (GroupId g = 0; g < cluster.group_count(); ++g) {
+      const Group& grp = cluster.group(g);
+      if (grp.unresolvable()) continue;
+      MachineId at = kNone;
+      bool spread_out = false, missing = false;
+      for (InstanceId i : grp.members) {
+        MachineId a = cluster.assignment(i);
+        if (a == kNone) {
+          missing = true;
+        } else if (at == kNone) {
+          at = a;
+        } else if (a != at) {
+          spread_out = true;
+        }
+      }
+      if (at == kNone || (!missing && !spread_out)) continue;
+      bool stays_up = new_machines.at(cluster.machine_name(at))->state == MachineState::Up;
+      if (!spread_out && stays_up && placer.fits(g, at)) {
+        for (InstanceId i : grp.members) {
+          if (cluster.assignment(i) == kNone) cluster.assign(i, at);
+        }
+        continue;
+      }
+      for (InstanceId i : grp.members) cluster.unassign(i);
     }
   }
 

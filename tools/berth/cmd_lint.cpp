@@ -1,4 +1,4 @@
-// berth lint UNITFILES_OR_DIRS... [--format text|json] [--warnings-ok]
+// berth lint UNITFILES_OR_DIRS... [--format text|json] [--warnings-ok] [--strict]
 // Checks fleet unit files without placing them and reports every problem (docs/fleet.md).
 // Exit: 0 clean, 1 problems found (errors, or warnings unless --warnings-ok).
 #include <fmt/format.h>
@@ -17,6 +17,7 @@ struct LintArgs {
   std::vector<std::string> inputs;
   std::string format = "text";
   bool warnings_ok = false;
+  bool strict = false;
 };
 
 nlohmann::json problem_to_json(const fleet::Problem& p) {
@@ -32,7 +33,7 @@ nlohmann::json problem_to_json(const fleet::Problem& p) {
 }
 
 int run_lint(const LintArgs& args) {
-  const fleet::LintReport report = fleet::lint(args.inputs);
+  const fleet::LintReport report = fleet::lint(args.inputs, fleet::LintOptions{args.strict});
   if (args.format == "json") {
     nlohmann::json problems = nlohmann::json::array();
     for (const auto& p : report.problems) problems.push_back(problem_to_json(p));
@@ -66,6 +67,9 @@ void setup(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--warnings-ok", args->warnings_ok,
                 "Exit 0 when there are only warnings (e.g. units without resource requests)");
+  cmd->add_flag("--strict", args->strict,
+                "Contradictions and MachineOf= naming no given unit are errors (as place "
+                "--strict); by default they are warnings: place leaves those units pending");
   cmd->callback([args, &ctx] { ctx.exit_code = run_lint(*args); });
 }
 

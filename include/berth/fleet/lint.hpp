@@ -16,10 +16,18 @@ struct LintReport {
   bool clean() const { return problems.empty(); }
 };
 
+struct LintOptions {
+  /// Contradictions (a unit co-located with itself or with a unit it conflicts with) and
+  /// MachineOf= naming no loaded unit are warnings by default: `berth place` leaves such a unit
+  /// pending (unresolvable) and places the rest. strict makes them errors, as `place --strict`.
+  bool strict = false;
+};
+
 /// Checks unit files, directories and ranges as load_spec reads them, but collects every
 /// problem instead of stopping at the first: syntax, unknown [X-Fleet] keys (with a
 /// did-you-mean), fleet's rejected combinations, missing or unreadable requests, sidekicks
-/// that do not follow their main unit, MachineOf/Conflicts naming no loaded unit.
-LintReport lint(const std::vector<std::string>& unit_args);
+/// that do not follow their main unit, MachineOf/Conflicts naming no loaded unit, and the
+/// contradictions the placement engine finds when it compiles the units (Cluster::build).
+LintReport lint(const std::vector<std::string>& unit_args, const LintOptions& options = {});
 
 }  // namespace berth::fleet

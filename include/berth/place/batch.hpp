@@ -10,12 +10,14 @@
 /// placer (best-fit). Priority tiers are placed in order (high first, pinned groups of a tier
 /// first), and whatever is still unplaced at the end gets the same diagnosis `berth place`
 /// gives. So no batch strategy can overcommit or break a constraint.
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "berth/explain/diagnosis.hpp"
+#include "berth/place/cluster.hpp"
 #include "berth/place/strategy.hpp"
 
 namespace berth {
@@ -49,7 +51,17 @@ std::optional<BatchStrategy> find_batch_strategy(std::string_view name);
 /// Places every group with unassigned members using `strategy`, verifying each choice with
 /// the Placer and falling back to online placement with `fallback`. Returns the diagnosis of
 /// each group left pending, in order (as Placer::place_pending does).
-std::vector<Diagnosis> place_batch(Cluster& cluster, BatchStrategy strategy,
-                                   StrategyKind fallback = StrategyKind::BestFit);
+///
+/// Preferences rank first, as in online placement: FFD/BFD/DRF choose among the fitting
+/// machines with the most preference points (Placer::points_of), then by their rule. The
+/// bin-centric rules (dot-product-fit, l2-diff, local-search) and flow have no per-unit score,
+/// so groups whose units state preferences are placed first in their priority tier by the
+/// online placer (points, then the fallback's score) and the rule packs the rest; on a machine
+/// the bin-centric rules still add the type with the most points (PreferNoSchedule taints)
+/// first. Local search never moves a group to a machine where it has fewer points.
+/// `preferences_met`, when given, receives what Placer::recorded_preferences would.
+std::vector<Diagnosis> place_batch(
+    Cluster& cluster, BatchStrategy strategy, StrategyKind fallback = StrategyKind::BestFit,
+    std::map<InstanceId, std::vector<std::string>>* preferences_met = nullptr);
 
 }  // namespace berth

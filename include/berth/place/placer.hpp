@@ -49,6 +49,12 @@ class Placer {
   /// rank by points first, then by the strategy's score, then by name: preferences order,
   /// the strategy breaks ties, and integer points keep it deterministic.
   std::int64_t points_of(GroupId g, MachineId m);
+  /// Whether machines differ in points for group g at all (some member has preferences, or
+  /// some machine a PreferNoSchedule taint): batch strategies skip points_of otherwise.
+  bool scores_preferences(GroupId g);
+  /// Assigns every unassigned member of g to m, recording which preferences m met (as
+  /// place_group does). For strategies that choose m themselves and verified it with fits().
+  void commit(GroupId g, MachineId m);
   /// Points per untolerated PreferNoSchedule taint (kube's TaintToleration score, as a preference).
   static constexpr std::int64_t kPreferNoSchedulePoints = -25;
   /// The preferences of instance i's unit that machine m meets now (descriptions, in the
@@ -224,6 +230,10 @@ class Placer {
   /// Per (unit, spread preference): whether each class holds a least-filled domain now.
   std::vector<std::uint8_t> spread_met_scratch_;
   std::map<InstanceId, std::vector<std::string>> recorded_;
+  // The group the scratch state was last prepared for, and the cluster version then: lets
+  // points_of answer a strategy ranking many machines for one group without re-preparing.
+  GroupId prepared_group_ = kNone;
+  std::uint64_t prepared_version_ = 0;
 };
 
 }  // namespace berth

@@ -2,6 +2,7 @@
 #include "berth/fleet/load.hpp"
 
 #include <algorithm>
+#include <set>
 #include <catch2/catch.hpp>
 
 #include "berth/error.hpp"
@@ -178,6 +179,53 @@ TEST_CASE("lint reports every problem and keeps going", "[fleet][lint]") {
   fleet_test::TempDir clean;
   clean.write("ok.service", kSized);
   CHECK(lint({clean.path()}).clean());
+}
+
+// Issue 20 item 2: a unit whose MachineOf= contradicts its own Conflicts= (or names itself)
+// no longer stops the reader; the engine makes it pending unresolvable and places the rest, and
+// lint reports the engine's line: a warning by default, an error with strict.
+TEST_CASE("contradictions are the engine's: pending for place, warnings or strict errors for lint",
+          "[fleet][lint][contradiction]") {
+  fleet_test::TempDir dir;
+  dir.write("c.service", kSized);
+  dir.write("b.service", std::string(kSized) + "MachineOf=c.service\nConflicts=c.service\n");
+  dir.write("self.service", std::string(kSized) + "MachineOf=self.service\n");
+  dir.write("ok.service", kSized);
+  dir.write("d.service", std::string(kSized) + "MachineOf=nowhere.service\n");
+
+  auto codes = [](const LintReport& r, Severity sev) {
+    std::multiset<int> out;
+    for (const auto& p : r.problems) {
+      if (p.severity == sev) out.insert(p.code);
+    }
+    return out;
+  };
+  const auto lax = lint({dir.path()});
+  CHECK(lax.errors() == 0);
+  CHECK(codes(lax, Severity::Warning) == std::multiset<int>{239, 245, 247, 247});
+  const auto strict = lint({dir.path()}, LintOptions{true});
+  CHECK(codes(strict, Severity::Error) == std::multiset<int>{241, 245, 247, 247});
+  for (const auto& p : strict.problems) {
+    if (p.code == 247) CHECK((p.unit == "b.service" || p.unit == "c.service"));
+    if (p.code == 245) CHECK(p.unit == "self.service");
+  }
+
+  fleet_test::TempDir other;
+  const auto machines = other.write("machines", "m1 capacity=cpu=8,memory=8Gi\n");
+  const Spec spec = load_spec({dir.path()}, machines);
+  PlaceOptions options;
+  options.strict = false;
+  const auto result = place(spec, options);
+  std::set<std::string> placed, unresolvable;
+  for (const auto& [inst, m] : result.placements) placed.insert(inst);
+  for (const auto& p : result.pending) {
+    if (p.diagnosis.unresolvable) unresolvable.insert(p.unit);
+  }
+  CHECK(placed == std::set<std::string>{"ok.service"});
+  CHECK(unresolvable ==
+        std::set<std::string>{"b.service", "c.service", "d.service", "self.service"});
+  options.strict = true;
+  CHECK_THROWS_AS(place(spec, options), ValidationError);
 }
 
 // Issue 16 item 10: .timer units were skipped silently in directories; they are read, placed

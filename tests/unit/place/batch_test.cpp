@@ -138,3 +138,47 @@ TEST_CASE("measure_placement counts machines, utilization and stranded capacity"
   CHECK(rows[1].strategy == "flow");
   CHECK(rows[1].pending == 0);
 }
+
+// Issue 20 item 3: preferences add to every strategy, batch ones included. Ten 4-cpu machines,
+// the last five in zone b; web (6 x 1 cpu) prefers zone b, api (4 x 1 cpu) avoids it, and
+// filler (no preference) may go anywhere. Every rule must meet both preferences and say so in
+// preferences_met, while still placing everything and never overcommitting.
+TEST_CASE("every batch strategy ranks machines by preference points first", "[place][batch][preferences]") {
+  Spec spec = uniform(10, 4000, 6, 1000);
+  for (std::size_t i = 0; i < spec.machines.size(); ++i) {
+    spec.machines[i].metadata["zone"] = {i < 5 ? "a" : "b"};
+  }
+  Preference in_b;
+  in_b.metadata = {MetadataRequirement{"zone", MetadataOp::In, {"b"}}};
+  in_b.weight = 60;
+  spec.units[0].preferences = {in_b};
+  Unit api = spec.units[0];
+  api.name = "api";
+  api.replicas = 4;
+  api.preferences[0].weight = -40;
+  Unit filler = spec.units[0];
+  filler.name = "filler";
+  filler.replicas = 3;
+  filler.preferences.clear();
+  spec.units.push_back(api);
+  spec.units.push_back(filler);
+  for (const std::string& name : batch_strategy_names()) {
+    INFO(name);
+    const PlacementResult r = place(spec, place_options_for(name));
+    CHECK(r.all_placed());
+    CHECK(testing::check_placement(spec, r).empty());
+    for (const auto& [inst, machine] : r.placements) {
+      const bool in_zone_b = std::stoi(machine.substr(1)) > 5;
+      INFO(inst << " on " << machine);
+      if (inst.rfind("web@", 0) == 0) {
+        CHECK(in_zone_b);
+        CHECK(r.preferences_met.at(inst) == std::vector<std::string>{"zone=b (+60)"});
+      }
+      if (inst.rfind("api@", 0) == 0) {
+        CHECK_FALSE(in_zone_b);
+        CHECK(r.preferences_met.at(inst).empty());
+      }
+      if (inst.rfind("filler@", 0) == 0) CHECK(r.preferences_met.count(inst) == 0);
+    }
+  }
+}

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "berth/error.hpp"
 #include <nlohmann/json.hpp>
@@ -497,7 +498,7 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
           "[state][apply][property]") {
   // Deterministic seeds; each run applies a sequence of random specs over a small name pool so
   // that machines and units come, go, change size, state and replicas.
-  for (unsigned seed = 1; seed <= 150; ++seed) {
+  for (unsigned seed = 1; seed <= 200; ++seed) {
     std::mt19937 rng(seed);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     TempDir dir;
@@ -508,21 +509,43 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
       store = std::make_unique<MemoryStore>();
     }
     std::string history;  // the specs applied so far, shown when a check fails
+    Spec prev;            // what the previous step asked for: often kept as it is
+    auto prev_machine = [&](const std::string& n) -> const Machine* {
+      for (const auto& m : prev.machines) if (m.name == n) return &m;
+      return nullptr;
+    };
+    auto prev_unit = [&](const std::string& n) -> const Unit* {
+      for (const auto& u : prev.units) if (u.name == n) return &u;
+      return nullptr;
+    };
     for (int step = 0; step < 10; ++step) {
       Spec s;
+      auto random_state = [&] {
+        int st = pick(0, 11);
+        return st == 0 ? MachineState::Down : st == 1 ? MachineState::Draining
+             : st == 2 ? MachineState::Rebooting : MachineState::Up;
+      };
       for (int i = 1; i <= 6; ++i) {
         if (pick(0, 3) == 0) continue;
-        Machine m = machine(fmt::format("m{}", i), 1000 * pick(1, 4), kGi * pick(1, 8));
-        int st = pick(0, 11);
-        m.state = st == 0   ? MachineState::Down
-                  : st == 1 ? MachineState::Draining
-                  : st == 2 ? MachineState::Rebooting
-                            : MachineState::Up;
+        std::string name = fmt::format("m{}", i);
+        // Unchanged machines (sometimes only their state changes) keep what runs on them.
+        if (const Machine* same = prev_machine(name); same && pick(0, 1) == 0) {
+          Machine m = *same;
+          if (pick(0, 3) == 0) m.state = random_state();
+          s.machines.push_back(m);
+          continue;
+        }
+        Machine m = machine(name, 1000 * pick(1, 4), kGi * pick(1, 8));
+        m.state = random_state();
         s.machines.push_back(m);
       }
       for (int i = 1; i <= 6; ++i) {
         if (pick(0, 3) == 0) continue;
         std::string name = fmt::format("u{}", i);
+        if (const Unit* same = prev_unit(name); same && pick(0, 1) == 0) {
+          s.units.push_back(*same);
+          continue;
+        }
         Unit u = unit(name, 250 * pick(1, 6), kGi / 4 * pick(1, 8));
         if (i == 1 && pick(0, 2) == 0) {
           u.constraints.global = true;  // a node agent: one per up machine
@@ -549,6 +572,7 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
       ApplyResult r = apply(*store, s);
       Snapshot snap = store->snapshot();
       REQUIRE_AUDIT(snap.spec, s, r);
+      prev = s;
       // Applying the same state twice is a no-op once nothing pending can move.
       ApplyResult again = apply(*store, s);
       REQUIRE_AUDIT(store->snapshot().spec, s, again);
@@ -632,4 +656,82 @@ TEMPLATE_TEST_CASE("apply: global instances stop with their machine and start ag
   CHECK(up.changes.stopped.empty());
   CHECK(store->snapshot().spec.placements.at("agent@m1") == "m1");
   CHECK(up.changes.moved.empty());  // recovery never moves running units back
+}
+
+TEMPLATE_TEST_CASE("apply: the spec's own placements are assignments; removing a machine_of target leaves the sidekick pending",
+                   "[state][apply]", MemoryFactory, SqliteFactory) {
+  TestType f;
+  auto store = f.make();
+  REQUIRE(apply(*store, spec_v1()).placement.ok());
+  const std::string was = store->snapshot().spec.placements.at("cache");
+  const std::string to = was == "m3" ? "m2" : "m3";
+  Spec pinned = spec_v1();
+  pinned.placements["cache"] = to;
+  ApplyResult r = apply(*store, pinned);
+  REQUIRE(r.commit.committed());
+  CHECK(r.changes.moved.at("cache") == Move{was, to});
+  CHECK(store->snapshot().spec.placements.at("cache") == to);
+
+  // A sidekick follows db; removing db leaves it stored and pending (unresolvable), not lost.
+  Spec with_side = spec_v1();
+  Unit side = unit("db-backup", 100, kGi / 4);
+  side.constraints.machine_of = "db";
+  with_side.units.push_back(side);
+  ApplyResult s1 = apply(*store, with_side);
+  REQUIRE(s1.placement.ok());
+  CHECK(store->snapshot().spec.placements.at("db-backup") == store->snapshot().spec.placements.at("db"));
+  ApplyResult s2 = remove_unit(*store, "db");
+  Snapshot after = store->snapshot();
+  CHECK(after.spec.placements.count("db") == 0);
+  CHECK(after.spec.placements.count("db-backup") == 0);
+  REQUIRE(s2.placement.pending.size() == 1);
+  CHECK(s2.placement.pending[0].unit == "db-backup");
+  CHECK(s2.placement.pending[0].diagnosis.unresolvable);
+  CHECK(s2.changes.moved.at("db-backup") == Move{s1.placement.placements.at("db"), ""});
+  bool stored = false;
+  for (const auto& u : after.spec.units) stored = stored || u.name == "db-backup";
+  CHECK(stored);
+}
+
+TEST_CASE("apply: operators racing on one SQLite file never overcommit nor leave work on down machines",
+          "[state][apply]") {
+  TempDir dir;
+  const std::string path = dir.file("berth.db");
+  {
+    SqliteStore seed(path);
+    Spec s;
+    for (int i = 1; i <= 6; ++i) s.machines.push_back(machine(fmt::format("m{}", i), 4000, 8 * kGi));
+    s.units = {anti(unit("web", 1000, kGi, 4)), unit("api", 500, kGi / 2, 8), unit("db", 2000, 4 * kGi, 2)};
+    REQUIRE(apply(seed, s).placement.ok());
+  }
+  // Each thread has its own connection (as separate processes would) and flips machines.
+  std::atomic<int> conflicts{0}, commits{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      SqliteStore store(path);
+      std::mt19937 rng(static_cast<unsigned>(t) + 1);
+      for (int k = 0; k < 15; ++k) {
+        std::string m = fmt::format("m{}", std::uniform_int_distribution<int>(1, 6)(rng));
+        MachineState st = std::uniform_int_distribution<int>(0, 2)(rng) == 0 ? MachineState::Down : MachineState::Up;
+        ApplyResult r = set_machine_state(store, m, st);
+        conflicts += r.conflicts;
+        commits += r.plan.empty() ? 0 : 1;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  WARN(fmt::format("{} commits, {} conflicts retried", commits.load(), conflicts.load()));
+  SqliteStore store(path);
+  Snapshot snap = store.snapshot();
+  // Settle: the stored state as its own desired state places whatever can be placed now.
+  Spec desired;
+  desired.machines = snap.spec.machines;
+  desired.units = snap.spec.units;
+  ApplyResult settle = apply(store, desired);
+  REQUIRE_AUDIT(store.snapshot().spec, desired, settle);
+  CHECK(overcommit_of(snap.spec).empty());
+  std::map<std::string, MachineState> state;
+  for (const auto& m : snap.spec.machines) state[m.name] = m.state;
+  for (const auto& [inst, m] : snap.spec.placements) CHECK(state.at(m) != MachineState::Down);
 }
