@@ -11,6 +11,7 @@
 #include <memory>
 #include <thread>
 
+#ifdef BERTH_HAVE_SERVE  // built without cpp-httplib there is no serve component, and no verb
 #include "berth/error.hpp"
 #include "berth/place/place.hpp"
 #include "berth/serve/server.hpp"
@@ -95,3 +96,5 @@ void setup(CLI::App& app, Context& ctx) {
 BERTH_REGISTER_COMMAND(serve, 65, setup);
 
 }  // namespace berth::cli
+
+#endif  // BERTH_HAVE_SERVE
