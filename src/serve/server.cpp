@@ -125,27 +125,40 @@ int status_of(const Error& e) {
   return 503;
 }
 
+/// What /v1/watch remembers of a revision: each machine's and unit's definition as a hash of
+/// its JSON, and the placements. A whole Spec per revision would cost gigabytes on a large
+/// cluster; this is a placement map and two small maps.
+struct Seen {
+  std::map<std::string, std::size_t> machines, units;
+  std::map<std::string, std::string> placements;
+  std::size_t weight() const { return machines.size() + units.size() + placements.size() + 1; }
+};
+
+Seen seen_of(const Spec& spec) {
+  Seen out;
+  json j = spec_to_json(spec);
+  auto fill = [&](const char* key, std::map<std::string, std::size_t>& into) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_array()) return;
+    for (const auto& x : *it) into.emplace(x.value("name", ""), std::hash<std::string>{}(x.dump()));
+  };
+  fill("machines", out.machines);
+  fill("units", out.units);
+  out.placements = spec.placements;
+  return out;
+}
+
 /// {"machines": {"added", "removed", "updated"}, "units": {...}, "placements": {"added":
 /// {inst: m}, "removed": [inst], "moved": {inst: {"from", "to"}}}}
-json state_changes(const Spec& before, const Spec& after) {
-  json b = spec_to_json(before), a = spec_to_json(after);
-  auto by_name = [](const json& list) {
-    std::map<std::string, json> out;
-    if (list.is_array()) {
-      for (const auto& x : list) out.emplace(x.value("name", ""), x);
-    }
-    return out;
-  };
-  auto diff = [&](const char* key) {
-    auto old_items = by_name(b.value(key, json::array()));
-    auto new_items = by_name(a.value(key, json::array()));
+json state_changes(const Seen& before, const Seen& after) {
+  auto diff = [](const std::map<std::string, std::size_t>& old_items, const std::map<std::string, std::size_t>& new_items) {
     json added = json::array(), removed = json::array(), updated = json::array();
-    for (const auto& [n, x] : new_items) {
+    for (const auto& [n, h] : new_items) {
       auto it = old_items.find(n);
       if (it == old_items.end()) added.push_back(n);
-      else if (it->second != x) updated.push_back(n);
+      else if (it->second != h) updated.push_back(n);
     }
-    for (const auto& [n, x] : old_items) {
+    for (const auto& [n, h] : old_items) {
       if (!new_items.count(n)) removed.push_back(n);
     }
     return json{{"added", added}, {"removed", removed}, {"updated", updated}};
@@ -159,8 +172,8 @@ json state_changes(const Spec& before, const Spec& after) {
   for (const auto& [inst, m] : before.placements) {
     if (!after.placements.count(inst)) p_removed.push_back(inst);
   }
-  return {{"machines", diff("machines")},
-          {"units", diff("units")},
+  return {{"machines", diff(before.machines, after.machines)},
+          {"units", diff(before.units, after.units)},
           {"placements", {{"added", p_added}, {"removed", p_removed}, {"moved", p_moved}}}};
 }
 
@@ -178,10 +191,13 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::mutex stop_mutex;
 
-  // Snapshots by revision, for /v1/watch: the state a client last saw is diffed against now.
+  // What the store held at the revisions this server answered with, for /v1/watch: at most
+  // kHistory revisions and kHistoryWeight names and placements in all, oldest dropped first.
   std::mutex history_mutex;
-  std::map<std::int64_t, Spec> history;
+  std::map<std::int64_t, std::shared_ptr<const Seen>> history;
+  std::size_t history_weight = 0;
   static constexpr std::size_t kHistory = 256;
+  static constexpr std::size_t kHistoryWeight = 4'000'000;
 
   // The pending-unit placer: woken by the Watcher (any writer) and by our own commits.
   std::mutex pending_mutex;
@@ -195,16 +211,25 @@ struct Server::Impl {
       : store(s), options(std::move(o)), place_options(place_options_for(options.strategy)),
         kube(s, place_options) {}
 
-  void record(const state::Snapshot& snap) {
+  std::shared_ptr<const Seen> record(const state::Snapshot& snap) {
+    {
+      std::lock_guard<std::mutex> lock(history_mutex);
+      if (auto it = history.find(snap.revision); it != history.end()) return it->second;
+    }
+    auto seen = std::make_shared<const Seen>(seen_of(snap.spec));
     std::lock_guard<std::mutex> lock(history_mutex);
-    history.insert_or_assign(snap.revision, snap.spec);
-    while (history.size() > kHistory) history.erase(history.begin());
+    auto [it, fresh] = history.emplace(snap.revision, seen);
+    if (fresh) history_weight += seen->weight();
+    while (history.size() > 1 && (history.size() > kHistory || history_weight > kHistoryWeight)) {
+      history_weight -= history.begin()->second->weight();
+      history.erase(history.begin());
+    }
+    return it->second;
   }
-  std::optional<Spec> recorded(std::int64_t revision) {
+  std::shared_ptr<const Seen> recorded(std::int64_t revision) {
     std::lock_guard<std::mutex> lock(history_mutex);
     auto it = history.find(revision);
-    if (it == history.end()) return std::nullopt;
-    return it->second;
+    return it == history.end() ? nullptr : it->second;
   }
 
   void wake_pending() {
@@ -346,15 +371,15 @@ struct Server::Impl {
       now = store.wait_for_change(since, std::min(left, std::chrono::milliseconds(250)));
     }
     state::Snapshot snap = store.snapshot();
-    record(snap);
+    auto now_seen = record(snap);
     res.set_header("X-Berth-Revision", std::to_string(snap.revision));
     json answer = {{"revision", snap.revision}, {"since", since}};
     if (snap.revision <= since) {
       answer["timed_out"] = true;
-      answer["changes"] = state_changes(snap.spec, snap.spec);
+      answer["changes"] = state_changes(*now_seen, *now_seen);
     } else if (auto before = recorded(since)) {
       answer["timed_out"] = false;
-      answer["changes"] = state_changes(*before, snap.spec);
+      answer["changes"] = state_changes(*before, *now_seen);
     } else {
       // Not a revision this server has seen (another server's, or too old): the whole state,
       // as a list-then-watch client expects after kube's 410 Gone.
