@@ -163,6 +163,7 @@ json KubeExtender::filter(const json& args) {
   Unit unit = read_request(args, nodes, full_nodes);
   state::Snapshot snap = store_.snapshot();
   auto now = evaluate(snap.spec, unit, options_.strategy, false);
+  const GroupId group = now->cluster->instance(now->instance).group;
   std::unique_ptr<Evaluation> empty;  // built on the first failure only
   json failed = json::object(), unresolvable = json::object();
   std::vector<std::string> passed;
@@ -172,14 +173,16 @@ json KubeExtender::filter(const json& args) {
       unresolvable[name] = fmt::format("node {} is not in berth's store (send whole Nodes: nodeCacheCapable: false)", name);
       continue;
     }
-    std::vector<std::string> reasons = now->placer->explain(now->instance, m);
-    if (reasons.empty()) {
+    // Placer::fits is the pipeline's verdict without copying the cluster; explain (which
+    // copies it) runs only for the nodes that fail, for their reasons.
+    if (now->placer->fits(group, m)) {
       passed.push_back(name);
       continue;
     }
+    std::vector<std::string> reasons = now->placer->explain(now->instance, m);
     if (!empty) empty = evaluate(snap.spec, unit, options_.strategy, true);
     MachineId em = empty->cluster->find_machine(name);
-    bool hopeless = !empty->placer->explain(empty->instance, em).empty();
+    bool hopeless = !empty->placer->fits(empty->cluster->instance(empty->instance).group, em);
     (hopeless ? unresolvable : failed)[name] = join_reasons(reasons);
   }
   json answer = {{"FailedNodes", failed}, {"FailedAndUnresolvableNodes", unresolvable}, {"Error", ""}};
@@ -220,7 +223,7 @@ json KubeExtender::prioritize(const json& args) {
   std::vector<Key> distinct;
   for (const auto& name : nodes) {
     MachineId m = e->cluster->find_machine(name);
-    if (m == kNone || !e->placer->explain(e->instance, m).empty()) continue;
+    if (m == kNone || !e->placer->fits(g, m)) continue;
     Key k{e->placer->points_of(g, m), e->placer->score_of(g, m)};
     keys.emplace(name, k);
     if (std::find(distinct.begin(), distinct.end(), k) == distinct.end()) distinct.push_back(k);
@@ -274,9 +277,9 @@ json KubeExtender::bind(const json& args) {
     if (m == kNone) {
       return {{"Error", fmt::format("[berth.store.430] cannot bind {}: node {} is not in berth's store", key, node)}};
     }
-    std::vector<std::string> reasons = e->placer->explain(e->instance, m);
-    if (!reasons.empty()) {
-      return {{"Error", fmt::format("[berth.store.430] pod {} no longer fits on {}: {}", key, node, join_reasons(reasons))}};
+    if (!e->placer->fits(e->cluster->instance(e->instance).group, m)) {
+      return {{"Error", fmt::format("[berth.store.430] pod {} no longer fits on {}: {}", key, node,
+                                    join_reasons(e->placer->explain(e->instance, m)))}};
     }
     Spec additions;
     additions.units.push_back(call.unit);
