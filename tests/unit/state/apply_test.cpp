@@ -333,7 +333,7 @@ TEMPLATE_TEST_CASE("apply: the done-means sequence (v1, v2, a machine down, a ma
   CHECK(r6.plan.empty());
 }
 
-TEMPLATE_TEST_CASE("apply: a shrunken unit keeps what fits; grown replicas are added", "[state][apply]",
+TEMPLATE_TEST_CASE("apply: a shrunken unit keeps what fits, and grown replicas are added", "[state][apply]",
                    MemoryFactory, SqliteFactory) {
   TestType f;
   auto store = f.make();
@@ -658,7 +658,7 @@ TEMPLATE_TEST_CASE("apply: global instances stop with their machine and start ag
   CHECK(up.changes.moved.empty());  // recovery never moves running units back
 }
 
-TEMPLATE_TEST_CASE("apply: the spec's own placements are assignments; removing a machine_of target leaves the sidekick pending",
+TEMPLATE_TEST_CASE("apply: the spec's own placements are assignments, and removing a machine_of target leaves the sidekick pending",
                    "[state][apply]", MemoryFactory, SqliteFactory) {
   TestType f;
   auto store = f.make();
