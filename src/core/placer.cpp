@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 #include <map>
 
 #include "berth/constraint/glob.hpp"
@@ -863,10 +864,20 @@ std::vector<std::string> Placer::explain(InstanceId i, MachineId m) {
   cluster_.check_instance(i, "Placer::explain");
   cluster_.check_machine(m, "Placer::explain");
   // Work on a copy with the whole group taken off its machines, so the answer is "could it go
-  // there" whether or not it already runs somewhere.
-  Cluster copy = cluster_;
+  // there" whether or not it already runs somewhere. A group with nothing placed is asked on
+  // the cluster itself: copying it per question made a kube filter over n failing nodes cost
+  // n whole copies.
+  bool placed = false;
+  for (InstanceId x : cluster_.group(cluster_.instance(i).group).members) {
+    placed = placed || cluster_.assignment(x) != kNone;
+  }
+  std::optional<Cluster> owned;
+  if (placed) {
+    owned.emplace(cluster_);
+    for (InstanceId x : owned->group(owned->instance(i).group).members) owned->unassign(x);
+  }
+  Cluster& copy = placed ? *owned : cluster_;
   const Group& grp = copy.group(copy.instance(i).group);
-  for (InstanceId x : grp.members) copy.unassign(x);
   const std::size_t D = copy.dims();
   std::vector<std::int64_t> demand(D, 0);
   for (InstanceId x : grp.members) {
