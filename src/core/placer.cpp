@@ -647,10 +647,11 @@ void Placer::offer(Candidate cand) {
   ranked_[pos] = cand;
 }
 
-void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span) {
+void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, double bound) {
+  // The caller checked that the node fits (node_fits) and computed its bound: each node's
+  // summary is read once, not once by its parent to order the children and again here.
   const Cluster& c = cluster_;
   const auto& members = c.class_members(k);
-  if (first_leaf >= members.size() || !node_fits(k, node)) return;
   const MachineId first_machine = members[first_leaf];
   if (ranked_.size() == ranked_limit_) {
     // Full list: a subtree that cannot beat the last entry cannot change it. Preference points
@@ -659,7 +660,6 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
     const std::int64_t point_bound = any_preferences_ ? class_points_[k] + near_bound_ : 0;
     if (point_bound < worst.points) return;
     if (point_bound == worst.points) {
-      const double bound = node_bound(k, node);
       if (bound < worst.score || (bound == worst.score && first_machine > worst.machine)) return;
     }
   }
@@ -677,12 +677,16 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
   // Visit the more promising child first, so the bound prunes the other one more often.
   const std::size_t half = span / 2;
   const std::size_t l = 2 * node, r = l + 1;
-  if (node_bound(k, r) > node_bound(k, l)) {
-    search(k, r, first_leaf + half, half);
-    search(k, l, first_leaf, half);
+  const bool fits_l = node_fits(k, l);  // first_leaf < members.size(): this node has members
+  const bool fits_r = first_leaf + half < members.size() && node_fits(k, r);
+  const double bound_l = fits_l ? node_bound(k, l) : 0.0;
+  const double bound_r = fits_r ? node_bound(k, r) : 0.0;
+  if (fits_r && (!fits_l || bound_r > bound_l)) {
+    search(k, r, first_leaf + half, half, bound_r);
+    if (fits_l) search(k, l, first_leaf, half, bound_l);
   } else {
-    search(k, l, first_leaf, half);
-    search(k, r, first_leaf + half, half);
+    if (fits_l) search(k, l, first_leaf, half, bound_l);
+    if (fits_r) search(k, r, first_leaf + half, half, bound_r);
   }
 }
 
@@ -827,7 +831,7 @@ MachineId Placer::select_indexed(GroupId g) {
     class_term_ = shape_term_[shape];
     class_counted_ = shape_counted_[shape];
     class_alloc_ = c.allocatable(c.class_members(k).front());
-    search(k, 1, 0, c.class_index(k).leaves);
+    search(k, 1, 0, c.class_index(k).leaves, open.bound);
   };
   if (!open_classes_.empty()) search_class(open_classes_[first]);
   for (std::size_t j = 0; j < open_classes_.size(); ++j) {

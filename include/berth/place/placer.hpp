@@ -153,8 +153,9 @@ class Placer {
   std::vector<std::uint8_t>& least_filled_classes(UnitId u, const std::string& key);
   /// Puts a feasible machine into ranked_ (kept sorted, at most ranked_limit_ long).
   void offer(Candidate c);
-  /// Branch and bound over class k's tree, collecting the ranked_limit_ best machines.
-  void search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span);
+  /// Branch and bound over class k's tree, collecting the ranked_limit_ best machines. The
+  /// node fits (node_fits) and has members; `bound` is its node_bound.
+  void search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, double bound);
   /// The next replica's answer from the previous search's ranking, or false when a new
   /// search is needed (see select_indexed for why this equals a fresh search).
   bool reuse_ranking(UnitId u, MachineId* answer);
