@@ -901,6 +901,14 @@ std::vector<Diagnosis> Placer::place_pending() {
   // depended on the instance. Pending replicas then cost a copy instead of a scan each.
   UnitId last_unit = kNone;
   std::uint64_t last_version = 0;
+  // Diagnoses by what they are computed from, for a lone unpinned instance whose unit takes
+  // part in no conflict and no spread: its class filters (units with equal metadata
+  // requirements and tolerations get equal verdicts and texts) and its demand. Pending units
+  // of the same shape then cost a copy, not a descent of every class tree (50k pending jobs
+  // come in a few hundred shapes). Valid while the cluster is unchanged.
+  std::map<std::pair<std::uint32_t, std::vector<std::int64_t>>, std::size_t> by_shape;
+  std::uint64_t shape_version = 0;
+  const Cluster& c = cluster_;
   for (GroupId g : batch_order(std::move(todo))) {
     // Diagnose only on failure: the success path pays for counting nothing.
     if (place_group(g) != kNone) continue;
@@ -917,11 +925,32 @@ std::vector<Diagnosis> Placer::place_pending() {
       pending.push_back(std::move(diag));
       continue;
     }
+    const Unit& u = c.unit(unit);
+    const bool shaped = alone && !grp.unresolvable() && !c.unit_related(unit) && c.match_all_units().empty() &&
+                        !u.constraints.spread && c.assignment(first) == kNone;
+    std::pair<std::uint32_t, std::vector<std::int64_t>> key;
+    if (shaped) {
+      if (shape_version != cluster_.version()) {
+        by_shape.clear();
+        shape_version = cluster_.version();
+      }
+      key = {filter_of(unit), std::vector<std::int64_t>(c.request(first), c.request(first) + c.dims())};
+      if (auto it = by_shape.find(key); it != by_shape.end()) {
+        Diagnosis diag = pending[it->second];
+        diag.unit = c.instance(first).name;
+        diag.group = {diag.unit};
+        pending.push_back(std::move(diag));
+        last_unit = unit;
+        last_version = cluster_.version();
+        continue;
+      }
+    }
     Diagnosis diag;
     per_instance_ = false;
     select(g, &diag);
     last_unit = alone && !per_instance_ ? unit : kNone;
     last_version = cluster_.version();
+    if (shaped && !per_instance_) by_shape.emplace(std::move(key), pending.size());
     pending.push_back(std::move(diag));
   }
   return pending;
