@@ -38,11 +38,11 @@ def generate(gen, work, machines, units, extra):
         with open(path + ".tmp", "w") as out:
             subprocess.run([gen, "--realistic", str(machines), str(units)] + extra, stdout=out, check=True)
         os.rename(path + ".tmp", path)
-    with open(path) as f:
-        spec = json.load(f)
-    instances = 0
-    for u in spec.get("units", []):
-        instances += u.get("replicas", 1) if isinstance(u.get("replicas", 1), int) else 1
+    # Counted in a child: a parent that held the parsed spec would lend its resident pages to
+    # every child it forks, and ru_maxrss of a small run would read as the parent's size.
+    count = ("import json,sys; s=json.load(open(sys.argv[1])); "
+             "print(sum(u.get('replicas', 1) if isinstance(u.get('replicas', 1), int) else 1 for u in s.get('units', [])))")
+    instances = int(subprocess.run([sys.executable, "-c", count, path], capture_output=True, text=True, check=True).stdout)
     return path, instances
 
 
@@ -61,9 +61,9 @@ def three(values, fmt):
 
 
 def pending_count(out_path):
-    with open(out_path) as f:
-        answer = json.load(f)
-    return len(answer.get("placements", {})), len(answer.get("pending", []))
+    count = "import json,sys; a=json.load(open(sys.argv[1])); print(len(a.get('placements', {})), len(a.get('pending', [])))"
+    placed, pending = subprocess.run([sys.executable, "-c", count, out_path], capture_output=True, text=True, check=True).stdout.split()
+    return int(placed), int(pending)
 
 
 def main():
