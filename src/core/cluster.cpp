@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "berth/constraint/glob.hpp"
 #include "berth/error.hpp"
@@ -99,13 +100,11 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
 }  // namespace
 
 MachineId Cluster::find_machine(std::string_view name) const {
-  auto it = machine_index_.find(std::string(name));
-  return it == machine_index_.end() ? kNone : it->second;
+  return machine_index_.find(name, [this](std::uint32_t m) -> std::string_view { return machine_names_[m]; });
 }
 
 InstanceId Cluster::find_instance(std::string_view name) const {
-  auto it = instance_index_.find(std::string(name));
-  return it == instance_index_.end() ? kNone : it->second;
+  return instance_index_.find(name, [this](std::uint32_t i) -> std::string_view { return instances_[i].name; });
 }
 
 std::vector<std::int64_t> Cluster::total_allocatable() const {
@@ -120,10 +119,10 @@ std::vector<std::int64_t> Cluster::total_allocatable() const {
 Cluster Cluster::build(const Spec& spec, BuildOptions options) {
   Cluster c;
   c.strict_ = options.strict;
-  c.spec_ = std::make_shared<const Spec>(spec);
   c.dimension_names_ = collect_dimensions(spec);
   c.add_machines(spec);
   c.add_units(spec);
+  c.compile_conflicts();
   c.link_groups();
   c.build_indexes();
   c.apply_placements(spec);
@@ -140,7 +139,8 @@ void Cluster::add_machines(const Spec& spec) {
   keyed = {};
   const std::size_t D = dims();
   machine_names_.reserve(n);
-  machine_index_.reserve(n);
+  auto machine_name = [this](std::uint32_t m) -> std::string_view { return machine_names_[m]; };
+  machine_index_.reserve(n, machine_name);
   machine_states_.reserve(n);
   machine_class_.reserve(n);
   allocatable_.assign(n * D, 0);
@@ -162,10 +162,10 @@ void Cluster::add_machines(const Spec& spec) {
     const Machine& m = spec.machines[order[k]];
     const auto id = static_cast<MachineId>(k);
     if (m.name.empty()) throw ValidationError(206, "machines", "machine name must not be empty");
-    if (!machine_index_.emplace(m.name, id).second) {
+    machine_names_.push_back(m.name);
+    if (!machine_index_.insert(id, m.name, machine_name)) {
       throw ValidationError(216, fmt::format("machine {}", m.name), "duplicate machine name");
     }
-    machine_names_.push_back(m.name);
     machine_states_.push_back(m.state);
     for (std::size_t d = 0; d < D; ++d) {
       const std::string& dim = dimension_names_[d];
@@ -208,7 +208,6 @@ void Cluster::add_units(const Spec& spec) {
   unit_problem_.assign(units_.size(), 0);
   requests_.assign(units_.size() * D, 0);
   spread_slot_.assign(units_.size(), -1);
-  literal_prefix_.assign(units_.size(), {});
   std::set<std::string> unit_names;
   for (const auto& u : units_) unit_names.insert(u.name);
   {
@@ -217,7 +216,7 @@ void Cluster::add_units(const Spec& spec) {
     std::size_t expected = 0;
     for (const auto& u : units_) expected += u.constraints.global ? 1 : u.replicas ? static_cast<std::size_t>(std::max(*u.replicas, 0)) : 1;
     instances_.reserve(expected);
-    instance_index_.reserve(expected);
+    instance_index_.reserve(expected, [this](std::uint32_t i) -> std::string_view { return instances_[i].name; });
   }
 
   for (UnitId u = 0; u < units_.size(); ++u) {
@@ -229,7 +228,6 @@ void Cluster::add_units(const Spec& spec) {
       requests_[u * D + d] = v;
     }
     const Constraints& c = unit.constraints;
-    for (const auto& pat : c.conflicts) literal_prefix_[u].push_back(std::min(pat.find_first_of("*?[\\"), pat.size()));
     // A global unit that also follows, pins or replicates contradicts itself: without
     // strict mode it becomes one unresolvable instance named like the unit.
     bool contradicts_global = false;
@@ -279,10 +277,10 @@ void Cluster::add_units(const Spec& spec) {
       inst.pinned = pinned;
       inst.global = global;
       const auto id = static_cast<InstanceId>(instances_.size());
-      if (!instance_index_.emplace(inst.name, id).second) {
-        throw ValidationError(217, who, fmt::format("instance name \"{}\" is used twice (a unit and a replica of another unit?)", inst.name));
-      }
       instances_.push_back(std::move(inst));
+      if (!instance_index_.insert(id, instances_.back().name, [this](std::uint32_t x) -> std::string_view { return instances_[x].name; })) {
+        throw ValidationError(217, who, fmt::format("instance name \"{}\" is used twice (a unit and a replica of another unit?)", instances_.back().name));
+      }
     };
     if (contradicts_global) {
       add_instance(unit.name, 0, kNone, false);
@@ -621,12 +619,15 @@ std::optional<HostPort> Cluster::shared_port(InstanceId a, InstanceId b) const {
   return std::nullopt;
 }
 
-std::uint8_t Cluster::conflict_class(UnitId pu, UnitId tu) const {
-  // Host ports: units binding one port conflict in every instance pair (both ways).
-  if (!units_[pu].constraints.ports.empty() && !units_[tu].constraints.ports.empty() &&
-      ports_overlap(units_[pu].constraints.ports, units_[tu].constraints.ports)) {
-    return 2;
-  }
+namespace {
+
+/// Length of a pattern's literal prefix: the bytes before its first glob character. Every name
+/// the pattern matches starts with them.
+std::size_t literal_prefix(std::string_view pat) { return std::min(pat.find_first_of("*?[\\"), pat.size()); }
+
+}  // namespace
+
+std::uint8_t Cluster::pattern_class(UnitId pu, UnitId tu) const {
   const auto& patterns = units_[pu].constraints.conflicts;
   if (patterns.empty()) return 1;
   const Unit& tunit = units_[tu];
@@ -641,17 +642,15 @@ std::uint8_t Cluster::conflict_class(UnitId pu, UnitId tu) const {
   if (tunit.replicas || tunit.constraints.global) {
     // Instances are named `<base>@<x>`. A pattern `<base>@*` (or `*`) takes them all; a
     // pattern whose literal prefix disagrees with `<base>@` takes none; others are decided
-    // per instance. A few byte comparisons, cheaper than caching: a batch meets millions of
-    // unit pairs, and a hash map of them cost more than the placement itself.
+    // per instance.
     const std::string_view base(tunit.name);
     std::uint8_t cls = 1;
-    for (std::size_t p = 0; p < patterns.size(); ++p) {
-      const std::string& pat = patterns[p];
+    for (const std::string& pat : patterns) {
       if (pat == "*" || (pat.size() == base.size() + 2 && pat.compare(0, base.size(), base) == 0 &&
                          pat[base.size()] == '@' && pat[base.size() + 1] == '*')) {
         return 2;
       }
-      const std::string_view prefix = std::string_view(pat).substr(0, literal_prefix_[pu][p]);
+      const std::string_view prefix = std::string_view(pat).substr(0, literal_prefix(pat));
       const std::size_t n = std::min(prefix.size(), base.size() + 1);  // against `<base>@`
       bool same = true;
       for (std::size_t k = 0; same && k < n; ++k) same = prefix[k] == (k < base.size() ? base[k] : '@');
@@ -659,15 +658,138 @@ std::uint8_t Cluster::conflict_class(UnitId pu, UnitId tu) const {
     }
     return cls;
   }
-  // A single instance, named like its unit: exact, by glob, remembered per pair of units.
-  const std::uint64_t key = (static_cast<std::uint64_t>(pu) << 32) | tu;
-  std::uint8_t& cls = conflict_class_[key];
-  if (cls != 0) return cls;
-  cls = 1;
+  // A single instance, named like its unit.
   for (const auto& pat : patterns) {
-    if (glob_match(pat, tunit.name)) cls = 2;
+    if (glob_match(pat, tunit.name)) return 2;
   }
-  return cls;
+  return 1;
+}
+
+void Cluster::compile_conflicts() {
+  const std::size_t U = units_.size();
+  peer_start_.assign(U + 1, 0);
+  peers_.clear();
+  match_all_.clear();
+  bool any = false;
+  for (const Unit& u : units_) any = any || !u.constraints.conflicts.empty();
+  if (!any) return;
+  // Every instance name of unit t starts with its stem: `<name>@` for a replicated or global
+  // unit, the name itself otherwise. A pattern can take an instance of t only if its literal
+  // prefix and t's stem agree as far as both go (pattern_class's rule; for a single instance,
+  // the prefix starts its name), so the candidates for a pattern are the stems that start with
+  // its prefix (a range of the sorted stems) and the `...@` stems its prefix starts with (one
+  // lookup per '@' in the prefix). Each candidate is then decided by pattern_class; nothing
+  // else is asked, and only pairs that are related are kept.
+  //
+  // Only stems that can be candidates are sorted: with h the shortest literal prefix (capped),
+  // a candidate stem starts with the first h bytes of some prefix or is shorter than h. Most
+  // units (a million, say) are nobody's target, and sorting them all was most of the cost.
+  std::size_t h = 8;
+  for (const Unit& u : units_) {
+    for (const std::string& pat : u.constraints.conflicts) {
+      if (pat != "*") h = std::min(h, literal_prefix(pat));
+    }
+  }
+  std::unordered_set<std::string_view> heads;
+  for (const Unit& u : units_) {
+    for (const std::string& pat : u.constraints.conflicts) {
+      if (pat != "*") heads.insert(std::string_view(pat).substr(0, h));
+    }
+  }
+  std::vector<std::pair<std::string, UnitId>> stems;
+  for (UnitId t = 0; t < U; ++t) {
+    const Unit& x = units_[t];
+    const bool many = x.replicas || x.constraints.global;
+    const std::size_t len = x.name.size() + (many ? 1 : 0);
+    if (len >= h && !heads.contains(std::string_view(x.name).substr(0, h)) &&
+        !(many && x.name.size() + 1 == h && heads.contains(x.name + "@"))) {
+      continue;
+    }
+    stems.emplace_back(many ? x.name + "@" : x.name, t);
+  }
+  std::sort(stems.begin(), stems.end());
+  struct Edge {
+    UnitId p, t;
+    std::uint8_t cls;
+  };
+  std::vector<Edge> edges;
+  std::vector<UnitId> candidates;
+  auto stem_less = [](const std::pair<std::string, UnitId>& e, std::string_view k) { return std::string_view(e.first) < k; };
+  for (UnitId p = 0; p < U; ++p) {
+    const auto& patterns = units_[p].constraints.conflicts;
+    if (patterns.empty()) continue;
+    if (std::find(patterns.begin(), patterns.end(), "*") != patterns.end()) {
+      match_all_.push_back(p);  // class 2 with every unit: kept as a flag, not U edges
+      continue;
+    }
+    candidates.clear();
+    for (const std::string& pat : patterns) {
+      const std::string_view prefix = std::string_view(pat).substr(0, literal_prefix(pat));
+      for (auto it = std::lower_bound(stems.begin(), stems.end(), prefix, stem_less);
+           it != stems.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix; ++it) {
+        candidates.push_back(it->second);
+      }
+      for (std::size_t len = 1; len < prefix.size(); ++len) {
+        if (prefix[len - 1] != '@') continue;
+        const std::string_view head = prefix.substr(0, len);
+        for (auto it = std::lower_bound(stems.begin(), stems.end(), head, stem_less); it != stems.end() && it->first == head; ++it) {
+          candidates.push_back(it->second);
+        }
+      }
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    for (UnitId t : candidates) {
+      if (const std::uint8_t cls = pattern_class(p, t); cls != 1) edges.push_back({p, t, cls});
+    }
+  }
+  stems = {};
+  // Both directions into one list per unit (CSR), sorted by peer, one entry per peer.
+  std::vector<std::uint32_t> fill(U + 1, 0);
+  for (const Edge& e : edges) {
+    ++fill[e.p + 1];
+    if (e.t != e.p) ++fill[e.t + 1];
+  }
+  for (std::size_t u = 0; u < U; ++u) fill[u + 1] += fill[u];
+  std::vector<ConflictPeer> raw(fill[U]);
+  std::vector<std::uint32_t> at(fill.begin(), fill.end() - 1);
+  for (const Edge& e : edges) {
+    if (e.t == e.p) {
+      raw[at[e.p]++] = {e.p, e.cls, e.cls};
+      continue;
+    }
+    raw[at[e.p]++] = {e.t, e.cls, 1};
+    raw[at[e.t]++] = {e.p, 1, e.cls};
+  }
+  edges = {};
+  peers_.reserve(raw.size());
+  for (std::size_t u = 0; u < U; ++u) {
+    auto first = raw.begin() + fill[u], last = raw.begin() + fill[u + 1];
+    std::sort(first, last, [](const ConflictPeer& a, const ConflictPeer& b) { return a.unit < b.unit; });
+    peer_start_[u] = static_cast<std::uint32_t>(peers_.size());
+    for (auto it = first; it != last; ++it) {
+      if (peer_start_[u] != peers_.size() && peers_.back().unit == it->unit) {
+        peers_.back().out = std::max(peers_.back().out, it->out);
+        peers_.back().in = std::max(peers_.back().in, it->in);
+      } else {
+        peers_.push_back(*it);
+      }
+    }
+  }
+  peer_start_[U] = static_cast<std::uint32_t>(peers_.size());
+}
+
+std::uint8_t Cluster::conflict_class(UnitId pu, UnitId tu) const {
+  // Host ports: units binding one port conflict in every instance pair (both ways).
+  if (!units_[pu].constraints.ports.empty() && !units_[tu].constraints.ports.empty() &&
+      ports_overlap(units_[pu].constraints.ports, units_[tu].constraints.ports)) {
+    return 2;
+  }
+  if (units_[pu].constraints.conflicts.empty()) return 1;
+  if (matches_all(pu)) return 2;
+  const auto peers = conflict_peers(pu);
+  auto it = std::lower_bound(peers.begin(), peers.end(), tu, [](const ConflictPeer& e, UnitId k) { return e.unit < k; });
+  return it != peers.end() && it->unit == tu ? it->out : 1;
 }
 
 bool Cluster::conflicts_by_pattern(InstanceId a, InstanceId b) const {

@@ -28,17 +28,48 @@ struct DimensionShort {
 Placer::Placer(Cluster& cluster, StrategyKind strategy)
     : cluster_(cluster),
       strategy_(strategy),
-      class_cache_(cluster.unit_count()),
       demand_(cluster.dims(), 0) {
+  filter_of_.assign(cluster.unit_count(), kNone);
   verdict_stamp_.assign(cluster.unit_count(), 0);
   verdict_.assign(cluster.unit_count(), 0);
   if (std::getenv("BERTH_DIAGNOSE_BY_SCAN") != nullptr) shortcuts_.indexed_diagnosis = false;
 }
 
+std::uint32_t Placer::filter_of(UnitId u) {
+  std::uint32_t& id = filter_of_[u];
+  if (id != kNone) return id;
+  // The class verdict reads only the unit's metadata requirements and tolerations: units that
+  // ask the same share one cache row (a row per unit cost class_count() ints for each of a
+  // million units, most of them placed once).
+  const Constraints& k = cluster_.unit(u).constraints;
+  std::size_t h = k.metadata.size() * 31 + k.tolerations.size();
+  auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2); };
+  const std::hash<std::string> text;
+  for (const MetadataRequirement& r : k.metadata) {
+    mix(text(r.key));
+    mix(static_cast<std::size_t>(r.op));
+    for (const std::string& v : r.values) mix(text(v));
+  }
+  for (const Toleration& t : k.tolerations) {
+    mix(text(t.key));
+    mix(static_cast<std::size_t>(t.op));
+    mix(text(t.value));
+    mix(t.effect ? 1 + static_cast<std::size_t>(*t.effect) : 0);
+  }
+  auto& bucket = filter_index_[h];
+  for (std::uint32_t f : bucket) {
+    const Constraints& o = cluster_.unit(filter_unit_[f]).constraints;
+    if (o.metadata == k.metadata && o.tolerations == k.tolerations) return id = f;
+  }
+  id = static_cast<std::uint32_t>(filter_unit_.size());
+  filter_unit_.push_back(u);
+  bucket.push_back(id);
+  class_cache_.emplace_back(cluster_.class_count(), 0);
+  return id;
+}
+
 ClassVerdict Placer::class_failure(UnitId u, ClassId c) {
-  auto& cache = class_cache_[u];
-  if (cache.empty()) cache.assign(cluster_.class_count(), 0);
-  std::int32_t& slot = cache[c];
+  std::int32_t& slot = class_cache_[filter_of(u)][c];
   if (slot == 0) {
     const ClassVerdict v = cluster_.class_verdict(u, c);
     slot = v.kind == ClassVerdict::Kind::Ok ? 1
@@ -362,10 +393,12 @@ bool Placer::prepare(GroupId g) {
   units_.clear();
   if (++stamp_ == 0) {  // wrapped: forget every stamp
     std::fill(verdict_stamp_.begin(), verdict_stamp_.end(), 0);
+    std::fill(shape_stamp_.begin(), shape_stamp_.end(), 0);
     stamp_ = 1;
   }
   spreads_.clear();
   any_conflicts_ = false;
+  conflict_related_ = false;
   for (InstanceId i : grp.members) {
     if (c.assignment(i) != kNone) {
       follow_ = c.assignment(i);
@@ -378,6 +411,7 @@ bool Placer::prepare(GroupId g) {
     const UnitId u = c.instance(i).unit;
     if (std::find(units_.begin(), units_.end(), u) == units_.end()) units_.push_back(u);
     any_conflicts_ = any_conflicts_ || c.unit_has_conflicts(u);
+    conflict_related_ = conflict_related_ || c.unit_related(u);
   }
   prepared_group_ = kNone;
   if (todo_.empty()) return false;
@@ -429,7 +463,12 @@ int Placer::spread_verdict(MachineId m, const SpreadCheck** failed) const {
 
 bool Placer::conflicts_on(MachineId m, InstanceId* with) const {
   const Cluster& c = cluster_;
-  if ((!any_conflicts_ && c.conflict_holders_on(m) == 0) || c.instances_on(m).empty()) return false;
+  if (c.instances_on(m).empty()) return false;
+  // A group related to no unit (no peer in the compiled relation, no `*` pattern, no host
+  // port) conflicts only with instances of a unit whose `*` takes everything, which hold
+  // conflicts like every unit with patterns: most placements stop here without reading the
+  // machine's instances.
+  if (!conflict_related_ && (c.match_all_units().empty() || c.conflict_holders_on(m) == 0)) return false;
   for (InstanceId y : c.instances_on(m)) {
     const UnitId tu = c.instance(y).unit;
     if (verdict_stamp_[tu] != stamp_) {
@@ -609,10 +648,11 @@ void Placer::offer(Candidate cand) {
   ranked_[pos] = cand;
 }
 
-void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span) {
+void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, double bound) {
+  // The caller checked that the node fits (node_fits) and computed its bound: each node's
+  // summary is read once, not once by its parent to order the children and again here.
   const Cluster& c = cluster_;
   const auto& members = c.class_members(k);
-  if (first_leaf >= members.size() || !node_fits(k, node)) return;
   const MachineId first_machine = members[first_leaf];
   if (ranked_.size() == ranked_limit_) {
     // Full list: a subtree that cannot beat the last entry cannot change it. Preference points
@@ -621,7 +661,6 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
     const std::int64_t point_bound = any_preferences_ ? class_points_[k] + near_bound_ : 0;
     if (point_bound < worst.points) return;
     if (point_bound == worst.points) {
-      const double bound = node_bound(k, node);
       if (bound < worst.score || (bound == worst.score && first_machine > worst.machine)) return;
     }
   }
@@ -639,12 +678,16 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
   // Visit the more promising child first, so the bound prunes the other one more often.
   const std::size_t half = span / 2;
   const std::size_t l = 2 * node, r = l + 1;
-  if (node_bound(k, r) > node_bound(k, l)) {
-    search(k, r, first_leaf + half, half);
-    search(k, l, first_leaf, half);
+  const bool fits_l = node_fits(k, l);  // first_leaf < members.size(): this node has members
+  const bool fits_r = first_leaf + half < members.size() && node_fits(k, r);
+  const double bound_l = fits_l ? node_bound(k, l) : 0.0;
+  const double bound_r = fits_r ? node_bound(k, r) : 0.0;
+  if (fits_r && (!fits_l || bound_r > bound_l)) {
+    search(k, r, first_leaf + half, half, bound_r);
+    if (fits_l) search(k, l, first_leaf, half, bound_l);
   } else {
-    search(k, l, first_leaf, half);
-    search(k, r, first_leaf + half, half);
+    if (fits_l) search(k, l, first_leaf, half, bound_l);
+    if (fits_r) search(k, r, first_leaf + half, half, bound_r);
   }
 }
 
@@ -697,6 +740,23 @@ bool Placer::reuse_ranking(UnitId u, MachineId* answer) {
   return true;
 }
 
+void Placer::index_shapes() {
+  // Classes with equal allocatable capacity (one machine shape, different metadata) share
+  // every demand term: one id per distinct allocatable vector.
+  const Cluster& c = cluster_;
+  const std::size_t K = c.class_count(), D = c.dims();
+  class_shape_.assign(K, 0);
+  std::map<std::vector<std::int64_t>, std::uint32_t> shapes;
+  for (ClassId k = 0; k < K; ++k) {
+    const std::int64_t* alloc = c.allocatable(c.class_members(k).front());
+    auto [it, inserted] = shapes.emplace(std::vector<std::int64_t>(alloc, alloc + D), static_cast<std::uint32_t>(shapes.size()));
+    class_shape_[k] = it->second;
+  }
+  shape_stamp_.assign(shapes.size(), 0);
+  shape_term_.assign(shapes.size(), 0.0);
+  shape_counted_.assign(shapes.size(), 0);
+}
+
 MachineId Placer::select_indexed(GroupId g) {
   cluster_.check_group(g, "Placer::select_indexed");
   const Cluster& c = cluster_;
@@ -735,16 +795,48 @@ MachineId Placer::select_indexed(GroupId g) {
   const Unit& u = c.unit(unit);
   ranked_limit_ = reusable && u.replicas ? static_cast<std::size_t>(std::clamp(*u.replicas, 1, static_cast<int>(kMaxRanked))) : 1;
   if (ranked_.capacity() < kMaxRanked) ranked_.reserve(kMaxRanked);
-  for (ClassId k = 0; k < c.class_count(); ++k) {
+  // Pass 1: the classes that pass the class filters and spread and have a machine that fits,
+  // with their root's bound. The demand term depends only on the allocatable capacity, which
+  // classes of one machine shape share: it is computed once per shape.
+  const std::size_t K = c.class_count();
+  if (class_shape_.size() != K) index_shapes();
+  open_classes_.clear();
+  std::size_t first = 0;
+  for (ClassId k = 0; k < K; ++k) {
     if (!group_class_ok(k)) continue;
     // Spread depends only on metadata, which a class shares: decide it once per class.
     const SpreadCheck* failed = nullptr;
     if (!spreads_.empty() && spread_verdict(c.class_members(k).front(), &failed) != 0) continue;
-    const MachineId rep = c.class_members(k).front();  // the class shares allocatable
-    class_term_ = demand_term(rep, &class_counted_);
-    const std::int64_t* alloc = c.allocatable(rep);
-    class_alloc_.assign(alloc, alloc + c.dims());
-    search(k, 1, 0, c.class_index(k).leaves);
+    const std::uint32_t shape = class_shape_[k];
+    if (shape_stamp_[shape] != stamp_) {
+      shape_stamp_[shape] = stamp_;
+      shape_term_[shape] = demand_term(c.class_members(k).front(), &shape_counted_[shape]);
+    }
+    class_term_ = shape_term_[shape];
+    class_counted_ = shape_counted_[shape];
+    class_alloc_ = c.allocatable(c.class_members(k).front());  // the class shares allocatable
+    if (!node_fits(k, 1)) continue;
+    const OpenClass open{k, node_bound(k, 1), any_preferences_ ? class_points_[k] + near_bound_ : 0};
+    if (!open_classes_.empty() && (open.points > open_classes_[first].points ||
+                                   (open.points == open_classes_[first].points && open.bound > open_classes_[first].bound))) {
+      first = open_classes_.size();
+    }
+    open_classes_.push_back(open);
+  }
+  // Pass 2: the most promising class first, so its best machine bounds the others, most of
+  // which are then cut at their root. The order changes only what is visited: the ranking
+  // (points, score, lower id) and the bounds are exact, so the answer is the same.
+  auto search_class = [&](const OpenClass& open) {
+    const ClassId k = open.k;
+    const std::uint32_t shape = class_shape_[k];
+    class_term_ = shape_term_[shape];
+    class_counted_ = shape_counted_[shape];
+    class_alloc_ = c.allocatable(c.class_members(k).front());
+    search(k, 1, 0, c.class_index(k).leaves, open.bound);
+  };
+  if (!open_classes_.empty()) search_class(open_classes_[first]);
+  for (std::size_t j = 0; j < open_classes_.size(); ++j) {
+    if (j != first) search_class(open_classes_[j]);
   }
   if (reusable && !per_instance_) {
     ranked_unit_ = unit;
@@ -810,6 +902,14 @@ std::vector<Diagnosis> Placer::place_pending() {
   // depended on the instance. Pending replicas then cost a copy instead of a scan each.
   UnitId last_unit = kNone;
   std::uint64_t last_version = 0;
+  // Diagnoses by what they are computed from, for a lone unpinned instance whose unit takes
+  // part in no conflict and no spread: its class filters (units with equal metadata
+  // requirements and tolerations get equal verdicts and texts) and its demand. Pending units
+  // of the same shape then cost a copy, not a descent of every class tree (50k pending jobs
+  // come in a few hundred shapes). Valid while the cluster is unchanged.
+  std::map<std::pair<std::uint32_t, std::vector<std::int64_t>>, std::size_t> by_shape;
+  std::uint64_t shape_version = 0;
+  const Cluster& c = cluster_;
   for (GroupId g : batch_order(std::move(todo))) {
     // Diagnose only on failure: the success path pays for counting nothing.
     if (place_group(g) != kNone) continue;
@@ -826,11 +926,32 @@ std::vector<Diagnosis> Placer::place_pending() {
       pending.push_back(std::move(diag));
       continue;
     }
+    const Unit& u = c.unit(unit);
+    const bool shaped = alone && !grp.unresolvable() && !c.unit_related(unit) && c.match_all_units().empty() &&
+                        !u.constraints.spread && c.assignment(first) == kNone;
+    std::pair<std::uint32_t, std::vector<std::int64_t>> key;
+    if (shaped) {
+      if (shape_version != cluster_.version()) {
+        by_shape.clear();
+        shape_version = cluster_.version();
+      }
+      key = {filter_of(unit), std::vector<std::int64_t>(c.request(first), c.request(first) + c.dims())};
+      if (auto it = by_shape.find(key); it != by_shape.end()) {
+        Diagnosis diag = pending[it->second];
+        diag.unit = c.instance(first).name;
+        diag.group = {diag.unit};
+        pending.push_back(std::move(diag));
+        last_unit = unit;
+        last_version = cluster_.version();
+        continue;
+      }
+    }
     Diagnosis diag;
     per_instance_ = false;
     select(g, &diag);
     last_unit = alone && !per_instance_ ? unit : kNone;
     last_version = cluster_.version();
+    if (shaped && !per_instance_) by_shape.emplace(std::move(key), pending.size());
     pending.push_back(std::move(diag));
   }
   return pending;

@@ -6,95 +6,33 @@
 #include <algorithm>
 #include <limits>
 
-#include "berth/constraint/glob.hpp"
 #include "berth/place/placer.hpp"
 #include "shortfall_tally.hpp"
 
 namespace berth {
-namespace {
-
-/// Unit-level conflict relation of unit p's patterns to unit t's instances, as
-/// Cluster::conflict_class answers it, but without remembering single-instance pairs (asking
-/// about every unit would fill that cache with pairs nothing else asks about).
-std::uint8_t unit_relation(const Cluster& c, UnitId p, UnitId t) {
-  if (!c.unit_has_conflicts(p)) return 1;
-  const Unit& tu = c.unit(t);
-  if (tu.replicas || tu.constraints.global) return c.conflict_class(p, t);
-  if (ports_overlap(c.unit(p).constraints.ports, tu.constraints.ports)) return 2;
-  for (const auto& pat : c.unit(p).constraints.conflicts) {
-    if (glob_match(pat, tu.name)) return 2;
-  }
-  return 1;
-}
-
-}  // namespace
-
-const std::vector<UnitId>& Placer::conflict_targets(UnitId u) {
+void Placer::conflict_targets(UnitId u, std::vector<UnitId>& out) {
+  // The units whose instances may conflict with unit u's, either way: its peers in the pattern
+  // relation compiled at build, every unit when u's `*` takes everything, the units whose `*`
+  // takes u's, and the units binding one of u's host ports (found in a port index).
   const Cluster& c = cluster_;
-  const std::size_t U = c.unit_count();
-  auto stem = [&](UnitId t) {
-    const Unit& x = c.unit(t);
-    return x.replicas || x.constraints.global ? x.name + "@" : x.name;
-  };
-  if (conflict_targets_known_.size() != U) {
-    conflict_targets_known_.assign(U, 0);
-    conflict_targets_.assign(U, {});
-    pattern_prefixes_.clear();
-    unit_stems_.clear();
-    for (UnitId t = 0; t < U; ++t) {
-      unit_stems_.emplace_back(stem(t), t);
-      for (const auto& pat : c.unit(t).constraints.conflicts) {
-        pattern_prefixes_.emplace_back(pat.substr(0, std::min(pat.find_first_of("*?[\\"), pat.size())), t);
-      }
-    }
-    std::sort(pattern_prefixes_.begin(), pattern_prefixes_.end());
-    std::sort(unit_stems_.begin(), unit_stems_.end());
+  if (port_units_known_ != c.unit_count()) {
     port_units_.clear();
-    for (UnitId t = 0; t < U; ++t) {
+    for (UnitId t = 0; t < c.unit_count(); ++t) {
       for (const HostPort& p : c.unit(t).constraints.ports) port_units_.emplace_back(p, t);
     }
     std::sort(port_units_.begin(), port_units_.end());
+    port_units_known_ = c.unit_count();
   }
-  if (conflict_targets_known_[u]) return conflict_targets_[u];
-  conflict_targets_known_[u] = 1;
-  auto& out = conflict_targets_[u];
-  // Entries whose key equals s, or (with `longer`) starts with it, or is a prefix of s.
-  auto matching = [](const std::vector<std::pair<std::string, UnitId>>& index, const std::string& s, bool longer, auto&& emit) {
-    for (std::size_t len = 0; len <= s.size(); ++len) {
-      const std::string_view head(s.data(), len);
-      auto it = std::lower_bound(index.begin(), index.end(), head,
-                                 [](const std::pair<std::string, UnitId>& e, std::string_view k) { return std::string_view(e.first) < k; });
-      if (len == s.size() && longer) {
-        for (; it != index.end() && std::string_view(it->first).substr(0, len) == head; ++it) emit(it->second);
-      } else {
-        for (; it != index.end() && it->first == head; ++it) emit(it->second);
-      }
-    }
-  };
-  // A pattern can take an instance of unit t only if its literal prefix and t's instance names
-  // agree as far as both go: the prefix is a prefix of t's stem, or (for `web@...` names) the
-  // stem is a prefix of the pattern's prefix. Candidates found so are then asked exactly.
-  std::vector<UnitId> candidates;
-  const std::string own = stem(u);
-  const bool own_many = own.size() != c.unit(u).name.size();
-  // Units whose patterns may take u's instances.
-  matching(pattern_prefixes_, own, own_many, [&](UnitId t) { candidates.push_back(t); });
-  // Units whose instances u's patterns may take.
-  for (const auto& pat : c.unit(u).constraints.conflicts) {
-    const std::string prefix = pat.substr(0, std::min(pat.find_first_of("*?[\\"), pat.size()));
-    matching(unit_stems_, prefix, true, [&](UnitId t) { candidates.push_back(t); });
+  if (c.matches_all(u)) {
+    for (UnitId t = 0; t < c.unit_count(); ++t) out.push_back(t);
+    return;
   }
-  // Units binding one of u's host ports.
+  for (const Cluster::ConflictPeer& p : c.conflict_peers(u)) out.push_back(p.unit);
+  out.insert(out.end(), c.match_all_units().begin(), c.match_all_units().end());
   for (const HostPort& p : c.unit(u).constraints.ports) {
     auto it = std::lower_bound(port_units_.begin(), port_units_.end(), std::pair<HostPort, UnitId>(p, 0));
-    for (; it != port_units_.end() && it->first == p; ++it) candidates.push_back(it->second);
+    for (; it != port_units_.end() && it->first == p; ++it) out.push_back(it->second);
   }
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  for (UnitId t : candidates) {
-    if (unit_relation(c, u, t) != 1 || unit_relation(c, t, u) != 1) out.push_back(t);
-  }
-  return out;
 }
 
 MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
@@ -124,15 +62,11 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   if (class_conflicts_.size() < K) class_conflicts_.resize(K);
   for (ClassId k = 0; k < K; ++k) class_conflicts_[k].clear();
   conflict_candidates_.clear();
-  std::vector<UnitId> targets;
-  for (UnitId u : units_) {
-    const auto& t = conflict_targets(u);
-    targets.insert(targets.end(), t.begin(), t.end());
-  }
-  if (units_.size() > 1) {
-    std::sort(targets.begin(), targets.end());
-    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
-  }
+  std::vector<UnitId>& targets = targets_scratch_;
+  targets.clear();
+  for (UnitId u : units_) conflict_targets(u, targets);
+  std::sort(targets.begin(), targets.end());
+  targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
   for (UnitId t : targets) {
     // A relation that depends on the instance may let the scan's verdict differ between
     // replicas: say so, as the scan would (place_pending then diagnoses the next replica anew).

@@ -6,8 +6,12 @@
 /// then mutated only through assign/unassign/set_state, which keep every derived count
 /// (free capacity, spread counts, conflict holders) in step.
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <memory>
+#include <algorithm>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -193,8 +197,33 @@ class Cluster {
   /// True when a conflicts with b only through a glob pattern (not just a shared port).
   bool conflicts_by_pattern(InstanceId a, InstanceId b) const;
   /// How unit p's conflict patterns treat the instances of unit t: 1 none of them, 2 all of
-  /// them, 3 it depends on the instance (ask conflicts()). Cached per pair of units.
+  /// them, 3 it depends on the instance (ask conflicts()). Host ports p and t share count as 2.
+  /// A lookup in the relation compiled at build (conflict_peers), no glob matching.
   std::uint8_t conflict_class(UnitId p, UnitId t) const;
+  /// One entry of the compiled pattern relation: unit `unit`, how this unit's patterns treat
+  /// its instances (`out`) and how its patterns treat this unit's (`in`), as conflict_class
+  /// without ports: 1 none, 2 all, 3 per instance.
+  struct ConflictPeer {
+    UnitId unit;
+    std::uint8_t out;
+    std::uint8_t in;
+  };
+  /// The units related to u by a conflict pattern either way (out or in is not 1), ascending by
+  /// unit; u itself when its patterns take its own instances (`web@*`). Compiled once at build
+  /// from the patterns' literal prefixes against the sorted instance-name stems, so the list
+  /// holds only the real relation: its size is the number of related pairs, never units².
+  /// Units with a `*` pattern take every instance and are not listed: see match_all_units.
+  std::span<const ConflictPeer> conflict_peers(UnitId u) const {
+    return {peers_.data() + peer_start_[u], peers_.data() + peer_start_[u + 1]};
+  }
+  /// Units with a pattern `*` (they conflict with every instance of every unit), ascending.
+  const std::vector<UnitId>& match_all_units() const { return match_all_; }
+  bool matches_all(UnitId u) const { return !match_all_.empty() && std::binary_search(match_all_.begin(), match_all_.end(), u); }
+  /// Whether unit u can conflict with anything: a conflict peer, a `*` pattern, or host ports.
+  /// (Every unit conflicts with a unit that matches all; that side is match_all_units.)
+  bool unit_related(UnitId u) const {
+    return peer_start_[u] != peer_start_[u + 1] || !units_[u].constraints.ports.empty() || matches_all(u);
+  }
 
   // ---- ids
   /// Ids are indexes into this cluster's tables. The public entry points that take an id
@@ -226,10 +255,54 @@ class Cluster {
   const std::string& problem_of(GroupId g) const;
   /// Problems found while applying existing placements.
   const std::vector<std::string>& warnings() const { return warnings_; }
-  /// The spec this cluster was compiled from (names, requests, constraints as written).
-  const Spec& spec() const { return *spec_; }
 
  private:
+  /// Ids by name without a second copy of the names (a hash map of strings kept one per
+  /// instance, a million of them at scale): open addressing over 32-bit ids, the names read
+  /// from the table the ids index.
+  struct NameIndex {
+    std::vector<std::uint32_t> slots;  ///< kNone = empty; size a power of two, at most half full
+    std::size_t count = 0;
+    static std::size_t hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
+    template <class NameOf>
+    std::uint32_t find(std::string_view name, NameOf&& name_of) const {
+      if (slots.empty()) return kNone;
+      const std::size_t mask = slots.size() - 1;
+      for (std::size_t at = hash(name) & mask;; at = (at + 1) & mask) {
+        const std::uint32_t id = slots[at];
+        if (id == kNone || name_of(id) == name) return id;
+      }
+    }
+    template <class NameOf>
+    void reserve(std::size_t n, NameOf&& name_of) {
+      std::size_t size = 16;
+      while (size < 2 * n) size *= 2;
+      if (size <= slots.size()) return;
+      std::vector<std::uint32_t> old(size, kNone);
+      old.swap(slots);
+      const std::size_t mask = slots.size() - 1;
+      for (std::uint32_t id : old) {
+        if (id == kNone) continue;
+        std::size_t at = hash(name_of(id)) & mask;
+        while (slots[at] != kNone) at = (at + 1) & mask;
+        slots[at] = id;
+      }
+    }
+    /// False (and nothing inserted) when the name is taken.
+    template <class NameOf>
+    bool insert(std::uint32_t id, std::string_view name, NameOf&& name_of) {
+      if (2 * (count + 1) > slots.size()) reserve(2 * (count + 1), name_of);
+      const std::size_t mask = slots.size() - 1;
+      std::size_t at = hash(name) & mask;
+      for (; slots[at] != kNone; at = (at + 1) & mask) {
+        if (name_of(slots[at]) == name) return false;
+      }
+      slots[at] = id;
+      ++count;
+      return true;
+    }
+  };
+
   struct SpreadIndex {
     std::vector<std::uint32_t> machine_domain;  ///< per machine
     std::vector<std::string> domain_names;
@@ -247,11 +320,10 @@ class Cluster {
   /// Recomputes machine m's utilization and its path in its class tree.
   void refresh(MachineId m);
 
-  std::shared_ptr<const Spec> spec_;
   std::vector<std::string> dimension_names_;
   // machines (struct of arrays)
   std::vector<std::string> machine_names_;
-  std::unordered_map<std::string, MachineId> machine_index_;
+  NameIndex machine_index_;
   std::vector<MachineState> machine_states_;
   std::vector<ClassId> machine_class_;
   std::vector<std::int64_t> allocatable_;
@@ -270,15 +342,21 @@ class Cluster {
   std::vector<Unit> units_;
   std::vector<std::int64_t> requests_;  ///< per unit
   std::vector<Instance> instances_;
-  std::unordered_map<std::string, InstanceId> instance_index_;
+  NameIndex instance_index_;
   std::vector<MachineId> assignment_;
   std::vector<Group> groups_;
   std::vector<int> spread_slot_;  ///< per unit: index into spread_ or -1
   std::vector<SpreadIndex> spread_;
-  // conflict relation between (pattern unit, target unit): 0 unknown, 1 none, 2 all, 3 mixed
-  mutable std::unordered_map<std::uint64_t, std::uint8_t> conflict_class_;
-  /// Per unit, per conflict pattern: length of its literal prefix (before any glob character).
-  std::vector<std::vector<std::size_t>> literal_prefix_;
+  /// Compiles the pattern relation (peers_, match_all_) once every unit is known.
+  void compile_conflicts();
+  /// How unit p's patterns treat unit t's instances, evaluated (the definition the compiled
+  /// relation is built from): 1 none, 2 all, 3 per instance.
+  std::uint8_t pattern_class(UnitId p, UnitId t) const;
+  // The pattern relation, compiled at build (CSR: unit u's peers are
+  // peers_[peer_start_[u] .. peer_start_[u + 1])).
+  std::vector<std::uint32_t> peer_start_;
+  std::vector<ConflictPeer> peers_;
+  std::vector<UnitId> match_all_;
   std::vector<std::string> warnings_;
   bool strict_ = true;
   std::vector<std::string> problems_;

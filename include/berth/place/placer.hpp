@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "berth/explain/diagnosis.hpp"
@@ -152,26 +153,22 @@ class Placer {
   std::vector<std::uint8_t>& least_filled_classes(UnitId u, const std::string& key);
   /// Puts a feasible machine into ranked_ (kept sorted, at most ranked_limit_ long).
   void offer(Candidate c);
-  /// Branch and bound over class k's tree, collecting the ranked_limit_ best machines.
-  void search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span);
+  /// Branch and bound over class k's tree, collecting the ranked_limit_ best machines. The
+  /// node fits (node_fits) and has members; `bound` is its node_bound.
+  void search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, double bound);
   /// The next replica's answer from the previous search's ranking, or false when a new
   /// search is needed (see select_indexed for why this equals a fresh search).
   bool reuse_ranking(UnitId u, MachineId* answer);
   double node_bound(ClassId k, std::size_t node) const;
   bool node_fits(ClassId k, std::size_t node) const;
-  /// Units whose instances may conflict with unit u's, either way (computed once per unit).
-  const std::vector<UnitId>& conflict_targets(UnitId u);
+  /// Appends the units whose instances may conflict with unit u's, either way (unsorted,
+  /// possibly repeated): from Cluster::conflict_peers, match_all_units and the host ports.
+  void conflict_targets(UnitId u, std::vector<UnitId>& out);
   /// Per unit, its instances (built on first use; instances never change after build).
   std::vector<std::uint32_t> unit_instance_start_;
   std::vector<InstanceId> unit_instances_;
-  std::vector<std::vector<UnitId>> conflict_targets_;
-  std::vector<std::uint8_t> conflict_targets_known_;
-  // Built on first use for conflict_targets: every conflict pattern's literal prefix (before
-  // any glob character) with its unit, and every unit's instance-name stem (`web@` for a
-  // replicated or global unit, the name otherwise) with the unit, both sorted, so the units a
-  // pattern may concern are found by prefix instead of asking every unit.
-  std::vector<std::pair<std::string, UnitId>> pattern_prefixes_;
-  std::vector<std::pair<std::string, UnitId>> unit_stems_;
+  std::vector<UnitId> targets_scratch_;
+  std::size_t port_units_known_ = static_cast<std::size_t>(-1);  ///< unit count port_units_ was built for
   std::vector<std::pair<HostPort, UnitId>> port_units_;  ///< every unit's host ports, sorted
   // Scratch for select_diagnosed: machines to re-check for conflicts, and per class the
   // positions (leaf indexes) of the machines rejected for conflicts, sorted.
@@ -187,10 +184,27 @@ class Placer {
   std::vector<UnitId> units_;
   std::vector<SpreadCheck> spreads_;
   bool any_conflicts_ = false;
+  /// Some unit of the prepared group is related to another by the conflict relation
+  /// (Cluster::unit_related): only then can a machine's instances conflict with the group.
+  bool conflict_related_ = false;
   // Per class during an indexed search (the class shares allocatable capacity).
   double class_term_ = 0;
   int class_counted_ = 0;
-  std::vector<std::int64_t> class_alloc_;
+  const std::int64_t* class_alloc_ = nullptr;
+  /// Per class: its machine shape (classes with equal allocatable share one), and per shape
+  /// the demand term of the prepared group, stamped with the placement it belongs to.
+  void index_shapes();
+  std::vector<std::uint32_t> class_shape_;
+  std::vector<std::uint32_t> shape_stamp_;
+  std::vector<double> shape_term_;
+  std::vector<int> shape_counted_;
+  /// Scratch of select_indexed: the classes worth searching, with their root's bounds.
+  struct OpenClass {
+    ClassId k;
+    double bound;
+    std::int64_t points;
+  };
+  std::vector<OpenClass> open_classes_;
   // The highest fit level (Cluster::fit_levels) at or below the demand in dimension 0, or -1:
   // the class trees are asked about the machines with at least that much free.
   int level_ = -1;
@@ -212,9 +226,15 @@ class Placer {
 
   Cluster& cluster_;
   StrategyKind strategy_;
-  /// Per unit: per class, 0 = unknown, 1 = pass, k+2 = fails metadata requirement k, -(k+1)
-  /// = untolerated taint k of the class.
-  mutable std::vector<std::vector<std::int32_t>> class_cache_;
+  /// The id of unit u's class filters (its metadata requirements and tolerations): units with
+  /// equal ones share it, and so their class_cache_ row.
+  std::uint32_t filter_of(UnitId u);
+  std::vector<std::uint32_t> filter_of_;  ///< per unit, kNone until asked
+  std::vector<UnitId> filter_unit_;       ///< per filter id: the first unit that had it
+  std::unordered_map<std::size_t, std::vector<std::uint32_t>> filter_index_;  ///< hash -> filter ids
+  /// Per filter id: per class, 0 = unknown, 1 = pass, k+2 = fails metadata requirement k,
+  /// -(k+1) = untolerated taint k of the class.
+  std::vector<std::vector<std::int32_t>> class_cache_;
   std::vector<std::int64_t> demand_;  ///< scratch, reused across calls (no allocation per placement)
   // Preferences of the prepared group: per class, the points of the class-level ones
   // (metadata, spread, PreferNoSchedule taints); the near ones, asked per machine, with the
