@@ -204,3 +204,60 @@ TEST_CASE("sqlite: kill -9 during commits 100 times loses no committed plan and 
   WARN("100 kill -9 rounds: " << reported.size() << " commits reported before a kill, all intact");
   CHECK(reported.size() >= 100);
 }
+
+// A store keeps decoded records keyed by their exact stored text (so unchanged rows are not
+// parsed again). A row rewritten behind its back, even with its revision left as it was, must
+// be read afresh by both the next snapshot and the next commit's capacity check.
+TEST_CASE("sqlite: records changed behind a store's back are decoded again", "[state][sqlite]") {
+  TempDir dir;
+  std::string path = dir.file("b.db");
+  SqliteStore a(path);
+  {
+    Plan p;
+    p.machines = {machine("m1", 4000, 1 << 30)};
+    p.units = {unit("web", 1000, 1 << 20, 2)};
+    REQUIRE(a.commit(p, a.snapshot()).committed());
+  }
+  Snapshot before = a.snapshot();  // decodes and keeps web at 1000 millicores
+  REQUIRE(before.spec.units.at(0).requests.cpu == 1000);
+  REQUIRE(before.unit_revisions.at("web") == 1);
+  {
+    SqliteStore b(path);
+    Plan p;
+    p.units = {unit("web", 3000, 1 << 20, 2)};
+    REQUIRE(b.commit(p, b.snapshot()).committed());
+  }
+  {
+    // Put web's old revision back: only the text tells the records apart now.
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    REQUIRE(sqlite3_exec(db, "UPDATE units SET mod_revision=1 WHERE name='web'", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  // Two instances of 3000 millicores do not fit 4000: refused, whatever `before` says.
+  Plan grow;
+  grow.assignments = {{"web@1", "m1"}, {"web@2", "m1"}};
+  CommitResult r = a.commit(grow, before);
+  CHECK(r.status == CommitStatus::Rejected);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].find("m1 would hold cpu") != std::string::npos);
+  CHECK(a.snapshot().spec.units.at(0).requests.cpu == 3000);
+  CHECK(a.snapshot().spec.placements.empty());
+
+  // A record damaged after it was decoded is reported, not served from memory.
+  {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    REQUIRE(sqlite3_exec(db, "UPDATE units SET record='{\"name\": \"web\", \"replicas\": -3}'",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  try {
+    a.snapshot();
+    FAIL("a damaged record was not noticed");
+  } catch (const StoreError& e) {
+    CHECK(e.code() == 403);
+    CHECK(std::string(e.what()).find("unit row \"web\" is not berth's JSON") != std::string::npos);
+  }
+}
