@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -182,21 +183,27 @@ class Rows {
   Row& row(const std::string& name) {
     auto [it, fresh] = rows_.try_emplace(name);
     if (!fresh) return it->second;
-    Row& r = it->second;
     q_.bind(1, name);
-    if (q_.step()) {
-      r.found = true;
-      r.revision = q_.integer(1);
-      std::string_view text = q_.view(0);
-      auto c = cache_.find(name);
-      if (c != cache_.end() && c->second.text == text) {
-        r.value = &c->second.value;
-      } else {
-        r.text.assign(text);
+    if (q_.step()) fill(it->second, q_, name);
+    q_.reset();
+    return it->second;
+  }
+
+  /// Reads the rows named in `wanted` with one ordered scan (`scan`: record, mod_revision, name
+  /// ORDER BY name) instead of a point query each: a plan that touches a good part of the table
+  /// (a big batch) pays ~20x less per row. A wanted name the scan passes by is absent.
+  void read_all(Stmt& scan, const std::set<std::string>& wanted) {
+    auto w = wanted.begin();
+    while (w != wanted.end() && scan.step()) {
+      std::string_view name = scan.view(2);
+      for (; w != wanted.end() && std::string_view(*w) < name; ++w) rows_.try_emplace(*w);
+      if (w != wanted.end() && std::string_view(*w) == name) {
+        fill(rows_[*w], scan, *w);
+        ++w;
       }
     }
-    q_.reset();
-    return r;
+    for (; w != wanted.end(); ++w) rows_.try_emplace(*w);
+    scan.reset();
   }
 
   /// The stored record, or null when there is no such row.
@@ -216,6 +223,19 @@ class Rows {
   }
 
  private:
+  // From the current row of `q`: record in column 0, mod_revision in column 1.
+  void fill(Row& r, const Stmt& q, const std::string& name) {
+    r.found = true;
+    r.revision = q.integer(1);
+    std::string_view text = q.view(0);
+    auto c = cache_.find(name);
+    if (c != cache_.end() && c->second.text == text) {
+      r.value = &c->second.value;
+    } else {
+      r.text.assign(text);
+    }
+  }
+
   Stmt& q_;
   RecordMap<T>& cache_;
   Decode decode_;
@@ -337,7 +357,33 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
   auto decode_u = [&](const std::string& n, const std::string& t) { return decode_unit(store, n, t); };
   Rows<Machine, decltype(decode_m)> machines(machine_q, decoded_->machines, decode_m);
   Rows<Unit, decltype(decode_u)> units(unit_q, decoded_->units, decode_u);
+  // Big plans: the touched rows in one scan per table (see Rows::read_all). The snapshot's
+  // sizes only choose the method; every value read comes from the file, in this transaction.
+  auto many = [](std::size_t wanted, std::size_t stored) { return wanted > 64 && wanted * 8 >= stored; };
+  if (many(touched.machines.size(), base.spec.machines.size())) {
+    Stmt scan(db_, "SELECT record, mod_revision, name FROM machines ORDER BY name", store);
+    machines.read_all(scan, touched.machines);
+  }
+  if (many(touched.units.size(), base.spec.units.size())) {
+    Stmt scan(db_, "SELECT record, mod_revision, name FROM units ORDER BY name", store);
+    units.read_all(scan, touched.units);
+  }
+  std::unordered_map<std::string, std::optional<std::string>> placed;  // new instances, scanned
+  if (many(touched.new_instances.size(), base.spec.placements.size())) {
+    Stmt scan(db_, "SELECT instance, machine FROM placements ORDER BY instance", store);
+    auto w = touched.new_instances.begin();
+    while (w != touched.new_instances.end() && scan.step()) {
+      std::string_view inst = scan.view(0);
+      for (; w != touched.new_instances.end() && std::string_view(*w) < inst; ++w) placed.try_emplace(*w);
+      if (w != touched.new_instances.end() && std::string_view(*w) == inst) {
+        placed.try_emplace(*w, scan.text(1));
+        ++w;
+      }
+    }
+    for (; w != touched.new_instances.end(); ++w) placed.try_emplace(*w);
+  }
   auto placement_of = [&](const std::string& i) -> std::optional<std::string> {
+    if (auto it = placed.find(i); it != placed.end()) return it->second;
     inst_q.bind(1, i);
     std::optional<std::string> m;
     if (inst_q.step()) m = inst_q.text(0);
