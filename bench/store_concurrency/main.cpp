@@ -148,8 +148,8 @@ int main(int argc, char** argv) {
     int c = 0, n = 0, a = 0, ch = 0, rt = 0;
     double secs = 0, snap = 0, placing = 0, commit = 0;
     in >> c >> n >> a >> secs >> snap >> placing >> commit >> ch >> rt;
-    std::printf("worker %d: %d commits (%d chunks, %d retried), %d conflicts, %d attempts, %.1f s "
-                "(snapshots %.1f s, placing %.1f s, commits %.1f s)\n",
+    std::printf("worker %d: %d commits (%d chunks, %d retried), %d conflicts, %d attempts, %.3f s "
+                "(snapshots %.3f s, placing %.3f s, commits %.3f s)\n",
                 w, n, ch, rt, c, a, secs, snap, placing, commit);
     chunks += ch;
     retried += rt;
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
     if (it == s.spec.placements.end() || it->second != m) ++missing;
   }
   std::printf("store %s\n", etcd ? "etcd" : args.store.c_str());
-  std::printf("%d workers, %d units, %d machines, batch %d, %s: %.1f s wall, %.0f units/s\n",
+  std::printf("%d workers, %d units, %d machines, batch %d, %s: %.3f s wall, %.0f units/s\n",
               args.workers, args.units, args.machines, args.batch, args.strategy.c_str(), wall,
               args.units / wall);
   std::printf("commits %d (%d txn chunks, %d chunks retried), conflicts retried %d (%.2f per "

@@ -197,14 +197,18 @@ void remove_from(State& s, const Plan& plan) {
   }
 }
 
-// Sum of requests of the instances on each machine in `machines`.
-std::map<std::string, Resources> usage(const State& s, const std::set<std::string>& machines) {
+// Sum of requests of the instances on each machine in `machines`; `unit` finds a unit by name
+// (null when there is none).
+template <class UnitLookup>
+std::map<std::string, Resources> usage(const std::map<std::string, std::string>& placements,
+                                       const UnitLookup& unit, const std::set<std::string>& machines) {
   std::map<std::string, Resources> used;
-  auto is_unit = [&](const std::string& n) { return s.units.count(n) > 0; };
-  for (const auto& [inst, m] : s.placements) {
+  const Unit* found = nullptr;
+  auto is_unit = [&](const std::string& n) { return (found = unit(n)) != nullptr; };
+  for (const auto& [inst, m] : placements) {
     if (!machines.count(m)) continue;
-    std::string u = unit_of(inst, is_unit);
-    if (!u.empty()) used[m] += s.units.at(u).requests;
+    // unit_of's last successful is_unit call is the unit it returns.
+    if (!unit_of(inst, is_unit).empty()) used[m] += found->requests;
   }
   return used;
 }
@@ -222,26 +226,35 @@ std::vector<std::string> dimensions_of(const Resources& a, const Resources& b) {
 
 std::vector<std::string> validate(const Plan& plan, const State& view, const Touched& touched) {
   std::vector<std::string> problems;
-  State after = view;
-  for (const auto& m : plan.machines) after.machines[m.name] = m;
+  // The state after the plan, holding the view's records by pointer: copying every machine
+  // and unit of a big plan's view cost more than checking it. Only restated machines are copied.
+  std::map<std::string, const Machine*> machines;
+  for (const auto& [name, m] : view.machines) machines.emplace_hint(machines.end(), name, &m);
+  for (const auto& m : plan.machines) machines[m.name] = &m;
+  std::map<std::string, Machine> restated;
   for (const auto& [name, st] : plan.machine_states) {
-    auto it = after.machines.find(name);
-    if (it == after.machines.end()) {
+    auto it = machines.find(name);
+    if (it == machines.end()) {
       problems.push_back(fmt::format("state change for unknown machine {}", name));
     } else {
-      it->second.state = st;
+      Machine& copy = restated.insert_or_assign(name, *it->second).first->second;
+      copy.state = st;
+      it->second = &copy;
     }
   }
-  for (const auto& u : plan.units) after.units[u.name] = u;
+  std::map<std::string, const Unit*> units;
+  for (const auto& [name, u] : view.units) units.emplace_hint(units.end(), name, &u);
+  for (const auto& u : plan.units) units[u.name] = &u;
+  std::map<std::string, std::string> placements = view.placements;
   for (const auto& inst : plan.evictions) {
-    if (!after.placements.erase(inst)) {
+    if (!placements.erase(inst)) {
       problems.push_back(fmt::format("evicts {}, which is not placed", inst));
     }
   }
-  auto is_unit = [&](const std::string& n) { return after.units.count(n) > 0; };
+  auto is_unit = [&](const std::string& n) { return units.count(n) > 0; };
   for (const auto& [inst, m] : plan.assignments) {
-    auto mit = after.machines.find(m);
-    if (mit == after.machines.end()) {
+    auto mit = machines.find(m);
+    if (mit == machines.end()) {
       problems.push_back(fmt::format("assigns {} to unknown machine {}", inst, m));
       continue;
     }
@@ -251,11 +264,11 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
     }
     auto pit = view.placements.find(inst);
     bool already_there = pit != view.placements.end() && pit->second == m;
-    if (!already_there && mit->second.state != MachineState::Up) {
+    if (!already_there && mit->second->state != MachineState::Up) {
       problems.push_back(fmt::format("assigns {} to {}, which is {}", inst, m,
-                                     to_string(mit->second.state)));
+                                     to_string(mit->second->state)));
     }
-    after.placements[inst] = m;
+    placements[inst] = m;
   }
   // Removals come last: an assignment may first move an instance off a machine being removed.
   // An assignment *to* a removed machine, or of a removed unit's instance, would be deleted in
@@ -263,10 +276,10 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
   std::set<std::string> gone_machines(plan.removed_machines.begin(), plan.removed_machines.end());
   std::set<std::string> gone_units(plan.removed_units.begin(), plan.removed_units.end());
   for (const auto& u : gone_units) {
-    if (!after.units.count(u)) problems.push_back(fmt::format("removes unknown unit {}", u));
+    if (!units.count(u)) problems.push_back(fmt::format("removes unknown unit {}", u));
   }
   for (const auto& m : gone_machines) {
-    if (!after.machines.count(m)) problems.push_back(fmt::format("removes unknown machine {}", m));
+    if (!machines.count(m)) problems.push_back(fmt::format("removes unknown machine {}", m));
   }
   for (const auto& [inst, m] : plan.assignments) {
     if (gone_machines.count(m)) {
@@ -277,16 +290,39 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
     }
   }
   if (!problems.empty()) return problems;
-  remove_from(after, plan);
+  // As remove_from: placements first (their units are still known), then the records.
+  if (!gone_units.empty() || !gone_machines.empty()) {
+    for (auto it = placements.begin(); it != placements.end();) {
+      if (gone_machines.count(it->second) || gone_units.count(unit_of(it->first, is_unit))) {
+        it = placements.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& u : gone_units) units.erase(u);
+    for (const auto& m : gone_machines) machines.erase(m);
+  }
 
   // Never store an overcommit: every touched machine must fit what it would hold, unless the
   // plan only relieves a machine that was already over (nothing to gain by refusing that).
-  auto before_use = usage(view, touched.machines);
-  auto after_use = usage(after, touched.machines);
+  auto before_use = usage(
+      view.placements,
+      [&](const std::string& n) -> const Unit* {
+        auto it = view.units.find(n);
+        return it == view.units.end() ? nullptr : &it->second;
+      },
+      touched.machines);
+  auto after_use = usage(
+      placements,
+      [&](const std::string& n) -> const Unit* {
+        auto it = units.find(n);
+        return it == units.end() ? nullptr : it->second;
+      },
+      touched.machines);
   for (const auto& name : touched.machines) {
-    auto mit = after.machines.find(name);
-    if (mit == after.machines.end()) continue;
-    Resources alloc = mit->second.allocatable();
+    auto mit = machines.find(name);
+    if (mit == machines.end()) continue;
+    Resources alloc = mit->second->allocatable();
     const Resources& used = after_use[name];
     if (used.fits_in(alloc)) continue;
     const Resources& prior = before_use[name];
@@ -333,13 +369,17 @@ nlohmann::json unit_to_json(const Unit& u) {
 
 namespace {
 
-Spec spec_with(const char* field, const nlohmann::json& j, const std::string& store,
-               const std::string& where) {
+Spec spec_with(const char* field, nlohmann::json j, const std::string& store, const std::string& where) {
   if (!j.is_object()) {
     throw StoreError(403, store, fmt::format("{} is not berth's JSON (not an object)", where));
   }
+  // Moved, not copied: an initializer list would deep-copy every record a snapshot decodes.
+  nlohmann::json list = nlohmann::json::array();
+  list.push_back(std::move(j));
+  nlohmann::json root = nlohmann::json::object();
+  root[field] = std::move(list);
   try {
-    return spec_from_json(nlohmann::json{{field, nlohmann::json::array({j})}});
+    return spec_from_json(root);
   } catch (const Error& e) {
     throw StoreError(403, store, fmt::format("{} is not berth's JSON ({})", where, e.detail()));
   } catch (const std::exception& e) {
@@ -349,13 +389,12 @@ Spec spec_with(const char* field, const nlohmann::json& j, const std::string& st
 
 }  // namespace
 
-Machine machine_from_json(const nlohmann::json& j, const std::string& store,
-                          const std::string& where) {
-  return spec_with("machines", j, store, where).machines.at(0);
+Machine machine_from_json(nlohmann::json j, const std::string& store, const std::string& where) {
+  return std::move(spec_with("machines", std::move(j), store, where).machines.at(0));
 }
 
-Unit unit_from_json(const nlohmann::json& j, const std::string& store, const std::string& where) {
-  return spec_with("units", j, store, where).units.at(0);
+Unit unit_from_json(nlohmann::json j, const std::string& store, const std::string& where) {
+  return std::move(spec_with("units", std::move(j), store, where).units.at(0));
 }
 
 nlohmann::json parse_record(const std::string& text, const std::string& store,

@@ -68,8 +68,9 @@ void apply(State& state, const Plan& plan, const Touched& touched, std::int64_t 
 nlohmann::json machine_to_json(const Machine& m);
 nlohmann::json unit_to_json(const Unit& u);
 /// Throw StoreError 403 naming `store` and `where` when the JSON is not a berth record.
-Machine machine_from_json(const nlohmann::json& j, const std::string& store, const std::string& where);
-Unit unit_from_json(const nlohmann::json& j, const std::string& store, const std::string& where);
+/// By value: a parsed record passed as a temporary is moved in, never copied.
+Machine machine_from_json(nlohmann::json j, const std::string& store, const std::string& where);
+Unit unit_from_json(nlohmann::json j, const std::string& store, const std::string& where);
 /// Parses text as JSON or throws StoreError 403 naming `where`.
 nlohmann::json parse_record(const std::string& text, const std::string& store, const std::string& where);
 

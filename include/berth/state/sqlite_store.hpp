@@ -32,6 +32,10 @@ class SqliteStore final : public StateStore {
   std::string path_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
+  /// Decoded records by name with the exact text they came from: a row whose text is
+  /// unchanged is not parsed again (snapshots and commit validation read many records).
+  struct Decoded;
+  std::unique_ptr<Decoded> decoded_;
 };
 
 }  // namespace berth::state

@@ -204,3 +204,113 @@ TEST_CASE("sqlite: kill -9 during commits 100 times loses no committed plan and 
   WARN("100 kill -9 rounds: " << reported.size() << " commits reported before a kill, all intact");
   CHECK(reported.size() >= 100);
 }
+
+// A store keeps decoded records keyed by their exact stored text (so unchanged rows are not
+// parsed again). A row rewritten behind its back, even with its revision left as it was, must
+// be read afresh by both the next snapshot and the next commit's capacity check.
+TEST_CASE("sqlite: records changed behind a store's back are decoded again", "[state][sqlite]") {
+  TempDir dir;
+  std::string path = dir.file("b.db");
+  SqliteStore a(path);
+  {
+    Plan p;
+    p.machines = {machine("m1", 4000, 1 << 30)};
+    p.units = {unit("web", 1000, 1 << 20, 2)};
+    REQUIRE(a.commit(p, a.snapshot()).committed());
+  }
+  Snapshot before = a.snapshot();  // decodes and keeps web at 1000 millicores
+  REQUIRE(before.spec.units.at(0).requests.cpu == 1000);
+  REQUIRE(before.unit_revisions.at("web") == 1);
+  {
+    SqliteStore b(path);
+    Plan p;
+    p.units = {unit("web", 3000, 1 << 20, 2)};
+    REQUIRE(b.commit(p, b.snapshot()).committed());
+  }
+  {
+    // Put web's old revision back: only the text tells the records apart now.
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    REQUIRE(sqlite3_exec(db, "UPDATE units SET mod_revision=1 WHERE name='web'", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  // Two instances of 3000 millicores do not fit 4000: refused, whatever `before` says.
+  Plan grow;
+  grow.assignments = {{"web@1", "m1"}, {"web@2", "m1"}};
+  CommitResult r = a.commit(grow, before);
+  CHECK(r.status == CommitStatus::Rejected);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].find("m1 would hold cpu") != std::string::npos);
+  CHECK(a.snapshot().spec.units.at(0).requests.cpu == 3000);
+  CHECK(a.snapshot().spec.placements.empty());
+
+  // A record damaged after it was decoded is reported, not served from memory.
+  {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    REQUIRE(sqlite3_exec(db, "UPDATE units SET record='{\"name\": \"web\", \"replicas\": -3}'",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  try {
+    a.snapshot();
+    FAIL("a damaged record was not noticed");
+  } catch (const StoreError& e) {
+    CHECK(e.code() == 403);
+    CHECK(std::string(e.what()).find("unit row \"web\" is not berth's JSON") != std::string::npos);
+  }
+}
+
+// A plan touching many rows reads them with one ordered scan per table instead of a query
+// each (sqlite_store.cpp, Rows::read_all): the same conflicts and the same capacity check.
+TEST_CASE("sqlite: big plans (rows read by scans) see the same conflicts and overcommits",
+          "[state][sqlite]") {
+  TempDir dir;
+  std::string path = dir.file("b.db");
+  SqliteStore a(path);
+  {
+    Plan p;
+    for (int i = 0; i < 200; ++i) p.machines.push_back(machine(fmt::format("m{:03}", i), 2000, 1 << 30));
+    for (int i = 0; i < 400; ++i) p.units.push_back(unit(fmt::format("u{:03}", i), 1000, 1 << 20));
+    REQUIRE(a.commit(p, a.snapshot()).committed());
+  }
+  Snapshot base = a.snapshot();
+  auto all_two_per_machine = [] {
+    Plan p;
+    for (int i = 0; i < 400; ++i) p.assignments[fmt::format("u{:03}", i)] = fmt::format("m{:03}", i / 2);
+    return p;
+  };
+  {
+    // Meanwhile another process places u007, redefines u123 and restates m150.
+    SqliteStore b(path);
+    Snapshot s = b.snapshot();
+    Plan p;
+    p.assignments = {{"u007", "m199"}};
+    p.units = {unit("u123", 1000, 2 << 20)};
+    p.machine_states = {{"m150", MachineState::Draining}};
+    REQUIRE(b.commit(p, s).committed());
+  }
+  CommitResult r = a.commit(all_two_per_machine(), base);
+  CHECK(r.status == CommitStatus::Conflict);
+  CHECK(r.conflicting_instances == std::vector<std::string>{"u007"});
+  CHECK(r.conflicting_units == std::vector<std::string>{"u123"});
+  // m199 (u007 landed there) and m150 (restated) changed; m003 (u007's target) did not.
+  CHECK(r.conflicting_machines == std::vector<std::string>{"m150", "m199"});
+
+  // On a fresh snapshot: three instances on m010 is one too many (2000 millicores).
+  Snapshot now = a.snapshot();
+  Plan over;
+  for (int i = 100; i < 300; ++i) over.assignments[fmt::format("u{:03}", i)] = fmt::format("m{:03}", i / 2);
+  over.assignments["u399"] = "m060";
+  r = a.commit(over, now);
+  CHECK(r.status == CommitStatus::Rejected);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].find("m060 would hold cpu") != std::string::npos);
+  CHECK(a.snapshot().spec.placements.size() == 1);  // only u007, from the other process
+
+  over.assignments.erase("u399");
+  r = a.commit(over, now);
+  CHECK(r.committed());
+  CHECK(a.snapshot().spec.placements.size() == 201);
+}
