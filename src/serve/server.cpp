@@ -22,6 +22,7 @@
 #include "berth/explain/query.hpp"
 #include "berth/io/json_document.hpp"
 #include "berth/io/result_json.hpp"
+#include "berth/state/apply.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/serve/kube_extender.hpp"
 #include "apply_endpoints.hpp"
@@ -298,7 +299,7 @@ struct Server::Impl {
     res.set_header("X-Berth-Revision", std::to_string(r.commit.revision));
     res.set_header("X-Berth-Conflicts", std::to_string(r.conflicts));
     res.status = 200;
-    res.set_content(placement_to_json(r.placement).dump(2) + "\n", "application/json");
+    res.set_content(state::to_json(r, store.name()).dump(2) + "\n", "application/json");
   }
 
   void post_apply(const httplib::Request& req, httplib::Response& res) {

@@ -443,6 +443,18 @@ nlohmann::json changes_to_json(const Changes& c) {
           {"stopped", c.stopped}};
 }
 
+nlohmann::json to_json(const PlaceCommitResult& r, const std::string& store_name) {
+  nlohmann::json j = placement_to_json(r.placement);
+  // How the commit went: transactions committed (etcd splits big plans into chunks grouped by
+  // machine) and chunks refused by a conflict and re-planned on a fresh snapshot.
+  j["store"] = {{"name", store_name},
+                {"revision", r.commit.revision},
+                {"chunks", r.chunks},
+                {"chunks_retried", r.chunks_retried},
+                {"conflicts", r.conflicts}};
+  return j;
+}
+
 nlohmann::json to_json(const ApplyResult& r) {
   nlohmann::json j = placement_to_json(r.placement);
   j["changes"] = changes_to_json(r.changes);

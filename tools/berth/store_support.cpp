@@ -90,14 +90,7 @@ int place_with_store(const std::string& url, const berth::Spec& spec,
   if (r.chunks > 1) note += fmt::format(" in {} chunks", r.chunks);
   if (r.conflicts > 0) note += fmt::format(" after {} conflict(s) retried", r.conflicts);
   if (format == "json") {
-    nlohmann::json j = placement_to_json(r.placement);
-    // How the commit went (docs/stores.md): transactions committed (etcd splits big plans into
-    // chunks) and chunks refused by a conflict and re-planned on a fresh snapshot.
-    j["store"] = {{"name", store->name()},
-                  {"revision", r.commit.revision},
-                  {"chunks", r.chunks},
-                  {"chunks_retried", r.chunks_retried},
-                  {"conflicts", r.conflicts}};
+    const nlohmann::json j = state::to_json(r, store->name());
     std::fputs((j.dump(2) + "\n").c_str(), stdout);
     std::fprintf(stderr, "berth: %s\n", note.c_str());
   } else {

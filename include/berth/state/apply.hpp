@@ -101,4 +101,8 @@ nlohmann::json to_json(const ApplyResult& result);
 /// The "changes" object alone.
 nlohmann::json changes_to_json(const Changes& changes);
 
+/// What `place --store --format json` and `POST /v1/place` answer: place's JSON plus
+/// `"store": {"name", "revision", "chunks", "chunks_retried", "conflicts"}` (docs/stores.md).
+nlohmann::json to_json(const PlaceCommitResult& result, const std::string& store_name);
+
 }  // namespace berth::state
