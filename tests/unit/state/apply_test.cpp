@@ -26,57 +26,6 @@ namespace {
 
 constexpr std::int64_t kGi = 1024LL * 1024 * 1024;
 
-struct MemoryFactory {
-  std::string skip() const { return ""; }
-  std::unique_ptr<StateStore> make() { return std::make_unique<MemoryStore>(); }
-};
-
-struct SqliteFactory {
-  TempDir dir;
-  std::string path = dir.file("berth.db");
-  std::string skip() const { return ""; }
-  std::unique_ptr<StateStore> make() { return std::make_unique<SqliteStore>(path); }
-};
-
-// etcd through the shared fixture, when it is there and its store deletes what a plan removes
-// (the removals land with the etcd store's rework; until then the case says why it skipped).
-struct EtcdFactory {
-  std::string prefix = [] {
-    static std::atomic<int> n{0};
-    return "/apply" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "/berth";
-  }();
-  std::string skip() const {
-    if (!shared_etcd().ok()) return "etcd tests skipped: " + shared_etcd().reason();
-    static const std::string removal = [] {
-      EtcdOptions o = shared_etcd().options();
-      o.prefix = "/apply-probe" + std::to_string(::getpid()) + "/berth";
-      EtcdStore probe(o);
-      Plan add;
-      add.machines = {machine("probe", 1000, kGi)};
-      if (!probe.commit(add, probe.snapshot()).committed()) return std::string("cannot seed the probe");
-      Plan rm;
-      rm.removed_machines = {"probe"};
-      CommitResult r = probe.commit(rm, probe.snapshot());
-      if (!r.committed() || !probe.snapshot().spec.machines.empty()) {
-        return std::string("etcd store does not implement Plan::removed_machines yet");
-      }
-      return std::string();
-    }();
-    return removal;
-  }
-  std::unique_ptr<StateStore> make() {
-    EtcdOptions o = shared_etcd().options();
-    o.prefix = prefix;
-    return std::make_unique<EtcdStore>(o);
-  }
-};
-
-#define SKIP_IF_UNAVAILABLE(f)               \
-  if (auto why = (f).skip(); !why.empty()) { \
-    WARN(why);                               \
-    return;                                  \
-  }
-
 // ---- the oracle: written from the spec's meaning, not from the engine's code ----
 
 // Instance names a unit must have placed or pending: name@1..N with replicas, else the name

@@ -17,34 +17,6 @@ namespace {
 
 constexpr std::int64_t kGi = 1024LL * 1024 * 1024;
 
-struct MemoryFactory {
-  std::string skip() const { return ""; }
-  std::unique_ptr<StateStore> make() { return std::make_unique<MemoryStore>(); }
-};
-
-struct SqliteFactory {
-  TempDir dir;
-  std::string path = dir.file("berth.db");
-  std::string skip() const { return ""; }
-  std::unique_ptr<StateStore> make() { return std::make_unique<SqliteStore>(path); }
-};
-
-struct EtcdFactory {
-  // Each test gets its own key prefix in the one shared etcd, so tests never see each other.
-  std::string prefix = [] {
-    static std::atomic<int> n{0};
-    return "/test" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "/berth";
-  }();
-  std::string skip() const {
-    return shared_etcd().ok() ? "" : "etcd tests skipped: " + shared_etcd().reason();
-  }
-  std::unique_ptr<StateStore> make() {
-    EtcdOptions o = shared_etcd().options();
-    o.prefix = prefix;
-    return std::make_unique<EtcdStore>(o);
-  }
-};
-
 // Two machines of 4 cpu / 8 GiB, units web (1 cpu, 1 GiB, 3 replicas) and db (2 cpu, 4 GiB).
 Plan seed_plan() {
   Plan p;
@@ -66,12 +38,6 @@ Plan assign(std::map<std::string, std::string> a) {
 }
 
 }  // namespace
-
-#define SKIP_IF_UNAVAILABLE(f)                  \
-  if (auto why = (f).skip(); !why.empty()) {    \
-    WARN(why);                                  \
-    return;                                     \
-  }
 
 TEMPLATE_TEST_CASE("a new store is empty and a commit shows up in the next snapshot", "[state]",
                    MemoryFactory, SqliteFactory, EtcdFactory) {

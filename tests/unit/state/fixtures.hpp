@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -192,4 +193,39 @@ inline std::string overcommit_of(const Spec& spec) {
   return "";
 }
 
+// One factory per store, for TEMPLATE_TEST_CASEs that run the same case on every store.
+struct MemoryFactory {
+  std::string skip() const { return ""; }
+  std::unique_ptr<StateStore> make() { return std::make_unique<MemoryStore>(); }
+};
+
+struct SqliteFactory {
+  TempDir dir;
+  std::string path = dir.file("berth.db");
+  std::string skip() const { return ""; }
+  std::unique_ptr<StateStore> make() { return std::make_unique<SqliteStore>(path); }
+};
+
+struct EtcdFactory {
+  // Each test gets its own key prefix in the one shared etcd, so tests never see each other.
+  std::string prefix = [] {
+    static std::atomic<int> n{0};
+    return "/test" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "/berth";
+  }();
+  std::string skip() const {
+    return shared_etcd().ok() ? "" : "etcd tests skipped: " + shared_etcd().reason();
+  }
+  std::unique_ptr<StateStore> make() {
+    EtcdOptions o = shared_etcd().options();
+    o.prefix = prefix;
+    return std::make_unique<EtcdStore>(o);
+  }
+};
+
 }  // namespace berth::state::testing
+
+#define SKIP_IF_UNAVAILABLE(f)               \
+  if (auto why = (f).skip(); !why.empty()) { \
+    WARN(why);                               \
+    return;                                  \
+  }
