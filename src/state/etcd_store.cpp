@@ -90,6 +90,23 @@ std::int64_t i64(const json& j, const char* key) {
   return 0;
 }
 
+/// etcd's gateway streams a watch as one JSON message per line, split across reads at any byte.
+/// Appends `data` to `buffer` and hands each complete message's result (its "result" member, or
+/// the message itself) to `on_result`, until that returns false; returns whether it never did.
+template <class OnResult>
+bool for_each_stream_result(std::string& buffer, const char* data, std::size_t len, OnResult&& on_result) {
+  buffer.append(data, len);
+  std::size_t nl;
+  while ((nl = buffer.find('\n')) != std::string::npos) {
+    json msg = json::parse(buffer.substr(0, nl), nullptr, false);
+    buffer.erase(0, nl + 1);
+    if (msg.is_discarded()) continue;
+    const json& r = msg.contains("result") ? msg["result"] : msg;
+    if (!on_result(r)) return false;
+  }
+  return true;
+}
+
 // The end of the key range that holds every key starting with `prefix`.
 std::string prefix_end(std::string prefix) {
   while (!prefix.empty()) {
@@ -369,20 +386,14 @@ class Feed {
                      .dump();
       std::string buffer;
       req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
-        buffer.append(data, len);
-        std::size_t nl;
-        while ((nl = buffer.find('\n')) != std::string::npos) {
-          json msg = json::parse(buffer.substr(0, nl), nullptr, false);
-          buffer.erase(0, nl + 1);
-          if (msg.is_discarded()) continue;
-          const json& r = msg.contains("result") ? msg["result"] : msg;
+        const bool open = for_each_stream_result(buffer, data, len, [&](const json& r) {
           std::lock_guard lock(mutex_);
           if (i64(r, "compact_revision") > 0 || r.value("canceled", false)) {
             failed_ = true;  // history is gone: the cache must be read anew
             cv_.notify_all();
             return false;
           }
-          if (!r.contains("events")) continue;
+          if (!r.contains("events")) return true;
           for (const auto& ev : r["events"]) {
             std::int64_t rev = i64(ev.at("kv"), "mod_revision");
             events_.push_back(ev);
@@ -390,8 +401,9 @@ class Feed {
             next = std::max(next, rev + 1);
           }
           cv_.notify_all();
-        }
-        return !stop_.load();
+          return true;
+        });
+        return open && !stop_.load();
       };
       httplib::Response res;
       httplib::Error err = httplib::Error::Success;
@@ -1095,18 +1107,13 @@ std::int64_t EtcdStore::wait_for_change(std::int64_t since, std::chrono::millise
   bool changed = false;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
-    buffer.append(data, len);
-    std::size_t nl;
-    while ((nl = buffer.find('\n')) != std::string::npos) {
-      json msg = json::parse(buffer.substr(0, nl), nullptr, false);
-      buffer.erase(0, nl + 1);
-      if (msg.is_discarded()) continue;
-      const json& r = msg.contains("result") ? msg["result"] : msg;
+    for_each_stream_result(buffer, data, len, [&](const json& r) {
       if ((r.contains("events") && !r["events"].empty()) || i64(r, "compact_revision") > 0 ||
           r.value("canceled", false)) {
         changed = true;
       }
-    }
+      return true;
+    });
     return !changed && std::chrono::steady_clock::now() < deadline;
   };
   httplib::Response res;
