@@ -15,15 +15,13 @@
 #include <sstream>
 #include <string>
 
+#include "support/cli.hpp"
+
 #ifdef BERTH_CLI
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using Run = berth::testing::CliOutput;
 
 class Dir {
  public:
@@ -38,21 +36,7 @@ class Dir {
   std::string file(const std::string& n) const { return (path_ / n).string(); }
   void write(const std::string& n, const std::string& text) const { std::ofstream(file(n)) << text; }
   // `berth ARGS` run in this directory, without BERTH_STORE (so the default store is ./berth.db).
-  Run berth(const std::string& args) const {
-    std::string err = file(".stderr");
-    std::string cmd = fmt::format("cd '{}' && env -u BERTH_STORE '{}' {} 2>'{}'", path_.string(), BERTH_CLI, args, err);
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    int status = ::pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::stringstream ss;
-    ss << std::ifstream(err).rdbuf();
-    r.err = ss.str();
-    return r;
-  }
+  Run berth(const std::string& args) const { return berth::testing::run_cli_in(path_.string(), args); }
 
  private:
   std::filesystem::path path_;

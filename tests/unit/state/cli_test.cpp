@@ -10,6 +10,7 @@
 
 #include "berth/io/spec_json.hpp"
 #include "fixtures.hpp"
+#include "support/cli.hpp"
 
 using namespace berth;
 using namespace berth::state::testing;
@@ -18,29 +19,11 @@ using namespace berth::state::testing;
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using Run = berth::testing::CliOutput;
 
 // Runs the berth binary in `cwd` with `env` ("NAME=value ..." or "") and `args`.
 Run berth_cli(const TempDir& cwd, const std::string& args, const std::string& env = "") {
-  std::string err_file = cwd.file(".stderr");
-  std::string cmd = fmt::format("cd '{}' && env -u BERTH_STORE {} '{}' {} 2>'{}'", cwd.path().string(),
-                                env, BERTH_CLI, args, err_file);
-  Run r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err_file);
-  std::stringstream ss;
-  ss << e.rdbuf();
-  r.err = ss.str();
-  return r;
+  return berth::testing::run_cli_in(cwd.path().string(), args, env);
 }
 
 const char* kSpec = R"({
