@@ -62,12 +62,17 @@ fi
 echo "consumers: 3 passed (find_package, pkg-config, add_subdirectory), 0 failed"
 
 # The whole suite again under ASan + UBSan (minus the etcd server tests: see sanitize.sh).
+hardening="sanitizer suite skipped (BERTH_TEST_SANITIZE=0)"
 if [[ "${BERTH_TEST_SANITIZE:-1}" != 0 ]]; then
   ASAN_BUILD_DIR="$build-asan" SANITIZE_JOBS="$jobs" scripts/sanitize.sh asan
+  hardening="sanitizer suite clean"
 fi
 # Every parser's fuzz target, with ASan + UBSan, from the seed corpus in fuzz/corpus.
 fuzz_seconds="${BERTH_TEST_FUZZ_SECONDS:-30}"
 if [[ "$fuzz_seconds" != 0 ]]; then
   BUILD_DIR="$build-fuzz" FUZZ_JOBS="$jobs" scripts/fuzz.sh "$fuzz_seconds"
+  hardening+=", fuzz targets clean"
+else
+  hardening+=", fuzz targets skipped (BERTH_TEST_FUZZ_SECONDS=0)"
 fi
-echo "hardening: sanitizer suite and fuzz targets clean"
+echo "hardening: $hardening"
