@@ -7,6 +7,8 @@
 #include <limits>
 
 #include "berth/place/placer.hpp"
+#include "pipeline/filters.hpp"
+#include "pipeline/placer_state.hpp"
 #include "shortfall_tally.hpp"
 
 namespace berth {
@@ -15,13 +17,14 @@ void Placer::conflict_targets(UnitId u, std::vector<UnitId>& out) {
   // relation compiled at build, every unit when u's `*` takes everything, the units whose `*`
   // takes u's, and the units binding one of u's host ports (found in a port index).
   const Cluster& c = cluster_;
-  if (port_units_known_ != c.unit_count()) {
-    port_units_.clear();
+  auto& port_units = s_->port_units;
+  if (s_->port_units_known != c.unit_count()) {
+    port_units.clear();
     for (UnitId t = 0; t < c.unit_count(); ++t) {
-      for (const HostPort& p : c.unit(t).constraints.ports) port_units_.emplace_back(p, t);
+      for (const HostPort& p : c.unit(t).constraints.ports) port_units.emplace_back(p, t);
     }
-    std::sort(port_units_.begin(), port_units_.end());
-    port_units_known_ = c.unit_count();
+    std::sort(port_units.begin(), port_units.end());
+    s_->port_units_known = c.unit_count();
   }
   if (c.matches_all(u)) {
     for (UnitId t = 0; t < c.unit_count(); ++t) out.push_back(t);
@@ -30,28 +33,34 @@ void Placer::conflict_targets(UnitId u, std::vector<UnitId>& out) {
   for (const Cluster::ConflictPeer& p : c.conflict_peers(u)) out.push_back(p.unit);
   out.insert(out.end(), c.match_all_units().begin(), c.match_all_units().end());
   for (const HostPort& p : c.unit(u).constraints.ports) {
-    auto it = std::lower_bound(port_units_.begin(), port_units_.end(), std::pair<HostPort, UnitId>(p, 0));
-    for (; it != port_units_.end() && it->first == p; ++it) out.push_back(it->second);
+    auto it = std::lower_bound(port_units.begin(), port_units.end(), std::pair<HostPort, UnitId>(p, 0));
+    for (; it != port_units.end() && it->first == p; ++it) out.push_back(it->second);
   }
 }
 
 MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
+  // Each filter of pipeline/filters.hpp is counted here from what the indexes summarise, in
+  // the pipeline's order, by the filter's own functions: class filters per class (weight: the
+  // class size), conflicts only on the machines where the group's conflict targets run, state
+  // from the trees' up counts, spread per class (class-invariant), resources wholesale over
+  // subtrees. A filter without such a summary would be asked per machine here, as in the scan.
   cluster_.check_group(g, "Placer::select_diagnosed");
+  pipeline::PlacerState& s = *s_;
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   // Nothing to place, or one machine to look at: the scan is already as cheap as it gets.
-  if (!prepare(g) || grp.pinned != kNone || follow_ != kNone || grp.unresolvable()) return select_scan(g, diag);
+  if (!prepare(g) || s.pin != kNone || pipeline::Filters::group_rejects(s)) return select_scan(g, diag);
   const std::size_t D = c.dims();
   const std::size_t K = c.class_count();
   *diag = Diagnosis{};
-  diag->unit = c.instance(todo_.front()).name;
+  diag->unit = c.instance(s.todo.front()).name;
   for (InstanceId i : grp.members) diag->group.push_back(c.instance(i).name);
   diag->considered = c.machine_count();
 
-  // 1. Metadata, per class: a class that fails counts with its size (as in the scan).
+  // 1. Class filters (metadata, taints), per class: a class that fails counts with its size.
   std::vector<std::uint8_t> class_pass(K, 0);
   for (ClassId k = 0; k < K; ++k) {
-    class_pass[k] = class_rejects(k, c.class_members(k).size(), diag) ? 0 : 1;
+    class_pass[k] = pipeline::Filters::class_admits(s, k, c.class_members(k).size(), diag) ? 1 : 0;
   }
 
   // 2. Conflicts: only machines running an instance of a unit that may conflict with the group
@@ -59,39 +68,42 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   // checked exactly as the scan checks it (conflicts_on: the first conflicting instance on the
   // machine names the conflict), if it is up and its class passed metadata (earlier filters).
   index_unit_instances();
-  if (class_conflicts_.size() < K) class_conflicts_.resize(K);
-  for (ClassId k = 0; k < K; ++k) class_conflicts_[k].clear();
-  conflict_candidates_.clear();
-  std::vector<UnitId>& targets = targets_scratch_;
+  auto& class_conflicts = s.class_conflicts;
+  auto& candidates = s.conflict_candidates;
+  if (class_conflicts.size() < K) class_conflicts.resize(K);
+  for (ClassId k = 0; k < K; ++k) class_conflicts[k].clear();
+  candidates.clear();
+  std::vector<UnitId>& targets = s.targets_scratch;
   targets.clear();
-  for (UnitId u : units_) conflict_targets(u, targets);
+  for (UnitId u : s.units) conflict_targets(u, targets);
   std::sort(targets.begin(), targets.end());
   targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
   for (UnitId t : targets) {
     // A relation that depends on the instance may let the scan's verdict differ between
     // replicas: say so, as the scan would (place_pending then diagnoses the next replica anew).
-    for (UnitId u : units_) {
-      if (c.conflict_class(u, t) == 3 || c.conflict_class(t, u) == 3) per_instance_ = true;
+    for (UnitId u : s.units) {
+      if (c.conflict_class(u, t) == 3 || c.conflict_class(t, u) == 3) s.per_instance = true;
     }
-    for (std::uint32_t j = unit_instance_start_[t]; j < unit_instance_start_[t + 1]; ++j) {
-      const MachineId m = c.assignment(unit_instances_[j]);
-      if (m == kNone || c.machine_state(m) != MachineState::Up || !class_pass[c.machine_class(m)]) continue;
-      conflict_candidates_.push_back(m);
+    for (std::uint32_t j = s.unit_instance_start[t]; j < s.unit_instance_start[t + 1]; ++j) {
+      const MachineId m = c.assignment(s.unit_instances[j]);
+      // Earlier filters first: class filters (class_pass), pin (none here), state.
+      if (m == kNone || !pipeline::State::admits(s, m) || !class_pass[c.machine_class(m)]) continue;
+      candidates.push_back(m);
     }
   }
-  std::sort(conflict_candidates_.begin(), conflict_candidates_.end());
-  conflict_candidates_.erase(std::unique(conflict_candidates_.begin(), conflict_candidates_.end()), conflict_candidates_.end());
-  for (MachineId m : conflict_candidates_) {
-    InstanceId with = kNone;
-    if (!conflicts_on(m, &with)) continue;
-    count_conflict(*diag, with);
-    class_conflicts_[c.machine_class(m)].push_back(c.class_position(m));  // ascending ids: sorted
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  for (MachineId m : candidates) {
+    const InstanceId with = pipeline::Conflicts::conflicting(s, m);
+    if (with == kNone) continue;
+    pipeline::Conflicts::count_with(s, with, *diag);
+    class_conflicts[c.machine_class(m)].push_back(c.class_position(m));  // ascending ids: sorted
   }
 
   // 3.-4. Per class: not up, spread (a class shares metadata, so the spread domain), resources.
   // The resource bookkeeping is the scan's, visited in the scan's order (class by class, members
   // in order), so strict comparisons pick the same most_free_on and closest machines.
-  detail::ShortfallTally tally(c, demand_, D);
+  detail::ShortfallTally tally(c, s.demand, D);
   auto& short_count = tally.short_count;
   auto& most_free = tally.most_free;
   auto& most_free_on = tally.most_free_on;
@@ -127,7 +139,7 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
     const Cluster::ClassIndex& idx = c.class_index(k);
     const auto& members = c.class_members(k);
     if (first >= members.size() || idx.up_count[node] == 0) return;  // not up: counted per class
-    const auto& conf = class_conflicts_[k];
+    const auto& conf = class_conflicts[k];
     const auto it = std::lower_bound(conf.begin(), conf.end(), first);
     const bool pure = it == conf.end() || *it >= first + span;  // no machine rejected for conflicts
     if (span == 1) {
@@ -142,8 +154,8 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
       int short_dim = -1;
       bool whole = true;
       for (std::size_t d = 0; whole && d < D; ++d) {
-        if (lo[d] >= demand_[d]) continue;
-        if (short_dim < 0 && hi[d] < demand_[d] && demand_[d] > 0) {
+        if (lo[d] >= s.demand[d]) continue;
+        if (short_dim < 0 && hi[d] < s.demand[d] && s.demand[d] > 0) {
           short_dim = static_cast<int>(d);
         } else {
           whole = false;
@@ -168,8 +180,8 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
         // first machine with the least key: the leftmost whose key equals the top's (every
         // machine with nothing free ties at 1.0; equal doubles from different amounts tie too),
         // and a subtree holds one exactly when its own max_free gives that key.
-        const double needs = static_cast<double>(demand_[sd]);
-        auto missing = [&](std::int64_t free) { return 0.0 + static_cast<double>(demand_[sd] - std::max<std::int64_t>(free, 0)) / needs; };
+        const double needs = static_cast<double>(s.demand[sd]);
+        auto missing = [&](std::int64_t free) { return 0.0 + static_cast<double>(s.demand[sd] - std::max<std::int64_t>(free, 0)) / needs; };
         const std::pair<int, double> key{1, missing(top)};
         if (closest == kNone || key < closest_key) {
           closest = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
@@ -190,20 +202,11 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
     const Cluster::ClassIndex& idx = c.class_index(k);
     const std::size_t up = idx.up_count[1];
     if (members.size() > up) diag->rejections[reason::kNotUp] += members.size() - up;
-    const std::size_t left = up - class_conflicts_[k].size();
-    if (!spreads_.empty()) {
-      const SpreadCheck* failed = nullptr;
-      if (const int v = spread_verdict(members.front(), &failed); v != 0) {
-        if (left == 0) continue;
-        if (v == 1) {
-          diag->rejections[reason::kSpreadKey] += left;
-        } else {
-          diag->rejections[reason::kSpread] += left;
-          diag->spread_failures[fmt::format("{}={}", c.unit(failed->unit).constraints.spread->key,
-                                            c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, members.front())))] += left;
-        }
-        continue;
-      }
+    const std::size_t left = up - class_conflicts[k].size();
+    // Spread is class-invariant: the class's up machines that passed conflicts count at once.
+    if (!pipeline::Spread::admits(s, members.front())) {
+      if (left > 0) pipeline::Spread::count_weighted(s, members.front(), left, *diag);
+      continue;
     }
     if (left > 0) visit(visit, k, 1, 0, idx.leaves);
   }
@@ -215,9 +218,9 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   }
   // Some machine fits: the indexed search names the one the scan would pick. It starts afresh
   // (prepare), so keep what this diagnosis learnt about per-instance verdicts.
-  const bool per_instance = per_instance_;
+  const bool per_instance = s.per_instance;
   const MachineId best = select_indexed(g);
-  per_instance_ = per_instance_ || per_instance;
+  s.per_instance = s.per_instance || per_instance;
   return best;
 }
 

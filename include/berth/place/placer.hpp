@@ -1,16 +1,17 @@
 #pragma once
-/// \file The placement pipeline for one co-location group:
-///   unresolvable group (contradiction) -> pin -> class filters: metadata, taints (per machine
-///   class, cached: Cluster::class_verdict) -> state -> conflicts and host ports (one pairwise
-///   relation: Cluster::conflicts) -> spread -> resources
-/// (cheapest filters first), then every surviving machine is scored by the strategy and the
-/// best one wins; ties go to the machine whose name sorts first. Every rejection is counted
-/// into a Diagnosis as it happens, so explanations are exact and cost nothing extra.
-/// docs/architecture.md lists which path runs which filter.
+/// \file The placement pipeline for one co-location group. The filters are types composed in
+/// one list (src/core/pipeline/filters.hpp):
+///   contradiction -> pin -> metadata -> taints (both per machine class, cached) -> state ->
+///   conflicts and host ports (one pairwise relation: Cluster::conflicts) -> spread -> resources
+/// (cheapest first), then every surviving machine is ranked by preference points and the
+/// strategy's score (src/core/pipeline/scorers.hpp) and the best one wins; ties go to the
+/// machine whose name sorts first. Every rejection is counted into a Diagnosis under the first
+/// filter that rejects, so explanations are exact. Every path below runs that one list;
+/// docs/architecture.md says how.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "berth/explain/diagnosis.hpp"
@@ -18,6 +19,11 @@
 #include "berth/place/strategy.hpp"
 
 namespace berth {
+
+namespace pipeline {
+struct PlacerState;
+struct Candidate;
+}  // namespace pipeline
 
 class Placer {
  public:
@@ -92,168 +98,55 @@ class Placer {
     /// the same binary measures both; the output is the same).
     bool indexed_diagnosis = true;
   };
-  void set_shortcuts(Shortcuts s) {
-    shortcuts_ = s;
-    ranked_unit_ = kNone;
-  }
+  void set_shortcuts(Shortcuts s);
 
   Cluster& cluster() { return cluster_; }
   StrategyKind strategy() const { return strategy_; }
 
+  Placer(const Placer&) = delete;
+  Placer& operator=(const Placer&) = delete;
+  ~Placer();
+
  private:
-  struct SpreadCheck {
-    UnitId unit;
-    std::int64_t min_count;
-    int max_skew;
-    std::int64_t adding;  ///< members of this unit being placed now
-  };
   /// Fills the scratch state for group g; false when nothing is left to place.
   bool prepare(GroupId g);
-  /// Cluster::class_verdict(u, c), cached per unit and class.
-  ClassVerdict class_failure(UnitId u, ClassId c);
-  bool class_ok(UnitId u, ClassId c) { return class_failure(u, c).ok(); }
-  /// The first group unit that class c rejects (and why), or false when every unit passes;
-  /// counts the rejection `weight` times into diag when given.
-  bool class_rejects(ClassId c, std::size_t weight, Diagnosis* diag);
-  /// Counts machine m's rejection for conflicting with instance `with` (a glob conflict, or
-  /// only a shared host port: `port 80/tcp taken by web1`).
-  void count_conflict(Diagnosis& diag, InstanceId with) const;
   /// Whether some machine could take the prepared group if it were empty and up: the filters
-  /// no placement or eviction changes (pin, class filters, spread key, allocatable).
+  /// no placement or eviction changes (pipeline::Filters::could_ever).
   bool resolvable();
-  /// Fills a diagnosis for a group that contradicts itself (Group::unresolvable).
-  void diagnose_contradiction(GroupId g, Diagnosis& diag) const;
-  /// Spread verdict for machine m: 0 ok, 1 lacks the key, 2 over max_skew (first failing check
-  /// in `failed`).
-  int spread_verdict(MachineId m, const SpreadCheck** failed) const;
-  bool conflicts_on(MachineId m, InstanceId* with) const;
-  /// Score from the machine's counts; `bound_*` variants give an upper bound for a subtree.
+  /// Score of machine m for the prepared group under the strategy (pipeline/scorers.hpp).
   double score(MachineId m) const;
-  double demand_term(MachineId m, int* counted) const;
-  /// A machine that fits, with its score; `better` is the ranking select() uses.
-  struct Candidate {
-    double score;
-    MachineId machine;
-    std::int64_t points = 0;  ///< preference points: compared before the score
-  };
-  static bool better(const Candidate& a, const Candidate& b) {
-    if (a.points != b.points) return a.points > b.points;
-    return a.score > b.score || (a.score == b.score && a.machine < b.machine);
-  }
-  /// Preference points of machine m for the prepared group (0 without preferences).
-  std::int64_t points(MachineId m) const;
-  /// Fills class_points_ and the near-preference scratch for the prepared group.
+  /// Fills the preference points of the prepared group (GroupState::class_points, near).
   void prepare_preferences();
-  /// Per unit, its instances (unit_instance_start_/unit_instances_), built on first use.
+  /// Per unit, its instances (PlacerState::unit_instances), built on first use.
   void index_unit_instances();
   /// Whether unit u's preference k holds on machine m now.
   bool preference_met(UnitId u, std::size_t k, MachineId m);
   /// Per class: 1 when it holds one of the least-filled domains of `key` for unit u (a spread
   /// preference is met there). Scratch: valid until the next call.
   std::vector<std::uint8_t>& least_filled_classes(UnitId u, const std::string& key);
-  /// Puts a feasible machine into ranked_ (kept sorted, at most ranked_limit_ long).
-  void offer(Candidate c);
-  /// Branch and bound over class k's tree, collecting the ranked_limit_ best machines. The
-  /// node fits (node_fits) and has members; `bound` is its node_bound.
+  /// Puts a machine that passed every filter into the ranking (kept sorted, at most
+  /// ranked_limit long).
+  void offer(pipeline::Candidate c);
+  /// Branch and bound over class k's tree with the strategy's scorer, collecting the
+  /// ranked_limit best machines. The node passes Filters::node_admits and has members; `bound`
+  /// is its scorer bound.
+  template <class Scorer>
   void search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, double bound);
   /// The next replica's answer from the previous search's ranking, or false when a new
   /// search is needed (see select_indexed for why this equals a fresh search).
   bool reuse_ranking(UnitId u, MachineId* answer);
-  double node_bound(ClassId k, std::size_t node) const;
-  bool node_fits(ClassId k, std::size_t node) const;
   /// Appends the units whose instances may conflict with unit u's, either way (unsorted,
   /// possibly repeated): from Cluster::conflict_peers, match_all_units and the host ports.
   void conflict_targets(UnitId u, std::vector<UnitId>& out);
-  /// Per unit, its instances (built on first use; instances never change after build).
-  std::vector<std::uint32_t> unit_instance_start_;
-  std::vector<InstanceId> unit_instances_;
-  std::vector<UnitId> targets_scratch_;
-  std::size_t port_units_known_ = static_cast<std::size_t>(-1);  ///< unit count port_units_ was built for
-  std::vector<std::pair<HostPort, UnitId>> port_units_;  ///< every unit's host ports, sorted
-  // Scratch for select_diagnosed: machines to re-check for conflicts, and per class the
-  // positions (leaf indexes) of the machines rejected for conflicts, sorted.
-  std::vector<MachineId> conflict_candidates_;
-  std::vector<std::vector<std::uint32_t>> class_conflicts_;
-
-  std::vector<InstanceId> todo_;
-  // Conflict verdict of the current group against each unit met on a machine, stamped with
-  // the placement it belongs to, so a verdict costs one array read after the first.
-  std::uint32_t stamp_ = 0;
-  mutable std::vector<std::uint32_t> verdict_stamp_;
-  mutable std::vector<std::uint8_t> verdict_;
-  std::vector<UnitId> units_;
-  std::vector<SpreadCheck> spreads_;
-  bool any_conflicts_ = false;
-  /// Some unit of the prepared group is related to another by the conflict relation
-  /// (Cluster::unit_related): only then can a machine's instances conflict with the group.
-  bool conflict_related_ = false;
-  // Per class during an indexed search (the class shares allocatable capacity).
-  double class_term_ = 0;
-  int class_counted_ = 0;
-  const std::int64_t* class_alloc_ = nullptr;
-  /// Per class: its machine shape (classes with equal allocatable share one), and per shape
-  /// the demand term of the prepared group, stamped with the placement it belongs to.
+  /// Per class its machine shape (PlacerState::class_shape).
   void index_shapes();
-  std::vector<std::uint32_t> class_shape_;
-  std::vector<std::uint32_t> shape_stamp_;
-  std::vector<double> shape_term_;
-  std::vector<int> shape_counted_;
-  /// Scratch of select_indexed: the classes worth searching, with their root's bounds.
-  struct OpenClass {
-    ClassId k;
-    double bound;
-    std::int64_t points;
-  };
-  std::vector<OpenClass> open_classes_;
-  // The highest fit level (Cluster::fit_levels) at or below the demand in dimension 0, or -1:
-  // the class trees are asked about the machines with at least that much free.
-  int level_ = -1;
-  Shortcuts shortcuts_;
-  MachineId follow_ = kNone;
-  InstanceId follow_instance_ = kNone;
-  // The best machines found by the last indexed search, best first, and what they are valid
-  // for: unit ranked_unit_ alone, the cluster at ranked_version_. Every feasible machine not
-  // in the list ranks below ranked_floor_ (when ranked_has_floor_; otherwise there is none).
-  std::vector<Candidate> ranked_;
-  std::size_t ranked_limit_ = 1;
-  UnitId ranked_unit_ = kNone;
-  std::uint64_t ranked_version_ = 0;
-  bool ranked_has_floor_ = false;
-  Candidate ranked_floor_{0.0, kNone};
-  // Set when a conflict verdict depended on the instance, not just its unit (so the ranking
-  // does not carry over to the unit's next replica).
-  mutable bool per_instance_ = false;
 
   Cluster& cluster_;
   StrategyKind strategy_;
-  /// The id of unit u's class filters (its metadata requirements and tolerations): units with
-  /// equal ones share it, and so their class_cache_ row.
-  std::uint32_t filter_of(UnitId u);
-  std::vector<std::uint32_t> filter_of_;  ///< per unit, kNone until asked
-  std::vector<UnitId> filter_unit_;       ///< per filter id: the first unit that had it
-  std::unordered_map<std::size_t, std::vector<std::uint32_t>> filter_index_;  ///< hash -> filter ids
-  /// Per filter id: per class, 0 = unknown, 1 = pass, k+2 = fails metadata requirement k,
-  /// -(k+1) = untolerated taint k of the class.
-  std::vector<std::vector<std::int32_t>> class_cache_;
-  std::vector<std::int64_t> demand_;  ///< scratch, reused across calls (no allocation per placement)
-  // Preferences of the prepared group: per class, the points of the class-level ones
-  // (metadata, spread, PreferNoSchedule taints); the near ones, asked per machine, with the
-  // sum of their positive weights as the bound for a subtree.
-  bool any_preferences_ = false;
-  bool spread_preferences_ = false;
-  std::vector<std::int64_t> class_points_;
-  struct NearPreference {
-    const Preference* preference;
-  };
-  std::vector<NearPreference> near_;
-  std::int64_t near_bound_ = 0;
-  /// Per (unit, spread preference): whether each class holds a least-filled domain now.
-  std::vector<std::uint8_t> spread_met_scratch_;
+  Shortcuts shortcuts_;
+  /// The prepared group and every scratch buffer (src/core/pipeline/placer_state.hpp).
+  std::unique_ptr<pipeline::PlacerState> s_;
   std::map<InstanceId, std::vector<std::string>> recorded_;
-  // The group the scratch state was last prepared for, and the cluster version then: lets
-  // points_of answer a strategy ranking many machines for one group without re-preparing.
-  GroupId prepared_group_ = kNone;
-  std::uint64_t prepared_version_ = 0;
 };
 
 }  // namespace berth
