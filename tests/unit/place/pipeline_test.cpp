@@ -319,3 +319,39 @@ TEST_CASE("bad preferences are one-line errors naming the field", "[place][pipel
   CHECK(error(R"([{"near":["a"],"weight":"high"}])").find("[berth.invalid.202] unit u: preferences[0].weight") == 0);
   CHECK(error(R"([{"nearby":["a"]}])").find("[berth.invalid.203] unit u: preferences[0].nearby: unknown field \"nearby\"; did you mean \"near\"?") == 0);
 }
+
+TEST_CASE("explain lists every filter's objection in pipeline order; a diagnosis counts the first", "[place][pipeline]") {
+  // m1 is draining, lacks the zone the unit requires, is tainted, runs a conflicting unit and is too
+  // small: each filter objects, in the order of src/core/pipeline/filters.hpp.
+  const Spec spec = parse_spec_json(R"({
+    "machines": [
+      {"name": "m1", "capacity": {"cpu": "2"}, "state": "draining", "metadata": {"zone": "b"},
+       "taints": [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]},
+      {"name": "m2", "capacity": {"cpu": "8"}, "metadata": {"zone": "a"}}],
+    "units": [
+      {"name": "db", "requests": {"cpu": "1"}, "tolerations": [{"operator": "Exists"}]},
+      {"name": "app", "requests": {"cpu": "4"},
+       "constraints": {"metadata": {"zone": "a"}, "conflicts": ["db"]}}],
+    "placements": {"db": "m1"}})", "order.json");
+  Cluster c = Cluster::build(spec);
+  Placer p(c, StrategyKind::BestFit);
+  const std::vector<std::string> lines = p.explain(c.find_instance("app"), c.find_machine("m1"));
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[0].rfind("metadata: app requires zone=a", 0) == 0);
+  CHECK(lines[1] == "taint: m1 has dedicated=db:NoSchedule, which app does not tolerate");
+  CHECK(lines[2].rfind("m1 is draining", 0) == 0);
+  CHECK(lines[3] == "conflict: app and db (on m1) must not share a machine");
+  CHECK(lines[4].rfind("short of cpu: needs 4", 0) == 0);
+  CHECK(p.explain(c.find_instance("app"), c.find_machine("m2")).empty());
+  // The diagnosis counts m1 once, under the first filter that rejects it (metadata), by the
+  // scan and by the indexed diagnosis alike.
+  for (bool by_scan : {true, false}) {
+    Diagnosis d;
+    const GroupId g = c.instance(c.find_instance("app")).group;
+    const MachineId m = by_scan ? p.select_scan(g, &d) : p.select_diagnosed(g, &d);
+    CHECK(m == c.find_machine("m2"));
+    CHECK(d.rejections.size() == 1);
+    CHECK(d.rejections.at("metadata") == 1);
+    CHECK(d.fit == 1);
+  }
+}
