@@ -38,35 +38,125 @@ void Placer::conflict_targets(UnitId u, std::vector<UnitId>& out) {
   }
 }
 
-MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
-  // Each filter of pipeline/filters.hpp is counted here from what the indexes summarise, in
-  // the pipeline's order, by the filter's own functions: class filters per class (weight: the
-  // class size), conflicts only on the machines where the group's conflict targets run, state
-  // from the trees' up counts, spread per class (class-invariant), resources wholesale over
-  // subtrees. A filter without such a summary would be asked per machine here, as in the scan.
-  cluster_.check_group(g, "Placer::select_diagnosed");
-  pipeline::PlacerState& s = *s_;
-  const Cluster& c = cluster_;
-  const Group& grp = c.group(g);
-  // Nothing to place, or one machine to look at: the scan is already as cheap as it gets.
-  if (!prepare(g) || s.pin != kNone || pipeline::Filters::group_rejects(s)) return select_scan(g, diag);
-  const std::size_t D = c.dims();
-  const std::size_t K = c.class_count();
-  *diag = Diagnosis{};
-  diag->unit = c.instance(s.todo.front()).name;
-  for (InstanceId i : grp.members) diag->group.push_back(c.instance(i).name);
-  diag->considered = c.machine_count();
+namespace {
 
-  // 1. Class filters (metadata, taints), per class: a class that fails counts with its size.
-  std::vector<std::uint8_t> class_pass(K, 0);
-  for (ClassId k = 0; k < K; ++k) {
-    class_pass[k] = pipeline::Filters::class_admits(s, k, c.class_members(k).size(), diag) ? 1 : 0;
+/// The resource filter counted over one class tree for the indexed diagnosis: the scan's
+/// bookkeeping (ShortfallTally), visited in the scan's order (class by class, members in
+/// order), so strict comparisons pick the same most_free_on and closest machines; a subtree is
+/// counted at once when it holds no machine rejected for conflicts and its up machines all fit
+/// or all miss exactly one dimension.
+struct TreeTally {
+  const Cluster& c;
+  const std::vector<std::int64_t>& demand;
+  detail::ShortfallTally& tally;
+  Diagnosis& diag;
+
+  /// One machine that is up and passed every earlier filter: exactly the scan's resource step.
+  void evaluate(MachineId m) {
+    const int first_short = tally.first_short(m);
+    if (first_short < 0) {
+      ++diag.fit;
+      return;
+    }
+    tally.count_machine(m, static_cast<std::size_t>(first_short), diag);
   }
 
-  // 2. Conflicts: only machines running an instance of a unit that may conflict with the group
-  // can be rejected for it. They are found from where those units' instances run, then each is
-  // checked exactly as the scan checks it (conflicts_on: the first conflicting instance on the
-  // machine names the conflict), if it is up and its class passed metadata (earlier filters).
+  /// The subtree's first leaf (in member order) satisfying `take` on a node; the root must.
+  template <class Take>
+  MachineId leftmost(ClassId k, std::size_t node, std::size_t first, std::size_t span, Take take) const {
+    const Cluster::ClassIndex& idx = c.class_index(k);
+    while (span > 1) {
+      span /= 2;
+      if (take(idx, 2 * node)) {
+        node = 2 * node;
+      } else {
+        node = 2 * node + 1;
+        first += span;
+      }
+    }
+    return c.class_members(k)[first];
+  }
+
+  /// Counts the subtree at `node` (leaves first..first+span) of class k; `conf` holds the
+  /// positions of the class's machines rejected for conflicts, sorted.
+  void visit(ClassId k, std::size_t node, std::size_t first, std::size_t span, const std::vector<std::uint32_t>& conf) {
+    const Cluster::ClassIndex& idx = c.class_index(k);
+    const auto& members = c.class_members(k);
+    if (first >= members.size() || idx.up_count[node] == 0) return;  // not up: counted per class
+    const auto it = std::lower_bound(conf.begin(), conf.end(), first);
+    const bool pure = it == conf.end() || *it >= first + span;  // no machine rejected for conflicts
+    if (span == 1) {
+      if (pure) evaluate(members[first]);
+      return;
+    }
+    if (pure && count_whole(k, node, first, span)) return;
+    visit(k, 2 * node, first, span / 2, conf);
+    visit(k, 2 * node + 1, first + span / 2, span / 2, conf);
+  }
+
+  /// Up machines all fit (min free >= demand everywhere), or all miss exactly one dimension
+  /// (max free < demand there, min free >= demand elsewhere): counts them at once and returns
+  /// true; false when the subtree must be descended.
+  bool count_whole(ClassId k, std::size_t node, std::size_t first, std::size_t span) {
+    const std::size_t D = demand.size();
+    const Cluster::ClassIndex& idx = c.class_index(k);
+    const std::int64_t* lo = &idx.min_free[node * D];
+    const std::int64_t* hi = &idx.max_free[node * D];
+    int short_dim = -1;
+    for (std::size_t d = 0; d < D; ++d) {
+      if (lo[d] >= demand[d]) continue;
+      if (short_dim < 0 && hi[d] < demand[d] && demand[d] > 0) {
+        short_dim = static_cast<int>(d);
+      } else {
+        return false;
+      }
+    }
+    const std::size_t count = idx.up_count[node];
+    if (short_dim < 0) {
+      diag.fit += count;
+      return true;
+    }
+    const auto sd = static_cast<std::size_t>(short_dim);
+    diag.rejections[reason::kInsufficientPrefix + c.dimension_names()[sd]] += count;
+    tally.short_count[sd] += count;
+    const std::int64_t top = hi[sd];
+    if (top > tally.most_free[sd]) {  // the scan's strict >: the first machine with the most free
+      tally.most_free[sd] = top;
+      tally.most_free_on[sd] = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
+        return x.max_free[n * D + sd] == top;
+      });
+    }
+    // The scan's key for a machine missing one dimension is (1, missing / needs), computed in
+    // double: never larger for more free, least for the most free. The scan keeps the first
+    // machine with the least key: the leftmost whose key equals the top's (every machine with
+    // nothing free ties at 1.0; equal doubles from different amounts tie too), and a subtree
+    // holds one exactly when its own max_free gives that key.
+    const double needs = static_cast<double>(demand[sd]);
+    auto missing = [&](std::int64_t free) {
+      return 0.0 + static_cast<double>(demand[sd] - std::max<std::int64_t>(free, 0)) / needs;
+    };
+    const std::pair<int, double> key{1, missing(top)};
+    if (tally.closest == kNone || key < tally.closest_key) {
+      tally.closest = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
+        return x.up_count[n] > 0 && missing(x.max_free[n * D + sd]) == key.second;
+      });
+      tally.closest_key = key;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+void Placer::diagnose_conflicts(const std::vector<std::uint8_t>& class_pass, Diagnosis& diag) {
+  // Only machines running an instance of a unit that may conflict with the group can be
+  // rejected for it. They are found from where those units' instances run, then each is checked
+  // exactly as the scan checks it (Conflicts::conflicting: the first conflicting instance on the
+  // machine names the conflict), if it is up and its class passed the class filters (earlier
+  // filters). The machines rejected are kept per class (PlacerState::class_conflicts).
+  pipeline::PlacerState& s = *s_;
+  const Cluster& c = cluster_;
+  const std::size_t K = c.class_count();
   index_unit_instances();
   auto& class_conflicts = s.class_conflicts;
   auto& candidates = s.conflict_candidates;
@@ -96,105 +186,46 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   for (MachineId m : candidates) {
     const InstanceId with = pipeline::Conflicts::conflicting(s, m);
     if (with == kNone) continue;
-    pipeline::Conflicts::count_with(s, with, *diag);
+    pipeline::Conflicts::count_with(s, with, diag);
     class_conflicts[c.machine_class(m)].push_back(c.class_position(m));  // ascending ids: sorted
   }
+
+}
+
+MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
+  // Each filter of pipeline/filters.hpp is counted here from what the indexes summarise, in
+  // the pipeline's order, by the filter's own functions: class filters per class (weight: the
+  // class size), conflicts only on the machines where the group's conflict targets run, state
+  // from the trees' up counts, spread per class (class-invariant), resources wholesale over
+  // subtrees. A filter without such a summary would be asked per machine here, as in the scan.
+  cluster_.check_group(g, "Placer::select_diagnosed");
+  pipeline::PlacerState& s = *s_;
+  const Cluster& c = cluster_;
+  const Group& grp = c.group(g);
+  // Nothing to place, or one machine to look at: the scan is already as cheap as it gets.
+  if (!prepare(g) || s.pin != kNone || pipeline::Filters::group_rejects(s)) return select_scan(g, diag);
+  const std::size_t D = c.dims();
+  const std::size_t K = c.class_count();
+  *diag = Diagnosis{};
+  diag->unit = c.instance(s.todo.front()).name;
+  for (InstanceId i : grp.members) diag->group.push_back(c.instance(i).name);
+  diag->considered = c.machine_count();
+
+  // 1. Class filters (metadata, taints), per class: a class that fails counts with its size.
+  std::vector<std::uint8_t> class_pass(K, 0);
+  for (ClassId k = 0; k < K; ++k) {
+    class_pass[k] = pipeline::Filters::class_admits(s, k, c.class_members(k).size(), diag) ? 1 : 0;
+  }
+
+  // 2. Conflicts, on the machines where the group's conflict targets run.
+  diagnose_conflicts(class_pass, *diag);
+  const auto& class_conflicts = s.class_conflicts;
 
   // 3.-4. Per class: not up, spread (a class shares metadata, so the spread domain), resources.
   // The resource bookkeeping is the scan's, visited in the scan's order (class by class, members
   // in order), so strict comparisons pick the same most_free_on and closest machines.
   detail::ShortfallTally tally(c, s.demand, D);
-  auto& short_count = tally.short_count;
-  auto& most_free = tally.most_free;
-  auto& most_free_on = tally.most_free_on;
-  auto& closest = tally.closest;
-  auto& closest_key = tally.closest_key;
-
-  // One machine that is up and passed every earlier filter: exactly the scan's resource step.
-  auto evaluate = [&](MachineId m) {
-    const int first_short = tally.first_short(m);
-    if (first_short < 0) {
-      ++diag->fit;
-      return;
-    }
-    tally.count_machine(m, static_cast<std::size_t>(first_short), *diag);
-  };
-
-  // The subtree's first leaf (in member order) satisfying `take` on a node; the root must.
-  auto leftmost = [&](ClassId k, std::size_t node, std::size_t first, std::size_t span, auto take) {
-    const Cluster::ClassIndex& idx = c.class_index(k);
-    while (span > 1) {
-      span /= 2;
-      if (take(idx, 2 * node)) {
-        node = 2 * node;
-      } else {
-        node = 2 * node + 1;
-        first += span;
-      }
-    }
-    return c.class_members(k)[first];
-  };
-
-  auto visit = [&](auto& self, ClassId k, std::size_t node, std::size_t first, std::size_t span) -> void {
-    const Cluster::ClassIndex& idx = c.class_index(k);
-    const auto& members = c.class_members(k);
-    if (first >= members.size() || idx.up_count[node] == 0) return;  // not up: counted per class
-    const auto& conf = class_conflicts[k];
-    const auto it = std::lower_bound(conf.begin(), conf.end(), first);
-    const bool pure = it == conf.end() || *it >= first + span;  // no machine rejected for conflicts
-    if (span == 1) {
-      if (pure) evaluate(members[first]);
-      return;
-    }
-    if (pure) {
-      // Up machines all fit (min free >= demand everywhere), or all miss exactly one
-      // dimension (max free < demand there, min free >= demand elsewhere): count them at once.
-      const std::int64_t* lo = &idx.min_free[node * D];
-      const std::int64_t* hi = &idx.max_free[node * D];
-      int short_dim = -1;
-      bool whole = true;
-      for (std::size_t d = 0; whole && d < D; ++d) {
-        if (lo[d] >= s.demand[d]) continue;
-        if (short_dim < 0 && hi[d] < s.demand[d] && s.demand[d] > 0) {
-          short_dim = static_cast<int>(d);
-        } else {
-          whole = false;
-        }
-      }
-      if (whole) {
-        const std::size_t count = idx.up_count[node];
-        if (short_dim < 0) {
-          diag->fit += count;
-          return;
-        }
-        const auto sd = static_cast<std::size_t>(short_dim);
-        diag->rejections[reason::kInsufficientPrefix + c.dimension_names()[sd]] += count;
-        short_count[sd] += count;
-        const std::int64_t top = hi[sd];
-        if (top > most_free[sd]) {  // the scan's strict >: the first machine with the most free
-          most_free[sd] = top;
-          most_free_on[sd] = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) { return x.max_free[n * D + sd] == top; });
-        }
-        // The scan's key for a machine missing one dimension is (1, missing / needs), computed
-        // in double: never larger for more free, least for the most free. The scan keeps the
-        // first machine with the least key: the leftmost whose key equals the top's (every
-        // machine with nothing free ties at 1.0; equal doubles from different amounts tie too),
-        // and a subtree holds one exactly when its own max_free gives that key.
-        const double needs = static_cast<double>(s.demand[sd]);
-        auto missing = [&](std::int64_t free) { return 0.0 + static_cast<double>(s.demand[sd] - std::max<std::int64_t>(free, 0)) / needs; };
-        const std::pair<int, double> key{1, missing(top)};
-        if (closest == kNone || key < closest_key) {
-          closest = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
-            return x.up_count[n] > 0 && missing(x.max_free[n * D + sd]) == key.second;
-          });
-          closest_key = key;
-        }
-        return;
-      }
-    }
-    self(self, k, 2 * node, first, span / 2);
-    self(self, k, 2 * node + 1, first + span / 2, span / 2);
-  };
+  TreeTally tree{c, s.demand, tally, *diag};
 
   for (ClassId k = 0; k < K; ++k) {
     if (!class_pass[k]) continue;
@@ -208,7 +239,7 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
       if (left > 0) pipeline::Spread::count_weighted(s, members.front(), left, *diag);
       continue;
     }
-    if (left > 0) visit(visit, k, 1, 0, idx.leaves);
+    if (left > 0) tree.visit(k, 1, 0, idx.leaves, class_conflicts[k]);
   }
 
   tally.finish(*diag, diag->fit == 0);

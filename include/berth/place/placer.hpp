@@ -138,6 +138,10 @@ class Placer {
   /// Appends the units whose instances may conflict with unit u's, either way (unsorted,
   /// possibly repeated): from Cluster::conflict_peers, match_all_units and the host ports.
   void conflict_targets(UnitId u, std::vector<UnitId>& out);
+  /// select_diagnosed's conflict step: counts the machines the conflict filter rejects among
+  /// those where the group's conflict targets run (classes that passed: class_pass), and keeps
+  /// their positions per class (PlacerState::class_conflicts).
+  void diagnose_conflicts(const std::vector<std::uint8_t>& class_pass, Diagnosis& diag);
   /// Per class its machine shape (PlacerState::class_shape).
   void index_shapes();
 
