@@ -42,15 +42,23 @@ struct Type {
   bool one_per_machine = false;     ///< a unit of the type conflicts with every instance of one
 };
 
-}  // namespace
-
-std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<GroupId>& groups, FlowStats* stats) {
-  const std::size_t D = c.dims();
-  const std::size_t M = c.machine_count();
-  std::vector<MachineId> plan(groups.size(), kNone);
-
-  // ---- equivalence classes of groups: same pending units (so same demand and metadata)
+/// What the steps of flow_assignment share: the cluster, the types of pending groups, and
+/// per (type, machine) how many copies fit now.
+struct FlowProblem {
+  const Cluster& c;
+  std::size_t D, M, T = 0, K;
   std::vector<Type> types;
+  std::vector<std::int64_t> fit;          ///< per (type, machine), t * M + m
+  std::int64_t instances = 0;             ///< groups of every type
+  std::vector<std::int64_t> slots;        ///< per machine: copies of the mean instance that fit
+  std::vector<MachineId> by_rank;         ///< machines with a slot, cheapest first
+  std::vector<long> machine_cost;         ///< per machine
+};
+
+/// Equivalence classes of groups: same pending units (so same demand and metadata). Pinned and
+/// partly placed groups are left to the caller.
+void group_types(FlowProblem& p, const std::vector<GroupId>& groups) {
+  const Cluster& c = p.c;
   std::map<std::vector<UnitId>, std::size_t> type_of;
   for (std::size_t i = 0; i < groups.size(); ++i) {
     const Group& grp = c.group(groups[i]);
@@ -63,38 +71,40 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
     }
     if (partly_placed || units.empty()) continue;
     std::sort(units.begin(), units.end());
-    auto [it, added] = type_of.emplace(units, types.size());
+    auto [it, added] = type_of.emplace(units, p.types.size());
     if (added) {
       Type t;
       t.units = units;
-      t.demand.assign(D, 0);
+      t.demand.assign(p.D, 0);
       for (InstanceId x : grp.members) {
-        for (std::size_t d = 0; d < D; ++d) t.demand[d] += c.request(x)[d];
+        for (std::size_t d = 0; d < p.D; ++d) t.demand[d] += c.request(x)[d];
       }
       for (UnitId a : units) {
         for (UnitId b : units) t.one_per_machine = t.one_per_machine || c.conflict_class(a, b) == 2;
       }
-      types.push_back(std::move(t));
+      p.types.push_back(std::move(t));
     }
-    types[it->second].groups.push_back(i);
+    p.types[it->second].groups.push_back(i);
   }
-  const std::size_t T = types.size();
-  const std::size_t K = c.class_count();
-  if (stats) *stats = FlowStats{};
-  if (T == 0) return plan;
+  p.T = p.types.size();
+}
 
-  // ---- per (type, machine): how many copies fit now (0 when not allowed)
+/// Per (type, machine): how many copies fit now (0 when not allowed). An estimate for the
+/// network's capacities; every group routed is checked again (by the caller, Placer::fits).
+void copies_that_fit(FlowProblem& p) {
+  const Cluster& c = p.c;
+  const std::size_t T = p.T, K = p.K, M = p.M, D = p.D;
   std::vector<std::vector<std::uint8_t>> class_ok(T, std::vector<std::uint8_t>(K, 1));
   for (std::size_t t = 0; t < T; ++t) {
     for (ClassId k = 0; k < K; ++k) {
-      for (UnitId u : types[t].units) {
+      for (UnitId u : p.types[t].units) {
         if (!c.class_verdict(u, k).ok()) class_ok[t][k] = 0;
       }
     }
   }
-  std::vector<std::int64_t> fit(T * M, 0);
+  p.fit.assign(T * M, 0);
   for (std::size_t t = 0; t < T; ++t) {
-    const Type& ty = types[t];
+    const Type& ty = p.types[t];
     const auto n = static_cast<std::int64_t>(ty.groups.size());
     for (MachineId m = 0; m < M; ++m) {
       if (c.machine_state(m) != MachineState::Up || !class_ok[t][c.machine_class(m)]) continue;
@@ -111,41 +121,46 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
         }
       }
       if (ty.one_per_machine) k = std::min<std::int64_t>(k, 1);
-      fit[t * M + m] = k;
+      p.fit[t * M + m] = k;
     }
   }
+}
 
-  // ---- machine slots: copies of the workload's mean instance that fit (integers: free * N /
-  // total demand), at least one where some type fits. The approximation of several dimensions.
-  std::int64_t instances = 0;
+/// Machine slots: copies of the workload's mean instance that fit (integers: free * N / total
+/// demand), at least one where some type fits. The approximation of several dimensions.
+void machine_slots(FlowProblem& p) {
+  const Cluster& c = p.c;
+  const std::size_t D = p.D, M = p.M, T = p.T;
   std::vector<__int128> total(D, 0);
-  for (const Type& ty : types) {
-    instances += static_cast<std::int64_t>(ty.groups.size());
+  for (const Type& ty : p.types) {
+    p.instances += static_cast<std::int64_t>(ty.groups.size());
     for (std::size_t d = 0; d < D; ++d) total[d] += static_cast<__int128>(ty.demand[d]) * static_cast<__int128>(ty.groups.size());
   }
-  std::vector<std::int64_t> slots(M, 0);
+  p.slots.assign(M, 0);
   for (MachineId m = 0; m < M; ++m) {
     std::int64_t any = 0;
-    for (std::size_t t = 0; t < T; ++t) any = std::max(any, fit[t * M + m]);
+    for (std::size_t t = 0; t < T; ++t) any = std::max(any, p.fit[t * M + m]);
     if (any == 0) continue;
-    __int128 s = instances;
+    __int128 s = p.instances;
     for (std::size_t d = 0; d < D; ++d) {
-      if (total[d] > 0) s = std::min(s, static_cast<__int128>(std::max<std::int64_t>(c.free(m, d), 0)) * instances / total[d]);
+      if (total[d] > 0) s = std::min(s, static_cast<__int128>(std::max<std::int64_t>(c.free(m, d), 0)) * p.instances / total[d]);
     }
-    slots[m] = std::max<std::int64_t>(static_cast<std::int64_t>(s), 1);
+    p.slots[m] = std::max<std::int64_t>(static_cast<std::int64_t>(s), 1);
   }
+}
 
-  // ---- costs. Machines already in use cost 0 (their capacity is sunk); empty ones cost more
-  // the later they come in (largest allocatable first, then name), so the flow fills few
-  // machines. A type's waste on a class (0..100) is the mean free fraction left when a machine
-  // of the class holds only that type: it steers types to the machines they tile.
+/// Machine costs. Machines already in use cost 0 (their capacity is sunk); empty ones cost more
+/// the later they come in (largest allocatable first, then name), so the flow fills few
+/// machines.
+void rank_machines(FlowProblem& p) {
+  const Cluster& c = p.c;
+  const std::size_t D = p.D, M = p.M;
   std::vector<double> scale(D, 0);
   for (MachineId m = 0; m < M; ++m) {
     for (std::size_t d = 0; d < D; ++d) scale[d] = std::max(scale[d], static_cast<double>(c.allocatable(m)[d]));
   }
-  std::vector<MachineId> by_rank;
   for (MachineId m = 0; m < M; ++m) {
-    if (slots[m] > 0) by_rank.push_back(m);
+    if (p.slots[m] > 0) p.by_rank.push_back(m);
   }
   auto size_of = [&](MachineId m) {
     double s = 0;
@@ -154,35 +169,59 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
     }
     return s;
   };
-  std::stable_sort(by_rank.begin(), by_rank.end(), [&](MachineId a, MachineId b) {
+  std::stable_sort(p.by_rank.begin(), p.by_rank.end(), [&](MachineId a, MachineId b) {
     const bool ua = !c.instances_on(a).empty(), ub = !c.instances_on(b).empty();
     if (ua != ub) return ua;
     const double sa = size_of(a), sb = size_of(b);
     if (sa != sb) return sa > sb;
     return a < b;
   });
-  std::vector<long> machine_cost(M, 0);
-  {
-    long rank = 0;
-    for (MachineId m : by_rank) machine_cost[m] = c.instances_on(m).empty() ? 100 * ++rank : 0;
+  p.machine_cost.assign(M, 0);
+  long rank = 0;
+  for (MachineId m : p.by_rank) p.machine_cost[m] = c.instances_on(m).empty() ? 100 * ++rank : 0;
+}
+
+/// A type's waste on a machine shape (0..100): the mean free fraction left when a machine of
+/// that shape holds only that type. It steers types to the machines they tile.
+long waste(const FlowProblem& p, const Type& ty, MachineId rep) {
+  const std::size_t D = p.D;
+  const std::int64_t* a = p.c.allocatable(rep);
+  std::int64_t copies = std::numeric_limits<std::int64_t>::max();
+  for (std::size_t d = 0; d < D; ++d) {
+    if (ty.demand[d] > 0) copies = std::min(copies, a[d] / ty.demand[d]);
   }
+  if (copies == std::numeric_limits<std::int64_t>::max()) return 100;
+  double left = 0;
+  int counted = 0;
+  for (std::size_t d = 0; d < D; ++d) {
+    if (a[d] <= 0) continue;
+    left += 1.0 - static_cast<double>(copies * ty.demand[d]) / static_cast<double>(a[d]);
+    ++counted;
+  }
+  return counted == 0 ? 100 : static_cast<long>(100.0 * left / counted + 0.5);
+}
+
+}  // namespace
+
+std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<GroupId>& groups, FlowStats* stats) {
+  FlowProblem p{c, c.dims(), c.machine_count(), 0, c.class_count(), {}, {}, 0, {}, {}, {}};
+  const std::size_t D = p.D, M = p.M, K = p.K;
+  std::vector<MachineId> plan(groups.size(), kNone);
+  if (stats) *stats = FlowStats{};
+  group_types(p, groups);
+  const std::size_t T = p.T;
+  if (T == 0) return plan;
+  copies_that_fit(p);
+  const std::vector<Type>& types = p.types;
+  const std::vector<std::int64_t>& fit = p.fit;
+
+  machine_slots(p);
+  rank_machines(p);
+  const std::int64_t instances = p.instances;
+  const std::vector<std::int64_t>& slots = p.slots;
+  const std::vector<MachineId>& by_rank = p.by_rank;
+  const std::vector<long>& machine_cost = p.machine_cost;
   const long unscheduled_cost = 100 * static_cast<long>(by_rank.size() + 2) + 200;
-  auto waste = [&](const Type& ty, MachineId rep) -> long {
-    const std::int64_t* a = c.allocatable(rep);
-    std::int64_t copies = std::numeric_limits<std::int64_t>::max();
-    for (std::size_t d = 0; d < D; ++d) {
-      if (ty.demand[d] > 0) copies = std::min(copies, a[d] / ty.demand[d]);
-    }
-    if (copies == std::numeric_limits<std::int64_t>::max()) return 100;
-    double left = 0;
-    int counted = 0;
-    for (std::size_t d = 0; d < D; ++d) {
-      if (a[d] <= 0) continue;
-      left += 1.0 - static_cast<double>(copies * ty.demand[d]) / static_cast<double>(a[d]);
-      ++counted;
-    }
-    return counted == 0 ? 100 : static_cast<long>(100.0 * left / counted + 0.5);
-  };
 
   // ---- the network
   Graph g;
@@ -202,7 +241,7 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
       for (MachineId m : c.class_members(k)) cap += fit[t * M + m];
       if (cap == 0) continue;
       type_class[t * K + k] = add_arc(g, type0 + t, class0 + k, static_cast<long>(std::min<std::int64_t>(cap, n)),
-                                      waste(types[t], c.class_members(k).front()));
+                                      waste(p, types[t], c.class_members(k).front()));
       has_type_class[t * K + k] = 1;
       ++forward;
     }
