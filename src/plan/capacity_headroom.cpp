@@ -159,12 +159,14 @@ std::vector<std::string> pending_after_loss(const Spec& placed, const std::vecto
   return out;
 }
 
-HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
-                              const CapacityOptions& options, std::size_t* placement_runs,
-                              bool stop_at_failure) {
-  HeadroomReport rep;
-  rep.headroom = headroom;
-  if (headroom.kind == Headroom::Kind::None) return rep;
+namespace {
+
+/// The scenarios `headroom` asks for, in the order they are checked: every zone, or every
+/// k-subset of the up machines (lexicographic in name order) when there are at most
+/// max_scenarios of them, else the heaviest machines together and then a seeded sample.
+/// Fills rep's totals; false (and the failure recorded in rep) when k machines are all there is.
+bool loss_scenarios(const Spec& placed, const Headroom& headroom, const CapacityOptions& options,
+                    HeadroomReport& rep, std::vector<LossScenario>& scenarios) {
   std::vector<std::string> up;
   for (const Machine& m : placed.machines) {
     if (m.state == MachineState::Up) up.push_back(m.name);
@@ -174,7 +176,6 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
   std::map<std::string, std::size_t> load;
   for (const auto& [inst, m] : placed.placements) ++load[m];
 
-  std::vector<LossScenario> scenarios;
   if (headroom.kind == Headroom::Kind::Zone) {
     std::map<std::string, std::vector<std::string>> by_zone;
     for (const Machine& m : placed.machines) {
@@ -201,7 +202,7 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
       s.pending.push_back(
           fmt::format("cannot lose {} of {} machines and still run anything", k, n));
       rep.failures.push_back(std::move(s));
-      return rep;
+      return false;
     }
     // C(n, k), saturating.
     long double total = 1;
@@ -247,6 +248,19 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
       }
     }
   }
+  return true;
+}
+
+}  // namespace
+
+HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
+                              const CapacityOptions& options, std::size_t* placement_runs,
+                              bool stop_at_failure) {
+  HeadroomReport rep;
+  rep.headroom = headroom;
+  if (headroom.kind == Headroom::Kind::None) return rep;
+  std::vector<LossScenario> scenarios;
+  if (!loss_scenarios(placed, headroom, options, rep, scenarios)) return rep;
   // Every scenario runs on one compiled cluster: the lost machines go down and what they ran
   // is evicted (ops::fail_machines' semantics), every unplaced group is placed in batch order
   // as place() would on the spec without them, and the undo log takes it all back. Rebuilding

@@ -103,7 +103,7 @@ struct CapacityPlan {
   bool feasible = false;                 ///< everything placed and the headroom holds
   std::vector<std::string> unplaceable;  ///< units no machine type can take, with why
   std::vector<std::string> notes;        ///< how the plan was reached, one line each
-  std::size_t placement_runs = 0;        ///< calls to berth::place
+  std::size_t placement_runs = 0;        ///< placements run: calls to berth::place, and headroom loss scenarios (one each)
   double seconds = 0;
 
   /// (cost - lower_bound) / cost, 0 when cost is 0.
