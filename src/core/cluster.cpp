@@ -839,8 +839,31 @@ void Cluster::assign(InstanceId i, MachineId m) {
   check_instance(i, "Cluster::assign");
   check_machine(m, "Cluster::assign");
   if (assignment_[i] != kNone) unassign(i);
+  if (open_checkpoints_ != 0) undo_.push_back({Change::Kind::Assigned, i, 0, 0});
+  attach(i, m, on_machine_[m].size());
+}
+
+void Cluster::unassign(InstanceId i) {
+  check_instance(i, "Cluster::unassign");
+  const MachineId m = assignment_[i];
+  if (m == kNone) return;
+  const std::size_t pos = detach(i);
+  if (open_checkpoints_ != 0)
+    undo_.push_back({Change::Kind::Unassigned, i, m, static_cast<std::uint32_t>(pos)});
+}
+
+void Cluster::set_state(MachineId m, MachineState s) {
+  check_machine(m, "Cluster::set_state");
+  if (open_checkpoints_ != 0)
+    undo_.push_back({Change::Kind::State, m, static_cast<std::uint32_t>(machine_states_[m]), 0});
+  machine_states_[m] = s;
+  refresh(m);
+}
+
+void Cluster::attach(InstanceId i, MachineId m, std::size_t pos) {
   assignment_[i] = m;
-  on_machine_[m].push_back(i);
+  auto& on = on_machine_[m];
+  on.insert(on.begin() + static_cast<std::ptrdiff_t>(pos), i);
   const std::size_t D = dims();
   const std::int64_t* req = request(i);
   for (std::size_t d = 0; d < D; ++d) used_[m * D + d] += req[d];
@@ -854,13 +877,14 @@ void Cluster::assign(InstanceId i, MachineId m) {
   refresh(m);
 }
 
-void Cluster::unassign(InstanceId i) {
-  check_instance(i, "Cluster::unassign");
-  MachineId m = assignment_[i];
-  if (m == kNone) return;
+std::size_t Cluster::detach(InstanceId i) {
+  const MachineId m = assignment_[i];
   assignment_[i] = kNone;
   auto& on = on_machine_[m];
-  on.erase(std::find(on.begin(), on.end(), i));
+  // Searched from the back: an undo takes off the instance assigned last, which is there.
+  const auto it = std::find(on.rbegin(), on.rend(), i).base() - 1;
+  const auto pos = static_cast<std::size_t>(it - on.begin());
+  on.erase(it);
   const std::size_t D = dims();
   const std::int64_t* req = request(i);
   for (std::size_t d = 0; d < D; ++d) used_[m * D + d] -= req[d];
@@ -872,12 +896,38 @@ void Cluster::unassign(InstanceId i) {
     if (idx.machine_domain[m] != kNone) --idx.counts[idx.machine_domain[m]];
   }
   refresh(m);
+  return pos;
 }
 
-void Cluster::set_state(MachineId m, MachineState s) {
-  check_machine(m, "Cluster::set_state");
-  machine_states_[m] = s;
-  refresh(m);
+std::size_t Cluster::checkpoint() {
+  ++open_checkpoints_;
+  return undo_.size();
+}
+
+void Cluster::rollback_to(std::size_t mark) {
+  // Newest first, so every position recorded by an unassign is valid again when it is undone.
+  while (undo_.size() > mark) {
+    const Change ch = undo_.back();
+    undo_.pop_back();
+    switch (ch.kind) {
+      case Change::Kind::Assigned:
+        detach(ch.id);
+        break;
+      case Change::Kind::Unassigned:
+        attach(ch.id, ch.was, ch.pos);
+        break;
+      case Change::Kind::State:
+        machine_states_[ch.id] = static_cast<MachineState>(ch.was);
+        refresh(ch.id);
+        break;
+    }
+  }
+}
+
+void Cluster::release(std::size_t mark) {
+  (void)mark;  // LIFO: the changes after mark now belong to the enclosing checkpoint
+  if (open_checkpoints_ == 0) return;
+  if (--open_checkpoints_ == 0) undo_.clear();
 }
 
 void Cluster::build_indexes() {

@@ -10,6 +10,7 @@
 
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
+#include "berth/place/schedule.hpp"
 
 namespace berth {
 
@@ -66,10 +67,7 @@ std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer, std::ve
     if (!pending) continue;  // placed meanwhile
     auto done = preempt_for(cluster, g);
     if (!done) continue;
-    for (GroupId v : placer.batch_order(done->victim_groups)) {
-      victims.push_back(v);
-      placer.place_group(v);
-    }
+    place_in_batch_order(placer, done->victim_groups, [&](const GroupPlacement& p) { victims.push_back(p.group); });
     out.push_back(std::move(done->report));
   }
   if (out.empty()) return before;

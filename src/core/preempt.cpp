@@ -92,6 +92,9 @@ std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
       if (a.size != b.size) return a.size > b.size;
       return natural_less(a.name, b.name);
     });
+    // Every eviction and give-back below is a trial: the undo log puts m back exactly as it
+    // was (instances_on order included) before the next machine is tried.
+    Cluster::Undo trial(c);
     std::vector<GroupId> victims;
     bool fits = false;
     for (const Candidate& cand : candidates) {
@@ -121,9 +124,6 @@ std::optional<PreemptionResult> preempt_for(Cluster& c, GroupId g) {
         best.victims = kept;
         best.priorities = prios;
       }
-      for (GroupId v : kept) restore(v, m);
-    } else {
-      for (GroupId v : victims) restore(v, m);
     }
   }
   if (best.machine == kNone) return std::nullopt;

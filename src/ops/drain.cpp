@@ -8,6 +8,7 @@
 
 #include "berth/ops/reschedule.hpp"
 #include "berth/place/placer.hpp"
+#include "berth/place/schedule.hpp"
 #include "detail.hpp"
 
 namespace berth::ops {
@@ -135,18 +136,15 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
   Placer placer(c, options.strategy);
   std::vector<Move> moves;
   std::vector<std::pair<GroupId, Diagnosis>> homeless;
-  for (GroupId g : placer.batch_order(movable)) {
-    std::vector<InstanceId> todo;
-    for (InstanceId i : c.group(g).members) {
-      if (c.assignment(i) == kNone) todo.push_back(i);
-    }
-    if (placer.place_group(g) != kNone) {
-      for (InstanceId i : todo) {
+  place_in_batch_order(placer, movable, [&](const GroupPlacement& p) {
+    const GroupId g = p.group;
+    if (p.placed()) {
+      for (InstanceId i : p.unassigned) {
         const MachineId from = origin[i];
         moves.push_back({c.instance(i).name, from == kNone ? "" : c.machine_name(from),
                          c.machine_name(c.assignment(i))});
       }
-      continue;
+      return;
     }
     Diagnosis diag;
     placer.select(g, &diag);
@@ -156,7 +154,7 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
       if (origin[i] != kNone) c.assign(i, origin[i]);
     }
     homeless.emplace_back(g, std::move(diag));
-  }
+  });
 
   std::vector<std::string> refused;
   result.steps = split_into_steps(c, moves, budgets, already_down, &refused);

@@ -5,7 +5,7 @@
 
 #include "berth/ops/reschedule.hpp"
 #include "berth/place/placer.hpp"
-#include "trial.hpp"
+#include "berth/place/schedule.hpp"
 
 namespace berth::ops {
 namespace {
@@ -83,36 +83,24 @@ RebalanceResult rebalance(Cluster& c, int max_moves, const OpsOptions& options) 
     const MachineId m = candidates[k];
     const auto need = static_cast<std::int64_t>(c.instances_on(m).size());
     if (need == 0 || need > left) continue;
-    detail::Trial trial(c);
-    trial.set_state(m, MachineState::Draining);
+    Cluster::Undo trial(c);
+    c.set_state(m, MachineState::Draining);
     std::vector<GroupId> groups = movable_groups(c, m);
     for (GroupId g : groups) {
-      for (InstanceId i : c.group(g).members) trial.unassign(i);
+      for (InstanceId i : c.group(g).members) c.unassign(i);
     }
     Placer placer(c, StrategyKind::BestFit);
     bool ok = true;
     std::vector<Move> moves;
-    for (GroupId g : placer.batch_order(groups)) {
-      std::vector<InstanceId> todo;
-      for (InstanceId i : c.group(g).members) {
-        if (c.assignment(i) == kNone) todo.push_back(i);
-      }
-      const MachineId to = placer.place_group(g);
-      if (to == kNone) {
-        ok = false;
-        break;
-      }
-      for (InstanceId i : todo) trial.note_placed(i);
+    ok = place_in_batch_order(placer, groups, [&](const GroupPlacement& p) {
       // Landing on a machine that was empty frees nothing: it only swaps machines.
-      if (was_empty[to]) {
-        ok = false;
-        break;
-      }
-      for (InstanceId i : todo)
-        moves.push_back({c.instance(i).name, c.machine_name(m), c.machine_name(to)});
-    }
+      if (!p.placed() || was_empty[p.machine]) return false;
+      for (InstanceId i : p.unassigned)
+        moves.push_back({c.instance(i).name, c.machine_name(m), c.machine_name(p.machine)});
+      return true;
+    });
     if (!ok) continue;  // the trial rolls back
-    trial.commit();
+    trial.keep();
     // Stays draining until phase 2 is done, so nothing moves back onto it.
     freed.push_back(m);
     result.freed.push_back(c.machine_name(m));
@@ -132,19 +120,18 @@ RebalanceResult rebalance(Cluster& c, int max_moves, const OpsOptions& options) 
     for (GroupId g : groups) {
       const auto k = static_cast<std::int64_t>(placed_members(c, g));
       if (k == 0 || k > left) continue;
-      detail::Trial trial(c);
-      trial.set_state(p, MachineState::Draining);
+      Cluster::Undo trial(c);
+      c.set_state(p, MachineState::Draining);
       std::vector<InstanceId> members;
       for (InstanceId i : c.group(g).members) {
         if (c.assignment(i) != kNone) members.push_back(i);
-        trial.unassign(i);
+        c.unassign(i);
       }
       Placer placer(c, StrategyKind::Spread);
       const MachineId to = placer.place_group(g);
       if (to == kNone) continue;
-      for (InstanceId i : members) trial.note_placed(i);
       if (std::max(utilization(c, to), utilization(c, p)) >= peak) continue;
-      trial.commit();
+      trial.keep();
       c.set_state(p, MachineState::Up);
       for (InstanceId i : members)
         result.moves.push_back({c.instance(i).name, c.machine_name(p), c.machine_name(to)});

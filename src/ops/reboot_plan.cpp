@@ -13,8 +13,8 @@
 #include "berth/ops/drain.hpp"
 #include "berth/ops/reschedule.hpp"
 #include "berth/place/placer.hpp"
+#include "berth/place/schedule.hpp"
 #include "detail.hpp"
-#include "trial.hpp"
 
 namespace berth::ops {
 namespace {
@@ -36,12 +36,12 @@ struct WaveTrial {
   std::vector<Blocked> blocked;
 };
 
-/// Marks `machines` rebooting through `trial` and places every group they displace on the
-/// machines that stay up. Stops at the first group with no home unless `collect_all`.
-WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId>& machines,
+/// Marks `machines` rebooting and places every group they displace on the machines that stay
+/// up; the caller's Cluster::Undo takes it all back. Stops at the first group with no home unless `collect_all`.
+WaveTrial try_wave(Cluster& c, const std::vector<MachineId>& machines,
                    const OpsOptions& options, bool collect_all) {
   WaveTrial out;
-  for (MachineId m : machines) trial.set_state(m, MachineState::Rebooting);
+  for (MachineId m : machines) c.set_state(m, MachineState::Rebooting);
   auto in_wave = [&](MachineId m) {
     return std::find(machines.begin(), machines.end(), m) != machines.end();
   };
@@ -68,18 +68,14 @@ WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId
   for (GroupId g : movable) {
     for (InstanceId i : c.group(g).members) {
       origin[i] = c.assignment(i);
-      trial.unassign(i);
+      c.unassign(i);
     }
   }
   Placer placer(c, options.strategy);
-  for (GroupId g : placer.batch_order(movable)) {
-    std::vector<InstanceId> todo;
-    for (InstanceId i : c.group(g).members) {
-      if (c.assignment(i) == kNone) todo.push_back(i);
-    }
-    if (placer.place_group(g) != kNone) {
-      for (InstanceId i : todo) {
-        trial.note_placed(i);
+  place_in_batch_order(placer, movable, [&](const GroupPlacement& p) {
+    const GroupId g = p.group;
+    if (p.placed()) {
+      for (InstanceId i : p.unassigned) {
         const MachineId from = origin[i];
         // Members that had no machine before the wave were pending; placing them is no move.
         if (from == kNone) continue;
@@ -87,39 +83,38 @@ WaveTrial try_wave(Cluster& c, detail::Trial& trial, const std::vector<MachineId
             {c.instance(i).name, c.machine_name(from), c.machine_name(c.assignment(i))});
         out.moved.push_back(i);
       }
-      continue;
+      return;
     }
     Diagnosis diag;
     placer.select(g, &diag);
     // No home while the wave is down: it goes back to its machine, to stop and restart with it
     // when the budget allows (judged in check_rules, which sees every move of the wave).
     for (InstanceId i : c.group(g).members) {
-      if (origin[i] != kNone) trial.assign(i, origin[i]);
+      if (origin[i] != kNone) c.assign(i, origin[i]);
     }
     out.homeless.emplace_back(g, std::move(diag));
-    (void)collect_all;
-  }
+  });
+  (void)collect_all;
   return out;
 }
 
 /// try_wave, preferring machines outside `avoid` (machines that reboot later): a unit that
 /// moves there would move again. Falls back to every up machine when that fails.
-WaveTrial try_wave_preferring(Cluster& c, detail::Trial& trial,
-                              const std::vector<MachineId>& machines, const OpsOptions& options,
+WaveTrial try_wave_preferring(Cluster& c, const std::vector<MachineId>& machines, const OpsOptions& options,
                               bool collect_all, const std::vector<MachineId>& avoid) {
   if (!avoid.empty()) {
-    detail::Trial inner(c);
-    for (MachineId m : avoid) inner.set_state(m, MachineState::Draining);
-    WaveTrial t = try_wave(c, inner, machines, options, false);
+    Cluster::Undo inner(c);
+    for (MachineId m : avoid) c.set_state(m, MachineState::Draining);
+    WaveTrial t = try_wave(c, machines, options, false);
     // Preferred only when everything found a home: stopping a unit that could have moved to a
     // machine that reboots later is worse than moving it twice.
     if (t.blocked.empty() && t.homeless.empty()) {
-      trial.absorb(inner);
-      for (MachineId m : avoid) trial.set_state(m, MachineState::Up);
+      inner.keep();  // an enclosing Undo still takes it back
+      for (MachineId m : avoid) c.set_state(m, MachineState::Up);
       return t;
     }
   }
-  return try_wave(c, trial, machines, options, collect_all);
+  return try_wave(c, machines, options, collect_all);
 }
 
 /// Budget and zone rules for a wave whose trial placed everything. Returns blocking entries
@@ -298,8 +293,8 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
       candidate.push_back(m);
       bool ok = false;
       {
-        detail::Trial trial(work);
-        WaveTrial t = try_wave_preferring(work, trial, candidate, options, false, later(candidate));
+        Cluster::Undo trial(work);
+        WaveTrial t = try_wave_preferring(work, candidate, options, false, later(candidate));
         if (t.blocked.empty()) {
           std::vector<std::vector<Move>> steps;
           bool one_step = true;
@@ -325,8 +320,8 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
       // No machine can go down safely now: say exactly which units stand in the way.
       plan.safe = false;
       for (MachineId m : remaining) {
-        detail::Trial trial(work);
-        WaveTrial t = try_wave(work, trial, {m}, options, true);
+        Cluster::Undo trial(work);
+        WaveTrial t = try_wave(work, {m}, options, true);
         std::vector<Blocked> why = t.blocked;
         if (why.empty()) {
           trial.rollback();
@@ -343,9 +338,9 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
     wave.zone = zone;
     {
       // Apply for real: the moves stay, the machines come back up after the reboot.
-      detail::Trial apply(work);
-      WaveTrial again = try_wave_preferring(work, apply, chosen, options, false, later(chosen));
-      apply.commit();
+      Cluster::Undo apply(work);
+      WaveTrial again = try_wave_preferring(work, chosen, options, false, later(chosen));
+      apply.keep();
       std::vector<std::vector<Move>> steps;
       bool one_step = true;
       check_rules(work, chosen, again, budgets, already_down, steps, one_step);

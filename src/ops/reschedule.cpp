@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "berth/ops/preempt.hpp"
+#include "berth/place/schedule.hpp"
 
 namespace berth::ops {
 namespace {
@@ -45,20 +46,17 @@ RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups,
   // one decision evicts one set of victims, so a preemption never cascades down the priorities.
   std::vector<GroupId> victims;
   while (!todo.empty()) {
-    std::vector<GroupId> queue = placer.batch_order(std::move(todo));
+    std::vector<GroupId> queue = std::move(todo);
     todo.clear();
-    for (GroupId g : queue) {
-      std::vector<InstanceId> unassigned;
-      for (InstanceId i : c.group(g).members) {
-        if (c.assignment(i) == kNone) unassigned.push_back(i);
-      }
-      if (placer.place_group(g) != kNone) {
-        record_moves(g, unassigned);
-        continue;
+    place_in_batch_order(placer, std::move(queue), [&](const GroupPlacement& p) {
+      const GroupId g = p.group;
+      if (p.placed()) {
+        record_moves(g, p.unassigned);
+        return;
       }
       if (options.preemption && std::find(victims.begin(), victims.end(), g) == victims.end()) {
         if (auto pre = preempt_for(c, g)) {
-          record_moves(g, unassigned);
+          record_moves(g, p.unassigned);
           for (GroupId v : pre->victim_groups) {
             for (InstanceId i : c.group(v).members) origin[i] = pre->machine;
             add_unique(todo, v);
@@ -67,20 +65,20 @@ RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups,
           result.evicted.insert(result.evicted.end(), pre->report.victims.begin(),
                                 pre->report.victims.end());
           result.preemptions.push_back(std::move(pre->report));
-          continue;
+          return;
         }
       }
       Diagnosis diag;
       placer.select(g, &diag);
       for (InstanceId i : c.group(g).members) {
         if (c.assignment(i) != kNone) continue;
-        PendingUnit p;
-        p.unit = c.instance(i).name;
-        p.diagnosis = diag;
-        p.diagnosis.unit = p.unit;
-        result.pending.push_back(std::move(p));
+        PendingUnit pending;
+        pending.unit = c.instance(i).name;
+        pending.diagnosis = diag;
+        pending.diagnosis.unit = pending.unit;
+        result.pending.push_back(std::move(pending));
       }
-    }
+    });
   }
   // Defensive: a unit reported pending must still be without a machine when we return.
   std::erase_if(result.pending, [&](const PendingUnit& p) {

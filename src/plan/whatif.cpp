@@ -65,6 +65,198 @@ Unit* find_unit(Spec& spec, const std::string& name) {
                                hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
 }
 
+/// --remove: the machines matching the patterns leave `after`. What they ran moves (it joins
+/// `evicted`), except what cannot run elsewhere: global instances and units pinned there.
+void remove_machines(const Spec& spec, const WhatIf& changes, WhatIfResult& out, Spec& after,
+                     std::map<std::string, std::string>& keep, std::set<std::string>& evicted) {
+  std::set<std::string> removed;
+  for (const std::string& pattern : changes.remove) {
+    std::size_t hits = 0;
+    for (const Machine& m : spec.machines) {
+      if (glob_match(pattern, m.name)) {
+        removed.insert(m.name);
+        ++hits;
+      }
+    }
+    if (hits == 0) {
+      std::vector<std::string> names;
+      for (const Machine& m : spec.machines) names.push_back(m.name);
+      std::string hint = did_you_mean(pattern, names);
+      throw UsageError(
+          387, fmt::format("--remove: no machine matches \"{}\"{}", pattern,
+                           hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+    }
+  }
+  if (!removed.empty()) {
+    std::erase_if(after.machines, [&](const Machine& m) { return removed.count(m.name) > 0; });
+    // Units pinned (machine_id) to a removed machine can run nowhere else: they go with it, as
+    // a global unit's instance does and as `kubectl drain --ignore-daemonsets` treats DaemonSet
+    // pods (berth import kube pins them to their node). So do the units that follow them
+    // (machine_of), transitively: their whole co-location group lived on that machine.
+    std::set<std::string> gone;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const Unit& u : after.units) {
+        if (gone.count(u.name)) continue;
+        if ((!u.constraints.machine_id.empty() && removed.count(u.constraints.machine_id)) ||
+            (!u.constraints.machine_of.empty() && gone.count(u.constraints.machine_of))) {
+          gone.insert(u.name);
+          grew = true;
+        }
+      }
+    }
+    if (!gone.empty()) {
+      std::erase_if(after.units, [&](const Unit& u) { return gone.count(u.name) > 0; });
+      std::erase_if(keep, [&](const auto& kv) { return gone.count(unit_of(kv.first)) > 0 || gone.count(kv.first) > 0; });
+      out.removed_with_machines.assign(gone.begin(), gone.end());
+      std::sort(out.removed_with_machines.begin(), out.removed_with_machines.end(),
+                [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+    }
+    for (auto it = keep.begin(); it != keep.end();) {
+      if (removed.count(it->second)) {
+        // A global unit's instance dies with its machine; anything else has to move.
+        bool global = false;
+        for (const Unit& u : spec.units)
+          global = global || (u.name == unit_of(it->first) && u.constraints.global);
+        if (!global) evicted.insert(it->first);
+        it = keep.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    out.applied.push_back(
+        fmt::format("removed {} machine(s): {}", removed.size(), fmt::join(removed, ", ")));
+    if (!out.removed_with_machines.empty()) {
+      out.applied.push_back(fmt::format("removed with them, pinned there: {}", fmt::join(out.removed_with_machines, ", ")));
+    }
+  }
+
+}
+
+/// --add-machines: new machines of a catalogue type, or copies of a machine of the spec, named
+/// `TYPE-new-K` with K the first numbers not taken.
+void add_machines(const Spec& spec, const WhatIf& changes, const Catalogue* catalogue,
+                  WhatIfResult& out, Spec& after) {
+  std::set<std::string> names;
+  for (const Machine& m : after.machines) names.insert(m.name);
+  for (const Machine& m : spec.machines) names.insert(m.name);
+  for (const WhatIf::Add& a : changes.add) {
+    Machine proto;
+    int t = catalogue ? catalogue->find(a.type) : -1;
+    if (t >= 0) {
+      proto = catalogue->types[static_cast<std::size_t>(t)].make_machine("");
+    } else {
+      auto it = std::find_if(spec.machines.begin(), spec.machines.end(),
+                             [&](const Machine& m) { return m.name == a.type; });
+      if (it == spec.machines.end()) {
+        std::vector<std::string> known;
+        if (catalogue) {
+          for (const auto& ty : catalogue->types) known.push_back(ty.name);
+        }
+        for (const Machine& m : spec.machines) known.push_back(m.name);
+        std::string hint = did_you_mean(a.type, known);
+        throw UsageError(
+            387,
+            fmt::format(
+                "--add-machines: \"{}\" is neither a machine type{} nor a machine of the spec{}",
+                a.type, catalogue ? "" : " (no --machine-types given)",
+                hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+      }
+      proto = *it;
+      proto.state = MachineState::Up;
+    }
+    std::vector<std::string> added;
+    for (int k = 1; static_cast<int>(added.size()) < a.count; ++k) {
+      std::string name = fmt::format("{}-new-{}", a.type, k);
+      if (!names.insert(name).second) continue;
+      Machine m = proto;
+      m.name = name;
+      after.machines.push_back(m);
+      out.machine_type[name] = a.type;
+      added.push_back(name);
+    }
+    out.applied.push_back(
+        fmt::format("added {} x {} ({})", a.count, a.type, fmt::join(added, ", ")));
+  }
+
+}
+
+/// --grow: replica counts. A unit without replicas becomes replica 1 (its placement follows);
+/// replicas beyond the new count lose their placements.
+void grow_units(const WhatIf& changes, WhatIfResult& out, Spec& after,
+                std::map<std::string, std::string>& keep) {
+  for (const WhatIf::Grow& g : changes.grow) {
+    Unit* u = find_unit(after, g.unit);
+    if (u->constraints.global)
+      throw UsageError(386, fmt::format("--grow: {} is global (one instance per machine)", g.unit));
+    const int before = u->replicas.value_or(1);
+    const int now = g.absolute ? g.delta : std::max(0, before + g.delta);
+    if (!u->replicas) {
+      // A single instance becomes replica 1 of a replicated unit.
+      auto it = keep.find(u->name);
+      if (it != keep.end()) {
+        keep[u->name + "@1"] = it->second;
+        keep.erase(it);
+      }
+    }
+    u->replicas = now;
+    for (auto it = keep.begin(); it != keep.end();) {
+      if (unit_of(it->first) == u->name && replica_of(it->first) > now)
+        it = keep.erase(it);
+      else
+        ++it;
+    }
+    out.applied.push_back(fmt::format("{}: {} -> {} replicas", g.unit, before, now));
+  }
+
+}
+
+/// --scale-requests: bigger (or smaller) requests. Machines that no longer hold what they run
+/// keep what fits by the rule `place` reports overcommitted machines with; the rest moves.
+void scale_requests(const WhatIf& changes, WhatIfResult& out, Spec& after,
+                    std::map<std::string, std::string>& keep, std::set<std::string>& evicted) {
+  std::set<std::string> scaled_units;
+  for (const WhatIf::Scale& s : changes.scale) {
+    if (s.unit.empty()) {
+      for (Unit& u : after.units) {
+        u.requests = scale_resources(u.requests, s.percent);
+        scaled_units.insert(u.name);
+      }
+      out.applied.push_back(fmt::format("every unit's requests {:+}%", s.percent));
+    } else {
+      Unit* u = find_unit(after, s.unit);
+      u->requests = scale_resources(u->requests, s.percent);
+      scaled_units.insert(u->name);
+      out.applied.push_back(fmt::format("{}: requests {:+}% (now {})", s.unit, s.percent,
+                                        format_resources(u->requests)));
+    }
+  }
+  if (!scaled_units.empty()) {
+    // Machines that no longer hold what they run keep their instances in priority order, then
+    // name order, while they fit; the rest leave and are placed again.
+    Spec probe = after;
+    probe.placements.clear();
+    Cluster c = Cluster::build(probe);
+    std::map<std::string, std::vector<std::string>> on;
+    for (const auto& [inst, m] : keep) on[m].push_back(inst);
+    for (auto& [m, insts] : on) {
+      MachineId mid = c.find_machine(m);
+      if (mid == kNone) continue;
+      // The same rule `place` reports overcommitted machines with (beyond_capacity).
+      std::vector<InstanceId> ids;
+      for (const std::string& inst : insts) {
+        InstanceId i = c.find_instance(inst);
+        if (i != kNone) ids.push_back(i);
+      }
+      for (InstanceId i : beyond_capacity(c, mid, ids)) {
+        keep.erase(c.instance(i).name);
+        evicted.insert(c.instance(i).name);
+      }
+    }
+  }
+
+}
+
 }  // namespace
 
 Resources scale_resources(const Resources& r, int percent) {
@@ -130,178 +322,12 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
   std::map<std::string, std::string> keep = out.before.placements;
   std::set<std::string> evicted;
 
-  // Machines out.
-  std::set<std::string> removed;
-  for (const std::string& pattern : changes.remove) {
-    std::size_t hits = 0;
-    for (const Machine& m : spec.machines) {
-      if (glob_match(pattern, m.name)) {
-        removed.insert(m.name);
-        ++hits;
-      }
-    }
-    if (hits == 0) {
-      std::vector<std::string> names;
-      for (const Machine& m : spec.machines) names.push_back(m.name);
-      std::string hint = did_you_mean(pattern, names);
-      throw UsageError(
-          387, fmt::format("--remove: no machine matches \"{}\"{}", pattern,
-                           hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
-    }
-  }
-  if (!removed.empty()) {
-    std::erase_if(after.machines, [&](const Machine& m) { return removed.count(m.name) > 0; });
-    // Units pinned (machine_id) to a removed machine can run nowhere else: they go with it, as
-    // a global unit's instance does and as `kubectl drain --ignore-daemonsets` treats DaemonSet
-    // pods (berth import kube pins them to their node). So do the units that follow them
-    // (machine_of), transitively: their whole co-location group lived on that machine.
-    std::set<std::string> gone;
-    for (bool grew = true; grew;) {
-      grew = false;
-      for (const Unit& u : after.units) {
-        if (gone.count(u.name)) continue;
-        if ((!u.constraints.machine_id.empty() && removed.count(u.constraints.machine_id)) ||
-            (!u.constraints.machine_of.empty() && gone.count(u.constraints.machine_of))) {
-          gone.insert(u.name);
-          grew = true;
-        }
-      }
-    }
-    if (!gone.empty()) {
-      std::erase_if(after.units, [&](const Unit& u) { return gone.count(u.name) > 0; });
-      std::erase_if(keep, [&](const auto& kv) { return gone.count(unit_of(kv.first)) > 0 || gone.count(kv.first) > 0; });
-      out.removed_with_machines.assign(gone.begin(), gone.end());
-      std::sort(out.removed_with_machines.begin(), out.removed_with_machines.end(),
-                [](const std::string& a, const std::string& b) { return natural_less(a, b); });
-    }
-    for (auto it = keep.begin(); it != keep.end();) {
-      if (removed.count(it->second)) {
-        // A global unit's instance dies with its machine; anything else has to move.
-        bool global = false;
-        for (const Unit& u : spec.units)
-          global = global || (u.name == unit_of(it->first) && u.constraints.global);
-        if (!global) evicted.insert(it->first);
-        it = keep.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    out.applied.push_back(
-        fmt::format("removed {} machine(s): {}", removed.size(), fmt::join(removed, ", ")));
-    if (!out.removed_with_machines.empty()) {
-      out.applied.push_back(fmt::format("removed with them, pinned there: {}", fmt::join(out.removed_with_machines, ", ")));
-    }
-  }
-
-  // Machines in.
-  std::set<std::string> names;
-  for (const Machine& m : after.machines) names.insert(m.name);
-  for (const Machine& m : spec.machines) names.insert(m.name);
-  for (const WhatIf::Add& a : changes.add) {
-    Machine proto;
-    int t = catalogue ? catalogue->find(a.type) : -1;
-    if (t >= 0) {
-      proto = catalogue->types[static_cast<std::size_t>(t)].make_machine("");
-    } else {
-      auto it = std::find_if(spec.machines.begin(), spec.machines.end(),
-                             [&](const Machine& m) { return m.name == a.type; });
-      if (it == spec.machines.end()) {
-        std::vector<std::string> known;
-        if (catalogue) {
-          for (const auto& ty : catalogue->types) known.push_back(ty.name);
-        }
-        for (const Machine& m : spec.machines) known.push_back(m.name);
-        std::string hint = did_you_mean(a.type, known);
-        throw UsageError(
-            387,
-            fmt::format(
-                "--add-machines: \"{}\" is neither a machine type{} nor a machine of the spec{}",
-                a.type, catalogue ? "" : " (no --machine-types given)",
-                hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
-      }
-      proto = *it;
-      proto.state = MachineState::Up;
-    }
-    std::vector<std::string> added;
-    for (int k = 1; static_cast<int>(added.size()) < a.count; ++k) {
-      std::string name = fmt::format("{}-new-{}", a.type, k);
-      if (!names.insert(name).second) continue;
-      Machine m = proto;
-      m.name = name;
-      after.machines.push_back(m);
-      out.machine_type[name] = a.type;
-      added.push_back(name);
-    }
-    out.applied.push_back(
-        fmt::format("added {} x {} ({})", a.count, a.type, fmt::join(added, ", ")));
-  }
-
-  // Replicas.
-  for (const WhatIf::Grow& g : changes.grow) {
-    Unit* u = find_unit(after, g.unit);
-    if (u->constraints.global)
-      throw UsageError(386, fmt::format("--grow: {} is global (one instance per machine)", g.unit));
-    const int before = u->replicas.value_or(1);
-    const int now = g.absolute ? g.delta : std::max(0, before + g.delta);
-    if (!u->replicas) {
-      // A single instance becomes replica 1 of a replicated unit.
-      auto it = keep.find(u->name);
-      if (it != keep.end()) {
-        keep[u->name + "@1"] = it->second;
-        keep.erase(it);
-      }
-    }
-    u->replicas = now;
-    for (auto it = keep.begin(); it != keep.end();) {
-      if (unit_of(it->first) == u->name && replica_of(it->first) > now)
-        it = keep.erase(it);
-      else
-        ++it;
-    }
-    out.applied.push_back(fmt::format("{}: {} -> {} replicas", g.unit, before, now));
-  }
-
-  // Requests.
-  std::set<std::string> scaled_units;
-  for (const WhatIf::Scale& s : changes.scale) {
-    if (s.unit.empty()) {
-      for (Unit& u : after.units) {
-        u.requests = scale_resources(u.requests, s.percent);
-        scaled_units.insert(u.name);
-      }
-      out.applied.push_back(fmt::format("every unit's requests {:+}%", s.percent));
-    } else {
-      Unit* u = find_unit(after, s.unit);
-      u->requests = scale_resources(u->requests, s.percent);
-      scaled_units.insert(u->name);
-      out.applied.push_back(fmt::format("{}: requests {:+}% (now {})", s.unit, s.percent,
-                                        format_resources(u->requests)));
-    }
-  }
-  if (!scaled_units.empty()) {
-    // Machines that no longer hold what they run keep their instances in priority order, then
-    // name order, while they fit; the rest leave and are placed again.
-    Spec probe = after;
-    probe.placements.clear();
-    Cluster c = Cluster::build(probe);
-    std::map<std::string, std::vector<std::string>> on;
-    for (const auto& [inst, m] : keep) on[m].push_back(inst);
-    for (auto& [m, insts] : on) {
-      MachineId mid = c.find_machine(m);
-      if (mid == kNone) continue;
-      // The same rule `place` reports overcommitted machines with (beyond_capacity).
-      std::vector<InstanceId> ids;
-      for (const std::string& inst : insts) {
-        InstanceId i = c.find_instance(inst);
-        if (i != kNone) ids.push_back(i);
-      }
-      for (InstanceId i : beyond_capacity(c, mid, ids)) {
-        keep.erase(c.instance(i).name);
-        evicted.insert(c.instance(i).name);
-      }
-    }
-  }
-
+  // Each change edits the spec to place (`after`) and the placements that stay (`keep`), in
+  // this order: machines out, machines in, replicas, requests.
+  remove_machines(spec, changes, out, after, keep, evicted);
+  add_machines(spec, changes, catalogue, out, after);
+  grow_units(changes, out, after, keep);
+  scale_requests(changes, out, after, keep, evicted);
   after.placements = keep;
   out.after = place(after, options);
   out.after_spec = std::move(after);

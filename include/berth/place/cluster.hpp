@@ -241,6 +241,57 @@ class Cluster {
   /// Takes instance i off its machine (no-op when unassigned).
   void unassign(InstanceId i);
   void set_state(MachineId m, MachineState s);
+
+  // ---- undo
+  /// Every caller that tries a change and takes it back (what-if checks, reboot waves,
+  /// preemption, headroom scenarios) does it through this log instead of copying the cluster
+  /// or keeping its own list: undoing costs O(changes), not O(cluster), and gives back the
+  /// cluster exactly as it was, down to the order of instances_on() (which decides which
+  /// conflicting instance a diagnosis names). While a checkpoint is open, assign, unassign and
+  /// set_state record what they overwrite, whoever calls them (the Placer included).
+  /// Checkpoints nest last-in first-out; closing the outermost one drops the log.
+  ///
+  /// version() keeps counting through a rollback on purpose: searchers cache by version, and
+  /// a rolled-back cluster must not look like the one their cache was computed on.
+  std::size_t checkpoint();
+  /// Undoes, newest first, every change recorded after `mark` (a value checkpoint() returned).
+  /// The checkpoint stays open: the caller may try again and roll back again.
+  void rollback_to(std::size_t mark);
+  /// Closes the checkpoint taken at `mark`, keeping its changes: an enclosing checkpoint still
+  /// undoes them (a trial nested in a trial hands its changes to the outer one).
+  void release(std::size_t mark);
+  /// Changes recorded since the outermost open checkpoint.
+  std::size_t undo_size() const { return undo_.size(); }
+
+  /// The RAII form: a scope that tries changes. Destroyed without keep(), it rolls back.
+  class Undo {
+   public:
+    explicit Undo(Cluster& cluster) : cluster_(cluster), mark_(cluster.checkpoint()) {}
+    Undo(const Undo&) = delete;
+    Undo& operator=(const Undo&) = delete;
+    ~Undo() {
+      if (open_) {
+        cluster_.rollback_to(mark_);
+        cluster_.release(mark_);
+      }
+    }
+    /// Undoes what was done since construction; stays open for another try.
+    void rollback() {
+      if (open_) cluster_.rollback_to(mark_);
+    }
+    /// Keeps every change (an enclosing Undo may still undo them) and closes the scope.
+    void keep() {
+      if (!open_) return;
+      cluster_.release(mark_);
+      open_ = false;
+    }
+
+   private:
+    Cluster& cluster_;
+    std::size_t mark_;
+    bool open_ = true;
+  };
+
   /// Counts every assign/unassign/set_state, and the machine the last one touched: lets a
   /// searcher keep its ranking across placements when it can tell exactly what changed.
   std::uint64_t version() const { return version_; }
@@ -319,6 +370,22 @@ class Cluster {
   void build_indexes();
   /// Recomputes machine m's utilization and its path in its class tree.
   void refresh(MachineId m);
+  /// The counting halves of assign/unassign, without the undo log: attach puts i at position
+  /// `pos` of on_machine_[m] (the end for a new assignment, its old place for an undo);
+  /// detach returns the position it took i from.
+  void attach(InstanceId i, MachineId m, std::size_t pos);
+  std::size_t detach(InstanceId i);
+
+  /// One recorded change: what to do to undo it.
+  struct Change {
+    enum class Kind : std::uint8_t { Assigned, Unassigned, State };
+    Kind kind;
+    std::uint32_t id;     ///< instance (Assigned, Unassigned) or machine (State)
+    std::uint32_t was;    ///< the machine it left (Unassigned) or its old state (State)
+    std::uint32_t pos;    ///< its position in that machine's instances_on (Unassigned)
+  };
+  std::vector<Change> undo_;
+  std::uint32_t open_checkpoints_ = 0;
 
   std::vector<std::string> dimension_names_;
   // machines (struct of arrays)

@@ -1,0 +1,195 @@
+// Cluster's undo log (checkpoint / rollback_to / release, Cluster::Undo): whatever is changed
+// after a checkpoint, by hand or by the Placer, rolling back gives the cluster back exactly as
+// it was, every derived count and index included. Compared field by field through the public
+// accessors (Cluster has no operator==; this is the equality the undo log promises).
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <random>
+
+#include "berth/io/spec_json.hpp"
+#include "berth/place/cluster.hpp"
+#include "berth/place/placer.hpp"
+#include "support/random_spec.hpp"
+
+using namespace berth;
+
+namespace {
+
+/// Everything assign/unassign/set_state can change, read through the public accessors.
+struct Snapshot {
+  std::vector<MachineId> assignment;
+  std::vector<std::vector<InstanceId>> on;
+  std::vector<std::int64_t> used;
+  std::vector<MachineState> states;
+  std::vector<double> util;
+  std::vector<std::uint32_t> holders;
+  std::vector<std::vector<std::int64_t>> spread;  ///< per unit: count per domain
+  std::vector<Cluster::ClassIndex> classes;
+  std::vector<std::int64_t> total;
+};
+
+Snapshot snapshot(const Cluster& c) {
+  Snapshot s;
+  for (InstanceId i = 0; i < c.instance_count(); ++i) s.assignment.push_back(c.assignment(i));
+  for (MachineId m = 0; m < c.machine_count(); ++m) {
+    s.on.push_back(c.instances_on(m));
+    s.used.insert(s.used.end(), c.used(m), c.used(m) + c.dims());
+    s.states.push_back(c.machine_state(m));
+    s.util.push_back(c.utilization_sum(m));
+    s.holders.push_back(c.conflict_holders_on(m));
+  }
+  for (UnitId u = 0; u < c.unit_count(); ++u) {
+    std::vector<std::int64_t> counts;
+    for (std::uint32_t d = 0; d < c.spread_domain_count(u); ++d) counts.push_back(c.spread_count(u, d));
+    s.spread.push_back(std::move(counts));
+  }
+  for (ClassId k = 0; k < c.class_count(); ++k) s.classes.push_back(c.class_index(k));
+  s.total = c.total_allocatable();
+  return s;
+}
+
+/// The first field that differs, named, or "" when equal.
+std::string difference(const Snapshot& a, const Snapshot& b) {
+  if (a.assignment != b.assignment) return "assignment";
+  if (a.on != b.on) return "instances_on (order included)";
+  if (a.used != b.used) return "used";
+  if (a.states != b.states) return "machine_state";
+  if (a.util != b.util) return "utilization_sum";
+  if (a.holders != b.holders) return "conflict_holders_on";
+  if (a.spread != b.spread) return "spread_count";
+  if (a.total != b.total) return "total_allocatable";
+  if (a.classes.size() != b.classes.size()) return "class_count";
+  for (std::size_t k = 0; k < a.classes.size(); ++k) {
+    const auto& x = a.classes[k];
+    const auto& y = b.classes[k];
+    if (x.leaves != y.leaves || x.max_free != y.max_free || x.max_util != y.max_util || x.min_util != y.min_util ||
+        x.min_count != y.min_count || x.min_free != y.min_free || x.up_count != y.up_count ||
+        x.level_free != y.level_free || x.level_max_util != y.level_max_util || x.level_min_util != y.level_min_util)
+      return fmt::format("class_index({})", k);
+  }
+  return "";
+}
+
+/// One random change: assign anywhere (capacity is not the log's business), unassign, a new
+/// machine state, or the Placer placing a pending group.
+void mutate(Cluster& c, Placer& placer, std::mt19937_64& rng) {
+  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  switch (pick(4)) {
+    case 0:
+      if (c.instance_count() > 0) c.assign(static_cast<InstanceId>(pick(c.instance_count())), static_cast<MachineId>(pick(c.machine_count())));
+      break;
+    case 1:
+      if (c.instance_count() > 0) c.unassign(static_cast<InstanceId>(pick(c.instance_count())));
+      break;
+    case 2:
+      c.set_state(static_cast<MachineId>(pick(c.machine_count())), static_cast<MachineState>(pick(4)));
+      break;
+    default: {
+      const std::vector<GroupId> todo = c.unplaced_groups();
+      if (!todo.empty()) placer.place_group(todo[pick(todo.size())]);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Cluster::Undo: random changes rolled back give the cluster back field by field", "[place][cluster][property]") {
+  constexpr std::uint64_t kSeed = 20261206;
+  std::mt19937_64 rng(kSeed);
+  int checked = 0, changed = 0;
+  for (int round = 0; round < 400; ++round) {
+    const std::uint64_t case_seed = rng();
+    std::mt19937_64 case_rng(case_seed);
+    Spec spec = testing::random_spec(case_rng);
+    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << ")");
+    Cluster c = Cluster::build(spec, BuildOptions{/*strict=*/false});
+    Placer placer(c, static_cast<StrategyKind>(round % 5));
+    placer.place_pending();  // start from a placed cluster, not an empty one
+    const Snapshot before = snapshot(c);
+    const std::size_t steps = 1 + case_rng() % 40;
+    {
+      Cluster::Undo outer(c);
+      for (std::size_t k = 0; k < steps; ++k) {
+        mutate(c, placer, case_rng);
+        if (case_rng() % 5 == 0) {
+          // A nested trial: kept (the outer one must still undo it) or rolled back at once.
+          Cluster::Undo inner(c);
+          const Snapshot mid = snapshot(c);
+          for (int j = 0; j < 3; ++j) mutate(c, placer, case_rng);
+          if (case_rng() % 2 == 0) {
+            inner.keep();
+          } else {
+            inner.rollback();
+            REQUIRE(difference(mid, snapshot(c)).empty());
+          }
+        }
+      }
+      changed += difference(before, snapshot(c)).empty() ? 0 : 1;
+      if (case_rng() % 2 == 0) {
+        outer.rollback();  // explicit, then the destructor has nothing left to undo
+        REQUIRE(difference(before, snapshot(c)) == "");
+      }
+    }
+    REQUIRE(difference(before, snapshot(c)) == "");
+    REQUIRE(c.undo_size() == 0);  // the outermost scope closed: nothing is recorded any more
+    ++checked;
+  }
+  // The mutations must have changed something most of the time, or rolling back proves little.
+  CHECK(changed > 300);
+  WARN(checked << " random clusters rolled back (" << changed << " changed before the rollback)");
+}
+
+TEST_CASE("Cluster::Undo keeps instances_on in its order across an unassign and its undo", "[place][cluster]") {
+  Spec spec = parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "4", "memory": "8GiB"}}],
+    "units": [{"name": "a", "requests": {"cpu": "100m"}}, {"name": "b", "requests": {"cpu": "100m"}},
+              {"name": "c", "requests": {"cpu": "100m"}}],
+    "placements": {"a": "m1", "b": "m1", "c": "m1"}})");
+  Cluster c = Cluster::build(spec);
+  const MachineId m1 = c.find_machine("m1");
+  const std::vector<InstanceId> order = c.instances_on(m1);
+  REQUIRE(order.size() == 3);
+  {
+    Cluster::Undo trial(c);
+    c.unassign(c.find_instance("b"));  // from the middle
+    c.unassign(c.find_instance("a"));
+    CHECK(c.instances_on(m1).size() == 1);
+    CHECK(c.used(m1)[0] == 100);
+  }
+  // Re-assigning by hand would have put a and b at the end: the log puts them back in place.
+  CHECK(c.instances_on(m1) == order);
+  CHECK(c.used(m1)[0] == 300);
+}
+
+TEST_CASE("Cluster::Undo: keep hands changes to the enclosing scope; without one they stay", "[place][cluster]") {
+  Spec spec = parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "4", "memory": "8GiB"}},
+                                              {"name": "m2", "capacity": {"cpu": "4", "memory": "8GiB"}}],
+    "units": [{"name": "a", "requests": {"cpu": "100m"}}], "placements": {"a": "m1"}})");
+  Cluster c = Cluster::build(spec);
+  const InstanceId a = c.find_instance("a");
+  const MachineId m1 = c.find_machine("m1"), m2 = c.find_machine("m2");
+  {
+    Cluster::Undo outer(c);
+    {
+      Cluster::Undo inner(c);
+      c.assign(a, m2);
+      c.set_state(m1, MachineState::Down);
+      inner.keep();
+    }
+    CHECK(c.assignment(a) == m2);  // kept by the inner scope
+    CHECK(c.machine_state(m1) == MachineState::Down);
+    CHECK(c.undo_size() > 0);
+  }
+  CHECK(c.assignment(a) == m1);  // ... and undone by the outer one
+  CHECK(c.machine_state(m1) == MachineState::Up);
+  {
+    Cluster::Undo only(c);
+    c.assign(a, m2);
+    only.keep();
+  }
+  CHECK(c.assignment(a) == m2);
+  CHECK(c.undo_size() == 0);  // nothing open: changes are no longer recorded
+  c.unassign(a);
+  CHECK(c.undo_size() == 0);
+}
