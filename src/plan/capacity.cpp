@@ -12,6 +12,7 @@
 #include <set>
 
 #include "berth/error.hpp"
+#include "berth/model/instance_name.hpp"
 #include "berth/pack/bounds.hpp"
 #include "berth/pack/instance.hpp"
 #include "berth/pack/solve.hpp"
@@ -30,11 +31,6 @@ std::string value_of(const Metadata& md, const std::string& key) {
   return it == md.end() || it->second.empty() ? std::string() : it->second.front();
 }
 
-/// Unit name of an instance name ("web@3" -> "web").
-std::string unit_of(const std::string& instance) {
-  auto at = instance.find('@');
-  return at == std::string::npos ? instance : instance.substr(0, at);
-}
 
 /// A co-location group of the workload, as the planner sees it.
 struct GroupInfo {
@@ -70,7 +66,7 @@ struct Working {
 class Planner {
  public:
   Planner(const Spec& workload, const Catalogue& catalogue, const CapacityOptions& options)
-      : workload_(workload), cat_(catalogue), opt_(options), start_(Clock::now()) {}
+      : workload_(workload), unit_names_(workload.units), cat_(catalogue), opt_(options), start_(Clock::now()) {}
 
   CapacityPlan run();
 
@@ -140,6 +136,8 @@ class Planner {
   }
 
   const Spec& workload_;
+  UnitNameIndex unit_names_;  ///< splits the instance names of placements (web@3 -> web)
+  std::string unit_of(const std::string& instance) const { return unit_names_.unit_of(instance); }
   const Catalogue& cat_;
   const CapacityOptions& opt_;
   Clock::time_point start_;
@@ -937,7 +935,7 @@ void Planner::rename(Working& w) {
     out.machines.emplace_back(fresh, t);
   }
   for (const auto& [inst, m] : w.placements) {
-    if (global_units_.count(unit_of(inst)) && inst.find('@') != std::string::npos) continue;
+    if (auto n = unit_names_.parse(inst); n && n->kind == InstanceName::Kind::Global) continue;
     auto it = renamed.find(m);
     out.placements[inst] = it == renamed.end() ? m : it->second;
   }

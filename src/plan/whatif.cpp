@@ -10,6 +10,7 @@
 #include "berth/constraint/glob.hpp"
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
+#include "berth/model/instance_name.hpp"
 #include "berth/place/cluster.hpp"
 
 namespace berth::plan {
@@ -38,19 +39,6 @@ std::int64_t scale_value(std::int64_t v, int percent) {
   if (q < 0) q = 0;
   if (q > static_cast<__int128>(INT64_MAX)) q = INT64_MAX;
   return static_cast<std::int64_t>(q);
-}
-
-std::string unit_of(const std::string& instance) {
-  auto at = instance.find('@');
-  return at == std::string::npos ? instance : instance.substr(0, at);
-}
-
-int replica_of(const std::string& instance) {
-  auto at = instance.find('@');
-  if (at == std::string::npos) return 0;
-  int r = 0;
-  auto [ptr, ec] = std::from_chars(instance.data() + at + 1, instance.data() + instance.size(), r);
-  return ec == std::errc() && ptr == instance.data() + instance.size() ? r : 0;
 }
 
 Unit* find_unit(Spec& spec, const std::string& name) {
@@ -127,6 +115,10 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
   out.before_spec = spec;
   out.before = place(spec, options);
   Spec after = spec;
+  // Every instance name below was made from `spec`'s units (replicas and units added by the
+  // changes come after the names are read).
+  const UnitNameIndex unit_names(spec.units);
+  auto unit_of = [&](const std::string& instance) { return unit_names.unit_of(instance); };
   std::map<std::string, std::string> keep = out.before.placements;
   std::set<std::string> evicted;
 
@@ -253,7 +245,8 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
     }
     u->replicas = now;
     for (auto it = keep.begin(); it != keep.end();) {
-      if (unit_of(it->first) == u->name && replica_of(it->first) > now)
+      const auto n = unit_names.parse(it->first);
+      if (n && n->unit == u->name && n->kind == InstanceName::Kind::Replica && n->replica > now)
         it = keep.erase(it);
       else
         ++it;
