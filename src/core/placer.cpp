@@ -547,8 +547,8 @@ MachineId Placer::select_scan(GroupId g, Diagnosis* diag) {
           ++diag->rejections[reason::kSpreadKey];
         } else {
           ++diag->rejections[reason::kSpread];
-          ++diag->spread_failures[fmt::format("{}={}", c.unit(failed->unit).constraints.spread->key,
-                                              c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, m)))];
+          ++diag->spread_failures[SpreadDomain{c.unit(failed->unit).constraints.spread->key,
+                                               c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, m))}];
         }
       }
       return;
@@ -1056,14 +1056,14 @@ std::vector<std::string> Placer::explain(InstanceId i, MachineId m) {
     probe.select(copy.instance(i).group, &diag);
     // The failure may be any member's spread (a sidekick's, not only instance i's unit's).
     for (const auto& [dom, count] : diag.spread_failures) {
-      const std::string key = dom.substr(0, dom.find('='));
-      const std::string value = dom.substr(dom.find('=') + 1);
+      const std::string& key = dom.key;
+      const std::string& value = dom.value;
       const auto here = copy.machine_metadata(m).find(key);
       if (here == copy.machine_metadata(m).end() || here->second.empty() || here->second.front() != value) continue;
       for (InstanceId x : grp.members) {
         const auto& sp = copy.unit(copy.instance(x).unit).constraints.spread;
         if (!sp || sp->key != key) continue;
-        reasons.push_back(fmt::format("spread: another instance in {} would exceed max_skew {}", dom, sp->max_skew));
+        reasons.push_back(fmt::format("spread: another instance in {} would exceed max_skew {}", dom.describe(), sp->max_skew));
         break;
       }
     }

@@ -199,8 +199,8 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
           diag->rejections[reason::kSpreadKey] += left;
         } else {
           diag->rejections[reason::kSpread] += left;
-          diag->spread_failures[fmt::format("{}={}", c.unit(failed->unit).constraints.spread->key,
-                                            c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, members.front())))] += left;
+          diag->spread_failures[SpreadDomain{c.unit(failed->unit).constraints.spread->key,
+                                             c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, members.front()))}] += left;
         }
         continue;
       }
