@@ -195,7 +195,7 @@ Scenario read_scenario_file(const std::string& path) {
 }
 
 json blocked_to_json(const Blocked& b) {
-  json j = {{"unit", b.unit}, {"machine", b.machine}, {"reason", b.reason}, {"summary", b.summary}};
+  json j = {{"unit", b.unit}, {"machine", b.machine}, {"reason", to_string(b.reason)}, {"summary", b.summary}};
   if (!b.needs.empty()) {
     json needs = json::object();
     for (const auto& [dim, amount] : b.needs) needs[dim] = format_amount_at_least(dim, amount);
