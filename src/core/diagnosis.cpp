@@ -26,7 +26,9 @@ std::strong_ordering operator<=>(const SpreadDomain& a, const SpreadDomain& b) {
   for (std::size_t i = 0; i < n; ++i) {
     if (const int ca = at(a, i), cb = at(b, i); ca != cb) return ca <=> cb;
   }
-  return std::strong_ordering::equal;
+  // One text, two domains ("a=b" "c" and "a" "b=c"): still two keys, so that the order agrees
+  // with operator== (a map would merge them otherwise).
+  return a.key.compare(b.key) <=> 0;
 }
 
 namespace {
