@@ -61,10 +61,10 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 int main(int argc, char** argv) {
   Args args = parse(argc, argv);
-  std::unique_ptr<testing::EtcdServer> server;
+  std::unique_ptr<state::testing::EtcdServer> server;
   EtcdOptions opts;
   if (args.store.empty()) {
-    server = std::make_unique<testing::EtcdServer>();
+    server = std::make_unique<state::testing::EtcdServer>();
     if (!server->ok()) {
       std::fprintf(stderr, "cannot start etcd: %s\n", server->reason().c_str());
       return 1;
@@ -90,12 +90,12 @@ int main(int argc, char** argv) {
     StateStore& store = *owned;
     Plan p;
     for (int i = 0; i < args.machines; ++i)
-      p.machines.push_back(testing::machine(fmt::format("m{:04}", i), machine_cpu, 1LL << 40));
+      p.machines.push_back(state::testing::machine(fmt::format("m{:04}", i), machine_cpu, 1LL << 40));
     if (!store.commit(p, store.snapshot()).committed()) return 1;
     for (int b = 0; b < args.units; b += 500) {
       Plan u;
       for (int k = b; k < std::min(args.units, b + 500); ++k)
-        u.units.push_back(testing::unit(fmt::format("u{:06}", k), unit_cpu, unit_mem));
+        u.units.push_back(state::testing::unit(fmt::format("u{:06}", k), unit_cpu, unit_mem));
       if (!store.commit(u, store.snapshot()).committed()) return 1;
     }
   }
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   std::printf("setup: %d machines and %d units committed (in chunks) in %.1f s\n", args.machines,
               args.units, seconds_since(setup));
   std::fflush(stdout);
-  testing::TempDir dir;
+  state::testing::TempDir dir;
   auto t0 = std::chrono::steady_clock::now();
   std::vector<pid_t> pids;
   for (int w = 0; w < args.workers; ++w) {
@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
     while (in >> inst >> m) doubles += committed.emplace(inst, m).second ? 0 : 1;
   }
   Snapshot s = make_store()->snapshot();
-  std::string over = testing::overcommit_of(s.spec);
+  std::string over = state::testing::overcommit_of(s.spec);
   int missing = 0;
   for (const auto& [inst, m] : committed) {
     auto it = s.spec.placements.find(inst);

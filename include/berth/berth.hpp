@@ -7,6 +7,7 @@
 #include "berth/explain/format.hpp"
 #include "berth/io/result_json.hpp"
 #include "berth/io/spec_json.hpp"
+#include "berth/model/instance_name.hpp"
 #include "berth/model/machine.hpp"
 #include "berth/model/quantity.hpp"
 #include "berth/model/resources.hpp"

@@ -13,6 +13,7 @@
 #include "berth/constraint/glob.hpp"
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
+#include "berth/model/instance_name.hpp"
 #include "berth/model/resources.hpp"
 
 namespace berth {
@@ -290,10 +291,10 @@ void Cluster::add_units(const Spec& spec) {
       for (MachineId m = 0; m < machine_count(); ++m) {
         if (machine_states_[m] != MachineState::Up) continue;
         if (!class_verdict(u, machine_class_[m]).ok()) continue;
-        add_instance(fmt::format("{}@{}", unit.name, machine_names_[m]), 0, m, true);
+        add_instance(InstanceName::global_on(unit.name, machine_names_[m]).format(), 0, m, true);
       }
     } else if (unit.replicas) {
-      for (int r = 1; r <= *unit.replicas; ++r) add_instance(fmt::format("{}@{}", unit.name, r), r, pin, false);
+      for (int r = 1; r <= *unit.replicas; ++r) add_instance(InstanceName::replica_of(unit.name, r).format(), r, pin, false);
     } else {
       add_instance(unit.name, 0, pin, false);
     }
@@ -324,7 +325,7 @@ void Cluster::add_units(const Spec& spec) {
           contradiction(self, ValidationError(241, who, fmt::format("\"{}\" has {} replicas but this unit has {}; name one instance (\"{}@1\") or use \"{}@%i\" with equal replicas", target, *uit->replicas, unit.replicas ? *unit.replicas : 1, target, target)));
           continue;
         }
-        t = find_instance(fmt::format("{}@{}", target, inst.replica));
+        t = find_instance(InstanceName::replica_of(target, inst.replica).format());
       }
     }
     if (t == kNone) {

@@ -12,12 +12,36 @@ PendingKind Diagnosis::kind() const {
   return unresolvable ? PendingKind::Unresolvable : PendingKind::Unschedulable;
 }
 
+std::strong_ordering operator<=>(const SpreadDomain& a, const SpreadDomain& b) {
+  if (a.key == b.key) return a.value.compare(b.value) <=> 0;
+  // The byte at position i of "key=value" (as unsigned char, as std::string compares), or -1
+  // past its end: compares the two texts without building them.
+  auto at = [](const SpreadDomain& d, std::size_t i) -> int {
+    if (i < d.key.size()) return static_cast<unsigned char>(d.key[i]);
+    if (i == d.key.size()) return '=';
+    i -= d.key.size() + 1;
+    return i < d.value.size() ? static_cast<unsigned char>(d.value[i]) : -1;
+  };
+  const std::size_t n = std::max(a.key.size() + a.value.size(), b.key.size() + b.value.size()) + 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (const int ca = at(a, i), cb = at(b, i); ca != cb) return ca <=> cb;
+  }
+  // One text, two domains ("a=b" "c" and "a" "b=c"): still two keys, so that the order agrees
+  // with operator== (a map would merge them otherwise).
+  return a.key.compare(b.key) <=> 0;
+}
+
 namespace {
+
+const std::string& text(const std::string& s) { return s; }
+std::string text(const SpreadDomain& d) { return d.describe(); }
 
 /// "3 metadata role!=api" or "3 metadata (2 role!=api, 1 zone!=b)".
 template <typename Map>
 std::string detail_list(const Map& details, std::size_t limit = 3) {
-  std::vector<std::pair<std::string, std::size_t>> items(details.begin(), details.end());
+  std::vector<std::pair<std::string, std::size_t>> items;
+  items.reserve(details.size());
+  for (const auto& [key, count] : details) items.emplace_back(text(key), count);
   std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string out;
   std::size_t shown = 0;

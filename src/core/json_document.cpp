@@ -1,10 +1,14 @@
 #include "berth/io/json_document.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <memory>
 #include <unordered_set>
 #include <vector>
+
+#include "berth/io/spec_json.hpp"  // did_you_mean
 
 namespace berth {
 namespace {
@@ -148,6 +152,19 @@ json parse_json_document(std::string_view text, const std::string& filename, con
   } catch (const DuplicateKey& d) {
     throw ParseError(102, locate_byte(text, offset_of_key(text, d.ordinal), filename),
                      fmt::format("duplicate key \"{}\": each key may appear once in an object", d.key));
+  }
+}
+
+void reject_unknown_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
+  for (const auto& [key, value] : obj.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    if (!key.empty() && key[0] == '$') continue;  // "$schema", "$comment"
+    const std::string hint = did_you_mean(key, allowed);
+    const std::string where = path.empty() ? key : fmt::format("{}.{}", path, key);
+    throw ValidationError(203, where,
+                          hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
+                                                     fmt::join(allowed, ", "))
+                                       : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
   }
 }
 

@@ -84,14 +84,14 @@ void Spread::explain_in_context(const ExplainQuery& q, std::vector<std::string>&
   const Group& grp = c.group(q.group);
   // The failure may be any member's spread (a sidekick's, not only the asked instance's unit's).
   for (const auto& [dom, count] : diag.spread_failures) {
-    const std::string key = dom.substr(0, dom.find('='));
-    const std::string value = dom.substr(dom.find('=') + 1);
+    const std::string& key = dom.key;
+    const std::string& value = dom.value;
     const auto here = c.machine_metadata(q.machine).find(key);
     if (here == c.machine_metadata(q.machine).end() || here->second.empty() || here->second.front() != value) continue;
     for (InstanceId x : grp.members) {
       const auto& sp = c.unit(c.instance(x).unit).constraints.spread;
       if (!sp || sp->key != key) continue;
-      out.push_back(fmt::format("spread: another instance in {} would exceed max_skew {}", dom, sp->max_skew));
+      out.push_back(fmt::format("spread: another instance in {} would exceed max_skew {}", dom.describe(), sp->max_skew));
       break;
     }
   }

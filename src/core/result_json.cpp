@@ -22,7 +22,16 @@ json diagnosis_to_json(const Diagnosis& d) {
   if (d.group.size() > 1) j["placed_with"] = d.group;
   if (!d.metadata_failures.empty()) j["metadata_failures"] = d.metadata_failures;
   if (!d.conflicts_with.empty()) j["conflicts_with"] = d.conflicts_with;
-  if (!d.spread_failures.empty()) j["spread_failures"] = d.spread_failures;
+  if (!d.spread_failures.empty()) {
+    // Keyed by the `zone=a` text; two domains with one text (a key or value holding '=') add up,
+    // as they did when the text was the map's key.
+    json sf = json::object();
+    for (const auto& [dom, count] : d.spread_failures) {
+      json& slot = sf[dom.describe()];
+      slot = (slot.is_null() ? std::size_t{0} : slot.get<std::size_t>()) + count;
+    }
+    j["spread_failures"] = std::move(sf);
+  }
   if (!d.taint_failures.empty()) j["taint_failures"] = d.taint_failures;
   if (!d.ports_taken.empty()) j["ports_taken"] = d.ports_taken;
   if (!d.contradiction.empty()) j["contradiction"] = d.contradiction;

@@ -20,4 +20,14 @@ std::string Preference::describe() const {
   return fmt::format("{} ({:+})", what, weight);
 }
 
+bool operator==(const Preference& a, const Preference& b) {
+  if (a.kind != b.kind || a.weight != b.weight) return false;
+  switch (a.kind) {
+    case Preference::Kind::Metadata: return a.metadata == b.metadata;
+    case Preference::Kind::Near: return a.near == b.near;
+    case Preference::Kind::Spread: return a.spread_key == b.spread_key;
+  }
+  return true;
+}
+
 }  // namespace berth

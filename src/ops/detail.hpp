@@ -18,7 +18,7 @@ inline Blocked blocked_from(const Diagnosis& diag, const std::string& unit,
   Blocked b;
   b.unit = unit;
   b.machine = machine;
-  b.reason = "no_machine";
+  b.reason = BlockReason::NoMachine;
   b.diagnosis = diag;
   b.diagnosis->unit = unit;
   b.summary = b.diagnosis->summary();

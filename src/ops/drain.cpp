@@ -120,7 +120,7 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
     Blocked b;
     b.unit = budgets.service_name(s);
     b.machine = result.machine;
-    b.reason = "budget";
+    b.reason = BlockReason::Budget;
     b.summary = fmt::format(
         "{}: {} instance(s) stop with the machine (global or pinned) but disruption budget {} allows {} down ({} "
         "already are)",
@@ -185,7 +185,7 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
     Blocked b;
     b.unit = name;
     b.machine = result.machine;
-    b.reason = "budget";
+    b.reason = BlockReason::Budget;
     b.summary = fmt::format(
         "{}: disruption budget {} allows {} instance(s) of {} down and {} already are; it stays on "
         "{}",

@@ -19,18 +19,6 @@ using nlohmann::json;
   throw ValidationError(code, path, message);
 }
 
-void check_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
-  for (const auto& [key, value] : obj.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    if (!key.empty() && key[0] == '$') continue;
-    std::string hint = did_you_mean(key, allowed);
-    bad(290, path.empty() ? key : path + "." + key,
-        hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
-                                   fmt::join(allowed, ", "))
-                     : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
-  }
-}
-
 std::string get_string(const json& j, const std::string& path) {
   if (!j.is_string()) bad(290, path, fmt::format("expected a string, got {}", j.dump()));
   return j.get<std::string>();
@@ -54,7 +42,7 @@ DisruptionBudget parse_budget_json(const json& j, const std::string& path) {
   }
   if (!j.is_object())
     bad(296, path, "expected {\"units\":\"web\",\"max_unavailable\":1} or \"web=1\"");
-  check_keys(j, path, {"units", "max_unavailable", "min_available"});
+  reject_unknown_keys(j, path, {"units", "max_unavailable", "min_available"});
   DisruptionBudget b;
   if (j.contains("units")) b.units = get_string(j["units"], path + ".units");
   if (j.contains("max_unavailable"))
@@ -79,13 +67,13 @@ Event parse_event(const json& j, const std::string& path) {
     return j[key];
   };
   if (type == "fail" || type == "recover" || type == "drain") {
-    check_keys(j, path, {"at", "type", "machine"});
+    reject_unknown_keys(j, path, {"at", "type", "machine"});
     e.type = type == "fail"      ? EventType::Fail
              : type == "recover" ? EventType::Recover
                                  : EventType::Drain;
     e.machine = get_string(need("machine"), path + ".machine");
   } else if (type == "reboot") {
-    check_keys(j, path, {"at", "type", "machines", "max_unavailable"});
+    reject_unknown_keys(j, path, {"at", "type", "machines", "max_unavailable"});
     e.type = EventType::Reboot;
     if (j.contains("machines")) {
       const json& ms = j["machines"];
@@ -102,12 +90,12 @@ Event parse_event(const json& j, const std::string& path) {
       e.max_unavailable =
           static_cast<int>(get_int(j["max_unavailable"], path + ".max_unavailable", 1));
   } else if (type == "rebalance") {
-    check_keys(j, path, {"at", "type", "max_moves"});
+    reject_unknown_keys(j, path, {"at", "type", "max_moves"});
     e.type = EventType::Rebalance;
     if (j.contains("max_moves"))
       e.max_moves = static_cast<int>(get_int(j["max_moves"], path + ".max_moves", 0));
   } else if (type == "arrive") {
-    check_keys(j, path, {"at", "type", "unit"});
+    reject_unknown_keys(j, path, {"at", "type", "unit"});
     e.type = EventType::Arrive;
     try {
       Spec one = spec_from_json(json{{"units", json::array({need("unit")})}});
@@ -121,7 +109,7 @@ Event parse_event(const json& j, const std::string& path) {
           err.detail().substr(err.subject().empty() ? 0 : err.subject().size() + 2));
     }
   } else if (type == "depart") {
-    check_keys(j, path, {"at", "type", "unit"});
+    reject_unknown_keys(j, path, {"at", "type", "unit"});
     e.type = EventType::Depart;
     e.unit_name = get_string(need("unit"), path + ".unit");
   } else {
@@ -164,7 +152,7 @@ Scenario parse_scenario_json(std::string_view text, const std::string& filename)
     if (root.is_array()) root = json{{"events", root}};
     if (!root.is_object())
       bad(290, "events", "expected an object with \"events\" (or an array of events)");
-    check_keys(root, "", {"events", "mode", "strategy", "preemption", "budgets", "zone_key"});
+    reject_unknown_keys(root, "", {"events", "mode", "strategy", "preemption", "budgets", "zone_key"});
     if (root.contains("mode")) {
       const std::string mode = get_string(root["mode"], "mode");
       if (mode == "berth")
@@ -207,7 +195,7 @@ Scenario read_scenario_file(const std::string& path) {
 }
 
 json blocked_to_json(const Blocked& b) {
-  json j = {{"unit", b.unit}, {"machine", b.machine}, {"reason", b.reason}, {"summary", b.summary}};
+  json j = {{"unit", b.unit}, {"machine", b.machine}, {"reason", to_string(b.reason)}, {"summary", b.summary}};
   if (!b.needs.empty()) {
     json needs = json::object();
     for (const auto& [dim, amount] : b.needs) needs[dim] = format_amount_at_least(dim, amount);

@@ -131,7 +131,7 @@ std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>&
     const UnitId u = c.instance(c.find_instance(name)).unit;
     Blocked b;
     b.unit = name;
-    b.reason = "budget";
+    b.reason = BlockReason::Budget;
     b.summary = fmt::format(
         "{}: disruption budget {} allows {} instance(s) of {} down and {} already are, so it "
         "cannot move",
@@ -153,7 +153,7 @@ std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>&
     if (allowed == kUnlimited || k + already_down[s] <= allowed) continue;
     Blocked b;
     b.unit = budgets.service_name(s);
-    b.reason = "budget";
+    b.reason = BlockReason::Budget;
     b.summary = fmt::format(
         "{}: {} instance(s) stop with the machine (global or pinned) but disruption budget {} "
         "allows {} down ({} already are)",

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "berth/error.hpp"
+#include "berth/model/instance_name.hpp"
 #include "berth/ops/rebalance.hpp"
 #include "berth/ops/reschedule.hpp"
 #include "berth/place/placer.hpp"
@@ -302,9 +303,12 @@ void Simulator::apply(const Event& e) {
         throw ValidationError(294, fmt::format("event {}", events_),
                               fmt::format("unknown unit \"{}\"", e.unit_name));
       }
+      // machine_of names a unit, one of its instances or `unit@%i`: whichever, the unit it
+      // follows is the unit of that instance name.
+      const UnitNameIndex unit_names(base_.units);
       for (const Unit& u : base_.units) {
         const std::string& of = u.constraints.machine_of;
-        if (!of.empty() && (of == e.unit_name || of.rfind(e.unit_name + "@", 0) == 0)) {
+        if (!of.empty() && unit_names.unit_of(of) == e.unit_name) {
           throw ValidationError(
               295, fmt::format("event {}", events_),
               fmt::format("unit \"{}\" cannot depart: \"{}\" follows it (machine_of)", e.unit_name,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "berth/constraint/metadata.hpp"
+#include "berth/model/instance_name.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/place.hpp"
 #include "berth/plan/capacity.hpp"
@@ -30,11 +31,6 @@ using Clock = std::chrono::steady_clock;
 inline constexpr std::size_t kNoType = static_cast<std::size_t>(-1);
 
 
-/// Unit name of an instance name ("web@3" -> "web").
-inline std::string unit_of(const std::string& instance) {
-  auto at = instance.find('@');
-  return at == std::string::npos ? instance : instance.substr(0, at);
-}
 
 /// A co-location group of the workload, as the planner sees it.
 struct GroupInfo {
@@ -70,7 +66,7 @@ struct Working {
 class Planner {
  public:
   Planner(const Spec& workload, const Catalogue& catalogue, const CapacityOptions& options)
-      : workload_(workload), cat_(catalogue), opt_(options), start_(Clock::now()) {}
+      : workload_(workload), unit_names_(workload.units), cat_(catalogue), opt_(options), start_(Clock::now()) {}
 
   CapacityPlan run();
 
@@ -148,6 +144,8 @@ class Planner {
   }
 
   const Spec& workload_;
+  UnitNameIndex unit_names_;  ///< splits the instance names of placements (web@3 -> web)
+  std::string unit_of(const std::string& instance) const { return unit_names_.unit_of(instance); }
   const Catalogue& cat_;
   const CapacityOptions& opt_;
   Clock::time_point start_;

@@ -197,7 +197,7 @@ void Planner::rename(Working& w) {
     out.machines.emplace_back(fresh, t);
   }
   for (const auto& [inst, m] : w.placements) {
-    if (global_units_.count(unit_of(inst)) && inst.find('@') != std::string::npos) continue;
+    if (auto n = unit_names_.parse(inst); n && n->kind == InstanceName::Kind::Global) continue;
     auto it = renamed.find(m);
     out.placements[inst] = it == renamed.end() ? m : it->second;
   }

@@ -22,20 +22,6 @@ using json = nlohmann::json;
   throw ValidationError(281, path, fmt::format("expected {}, got {}", expected, j.dump()));
 }
 
-void check_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
-  for (const auto& [key, value] : obj.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    if (!key.empty() && key[0] == '$') continue;  // "$schema", "$comment"
-    std::string hint = did_you_mean(key, allowed);
-    std::string where = path.empty() ? key : fmt::format("{}.{}", path, key);
-    throw ValidationError(
-        280, where,
-        hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
-                                   fmt::join(allowed, ", "))
-                     : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
-  }
-}
-
 /// A quantity written as a string or a JSON number, as text (numbers in shortest round-trip form).
 std::string scalar_text(const json& j, const std::string& path, const char* expected) {
   if (j.is_string()) return j.get<std::string>();
@@ -92,7 +78,7 @@ Metadata parse_metadata(const json& j, const std::string& path) {
 
 MachineType parse_type(const json& j, const std::string& path) {
   if (!j.is_object()) wrong_type(path, j, "an object with \"name\", \"capacity\" and \"cost\"");
-  check_keys(j, path, {"name", "capacity", "reserved", "metadata", "cost", "max_count"});
+  reject_unknown_keys(j, path, {"name", "capacity", "reserved", "metadata", "cost", "max_count"});
   MachineType t;
   for (const char* required : {"name", "capacity", "cost"}) {
     if (!j.contains(required))
@@ -204,7 +190,7 @@ Catalogue parse_catalogue_json(std::string_view text, const std::string& filenam
   json root = parse_json_document(text, filename, JsonDocumentKind{180, ""});
   try {
     if (!root.is_object()) wrong_type("catalogue", root, "an object with \"machine_types\"");
-    check_keys(root, "", {"machine_types"});
+    reject_unknown_keys(root, "", {"machine_types"});
     if (!root.contains("machine_types"))
       throw ValidationError(284, "catalogue", "missing required field \"machine_types\"");
     const json& ts = root["machine_types"];

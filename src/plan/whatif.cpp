@@ -10,6 +10,7 @@
 #include "berth/constraint/glob.hpp"
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
+#include "berth/model/instance_name.hpp"
 #include "berth/place/cluster.hpp"
 
 namespace berth::plan {
@@ -40,17 +41,13 @@ std::int64_t scale_value(std::int64_t v, int percent) {
   return static_cast<std::int64_t>(q);
 }
 
-std::string unit_of(const std::string& instance) {
-  auto at = instance.find('@');
-  return at == std::string::npos ? instance : instance.substr(0, at);
-}
+/// The instance names read here were made from the original spec's units (replicas and units
+/// added by the changes come after the names are read): one parser (model/instance_name.hpp).
+std::string unit_of(const UnitNameIndex& names, const std::string& instance) { return names.unit_of(instance); }
 
-int replica_of(const std::string& instance) {
-  auto at = instance.find('@');
-  if (at == std::string::npos) return 0;
-  int r = 0;
-  auto [ptr, ec] = std::from_chars(instance.data() + at + 1, instance.data() + instance.size(), r);
-  return ec == std::errc() && ptr == instance.data() + instance.size() ? r : 0;
+int replica_of(const UnitNameIndex& names, const std::string& instance) {
+  const auto n = names.parse(instance);
+  return n && n->kind == InstanceName::Kind::Replica ? n->replica : 0;
 }
 
 Unit* find_unit(Spec& spec, const std::string& name) {
@@ -67,7 +64,7 @@ Unit* find_unit(Spec& spec, const std::string& name) {
 
 /// --remove: the machines matching the patterns leave `after`. What they ran moves (it joins
 /// `evicted`), except what cannot run elsewhere: global instances and units pinned there.
-void remove_machines(const Spec& spec, const WhatIf& changes, WhatIfResult& out, Spec& after,
+void remove_machines(const Spec& spec, const UnitNameIndex& names, const WhatIf& changes, WhatIfResult& out, Spec& after,
                      std::map<std::string, std::string>& keep, std::set<std::string>& evicted) {
   std::set<std::string> removed;
   for (const std::string& pattern : changes.remove) {
@@ -107,7 +104,7 @@ void remove_machines(const Spec& spec, const WhatIf& changes, WhatIfResult& out,
     }
     if (!gone.empty()) {
       std::erase_if(after.units, [&](const Unit& u) { return gone.count(u.name) > 0; });
-      std::erase_if(keep, [&](const auto& kv) { return gone.count(unit_of(kv.first)) > 0 || gone.count(kv.first) > 0; });
+      std::erase_if(keep, [&](const auto& kv) { return gone.count(unit_of(names, kv.first)) > 0 || gone.count(kv.first) > 0; });
       out.removed_with_machines.assign(gone.begin(), gone.end());
       std::sort(out.removed_with_machines.begin(), out.removed_with_machines.end(),
                 [](const std::string& a, const std::string& b) { return natural_less(a, b); });
@@ -117,7 +114,7 @@ void remove_machines(const Spec& spec, const WhatIf& changes, WhatIfResult& out,
         // A global unit's instance dies with its machine; anything else has to move.
         bool global = false;
         for (const Unit& u : spec.units)
-          global = global || (u.name == unit_of(it->first) && u.constraints.global);
+          global = global || (u.name == unit_of(names, it->first) && u.constraints.global);
         if (!global) evicted.insert(it->first);
         it = keep.erase(it);
       } else {
@@ -183,7 +180,7 @@ void add_machines(const Spec& spec, const WhatIf& changes, const Catalogue* cata
 
 /// --grow: replica counts. A unit without replicas becomes replica 1 (its placement follows);
 /// replicas beyond the new count lose their placements.
-void grow_units(const WhatIf& changes, WhatIfResult& out, Spec& after,
+void grow_units(const UnitNameIndex& names, const WhatIf& changes, WhatIfResult& out, Spec& after,
                 std::map<std::string, std::string>& keep) {
   for (const WhatIf::Grow& g : changes.grow) {
     Unit* u = find_unit(after, g.unit);
@@ -201,7 +198,7 @@ void grow_units(const WhatIf& changes, WhatIfResult& out, Spec& after,
     }
     u->replicas = now;
     for (auto it = keep.begin(); it != keep.end();) {
-      if (unit_of(it->first) == u->name && replica_of(it->first) > now)
+      if (unit_of(names, it->first) == u->name && replica_of(names, it->first) > now)
         it = keep.erase(it);
       else
         ++it;
@@ -324,9 +321,10 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
 
   // Each change edits the spec to place (`after`) and the placements that stay (`keep`), in
   // this order: machines out, machines in, replicas, requests.
-  remove_machines(spec, changes, out, after, keep, evicted);
+  const UnitNameIndex names(spec.units);
+  remove_machines(spec, names, changes, out, after, keep, evicted);
   add_machines(spec, changes, catalogue, out, after);
-  grow_units(changes, out, after, keep);
+  grow_units(names, changes, out, after, keep);
   scale_requests(changes, out, after, keep, evicted);
   after.placements = keep;
   out.after = place(after, options);

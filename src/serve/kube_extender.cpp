@@ -9,6 +9,7 @@
 
 #include "berth/error.hpp"
 #include "berth/io/kube.hpp"
+#include "berth/model/instance_name.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
 
@@ -28,11 +29,6 @@ struct Evaluation {
   InstanceId instance = kNone;
 };
 
-bool is_instance_of(const std::string& instance, const std::string& unit) {
-  return instance == unit || (instance.size() > unit.size() && instance.compare(0, unit.size(), unit) == 0 &&
-                              instance[unit.size()] == '@');
-}
-
 /// `emptied`: every placement dropped, so a verdict that still fails is one no eviction helps.
 std::unique_ptr<Evaluation> evaluate(const Spec& stored, const Unit& unit, StrategyKind strategy, bool emptied) {
   auto e = std::make_unique<Evaluation>();
@@ -49,7 +45,9 @@ std::unique_ptr<Evaluation> evaluate(const Spec& stored, const Unit& unit, Strat
   if (emptied) {
     e->spec.placements.clear();
   } else {
-    std::erase_if(e->spec.placements, [&](const auto& p) { return is_instance_of(p.first, unit.name); });
+    // Split by the units (another unit may be named `web@1.service` next to `web`).
+    const UnitNameIndex names(e->spec.units);
+    std::erase_if(e->spec.placements, [&](const auto& p) { return names.unit_of(p.first) == unit.name; });
   }
   // Not strict: a stored unit that contradicts itself must not stop kube from scheduling.
   e->cluster.emplace(Cluster::build(e->spec, BuildOptions{false}));

@@ -31,13 +31,9 @@ namespace {
 // A machine's definition without its state: a state change alone is an ops transition, not a
 // redefinition, and must not cost the machine its units.
 bool same_definition(const Machine& a, const Machine& b) {
-  Machine x = a;
+  Machine x = a;  // every other field, including any added later, still counts
   x.state = b.state;
-  return detail::machine_to_json(x) == detail::machine_to_json(b);
-}
-
-bool same_unit(const Unit& a, const Unit& b) {
-  return detail::unit_to_json(a) == detail::unit_to_json(b);
+  return x == b;
 }
 
 void sort_names(std::vector<std::string>& v) {
@@ -153,7 +149,7 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
     if (u.empty() || nu == new_units.end() || nm == new_machines.end()) continue;
     auto om = old_machines.find(m);
     bool machine_same = om != old_machines.end() && same_definition(*om->second, *nm->second);
-    if (machine_same && same_unit(*old_units.at(u), *nu->second)) {
+    if (machine_same && *old_units.at(u) == *nu->second) {
       target.placements.emplace(inst, m);
     } else {
       candidates.emplace(inst, m);
@@ -336,7 +332,7 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
     if (it == old_machines.end()) {
       plan.machines.push_back(m);
       ch.added.push_back(m.name);
-    } else if (detail::machine_to_json(*it->second) != detail::machine_to_json(m)) {
+    } else if (*it->second != m) {
       plan.machines.push_back(m);
       ch.updated.push_back(m.name);
     }
@@ -346,7 +342,7 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
     if (it == old_units.end()) {
       plan.units.push_back(u);
       ch.added.push_back(u.name);
-    } else if (!same_unit(*it->second, u)) {
+    } else if (*it->second != u) {
       plan.units.push_back(u);
       ch.updated.push_back(u.name);
     }

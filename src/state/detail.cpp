@@ -4,6 +4,7 @@
 
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
+#include "berth/model/instance_name.hpp"
 
 namespace berth::state::detail {
 
@@ -33,13 +34,11 @@ Snapshot snapshot_of(const State& state) {
 
 std::string unit_of(const std::string& instance,
                     const std::function<bool(const std::string&)>& is_unit) {
-  if (is_unit(instance)) return instance;
-  auto at = instance.rfind('@');
-  if (at != std::string::npos && at > 0) {
-    std::string base = instance.substr(0, at);
-    if (is_unit(base)) return base;
-  }
-  return "";
+  // Stores know only whether a name is a unit, not whether it is global: the parser then reads
+  // `u@3` as a replica and `u@m1` as a global instance (model/instance_name.hpp).
+  return unit_of_instance(instance, [&](std::string_view n) {
+    return is_unit(std::string(n)) ? NameIs::Unit : NameIs::NotAUnit;
+  });
 }
 
 Touched touched_by(const Plan& plan, const Snapshot& base) {
@@ -76,7 +75,7 @@ Touched touched_by(const Plan& plan, const Snapshot& base) {
   for (const auto& u : plan.units) {
     t.units.insert(u.name);
     auto it = base_units.find(u.name);
-    if (it != base_units.end() && unit_to_json(*it->second) != unit_to_json(u)) {
+    if (it != base_units.end() && *it->second != u) {
       redefined.insert(u.name);
     }
   }
@@ -203,12 +202,11 @@ template <class UnitLookup>
 std::map<std::string, Resources> usage(const std::map<std::string, std::string>& placements,
                                        const UnitLookup& unit, const std::set<std::string>& machines) {
   std::map<std::string, Resources> used;
-  const Unit* found = nullptr;
-  auto is_unit = [&](const std::string& n) { return (found = unit(n)) != nullptr; };
+  auto is_unit = [&](const std::string& n) { return unit(n) != nullptr; };
   for (const auto& [inst, m] : placements) {
     if (!machines.count(m)) continue;
-    // unit_of's last successful is_unit call is the unit it returns.
-    if (!unit_of(inst, is_unit).empty()) used[m] += found->requests;
+    const std::string u = unit_of(inst, is_unit);
+    if (!u.empty()) used[m] += unit(u)->requests;
   }
   return used;
 }

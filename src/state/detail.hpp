@@ -35,7 +35,7 @@ struct Touched {
   std::set<std::string> new_instances;  ///< not placed in base: must still be unplaced
 };
 
-/// The unit an instance belongs to: `name` itself, or `name` before its last '@'; "" if none.
+/// The unit an instance belongs to (parse_instance_name with a lookup that knows only names); "" if none.
 std::string unit_of(const std::string& instance, const std::function<bool(const std::string&)>& is_unit);
 
 Touched touched_by(const Plan& plan, const Snapshot& base);

@@ -138,12 +138,12 @@ Plan plan_with_additions(const Snapshot& base, const Spec& additions, const Plan
   // make concurrent schedulers conflict.
   for (const auto& m : additions.machines) {
     auto it = machines.find(m.name);
-    if (it == machines.end() || detail::machine_to_json(*it->second) != detail::machine_to_json(m))
+    if (it == machines.end() || *it->second != m)
       plan.machines.push_back(m);
   }
   for (const auto& u : additions.units) {
     auto it = units.find(u.name);
-    if (it == units.end() || detail::unit_to_json(*it->second) != detail::unit_to_json(u))
+    if (it == units.end() || *it->second != u)
       plan.units.push_back(u);
   }
   for (const auto& [inst, m] : additions.placements) {

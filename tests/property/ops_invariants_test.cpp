@@ -14,6 +14,7 @@
 #include "berth/ops/reboot_plan.hpp"
 #include "berth/ops/simulate.hpp"
 #include "berth/place/cluster.hpp"
+#include "support/random_spec.hpp"
 
 namespace {
 
@@ -21,89 +22,9 @@ using namespace berth;
 using namespace berth::ops;
 
 constexpr std::int64_t kMi = 1024 * 1024;
-
-struct Gen {
-  std::mt19937_64 rng;
-  explicit Gen(std::uint64_t seed) : rng(seed) {}
-  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
-  bool chance(int percent) { return uniform(1, 100) <= percent; }
-  template <typename T>
-  const T& pick(const std::vector<T>& v) {
-    return v[static_cast<std::size_t>(uniform(0, static_cast<int>(v.size()) - 1))];
-  }
-};
-
-Unit random_unit(Gen& g, const std::string& name, const std::vector<Unit>& earlier,
-                 bool allow_links) {
-  Unit u;
-  u.name = name;
-  u.requests.cpu = 100 * g.uniform(1, 15);
-  u.requests.memory = 128 * kMi * g.uniform(1, 24);
-  u.priority = g.pick(std::vector<int>{0, 0, 5, 10});
-  if (g.chance(60)) u.replicas = g.uniform(1, 4);
-  const int kind = g.uniform(1, 100);
-  if (kind <= 10) {
-    // A small global unit (no replicas, no links).
-    u.replicas.reset();
-    u.constraints.global = true;
-    u.requests.cpu = 50;
-    u.requests.memory = 32 * kMi;
-    if (g.chance(30)) u.constraints.metadata.push_back({"role", MetadataOp::In, {"web"}});
-    return u;
-  }
-  if (g.chance(20))
-    u.constraints.metadata.push_back({"role", MetadataOp::In, {g.chance(50) ? "web" : "db"}});
-  if (g.chance(15)) u.constraints.metadata.push_back({"disk", MetadataOp::In, {"ssd"}});
-  if (u.replicas && g.chance(25)) u.constraints.conflicts.push_back(name + "@*");
-  if (u.replicas && *u.replicas > 1 && g.chance(20))
-    u.constraints.spread = SpreadConstraint{"zone", g.uniform(1, 2)};
-  if (allow_links && g.chance(15)) {
-    // Follow an earlier unit: single follows single, N replicas follow N replicas.
-    std::vector<const Unit*> targets;
-    for (const Unit& e : earlier) {
-      if (e.constraints.global || !e.constraints.machine_of.empty() || e.constraints.spread)
-        continue;
-      if (e.replicas.has_value() != u.replicas.has_value()) continue;
-      if (e.replicas && *e.replicas != *u.replicas) continue;
-      if (!e.constraints.conflicts.empty() || !e.constraints.machine_id.empty()) continue;
-      targets.push_back(&e);
-    }
-    if (!targets.empty()) {
-      u.constraints.machine_of = g.pick(targets)->name;
-      u.constraints.spread.reset();
-      u.constraints.conflicts.clear();
-      u.constraints.metadata.clear();
-    }
-  }
-  return u;
-}
-
-Spec random_spec(Gen& g) {
-  Spec s;
-  const int n = g.uniform(3, 9);
-  for (int k = 1; k <= n; ++k) {
-    Machine m;
-    m.name = fmt::format("m{}", k);
-    m.capacity.cpu = 1000 * g.uniform(2, 8);
-    m.capacity.memory = 1024 * kMi * g.uniform(2, 12);
-    if (g.chance(30)) m.reserved.cpu = 200;
-    m.metadata["zone"] = {std::string(1, static_cast<char>('a' + g.uniform(0, 2)))};
-    m.metadata["role"] = {g.chance(60) ? "web" : "db"};
-    if (g.chance(40)) m.metadata["disk"] = {"ssd"};
-    if (g.chance(8)) m.state = MachineState::Down;  // down from the start: its globals wait
-    s.machines.push_back(std::move(m));
-  }
-  const int units = g.uniform(2, 8);
-  for (int k = 0; k < units; ++k) {
-    Unit u = random_unit(g, fmt::format("u{}", k), s.units, true);
-    if (!u.constraints.global && u.constraints.machine_of.empty() && !u.replicas &&
-        !u.constraints.spread && g.chance(8)) {
-      u.constraints.machine_id = g.pick(s.machines).name;
-    }
-    s.units.push_back(std::move(u));
-  }
-  return s;
-}
+using berth::testing::Gen;
+using berth::testing::random_ops_spec;
+using berth::testing::random_ops_unit;
 
 std::vector<Event> random_events(Gen& g, const Spec& spec, int count) {
   std::vector<Event> out;
@@ -136,7 +57,7 @@ std::vector<Event> random_events(Gen& g, const Spec& spec, int count) {
     } else if (r <= 82) {
       e.type = EventType::Arrive;
       const std::string name = fmt::format("u{}", next_unit++);
-      e.unit = random_unit(g, name, {}, false);
+      e.unit = random_ops_unit(g, name, {}, false);
       units.insert(name);
     } else if (r <= 92) {
       // Depart a unit nothing follows (followers are never generated for arrivals).
@@ -196,7 +117,7 @@ TEST_CASE("random timelines keep every promise after every step", "[ops][propert
   for (int k = 0; k < cases; ++k) {
     const std::uint64_t seed = seed0 + static_cast<std::uint64_t>(k);
     Gen g(seed);
-    Spec spec = random_spec(g);
+    Spec spec = random_ops_spec(g);
     const OpsOptions options = random_options(g);
     const std::vector<Event> events = random_events(g, spec, g.uniform(8, 20));
     INFO("seed " << seed << " (rerun: BERTH_OPS_SEED=" << seed << ")");
@@ -288,7 +209,7 @@ TEST_CASE("the checker is not blind: fleet's resource-blind baseline breaks prom
   for (int k = 0; k < 300; ++k) {
     const std::uint64_t seed = base_seed() + 900000 + static_cast<std::uint64_t>(k);
     Gen g(seed);
-    Spec spec = random_spec(g);
+    Spec spec = random_ops_spec(g);
     const OpsOptions options = random_options(g);
     const std::vector<Event> events = random_events(g, spec, 15);
     std::unique_ptr<Simulator> sim;

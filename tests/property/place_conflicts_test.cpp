@@ -16,6 +16,7 @@
 
 #include "berth/constraint/glob.hpp"
 #include "berth/place/cluster.hpp"
+#include "support/random_spec.hpp"
 
 using namespace berth;
 
@@ -23,75 +24,13 @@ namespace {
 
 constexpr std::uint64_t kSeed = 1717;
 
-std::string random_text(std::mt19937_64& rng, int min_len, int max_len) {
-  static const char alphabet[] = "ab@1";
-  std::uniform_int_distribution<int> len(min_len, max_len), ch(0, 3);
-  std::string s;
-  for (int n = len(rng); n > 0; --n) s.push_back(alphabet[ch(rng)]);
-  return s;
-}
-
-std::string random_pattern(std::mt19937_64& rng, const std::vector<std::string>& names) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  switch (pick(0, 9)) {
-    case 0: return "*";
-    case 1: return names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))] + "@*";
-    case 2: return names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))];
-    default: break;
-  }
-  std::string p;
-  for (int n = pick(1, 5); n > 0; --n) {
-    switch (pick(0, 9)) {
-      case 0: p += '*'; break;
-      case 1: p += '?'; break;
-      case 2: p += "[ab]"; break;
-      case 3: p += "[!@]"; break;
-      case 4: p += "\\@"; break;
-      default: p += random_text(rng, 1, 2); break;
-    }
-  }
-  return p;
-}
-
-Spec random_spec(std::mt19937_64& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  Spec spec;
-  for (int i = 0; i < 3; ++i) {
-    Machine m;
-    m.name = fmt::format("m{}", i + 1);
-    m.capacity.cpu = 1000;
-    spec.machines.push_back(std::move(m));
-  }
-  std::set<std::string> used;
-  std::vector<std::string> names;
-  const int units = pick(2, 14);
-  for (int i = 0; i < units; ++i) {
-    std::string name;
-    do name = random_text(rng, 1, 4);
-    while (!used.insert(name).second);
-    names.push_back(name);
-  }
-  for (const std::string& name : names) {
-    Unit u;
-    u.name = name;
-    u.requests.cpu = 1;
-    const int kind = pick(0, 5);
-    if (kind <= 2) u.replicas = pick(1, 3);
-    else if (kind == 3) u.constraints.global = true;
-    for (int n = pick(0, 2); n > 0; --n) u.constraints.conflicts.push_back(random_pattern(rng, names));
-    if (pick(0, 7) == 0) u.constraints.ports.push_back({static_cast<std::uint16_t>(pick(80, 81)), PortProtocol::Tcp});
-    spec.units.push_back(std::move(u));
-  }
-  return spec;
-}
-
 }  // namespace
 
 TEST_CASE("the compiled conflict relation equals the patterns evaluated pair by pair", "[property][conflicts]") {
   std::mt19937_64 rng(kSeed);
   int cases = 0, related_pairs = 0;
   for (int round = 0; round < 400; ++round) {
-    Spec spec = random_spec(rng);
+    Spec spec = testing::random_conflict_spec(rng);
     // Instance names may collide (`a@1` as a unit and a replica): such specs are refused at build.
     Cluster c;
     try {

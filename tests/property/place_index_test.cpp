@@ -10,48 +10,13 @@
 #include "berth/error.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
+#include "support/random_spec.hpp"
 
 using namespace berth;
 
 namespace {
 
 constexpr std::uint64_t kSeed = 8128;
-
-Spec random_cluster(std::mt19937_64& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  Spec spec;
-  const int machines = pick(1, 60);
-  const int shapes = pick(1, 3);  // few shapes, so classes hold many machines
-  for (int i = 0; i < machines; ++i) {
-    Machine m;
-    m.name = fmt::format("m{}", i + 1);
-    const int shape = pick(1, shapes);
-    m.capacity.cpu = 1000 * shape * 2;
-    m.capacity.memory = static_cast<std::int64_t>(shape) << 32;
-    if (pick(0, 3) == 0) m.capacity.extended["gpu"] = pick(0, 2);
-    m.metadata["role"] = {pick(0, 1) ? "api" : "web"};
-    m.metadata["zone"] = {pick(0, 1) ? "a" : "b"};
-    if (pick(0, 12) == 0) m.state = MachineState::Draining;
-    spec.machines.push_back(std::move(m));
-  }
-  const int units = pick(1, 12);
-  for (int i = 0; i < units; ++i) {
-    Unit u;
-    u.name = fmt::format("u{}", i + 1);
-    u.replicas = pick(1, 12);
-    u.requests.cpu = pick(0, 6) * 250;
-    u.requests.memory = static_cast<std::int64_t>(pick(0, 8)) << 28;
-    if (pick(0, 6) == 0) u.requests.extended["gpu"] = 1;
-    if (pick(0, 2) == 0) u.constraints.metadata.push_back({"role", MetadataOp::In, {"api"}});
-    if (pick(0, 2) == 0) u.constraints.conflicts.push_back(u.name + "@*");
-    // Now and then a pattern that takes some instances of a unit and not others, so verdicts
-    // depend on the instance (rankings and reused diagnoses must notice).
-    if (pick(0, 4) == 0) u.constraints.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 3)));
-    if (pick(0, 4) == 0) u.constraints.spread = SpreadConstraint{"zone", pick(1, 2)};
-    spec.units.push_back(std::move(u));
-  }
-  return spec;
-}
 
 }  // namespace
 
@@ -61,7 +26,7 @@ TEST_CASE("indexed search and exhaustive scan choose the same machine", "[proper
   for (int round = 0; round < 1500; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);
-    Spec spec = random_cluster(case_rng);
+    Spec spec = testing::random_index_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
     INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy " << to_string(strategy));
     Cluster cluster = Cluster::build(spec);
@@ -132,7 +97,7 @@ TEST_CASE("batch placement: pending diagnoses equal a fresh scan for each unit",
   for (int round = 0; round < 600; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);
-    Spec spec = random_cluster(case_rng);
+    Spec spec = testing::random_index_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
     INFO("case " << round << " (case seed " << case_seed << "), strategy " << to_string(strategy));
     Cluster batch = Cluster::build(spec);

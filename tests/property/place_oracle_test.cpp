@@ -29,6 +29,7 @@
 #include "berth/place/cluster.hpp"
 #include "berth/place/place.hpp"
 #include "berth/place/placer.hpp"
+#include "support/random_spec.hpp"
 #include "support/invariants.hpp"
 
 using namespace berth;
@@ -36,98 +37,6 @@ using namespace berth;
 namespace {
 
 constexpr std::uint64_t kSeed = 20261206;
-
-/// Clusters with few shapes (so classes are large) and every constraint kind, including the
-/// ones that must not block others: a dangling machine_of and a self-contradicting group.
-Spec oracle_cluster(std::mt19937_64& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  const char* roles[] = {"api", "web"};
-  const char* zones[] = {"a", "b", "c"};
-  Spec spec;
-  const int machines = pick(1, 3) == 1 ? pick(1, 6) : pick(10, 60);
-  for (int i = 0; i < machines; ++i) {
-    Machine m;
-    m.name = fmt::format("m{}", i + 1);
-    const int shape = pick(1, 3);
-    m.capacity.cpu = 1000 * shape * 2;
-    m.capacity.memory = static_cast<std::int64_t>(shape) << 32;
-    if (shape == 2) m.capacity.extended["gpu"] = 2;
-    m.metadata["role"] = {roles[pick(0, 1)]};
-    if (pick(0, 6) != 0) m.metadata["zone"] = {zones[pick(0, 2)]};
-    if (pick(0, 7) == 0) m.state = static_cast<MachineState>(pick(1, 3));
-    if (pick(0, 3) == 0) {
-      const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute, TaintEffect::PreferNoSchedule};
-      m.taints.push_back({"dedicated", pick(0, 1) ? "gpu" : "", effects[pick(0, 2)]});
-    }
-    spec.machines.push_back(std::move(m));
-  }
-  const int units = pick(2, 12);
-  for (int i = 0; i < units; ++i) {
-    Unit u;
-    u.name = fmt::format("u{}", i + 1);
-    u.requests.cpu = pick(0, 6) * 250;
-    u.requests.memory = static_cast<std::int64_t>(pick(0, 10)) << 29;
-    if (pick(0, 8) == 0) u.requests.extended["gpu"] = 1;
-    if (pick(0, 12) == 0) u.requests.cpu = 100000;  // bigger than every machine
-    u.priority = pick(0, 3);
-    if (pick(0, 2) != 0) u.replicas = pick(1, 5);
-    Constraints& c = u.constraints;
-    if (pick(0, 3) == 0) c.metadata.push_back({"role", MetadataOp::In, {roles[pick(0, 1)]}});
-    if (pick(0, 12) == 0) c.metadata.push_back({"role", MetadataOp::In, {"nowhere"}});
-    if (pick(0, 3) == 0) c.conflicts.push_back(u.name + "@*");
-    if (pick(0, 5) == 0 && i > 0) c.conflicts.push_back(fmt::format("u{}", pick(1, i)));  // fleet-style unit name
-    if (pick(0, 4) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
-    if (pick(0, 2) == 0) {
-      Toleration t;
-      t.key = pick(0, 4) == 0 ? "" : "dedicated";
-      t.op = t.key.empty() || pick(0, 1) ? TolerationOp::Exists : TolerationOp::Equal;
-      if (t.op == TolerationOp::Equal) t.value = pick(0, 1) ? "gpu" : "";
-      if (pick(0, 2) == 0) t.effect = pick(0, 1) ? TaintEffect::NoSchedule : TaintEffect::NoExecute;
-      c.tolerations.push_back(t);
-    }
-    if (pick(0, 3) == 0) {
-      const HostPort ports[] = {{80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
-      c.ports.push_back(ports[pick(0, 2)]);
-    }
-    // Preferences of every kind, some negative.
-    for (int k = pick(0, 2); k > 0; --k) {
-      Preference p;
-      p.weight = pick(-100, 100);
-      switch (pick(0, 2)) {
-        case 0:
-          p.kind = Preference::Kind::Metadata;
-          p.metadata.push_back({"zone", MetadataOp::In, {zones[pick(0, 2)]}});
-          break;
-        case 1:
-          p.kind = Preference::Kind::Near;
-          p.near.push_back(fmt::format("u{}*", pick(1, units)));
-          break;
-        default:
-          p.kind = Preference::Kind::Spread;
-          p.spread_key = "zone";
-      }
-      u.preferences.push_back(std::move(p));
-    }
-    const int kind = pick(0, 11);
-    if (kind == 0) {
-      c.global = true;
-      u.replicas.reset();
-      c.spread.reset();
-    } else if (kind == 1) {
-      c.machine_id = fmt::format("m{}", pick(1, machines));
-    } else if (kind == 2) {
-      c.machine_of = "nosuchunit";  // dangling: this unit alone is unresolvable
-    } else if (kind <= 4 && i > 0) {
-      const Unit& main = spec.units[static_cast<std::size_t>(pick(0, i - 1))];
-      if (!main.constraints.global) {
-        c.machine_of = main.replicas ? main.name + "@%i" : main.name;
-        u.replicas = main.replicas;
-      }
-    }
-    spec.units.push_back(std::move(u));
-  }
-  return spec;
-}
 
 /// The oracle: may the unplaced members of `group` go on machine `m`, given what runs where
 /// now? Everything is decided from the Spec's units and machines; the cluster is asked only
@@ -315,7 +224,7 @@ TEST_CASE("every path of the pipeline agrees with a brute-force oracle", "[prope
   for (int round = 0; round < 400; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);
-    Spec spec = oracle_cluster(case_rng);
+    Spec spec = testing::random_oracle_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
     INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy " << to_string(strategy));
     INFO("spec: " << write_spec_json(spec, -1));
@@ -411,7 +320,7 @@ TEST_CASE("batch strategies keep every promise on clusters with taints and ports
   for (int round = 0; round < 150; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);
-    Spec spec = oracle_cluster(case_rng);
+    Spec spec = testing::random_oracle_cluster(case_rng);
     const auto& names = batch_strategy_names();
     const std::string& name = names[static_cast<std::size_t>(round) % names.size()];
     INFO("case " << round << " (case seed " << case_seed << "), strategy " << name);

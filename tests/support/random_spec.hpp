@@ -1,13 +1,20 @@
 #pragma once
-// Random clusters and workloads for property tests: machines of random sizes, roles, zones and
-// states; units with random requests, priorities, replicas, metadata requirements, conflicts,
-// spread, pins, global units, co-location, taints and tolerations, host ports. Can write
-// contradictions (Cluster::build refuses them with a ValidationError in strict mode).
+// Every random cluster generator of the tests, in one place (each property test draws from the
+// one shaped for what it checks; moved here unchanged, so each seed still gives the same cases).
+//
+// random_spec: machines of random sizes, roles, zones and states; units with random requests,
+// priorities, replicas, metadata requirements, conflicts, spread, pins, global units,
+// co-location, taints and tolerations, host ports. Can write contradictions (Cluster::build
+// refuses them with a ValidationError in strict mode).
 #include <fmt/format.h>
 
 #include <random>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "berth/model/spec.hpp"
+#include "support/builders.hpp"
 
 namespace berth::testing {
 
@@ -85,6 +92,345 @@ inline Spec random_spec(std::mt19937_64& rng) {
     spec.units.push_back(std::move(u));
   }
   return spec;
+}
+
+// place_conflicts_test: names and glob patterns over the alphabet "ab@1" (names holding '@',
+// patterns with classes and escapes), three machines, units that conflict by pattern.
+inline std::string random_text(std::mt19937_64& rng, int min_len, int max_len) {
+  static const char alphabet[] = "ab@1";
+  std::uniform_int_distribution<int> len(min_len, max_len), ch(0, 3);
+  std::string s;
+  for (int n = len(rng); n > 0; --n) s.push_back(alphabet[ch(rng)]);
+  return s;
+}
+
+inline std::string random_pattern(std::mt19937_64& rng, const std::vector<std::string>& names) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  switch (pick(0, 9)) {
+    case 0: return "*";
+    case 1: return names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))] + "@*";
+    case 2: return names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))];
+    default: break;
+  }
+  std::string p;
+  for (int n = pick(1, 5); n > 0; --n) {
+    switch (pick(0, 9)) {
+      case 0: p += '*'; break;
+      case 1: p += '?'; break;
+      case 2: p += "[ab]"; break;
+      case 3: p += "[!@]"; break;
+      case 4: p += "\\@"; break;
+      default: p += random_text(rng, 1, 2); break;
+    }
+  }
+  return p;
+}
+
+inline Spec random_conflict_spec(std::mt19937_64& rng) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  Spec spec;
+  for (int i = 0; i < 3; ++i) {
+    Machine m;
+    m.name = fmt::format("m{}", i + 1);
+    m.capacity.cpu = 1000;
+    spec.machines.push_back(std::move(m));
+  }
+  std::set<std::string> used;
+  std::vector<std::string> names;
+  const int units = pick(2, 14);
+  for (int i = 0; i < units; ++i) {
+    std::string name;
+    do name = random_text(rng, 1, 4);
+    while (!used.insert(name).second);
+    names.push_back(name);
+  }
+  for (const std::string& name : names) {
+    Unit u;
+    u.name = name;
+    u.requests.cpu = 1;
+    const int kind = pick(0, 5);
+    if (kind <= 2) u.replicas = pick(1, 3);
+    else if (kind == 3) u.constraints.global = true;
+    for (int n = pick(0, 2); n > 0; --n) u.constraints.conflicts.push_back(random_pattern(rng, names));
+    if (pick(0, 7) == 0) u.constraints.ports.push_back({static_cast<std::uint16_t>(pick(80, 81)), PortProtocol::Tcp});
+    spec.units.push_back(std::move(u));
+  }
+  return spec;
+}
+
+// place_diagnose_test: small or large clusters of a few shapes with roles and zones.
+inline Spec random_diagnose_cluster(std::mt19937_64& rng) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const char* roles[] = {"api", "web"};
+  const char* zones[] = {"a", "b", "c"};
+  Spec spec;
+  const int machines = pick(1, 4) == 1 ? pick(1, 8) : pick(20, 160);
+  const int shapes = pick(1, 3);
+  for (int i = 0; i < machines; ++i) {
+    Machine m;
+    m.name = fmt::format("m{}", i + 1);
+    const int shape = pick(1, shapes);
+    m.capacity.cpu = 1000 * shape * 2;
+    m.capacity.memory = static_cast<std::int64_t>(shape) << 32;
+    if (shape == 3) m.capacity.disk = std::int64_t{100} << 30;
+    if (shape == 2) m.capacity.extended["gpu"] = 2;
+    if (shape == 1 && pick(0, 1) == 0) m.reserved.cpu = 500;
+    m.metadata["role"] = {roles[pick(0, 1)]};
+    if (pick(0, 7) != 0) m.metadata["zone"] = {zones[pick(0, 2)]};
+    if (pick(0, 6) == 0) m.state = static_cast<MachineState>(pick(1, 3));
+    spec.machines.push_back(std::move(m));
+  }
+  const int units = pick(1, 14);
+  for (int i = 0; i < units; ++i) {
+    Unit u;
+    u.name = fmt::format("u{}", i + 1);
+    u.requests.cpu = pick(0, 8) * 250;
+    u.requests.memory = static_cast<std::int64_t>(pick(0, 12)) << 29;
+    if (pick(0, 8) == 0) u.requests.disk = std::int64_t{pick(1, 60)} << 30;
+    if (pick(0, 6) == 0) u.requests.extended["gpu"] = pick(1, 2);
+    if (pick(0, 12) == 0) u.requests.cpu = 5000;  // fits nowhere
+    u.priority = pick(0, 2);
+    if (pick(0, 4) != 0) u.replicas = pick(1, 14);
+    Constraints& c = u.constraints;
+    if (pick(0, 3) == 0) c.metadata.push_back({"role", MetadataOp::In, {roles[pick(0, 1)]}});
+    if (pick(0, 8) == 0) c.metadata.push_back({"zone", MetadataOp::Exists, {}});
+    if (pick(0, 2) == 0) c.conflicts.push_back(u.name + "@*");
+    if (pick(0, 3) == 0) c.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 4)));  // per instance
+    if (pick(0, 6) == 0) c.conflicts.push_back(fmt::format("u{}*", pick(1, units)));              // by prefix
+    if (pick(0, 8) == 0) c.conflicts.push_back(fmt::format("u{}", pick(1, units)));               // single instance
+    if (pick(0, 3) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
+    const int kind = pick(0, 11);
+    if (kind == 0) {
+      c.global = true;
+      u.replicas.reset();
+      c.spread.reset();
+    } else if (kind == 1) {
+      c.machine_id = fmt::format("m{}", pick(1, machines));
+    } else if (kind <= 4 && i > 0) {
+      const Unit& main = spec.units[static_cast<std::size_t>(pick(0, i - 1))];
+      if (!main.constraints.global && main.constraints.machine_of.empty()) {
+        c.machine_of = main.replicas ? main.name + "@%i" : main.name;
+        u.replicas = main.replicas;
+      }
+    }
+    spec.units.push_back(std::move(u));
+  }
+  return spec;
+}
+
+// place_index_test: up to 60 machines of 1-3 shapes (large classes), replicated units with
+// self-conflicts, instance-specific conflicts and spread.
+inline Spec random_index_cluster(std::mt19937_64& rng) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  Spec spec;
+  const int machines = pick(1, 60);
+  const int shapes = pick(1, 3);  // few shapes, so classes hold many machines
+  for (int i = 0; i < machines; ++i) {
+    Machine m;
+    m.name = fmt::format("m{}", i + 1);
+    const int shape = pick(1, shapes);
+    m.capacity.cpu = 1000 * shape * 2;
+    m.capacity.memory = static_cast<std::int64_t>(shape) << 32;
+    if (pick(0, 3) == 0) m.capacity.extended["gpu"] = pick(0, 2);
+    m.metadata["role"] = {pick(0, 1) ? "api" : "web"};
+    m.metadata["zone"] = {pick(0, 1) ? "a" : "b"};
+    if (pick(0, 12) == 0) m.state = MachineState::Draining;
+    spec.machines.push_back(std::move(m));
+  }
+  const int units = pick(1, 12);
+  for (int i = 0; i < units; ++i) {
+    Unit u;
+    u.name = fmt::format("u{}", i + 1);
+    u.replicas = pick(1, 12);
+    u.requests.cpu = pick(0, 6) * 250;
+    u.requests.memory = static_cast<std::int64_t>(pick(0, 8)) << 28;
+    if (pick(0, 6) == 0) u.requests.extended["gpu"] = 1;
+    if (pick(0, 2) == 0) u.constraints.metadata.push_back({"role", MetadataOp::In, {"api"}});
+    if (pick(0, 2) == 0) u.constraints.conflicts.push_back(u.name + "@*");
+    // Now and then a pattern that takes some instances of a unit and not others, so verdicts
+    // depend on the instance (rankings and reused diagnoses must notice).
+    if (pick(0, 4) == 0) u.constraints.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 3)));
+    if (pick(0, 4) == 0) u.constraints.spread = SpreadConstraint{"zone", pick(1, 2)};
+    spec.units.push_back(std::move(u));
+  }
+  return spec;
+}
+
+// place_oracle_test: few shapes (so classes are large) and every constraint kind, including
+// the ones that must not block others: a dangling machine_of and a self-contradicting group.
+inline Spec random_oracle_cluster(std::mt19937_64& rng) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const char* roles[] = {"api", "web"};
+  const char* zones[] = {"a", "b", "c"};
+  Spec spec;
+  const int machines = pick(1, 3) == 1 ? pick(1, 6) : pick(10, 60);
+  for (int i = 0; i < machines; ++i) {
+    Machine m;
+    m.name = fmt::format("m{}", i + 1);
+    const int shape = pick(1, 3);
+    m.capacity.cpu = 1000 * shape * 2;
+    m.capacity.memory = static_cast<std::int64_t>(shape) << 32;
+    if (shape == 2) m.capacity.extended["gpu"] = 2;
+    m.metadata["role"] = {roles[pick(0, 1)]};
+    if (pick(0, 6) != 0) m.metadata["zone"] = {zones[pick(0, 2)]};
+    if (pick(0, 7) == 0) m.state = static_cast<MachineState>(pick(1, 3));
+    if (pick(0, 3) == 0) {
+      const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute, TaintEffect::PreferNoSchedule};
+      m.taints.push_back({"dedicated", pick(0, 1) ? "gpu" : "", effects[pick(0, 2)]});
+    }
+    spec.machines.push_back(std::move(m));
+  }
+  const int units = pick(2, 12);
+  for (int i = 0; i < units; ++i) {
+    Unit u;
+    u.name = fmt::format("u{}", i + 1);
+    u.requests.cpu = pick(0, 6) * 250;
+    u.requests.memory = static_cast<std::int64_t>(pick(0, 10)) << 29;
+    if (pick(0, 8) == 0) u.requests.extended["gpu"] = 1;
+    if (pick(0, 12) == 0) u.requests.cpu = 100000;  // bigger than every machine
+    u.priority = pick(0, 3);
+    if (pick(0, 2) != 0) u.replicas = pick(1, 5);
+    Constraints& c = u.constraints;
+    if (pick(0, 3) == 0) c.metadata.push_back({"role", MetadataOp::In, {roles[pick(0, 1)]}});
+    if (pick(0, 12) == 0) c.metadata.push_back({"role", MetadataOp::In, {"nowhere"}});
+    if (pick(0, 3) == 0) c.conflicts.push_back(u.name + "@*");
+    if (pick(0, 5) == 0 && i > 0) c.conflicts.push_back(fmt::format("u{}", pick(1, i)));  // fleet-style unit name
+    if (pick(0, 4) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
+    if (pick(0, 2) == 0) {
+      Toleration t;
+      t.key = pick(0, 4) == 0 ? "" : "dedicated";
+      t.op = t.key.empty() || pick(0, 1) ? TolerationOp::Exists : TolerationOp::Equal;
+      if (t.op == TolerationOp::Equal) t.value = pick(0, 1) ? "gpu" : "";
+      if (pick(0, 2) == 0) t.effect = pick(0, 1) ? TaintEffect::NoSchedule : TaintEffect::NoExecute;
+      c.tolerations.push_back(t);
+    }
+    if (pick(0, 3) == 0) {
+      const HostPort ports[] = {{80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
+      c.ports.push_back(ports[pick(0, 2)]);
+    }
+    // Preferences of every kind, some negative.
+    for (int k = pick(0, 2); k > 0; --k) {
+      Preference p;
+      p.weight = pick(-100, 100);
+      switch (pick(0, 2)) {
+        case 0:
+          p.kind = Preference::Kind::Metadata;
+          p.metadata.push_back({"zone", MetadataOp::In, {zones[pick(0, 2)]}});
+          break;
+        case 1:
+          p.kind = Preference::Kind::Near;
+          p.near.push_back(fmt::format("u{}*", pick(1, units)));
+          break;
+        default:
+          p.kind = Preference::Kind::Spread;
+          p.spread_key = "zone";
+      }
+      u.preferences.push_back(std::move(p));
+    }
+    const int kind = pick(0, 11);
+    if (kind == 0) {
+      c.global = true;
+      u.replicas.reset();
+      c.spread.reset();
+    } else if (kind == 1) {
+      c.machine_id = fmt::format("m{}", pick(1, machines));
+    } else if (kind == 2) {
+      c.machine_of = "nosuchunit";  // dangling: this unit alone is unresolvable
+    } else if (kind <= 4 && i > 0) {
+      const Unit& main = spec.units[static_cast<std::size_t>(pick(0, i - 1))];
+      if (!main.constraints.global) {
+        c.machine_of = main.replicas ? main.name + "@%i" : main.name;
+        u.replicas = main.replicas;
+      }
+    }
+    spec.units.push_back(std::move(u));
+  }
+  return spec;
+}
+
+// ops_invariants_test: a seeded source of choices, and clusters of 2-12 GiB machines in zones
+// with units that link (machine_of), pin, spread and go global, for random timelines.
+struct Gen {
+  std::mt19937_64 rng;
+  explicit Gen(std::uint64_t seed) : rng(seed) {}
+  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
+  bool chance(int percent) { return uniform(1, 100) <= percent; }
+  template <typename T>
+  const T& pick(const std::vector<T>& v) {
+    return v[static_cast<std::size_t>(uniform(0, static_cast<int>(v.size()) - 1))];
+  }
+};
+
+inline Unit random_ops_unit(Gen& g, const std::string& name, const std::vector<Unit>& earlier,
+                 bool allow_links) {
+  Unit u;
+  u.name = name;
+  u.requests.cpu = 100 * g.uniform(1, 15);
+  u.requests.memory = 128 * kMi * g.uniform(1, 24);
+  u.priority = g.pick(std::vector<int>{0, 0, 5, 10});
+  if (g.chance(60)) u.replicas = g.uniform(1, 4);
+  const int kind = g.uniform(1, 100);
+  if (kind <= 10) {
+    // A small global unit (no replicas, no links).
+    u.replicas.reset();
+    u.constraints.global = true;
+    u.requests.cpu = 50;
+    u.requests.memory = 32 * kMi;
+    if (g.chance(30)) u.constraints.metadata.push_back({"role", MetadataOp::In, {"web"}});
+    return u;
+  }
+  if (g.chance(20))
+    u.constraints.metadata.push_back({"role", MetadataOp::In, {g.chance(50) ? "web" : "db"}});
+  if (g.chance(15)) u.constraints.metadata.push_back({"disk", MetadataOp::In, {"ssd"}});
+  if (u.replicas && g.chance(25)) u.constraints.conflicts.push_back(name + "@*");
+  if (u.replicas && *u.replicas > 1 && g.chance(20))
+    u.constraints.spread = SpreadConstraint{"zone", g.uniform(1, 2)};
+  if (allow_links && g.chance(15)) {
+    // Follow an earlier unit: single follows single, N replicas follow N replicas.
+    std::vector<const Unit*> targets;
+    for (const Unit& e : earlier) {
+      if (e.constraints.global || !e.constraints.machine_of.empty() || e.constraints.spread)
+        continue;
+      if (e.replicas.has_value() != u.replicas.has_value()) continue;
+      if (e.replicas && *e.replicas != *u.replicas) continue;
+      if (!e.constraints.conflicts.empty() || !e.constraints.machine_id.empty()) continue;
+      targets.push_back(&e);
+    }
+    if (!targets.empty()) {
+      u.constraints.machine_of = g.pick(targets)->name;
+      u.constraints.spread.reset();
+      u.constraints.conflicts.clear();
+      u.constraints.metadata.clear();
+    }
+  }
+  return u;
+}
+
+inline Spec random_ops_spec(Gen& g) {
+  Spec s;
+  const int n = g.uniform(3, 9);
+  for (int k = 1; k <= n; ++k) {
+    Machine m;
+    m.name = fmt::format("m{}", k);
+    m.capacity.cpu = 1000 * g.uniform(2, 8);
+    m.capacity.memory = 1024 * kMi * g.uniform(2, 12);
+    if (g.chance(30)) m.reserved.cpu = 200;
+    m.metadata["zone"] = {std::string(1, static_cast<char>('a' + g.uniform(0, 2)))};
+    m.metadata["role"] = {g.chance(60) ? "web" : "db"};
+    if (g.chance(40)) m.metadata["disk"] = {"ssd"};
+    if (g.chance(8)) m.state = MachineState::Down;  // down from the start: its globals wait
+    s.machines.push_back(std::move(m));
+  }
+  const int units = g.uniform(2, 8);
+  for (int k = 0; k < units; ++k) {
+    Unit u = random_ops_unit(g, fmt::format("u{}", k), s.units, true);
+    if (!u.constraints.global && u.constraints.machine_of.empty() && !u.replicas &&
+        !u.constraints.spread && g.chance(8)) {
+      u.constraints.machine_id = g.pick(s.machines).name;
+    }
+    s.units.push_back(std::move(u));
+  }
+  return s;
 }
 
 }  // namespace berth::testing

@@ -58,7 +58,7 @@ int run_drain(const DrainArgs& args) {
       out += fmt::format("  move {} {} -> {}\n", mv.instance, mv.from, mv.to);
   }
   for (const auto& b : r.blocked)
-    out += fmt::format("blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
+    out += fmt::format("blocked {} [{}]: {}\n", b.unit, to_string(b.reason), b.summary);
   if (!r.remaining.empty())
     out += fmt::format("still on {}: {}\n", r.machine, fmt::join(r.remaining, ", "));
   if (!r.stopped.empty())

@@ -92,7 +92,7 @@ int run_reboot_plan(const RebootArgs& args) {
     out += fmt::format("blocked ({} machine(s) not rebooted: {}):\n", plan.not_rebooted.size(),
                        fmt::join(plan.not_rebooted, ", "));
     for (const auto& b : plan.blocked)
-      out += fmt::format("  {} on {} [{}]: {}{}\n", b.unit, b.machine, b.reason, b.summary,
+      out += fmt::format("  {} on {} [{}]: {}{}\n", b.unit, b.machine, to_string(b.reason), b.summary,
                          needs_text(b));
   }
   for (const auto& n : plan.notes) out += fmt::format("note: {}\n", n);

@@ -52,7 +52,7 @@ int run_simulate(const SimulateArgs& args) {
                          p.machine);
     }
     for (const auto& b : step.blocked)
-      out += fmt::format("        blocked {} [{}]: {}\n", b.unit, b.reason, b.summary);
+      out += fmt::format("        blocked {} [{}]: {}\n", b.unit, to_string(b.reason), b.summary);
   }
   for (const std::string& line : fold_pending_lines(sim.pending())) out += fmt::format("pending {}\n", line);
   out += fmt::format(

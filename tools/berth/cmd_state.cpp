@@ -12,6 +12,7 @@
 
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
+#include "berth/model/instance_name.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/state/apply.hpp"
 #include "berth/state/store.hpp"
@@ -101,13 +102,6 @@ int run_export(const Context& ctx) {
   return kExitOk;
 }
 
-std::string unit_of(const std::string& instance, const std::map<std::string, const Unit*>& units) {
-  if (units.count(instance)) return instance;
-  auto at = instance.rfind('@');
-  if (at != std::string::npos && units.count(instance.substr(0, at))) return instance.substr(0, at);
-  return "";
-}
-
 std::string percent(std::int64_t used, std::int64_t of) {
   if (of <= 0) return used > 0 ? "over" : "-";
   return fmt::format("{:.0f}%", 100.0 * static_cast<double>(used) / static_cast<double>(of));
@@ -119,11 +113,12 @@ int run_show(const Context& ctx) {
   const Spec& spec = snap.spec;
   std::map<std::string, const Unit*> units;
   for (const auto& u : spec.units) units.emplace(u.name, &u);
+  const UnitNameIndex unit_names(spec.units);
   std::map<std::string, Resources> used;
   std::map<std::string, int> count;
   std::map<std::string, int> placed_of_unit;
   for (const auto& [inst, m] : spec.placements) {
-    std::string u = unit_of(inst, units);
+    std::string u = unit_names.unit_of(inst);
     if (!u.empty()) {
       used[m] += units.at(u)->requests;
       ++placed_of_unit[u];

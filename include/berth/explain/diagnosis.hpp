@@ -4,6 +4,7 @@
 ///
 /// Counting is done as filters reject (Nomad's AllocMetric idea), so the success path pays only
 /// for integer increments; the text is built only for units that end up pending.
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -34,6 +35,19 @@ inline constexpr const char* kContradiction = "unresolvable";  ///< the unit con
 /// machines does.
 enum class PendingKind { Unschedulable, Unresolvable };
 
+/// One value of a unit's spread key (`zone=a`): the key and the value as data, so nobody has to
+/// split `describe()` back at its '=' (a key or value may hold one).
+struct SpreadDomain {
+  std::string key;    ///< "zone"
+  std::string value;  ///< "a"
+  /// "zone=a", as diagnoses have always printed it.
+  std::string describe() const { return key + "=" + value; }
+  /// Ordered as their describe() text, so maps keyed by domains list them (in summaries and
+  /// JSON) in the order they had when the key was that text.
+  friend std::strong_ordering operator<=>(const SpreadDomain& a, const SpreadDomain& b);
+  friend bool operator==(const SpreadDomain&, const SpreadDomain&) = default;
+};
+
 /// One resource dimension that some machines are short of.
 struct Shortfall {
   std::string dimension;     ///< "memory"
@@ -42,12 +56,14 @@ struct Shortfall {
   std::string most_free_on;    ///< that machine
   std::size_t machines = 0;    ///< machines short of this dimension (may overlap across dimensions;
                                ///< `rejections` counts each machine once, under its worst dimension)
+  friend bool operator==(const Shortfall&, const Shortfall&) = default;
 };
 
 /// The machine that would need the least added capacity to take the unit.
 struct ClosestMachine {
   std::string machine;
   std::map<std::string, std::int64_t> missing;  ///< dimension -> amount it is short
+  friend bool operator==(const ClosestMachine&, const ClosestMachine&) = default;
 };
 
 struct Diagnosis {
@@ -58,7 +74,7 @@ struct Diagnosis {
   std::map<std::string, std::size_t> rejections;  ///< reason code -> machines (sums to considered - fit)
   std::map<std::string, std::size_t> metadata_failures;  ///< "role!=api" -> machines
   std::map<std::string, std::size_t> conflicts_with;     ///< "web@1" -> machines
-  std::map<std::string, std::size_t> spread_failures;    ///< "zone=a" -> machines
+  std::map<SpreadDomain, std::size_t> spread_failures;   ///< zone=a -> machines
   std::map<std::string, std::size_t> taint_failures;     ///< "dedicated=gpu:NoSchedule" -> machines
   std::map<std::string, std::size_t> ports_taken;        ///< "80/tcp by web1" -> machines
   std::vector<Shortfall> shortfalls;                     ///< by dimension order
@@ -75,6 +91,10 @@ struct Diagnosis {
   /// One line: `web@3: 0/12 machines fit: 7 short of memory (needs 2 GiB; most free 1.5 GiB on
   /// m4), 3 metadata role!=api, 2 conflict with web@1`.
   std::string summary() const;
+
+  /// Every field, in order (two diagnoses of the same unit by the scan and the indexed search
+  /// must agree on all of them).
+  friend bool operator==(const Diagnosis&, const Diagnosis&) = default;
 };
 
 }  // namespace berth

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "berth/error.hpp"
 
@@ -29,5 +30,12 @@ nlohmann::json parse_json_document(std::string_view text, const std::string& fil
 /// file:line:column of byte offset `byte` in `text` (lines and columns count from 1; columns
 /// count bytes).
 SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::string& filename);
+
+/// Rejects a key of `obj` that is not in `allowed` (keys starting with '$', like "$schema" and
+/// "$comment", are always allowed) with ValidationError 203 naming `path.key`, with a
+/// did-you-mean hint or the list of allowed keys. Every JSON reader (spec, catalogue, events
+/// file) asks this one function, so one failure kind has one id.
+void reject_unknown_keys(const nlohmann::json& obj, const std::string& path,
+                         const std::vector<std::string>& allowed);
 
 }  // namespace berth

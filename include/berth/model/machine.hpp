@@ -28,6 +28,9 @@ struct Machine {
 
   /// capacity - reserved: what units may use.
   Resources allocatable() const { return capacity - reserved; }
+
+  /// Field by field; Resources treats an absent extended resource as zero.
+  friend bool operator==(const Machine&, const Machine&) = default;
 };
 
 }  // namespace berth

@@ -16,6 +16,8 @@ struct Spec {
   std::map<std::string, std::string> placements;
   /// Notes from readers (e.g. a fleet unit with no resource request).
   std::vector<std::string> warnings;
+
+  friend bool operator==(const Spec&, const Spec&) = default;
 };
 
 }  // namespace berth

@@ -42,7 +42,9 @@ struct Preference {
   int weight = 50;                            ///< -100..100; negative: avoid
   /// `zone=a (+50)`, `near db* (+20)`, `spread over zone (+10)`.
   std::string describe() const;
-  friend bool operator==(const Preference&, const Preference&) = default;
+  /// Kind, weight and the field of that kind: a Near preference's `metadata` means nothing
+  /// (the spec's JSON form cannot even hold it), so it does not make two preferences differ.
+  friend bool operator==(const Preference& a, const Preference& b);
 };
 
 /// A unit as written. `replicas` (when set) expands into instances `name@1..N`.
@@ -53,6 +55,8 @@ struct Unit {
   std::optional<int> replicas;  ///< unset: one instance named `name`
   Constraints constraints;
   std::vector<Preference> preferences;  ///< soft: order machines, never exclude them
+
+  friend bool operator==(const Unit&, const Unit&) = default;
 };
 
 }  // namespace berth

@@ -34,15 +34,25 @@ struct Move {
 using berth::Preemption;
 
 /// A unit that keeps an operation from completing, and what would unblock it.
+/// Why an instance cannot leave its machine. One typed vocabulary for every operation; the
+/// JSON answers and the CLI print to_string() ("pinned" is no longer given: a pinned instance
+/// stops with its machine).
+enum class BlockReason : std::uint8_t {
+  NoMachine,  ///< "no_machine": no machine can take it; Blocked::diagnosis says why
+  Budget,     ///< "budget": a disruption budget forbids moving or stopping it now
+};
+/// "no_machine", "budget": the stable codes of the JSON answers.
+const char* to_string(BlockReason r);
+
 struct Blocked {
   std::string unit;     ///< instance name
   std::string machine;  ///< the machine it cannot leave
-  std::string reason;   ///< "no_machine" or "budget" ("pinned" is no longer given: a pinned instance stops with its machine)
+  BlockReason reason = BlockReason::NoMachine;
   std::string summary;  ///< one line, as `berth place` explains a pending unit
   /// Capacity that would unblock it: what the closest machine is short of (dimension -> amount).
   std::map<std::string, std::int64_t> needs;
   std::string needs_on;                ///< that closest machine
-  std::optional<Diagnosis> diagnosis;  ///< for reason "no_machine"
+  std::optional<Diagnosis> diagnosis;  ///< for BlockReason::NoMachine
 };
 
 }  // namespace berth::ops

@@ -41,8 +41,8 @@ struct Catalogue {
 };
 
 /// Parses a catalogue. Syntax errors: ParseError 180 with file:line:column. Meaning errors:
-/// ValidationError 280-286 naming the field (`machine_types[2].cost`), with did-you-mean for
-/// unknown fields.
+/// ValidationError 281-286 naming the field (`machine_types[2].cost`); unknown fields are
+/// ValidationError 203 with did-you-mean, as in a spec.
 Catalogue parse_catalogue_json(std::string_view text, const std::string& filename = "<catalogue>");
 /// Reads and parses a catalogue file.
 Catalogue read_catalogue_file(const std::string& path);

@@ -45,8 +45,8 @@ struct Spread {
     } else if (v == 2) {
       const Cluster& c = s.cluster;
       diag.rejections[reason::kSpread] += weight;
-      diag.spread_failures[fmt::format("{}={}", c.unit(failed->unit).constraints.spread->key,
-                                       c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, m)))] += weight;
+      diag.spread_failures[SpreadDomain{c.unit(failed->unit).constraints.spread->key,
+                                        c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, m))}] += weight;
     }
   }
 

@@ -64,7 +64,7 @@ TEST_CASE("min_available counts instances already down", "[ops][drain]") {
   DrainResult r = drain(c, c.find_machine("m1"), o);
   CHECK_FALSE(r.complete());
   int budget_blocked = 0;
-  for (const auto& b : r.blocked) budget_blocked += b.reason == "budget" ? 1 : 0;
+  for (const auto& b : r.blocked) budget_blocked += b.reason == BlockReason::Budget ? 1 : 0;
   CHECK(budget_blocked == 2);
   CHECK(where(c, "web@1") == "m1");
   CHECK(where(c, "web@2") == "m1");
@@ -85,7 +85,7 @@ TEST_CASE("pinned units stop with the machine; units with no home stay and are e
   CHECK(r.stopped == std::vector<std::string>{"pinned"});
   REQUIRE(r.blocked.size() == 1);
   CHECK(r.blocked[0].unit == "huge");
-  CHECK(r.blocked[0].reason == "no_machine");
+  CHECK(r.blocked[0].reason == BlockReason::NoMachine);
   CHECK(r.blocked[0].needs_on == "m2");
   CHECK(r.blocked[0].needs.at("memory") == 2 * kGi);
   CHECK(r.blocked[0].summary.find("short of memory") != std::string::npos);
@@ -113,7 +113,7 @@ TEST_CASE("an explicit budget covers pinned instances that stop with the machine
   const Cluster c = Cluster::build(s);
   const DrainResult r = plan_drain(c, c.find_machine("m1"), o);
   REQUIRE(r.blocked.size() == 1);
-  CHECK(r.blocked[0].reason == "budget");
+  CHECK(r.blocked[0].reason == BlockReason::Budget);
   CHECK(r.stopped.empty());
 }
 

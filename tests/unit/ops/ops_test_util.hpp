@@ -6,30 +6,28 @@
 
 #include "berth/model/spec.hpp"
 #include "berth/place/cluster.hpp"
+#include "support/builders.hpp"
 
 namespace berth::ops::test {
 
-constexpr std::int64_t kMi = 1024 * 1024;
-constexpr std::int64_t kGi = 1024 * kMi;
+using berth::testing::kGi;
+using berth::testing::kMi;
 
+// The ops tests' shorthand over the shared builders (support/builders.hpp): memory in GiB, an
+// optional zone, 8 cpus.
 inline Machine machine(const std::string& name, std::int64_t memory_gi,
                        const std::string& zone = "", std::int64_t cpu = 8000) {
-  Machine m;
-  m.name = name;
-  m.capacity.cpu = cpu;
-  m.capacity.memory = memory_gi * kGi;
-  if (!zone.empty()) m.metadata["zone"] = {zone};
-  return m;
+  Metadata md;
+  if (!zone.empty()) md["zone"] = {zone};
+  return berth::testing::machine(name, cpu, memory_gi * kGi, std::move(md));
 }
 
+// 100m cpu, memory in MiB; replicas 0: unset.
 inline Unit unit(const std::string& name, std::int64_t memory_mi, int priority = 0,
                  int replicas = 0) {
-  Unit u;
-  u.name = name;
-  u.requests.cpu = 100;
-  u.requests.memory = memory_mi * kMi;
+  Unit u = berth::testing::unit(name, 100, memory_mi * kMi,
+                                replicas > 0 ? std::optional<int>(replicas) : std::nullopt);
   u.priority = priority;
-  if (replicas > 0) u.replicas = replicas;
   return u;
 }
 

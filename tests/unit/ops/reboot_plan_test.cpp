@@ -69,7 +69,7 @@ TEST_CASE("a blocked plan names the unit and the capacity that would unblock it"
   REQUIRE(plan.blocked.size() == 2);
   CHECK(plan.blocked[0].unit == "a");
   CHECK(plan.blocked[0].machine == "m1");
-  CHECK(plan.blocked[0].reason == "no_machine");
+  CHECK(plan.blocked[0].reason == BlockReason::NoMachine);
   CHECK(plan.blocked[0].needs_on == "m2");
   CHECK(plan.blocked[0].needs.at("memory") == 2 * kGi);  // 3 GiB wanted, 1 GiB free
   CHECK(plan.blocked[0].summary.find("a: 0/2 machines fit") == 0);
@@ -176,7 +176,7 @@ TEST_CASE("a budget that allows nothing down blocks with the budget named", "[op
   const RebootPlan plan = plan_all(s, 1, o);
   CHECK_FALSE(plan.safe);
   REQUIRE(plan.blocked.size() == 1);
-  CHECK(plan.blocked[0].reason == "budget");
+  CHECK(plan.blocked[0].reason == BlockReason::Budget);
   CHECK(plan.blocked[0].summary.find("db:min_available=1") != std::string::npos);
   CHECK(plan.waves.size() == 1);  // m2 (empty) still reboots
   CHECK(plan.waves[0].machines == std::vector<std::string>{"m2"});
@@ -234,7 +234,7 @@ TEST_CASE("a one-instance-per-machine service reboots one instance per wave", "[
   const RebootPlan blocked = plan_all(one_per_machine(), 1, none);
   CHECK_FALSE(blocked.safe);
   REQUIRE_FALSE(blocked.blocked.empty());
-  CHECK(blocked.blocked[0].reason == "no_machine");
+  CHECK(blocked.blocked[0].reason == BlockReason::NoMachine);
   CHECK(blocked.blocked[0].summary.find("it cannot stop with the machine either: disruption budget api:min_available=3") !=
         std::string::npos);
 
@@ -259,7 +259,7 @@ TEST_CASE("by default a replicated service loses one instance at a time, a singl
   // web@1 may stop (one down); web@2 would be the second.
   REQUIRE(plan.blocked.size() == 1);
   CHECK(plan.blocked[0].unit == "web@2");
-  CHECK(plan.blocked[0].reason == "no_machine");
+  CHECK(plan.blocked[0].reason == BlockReason::NoMachine);
   CHECK(plan.blocked[0].summary.find("no --budget, so 1 may be down at once (one of a replicated service, none of a "
                                      "singleton), and 2 would be") != std::string::npos);
   OpsOptions o;

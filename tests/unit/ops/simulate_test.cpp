@@ -167,6 +167,23 @@ TEST_CASE("the events file: every type, and errors that name the field", "[ops][
                     Catch::Contains("bad.json:2"));
 }
 
+TEST_CASE("an unknown field in an events file has the spec's unknown-field id", "[ops][simulate]") {
+  // One failure kind, one id (docs/errors.md): 203, as in a spec; 290 is a field's wrong type.
+  try {
+    parse_scenario_json(R"({"events":[{"at":1,"type":"fail","machnie":"m1"}]})", "ev.json");
+    FAIL("no error");
+  } catch (const ValidationError& e) {
+    CHECK(e.code() == 203);
+    CHECK_THAT(e.what(), Catch::Contains("events[0].machnie") && Catch::Contains("did you mean \"machine\""));
+  }
+  try {
+    parse_scenario_json(R"({"events":[{"at":1,"type":"fail","machine":7}]})", "ev.json");
+    FAIL("no error");
+  } catch (const ValidationError& e) {
+    CHECK(e.code() == 290);
+  }
+}
+
 TEST_CASE("events naming unknown machines are invalid input", "[ops][simulate]") {
   Spec s;
   s.machines = {machine("m1", 4)};

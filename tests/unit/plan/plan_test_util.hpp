@@ -12,6 +12,7 @@
 #include "berth/io/spec_json.hpp"
 #include "berth/place/place.hpp"
 #include "berth/plan/capacity.hpp"
+#include "support/builders.hpp"
 
 namespace plan_test {
 
@@ -33,13 +34,11 @@ inline berth::plan::MachineType type(const std::string& name, std::int64_t milli
   return t;
 }
 
+// The plan tests' shorthand over the shared builder (support/builders.hpp): replicas first,
+// memory in MiB.
 inline berth::Unit unit(const std::string& name, int replicas, std::int64_t millicores,
                         std::int64_t mib) {
-  berth::Unit u;
-  u.name = name;
-  u.replicas = replicas;
-  u.requests = res(millicores, mib);
-  return u;
+  return berth::testing::unit(name, millicores, mib << 20, replicas);
 }
 
 /// `spec` minus `lost`, survivors keep their units; true when placement places everything.

@@ -24,6 +24,7 @@
 #include "berth/state/etcd_store.hpp"
 #include "berth/state/memory_store.hpp"
 #include "berth/state/sqlite_store.hpp"
+#include "support/builders.hpp"
 
 namespace berth::state::testing {
 
@@ -159,24 +160,9 @@ inline EtcdServer& shared_etcd() {
   return server;
 }
 
-/// A machine with `cpu` millicores and `mem` bytes.
-inline Machine machine(const std::string& name, std::int64_t cpu, std::int64_t mem) {
-  Machine m;
-  m.name = name;
-  m.capacity.cpu = cpu;
-  m.capacity.memory = mem;
-  return m;
-}
-
-inline Unit unit(const std::string& name, std::int64_t cpu, std::int64_t mem,
-                 std::optional<int> replicas = std::nullopt) {
-  Unit u;
-  u.name = name;
-  u.requests.cpu = cpu;
-  u.requests.memory = mem;
-  u.replicas = replicas;
-  return u;
-}
+// machine(name, cpu, mem) and unit(name, cpu, mem, replicas): the shared builders.
+using berth::testing::machine;
+using berth::testing::unit;
 
 /// Fails when any machine holds more than its allocatable capacity; returns the worst line.
 inline std::string overcommit_of(const Spec& spec) {
