@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_set>
@@ -472,51 +474,197 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return best;
 }
 
+namespace {
+
+/// What each top-level field of a spec means, one piece at a time. spec_from_json feeds it a
+/// whole DOM and parse_spec_json the pieces of a streamed read; the order spec_from_json calls
+/// it in (unknown fields, machines, units, placements, warnings) is the order errors are
+/// reported in, and the streamed read keeps that order (SpecStream).
+class SpecAssembler {
+ public:
+  void machine(std::size_t i, const json& j) {
+    Machine m;
+    try {
+      m = parse_machine(j, std::string(), true);
+    } catch (...) {
+      m = parse_machine(j, fmt::format("machines[{}]", i));  // throws the exact error
+    }
+    if (!machine_names_.insert(m.name).second) {
+      throw ValidationError(216, fmt::format("machines[{}].name", i), fmt::format("duplicate machine name \"{}\"", m.name));
+    }
+    spec_.machines.push_back(std::move(m));
+  }
+  void unit(std::size_t i, const json& j) {
+    Unit u = parse_unit(j, fmt::format("units[{}]", i));
+    if (!unit_names_.insert(u.name).second) {
+      throw ValidationError(217, fmt::format("units[{}].name", i), fmt::format("duplicate unit name \"{}\"", u.name));
+    }
+    spec_.units.push_back(std::move(u));
+  }
+  void placement(const std::string& instance, const json& machine) {
+    spec_.placements[instance] = get_string(machine, fmt::format("placements.{}", instance));
+  }
+  void warnings(const json& j) { spec_.warnings = string_or_list(j, "warnings"); }
+  void reserve_machines(std::size_t n) {
+    spec_.machines.reserve(n);
+    machine_names_.reserve(n);
+  }
+  Spec take() { return std::move(spec_); }
+
+ private:
+  Spec spec_;
+  std::unordered_set<std::string> machine_names_, unit_names_;  // duplicates only: order does not matter
+};
+
+[[noreturn]] void not_an_array(const char* field, const json& j, std::string_view what) { wrong_type(field, j, what); }
+
+/// The streamed read of a spec: each machine and unit is converted as soon as its text has been
+/// read and its DOM dropped. A meaning error is kept, not thrown: the whole text must still be
+/// read (a syntax error or duplicate key anywhere wins, as when the document was parsed first),
+/// and an earlier field in spec_from_json's order wins over a later one wherever each is
+/// written. Per field only its first error is kept (the elements after it are only checked for
+/// syntax), except placements, whose errors spec_from_json reports in key order.
+class SpecStream : public JsonObjectStream {
+ public:
+  Spec finish() {
+    if (not_object_) return spec_from_json(*not_object_);  // throws "expected an object"
+    if (!unknown_key_.empty()) check_keys(json::object({{unknown_key_, nullptr}}), "", kSpecKeys);
+    for (const auto& e : errors_) {
+      if (e) std::rethrow_exception(e);
+    }
+    return assembler_.take();
+  }
+
+  Take take(const std::string& key) override {
+    if (!key.empty() && key[0] == '$') return Take::Skip;  // "$schema", "$comment"
+    const int f = field_of(key);
+    if (f < 0) {
+      // spec_from_json checks the keys in the DOM's (sorted) order: the smallest unknown wins.
+      if (unknown_key_.empty() || key < unknown_key_) unknown_key_ = key;
+      return Take::Skip;
+    }
+    if (decided_before(f)) return Take::Skip;
+    return f == kWarnings ? Take::Whole : Take::Elements;
+  }
+
+  void value(const std::string& key, json&& v) override {
+    const int f = field_of(key);
+    record(f, [&] {
+      switch (f) {
+        case kMachines: not_an_array("machines", v, "an array of machines");
+        case kUnits: not_an_array("units", v, "an array of units");
+        case kPlacements:
+          if (!v.is_null()) require_object(v, "placements");
+          break;
+        case kWarnings: assembler_.warnings(v); break;
+      }
+    });
+  }
+
+  void begin(const std::string& key, bool array) override {
+    const int f = field_of(key);
+    // The wrong kind of container: the message names only its type (type_name), so an empty
+    // one of that type stands in for the value.
+    if ((f == kMachines || f == kUnits) && !array) value(key, json::object());
+    if (f == kPlacements && array) value(key, json::array());
+  }
+
+  bool element(const std::string& key, std::size_t index, json&& v) override {
+    const int f = field_of(key);
+    // Elements of placements (an array: its error is kept already), or of a field after an error.
+    if ((f != kMachines && f != kUnits) || decided_before(f + 1)) return false;
+    record(f, [&] {
+      if (f == kMachines) assembler_.machine(index, v);
+      else assembler_.unit(index, v);
+    });
+    return !errors_[f];
+  }
+
+  bool member(const std::string& key, const std::string& name, json&& v) override {
+    // Members of machines or units (an object: its error is kept already) are not read.
+    if (field_of(key) != kPlacements || decided_before(kPlacements)) return false;
+    if (errors_[kPlacements] && name > placement_error_key_) return true;
+    try {
+      assembler_.placement(name, v);
+    } catch (...) {
+      errors_[kPlacements] = std::current_exception();
+      placement_error_key_ = name;
+    }
+    return true;
+  }
+
+  void end(const std::string&) override {}
+
+  void not_object(json&& document) override { not_object_ = std::move(document); }
+
+ private:
+  enum Field { kMachines, kUnits, kPlacements, kWarnings, kFields };
+
+  static int field_of(const std::string& key) {
+    if (key == "machines") return kMachines;
+    if (key == "units") return kUnits;
+    if (key == "placements") return kPlacements;
+    if (key == "warnings") return kWarnings;
+    return -1;
+  }
+
+  // Whether an error that spec_from_json reports before field `f` is already known (nothing
+  // read for `f` could then be reported; reading it would only cost time).
+  bool decided_before(int f) const {
+    if (!unknown_key_.empty()) return true;
+    for (int k = 0; k < f && k < kFields; ++k) {
+      if (errors_[k]) return true;
+    }
+    return false;
+  }
+
+  template <class F>
+  void record(int f, F&& convert) {
+    if (errors_[f]) return;
+    try {
+      convert();
+    } catch (...) {
+      errors_[f] = std::current_exception();
+    }
+  }
+
+  SpecAssembler assembler_;
+  std::exception_ptr errors_[kFields];
+  std::string unknown_key_;
+  std::string placement_error_key_;
+  std::optional<json> not_object_;
+};
+
+}  // namespace
+
 Spec spec_from_json(const json& root) {
   if (!root.is_object()) wrong_type("spec", root, "an object with \"machines\" and \"units\"");
   check_keys(root, "", kSpecKeys);
-  Spec spec;
-  std::unordered_set<std::string> seen;  // duplicates only: order does not matter
+  SpecAssembler spec;
   if (root.contains("machines")) {
     const json& ms = root["machines"];
-    if (!ms.is_array()) wrong_type("machines", ms, "an array of machines");
-    spec.machines.reserve(ms.size());
-    seen.reserve(ms.size());
-    for (std::size_t i = 0; i < ms.size(); ++i) {
-      Machine m;
-      try {
-        m = parse_machine(ms[i], std::string(), true);
-      } catch (...) {
-        m = parse_machine(ms[i], fmt::format("machines[{}]", i));  // throws the exact error
-      }
-      if (!seen.insert(m.name).second) throw ValidationError(216, fmt::format("machines[{}].name", i), fmt::format("duplicate machine name \"{}\"", m.name));
-      spec.machines.push_back(std::move(m));
-    }
+    if (!ms.is_array()) not_an_array("machines", ms, "an array of machines");
+    spec.reserve_machines(ms.size());
+    for (std::size_t i = 0; i < ms.size(); ++i) spec.machine(i, ms[i]);
   }
-  seen.clear();
   if (root.contains("units")) {
     const json& us = root["units"];
-    if (!us.is_array()) wrong_type("units", us, "an array of units");
-    for (std::size_t i = 0; i < us.size(); ++i) {
-      Unit u = parse_unit(us[i], fmt::format("units[{}]", i));
-      if (!seen.insert(u.name).second) throw ValidationError(217, fmt::format("units[{}].name", i), fmt::format("duplicate unit name \"{}\"", u.name));
-      spec.units.push_back(std::move(u));
-    }
+    if (!us.is_array()) not_an_array("units", us, "an array of units");
+    for (std::size_t i = 0; i < us.size(); ++i) spec.unit(i, us[i]);
   }
   if (root.contains("placements") && !root["placements"].is_null()) {
     const json& ps = require_object(root["placements"], "placements");
-    for (const auto& [instance, machine] : ps.items()) {
-      spec.placements[instance] = get_string(machine, fmt::format("placements.{}", instance));
-    }
+    for (const auto& [instance, machine] : ps.items()) spec.placement(instance, machine);
   }
-  if (root.contains("warnings")) spec.warnings = string_or_list(root["warnings"], "warnings");
-  return spec;
+  if (root.contains("warnings")) spec.warnings(root["warnings"]);
+  return spec.take();
 }
 
 Spec parse_spec_json(std::string_view text, const std::string& filename) {
-  const json root = parse_json_document(text, filename, JsonDocumentKind{101, ""});
   try {
-    return spec_from_json(root);
+    SpecStream stream;
+    read_json_object_streaming(text, filename, JsonDocumentKind{101, ""}, stream);
+    return stream.finish();
   } catch (const ValidationError& e) {
     throw ValidationError(e.code(), e.subject(), fmt::format("{} (in {})", e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2), filename));
   }
