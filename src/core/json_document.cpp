@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -111,6 +112,51 @@ class StrictDomBuilder : public nlohmann::detail::json_sax_dom_parser<json> {
   std::size_t key_count_ = 0;
 };
 
+// For each top-level field whose value is an array or an object, how many elements or members
+// it has: one pass over the bytes, following only strings (to skip their brackets and commas)
+// and nesting. The text is not known to be valid yet; for invalid text the counts are
+// meaningless but harmless (they only size storage).
+std::vector<std::pair<std::string, std::size_t>> count_field_elements(std::string_view text) {
+  std::vector<std::pair<std::string, std::size_t>> counts;
+  int depth = 0;
+  std::string_view last_string;  // the last string closed at depth 1: the field's key
+  bool counting = false;  // inside a field's value, whose count is counts.back()
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const char c = text[i++];
+    switch (c) {
+      case '"': {
+        const std::size_t start = i;
+        while (i < n && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+        i = std::min(i, n);
+        if (depth == 1) last_string = text.substr(start, i - start);
+        ++i;
+        break;
+      }
+      case '[':
+      case '{':
+        if (++depth == 2) {
+          counts.emplace_back(std::string(last_string), 0);
+          counting = true;
+          std::size_t k = i;
+          while (k < n && (text[k] == ' ' || text[k] == '\n' || text[k] == '\r' || text[k] == '\t')) ++k;
+          if (k < n && text[k] != ']' && text[k] != '}') counts.back().second = 1;
+        }
+        break;
+      case ']':
+      case '}':
+        if (depth-- == 2) counting = false;
+        break;
+      case ',':
+        if (depth == 2 && counting) ++counts.back().second;
+        break;
+      default: break;
+    }
+  }
+  return counts;
+}
+
 // Feeds a JsonObjectStream: tracks where in the document each event falls (the root object,
 // a top-level field's value, an element of a streamed field) and builds a DOM only for the piece
 // being delivered, with nlohmann's own builder (so each piece is exactly what json::parse would
@@ -125,7 +171,8 @@ class StreamingHandler {
   using binary_t = json::binary_t;
   using Take = JsonObjectStream::Take;
 
-  explicit StreamingHandler(JsonObjectStream& out) : out_(out), builder_(piece_, true) {}
+  StreamingHandler(JsonObjectStream& out, std::vector<std::pair<std::string, std::size_t>> counts)
+      : out_(out), builder_(piece_, true), counts_(std::move(counts)) {}
 
   // Scalars.
   bool null() { return scalar([&] { return builder_.null(); }); }
@@ -227,7 +274,11 @@ class StreamingHandler {
       streamed_array_ = array;
       index_ = 0;
       skip_rest_ = false;
-      out_.begin(field_, array);
+      std::size_t elements = 0;
+      for (const auto& [key, count] : counts_) {
+        if (key == field_) elements = count;
+      }
+      out_.begin(field_, array, elements);
       return true;
     }
     start_piece();
@@ -262,6 +313,7 @@ class StreamingHandler {
   std::size_t index_ = 0;
   bool skip_rest_ = false;
   bool not_object_ = false;
+  std::vector<std::pair<std::string, std::size_t>> counts_;  // count_field_elements
 };
 
 // Runs nlohmann's SAX reader over `text` into `handler` and turns what it throws into berth's
@@ -313,7 +365,7 @@ json parse_json_document(std::string_view text, const std::string& filename, con
 
 void read_json_object_streaming(std::string_view text, const std::string& filename, const JsonDocumentKind& kind,
                                 JsonObjectStream& out) {
-  StreamingHandler handler(out);
+  StreamingHandler handler(out, count_field_elements(text));
   sax_read(text, filename, kind, handler);
   handler.finish();
 }

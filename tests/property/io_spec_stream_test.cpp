@@ -82,7 +82,9 @@ struct Damage {
     const int n = pick(0, 3);
     for (int k = 0; k < n; ++k) {
       json* node = random_node(spec);
-      switch (pick(0, 6)) {
+      const int what = pick(0, 6);
+      if (what >= 3 && !spec.is_object()) continue;  // the root itself was replaced
+      switch (what) {
         case 0: *node = random_value(); break;
         case 1:  // a misspelt or unknown key
           if (node->is_object() && !node->empty()) {
