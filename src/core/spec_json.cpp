@@ -429,35 +429,41 @@ std::vector<Preference> parse_preferences(const json& j, const std::string& path
   return out;
 }
 
-Unit parse_unit(const json& j, const std::string& path) {
+/// `quiet`: no error paths built, as for parse_machine (each unit built "units[i]", "unit NAME",
+/// "unit NAME: requests" and one per resource, though almost no unit has an error); the caller
+/// parses the unit again loudly when a quiet attempt throws.
+Unit parse_unit(const json& j, const std::string& path, bool quiet = false) {
   require_object(j, path);
   check_keys(j, path, kUnitKeys);
   Unit u;
-  if (!j.contains("name")) throw ValidationError(205, path, "missing required field \"name\"");
-  u.name = get_string(j["name"], path + ".name");
+  const auto name = j.find("name");
+  if (name == j.end()) throw ValidationError(205, path, "missing required field \"name\"");
+  u.name = get_string(*name, quiet ? std::string() : path + ".name");
   if (u.name.empty()) throw ValidationError(206, path + ".name", "unit name must not be empty");
-  std::string where = fmt::format("unit {}", u.name);
-  if (j.contains("replicas")) {
-    const json& r = j["replicas"];
-    if (!r.is_number_integer() && !r.is_number_unsigned()) wrong_type(where + ": replicas", r, "a whole number");
+  const std::string where = quiet ? std::string() : fmt::format("unit {}", u.name);
+  auto at = [&](const char* field) { return quiet ? std::string() : where + field; };
+  // One lookup per field (find, not contains then operator[]): this runs once per unit.
+  if (auto it = j.find("replicas"); it != j.end()) {
+    const json& r = *it;
+    if (!r.is_number_integer() && !r.is_number_unsigned()) wrong_type(at(": replicas"), r, "a whole number");
     auto v = whole_number(r);
-    if (v < 0 || v > 10000000) throw ValidationError(214, where + ": replicas", fmt::format("must be between 0 and 10000000, got {}", v));
+    if (v < 0 || v > 10000000) throw ValidationError(214, at(": replicas"), fmt::format("must be between 0 and 10000000, got {}", v));
     u.replicas = static_cast<int>(v);
   }
-  if (j.contains("requests")) u.requests = parse_resources(j["requests"], where + ": requests");
-  if (j.contains("priority")) {
-    const json& p = j["priority"];
-    if (!p.is_number_integer() && !p.is_number_unsigned()) wrong_type(where + ": priority", p, "an integer");
+  if (auto it = j.find("requests"); it != j.end()) u.requests = parse_resources(*it, at(": requests"), quiet);
+  if (auto it = j.find("priority"); it != j.end()) {
+    const json& p = *it;
+    if (!p.is_number_integer() && !p.is_number_unsigned()) wrong_type(at(": priority"), p, "an integer");
     auto v = whole_number(p);
     if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) {
-      throw ValidationError(215, where + ": priority", fmt::format("out of range (32-bit integer): {}", v));
+      throw ValidationError(215, at(": priority"), fmt::format("out of range (32-bit integer): {}", v));
     }
     u.priority = static_cast<std::int32_t>(v);
   }
-  if (j.contains("constraints")) u.constraints = parse_constraints(j["constraints"], where + ": constraints");
-  if (j.contains("tolerations") && !j["tolerations"].is_null()) u.constraints.tolerations = parse_tolerations(j["tolerations"], where + ": tolerations");
-  if (j.contains("ports") && !j["ports"].is_null()) u.constraints.ports = parse_ports(j["ports"], where + ": ports");
-  if (j.contains("preferences") && !j["preferences"].is_null()) u.preferences = parse_preferences(j["preferences"], where + ": preferences");
+  if (auto it = j.find("constraints"); it != j.end()) u.constraints = parse_constraints(*it, at(": constraints"));
+  if (auto it = j.find("tolerations"); it != j.end() && !it->is_null()) u.constraints.tolerations = parse_tolerations(*it, at(": tolerations"));
+  if (auto it = j.find("ports"); it != j.end() && !it->is_null()) u.constraints.ports = parse_ports(*it, at(": ports"));
+  if (auto it = j.find("preferences"); it != j.end() && !it->is_null()) u.preferences = parse_preferences(*it, at(": preferences"));
   return u;
 }
 
@@ -542,7 +548,12 @@ class SpecAssembler {
     }
   }
   void unit(std::size_t i, const json& j) {
-    Unit u = parse_unit(j, fmt::format("units[{}]", i));
+    Unit u;
+    try {
+      u = parse_unit(j, std::string(), true);
+    } catch (...) {
+      u = parse_unit(j, fmt::format("units[{}]", i));  // throws the exact error
+    }
     spec_.units.push_back(std::move(u));
     if (!unit_names_.insert(spec_.units.size() - 1, [&](std::size_t k) -> std::string_view { return spec_.units[k].name; })) {
       const std::string name = spec_.units.back().name;
