@@ -3,18 +3,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <limits>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
-#include <cstdint>
-#include <functional>
-#include <unordered_set>
 #include <sstream>
+#include <string_view>
 
 #include "berth/error.hpp"
 #include "berth/io/json_document.hpp"
@@ -485,8 +485,8 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 namespace {
 
 /// The names read so far, for the duplicate check: an open-addressing table of indices into
-/// the list being read (`name_of(i)`), so no name is copied and no node allocated per entry (a
-/// set of strings was a tenth of reading a 700k-unit spec: an allocation and a copy per name).
+/// the list being read (`name_of(i)`), so no name is copied and no node allocated per entry
+/// (the set of copied names it replaces was 5% of a 200k-unit `berth place` in perf).
 class NameIndex {
  public:
   void reserve(std::size_t n) {
@@ -580,8 +580,6 @@ class SpecAssembler {
   NameIndex machine_names_, unit_names_;
 };
 
-[[noreturn]] void not_an_array(const char* field, const json& j, std::string_view what) { wrong_type(field, j, what); }
-
 /// The streamed read of a spec: each machine and unit is converted as soon as its text has been
 /// read and its DOM dropped. A meaning error is kept, not thrown: the whole text must still be
 /// read (a syntax error or duplicate key anywhere wins, as when the document was parsed first),
@@ -614,10 +612,11 @@ class SpecStream : public JsonObjectStream {
 
   void value(const std::string& key, json&& v) override {
     const int f = field_of(key);
+    if (f < 0) return;  // not asked for (take() skips unknown fields)
     record(f, [&] {
       switch (f) {
-        case kMachines: not_an_array("machines", v, "an array of machines");
-        case kUnits: not_an_array("units", v, "an array of units");
+        case kMachines: wrong_type("machines", v, "an array of machines");
+        case kUnits: wrong_type("units", v, "an array of units");
         case kPlacements:
           if (!v.is_null()) require_object(v, "placements");
           break;
@@ -714,13 +713,13 @@ Spec spec_from_json(const json& root) {
   SpecAssembler spec;
   if (root.contains("machines")) {
     const json& ms = root["machines"];
-    if (!ms.is_array()) not_an_array("machines", ms, "an array of machines");
+    if (!ms.is_array()) wrong_type("machines", ms, "an array of machines");
     spec.reserve_machines(ms.size());
     for (std::size_t i = 0; i < ms.size(); ++i) spec.machine(i, ms[i]);
   }
   if (root.contains("units")) {
     const json& us = root["units"];
-    if (!us.is_array()) not_an_array("units", us, "an array of units");
+    if (!us.is_array()) wrong_type("units", us, "an array of units");
     spec.reserve_units(us.size());
     for (std::size_t i = 0; i < us.size(); ++i) spec.unit(i, us[i]);
   }
