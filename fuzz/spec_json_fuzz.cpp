@@ -1,23 +1,53 @@
-// Fuzzes the JSON spec reader; an accepted spec written back must read to an equal spec.
+// Fuzzes the JSON spec reader; an accepted spec written back must read to an equal spec, and
+// the streamed reader (parse_spec_json) must answer what the whole-document reader
+// (parse_json_document + spec_from_json) answers: the same spec or the same error.
+#include <fmt/format.h>
+
 #include <string>
 
+#include "berth/io/json_document.hpp"
 #include "berth/io/spec_json.hpp"
 #include "fuzz_support.hpp"
 
 using namespace berth;
 
+namespace {
+
+std::string whole_document_answer(std::string_view text) {
+  try {
+    const nlohmann::json root = parse_json_document(text, "fuzz.json", JsonDocumentKind{101, ""});
+    try {
+      return write_spec_json(spec_from_json(root));
+    } catch (const ValidationError& e) {
+      throw ValidationError(e.code(), e.subject(),
+                            fmt::format("{} (in fuzz.json)", e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2)));
+    }
+  } catch (const Error& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
+[[noreturn]] void fail_streamed(const std::string& whole, const std::string& streamed) {
+  fuzz::fail("the streamed reader differs from the whole-document reader", whole, streamed);
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text = fuzz::as_text(data, size);
   Spec spec;
+  const std::string oracle = whole_document_answer(text);
   try {
     spec = parse_spec_json(text, "fuzz.json");
   } catch (const Error& e) {
     fuzz::check_error(e);
+    if (oracle != std::string("error: ") + e.what()) fail_streamed(oracle, e.what());
     return 0;
   }
   // Spec has no operator==; the canonical writer output stands in for equality, and a second
   // round must be a fixed point.
   std::string first = write_spec_json(spec);
+  if (oracle != first) fail_streamed(oracle, first);
   Spec again;
   try {
     again = parse_spec_json(first, "roundtrip.json");

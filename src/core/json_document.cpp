@@ -115,6 +115,234 @@ class StrictDomBuilder : public nlohmann::detail::json_sax_dom_parser<json> {
   std::size_t key_count_ = 0;
 };
 
+// For each top-level field whose value is an array or an object, how many elements or members
+// it has: one pass over the bytes, following only strings (to skip their brackets and commas)
+// and nesting. The text is not known to be valid yet; for invalid text the counts are
+// meaningless but harmless (they only size storage).
+std::vector<std::pair<std::string, std::size_t>> count_field_elements(std::string_view text) {
+  std::vector<std::pair<std::string, std::size_t>> counts;
+  int depth = 0;
+  std::string_view last_string;  // the last string closed at depth 1: the field's key
+  bool counting = false;  // inside a field's value, whose count is counts.back()
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const char c = text[i++];
+    switch (c) {
+      case '"': {
+        const std::size_t start = i;
+        while (i < n && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+        i = std::min(i, n);
+        if (depth == 1) last_string = text.substr(start, i - start);
+        ++i;
+        break;
+      }
+      case '[':
+      case '{':
+        if (++depth == 2) {
+          counts.emplace_back(std::string(last_string), 0);
+          counting = true;
+          std::size_t k = i;
+          while (k < n && (text[k] == ' ' || text[k] == '\n' || text[k] == '\r' || text[k] == '\t')) ++k;
+          if (k < n && text[k] != ']' && text[k] != '}') counts.back().second = 1;
+        }
+        break;
+      case ']':
+      case '}':
+        if (depth-- == 2) counting = false;
+        break;
+      case ',':
+        if (depth == 2 && counting) ++counts.back().second;
+        break;
+      default: break;
+    }
+  }
+  return counts;
+}
+
+// Feeds a JsonObjectStream: tracks where in the document each event falls (the root object,
+// a top-level field's value, an element of a streamed field) and builds a DOM only for the piece
+// being delivered, with nlohmann's own builder (so each piece is exactly what json::parse would
+// have put at that place). Duplicate keys are checked everywhere, with the same key count as
+// StrictDomBuilder so that the error points at the same byte.
+class StreamingHandler {
+ public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+  using Take = JsonObjectStream::Take;
+
+  StreamingHandler(JsonObjectStream& out, std::vector<std::pair<std::string, std::size_t>> counts)
+      : out_(out), builder_(piece_, true), counts_(std::move(counts)) {}
+
+  // Scalars.
+  bool null() { return scalar([&] { return builder_.null(); }); }
+  bool boolean(bool v) { return scalar([&] { return builder_.boolean(v); }); }
+  bool number_integer(number_integer_t v) { return scalar([&] { return builder_.number_integer(v); }); }
+  bool number_unsigned(number_unsigned_t v) { return scalar([&] { return builder_.number_unsigned(v); }); }
+  bool number_float(number_float_t v, const string_t& s) { return scalar([&] { return builder_.number_float(v, s); }); }
+  bool string(string_t& v) { return scalar([&] { return builder_.string(v); }); }
+  bool binary(binary_t& v) { return scalar([&] { return builder_.binary(v); }); }
+
+  bool start_object(std::size_t elements) {
+    keys_.open();
+    return open(false, [&] { return builder_.start_object(elements); });
+  }
+  bool end_object() {
+    keys_.close();
+    return close([&] { return builder_.end_object(); });
+  }
+  bool start_array(std::size_t elements) { return open(true, [&] { return builder_.start_array(elements); }); }
+  bool end_array() { return close([&] { return builder_.end_array(); }); }
+
+  bool key(string_t& key) {
+    if (!keys_.add(key)) throw DuplicateKey{key, key_count_};
+    ++key_count_;
+    if (piece_depth_ > 0) return mode_ == Mode::Build ? builder_.key(key) : true;
+    if (depth_ == 1) {
+      field_ = key;
+      take_ = out_.take(field_);
+    } else {  // depth 2: a member of a streamed object
+      member_ = key;
+    }
+    return true;
+  }
+
+  template <class Exception>
+  bool parse_error(std::size_t, const std::string&, const Exception& ex) {
+    throw ex;
+  }
+
+  // After a successful read: a document that was not an object is handed over whole.
+  void finish() {
+    if (not_object_) out_.not_object(std::move(piece_));
+  }
+
+ private:
+  enum class Mode { Build, Skip };
+
+  // A value starts where the document is at `depth_`: the root (0), a field's value (1) or an
+  // element of a streamed field (2). Everything inside it is forwarded (or skipped) until it
+  // closes (piece_depth_ counts its open containers).
+  void start_piece() {
+    if (depth_ == 0) {
+      mode_ = Mode::Build;  // only a non-object root is built (an object root opens depth 1)
+    } else if (depth_ == 1) {
+      mode_ = take_ == Take::Skip ? Mode::Skip : Mode::Build;
+    } else {
+      mode_ = skip_rest_ ? Mode::Skip : Mode::Build;
+    }
+  }
+
+  void deliver() {
+    if (mode_ == Mode::Skip) return;
+    if (depth_ == 0) {
+      not_object_ = true;  // kept in piece_ until finish()
+      return;
+    }
+    json value = std::move(piece_);
+    piece_ = json();
+    if (depth_ == 1) {
+      out_.value(field_, std::move(value));
+    } else if (streamed_array_) {
+      skip_rest_ = !out_.element(field_, index_++, std::move(value));
+    } else {
+      skip_rest_ = !out_.member(field_, member_, std::move(value));
+    }
+  }
+
+  template <class F>
+  bool scalar(F&& forward) {
+    if (piece_depth_ > 0) return mode_ == Mode::Build ? forward() : true;
+    start_piece();
+    if (mode_ == Mode::Build) forward();
+    deliver();
+    return true;
+  }
+
+  template <class F>
+  bool open(bool array, F&& forward) {
+    if (piece_depth_ > 0) {
+      ++piece_depth_;
+      return mode_ == Mode::Build ? forward() : true;
+    }
+    if (depth_ == 0 && !array) {  // the root object: its fields are read one by one
+      depth_ = 1;
+      return true;
+    }
+    if (depth_ == 1 && take_ == Take::Elements) {  // a streamed field: its elements one by one
+      depth_ = 2;
+      streamed_array_ = array;
+      index_ = 0;
+      skip_rest_ = false;
+      std::size_t elements = 0;
+      for (const auto& [key, count] : counts_) {
+        if (key == field_) elements = count;
+      }
+      out_.begin(field_, array, elements);
+      return true;
+    }
+    start_piece();
+    piece_depth_ = 1;
+    return mode_ == Mode::Build ? forward() : true;
+  }
+
+  template <class F>
+  bool close(F&& forward) {
+    if (piece_depth_ > 0) {
+      if (mode_ == Mode::Build) forward();
+      if (--piece_depth_ == 0) deliver();
+      return true;
+    }
+    if (depth_ == 2) out_.end(field_);
+    --depth_;
+    return true;
+  }
+
+  JsonObjectStream& out_;
+  json piece_;  // the value being built; the builder's root
+  nlohmann::detail::json_sax_dom_parser<json> builder_;
+  KeyTracker keys_;
+  std::size_t key_count_ = 0;
+  int depth_ = 0;              // 0: outside the root; 1: in the root object; 2: in a streamed field
+  int piece_depth_ = 0;        // open containers of the value being built or skipped
+  Mode mode_ = Mode::Build;
+  std::string field_;          // the top-level field being read
+  Take take_ = Take::Whole;
+  std::string member_;         // the member being read, in a streamed object
+  bool streamed_array_ = false;
+  std::size_t index_ = 0;
+  bool skip_rest_ = false;
+  bool not_object_ = false;
+  std::vector<std::pair<std::string, std::size_t>> counts_;  // count_field_elements
+};
+
+// Runs nlohmann's SAX reader over `text` into `handler` and turns what it throws into berth's
+// errors. One place for both readers, so a document gets the same message from either.
+template <class Handler>
+void sax_read(std::string_view text, const std::string& filename, const JsonDocumentKind& kind, Handler& handler) {
+  try {
+    json::sax_parse(text.begin(), text.end(), &handler);  // strict: nothing may follow the value
+  } catch (const json::parse_error& e) {
+    // nlohmann reports the byte after the offending token; point at the token itself.
+    throw ParseError(kind.syntax_code, locate_byte(text, e.byte > 0 ? e.byte - 1 : 0, filename),
+                     kind.prefix + syntax_detail(e.what()));
+  } catch (const json::out_of_range& e) {
+    // A number beyond double's range (1e400): nlohmann throws out_of_range.406 without a byte
+    // offset (found by the spec and kube fuzzers).
+    const std::string what = e.what();
+    const auto pos = what.find("parsing '");
+    throw ParseError(kind.syntax_code, SourceLocation{filename, 0, 0},
+                     kind.prefix + "expected a number within the range of a double, found " +
+                         (pos == std::string::npos ? std::string("a larger one") : what.substr(pos + 8)));
+  } catch (const DuplicateKey& d) {
+    throw ParseError(102, locate_byte(text, offset_of_key(text, d.ordinal), filename),
+                     fmt::format("duplicate key \"{}\": each key may appear once in an object", d.key));
+  }
+}
+
 }  // namespace
 
 SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::string& filename) {
@@ -132,27 +360,17 @@ SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::s
 }
 
 json parse_json_document(std::string_view text, const std::string& filename, const JsonDocumentKind& kind) {
-  try {
-    json document;
-    StrictDomBuilder builder(document);
-    json::sax_parse(text.begin(), text.end(), &builder);  // strict: nothing may follow the value
-    return document;
-  } catch (const json::parse_error& e) {
-    // nlohmann reports the byte after the offending token; point at the token itself.
-    throw ParseError(kind.syntax_code, locate_byte(text, e.byte > 0 ? e.byte - 1 : 0, filename),
-                     kind.prefix + syntax_detail(e.what()));
-  } catch (const json::out_of_range& e) {
-    // A number beyond double's range (1e400): nlohmann throws out_of_range.406 without a byte
-    // offset (found by the spec and kube fuzzers).
-    const std::string what = e.what();
-    const auto pos = what.find("parsing '");
-    throw ParseError(kind.syntax_code, SourceLocation{filename, 0, 0},
-                     kind.prefix + "expected a number within the range of a double, found " +
-                         (pos == std::string::npos ? std::string("a larger one") : what.substr(pos + 8)));
-  } catch (const DuplicateKey& d) {
-    throw ParseError(102, locate_byte(text, offset_of_key(text, d.ordinal), filename),
-                     fmt::format("duplicate key \"{}\": each key may appear once in an object", d.key));
-  }
+  json document;
+  StrictDomBuilder builder(document);
+  sax_read(text, filename, kind, builder);
+  return document;
+}
+
+void read_json_object_streaming(std::string_view text, const std::string& filename, const JsonDocumentKind& kind,
+                                JsonObjectStream& out) {
+  StreamingHandler handler(out, count_field_elements(text));
+  sax_read(text, filename, kind, handler);
+  handler.finish();
 }
 
 void reject_unknown_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {

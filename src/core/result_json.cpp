@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cmath>
+#include <functional>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 namespace berth {
@@ -107,9 +109,18 @@ void append_double(std::string& out, double x) {
 
 }  // namespace
 
-std::string placement_json_text(const PlacementResult& result) {
+void write_placement_json(const PlacementResult& result, const std::function<void(std::string_view)>& sink) {
+  // Written in pieces of about kChunk bytes: at 1M instances the whole answer is over 50 MB,
+  // held once as text and once more by the caller's copy.
+  constexpr std::size_t kChunk = 1 << 16;
   std::string out;
-  out.reserve(64 * (result.placements.size() + result.utilization.size()) + 256);
+  out.reserve(kChunk + 4096);
+  auto flush_if_full = [&] {
+    if (out.size() >= kChunk) {
+      sink(out);
+      out.clear();
+    }
+  };
   // Keys in nlohmann's (byte) order: overcommitted, pending, placements, utilization, warnings.
   out += "{\n  \"overcommitted\": ";
   if (result.overcommitted.empty()) {
@@ -133,6 +144,7 @@ std::string placement_json_text(const PlacementResult& result) {
         out += ch;
         if (ch == '\n') out += "    ";
       }
+      flush_if_full();
     }
     out += "\n  ]";
   }
@@ -148,6 +160,7 @@ std::string placement_json_text(const PlacementResult& result) {
       append_string(out, unit);
       out += ": ";
       append_string(out, machine);
+      flush_if_full();
     }
     out += "\n  }";
   }
@@ -187,6 +200,7 @@ std::string placement_json_text(const PlacementResult& result) {
         append_double(out, value);  // nlohmann's own number format (1.0, 0.1, 1e-05, null)
       }
       out += "\n    }";
+      flush_if_full();
     }
     out += "\n  }";
   }
@@ -202,7 +216,13 @@ std::string placement_json_text(const PlacementResult& result) {
     out += "\n  ]";
   }
   out += "\n}";
-  return out;
+  sink(out);
+}
+
+std::string placement_json_text(const PlacementResult& result) {
+  std::string text;
+  write_placement_json(result, [&](std::string_view piece) { text += piece; });
+  return text;
 }
 
 }  // namespace berth

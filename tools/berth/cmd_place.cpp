@@ -53,7 +53,8 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
 #endif
   PlacementResult result = place(spec, options);
   if (args.format == "json") {
-    std::fputs((placement_json_text(result) + "\n").c_str(), stdout);
+    write_placement_json(result, [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
+    std::fputc('\n', stdout);
   } else if (args.format == "html") {
     plan::PlacementHtmlOptions html;
     html.group_by = args.group_by;

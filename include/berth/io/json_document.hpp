@@ -27,6 +27,43 @@ struct JsonDocumentKind {
 nlohmann::json parse_json_document(std::string_view text, const std::string& filename,
                                    const JsonDocumentKind& kind);
 
+/// Receives one JSON object a piece at a time from read_json_object_streaming: the fields of
+/// the top-level object in the order written, and for the fields it chooses, each element of
+/// an array value (or member of an object value) as a small value of its own. Only the piece
+/// being delivered is held as a DOM: a 100 MB spec never is. Calls arrive while the text is
+/// still being read, so a receiver that finds a meaning error must keep it and throw it after
+/// the read returns (a syntax error further on takes precedence, as with a whole document).
+class JsonObjectStream {
+ public:
+  enum class Take {
+    Whole,     ///< the value as one DOM: value()
+    Elements,  ///< an array's elements (element()) or an object's members (member()), between
+               ///< begin() and end(); any other value as one DOM (value())
+    Skip,      ///< checked for syntax and duplicate keys only
+  };
+  virtual ~JsonObjectStream() = default;
+  /// What to do with the value of top-level field `key`.
+  virtual Take take(const std::string& key) = 0;
+  virtual void value(const std::string& key, nlohmann::json&& value) = 0;
+  /// A streamed field's value opens: an array (`array`) or an object. `elements`: how many
+  /// elements or members it has, counted by a quick pass over the text before the read (so
+  /// that the receiver can size its storage once: growing a vector of 700k units by doubling
+  /// held 1.5 times its final size at the last step); a hint only, exact for valid text.
+  virtual void begin(const std::string& key, bool array, std::size_t elements) = 0;
+  /// Return false to skip the rest of this field's elements / members (syntax checked only).
+  virtual bool element(const std::string& key, std::size_t index, nlohmann::json&& value) = 0;
+  virtual bool member(const std::string& key, const std::string& member, nlohmann::json&& value) = 0;
+  virtual void end(const std::string& key) = 0;
+  /// The document is not an object: it is delivered whole, after the read.
+  virtual void not_object(nlohmann::json&& document) = 0;
+};
+
+/// Reads `text` as one JSON document, feeding `out` as it goes. Exactly parse_json_document's
+/// checks and errors (syntax, numbers beyond double, duplicate keys), raised in the same cases
+/// with the same messages and locations.
+void read_json_object_streaming(std::string_view text, const std::string& filename, const JsonDocumentKind& kind,
+                                JsonObjectStream& out);
+
 /// file:line:column of byte offset `byte` in `text` (lines and columns count from 1; columns
 /// count bytes).
 SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::string& filename);

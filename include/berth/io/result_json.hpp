@@ -4,7 +4,9 @@
 ///    "pending":[{"unit":"web@3","summary":"...","rejections":{"metadata":3},...}],
 ///    "utilization":{"m1":{"cpu":0.5,"memory":0.25}}, "warnings":[...]}
 #include <nlohmann/json_fwd.hpp>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "berth/explain/diagnosis.hpp"
 #include "berth/place/place.hpp"
@@ -21,5 +23,8 @@ nlohmann::json overcommitted_to_json(const std::vector<Overcommitted>& list);
 /// at 100k machines the DOM costs more than the placement (one node per placement and per
 /// utilization figure, copied twice).
 std::string placement_json_text(const PlacementResult& result);
+/// The same bytes handed to `sink` in pieces of about 64 KiB as they are written, so the
+/// answer is never whole in memory (`berth place --format json` writes them to stdout).
+void write_placement_json(const PlacementResult& result, const std::function<void(std::string_view)>& sink);
 
 }  // namespace berth

@@ -1,7 +1,9 @@
 // Strict JSON reading shared by the spec, events, kube and catalogue readers (issue 9).
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "berth/error.hpp"
 #include "berth/io/json_document.hpp"
@@ -50,4 +52,82 @@ TEST_CASE("syntax errors and huge numbers carry the reader's id and prefix", "[j
         "[berth.parse_error.170] f.json:2:6: not a kubectl JSON dump: parsing value - invalid literal; last read: '\"a\":<U+000A>  tru}'");
   CHECK(error_of(R"({"a":1e400})", {180, ""}) ==
         "[berth.parse_error.180] f.json: expected a number within the range of a double, found '1e400'");
+}
+
+namespace {
+
+// Writes down every call a streamed read makes, one line each.
+struct Recorder : berth::JsonObjectStream {
+  std::vector<std::string> log;
+  std::size_t stop_after = 1000;  // element() returns false once this many were taken
+  Take take(const std::string& key) override {
+    log.push_back("take " + key);
+    if (key == "skip") return Take::Skip;
+    if (key == "whole") return Take::Whole;
+    return Take::Elements;
+  }
+  void value(const std::string& key, nlohmann::json&& v) override { log.push_back("value " + key + " " + v.dump()); }
+  void begin(const std::string& key, bool array, std::size_t n) override {
+    log.push_back("begin " + key + (array ? " array " : " object ") + std::to_string(n));
+  }
+  bool element(const std::string& key, std::size_t i, nlohmann::json&& v) override {
+    log.push_back("element " + key + "[" + std::to_string(i) + "] " + v.dump());
+    return i + 1 < stop_after;
+  }
+  bool member(const std::string& key, const std::string& name, nlohmann::json&& v) override {
+    log.push_back("member " + key + "." + name + " " + v.dump());
+    return true;
+  }
+  void end(const std::string& key) override { log.push_back("end " + key); }
+  void not_object(nlohmann::json&& v) override { log.push_back("not_object " + v.dump()); }
+};
+
+std::vector<std::string> stream(const std::string& text, std::size_t stop_after = 1000) {
+  Recorder r;
+  r.stop_after = stop_after;
+  berth::read_json_object_streaming(text, "f.json", JsonDocumentKind{101, ""}, r);
+  return r.log;
+}
+
+std::string stream_error(const std::string& text) {
+  try {
+    stream(text);
+  } catch (const ParseError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a streamed read hands over each element as it ends, and only what was asked for", "[json_document]") {
+  using V = std::vector<std::string>;
+  CHECK(stream(R"({"list": [{"a": [1, {"b": 2}]}, 3, "x,]"], "whole": {"k": [1]}, "skip": {"big": [1, 2]},
+                   "map": {"m1": {"x": 1}, "m2": null}, "scalar": 7, "empty": []})") ==
+        V{"take list", "begin list array 3", R"(element list[0] {"a":[1,{"b":2}]})", "element list[1] 3", R"(element list[2] "x,]")",
+          "end list", "take whole", R"(value whole {"k":[1]})", "take skip", "take map", "begin map object 2",
+          R"(member map.m1 {"x":1})", "member map.m2 null", "end map", "take scalar", "value scalar 7", "take empty",
+          "begin empty array 0", "end empty"});
+  // The receiver may stop taking elements: the rest are read for syntax only.
+  CHECK(stream(R"({"list": [1, 2, 3]})", 2) == V{"take list", "begin list array 3", "element list[0] 1", "element list[1] 2", "end list"});
+  // A document that is not an object is handed over whole, after the read.
+  CHECK(stream("[1, 2]") == V{"not_object [1,2]"});
+  CHECK(stream(" \"s\" ") == V{R"(not_object "s")"});
+}
+
+TEST_CASE("a streamed read fails exactly as the whole-document read", "[json_document]") {
+  for (const std::string text : {
+           R"({"list": [1, 2,]})",                               // syntax inside a streamed field
+           R"({"skip": {"a": 1, "a": 2}})",                      // a duplicate in a skipped field
+           "{\"list\": [{\"x\": 1},\n {\"y\": 1, \"y\": 2}]}",  // a duplicate inside an element
+           R"({"list": [1], "list": [2]})",                      // a duplicate field
+           R"({"whole": 1e400})",                                // a number beyond double
+           R"({"list": [1]} trailing)",                          // text after the value
+           R"({"list": [1])",                                    // cut short
+           "",
+       }) {
+    INFO(text);
+    CHECK(!stream_error(text).empty());
+    CHECK(stream_error(text) == error_of(text));
+  }
 }

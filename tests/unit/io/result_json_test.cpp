@@ -1,9 +1,14 @@
 // placement_json_text writes `berth place --format json` without building a DOM; it must stay
 // byte-for-byte what placement_to_json(...).dump(2) writes.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "berth/io/result_json.hpp"
 #include "berth/io/spec_json.hpp"
@@ -42,4 +47,21 @@ TEST_CASE("placement JSON text equals the DOM dump", "[io][result]") {
   PlacementResult placed = place(spec, PlaceOptions{});
   REQUIRE(!placed.pending.empty());
   check_same(placed);
+}
+
+TEST_CASE("the placement JSON is written in pieces that add up to the text", "[io][result]") {
+  PlacementResult r;
+  for (int i = 0; i < 20000; ++i) {
+    r.placements[fmt::format("web@{}", i)] = fmt::format("m{}", i % 997);
+    r.utilization[fmt::format("m{}", i % 997)] = {{"cpu", (i % 7) / 7.0}, {"memory", 0.5}};
+  }
+  r.warnings = {"one"};
+  std::vector<std::string> pieces;
+  write_placement_json(r, [&](std::string_view piece) { pieces.emplace_back(piece); });
+  std::string joined;
+  for (const auto& p : pieces) joined += p;
+  CHECK(joined == placement_to_json(r).dump(2));
+  // Written as it goes: many pieces, none much over 64 KiB (the answer here is about 700 KB).
+  CHECK(pieces.size() > 5);
+  for (const auto& p : pieces) CHECK(p.size() < (1u << 16) + 1024);
 }

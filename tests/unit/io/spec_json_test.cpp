@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 
 #include "berth/error.hpp"
@@ -72,4 +74,69 @@ TEST_CASE("quantities may be JSON numbers", "[spec]") {
   Spec spec = parse_spec_json(R"({"machines":[{"name":"m","capacity":{"cpu":0.5,"memory":1073741824}}]})");
   CHECK(spec.machines[0].capacity.cpu == 500);
   CHECK(spec.machines[0].capacity.memory == 1073741824);
+}
+
+namespace {
+
+// A spec of `n` machines and `n` units written on one line each, as the generators write them;
+// `unit_at` replaces the text of units[i] for one i.
+std::string big_spec(int n, int bad_unit = -1, const std::string& unit_text = "", const std::string& tail = "") {
+  std::string text = "{\"machines\": [\n";
+  for (int i = 0; i < n; ++i) {
+    text += fmt::format("{}{{\"name\": \"m{}\", \"capacity\": {{\"cpu\": \"8\", \"memory\": \"32Gi\"}}, \"metadata\": {{\"zone\": \"z{}\"}}}}", i ? ",\n" : "", i, i % 4);
+  }
+  text += "],\n\"units\": [\n";
+  for (int i = 0; i < n; ++i) {
+    text += i ? ",\n" : "";
+    text += i == bad_unit ? unit_text : fmt::format("{{\"name\": \"u{}\", \"replicas\": 2, \"requests\": {{\"cpu\": \"500m\", \"memory\": \"1Gi\"}}}}", i);
+  }
+  return text + "]" + tail + "}";
+}
+
+}  // namespace
+
+TEST_CASE("errors deep inside a big spec are the same as in a small one", "[spec][errors]") {
+  const int n = 20000;
+  // A good big spec reads whole.
+  const Spec good = parse_spec_json(big_spec(n), "big.json");
+  CHECK(good.machines.size() == static_cast<std::size_t>(n));
+  CHECK(good.units.size() == static_cast<std::size_t>(n));
+  CHECK(good.units.back().requests.cpu == 500);
+  auto error_in = [&](const std::string& text) {
+    try {
+      parse_spec_json(text, "big.json");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // A meaning error in the last unit names that unit and field.
+  CHECK(error_in(big_spec(n, n - 1, R"({"name": "last", "requests": {"cpu": "abc"}})")) ==
+        "[berth.invalid.201] unit last: requests.cpu: invalid quantity \"abc\": expected a number such as 2, 0.5, 500m, 512Mi or 2GiB "
+        "(in big.json)");
+  // Its path when the unit has no name yet.
+  CHECK(error_in(big_spec(n, n - 2, R"({"requests": {}})")) ==
+        "[berth.invalid.205] units[19998]: missing required field \"name\" (in big.json)");
+  // A duplicate name found 19,999 units after the first.
+  CHECK(error_in(big_spec(n, n - 1, R"({"name": "u0"})")) == "[berth.invalid.217] units[19999].name: duplicate unit name \"u0\" (in big.json)");
+  // An unknown field deep down, with its hint (named by its path: the check comes before the name is read).
+  CHECK(error_in(big_spec(n, n - 1, R"({"name": "x", "replica": 2})")) ==
+        "[berth.invalid.203] units[19999].replica: unknown field \"replica\"; did you mean \"replicas\"? (in big.json)");
+  // A syntax error after a meaning error wins, as when the whole document was read first: line
+  // 2n + 2 is the last unit's line, where the warnings follow.
+  CHECK(error_in(big_spec(n, 5, R"({"name": "early", "replicas": -1})", ", \"warnings\": [1,]")) ==
+        fmt::format("[berth.parse_error.101] big.json:{}:98: parsing value - unexpected ']'; expected '[', '{{', or a literal", 2 * n + 2));
+  // A duplicate key inside the last unit: ParseError 102 at that key's line and column.
+  CHECK(error_in(big_spec(n, n - 1, R"({"name": "dup", "replicas": 1, "replicas": 2})")) ==
+        fmt::format("[berth.parse_error.102] big.json:{}:32: duplicate key \"replicas\": each key may appear once in an object", 2 * n + 2));
+  // An unknown top-level field written after every unit is reported before a unit's error (the
+  // whole document's keys were checked first).
+  CHECK(error_in(big_spec(n, 3, R"({"name": "bad", "replicas": -1})", ", \"unit\": []")) ==
+        "[berth.invalid.203] unit: unknown field \"unit\"; did you mean \"units\"? (in big.json)");
+  // Machines are checked before units wherever they are written.
+  CHECK(error_of(R"({"units": [{"name": "u", "replicas": -1}], "machines": [{"name": "m", "state": "asleep"}]})") ==
+        "[berth.invalid.207] machine m: state: unknown state \"asleep\" (expected up, draining, down or rebooting) (in spec.json)");
+  // Placements report the first bad one in key order, wherever it is written.
+  CHECK(error_of(R"({"placements": {"b@1": 2, "a@1": "m1", "a@2": false}})") == "[berth.invalid.202] placements.a@2: expected a string, got false (in spec.json)");
+  CHECK(error_of(R"({"machines": {"name": "m"}})") == "[berth.invalid.202] machines: expected an array of machines, got an object (in spec.json)");
 }
