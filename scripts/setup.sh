@@ -7,6 +7,7 @@ packages=(cmake ninja-build g++ pkg-config ccache
   nlohmann-json3-dev libfmt-dev catch2 libboost-graph-dev libbenchmark-dev libcli11-dev
   libsqlite3-dev libcpp-httplib-dev librapidcheck-dev etcd-server
   clang-14 libclang-rt-14-dev  # clang's libFuzzer and sanitizer runtimes (scripts/fuzz.sh)
+  clang-format-14 clang-tidy-14  # scripts/format.sh --check and scripts/tidy.sh (CI)
   python3-dev pybind11-dev python3-pybind11 python3-pytest python3-matplotlib)  # the Python module, its tests, its example
 if [[ "${1:-}" == "--with-browser" ]]; then
   packages+=(chromium)

@@ -449,8 +449,10 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
   }
   if (span == 1) {
     const MachineId m = first_machine;
-    // The class passed the class filters and the class-invariant ones (spread) already.
-    if (!Filters::machine_admits_in_admitted_class(s, m)) return;
+    // The class passed the class filters and the class-invariant ones (spread) already. A yes
+    // or no does not depend on the order, so the cheapest rejection, room (read from arrays),
+    // is asked before the list, whose conflict check reads the machine's instances.
+    if (!pipeline::Resources::admits(s, m) || !Filters::machine_admits_in_admitted_class(s, m)) return;
     offer({Scorer::score(s, m), m, Preferences::points(s, m)});
     return;
   }
