@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "berth/did_you_mean.hpp"  // did_you_mean was declared here; callers still find it
 #include "berth/model/spec.hpp"
 
 namespace berth {
@@ -25,8 +26,5 @@ nlohmann::json spec_to_json(const Spec& spec);
 std::string write_spec_json(const Spec& spec, int indent = 2);
 /// Builds a spec from an already parsed JSON value (no line numbers in errors).
 Spec spec_from_json(const nlohmann::json& j);
-
-/// The closest of `candidates` to `word` within a small edit distance, or "".
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace berth
