@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
+
 namespace berth {
 
 /// Reason codes (stable; used as keys of `rejections` in JSON output).
@@ -50,7 +52,7 @@ struct ClosestMachine {
   std::map<std::string, std::int64_t> missing;  ///< dimension -> amount it is short
 };
 
-struct Diagnosis {
+struct BERTH_API Diagnosis {
   std::string unit;                  ///< instance name, e.g. "web@3"
   std::vector<std::string> group;    ///< co-located instances placed with it (incl. itself)
   std::size_t considered = 0;        ///< machines considered

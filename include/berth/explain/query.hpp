@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/strategy.hpp"
 
@@ -26,7 +27,7 @@ struct ExplainAnswer {
 /// "unresolvable" line, not an error), then explains `unit` (an instance name; a replicated
 /// unit's bare name means its first replica) on `machine`. Throws UsageError 306 (no such instance)
 /// or 307 (no such machine), each with a did-you-mean hint.
-ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const std::string& machine,
+BERTH_API ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const std::string& machine,
                                 StrategyKind strategy = StrategyKind::BestFit);
 
 }  // namespace berth

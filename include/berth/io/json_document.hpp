@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "berth/export.hpp"
 #include "berth/error.hpp"
 
 namespace berth {
@@ -23,11 +24,11 @@ struct JsonDocumentKind {
 /// the offending byte) and for a number beyond double's range, and ParseError 102 at the second
 /// occurrence of a key that one object names twice: RFC 8259 leaves duplicates undefined and
 /// nlohmann keeps the last, which would silently drop the first value a person wrote.
-nlohmann::json parse_json_document(std::string_view text, const std::string& filename,
+BERTH_API nlohmann::json parse_json_document(std::string_view text, const std::string& filename,
                                    const JsonDocumentKind& kind);
 
 /// file:line:column of byte offset `byte` in `text` (lines and columns count from 1; columns
 /// count bytes).
-SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::string& filename);
+BERTH_API SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::string& filename);
 
 }  // namespace berth

@@ -6,20 +6,21 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 
+#include "berth/export.hpp"
 #include "berth/explain/diagnosis.hpp"
 #include "berth/place/place.hpp"
 
 namespace berth {
 
-nlohmann::json diagnosis_to_json(const Diagnosis& d);
-nlohmann::json placement_to_json(const PlacementResult& result);
+BERTH_API nlohmann::json diagnosis_to_json(const Diagnosis& d);
+BERTH_API nlohmann::json placement_to_json(const PlacementResult& result);
 /// `[{"unit", "machine", "victims": [...]}]`: place's preemptions.
-nlohmann::json preemptions_to_json(const std::vector<Preemption>& preemptions);
+BERTH_API nlohmann::json preemptions_to_json(const std::vector<Preemption>& preemptions);
 /// `[{"machine", "over": {dimension: amount}, "must_move": [instance...]}...]`
-nlohmann::json overcommitted_to_json(const std::vector<Overcommitted>& list);
+BERTH_API nlohmann::json overcommitted_to_json(const std::vector<Overcommitted>& list);
 /// The same bytes as placement_to_json(result).dump(2), written straight from the result:
 /// at 100k machines the DOM costs more than the placement (one node per placement and per
 /// utilization figure, copied twice).
-std::string placement_json_text(const PlacementResult& result);
+BERTH_API std::string placement_json_text(const PlacementResult& result);
 
 }  // namespace berth

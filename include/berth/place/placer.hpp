@@ -19,7 +19,7 @@
 
 namespace berth {
 
-class Placer {
+class BERTH_API Placer {
  public:
   Placer(Cluster& cluster, StrategyKind strategy);
 
