@@ -19,8 +19,6 @@ foreach(_component core store serve)
     DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/berth)
 endforeach()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/berth DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(FILES ${PROJECT_BINARY_DIR}/include/berth/export.hpp
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/berth)
 if(TARGET berth_cli)
   install(TARGETS berth_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

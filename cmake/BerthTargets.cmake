@@ -10,7 +10,6 @@ if(BERTH_SANITIZE)
 endif()
 
 include(GNUInstallDirs)
-include(GenerateExportHeader)
 
 # berth_library(NAME DIRS folders... [FILES files...] [COMPONENT core|store|serve]
 #               [PUBLIC targets...] [PRIVATE targets...]): one library per concern from
@@ -18,7 +17,7 @@ include(GenerateExportHeader)
 # set of its package component) and berth::berth links them all.
 #
 # Shared builds: symbols are hidden unless a public header marks them BERTH_API
-# (berth/export.hpp, generated below), so the ABI is what the headers declare and nothing else.
+# (berth/export.hpp), so the ABI is what the headers declare and nothing else.
 # The soname carries major.minor: while berth is 0.x a minor release may break the ABI, the same
 # rule as berthConfigVersion.cmake's SameMinorVersion.
 set_property(GLOBAL PROPERTY BERTH_LIBRARIES "")
@@ -45,22 +44,14 @@ function(berth_library name)
     POSITION_INDEPENDENT_CODE ON
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
-    # One export macro for every library (berth/export.hpp): on ELF, marking a symbol
-    # exported and marking it imported are the same attribute.
-    DEFINE_SYMBOL berth_EXPORTS
     VERSION ${PROJECT_VERSION}
     SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
   target_include_directories(berth_${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
-    $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_compile_features(berth_${name} PUBLIC cxx_std_20)
   target_link_libraries(berth_${name} PUBLIC ${ARG_PUBLIC} PRIVATE ${ARG_PRIVATE}
     $<BUILD_INTERFACE:berth_warnings>)
   set_property(GLOBAL APPEND PROPERTY BERTH_LIBRARIES berth_${name})
   set_property(GLOBAL APPEND PROPERTY BERTH_COMPONENT_LIBRARIES_${ARG_COMPONENT} berth_${name})
-  if(name STREQUAL "model")
-    generate_export_header(berth_model BASE_NAME berth EXPORT_MACRO_NAME BERTH_API
-      EXPORT_FILE_NAME ${PROJECT_BINARY_DIR}/include/berth/export.hpp)
-  endif()
 endfunction()
