@@ -44,6 +44,9 @@ function(berth_library name)
     POSITION_INDEPENDENT_CODE ON
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
+    # No <target>_EXPORTS define in shared builds: BERTH_API is the same attribute either way
+    # (berth/export.hpp), and identical flags let ccache share objects between the two builds.
+    DEFINE_SYMBOL ""
     VERSION ${PROJECT_VERSION}
     SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
   target_include_directories(berth_${name} PUBLIC
