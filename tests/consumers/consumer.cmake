@@ -3,7 +3,7 @@
 # "consumers: install" fixture made from this build.
 #   -DSTEP=install|find_package|core_only|store_needs_sqlite|pkg_config|add_subdirectory|python
 #   -DSOURCE=berth's source tree -DBINARY=berth's build tree -DWORK=scratch dir -DPREFIX=...
-#   -DGENERATOR -DCXX -DLAUNCHER -DBUILD_TYPE -DCXX_FLAGS -DSHARED -DPYTHON
+#   -DGENERATOR -DCXX -DLAUNCHER -DBUILD_TYPE -DCXX_FLAGS -DWERROR -DSHARED -DPYTHON
 cmake_minimum_required(VERSION 3.20)
 
 function(run)
@@ -90,7 +90,7 @@ elseif(STEP STREQUAL "add_subdirectory")
   # examples/embedding vendors berth with add_subdirectory (the library only). Same flags as
   # this build, so ccache serves the library's objects from it.
   run(${CMAKE_COMMAND} -S "${SOURCE}/examples/embedding" -B "${WORK}" ${common}
-      "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" -DBERTH_SOURCE=${SOURCE} -DBERTH_WERROR=ON
+      "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" -DBERTH_SOURCE=${SOURCE} -DBERTH_WERROR=${WERROR}
       -DBUILD_SHARED_LIBS=${SHARED})
   run(${CMAKE_COMMAND} --build "${WORK}")
   run("${WORK}/embedding")
