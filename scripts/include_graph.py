@@ -35,8 +35,8 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 def library_of(path: pathlib.Path, base: pathlib.Path):
     rel = path.relative_to(base)
     folder = rel.parts[0] if len(rel.parts) > 1 else ""
-    if rel.name == "berth.hpp" and folder == "":
-        return None  # the umbrella header includes everything on purpose
+    if rel.name in ("berth.hpp", "export.hpp") and folder == "":
+        return None  # the umbrella header includes everything on purpose; export.hpp is a macro
     return LIBRARY_OF.get(folder)
 
 
