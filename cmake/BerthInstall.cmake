@@ -22,6 +22,17 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/berth DESTINATION ${CMAKE_INSTAL
 if(TARGET berth_cli)
   install(TARGETS berth_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+# Shared builds: the installed CLI and Python module find the libraries relative to themselves.
+if(BUILD_SHARED_LIBS)
+  if(TARGET berth_cli)
+    set_target_properties(berth_cli PROPERTIES INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
+  endif()
+  if(TARGET berth_python AND NOT IS_ABSOLUTE "${BERTH_PYTHON_INSTALL_DIR}")
+    file(RELATIVE_PATH _berth_py_to_lib "/prefix/${BERTH_PYTHON_INSTALL_DIR}/berth"
+      "/prefix/${CMAKE_INSTALL_LIBDIR}")
+    set_target_properties(berth_python PROPERTIES INSTALL_RPATH "$ORIGIN/${_berth_py_to_lib}")
+  endif()
+endif()
 
 get_target_property(_berth_type berth_model TYPE)
 if(_berth_type STREQUAL "SHARED_LIBRARY")
