@@ -48,7 +48,10 @@ function(berth_library name)
     # (berth/export.hpp), and identical flags let ccache share objects between the two builds.
     DEFINE_SYMBOL ""
     VERSION ${PROJECT_VERSION}
-    SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
+    SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR}
+    # Installed shared libraries find each other next to themselves: a consumer's RUNPATH
+    # does not reach its libraries' own dependencies (libberth_place needs libberth_model).
+    INSTALL_RPATH "$ORIGIN")
   target_include_directories(berth_${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
