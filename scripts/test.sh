@@ -11,7 +11,6 @@
 # 0 skips) is the time per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 scripts/setup.sh --with-browser
 
 jobs=2
