@@ -27,6 +27,7 @@
 #include "berth/error.hpp"
 #include "berth/explain/query.hpp"
 #include "berth/io/compare_json.hpp"
+#include "berth/io/explain_json.hpp"
 #include "berth/io/kube.hpp"
 #include "berth/io/result_json.hpp"
 #include "berth/io/spec_json.hpp"

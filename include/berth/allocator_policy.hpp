@@ -3,6 +3,8 @@
 /// bins, and a main heap backed by transparent huge pages. A library must not change its host's
 /// allocator, so nothing in berth calls this on its own: the CLI does at startup, and the Python
 /// module offers it as an explicit opt-in (berth.use_cli_allocator_policy(), docs/python.md).
+#include "berth/export.hpp"
+
 namespace berth {
 
 struct AllocatorPolicy {
@@ -14,6 +16,6 @@ struct AllocatorPolicy {
 
 /// Applies the policy; returns false when the platform has no such controls (not glibc/Linux)
 /// or a step failed (what succeeded stays applied; the process keeps working either way).
-bool use_cli_allocator_policy(const AllocatorPolicy& policy = {});
+BERTH_API bool use_cli_allocator_policy(const AllocatorPolicy& policy = {});
 
 }  // namespace berth

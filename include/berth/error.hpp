@@ -8,10 +8,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "berth/export.hpp"
+
 namespace berth {
 
 /// Base of every error berth throws. `id()` is stable across releases.
-class Error : public std::runtime_error {
+class BERTH_API Error : public std::runtime_error {
  public:
   Error(std::string category, int code, const std::string& message);
   /// e.g. "parse_error"
@@ -30,7 +32,7 @@ class Error : public std::runtime_error {
 };
 
 /// Where in which file an input went wrong. line/column are 1-based; 0 means unknown.
-struct SourceLocation {
+struct BERTH_API SourceLocation {
   std::string file;
   std::size_t line = 0;
   std::size_t column = 0;
@@ -38,7 +40,7 @@ struct SourceLocation {
 };
 
 /// Syntax errors: the input could not be read at all (ids 1xx).
-class ParseError : public Error {
+class BERTH_API ParseError : public Error {
  public:
   ParseError(int code, SourceLocation where, const std::string& what_expected);
   const SourceLocation& where() const noexcept { return where_; }
@@ -49,7 +51,7 @@ class ParseError : public Error {
 
 /// Well-formed input that means something impossible: negative memory, an unknown unit in
 /// machine_of, a co-location cycle (ids 2xx). `subject` names the unit/machine and field.
-class ValidationError : public Error {
+class BERTH_API ValidationError : public Error {
  public:
   ValidationError(int code, std::string subject, const std::string& message);
   const std::string& subject() const noexcept { return subject_; }
@@ -59,13 +61,13 @@ class ValidationError : public Error {
 };
 
 /// The library or CLI was used wrongly: unknown strategy, unknown machine in a query (ids 3xx).
-class UsageError : public Error {
+class BERTH_API UsageError : public Error {
  public:
   UsageError(int code, const std::string& message);
 };
 
 /// A state store failed: unreachable, corrupted, foreign data (ids 4xx).
-class StoreError : public Error {
+class BERTH_API StoreError : public Error {
  public:
   StoreError(int code, std::string store, const std::string& message);
   const std::string& store() const noexcept { return store_; }

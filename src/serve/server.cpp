@@ -20,6 +20,7 @@
 
 #include "berth/error.hpp"
 #include "berth/explain/query.hpp"
+#include "berth/io/explain_json.hpp"
 #include "berth/io/json_document.hpp"
 #include "berth/io/result_json.hpp"
 #include "berth/state/apply.hpp"

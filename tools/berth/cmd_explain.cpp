@@ -11,6 +11,7 @@
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/explain/query.hpp"
+#include "berth/io/explain_json.hpp"
 #include "command.hpp"
 #include "inputs.hpp"
 

@@ -39,7 +39,7 @@ bool register_command(const std::string& name, int order, CommandSetup setup) {
 int main(int argc, char** argv) {
   using namespace berth::cli;
   // The CLI, not the library, sets its own process's allocator policy (no fast bins, a heap on
-  // transparent huge pages): src/core/allocator_policy.cpp says why.
+  // transparent huge pages): src/allocator_policy.cpp says why.
   berth::use_cli_allocator_policy();
   CLI::App app{"berth: decides where containers should run, and says why when they can't."};
   app.require_subcommand(1);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
+
 namespace berth {
 
 /// Machine metadata: key -> one or more values (`region` -> ["west"]).
@@ -15,7 +17,7 @@ using Metadata = std::map<std::string, std::vector<std::string>>;
 enum class MetadataOp { In, NotIn, Exists, NotExists, Gt, Lt };
 
 /// One requirement on one key. `In` with several values is fleet's "any of these".
-struct MetadataRequirement {
+struct BERTH_API MetadataRequirement {
   std::string key;
   MetadataOp op = MetadataOp::In;
   std::vector<std::string> values;  ///< for gt/lt: exactly one integer
@@ -30,8 +32,8 @@ struct MetadataRequirement {
 };
 
 /// Name of an operator as written in the spec ("in", "not_in", ...).
-const char* to_string(MetadataOp op);
+BERTH_API const char* to_string(MetadataOp op);
 /// Parses an operator name; returns false when unknown.
-bool parse_metadata_op(const std::string& name, MetadataOp& out);
+BERTH_API bool parse_metadata_op(const std::string& name, MetadataOp& out);
 
 }  // namespace berth

@@ -9,14 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
+
 namespace berth {
 
 enum class TaintEffect { NoSchedule, PreferNoSchedule, NoExecute };
-const char* to_string(TaintEffect e);
+BERTH_API const char* to_string(TaintEffect e);
 /// "NoSchedule", "PreferNoSchedule", "NoExecute" (kube's spelling); nullopt otherwise.
-std::optional<TaintEffect> parse_taint_effect(const std::string& s);
+BERTH_API std::optional<TaintEffect> parse_taint_effect(const std::string& s);
 
-struct Taint {
+struct BERTH_API Taint {
   std::string key;
   std::string value;  ///< may be empty
   TaintEffect effect = TaintEffect::NoSchedule;
@@ -30,7 +32,7 @@ struct Taint {
 
 enum class TolerationOp { Equal, Exists };
 
-struct Toleration {
+struct BERTH_API Toleration {
   std::string key;                     ///< empty with Exists: tolerates every taint
   TolerationOp op = TolerationOp::Equal;
   std::string value;                   ///< compared with Equal only
@@ -40,15 +42,15 @@ struct Toleration {
 };
 
 /// True when some toleration tolerates t.
-bool tolerated(const std::vector<Toleration>& tolerations, const Taint& t);
+BERTH_API bool tolerated(const std::vector<Toleration>& tolerations, const Taint& t);
 /// Index of the first hard taint the tolerations do not tolerate, or -1.
-int first_untolerated(const std::vector<Taint>& taints, const std::vector<Toleration>& tolerations);
+BERTH_API int first_untolerated(const std::vector<Taint>& taints, const std::vector<Toleration>& tolerations);
 
 enum class PortProtocol : std::uint8_t { Tcp, Udp, Sctp };
 
 /// A host port a unit binds (kube's hostPort, `docker run -p HOST:CONTAINER`): two units that
 /// bind the same port and protocol never share a machine.
-struct HostPort {
+struct BERTH_API HostPort {
   std::uint16_t port = 0;
   PortProtocol protocol = PortProtocol::Tcp;
   /// "80/tcp".
@@ -59,8 +61,8 @@ struct HostPort {
 
 /// Parses "80", "53/udp", "8443/tcp", "9/sctp". Throws ValidationError 268 naming `field`
 /// (port outside 1..65535, unknown protocol).
-HostPort parse_host_port(const std::string& text, const std::string& field);
+BERTH_API HostPort parse_host_port(const std::string& text, const std::string& field);
 /// True when the two sorted lists share a port and protocol; `shared` receives it.
-bool ports_overlap(const std::vector<HostPort>& a, const std::vector<HostPort>& b, HostPort* shared = nullptr);
+BERTH_API bool ports_overlap(const std::vector<HostPort>& a, const std::vector<HostPort>& b, HostPort* shared = nullptr);
 
 }  // namespace berth

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
+
 namespace berth {
 
 /// Reason codes (stable; used as keys of `rejections` in JSON output).
@@ -66,7 +68,7 @@ struct ClosestMachine {
   friend bool operator==(const ClosestMachine&, const ClosestMachine&) = default;
 };
 
-struct Diagnosis {
+struct BERTH_API Diagnosis {
   std::string unit;                  ///< instance name, e.g. "web@3"
   std::vector<std::string> group;    ///< co-located instances placed with it (incl. itself)
   std::size_t considered = 0;        ///< machines considered

@@ -2,11 +2,11 @@
 /// \file The reverse question `berth explain` answers: after the rest of the spec is placed,
 /// can instance U go on machine M, and every reason it cannot. Shared by the CLI and the Python
 /// module so both name instances and machines, and fail, the same way.
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/strategy.hpp"
 
@@ -27,11 +27,7 @@ struct ExplainAnswer {
 /// "unresolvable" line, not an error), then explains `unit` (an instance name; a replicated
 /// unit's bare name means its first replica) on `machine`. Throws UsageError 306 (no such instance)
 /// or 307 (no such machine), each with a did-you-mean hint.
-ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const std::string& machine,
+BERTH_API ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const std::string& machine,
                                 StrategyKind strategy = StrategyKind::BestFit);
-
-/// {"unit", "machine", "fits", "reasons", "placed_on"} and, for a unit with preferences,
-/// "preferences_met" (docs/cli.md#explain).
-nlohmann::json explain_to_json(const ExplainAnswer& answer);
 
 }  // namespace berth

@@ -4,11 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/fleet/problem.hpp"
 
 namespace berth::fleet {
 
-struct LintReport {
+struct BERTH_API LintReport {
   std::size_t units = 0;          ///< units (instances) checked
   std::vector<Problem> problems;  ///< errors and warnings, in input order
   std::size_t errors() const;
@@ -28,6 +29,6 @@ struct LintOptions {
 /// did-you-mean), fleet's rejected combinations, missing or unreadable requests, sidekicks
 /// that do not follow their main unit, MachineOf/Conflicts naming no loaded unit, and the
 /// contradictions the placement engine finds when it compiles the units (Cluster::build).
-LintReport lint(const std::vector<std::string>& unit_args, const LintOptions& options = {});
+BERTH_API LintReport lint(const std::vector<std::string>& unit_args, const LintOptions& options = {});
 
 }  // namespace berth::fleet

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 
 namespace berth::fleet {
@@ -26,7 +27,7 @@ struct FleetLoad {
 /// How units that declare no request are sized, like a Kubernetes LimitRange's
 /// defaultRequest: fleet never knew sizes, and placing them as zero-sized is exactly how fleet
 /// overfilled machines (60 of the 61 real unit files declare nothing).
-struct LoadOptions {
+struct BERTH_API LoadOptions {
   /// Per dimension (cpu, memory): a unit that declares no request for it gets this one, and
   /// Spec::warnings says so (code 238). Zero = place as zero-sized in that dimension.
   Resources default_requests = default_unit_requests();
@@ -36,21 +37,21 @@ struct LoadOptions {
 
 /// Parses `--default-requests`: `cpu=100m,memory=128Mi` (either or both; `none` = zero-sized).
 /// Throws UsageError (366) naming the flag and the value.
-Resources parse_default_requests(const std::string& text);
+BERTH_API Resources parse_default_requests(const std::string& text);
 
 /// Loads units (files, directories of *.service etc. sorted by name, or ranges such as
 /// `web@{1..10}.service`) and machines (fleet machines file, directory of fleet.conf-style
 /// files, or a JSON spec). `machines_file` may be "" (no machines). Throws ParseError /
 /// ValidationError / UsageError with file:line or the unit named.
-FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::string& machines_file,
+BERTH_API FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::string& machines_file,
                      const LoadOptions& options = {});
 
 /// load_fleet(...).spec: what `berth place` needs.
-Spec load_spec(const std::vector<std::string>& unit_args, const std::string& machines_file,
+BERTH_API Spec load_spec(const std::vector<std::string>& unit_args, const std::string& machines_file,
                const LoadOptions& options = {});
 
 /// True when `arg` should be read as fleet unit input rather than a JSON spec: a unit file
 /// (.service, .socket, .timer, .path, .mount, .target ...), a directory, or a template range.
-bool looks_like_unit_input(const std::string& arg);
+BERTH_API bool looks_like_unit_input(const std::string& arg);
 
 }  // namespace berth::fleet

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/error.hpp"
 #include "berth/model/machine.hpp"
 #include "berth/model/spec.hpp"
@@ -15,7 +16,7 @@ namespace berth::fleet {
 /// fleet's metadata string: `class=network,cpu=2,region=west`. Whitespace around items is
 /// ignored; a key given twice keeps both values (fleet kept the last). An item without '=' or
 /// with an empty key throws ParseError 130 at `where`.
-Metadata parse_fleet_metadata(std::string_view text, const SourceLocation& where);
+BERTH_API Metadata parse_fleet_metadata(std::string_view text, const SourceLocation& where);
 
 /// A machines file: one machine per line,
 ///   `NAME [metadata="k=v,..."] [capacity="cpu=2,memory=2Gi,disk=40G"] [reserved="..."]
@@ -24,18 +25,18 @@ Metadata parse_fleet_metadata(std::string_view text, const SourceLocation& where
 /// continues a line. Without capacity=, capacity is taken from the metadata keys cpu and
 /// ram/memory when they are quantities (fleet clusters often labelled machines that way), and
 /// a warning says so. Errors are ParseError 128-133 with file:line:col.
-std::vector<Machine> parse_machines_file(std::string_view text, const std::string& filename,
+BERTH_API std::vector<Machine> parse_machines_file(std::string_view text, const std::string& filename,
                                          std::vector<std::string>* warnings = nullptr);
 
 /// One machine from a fleet.conf / environment file (`metadata="..."`, `FLEET_METADATA=...`,
 /// `capacity=...`, `reserved=...`, `state=...`; fleet's other options such as public_ip are
 /// ignored). `name` is the machine name (the file's stem).
-Machine parse_fleet_conf(std::string_view text, const std::string& filename,
+BERTH_API Machine parse_fleet_conf(std::string_view text, const std::string& filename,
                          const std::string& name, std::vector<std::string>* warnings = nullptr);
 
 /// Machines from a path: a JSON spec (first character '{'; only its machines and placements
 /// are used), a directory of fleet.conf files (*.conf and *.env, one machine each, sorted), or
 /// a machines file. Returns a Spec with machines (and warnings) filled.
-Spec load_machines(const std::string& path);
+BERTH_API Spec load_machines(const std::string& path);
 
 }  // namespace berth::fleet

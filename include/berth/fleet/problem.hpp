@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/error.hpp"
 
 namespace berth::fleet {
@@ -21,12 +22,12 @@ struct Problem {
 };
 
 /// "file:line: error [berth.parse_error.123] unit: message" (parts that are unknown omitted).
-std::string format_problem(const Problem& p);
+BERTH_API std::string format_problem(const Problem& p);
 
 /// Throws the matching exception: ParseError for codes < 200, ValidationError otherwise.
-[[noreturn]] void raise(const Problem& p);
+[[noreturn]] BERTH_API void raise(const Problem& p);
 
 /// Appends to `out`, or throws at once when `out` is null and the problem is an error.
-void report(std::vector<Problem>* out, Problem p);
+BERTH_API void report(std::vector<Problem>* out, Problem p);
 
 }  // namespace berth::fleet

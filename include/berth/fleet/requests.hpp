@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/constraint/taint.hpp"
 #include "berth/fleet/problem.hpp"
 #include "berth/fleet/unit_file.hpp"
@@ -23,7 +24,7 @@ namespace berth::fleet {
 enum class RequestSource { FleetRequests, SystemdResourceControl, DockerRun, RktRun };
 
 /// "[X-Fleet] Requests=", "[Service] CPUQuota=/Memory*=", "docker run flags", "rkt run flags".
-const char* to_string(RequestSource s);
+BERTH_API const char* to_string(RequestSource s);
 
 struct ResolvedRequests {
   Resources requests;
@@ -35,21 +36,21 @@ struct ResolvedRequests {
 
 /// Resolves a unit's requests. Bad `Requests=` values are errors (code 231); unusable systemd
 /// or docker values are warnings (code 237) and that source is skipped.
-ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
+BERTH_API ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
                                   std::vector<Problem>* problems);
 
 /// `Requests=` value(s): `cpu=500m,memory=512Mi disk=1G gpu=1`. Throws ValidationError 231.
-Resources parse_requests_value(std::string_view value, const std::string& unit);
+BERTH_API Resources parse_requests_value(std::string_view value, const std::string& unit);
 
 /// systemd CPUQuota= ("50%" -> 500 millicores, "200%" -> 2000); nullopt when not a percentage.
-std::optional<Millicores> parse_cpu_quota(std::string_view value);
+BERTH_API std::optional<Millicores> parse_cpu_quota(std::string_view value);
 /// systemd byte sizes: K, M, G, T, P, E are powers of 1024 ("512M" = 512 MiB); nullopt for
 /// "infinity", percentages and anything malformed.
-std::optional<Bytes> parse_systemd_bytes(std::string_view value);
+BERTH_API std::optional<Bytes> parse_systemd_bytes(std::string_view value);
 /// docker byte sizes (b, k, m, g, t, p with optional b, any case; powers of 1024).
-std::optional<Bytes> parse_docker_bytes(std::string_view value);
+BERTH_API std::optional<Bytes> parse_docker_bytes(std::string_view value);
 /// docker --cpu-shares approximation: 1024 shares = one CPU (rounded to the nearest milli).
-Millicores cpu_shares_to_millicores(long long shares);
+BERTH_API Millicores cpu_shares_to_millicores(long long shares);
 
 /// Requests found in the container flags of one command line (nested `sh -c "..."` included).
 struct ContainerRequests {
@@ -61,6 +62,6 @@ struct ContainerRequests {
   /// host port (`-p 80`, `-p IP::80`) lets docker pick one, so it binds nothing fixed.
   std::vector<HostPort> ports;
 };
-ContainerRequests scan_exec_start(std::string_view command);
+BERTH_API ContainerRequests scan_exec_start(std::string_view command);
 
 }  // namespace berth::fleet

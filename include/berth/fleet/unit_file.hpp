@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/fleet/problem.hpp"
 
 namespace berth::fleet {
@@ -28,7 +29,7 @@ struct Section {
   std::vector<Entry> entries;
 };
 
-struct UnitFile {
+struct BERTH_API UnitFile {
   std::string file;               ///< path used in error locations
   std::vector<Section> sections;  ///< in order of first appearance; unknown sections kept
 
@@ -46,27 +47,27 @@ struct UnitFile {
 
 /// Parses unit-file text. Syntax errors throw ParseError (codes 121-125) with file:line:col,
 /// unless `problems` is given: then each is recorded, the bad line skipped and parsing goes on.
-UnitFile parse_unit_file(std::string_view text, const std::string& filename,
+BERTH_API UnitFile parse_unit_file(std::string_view text, const std::string& filename,
                          std::vector<Problem>* problems = nullptr);
 /// Reads and parses a file; an unreadable file is ParseError 120.
-UnitFile read_unit_file(const std::string& path, std::vector<Problem>* problems = nullptr);
+BERTH_API UnitFile read_unit_file(const std::string& path, std::vector<Problem>* problems = nullptr);
 
 /// systemd's word splitting for command lines and lists: whitespace separates words, "double"
 /// and 'single' quotes group, C escapes (\n \t \\ \" \' \xNN) are decoded. nullopt when a quote
 /// is not closed.
-std::optional<std::vector<std::string>> split_words(std::string_view value);
+BERTH_API std::optional<std::vector<std::string>> split_words(std::string_view value);
 
 /// fleet's own splitting of [X-Fleet] values (`parseMultivalueLine`): spaces separate values,
 /// double quotes group and are dropped, so `Conflicts=a b` is two globs and
 /// `MachineMetadata="a=1" "b=2"` two requirements.
-std::vector<std::string> split_fleet_values(std::string_view value);
+BERTH_API std::vector<std::string> split_fleet_values(std::string_view value);
 
 /// Offset of the first byte that is not valid UTF-8 (overlong forms, surrogates and code points
 /// above U+10FFFF are invalid), or npos. systemd ignores lines that are not UTF-8; berth
 /// rejects them (error 125) so that nothing downstream (JSON output) meets broken text.
-std::size_t invalid_utf8_at(std::string_view text);
+BERTH_API std::size_t invalid_utf8_at(std::string_view text);
 
 /// systemd booleans: 1/yes/y/true/t/on and 0/no/n/false/f/off, any case.
-std::optional<bool> parse_boolean(std::string_view value);
+BERTH_API std::optional<bool> parse_boolean(std::string_view value);
 
 }  // namespace berth::fleet

@@ -6,10 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
+
 namespace berth::fleet {
 
 /// A unit name split as fleet's UnitNameInfo does.
-struct UnitName {
+struct BERTH_API UnitName {
   std::string full;      ///< "web@1.service"  (%n)
   std::string name;      ///< "web@1"          (%N: full name without the type suffix)
   std::string prefix;    ///< "web"            (%p: before '@', or the name when there is none)
@@ -26,24 +28,24 @@ struct UnitName {
 };
 
 /// Unit types systemd knows; a file name must end in one of them to be a unit.
-const std::vector<std::string>& unit_suffixes();
+BERTH_API const std::vector<std::string>& unit_suffixes();
 
 /// Splits a unit name; nullopt when it has no known type suffix or an empty prefix.
-std::optional<UnitName> parse_unit_name(std::string_view full);
+BERTH_API std::optional<UnitName> parse_unit_name(std::string_view full);
 
 /// Expands %n %N %p %i and %% as fleet does in [X-Fleet] values (fleet's unitPrintf); unknown
 /// specifiers (e.g. %H) are left as written. Unlike fleet, which expanded only in instances,
 /// berth also expands them in plain units, as systemd does (%i is then "").
-std::string expand_specifiers(std::string_view value, const UnitName& unit);
+BERTH_API std::string expand_specifiers(std::string_view value, const UnitName& unit);
 
 /// Specifiers in `value` that expand_specifiers leaves alone ("%H", ...), for lint.
-std::vector<std::string> unknown_specifiers(std::string_view value);
+BERTH_API std::vector<std::string> unknown_specifiers(std::string_view value);
 
 /// True when `arg` holds a brace range (`web@{1..10}.service`, `web@{a,b}.service`).
-bool has_range(std::string_view arg);
+BERTH_API bool has_range(std::string_view arg);
 /// Expands one brace group like bash (and so `fleetctl start web@{1..3}.service`):
 /// `{1..3}` numeric (also descending, and zero-padded as `{01..10}`) or `{a,b,c}`. No brace:
 /// returns {arg}. A malformed or huge (> 100000) range throws ParseError 127.
-std::vector<std::string> expand_range(std::string_view arg);
+BERTH_API std::vector<std::string> expand_range(std::string_view arg);
 
 }  // namespace berth::fleet

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/fleet/load.hpp"
 #include "berth/fleet/problem.hpp"
 #include "berth/fleet/requests.hpp"
@@ -26,15 +27,15 @@ struct FleetOptions {
 };
 
 /// Keys berth accepts in [X-Fleet]: fleet's (with old spellings) plus berth's `Requests`.
-const std::vector<std::string>& known_fleet_keys();
+BERTH_API const std::vector<std::string>& known_fleet_keys();
 
 /// Reads [X-Fleet]; problems (unknown key 229, bad Global 230, bad MachineMetadata 232,
 /// unknown specifier 236) go to `problems` or throw when it is null.
-FleetOptions read_fleet_options(const UnitFile& file, const UnitName& unit,
+BERTH_API FleetOptions read_fleet_options(const UnitFile& file, const UnitName& unit,
                                 std::vector<Problem>* problems);
 
 /// The combinations fleet's API rejected (api/units.go ValidateOptions), codes 220-228, 233.
-void check_combinations(const FleetOptions& o, const UnitFile& file, const UnitName& unit,
+BERTH_API void check_combinations(const FleetOptions& o, const UnitFile& file, const UnitName& unit,
                         std::vector<Problem>* problems);
 
 /// A fleet unit converted for berth.
@@ -50,6 +51,6 @@ struct FleetUnit {
 
 /// Converts a parsed unit file named `unit` (the instance name for templates). A unit with no
 /// request at all gets a warning (238) naming it.
-FleetUnit convert_unit(const UnitFile& file, const UnitName& unit, std::vector<Problem>* problems);
+BERTH_API FleetUnit convert_unit(const UnitFile& file, const UnitName& unit, std::vector<Problem>* problems);
 
 }  // namespace berth::fleet

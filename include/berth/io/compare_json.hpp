@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/place/compare.hpp"
 
 namespace berth {
@@ -12,10 +13,10 @@ namespace berth {
 /// A comma-separated list of strategy names, or "all" (every name, online then batch).
 /// Throws UsageError 390 (empty name), 391 ("all" among other names), 392 (a name twice),
 /// 302 (unknown name), before anything is placed.
-std::vector<std::string> parse_strategy_list(const std::string& text);
+BERTH_API std::vector<std::string> parse_strategy_list(const std::string& text);
 
 /// {"instances": N, "strategies": [{"strategy", "placed", "pending", "machines_used",
 /// "machines_up", "seconds", "seconds_per_placement", "dimensions": {...}}...]}.
-nlohmann::json compare_to_json(const std::vector<PlacementMetrics>& rows);
+BERTH_API nlohmann::json compare_to_json(const std::vector<PlacementMetrics>& rows);
 
 }  // namespace berth

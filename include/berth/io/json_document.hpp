@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/error.hpp"
 
 namespace berth {
@@ -24,7 +25,7 @@ struct JsonDocumentKind {
 /// the offending byte) and for a number beyond double's range, and ParseError 102 at the second
 /// occurrence of a key that one object names twice: RFC 8259 leaves duplicates undefined and
 /// nlohmann keeps the last, which would silently drop the first value a person wrote.
-nlohmann::json parse_json_document(std::string_view text, const std::string& filename,
+BERTH_API nlohmann::json parse_json_document(std::string_view text, const std::string& filename,
                                    const JsonDocumentKind& kind);
 
 /// Receives one JSON object a piece at a time from read_json_object_streaming: the fields of
@@ -66,7 +67,7 @@ void read_json_object_streaming(std::string_view text, const std::string& filena
 
 /// file:line:column of byte offset `byte` in `text` (lines and columns count from 1; columns
 /// count bytes).
-SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::string& filename);
+BERTH_API SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::string& filename);
 
 /// Rejects a key of `obj` that is not in `allowed` (keys starting with '$', like "$schema" and
 /// "$comment", are always allowed) with ValidationError 203 naming `path.key`, with a

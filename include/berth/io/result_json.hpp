@@ -8,23 +8,24 @@
 #include <string>
 #include <string_view>
 
+#include "berth/export.hpp"
 #include "berth/explain/diagnosis.hpp"
 #include "berth/place/place.hpp"
 
 namespace berth {
 
-nlohmann::json diagnosis_to_json(const Diagnosis& d);
-nlohmann::json placement_to_json(const PlacementResult& result);
+BERTH_API nlohmann::json diagnosis_to_json(const Diagnosis& d);
+BERTH_API nlohmann::json placement_to_json(const PlacementResult& result);
 /// `[{"unit", "machine", "victims": [...]}]`: place's preemptions.
-nlohmann::json preemptions_to_json(const std::vector<Preemption>& preemptions);
+BERTH_API nlohmann::json preemptions_to_json(const std::vector<Preemption>& preemptions);
 /// `[{"machine", "over": {dimension: amount}, "must_move": [instance...]}...]`
-nlohmann::json overcommitted_to_json(const std::vector<Overcommitted>& list);
+BERTH_API nlohmann::json overcommitted_to_json(const std::vector<Overcommitted>& list);
 /// The same bytes as placement_to_json(result).dump(2), written straight from the result:
 /// at 100k machines the DOM costs more than the placement (one node per placement and per
 /// utilization figure, copied twice).
-std::string placement_json_text(const PlacementResult& result);
+BERTH_API std::string placement_json_text(const PlacementResult& result);
 /// The same bytes handed to `sink` in pieces of about 64 KiB as they are written, so the
 /// answer is never whole in memory (`berth place --format json` writes them to stdout).
-void write_placement_json(const PlacementResult& result, const std::function<void(std::string_view)>& sink);
+BERTH_API void write_placement_json(const PlacementResult& result, const std::function<void(std::string_view)>& sink);
 
 }  // namespace berth

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "berth/export.hpp"
+#include "berth/did_you_mean.hpp"  // did_you_mean was declared here; callers still find it
 #include "berth/model/spec.hpp"
 
 namespace berth {
@@ -14,19 +16,16 @@ namespace berth {
 /// ValidationError naming the field path (`machines[2].capacity.memory`) and value; an unknown
 /// field gets a did-you-mean hint. Cross-references (machine_of, pins, placements) are checked
 /// when the spec is compiled into a Cluster (place/cluster.hpp), not here.
-Spec parse_spec_json(std::string_view text, const std::string& filename = "<spec>");
+BERTH_API Spec parse_spec_json(std::string_view text, const std::string& filename = "<spec>");
 /// Reads and parses a file ("-" is standard input).
-Spec read_spec_file(const std::string& path);
+BERTH_API Spec read_spec_file(const std::string& path);
 /// Reads a whole file; throws UsageError (301) naming the path when it can't.
-std::string read_text_file(const std::string& path);
+BERTH_API std::string read_text_file(const std::string& path);
 
 /// Spec -> JSON with exact quantities ("512Mi", "500m"), so it parses back to an equal spec.
-nlohmann::json spec_to_json(const Spec& spec);
-std::string write_spec_json(const Spec& spec, int indent = 2);
+BERTH_API nlohmann::json spec_to_json(const Spec& spec);
+BERTH_API std::string write_spec_json(const Spec& spec, int indent = 2);
 /// Builds a spec from an already parsed JSON value (no line numbers in errors).
-Spec spec_from_json(const nlohmann::json& j);
-
-/// The closest of `candidates` to `word` within a small edit distance, or "".
-std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+BERTH_API Spec spec_from_json(const nlohmann::json& j);
 
 }  // namespace berth

@@ -11,11 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
+
 namespace berth {
 
 struct Unit;
 
-struct InstanceName {
+struct BERTH_API InstanceName {
   enum class Kind : std::uint8_t {
     Single,   ///< `web`: the unit's only instance
     Replica,  ///< `web@3`
@@ -62,13 +64,13 @@ using UnitNameLookup = std::function<NameIs(std::string_view)>;
 ///   off) the longest prefix naming a unit, read by the rest's form (a replica number, else a
 ///   machine).
 /// nullopt when no prefix names a unit.
-std::optional<InstanceName> parse_instance_name(std::string_view name, const UnitNameLookup& lookup);
+BERTH_API std::optional<InstanceName> parse_instance_name(std::string_view name, const UnitNameLookup& lookup);
 
 /// The unit an instance name belongs to ("" when none): parse_instance_name(...)->unit.
-std::string unit_of_instance(std::string_view name, const UnitNameLookup& lookup);
+BERTH_API std::string unit_of_instance(std::string_view name, const UnitNameLookup& lookup);
 
 /// A lookup over a list of units (copies their names; the units may go away).
-class UnitNameIndex {
+class BERTH_API UnitNameIndex {
  public:
   explicit UnitNameIndex(const std::vector<Unit>& units);
   NameIs operator()(std::string_view name) const;

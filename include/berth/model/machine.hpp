@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/constraint/metadata.hpp"
 #include "berth/constraint/taint.hpp"
 #include "berth/model/resources.hpp"
@@ -14,9 +15,9 @@ namespace berth {
 /// operation moves it; `Down` machines hold nothing.
 enum class MachineState { Up, Draining, Down, Rebooting };
 
-const char* to_string(MachineState s);
+BERTH_API const char* to_string(MachineState s);
 /// Parses "up", "draining", "down", "rebooting"; returns nullopt when unknown.
-std::optional<MachineState> parse_machine_state(const std::string& s);
+BERTH_API std::optional<MachineState> parse_machine_state(const std::string& s);
 
 struct Machine {
   std::string name;

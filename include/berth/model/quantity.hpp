@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "berth/export.hpp"
+
 namespace berth {
 
 /// Millicores of CPU.
@@ -19,20 +21,20 @@ using Millicores = std::int64_t;
 using Bytes = std::int64_t;
 
 /// Parses a CPU quantity (`500m`, `0.5`, `2`). Throws ValidationError naming `field`.
-Millicores parse_cpu(std::string_view text, std::string_view field);
+BERTH_API Millicores parse_cpu(std::string_view text, std::string_view field);
 /// Parses a byte quantity (`512M`, `512MB`, `1.5Gi`, `2GiB`, `15GB`, `1024`).
-Bytes parse_bytes(std::string_view text, std::string_view field);
+BERTH_API Bytes parse_bytes(std::string_view text, std::string_view field);
 /// Parses a count for an extended resource (`4`, `2k`, `1Ki`): same suffixes as bytes.
-std::int64_t parse_count(std::string_view text, std::string_view field);
+BERTH_API std::int64_t parse_count(std::string_view text, std::string_view field);
 
 /// "500m", "2", "1.5" (exact: as many decimals as needed).
-std::string format_cpu(Millicores millis);
+BERTH_API std::string format_cpu(Millicores millis);
 /// Human bytes in powers of two: "512 MiB", "1.5 GiB", "300 B" (rounded to 2 decimals).
-std::string format_bytes(Bytes bytes);
+BERTH_API std::string format_bytes(Bytes bytes);
 /// Like format_bytes, but the hundredths are rounded up: the printed amount is never below
 /// `bytes`, so "needs 23.72 MiB more" is enough when added (format_bytes would print 23.71).
-std::string format_bytes_at_least(Bytes bytes);
+BERTH_API std::string format_bytes_at_least(Bytes bytes);
 /// Exact bytes in the shortest suffix form that parses back to the same value ("512Mi", "15G").
-std::string format_bytes_exact(Bytes bytes);
+BERTH_API std::string format_bytes_exact(Bytes bytes);
 
 }  // namespace berth

@@ -5,10 +5,12 @@
 #include <map>
 #include <string>
 
+#include "berth/export.hpp"
+
 namespace berth {
 
 /// A request or a capacity. Absent extended resources are zero.
-struct Resources {
+struct BERTH_API Resources {
   std::int64_t cpu = 0;     ///< millicores
   std::int64_t memory = 0;  ///< bytes
   std::int64_t disk = 0;    ///< bytes
@@ -24,7 +26,7 @@ struct Resources {
   Resources& operator-=(const Resources& other);
   friend Resources operator+(Resources a, const Resources& b) { return a += b; }
   friend Resources operator-(Resources a, const Resources& b) { return a -= b; }
-  friend bool operator==(const Resources&, const Resources&);
+  friend BERTH_API bool operator==(const Resources&, const Resources&);
 
   /// True when every dimension of *this is <= the same dimension of `room`.
   bool fits_in(const Resources& room) const;
@@ -36,11 +38,11 @@ struct Resources {
 inline constexpr const char* kPodSlots = "pods";
 
 /// Human text for one dimension's amount: "1.5 GiB", "500m", "3".
-std::string format_amount(const std::string& dimension, std::int64_t value);
+BERTH_API std::string format_amount(const std::string& dimension, std::int64_t value);
 /// format_amount for an amount someone must add ("needs N more"): never printed below `value`
 /// (bytes round up; cpu and counts are exact anyway).
-std::string format_amount_at_least(const std::string& dimension, std::int64_t value);
+BERTH_API std::string format_amount_at_least(const std::string& dimension, std::int64_t value);
 /// Compact human text of a whole vector: "cpu 500m, memory 512 MiB".
-std::string format_resources(const Resources& r);
+BERTH_API std::string format_resources(const Resources& r);
 
 }  // namespace berth

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/constraint/metadata.hpp"
 #include "berth/constraint/taint.hpp"
 #include "berth/model/resources.hpp"
@@ -33,7 +34,7 @@ struct Constraints {
 
 /// A soft constraint (Nomad's affinity and spread, kube's preferred terms): machines that meet
 /// it rank above those that do not, by `weight` points; it never makes a unit pending.
-struct Preference {
+struct BERTH_API Preference {
   enum class Kind : std::uint8_t { Metadata, Near, Spread };
   Kind kind = Kind::Metadata;
   std::vector<MetadataRequirement> metadata;  ///< Metadata: all must hold on the machine

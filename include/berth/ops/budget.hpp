@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/place/cluster.hpp"
 
 namespace berth::ops {
@@ -28,24 +29,24 @@ struct DisruptionBudget {
 inline constexpr std::int64_t kUnlimited = std::numeric_limits<std::int64_t>::max();
 
 /// Parses `web=1` / `web:max_unavailable=1` / `db:min_available=2`. Throws UsageError (360).
-DisruptionBudget parse_budget(std::string_view text);
+BERTH_API DisruptionBudget parse_budget(std::string_view text);
 /// `web:max_unavailable=1`
-std::string to_string(const DisruptionBudget& b);
+BERTH_API std::string to_string(const DisruptionBudget& b);
 
 /// The service a unit belongs to, for budgets: the unit itself (`web`, whose replicas are
 /// `web@1..N`), except that fleet's instances of one template (`api@1.service`,
 /// `api@2.service`: separate units read from one `api@.service`) are one service, named by the
 /// template (`api@.service`): the part before `@` plus the type suffix.
-std::string service_name(std::string_view unit);
+BERTH_API std::string service_name(std::string_view unit);
 
 /// Throws UsageError (365) for a budget whose glob names no unit of `cluster` (a typo would
 /// otherwise leave the service unprotected), with a did-you-mean.
-void check_budget_units(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets);
+BERTH_API void check_budget_units(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets);
 
 /// Budgets resolved against one cluster, per service (see service_name): how many instances
 /// of each service may be down at once. Every count of instances "down" is per service
 /// (ServiceId, 0..service_count()-1).
-class BudgetTable {
+class BERTH_API BudgetTable {
  public:
   using ServiceId = std::size_t;
   BudgetTable(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets);

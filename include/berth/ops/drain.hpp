@@ -10,12 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/ops/ops.hpp"
 #include "berth/place/cluster.hpp"
 
 namespace berth::ops {
 
-struct DrainResult {
+struct BERTH_API DrainResult {
   std::string machine;
   /// Moves in execution order; each step stops at most a budget's worth of each service.
   std::vector<std::vector<Move>> steps;
@@ -31,15 +32,15 @@ struct DrainResult {
 };
 
 /// Drains machine m of `cluster` (state becomes draining, moves applied).
-DrainResult drain(Cluster& cluster, MachineId m, const OpsOptions& options);
+BERTH_API DrainResult drain(Cluster& cluster, MachineId m, const OpsOptions& options);
 /// The same on a copy: what a drain would do.
-DrainResult plan_drain(const Cluster& cluster, MachineId m, const OpsOptions& options);
+BERTH_API DrainResult plan_drain(const Cluster& cluster, MachineId m, const OpsOptions& options);
 
 /// Cuts moves (in order) into steps that respect `budgets`: a step takes at most
 /// allowed_down(u) - already_down[s] instances of u's service s (already_down is per service,
 /// BudgetTable::down_now); co-located groups stay in one step. A group whose service has no
 /// allowance left is returned in `refused` instead.
-std::vector<std::vector<Move>> split_into_steps(const Cluster& cluster,
+BERTH_API std::vector<std::vector<Move>> split_into_steps(const Cluster& cluster,
                                                 const std::vector<Move>& moves,
                                                 const BudgetTable& budgets,
                                                 const std::vector<std::int64_t>& already_down,

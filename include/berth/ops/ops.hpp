@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/explain/diagnosis.hpp"
 #include "berth/ops/budget.hpp"
 #include "berth/place/preempt.hpp"
@@ -42,7 +43,7 @@ enum class BlockReason : std::uint8_t {
   Budget,     ///< "budget": a disruption budget forbids moving or stopping it now
 };
 /// "no_machine", "budget": the stable codes of the JSON answers.
-const char* to_string(BlockReason r);
+BERTH_API const char* to_string(BlockReason r);
 
 struct Blocked {
   std::string unit;     ///< instance name

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/ops/ops.hpp"
 #include "berth/place/cluster.hpp"
 
@@ -25,11 +26,11 @@ struct RebalanceResult {
 };
 
 /// Peak utilization in per mille (max over up machines and dimensions) and its machine.
-std::pair<std::int64_t, MachineId> peak_utilization(const Cluster& cluster);
+BERTH_API std::pair<std::int64_t, MachineId> peak_utilization(const Cluster& cluster);
 
 /// Applies the moves to `cluster`.
-RebalanceResult rebalance(Cluster& cluster, int max_moves, const OpsOptions& options);
+BERTH_API RebalanceResult rebalance(Cluster& cluster, int max_moves, const OpsOptions& options);
 /// The same on a copy.
-RebalanceResult plan_rebalance(const Cluster& cluster, int max_moves, const OpsOptions& options);
+BERTH_API RebalanceResult plan_rebalance(const Cluster& cluster, int max_moves, const OpsOptions& options);
 
 }  // namespace berth::ops

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/ops/ops.hpp"
 #include "berth/place/cluster.hpp"
 
@@ -47,11 +48,11 @@ struct RebootPlan {
 /// Machines whose names match any of the comma-separated globs ("" or "*" = all), in id order.
 /// Throws UsageError (361) when a glob matches nothing, naming `flag` (the option the globs
 /// came from).
-std::vector<MachineId> match_machines(const Cluster& cluster, std::string_view globs,
+BERTH_API std::vector<MachineId> match_machines(const Cluster& cluster, std::string_view globs,
                                       std::string_view flag = "--machines");
 
 /// Plans the reboot of `machines` on a copy of `cluster`.
-RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& machines,
+BERTH_API RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& machines,
                        const RebootOptions& reboot, const OpsOptions& options);
 
 /// What `berth reboot-plan` computes from a spec: compiles it, reboots the machines matching
@@ -59,7 +60,7 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
 /// (the plan leaves them as they are). `*matched` (optional) receives how many machines matched.
 /// Budgets whose globs name no unit are refused (check_budget_units); `flag` names the option
 /// the globs came from in the error when one matches nothing.
-RebootPlan plan_reboot_for_spec(const Spec& spec, std::string_view globs, const RebootOptions& reboot,
+BERTH_API RebootPlan plan_reboot_for_spec(const Spec& spec, std::string_view globs, const RebootOptions& reboot,
                                 const OpsOptions& options, std::size_t* matched = nullptr,
                                 std::string_view flag = "--machines");
 

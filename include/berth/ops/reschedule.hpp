@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/ops/ops.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/place.hpp"
@@ -27,29 +28,29 @@ struct RescheduleResult {
 };
 
 /// True for a global instance whose machine is not up: it is stopped, not pending.
-bool is_stopped(const Cluster& cluster, InstanceId i);
+BERTH_API bool is_stopped(const Cluster& cluster, InstanceId i);
 /// Groups with a member that needs a machine (stopped global instances excluded).
-std::vector<GroupId> unplaced_groups(const Cluster& cluster);
+BERTH_API std::vector<GroupId> unplaced_groups(const Cluster& cluster);
 /// Groups with a member on machine m.
-std::vector<GroupId> groups_on(const Cluster& cluster, MachineId m);
+BERTH_API std::vector<GroupId> groups_on(const Cluster& cluster, MachineId m);
 
 /// Places the unassigned members of `groups` in batch order; with preemption on, a group that
 /// fits nowhere may evict strictly lower-priority groups (which re-enter the queue).
-RescheduleResult place_groups(Cluster& cluster, std::vector<GroupId> groups,
+BERTH_API RescheduleResult place_groups(Cluster& cluster, std::vector<GroupId> groups,
                               const OpsOptions& options);
 /// Every unplaced group (see unplaced_groups), as place_groups does.
-RescheduleResult place_unplaced(Cluster& cluster, const OpsOptions& options);
+BERTH_API RescheduleResult place_unplaced(Cluster& cluster, const OpsOptions& options);
 
 /// Takes whole groups off their machines (a main unit takes its sidekicks); returns the
 /// instances evicted, in order. Stopped global instances stay off without being counted.
-std::vector<std::string> evict_groups(Cluster& cluster, const std::vector<GroupId>& groups);
+BERTH_API std::vector<std::string> evict_groups(Cluster& cluster, const std::vector<GroupId>& groups);
 
 /// Marks machines down, evicts what they ran and places it elsewhere (failed machines avoided).
-RescheduleResult fail_machines(Cluster& cluster, const std::vector<MachineId>& machines,
+BERTH_API RescheduleResult fail_machines(Cluster& cluster, const std::vector<MachineId>& machines,
                                const OpsOptions& options);
 /// One machine: fail_machines({m}).
-RescheduleResult fail_machine(Cluster& cluster, MachineId m, const OpsOptions& options);
+BERTH_API RescheduleResult fail_machine(Cluster& cluster, MachineId m, const OpsOptions& options);
 /// Marks a machine up, starts its global instances, and retries every pending unit.
-RescheduleResult recover_machine(Cluster& cluster, MachineId m, const OpsOptions& options);
+BERTH_API RescheduleResult recover_machine(Cluster& cluster, MachineId m, const OpsOptions& options);
 
 }  // namespace berth::ops

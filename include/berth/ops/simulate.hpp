@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/ops/drain.hpp"
 #include "berth/ops/ops.hpp"
@@ -23,10 +24,10 @@
 namespace berth::ops {
 
 enum class SimMode { Berth, Fleet };
-const char* to_string(SimMode mode);
+BERTH_API const char* to_string(SimMode mode);
 
 enum class EventType { Arrive, Depart, Fail, Recover, Drain, Reboot, Rebalance };
-const char* to_string(EventType type);
+BERTH_API const char* to_string(EventType type);
 
 /// One event of the timeline (docs/ops.md, "Events").
 struct Event {
@@ -76,7 +77,7 @@ struct SimSummary {
   std::vector<std::pair<std::int64_t, std::size_t>> pending_over_time;  ///< (at, pending) per step
 };
 
-class Simulator {
+class BERTH_API Simulator {
  public:
   /// Compiles the spec (global instances exist for every matching machine, so a machine that
   /// recovers gets its own back) and places what the spec leaves unplaced.

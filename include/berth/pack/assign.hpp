@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/pack/instance.hpp"
 
 namespace berth::pack {
@@ -28,7 +29,7 @@ struct AssignResult {
 /// (dot product with the room left); then one repair pass that makes room for unplaced items
 /// by moving a single item to another allowed bin. Capacity checks are exact integers.
 /// Throws UsageError 354 when dimensions disagree or an allowed bin does not exist.
-AssignResult assign_items(const std::vector<std::vector<Size>>& capacity,
+BERTH_API AssignResult assign_items(const std::vector<std::vector<Size>>& capacity,
                           const std::vector<AssignItem>& items);
 
 }  // namespace berth::pack

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/pack/instance.hpp"
 
 namespace berth::pack {
@@ -17,13 +18,13 @@ struct LowerBounds {
 };
 
 /// ceil(sum of sizes / capacity), maximised over dimensions.
-std::size_t continuous_bound(const Instance& instance);
+BERTH_API std::size_t continuous_bound(const Instance& instance);
 /// Martello–Toth L2 evaluated in each dimension on its own, maximised over dimensions.
-std::size_t martello_toth_bound(const Instance& instance);
+BERTH_API std::size_t martello_toth_bound(const Instance& instance);
 /// Items that pairwise cannot share a bin need one bin each: greedy clique, O(n^2 d).
-std::size_t incompatibility_bound(const Instance& instance);
+BERTH_API std::size_t incompatibility_bound(const Instance& instance);
 /// All of the above.
-LowerBounds lower_bounds(const Instance& instance);
+BERTH_API LowerBounds lower_bounds(const Instance& instance);
 
 /// Budget of the LP bound. With max_work > 0 the clock is never read (deterministic).
 struct LpOptions {
@@ -55,7 +56,7 @@ struct BestPattern {
   std::vector<std::size_t> items;
   bool exact = false;  ///< false when max_nodes ran out (value is then only a lower estimate)
 };
-BestPattern best_pattern(const Instance& instance, const std::vector<double>& profit,
+BERTH_API BestPattern best_pattern(const Instance& instance, const std::vector<double>& profit,
                          std::uint64_t max_nodes = 10'000'000);
 
 /// Lower bound from the LP relaxation of the pattern (set-covering) formulation:
@@ -66,7 +67,7 @@ BestPattern best_pattern(const Instance& instance, const std::vector<double>& pr
 /// sum(y+)/v* <= LP <= optimum. Dominates the continuous and L2 bounds of every dimension
 /// when it converges. `seed_columns` (e.g. a heuristic's bins) start the pool. Instances with
 /// negative sizes get bound 0 (the knapsack bounds assume non-negative sizes).
-LpResult lp_bound(const Instance& instance, const LpOptions& options,
+BERTH_API LpResult lp_bound(const Instance& instance, const LpOptions& options,
                   const std::vector<std::vector<std::size_t>>& seed_columns = {});
 
 }  // namespace berth::pack

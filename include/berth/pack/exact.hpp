@@ -2,6 +2,7 @@
 /// \file Exact mode: proves the minimum number of bins or reports the gap.
 #include <cstdint>
 
+#include "berth/export.hpp"
 #include "berth/pack/bounds.hpp"
 #include "berth/pack/instance.hpp"
 
@@ -34,7 +35,7 @@ enum class Verdict { packed, impossible, unknown };
 
 /// Branch-and-bound: can the items be packed into `bins` bins? On `packed`, *out holds the
 /// packing. max_nodes > 0 bounds the work deterministically; otherwise `seconds` does.
-Verdict pack_into(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
+BERTH_API Verdict pack_into(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
                   Solution* out);
 
 /// Bin completion (Korf's bin-oriented branch-and-bound, extended to d dimensions): can the
@@ -47,7 +48,7 @@ Verdict pack_into(const Instance& instance, std::size_t bins, std::uint64_t max_
 /// per bin) stops it with `unknown`, as does the budget. A node is also cut when the pattern LP
 /// (lp_bound) of the items left needs more bins than are left. max_nodes > 0 bounds the work
 /// deterministically; otherwise `seconds` (CPU) does.
-Verdict complete_bins(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
+BERTH_API Verdict complete_bins(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
                       Solution* out, const std::vector<std::vector<std::size_t>>& hints = {});
 
 /// LP diving: solve the pattern LP (see lp_bound), fix the patterns at 1 (or the largest
@@ -59,13 +60,13 @@ Verdict complete_bins(const Instance& instance, std::size_t bins, std::uint64_t 
 /// rounded-up LP of the items left exceed it, so a failing dive costs little. `seed` 0 fixes
 /// the largest fractional pattern; another seed picks one at random, weighted by its value,
 /// for repeated dives that explore different packings.
-Solution lp_dive(const Instance& instance, const LpOptions& options,
+BERTH_API Solution lp_dive(const Instance& instance, const LpOptions& options,
                  const std::vector<std::vector<std::size_t>>& seed_columns = {}, std::uint64_t seed = 0);
 
 /// The default `search` strategy with the same budget (time_limit, max_nodes, seed,
 /// work_budget) for an upper bound, so never more bins than solve(instance, "search") with
 /// those options; then, within time_limit again, bounds and branch-and-bound trying one bin
 /// fewer than the best found; an exhausted tree raises the lower bound by one.
-ExactResult solve_exact(const Instance& instance, const ExactOptions& options = {});
+BERTH_API ExactResult solve_exact(const Instance& instance, const ExactOptions& options = {});
 
 }  // namespace berth::pack

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
+
 namespace berth::pack {
 
 /// One amount in one dimension. Integer so that fit checks are exact.
@@ -15,7 +17,7 @@ using Size = std::int64_t;
 inline constexpr std::size_t kUnassigned = static_cast<std::size_t>(-1);
 
 /// A vector bin packing instance: every bin has `capacity`, item i has `item(i)`.
-struct Instance {
+struct BERTH_API Instance {
   std::string name;              ///< for reports (usually the file name)
   std::size_t dims = 0;          ///< number of dimensions (>= 1)
   std::vector<Size> capacity;    ///< per dimension, > 0
@@ -40,9 +42,9 @@ struct Solution {
 };
 
 /// Items of each bin, in item order.
-std::vector<std::vector<std::size_t>> items_by_bin(const Solution& solution);
+BERTH_API std::vector<std::vector<std::size_t>> items_by_bin(const Solution& solution);
 
 /// Renumbers bins densely 0..k-1 in order of first appearance and drops empty ones.
-void normalize(Solution& solution);
+BERTH_API void normalize(Solution& solution);
 
 }  // namespace berth::pack

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/pack/instance.hpp"
 
 namespace berth::pack {
@@ -32,14 +33,14 @@ struct PackRun {
 };
 
 /// UsageError 353 for a negative time limit, 350 for an unknown strategy.
-void check_pack_request(const PackRequest& request);
+BERTH_API void check_pack_request(const PackRequest& request);
 
 /// Checks the request (check_pack_request) and the instance, runs the strategy (every one for "all", exact mode for `exact`) and validates every
 /// packing with the independent checker. One run per strategy, in display order.
-std::vector<PackRun> run_pack(const Instance& instance, const PackRequest& request);
+BERTH_API std::vector<PackRun> run_pack(const Instance& instance, const PackRequest& request);
 
 /// The JSON `berth pack --format json` prints: an array of runs (with "strategy") for "all"
 /// without exact mode, else one object.
-nlohmann::json pack_to_json(const std::vector<PackRun>& runs, const PackRequest& request);
+BERTH_API nlohmann::json pack_to_json(const std::vector<PackRun>& runs, const PackRequest& request);
 
 }  // namespace berth::pack

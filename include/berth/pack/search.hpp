@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "berth/export.hpp"
 #include "berth/pack/instance.hpp"
 
 namespace berth::pack {
@@ -30,7 +31,7 @@ struct SearchStats {
 /// not return to their bin for a while). When nothing is loose, a packing with m-1 bins has
 /// been found and it starts over; a stalled repair restarts with another bin emptied.
 /// Stops at `lower_bound` or when the budget runs out; returns the best packing.
-Solution reduce_bins(const Instance& instance, const Solution& start, std::size_t lower_bound,
+BERTH_API Solution reduce_bins(const Instance& instance, const Solution& start, std::size_t lower_bound,
                      const SearchOptions& options, SearchStats* stats = nullptr);
 
 /// When `bins` bins have no slack at all in some dimension (sum == bins * capacity), each bin
@@ -40,7 +41,7 @@ Solution reduce_bins(const Instance& instance, const Solution& start, std::size_
 /// When it fails and `partial` is given, *partial gets the best partial exact cover found
 /// (its bins exactly full) with the leftover items packed first-fit decreasing: a packing
 /// with a few bins more than `bins`, often far better than the greedy one (empty if none).
-Solution exact_fill(const Instance& instance, std::size_t bins, std::uint64_t max_nodes,
+BERTH_API Solution exact_fill(const Instance& instance, std::size_t bins, std::uint64_t max_nodes,
                     double time_limit, Solution* partial = nullptr);
 
 }  // namespace berth::pack

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/pack/instance.hpp"
 
 namespace berth::pack {
@@ -36,11 +37,11 @@ struct SolveResult {
 };
 
 /// Every strategy name, in display order (greedy rules first, then search ones).
-const std::vector<std::string>& strategy_names();
+BERTH_API const std::vector<std::string>& strategy_names();
 /// True when `name` is a strategy.
-bool is_strategy(std::string_view name);
+BERTH_API bool is_strategy(std::string_view name);
 /// Runs a named strategy; an unknown name is UsageError 350. The instance is check()ed.
-SolveResult solve(const Instance& instance, std::string_view strategy,
+BERTH_API SolveResult solve(const Instance& instance, std::string_view strategy,
                   const SolveOptions& options = {});
 
 }  // namespace berth::pack

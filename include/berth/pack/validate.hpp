@@ -4,12 +4,13 @@
 #include <optional>
 #include <string>
 
+#include "berth/export.hpp"
 #include "berth/pack/instance.hpp"
 
 namespace berth::pack {
 
 /// Returns a description of the first problem found (item unpacked, bin index out of range,
 /// bin over capacity, wrong bin count), or nullopt when the solution is valid.
-std::optional<std::string> validate(const Instance& instance, const Solution& solution);
+BERTH_API std::optional<std::string> validate(const Instance& instance, const Solution& solution);
 
 }  // namespace berth::pack

@@ -8,18 +8,19 @@
 #include <istream>
 #include <string>
 
+#include "berth/export.hpp"
 #include "berth/pack/instance.hpp"
 
 namespace berth::pack {
 
 /// Parses a .vbp text; `file` names it in error locations.
-Instance read_vbp(std::istream& in, const std::string& file = "<input>");
+BERTH_API Instance read_vbp(std::istream& in, const std::string& file = "<input>");
 /// Parses a .vbp string.
-Instance parse_vbp(const std::string& text, const std::string& file = "<input>");
+BERTH_API Instance parse_vbp(const std::string& text, const std::string& file = "<input>");
 /// Loads a .vbp file; a missing file is ParseError 150.
-Instance load_vbp(const std::filesystem::path& path);
+BERTH_API Instance load_vbp(const std::filesystem::path& path);
 
 /// Writes an instance in .vbp form (demand 1 per line).
-std::string to_vbp(const Instance& instance);
+BERTH_API std::string to_vbp(const Instance& instance);
 
 }  // namespace berth::pack

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/explain/diagnosis.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/strategy.hpp"
@@ -42,11 +43,11 @@ enum class BatchStrategy {
 
 /// Names as the CLI takes them: ffd-max ... bfd-prod, dot-product-fit, l2-diff, drf, flow,
 /// local-search.
-const char* to_string(BatchStrategy s);
+BERTH_API const char* to_string(BatchStrategy s);
 /// Every batch strategy name, in documentation order.
-const std::vector<std::string>& batch_strategy_names();
+BERTH_API const std::vector<std::string>& batch_strategy_names();
 /// The batch strategy called `name`, if any.
-std::optional<BatchStrategy> find_batch_strategy(std::string_view name);
+BERTH_API std::optional<BatchStrategy> find_batch_strategy(std::string_view name);
 
 /// Places every group with unassigned members using `strategy`, verifying each choice with
 /// the Placer and falling back to online placement with `fallback`. Returns the diagnosis of
@@ -60,7 +61,7 @@ std::optional<BatchStrategy> find_batch_strategy(std::string_view name);
 /// the bin-centric rules still add the type with the most points (PreferNoSchedule taints)
 /// first. Local search never moves a group to a machine where it has fewer points.
 /// `preferences_met`, when given, receives what Placer::recorded_preferences would.
-std::vector<Diagnosis> place_batch(
+BERTH_API std::vector<Diagnosis> place_batch(
     Cluster& cluster, BatchStrategy strategy, StrategyKind fallback = StrategyKind::BestFit,
     std::map<InstanceId, std::vector<std::string>>* preferences_met = nullptr);
 

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/error.hpp"
 #include "berth/model/spec.hpp"
 
@@ -31,11 +32,11 @@ using ClassId = std::uint32_t;
 inline constexpr std::uint32_t kNone = 0xffffffffu;
 
 /// Orders names the way people read them: m2 before m10. Used for every tie-break.
-bool natural_less(std::string_view a, std::string_view b);
+BERTH_API bool natural_less(std::string_view a, std::string_view b);
 /// A byte string whose plain comparison orders like natural_less (equal keys for names
 /// natural_less cannot tell apart), so a large sort compares memory instead of re-parsing
 /// digits on every comparison.
-std::string natural_key(std::string_view name);
+BERTH_API std::string natural_key(std::string_view name);
 
 /// One running copy of a unit: `web@3`, `web` (no replicas) or `node-exporter@m4` (global).
 struct Instance {
@@ -80,7 +81,7 @@ struct ClassVerdict {
   bool ok() const { return kind == Kind::Ok; }
 };
 
-class Cluster {
+class BERTH_API Cluster {
  public:
   /// Compiles and validates a spec; existing placements are applied (see warnings()).
   static Cluster build(const Spec& spec, BuildOptions options = {});

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/cluster.hpp"
 
@@ -38,10 +39,10 @@ struct PlacementMetrics {
 };
 
 /// The metrics of the cluster as it is (after a placement).
-PlacementMetrics measure_placement(const Cluster& cluster);
+BERTH_API PlacementMetrics measure_placement(const Cluster& cluster);
 
 /// Places `spec` once per strategy name (online or batch, place_options_for) and measures
 /// each. Throws UsageError 302 for an unknown name.
-std::vector<PlacementMetrics> compare_strategies(const Spec& spec, const std::vector<std::string>& strategies);
+BERTH_API std::vector<PlacementMetrics> compare_strategies(const Spec& spec, const std::vector<std::string>& strategies);
 
 }  // namespace berth

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/explain/diagnosis.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/batch.hpp"
@@ -38,11 +39,11 @@ struct PlaceOptions {
 
 /// Options for a strategy name, online (strategy_names()) or batch (batch_strategy_names()).
 /// Throws UsageError (302) listing both when the name is unknown.
-PlaceOptions place_options_for(const std::string& strategy);
+BERTH_API PlaceOptions place_options_for(const std::string& strategy);
 /// The name of the strategy `options` select (the batch one when set).
-std::string strategy_name(const PlaceOptions& options);
+BERTH_API std::string strategy_name(const PlaceOptions& options);
 /// Every name place_options_for accepts: the online names, then the batch names.
-const std::vector<std::string>& all_strategy_names();
+BERTH_API const std::vector<std::string>& all_strategy_names();
 
 /// A unit instance with no machine, and why.
 struct PendingUnit {
@@ -91,18 +92,18 @@ struct PlacementResult {
 /// Of `instances` (all assigned to machine m), those m cannot keep: it keeps them in order
 /// (global and pinned first, since they have nowhere else to go; then priority, high first;
 /// then name) while they fit its allocatable capacity, and returns the rest in that order.
-std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m, std::vector<InstanceId> instances);
+BERTH_API std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m, std::vector<InstanceId> instances);
 
 /// Validates the spec (throws ValidationError on contradictions only with options.strict; else
 /// the units involved are pending unresolvable), keeps existing placements,
 /// places every other instance in batch order (priority, then largest first, co-located groups
 /// as one) and explains every instance it could not place. Deterministic.
-PlacementResult place(const Spec& spec, const PlaceOptions& options = {});
+BERTH_API PlacementResult place(const Spec& spec, const PlaceOptions& options = {});
 /// place() on a cluster compiled from `spec`: runs the strategy on `cluster` (mutating it) and
 /// collects the result. For callers that want the cluster afterwards (e.g. berth compare).
-PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options);
+BERTH_API PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options);
 
 /// The plan that turns `spec` into `result`: the new assignments.
-Plan plan_of(const Spec& spec, const PlacementResult& result);
+BERTH_API Plan plan_of(const Spec& spec, const PlacementResult& result);
 
 }  // namespace berth

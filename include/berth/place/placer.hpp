@@ -1,10 +1,10 @@
 #pragma once
 /// \file The placement pipeline for one co-location group. The filters are types composed in
-/// one list (src/core/pipeline/filters.hpp):
+/// one list (src/place/pipeline/filters.hpp):
 ///   contradiction -> pin -> metadata -> taints (both per machine class, cached) -> state ->
 ///   conflicts and host ports (one pairwise relation: Cluster::conflicts) -> spread -> resources
 /// (cheapest first), then every surviving machine is ranked by preference points and the
-/// strategy's score (src/core/pipeline/scorers.hpp) and the best one wins; ties go to the
+/// strategy's score (src/place/pipeline/scorers.hpp) and the best one wins; ties go to the
 /// machine whose name sorts first. Every rejection is counted into a Diagnosis under the first
 /// filter that rejects, so explanations are exact. Every path below runs that one list;
 /// docs/architecture.md says how.
@@ -25,7 +25,7 @@ struct PlacerState;
 struct Candidate;
 }  // namespace pipeline
 
-class Placer {
+class BERTH_API Placer {
  public:
   Placer(Cluster& cluster, StrategyKind strategy);
 
@@ -148,7 +148,7 @@ class Placer {
   Cluster& cluster_;
   StrategyKind strategy_;
   Shortcuts shortcuts_;
-  /// The prepared group and every scratch buffer (src/core/pipeline/placer_state.hpp).
+  /// The prepared group and every scratch buffer (src/place/pipeline/placer_state.hpp).
   std::unique_ptr<pipeline::PlacerState> s_;
   std::map<InstanceId, std::vector<std::string>> recorded_;
 };

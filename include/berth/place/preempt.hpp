@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/place/cluster.hpp"
 
 namespace berth {
@@ -31,6 +32,6 @@ struct PreemptionResult {
 
 /// Evicts the least disruptive set of lower-priority groups and places group g; nullopt (and
 /// the cluster unchanged) when no eviction of lower-priority units makes room.
-std::optional<PreemptionResult> preempt_for(Cluster& cluster, GroupId g);
+BERTH_API std::optional<PreemptionResult> preempt_for(Cluster& cluster, GroupId g);
 
 }  // namespace berth

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
+
 namespace berth {
 
 enum class StrategyKind {
@@ -14,10 +16,10 @@ enum class StrategyKind {
 };
 
 /// Names as the CLI takes them: least-loaded, first-fit, best-fit, spread, dot-product.
-const char* to_string(StrategyKind s);
+BERTH_API const char* to_string(StrategyKind s);
 /// Throws UsageError (302) with the list of strategies (and a did-you-mean) when unknown.
-StrategyKind parse_strategy(const std::string& name);
+BERTH_API StrategyKind parse_strategy(const std::string& name);
 /// Every strategy name, in documentation order.
-const std::vector<std::string>& strategy_names();
+BERTH_API const std::vector<std::string>& strategy_names();
 
 }  // namespace berth

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/plan/catalogue.hpp"
 
 namespace berth::plan {
@@ -24,7 +25,7 @@ struct LpBound {
 
 /// Continuous (LP) lower bound. `demand[d]` <= 0 means nothing to cover in d; `capacities[t][d]`
 /// is type t's allocatable in d; `costs[t]` its cost. Types with no capacity are ignored.
-LpBound lp_lower_bound(const std::vector<std::int64_t>& demand,
+BERTH_API LpBound lp_lower_bound(const std::vector<std::int64_t>& demand,
                        const std::vector<std::vector<std::int64_t>>& capacities,
                        const std::vector<Micros>& costs);
 

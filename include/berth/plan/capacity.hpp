@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/place.hpp"
 #include "berth/plan/catalogue.hpp"
@@ -21,7 +22,7 @@
 namespace berth::plan {
 
 /// What the plan must survive.
-struct Headroom {
+struct BERTH_API Headroom {
   enum class Kind { None, Machines, Zone };
   Kind kind = Kind::None;
   int machines = 0;  ///< Kind::Machines: any this many machines may be lost
@@ -90,7 +91,7 @@ struct CostBound {
   std::string note;
 };
 
-struct CapacityPlan {
+struct BERTH_API CapacityPlan {
   std::vector<TypeCount> machines;  ///< new machines, catalogue order, count > 0 only
   /// Every machine of the final cluster -> its type ("" for machines the workload already had).
   std::map<std::string, std::string> machine_type;
@@ -114,24 +115,24 @@ struct CapacityPlan {
 /// and their cost is not counted) from the machine types of `catalogue`. Throws
 /// ValidationError when the workload is invalid; a workload that cannot be placed is a plan
 /// with feasible == false and the reasons in `unplaceable`.
-CapacityPlan plan_capacity(const Spec& workload, const Catalogue& catalogue,
+BERTH_API CapacityPlan plan_capacity(const Spec& workload, const Catalogue& catalogue,
                            const CapacityOptions& options = {});
 
 /// Re-runs placement after every loss the headroom asks for (survivors keep their units, the
 /// lost machines' units are placed again, on one compiled cluster rolled back per scenario) and reports each scenario. Used by plan_capacity
 /// and by tests to check a plan independently. `stop_at_failure` returns at the first
 /// scenario that does not place everything.
-HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
+BERTH_API HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
                               const CapacityOptions& options = {},
                               std::size_t* placement_runs = nullptr, bool stop_at_failure = false);
 
 /// `spec` without the machines in `lost`, keeping the placements of instances on survivors.
-Spec without_machines(const Spec& spec, const std::vector<std::string>& lost);
+BERTH_API Spec without_machines(const Spec& spec, const std::vector<std::string>& lost);
 /// The reference answer for one loss scenario, by rebuilding: place() on without_machines and
 /// the summaries of the instances `placed` placed that are pending afterwards (empty: the
 /// scenario holds). check_headroom decides on one compiled cluster and asks this only for the
 /// text of a failing scenario; tests use it as the oracle for that decision.
-std::vector<std::string> pending_after_loss(const Spec& placed, const std::vector<std::string>& lost,
-                                            StrategyKind strategy);
+BERTH_API std::vector<std::string> pending_after_loss(const Spec& placed, const std::vector<std::string>& lost,
+                                                      StrategyKind strategy);
 
 }  // namespace berth::plan

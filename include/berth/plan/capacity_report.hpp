@@ -5,6 +5,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 
+#include "berth/export.hpp"
 #include "berth/plan/capacity.hpp"
 #include "berth/plan/report.hpp"
 
@@ -14,13 +15,13 @@ namespace berth::plan {
 ///  "placements":{instance: machine}, "feasible", "headroom":{...}, "bounds":[...],
 ///  "report":{...}, "unplaceable":[...], "pending":[...], "notes":[...]}.
 /// Costs are decimal numbers; "*_micros" fields carry the exact integers.
-nlohmann::json capacity_to_json(const CapacityPlan& plan, const ClusterReport& report);
+BERTH_API nlohmann::json capacity_to_json(const CapacityPlan& plan, const ClusterReport& report);
 /// The per-type/per-machine report as JSON (shared with `berth whatif`).
-nlohmann::json report_to_json(const ClusterReport& report);
-std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& report);
-std::string capacity_html(const CapacityPlan& plan, const ClusterReport& report);
+BERTH_API nlohmann::json report_to_json(const ClusterReport& report);
+BERTH_API std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& report);
+BERTH_API std::string capacity_html(const CapacityPlan& plan, const ClusterReport& report);
 
 /// The report of a plan's final cluster.
-ClusterReport report_of(const CapacityPlan& plan, const Catalogue& catalogue);
+BERTH_API ClusterReport report_of(const CapacityPlan& plan, const Catalogue& catalogue);
 
 }  // namespace berth::plan

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/machine.hpp"
 
 namespace berth::plan {
@@ -20,7 +21,7 @@ namespace berth::plan {
 using Micros = std::int64_t;
 
 /// One kind of machine that can be bought.
-struct MachineType {
+struct BERTH_API MachineType {
   std::string name;
   Resources capacity;
   Resources reserved;  ///< system overhead on every machine of this type
@@ -34,7 +35,7 @@ struct MachineType {
   Machine make_machine(const std::string& machine_name) const;
 };
 
-struct Catalogue {
+struct BERTH_API Catalogue {
   std::vector<MachineType> types;
   /// Index of the type called `name`, or -1.
   int find(std::string_view name) const;
@@ -43,14 +44,14 @@ struct Catalogue {
 /// Parses a catalogue. Syntax errors: ParseError 180 with file:line:column. Meaning errors:
 /// ValidationError 281-286 naming the field (`machine_types[2].cost`); unknown fields are
 /// ValidationError 203 with did-you-mean, as in a spec.
-Catalogue parse_catalogue_json(std::string_view text, const std::string& filename = "<catalogue>");
+BERTH_API Catalogue parse_catalogue_json(std::string_view text, const std::string& filename = "<catalogue>");
 /// Reads and parses a catalogue file.
-Catalogue read_catalogue_file(const std::string& path);
+BERTH_API Catalogue read_catalogue_file(const std::string& path);
 
 /// Exact decimal text ("0.096", "12", "1e-3" is rejected) -> micro-units. Throws
 /// ValidationError 283 naming `field` when negative, malformed or finer than a micro-unit.
-Micros parse_cost(std::string_view text, std::string_view field);
+BERTH_API Micros parse_cost(std::string_view text, std::string_view field);
 /// Micro-units -> shortest exact decimal text: 96000 -> "0.096", 2000000 -> "2".
-std::string format_cost(Micros micros);
+BERTH_API std::string format_cost(Micros micros);
 
 }  // namespace berth::plan

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/place.hpp"
 
@@ -29,7 +30,7 @@ struct PlacementHtmlOptions {
 
 /// The page for `spec` placed as `result` (place(spec, ...)). Throws what Cluster::build throws
 /// for a spec that does not compile (place() would have thrown first).
-std::string placement_html(const Spec& spec, const PlacementResult& result,
+BERTH_API std::string placement_html(const Spec& spec, const PlacementResult& result,
                            const PlacementHtmlOptions& options = {});
 
 }  // namespace berth::plan

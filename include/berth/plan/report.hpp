@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/plan/catalogue.hpp"
 
@@ -43,7 +44,7 @@ struct TypeUsage {
   std::vector<std::int64_t> stranded;
 };
 
-struct ClusterReport {
+struct BERTH_API ClusterReport {
   std::vector<std::string> dimensions;
   std::vector<MachineUsage> machines;  ///< natural name order
   std::vector<TypeUsage> types;        ///< catalogue order, existing machines last
@@ -57,23 +58,23 @@ struct ClusterReport {
 
 /// Builds the report of `spec` as placed by `spec.placements`. `machine_type` maps machine
 /// names to catalogue types (missing = not from the catalogue, cost 0).
-ClusterReport build_report(const Spec& spec,
+BERTH_API ClusterReport build_report(const Spec& spec,
                            const std::map<std::string, std::string>& machine_type = {},
                            const Catalogue* catalogue = nullptr);
 
 /// The per-type table (count, cost, utilization and stranded per dimension) as text.
-std::string format_type_table(const ClusterReport& report);
+BERTH_API std::string format_type_table(const ClusterReport& report);
 /// One line per machine: type, units, utilization per dimension.
-std::string format_machine_table(const ClusterReport& report);
+BERTH_API std::string format_machine_table(const ClusterReport& report);
 
 /// Self-contained HTML (inline CSS and SVG, no scripts, no network): a title, free-form
 /// summary rows, the per-type table, the cost breakdown and, for every resource dimension,
 /// an SVG with one bar per machine stacked by unit. `extra_html` is inserted after the summary.
-std::string report_html(const ClusterReport& report, const std::string& title,
+BERTH_API std::string report_html(const ClusterReport& report, const std::string& title,
                         const std::vector<std::pair<std::string, std::string>>& summary,
                         const std::string& extra_html = "");
 
 /// Escapes &, <, >, " for HTML text and attributes.
-std::string html_escape(const std::string& text);
+BERTH_API std::string html_escape(const std::string& text);
 
 }  // namespace berth::plan

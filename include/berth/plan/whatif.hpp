@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/place.hpp"
 #include "berth/plan/catalogue.hpp"
@@ -20,7 +21,7 @@
 namespace berth::plan {
 
 /// The changes to try. Parsers take the CLI's text forms and throw UsageError 383-386.
-struct WhatIf {
+struct BERTH_API WhatIf {
   struct Add {
     std::string type;  ///< a catalogue type, or an existing machine to copy
     int count = 1;
@@ -70,10 +71,10 @@ struct WhatIfResult {
 /// Applies `changes` to `spec` and places before and after. `catalogue` (may be null)
 /// resolves added machine types; without it, or when the name is not in it, an existing
 /// machine of that name is copied. Unknown units/machines/types are UsageError 387.
-WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* catalogue = nullptr,
+BERTH_API WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* catalogue = nullptr,
                      const PlaceOptions& options = {});
 
 /// Requests scaled by `percent`, rounded up in every dimension (exact integer arithmetic).
-Resources scale_resources(const Resources& r, int percent);
+BERTH_API Resources scale_resources(const Resources& r, int percent);
 
 }  // namespace berth::plan

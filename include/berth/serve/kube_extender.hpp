@@ -15,13 +15,14 @@
 #include <mutex>
 #include <string>
 
+#include "berth/export.hpp"
 #include "berth/model/unit.hpp"
 #include "berth/place/place.hpp"
 #include "berth/state/store.hpp"
 
 namespace berth::serve {
 
-class KubeExtender {
+class BERTH_API KubeExtender {
  public:
   KubeExtender(state::StateStore& store, PlaceOptions options);
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "berth/export.hpp"
 #include "berth/state/store.hpp"
 
 namespace berth::serve {
@@ -31,16 +32,16 @@ struct ServerOptions {
 
 /// Throws UsageError 331 when `host` is not loopback and no token is set: a scheduler that
 /// writes cluster state must not be open to the network by accident.
-void check_listen_policy(const ServerOptions& options);
+BERTH_API void check_listen_policy(const ServerOptions& options);
 
 /// "HOST:PORT" (or "[v6]:PORT") -> host, port. Throws UsageError 330 naming the value.
-std::pair<std::string, int> parse_listen_address(const std::string& text);
+BERTH_API std::pair<std::string, int> parse_listen_address(const std::string& text);
 
 /// Reads a token file (first line, surrounding whitespace trimmed). Throws UsageError 332 when
 /// it cannot be read or is empty; the message names the file, never its content.
-std::string read_token_file(const std::string& path);
+BERTH_API std::string read_token_file(const std::string& path);
 
-class Server {
+class BERTH_API Server {
  public:
   Server(state::StateStore& store, ServerOptions options);
   ~Server();

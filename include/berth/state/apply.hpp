@@ -24,6 +24,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "berth/export.hpp"
 #include "berth/model/machine.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/place.hpp"
@@ -74,35 +75,35 @@ struct ApplyResult {
 /// assignments). Throws ValidationError (invalid.273-277) for a spec that cannot be applied
 /// (nothing written), StoreError 407 when the store rejects the plan, 408 when conflicts never
 /// stop.
-ApplyResult apply(StateStore& store, const Spec& desired, const ApplyOptions& options = {});
+BERTH_API ApplyResult apply(StateStore& store, const Spec& desired, const ApplyOptions& options = {});
 
 /// Deletes unit `unit` and every placement of its instances. StoreError 420 (with a
 /// did-you-mean) when the store has no such unit.
-ApplyResult remove_unit(StateStore& store, const std::string& unit, const ApplyOptions& options = {});
+BERTH_API ApplyResult remove_unit(StateStore& store, const std::string& unit, const ApplyOptions& options = {});
 
 /// Deletes machine `machine`; what ran on it is rescheduled (or left pending). StoreError 421
 /// (with a did-you-mean) when the store has no such machine.
-ApplyResult remove_machine(StateStore& store, const std::string& machine,
+BERTH_API ApplyResult remove_machine(StateStore& store, const std::string& machine,
                            const ApplyOptions& options = {});
 
 /// Sets a machine's state with the ops rules (see above). StoreError 421 for an unknown machine.
-ApplyResult set_machine_state(StateStore& store, const std::string& machine, MachineState state,
+BERTH_API ApplyResult set_machine_state(StateStore& store, const std::string& machine, MachineState state,
                               const ApplyOptions& options = {});
 
 /// The pure step under every call above: what applying `desired` to `base` gives (placement,
 /// plan, changes), without committing. Throws as apply() does for invalid input.
-ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOptions& options = {});
+BERTH_API ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOptions& options = {});
 
 /// `place`'s JSON answer (placement_to_json) plus
 /// `"changes": {"added", "removed", "moved": {"inst": {"from", "to"}}, "updated",
 /// "removed_instances", "stopped"}` and `"commit": {"status", "revision", "attempts",
 /// "conflicts"}`. docs/cli.md.
-nlohmann::json to_json(const ApplyResult& result);
+BERTH_API nlohmann::json to_json(const ApplyResult& result);
 /// The "changes" object alone.
-nlohmann::json changes_to_json(const Changes& changes);
+BERTH_API nlohmann::json changes_to_json(const Changes& changes);
 
 /// What `place --store --format json` and `POST /v1/place` answer: place's JSON plus
 /// `"store": {"name", "revision", "chunks", "chunks_retried", "conflicts"}` (docs/stores.md).
-nlohmann::json to_json(const PlaceCommitResult& result, const std::string& store_name);
+BERTH_API nlohmann::json to_json(const PlaceCommitResult& result, const std::string& store_name);
 
 }  // namespace berth::state

@@ -20,11 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/state/store.hpp"
 
 namespace berth::state {
 
-struct EtcdOptions {
+struct BERTH_API EtcdOptions {
   /// Endpoints, e.g. {"http://127.0.0.1:2379"}; tried in turn when one fails.
   std::vector<std::string> endpoints;
   /// Key prefix (no trailing slash).
@@ -48,7 +49,7 @@ struct EtcdOptions {
 /// A store in etcd v3 (3.4's gateway at /v3/), at etcd's default limits: plans larger than one
 /// txn are committed in chunks grouped by machine; a single machine's changes larger than one
 /// txn are error 410; a request etcd refuses is error 405 saying which limit.
-class EtcdStore final : public StateStore {
+class BERTH_API EtcdStore final : public StateStore {
  public:
   explicit EtcdStore(EtcdOptions options);
   ~EtcdStore() override;

@@ -5,12 +5,13 @@
 #include <memory>
 #include <mutex>
 
+#include "berth/export.hpp"
 #include "berth/state/store.hpp"
 
 namespace berth::state {
 
 /// Everything in maps behind one mutex; commits are atomic because they hold it.
-class MemoryStore final : public StateStore {
+class BERTH_API MemoryStore final : public StateStore {
  public:
   MemoryStore();
   ~MemoryStore() override;

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "berth/export.hpp"
 #include "berth/state/store.hpp"
 
 struct sqlite3;
@@ -12,7 +13,7 @@ struct sqlite3;
 namespace berth::state {
 
 /// A berth state file. Several processes may share it (SQLite's write lock serialises commits).
-class SqliteStore final : public StateStore {
+class BERTH_API SqliteStore final : public StateStore {
  public:
   /// Opens or creates `path`. Throws StoreError 401 (cannot open), 402 (not a database or
   /// corrupted), 403 (a SQLite database that is not a berth store), 409 (newer format).

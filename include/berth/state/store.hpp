@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/place.hpp"
 #include "berth/place/plan.hpp"
@@ -52,9 +53,9 @@ enum class CommitStatus {
 };
 
 /// "committed", "conflict", "rejected".
-const char* to_string(CommitStatus s);
+BERTH_API const char* to_string(CommitStatus s);
 
-struct CommitResult {
+struct BERTH_API CommitResult {
   CommitStatus status = CommitStatus::Committed;
   /// Store revision after the commit (Committed) or when the commit was refused.
   std::int64_t revision = 0;
@@ -81,7 +82,7 @@ struct CommitResult {
 
 /// Where cluster state lives. Implementations are safe to use from several threads; every
 /// store also admits several processes (SQLite through its file lock, etcd through txn).
-class StateStore {
+class BERTH_API StateStore {
  public:
   virtual ~StateStore() = default;
 
@@ -105,7 +106,7 @@ class StateStore {
 
 /// Calls `on_change(revision)` from a background thread after every change (changes that land
 /// close together may be reported once). Stops when destroyed.
-class Watcher {
+class BERTH_API Watcher {
  public:
   Watcher(StateStore& store, std::function<void(std::int64_t)> on_change);
   ~Watcher();
@@ -119,7 +120,7 @@ class Watcher {
 
 /// Opens a store by URL: `memory:`, `sqlite:PATH`, `etcd:http://HOST:PORT[,http://HOST2:PORT]`.
 /// Throws StoreError 406 for an unknown scheme.
-std::unique_ptr<StateStore> open_store(const std::string& url);
+BERTH_API std::unique_ptr<StateStore> open_store(const std::string& url);
 
 /// What place_and_commit did.
 struct PlaceCommitResult {
@@ -138,7 +139,7 @@ struct PlaceCommitResult {
 /// name; its placements become assignments), place, commit; on a conflict, retry on a fresh
 /// snapshot (up to `max_retries` times, with a short jittered back-off). Throws StoreError 407
 /// when the store rejects the plan, 408 when conflicts never stop.
-PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
+BERTH_API PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
                                    const PlaceOptions& options = {}, int max_retries = 64);
 
 /// How place_pending shares the queue of stored, unplaced units with other schedulers.
@@ -170,14 +171,14 @@ struct PendingResult {
 /// target not stored yet, a contradiction) are skipped for the rest of the call, so they never
 /// block the units behind them; the next call retries them. Several workers (threads or
 /// processes) may share a store.
-PendingResult place_pending(StateStore& store, const PendingOptions& options);
+BERTH_API PendingResult place_pending(StateStore& store, const PendingOptions& options);
 
 /// Spec `base` with `additions` merged in (machines and units replace by name, placements add);
 /// what place_and_commit places.
-Spec merge_spec(const Spec& base, const Spec& additions);
+BERTH_API Spec merge_spec(const Spec& base, const Spec& additions);
 
 /// The plan that adds `additions`' machines and units that differ from what `base` stores, plus
 /// `placement`'s new assignments.
-Plan plan_with_additions(const Snapshot& base, const Spec& additions, const Plan& placement);
+BERTH_API Plan plan_with_additions(const Snapshot& base, const Spec& additions, const Plan& placement);
 
 }  // namespace berth::state

@@ -322,7 +322,7 @@ TEST_CASE("bad preferences are one-line errors naming the field", "[place][pipel
 
 TEST_CASE("explain lists every filter's objection in pipeline order; a diagnosis counts the first", "[place][pipeline]") {
   // m1 is draining, lacks the zone the unit requires, is tainted, runs a conflicting unit and is too
-  // small: each filter objects, in the order of src/core/pipeline/filters.hpp.
+  // small: each filter objects, in the order of src/place/pipeline/filters.hpp.
   const Spec spec = parse_spec_json(R"({
     "machines": [
       {"name": "m1", "capacity": {"cpu": "2"}, "state": "draining", "metadata": {"zone": "b"},

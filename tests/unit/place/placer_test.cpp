@@ -152,7 +152,7 @@ TEST_CASE("explain: one line per reason, with the numbers") {
                                  "short of memory: needs 6 GiB, m1 has 4 GiB free of 8 GiB"});
   const auto on_m2 = p.explain(db, c.find_machine("m2"));
   REQUIRE(on_m2.size() >= 2);
-  // Pipeline order (src/core/pipeline/filters.hpp): metadata before state.
+  // Pipeline order (src/place/pipeline/filters.hpp): metadata before state.
   CHECK(on_m2[0] == "metadata: db requires role=db, but m2 has role!=db");
   CHECK(on_m2[1] == "m2 is down: only up machines take new units");
   CHECK(p.explain(db, c.find_machine("m3")) ==

@@ -11,8 +11,8 @@
 #include <unordered_set>
 
 #include "berth/constraint/glob.hpp"
+#include "berth/did_you_mean.hpp"
 #include "berth/error.hpp"
-#include "berth/io/spec_json.hpp"
 #include "berth/model/instance_name.hpp"
 #include "berth/model/resources.hpp"
 

@@ -1,10 +1,8 @@
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
+#include "berth/did_you_mean.hpp"
 #include "berth/error.hpp"
 #include "berth/explain/query.hpp"
-#include "berth/io/spec_json.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
 
@@ -44,14 +42,6 @@ ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const
   const MachineId now = cluster.assignment(instance);
   if (now != kNone) answer.placed_on = cluster.machine_name(now);
   return answer;
-}
-
-nlohmann::json explain_to_json(const ExplainAnswer& answer) {
-  nlohmann::json j = {{"unit", answer.unit}, {"machine", answer.machine}, {"fits", answer.fits()},
-                      {"reasons", answer.reasons}};
-  if (answer.preferences_met) j["preferences_met"] = *answer.preferences_met;
-  j["placed_on"] = answer.placed_on ? nlohmann::json(*answer.placed_on) : nlohmann::json(nullptr);
-  return j;
 }
 
 }  // namespace berth

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "berth/did_you_mean.hpp"
 #include "berth/error.hpp"
-#include "berth/io/spec_json.hpp"
 
 namespace berth {
 

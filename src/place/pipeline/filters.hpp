@@ -1,7 +1,7 @@
 #pragma once
 // THE placement pipeline: every hard constraint, in the order every path applies it. The scan,
 // the indexed search, the diagnosis (scan and indexed), `fits`/`feasible`, `explain`, the
-// ranking reuse and "unresolvable" all run this list (Placer, src/core/placer*.cpp); preemption,
+// ranking reuse and "unresolvable" all run this list (Placer, src/place/placer*.cpp); preemption,
 // batch and flow verification, capacity checks and ops ask the Placer. Cheapest first, and
 // coarsest first: group-level (asked once per decision), class-level (once per machine class,
 // cached), then machine-level; a rejection is counted under the first filter that rejects, so

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
+#include "berth/did_you_mean.hpp"
 #include "berth/error.hpp"
-#include "berth/io/spec_json.hpp"
 
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
