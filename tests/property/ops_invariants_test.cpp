@@ -21,7 +21,6 @@ namespace {
 using namespace berth;
 using namespace berth::ops;
 
-constexpr std::int64_t kMi = 1024 * 1024;
 using berth::testing::Gen;
 using berth::testing::random_ops_spec;
 using berth::testing::random_ops_unit;
