@@ -7,7 +7,7 @@
 # (-D_GLIBCXX_ASSERTIONS: bounds-checked operator[], front() of empty containers, ...), so
 # the whole suite runs under them too.
 #
-# Environment: BERTH_TEST_SANITIZE=0 skips the ASan run, BERTH_TEST_FUZZ_SECONDS (default 30,
+# Environment: BERTH_TEST_SANITIZE=0 skips the ASan run, BERTH_TEST_FUZZ_SECONDS (default 20,
 # 0 skips) is the time per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +36,7 @@ if [[ "${BERTH_TEST_SANITIZE:-1}" != 0 ]]; then
   hardening="sanitizer suite clean"
 fi
 # Every parser's fuzz target, with ASan + UBSan, from the seed corpus in fuzz/corpus.
-fuzz_seconds="${BERTH_TEST_FUZZ_SECONDS:-30}"
+fuzz_seconds="${BERTH_TEST_FUZZ_SECONDS:-20}"
 if [[ "$fuzz_seconds" != 0 ]]; then
   BUILD_DIR="$build-fuzz" FUZZ_JOBS="$jobs" scripts/fuzz.sh "$fuzz_seconds"
   hardening+=", fuzz targets clean"
