@@ -15,6 +15,15 @@
 
 namespace berth::detail {
 
+/// The first dimension machine m lacks room in for `demand`, or -1 when it fits: the room test
+/// of the resource filter (pipeline::Resources) and of the diagnosis tally alike.
+inline int first_short_dimension(const Cluster& c, const std::vector<std::int64_t>& demand, MachineId m) {
+  for (std::size_t d = 0; d < demand.size(); ++d) {
+    if (c.free(m, d) < demand[d]) return static_cast<int>(d);
+  }
+  return -1;
+}
+
 struct ShortfallTally {
   ShortfallTally(const Cluster& cluster, const std::vector<std::int64_t>& demand, std::size_t dims)
       : c(cluster), demand(demand), short_count(dims, 0), most_free(dims, std::numeric_limits<std::int64_t>::min()),
@@ -22,14 +31,7 @@ struct ShortfallTally {
 
   /// The first dimension machine m lacks room in for the demand, or -1 when it fits (the
   /// resource filter of both searches).
-  int first_short(MachineId m) const {
-    const std::int64_t* alloc = c.allocatable(m);
-    const std::int64_t* used = c.used(m);
-    for (std::size_t d = 0; d < c.dims(); ++d) {
-      if (alloc[d] - used[d] < demand[d]) return static_cast<int>(d);
-    }
-    return -1;
-  }
+  int first_short(MachineId m) const { return first_short_dimension(c, demand, m); }
 
   /// Machine m lacks room in some dimension (`first_short` is the first): counts it under the
   /// dimension it misses by the largest fraction of the request (integer cross-multiplication,

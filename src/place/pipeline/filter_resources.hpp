@@ -14,12 +14,7 @@ namespace berth::pipeline {
 struct Resources {
   static constexpr bool class_invariant = false;
 
-  static bool admits(const GroupState& s, MachineId m) {
-    for (std::size_t d = 0; d < s.demand.size(); ++d) {
-      if (s.cluster.free(m, d) < s.demand[d]) return false;
-    }
-    return true;
-  }
+  static bool admits(const GroupState& s, MachineId m) { return detail::first_short_dimension(s.cluster, s.demand, m) < 0; }
 
   static void count(const GroupState&, MachineId m, Counting& counting) {
     const int first_short = counting.tally.first_short(m);
