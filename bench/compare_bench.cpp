@@ -40,7 +40,10 @@ Spec workload(int kind) {
   const struct {
     std::int64_t cpu, memory;
     int replicas;
-  } shapes[] = {{2000, 4LL << 30, 400}, {1000, 8LL << 30, 500}, {500, 2LL << 30, 800}, {3000, 6LL << 30, 250}};
+  } shapes[] = {{2000, 4LL << 30, 400},
+                {1000, 8LL << 30, 500},
+                {500, 2LL << 30, 800},
+                {3000, 6LL << 30, 250}};
   int k = 0;
   for (const auto& s : shapes) {
     Unit u;

@@ -42,7 +42,8 @@ Instance workload(int kind, std::size_t n, std::size_t d, std::uint64_t seed) {
 }
 
 void BM_strategy(benchmark::State& state, std::string strategy) {
-  const Instance in = workload(static_cast<int>(state.range(0)), static_cast<std::size_t>(state.range(1)), 3, 42);
+  const Instance in =
+      workload(static_cast<int>(state.range(0)), static_cast<std::size_t>(state.range(1)), 3, 42);
   const std::size_t lb = berth::pack::lower_bounds(in).best;
   berth::pack::SolveOptions o;
   o.max_iterations = 20000;  // fixed work, so runs compare like with like

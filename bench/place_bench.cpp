@@ -44,7 +44,9 @@ Loaded make_loaded(std::size_t machines, StrategyKind strategy) {
   for (GroupId g : placer.batch_order([&] {
          std::vector<GroupId> all;
          for (GroupId g = 0; g < cluster.group_count(); ++g) {
-           if (cluster.instance(cluster.group(g).members.front()).unit != cluster.instance(first_probe).unit) all.push_back(g);
+           if (cluster.instance(cluster.group(g).members.front()).unit !=
+               cluster.instance(first_probe).unit)
+             all.push_back(g);
          }
          return all;
        }())) {
@@ -88,7 +90,9 @@ void BM_BatchPlacement(benchmark::State& state) {
   }
   state.counters["units"] = static_cast<double>(o.units);
   state.counters["placed"] = static_cast<double>(placed);
-  state.counters["us_per_unit"] = benchmark::Counter(static_cast<double>(o.units), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["us_per_unit"] = benchmark::Counter(
+      static_cast<double>(o.units),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
   state.SetLabel(to_string(strategy));
 }
 
@@ -131,7 +135,8 @@ void diagnose_pending(benchmark::State& state, bool scan) {
   Placer placer(full.cluster, StrategyKind::BestFit);
   Diagnosis diag;
   for (auto _ : state) {
-    const MachineId m = scan ? placer.select_scan(full.probe, &diag) : placer.select_diagnosed(full.probe, &diag);
+    const MachineId m =
+        scan ? placer.select_scan(full.probe, &diag) : placer.select_diagnosed(full.probe, &diag);
     benchmark::DoNotOptimize(m);
   }
   state.counters["fit"] = static_cast<double>(diag.fit);
@@ -150,9 +155,15 @@ void strategies(benchmark::internal::Benchmark* b, std::initializer_list<std::in
 
 }  // namespace
 
-BENCHMARK(BM_SinglePlacement)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_SinglePlacementScan)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_BatchPlacement)->Apply([](auto* b) { strategies(b, {1000, 10000, 100000}); })->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_SinglePlacement)->Apply([](auto* b) {
+                               strategies(b, {1000, 10000, 100000});
+                             }) -> Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SinglePlacementScan)->Apply([](auto* b) {
+                                   strategies(b, {1000, 10000, 100000});
+                                 }) -> Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_BatchPlacement)->Apply([](auto* b) {
+                              strategies(b, {1000, 10000, 100000});
+                            }) -> Unit(benchmark::kMillisecond) -> Iterations(1);
 
 BENCHMARK(BM_DiagnoseScan)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DiagnoseIndexed)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMicrosecond);

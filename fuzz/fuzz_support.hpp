@@ -34,7 +34,8 @@ inline void check_error(const berth::Error& e) {
   std::string what = e.what();
   if (what.rfind("[berth.", 0) != 0) fail("error without an id: " + what);
   for (char c : what) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) fail("control character in error: " + what);
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      fail("control character in error: " + what);
   }
 }
 

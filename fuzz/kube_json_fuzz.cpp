@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<KubeDocument> nodes, pods;
   auto nul = text.find('\0');
   nodes.push_back({"nodes.json", std::string(text.substr(0, nul))});
-  if (nul != std::string_view::npos) pods.push_back({"pods.json", std::string(text.substr(nul + 1))});
+  if (nul != std::string_view::npos)
+    pods.push_back({"pods.json", std::string(text.substr(nul + 1))});
   KubeImport imported;
   try {
     imported = import_kube_text(nodes, pods);

@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   PlaceOptions options;
   const StrategyKind kinds[] = {StrategyKind::BestFit, StrategyKind::Spread, StrategyKind::FirstFit,
-                               StrategyKind::LeastLoaded, StrategyKind::DotProduct};
+                                StrategyKind::LeastLoaded, StrategyKind::DotProduct};
   options.strategy = kinds[strategy_byte % 5];
   PlacementResult result;
   try {

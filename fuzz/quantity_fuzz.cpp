@@ -39,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (v < 0) v = -(v + 1);
     try {
       std::string s = format_bytes_exact(v);
-      if (parse_bytes(s, "f") != v) fuzz::fail("format_bytes_exact round trip of " + std::to_string(v), s);
+      if (parse_bytes(s, "f") != v)
+        fuzz::fail("format_bytes_exact round trip of " + std::to_string(v), s);
       std::string c = format_cpu(v);
       if (parse_cpu(c, "f") != v) fuzz::fail("format_cpu round trip of " + std::to_string(v), c);
     } catch (const Error& e) {

@@ -19,8 +19,10 @@ std::string whole_document_answer(std::string_view text) {
     try {
       return write_spec_json(spec_from_json(root));
     } catch (const ValidationError& e) {
-      throw ValidationError(e.code(), e.subject(),
-                            fmt::format("{} (in fuzz.json)", e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2)));
+      throw ValidationError(
+          e.code(), e.subject(),
+          fmt::format("{} (in fuzz.json)",
+                      e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2)));
     }
   } catch (const Error& e) {
     return std::string("error: ") + e.what();

@@ -7,19 +7,19 @@
 #include <pybind11/stl.h>
 
 #include <atomic>
-#include <cmath>
-#include <stdexcept>
-#include <string_view>
-#include <unordered_map>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -127,7 +127,8 @@ void wait_for_abandoned() {
     {
       py::gil_scoped_release release;
       std::unique_lock<std::mutex> lock(a.mutex);
-      if (a.cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return a.running == 0; })) return;
+      if (a.cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return a.running == 0; }))
+        return;
     }
     if (PyErr_CheckSignals() != 0) {  // a second Ctrl-C: stop waiting, let the process end
       PyErr_Clear();
@@ -192,8 +193,10 @@ R run_long(F work) {
         ++a.running;
       }
     }
-    if (finished) worker.join();
-    else worker.detach();
+    if (finished)
+      worker.join();
+    else
+      worker.detach();
     throw py::error_already_set();
   }
   worker.join();
@@ -255,7 +258,8 @@ berth::PlaceOptions place_options(const std::string& strategy, bool preempt, boo
   return options;
 }
 
-py::dict place_dict(const std::string& spec, bool is_path, const std::string& strategy, bool preempt, bool strict) {
+py::dict place_dict(const std::string& spec, bool is_path, const std::string& strategy,
+                    bool preempt, bool strict) {
   berth::PlacementResult result = run_long<berth::PlacementResult>([=](const std::atomic<bool>&) {
     const berth::PlaceOptions options = place_options(strategy, preempt, strict);
     return berth::place(load_spec(spec, is_path), options);
@@ -273,7 +277,8 @@ py::dict place_dict(const std::string& spec, bool is_path, const std::string& st
   berth::PlacementResult big;
   big.placements.swap(result.placements);
   big.utilization.swap(result.utilization);
-  py::dict out = to_python(berth::placement_to_json(result));  // pending, warnings, ... ; maps empty
+  py::dict out =
+      to_python(berth::placement_to_json(result));  // pending, warnings, ... ; maps empty
 
   // Raw C API from here: pybind11's item proxies cost a generic lookup and two reference
   // counts per entry, a tenth of the call at 100k machines. Machine and dimension names repeat,
@@ -294,7 +299,8 @@ py::dict place_dict(const std::string& spec, bool is_path, const std::string& st
     return it->second.ptr();
   };
   py::dict placements;
-  for (const auto& [unit, machine] : big.placements) set(placements.ptr(), str(unit).ptr(), machine_name(machine));
+  for (const auto& [unit, machine] : big.placements)
+    set(placements.ptr(), str(unit).ptr(), machine_name(machine));
   std::unordered_map<std::string_view, py::object> dim_names;
   py::dict utilization;
   for (const auto& [machine, dims] : big.utilization) {
@@ -303,7 +309,9 @@ py::dict place_dict(const std::string& spec, bool is_path, const std::string& st
     for (const auto& [dim, value] : dims) {
       auto it = dim_names.find(dim);
       if (it == dim_names.end()) it = dim_names.emplace(dim, str(dim)).first;
-      py::object v = std::isfinite(value) ? py::reinterpret_steal<py::object>(PyFloat_FromDouble(value)) : py::none();
+      py::object v = std::isfinite(value)
+                         ? py::reinterpret_steal<py::object>(PyFloat_FromDouble(value))
+                         : py::none();
       if (!v) throw py::error_already_set();
       set(u.ptr(), it->second.ptr(), v.ptr());
     }
@@ -341,7 +349,9 @@ std::string explain_json(const std::string& spec, bool is_path, const std::strin
                          const std::string& machine, const std::string& strategy) {
   return run_long<std::string>([=](const std::atomic<bool>&) {
     const berth::StrategyKind kind = berth::parse_strategy(strategy);
-    return berth::explain_to_json(berth::explain_placement(load_spec(spec, is_path), unit, machine, kind)).dump(2);
+    return berth::explain_to_json(
+               berth::explain_placement(load_spec(spec, is_path), unit, machine, kind))
+        .dump(2);
   });
 }
 
@@ -363,15 +373,17 @@ std::string pack_json(const std::string& vbp, bool is_path, const std::string& s
   });
 }
 
-std::string capacity_json(const std::string& workload, bool workload_is_path, const std::string& catalogue,
-                          bool catalogue_is_path, const std::string& headroom, const std::string& zone_key,
-                          const std::string& strategy, std::uint64_t iterations, std::optional<double> time_limit,
-                          std::uint64_t seed, std::size_t max_scenarios) {
+std::string capacity_json(const std::string& workload, bool workload_is_path,
+                          const std::string& catalogue, bool catalogue_is_path,
+                          const std::string& headroom, const std::string& zone_key,
+                          const std::string& strategy, std::uint64_t iterations,
+                          std::optional<double> time_limit, std::uint64_t seed,
+                          std::size_t max_scenarios) {
   return run_long<std::string>([=](const std::atomic<bool>& cancelled) {
     const berth::Spec spec = load_spec(workload, workload_is_path);
-    const berth::plan::Catalogue types = catalogue_is_path
-                                             ? berth::plan::read_catalogue_file(catalogue)
-                                             : berth::plan::parse_catalogue_json(catalogue, "<catalogue>");
+    const berth::plan::Catalogue types =
+        catalogue_is_path ? berth::plan::read_catalogue_file(catalogue)
+                          : berth::plan::parse_catalogue_json(catalogue, "<catalogue>");
     berth::plan::CapacityOptions options;
     options.headroom = berth::plan::Headroom::parse(headroom, zone_key);
     options.strategy = berth::parse_strategy(strategy);
@@ -412,17 +424,21 @@ std::string reboot_plan_json(const std::string& spec, bool is_path, const std::s
 // Each document is (name, text), or ("", path) for a file to read.
 using KubeInput = std::vector<std::pair<std::string, std::string>>;
 
-std::pair<std::string, std::string> import_kube_json(const KubeInput& nodes, const KubeInput& pods) {
+std::pair<std::string, std::string> import_kube_json(const KubeInput& nodes,
+                                                     const KubeInput& pods) {
   return run_long<std::pair<std::string, std::string>>([=](const std::atomic<bool>&) {
     if (nodes.empty() && pods.empty()) {
-      throw berth::ValidationError(278, "import kube", "give --nodes FILE... and/or --pods FILE...");
+      throw berth::ValidationError(278, "import kube",
+                                   "give --nodes FILE... and/or --pods FILE...");
     }
     // A document without a name is a file to read (read_text_file: usage.301 when it cannot).
     auto documents = [](const KubeInput& in) {
       std::vector<berth::KubeDocument> out;
       for (const auto& [name, value] : in) {
-        if (name.empty()) out.push_back({value, berth::read_text_file(value)});
-        else out.push_back({name, value});
+        if (name.empty())
+          out.push_back({value, berth::read_text_file(value)});
+        else
+          out.push_back({name, value});
       }
       return out;
     };
@@ -453,13 +469,15 @@ class PyCluster {
   std::vector<std::string> machines() const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> out;
-    for (berth::MachineId m = 0; m < cluster_->machine_count(); ++m) out.push_back(cluster_->machine_name(m));
+    for (berth::MachineId m = 0; m < cluster_->machine_count(); ++m)
+      out.push_back(cluster_->machine_name(m));
     return out;
   }
   std::vector<std::string> instances() const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> out;
-    for (berth::InstanceId i = 0; i < cluster_->instance_count(); ++i) out.push_back(cluster_->instance(i).name);
+    for (berth::InstanceId i = 0; i < cluster_->instance_count(); ++i)
+      out.push_back(cluster_->instance(i).name);
     return out;
   }
   std::vector<std::string> dimensions() const { return cluster_->dimension_names(); }
@@ -488,8 +506,8 @@ class PyCluster {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto parsed = berth::parse_machine_state(state);
     if (!parsed) {
-      throw berth::UsageError(
-          398, "unknown machine state \"" + state + "\" (expected up, draining, down or rebooting)");
+      throw berth::UsageError(398, "unknown machine state \"" + state +
+                                       "\" (expected up, draining, down or rebooting)");
     }
     cluster_->set_state(machine_id(machine), *parsed);
   }
@@ -558,7 +576,9 @@ class PyCluster {
     if (i == berth::kNone) throw berth::UsageError(306, "no unit instance named \"" + unit + "\"");
     return i;
   }
-  berth::GroupId group_of(const std::string& unit) const { return cluster_->instance(instance_id(unit)).group; }
+  berth::GroupId group_of(const std::string& unit) const {
+    return cluster_->instance(instance_id(unit)).group;
+  }
   berth::MachineId machine_id(const std::string& machine) const {
     const berth::MachineId m = cluster_->find_machine(machine);
     if (m == berth::kNone) throw berth::UsageError(307, "no machine named \"" + machine + "\"");
@@ -575,7 +595,8 @@ class PyCluster {
 };
 
 py::object new_error(py::module_& m, const char* name, const py::object& base, const char* doc) {
-  PyObject* type = PyErr_NewExceptionWithDoc((std::string("berth.") + name).c_str(), doc, base.ptr(), nullptr);
+  PyObject* type =
+      PyErr_NewExceptionWithDoc((std::string("berth.") + name).c_str(), doc, base.ptr(), nullptr);
   if (type == nullptr) throw py::error_already_set();
   py::object t = py::reinterpret_steal<py::object>(type);
   m.attr(name) = t;
@@ -588,29 +609,32 @@ PYBIND11_MODULE(_native, m) {
   m.doc() = "berth's C++ half; use the berth package (docs/python.md).";
 
   g_errors = new ErrorTypes();
-  g_errors->base = new_error(m, "Error", py::reinterpret_borrow<py::object>(PyExc_Exception),
-                             "Base of every berth error; .id is the stable id (berth.invalid.201).");
-  g_errors->parse = new_error(m, "ParseError", g_errors->base, "The input could not be read at all (ids 1xx).");
+  g_errors->base =
+      new_error(m, "Error", py::reinterpret_borrow<py::object>(PyExc_Exception),
+                "Base of every berth error; .id is the stable id (berth.invalid.201).");
+  g_errors->parse =
+      new_error(m, "ParseError", g_errors->base, "The input could not be read at all (ids 1xx).");
   g_errors->invalid = new_error(m, "InvalidInput", g_errors->base,
                                 "Well-formed input that means something impossible (ids 2xx).");
   g_errors->usage = new_error(m, "UsageError", g_errors->base, "berth was used wrongly (ids 3xx).");
   g_errors->store = new_error(m, "StoreError", g_errors->base, "A state store failed (ids 4xx).");
   py::register_exception_translator(&translate);
 
-  m.def("place", &place_dict, py::arg("spec"), py::arg("is_path"), py::arg("strategy"), py::arg("preempt"),
-        py::arg("strict"));
-#ifdef BERTH_PY_HTML
-  m.def("place_html", &place_html, py::arg("spec"), py::arg("is_path"), py::arg("strategy"), py::arg("group_by"),
+  m.def("place", &place_dict, py::arg("spec"), py::arg("is_path"), py::arg("strategy"),
         py::arg("preempt"), py::arg("strict"));
+#ifdef BERTH_PY_HTML
+  m.def("place_html", &place_html, py::arg("spec"), py::arg("is_path"), py::arg("strategy"),
+        py::arg("group_by"), py::arg("preempt"), py::arg("strict"));
 #endif
   m.def("compare", &compare_json, py::arg("spec"), py::arg("is_path"), py::arg("strategies"));
-  m.def("explain", &explain_json, py::arg("spec"), py::arg("is_path"), py::arg("unit"), py::arg("machine"),
-        py::arg("strategy"));
-  m.def("pack", &pack_json, py::arg("instance"), py::arg("is_path"), py::arg("strategy"), py::arg("time_limit"),
-        py::arg("exact"), py::arg("seed"), py::arg("iterations"));
-  m.def("capacity", &capacity_json, py::arg("workload"), py::arg("workload_is_path"), py::arg("catalogue"),
-        py::arg("catalogue_is_path"), py::arg("headroom"), py::arg("zone_key"), py::arg("strategy"),
-        py::arg("iterations"), py::arg("time_limit"), py::arg("seed"), py::arg("max_scenarios"));
+  m.def("explain", &explain_json, py::arg("spec"), py::arg("is_path"), py::arg("unit"),
+        py::arg("machine"), py::arg("strategy"));
+  m.def("pack", &pack_json, py::arg("instance"), py::arg("is_path"), py::arg("strategy"),
+        py::arg("time_limit"), py::arg("exact"), py::arg("seed"), py::arg("iterations"));
+  m.def("capacity", &capacity_json, py::arg("workload"), py::arg("workload_is_path"),
+        py::arg("catalogue"), py::arg("catalogue_is_path"), py::arg("headroom"),
+        py::arg("zone_key"), py::arg("strategy"), py::arg("iterations"), py::arg("time_limit"),
+        py::arg("seed"), py::arg("max_scenarios"));
   m.def("reboot_plan", &reboot_plan_json, py::arg("spec"), py::arg("is_path"), py::arg("machines"),
         py::arg("max_unavailable"), py::arg("budgets"), py::arg("zone_key"), py::arg("strategy"));
   m.def("import_kube", &import_kube_json, py::arg("nodes"), py::arg("pods"));
@@ -622,7 +646,8 @@ PYBIND11_MODULE(_native, m) {
         policy.single_arena = true;  // the work runs on worker threads: give them the same heap
         return berth::use_cli_allocator_policy(policy);
       },
-      "Opt-in: this process's malloc gets the CLI's policy (no fast bins, a main heap on transparent huge pages, "
+      "Opt-in: this process's malloc gets the CLI's policy (no fast bins, a main heap on "
+      "transparent huge pages, "
       "one arena). Returns False where glibc has no such controls.");
   m.def("_wait_for_abandoned", &wait_for_abandoned,
         "Waits for computations abandoned after Ctrl-C (registered with atexit).");
@@ -631,8 +656,9 @@ PYBIND11_MODULE(_native, m) {
 
   py::class_<PyCluster>(m, "Cluster")
       // Compiling a large spec takes a while and touches no Python object: without the GIL.
-      .def(py::init<const std::string&, bool, const std::string&, bool>(), py::arg("spec"), py::arg("is_path"),
-           py::arg("strategy"), py::arg("strict"), py::call_guard<py::gil_scoped_release>())
+      .def(py::init<const std::string&, bool, const std::string&, bool>(), py::arg("spec"),
+           py::arg("is_path"), py::arg("strategy"), py::arg("strict"),
+           py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("machines", &PyCluster::machines)
       .def_property_readonly("instances", &PyCluster::instances)
       .def_property_readonly("dimensions", &PyCluster::dimensions)
@@ -649,8 +675,14 @@ PYBIND11_MODULE(_native, m) {
       .def("_diagnose", &PyCluster::diagnose, py::arg("unit"))
       .def("_place_pending", &PyCluster::place_pending)
       .def("placements", &PyCluster::placements)
-      .def("allocatable", [](const PyCluster& c, const std::string& m) { return c.amounts(m, 0); }, py::arg("machine"))
-      .def("used", [](const PyCluster& c, const std::string& m) { return c.amounts(m, 1); }, py::arg("machine"))
-      .def("free", [](const PyCluster& c, const std::string& m) { return c.amounts(m, 2); }, py::arg("machine"))
+      .def(
+          "allocatable", [](const PyCluster& c, const std::string& m) { return c.amounts(m, 0); },
+          py::arg("machine"))
+      .def(
+          "used", [](const PyCluster& c, const std::string& m) { return c.amounts(m, 1); },
+          py::arg("machine"))
+      .def(
+          "free", [](const PyCluster& c, const std::string& m) { return c.amounts(m, 2); },
+          py::arg("machine"))
       .def("overcommitted", &PyCluster::overcommitted);
 }

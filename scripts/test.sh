@@ -13,6 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-browser
 
+# Formatting first: it takes seconds and fails CI on a file .clang-format would change.
+scripts/format.sh --check
+
 jobs=2
 build=${BERTH_BUILD_DIR:-build}
 # ccache (installed by setup.sh) makes repeated runs on one machine cheap.

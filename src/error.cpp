@@ -100,7 +100,8 @@ constexpr std::size_t kMaxSubject = 200;
 
 ValidationError::ValidationError(int code, std::string subject, const std::string& message)
     : Error("invalid", code,
-            subject.empty() ? message : fmt::format("{}: {}", one_line(subject, kMaxSubject), message)),
+            subject.empty() ? message
+                            : fmt::format("{}: {}", one_line(subject, kMaxSubject), message)),
       subject_(one_line(subject, kMaxSubject)) {}
 
 UsageError::UsageError(int code, const std::string& message) : Error("usage", code, message) {}

@@ -37,8 +37,8 @@ inline Size draw(std::mt19937_64& rng, Size lo, Size hi) {
 inline Instance panigrahy_instance(int cls, std::size_t n, std::size_t d, std::uint64_t seed) {
   std::mt19937_64 rng(seed * 1000003 + static_cast<std::uint64_t>(cls) * 7919 + n * 31 + d);
   Instance in;
-  in.name = "gen/panigrahy/class" + std::to_string(cls) + "_" + std::to_string(n) + "_" + std::to_string(d) +
-            "_" + std::to_string(seed);
+  in.name = "gen/panigrahy/class" + std::to_string(cls) + "_" + std::to_string(n) + "_" +
+            std::to_string(d) + "_" + std::to_string(seed);
   in.dims = d;
   struct Range {
     Size h, lo, hi;
@@ -87,8 +87,8 @@ inline Instance panigrahy_instance(int cls, std::size_t n, std::size_t d, std::u
 inline Instance triplet_instance(char kind, std::size_t groups, std::size_t d, std::uint64_t seed) {
   std::mt19937_64 rng(seed * 1000003 + static_cast<std::uint64_t>(kind) * 7919 + groups * 31 + d);
   Instance in;
-  in.name = std::string("gen/triplet/class") + kind + "_" + std::to_string(3 * groups) + "_" + std::to_string(d) +
-            "_" + std::to_string(seed);
+  in.name = std::string("gen/triplet/class") + kind + "_" + std::to_string(3 * groups) + "_" +
+            std::to_string(d) + "_" + std::to_string(seed);
   in.dims = d;
   in.capacity.assign(d, 100);
   std::vector<std::vector<Size>> items;
@@ -117,8 +117,8 @@ inline Instance triplet_instance(char kind, std::size_t groups, std::size_t d, s
 /// and dimension): `n` items drawn with replacement from all of their items. For the New
 /// classes of Mommessin et al., whose generator is described only loosely, this is the
 /// closest we can get to "another instance of that class" without tuning to the files.
-inline Instance resampled_instance(const std::string& name, const std::vector<Instance>& pool, std::size_t n,
-                                   std::uint64_t seed) {
+inline Instance resampled_instance(const std::string& name, const std::vector<Instance>& pool,
+                                   std::size_t n, std::uint64_t seed) {
   std::uint64_t name_hash = 1469598103934665603ull;  // FNV-1a: std::hash differs between libraries
   for (char c : name) name_hash = (name_hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   std::mt19937_64 rng(seed * 1000003 + n * 31 + name_hash % 65521);

@@ -7,12 +7,13 @@
 //   berth_bench_packing [--strategy NAME[,NAME...]|all] [--time-limit S] [--filter TEXT[,TEXT...]]
 //                       [--sample K] [--exact] [--exact-time S] [--exact-max-items N]
 //                       [--write FILE] [--seed N] [--verbose] [--cpu-time]
-//   berth_bench_packing --generated SEEDS [--sizes N,N,...] [--strategy ...] [--time-limit S] [--filter TEXT]
+//   berth_bench_packing --generated SEEDS [--sizes N,N,...] [--strategy ...] [--time-limit S]
+//   [--filter TEXT]
 //       fresh instances (generate.hpp) of Panigrahy classes 1-9 (n = --sizes, default 40, 120,
 //       250), triplets (n = 60, 120, 249), and New classes 1-6 resampled from the data's
-//       replicates (the --sizes the data has), d = 3 and 5, seeds 1..SEEDS; ratio = bins / lower bound
-//       (the best of the closed-form bounds, the pattern LP run for 2 s, and for triplets
-//       the optimum n/3), so it overstates the distance to the optimum where the bound is weak.
+//       replicates (the --sizes the data has), d = 3 and 5, seeds 1..SEEDS; ratio = bins / lower
+//       bound (the best of the closed-form bounds, the pattern LP run for 2 s, and for triplets the
+//       optimum n/3), so it overstates the distance to the optimum where the bound is weak.
 //   By default search strategies get a work budget (SolveOptions::work_budget), as `berth pack`
 //   without --time-limit: results are deterministic. --cpu-time: a CPU-time budget instead.
 #include <fmt/format.h>
@@ -73,20 +74,24 @@ struct Stats {
   }
   std::string row(const std::string& name, bool bold) const {
     const char* b = bold ? "**" : "";
-    return fmt::format("| {} | {} | {}{:.4f}{} | {}{:.4f}{} | {} | {} | {:.3f} | {:.3f} | {:.3f} |\n", name, count, b,
-                       ratio_sum / count, b, b, worst, b, at_optimum, above, seconds / count, cpu / count, cpu_max);
+    return fmt::format(
+        "| {} | {} | {}{:.4f}{} | {}{:.4f}{} | {} | {} | {:.3f} | {:.3f} | {:.3f} |\n", name, count,
+        b, ratio_sum / count, b, b, worst, b, at_optimum, above, seconds / count, cpu / count,
+        cpu_max);
   }
 };
 
 // A command-line value that must be an integer in [lo, hi] (or a number in [lo, hi] for
 // parse_number): anything else ends the program with a one-line error naming the option.
-[[noreturn]] void bad_value(const std::string& option, const std::string& text, const std::string& expected) {
-  std::fprintf(stderr, "berth_bench_packing: %s: expected %s, found '%s'\n", option.c_str(), expected.c_str(),
-               text.c_str());
+[[noreturn]] void bad_value(const std::string& option, const std::string& text,
+                            const std::string& expected) {
+  std::fprintf(stderr, "berth_bench_packing: %s: expected %s, found '%s'\n", option.c_str(),
+               expected.c_str(), text.c_str());
   std::exit(1);
 }
 
-std::uint64_t parse_count(const std::string& option, const std::string& text, std::uint64_t lo, std::uint64_t hi) {
+std::uint64_t parse_count(const std::string& option, const std::string& text, std::uint64_t lo,
+                          std::uint64_t hi) {
   std::uint64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty() || v < lo || v > hi) {
@@ -119,9 +124,9 @@ std::string class_of(const std::string& path) {
   return path;
 }
 
-
 constexpr const char* kTableHead =
-    "| class | instances | mean ratio | worst ratio | at optimum | above 1.05 | mean s | mean CPU s | max CPU s |\n"
+    "| class | instances | mean ratio | worst ratio | at optimum | above 1.05 | mean s | mean CPU "
+    "s | max CPU s |\n"
     "|---|---|---|---|---|---|---|---|---|\n";
 
 // CPU time of this thread, seconds.
@@ -132,8 +137,8 @@ double thread_cpu() {
 }
 
 // Runs a strategy as `berth pack` does: with a work budget unless --cpu-time.
-SolveResult timed_solve(const Instance& inst, const std::string& strategy, double time_limit, std::uint64_t seed,
-                        bool cpu_time, double& cpu_secs) {
+SolveResult timed_solve(const Instance& inst, const std::string& strategy, double time_limit,
+                        std::uint64_t seed, bool cpu_time, double& cpu_secs) {
   SolveOptions o;
   o.time_limit = time_limit;
   o.seed = seed;
@@ -145,8 +150,9 @@ SolveResult timed_solve(const Instance& inst, const std::string& strategy, doubl
 }
 
 // Fresh instances (generate.hpp): one table per strategy, ratio to the lower bound.
-int run_generated(std::size_t seeds, const std::vector<std::size_t>& sizes, const std::vector<std::string>& strategies,
-                  double time_limit, const std::string& filter, std::uint64_t seed, bool verbose, bool cpu_time) {
+int run_generated(std::size_t seeds, const std::vector<std::size_t>& sizes,
+                  const std::vector<std::string>& strategies, double time_limit,
+                  const std::string& filter, std::uint64_t seed, bool verbose, bool cpu_time) {
   std::vector<std::pair<Instance, std::size_t>> cases;  // instance, known optimum (0: unknown)
   // The New classes' replicates in the data, pooled per class, item count and dimension.
   std::map<std::string, std::vector<Instance>> new_pools;
@@ -165,14 +171,17 @@ int run_generated(std::size_t seeds, const std::vector<std::size_t>& sizes, cons
   for (std::uint64_t s = 1; s <= seeds; ++s) {
     for (std::size_t d : {3, 5}) {
       for (int cls = 1; cls <= 9; ++cls) {
-        for (std::size_t n : sizes) cases.push_back({bench_pack::panigrahy_instance(cls, n, d, s), 0});
+        for (std::size_t n : sizes)
+          cases.push_back({bench_pack::panigrahy_instance(cls, n, d, s), 0});
       }
       for (char kind : {'C', 'F'}) {
-        for (std::size_t g : {20, 40, 83}) cases.push_back({bench_pack::triplet_instance(kind, g, d, s), g});
+        for (std::size_t g : {20, 40, 83})
+          cases.push_back({bench_pack::triplet_instance(kind, g, d, s), g});
       }
     }
     for (const auto& [name, pool] : new_pools) {
-      cases.push_back({bench_pack::resampled_instance(name, pool, pool.front().item_count(), s), 0});
+      cases.push_back(
+          {bench_pack::resampled_instance(name, pool, pool.front().item_count(), s), 0});
     }
   }
   std::map<std::string, std::map<std::string, Stats>> table;
@@ -180,7 +189,8 @@ int run_generated(std::size_t seeds, const std::vector<std::size_t>& sizes, cons
   for (const auto& [inst, optimum] : cases) {
     if (!filter.empty()) {
       bool match = false;
-      for (const auto& part : split(filter, ',')) match = match || inst.name.find(part) != std::string::npos;
+      for (const auto& part : split(filter, ','))
+        match = match || inst.name.find(part) != std::string::npos;
       if (!match) continue;
     }
     std::size_t lb = optimum;
@@ -204,14 +214,17 @@ int run_generated(std::size_t seeds, const std::vector<std::size_t>& sizes, cons
       table[st][cls].add(ratio, r.seconds, r.solution.bins <= lb, cpu);
       table[st]["ALL"].add(ratio, r.seconds, r.solution.bins <= lb, cpu);
       if (verbose || ratio > 1.05) {
-        std::fprintf(stderr, "%-36s %-12s bins %zu lb %zu ratio %.3f %.2fs cpu %.2fs\n", inst.name.c_str(), st.c_str(),
-                     r.solution.bins, lb, ratio, r.seconds, cpu);
+        std::fprintf(stderr, "%-36s %-12s bins %zu lb %zu ratio %.3f %.2fs cpu %.2fs\n",
+                     inst.name.c_str(), st.c_str(), r.solution.bins, lb, ratio, r.seconds, cpu);
       }
     }
   }
   for (const auto& st : strategies) {
-    std::printf("### Strategy `%s`, generated instances (ratio = bins / lower bound)\n\n", st.c_str());
-    std::printf("(\"at optimum\" = at the bound, \"above 1.05\" = ratio to the bound above 1.05)\n\n%s", kTableHead);
+    std::printf("### Strategy `%s`, generated instances (ratio = bins / lower bound)\n\n",
+                st.c_str());
+    std::printf(
+        "(\"at optimum\" = at the bound, \"above 1.05\" = ratio to the bound above 1.05)\n\n%s",
+        kTableHead);
     for (const auto& [cls, stt] : table[st]) {
       if (cls == "ALL") continue;
       std::fputs(stt.row(cls, false).c_str(), stdout);
@@ -273,7 +286,8 @@ int main(int argc, char** argv) {
       generated = parse_count(arg, value(), 1, 1000);
     } else if (arg == "--sizes") {
       sizes.clear();
-      for (const auto& part : split(value(), ',')) sizes.push_back(parse_count(arg, part, 1, 100'000));
+      for (const auto& part : split(value(), ','))
+        sizes.push_back(parse_count(arg, part, 1, 100'000));
     } else if (arg == "--verbose") {
       verbose = true;
     } else if (arg == "--cpu-time") {
@@ -289,7 +303,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (generated > 0) return run_generated(generated, sizes, strategies, time_limit, filter, seed, verbose, cpu_time);
+  if (generated > 0)
+    return run_generated(generated, sizes, strategies, time_limit, filter, seed, verbose, cpu_time);
   const fs::path data = BERTH_SHARED_DATA;
   std::ifstream csv(data / "optima.csv");
   if (!csv) {
@@ -305,7 +320,8 @@ int main(int argc, char** argv) {
     if (f.size() < 3 || f[0].rfind("vbp/", 0) != 0) continue;
     if (!filter.empty()) {
       bool match = false;
-      for (const auto& part : split(filter, ',')) match = match || f[0].find(part) != std::string::npos;
+      for (const auto& part : split(filter, ','))
+        match = match || f[0].find(part) != std::string::npos;
       if (!match) continue;
     }
     if (index++ % sample != 0) continue;
@@ -339,8 +355,9 @@ int main(int argc, char** argv) {
       table[s][cls].add(ratio, r.seconds, r.solution.bins <= row.optimum, cpu);
       table[s]["ALL"].add(ratio, r.seconds, r.solution.bins <= row.optimum, cpu);
       if (verbose || ratio > 1.0) {
-        std::fprintf(stderr, "%-50s %-12s bins %zu opt %zu lb %zu ratio %.3f %.2fs cpu %.2fs\n", row.path.c_str(),
-                     s.c_str(), r.solution.bins, row.optimum, r.lower_bound, ratio, r.seconds, cpu);
+        std::fprintf(stderr, "%-50s %-12s bins %zu opt %zu lb %zu ratio %.3f %.2fs cpu %.2fs\n",
+                     row.path.c_str(), s.c_str(), r.solution.bins, row.optimum, r.lower_bound,
+                     ratio, r.seconds, cpu);
       }
     }
     if (exact && inst.item_count() <= exact_max_items) {
@@ -359,19 +376,21 @@ int main(int argc, char** argv) {
       }
       if (verbose || !er.proven_optimal) {
         std::fprintf(stderr, "exact %-44s bins %zu lb %zu opt %zu %s %.2fs\n", row.path.c_str(),
-                     er.best.bins, er.lower_bound, row.optimum, er.proven_optimal ? "proved" : "OPEN",
-                     er.seconds);
+                     er.best.bins, er.lower_bound, row.optimum,
+                     er.proven_optimal ? "proved" : "OPEN", er.seconds);
       }
     }
   }
 
   std::string out;
   out += "## Packing quality (issue 4)\n\n";
-  out += fmt::format("Command (from the build directory, data in ../shared/data): `{}`\n\n", command);
-  out += fmt::format("{} instances, {} s per instance per strategy ({}); ratio = bins / known optimum "
-                     "(best known when unproven, so a ratio below 1 is possible); \"mean s\" is wall time.\n\n",
-                     rows.size(), time_limit,
-                     cpu_time ? "CPU time" : "work budget, as `berth pack` without --time-limit: deterministic");
+  out +=
+      fmt::format("Command (from the build directory, data in ../shared/data): `{}`\n\n", command);
+  out += fmt::format(
+      "{} instances, {} s per instance per strategy ({}); ratio = bins / known optimum "
+      "(best known when unproven, so a ratio below 1 is possible); \"mean s\" is wall time.\n\n",
+      rows.size(), time_limit,
+      cpu_time ? "CPU time" : "work budget, as `berth pack` without --time-limit: deterministic");
   for (const auto& s : strategies) {
     out += fmt::format("### Strategy `{}`\n\n", s);
     out += kTableHead;
@@ -384,11 +403,13 @@ int main(int argc, char** argv) {
     out += "\n";
   }
   if (exact) {
-    out += fmt::format("### Exact mode (instances with <= {} items, {} s limit)\n\n", exact_max_items, exact_time);
+    out += fmt::format("### Exact mode (instances with <= {} items, {} s limit)\n\n",
+                       exact_max_items, exact_time);
     out += "| class | tried | proved optimal | mean s |\n|---|---|---|---|\n";
     for (const auto& [cls, st] : exact_table) {
-      out += fmt::format("| {} | {} | {} | {:.3f} |\n", cls == "ALL" ? "**all**" : cls, st.exact_tried,
-                         st.exact_proved, st.exact_tried ? st.exact_seconds / st.exact_tried : 0.0);
+      out +=
+          fmt::format("| {} | {} | {} | {:.3f} |\n", cls == "ALL" ? "**all**" : cls, st.exact_tried,
+                      st.exact_proved, st.exact_tried ? st.exact_seconds / st.exact_tried : 0.0);
     }
     out += "\n";
   }

@@ -10,15 +10,15 @@
 #include <sys/resource.h>
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
-#include "berth/place/cluster.hpp"
-#include "berth/place/placer.hpp"
 #include "../support/generate.hpp"
 #include "../support/realistic.hpp"
+#include "berth/place/cluster.hpp"
+#include "berth/place/placer.hpp"
 
 namespace {
 
@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
   const bool baseline = !realistic && argc > 4 && std::string(argv[4]) == "baseline";
 
   double t0 = cpu_now();
-  berth::Spec spec = realistic ? berth::bench::generate_realistic_spec(r) : berth::bench::generate_spec(o);
+  berth::Spec spec =
+      realistic ? berth::bench::generate_realistic_spec(r) : berth::bench::generate_spec(o);
   const double gen = seconds_since(t0);
   const long rss_spec = peak_rss_kib();
 
@@ -88,16 +89,25 @@ int main(int argc, char** argv) {
   const auto wall0 = std::chrono::steady_clock::now();
   const std::size_t pending = placer.place_pending().size();
   const double diagnose = seconds_since(t0);
-  const double diagnose_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  const double diagnose_wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   const std::size_t over = cluster.overcommitted().size();
-  std::printf("machines %zu, units %zu, strategy %s%s (CPU times)\n", cluster.machine_count(), cluster.instance_count(),
-              berth::to_string(strategy), baseline ? ", baseline search" : "");
-  std::printf("generate %.3f s, compile %.3f s, order %.3f s, place %.3f s (%.2f us/unit), total %.3f s\n", gen, build, order, place,
-              place * 1e6 / static_cast<double>(cluster.instance_count()), build + order + place);
-  std::printf("placed %zu, pending %zu, overcommitted machines %zu\n", placed, cluster.group_count() - placed, over);
-  std::printf("diagnosed %zu pending groups in %.3f s CPU (%.3f s wall)\n", pending, diagnose, diagnose_wall);
-  std::printf("peak RSS %.1f MiB (spec %.1f MiB, +cluster %.1f MiB); about %.0f bytes per machine+unit share\n", rss_end / 1024.0,
-              rss_spec / 1024.0, (rss_cluster - rss_spec) / 1024.0,
-              (rss_cluster - rss_spec) * 1024.0 / static_cast<double>(cluster.instance_count() + cluster.machine_count()));
+  std::printf("machines %zu, units %zu, strategy %s%s (CPU times)\n", cluster.machine_count(),
+              cluster.instance_count(), berth::to_string(strategy),
+              baseline ? ", baseline search" : "");
+  std::printf(
+      "generate %.3f s, compile %.3f s, order %.3f s, place %.3f s (%.2f us/unit), total %.3f s\n",
+      gen, build, order, place, place * 1e6 / static_cast<double>(cluster.instance_count()),
+      build + order + place);
+  std::printf("placed %zu, pending %zu, overcommitted machines %zu\n", placed,
+              cluster.group_count() - placed, over);
+  std::printf("diagnosed %zu pending groups in %.3f s CPU (%.3f s wall)\n", pending, diagnose,
+              diagnose_wall);
+  std::printf(
+      "peak RSS %.1f MiB (spec %.1f MiB, +cluster %.1f MiB); about %.0f bytes per machine+unit "
+      "share\n",
+      rss_end / 1024.0, rss_spec / 1024.0, (rss_cluster - rss_spec) / 1024.0,
+      (rss_cluster - rss_spec) * 1024.0 /
+          static_cast<double>(cluster.instance_count() + cluster.machine_count()));
   return over == 0 ? 0 : 1;
 }

@@ -39,12 +39,18 @@ Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--units") a.units = std::stoi(v);
-    else if (k == "--workers") a.workers = std::stoi(v);
-    else if (k == "--batch") a.batch = std::stoi(v);
-    else if (k == "--machines") a.machines = std::stoi(v);
-    else if (k == "--store") a.store = v;
-    else if (k == "--strategy") a.strategy = v;
+    if (k == "--units")
+      a.units = std::stoi(v);
+    else if (k == "--workers")
+      a.workers = std::stoi(v);
+    else if (k == "--batch")
+      a.batch = std::stoi(v);
+    else if (k == "--machines")
+      a.machines = std::stoi(v);
+    else if (k == "--store")
+      a.store = v;
+    else if (k == "--strategy")
+      a.strategy = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       std::exit(1);
@@ -90,7 +96,8 @@ int main(int argc, char** argv) {
     StateStore& store = *owned;
     Plan p;
     for (int i = 0; i < args.machines; ++i)
-      p.machines.push_back(state::testing::machine(fmt::format("m{:04}", i), machine_cpu, 1LL << 40));
+      p.machines.push_back(
+          state::testing::machine(fmt::format("m{:04}", i), machine_cpu, 1LL << 40));
     if (!store.commit(p, store.snapshot()).committed()) return 1;
     for (int b = 0; b < args.units; b += 500) {
       Plan u;
@@ -148,9 +155,10 @@ int main(int argc, char** argv) {
     int c = 0, n = 0, a = 0, ch = 0, rt = 0;
     double secs = 0, snap = 0, placing = 0, commit = 0;
     in >> c >> n >> a >> secs >> snap >> placing >> commit >> ch >> rt;
-    std::printf("worker %d: %d commits (%d chunks, %d retried), %d conflicts, %d attempts, %.3f s "
-                "(snapshots %.3f s, placing %.3f s, commits %.3f s)\n",
-                w, n, ch, rt, c, a, secs, snap, placing, commit);
+    std::printf(
+        "worker %d: %d commits (%d chunks, %d retried), %d conflicts, %d attempts, %.3f s "
+        "(snapshots %.3f s, placing %.3f s, commits %.3f s)\n",
+        w, n, ch, rt, c, a, secs, snap, placing, commit);
     chunks += ch;
     retried += rt;
     conflicts += c;
@@ -170,14 +178,15 @@ int main(int argc, char** argv) {
   std::printf("%d workers, %d units, %d machines, batch %d, %s: %.3f s wall, %.0f units/s\n",
               args.workers, args.units, args.machines, args.batch, args.strategy.c_str(), wall,
               args.units / wall);
-  std::printf("commits %d (%d txn chunks, %d chunks retried), conflicts retried %d (%.2f per "
-              "commit), attempts %d\n",
-              commits, chunks, retried, conflicts,
-              commits ? static_cast<double>(conflicts) / commits : 0.0, attempts);
-  std::printf("stored placements %zu of %d; overcommit: %s; double placements: %d; committed but "
-              "not stored: %d\n",
-              s.spec.placements.size(), args.units, over.empty() ? "none" : over.c_str(), doubles,
-              missing);
+  std::printf(
+      "commits %d (%d txn chunks, %d chunks retried), conflicts retried %d (%.2f per "
+      "commit), attempts %d\n",
+      commits, chunks, retried, conflicts, commits ? static_cast<double>(conflicts) / commits : 0.0,
+      attempts);
+  std::printf(
+      "stored placements %zu of %d; overcommit: %s; double placements: %d; committed but "
+      "not stored: %d\n",
+      s.spec.placements.size(), args.units, over.empty() ? "none" : over.c_str(), doubles, missing);
   bool good = ok && over.empty() && doubles == 0 && missing == 0 &&
               s.spec.placements.size() == static_cast<std::size_t>(args.units);
   std::printf("%s\n", good ? "OK" : "FAILED");

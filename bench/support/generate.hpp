@@ -13,10 +13,10 @@ namespace berth::bench {
 
 struct GenerateOptions {
   std::size_t machines = 1000;
-  std::size_t units = 10000;       ///< instances in total
-  std::size_t replicas = 20;       ///< instances per service
-  bool anti_affinity = true;       ///< conflicts: ["svcK@*"]
-  bool spread = false;             ///< spread over zone, max_skew 1
+  std::size_t units = 10000;  ///< instances in total
+  std::size_t replicas = 20;  ///< instances per service
+  bool anti_affinity = true;  ///< conflicts: ["svcK@*"]
+  bool spread = false;        ///< spread over zone, max_skew 1
   std::uint64_t seed = 42;
 };
 

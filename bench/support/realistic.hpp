@@ -20,9 +20,9 @@ namespace berth::bench {
 
 struct RealisticOptions {
   std::size_t machines = 100000;
-  std::size_t units = 200000;   ///< units; instances are about 1.4x this
-  double fill = 0.7;            ///< requested cpu over allocatable cpu
-  double preferences = 0.0;     ///< share of units with one (zone) preference
+  std::size_t units = 200000;  ///< units; instances are about 1.4x this
+  double fill = 0.7;           ///< requested cpu over allocatable cpu
+  double preferences = 0.0;    ///< share of units with one (zone) preference
   std::uint64_t seed = 17;
 };
 
@@ -54,7 +54,8 @@ inline Spec generate_realistic_spec(const RealisticOptions& o) {
   const double instances = static_cast<double>(o.units) * 1.4;
   // Request sizes are multiples of a base, factors 1,1,2,2,3,4 (mean 13/6), rounded to 50m.
   const double mean_cpu = o.fill * static_cast<double>(total_cpu) / std::max(instances, 1.0);
-  const std::int64_t base = std::max<std::int64_t>(50, static_cast<std::int64_t>(mean_cpu * 6.0 / 13.0 / 50.0 + 0.5) * 50);
+  const std::int64_t base = std::max<std::int64_t>(
+      50, static_cast<std::int64_t>(mean_cpu * 6.0 / 13.0 / 50.0 + 0.5) * 50);
   const int factors[] = {1, 1, 2, 2, 3, 4};
   spec.units.reserve(o.units);
   for (std::size_t k = 0; k < o.units; ++k) {
@@ -67,7 +68,8 @@ inline Spec generate_realistic_spec(const RealisticOptions& o) {
     const std::int64_t gib_per_core = std::int64_t{1} << (rng() % 3);
     u.requests.memory = (cpu * gib_per_core * 1024 / 1000) << 20;  // MiB
     u.requests.disk = static_cast<std::int64_t>(1 + rng() % 10) << 30;
-    if (rng() % 3 == 0) u.constraints.metadata.push_back({"role", MetadataOp::In, {roles[rng() % 4]}});
+    if (rng() % 3 == 0)
+      u.constraints.metadata.push_back({"role", MetadataOp::In, {roles[rng() % 4]}});
     if (service) {
       u.replicas = 5;
       u.constraints.conflicts.push_back(u.name + "@*");

@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   try {
     berth::Spec spec = berth::read_spec_file(argv[1]);
     berth::PlacementResult result = berth::place(spec);
-    std::printf("consumer: %zu placed, %zu pending\n", result.placements.size(), result.pending.size());
+    std::printf("consumer: %zu placed, %zu pending\n", result.placements.size(),
+                result.pending.size());
     for (const auto& p : result.pending) std::printf("  %s\n", p.summary().c_str());
   } catch (const berth::Error& e) {
     std::fprintf(stderr, "%s\n", e.what());

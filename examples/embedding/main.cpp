@@ -20,7 +20,8 @@ int main() {
   web.constraints.conflicts = {"web@*"};
   spec.units.push_back(web);
   berth::PlacementResult result = berth::place(spec);
-  std::printf("embedding: %zu placed, %zu pending\n", result.placements.size(), result.pending.size());
+  std::printf("embedding: %zu placed, %zu pending\n", result.placements.size(),
+              result.pending.size());
   // Three machines, one replica each: the fourth must be pending because of the conflict.
   return result.placements.size() == 3 && result.pending.size() == 1 ? 0 : 1;
 }

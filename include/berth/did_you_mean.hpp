@@ -11,6 +11,7 @@
 namespace berth {
 
 /// The closest of `candidates` to `word` within a small edit distance (max(2, len/3)), or "".
-BERTH_API std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+BERTH_API std::string did_you_mean(std::string_view word,
+                                   const std::vector<std::string>& candidates);
 
 }  // namespace berth

@@ -101,20 +101,27 @@ std::string MetadataRequirement::describe_failure() const {
 
 const char* to_string(MetadataOp op) {
   switch (op) {
-    case MetadataOp::In: return "in";
-    case MetadataOp::NotIn: return "not_in";
-    case MetadataOp::Exists: return "exists";
-    case MetadataOp::NotExists: return "not_exists";
-    case MetadataOp::Gt: return "gt";
-    case MetadataOp::Lt: return "lt";
+    case MetadataOp::In:
+      return "in";
+    case MetadataOp::NotIn:
+      return "not_in";
+    case MetadataOp::Exists:
+      return "exists";
+    case MetadataOp::NotExists:
+      return "not_exists";
+    case MetadataOp::Gt:
+      return "gt";
+    case MetadataOp::Lt:
+      return "lt";
   }
   return "in";
 }
 
 bool parse_metadata_op(const std::string& name, MetadataOp& out) {
   static const std::pair<const char*, MetadataOp> kOps[] = {
-      {"in", MetadataOp::In},         {"not_in", MetadataOp::NotIn}, {"exists", MetadataOp::Exists},
-      {"not_exists", MetadataOp::NotExists}, {"gt", MetadataOp::Gt}, {"lt", MetadataOp::Lt}};
+      {"in", MetadataOp::In},         {"not_in", MetadataOp::NotIn},
+      {"exists", MetadataOp::Exists}, {"not_exists", MetadataOp::NotExists},
+      {"gt", MetadataOp::Gt},         {"lt", MetadataOp::Lt}};
   for (const auto& [n, op] : kOps) {
     if (name == n) {
       out = op;

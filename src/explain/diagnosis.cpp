@@ -42,7 +42,8 @@ std::string detail_list(const Map& details, std::size_t limit = 3) {
   std::vector<std::pair<std::string, std::size_t>> items;
   items.reserve(details.size());
   for (const auto& [key, count] : details) items.emplace_back(text(key), count);
-  std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(items.begin(), items.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string out;
   std::size_t shown = 0;
   for (const auto& [what, count] : items) {
@@ -80,7 +81,8 @@ std::string Diagnosis::summary() const {
     if (counted == 0) continue;
     std::string detail = fmt::format("needs {}", format_amount(s.dimension, s.needs));
     if (!s.most_free_on.empty()) {
-      detail += fmt::format("; most free {} on {}", format_amount(s.dimension, s.most_free), s.most_free_on);
+      detail += fmt::format("; most free {} on {}", format_amount(s.dimension, s.most_free),
+                            s.most_free_on);
     }
     parts.push_back(fmt::format("{} short of {} ({})", counted, s.dimension, detail));
   }
@@ -88,16 +90,20 @@ std::string Diagnosis::summary() const {
     auto it = rejections.find(code);
     return it == rejections.end() ? std::size_t{0} : it->second;
   };
-  if (std::size_t n = count_of(reason::kMetadata)) parts.push_back(fmt::format("{} metadata {}", n, detail_list(metadata_failures)));
-  if (std::size_t n = count_of(reason::kTaint)) parts.push_back(fmt::format("{} untolerated taint {}", n, detail_list(taint_failures)));
-  if (std::size_t n = count_of(reason::kConflict)) parts.push_back(fmt::format("{} conflict with {}", n, detail_list(conflicts_with)));
+  if (std::size_t n = count_of(reason::kMetadata))
+    parts.push_back(fmt::format("{} metadata {}", n, detail_list(metadata_failures)));
+  if (std::size_t n = count_of(reason::kTaint))
+    parts.push_back(fmt::format("{} untolerated taint {}", n, detail_list(taint_failures)));
+  if (std::size_t n = count_of(reason::kConflict))
+    parts.push_back(fmt::format("{} conflict with {}", n, detail_list(conflicts_with)));
   if (std::size_t n = count_of(reason::kPort)) {
     // "2 port 80/tcp taken by web@1, web@2": keys are "<port> taken by <instance>", grouped by
     // port so the line reads as the reason it is.
     std::map<std::string, std::vector<std::string>> by_port;
     for (const auto& [key, count] : ports_taken) {
       const auto at = key.find(" taken by ");
-      by_port[key.substr(0, at)].push_back(at == std::string::npos ? std::string() : key.substr(at + 10));
+      by_port[key.substr(0, at)].push_back(at == std::string::npos ? std::string()
+                                                                   : key.substr(at + 10));
     }
     std::string text;
     for (const auto& [port, holders] : by_port) {
@@ -111,8 +117,10 @@ std::string Diagnosis::summary() const {
   if (std::size_t n = count_of(reason::kSpread)) {
     parts.push_back(fmt::format("{} spread limit ({} full)", n, detail_list(spread_failures)));
   }
-  if (std::size_t n = count_of(reason::kSpreadKey)) parts.push_back(fmt::format("{} lack the spread key", n));
-  if (std::size_t n = count_of(reason::kPinned)) parts.push_back(fmt::format("{} not the pinned machine", n));
+  if (std::size_t n = count_of(reason::kSpreadKey))
+    parts.push_back(fmt::format("{} lack the spread key", n));
+  if (std::size_t n = count_of(reason::kPinned))
+    parts.push_back(fmt::format("{} not the pinned machine", n));
   if (std::size_t n = count_of(reason::kNotUp)) parts.push_back(fmt::format("{} not up", n));
   for (std::size_t i = 0; i < parts.size(); ++i) out += (i == 0 ? ": " : ", ") + parts[i];
   if (considered == 0) out += ": there are no machines";
@@ -127,7 +135,8 @@ std::string Diagnosis::summary() const {
   }
   if (!note.empty()) out += fmt::format(" ({})", note);
   // Said in words, because it changes what to do: waiting or adding room will not help.
-  if (unresolvable && considered > 0) out += "; unresolvable: no machine here could take it even if empty";
+  if (unresolvable && considered > 0)
+    out += "; unresolvable: no machine here could take it even if empty";
   return out;
 }
 

@@ -8,9 +8,10 @@
 
 namespace berth {
 
-ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const std::string& machine,
-                                StrategyKind strategy) {
-  // Not strict: a unit that contradicts itself is explained (its "unresolvable" line), not an error.
+ExplainAnswer explain_placement(const Spec& spec, const std::string& unit,
+                                const std::string& machine, StrategyKind strategy) {
+  // Not strict: a unit that contradicts itself is explained (its "unresolvable" line), not an
+  // error.
   Cluster cluster = Cluster::build(spec, BuildOptions{false});
   Placer placer(cluster, strategy);
   placer.place_pending();
@@ -19,18 +20,22 @@ ExplainAnswer explain_placement(const Spec& spec, const std::string& unit, const
   if (instance == kNone) instance = cluster.find_instance(unit + "@1");
   if (instance == kNone) {
     std::vector<std::string> names;
-    for (InstanceId i = 0; i < cluster.instance_count() && i < 5000; ++i) names.push_back(cluster.instance(i).name);
+    for (InstanceId i = 0; i < cluster.instance_count() && i < 5000; ++i)
+      names.push_back(cluster.instance(i).name);
     std::string hint = did_you_mean(unit, names);
-    throw UsageError(306, fmt::format("no unit instance named \"{}\"{}", unit,
-                                      hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+    throw UsageError(306,
+                     fmt::format("no unit instance named \"{}\"{}", unit,
+                                 hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
   }
   MachineId m = cluster.find_machine(machine);
   if (m == kNone) {
     std::vector<std::string> names;
-    for (MachineId k = 0; k < cluster.machine_count(); ++k) names.push_back(cluster.machine_name(k));
+    for (MachineId k = 0; k < cluster.machine_count(); ++k)
+      names.push_back(cluster.machine_name(k));
     std::string hint = did_you_mean(machine, names);
-    throw UsageError(307, fmt::format("no machine named \"{}\"{}", machine,
-                                      hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+    throw UsageError(307,
+                     fmt::format("no machine named \"{}\"{}", machine,
+                                 hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
   }
   ExplainAnswer answer;
   answer.unit = cluster.instance(instance).name;

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -40,7 +40,8 @@ bool has_error(const std::vector<Problem>& ps) {
 
 class Loader {
  public:
-  explicit Loader(bool collect, const Resources* defaults = nullptr) : collect_(collect), defaults_(defaults) {}
+  explicit Loader(bool collect, const Resources* defaults = nullptr)
+      : collect_(collect), defaults_(defaults) {}
 
   std::vector<FleetUnit> run(const std::vector<std::string>& args) {
     for (const auto& arg : args) resolve_arg(arg);
@@ -88,11 +89,13 @@ class Loader {
       if (!unit.requests.any()) {
         p.message = fmt::format(
             "no resource request: placed with the default request {} (--default-requests; set "
-            "Requests=cpu=...,memory=... in [X-Fleet], CPUQuota=/MemoryMax= in [Service], or docker run --cpus/-m)",
+            "Requests=cpu=...,memory=... in [X-Fleet], CPUQuota=/MemoryMax= in [Service], or "
+            "docker run --cpus/-m)",
             what);
       } else {
         p.message = fmt::format(
-            "requests cpu but no memory: placed with the default request {} (--default-requests; add "
+            "requests cpu but no memory: placed with the default request {} (--default-requests; "
+            "add "
             "Requests=memory=... to [X-Fleet] or MemoryMax= to [Service])",
             what);
       }
@@ -164,7 +167,8 @@ class Loader {
       std::vector<std::string> files;
       for (const auto& e : fs::directory_iterator(arg, ec)) {
         // Services, and the timers that start them (each co-located with its service).
-        if (e.is_regular_file() && (e.path().extension() == ".service" || e.path().extension() == ".timer"))
+        if (e.is_regular_file() &&
+            (e.path().extension() == ".service" || e.path().extension() == ".timer"))
           files.push_back(e.path().string());
       }
       std::sort(files.begin(), files.end());
@@ -245,14 +249,16 @@ class Loader {
     for (const auto& u : units) names.insert(u.unit.name);
     // A timer runs beside the service it starts (unless its own MachineOf= says otherwise).
     for (auto& u : units) {
-      if (u.triggers.empty() || !u.unit.constraints.machine_of.empty() || u.unit.constraints.global) continue;
+      if (u.triggers.empty() || !u.unit.constraints.machine_of.empty() || u.unit.constraints.global)
+        continue;
       if (names.count(u.triggers)) {
         u.unit.constraints.machine_of = u.triggers;
       } else {
-        problems.push_back(Problem{Severity::Warning, 239, u.unit.name, SourceLocation{u.file, 0, 0},
-                                   fmt::format("timer starts {}, which is not among the units given: it is placed on "
-                                               "its own, and systemd would start {} wherever the timer runs",
-                                               u.triggers, u.triggers)});
+        problems.push_back(Problem{
+            Severity::Warning, 239, u.unit.name, SourceLocation{u.file, 0, 0},
+            fmt::format("timer starts {}, which is not among the units given: it is placed on "
+                        "its own, and systemd would start {} wherever the timer runs",
+                        u.triggers, u.triggers)});
       }
     }
     for (const auto& u : units) {
@@ -303,9 +309,10 @@ Resources parse_default_requests(const std::string& text) {
   Resources r;
   if (text == "none") return r;
   auto fail = [&](const std::string& why) {
-    throw UsageError(366, fmt::format("--default-requests \"{}\": {} (expected cpu=QUANTITY,memory=QUANTITY, "
-                                      "e.g. cpu=100m,memory=128Mi, or none)",
-                                      text, why));
+    throw UsageError(
+        366, fmt::format("--default-requests \"{}\": {} (expected cpu=QUANTITY,memory=QUANTITY, "
+                         "e.g. cpu=100m,memory=128Mi, or none)",
+                         text, why));
   };
   if (text.empty()) fail("empty");
   std::set<std::string> seen;
@@ -317,11 +324,14 @@ Resources parse_default_requests(const std::string& text) {
     const auto eq = item.find('=');
     if (eq == std::string::npos) fail(fmt::format("\"{}\" is not dimension=quantity", item));
     const std::string dim = item.substr(0, eq), value = item.substr(eq + 1);
-    if (dim != "cpu" && dim != "memory") fail(fmt::format("unknown dimension \"{}\" (cpu or memory)", dim));
+    if (dim != "cpu" && dim != "memory")
+      fail(fmt::format("unknown dimension \"{}\" (cpu or memory)", dim));
     if (!seen.insert(dim).second) fail(fmt::format("{} given twice", dim));
     try {
-      if (dim == "cpu") r.cpu = parse_cpu(value, "--default-requests cpu");
-      else r.memory = parse_bytes(value, "--default-requests memory");
+      if (dim == "cpu")
+        r.cpu = parse_cpu(value, "--default-requests cpu");
+      else
+        r.memory = parse_bytes(value, "--default-requests memory");
     } catch (const ValidationError& e) {
       fail(e.detail());
     }
@@ -422,7 +432,8 @@ std::size_t LintReport::warnings() const { return problems.size() - errors(); }
 
 namespace {
 
-/// Runs of digits and runs of everything else: "registry1 -p 5000" -> "registry", "1", " -p ", "5000".
+/// Runs of digits and runs of everything else: "registry1 -p 5000" -> "registry", "1", " -p ",
+/// "5000".
 std::vector<std::string> digit_tokens(const std::string& s) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < s.size();) {
@@ -451,8 +462,8 @@ std::vector<std::string> significant_lines(const std::string& path) {
 /// True when `a` and `b` are the same text except that, wherever they differ, `a` has the
 /// number `na` and `b` the number `nb` (a whole run of digits each): what `%i` in a template
 /// would produce.
-bool same_but_instance(const std::vector<std::string>& a, const std::vector<std::string>& b, const std::string& na,
-                       const std::string& nb) {
+bool same_but_instance(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                       const std::string& na, const std::string& nb) {
   if (a.size() != b.size()) return false;
   for (std::size_t l = 0; l < a.size(); ++l) {
     if (a[l] == b[l]) continue;
@@ -504,14 +515,14 @@ void add_contradictions(const std::vector<FleetUnit>& units, const LintOptions& 
     for (InstanceId i : group.members) {
       const std::string& name = cluster->unit(cluster->instance(i).unit).name;
       if (!said.insert(name).second) continue;
-      problems.push_back(Problem{options.strict ? Severity::Error : Severity::Warning, code,
-                                 name, SourceLocation{file_of[name], 0, 0},
-                                 fmt::format("{}: {}",
-                                             options.strict
-                                                 ? "contradiction (place --strict refuses the units)"
-                                                 : "unresolvable (it stays pending; everything else "
-                                                   "is placed)",
-                                             text)});
+      problems.push_back(
+          Problem{options.strict ? Severity::Error : Severity::Warning, code, name,
+                  SourceLocation{file_of[name], 0, 0},
+                  fmt::format("{}: {}",
+                              options.strict ? "contradiction (place --strict refuses the units)"
+                                             : "unresolvable (it stays pending; everything else "
+                                               "is placed)",
+                              text)});
     }
   }
 }
@@ -541,26 +552,33 @@ void find_copies(const std::vector<std::string>& files, std::vector<Problem>& pr
     const auto first = significant_lines(members.front().path);
     std::vector<std::string> alike = {fs::path(members.front().path).filename().string()};
     for (std::size_t k = 1; k < members.size(); ++k) {
-      if (same_but_instance(first, significant_lines(members[k].path), members.front().number, members[k].number))
+      if (same_but_instance(first, significant_lines(members[k].path), members.front().number,
+                            members[k].number))
         alike.push_back(fs::path(members[k].path).filename().string());
     }
     if (alike.size() < 2) continue;
     const std::string pattern = fs::path(key).filename().string();
     const auto brace = pattern.find("{N}");
     std::string stem = pattern.substr(0, brace), rest = pattern.substr(brace + 3);
-    while (!stem.empty() && (stem.back() == '.' || stem.back() == '-' || stem.back() == '_' || stem.back() == '@')) stem.pop_back();
+    while (!stem.empty() &&
+           (stem.back() == '.' || stem.back() == '-' || stem.back() == '_' || stem.back() == '@'))
+      stem.pop_back();
     const auto dot = rest.rfind('.');
     const std::string suffix = dot == std::string::npos ? ".service" : rest.substr(dot);
     // The range lists the numbers in file order.
     std::vector<std::string> numbers;
     for (const auto& m : members) {
-      if (std::find(alike.begin(), alike.end(), fs::path(m.path).filename().string()) != alike.end()) numbers.push_back(m.number);
+      if (std::find(alike.begin(), alike.end(), fs::path(m.path).filename().string()) !=
+          alike.end())
+        numbers.push_back(m.number);
     }
-    problems.push_back(Problem{
-        Severity::Warning, 271, fmt::format("{}", fmt::join(alike, ", ")), SourceLocation{members.front().path, 0, 0},
-        fmt::format("{} files differ only by their instance number: one template {}@{} (with %i where they differ) "
-                    "started as '{}@{{{}}}{}' would replace them",
-                    alike.size(), stem, suffix, stem, fmt::join(numbers, ","), suffix)});
+    problems.push_back(
+        Problem{Severity::Warning, 271, fmt::format("{}", fmt::join(alike, ", ")),
+                SourceLocation{members.front().path, 0, 0},
+                fmt::format("{} files differ only by their instance number: one template {}@{} "
+                            "(with %i where they differ) "
+                            "started as '{}@{{{}}}{}' would replace them",
+                            alike.size(), stem, suffix, stem, fmt::join(numbers, ","), suffix)});
   }
 }
 

@@ -84,22 +84,28 @@ void scan_docker(const std::vector<std::string>& w, std::size_t i, ContainerRequ
       // address is bracketed ([::1]:80:8080), so split after any closing bracket.
       const auto bracket = value.rfind(']');
       const auto colon = value.rfind(':');
-      if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) continue;  // no host port
+      if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket))
+        continue;  // no host port
       std::string head = value.substr(0, colon);
       const auto slash = value.find('/', colon);
       const std::string proto = slash == std::string::npos ? std::string() : value.substr(slash);
-      if (const auto c2 = head.rfind(':'); c2 != std::string::npos && (bracket == std::string::npos || c2 > bracket)) head = head.substr(c2 + 1);
+      if (const auto c2 = head.rfind(':');
+          c2 != std::string::npos && (bracket == std::string::npos || c2 > bracket))
+        head = head.substr(c2 + 1);
       if (head.empty()) continue;  // IP::CONTAINER: docker picks the host port
       // A range (8000-8010:80-90) binds every port in it.
       const auto dash = head.find('-');
-      auto port = [&](const std::string& text) { return quietly([&] { return parse_host_port(text + proto, flag); }); };
+      auto port = [&](const std::string& text) {
+        return quietly([&] { return parse_host_port(text + proto, flag); });
+      };
       auto first = port(head.substr(0, dash));
       auto last = dash == std::string::npos ? first : port(head.substr(dash + 1));
       if (!first || !last || last->port < first->port) {
         unusable();
         continue;
       }
-      for (unsigned p = first->port; p <= last->port; ++p) out.ports.push_back({static_cast<std::uint16_t>(p), first->protocol});
+      for (unsigned p = first->port; p <= last->port; ++p)
+        out.ports.push_back({static_cast<std::uint16_t>(p), first->protocol});
       continue;
     }
     if (flag == "-m" || flag == "--memory" || flag == "-memory") {

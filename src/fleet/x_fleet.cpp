@@ -184,7 +184,7 @@ FleetUnit convert_unit(const UnitFile& file, const UnitName& unit, std::vector<P
 
   // A misspelt section (`[X-fleet]`, `[Servce]`) silently drops every setting in it, so say so.
   static const std::vector<std::string> kSections = {
-      "Unit", "Install", "Service", "Socket", "Mount", "Automount", "Swap",
+      "Unit", "Install", "Service", "Socket", "Mount",   "Automount", "Swap",
       "Path", "Timer",   "Slice",   "Scope",  "X-Fleet", "X-Berth"};
   for (const auto& sec : file.sections) {
     if (std::find(kSections.begin(), kSections.end(), sec.name) != kSections.end()) continue;

@@ -17,10 +17,14 @@ std::vector<std::string> parse_strategy_list(const std::string& text) {
   std::size_t start = 0;
   for (;;) {
     const std::size_t comma = text.find(',', start);
-    std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (name.empty()) throw UsageError(390, fmt::format("empty strategy name in --strategies \"{}\"", text));
-    if (name == "all") throw UsageError(391, "--strategies: \"all\" cannot be combined with other names");
-    if (!seen.insert(name).second) throw UsageError(392, fmt::format("--strategies names \"{}\" twice", name));
+    std::string name =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (name.empty())
+      throw UsageError(390, fmt::format("empty strategy name in --strategies \"{}\"", text));
+    if (name == "all")
+      throw UsageError(391, "--strategies: \"all\" cannot be combined with other names");
+    if (!seen.insert(name).second)
+      throw UsageError(392, fmt::format("--strategies names \"{}\" twice", name));
     place_options_for(name);  // unknown names fail here (302), before anything is placed
     out.push_back(std::move(name));
     if (comma == std::string::npos) break;

@@ -5,7 +5,9 @@
 namespace berth {
 
 nlohmann::json explain_to_json(const ExplainAnswer& answer) {
-  nlohmann::json j = {{"unit", answer.unit}, {"machine", answer.machine}, {"fits", answer.fits()},
+  nlohmann::json j = {{"unit", answer.unit},
+                      {"machine", answer.machine},
+                      {"fits", answer.fits()},
                       {"reasons", answer.reasons}};
   if (answer.preferences_met) j["preferences_met"] = *answer.preferences_met;
   j["placed_on"] = answer.placed_on ? nlohmann::json(*answer.placed_on) : nlohmann::json(nullptr);

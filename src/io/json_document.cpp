@@ -40,7 +40,8 @@ class KeyTracker {
     }
     keys_.push_back(key);
     if (keys_.size() - f.first_key > kLinearLimit) {
-      f.many = std::make_unique<std::unordered_set<std::string>>(keys_.begin() + static_cast<std::ptrdiff_t>(f.first_key), keys_.end());
+      f.many = std::make_unique<std::unordered_set<std::string>>(
+          keys_.begin() + static_cast<std::ptrdiff_t>(f.first_key), keys_.end());
       keys_.resize(f.first_key);
     }
     return true;
@@ -68,7 +69,9 @@ std::size_t offset_of_key(std::string_view text, std::size_t ordinal) {
       if (text[i] == '\\') ++i;
     }
     std::size_t after = i + 1;
-    while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\n' || text[after] == '\r')) ++after;
+    while (after < text.size() && (text[after] == ' ' || text[after] == '\t' ||
+                                   text[after] == '\n' || text[after] == '\r'))
+      ++after;
     if (after < text.size() && text[after] == ':') {
       if (seen == ordinal) return start;
       ++seen;
@@ -123,7 +126,7 @@ std::vector<std::pair<std::string, std::size_t>> count_field_elements(std::strin
   std::vector<std::pair<std::string, std::size_t>> counts;
   int depth = 0;
   std::string_view last_string;  // the last string closed at depth 1: the field's key
-  bool counting = false;  // inside a field's value, whose count is counts.back()
+  bool counting = false;         // inside a field's value, whose count is counts.back()
   const std::size_t n = text.size();
   std::size_t i = 0;
   while (i < n) {
@@ -143,7 +146,8 @@ std::vector<std::pair<std::string, std::size_t>> count_field_elements(std::strin
           counts.emplace_back(std::string(last_string), 0);
           counting = true;
           std::size_t k = i;
-          while (k < n && (text[k] == ' ' || text[k] == '\n' || text[k] == '\r' || text[k] == '\t')) ++k;
+          while (k < n && (text[k] == ' ' || text[k] == '\n' || text[k] == '\r' || text[k] == '\t'))
+            ++k;
           if (k < n && text[k] != ']' && text[k] != '}') counts.back().second = 1;
         }
         break;
@@ -154,7 +158,8 @@ std::vector<std::pair<std::string, std::size_t>> count_field_elements(std::strin
       case ',':
         if (depth == 2 && counting) ++counts.back().second;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return counts;
@@ -178,13 +183,27 @@ class StreamingHandler {
       : out_(out), builder_(piece_, true), counts_(std::move(counts)) {}
 
   // Scalars.
-  bool null() { return scalar([&] { return builder_.null(); }); }
-  bool boolean(bool v) { return scalar([&] { return builder_.boolean(v); }); }
-  bool number_integer(number_integer_t v) { return scalar([&] { return builder_.number_integer(v); }); }
-  bool number_unsigned(number_unsigned_t v) { return scalar([&] { return builder_.number_unsigned(v); }); }
-  bool number_float(number_float_t v, const string_t& s) { return scalar([&] { return builder_.number_float(v, s); }); }
-  bool string(string_t& v) { return scalar([&] { return builder_.string(v); }); }
-  bool binary(binary_t& v) { return scalar([&] { return builder_.binary(v); }); }
+  bool null() {
+    return scalar([&] { return builder_.null(); });
+  }
+  bool boolean(bool v) {
+    return scalar([&] { return builder_.boolean(v); });
+  }
+  bool number_integer(number_integer_t v) {
+    return scalar([&] { return builder_.number_integer(v); });
+  }
+  bool number_unsigned(number_unsigned_t v) {
+    return scalar([&] { return builder_.number_unsigned(v); });
+  }
+  bool number_float(number_float_t v, const string_t& s) {
+    return scalar([&] { return builder_.number_float(v, s); });
+  }
+  bool string(string_t& v) {
+    return scalar([&] { return builder_.string(v); });
+  }
+  bool binary(binary_t& v) {
+    return scalar([&] { return builder_.binary(v); });
+  }
 
   bool start_object(std::size_t elements) {
     keys_.open();
@@ -194,8 +213,12 @@ class StreamingHandler {
     keys_.close();
     return close([&] { return builder_.end_object(); });
   }
-  bool start_array(std::size_t elements) { return open(true, [&] { return builder_.start_array(elements); }); }
-  bool end_array() { return close([&] { return builder_.end_array(); }); }
+  bool start_array(std::size_t elements) {
+    return open(true, [&] { return builder_.start_array(elements); });
+  }
+  bool end_array() {
+    return close([&] { return builder_.end_array(); });
+  }
 
   bool key(string_t& key) {
     if (!keys_.add(key)) throw DuplicateKey{key, key_count_};
@@ -306,12 +329,12 @@ class StreamingHandler {
   nlohmann::detail::json_sax_dom_parser<json> builder_;
   KeyTracker keys_;
   std::size_t key_count_ = 0;
-  int depth_ = 0;              // 0: outside the root; 1: in the root object; 2: in a streamed field
-  int piece_depth_ = 0;        // open containers of the value being built or skipped
+  int depth_ = 0;        // 0: outside the root; 1: in the root object; 2: in a streamed field
+  int piece_depth_ = 0;  // open containers of the value being built or skipped
   Mode mode_ = Mode::Build;
-  std::string field_;          // the top-level field being read
+  std::string field_;  // the top-level field being read
   Take take_ = Take::Whole;
-  std::string member_;         // the member being read, in a streamed object
+  std::string member_;  // the member being read, in a streamed object
   bool streamed_array_ = false;
   std::size_t index_ = 0;
   bool skip_rest_ = false;
@@ -322,7 +345,8 @@ class StreamingHandler {
 // Runs nlohmann's SAX reader over `text` into `handler` and turns what it throws into berth's
 // errors. One place for both readers, so a document gets the same message from either.
 template <class Handler>
-void sax_read(std::string_view text, const std::string& filename, const JsonDocumentKind& kind, Handler& handler) {
+void sax_read(std::string_view text, const std::string& filename, const JsonDocumentKind& kind,
+              Handler& handler) {
   try {
     json::sax_parse(text.begin(), text.end(), &handler);  // strict: nothing may follow the value
   } catch (const json::parse_error& e) {
@@ -334,12 +358,14 @@ void sax_read(std::string_view text, const std::string& filename, const JsonDocu
     // offset (found by the spec and kube fuzzers).
     const std::string what = e.what();
     const auto pos = what.find("parsing '");
-    throw ParseError(kind.syntax_code, SourceLocation{filename, 0, 0},
-                     kind.prefix + "expected a number within the range of a double, found " +
-                         (pos == std::string::npos ? std::string("a larger one") : what.substr(pos + 8)));
+    throw ParseError(
+        kind.syntax_code, SourceLocation{filename, 0, 0},
+        kind.prefix + "expected a number within the range of a double, found " +
+            (pos == std::string::npos ? std::string("a larger one") : what.substr(pos + 8)));
   } catch (const DuplicateKey& d) {
-    throw ParseError(102, locate_byte(text, offset_of_key(text, d.ordinal), filename),
-                     fmt::format("duplicate key \"{}\": each key may appear once in an object", d.key));
+    throw ParseError(
+        102, locate_byte(text, offset_of_key(text, d.ordinal), filename),
+        fmt::format("duplicate key \"{}\": each key may appear once in an object", d.key));
   }
 }
 
@@ -359,30 +385,33 @@ SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::s
   return loc;
 }
 
-json parse_json_document(std::string_view text, const std::string& filename, const JsonDocumentKind& kind) {
+json parse_json_document(std::string_view text, const std::string& filename,
+                         const JsonDocumentKind& kind) {
   json document;
   StrictDomBuilder builder(document);
   sax_read(text, filename, kind, builder);
   return document;
 }
 
-void read_json_object_streaming(std::string_view text, const std::string& filename, const JsonDocumentKind& kind,
-                                JsonObjectStream& out) {
+void read_json_object_streaming(std::string_view text, const std::string& filename,
+                                const JsonDocumentKind& kind, JsonObjectStream& out) {
   StreamingHandler handler(out, count_field_elements(text));
   sax_read(text, filename, kind, handler);
   handler.finish();
 }
 
-void reject_unknown_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
+void reject_unknown_keys(const json& obj, const std::string& path,
+                         const std::vector<std::string>& allowed) {
   for (const auto& [key, value] : obj.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     if (!key.empty() && key[0] == '$') continue;  // "$schema", "$comment"
     const std::string hint = did_you_mean(key, allowed);
     const std::string where = path.empty() ? key : fmt::format("{}.{}", path, key);
-    throw ValidationError(203, where,
-                          hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
-                                                     fmt::join(allowed, ", "))
-                                       : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
+    throw ValidationError(
+        203, where,
+        hint.empty() ? fmt::format("unknown field \"{}\" (expected one of: {})", key,
+                                   fmt::join(allowed, ", "))
+                     : fmt::format("unknown field \"{}\"; did you mean \"{}\"?", key, hint));
   }
 }
 

@@ -80,10 +80,12 @@ std::string string_at(const json& obj, const char* key, const std::string& subje
 }
 
 /// obj[key] as an integer, `fallback` when absent.
-std::int64_t int_at(const json& obj, const char* key, const std::string& subject, std::int64_t fallback) {
+std::int64_t int_at(const json& obj, const char* key, const std::string& subject,
+                    std::int64_t fallback) {
   const json* v = find(obj, key);
   if (!v) return fallback;
-  if (!v->is_number_integer() && !v->is_number_unsigned()) wrong_type(child(subject, key), *v, "an integer");
+  if (!v->is_number_integer() && !v->is_number_unsigned())
+    wrong_type(child(subject, key), *v, "an integer");
   return v->get<std::int64_t>();
 }
 
@@ -196,7 +198,8 @@ struct Collected {
 };
 
 json parse_document(const KubeDocument& doc) {
-  return parse_json_document(doc.text, doc.name, JsonDocumentKind{170, "not a kubectl JSON dump: "});
+  return parse_json_document(doc.text, doc.name,
+                             JsonDocumentKind{170, "not a kubectl JSON dump: "});
 }
 
 std::string object_name(const json& obj) {
@@ -269,7 +272,6 @@ void collect(const json& doc, const std::string& source, Role role, Collected& o
 // ---------------------------------------------------------------------------------------------
 // Nodes.
 
-
 /// "a, b, c and 4 more": keeps notes about many pods to one readable line.
 std::string name_list(const std::vector<std::string>& names, std::size_t shown = 5) {
   std::vector<std::string> head(
@@ -278,7 +280,6 @@ std::string name_list(const std::vector<std::string>& names, std::size_t shown =
   if (names.size() > shown) out += fmt::format(" and {} more", names.size() - shown);
   return out;
 }
-
 
 void set_normalised(Machine& m, const std::string& key,
                     const std::map<std::string, std::string>& labels,
@@ -401,7 +402,6 @@ Machine import_node(const Located& at, KubeImport& result) {
 
 // ---------------------------------------------------------------------------------------------
 // Pods.
-
 
 /// A Kubernetes label selector, parsed once: matchLabels and matchExpressions all hold.
 struct LabelSelector {
@@ -555,8 +555,9 @@ Resources pod_request(const json& spec, const std::string& subject, const std::s
         }
         if (hp->get<std::int64_t>() <= 0) continue;
         std::string protocol = string_at(port, "protocol", port_field);
-        host_ports.push_back(parse_host_port(fmt::format("{}/{}", hp->dump(), protocol.empty() ? "TCP" : protocol),
-                                             port_field + ".hostPort"));
+        host_ports.push_back(
+            parse_host_port(fmt::format("{}/{}", hp->dump(), protocol.empty() ? "TCP" : protocol),
+                            port_field + ".hostPort"));
       }
     }
   };
@@ -603,20 +604,25 @@ void import_node_affinity(const json& affinity, Pod& pod, const std::string& sub
   if (!na) return;
   const std::string base = "spec.affinity.nodeAffinity";
   // Preferred terms: one metadata preference each, kube's weight (1..100) as berth's.
-  if (const json* prefs = array_at(*na, "preferredDuringSchedulingIgnoredDuringExecution", subject + ": " + base)) {
+  if (const json* prefs =
+          array_at(*na, "preferredDuringSchedulingIgnoredDuringExecution", subject + ": " + base)) {
     for (std::size_t i = 0; i < prefs->size(); ++i) {
-      const std::string field = fmt::format("{}.preferredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
+      const std::string field =
+          fmt::format("{}.preferredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
       const json& t = (*prefs)[i];
       if (!t.is_object()) wrong_type(subject + ": " + field, t, "an object");
       Preference p;
       p.kind = Preference::Kind::Metadata;
-      p.weight = static_cast<int>(std::clamp<std::int64_t>(int_at(t, "weight", subject + ": " + field, 1), -100, 100));
+      p.weight = static_cast<int>(
+          std::clamp<std::int64_t>(int_at(t, "weight", subject + ": " + field, 1), -100, 100));
       const json* term = object_at(t, "preference", subject + ": " + field);
       if (term) {
-        if (const json* exprs = array_at(*term, "matchExpressions", subject + ": " + field + ".preference")) {
+        if (const json* exprs =
+                array_at(*term, "matchExpressions", subject + ": " + field + ".preference")) {
           for (std::size_t k = 0; k < exprs->size(); ++k) {
             p.metadata.push_back(selector_requirement(
-                (*exprs)[k], fmt::format("{}: {}.preference.matchExpressions[{}]", subject, field, k), true));
+                (*exprs)[k],
+                fmt::format("{}: {}.preference.matchExpressions[{}]", subject, field, k), true));
           }
         }
         if (present(*term, "matchFields")) {
@@ -719,13 +725,16 @@ void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subj
                          KubeImport& result) {
   // Preferred terms of both kinds become `near` preferences (affinity: +weight, anti: -weight).
   auto preferred = [&](const json& block, const std::string& base, int sign) {
-    const json* prefs = array_at(block, "preferredDuringSchedulingIgnoredDuringExecution", subject + ": " + base);
+    const json* prefs =
+        array_at(block, "preferredDuringSchedulingIgnoredDuringExecution", subject + ": " + base);
     if (!prefs) return;
     for (std::size_t i = 0; i < prefs->size(); ++i) {
-      const std::string field = fmt::format("{}.preferredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
+      const std::string field =
+          fmt::format("{}.preferredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
       const json& item = (*prefs)[i];
       if (!item.is_object()) wrong_type(subject + ": " + field, item, "an object");
-      const int weight = static_cast<int>(std::clamp<std::int64_t>(int_at(item, "weight", subject + ": " + field, 1), 1, 100));
+      const int weight = static_cast<int>(
+          std::clamp<std::int64_t>(int_at(item, "weight", subject + ": " + field, 1), 1, 100));
       const json* term = object_at(item, "podAffinityTerm", subject + ": " + field);
       if (!term) continue;
       if (auto aa = pod_affinity_term(*term, field + ".podAffinityTerm", pod, subject, result)) {
@@ -752,7 +761,8 @@ void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subj
   for (std::size_t i = 0; i < terms->size(); ++i) {
     const std::string field =
         fmt::format("{}.requiredDuringSchedulingIgnoredDuringExecution[{}]", base, i);
-    if (auto aa = pod_affinity_term((*terms)[i], field, pod, subject, result)) pod.anti_affinity.push_back(std::move(*aa));
+    if (auto aa = pod_affinity_term((*terms)[i], field, pod, subject, result))
+      pod.anti_affinity.push_back(std::move(*aa));
   }
 }
 
@@ -811,7 +821,8 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
     pod.raw_priority = prio->is_number_unsigned() && prio->get<std::uint64_t>() > kInt64Max
                            ? std::numeric_limits<std::int64_t>::max()
                            : prio->get<std::int64_t>();
-    pod.unit.priority = static_cast<std::int32_t>(std::clamp(pod.raw_priority, kMinPriority, kMaxPriority));
+    pod.unit.priority =
+        static_cast<std::int32_t>(std::clamp(pod.raw_priority, kMinPriority, kMaxPriority));
   }
   pod.node_name = string_at(*spec, "nodeName", subject + ": spec");
   for (const auto& [k, v] : string_map_at(*spec, "nodeSelector", subject + ": spec")) {
@@ -843,16 +854,21 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
       if (!effect.empty()) {
         tol.effect = parse_taint_effect(effect);
         if (!tol.effect) {
-          throw ValidationError(264, field + ".effect",
-                                fmt::format("unknown effect \"{}\" (expected NoSchedule, PreferNoSchedule or NoExecute)", effect));
+          throw ValidationError(
+              264, field + ".effect",
+              fmt::format(
+                  "unknown effect \"{}\" (expected NoSchedule, PreferNoSchedule or NoExecute)",
+                  effect));
         }
       }
       // kube's validation: no key needs Exists, and Exists takes no value. A dump holding
       // anything else was never admitted; berth's spec cannot say it (invalid.267).
-      if ((tol.key.empty() && tol.op != TolerationOp::Exists) || (tol.op == TolerationOp::Exists && !tol.value.empty())) {
-        result.unsupported.push_back({pod.object, fmt::format("spec.tolerations[{}]", i),
-                                      tol.key.empty() ? "a toleration without a key must use operator Exists; ignored"
-                                                      : "operator Exists takes no value; ignored"});
+      if ((tol.key.empty() && tol.op != TolerationOp::Exists) ||
+          (tol.op == TolerationOp::Exists && !tol.value.empty())) {
+        result.unsupported.push_back(
+            {pod.object, fmt::format("spec.tolerations[{}]", i),
+             tol.key.empty() ? "a toleration without a key must use operator Exists; ignored"
+                             : "operator Exists takes no value; ignored"});
         continue;
       }
       pod.unit.constraints.tolerations.push_back(std::move(tol));
@@ -1005,7 +1021,10 @@ KubeImport build(const Collected& in, KubeImport result) {
   auto globs_of = [&](const AntiAffinity& aa) -> const std::vector<std::string>& {
     auto it = resolved.find("anti|" + aa.key);
     if (it == resolved.end()) {
-      it = resolved.emplace("anti|" + aa.key, globs_for(select_pods(aa, pods, by_namespace), pods, by_namespace)).first;
+      it = resolved
+               .emplace("anti|" + aa.key,
+                        globs_for(select_pods(aa, pods, by_namespace), pods, by_namespace))
+               .first;
     }
     return it->second;
   };
@@ -1044,7 +1063,8 @@ KubeImport build(const Collected& in, KubeImport result) {
         // A NoSchedule taint added after the pod started does not move it (kube keeps it);
         // NoExecute ones evict it when berth reads the spec.
         for (const berth::Taint& t : it->second->taints) {
-          if (t.effect == TaintEffect::NoSchedule && !tolerated(pod.unit.constraints.tolerations, t)) {
+          if (t.effect == TaintEffect::NoSchedule &&
+              !tolerated(pod.unit.constraints.tolerations, t)) {
             violations["toleration of taint " + t.describe()].push_back(
                 fmt::format("{} on {}", pod.unit_name, pod.node_name));
           }

@@ -5,8 +5,8 @@
 #include <array>
 #include <cmath>
 #include <functional>
-#include <string_view>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace berth {
 
@@ -40,7 +40,10 @@ json diagnosis_to_json(const Diagnosis& d) {
   if (!d.shortfalls.empty()) {
     json s = json::object();
     for (const auto& sh : d.shortfalls) {
-      s[sh.dimension] = {{"needs", sh.needs}, {"most_free", sh.most_free}, {"most_free_on", sh.most_free_on}, {"machines", sh.machines}};
+      s[sh.dimension] = {{"needs", sh.needs},
+                         {"most_free", sh.most_free},
+                         {"most_free_on", sh.most_free_on},
+                         {"machines", sh.machines}};
     }
     j["shortfall"] = std::move(s);
   }
@@ -51,7 +54,8 @@ json diagnosis_to_json(const Diagnosis& d) {
 
 json preemptions_to_json(const std::vector<Preemption>& preemptions) {
   json out = json::array();
-  for (const Preemption& p : preemptions) out.push_back({{"unit", p.preemptor}, {"machine", p.machine}, {"victims", p.victims}});
+  for (const Preemption& p : preemptions)
+    out.push_back({{"unit", p.preemptor}, {"machine", p.machine}, {"victims", p.victims}});
   return out;
 }
 
@@ -64,7 +68,8 @@ json overcommitted_to_json(const std::vector<Overcommitted>& list) {
 }
 
 json placement_to_json(const PlacementResult& result) {
-  json j = {{"placements", json::object()}, {"pending", json::array()}, {"utilization", json::object()}};
+  json j = {
+      {"placements", json::object()}, {"pending", json::array()}, {"utilization", json::object()}};
   j["overcommitted"] = overcommitted_to_json(result.overcommitted);
   for (const auto& [unit, machine] : result.placements) j["placements"][unit] = machine;
   for (const auto& p : result.pending) j["pending"].push_back(diagnosis_to_json(p.diagnosis));
@@ -109,7 +114,8 @@ void append_double(std::string& out, double x) {
 
 }  // namespace
 
-void write_placement_json(const PlacementResult& result, const std::function<void(std::string_view)>& sink) {
+void write_placement_json(const PlacementResult& result,
+                          const std::function<void(std::string_view)>& sink) {
   // Written in pieces of about kChunk bytes: at 1M instances the whole answer is over 50 MB,
   // held once as text and once more by the caller's copy.
   constexpr std::size_t kChunk = 1 << 16;

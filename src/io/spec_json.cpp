@@ -27,15 +27,22 @@ using nlohmann::json;
 
 std::string type_name(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return fmt::format("the string \"{}\"", j.get_ref<const std::string&>());
-    case json::value_t::boolean: return j.get<bool>() ? "true" : "false";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return fmt::format("the string \"{}\"", j.get_ref<const std::string&>());
+    case json::value_t::boolean:
+      return j.get<bool>() ? "true" : "false";
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return fmt::format("the number {}", j.dump());
-    default: return "a value";
+    case json::value_t::number_float:
+      return fmt::format("the number {}", j.dump());
+    default:
+      return "a value";
   }
 }
 
@@ -45,13 +52,17 @@ std::string type_name(const json& j) {
 
 // Allowed fields per object (built once: a 100k-machine spec calls reject_unknown_keys 100k
 // times).
-const std::vector<std::string> kMachineKeys = {"name", "capacity", "reserved", "metadata", "state", "taints"};
+const std::vector<std::string> kMachineKeys = {"name",     "capacity", "reserved",
+                                               "metadata", "state",    "taints"};
 const std::vector<std::string> kTaintKeys = {"key", "value", "effect"};
 const std::vector<std::string> kTolerationKeys = {"key", "operator", "value", "effect"};
 const std::vector<std::string> kRequirementKeys = {"op", "values", "value"};
-const std::vector<std::string> kConstraintKeys = {"metadata", "conflicts", "machine_of", "machine_id", "global", "spread"};
+const std::vector<std::string> kConstraintKeys = {"metadata",   "conflicts", "machine_of",
+                                                  "machine_id", "global",    "spread"};
 const std::vector<std::string> kSpreadKeys = {"key", "max_skew"};
-const std::vector<std::string> kUnitKeys = {"name", "replicas", "requests", "priority", "constraints", "tolerations", "ports", "preferences"};
+const std::vector<std::string> kUnitKeys = {"name",     "replicas",    "requests",
+                                            "priority", "constraints", "tolerations",
+                                            "ports",    "preferences"};
 const std::vector<std::string> kPreferenceKeys = {"metadata", "near", "spread", "weight"};
 const std::vector<std::string> kSpecKeys = {"machines", "units", "placements", "warnings"};
 
@@ -59,7 +70,9 @@ const std::vector<std::string> kSpecKeys = {"machines", "units", "placements", "
 /// int64 (18446744073709551615 read as -1, a valid priority): it is clamped to the int64
 /// maximum instead, so every range check that follows rejects it and prints a large number.
 std::int64_t whole_number(const json& j) {
-  if (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+  if (j.is_number_unsigned() &&
+      j.get<std::uint64_t>() >
+          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return std::numeric_limits<std::int64_t>::max();
   }
   return j.get<std::int64_t>();
@@ -96,10 +109,14 @@ Resources parse_resources(const json& j, const std::string& path, bool quiet = f
     const std::string field = quiet ? std::string() : fmt::format("{}.{}", path, key);
     std::string text = quantity_text(value, field);
     if (key.empty()) throw ValidationError(204, path, "resource names must not be empty");
-    if (key == "cpu") r.cpu = parse_cpu(text, field);
-    else if (key == "memory") r.memory = parse_bytes(text, field);
-    else if (key == "disk") r.disk = parse_bytes(text, field);
-    else r.extended[key] = parse_count(text, field);
+    if (key == "cpu")
+      r.cpu = parse_cpu(text, field);
+    else if (key == "memory")
+      r.memory = parse_bytes(text, field);
+    else if (key == "disk")
+      r.disk = parse_bytes(text, field);
+    else
+      r.extended[key] = parse_count(text, field);
   }
   return r;
 }
@@ -113,9 +130,12 @@ std::vector<std::string> string_or_list(const json& j, const std::string& path) 
   } else if (j.is_array()) {
     for (std::size_t i = 0; i < j.size(); ++i) {
       const json& v = j[i];
-      if (v.is_string()) out.push_back(v.get<std::string>());
-      else if (v.is_number() || v.is_boolean()) out.push_back(v.dump());
-      else wrong_type(fmt::format("{}[{}]", path, i), v, "a string");
+      if (v.is_string())
+        out.push_back(v.get<std::string>());
+      else if (v.is_number() || v.is_boolean())
+        out.push_back(v.dump());
+      else
+        wrong_type(fmt::format("{}[{}]", path, i), v, "a string");
     }
   } else {
     wrong_type(path, j, "a string or a list of strings");
@@ -128,8 +148,11 @@ TaintEffect parse_effect(const json& j, const std::string& path) {
   auto e = parse_taint_effect(text);
   if (!e) {
     std::string hint = did_you_mean(text, {"NoSchedule", "PreferNoSchedule", "NoExecute"});
-    throw ValidationError(266, path, fmt::format("unknown taint effect \"{}\"{} (expected NoSchedule, PreferNoSchedule or NoExecute)", text,
-                                                 hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+    throw ValidationError(
+        266, path,
+        fmt::format(
+            "unknown taint effect \"{}\"{} (expected NoSchedule, PreferNoSchedule or NoExecute)",
+            text, hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
   }
   return *e;
 }
@@ -147,8 +170,11 @@ std::vector<Taint> parse_taints(const json& j, const std::string& path) {
     if (!j[i].contains("key")) throw ValidationError(266, p, "missing required field \"key\"");
     t.key = get_string(j[i]["key"], p + ".key");
     if (t.key.empty()) throw ValidationError(266, p + ".key", "must not be empty");
-    if (j[i].contains("value") && !j[i]["value"].is_null()) t.value = get_string(j[i]["value"], p + ".value");
-    if (!j[i].contains("effect")) throw ValidationError(266, p, "missing required field \"effect\" (NoSchedule, PreferNoSchedule or NoExecute)");
+    if (j[i].contains("value") && !j[i]["value"].is_null())
+      t.value = get_string(j[i]["value"], p + ".value");
+    if (!j[i].contains("effect"))
+      throw ValidationError(
+          266, p, "missing required field \"effect\" (NoSchedule, PreferNoSchedule or NoExecute)");
     t.effect = parse_effect(j[i]["effect"], p + ".effect");
     out.push_back(std::move(t));
   }
@@ -169,20 +195,30 @@ std::vector<Toleration> parse_tolerations(const json& j, const std::string& path
     if (j[i].contains("key") && !j[i]["key"].is_null()) t.key = get_string(j[i]["key"], p + ".key");
     if (j[i].contains("operator") && !j[i]["operator"].is_null()) {
       const std::string op = get_string(j[i]["operator"], p + ".operator");
-      if (op == "Equal") t.op = TolerationOp::Equal;
-      else if (op == "Exists") t.op = TolerationOp::Exists;
-      else throw ValidationError(267, p + ".operator", fmt::format("unknown operator \"{}\" (expected Equal or Exists)", op));
+      if (op == "Equal")
+        t.op = TolerationOp::Equal;
+      else if (op == "Exists")
+        t.op = TolerationOp::Exists;
+      else
+        throw ValidationError(
+            267, p + ".operator",
+            fmt::format("unknown operator \"{}\" (expected Equal or Exists)", op));
     }
-    if (j[i].contains("value") && !j[i]["value"].is_null()) t.value = get_string(j[i]["value"], p + ".value");
+    if (j[i].contains("value") && !j[i]["value"].is_null())
+      t.value = get_string(j[i]["value"], p + ".value");
     // kube's validation: an empty key tolerates everything, which only Exists can say; and
     // Exists takes no value.
     if (t.key.empty() && t.op != TolerationOp::Exists) {
-      throw ValidationError(267, p, "a toleration without \"key\" must have \"operator\": \"Exists\" (it then tolerates every taint)");
+      throw ValidationError(267, p,
+                            "a toleration without \"key\" must have \"operator\": \"Exists\" (it "
+                            "then tolerates every taint)");
     }
     if (t.op == TolerationOp::Exists && !t.value.empty()) {
-      throw ValidationError(267, p + ".value", fmt::format("operator Exists takes no value, got \"{}\"", t.value));
+      throw ValidationError(267, p + ".value",
+                            fmt::format("operator Exists takes no value, got \"{}\"", t.value));
     }
-    if (j[i].contains("effect") && !j[i]["effect"].is_null() && !(j[i]["effect"].is_string() && j[i]["effect"].get_ref<const std::string&>().empty())) {
+    if (j[i].contains("effect") && !j[i]["effect"].is_null() &&
+        !(j[i]["effect"].is_string() && j[i]["effect"].get_ref<const std::string&>().empty())) {
       t.effect = parse_effect(j[i]["effect"], p + ".effect");
     }
     out.push_back(std::move(t));
@@ -199,7 +235,8 @@ std::vector<HostPort> parse_ports(const json& j, const std::string& path) {
     const json& v = j[i];
     if (v.is_number_integer() || v.is_number_unsigned()) {
       const auto n = whole_number(v);
-      if (n < 1 || n > 65535) throw ValidationError(268, p, fmt::format("port {} is outside 1-65535", n));
+      if (n < 1 || n > 65535)
+        throw ValidationError(268, p, fmt::format("port {} is outside 1-65535", n));
       out.push_back({static_cast<std::uint16_t>(n), PortProtocol::Tcp});
     } else if (v.is_string()) {
       out.push_back(parse_host_port(v.get<std::string>(), p));
@@ -225,28 +262,34 @@ Machine parse_machine(const json& j, const std::string& path, bool quiet = false
   const std::string where = quiet ? std::string() : fmt::format("machine {}", m.name);
   auto at = [&](const char* field) { return quiet ? std::string() : where + field; };
   // One lookup per field (find, not contains then operator[]): this runs once per machine.
-  if (auto it = j.find("capacity"); it != j.end()) m.capacity = parse_resources(*it, at(": capacity"), quiet);
-  if (auto it = j.find("reserved"); it != j.end()) m.reserved = parse_resources(*it, at(": reserved"), quiet);
+  if (auto it = j.find("capacity"); it != j.end())
+    m.capacity = parse_resources(*it, at(": capacity"), quiet);
+  if (auto it = j.find("reserved"); it != j.end())
+    m.reserved = parse_resources(*it, at(": reserved"), quiet);
   if (auto it = j.find("metadata"); it != j.end()) {
     const json& md = require_object(*it, at(": metadata"));
     for (const auto& [key, value] : md.items()) {
-      m.metadata[key] = string_or_list(value, quiet ? std::string() : fmt::format("{}: metadata.{}", where, key));
+      m.metadata[key] =
+          string_or_list(value, quiet ? std::string() : fmt::format("{}: metadata.{}", where, key));
     }
   }
   if (j.contains("state")) {
     std::string s = get_string(j["state"], where + ": state");
     auto parsed = parse_machine_state(s);
     if (!parsed) {
-      throw ValidationError(207, where + ": state",
-                            fmt::format("unknown state \"{}\" (expected up, draining, down or rebooting)", s));
+      throw ValidationError(
+          207, where + ": state",
+          fmt::format("unknown state \"{}\" (expected up, draining, down or rebooting)", s));
     }
     m.state = *parsed;
   }
-  if (auto it = j.find("taints"); it != j.end() && !it->is_null()) m.taints = parse_taints(*it, where + ": taints");
+  if (auto it = j.find("taints"); it != j.end() && !it->is_null())
+    m.taints = parse_taints(*it, where + ": taints");
   return m;
 }
 
-MetadataRequirement parse_requirement(const std::string& key, const json& value, const std::string& path) {
+MetadataRequirement parse_requirement(const std::string& key, const json& value,
+                                      const std::string& path) {
   MetadataRequirement req;
   req.key = key;
   if (!value.is_object()) {
@@ -256,14 +299,16 @@ MetadataRequirement parse_requirement(const std::string& key, const json& value,
     return req;
   }
   reject_unknown_keys(value, path, kRequirementKeys);
-  if (!value.contains("op")) throw ValidationError(209, path, "missing \"op\" (in, not_in, exists, not_exists, gt, lt)");
+  if (!value.contains("op"))
+    throw ValidationError(209, path, "missing \"op\" (in, not_in, exists, not_exists, gt, lt)");
   std::string op = get_string(value["op"], path + ".op");
   if (!parse_metadata_op(op, req.op)) {
     std::string hint = did_you_mean(op, {"in", "not_in", "exists", "not_exists", "gt", "lt"});
-    throw ValidationError(210, path + ".op",
-                          fmt::format("unknown operator \"{}\"{}", op,
-                                      hint.empty() ? " (expected in, not_in, exists, not_exists, gt, lt)"
-                                                   : fmt::format("; did you mean \"{}\"?", hint)));
+    throw ValidationError(
+        210, path + ".op",
+        fmt::format("unknown operator \"{}\"{}", op,
+                    hint.empty() ? " (expected in, not_in, exists, not_exists, gt, lt)"
+                                 : fmt::format("; did you mean \"{}\"?", hint)));
   }
   if (value.contains("values")) req.values = string_or_list(value["values"], path + ".values");
   if (value.contains("value")) {
@@ -273,19 +318,27 @@ MetadataRequirement parse_requirement(const std::string& key, const json& value,
   switch (req.op) {
     case MetadataOp::In:
     case MetadataOp::NotIn:
-      if (req.values.empty()) throw ValidationError(208, path, fmt::format("operator {} needs at least one value", op));
+      if (req.values.empty())
+        throw ValidationError(208, path, fmt::format("operator {} needs at least one value", op));
       break;
     case MetadataOp::Exists:
     case MetadataOp::NotExists:
-      if (!req.values.empty()) throw ValidationError(211, path, fmt::format("operator {} takes no values", op));
+      if (!req.values.empty())
+        throw ValidationError(211, path, fmt::format("operator {} takes no values", op));
       break;
     case MetadataOp::Gt:
     case MetadataOp::Lt: {
-      if (req.values.size() != 1) throw ValidationError(212, path, fmt::format("operator {} takes exactly one integer value", op));
+      if (req.values.size() != 1)
+        throw ValidationError(212, path,
+                              fmt::format("operator {} takes exactly one integer value", op));
       const std::string& v = req.values.front();
-      bool ok = !v.empty() && std::all_of(v.begin() + (v[0] == '-' ? 1 : 0), v.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+      bool ok = !v.empty() &&
+                std::all_of(v.begin() + (v[0] == '-' ? 1 : 0), v.end(),
+                            [](char c) { return c >= '0' && c <= '9'; }) &&
                 v != "-" && v.size() < 19;
-      if (!ok) throw ValidationError(212, path, fmt::format("operator {} needs an integer, got \"{}\"", op, v));
+      if (!ok)
+        throw ValidationError(212, path,
+                              fmt::format("operator {} needs an integer, got \"{}\"", op, v));
       break;
     }
   }
@@ -300,7 +353,8 @@ Constraints parse_constraints(const json& j, const std::string& path) {
     const json& md = j["metadata"];
     if (md.is_object()) {
       for (const auto& [key, value] : md.items()) {
-        c.metadata.push_back(parse_requirement(key, value, fmt::format("{}.metadata.{}", path, key)));
+        c.metadata.push_back(
+            parse_requirement(key, value, fmt::format("{}.metadata.{}", path, key)));
       }
     } else if (md.is_array()) {
       // [{"key":"zone","op":"in","values":[...]}]: lets one key carry several requirements.
@@ -318,8 +372,10 @@ Constraints parse_constraints(const json& j, const std::string& path) {
     }
   }
   if (j.contains("conflicts")) c.conflicts = string_or_list(j["conflicts"], path + ".conflicts");
-  if (j.contains("machine_of") && !j["machine_of"].is_null()) c.machine_of = get_string(j["machine_of"], path + ".machine_of");
-  if (j.contains("machine_id") && !j["machine_id"].is_null()) c.machine_id = get_string(j["machine_id"], path + ".machine_id");
+  if (j.contains("machine_of") && !j["machine_of"].is_null())
+    c.machine_of = get_string(j["machine_of"], path + ".machine_of");
+  if (j.contains("machine_id") && !j["machine_id"].is_null())
+    c.machine_id = get_string(j["machine_id"], path + ".machine_id");
   if (j.contains("global")) {
     if (!j["global"].is_boolean()) wrong_type(path + ".global", j["global"], "true or false");
     c.global = j["global"].get<bool>();
@@ -336,9 +392,12 @@ Constraints parse_constraints(const json& j, const std::string& path) {
       if (!s.contains("key")) throw ValidationError(205, sp, "missing required field \"key\"");
       spread.key = get_string(s["key"], sp + ".key");
       if (s.contains("max_skew")) {
-        if (!s["max_skew"].is_number_integer() && !s["max_skew"].is_number_unsigned()) wrong_type(sp + ".max_skew", s["max_skew"], "a positive integer");
+        if (!s["max_skew"].is_number_integer() && !s["max_skew"].is_number_unsigned())
+          wrong_type(sp + ".max_skew", s["max_skew"], "a positive integer");
         auto v = whole_number(s["max_skew"]);
-        if (v < 1 || v > 1000000) throw ValidationError(213, sp + ".max_skew", fmt::format("must be between 1 and 1000000, got {}", v));
+        if (v < 1 || v > 1000000)
+          throw ValidationError(213, sp + ".max_skew",
+                                fmt::format("must be between 1 and 1000000, got {}", v));
         spread.max_skew = static_cast<int>(v);
       }
     }
@@ -365,13 +424,15 @@ std::vector<Preference> parse_preferences(const json& j, const std::string& path
       // The same syntax as constraints.metadata.
       Constraints c = parse_constraints(json{{"metadata", j[i]["metadata"]}}, p);
       pref.metadata = std::move(c.metadata);
-      if (pref.metadata.empty()) throw ValidationError(270, p + ".metadata", "needs at least one requirement");
+      if (pref.metadata.empty())
+        throw ValidationError(270, p + ".metadata", "needs at least one requirement");
     }
     if (j[i].contains("near")) {
       ++kinds;
       pref.kind = Preference::Kind::Near;
       pref.near = string_or_list(j[i]["near"], p + ".near");
-      if (pref.near.empty()) throw ValidationError(270, p + ".near", "needs at least one unit or instance glob");
+      if (pref.near.empty())
+        throw ValidationError(270, p + ".near", "needs at least one unit or instance glob");
     }
     if (j[i].contains("spread")) {
       ++kinds;
@@ -382,19 +443,27 @@ std::vector<Preference> parse_preferences(const json& j, const std::string& path
       } else {
         require_object(sp, p + ".spread");
         reject_unknown_keys(sp, p + ".spread", {"key"});
-        if (!sp.contains("key")) throw ValidationError(205, p + ".spread", "missing required field \"key\"");
+        if (!sp.contains("key"))
+          throw ValidationError(205, p + ".spread", "missing required field \"key\"");
         pref.spread_key = get_string(sp["key"], p + ".spread.key");
       }
-      if (pref.spread_key.empty()) throw ValidationError(270, p + ".spread.key", "must not be empty");
+      if (pref.spread_key.empty())
+        throw ValidationError(270, p + ".spread.key", "must not be empty");
     }
     if (kinds != 1) {
-      throw ValidationError(270, p, fmt::format("expected exactly one of \"metadata\", \"near\" or \"spread\", found {}", kinds));
+      throw ValidationError(
+          270, p,
+          fmt::format("expected exactly one of \"metadata\", \"near\" or \"spread\", found {}",
+                      kinds));
     }
     if (j[i].contains("weight")) {
       const json& w = j[i]["weight"];
-      if (!w.is_number_integer() && !w.is_number_unsigned()) wrong_type(p + ".weight", w, "an integer from -100 to 100");
+      if (!w.is_number_integer() && !w.is_number_unsigned())
+        wrong_type(p + ".weight", w, "an integer from -100 to 100");
       const auto v = whole_number(w);
-      if (v < -100 || v > 100) throw ValidationError(270, p + ".weight", fmt::format("must be between -100 and 100, got {}", v));
+      if (v < -100 || v > 100)
+        throw ValidationError(270, p + ".weight",
+                              fmt::format("must be between -100 and 100, got {}", v));
       pref.weight = static_cast<int>(v);
     }
     out.push_back(std::move(pref));
@@ -418,25 +487,36 @@ Unit parse_unit(const json& j, const std::string& path, bool quiet = false) {
   // One lookup per field (find, not contains then operator[]): this runs once per unit.
   if (auto it = j.find("replicas"); it != j.end()) {
     const json& r = *it;
-    if (!r.is_number_integer() && !r.is_number_unsigned()) wrong_type(at(": replicas"), r, "a whole number");
+    if (!r.is_number_integer() && !r.is_number_unsigned())
+      wrong_type(at(": replicas"), r, "a whole number");
     auto v = whole_number(r);
-    if (v < 0 || v > 10000000) throw ValidationError(214, at(": replicas"), fmt::format("must be between 0 and 10000000, got {}", v));
+    if (v < 0 || v > 10000000)
+      throw ValidationError(214, at(": replicas"),
+                            fmt::format("must be between 0 and 10000000, got {}", v));
     u.replicas = static_cast<int>(v);
   }
-  if (auto it = j.find("requests"); it != j.end()) u.requests = parse_resources(*it, at(": requests"), quiet);
+  if (auto it = j.find("requests"); it != j.end())
+    u.requests = parse_resources(*it, at(": requests"), quiet);
   if (auto it = j.find("priority"); it != j.end()) {
     const json& p = *it;
-    if (!p.is_number_integer() && !p.is_number_unsigned()) wrong_type(at(": priority"), p, "an integer");
+    if (!p.is_number_integer() && !p.is_number_unsigned())
+      wrong_type(at(": priority"), p, "an integer");
     auto v = whole_number(p);
-    if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) {
-      throw ValidationError(215, at(": priority"), fmt::format("out of range (32-bit integer): {}", v));
+    if (v < std::numeric_limits<std::int32_t>::min() ||
+        v > std::numeric_limits<std::int32_t>::max()) {
+      throw ValidationError(215, at(": priority"),
+                            fmt::format("out of range (32-bit integer): {}", v));
     }
     u.priority = static_cast<std::int32_t>(v);
   }
-  if (auto it = j.find("constraints"); it != j.end()) u.constraints = parse_constraints(*it, at(": constraints"));
-  if (auto it = j.find("tolerations"); it != j.end() && !it->is_null()) u.constraints.tolerations = parse_tolerations(*it, at(": tolerations"));
-  if (auto it = j.find("ports"); it != j.end() && !it->is_null()) u.constraints.ports = parse_ports(*it, at(": ports"));
-  if (auto it = j.find("preferences"); it != j.end() && !it->is_null()) u.preferences = parse_preferences(*it, at(": preferences"));
+  if (auto it = j.find("constraints"); it != j.end())
+    u.constraints = parse_constraints(*it, at(": constraints"));
+  if (auto it = j.find("tolerations"); it != j.end() && !it->is_null())
+    u.constraints.tolerations = parse_tolerations(*it, at(": tolerations"));
+  if (auto it = j.find("ports"); it != j.end() && !it->is_null())
+    u.constraints.ports = parse_ports(*it, at(": ports"));
+  if (auto it = j.find("preferences"); it != j.end() && !it->is_null())
+    u.preferences = parse_preferences(*it, at(": preferences"));
   return u;
 }
 
@@ -450,15 +530,17 @@ namespace {
 class NameIndex {
  public:
   void reserve(std::size_t n) {
-    if (size_ == 0 && 2 * n > slots_.size()) rehash(2 * n, [](std::size_t) -> std::string_view { return {}; });
+    if (size_ == 0 && 2 * n > slots_.size())
+      rehash(2 * n, [](std::size_t) -> std::string_view { return {}; });
   }
   /// Adds entry `index` (named name_of(index)); false when an earlier entry has that name.
   template <class NameOf>
   bool insert(std::size_t index, const NameOf& name_of) {
-    if (2 * (size_ + 1) > slots_.size()) rehash(std::max<std::size_t>(64, 2 * slots_.size()), name_of);
+    if (2 * (size_ + 1) > slots_.size())
+      rehash(std::max<std::size_t>(64, 2 * slots_.size()), name_of);
     const std::string_view name = name_of(index);
     const std::size_t mask = slots_.size() - 1;
-    for (std::size_t at = std::hash<std::string_view>{}(name) & mask;; at = (at + 1) & mask) {
+    for (std::size_t at = std::hash<std::string_view>{}(name)&mask;; at = (at + 1) & mask) {
       if (slots_[at] == 0) {
         slots_[at] = static_cast<std::uint32_t>(index + 1);
         ++size_;
@@ -501,10 +583,13 @@ class SpecAssembler {
       m = parse_machine(j, fmt::format("machines[{}]", i));  // throws the exact error
     }
     spec_.machines.push_back(std::move(m));
-    if (!machine_names_.insert(spec_.machines.size() - 1, [&](std::size_t k) -> std::string_view { return spec_.machines[k].name; })) {
+    if (!machine_names_.insert(spec_.machines.size() - 1, [&](std::size_t k) -> std::string_view {
+          return spec_.machines[k].name;
+        })) {
       const std::string name = spec_.machines.back().name;
       spec_.machines.pop_back();
-      throw ValidationError(216, fmt::format("machines[{}].name", i), fmt::format("duplicate machine name \"{}\"", name));
+      throw ValidationError(216, fmt::format("machines[{}].name", i),
+                            fmt::format("duplicate machine name \"{}\"", name));
     }
   }
   void unit(std::size_t i, const json& j) {
@@ -515,10 +600,13 @@ class SpecAssembler {
       u = parse_unit(j, fmt::format("units[{}]", i));  // throws the exact error
     }
     spec_.units.push_back(std::move(u));
-    if (!unit_names_.insert(spec_.units.size() - 1, [&](std::size_t k) -> std::string_view { return spec_.units[k].name; })) {
+    if (!unit_names_.insert(spec_.units.size() - 1, [&](std::size_t k) -> std::string_view {
+          return spec_.units[k].name;
+        })) {
       const std::string name = spec_.units.back().name;
       spec_.units.pop_back();
-      throw ValidationError(217, fmt::format("units[{}].name", i), fmt::format("duplicate unit name \"{}\"", name));
+      throw ValidationError(217, fmt::format("units[{}].name", i),
+                            fmt::format("duplicate unit name \"{}\"", name));
     }
   }
   void placement(const std::string& instance, const json& machine) {
@@ -551,7 +639,8 @@ class SpecStream : public JsonObjectStream {
   explicit SpecStream(std::size_t text_size) : text_size_(text_size) {}
   Spec finish() {
     if (not_object_) return spec_from_json(*not_object_);  // throws "expected an object"
-    if (!unknown_key_.empty()) reject_unknown_keys(json::object({{unknown_key_, nullptr}}), "", kSpecKeys);
+    if (!unknown_key_.empty())
+      reject_unknown_keys(json::object({{unknown_key_, nullptr}}), "", kSpecKeys);
     for (const auto& e : errors_) {
       if (e) std::rethrow_exception(e);
     }
@@ -575,12 +664,16 @@ class SpecStream : public JsonObjectStream {
     if (f < 0) return;  // not asked for (take() skips unknown fields)
     record(f, [&] {
       switch (f) {
-        case kMachines: wrong_type("machines", v, "an array of machines");
-        case kUnits: wrong_type("units", v, "an array of units");
+        case kMachines:
+          wrong_type("machines", v, "an array of machines");
+        case kUnits:
+          wrong_type("units", v, "an array of units");
         case kPlacements:
           if (!v.is_null()) require_object(v, "placements");
           break;
-        case kWarnings: assembler_.warnings(v); break;
+        case kWarnings:
+          assembler_.warnings(v);
+          break;
       }
     });
   }
@@ -603,8 +696,10 @@ class SpecStream : public JsonObjectStream {
     // Elements of placements (an array: its error is kept already), or of a field after an error.
     if ((f != kMachines && f != kUnits) || decided_before(f + 1)) return false;
     record(f, [&] {
-      if (f == kMachines) assembler_.machine(index, v);
-      else assembler_.unit(index, v);
+      if (f == kMachines)
+        assembler_.machine(index, v);
+      else
+        assembler_.unit(index, v);
     });
     return !errors_[f];
   }
@@ -697,7 +792,10 @@ Spec parse_spec_json(std::string_view text, const std::string& filename) {
     read_json_object_streaming(text, filename, JsonDocumentKind{101, ""}, stream);
     return stream.finish();
   } catch (const ValidationError& e) {
-    throw ValidationError(e.code(), e.subject(), fmt::format("{} (in {})", e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2), filename));
+    throw ValidationError(
+        e.code(), e.subject(),
+        fmt::format("{} (in {})",
+                    e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2), filename));
   }
 }
 
@@ -708,14 +806,16 @@ std::string read_text_file(const std::string& path) {
     return ss.str();
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(301, fmt::format("cannot read \"{}\": no such file or not readable", path));
+  if (!in)
+    throw UsageError(301, fmt::format("cannot read \"{}\": no such file or not readable", path));
   // Read in blocks (a character iterator costs more than parsing at 100 MB).
   std::string text;
   in.seekg(0, std::ios::end);
   if (const auto size = in.tellg(); size > 0) text.reserve(static_cast<std::size_t>(size));
   in.seekg(0, std::ios::beg);
   char block[1 << 16];
-  while (in.read(block, sizeof block) || in.gcount() > 0) text.append(block, static_cast<std::size_t>(in.gcount()));
+  while (in.read(block, sizeof block) || in.gcount() > 0)
+    text.append(block, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) throw UsageError(301, fmt::format("cannot read \"{}\"", path));
   return text;
 }
@@ -728,7 +828,8 @@ namespace {
 
 json resources_to_json(const Resources& r) {
   json j = json::object();
-  if (r.cpu != 0) j["cpu"] = r.cpu % 1000 == 0 ? fmt::format("{}", r.cpu / 1000) : fmt::format("{}m", r.cpu);
+  if (r.cpu != 0)
+    j["cpu"] = r.cpu % 1000 == 0 ? fmt::format("{}", r.cpu / 1000) : fmt::format("{}m", r.cpu);
   if (r.memory != 0) j["memory"] = format_bytes_exact(r.memory);
   if (r.disk != 0) j["disk"] = format_bytes_exact(r.disk);
   for (const auto& [name, v] : r.extended) {
@@ -813,8 +914,12 @@ json spec_to_json(const Spec& spec) {
             jp["metadata"] = std::move(md);
             break;
           }
-          case Preference::Kind::Near: jp["near"] = p.near; break;
-          case Preference::Kind::Spread: jp["spread"] = {{"key", p.spread_key}}; break;
+          case Preference::Kind::Near:
+            jp["near"] = p.near;
+            break;
+          case Preference::Kind::Spread:
+            jp["spread"] = {{"key", p.spread_key}};
+            break;
         }
         ps.push_back(std::move(jp));
       }
@@ -823,8 +928,10 @@ json spec_to_json(const Spec& spec) {
     if (!c.ports.empty()) {
       json ps = json::array();
       for (const HostPort& p : c.ports) {
-        if (p.protocol == PortProtocol::Tcp) ps.push_back(p.port);
-        else ps.push_back(p.describe());
+        if (p.protocol == PortProtocol::Tcp)
+          ps.push_back(p.port);
+        else
+          ps.push_back(p.describe());
       }
       ju["ports"] = std::move(ps);
     }
@@ -836,6 +943,8 @@ json spec_to_json(const Spec& spec) {
   return root;
 }
 
-std::string write_spec_json(const Spec& spec, int indent) { return spec_to_json(spec).dump(indent) + "\n"; }
+std::string write_spec_json(const Spec& spec, int indent) {
+  return spec_to_json(spec).dump(indent) + "\n";
+}
 
 }  // namespace berth

@@ -32,9 +32,12 @@ InstanceName InstanceName::global_on(std::string unit, std::string machine) {
 
 std::string InstanceName::format() const {
   switch (kind) {
-    case Kind::Single: return unit;
-    case Kind::Replica: return fmt::format("{}@{}", unit, replica);
-    case Kind::Global: return fmt::format("{}@{}", unit, machine);
+    case Kind::Single:
+      return unit;
+    case Kind::Replica:
+      return fmt::format("{}@{}", unit, replica);
+    case Kind::Global:
+      return fmt::format("{}@{}", unit, machine);
   }
   return unit;
 }
@@ -57,17 +60,20 @@ InstanceName read_rest(std::string_view unit, std::string_view rest) {
 
 }  // namespace
 
-std::optional<InstanceName> parse_instance_name(std::string_view name, const UnitNameLookup& lookup) {
+std::optional<InstanceName> parse_instance_name(std::string_view name,
+                                                const UnitNameLookup& lookup) {
   if (lookup(name) != NameIs::NotAUnit) return InstanceName::single(std::string(name));
   // Longest prefix first (right to left): a unit whose own name holds '@' is matched before a
   // shorter unit that happens to be its prefix.
   std::optional<InstanceName> stale;
-  for (auto at = name.rfind('@'); at != std::string_view::npos && at > 0; at = name.rfind('@', at - 1)) {
+  for (auto at = name.rfind('@'); at != std::string_view::npos && at > 0;
+       at = name.rfind('@', at - 1)) {
     const std::string_view unit = name.substr(0, at);
     const std::string_view rest = name.substr(at + 1);
     const NameIs is = lookup(unit);
     if (is == NameIs::NotAUnit) continue;
-    if (is == NameIs::GlobalUnit && !rest.empty()) return InstanceName::global_on(std::string(unit), std::string(rest));
+    if (is == NameIs::GlobalUnit && !rest.empty())
+      return InstanceName::global_on(std::string(unit), std::string(rest));
     if (is == NameIs::Unit || is == NameIs::ReplicatedUnit) {
       if (auto r = replica_number(rest)) return InstanceName::replica_of(std::string(unit), *r);
     }

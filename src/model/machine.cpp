@@ -4,10 +4,14 @@ namespace berth {
 
 const char* to_string(MachineState s) {
   switch (s) {
-    case MachineState::Up: return "up";
-    case MachineState::Draining: return "draining";
-    case MachineState::Down: return "down";
-    case MachineState::Rebooting: return "rebooting";
+    case MachineState::Up:
+      return "up";
+    case MachineState::Draining:
+      return "draining";
+    case MachineState::Down:
+      return "down";
+    case MachineState::Rebooting:
+      return "rebooting";
   }
   return "up";
 }

@@ -23,7 +23,8 @@ struct Decimal {
 };
 
 [[noreturn]] void fail(std::string_view field, std::string_view text, std::string_view why) {
-  throw ValidationError(201, std::string(field), fmt::format("invalid quantity \"{}\": {}", text, why));
+  throw ValidationError(201, std::string(field),
+                        fmt::format("invalid quantity \"{}\": {}", text, why));
 }
 
 /// Reads the numeric prefix; returns the rest (the suffix).
@@ -120,21 +121,42 @@ i128 pow_i(i128 base, int n) {
 
 std::int64_t parse_scaled(std::string_view text, std::string_view field, std::string_view unit) {
   std::string_view trimmed = text;
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.remove_prefix(1);
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.remove_suffix(1);
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())))
+    trimmed.remove_prefix(1);
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
+    trimmed.remove_suffix(1);
   if (trimmed.empty()) fail(field, text, "empty");
   Decimal d;
   std::string_view suffix = read_decimal(trimmed, field, d);
   while (!suffix.empty() && suffix.front() == ' ') suffix.remove_prefix(1);
   static const std::array<Suffix, 27> kSuffixes = {{
-      {"", 1},           {"B", 1},
-      {"k", pow_i(10, 3)},  {"K", pow_i(10, 3)},  {"kB", pow_i(10, 3)}, {"KB", pow_i(10, 3)},
-      {"M", pow_i(10, 6)},  {"MB", pow_i(10, 6)}, {"G", pow_i(10, 9)},  {"GB", pow_i(10, 9)},
-      {"T", pow_i(10, 12)}, {"TB", pow_i(10, 12)}, {"P", pow_i(10, 15)}, {"PB", pow_i(10, 15)},
-      {"E", pow_i(10, 18)}, {"EB", pow_i(10, 18)},
-      {"Ki", pow_i(2, 10)}, {"KiB", pow_i(2, 10)}, {"Mi", pow_i(2, 20)}, {"MiB", pow_i(2, 20)},
-      {"Gi", pow_i(2, 30)}, {"GiB", pow_i(2, 30)}, {"Ti", pow_i(2, 40)}, {"TiB", pow_i(2, 40)},
-      {"Pi", pow_i(2, 50)}, {"PiB", pow_i(2, 50)}, {"Ei", pow_i(2, 60)},
+      {"", 1},
+      {"B", 1},
+      {"k", pow_i(10, 3)},
+      {"K", pow_i(10, 3)},
+      {"kB", pow_i(10, 3)},
+      {"KB", pow_i(10, 3)},
+      {"M", pow_i(10, 6)},
+      {"MB", pow_i(10, 6)},
+      {"G", pow_i(10, 9)},
+      {"GB", pow_i(10, 9)},
+      {"T", pow_i(10, 12)},
+      {"TB", pow_i(10, 12)},
+      {"P", pow_i(10, 15)},
+      {"PB", pow_i(10, 15)},
+      {"E", pow_i(10, 18)},
+      {"EB", pow_i(10, 18)},
+      {"Ki", pow_i(2, 10)},
+      {"KiB", pow_i(2, 10)},
+      {"Mi", pow_i(2, 20)},
+      {"MiB", pow_i(2, 20)},
+      {"Gi", pow_i(2, 30)},
+      {"GiB", pow_i(2, 30)},
+      {"Ti", pow_i(2, 40)},
+      {"TiB", pow_i(2, 40)},
+      {"Pi", pow_i(2, 50)},
+      {"PiB", pow_i(2, 50)},
+      {"Ei", pow_i(2, 60)},
   }};
   for (const auto& s : kSuffixes) {
     if (s.name == suffix) return scale(d, s.multiplier, field, text, unit);
@@ -150,14 +172,18 @@ std::int64_t parse_scaled(std::string_view text, std::string_view field, std::st
 
 Millicores parse_cpu(std::string_view text, std::string_view field) {
   std::string_view trimmed = text;
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.remove_prefix(1);
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.remove_suffix(1);
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front())))
+    trimmed.remove_prefix(1);
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
+    trimmed.remove_suffix(1);
   if (trimmed.empty()) fail(field, text, "empty");
   Decimal d;
   std::string_view suffix = read_decimal(trimmed, field, d);
   if (suffix.empty()) return scale(d, 1000, field, text, "millicores");
   if (suffix == "m") return scale(d, 1, field, text, "millicores");
-  fail(field, text, fmt::format("unknown CPU suffix \"{}\" (write cores as 2 or 0.5, or millicores as 500m)", suffix));
+  fail(field, text,
+       fmt::format("unknown CPU suffix \"{}\" (write cores as 2 or 0.5, or millicores as 500m)",
+                   suffix));
 }
 
 Bytes parse_bytes(std::string_view text, std::string_view field) {
@@ -179,9 +205,11 @@ std::string format_cpu(Millicores millis) {
 namespace {
 
 std::string format_bytes_rounded(Bytes bytes, bool up) {
-  static constexpr std::array<std::string_view, 7> kUnits = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  static constexpr std::array<std::string_view, 7> kUnits = {"B",   "KiB", "MiB", "GiB",
+                                                             "TiB", "PiB", "EiB"};
   bool negative = bytes < 0;
-  unsigned long long v = negative ? 0ULL - static_cast<unsigned long long>(bytes) : static_cast<unsigned long long>(bytes);
+  unsigned long long v = negative ? 0ULL - static_cast<unsigned long long>(bytes)
+                                  : static_cast<unsigned long long>(bytes);
   std::size_t unit = 0;
   unsigned long long div = 1;
   while (unit + 1 < kUnits.size() && v >= div * 1024) {
@@ -219,9 +247,16 @@ std::string format_bytes_at_least(Bytes bytes) { return format_bytes_rounded(byt
 std::string format_bytes_exact(Bytes bytes) {
   if (bytes == 0) return "0";
   static constexpr std::array<std::pair<std::string_view, std::int64_t>, 10> kExact = {{
-      {"Ei", std::int64_t{1} << 60}, {"Pi", std::int64_t{1} << 50}, {"Ti", std::int64_t{1} << 40},
-      {"Gi", std::int64_t{1} << 30}, {"Mi", std::int64_t{1} << 20}, {"Ki", std::int64_t{1} << 10},
-      {"G", 1000000000LL}, {"M", 1000000LL}, {"k", 1000LL}, {"", 1},
+      {"Ei", std::int64_t{1} << 60},
+      {"Pi", std::int64_t{1} << 50},
+      {"Ti", std::int64_t{1} << 40},
+      {"Gi", std::int64_t{1} << 30},
+      {"Mi", std::int64_t{1} << 20},
+      {"Ki", std::int64_t{1} << 10},
+      {"G", 1000000000LL},
+      {"M", 1000000LL},
+      {"k", 1000LL},
+      {"", 1},
   }};
   for (const auto& [name, mult] : kExact) {
     if (bytes % mult == 0) return fmt::format("{}{}", bytes / mult, name);

@@ -15,10 +15,14 @@ std::int64_t Resources::get(const std::string& dimension) const {
 }
 
 void Resources::set(const std::string& dimension, std::int64_t value) {
-  if (dimension == "cpu") cpu = value;
-  else if (dimension == "memory") memory = value;
-  else if (dimension == "disk") disk = value;
-  else extended[dimension] = value;
+  if (dimension == "cpu")
+    cpu = value;
+  else if (dimension == "memory")
+    memory = value;
+  else if (dimension == "disk")
+    disk = value;
+  else
+    extended[dimension] = value;
 }
 
 bool Resources::is_zero() const {

@@ -14,8 +14,12 @@ std::string Preference::describe() const {
       what = fmt::format("{}", fmt::join(parts, ", "));
       break;
     }
-    case Kind::Near: what = fmt::format("near {}", fmt::join(near, ",")); break;
-    case Kind::Spread: what = fmt::format("spread over {}", spread_key); break;
+    case Kind::Near:
+      what = fmt::format("near {}", fmt::join(near, ","));
+      break;
+    case Kind::Spread:
+      what = fmt::format("spread over {}", spread_key);
+      break;
   }
   return fmt::format("{} ({:+})", what, weight);
 }
@@ -23,9 +27,12 @@ std::string Preference::describe() const {
 bool operator==(const Preference& a, const Preference& b) {
   if (a.kind != b.kind || a.weight != b.weight) return false;
   switch (a.kind) {
-    case Preference::Kind::Metadata: return a.metadata == b.metadata;
-    case Preference::Kind::Near: return a.near == b.near;
-    case Preference::Kind::Spread: return a.spread_key == b.spread_key;
+    case Preference::Kind::Metadata:
+      return a.metadata == b.metadata;
+    case Preference::Kind::Near:
+      return a.near == b.near;
+    case Preference::Kind::Spread:
+      return a.spread_key == b.spread_key;
   }
   return true;
 }

@@ -70,21 +70,24 @@ std::string service_name(std::string_view unit) {
   const auto at = unit.find('@');
   if (at == std::string_view::npos) return std::string(unit);
   const auto dot = unit.rfind('.');
-  return std::string(unit.substr(0, at + 1)) + (dot != std::string_view::npos && dot > at ? std::string(unit.substr(dot)) : "");
+  return std::string(unit.substr(0, at + 1)) +
+         (dot != std::string_view::npos && dot > at ? std::string(unit.substr(dot)) : "");
 }
 
 BudgetTable::BudgetTable(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets)
     : service_of_(cluster.unit_count(), 0) {
   std::map<std::string, ServiceId> ids;
   for (UnitId u = 0; u < cluster.unit_count(); ++u) {
-    auto [it, added] = ids.try_emplace(berth::ops::service_name(cluster.unit(u).name), names_.size());
+    auto [it, added] =
+        ids.try_emplace(berth::ops::service_name(cluster.unit(u).name), names_.size());
     if (added) names_.push_back(it->first);
     service_of_[u] = it->second;
   }
   allowed_.assign(names_.size(), kUnlimited);
   instances_.assign(names_.size(), 0);
   source_.assign(names_.size(), "");
-  for (InstanceId i = 0; i < cluster.instance_count(); ++i) ++instances_[service_of_[cluster.instance(i).unit]];
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i)
+    ++instances_[service_of_[cluster.instance(i).unit]];
   // A budget applies to every service one of whose units it names, counted over the whole
   // service: `api@*:min_available=2` keeps two of fleet's api@1..3.service up.
   for (UnitId u = 0; u < cluster.unit_count(); ++u) {
@@ -108,10 +111,13 @@ void check_budget_units(const Cluster& cluster, const std::vector<DisruptionBudg
   std::vector<std::string> names;
   for (UnitId u = 0; u < cluster.unit_count(); ++u) names.push_back(cluster.unit(u).name);
   for (const DisruptionBudget& b : budgets) {
-    if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return glob_match(b.units, n); })) continue;
+    if (std::any_of(names.begin(), names.end(),
+                    [&](const std::string& n) { return glob_match(b.units, n); }))
+      continue;
     const std::string hint = did_you_mean(b.units, names);
-    throw UsageError(365, fmt::format("--budget {}: \"{}\" names no unit{}", to_string(b), b.units,
-                                      hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+    throw UsageError(365,
+                     fmt::format("--budget {}: \"{}\" names no unit{}", to_string(b), b.units,
+                                 hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
   }
 }
 
@@ -124,7 +130,8 @@ std::int64_t BudgetTable::allowed_to_stop(UnitId u) const {
 std::vector<std::int64_t> BudgetTable::down_now(const Cluster& cluster) const {
   std::vector<std::int64_t> down(names_.size(), 0);
   for (InstanceId i = 0; i < cluster.instance_count(); ++i) {
-    if (cluster.assignment(i) == kNone && !is_stopped(cluster, i)) ++down[service_of_[cluster.instance(i).unit]];
+    if (cluster.assignment(i) == kNone && !is_stopped(cluster, i))
+      ++down[service_of_[cluster.instance(i).unit]];
   }
   return down;
 }

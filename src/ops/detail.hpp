@@ -34,7 +34,8 @@ inline Blocked blocked_from(const Diagnosis& diag, const std::string& unit,
 /// many more instances down (BudgetTable::allowed_to_stop, counting the instances already
 /// down, `moving` and `stopping` per service), and then `stopping` counts them; else the reason
 /// they may not, as a clause to append to their summary.
-inline std::string stop_refusal(const Cluster& c, const BudgetTable& budgets, const std::vector<InstanceId>& members,
+inline std::string stop_refusal(const Cluster& c, const BudgetTable& budgets,
+                                const std::vector<InstanceId>& members,
                                 const std::vector<std::int64_t>& already_down,
                                 const std::map<BudgetTable::ServiceId, std::int64_t>& moving,
                                 std::map<BudgetTable::ServiceId, std::int64_t>& stopping) {
@@ -56,13 +57,17 @@ inline std::string stop_refusal(const Cluster& c, const BudgetTable& budgets, co
     if (allowed == kUnlimited || down <= allowed) continue;
     if (budgets.source(u).empty()) {
       return fmt::format(
-          "it cannot stop with the machine either: {} has {} instance(s) and no --budget, so {} may be down at "
-          "once (one of a replicated service, none of a singleton), and {} would be (moved, stopped or pending)",
+          "it cannot stop with the machine either: {} has {} instance(s) and no --budget, so {} "
+          "may be down at "
+          "once (one of a replicated service, none of a singleton), and {} would be (moved, "
+          "stopped or pending)",
           budgets.service_name(s), budgets.instances(u), allowed, down);
     }
-    return fmt::format("it cannot stop with the machine either: disruption budget {} allows {} down and {} would be "
-                       "(moved, stopped or pending)",
-                       budgets.source(u), allowed, down);
+    return fmt::format(
+        "it cannot stop with the machine either: disruption budget {} allows {} down and {} would "
+        "be "
+        "(moved, stopped or pending)",
+        budgets.source(u), allowed, down);
   }
   for (const auto& [s, ku] : need) stopping[s] += ku.first;
   return "";

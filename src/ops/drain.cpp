@@ -122,7 +122,8 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
     b.machine = result.machine;
     b.reason = BlockReason::Budget;
     b.summary = fmt::format(
-        "{}: {} instance(s) stop with the machine (global or pinned) but disruption budget {} allows {} down ({} "
+        "{}: {} instance(s) stop with the machine (global or pinned) but disruption budget {} "
+        "allows {} down ({} "
         "already are)",
         budgets.service_name(s), k, budgets.source(u), allowed, already_down[s]);
     result.blocked.push_back(std::move(b));
@@ -160,7 +161,8 @@ DrainResult drain(Cluster& c, MachineId m, const OpsOptions& options) {
   result.steps = split_into_steps(c, moves, budgets, already_down, &refused);
   std::map<BudgetTable::ServiceId, std::int64_t> moving;
   for (const auto& step : result.steps) {
-    for (const Move& mv : step) ++moving[budgets.service(c.instance(c.find_instance(mv.instance)).unit)];
+    for (const Move& mv : step)
+      ++moving[budgets.service(c.instance(c.find_instance(mv.instance)).unit)];
   }
   for (auto& [g, diag] : homeless) {
     std::vector<InstanceId> members;

@@ -4,8 +4,10 @@ namespace berth::ops {
 
 const char* to_string(BlockReason r) {
   switch (r) {
-    case BlockReason::NoMachine: return "no_machine";
-    case BlockReason::Budget: return "budget";
+    case BlockReason::NoMachine:
+      return "no_machine";
+    case BlockReason::Budget:
+      return "budget";
   }
   return "no_machine";
 }

@@ -146,13 +146,15 @@ json preemptions_json(const std::vector<Preemption>& ps) {
 }  // namespace
 
 Scenario parse_scenario_json(std::string_view text, const std::string& filename) {
-  json root = parse_json_document(text, filename, JsonDocumentKind{101, "events file is not valid JSON: "});
+  json root =
+      parse_json_document(text, filename, JsonDocumentKind{101, "events file is not valid JSON: "});
   Scenario s;
   try {
     if (root.is_array()) root = json{{"events", root}};
     if (!root.is_object())
       bad(290, "events", "expected an object with \"events\" (or an array of events)");
-    reject_unknown_keys(root, "", {"events", "mode", "strategy", "preemption", "budgets", "zone_key"});
+    reject_unknown_keys(root, "",
+                        {"events", "mode", "strategy", "preemption", "budgets", "zone_key"});
     if (root.contains("mode")) {
       const std::string mode = get_string(root["mode"], "mode");
       if (mode == "berth")
@@ -195,7 +197,10 @@ Scenario read_scenario_file(const std::string& path) {
 }
 
 json blocked_to_json(const Blocked& b) {
-  json j = {{"unit", b.unit}, {"machine", b.machine}, {"reason", to_string(b.reason)}, {"summary", b.summary}};
+  json j = {{"unit", b.unit},
+            {"machine", b.machine},
+            {"reason", to_string(b.reason)},
+            {"summary", b.summary}};
   if (!b.needs.empty()) {
     json needs = json::object();
     for (const auto& [dim, amount] : b.needs) needs[dim] = format_amount_at_least(dim, amount);

@@ -37,9 +37,10 @@ struct WaveTrial {
 };
 
 /// Marks `machines` rebooting and places every group they displace on the machines that stay
-/// up; the caller's Cluster::Undo takes it all back. Stops at the first group with no home unless `collect_all`.
-WaveTrial try_wave(Cluster& c, const std::vector<MachineId>& machines,
-                   const OpsOptions& options, bool collect_all) {
+/// up; the caller's Cluster::Undo takes it all back. Stops at the first group with no home unless
+/// `collect_all`.
+WaveTrial try_wave(Cluster& c, const std::vector<MachineId>& machines, const OpsOptions& options,
+                   bool collect_all) {
   WaveTrial out;
   for (MachineId m : machines) c.set_state(m, MachineState::Rebooting);
   auto in_wave = [&](MachineId m) {
@@ -100,8 +101,9 @@ WaveTrial try_wave(Cluster& c, const std::vector<MachineId>& machines,
 
 /// try_wave, preferring machines outside `avoid` (machines that reboot later): a unit that
 /// moves there would move again. Falls back to every up machine when that fails.
-WaveTrial try_wave_preferring(Cluster& c, const std::vector<MachineId>& machines, const OpsOptions& options,
-                              bool collect_all, const std::vector<MachineId>& avoid) {
+WaveTrial try_wave_preferring(Cluster& c, const std::vector<MachineId>& machines,
+                              const OpsOptions& options, bool collect_all,
+                              const std::vector<MachineId>& avoid) {
   if (!avoid.empty()) {
     Cluster::Undo inner(c);
     for (MachineId m : avoid) c.set_state(m, MachineState::Draining);
@@ -168,9 +170,11 @@ std::vector<Blocked> check_rules(const Cluster& c, const std::vector<MachineId>&
     std::vector<InstanceId> members;
     for (InstanceId i : c.group(g).members) {
       const MachineId m = c.assignment(i);
-      if (m != kNone && std::find(machines.begin(), machines.end(), m) != machines.end()) members.push_back(i);
+      if (m != kNone && std::find(machines.begin(), machines.end(), m) != machines.end())
+        members.push_back(i);
     }
-    const std::string why = detail::stop_refusal(c, budgets, members, already_down, moving, stopped_count);
+    const std::string why =
+        detail::stop_refusal(c, budgets, members, already_down, moving, stopped_count);
     if (why.empty()) continue;
     for (InstanceId i : members) {
       Blocked b = detail::blocked_from(diag, c.instance(i).name, c.machine_name(c.assignment(i)));
@@ -217,7 +221,8 @@ bool keeps_zone_replica(const Cluster& c, const std::vector<MachineId>& machines
 
 }  // namespace
 
-std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs, std::string_view flag) {
+std::vector<MachineId> match_machines(const Cluster& c, std::string_view globs,
+                                      std::string_view flag) {
   std::vector<bool> chosen(c.machine_count(), false);
   std::size_t start = 0;
   if (globs.empty()) globs = "*";
@@ -375,18 +380,21 @@ RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& mac
   return plan;
 }
 
-RebootPlan plan_reboot_for_spec(const Spec& spec, std::string_view globs, const RebootOptions& reboot,
-                                const OpsOptions& options, std::size_t* matched, std::string_view flag) {
+RebootPlan plan_reboot_for_spec(const Spec& spec, std::string_view globs,
+                                const RebootOptions& reboot, const OpsOptions& options,
+                                std::size_t* matched, std::string_view flag) {
   const Cluster cluster = Cluster::build(spec);
   check_budget_units(cluster, options.budgets);
   const std::vector<MachineId> machines = match_machines(cluster, globs, flag);
   if (matched != nullptr) *matched = machines.size();
   RebootPlan plan = plan_reboot(cluster, machines, reboot, options);
   std::size_t unplaced = 0;
-  for (InstanceId i = 0; i < cluster.instance_count(); ++i) unplaced += cluster.assignment(i) == kNone ? 1 : 0;
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i)
+    unplaced += cluster.assignment(i) == kNone ? 1 : 0;
   if (unplaced > 0) {
-    plan.notes.push_back(
-        fmt::format("{} instance(s) have no placement in the spec; the plan leaves them as they are", unplaced));
+    plan.notes.push_back(fmt::format(
+        "{} instance(s) have no placement in the spec; the plan leaves them as they are",
+        unplaced));
   }
   return plan;
 }

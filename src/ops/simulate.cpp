@@ -24,7 +24,9 @@ std::string join(const std::vector<std::string>& names, const char* sep = ", ") 
 }
 
 /// The class-level filters (metadata, taints) of unit u on machine m.
-bool metadata_ok(const Cluster& c, UnitId u, MachineId m) { return c.class_verdict(u, c.machine_class(m)).ok(); }
+bool metadata_ok(const Cluster& c, UnitId u, MachineId m) {
+  return c.class_verdict(u, c.machine_class(m)).ok();
+}
 
 void append(StepLog& step, const RescheduleResult& r) {
   step.moves.insert(step.moves.end(), r.moves.begin(), r.moves.end());

@@ -14,8 +14,11 @@ namespace {
 class Placement {
  public:
   Placement(const std::vector<std::vector<Size>>& cap, const std::vector<AssignItem>& items)
-      : cap_(cap), items_(items), load_(cap.size(), std::vector<Size>(cap.empty() ? 0 : cap[0].size(), 0)),
-        count_(cap.size(), 0), bin_of_(items.size(), kUnassigned) {}
+      : cap_(cap),
+        items_(items),
+        load_(cap.size(), std::vector<Size>(cap.empty() ? 0 : cap[0].size(), 0)),
+        count_(cap.size(), 0),
+        bin_of_(items.size(), kUnassigned) {}
 
   bool allowed(std::size_t i, std::size_t b) const {
     const auto& a = items_[i].allowed;
@@ -37,12 +40,14 @@ class Placement {
       for (std::size_t k = 0; k < cap_[b].size(); ++k) {
         if (cap_[b][k] <= 0) continue;
         const double c = static_cast<double>(cap_[b][k]);
-        score += (static_cast<double>(items_[i].size[k]) / c) * (static_cast<double>(cap_[b][k] - load_[b][k]) / c);
+        score += (static_cast<double>(items_[i].size[k]) / c) *
+                 (static_cast<double>(cap_[b][k] - load_[b][k]) / c);
       }
       // Fuller bins score lower room, so prefer the smallest room among equal use.
       double room = 0;
       for (std::size_t k = 0; k < cap_[b].size(); ++k) {
-        if (cap_[b][k] > 0) room += static_cast<double>(cap_[b][k] - load_[b][k]) / static_cast<double>(cap_[b][k]);
+        if (cap_[b][k] > 0)
+          room += static_cast<double>(cap_[b][k] - load_[b][k]) / static_cast<double>(cap_[b][k]);
       }
       score -= 1e-3 * room;
       if (score > best_score) {
@@ -75,17 +80,21 @@ class Placement {
 
 }  // namespace
 
-AssignResult assign_items(const std::vector<std::vector<Size>>& capacity, const std::vector<AssignItem>& items) {
-  const std::size_t d = capacity.empty() ? (items.empty() ? 0 : items[0].size.size()) : capacity[0].size();
+AssignResult assign_items(const std::vector<std::vector<Size>>& capacity,
+                          const std::vector<AssignItem>& items) {
+  const std::size_t d =
+      capacity.empty() ? (items.empty() ? 0 : items[0].size.size()) : capacity[0].size();
   for (const auto& c : capacity) {
     if (c.size() != d) throw UsageError(354, "every bin needs the same number of dimensions");
   }
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (items[i].size.size() != d) {
-      throw UsageError(354, fmt::format("item {} has {} sizes, bins have {} dimensions", i, items[i].size.size(), d));
+      throw UsageError(354, fmt::format("item {} has {} sizes, bins have {} dimensions", i,
+                                        items[i].size.size(), d));
     }
     for (std::size_t b : items[i].allowed) {
-      if (b >= capacity.size()) throw UsageError(354, fmt::format("item {} allows bin {}, which does not exist", i, b));
+      if (b >= capacity.size())
+        throw UsageError(354, fmt::format("item {} allows bin {}, which does not exist", i, b));
     }
   }
   // Mean capacity per dimension normalises sizes for ordering.
@@ -97,10 +106,13 @@ AssignResult assign_items(const std::vector<std::vector<Size>>& capacity, const 
   }
   std::vector<std::size_t> order(items.size());
   std::iota(order.begin(), order.end(), 0);
-  auto choices = [&](std::size_t i) { return items[i].allowed.empty() ? capacity.size() : items[i].allowed.size(); };
+  auto choices = [&](std::size_t i) {
+    return items[i].allowed.empty() ? capacity.size() : items[i].allowed.size();
+  };
   auto share = [&](std::size_t i) {
     double m = 0;
-    for (std::size_t k = 0; k < d; ++k) m = std::max(m, static_cast<double>(items[i].size[k]) / mean[k]);
+    for (std::size_t k = 0; k < d; ++k)
+      m = std::max(m, static_cast<double>(items[i].size[k]) / mean[k]);
     return m;
   };
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {

@@ -93,10 +93,12 @@ std::size_t incompatibility_bound(const Instance& in) {
   for (std::size_t key = 0; key <= d; ++key) {
     std::iota(order.begin(), order.end(), 0);
     auto score = [&](std::size_t i) {
-      if (key < d) return static_cast<double>(in.sizes[i * d + key]) / static_cast<double>(in.capacity[key]);
+      if (key < d)
+        return static_cast<double>(in.sizes[i * d + key]) / static_cast<double>(in.capacity[key]);
       double m = 0;
       for (std::size_t k = 0; k < d; ++k) {
-        m = std::max(m, static_cast<double>(in.sizes[i * d + k]) / static_cast<double>(in.capacity[k]));
+        m = std::max(
+            m, static_cast<double>(in.sizes[i * d + k]) / static_cast<double>(in.capacity[k]));
       }
       return m;
     };
@@ -104,7 +106,8 @@ std::size_t incompatibility_bound(const Instance& in) {
                      [&](std::size_t a, std::size_t b) { return score(a) > score(b); });
     std::vector<std::size_t> clique;
     for (std::size_t i : order) {
-      if (std::all_of(clique.begin(), clique.end(), [&](std::size_t c) { return conflict(i, c); })) {
+      if (std::all_of(clique.begin(), clique.end(),
+                      [&](std::size_t c) { return conflict(i, c); })) {
         clique.push_back(i);
       }
     }
@@ -136,7 +139,8 @@ struct LpBudget {
   bool spend(std::uint64_t w) {
     work += w;
     if (max_work > 0) return expired = expired || work >= max_work;
-    if (((work >> 10) != ((work - w) >> 10)) || w >= 1024) expired = expired || LpClock::now() >= deadline;
+    if (((work >> 10) != ((work - w) >> 10)) || w >= 1024)
+      expired = expired || LpClock::now() >= deadline;
     return expired;
   }
 };
@@ -153,8 +157,8 @@ class Pricing {
   // 3 s. A truncated search (quick pricing, dives) keeps the normalised-sum order: it is there
   // to find a good pattern early, and with the Lagrangian order it found worse ones (120
   // items: 5 of 360 instances one bin worse after the dives, none better).
-  Pricing(const Instance& in, const std::vector<double>& profit, double floor, std::uint64_t max_nodes,
-          LpBudget& budget, bool to_prove)
+  Pricing(const Instance& in, const std::vector<double>& profit, double floor,
+          std::uint64_t max_nodes, LpBudget& budget, bool to_prove)
       : in_(in), d_(in.dims), max_nodes_(max_nodes), budget_(budget), best_(floor) {
     profit_ = profit;
     // Surrogate dimension: the sum of the normalised sizes; its Dantzig bound is often
@@ -164,12 +168,14 @@ class Pricing {
     for (std::size_t i = 0; i < in.item_count(); ++i) {
       if (profit[i] <= 1e-9) continue;
       positive.push_back(i);
-      for (std::size_t k = 0; k < d_; ++k) norm_[i] += double(in.sizes[i * d_ + k]) / double(in.capacity[k]);
+      for (std::size_t k = 0; k < d_; ++k)
+        norm_[i] += double(in.sizes[i * d_ + k]) / double(in.capacity[k]);
     }
     by_norm_ = by_efficiency(positive, [&](std::size_t i) { return norm_[i]; });
     by_dim_.assign(d_, {});
     for (std::size_t k = 0; k < d_; ++k) {
-      by_dim_[k] = by_efficiency(by_norm_, [&](std::size_t i) { return double(in.sizes[i * d_ + k]); });
+      by_dim_[k] =
+          by_efficiency(by_norm_, [&](std::size_t i) { return double(in.sizes[i * d_ + k]); });
     }
     room_ = in.capacity;
     fit_.assign(in.item_count(), 0);
@@ -256,7 +262,8 @@ class Pricing {
   // still fit, in `order` (profit per unit of `weight`, descending), until `room` runs out, the
   // last one fractionally.
   template <class Weight>
-  double dantzig(const std::vector<std::size_t>& order, std::size_t pos, double room, Weight weight) const {
+  double dantzig(const std::vector<std::size_t>& order, std::size_t pos, double room,
+                 Weight weight) const {
     double b = 0;
     for (std::size_t i : order) {
       if (rank_[i] < pos || !fit_[i]) continue;
@@ -297,7 +304,8 @@ class Pricing {
     if (aborted_) return;
     // Work clock: bound() looks at each undecided item once per dimension, once for the fit and
     // once per surrogate.
-    detail::add_work(detail::kWorkNode + detail::kWorkFillItem * (cand_.size() - pos) * (d_ + (lam_.empty() ? 1 : 2)));
+    detail::add_work(detail::kWorkNode +
+                     detail::kWorkFillItem * (cand_.size() - pos) * (d_ + (lam_.empty() ? 1 : 2)));
     if (++nodes_ > max_nodes_ || budget_.spend(1)) {
       aborted_ = true;
       return;
@@ -358,10 +366,13 @@ std::vector<std::size_t> greedy_pattern(const Instance& in, const std::vector<do
         mx = std::max(mx, w);
         sum += w;
       }
-      key[i] = rule == 0 ? profit[i] / std::max(mx, 1e-9) : rule == 1 ? profit[i] / std::max(sum, 1e-9) : profit[i];
+      key[i] = rule == 0   ? profit[i] / std::max(mx, 1e-9)
+               : rule == 1 ? profit[i] / std::max(sum, 1e-9)
+                           : profit[i];
     }
     order = cand;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
     room = in.capacity;
     pattern.clear();
     double value = 0;
@@ -527,7 +538,8 @@ class Master {
 
 }  // namespace
 
-BestPattern best_pattern(const Instance& in, const std::vector<double>& profit, std::uint64_t max_nodes) {
+BestPattern best_pattern(const Instance& in, const std::vector<double>& profit,
+                         std::uint64_t max_nodes) {
   LpBudget budget{0, LpClock::time_point::max(), 0, false};
   Pricing pricing(in, profit, 0.0, max_nodes, budget, true);
   BestPattern out;
@@ -537,7 +549,8 @@ BestPattern best_pattern(const Instance& in, const std::vector<double>& profit, 
   return out;
 }
 
-LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std::vector<std::size_t>>& seed_columns) {
+LpResult lp_bound(const Instance& in, const LpOptions& o,
+                  const std::vector<std::vector<std::size_t>>& seed_columns) {
   constexpr std::uint64_t kQuickPricing = 2000;
   LpResult out;
   const std::size_t n = in.item_count();
@@ -625,7 +638,8 @@ LpResult lp_bound(const Instance& in, const LpOptions& o, const std::vector<std:
     }
     const double before = master.value();
     if (!master.enter(enter)) break;
-    if (o.stop_when_target_unreachable && o.target > 0 && bound_of(master.value()) < o.target) break;
+    if (o.stop_when_target_unreachable && o.target > 0 && bound_of(master.value()) < o.target)
+      break;
     // Degenerate pivots do not lower the value; a long run of them means stalling.
     stale = master.value() < before - 1e-9 ? 0 : stale + 1;
     if (stale > 50 * n + 1000) break;

@@ -33,12 +33,14 @@ inline void add_work(std::uint64_t ps) noexcept { work_clock_ps += ps; }
 // they give, and bench/history/2026-diary.md ("2026-12-04, `wip/pack2`", "Time") for the fit.
 inline constexpr std::uint64_t kWorkCnsStep = 500'000;  // repair search: a step's own overhead
 inline constexpr std::uint64_t kWorkCnsBin = 20'000;    // repair search: one bin tried for an item
-inline constexpr std::uint64_t kWorkCnsCand = 8'500;    // repair search: one candidate (or pair) weighed
-inline constexpr std::uint64_t kWorkFit = 800;          // repair search: one fit check of an item in a bin
-inline constexpr std::uint64_t kWorkScan = 1'000;       // one element of a plain scan
-inline constexpr std::uint64_t kWorkLpCell = 750;       // pattern LP: one cell of B^-1 updated
-inline constexpr std::uint64_t kWorkNode = 40'000;      // a tree node (branch-and-bound, bin completion)
-inline constexpr std::uint64_t kWorkFillItem = 2'000;   // one item looked at in a tree node
+inline constexpr std::uint64_t kWorkCnsCand =
+    8'500;                                      // repair search: one candidate (or pair) weighed
+inline constexpr std::uint64_t kWorkFit = 800;  // repair search: one fit check of an item in a bin
+inline constexpr std::uint64_t kWorkScan = 1'000;  // one element of a plain scan
+inline constexpr std::uint64_t kWorkLpCell = 750;  // pattern LP: one cell of B^-1 updated
+inline constexpr std::uint64_t kWorkNode =
+    40'000;  // a tree node (branch-and-bound, bin completion)
+inline constexpr std::uint64_t kWorkFillItem = 2'000;  // one item looked at in a tree node
 
 struct CpuClock {
   using duration = std::chrono::nanoseconds;

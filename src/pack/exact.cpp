@@ -1,12 +1,12 @@
 #include "berth/pack/exact.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <numeric>
 #include <random>
-#include <cmath>
-#include <bit>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -28,16 +28,25 @@ using Clock = detail::CpuClock;
 // node (bins are interchangeable), and remembers (depth, sorted loads) states that failed.
 class BranchAndBound {
  public:
-  BranchAndBound(const Instance& in, std::size_t k, std::uint64_t max_nodes, Clock::time_point deadline)
-      : in_(in), d_(in.dims), n_(in.item_count()), k_(k), max_nodes_(max_nodes), deadline_(deadline),
-        load_(k * in.dims, 0), bin_of_(in.item_count(), kUnassigned) {
+  BranchAndBound(const Instance& in, std::size_t k, std::uint64_t max_nodes,
+                 Clock::time_point deadline)
+      : in_(in),
+        d_(in.dims),
+        n_(in.item_count()),
+        k_(k),
+        max_nodes_(max_nodes),
+        deadline_(deadline),
+        load_(k * in.dims, 0),
+        bin_of_(in.item_count(), kUnassigned) {
     order_.resize(n_);
     std::iota(order_.begin(), order_.end(), 0);
     std::vector<double> key(n_);
     for (std::size_t i = 0; i < n_; ++i) {
-      key[i] = measure_of(in, in.item(i), Measure::max) + 1e-3 * measure_of(in, in.item(i), Measure::sum);
+      key[i] = measure_of(in, in.item(i), Measure::max) +
+               1e-3 * measure_of(in, in.item(i), Measure::sum);
     }
-    std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
     // suffix[t*d+k]: total size in dimension k of items order_[t..n).
     suffix_.assign((n_ + 1) * d_, 0);
     for (std::size_t t = n_; t-- > 0;) {
@@ -73,7 +82,8 @@ class BranchAndBound {
     }
     // Tighter: bins no remaining item fits into are dead; their room is wasted.
     std::vector<Size> room(d_, 0);
-    for (std::size_t k2 = 0; k2 < d_; ++k2) room[k2] = static_cast<Size>(k_ - open) * in_.capacity[k2];
+    for (std::size_t k2 = 0; k2 < d_; ++k2)
+      room[k2] = static_cast<Size>(k_ - open) * in_.capacity[k2];
     for (std::size_t b = 0; b < open; ++b) {
       bool alive = false;
       for (std::size_t u = n_; u-- > t;) {
@@ -163,21 +173,26 @@ class BranchAndBound {
   bool aborted_ = false;
 };
 
-
 // Bin completion (Korf 2003, here for d dimensions): bins are filled one at a time, each with
 // the largest item left and one maximal completion of it. Restricting to maximal completions
 // loses nothing: in any packing, items of later bins that still fit can be moved into this
 // one. At most 64 items (the items left are a bit mask, which is also the memo key).
 class BinCompletion {
  public:
-  BinCompletion(const Instance& in, std::size_t k, std::uint64_t max_nodes, Clock::time_point deadline,
-                const std::vector<std::vector<std::size_t>>& hints)
-      : in_(in), d_(in.dims), n_(in.item_count()), k_(k), max_nodes_(max_nodes), deadline_(deadline) {
+  BinCompletion(const Instance& in, std::size_t k, std::uint64_t max_nodes,
+                Clock::time_point deadline, const std::vector<std::vector<std::size_t>>& hints)
+      : in_(in),
+        d_(in.dims),
+        n_(in.item_count()),
+        k_(k),
+        max_nodes_(max_nodes),
+        deadline_(deadline) {
     order_.resize(n_);
     std::iota(order_.begin(), order_.end(), 0);
     std::vector<double> key(n_);
     for (std::size_t i = 0; i < n_; ++i) {
-      key[i] = measure_of(in, in.item(i), Measure::max) + 1e-3 * measure_of(in, in.item(i), Measure::sum);
+      key[i] = measure_of(in, in.item(i), Measure::max) +
+               1e-3 * measure_of(in, in.item(i), Measure::sum);
     }
     // Identical items end up next to each other (ties broken by the size vector).
     std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
@@ -277,7 +292,8 @@ class BinCompletion {
     }
     // Leaving c out leaves out its identical copies too (which copy goes in does not matter).
     std::size_t next = idx + 1;
-    while (next < cands.size() && std::equal(&size_[cands[next] * d_], &size_[cands[next] * d_] + d_, &size_[c * d_])) {
+    while (next < cands.size() &&
+           std::equal(&size_[cands[next] * d_], &size_[cands[next] * d_] + d_, &size_[c * d_])) {
       ++next;
     }
     enumerate(cands, next, load, in_bin, out);
@@ -346,7 +362,8 @@ class BinCompletion {
 
   // False when the LP proves the items of `mask` need more than `avail` bins; else `cols`
   // gets the LP solution's patterns (position masks) with their values.
-  bool lp_bound_at_node(std::uint64_t mask, std::size_t avail, std::vector<std::pair<std::uint64_t, double>>& cols) {
+  bool lp_bound_at_node(std::uint64_t mask, std::size_t avail,
+                        std::vector<std::pair<std::uint64_t, double>>& cols) {
     Instance sub;
     sub.dims = d_;
     sub.capacity = in_.capacity;
@@ -362,7 +379,8 @@ class BinCompletion {
       const std::uint64_t m = c & mask;
       if (std::popcount(m) < 2) continue;
       std::vector<std::size_t> items;
-      for (std::uint64_t r = m; r; r &= r - 1) items.push_back(local[static_cast<std::size_t>(std::countr_zero(r))]);
+      for (std::uint64_t r = m; r; r &= r - 1)
+        items.push_back(local[static_cast<std::size_t>(std::countr_zero(r))]);
       seed.push_back(std::move(items));
     }
     LpOptions lo;
@@ -376,7 +394,8 @@ class BinCompletion {
     if (max_nodes_ > 0) {
       lo.max_work = 20'000;
     } else {
-      lo.time_limit = std::max(0.0, std::chrono::duration<double>(deadline_ - Clock::now()).count());
+      lo.time_limit =
+          std::max(0.0, std::chrono::duration<double>(deadline_ - Clock::now()).count());
     }
     const LpResult lp = lp_bound(sub, lo, seed);
     nodes_ += lp.work / 256;
@@ -407,16 +426,17 @@ class BinCompletion {
 
 }  // namespace
 
-Verdict complete_bins(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double seconds, Solution* out,
-                      const std::vector<std::vector<std::size_t>>& hints) {
+Verdict complete_bins(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double seconds,
+                      Solution* out, const std::vector<std::vector<std::size_t>>& hints) {
   if (in.item_count() > 64) return Verdict::unknown;
-  if (std::any_of(in.sizes.begin(), in.sizes.end(), [](Size v) { return v < 0; })) return Verdict::unknown;
+  if (std::any_of(in.sizes.begin(), in.sizes.end(), [](Size v) { return v < 0; }))
+    return Verdict::unknown;
   if (in.item_count() == 0) {
     if (out) *out = {};
     return Verdict::packed;
   }
-  const auto deadline =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::max(0.0, seconds)));
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(std::max(0.0, seconds)));
   BinCompletion bc(in, bins, max_nodes, deadline, hints);
   const int verdict = bc.run();
   if (verdict == 1) {
@@ -429,8 +449,10 @@ Verdict complete_bins(const Instance& in, std::size_t bins, std::uint64_t max_no
   return verdict == 0 ? Verdict::impossible : Verdict::unknown;
 }
 
-Verdict pack_into(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double seconds, Solution* out) {
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+Verdict pack_into(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double seconds,
+                  Solution* out) {
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(seconds));
   BranchAndBound bb(in, bins, max_nodes, deadline);
   const int verdict = bb.run();
   if (verdict == 1) {
@@ -443,14 +465,16 @@ Verdict pack_into(const Instance& in, std::size_t bins, std::uint64_t max_nodes,
   return verdict == 0 ? Verdict::impossible : Verdict::unknown;
 }
 
-Solution lp_dive(const Instance& in, const LpOptions& o, const std::vector<std::vector<std::size_t>>& seed,
-                 std::uint64_t rng_seed) {
+Solution lp_dive(const Instance& in, const LpOptions& o,
+                 const std::vector<std::vector<std::size_t>>& seed, std::uint64_t rng_seed) {
   std::mt19937_64 rng(rng_seed);
   const std::size_t n = in.item_count();
   Solution sol{std::vector<std::size_t>(n, kUnassigned), 0};
   const auto t0 = Clock::now();
   std::uint64_t work = 0;
-  auto left = [&] { return o.time_limit - std::chrono::duration<double>(Clock::now() - t0).count(); };
+  auto left = [&] {
+    return o.time_limit - std::chrono::duration<double>(Clock::now() - t0).count();
+  };
   std::vector<std::size_t> remaining(n);
   std::iota(remaining.begin(), remaining.end(), 0);
   std::vector<std::vector<std::size_t>> pool = seed;
@@ -494,7 +518,9 @@ Solution lp_dive(const Instance& in, const LpOptions& o, const std::vector<std::
     });
     if (by_x.empty() || lp.x[by_x[0]] < 1e-6) break;
     // This dive cannot reach the target any more: stop it.
-    if (o.target > 0 && lp.converged && sol.bins + static_cast<std::size_t>(std::ceil(lp.value - 1e-6)) > o.target) break;
+    if (o.target > 0 && lp.converged &&
+        sol.bins + static_cast<std::size_t>(std::ceil(lp.value - 1e-6)) > o.target)
+      break;
     if (rng_seed != 0 && lp.x[by_x[0]] < 0.999) {
       // Random fractional pattern, weighted by its value.
       double total = 0;
@@ -544,7 +570,8 @@ Solution lp_dive(const Instance& in, const LpOptions& o, const std::vector<std::
     sub.capacity = in.capacity;
     for (std::size_t i : remaining) sub.add_item(in.item(i));
     const Solution rest = first_fit_decreasing(sub, Measure::sum);
-    for (std::size_t r = 0; r < remaining.size(); ++r) sol.bin_of[remaining[r]] = sol.bins + rest.bin_of[r];
+    for (std::size_t r = 0; r < remaining.size(); ++r)
+      sol.bin_of[remaining[r]] = sol.bins + rest.bin_of[r];
     sol.bins += rest.bins;
   }
   normalize(sol);
@@ -564,8 +591,11 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
   SolveResult r = solve(in, kDefaultStrategy, so);
   // The bounds and the proof get their own time_limit (CPU time, as before).
   const auto t0 = Clock::now();
-  const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.time_limit));
-  auto left = [&] { return std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count()); };
+  const auto deadline =
+      t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.time_limit));
+  auto left = [&] {
+    return std::max(0.0, std::chrono::duration<double>(deadline - Clock::now()).count());
+  };
   ExactResult out;
   // At most kManyPerBin items per bin (for one bin fewer than `bins`): where bin completion
   // is the strongest method; beyond, completions multiply.
@@ -592,14 +622,16 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
       for (std::size_t c = 0; c < lp.columns.size(); ++c) {
         if (c < lp.x.size() && lp.x[c] > 1e-6) by_x.push_back(c);
       }
-      std::stable_sort(by_x.begin(), by_x.end(), [&](std::size_t a, std::size_t b) { return lp.x[a] > lp.x[b]; });
+      std::stable_sort(by_x.begin(), by_x.end(),
+                       [&](std::size_t a, std::size_t b) { return lp.x[a] > lp.x[b]; });
       for (std::size_t c : by_x) hints.push_back(lp.columns[c]);
     }
     // Up to 64 items (and no negative size) with few items per bin, bin completion below both
     // finds and refutes packings; dives and the repair search would only take time from it.
     // With many small items per bin the dives find packings it does not (Panigrahy class 4).
-    const bool completion = in.item_count() <= 64 && few_per_bin(out.best.bins) &&
-                            std::none_of(in.sizes.begin(), in.sizes.end(), [](Size v) { return v < 0; });
+    const bool completion =
+        in.item_count() <= 64 && few_per_bin(out.best.bins) &&
+        std::none_of(in.sizes.begin(), in.sizes.end(), [](Size v) { return v < 0; });
     if (!completion && out.best.bins > out.lower_bound) {
       // Repeated dives (the first fixes the largest pattern, the others random ones), each
       // abandoned as soon as it cannot beat the best packing, for half the time left.
@@ -619,7 +651,8 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
         if (dived.bins < out.best.bins) out.best = std::move(dived);
       }
       if (out.best.bins > out.lower_bound) {
-        SearchOptions again{left() * 0.2, o.max_nodes > 0 ? std::max<std::uint64_t>(1, o.max_nodes / 10) : 0,
+        SearchOptions again{left() * 0.2,
+                            o.max_nodes > 0 ? std::max<std::uint64_t>(1, o.max_nodes / 10) : 0,
                             o.seed + 1};
         out.best = reduce_bins(in, out.best, out.lower_bound, again);
       }
@@ -632,8 +665,9 @@ ExactResult solve_exact(const Instance& in, const ExactOptions& o) {
   // one (Panigrahy class 4, 60 items: proved at once by it, open after 60 s of bin
   // completion), so bin completion gets 15% there.
   if (in.item_count() <= 64) {
-    const auto bc_deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(left() * (few_per_bin(out.best.bins) ? 0.85 : 0.15)));
+    const auto bc_deadline =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                           left() * (few_per_bin(out.best.bins) ? 0.85 : 0.15)));
     while (out.best.bins > out.lower_bound) {
       const double bc_left = std::chrono::duration<double>(bc_deadline - Clock::now()).count();
       if (o.max_nodes == 0 && bc_left <= 0) break;

@@ -33,7 +33,8 @@ class Bins {
   }
   // Normalised remaining room of bin b in dimension k.
   double room(std::size_t b, std::size_t k) const {
-    return static_cast<double>(in_.capacity[k] - load_[b * d_ + k]) / static_cast<double>(in_.capacity[k]);
+    return static_cast<double>(in_.capacity[k] - load_[b * d_ + k]) /
+           static_cast<double>(in_.capacity[k]);
   }
 
  private:
@@ -52,7 +53,8 @@ std::vector<std::size_t> sorted_items(const Instance& in, Measure m) {
   std::vector<std::size_t> order(in.item_count());
   std::iota(order.begin(), order.end(), 0);
   // Stable so that equal items keep file order: results are reproducible everywhere.
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
   return order;
 }
 
@@ -60,10 +62,18 @@ double reduce(const std::vector<double>& v, Measure m) {
   double out = m == Measure::product ? 1.0 : 0.0;
   for (double x : v) {
     switch (m) {
-      case Measure::max: out = std::max(out, x); break;
-      case Measure::sum: out += x; break;
-      case Measure::l2: out += x * x; break;
-      case Measure::product: out *= x; break;
+      case Measure::max:
+        out = std::max(out, x);
+        break;
+      case Measure::sum:
+        out += x;
+        break;
+      case Measure::l2:
+        out += x * x;
+        break;
+      case Measure::product:
+        out *= x;
+        break;
     }
   }
   return m == Measure::l2 ? std::sqrt(out) : out;
@@ -118,7 +128,8 @@ Solution item_centric(const Instance& in, const std::vector<std::size_t>& order,
 
 double measure_of(const Instance& in, std::span<const Size> v, Measure m) {
   std::vector<double> x(in.dims);
-  for (std::size_t k = 0; k < in.dims; ++k) x[k] = static_cast<double>(v[k]) / static_cast<double>(in.capacity[k]);
+  for (std::size_t k = 0; k < in.dims; ++k)
+    x[k] = static_cast<double>(v[k]) / static_cast<double>(in.capacity[k]);
   return reduce(x, m);
 }
 
@@ -205,7 +216,8 @@ Solution min_bin_slack(const Instance& in, bool squared, std::uint64_t nodes_per
   }
   std::vector<std::size_t> rem(n);
   std::iota(rem.begin(), rem.end(), 0);
-  std::stable_sort(rem.begin(), rem.end(), [&](std::size_t a, std::size_t b) { return w[a] > w[b]; });
+  std::stable_sort(rem.begin(), rem.end(),
+                   [&](std::size_t a, std::size_t b) { return w[a] > w[b]; });
   Solution sol{std::vector<std::size_t>(n, kUnassigned), 0};
   std::vector<Size> load(d);
   std::vector<std::size_t> cur, best_set;
@@ -227,7 +239,8 @@ Solution min_bin_slack(const Instance& in, bool squared, std::uint64_t nodes_per
         ++scanned;
         const std::size_t i = rem[p];
         bool fits = true;
-        for (std::size_t k = 0; k < d && fits; ++k) fits = load[k] + in.sizes[i * d + k] <= in.capacity[k];
+        for (std::size_t k = 0; k < d && fits; ++k)
+          fits = load[k] + in.sizes[i * d + k] <= in.capacity[k];
         if (!fits) continue;
         for (std::size_t k = 0; k < d; ++k) load[k] += in.sizes[i * d + k];
         cur.push_back(p);

@@ -10,15 +10,16 @@ namespace berth::pack {
 
 void Instance::add_item(std::span<const Size> size) {
   if (size.size() != dims) {
-    throw UsageError(351, fmt::format("item has {} sizes, instance has {} dimensions", size.size(),
-                                      dims));
+    throw UsageError(
+        351, fmt::format("item has {} sizes, instance has {} dimensions", size.size(), dims));
   }
   sizes.insert(sizes.end(), size.begin(), size.end());
 }
 
 void Instance::check() const {
   if (dims == 0 || capacity.size() != dims || sizes.size() % dims != 0) {
-    throw ValidationError(250, name, "instance needs >= 1 dimension and one capacity per dimension");
+    throw ValidationError(250, name,
+                          "instance needs >= 1 dimension and one capacity per dimension");
   }
   for (std::size_t k = 0; k < dims; ++k) {
     if (capacity[k] <= 0) {
@@ -29,9 +30,9 @@ void Instance::check() const {
     for (std::size_t k = 0; k < dims; ++k) {
       const Size s = sizes[i * dims + k];
       if (s > capacity[k]) {
-        throw ValidationError(252, name,
-                              fmt::format("item {} has size {} in dimension {} (capacity {})", i,
-                                          s, k, capacity[k]));
+        throw ValidationError(
+            252, name,
+            fmt::format("item {} has size {} in dimension {} (capacity {})", i, s, k, capacity[k]));
       }
     }
   }

@@ -60,14 +60,16 @@ std::vector<PackRun> run_pack(const Instance& inst, const PackRequest& a) {
       // second on the reference machine): the output is the same on every run, whatever the load.
       o.work_budget = !a.time_given;
       const SolveResult r = solve(inst, name, o);
-      const double gap = r.solution.bins ? double(r.solution.bins - r.lower_bound) / double(r.solution.bins) : 0.0;
+      const double gap =
+          r.solution.bins ? double(r.solution.bins - r.lower_bound) / double(r.solution.bins) : 0.0;
       rows.push_back({name, r.solution, r.lower_bound, r.proven_optimal, r.seconds, gap});
     }
   }
   for (const auto& r : rows) {
     // Belt and braces: never return a packing the independent checker rejects.
     if (auto err = validate(inst, r.solution)) {
-      throw std::logic_error(fmt::format("internal error: strategy {} produced an invalid packing: {}", r.strategy, *err));
+      throw std::logic_error(fmt::format(
+          "internal error: strategy {} produced an invalid packing: {}", r.strategy, *err));
     }
   }
   return rows;

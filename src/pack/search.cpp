@@ -4,11 +4,11 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <numeric>
 #include <random>
-#include <cstdlib>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -65,8 +65,16 @@ struct Ejection {
 class Cns {
  public:
   Cns(const Instance& in, std::uint64_t seed)
-      : in_(in), d_(in.dims), n_(in.item_count()), rng_(seed), base_(n_), weight_(n_),
-        protect_(n_, 0), banned_bin_(n_, kUnassigned), banned_until_(n_, 0), where_(n_, kUnassigned),
+      : in_(in),
+        d_(in.dims),
+        n_(in.item_count()),
+        rng_(seed),
+        base_(n_),
+        weight_(n_),
+        protect_(n_, 0),
+        banned_bin_(n_, kUnassigned),
+        banned_until_(n_, 0),
+        where_(n_, kUnassigned),
         pool_pos_(n_, kUnassigned) {
     for (std::size_t i = 0; i < n_; ++i) {
       base_[i] = measure_of(in, in.item(i), Measure::sum) / static_cast<double>(d_) + 1e-6;
@@ -144,7 +152,8 @@ class Cns {
   void step(std::uint64_t iter) {
     // Work clock (cpu_clock.hpp): the step itself, the pool scans and the fit checks made
     // since the last step.
-    detail::add_work(detail::kWorkCnsStep + detail::kWorkScan * pool_.size() + detail::kWorkFit * fit_checks_);
+    detail::add_work(detail::kWorkCnsStep + detail::kWorkScan * pool_.size() +
+                     detail::kWorkFit * fit_checks_);
     fit_checks_ = 0;
     const std::size_t i = pool_[rng_() % pool_.size()];
     Ejection best;
@@ -213,7 +222,8 @@ class Cns {
       // Work clock (cpu_clock.hpp): the bin and the candidate and pair scans (the rehoming
       // checks are counted as fit checks).
       const std::uint64_t c = cands_.size();
-      detail::add_work(detail::kWorkCnsBin + detail::kWorkCnsCand * (c + (c <= 24 ? c * c / 2 : 0)));
+      detail::add_work(detail::kWorkCnsBin +
+                       detail::kWorkCnsCand * (c + (c <= 24 ? c * c / 2 : 0)));
     }
     if (rehome_) {
       // An item that fits outright in another bin costs almost nothing to eject: this turns
@@ -439,19 +449,29 @@ class ExactFill {
  public:
   ExactFill(const Instance& in, std::size_t bins, std::vector<std::size_t> tight,
             std::uint64_t max_nodes, double seconds)
-      : in_(in), d_(in.dims), bins_(bins), tight_(std::move(tight)), max_nodes_(max_nodes),
-        budget_(seconds, 0), assigned_(in.item_count(), false), bin_of_(in.item_count(), kUnassigned),
-        rem_(bins * in.dims), give_back_(in.dims, 0) {
+      : in_(in),
+        d_(in.dims),
+        bins_(bins),
+        tight_(std::move(tight)),
+        max_nodes_(max_nodes),
+        budget_(seconds, 0),
+        assigned_(in.item_count(), false),
+        bin_of_(in.item_count(), kUnassigned),
+        rem_(bins * in.dims),
+        give_back_(in.dims, 0) {
     for (std::size_t i = 0; i < in.item_count(); ++i) {
-      for (std::size_t k = 0; k < d_; ++k) give_back_[k] += std::max<Size>(0, -in.sizes[i * d_ + k]);
+      for (std::size_t k = 0; k < d_; ++k)
+        give_back_[k] += std::max<Size>(0, -in.sizes[i * d_ + k]);
     }
     order_.resize(in.item_count());
     std::iota(order_.begin(), order_.end(), 0);
     std::vector<double> key(order_.size());
     for (std::size_t i = 0; i < key.size(); ++i) key[i] = measure_of(in, in.item(i), Measure::sum);
-    std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](std::size_t a, std::size_t b) { return key[a] > key[b]; });
     for (std::size_t b = 0; b < bins; ++b) {
-      std::copy(in.capacity.begin(), in.capacity.end(), rem_.begin() + static_cast<std::ptrdiff_t>(b * d_));
+      std::copy(in.capacity.begin(), in.capacity.end(),
+                rem_.begin() + static_cast<std::ptrdiff_t>(b * d_));
     }
   }
 
@@ -522,7 +542,8 @@ class ExactFill {
       const std::size_t j = order_[p];
       if (assigned_[j] || !progresses(j) || !fits(j, b)) continue;
       // Identical items are interchangeable: trying a second copy here repeats the subtree.
-      if (last != kUnassigned && std::equal(in_.item(j).begin(), in_.item(j).end(), in_.item(last).begin())) {
+      if (last != kUnassigned &&
+          std::equal(in_.item(j).begin(), in_.item(j).end(), in_.item(last).begin())) {
         continue;
       }
       last = j;
@@ -572,7 +593,12 @@ class SmallSetCover {
  public:
   SmallSetCover(const Instance& in, std::size_t bins, const std::vector<std::size_t>& tight,
                 std::uint64_t max_nodes, double seconds)
-      : in_(in), d_(in.dims), n_(in.item_count()), bins_(bins), tight_(tight), max_nodes_(max_nodes),
+      : in_(in),
+        d_(in.dims),
+        n_(in.item_count()),
+        bins_(bins),
+        tight_(tight),
+        max_nodes_(max_nodes),
         budget_(seconds, 0) {}
 
   // False when the sets are too many to list or an item has nothing in the tight dimensions.
@@ -609,7 +635,8 @@ class SmallSetCover {
       if (auto* m = lookup([&](std::size_t k) { return in_.capacity[k]; })) {
         if (std::find(m->begin(), m->end(), i) != m->end()) add({i});
       }
-      if (auto* m = lookup([&](std::size_t k) { return in_.capacity[k] - in_.sizes[i * d_ + k]; })) {
+      if (auto* m =
+              lookup([&](std::size_t k) { return in_.capacity[k] - in_.sizes[i * d_ + k]; })) {
         for (std::size_t j : *m) {
           if (j > i) add({i, j});
         }
@@ -687,7 +714,8 @@ class SmallSetCover {
       if (loose.empty()) break;
       if ((step & 255) == 0 && budget_.exhausted(0)) return false;
       const std::size_t i = loose[rng_() % loose.size()];
-      detail::add_work(detail::kWorkNode + 4 * detail::kWorkFillItem * of_item_[i].size() + detail::kWorkScan * loose.size());
+      detail::add_work(detail::kWorkNode + 4 * detail::kWorkFillItem * of_item_[i].size() +
+                       detail::kWorkScan * loose.size());
       std::size_t best = kUnassigned, ties = 0;
       std::uint64_t best_cost = ~std::uint64_t{0};
       for (std::size_t s : of_item_[i]) {
@@ -730,7 +758,8 @@ class SmallSetCover {
     if (!loose.empty()) return false;
     chosen_.clear();
     for (std::size_t i = 0; i < n_; ++i) {
-      if (owner[i] != kUnassigned && (chosen_.empty() || std::find(chosen_.begin(), chosen_.end(), owner[i]) == chosen_.end())) {
+      if (owner[i] != kUnassigned && (chosen_.empty() || std::find(chosen_.begin(), chosen_.end(),
+                                                                   owner[i]) == chosen_.end())) {
         chosen_.push_back(owner[i]);
       }
     }
@@ -863,8 +892,8 @@ class SmallSetCover {
 
 }  // namespace
 
-Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_nodes, double time_limit,
-                    Solution* partial) {
+Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_nodes,
+                    double time_limit, Solution* partial) {
   if (partial) *partial = {};
   if (bins == 0 || in.item_count() == 0) return {};
   std::vector<std::size_t> tight;
@@ -878,7 +907,8 @@ Solution exact_fill(const Instance& in, std::size_t bins, std::uint64_t max_node
   {
     SmallSetCover cover(in, bins, tight, max_nodes, time_limit * 0.8);
     const bool built = cover.build();
-    if (built && (cover.run() || cover.local_search(max_nodes > 0 ? max_nodes : ~std::uint64_t{0}))) {
+    if (built &&
+        (cover.run() || cover.local_search(max_nodes > 0 ? max_nodes : ~std::uint64_t{0}))) {
       Solution s = cover.solution();
       normalize(s);
       return s;

@@ -144,15 +144,17 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
       for (std::size_t c = 0; c < lp.columns.size() && c < lp.x.size(); ++c) {
         if (lp.x[c] > 1e-6) by_x.push_back(c);
       }
-      std::stable_sort(by_x.begin(), by_x.end(), [&](std::size_t a, std::size_t b) { return lp.x[a] > lp.x[b]; });
+      std::stable_sort(by_x.begin(), by_x.end(),
+                       [&](std::size_t a, std::size_t b) { return lp.x[a] > lp.x[b]; });
       for (std::size_t c : by_x) hints.push_back(lp.columns[c]);
     }
     const double bc_time = std::max(0.0, o.time_limit - since(t0)) * 0.8;
     const auto bc_start = Clock::now();
     while (current.bins > lb) {
       Solution packed;
-      const Verdict v = complete_bins(in, current.bins - 1, deterministic ? o.max_iterations * 2 : 0,
-                                      bc_time - since(bc_start), &packed, hints);
+      const Verdict v =
+          complete_bins(in, current.bins - 1, deterministic ? o.max_iterations * 2 : 0,
+                        bc_time - since(bc_start), &packed, hints);
       if (v == Verdict::packed) {
         current = std::move(packed);
       } else {
@@ -183,8 +185,8 @@ Solution search(const Instance& in, std::size_t& lb, const SolveOptions& o) {
     }
     if (small) best = complete_with_lp(best);
     if (best.bins > lb) {
-      SearchOptions again{std::max(0.0, o.time_limit - since(t0)) * (small ? 0.5 : 1.0), o.max_iterations,
-                          o.seed + 2};
+      SearchOptions again{std::max(0.0, o.time_limit - since(t0)) * (small ? 0.5 : 1.0),
+                          o.max_iterations, o.seed + 2};
       best = reduce_bins(in, best, lb, again);
     }
   }

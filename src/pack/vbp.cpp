@@ -34,14 +34,16 @@ class Tokens {
       tok.push_back(static_cast<char>(in_.get()));
       ++col_;
     }
-    if (tok.empty()) throw ParseError(code_if_missing, at, fmt::format("expected {}, found end of input", what));
+    if (tok.empty())
+      throw ParseError(code_if_missing, at, fmt::format("expected {}, found end of input", what));
     std::size_t pos = 0;
     bool negative = false;
     if (tok[0] == '-' || tok[0] == '+') {
       negative = tok[0] == '-';
       pos = 1;
     }
-    if (pos == tok.size()) throw ParseError(152, at, fmt::format("expected {}, found '{}'", what, tok));
+    if (pos == tok.size())
+      throw ParseError(152, at, fmt::format("expected {}, found '{}'", what, tok));
     Size value = 0;
     for (; pos < tok.size(); ++pos) {
       if (!std::isdigit(static_cast<unsigned char>(tok[pos]))) {
@@ -49,7 +51,8 @@ class Tokens {
       }
       value = value * 10 + (tok[pos] - '0');
       if (value > kMaxValue) {
-        throw ParseError(153, at, fmt::format("expected {} at most {}, found '{}'", what, kMaxValue, tok));
+        throw ParseError(153, at,
+                         fmt::format("expected {} at most {}, found '{}'", what, kMaxValue, tok));
       }
     }
     last_ = at;
@@ -61,7 +64,10 @@ class Tokens {
     skip_space();
     return in_.peek() == std::char_traits<char>::eof();
   }
-  SourceLocation here() { skip_space(); return {file_, line_, col_}; }
+  SourceLocation here() {
+    skip_space();
+    return {file_, line_, col_};
+  }
   const SourceLocation& last() const { return last_; }
 
  private:
@@ -90,17 +96,22 @@ Instance read_vbp(std::istream& in, const std::string& file) {
   inst.name = file;
   const Size d = t.next("the number of dimensions");
   if (d < 1 || d > kMaxDims) {
-    throw ParseError(154, t.last(), fmt::format("expected a number of dimensions in 1..{}, found {}", kMaxDims, d));
+    throw ParseError(
+        154, t.last(),
+        fmt::format("expected a number of dimensions in 1..{}, found {}", kMaxDims, d));
   }
   inst.dims = static_cast<std::size_t>(d);
   for (Size k = 0; k < d; ++k) {
     const Size c = t.next(fmt::format("capacity of dimension {}", k + 1));
-    if (c <= 0) throw ParseError(155, t.last(), fmt::format("expected a positive capacity, found {}", c));
+    if (c <= 0)
+      throw ParseError(155, t.last(), fmt::format("expected a positive capacity, found {}", c));
     inst.capacity.push_back(c);
   }
   const Size m = t.next("the number of item lines");
   if (m < 0 || m > kMaxItems) {
-    throw ParseError(156, t.last(), fmt::format("expected a number of item lines in 0..{}, found {}", kMaxItems, m));
+    throw ParseError(
+        156, t.last(),
+        fmt::format("expected a number of item lines in 0..{}, found {}", kMaxItems, m));
   }
   std::vector<Size> item(inst.dims);
   for (Size line = 0; line < m; ++line) {
@@ -109,17 +120,20 @@ Instance read_vbp(std::istream& in, const std::string& file) {
       // Negative sizes are accepted: the Caprara triplet files contain a few (the third item
       // of a triplet is 100 - a - b); a bin's load is just the sum.
       if (item[k] > inst.capacity[k]) {
-        throw ParseError(157, t.last(),
-                         fmt::format("expected a size of at most {} (the capacity of dimension {}), found {}",
-                                     inst.capacity[k], k + 1, item[k]));
+        throw ParseError(
+            157, t.last(),
+            fmt::format("expected a size of at most {} (the capacity of dimension {}), found {}",
+                        inst.capacity[k], k + 1, item[k]));
       }
     }
     const Size demand = t.next(fmt::format("the demand of item line {}", line + 1));
     const Size max_items = std::min(kMaxItems, kMaxValues / d);
     if (demand < 0 || static_cast<Size>(inst.item_count()) + demand > max_items) {
-      throw ParseError(158, t.last(),
-                       fmt::format("expected a demand in 0..{} (at most {} items of {} dimensions in all), found {}",
-                                   max_items - static_cast<Size>(inst.item_count()), max_items, d, demand));
+      throw ParseError(
+          158, t.last(),
+          fmt::format(
+              "expected a demand in 0..{} (at most {} items of {} dimensions in all), found {}",
+              max_items - static_cast<Size>(inst.item_count()), max_items, d, demand));
     }
     for (Size c = 0; c < demand; ++c) inst.add_item(item);
   }
@@ -136,7 +150,8 @@ Instance parse_vbp(const std::string& text, const std::string& file) {
 
 Instance load_vbp(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw ParseError(150, SourceLocation{path.string(), 0, 0}, "expected a readable .vbp file");
+  if (!in)
+    throw ParseError(150, SourceLocation{path.string(), 0, 0}, "expected a readable .vbp file");
   return read_vbp(in, path.string());
 }
 

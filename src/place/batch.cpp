@@ -17,12 +17,18 @@ struct Named {
   const char* name;
 };
 constexpr Named kNames[] = {
-    {BatchStrategy::FfdMax, "ffd-max"},       {BatchStrategy::FfdSum, "ffd-sum"},
-    {BatchStrategy::FfdL2, "ffd-l2"},         {BatchStrategy::FfdProduct, "ffd-prod"},
-    {BatchStrategy::BfdMax, "bfd-max"},       {BatchStrategy::BfdSum, "bfd-sum"},
-    {BatchStrategy::BfdL2, "bfd-l2"},         {BatchStrategy::BfdProduct, "bfd-prod"},
-    {BatchStrategy::DotProductFit, "dot-product-fit"}, {BatchStrategy::L2Diff, "l2-diff"},
-    {BatchStrategy::Drf, "drf"},              {BatchStrategy::Flow, "flow"},
+    {BatchStrategy::FfdMax, "ffd-max"},
+    {BatchStrategy::FfdSum, "ffd-sum"},
+    {BatchStrategy::FfdL2, "ffd-l2"},
+    {BatchStrategy::FfdProduct, "ffd-prod"},
+    {BatchStrategy::BfdMax, "bfd-max"},
+    {BatchStrategy::BfdSum, "bfd-sum"},
+    {BatchStrategy::BfdL2, "bfd-l2"},
+    {BatchStrategy::BfdProduct, "bfd-prod"},
+    {BatchStrategy::DotProductFit, "dot-product-fit"},
+    {BatchStrategy::L2Diff, "l2-diff"},
+    {BatchStrategy::Drf, "drf"},
+    {BatchStrategy::Flow, "flow"},
     {BatchStrategy::LocalSearch, "local-search"},
 };
 
@@ -33,12 +39,17 @@ enum class Measure { Max, Sum, L2, Product };
 class Batch {
  public:
   Batch(Cluster& cluster, BatchStrategy strategy, StrategyKind fallback)
-      : c_(cluster), strategy_(strategy), placer_(cluster, fallback), D_(cluster.dims()), scale_(D_, 0.0) {
+      : c_(cluster),
+        strategy_(strategy),
+        placer_(cluster, fallback),
+        D_(cluster.dims()),
+        scale_(D_, 0.0) {
     // Sizes are normalised by the largest allocatable of each dimension, so that no dimension
     // dominates because of its unit (bytes against millicores) and rooms compare across
     // machines of different sizes.
     for (MachineId m = 0; m < c_.machine_count(); ++m) {
-      for (std::size_t d = 0; d < D_; ++d) scale_[d] = std::max(scale_[d], static_cast<double>(c_.allocatable(m)[d]));
+      for (std::size_t d = 0; d < D_; ++d)
+        scale_[d] = std::max(scale_[d], static_cast<double>(c_.allocatable(m)[d]));
     }
   }
 
@@ -54,7 +65,8 @@ class Batch {
     placed_here_.assign(c_.group_count(), 0);
     for (GroupId g : todo) {
       bool all_unplaced = true;
-      for (InstanceId i : c_.group(g).members) all_unplaced = all_unplaced && c_.assignment(i) == kNone;
+      for (InstanceId i : c_.group(g).members)
+        all_unplaced = all_unplaced && c_.assignment(i) == kNone;
       // Only groups this run places whole and that are not pinned may be moved afterwards:
       // existing placements are the spec's, not ours to change.
       placed_here_[g] = all_unplaced && c_.group(g).pinned == kNone;
@@ -70,8 +82,10 @@ class Batch {
       std::vector<GroupId> free_groups;
       for (std::size_t i = begin; i < end; ++i) {
         const GroupId g = ordered[i];
-        if (is_pinned(g)) placer_.place_group(g);  // a pin leaves nothing to choose
-        else free_groups.push_back(g);
+        if (is_pinned(g))
+          placer_.place_group(g);  // a pin leaves nothing to choose
+        else
+          free_groups.push_back(g);
       }
       switch (strategy_) {
         case BatchStrategy::DotProductFit:
@@ -79,8 +93,12 @@ class Batch {
         case BatchStrategy::LocalSearch:
           bin_centric(place_preferring_first(free_groups));
           break;
-        case BatchStrategy::Flow: flow(place_preferring_first(free_groups)); break;
-        default: item_centric(free_groups); break;
+        case BatchStrategy::Flow:
+          flow(place_preferring_first(free_groups));
+          break;
+        default:
+          item_centric(free_groups);
+          break;
       }
       // Whatever the strategy could not place gets the online placer's best choice.
       for (GroupId g : free_groups) {
@@ -112,8 +130,10 @@ class Batch {
       for (InstanceId i : c_.group(g).members) {
         prefers = prefers || !c_.unit(c_.instance(i).unit).preferences.empty();
       }
-      if (prefers) placer_.place_group(g);
-      else rest.push_back(g);
+      if (prefers)
+        placer_.place_group(g);
+      else
+        rest.push_back(g);
     }
     return rest;
   }
@@ -152,7 +172,8 @@ class Batch {
   /// The cheap part of the filters (state, metadata per class, integer resources); the
   /// Placer's fits() adds conflicts and spread before anything is committed.
   bool may_fit(std::size_t t, MachineId m) const {
-    if (c_.machine_state(m) != MachineState::Up || !type_class_ok_[t][c_.machine_class(m)]) return false;
+    if (c_.machine_state(m) != MachineState::Up || !type_class_ok_[t][c_.machine_class(m)])
+      return false;
     const std::vector<std::int64_t>& dem = type_demand_[t];
     for (std::size_t d = 0; d < D_; ++d) {
       if (c_.free(m, d) < dem[d]) return false;
@@ -165,10 +186,18 @@ class Batch {
     double r = how == Measure::Product ? 1.0 : 0.0;
     for (double x : v) {
       switch (how) {
-        case Measure::Max: r = std::max(r, x); break;
-        case Measure::Sum: r += x; break;
-        case Measure::L2: r += x * x; break;
-        case Measure::Product: r *= x; break;
+        case Measure::Max:
+          r = std::max(r, x);
+          break;
+        case Measure::Sum:
+          r += x;
+          break;
+        case Measure::L2:
+          r += x * x;
+          break;
+        case Measure::Product:
+          r *= x;
+          break;
       }
     }
     return how == Measure::L2 ? std::sqrt(r) : r;
@@ -183,12 +212,16 @@ class Batch {
   Measure measure_kind() const {
     switch (strategy_) {
       case BatchStrategy::FfdSum:
-      case BatchStrategy::BfdSum: return Measure::Sum;
+      case BatchStrategy::BfdSum:
+        return Measure::Sum;
       case BatchStrategy::FfdL2:
-      case BatchStrategy::BfdL2: return Measure::L2;
+      case BatchStrategy::BfdL2:
+        return Measure::L2;
       case BatchStrategy::FfdProduct:
-      case BatchStrategy::BfdProduct: return Measure::Product;
-      default: return Measure::Max;
+      case BatchStrategy::BfdProduct:
+        return Measure::Product;
+      default:
+        return Measure::Max;
     }
   }
 
@@ -198,11 +231,14 @@ class Batch {
   void item_centric(const std::vector<GroupId>& groups) {
     const Measure how = measure_kind();
     std::vector<std::pair<double, GroupId>> order;
-    for (GroupId g : groups) order.emplace_back(measure(normalised(type_demand_[type_of(g)]), how), g);
+    for (GroupId g : groups)
+      order.emplace_back(measure(normalised(type_demand_[type_of(g)]), how), g);
     // Stable: equal sizes keep the online batch order (which ends in name order).
-    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    const bool first_fit = strategy_ == BatchStrategy::FfdMax || strategy_ == BatchStrategy::FfdSum ||
-                           strategy_ == BatchStrategy::FfdL2 || strategy_ == BatchStrategy::FfdProduct;
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    const bool first_fit =
+        strategy_ == BatchStrategy::FfdMax || strategy_ == BatchStrategy::FfdSum ||
+        strategy_ == BatchStrategy::FfdL2 || strategy_ == BatchStrategy::FfdProduct;
     std::vector<double> room(D_);
     for (const auto& [size, g] : order) {
       (void)size;
@@ -234,11 +270,13 @@ class Batch {
             // Best fit: the least room left, measured like the sizes.
             room.clear();
             for (std::size_t d = 0; d < D_; ++d) {
-              if (scale_[d] > 0) room.push_back(static_cast<double>(c_.free(m, d) - dem[d]) / scale_[d]);
+              if (scale_[d] > 0)
+                room.push_back(static_cast<double>(c_.free(m, d) - dem[d]) / scale_[d]);
             }
             score = measure(room, how);
           }
-          candidates_.push_back({prefs ? placer_.points_of(g, m) : 0, c_.instances_on(m).empty(), score, m});
+          candidates_.push_back(
+              {prefs ? placer_.points_of(g, m) : 0, c_.instances_on(m).empty(), score, m});
         }
       }
       if (candidates_.empty()) continue;
@@ -273,7 +311,8 @@ class Batch {
     for (MachineId m = 0; m < c_.machine_count(); ++m) {
       if (c_.machine_state(m) == MachineState::Up) machines.push_back(m);
     }
-    std::stable_partition(machines.begin(), machines.end(), [&](MachineId m) { return !c_.instances_on(m).empty(); });
+    std::stable_partition(machines.begin(), machines.end(),
+                          [&](MachineId m) { return !c_.instances_on(m).empty(); });
     std::vector<MachineId> refused(queue.size(), kNone);  // type -> last machine that refused it
     const bool dot = strategy_ == BatchStrategy::DotProductFit;
     for (MachineId m : machines) {
@@ -286,13 +325,15 @@ class Batch {
           if (head[t] == queue[t].size() || refused[t] == m || !may_fit(t, m)) continue;
           // Preferences first: the type whose next group m gives the most points, then the rule.
           const GroupId next = queue[t][head[t]];
-          const std::int64_t pts = placer_.scores_preferences(next) ? placer_.points_of(next, m) : 0;
+          const std::int64_t pts =
+              placer_.scores_preferences(next) ? placer_.points_of(next, m) : 0;
           const std::vector<std::int64_t>& dem = type_demand_[t];
           double s = 0;
           for (std::size_t d = 0; d < D_; ++d) {
             if (alloc[d] <= 0) continue;
             const double a = static_cast<double>(alloc[d]);
-            const double need = static_cast<double>(dem[d]) / a, room = static_cast<double>(c_.free(m, d)) / a;
+            const double need = static_cast<double>(dem[d]) / a,
+                         room = static_cast<double>(c_.free(m, d)) / a;
             s += dot ? need * room : (room - need) * (room - need);
           }
           if (!dot) s = -s;  // l2-diff: the smallest distance to full wins
@@ -325,8 +366,9 @@ class Batch {
     for (MachineId m = 0; m < c_.machine_count(); ++m) {
       if (!c_.instances_on(m).empty()) used.push_back(m);
     }
-    std::stable_sort(used.begin(), used.end(),
-                     [&](MachineId a, MachineId b) { return c_.utilization_sum(a) < c_.utilization_sum(b); });
+    std::stable_sort(used.begin(), used.end(), [&](MachineId a, MachineId b) {
+      return c_.utilization_sum(a) < c_.utilization_sum(b);
+    });
     std::vector<GroupId> groups;
     std::vector<std::pair<GroupId, MachineId>> moved;
     for (MachineId m : used) {
@@ -349,8 +391,9 @@ class Batch {
       for (MachineId t : used) {
         if (t != m && !c_.instances_on(t).empty()) targets.push_back(t);
       }
-      std::stable_sort(targets.begin(), targets.end(),
-                       [&](MachineId a, MachineId b) { return c_.utilization_sum(a) > c_.utilization_sum(b); });
+      std::stable_sort(targets.begin(), targets.end(), [&](MachineId a, MachineId b) {
+        return c_.utilization_sum(a) > c_.utilization_sum(b);
+      });
       moved.clear();
       bool all = true;
       for (GroupId g : groups) {
@@ -385,7 +428,8 @@ class Batch {
   void flow(const std::vector<GroupId>& groups) {
     const std::vector<MachineId> plan = flow_assignment(c_, groups);
     for (std::size_t i = 0; i < groups.size(); ++i) {
-      if (plan[i] != kNone && unplaced(groups[i]) && placer_.fits(groups[i], plan[i])) commit(groups[i], plan[i]);
+      if (plan[i] != kNone && unplaced(groups[i]) && placer_.fits(groups[i], plan[i]))
+        commit(groups[i], plan[i]);
     }
   }
 
@@ -438,8 +482,9 @@ std::optional<BatchStrategy> find_batch_strategy(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<Diagnosis> place_batch(Cluster& cluster, BatchStrategy strategy, StrategyKind fallback,
-                                   std::map<InstanceId, std::vector<std::string>>* preferences_met) {
+std::vector<Diagnosis> place_batch(
+    Cluster& cluster, BatchStrategy strategy, StrategyKind fallback,
+    std::map<InstanceId, std::vector<std::string>>* preferences_met) {
   Batch batch(cluster, strategy, fallback);
   std::vector<Diagnosis> pending = batch.run();
   if (preferences_met) *preferences_met = batch.recorded_preferences();

@@ -53,7 +53,8 @@ std::string natural_key(std::string_view a) {
   std::string key;
   key.reserve(a.size() + 8);
   auto put32 = [&](std::size_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>((v >> shift) & 0xff));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      key.push_back(static_cast<char>((v >> shift) & 0xff));
   };
   std::size_t i = 0;
   while (i < a.size()) {
@@ -90,7 +91,6 @@ std::vector<std::string> collect_dimensions(const Spec& spec) {
   return dims;
 }
 
-
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
   for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
     s.replace(pos, from.size(), to);
@@ -101,18 +101,21 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
 }  // namespace
 
 MachineId Cluster::find_machine(std::string_view name) const {
-  return machine_index_.find(name, [this](std::uint32_t m) -> std::string_view { return machine_names_[m]; });
+  return machine_index_.find(
+      name, [this](std::uint32_t m) -> std::string_view { return machine_names_[m]; });
 }
 
 InstanceId Cluster::find_instance(std::string_view name) const {
-  return instance_index_.find(name, [this](std::uint32_t i) -> std::string_view { return instances_[i].name; });
+  return instance_index_.find(
+      name, [this](std::uint32_t i) -> std::string_view { return instances_[i].name; });
 }
 
 std::vector<std::int64_t> Cluster::total_allocatable() const {
   std::vector<std::int64_t> total(dims(), 0);
   for (MachineId m = 0; m < machine_count(); ++m) {
     if (machine_states_[m] != MachineState::Up) continue;
-    for (std::size_t d = 0; d < dims(); ++d) total[d] += std::max<std::int64_t>(0, allocatable_[m * dims() + d]);
+    for (std::size_t d = 0; d < dims(); ++d)
+      total[d] += std::max<std::int64_t>(0, allocatable_[m * dims() + d]);
   }
   return total;
 }
@@ -152,7 +155,8 @@ void Cluster::add_machines(const Spec& spec) {
   // copied: emplace with a copied key built a metadata map per machine even when its class
   // existed (a tenth of compiling 100k machines).
   // Taints are part of the key: a class shares every class-level filter (metadata, taints).
-  using ClassKey = std::tuple<const Metadata*, const std::vector<Taint>*, std::vector<std::int64_t>>;
+  using ClassKey =
+      std::tuple<const Metadata*, const std::vector<Taint>*, std::vector<std::int64_t>>;
   auto key_less = [](const ClassKey& a, const ClassKey& b) {
     if (*std::get<0>(a) != *std::get<0>(b)) return *std::get<0>(a) < *std::get<0>(b);
     if (*std::get<1>(a) != *std::get<1>(b)) return *std::get<1>(a) < *std::get<1>(b);
@@ -173,22 +177,27 @@ void Cluster::add_machines(const Spec& spec) {
       std::int64_t cap = m.capacity.get(dim);
       std::int64_t res = m.reserved.get(dim);
       if (cap < 0 || res < 0) {
-        throw ValidationError(218, fmt::format("machine {}", m.name), fmt::format("{} must not be negative", dim));
+        throw ValidationError(218, fmt::format("machine {}", m.name),
+                              fmt::format("{} must not be negative", dim));
       }
       if (res > cap) {
         throw ValidationError(219, fmt::format("machine {}: reserved.{}", m.name, dim),
-                              fmt::format("reserved {} exceeds capacity {}", format_amount(dim, res), format_amount(dim, cap)));
+                              fmt::format("reserved {} exceeds capacity {}",
+                                          format_amount(dim, res), format_amount(dim, cap)));
       }
       allocatable_[k * D + d] = cap - res;
     }
-    std::vector<std::int64_t> alloc(allocatable_.begin() + static_cast<std::ptrdiff_t>(k * D),
-                                    allocatable_.begin() + static_cast<std::ptrdiff_t>((k + 1) * D));
-    auto [it, inserted] = classes.emplace(ClassKey(&m.metadata, &m.taints, std::move(alloc)), static_cast<ClassId>(class_metadata_.size()));
+    std::vector<std::int64_t> alloc(
+        allocatable_.begin() + static_cast<std::ptrdiff_t>(k * D),
+        allocatable_.begin() + static_cast<std::ptrdiff_t>((k + 1) * D));
+    auto [it, inserted] = classes.emplace(ClassKey(&m.metadata, &m.taints, std::move(alloc)),
+                                          static_cast<ClassId>(class_metadata_.size()));
     if (inserted) {
       class_metadata_.push_back(m.metadata);
       std::vector<Taint> taints = m.taints;  // specs built in code may not be sorted
       std::sort(taints.begin(), taints.end());
-      for (const Taint& t : taints) soft_taints_ = soft_taints_ || t.effect == TaintEffect::PreferNoSchedule;
+      for (const Taint& t : taints)
+        soft_taints_ = soft_taints_ || t.effect == TaintEffect::PreferNoSchedule;
       class_taints_.push_back(std::move(taints));
       class_members_.emplace_back();
     }
@@ -215,9 +224,13 @@ void Cluster::add_units(const Spec& spec) {
     // Reserve for the instances (one per replica; global units' count is a guess) so that a
     // million instances are not moved on every doubling.
     std::size_t expected = 0;
-    for (const auto& u : units_) expected += u.constraints.global ? 1 : u.replicas ? static_cast<std::size_t>(std::max(*u.replicas, 0)) : 1;
+    for (const auto& u : units_)
+      expected += u.constraints.global ? 1
+                  : u.replicas         ? static_cast<std::size_t>(std::max(*u.replicas, 0))
+                                       : 1;
     instances_.reserve(expected);
-    instance_index_.reserve(expected, [this](std::uint32_t i) -> std::string_view { return instances_[i].name; });
+    instance_index_.reserve(
+        expected, [this](std::uint32_t i) -> std::string_view { return instances_[i].name; });
   }
 
   for (UnitId u = 0; u < units_.size(); ++u) {
@@ -225,7 +238,9 @@ void Cluster::add_units(const Spec& spec) {
     const std::string who = fmt::format("unit {}", unit.name);
     for (std::size_t d = 0; d < D; ++d) {
       std::int64_t v = unit.requests.get(dimension_names_[d]);
-      if (v < 0) throw ValidationError(218, who, fmt::format("requests.{} must not be negative", dimension_names_[d]));
+      if (v < 0)
+        throw ValidationError(218, who,
+                              fmt::format("requests.{} must not be negative", dimension_names_[d]));
       requests_[u * D + d] = v;
     }
     const Constraints& c = unit.constraints;
@@ -233,15 +248,25 @@ void Cluster::add_units(const Spec& spec) {
     // strict mode it becomes one unresolvable instance named like the unit.
     bool contradicts_global = false;
     if (c.global && !c.machine_of.empty()) {
-      contradiction(u, ValidationError(243, who, fmt::format("global units cannot have machine_of (\"{}\"): a global unit runs everywhere, so it cannot follow one unit", c.machine_of)));
+      contradiction(
+          u, ValidationError(243, who,
+                             fmt::format("global units cannot have machine_of (\"{}\"): a global "
+                                         "unit runs everywhere, so it cannot follow one unit",
+                                         c.machine_of)));
       contradicts_global = true;
     }
     if (c.global && !c.machine_id.empty()) {
-      contradiction(u, ValidationError(244, who, fmt::format("global units cannot be pinned with machine_id (\"{}\")", c.machine_id)));
+      contradiction(
+          u, ValidationError(244, who,
+                             fmt::format("global units cannot be pinned with machine_id (\"{}\")",
+                                         c.machine_id)));
       contradicts_global = true;
     }
     if (c.global && unit.replicas) {
-      contradiction(u, ValidationError(248, who, "global units take no replicas (they run once on every matching machine)"));
+      contradiction(
+          u,
+          ValidationError(
+              248, who, "global units take no replicas (they run once on every matching machine)"));
       contradicts_global = true;
     }
     MachineId pin = kNone;
@@ -249,9 +274,11 @@ void Cluster::add_units(const Spec& spec) {
       pin = find_machine(c.machine_id);
       if (pin == kNone) {
         std::string hint = did_you_mean(c.machine_id, machine_names_);
-        contradiction(u, ValidationError(240, who + ": machine_id",
-                                         fmt::format("pinned to unknown machine \"{}\"{}", c.machine_id,
-                                                     hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint))));
+        contradiction(
+            u, ValidationError(
+                   240, who + ": machine_id",
+                   fmt::format("pinned to unknown machine \"{}\"{}", c.machine_id,
+                               hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint))));
       }
     }
     if (c.spread) {
@@ -263,7 +290,8 @@ void Cluster::add_units(const Spec& spec) {
         const Metadata& md = machine_metadata(m);
         auto it = md.find(c.spread->key);
         if (it == md.end() || it->second.empty()) continue;
-        auto [nit, inserted] = names.emplace(it->second.front(), static_cast<std::uint32_t>(idx.domain_names.size()));
+        auto [nit, inserted] =
+            names.emplace(it->second.front(), static_cast<std::uint32_t>(idx.domain_names.size()));
         if (inserted) idx.domain_names.push_back(it->second.front());
         idx.machine_domain[m] = nit->second;
       }
@@ -279,8 +307,14 @@ void Cluster::add_units(const Spec& spec) {
       inst.global = global;
       const auto id = static_cast<InstanceId>(instances_.size());
       instances_.push_back(std::move(inst));
-      if (!instance_index_.insert(id, instances_.back().name, [this](std::uint32_t x) -> std::string_view { return instances_[x].name; })) {
-        throw ValidationError(217, who, fmt::format("instance name \"{}\" is used twice (a unit and a replica of another unit?)", instances_.back().name));
+      if (!instance_index_.insert(
+              id, instances_.back().name,
+              [this](std::uint32_t x) -> std::string_view { return instances_[x].name; })) {
+        throw ValidationError(
+            217, who,
+            fmt::format(
+                "instance name \"{}\" is used twice (a unit and a replica of another unit?)",
+                instances_.back().name));
       }
     };
     if (contradicts_global) {
@@ -294,7 +328,8 @@ void Cluster::add_units(const Spec& spec) {
         add_instance(InstanceName::global_on(unit.name, machine_names_[m]).format(), 0, m, true);
       }
     } else if (unit.replicas) {
-      for (int r = 1; r <= *unit.replicas; ++r) add_instance(InstanceName::replica_of(unit.name, r).format(), r, pin, false);
+      for (int r = 1; r <= *unit.replicas; ++r)
+        add_instance(InstanceName::replica_of(unit.name, r).format(), r, pin, false);
     } else {
       add_instance(unit.name, 0, pin, false);
     }
@@ -309,37 +344,60 @@ void Cluster::add_units(const Spec& spec) {
     const std::string& target_text = unit.constraints.machine_of;
     if (target_text.empty()) continue;
     const std::string who = fmt::format("unit {}: machine_of", unit.name);
-    std::string target = inst.replica > 0 ? replace_all(target_text, "%i", std::to_string(inst.replica)) : target_text;
+    std::string target = inst.replica > 0
+                             ? replace_all(target_text, "%i", std::to_string(inst.replica))
+                             : target_text;
     InstanceId t = find_instance(target);
     // Without strict mode each failure below leaves this instance unlinked and its unit
     // unresolvable (continue), so one bad reference never blocks another unit.
     const UnitId self = inst.unit;
     if (t == kNone) {
-      auto uit = std::find_if(units_.begin(), units_.end(), [&](const Unit& x) { return x.name == target; });
+      auto uit = std::find_if(units_.begin(), units_.end(),
+                              [&](const Unit& x) { return x.name == target; });
       if (uit != units_.end() && uit->constraints.global) {
-        contradiction(self, ValidationError(242, who, fmt::format("follows global unit \"{}\"; make this unit global instead", target)));
+        contradiction(
+            self,
+            ValidationError(
+                242, who,
+                fmt::format("follows global unit \"{}\"; make this unit global instead", target)));
         continue;
       }
       if (uit != units_.end() && uit->replicas) {
         if (!unit.replicas || *unit.replicas != *uit->replicas) {
-          contradiction(self, ValidationError(241, who, fmt::format("\"{}\" has {} replicas but this unit has {}; name one instance (\"{}@1\") or use \"{}@%i\" with equal replicas", target, *uit->replicas, unit.replicas ? *unit.replicas : 1, target, target)));
+          contradiction(self,
+                        ValidationError(
+                            241, who,
+                            fmt::format("\"{}\" has {} replicas but this unit has {}; name one "
+                                        "instance (\"{}@1\") or use \"{}@%i\" with equal replicas",
+                                        target, *uit->replicas, unit.replicas ? *unit.replicas : 1,
+                                        target, target)));
           continue;
         }
         t = find_instance(InstanceName::replica_of(target, inst.replica).format());
       }
     }
     if (t == kNone) {
-      std::string hint = did_you_mean(target, std::vector<std::string>(unit_names.begin(), unit_names.end()));
-      contradiction(self, ValidationError(241, who, fmt::format("names unknown unit \"{}\"{}", target,
-                                                                hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint))));
+      std::string hint =
+          did_you_mean(target, std::vector<std::string>(unit_names.begin(), unit_names.end()));
+      contradiction(
+          self, ValidationError(
+                    241, who,
+                    fmt::format("names unknown unit \"{}\"{}", target,
+                                hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint))));
       continue;
     }
     if (t == i) {
-      contradiction(self, ValidationError(245, who, fmt::format("\"{}\" is co-located with itself", inst.name)));
+      contradiction(
+          self,
+          ValidationError(245, who, fmt::format("\"{}\" is co-located with itself", inst.name)));
       continue;
     }
     if (instances_[t].global) {
-      contradiction(self, ValidationError(242, who, fmt::format("follows global unit \"{}\"; make this unit global instead", units_[instances_[t].unit].name)));
+      contradiction(
+          self,
+          ValidationError(242, who,
+                          fmt::format("follows global unit \"{}\"; make this unit global instead",
+                                      units_[instances_[t].unit].name)));
       continue;
     }
     inst.machine_of = t;
@@ -362,8 +420,10 @@ void Cluster::add_units(const Spec& spec) {
       for (auto it = from; it != path.end(); ++it) cycle += instances_[*it].name + " -> ";
       cycle += instances_[cur].name;
       // The cycle's units stay linked: their group is one unresolvable group.
-      contradiction(instances_[cur].unit, ValidationError(245, fmt::format("unit {}: machine_of", units_[instances_[cur].unit].name),
-                                                          fmt::format("co-location cycle: {}", cycle)));
+      contradiction(instances_[cur].unit,
+                    ValidationError(
+                        245, fmt::format("unit {}: machine_of", units_[instances_[cur].unit].name),
+                        fmt::format("co-location cycle: {}", cycle)));
     }
     for (InstanceId p : path) state[p] = 2;
   }
@@ -382,7 +442,8 @@ void Cluster::link_groups() {
   using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
   Graph g(linked.size());
   for (InstanceId i = 0; i < instances_.size(); ++i) {
-    if (instances_[i].machine_of != kNone) boost::add_edge(vertex[i], vertex[instances_[i].machine_of], g);
+    if (instances_[i].machine_of != kNone)
+      boost::add_edge(vertex[i], vertex[instances_[i].machine_of], g);
   }
   std::vector<int> component(linked.size());
   const int components = linked.empty() ? 0 : boost::connected_components(g, component.data());
@@ -427,9 +488,11 @@ void Cluster::link_groups() {
       grp.priority = std::max(grp.priority, units_[inst.unit].priority);
       if (inst.pinned == kNone) continue;
       if (grp.pinned != kNone && grp.pinned != inst.pinned) {
-        contradicts(inst.unit, ValidationError(246, fmt::format("unit {}", units_[inst.unit].name),
-                                               fmt::format("co-located units are pinned to different machines ({} and {})",
-                                                           machine_names_[grp.pinned], machine_names_[inst.pinned])));
+        contradicts(inst.unit,
+                    ValidationError(
+                        246, fmt::format("unit {}", units_[inst.unit].name),
+                        fmt::format("co-located units are pinned to different machines ({} and {})",
+                                    machine_names_[grp.pinned], machine_names_[inst.pinned])));
         continue;
       }
       grp.pinned = inst.pinned;
@@ -438,10 +501,12 @@ void Cluster::link_groups() {
       for (std::size_t a = 0; a < grp.members.size(); ++a) {
         for (std::size_t b = a + 1; b < grp.members.size(); ++b) {
           if (conflicts(grp.members[a], grp.members[b])) {
-            contradicts(instances_[grp.members[a]].unit,
-                        ValidationError(247, fmt::format("unit {}", units_[instances_[grp.members[a]].unit].name),
-                                        fmt::format("must share a machine with {} (machine_of) but conflicts with it",
-                                                    instances_[grp.members[b]].name)));
+            contradicts(
+                instances_[grp.members[a]].unit,
+                ValidationError(
+                    247, fmt::format("unit {}", units_[instances_[grp.members[a]].unit].name),
+                    fmt::format("must share a machine with {} (machine_of) but conflicts with it",
+                                instances_[grp.members[b]].name)));
           }
         }
       }
@@ -453,9 +518,12 @@ void Cluster::link_groups() {
       for (const auto& [u, n] : per_unit) {
         const auto& sp = units_[u].constraints.spread;
         if (sp && n > sp->max_skew) {
-          contradicts(u, ValidationError(269, fmt::format("unit {}", units_[u].name),
-                                         fmt::format("{} of its instances must share a machine (machine_of), but spread over \"{}\" allows at most max_skew {} more in one domain",
-                                                     n, sp->key, sp->max_skew)));
+          contradicts(
+              u, ValidationError(
+                     269, fmt::format("unit {}", units_[u].name),
+                     fmt::format("{} of its instances must share a machine (machine_of), but "
+                                 "spread over \"{}\" allows at most max_skew {} more in one domain",
+                                 n, sp->key, sp->max_skew)));
         }
       }
     }
@@ -499,11 +567,13 @@ void Cluster::apply_placements(const Spec& spec) {
     if (i == kNone) {
       std::vector<std::string> names;
       names.reserve(std::min<std::size_t>(instances_.size(), 5000));
-      for (std::size_t k = 0; k < instances_.size() && k < 5000; ++k) names.push_back(instances_[k].name);
+      for (std::size_t k = 0; k < instances_.size() && k < 5000; ++k)
+        names.push_back(instances_[k].name);
       std::string hint = did_you_mean(name, names);
-      ValidationError e(249, fmt::format("placements.{}", name),
-                        fmt::format("no unit instance named \"{}\"{}", name,
-                                    hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
+      ValidationError e(
+          249, fmt::format("placements.{}", name),
+          fmt::format("no unit instance named \"{}\"{}", name,
+                      hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint)));
       // A placement of an instance the spec no longer has (a unit removed or scaled down)
       // places nothing: without strict mode it is dropped with a warning.
       if (strict_) throw e;
@@ -512,13 +582,15 @@ void Cluster::apply_placements(const Spec& spec) {
     }
     MachineId m = find_machine(machine);
     if (m == kNone) {
-      ValidationError e(253, fmt::format("placements.{}", name), fmt::format("unknown machine \"{}\"", machine));
+      ValidationError e(253, fmt::format("placements.{}", name),
+                        fmt::format("unknown machine \"{}\"", machine));
       if (strict_) throw e;
       warnings_.push_back(fmt::format("{}: {} is placed anew", e.what(), name));
       continue;
     }
     if (machine_states_[m] == MachineState::Down) {
-      warnings_.push_back(fmt::format("{} was on {}, which is down: it is placed anew", name, machine));
+      warnings_.push_back(
+          fmt::format("{} was on {}, which is down: it is placed anew", name, machine));
       continue;
     }
     // NoExecute: a unit that does not tolerate the taint is evicted (kube's taint manager),
@@ -529,12 +601,14 @@ void Cluster::apply_placements(const Spec& spec) {
         return t.effect == TaintEffect::NoExecute && !tolerated(tolerations, t);
       });
       if (untolerated != taints.end()) {
-        warnings_.push_back(fmt::format("{} evicted from {}: untolerated taint {}", name, machine, untolerated->describe()));
+        warnings_.push_back(fmt::format("{} evicted from {}: untolerated taint {}", name, machine,
+                                        untolerated->describe()));
         continue;
       }
     }
     if (instances_[i].pinned != kNone && instances_[i].pinned != m) {
-      warnings_.push_back(fmt::format("{} runs on {} but is pinned to {}", name, machine, machine_names_[instances_[i].pinned]));
+      warnings_.push_back(fmt::format("{} runs on {} but is pinned to {}", name, machine,
+                                      machine_names_[instances_[i].pinned]));
     }
     assign(i, m);
   }
@@ -543,10 +617,12 @@ void Cluster::apply_placements(const Spec& spec) {
     for (std::size_t d = 0; d < dims(); ++d) {
       if (free(m, d) < 0) {
         if (!dims_over.empty()) dims_over += ", ";
-        dims_over += fmt::format("{} by {}", dimension_names_[d], format_amount(dimension_names_[d], -free(m, d)));
+        dims_over += fmt::format("{} by {}", dimension_names_[d],
+                                 format_amount(dimension_names_[d], -free(m, d)));
       }
     }
-    warnings_.push_back(fmt::format("existing placements overcommit {}: {}", machine_names_[m], dims_over));
+    warnings_.push_back(
+        fmt::format("existing placements overcommit {}: {}", machine_names_[m], dims_over));
   }
   for (MachineId m = 0; m < machine_count(); ++m) {
     if (conflict_holders_[m] == 0) continue;
@@ -554,8 +630,9 @@ void Cluster::apply_placements(const Spec& spec) {
     for (std::size_t a = 0; a < on.size(); ++a) {
       for (std::size_t b = a + 1; b < on.size(); ++b) {
         if (conflicts(on[a], on[b])) {
-          warnings_.push_back(fmt::format("existing placements put conflicting {} and {} together on {}",
-                                          instances_[on[a]].name, instances_[on[b]].name, machine_names_[m]));
+          warnings_.push_back(
+              fmt::format("existing placements put conflicting {} and {} together on {}",
+                          instances_[on[a]].name, instances_[on[b]].name, machine_names_[m]));
         }
       }
     }
@@ -566,8 +643,9 @@ void Cluster::apply_placements(const Spec& spec) {
       MachineId at = assignment_[i];
       if (at == kNone) continue;
       if (where != kNone && at != where) {
-        warnings_.push_back(fmt::format("co-located {} runs on {}, apart from {} on {}", instances_[i].name,
-                                        machine_names_[at], instances_[grp.members.front()].name, machine_names_[where]));
+        warnings_.push_back(fmt::format(
+            "co-located {} runs on {}, apart from {} on {}", instances_[i].name, machine_names_[at],
+            instances_[grp.members.front()].name, machine_names_[where]));
       }
       where = at;
     }
@@ -595,7 +673,8 @@ const std::string& Cluster::spread_domain_name(UnitId u, std::uint32_t d) const 
 ClassVerdict Cluster::class_verdict(UnitId u, ClassId c) const {
   const Constraints& k = units_[u].constraints;
   for (std::size_t r = 0; r < k.metadata.size(); ++r) {
-    if (!k.metadata[r].matches(class_metadata_[c])) return {ClassVerdict::Kind::Metadata, static_cast<std::uint32_t>(r)};
+    if (!k.metadata[r].matches(class_metadata_[c]))
+      return {ClassVerdict::Kind::Metadata, static_cast<std::uint32_t>(r)};
   }
   if (!class_taints_[c].empty()) {
     const int t = first_untolerated(class_taints_[c], k.tolerations);
@@ -606,9 +685,12 @@ ClassVerdict Cluster::class_verdict(UnitId u, ClassId c) const {
 
 std::string Cluster::describe_failure(UnitId u, ClassId c, const ClassVerdict& v) const {
   switch (v.kind) {
-    case ClassVerdict::Kind::Ok: return std::string();
-    case ClassVerdict::Kind::Metadata: return units_[u].constraints.metadata[v.index].describe_failure();
-    case ClassVerdict::Kind::Taint: return class_taints_[c][v.index].describe();
+    case ClassVerdict::Kind::Ok:
+      return std::string();
+    case ClassVerdict::Kind::Metadata:
+      return units_[u].constraints.metadata[v.index].describe_failure();
+    case ClassVerdict::Kind::Taint:
+      return class_taints_[c][v.index].describe();
   }
   return std::string();
 }
@@ -616,7 +698,9 @@ std::string Cluster::describe_failure(UnitId u, ClassId c, const ClassVerdict& v
 std::optional<HostPort> Cluster::shared_port(InstanceId a, InstanceId b) const {
   if (a == b) return std::nullopt;
   HostPort shared;
-  if (ports_overlap(units_[instances_[a].unit].constraints.ports, units_[instances_[b].unit].constraints.ports, &shared)) return shared;
+  if (ports_overlap(units_[instances_[a].unit].constraints.ports,
+                    units_[instances_[b].unit].constraints.ports, &shared))
+    return shared;
   return std::nullopt;
 }
 
@@ -624,7 +708,9 @@ namespace {
 
 /// Length of a pattern's literal prefix: the bytes before its first glob character. Every name
 /// the pattern matches starts with them.
-std::size_t literal_prefix(std::string_view pat) { return std::min(pat.find_first_of("*?[\\"), pat.size()); }
+std::size_t literal_prefix(std::string_view pat) {
+  return std::min(pat.find_first_of("*?[\\"), pat.size());
+}
 
 }  // namespace
 
@@ -654,7 +740,8 @@ std::uint8_t Cluster::pattern_class(UnitId pu, UnitId tu) const {
       const std::string_view prefix = std::string_view(pat).substr(0, literal_prefix(pat));
       const std::size_t n = std::min(prefix.size(), base.size() + 1);  // against `<base>@`
       bool same = true;
-      for (std::size_t k = 0; same && k < n; ++k) same = prefix[k] == (k < base.size() ? base[k] : '@');
+      for (std::size_t k = 0; same && k < n; ++k)
+        same = prefix[k] == (k < base.size() ? base[k] : '@');
       if (same) cls = 3;
     }
     return cls;
@@ -715,7 +802,9 @@ void Cluster::compile_conflicts() {
   };
   std::vector<Edge> edges;
   std::vector<UnitId> candidates;
-  auto stem_less = [](const std::pair<std::string, UnitId>& e, std::string_view k) { return std::string_view(e.first) < k; };
+  auto stem_less = [](const std::pair<std::string, UnitId>& e, std::string_view k) {
+    return std::string_view(e.first) < k;
+  };
   for (UnitId p = 0; p < U; ++p) {
     const auto& patterns = units_[p].constraints.conflicts;
     if (patterns.empty()) continue;
@@ -727,13 +816,15 @@ void Cluster::compile_conflicts() {
     for (const std::string& pat : patterns) {
       const std::string_view prefix = std::string_view(pat).substr(0, literal_prefix(pat));
       for (auto it = std::lower_bound(stems.begin(), stems.end(), prefix, stem_less);
-           it != stems.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix; ++it) {
+           it != stems.end() && std::string_view(it->first).substr(0, prefix.size()) == prefix;
+           ++it) {
         candidates.push_back(it->second);
       }
       for (std::size_t len = 1; len < prefix.size(); ++len) {
         if (prefix[len - 1] != '@') continue;
         const std::string_view head = prefix.substr(0, len);
-        for (auto it = std::lower_bound(stems.begin(), stems.end(), head, stem_less); it != stems.end() && it->first == head; ++it) {
+        for (auto it = std::lower_bound(stems.begin(), stems.end(), head, stem_less);
+             it != stems.end() && it->first == head; ++it) {
           candidates.push_back(it->second);
         }
       }
@@ -766,7 +857,8 @@ void Cluster::compile_conflicts() {
   peers_.reserve(raw.size());
   for (std::size_t u = 0; u < U; ++u) {
     auto first = raw.begin() + fill[u], last = raw.begin() + fill[u + 1];
-    std::sort(first, last, [](const ConflictPeer& a, const ConflictPeer& b) { return a.unit < b.unit; });
+    std::sort(first, last,
+              [](const ConflictPeer& a, const ConflictPeer& b) { return a.unit < b.unit; });
     peer_start_[u] = static_cast<std::uint32_t>(peers_.size());
     for (auto it = first; it != last; ++it) {
       if (peer_start_[u] != peers_.size() && peers_.back().unit == it->unit) {
@@ -789,7 +881,8 @@ std::uint8_t Cluster::conflict_class(UnitId pu, UnitId tu) const {
   if (units_[pu].constraints.conflicts.empty()) return 1;
   if (matches_all(pu)) return 2;
   const auto peers = conflict_peers(pu);
-  auto it = std::lower_bound(peers.begin(), peers.end(), tu, [](const ConflictPeer& e, UnitId k) { return e.unit < k; });
+  auto it = std::lower_bound(peers.begin(), peers.end(), tu,
+                             [](const ConflictPeer& e, UnitId k) { return e.unit < k; });
   return it != peers.end() && it->unit == tu ? it->out : 1;
 }
 
@@ -798,7 +891,9 @@ bool Cluster::conflicts_by_pattern(InstanceId a, InstanceId b) const {
   auto one_way = [&](InstanceId p, InstanceId t) {
     const Unit& tu = units_[instances_[t].unit];
     for (const auto& pat : units_[instances_[p].unit].constraints.conflicts) {
-      if (glob_match(pat, instances_[t].name) || (tu.constraints.global && glob_match(pat, tu.name))) return true;
+      if (glob_match(pat, instances_[t].name) ||
+          (tu.constraints.global && glob_match(pat, tu.name)))
+        return true;
     }
     return false;
   };
@@ -821,8 +916,10 @@ bool Cluster::conflicts(InstanceId a, InstanceId b) const {
 
 namespace {
 [[noreturn]] void bad_id(const char* kind, std::uint32_t id, std::size_t count, const char* what) {
-  throw UsageError(310, id == kNone ? fmt::format("{}: no {} given (kNone)", what, kind)
-                                    : fmt::format("{}: {} id {} is not one of this cluster's {} {}s", what, kind, id, count, kind));
+  throw UsageError(310, id == kNone
+                            ? fmt::format("{}: no {} given (kNone)", what, kind)
+                            : fmt::format("{}: {} id {} is not one of this cluster's {} {}s", what,
+                                          kind, id, count, kind));
 }
 }  // namespace
 
@@ -946,7 +1043,8 @@ void Cluster::build_indexes() {
     if (distinct.size() <= kMaxLevels) {
       fit_levels_ = distinct;
     } else {
-      for (std::size_t j = 0; j < kMaxLevels; ++j) fit_levels_.push_back(distinct[j * distinct.size() / kMaxLevels]);
+      for (std::size_t j = 0; j < kMaxLevels; ++j)
+        fit_levels_.push_back(distinct[j * distinct.size() / kMaxLevels]);
     }
   }
   const std::size_t L = fit_levels_.size();
@@ -968,7 +1066,8 @@ void Cluster::build_indexes() {
     idx.level_free.assign(nodes * L * D, kBlocked);
     idx.level_max_util.assign(nodes * L, -std::numeric_limits<double>::infinity());
     idx.level_min_util.assign(nodes * L, std::numeric_limits<double>::infinity());
-    for (std::size_t i = 0; i < members.size(); ++i) class_position_[members[i]] = static_cast<std::uint32_t>(i);
+    for (std::size_t i = 0; i < members.size(); ++i)
+      class_position_[members[i]] = static_cast<std::uint32_t>(i);
   }
   for (MachineId m = 0; m < machine_count(); ++m) refresh(m);
 }
@@ -988,16 +1087,19 @@ void Cluster::refresh(MachineId m) {
   ClassIndex& idx = class_index_[machine_class_[m]];
   std::size_t node = idx.leaves + class_position_[m];
   const bool up = machine_states_[m] == MachineState::Up;
-  for (std::size_t d = 0; d < D; ++d) idx.max_free[node * D + d] = up ? alloc[d] - used[d] : kBlocked;
+  for (std::size_t d = 0; d < D; ++d)
+    idx.max_free[node * D + d] = up ? alloc[d] - used[d] : kBlocked;
   for (std::size_t d = 0; d < D; ++d) idx.min_free[node * D + d] = up ? alloc[d] - used[d] : kOpen;
   idx.up_count[node] = up ? 1 : 0;
   idx.max_util[node] = up ? u : -std::numeric_limits<double>::infinity();
   idx.min_util[node] = up ? u : std::numeric_limits<double>::infinity();
-  idx.min_count[node] = up ? static_cast<std::uint32_t>(on_machine_[m].size()) : std::numeric_limits<std::uint32_t>::max();
+  idx.min_count[node] = up ? static_cast<std::uint32_t>(on_machine_[m].size())
+                           : std::numeric_limits<std::uint32_t>::max();
   const std::size_t L = fit_levels_.size();
   for (std::size_t j = 0; j < L; ++j) {
     const bool in = up && D > 0 && alloc[0] - used[0] >= fit_levels_[j];
-    for (std::size_t d = 0; d < D; ++d) idx.level_free[(node * L + j) * D + d] = in ? alloc[d] - used[d] : kBlocked;
+    for (std::size_t d = 0; d < D; ++d)
+      idx.level_free[(node * L + j) * D + d] = in ? alloc[d] - used[d] : kBlocked;
     idx.level_max_util[node * L + j] = in ? u : -std::numeric_limits<double>::infinity();
     idx.level_min_util[node * L + j] = in ? u : std::numeric_limits<double>::infinity();
   }
@@ -1012,18 +1114,25 @@ void Cluster::refresh(MachineId m) {
   for (node /= 2; node >= 1; node /= 2) {
     const std::size_t l = 2 * node, r = l + 1;
     bool changed = false;
-    for (std::size_t d = 0; d < D; ++d) set(idx.max_free[node * D + d], std::max(idx.max_free[l * D + d], idx.max_free[r * D + d]), changed);
-    for (std::size_t d = 0; d < D; ++d) set(idx.min_free[node * D + d], std::min(idx.min_free[l * D + d], idx.min_free[r * D + d]), changed);
+    for (std::size_t d = 0; d < D; ++d)
+      set(idx.max_free[node * D + d], std::max(idx.max_free[l * D + d], idx.max_free[r * D + d]),
+          changed);
+    for (std::size_t d = 0; d < D; ++d)
+      set(idx.min_free[node * D + d], std::min(idx.min_free[l * D + d], idx.min_free[r * D + d]),
+          changed);
     set(idx.up_count[node], idx.up_count[l] + idx.up_count[r], changed);
     set(idx.max_util[node], std::max(idx.max_util[l], idx.max_util[r]), changed);
     set(idx.min_util[node], std::min(idx.min_util[l], idx.min_util[r]), changed);
     set(idx.min_count[node], std::min(idx.min_count[l], idx.min_count[r]), changed);
     for (std::size_t k = 0; k < L * D; ++k) {
-      set(idx.level_free[node * L * D + k], std::max(idx.level_free[l * L * D + k], idx.level_free[r * L * D + k]), changed);
+      set(idx.level_free[node * L * D + k],
+          std::max(idx.level_free[l * L * D + k], idx.level_free[r * L * D + k]), changed);
     }
     for (std::size_t j = 0; j < L; ++j) {
-      set(idx.level_max_util[node * L + j], std::max(idx.level_max_util[l * L + j], idx.level_max_util[r * L + j]), changed);
-      set(idx.level_min_util[node * L + j], std::min(idx.level_min_util[l * L + j], idx.level_min_util[r * L + j]), changed);
+      set(idx.level_max_util[node * L + j],
+          std::max(idx.level_max_util[l * L + j], idx.level_max_util[r * L + j]), changed);
+      set(idx.level_min_util[node * L + j],
+          std::min(idx.level_min_util[l * L + j], idx.level_min_util[r * L + j]), changed);
     }
     if (!changed) break;
   }

@@ -19,7 +19,8 @@ PlacementMetrics measure_placement(const Cluster& c) {
   // The distinct requests of the spec's units (one per unit that has instances): a machine
   // where none of them fits strands its free capacity.
   std::set<std::vector<std::int64_t>> requests;
-  for (InstanceId i = 0; i < c.instance_count(); ++i) requests.emplace(c.request(i), c.request(i) + D);
+  for (InstanceId i = 0; i < c.instance_count(); ++i)
+    requests.emplace(c.request(i), c.request(i) + D);
 
   std::vector<std::int64_t> alloc(D, 0), stranded(D, 0);
   std::vector<double> util_sum(D, 0), peak(D, 0);
@@ -67,9 +68,11 @@ PlacementMetrics measure_placement(const Cluster& c) {
   return r;
 }
 
-std::vector<PlacementMetrics> compare_strategies(const Spec& spec, const std::vector<std::string>& strategies) {
+std::vector<PlacementMetrics> compare_strategies(const Spec& spec,
+                                                 const std::vector<std::string>& strategies) {
   std::vector<PlaceOptions> options;
-  for (const std::string& name : strategies) options.push_back(place_options_for(name));  // all names first
+  for (const std::string& name : strategies)
+    options.push_back(place_options_for(name));  // all names first
   std::vector<PlacementMetrics> out;
   // One untimed compile first, so that the first strategy does not pay alone for cold caches
   // and lazily bound code.
@@ -78,11 +81,13 @@ std::vector<PlacementMetrics> compare_strategies(const Spec& spec, const std::ve
     const auto start = std::chrono::steady_clock::now();
     Cluster cluster = Cluster::build(spec);
     PlacementResult result = place_on(spec, cluster, options[k]);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     PlacementMetrics m = measure_placement(cluster);
     m.strategy = strategies[k];
     m.seconds = seconds;
-    m.seconds_per_placement = result.newly_placed ? seconds / static_cast<double>(result.newly_placed) : 0.0;
+    m.seconds_per_placement =
+        result.newly_placed ? seconds / static_cast<double>(result.newly_placed) : 0.0;
     out.push_back(std::move(m));
   }
   return out;

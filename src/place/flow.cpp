@@ -36,7 +36,7 @@ Edge add_arc(Graph& g, std::size_t u, std::size_t v, long capacity, long cost) {
 }
 
 struct Type {
-  std::vector<UnitId> units;       ///< pending units of one group, sorted
+  std::vector<UnitId> units;  ///< pending units of one group, sorted
   std::vector<std::int64_t> demand;
   std::vector<std::size_t> groups;  ///< indexes into the caller's list, in its order
   bool one_per_machine = false;     ///< a unit of the type conflicts with every instance of one
@@ -48,11 +48,11 @@ struct FlowProblem {
   const Cluster& c;
   std::size_t D, M, T = 0, K;
   std::vector<Type> types;
-  std::vector<std::int64_t> fit;          ///< per (type, machine), t * M + m
-  std::int64_t instances = 0;             ///< groups of every type
-  std::vector<std::int64_t> slots;        ///< per machine: copies of the mean instance that fit
-  std::vector<MachineId> by_rank;         ///< machines with a slot, cheapest first
-  std::vector<long> machine_cost;         ///< per machine
+  std::vector<std::int64_t> fit;    ///< per (type, machine), t * M + m
+  std::int64_t instances = 0;       ///< groups of every type
+  std::vector<std::int64_t> slots;  ///< per machine: copies of the mean instance that fit
+  std::vector<MachineId> by_rank;   ///< machines with a slot, cheapest first
+  std::vector<long> machine_cost;   ///< per machine
 };
 
 /// Equivalence classes of groups: same pending units (so same demand and metadata). Pinned and
@@ -66,8 +66,10 @@ void group_types(FlowProblem& p, const std::vector<GroupId>& groups) {
     std::vector<UnitId> units;
     bool partly_placed = false;
     for (InstanceId x : grp.members) {
-      if (c.assignment(x) != kNone) partly_placed = true;
-      else units.push_back(c.instance(x).unit);
+      if (c.assignment(x) != kNone)
+        partly_placed = true;
+      else
+        units.push_back(c.instance(x).unit);
     }
     if (partly_placed || units.empty()) continue;
     std::sort(units.begin(), units.end());
@@ -110,7 +112,8 @@ void copies_that_fit(FlowProblem& p) {
       if (c.machine_state(m) != MachineState::Up || !class_ok[t][c.machine_class(m)]) continue;
       std::int64_t k = n;
       for (std::size_t d = 0; d < D && k > 0; ++d) {
-        if (ty.demand[d] > 0) k = std::min(k, std::max<std::int64_t>(c.free(m, d), 0) / ty.demand[d]);
+        if (ty.demand[d] > 0)
+          k = std::min(k, std::max<std::int64_t>(c.free(m, d), 0) / ty.demand[d]);
       }
       // Conflicts with what already runs there (only the "every instance" kind is expressible).
       for (InstanceId y : c.instances_on(m)) {
@@ -134,7 +137,8 @@ void machine_slots(FlowProblem& p) {
   std::vector<__int128> total(D, 0);
   for (const Type& ty : p.types) {
     p.instances += static_cast<std::int64_t>(ty.groups.size());
-    for (std::size_t d = 0; d < D; ++d) total[d] += static_cast<__int128>(ty.demand[d]) * static_cast<__int128>(ty.groups.size());
+    for (std::size_t d = 0; d < D; ++d)
+      total[d] += static_cast<__int128>(ty.demand[d]) * static_cast<__int128>(ty.groups.size());
   }
   p.slots.assign(M, 0);
   for (MachineId m = 0; m < M; ++m) {
@@ -143,7 +147,9 @@ void machine_slots(FlowProblem& p) {
     if (any == 0) continue;
     __int128 s = p.instances;
     for (std::size_t d = 0; d < D; ++d) {
-      if (total[d] > 0) s = std::min(s, static_cast<__int128>(std::max<std::int64_t>(c.free(m, d), 0)) * p.instances / total[d]);
+      if (total[d] > 0)
+        s = std::min(s, static_cast<__int128>(std::max<std::int64_t>(c.free(m, d), 0)) *
+                            p.instances / total[d]);
     }
     p.slots[m] = std::max<std::int64_t>(static_cast<std::int64_t>(s), 1);
   }
@@ -157,7 +163,8 @@ void rank_machines(FlowProblem& p) {
   const std::size_t D = p.D, M = p.M;
   std::vector<double> scale(D, 0);
   for (MachineId m = 0; m < M; ++m) {
-    for (std::size_t d = 0; d < D; ++d) scale[d] = std::max(scale[d], static_cast<double>(c.allocatable(m)[d]));
+    for (std::size_t d = 0; d < D; ++d)
+      scale[d] = std::max(scale[d], static_cast<double>(c.allocatable(m)[d]));
   }
   for (MachineId m = 0; m < M; ++m) {
     if (p.slots[m] > 0) p.by_rank.push_back(m);
@@ -203,7 +210,8 @@ long waste(const FlowProblem& p, const Type& ty, MachineId rep) {
 
 }  // namespace
 
-std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<GroupId>& groups, FlowStats* stats) {
+std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<GroupId>& groups,
+                                       FlowStats* stats) {
   FlowProblem p{c, c.dims(), c.machine_count(), 0, c.class_count(), {}, {}, 0, {}, {}, {}};
   const std::size_t D = p.D, M = p.M, K = p.K;
   std::vector<MachineId> plan(groups.size(), kNone);
@@ -240,14 +248,16 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
       std::int64_t cap = 0;
       for (MachineId m : c.class_members(k)) cap += fit[t * M + m];
       if (cap == 0) continue;
-      type_class[t * K + k] = add_arc(g, type0 + t, class0 + k, static_cast<long>(std::min<std::int64_t>(cap, n)),
-                                      waste(p, types[t], c.class_members(k).front()));
+      type_class[t * K + k] =
+          add_arc(g, type0 + t, class0 + k, static_cast<long>(std::min<std::int64_t>(cap, n)),
+                  waste(p, types[t], c.class_members(k).front()));
       has_type_class[t * K + k] = 1;
       ++forward;
     }
   }
   for (MachineId m : by_rank) {
-    class_machine[m] = add_arc(g, class0 + c.machine_class(m), machine0 + m, static_cast<long>(slots[m]), machine_cost[m]);
+    class_machine[m] = add_arc(g, class0 + c.machine_class(m), machine0 + m,
+                               static_cast<long>(slots[m]), machine_cost[m]);
     add_arc(g, machine0 + m, sink, static_cast<long>(slots[m]), 0);
     forward += 2;
   }
@@ -263,8 +273,9 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
     std::vector<Edge> pred(V);
     std::vector<double> distance(V, 0.0), potential(V, 0.0);
     boost::successive_shortest_path_nonnegative_weights(
-        g, source, sink, boost::get(boost::edge_capacity, g), boost::get(boost::edge_residual_capacity, g),
-        boost::get(boost::edge_weight, g), boost::get(boost::edge_reverse, g), index,
+        g, source, sink, boost::get(boost::edge_capacity, g),
+        boost::get(boost::edge_residual_capacity, g), boost::get(boost::edge_weight, g),
+        boost::get(boost::edge_reverse, g), index,
         boost::make_iterator_property_map(pred.begin(), index),
         boost::make_iterator_property_map(distance.begin(), index),
         boost::make_iterator_property_map(potential.begin(), index));
@@ -306,14 +317,17 @@ std::vector<MachineId> flow_assignment(const Cluster& c, const std::vector<Group
           std::size_t best = T;
           double best_score = 0;
           for (std::size_t t = 0; t < T; ++t) {
-            if (want[t * K + k] <= 0 || next[t] == types[t].groups.size() || fit_left[t * M + m] <= 0) continue;
+            if (want[t * K + k] <= 0 || next[t] == types[t].groups.size() ||
+                fit_left[t * M + m] <= 0)
+              continue;
             bool room = true;
             double score = 0;
             for (std::size_t d = 0; d < D && room; ++d) {
               room = free[m * D + d] >= types[t].demand[d];
               if (a[d] > 0) {
                 const double ad = static_cast<double>(a[d]);
-                score += static_cast<double>(types[t].demand[d]) / ad * (static_cast<double>(free[m * D + d]) / ad);
+                score += static_cast<double>(types[t].demand[d]) / ad *
+                         (static_cast<double>(free[m * D + d]) / ad);
               }
             }
             if (room && (best == T || score > best_score)) {

@@ -56,18 +56,21 @@ namespace {
 /// lower-priority groups; the victims are re-placed where they fit and do not preempt in turn
 /// (one decision, one set of victims: no cascade down the priorities). Returns the diagnoses
 /// of what is pending afterwards, or `before` when nothing was preempted.
-std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer, std::vector<Preemption>& out,
+std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer,
+                                       std::vector<Preemption>& out,
                                        std::vector<Diagnosis> before) {
   std::vector<GroupId> victims;
   for (GroupId g : placer.batch_order(cluster.unplaced_groups())) {
     const Group& grp = cluster.group(g);
-    if (grp.unresolvable() || std::find(victims.begin(), victims.end(), g) != victims.end()) continue;
+    if (grp.unresolvable() || std::find(victims.begin(), victims.end(), g) != victims.end())
+      continue;
     bool pending = false;
     for (InstanceId i : grp.members) pending = pending || cluster.assignment(i) == kNone;
     if (!pending) continue;  // placed meanwhile
     auto done = preempt_for(cluster, g);
     if (!done) continue;
-    place_in_batch_order(placer, done->victim_groups, [&](const GroupPlacement& p) { victims.push_back(p.group); });
+    place_in_batch_order(placer, done->victim_groups,
+                         [&](const GroupPlacement& p) { victims.push_back(p.group); });
     out.push_back(std::move(done->report));
   }
   if (out.empty()) return before;
@@ -85,7 +88,8 @@ std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer, std::ve
 PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options) {
   const std::size_t existing = [&] {
     std::size_t n = 0;
-    for (InstanceId i = 0; i < cluster.instance_count(); ++i) n += cluster.assignment(i) != kNone ? 1 : 0;
+    for (InstanceId i = 0; i < cluster.instance_count(); ++i)
+      n += cluster.assignment(i) != kNone ? 1 : 0;
     return n;
   }();
   std::vector<Diagnosis> diagnoses;
@@ -97,17 +101,20 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
   } else {
     diagnoses = placer.place_pending();
   }
-  if (options.preempt && !diagnoses.empty()) diagnoses = preempt_pending(cluster, placer, result.preemptions, diagnoses);
+  if (options.preempt && !diagnoses.empty())
+    diagnoses = preempt_pending(cluster, placer, result.preemptions, diagnoses);
   auto record = [&](const std::map<InstanceId, std::vector<std::string>>& recorded) {
     for (const auto& [i, met] : recorded) {
-      if (cluster.assignment(i) != kNone) result.preferences_met.insert_or_assign(cluster.instance(i).name, met);
+      if (cluster.assignment(i) != kNone)
+        result.preferences_met.insert_or_assign(cluster.instance(i).name, met);
     }
   };
   record(batch_preferences);
   record(placer.recorded_preferences());  // what preemption placed
 
   result.warnings = spec.warnings;
-  result.warnings.insert(result.warnings.end(), cluster.warnings().begin(), cluster.warnings().end());
+  result.warnings.insert(result.warnings.end(), cluster.warnings().begin(),
+                         cluster.warnings().end());
   // The maps are filled in their own (byte) order, each insertion hinted at the end: at 200k
   // instances, inserting in id order cost a full tree descent of string comparisons each.
   std::vector<InstanceId> by_name;
@@ -115,8 +122,12 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
   for (InstanceId i = 0; i < cluster.instance_count(); ++i) {
     if (cluster.assignment(i) != kNone) by_name.push_back(i);
   }
-  std::sort(by_name.begin(), by_name.end(), [&](InstanceId a, InstanceId b) { return cluster.instance(a).name < cluster.instance(b).name; });
-  for (InstanceId i : by_name) result.placements.emplace_hint(result.placements.end(), cluster.instance(i).name, cluster.machine_name(cluster.assignment(i)));
+  std::sort(by_name.begin(), by_name.end(), [&](InstanceId a, InstanceId b) {
+    return cluster.instance(a).name < cluster.instance(b).name;
+  });
+  for (InstanceId i : by_name)
+    result.placements.emplace_hint(result.placements.end(), cluster.instance(i).name,
+                                   cluster.machine_name(cluster.assignment(i)));
   const std::size_t placed = by_name.size();
   result.newly_placed = placed - existing;
   for (Diagnosis& diag : diagnoses) {
@@ -140,26 +151,36 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
     for (std::size_t d = 0; d < D; ++d) {
       if (cluster.free(m, d) < 0) oc.over[cluster.dimension_names()[d]] = -cluster.free(m, d);
     }
-    for (InstanceId i : beyond_capacity(cluster, m, cluster.instances_on(m))) oc.must_move.push_back(cluster.instance(i).name);
+    for (InstanceId i : beyond_capacity(cluster, m, cluster.instances_on(m)))
+      oc.must_move.push_back(cluster.instance(i).name);
     result.overcommitted.push_back(std::move(oc));
   }
   std::sort(result.overcommitted.begin(), result.overcommitted.end(),
-            [](const Overcommitted& a, const Overcommitted& b) { return natural_less(a.machine, b.machine); });
+            [](const Overcommitted& a, const Overcommitted& b) {
+              return natural_less(a.machine, b.machine);
+            });
   std::vector<MachineId> machines(cluster.machine_count());
   for (MachineId m = 0; m < machines.size(); ++m) machines[m] = m;
-  std::sort(machines.begin(), machines.end(), [&](MachineId a, MachineId b) { return cluster.machine_name(a) < cluster.machine_name(b); });
+  std::sort(machines.begin(), machines.end(), [&](MachineId a, MachineId b) {
+    return cluster.machine_name(a) < cluster.machine_name(b);
+  });
   for (MachineId m : machines) {
-    auto& util = result.utilization.emplace_hint(result.utilization.end(), cluster.machine_name(m), std::map<std::string, double>{})->second;
+    auto& util = result.utilization
+                     .emplace_hint(result.utilization.end(), cluster.machine_name(m),
+                                   std::map<std::string, double>{})
+                     ->second;
     for (std::size_t d = 0; d < D; ++d) {
       const std::int64_t alloc = cluster.allocatable(m)[d];
       if (alloc <= 0) continue;
-      util[cluster.dimension_names()[d]] = static_cast<double>(cluster.used(m)[d]) / static_cast<double>(alloc);
+      util[cluster.dimension_names()[d]] =
+          static_cast<double>(cluster.used(m)[d]) / static_cast<double>(alloc);
     }
   }
   return result;
 }
 
-std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m, std::vector<InstanceId> instances) {
+std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m,
+                                        std::vector<InstanceId> instances) {
   std::stable_sort(instances.begin(), instances.end(), [&](InstanceId a, InstanceId b) {
     const bool fa = cluster.instance(a).global || cluster.instance(a).pinned != kNone;
     const bool fb = cluster.instance(b).global || cluster.instance(b).pinned != kNone;
@@ -174,7 +195,8 @@ std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m, std
   std::vector<InstanceId> out;
   for (InstanceId i : instances) {
     bool fits = true;
-    for (std::size_t d = 0; d < D; ++d) fits = fits && used[d] + cluster.request(i)[d] <= cluster.allocatable(m)[d];
+    for (std::size_t d = 0; d < D; ++d)
+      fits = fits && used[d] + cluster.request(i)[d] <= cluster.allocatable(m)[d];
     if (!fits) {
       out.push_back(i);
       continue;
@@ -188,7 +210,8 @@ Plan plan_of(const Spec& spec, const PlacementResult& result) {
   Plan plan;
   for (const auto& [instance, machine] : result.placements) {
     auto it = spec.placements.find(instance);
-    if (it == spec.placements.end() || it->second != machine) plan.assignments.emplace(instance, machine);
+    if (it == spec.placements.end() || it->second != machine)
+      plan.assignments.emplace(instance, machine);
   }
   return plan;
 }

@@ -65,9 +65,9 @@ ClassVerdict ClassVerdicts::operator()(UnitId u, ClassId c) {
   std::int32_t& slot = class_cache_[filter_of(u)][c];
   if (slot == 0) {
     const ClassVerdict v = cluster_.class_verdict(u, c);
-    slot = v.kind == ClassVerdict::Kind::Ok ? 1
+    slot = v.kind == ClassVerdict::Kind::Ok         ? 1
            : v.kind == ClassVerdict::Kind::Metadata ? static_cast<std::int32_t>(v.index) + 2
-                                                     : -static_cast<std::int32_t>(v.index) - 1;
+                                                    : -static_cast<std::int32_t>(v.index) - 1;
   }
   if (slot == 1) return {};
   if (slot > 1) return {ClassVerdict::Kind::Metadata, static_cast<std::uint32_t>(slot - 2)};
@@ -87,11 +87,14 @@ void Spread::explain_in_context(const ExplainQuery& q, std::vector<std::string>&
     const std::string& key = dom.key;
     const std::string& value = dom.value;
     const auto here = c.machine_metadata(q.machine).find(key);
-    if (here == c.machine_metadata(q.machine).end() || here->second.empty() || here->second.front() != value) continue;
+    if (here == c.machine_metadata(q.machine).end() || here->second.empty() ||
+        here->second.front() != value)
+      continue;
     for (InstanceId x : grp.members) {
       const auto& sp = c.unit(c.instance(x).unit).constraints.spread;
       if (!sp || sp->key != key) continue;
-      out.push_back(fmt::format("spread: another instance in {} would exceed max_skew {}", dom.describe(), sp->max_skew));
+      out.push_back(fmt::format("spread: another instance in {} would exceed max_skew {}",
+                                dom.describe(), sp->max_skew));
       break;
     }
   }
@@ -116,11 +119,14 @@ void Placer::index_unit_instances() {
   const Cluster& c = cluster_;
   if (!s.unit_instance_start.empty()) return;
   s.unit_instance_start.assign(c.unit_count() + 1, 0);
-  for (InstanceId i = 0; i < c.instance_count(); ++i) ++s.unit_instance_start[c.instance(i).unit + 1];
-  for (std::size_t u = 0; u < c.unit_count(); ++u) s.unit_instance_start[u + 1] += s.unit_instance_start[u];
+  for (InstanceId i = 0; i < c.instance_count(); ++i)
+    ++s.unit_instance_start[c.instance(i).unit + 1];
+  for (std::size_t u = 0; u < c.unit_count(); ++u)
+    s.unit_instance_start[u + 1] += s.unit_instance_start[u];
   s.unit_instances.assign(c.instance_count(), kNone);
   std::vector<std::uint32_t> next(s.unit_instance_start.begin(), s.unit_instance_start.end() - 1);
-  for (InstanceId i = 0; i < c.instance_count(); ++i) s.unit_instances[next[c.instance(i).unit]++] = i;
+  for (InstanceId i = 0; i < c.instance_count(); ++i)
+    s.unit_instances[next[c.instance(i).unit]++] = i;
 }
 
 namespace {
@@ -132,7 +138,8 @@ const std::string* value_of(const Metadata& md, const std::string& key) {
 
 /// A metadata preference is met where every requirement holds.
 bool metadata_met(const Preference& p, const Metadata& md) {
-  return std::all_of(p.metadata.begin(), p.metadata.end(), [&](const MetadataRequirement& r) { return r.matches(md); });
+  return std::all_of(p.metadata.begin(), p.metadata.end(),
+                     [&](const MetadataRequirement& r) { return r.matches(md); });
 }
 
 }  // namespace
@@ -163,7 +170,8 @@ std::vector<std::uint8_t>& Placer::least_filled_classes(UnitId u, const std::str
     lo = std::min(lo, count_of(*v));
   }
   for (ClassId k = 0; k < K; ++k) {
-    if (s.spread_met_scratch[k] && count_of(*value_of(c.class_metadata(k), key)) != lo) s.spread_met_scratch[k] = 0;
+    if (s.spread_met_scratch[k] && count_of(*value_of(c.class_metadata(k), key)) != lo)
+      s.spread_met_scratch[k] = 0;
   }
   return s.spread_met_scratch;
 }
@@ -201,7 +209,8 @@ void Placer::prepare_preferences() {
     if (c.has_soft_taints()) {
       for (ClassId k = 0; k < K; ++k) {
         for (const Taint& t : c.class_taints(k)) {
-          if (t.effect == TaintEffect::PreferNoSchedule && !tolerated(unit.constraints.tolerations, t)) {
+          if (t.effect == TaintEffect::PreferNoSchedule &&
+              !tolerated(unit.constraints.tolerations, t)) {
             s.class_points[k] += kPreferNoSchedulePoints;
           }
         }
@@ -249,7 +258,8 @@ void Placer::commit(GroupId g, MachineId m) {
   cluster_.check_machine(m, "Placer::commit");
   // Which preferences the chosen machine met, as they stood when it was chosen.
   for (InstanceId i : cluster_.group(g).members) {
-    if (cluster_.assignment(i) == kNone && !cluster_.unit(cluster_.instance(i).unit).preferences.empty()) {
+    if (cluster_.assignment(i) == kNone &&
+        !cluster_.unit(cluster_.instance(i).unit).preferences.empty()) {
       recorded_[i] = preferences_met(i, m);
     }
   }
@@ -278,7 +288,8 @@ bool Placer::resolvable() {
 }
 
 double Placer::score(MachineId m) const {
-  return pipeline::with_scorer(strategy_, [&](auto scorer) { return decltype(scorer)::score(*s_, m); });
+  return pipeline::with_scorer(strategy_,
+                               [&](auto scorer) { return decltype(scorer)::score(*s_, m); });
 }
 
 bool Placer::prepare(GroupId g) {
@@ -321,7 +332,8 @@ bool Placer::prepare(GroupId g) {
   if (s.todo.empty()) return false;
   s.level = -1;
   const auto& levels = c.fit_levels();
-  for (std::size_t j = 0; shortcuts_.fit_levels && j < levels.size() && D > 0 && levels[j] <= s.demand[0]; ++j) {
+  for (std::size_t j = 0;
+       shortcuts_.fit_levels && j < levels.size() && D > 0 && levels[j] <= s.demand[0]; ++j) {
     s.level = static_cast<int>(j);
   }
   // Spread: the least-filled eligible domain per spread unit (Kubernetes' maxSkew rule:
@@ -429,7 +441,8 @@ void Placer::offer(Candidate cand) {
 }
 
 template <class Scorer>
-void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span, double bound) {
+void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::size_t span,
+                    double bound) {
   // The caller checked that the node passes the filters' bounds (node_admits) and computed its
   // score bound: each node's summary is read once, not once by its parent to order the
   // children and again here.
@@ -452,14 +465,16 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
     // The class passed the class filters and the class-invariant ones (spread) already. A yes
     // or no does not depend on the order, so the cheapest rejection, room (read from arrays),
     // is asked before the list, whose conflict check reads the machine's instances.
-    if (!pipeline::Resources::admits(s, m) || !Filters::machine_admits_in_admitted_class(s, m)) return;
+    if (!pipeline::Resources::admits(s, m) || !Filters::machine_admits_in_admitted_class(s, m))
+      return;
     offer({Scorer::score(s, m), m, Preferences::points(s, m)});
     return;
   }
   // Visit the more promising child first, so the bound prunes the other one more often.
   const std::size_t half = span / 2;
   const std::size_t l = 2 * node, r = l + 1;
-  const bool fits_l = Filters::node_admits(s, k, l);  // first_leaf < members.size(): this node has members
+  const bool fits_l =
+      Filters::node_admits(s, k, l);  // first_leaf < members.size(): this node has members
   const bool fits_r = first_leaf + half < members.size() && Filters::node_admits(s, k, r);
   const double bound_l = fits_l ? Scorer::bound(s, k, l) : 0.0;
   const double bound_r = fits_r ? Scorer::bound(s, k, r) : 0.0;
@@ -482,14 +497,16 @@ bool Placer::reuse_ranking(UnitId u, MachineId* answer) {
     // machine is looked at again.
     if (c.version() != s.ranked_version + 1) return false;
     const MachineId m = c.last_changed();
-    s.ranked.erase(std::remove_if(s.ranked.begin(), s.ranked.end(), [&](const Candidate& x) { return x.machine == m; }),
+    s.ranked.erase(std::remove_if(s.ranked.begin(), s.ranked.end(),
+                                  [&](const Candidate& x) { return x.machine == m; }),
                    s.ranked.end());
     s.ranked_version = c.version();
     // The machine that changed need not be one the last search looked at (another unit may
     // have been placed in between, as batch strategies do): it passes every filter again,
     // class filters included.
     s.per_instance = false;
-    const bool fits = Filters::class_admits(s, c.machine_class(m), 0, nullptr) && Filters::machine_admits(s, m, nullptr);
+    const bool fits = Filters::class_admits(s, c.machine_class(m), 0, nullptr) &&
+                      Filters::machine_admits(s, m, nullptr);
     if (s.per_instance) {
       // The machine's verdict depended on this instance's name, so it may differ for the next
       // replica, which would not look at it again: start over.
@@ -529,7 +546,8 @@ void Placer::index_shapes() {
   std::map<std::vector<std::int64_t>, std::uint32_t> shapes;
   for (ClassId k = 0; k < K; ++k) {
     const std::int64_t* alloc = c.allocatable(c.class_members(k).front());
-    auto [it, inserted] = shapes.emplace(std::vector<std::int64_t>(alloc, alloc + D), static_cast<std::uint32_t>(shapes.size()));
+    auto [it, inserted] = shapes.emplace(std::vector<std::int64_t>(alloc, alloc + D),
+                                         static_cast<std::uint32_t>(shapes.size()));
     s.class_shape[k] = it->second;
   }
   s.shape_stamp.assign(shapes.size(), 0);
@@ -553,8 +571,8 @@ MachineId Placer::select_indexed(GroupId g) {
   // ranking: exactly what a fresh search or the scan would return.
   const UnitId unit = s.units.front();
   // Spread preferences move with every placement of the unit, like spread constraints.
-  const bool reusable = shortcuts_.rank_replicas && s.todo.size() == 1 && grp.members.size() == 1 && s.spreads.empty() &&
-                        !s.spread_preferences;
+  const bool reusable = shortcuts_.rank_replicas && s.todo.size() == 1 && grp.members.size() == 1 &&
+                        s.spreads.empty() && !s.spread_preferences;
   if (reusable) {
     MachineId answer = kNone;
     if (reuse_ranking(unit, &answer)) return answer;
@@ -563,7 +581,10 @@ MachineId Placer::select_indexed(GroupId g) {
   s.ranked.clear();
   s.per_instance = false;
   const Unit& u = c.unit(unit);
-  s.ranked_limit = reusable && u.replicas ? static_cast<std::size_t>(std::clamp(*u.replicas, 1, static_cast<int>(kMaxRanked))) : 1;
+  s.ranked_limit =
+      reusable && u.replicas
+          ? static_cast<std::size_t>(std::clamp(*u.replicas, 1, static_cast<int>(kMaxRanked)))
+          : 1;
   if (s.ranked.capacity() < kMaxRanked) s.ranked.reserve(kMaxRanked);
   pipeline::with_scorer(strategy_, [&](auto scorer) {
     using Scorer = decltype(scorer);
@@ -587,13 +608,16 @@ MachineId Placer::select_indexed(GroupId g) {
       const std::uint32_t shape = s.class_shape[k];
       if (s.shape_stamp[shape] != s.stamp) {
         s.shape_stamp[shape] = s.stamp;
-        s.shape_term[shape] = pipeline::demand_term(s, c.allocatable(c.class_members(k).front()), &s.shape_counted[shape]);
+        s.shape_term[shape] = pipeline::demand_term(s, c.allocatable(c.class_members(k).front()),
+                                                    &s.shape_counted[shape]);
       }
       enter_class(k);
       if (!Filters::node_admits(s, k, 1)) continue;
-      const pipeline::PlacerState::OpenClass open{k, Scorer::bound(s, k, 1), Preferences::bound(s, k)};
+      const pipeline::PlacerState::OpenClass open{k, Scorer::bound(s, k, 1),
+                                                  Preferences::bound(s, k)};
       if (!s.open_classes.empty() && (open.points > s.open_classes[first].points ||
-                                      (open.points == s.open_classes[first].points && open.bound > s.open_classes[first].bound))) {
+                                      (open.points == s.open_classes[first].points &&
+                                       open.bound > s.open_classes[first].bound))) {
         first = s.open_classes.size();
       }
       s.open_classes.push_back(open);
@@ -649,10 +673,13 @@ std::vector<GroupId> Placer::batch_order(std::vector<GroupId> groups) const {
     }
     double share = 0;  // dominant share of the cluster: orders only, never decides a fit
     for (std::size_t d = 0; d < D; ++d) {
-      if (total[d] > 0) share = std::max(share, static_cast<double>(demand[d]) / static_cast<double>(total[d]));
-      else if (demand[d] > 0) share = std::max(share, 1.0);
+      if (total[d] > 0)
+        share = std::max(share, static_cast<double>(demand[d]) / static_cast<double>(total[d]));
+      else if (demand[d] > 0)
+        share = std::max(share, 1.0);
     }
-    keys.push_back({grp.priority, grp.pinned != kNone, share, g, natural_key(c.instance(grp.members.front()).name)});
+    keys.push_back({grp.priority, grp.pinned != kNone, share, g,
+                    natural_key(c.instance(grp.members.front()).name)});
   }
   std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
     if (a.priority != b.priority) return a.priority > b.priority;
@@ -699,15 +726,17 @@ std::vector<Diagnosis> Placer::place_pending() {
       continue;
     }
     const Unit& u = c.unit(unit);
-    const bool shaped = alone && !grp.unresolvable() && !c.unit_related(unit) && c.match_all_units().empty() &&
-                        !u.constraints.spread && c.assignment(first) == kNone;
+    const bool shaped = alone && !grp.unresolvable() && !c.unit_related(unit) &&
+                        c.match_all_units().empty() && !u.constraints.spread &&
+                        c.assignment(first) == kNone;
     std::pair<std::uint32_t, std::vector<std::int64_t>> key;
     if (shaped) {
       if (shape_version != cluster_.version()) {
         by_shape.clear();
         shape_version = cluster_.version();
       }
-      key = {s_->classes.filter_of(unit), std::vector<std::int64_t>(c.request(first), c.request(first) + c.dims())};
+      key = {s_->classes.filter_of(unit),
+             std::vector<std::int64_t>(c.request(first), c.request(first) + c.dims())};
       if (auto it = by_shape.find(key); it != by_shape.end()) {
         Diagnosis diag = pending[it->second];
         diag.unit = c.instance(first).name;

@@ -33,7 +33,8 @@ void Placer::conflict_targets(UnitId u, std::vector<UnitId>& out) {
   for (const Cluster::ConflictPeer& p : c.conflict_peers(u)) out.push_back(p.unit);
   out.insert(out.end(), c.match_all_units().begin(), c.match_all_units().end());
   for (const HostPort& p : c.unit(u).constraints.ports) {
-    auto it = std::lower_bound(port_units.begin(), port_units.end(), std::pair<HostPort, UnitId>(p, 0));
+    auto it =
+        std::lower_bound(port_units.begin(), port_units.end(), std::pair<HostPort, UnitId>(p, 0));
     for (; it != port_units.end() && it->first == p; ++it) out.push_back(it->second);
   }
 }
@@ -63,7 +64,8 @@ struct TreeTally {
 
   /// The subtree's first leaf (in member order) satisfying `take` on a node; the root must.
   template <class Take>
-  MachineId leftmost(ClassId k, std::size_t node, std::size_t first, std::size_t span, Take take) const {
+  MachineId leftmost(ClassId k, std::size_t node, std::size_t first, std::size_t span,
+                     Take take) const {
     const Cluster::ClassIndex& idx = c.class_index(k);
     while (span > 1) {
       span /= 2;
@@ -79,7 +81,8 @@ struct TreeTally {
 
   /// Counts the subtree at `node` (leaves first..first+span) of class k; `conf` holds the
   /// positions of the class's machines rejected for conflicts, sorted.
-  void visit(ClassId k, std::size_t node, std::size_t first, std::size_t span, const std::vector<std::uint32_t>& conf) {
+  void visit(ClassId k, std::size_t node, std::size_t first, std::size_t span,
+             const std::vector<std::uint32_t>& conf) {
     const Cluster::ClassIndex& idx = c.class_index(k);
     const auto& members = c.class_members(k);
     if (first >= members.size() || idx.up_count[node] == 0) return;  // not up: counted per class
@@ -122,9 +125,10 @@ struct TreeTally {
     const std::int64_t top = hi[sd];
     if (top > tally.most_free[sd]) {  // the scan's strict >: the first machine with the most free
       tally.most_free[sd] = top;
-      tally.most_free_on[sd] = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
-        return x.max_free[n * D + sd] == top;
-      });
+      tally.most_free_on[sd] =
+          leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
+            return x.max_free[n * D + sd] == top;
+          });
     }
     // The scan's key for a machine missing one dimension is (1, missing / needs), computed in
     // double: never larger for more free, least for the most free. The scan keeps the first
@@ -137,9 +141,10 @@ struct TreeTally {
     };
     const std::pair<int, double> key{1, missing(top)};
     if (tally.closest == kNone || key < tally.closest_key) {
-      tally.closest = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
-        return x.up_count[n] > 0 && missing(x.max_free[n * D + sd]) == key.second;
-      });
+      tally.closest =
+          leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
+            return x.up_count[n] > 0 && missing(x.max_free[n * D + sd]) == key.second;
+          });
       tally.closest_key = key;
     }
     return true;
@@ -189,7 +194,6 @@ void Placer::diagnose_conflicts(const std::vector<std::uint8_t>& class_pass, Dia
     pipeline::Conflicts::count_with(s, with, diag);
     class_conflicts[c.machine_class(m)].push_back(c.class_position(m));  // ascending ids: sorted
   }
-
 }
 
 MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
@@ -203,7 +207,8 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   const Cluster& c = cluster_;
   const Group& grp = c.group(g);
   // Nothing to place, or one machine to look at: the scan is already as cheap as it gets.
-  if (!prepare(g) || s.pin != kNone || pipeline::Filters::group_rejects(s)) return select_scan(g, diag);
+  if (!prepare(g) || s.pin != kNone || pipeline::Filters::group_rejects(s))
+    return select_scan(g, diag);
   const std::size_t D = c.dims();
   const std::size_t K = c.class_count();
   *diag = Diagnosis{};

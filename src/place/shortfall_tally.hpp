@@ -17,7 +17,8 @@ namespace berth::detail {
 
 /// The first dimension machine m lacks room in for `demand`, or -1 when it fits: the room test
 /// of the resource filter (pipeline::Resources) and of the diagnosis tally alike.
-inline int first_short_dimension(const Cluster& c, const std::vector<std::int64_t>& demand, MachineId m) {
+inline int first_short_dimension(const Cluster& c, const std::vector<std::int64_t>& demand,
+                                 MachineId m) {
   for (std::size_t d = 0; d < demand.size(); ++d) {
     if (c.free(m, d) < demand[d]) return static_cast<int>(d);
   }
@@ -26,7 +27,10 @@ inline int first_short_dimension(const Cluster& c, const std::vector<std::int64_
 
 struct ShortfallTally {
   ShortfallTally(const Cluster& cluster, const std::vector<std::int64_t>& demand, std::size_t dims)
-      : c(cluster), demand(demand), short_count(dims, 0), most_free(dims, std::numeric_limits<std::int64_t>::min()),
+      : c(cluster),
+        demand(demand),
+        short_count(dims, 0),
+        most_free(dims, std::numeric_limits<std::int64_t>::min()),
         most_free_on(dims, kNone) {}
 
   /// The first dimension machine m lacks room in for the demand, or -1 when it fits (the
@@ -84,7 +88,8 @@ struct ShortfallTally {
       cm.machine = c.machine_name(closest);
       for (std::size_t d = 0; d < short_count.size(); ++d) {
         const std::int64_t free = c.free(closest, d);
-        if (free < demand[d]) cm.missing[c.dimension_names()[d]] = demand[d] - std::max<std::int64_t>(free, 0);
+        if (free < demand[d])
+          cm.missing[c.dimension_names()[d]] = demand[d] - std::max<std::int64_t>(free, 0);
       }
       diag.closest = std::move(cm);
     }
@@ -96,7 +101,8 @@ struct ShortfallTally {
   std::vector<std::int64_t> most_free;   ///< per dimension: the most free among those machines
   std::vector<MachineId> most_free_on;
   MachineId closest = kNone;
-  std::pair<int, double> closest_key{std::numeric_limits<int>::max(), 0.0};  ///< (dimensions short, sum of missing fractions)
+  std::pair<int, double> closest_key{std::numeric_limits<int>::max(),
+                                     0.0};  ///< (dimensions short, sum of missing fractions)
 };
 
 }  // namespace berth::detail

@@ -199,8 +199,9 @@ void Planner::find_spread_domains() {
         domains.insert(v);
     }
     if (domains.size() < 2) continue;
-    spread_domains_[unit.name] = SpreadDomains{key, unit.constraints.spread->max_skew,
-                                               std::vector<std::string>(domains.begin(), domains.end())};
+    spread_domains_[unit.name] =
+        SpreadDomains{key, unit.constraints.spread->max_skew,
+                      std::vector<std::string>(domains.begin(), domains.end())};
   }
 }
 
@@ -229,7 +230,8 @@ void Planner::add_spread_domains(Working& out) {
         if (value_of(type.metadata, sd.key) != d || !admits_type(unit_name, t)) continue;
         if (type.max_count && count[t] >= *type.max_count) continue;
         bool fits = true;
-        for (std::size_t k = 0; k < dims_.size(); ++k) fits = fits && unit->requests.get(dims_[k]) <= eff_[t][k];
+        for (std::size_t k = 0; k < dims_.size(); ++k)
+          fits = fits && unit->requests.get(dims_[k]) <= eff_[t][k];
         if (!fits) continue;
         if (best == kNoType || type.cost < cat_.types[best].cost) best = t;
       }

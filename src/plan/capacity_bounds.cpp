@@ -24,9 +24,11 @@ namespace berth::plan::detail {
 namespace {
 
 /// Demand left once `offered` is used, per dimension (never negative).
-std::vector<std::int64_t> residual(const std::vector<std::int64_t>& demand, const std::vector<std::int64_t>& offered) {
+std::vector<std::int64_t> residual(const std::vector<std::int64_t>& demand,
+                                   const std::vector<std::int64_t>& offered) {
   std::vector<std::int64_t> r(demand.size());
-  for (std::size_t d = 0; d < demand.size(); ++d) r[d] = std::max<std::int64_t>(0, demand[d] - offered[d]);
+  for (std::size_t d = 0; d < demand.size(); ++d)
+    r[d] = std::max<std::int64_t>(0, demand[d] - offered[d]);
   return r;
 }
 
@@ -84,12 +86,14 @@ void Planner::bounds(CapacityPlan& plan) {
 }
 
 /// Allocatable of the existing up machines per dimension, those of zone `skip_zone` left out.
-std::vector<std::int64_t> Planner::existing_allocatable(const Cluster& c0, const std::string& skip_zone) const {
+std::vector<std::int64_t> Planner::existing_allocatable(const Cluster& c0,
+                                                        const std::string& skip_zone) const {
   const std::size_t D = dims_.size();
   std::vector<std::int64_t> a(D, 0);
   for (MachineId m = 0; m < c0.machine_count(); ++m) {
     if (c0.machine_state(m) != MachineState::Up) continue;
-    if (!skip_zone.empty() && value_of(c0.machine_metadata(m), opt_.headroom.zone_key) == skip_zone) continue;
+    if (!skip_zone.empty() && value_of(c0.machine_metadata(m), opt_.headroom.zone_key) == skip_zone)
+      continue;
     for (std::size_t d = 0; d < D; ++d) a[d] += c0.allocatable(m)[d];
   }
   return a;
@@ -142,8 +146,7 @@ Micros Planner::conflict_bound(const Cluster& c0, CapacityPlan& plan) const {
   std::map<UnitId, std::vector<InstanceId>> by_unit;
   for (InstanceId i = 0; i < c0.instance_count(); ++i) {
     const Instance& inst = c0.instance(i);
-    if (inst.global || unplaceable_instances_.count(inst.name) ||
-        !c0.unit_has_conflicts(inst.unit))
+    if (inst.global || unplaceable_instances_.count(inst.name) || !c0.unit_has_conflicts(inst.unit))
       continue;
     by_unit[inst.unit].push_back(i);
   }
@@ -170,7 +173,8 @@ Micros Planner::conflict_bound(const Cluster& c0, CapacityPlan& plan) const {
       which = fmt::format("{} instances of {} conflict pairwise", clique.size(), c0.unit(u).name);
     }
   }
-  if (best_conflict > 0) plan.bounds.push_back({"conflicts", best_conflict, which + ": one machine each"});
+  if (best_conflict > 0)
+    plan.bounds.push_back({"conflicts", best_conflict, which + ": one machine each"});
   return best_conflict;
 }
 
@@ -192,7 +196,8 @@ Micros Planner::spread_bound(CapacityPlan& plan) const {
     if (!unit || unit->constraints.global) continue;
     const std::int64_t n = unit->replicas.value_or(1);
     bool unresolved = false;
-    for (const auto& inst : unplaceable_instances_) unresolved = unresolved || unit_of(inst) == unit_name;
+    for (const auto& inst : unplaceable_instances_)
+      unresolved = unresolved || unit_of(inst) == unit_name;
     const auto d = static_cast<std::int64_t>(sd.domains.size());
     const std::int64_t least = n - static_cast<std::int64_t>(sd.max_skew) * (d - 1);
     if (unresolved || least <= 0) continue;
@@ -225,8 +230,8 @@ Micros Planner::spread_bound(CapacityPlan& plan) const {
     }
     if (ok && total > best_spread) {
       best_spread = total;
-      which = fmt::format("{}: at least {} of {} replicas in each of {} {} domains", unit_name, per_domain, n,
-                          sd.domains.size(), sd.key);
+      which = fmt::format("{}: at least {} of {} replicas in each of {} {} domains", unit_name,
+                          per_domain, n, sd.domains.size(), sd.key);
     }
   }
   if (best_spread > 0) plan.bounds.push_back({"spread", best_spread, which});
@@ -236,8 +241,8 @@ Micros Planner::spread_bound(CapacityPlan& plan) const {
 /// What headroom adds to a bound `base` that ignores it: losing the N cheapest new machines
 /// must leave a plan that still places everything; losing any one zone, the rest must cover
 /// the demand. Returns the bound with headroom (at least `base`).
-Micros Planner::headroom_bound(const Cluster& c0, const std::vector<std::int64_t>& demand, Micros base,
-                               CapacityPlan& plan) const {
+Micros Planner::headroom_bound(const Cluster& c0, const std::vector<std::int64_t>& demand,
+                               Micros base, CapacityPlan& plan) const {
   const std::size_t T = cat_.types.size();
   Micros lb = base;
   const Headroom& h = opt_.headroom;

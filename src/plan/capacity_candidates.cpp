@@ -84,7 +84,8 @@ Candidate Planner::greedy_mix(const std::vector<std::size_t>& items, bool by_sha
         double m = 0;
         for (std::size_t d = 0; d < D; ++d) {
           if (eff_[t][d] > 0)
-            m = std::max(m, static_cast<double>(groups_[g].demand[d]) / static_cast<double>(eff_[t][d]));
+            m = std::max(
+                m, static_cast<double>(groups_[g].demand[d]) / static_cast<double>(eff_[t][d]));
         }
         return m;
       };

@@ -30,8 +30,6 @@ inline std::string value_of(const Metadata& md, const std::string& key) {
 using Clock = std::chrono::steady_clock;
 inline constexpr std::size_t kNoType = static_cast<std::size_t>(-1);
 
-
-
 /// A co-location group of the workload, as the planner sees it.
 struct GroupInfo {
   std::vector<std::string> members;
@@ -66,7 +64,11 @@ struct Working {
 class Planner {
  public:
   Planner(const Spec& workload, const Catalogue& catalogue, const CapacityOptions& options)
-      : workload_(workload), unit_names_(workload.units), cat_(catalogue), opt_(options), start_(Clock::now()) {}
+      : workload_(workload),
+        unit_names_(workload.units),
+        cat_(catalogue),
+        opt_(options),
+        start_(Clock::now()) {}
 
   CapacityPlan run();
 
@@ -98,7 +100,9 @@ class Planner {
   void build_probe();
   /// "" when unit may run on machines of type t, else the filter's line (`zone!=a`, a taint).
   std::string type_refusal(const std::string& unit, std::size_t t) const;
-  bool admits_type(const std::string& unit, std::size_t t) const { return type_refusal(unit, t).empty(); }
+  bool admits_type(const std::string& unit, std::size_t t) const {
+    return type_refusal(unit, t).empty();
+  }
   bool admits_machine(const std::string& unit, const std::string& machine) const;
   std::optional<Cluster> probe_;
   std::vector<MachineId> type_exemplar_;      ///< per type: its machine in probe_
@@ -130,7 +134,8 @@ class Planner {
   void bounds(CapacityPlan& plan);
   // bounds, section by section (capacity_bounds.cpp): each returns its bound (0: none) and
   // records it in plan.bounds.
-  std::vector<std::int64_t> existing_allocatable(const Cluster& c0, const std::string& skip_zone) const;
+  std::vector<std::int64_t> existing_allocatable(const Cluster& c0,
+                                                 const std::string& skip_zone) const;
   Micros packing_bound(const std::vector<std::size_t>& usable, CapacityPlan& plan) const;
   Micros conflict_bound(const Cluster& c0, CapacityPlan& plan) const;
   Micros spread_bound(CapacityPlan& plan) const;

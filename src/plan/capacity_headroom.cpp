@@ -43,7 +43,8 @@ class ScenarioRunner {
  public:
   ScenarioRunner(const Spec& placed, StrategyKind strategy)
       // Not strict, as place() builds: a unit that contradicts itself is pending, not an error.
-      : cluster_(Cluster::build(placed, BuildOptions{/*strict=*/false})), placer_(cluster_, strategy) {
+      : cluster_(Cluster::build(placed, BuildOptions{/*strict=*/false})),
+        placer_(cluster_, strategy) {
     // The instances that must keep a machine: those the spec places. Build may have refused
     // some of them (a placement it warns about); they are checked like the evicted ones.
     for (const auto& [inst, m] : placed.placements) {
@@ -147,7 +148,8 @@ Spec without_machines(const Spec& spec, const std::vector<std::string>& lost) {
   return s;
 }
 
-std::vector<std::string> pending_after_loss(const Spec& placed, const std::vector<std::string>& lost,
+std::vector<std::string> pending_after_loss(const Spec& placed,
+                                            const std::vector<std::string>& lost,
                                             StrategyKind strategy) {
   PlacementResult r = place(without_machines(placed, lost), PlaceOptions{strategy});
   // Only instances that were placed before the loss count: one that never had a machine (no

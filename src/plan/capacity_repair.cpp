@@ -136,7 +136,8 @@ bool Planner::repair(Working& w) {
     auto g = group_of_.find(target);
     if (g != group_of_.end()) {
       const auto& compatible = groups_[g->second].compatible;
-      const auto types = static_cast<std::size_t>(std::count(compatible.begin(), compatible.end(), 1));
+      const auto types =
+          static_cast<std::size_t>(std::count(compatible.begin(), compatible.end(), 1));
       if (useless[target] >= std::max<std::size_t>(1, types)) {
         mark_unresolvable(g->second, why->summary());
         continue;
@@ -152,9 +153,10 @@ bool Planner::repair(Working& w) {
 
 void Planner::mark_unresolvable(std::size_t g, const std::string& summary) {
   const GroupInfo& gi = groups_[g];
-  unplaceable_.push_back(fmt::format("{}: no number of new machines can host it: a new machine of every type that "
-                                     "could take it stayed empty ({})",
-                                     gi.members.front(), summary));
+  unplaceable_.push_back(
+      fmt::format("{}: no number of new machines can host it: a new machine of every type that "
+                  "could take it stayed empty ({})",
+                  gi.members.front(), summary));
   for (const auto& m : gi.members) unplaceable_instances_.insert(m);
   items_.erase(std::remove(items_.begin(), items_.end(), g), items_.end());
 }

@@ -141,12 +141,15 @@ std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& 
     if (plan.placement.pending.empty()) {
       out += "  no new machines needed\n";
     } else if (plan.placement.placements.empty()) {
-      out += fmt::format("  nothing can be placed: none of the {} instance(s) fits any machine type of the catalogue{}, "
-                         "so no machine is bought (why: below)\n",
-                         instances, plan.spec.machines.empty() ? "" : " or the existing machines");
+      out += fmt::format(
+          "  nothing can be placed: none of the {} instance(s) fits any machine type of the "
+          "catalogue{}, "
+          "so no machine is bought (why: below)\n",
+          instances, plan.spec.machines.empty() ? "" : " or the existing machines");
     } else {
-      out += fmt::format("  no new machines: none would place any of the {} pending instance(s) (why: below)\n",
-                         plan.placement.pending.size());
+      out += fmt::format(
+          "  no new machines: none would place any of the {} pending instance(s) (why: below)\n",
+          plan.placement.pending.size());
     }
   }
   for (const TypeCount& t : plan.machines) {
@@ -191,15 +194,16 @@ std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& 
         out += fmt::format("  {}\n", first);
       } else {
         const std::string& last = plan.unplaceable[j - 1];
-        out += fmt::format("  {} .. {} ({} instances){}\n", first.substr(0, colon), last.substr(0, last.find(": ")),
-                           j - i, why);
+        out += fmt::format("  {} .. {} ({} instances){}\n", first.substr(0, colon),
+                           last.substr(0, last.find(": ")), j - i, why);
       }
       i = j;
     }
   }
   if (!plan.placement.pending.empty()) {
     out += "\npending:\n";
-    for (const std::string& line : fold_pending_lines(plan.placement.pending)) out += fmt::format("  {}\n", line);
+    for (const std::string& line : fold_pending_lines(plan.placement.pending))
+      out += fmt::format("  {}\n", line);
   }
   if (!plan.notes.empty()) {
     out += "\nhow:\n";

@@ -61,13 +61,15 @@ std::string pct_text(double u) { return fmt::format("{:.0f}%", 100.0 * u); }
 std::string bar(const char* cls, const std::string& dim, std::int64_t used, std::int64_t alloc,
                 std::int64_t stranded, const std::string& extra = "") {
   const double u = ClusterReport::ratio(used, alloc);
-  const double over = alloc > 0 && used > alloc ? static_cast<double>(used) / static_cast<double>(alloc) : u;
+  const double over =
+      alloc > 0 && used > alloc ? static_cast<double>(used) / static_cast<double>(alloc) : u;
   const double w = std::min(1.0, over);
-  std::string title = fmt::format("{}: {} of {} ({})", dim, format_amount(dim, used), format_amount(dim, alloc),
-                                  pct_text(over));
+  std::string title = fmt::format("{}: {} of {} ({})", dim, format_amount(dim, used),
+                                  format_amount(dim, alloc), pct_text(over));
   if (stranded > 0) title += fmt::format(", {} stranded", format_amount(dim, stranded));
-  std::string s = fmt::format("<td class=\"bar {}\" title=\"{}\"><span><b class=\"{}\" style=\"width:{:.1f}%\"></b>", cls,
-                              esc(title), util_class(over), 100.0 * w);
+  std::string s = fmt::format(
+      "<td class=\"bar {}\" title=\"{}\"><span><b class=\"{}\" style=\"width:{:.1f}%\"></b>", cls,
+      esc(title), util_class(over), 100.0 * w);
   if (stranded > 0 && alloc > 0) {
     const double sw = std::min(1.0 - w, static_cast<double>(stranded) / static_cast<double>(alloc));
     s += fmt::format("<s style=\"left:{:.1f}%;width:{:.1f}%\"></s>", 100.0 * w, 100.0 * sw);
@@ -120,7 +122,8 @@ std::string metadata_text(const Metadata& md) {
 
 }  // namespace
 
-std::string placement_html(const Spec& spec, const PlacementResult& result, const PlacementHtmlOptions& options) {
+std::string placement_html(const Spec& spec, const PlacementResult& result,
+                           const PlacementHtmlOptions& options) {
   Spec placed = spec;
   placed.placements = result.placements;
   const ClusterReport rep = build_report(placed);
@@ -138,16 +141,21 @@ std::string placement_html(const Spec& spec, const PlacementResult& result, cons
   auto is_up = [&](const MachineUsage& mu) { return machine_of(mu).state == MachineState::Up; };
 
   // Groups by the value of the key (natural order), machines without it last.
-  const std::string none_label = options.group_by.empty() ? std::string("all machines") : fmt::format("(no {})", options.group_by);
+  const std::string none_label = options.group_by.empty()
+                                     ? std::string("all machines")
+                                     : fmt::format("(no {})", options.group_by);
   std::map<std::string, std::vector<const MachineUsage*>> groups;
   std::vector<const MachineUsage*> ungrouped;
   for (const MachineUsage& mu : rep.machines) {
     const Metadata& md = machine_of(mu).metadata;
     auto it = options.group_by.empty() ? md.end() : md.find(options.group_by);
-    if (it == md.end() || it->second.empty()) ungrouped.push_back(&mu);
-    else groups[it->second.front()].push_back(&mu);
+    if (it == md.end() || it->second.empty())
+      ungrouped.push_back(&mu);
+    else
+      groups[it->second.front()].push_back(&mu);
   }
-  std::vector<std::pair<std::string, std::vector<const MachineUsage*>>> ordered(groups.begin(), groups.end());
+  std::vector<std::pair<std::string, std::vector<const MachineUsage*>>> ordered(groups.begin(),
+                                                                                groups.end());
   std::stable_sort(ordered.begin(), ordered.end(),
                    [](const auto& a, const auto& b) { return natural_less(a.first, b.first); });
   if (!ungrouped.empty()) ordered.emplace_back(none_label, std::move(ungrouped));
@@ -159,23 +167,29 @@ std::string placement_html(const Spec& spec, const PlacementResult& result, cons
   std::string h;
   h.reserve(512 + rep.machines.size() * (160 + 130 * dims.size()));
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
-  h += fmt::format("<title>{}</title>\n<style>{}</style></head><body>\n", esc(options.title), kStyle);
+  h += fmt::format("<title>{}</title>\n<style>{}</style></head><body>\n", esc(options.title),
+                   kStyle);
   h += fmt::format("<h1>{}</h1>\n<table class=\"summary\" id=\"summary\">\n", esc(options.title));
-  if (!options.strategy.empty()) h += fmt::format("<tr><td>strategy</td><td>{}</td></tr>\n", esc(options.strategy));
-  h += fmt::format("<tr><td>machines</td><td>{} ({} up) in {} group(s) by {}</td></tr>\n", all.machines, all.up,
-                   ordered.size(), options.group_by.empty() ? "nothing" : esc(options.group_by));
+  if (!options.strategy.empty())
+    h += fmt::format("<tr><td>strategy</td><td>{}</td></tr>\n", esc(options.strategy));
+  h += fmt::format("<tr><td>machines</td><td>{} ({} up) in {} group(s) by {}</td></tr>\n",
+                   all.machines, all.up, ordered.size(),
+                   options.group_by.empty() ? "nothing" : esc(options.group_by));
   const std::size_t placed_count = result.placements.size();
-  h += fmt::format("<tr><td>instances</td><td>{} placed, <span class=\"{}\">{} pending</span></td></tr>\n",
-                   placed_count, result.pending.empty() ? "ok" : "bad", result.pending.size());
+  h += fmt::format(
+      "<tr><td>instances</td><td>{} placed, <span class=\"{}\">{} pending</span></td></tr>\n",
+      placed_count, result.pending.empty() ? "ok" : "bad", result.pending.size());
   for (std::size_t d : dims) {
-    h += fmt::format("<tr><td>{}</td><td>{} of {} used ({}); {} stranded</td></tr>\n", esc(all_dims[d]),
-                     esc(format_amount(all_dims[d], all.used[d])), esc(format_amount(all_dims[d], all.alloc[d])),
+    h += fmt::format("<tr><td>{}</td><td>{} of {} used ({}); {} stranded</td></tr>\n",
+                     esc(all_dims[d]), esc(format_amount(all_dims[d], all.used[d])),
+                     esc(format_amount(all_dims[d], all.alloc[d])),
                      pct_text(ClusterReport::ratio(all.used[d], all.alloc[d])),
                      esc(format_amount(all_dims[d], all.stranded[d])));
   }
   h += "</table>\n<p class=\"scale note\">utilization: ";
   for (int k = 0; k <= 10; ++k) h += fmt::format("<i class=\"u{}\"></i>", k);
-  h += " 0&ndash;100% <i class=\"over\"></i> over capacity; hatched: <b>stranded</b>, free capacity on a machine "
+  h += " 0&ndash;100% <i class=\"over\"></i> over capacity; hatched: <b>stranded</b>, free "
+       "capacity on a machine "
        "where no unit of the spec fits any more, because another dimension is full.</p>\n";
 
   // Machine rows (name, state, one bar per dimension, units) and the table around them.
@@ -186,25 +200,33 @@ std::string placement_html(const Spec& spec, const PlacementResult& result, cons
   };
   auto machine_row = [&](const MachineUsage& mu) {
     const MachineState st = machine_of(mu).state;
-    std::string s = fmt::format("<tr class=\"machine\" data-machine=\"{}\"><td>{}</td><td class=\"st-{}\">{}</td>",
-                                esc(mu.name), esc(mu.name), berth::to_string(st), berth::to_string(st));
-    for (std::size_t d : dims) s += bar("m", all_dims[d], mu.used[d], mu.allocatable[d], mu.stranded[d]);
+    std::string s = fmt::format(
+        "<tr class=\"machine\" data-machine=\"{}\"><td>{}</td><td class=\"st-{}\">{}</td>",
+        esc(mu.name), esc(mu.name), berth::to_string(st), berth::to_string(st));
+    for (std::size_t d : dims)
+      s += bar("m", all_dims[d], mu.used[d], mu.allocatable[d], mu.stranded[d]);
     return s + fmt::format("<td class=\"units\">{}</td></tr>\n", units_text(mu.units));
   };
 
-  h += fmt::format("<h2>Machines</h2>\n<p class=\"note\">{}</p>\n",
-                   detailed ? "One row per machine; hover a bar for the amounts."
-                            : fmt::format("{} machines: each group lists its machine classes (identical allocatable "
-                                          "capacity and metadata); open a class for its machines.",
-                                          rep.machines.size()));
+  h += fmt::format(
+      "<h2>Machines</h2>\n<p class=\"note\">{}</p>\n",
+      detailed
+          ? "One row per machine; hover a bar for the amounts."
+          : fmt::format("{} machines: each group lists its machine classes (identical allocatable "
+                        "capacity and metadata); open a class for its machines.",
+                        rep.machines.size()));
   for (const auto& [name, members] : ordered) {
     Totals g(all_dims.size());
     for (const MachineUsage* mu : members) g.add(*mu, is_up(*mu));
-    h += fmt::format("<details class=\"group\" data-group=\"{}\"{}><summary>{} <span class=\"agg\">{} machine(s), "
-                     "{} instance(s)",
-                     esc(name), detailed || ordered.size() <= 12 ? " open" : "", esc(name), g.machines, g.instances);
+    h += fmt::format(
+        "<details class=\"group\" data-group=\"{}\"{}><summary>{} <span class=\"agg\">{} "
+        "machine(s), "
+        "{} instance(s)",
+        esc(name), detailed || ordered.size() <= 12 ? " open" : "", esc(name), g.machines,
+        g.instances);
     for (std::size_t d : dims) {
-      h += fmt::format("; {} {}", esc(all_dims[d]), pct_text(ClusterReport::ratio(g.used[d], g.alloc[d])));
+      h += fmt::format("; {} {}", esc(all_dims[d]),
+                       pct_text(ClusterReport::ratio(g.used[d], g.alloc[d])));
     }
     h += "</span></summary>\n";
     if (detailed) {
@@ -213,7 +235,8 @@ std::string placement_html(const Spec& spec, const PlacementResult& result, cons
       h += "</table>\n";
     } else {
       // Classes: identical allocatable and metadata, the engine's own notion (cluster.hpp).
-      std::map<std::pair<std::vector<std::int64_t>, std::string>, std::vector<const MachineUsage*>> classes;
+      std::map<std::pair<std::vector<std::int64_t>, std::string>, std::vector<const MachineUsage*>>
+          classes;
       for (const MachineUsage* mu : members) {
         classes[{mu->allocatable, metadata_text(machine_of(*mu).metadata)}].push_back(mu);
       }
@@ -224,10 +247,13 @@ std::string placement_html(const Spec& spec, const PlacementResult& result, cons
           label += fmt::format("{}{} {}", label.empty() ? "" : " &middot; ",
                                esc(format_amount(all_dims[d], key.first[d])), esc(all_dims[d]));
         }
-        if (!key.second.empty()) label += fmt::format("<br><span class=\"note\">{}</span>", esc(key.second));
+        if (!key.second.empty())
+          label += fmt::format("<br><span class=\"note\">{}</span>", esc(key.second));
         rows.emplace_back(std::move(label), ms);
       }
-      std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
+      std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+        return a.second.size() > b.second.size();
+      });
       h += table_head("", "machine class");
       for (const auto& [label, ms] : rows) {
         Totals c(all_dims.size());
@@ -242,16 +268,20 @@ std::string placement_html(const Spec& spec, const PlacementResult& result, cons
         }
         std::vector<UnitShare> unit_list;
         for (auto& [n, u] : units) unit_list.push_back(std::move(u));
-        std::stable_sort(unit_list.begin(), unit_list.end(),
-                         [](const UnitShare& a, const UnitShare& b) { return a.instances > b.instances; });
-        h += fmt::format("<tr class=\"class\"><td>{}</td><td>{} machine(s), {} up</td>", label, c.machines, c.up);
+        std::stable_sort(
+            unit_list.begin(), unit_list.end(),
+            [](const UnitShare& a, const UnitShare& b) { return a.instances > b.instances; });
+        h += fmt::format("<tr class=\"class\"><td>{}</td><td>{} machine(s), {} up</td>", label,
+                         c.machines, c.up);
         for (std::size_t d : dims) {
           h += bar("c", all_dims[d], c.used[d], c.alloc[d], c.stranded[d],
-                   fmt::format(" <small class=\"note\">({}&ndash;{})</small>", pct_text(c.lo[d]), pct_text(c.hi[d])));
+                   fmt::format(" <small class=\"note\">({}&ndash;{})</small>", pct_text(c.lo[d]),
+                               pct_text(c.hi[d])));
         }
         h += fmt::format("<td class=\"units\">{}</td></tr>\n", units_text(unit_list));
-        h += fmt::format("<tr><td colspan=\"{}\"><details class=\"machines\"><summary>{} machine(s)</summary>\n",
-                         dims.size() + 3, ms.size());
+        h += fmt::format(
+            "<tr><td colspan=\"{}\"><details class=\"machines\"><summary>{} machine(s)</summary>\n",
+            dims.size() + 3, ms.size());
         h += table_head("", "machine");
         for (const MachineUsage* mu : ms) h += machine_row(*mu);
         h += "</table></details></td></tr>\n";
@@ -266,28 +296,34 @@ std::string placement_html(const Spec& spec, const PlacementResult& result, cons
   if (result.pending.empty()) {
     h += "<p class=\"ok\" id=\"pending\">Every instance is placed.</p>\n";
   } else {
-    h += fmt::format("<table id=\"pending\"><tr><th>instance</th><th>status</th><th>why</th></tr>\n");
+    h += fmt::format(
+        "<table id=\"pending\"><tr><th>instance</th><th>status</th><th>why</th></tr>\n");
     for (std::size_t k = 0; k < result.pending.size() && k < options.pending_limit; ++k) {
       const Diagnosis& d = result.pending[k].diagnosis;
       const bool unschedulable = d.kind() == PendingKind::Unschedulable;
-      h += fmt::format("<tr class=\"pending\" data-unit=\"{}\"><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(d.unit),
-                       esc(d.unit), unschedulable ? "unschedulable" : "unresolvable", esc(d.summary()));
+      h += fmt::format(
+          "<tr class=\"pending\" data-unit=\"{}\"><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+          esc(d.unit), esc(d.unit), unschedulable ? "unschedulable" : "unresolvable",
+          esc(d.summary()));
     }
     h += "</table>\n";
     if (result.pending.size() > options.pending_limit) {
-      h += fmt::format("<p class=\"note\">&hellip; and {} more pending instances (berth place --format json lists "
-                       "them all).</p>\n",
-                       result.pending.size() - options.pending_limit);
+      h += fmt::format(
+          "<p class=\"note\">&hellip; and {} more pending instances (berth place --format json "
+          "lists "
+          "them all).</p>\n",
+          result.pending.size() - options.pending_limit);
     }
   }
   if (!result.preemptions.empty()) {
     // With --preempt: who evicted whom (the victims are placed elsewhere or listed as pending).
-    h += "<h2>Preemptions</h2>\n<table id=\"preemptions\"><tr><th>unit</th><th>machine</th><th>evicted</th></tr>\n";
+    h += "<h2>Preemptions</h2>\n<table "
+         "id=\"preemptions\"><tr><th>unit</th><th>machine</th><th>evicted</th></tr>\n";
     for (const auto& p : result.preemptions) {
       std::string victims;
       for (const auto& v : p.victims) victims += (victims.empty() ? "" : ", ") + esc(v);
-      h += fmt::format("<tr class=\"preemption\"><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(p.preemptor),
-                       esc(p.machine), victims);
+      h += fmt::format("<tr class=\"preemption\"><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                       esc(p.preemptor), esc(p.machine), victims);
     }
     h += "</table>\n";
   }

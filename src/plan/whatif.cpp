@@ -43,7 +43,9 @@ std::int64_t scale_value(std::int64_t v, int percent) {
 
 /// The instance names read here were made from the original spec's units (replicas and units
 /// added by the changes come after the names are read): one parser (model/instance_name.hpp).
-std::string unit_of(const UnitNameIndex& names, const std::string& instance) { return names.unit_of(instance); }
+std::string unit_of(const UnitNameIndex& names, const std::string& instance) {
+  return names.unit_of(instance);
+}
 
 int replica_of(const UnitNameIndex& names, const std::string& instance) {
   const auto n = names.parse(instance);
@@ -64,8 +66,9 @@ Unit* find_unit(Spec& spec, const std::string& name) {
 
 /// --remove: the machines matching the patterns leave `after`. What they ran moves (it joins
 /// `evicted`), except what cannot run elsewhere: global instances and units pinned there.
-void remove_machines(const Spec& spec, const UnitNameIndex& names, const WhatIf& changes, WhatIfResult& out, Spec& after,
-                     std::map<std::string, std::string>& keep, std::set<std::string>& evicted) {
+void remove_machines(const Spec& spec, const UnitNameIndex& names, const WhatIf& changes,
+                     WhatIfResult& out, Spec& after, std::map<std::string, std::string>& keep,
+                     std::set<std::string>& evicted) {
   std::set<std::string> removed;
   for (const std::string& pattern : changes.remove) {
     std::size_t hits = 0;
@@ -104,7 +107,9 @@ void remove_machines(const Spec& spec, const UnitNameIndex& names, const WhatIf&
     }
     if (!gone.empty()) {
       std::erase_if(after.units, [&](const Unit& u) { return gone.count(u.name) > 0; });
-      std::erase_if(keep, [&](const auto& kv) { return gone.count(unit_of(names, kv.first)) > 0 || gone.count(kv.first) > 0; });
+      std::erase_if(keep, [&](const auto& kv) {
+        return gone.count(unit_of(names, kv.first)) > 0 || gone.count(kv.first) > 0;
+      });
       out.removed_with_machines.assign(gone.begin(), gone.end());
       std::sort(out.removed_with_machines.begin(), out.removed_with_machines.end(),
                 [](const std::string& a, const std::string& b) { return natural_less(a, b); });
@@ -124,10 +129,10 @@ void remove_machines(const Spec& spec, const UnitNameIndex& names, const WhatIf&
     out.applied.push_back(
         fmt::format("removed {} machine(s): {}", removed.size(), fmt::join(removed, ", ")));
     if (!out.removed_with_machines.empty()) {
-      out.applied.push_back(fmt::format("removed with them, pinned there: {}", fmt::join(out.removed_with_machines, ", ")));
+      out.applied.push_back(fmt::format("removed with them, pinned there: {}",
+                                        fmt::join(out.removed_with_machines, ", ")));
     }
   }
-
 }
 
 /// --add-machines: new machines of a catalogue type, or copies of a machine of the spec, named
@@ -175,7 +180,6 @@ void add_machines(const Spec& spec, const WhatIf& changes, const Catalogue* cata
     out.applied.push_back(
         fmt::format("added {} x {} ({})", a.count, a.type, fmt::join(added, ", ")));
   }
-
 }
 
 /// --grow: replica counts. A unit without replicas becomes replica 1 (its placement follows);
@@ -205,7 +209,6 @@ void grow_units(const UnitNameIndex& names, const WhatIf& changes, WhatIfResult&
     }
     out.applied.push_back(fmt::format("{}: {} -> {} replicas", g.unit, before, now));
   }
-
 }
 
 /// --scale-requests: bigger (or smaller) requests. Machines that no longer hold what they run
@@ -251,7 +254,6 @@ void scale_requests(const WhatIf& changes, WhatIfResult& out, Spec& after,
       }
     }
   }
-
 }
 
 }  // namespace

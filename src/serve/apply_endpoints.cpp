@@ -5,14 +5,15 @@
 
 namespace berth::serve::detail {
 
-nlohmann::json apply_answer(state::StateStore& store, const Spec& spec, const PlaceOptions& options) {
+nlohmann::json apply_answer(state::StateStore& store, const Spec& spec,
+                            const PlaceOptions& options) {
   state::ApplyOptions ao;
   ao.place = options;
   return state::to_json(state::apply(store, spec, ao));
 }
 
-nlohmann::json machine_state_answer(state::StateStore& store, const std::string& machine, MachineState state,
-                                    const PlaceOptions& options) {
+nlohmann::json machine_state_answer(state::StateStore& store, const std::string& machine,
+                                    MachineState state, const PlaceOptions& options) {
   state::ApplyOptions ao;
   ao.place = options;
   return state::to_json(state::set_machine_state(store, machine, state, ao));

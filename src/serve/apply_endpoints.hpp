@@ -14,9 +14,10 @@
 namespace berth::serve::detail {
 
 /// What `berth apply --format json` prints for `spec` applied to the store.
-nlohmann::json apply_answer(state::StateStore& store, const Spec& spec, const PlaceOptions& options);
+nlohmann::json apply_answer(state::StateStore& store, const Spec& spec,
+                            const PlaceOptions& options);
 /// Sets `machine`'s state and reschedules its units as the ops rules say; the moves.
-nlohmann::json machine_state_answer(state::StateStore& store, const std::string& machine, MachineState state,
-                                    const PlaceOptions& options);
+nlohmann::json machine_state_answer(state::StateStore& store, const std::string& machine,
+                                    MachineState state, const PlaceOptions& options);
 
 }  // namespace berth::serve::detail

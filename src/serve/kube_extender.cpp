@@ -30,7 +30,8 @@ struct Evaluation {
 };
 
 /// `emptied`: every placement dropped, so a verdict that still fails is one no eviction helps.
-std::unique_ptr<Evaluation> evaluate(const Spec& stored, const Unit& unit, StrategyKind strategy, bool emptied) {
+std::unique_ptr<Evaluation> evaluate(const Spec& stored, const Unit& unit, StrategyKind strategy,
+                                     bool emptied) {
   auto e = std::make_unique<Evaluation>();
   e->spec = stored;
   e->spec.warnings.clear();
@@ -47,7 +48,8 @@ std::unique_ptr<Evaluation> evaluate(const Spec& stored, const Unit& unit, Strat
   } else {
     // Split by the units (another unit may be named `web@1.service` next to `web`).
     const UnitNameIndex names(e->spec.units);
-    std::erase_if(e->spec.placements, [&](const auto& p) { return names.unit_of(p.first) == unit.name; });
+    std::erase_if(e->spec.placements,
+                  [&](const auto& p) { return names.unit_of(p.first) == unit.name; });
   }
   // Not strict: a stored unit that contradicts itself must not stop kube from scheduling.
   e->cluster.emplace(Cluster::build(e->spec, BuildOptions{false}));
@@ -55,7 +57,8 @@ std::unique_ptr<Evaluation> evaluate(const Spec& stored, const Unit& unit, Strat
   e->instance = e->cluster->find_instance(unit.name);
   if (e->instance == kNone) e->instance = e->cluster->find_instance(unit.name + "@1");
   if (e->instance == kNone) {
-    throw UsageError(341, fmt::format("ExtenderArgs.Pod: the pod became no unit instance (\"{}\")", unit.name));
+    throw UsageError(
+        341, fmt::format("ExtenderArgs.Pod: the pod became no unit instance (\"{}\")", unit.name));
   }
   return e;
 }
@@ -65,7 +68,8 @@ const json& member(const json& obj, const char* key, const char* what) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) {
     throw UsageError(341, fmt::format("{}.{}: missing (the extender protocol's Go field names are "
-                                      "case-sensitive)", what, key));
+                                      "case-sensitive)",
+                                      what, key));
   }
   return *it;
 }
@@ -77,7 +81,8 @@ std::string string_member(const json& obj, const char* key, const char* what, bo
     if (required) throw UsageError(341, fmt::format("{}.{}: missing", what, key));
     return "";
   }
-  if (!it->is_string()) throw UsageError(341, fmt::format("{}.{}: expected a string, got {}", what, key, it->dump()));
+  if (!it->is_string())
+    throw UsageError(341, fmt::format("{}.{}: expected a string, got {}", what, key, it->dump()));
   return it->get<std::string>();
 }
 
@@ -90,22 +95,25 @@ std::string join_reasons(const std::vector<std::string>& reasons) {
 KubeExtender::KubeExtender(state::StateStore& store, PlaceOptions options)
     : store_(store), options_(std::move(options)) {}
 
-Unit KubeExtender::read_request(const json& args, std::vector<std::string>& nodes, bool& full_nodes) {
+Unit KubeExtender::read_request(const json& args, std::vector<std::string>& nodes,
+                                bool& full_nodes) {
   const json& pod = member(args, "Pod", "ExtenderArgs");
   if (!pod.is_object()) throw UsageError(341, "ExtenderArgs.Pod: expected a Pod object");
   auto nodes_it = args.find("Nodes");
   full_nodes = nodes_it != args.end() && !nodes_it->is_null();
   std::vector<json> node_docs;
   if (full_nodes) {
-    if (!nodes_it->is_object()) throw UsageError(341, "ExtenderArgs.Nodes: expected a NodeList object ({\"items\": [...]})");
+    if (!nodes_it->is_object())
+      throw UsageError(341, "ExtenderArgs.Nodes: expected a NodeList object ({\"items\": [...]})");
     node_docs.push_back(*nodes_it);
   }
   // The kubectl importer reads the pod and the nodes exactly as `berth import kube` does.
   KubeImport imported = import_kube_json(node_docs, {pod});
   if (imported.spec.units.size() != 1) {
-    throw UsageError(341, fmt::format("ExtenderArgs.Pod: expected one schedulable pod, read {} unit(s) "
-                                      "(a pod that has finished is not scheduled)",
-                                      imported.spec.units.size()));
+    throw UsageError(341,
+                     fmt::format("ExtenderArgs.Pod: expected one schedulable pod, read {} unit(s) "
+                                 "(a pod that has finished is not scheduled)",
+                                 imported.spec.units.size()));
   }
   Unit unit = imported.spec.units.front();
   if (full_nodes) {
@@ -121,18 +129,25 @@ Unit KubeExtender::read_request(const json& args, std::vector<std::string>& node
       state::CommitResult r = store_.commit(plan, snap);
       if (r.committed()) break;
       if (r.status == state::CommitStatus::Rejected) {
-        throw StoreError(407, store_.name(), fmt::format("ExtenderArgs.Nodes: cannot update the machines: {}", r.summary()));
+        throw StoreError(
+            407, store_.name(),
+            fmt::format("ExtenderArgs.Nodes: cannot update the machines: {}", r.summary()));
       }
-      if (attempt >= 32) throw StoreError(408, store_.name(), "ExtenderArgs.Nodes: kept conflicting with other writers");
+      if (attempt >= 32)
+        throw StoreError(408, store_.name(),
+                         "ExtenderArgs.Nodes: kept conflicting with other writers");
     }
   } else {
     auto names_it = args.find("NodeNames");
     if (names_it == args.end() || names_it->is_null()) {
       throw UsageError(341, "ExtenderArgs: neither Nodes nor NodeNames given");
     }
-    if (!names_it->is_array()) throw UsageError(341, "ExtenderArgs.NodeNames: expected an array of node names");
+    if (!names_it->is_array())
+      throw UsageError(341, "ExtenderArgs.NodeNames: expected an array of node names");
     for (const auto& n : *names_it) {
-      if (!n.is_string()) throw UsageError(341, fmt::format("ExtenderArgs.NodeNames: expected strings, got {}", n.dump()));
+      if (!n.is_string())
+        throw UsageError(341,
+                         fmt::format("ExtenderArgs.NodeNames: expected strings, got {}", n.dump()));
       nodes.push_back(n.get<std::string>());
     }
   }
@@ -168,7 +183,8 @@ json KubeExtender::filter(const json& args) {
   for (const auto& name : nodes) {
     MachineId m = now->cluster->find_machine(name);
     if (m == kNone) {
-      unresolvable[name] = fmt::format("node {} is not in berth's store (send whole Nodes: nodeCacheCapable: false)", name);
+      unresolvable[name] = fmt::format(
+          "node {} is not in berth's store (send whole Nodes: nodeCacheCapable: false)", name);
       continue;
     }
     // Placer::fits is the pipeline's verdict without copying the cluster; explain (which
@@ -183,14 +199,16 @@ json KubeExtender::filter(const json& args) {
     bool hopeless = !empty->placer->fits(empty->cluster->instance(empty->instance).group, em);
     (hopeless ? unresolvable : failed)[name] = join_reasons(reasons);
   }
-  json answer = {{"FailedNodes", failed}, {"FailedAndUnresolvableNodes", unresolvable}, {"Error", ""}};
+  json answer = {
+      {"FailedNodes", failed}, {"FailedAndUnresolvableNodes", unresolvable}, {"Error", ""}};
   if (full_nodes) {
     json items = json::array();
     const json& in = args["Nodes"];
     if (auto it = in.find("items"); it != in.end() && it->is_array()) {
       for (const auto& node : *it) {
         std::string n;
-        if (auto meta = node.find("metadata"); meta != node.end() && meta->is_object()) n = meta->value("name", "");
+        if (auto meta = node.find("metadata"); meta != node.end() && meta->is_object())
+          n = meta->value("name", "");
         if (std::find(passed.begin(), passed.end(), n) != passed.end()) items.push_back(node);
       }
     }
@@ -233,7 +251,8 @@ json KubeExtender::prioritize(const json& args) {
   for (const auto& name : nodes) {
     std::int64_t score = 0;
     if (auto it = keys.find(name); it != keys.end()) {
-      auto rank = static_cast<std::int64_t>(std::find(distinct.begin(), distinct.end(), it->second) - distinct.begin());
+      auto rank = static_cast<std::int64_t>(
+          std::find(distinct.begin(), distinct.end(), it->second) - distinct.begin());
       auto n = static_cast<std::int64_t>(distinct.size());
       score = n == 1 ? 10 : (10 * (n - 1 - rank) + (n - 1) / 2) / (n - 1);
     }
@@ -254,12 +273,16 @@ json KubeExtender::bind(const json& args) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = remembered_.find(key);
     if (it == remembered_.end()) {
-      throw UsageError(336, fmt::format("ExtenderBindingArgs: no filter call was seen for pod {}; berth "
-                                        "binds only pods it filtered (its requests come from there)", key));
+      throw UsageError(336,
+                       fmt::format("ExtenderBindingArgs: no filter call was seen for pod {}; berth "
+                                   "binds only pods it filtered (its requests come from there)",
+                                   key));
     }
     if (!uid.empty() && !it->second.uid.empty() && uid != it->second.uid) {
-      throw UsageError(336, fmt::format("ExtenderBindingArgs.PodUID: pod {} was filtered with uid {}, bound with {}",
-                                        key, it->second.uid, uid));
+      throw UsageError(
+          336,
+          fmt::format("ExtenderBindingArgs.PodUID: pod {} was filtered with uid {}, bound with {}",
+                      key, it->second.uid, uid));
     }
     call = it->second;
   }
@@ -267,13 +290,15 @@ json KubeExtender::bind(const json& args) {
     state::Snapshot snap = store_.snapshot();
     auto e = evaluate(snap.spec, call.unit, options_.strategy, false);
     const std::string& instance = e->cluster->instance(e->instance).name;
-    if (auto placed = snap.spec.placements.find(instance); placed != snap.spec.placements.end() &&
-                                                          placed->second == node) {
+    if (auto placed = snap.spec.placements.find(instance);
+        placed != snap.spec.placements.end() && placed->second == node) {
       return {{"Error", ""}};  // bound already (kube retried the call): nothing to do
     }
     MachineId m = e->cluster->find_machine(node);
     if (m == kNone) {
-      return {{"Error", fmt::format("[berth.store.430] cannot bind {}: node {} is not in berth's store", key, node)}};
+      return {
+          {"Error", fmt::format("[berth.store.430] cannot bind {}: node {} is not in berth's store",
+                                key, node)}};
     }
     if (!e->placer->fits(e->cluster->instance(e->instance).group, m)) {
       return {{"Error", fmt::format("[berth.store.430] pod {} no longer fits on {}: {}", key, node,
@@ -283,13 +308,17 @@ json KubeExtender::bind(const json& args) {
     additions.units.push_back(call.unit);
     Plan assign;
     assign.assignments[instance] = node;
-    state::CommitResult r = store_.commit(state::plan_with_additions(snap, additions, assign), snap);
+    state::CommitResult r =
+        store_.commit(state::plan_with_additions(snap, additions, assign), snap);
     if (r.committed()) return {{"Error", ""}};
     if (r.status == state::CommitStatus::Rejected) {
-      return {{"Error", fmt::format("[berth.store.430] pod {} no longer fits on {}: {}", key, node, r.summary())}};
+      return {{"Error", fmt::format("[berth.store.430] pod {} no longer fits on {}: {}", key, node,
+                                    r.summary())}};
     }
   }
-  return {{"Error", fmt::format("[berth.store.408] binding {} kept conflicting with other writers; retry", key)}};
+  return {{"Error",
+           fmt::format("[berth.store.408] binding {} kept conflicting with other writers; retry",
+                       key)}};
 }
 
 }  // namespace berth::serve

@@ -18,15 +18,15 @@
 #include <sstream>
 #include <thread>
 
+#include "apply_endpoints.hpp"
 #include "berth/error.hpp"
 #include "berth/explain/query.hpp"
 #include "berth/io/explain_json.hpp"
 #include "berth/io/json_document.hpp"
 #include "berth/io/result_json.hpp"
-#include "berth/state/apply.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/serve/kube_extender.hpp"
-#include "apply_endpoints.hpp"
+#include "berth/state/apply.hpp"
 
 namespace berth::serve {
 
@@ -40,22 +40,33 @@ std::pair<std::string, int> parse_listen_address(const std::string& text) {
   if (!text.empty() && text.front() == '[') {
     auto close = text.find(']');
     if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      throw UsageError(330, fmt::format("--listen \"{}\": expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080", text));
+      throw UsageError(
+          330, fmt::format("--listen \"{}\": expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080",
+                           text));
     }
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
   } else {
     auto colon = text.rfind(':');
     if (colon == std::string::npos || text.find(':') != colon) {
-      throw UsageError(330, fmt::format("--listen \"{}\": expected HOST:PORT, e.g. 127.0.0.1:8080 (IPv6 as [::1]:8080)", text));
+      throw UsageError(
+          330, fmt::format(
+                   "--listen \"{}\": expected HOST:PORT, e.g. 127.0.0.1:8080 (IPv6 as [::1]:8080)",
+                   text));
     }
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }
-  if (host.empty()) throw UsageError(330, fmt::format("--listen \"{}\": the host is empty (127.0.0.1 listens on loopback only)", text));
-  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) ||
+  if (host.empty())
+    throw UsageError(
+        330, fmt::format("--listen \"{}\": the host is empty (127.0.0.1 listens on loopback only)",
+                         text));
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) ||
       std::stoi(port) > 65535) {
-    throw UsageError(330, fmt::format("--listen \"{}\": port \"{}\" is not a number from 0 to 65535", text, port));
+    throw UsageError(
+        330,
+        fmt::format("--listen \"{}\": port \"{}\" is not a number from 0 to 65535", text, port));
   }
   return {host, std::stoi(port)};
 }
@@ -70,9 +81,11 @@ bool is_loopback(const std::string& host) {
 
 void check_listen_policy(const ServerOptions& options) {
   if (!is_loopback(options.host) && options.token.empty()) {
-    throw UsageError(331, fmt::format("--listen {}: a non-loopback address needs --token-file FILE (every request "
-                                      "must then carry Authorization: Bearer <token>); or listen on 127.0.0.1",
-                                      options.host));
+    throw UsageError(
+        331,
+        fmt::format("--listen {}: a non-loopback address needs --token-file FILE (every request "
+                    "must then carry Authorization: Bearer <token>); or listen on 127.0.0.1",
+                    options.host));
   }
 }
 
@@ -83,7 +96,8 @@ std::string read_token_file(const std::string& path) {
   std::getline(in, line);
   auto first = line.find_first_not_of(" \t\r\n");
   auto last = line.find_last_not_of(" \t\r\n");
-  if (first == std::string::npos) throw UsageError(332, fmt::format("--token-file {}: the first line is empty", path));
+  if (first == std::string::npos)
+    throw UsageError(332, fmt::format("--token-file {}: the first line is empty", path));
   return line.substr(first, last - first + 1);
 }
 
@@ -114,7 +128,8 @@ void send_json(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(2) + "\n", "application/json");
 }
 
-void send_error(httplib::Response& res, int status, const std::string& category, int code, const std::string& message) {
+void send_error(httplib::Response& res, int status, const std::string& category, int code,
+                const std::string& message) {
   send_json(res, status, error_body(fmt::format("berth.{}.{}", category, code), message));
 }
 
@@ -153,12 +168,15 @@ Seen seen_of(const Spec& spec) {
 /// {"machines": {"added", "removed", "updated"}, "units": {...}, "placements": {"added":
 /// {inst: m}, "removed": [inst], "moved": {inst: {"from", "to"}}}}
 json state_changes(const Seen& before, const Seen& after) {
-  auto diff = [](const std::map<std::string, std::size_t>& old_items, const std::map<std::string, std::size_t>& new_items) {
+  auto diff = [](const std::map<std::string, std::size_t>& old_items,
+                 const std::map<std::string, std::size_t>& new_items) {
     json added = json::array(), removed = json::array(), updated = json::array();
     for (const auto& [n, h] : new_items) {
       auto it = old_items.find(n);
-      if (it == old_items.end()) added.push_back(n);
-      else if (it->second != h) updated.push_back(n);
+      if (it == old_items.end())
+        added.push_back(n);
+      else if (it->second != h)
+        updated.push_back(n);
     }
     for (const auto& [n, h] : old_items) {
       if (!new_items.count(n)) removed.push_back(n);
@@ -168,8 +186,10 @@ json state_changes(const Seen& before, const Seen& after) {
   json p_added = json::object(), p_removed = json::array(), p_moved = json::object();
   for (const auto& [inst, m] : after.placements) {
     auto it = before.placements.find(inst);
-    if (it == before.placements.end()) p_added[inst] = m;
-    else if (it->second != m) p_moved[inst] = {{"from", it->second}, {"to", m}};
+    if (it == before.placements.end())
+      p_added[inst] = m;
+    else if (it->second != m)
+      p_moved[inst] = {{"from", it->second}, {"to", m}};
   }
   for (const auto& [inst, m] : before.placements) {
     if (!after.placements.count(inst)) p_removed.push_back(inst);
@@ -210,7 +230,9 @@ struct Server::Impl {
   std::unique_ptr<state::Watcher> watcher;
 
   Impl(state::StateStore& s, ServerOptions o)
-      : store(s), options(std::move(o)), place_options(place_options_for(options.strategy)),
+      : store(s),
+        options(std::move(o)),
+        place_options(place_options_for(options.strategy)),
         kube(s, place_options) {}
 
   std::shared_ptr<const Seen> record(const state::Snapshot& snap) {
@@ -256,7 +278,8 @@ struct Server::Impl {
       try {
         state::PendingResult r = state::place_pending(store, po);
         if (r.placed > 0) {
-          std::fprintf(stderr, "berth serve: placed %zu pending instance(s) in %d commit(s)\n", r.placed, r.commits);
+          std::fprintf(stderr, "berth serve: placed %zu pending instance(s) in %d commit(s)\n",
+                       r.placed, r.commits);
         }
       } catch (const std::exception& e) {
         std::fprintf(stderr, "berth serve: placing pending units failed: %s\n", e.what());
@@ -295,7 +318,8 @@ struct Server::Impl {
     // As `place --store`: a unit with no room, a machine_of target still to come, or a
     // contradiction is stored pending and retried later; ?strict=true (`--strict`) refuses the
     // whole request instead.
-    po.strict = req.has_param("strict") && req.get_param_value("strict") != "false" && req.get_param_value("strict") != "0";
+    po.strict = req.has_param("strict") && req.get_param_value("strict") != "false" &&
+                req.get_param_value("strict") != "0";
     state::PlaceCommitResult r = state::place_and_commit(store, additions, po);
     res.set_header("X-Berth-Revision", std::to_string(r.commit.revision));
     res.set_header("X-Berth-Conflicts", std::to_string(r.conflicts));
@@ -310,15 +334,20 @@ struct Server::Impl {
     res.set_content(answer.dump(2) + "\n", "application/json");
   }
 
-  void post_machine_state(const std::string& machine, const httplib::Request& req, httplib::Response& res) {
-    json body = parse_json_document(req.body, fmt::format("POST /v1/machines/{}/state", machine), JsonDocumentKind{});
+  void post_machine_state(const std::string& machine, const httplib::Request& req,
+                          httplib::Response& res) {
+    json body = parse_json_document(req.body, fmt::format("POST /v1/machines/{}/state", machine),
+                                    JsonDocumentKind{});
     if (!body.is_object() || !body.contains("state") || !body["state"].is_string()) {
-      throw UsageError(335, "body: expected {\"state\": \"up\" | \"draining\" | \"down\" | \"rebooting\"}");
+      throw UsageError(
+          335, "body: expected {\"state\": \"up\" | \"draining\" | \"down\" | \"rebooting\"}");
     }
     std::string name = body["state"].get<std::string>();
     auto state = parse_machine_state(name);
     if (!state) {
-      throw UsageError(335, fmt::format("state: \"{}\" is not a machine state (up, draining, down, rebooting)", name));
+      throw UsageError(
+          335, fmt::format("state: \"{}\" is not a machine state (up, draining, down, rebooting)",
+                           name));
     }
     json answer = detail::machine_state_answer(store, machine, *state, place_options);
     res.status = 200;
@@ -330,13 +359,14 @@ struct Server::Impl {
       throw UsageError(334, "GET /v1/explain needs ?unit=INSTANCE&machine=NAME");
     }
     state::Snapshot snap = store.snapshot();
-    ExplainAnswer a = explain_placement(snap.spec, req.get_param_value("unit"), req.get_param_value("machine"),
-                                        place_options.strategy);
+    ExplainAnswer a = explain_placement(snap.spec, req.get_param_value("unit"),
+                                        req.get_param_value("machine"), place_options.strategy);
     res.set_header("X-Berth-Revision", std::to_string(snap.revision));
     send_json(res, 200, explain_to_json(a));
   }
 
-  static std::int64_t integer_param(const httplib::Request& req, const char* key, std::int64_t fallback) {
+  static std::int64_t integer_param(const httplib::Request& req, const char* key,
+                                    std::int64_t fallback) {
     if (!req.has_param(key)) return fallback;
     std::string v = req.get_param_value(key);
     try {
@@ -349,7 +379,8 @@ struct Server::Impl {
   }
 
   void get_watch(const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_param("revision")) throw UsageError(334, "GET /v1/watch needs ?revision=N (the revision you last saw)");
+    if (!req.has_param("revision"))
+      throw UsageError(334, "GET /v1/watch needs ?revision=N (the revision you last saw)");
     std::int64_t since = integer_param(req, "revision", 0);
     double seconds = 30;
     if (req.has_param("timeout")) {
@@ -359,16 +390,19 @@ struct Server::Impl {
         seconds = std::stod(v, &used);
         if (used != v.size() || !(seconds >= 0)) throw std::invalid_argument("");
       } catch (const std::exception&) {
-        throw UsageError(334, fmt::format("?timeout=\"{}\": expected seconds >= 0 (e.g. 30 or 0.5)", v));
+        throw UsageError(334,
+                         fmt::format("?timeout=\"{}\": expected seconds >= 0 (e.g. 30 or 0.5)", v));
       }
     }
-    auto limit = std::chrono::milliseconds(static_cast<std::int64_t>(std::min<double>(seconds * 1000.0, 1e12)));
+    auto limit = std::chrono::milliseconds(
+        static_cast<std::int64_t>(std::min<double>(seconds * 1000.0, 1e12)));
     limit = std::min(limit, options.max_watch);
     auto deadline = std::chrono::steady_clock::now() + limit;
     // In slices, so a stopping server does not wait out a long poll.
     std::int64_t now = store.revision();
     while (now <= since && !stopping.load()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
       now = store.wait_for_change(since, std::min(left, std::chrono::milliseconds(250)));
     }
@@ -394,18 +428,23 @@ struct Server::Impl {
 
   void post_kube(const std::string& verb, const httplib::Request& req, httplib::Response& res) {
     json args = parse_json_document(req.body, "POST /kube/" + verb, JsonDocumentKind{});
-    if (verb == "filter") send_json(res, 200, kube.filter(args));
-    else if (verb == "prioritize") send_json(res, 200, kube.prioritize(args));
-    else send_json(res, 200, kube.bind(args));
+    if (verb == "filter")
+      send_json(res, 200, kube.filter(args));
+    else if (verb == "prioritize")
+      send_json(res, 200, kube.prioritize(args));
+    else
+      send_json(res, 200, kube.bind(args));
   }
 
   /// The method `path` takes ("" for no such endpoint); `match` gets the machine-state path's
   /// machine name.
   static std::string allowed_method(const std::string& path, std::smatch& match) {
     static const std::regex machine_state_path(R"(/v1/machines/([^/]+)/state)");
-    if (path == "/healthz" || path == "/v1/state" || path == "/v1/explain" || path == "/v1/watch") return "GET";
-    if (path == "/v1/place" || path == "/v1/apply" || path == "/kube/filter" || path == "/kube/prioritize" ||
-        path == "/kube/bind" || std::regex_match(path, match, machine_state_path)) {
+    if (path == "/healthz" || path == "/v1/state" || path == "/v1/explain" || path == "/v1/watch")
+      return "GET";
+    if (path == "/v1/place" || path == "/v1/apply" || path == "/kube/filter" ||
+        path == "/kube/prioritize" || path == "/kube/bind" ||
+        std::regex_match(path, match, machine_state_path)) {
       return "POST";
     }
     return "";
@@ -424,18 +463,27 @@ struct Server::Impl {
     }
     if (method != allowed) {
       res.set_header("Allow", allowed);
-      send_error(res, 405, "usage", 339, fmt::format("{} takes {} only, not {}", path, allowed, req.method));
+      send_error(res, 405, "usage", 339,
+                 fmt::format("{} takes {} only, not {}", path, allowed, req.method));
       return;
     }
     try {
-      if (path == "/healthz") send_json(res, 200, {{"status", "ok"}});
-      else if (path == "/v1/state") get_state(res);
-      else if (path == "/v1/explain") get_explain(req, res);
-      else if (path == "/v1/watch") get_watch(req, res);
-      else if (path == "/v1/place") post_place(req, res);
-      else if (path == "/v1/apply") post_apply(req, res);
-      else if (path.rfind("/kube/", 0) == 0) post_kube(path.substr(6), req, res);
-      else post_machine_state(match[1].str(), req, res);
+      if (path == "/healthz")
+        send_json(res, 200, {{"status", "ok"}});
+      else if (path == "/v1/state")
+        get_state(res);
+      else if (path == "/v1/explain")
+        get_explain(req, res);
+      else if (path == "/v1/watch")
+        get_watch(req, res);
+      else if (path == "/v1/place")
+        post_place(req, res);
+      else if (path == "/v1/apply")
+        post_apply(req, res);
+      else if (path.rfind("/kube/", 0) == 0)
+        post_kube(path.substr(6), req, res);
+      else
+        post_machine_state(match[1].str(), req, res);
       if (res.status == 200 && req.method == "POST") wake_pending();
     } catch (const Error& e) {
       // The extender protocol reads `Error`; everyone else reads `error`.
@@ -459,14 +507,18 @@ Server::Server(state::StateStore& store, ServerOptions options)
   http.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
     if (self->options.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string expected = "Bearer " + self->options.token;
-    std::string given = req.has_header("Authorization") ? req.get_header_value("Authorization") : "";
+    std::string given =
+        req.has_header("Authorization") ? req.get_header_value("Authorization") : "";
     if (constant_time_equal(given, expected)) return httplib::Server::HandlerResponse::Unhandled;
     // Never echo what was sent: it may be someone's secret with a typo.
     res.set_header("WWW-Authenticate", "Bearer");
-    send_error(res, 401, "usage", 337, "missing or wrong bearer token (Authorization: Bearer <token from --token-file>)");
+    send_error(res, 401, "usage", 337,
+               "missing or wrong bearer token (Authorization: Bearer <token from --token-file>)");
     return httplib::Server::HandlerResponse::Handled;
   });
-  auto route = [self](const httplib::Request& req, httplib::Response& res) { self->dispatch(req, res); };
+  auto route = [self](const httplib::Request& req, httplib::Response& res) {
+    self->dispatch(req, res);
+  };
   for (const char* pattern : {R"(/.*)"}) {
     http.Get(pattern, route);
     http.Post(pattern, route);
@@ -477,27 +529,33 @@ Server::Server(state::StateStore& store, ServerOptions options)
   }
   // Answers httplib produced itself (413 before the body is read, 400 for a malformed request
   // line) get the same JSON error shape as ours.
-  http.set_error_handler(httplib::Server::HandlerWithResponse([self](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::smatch match;
-    std::string allowed = Impl::allowed_method(req.path, match);
-    if (res.status == 400 && !allowed.empty() && req.method != allowed && !(allowed == "GET" && req.method == "HEAD")) {
-      // httplib refuses a PUT or PATCH without a body before routing: still the wrong method.
-      res.set_header("Allow", allowed);
-      send_error(res, 405, "usage", 339, fmt::format("{} takes {} only, not {}", req.path, allowed, req.method));
-    } else if (res.status == 413) {
-      send_error(res, 413, "usage", 340,
-                 fmt::format("request body larger than {} bytes (serve --max-body)", self->options.max_body));
-    } else if (res.status == 404) {
-      send_error(res, 404, "usage", 338, "no such endpoint (see docs/serve.md)");
-    } else {
-      send_error(res, res.status, "usage", 340, fmt::format("malformed HTTP request (status {})", res.status));
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    send_error(res, 500, "store", 431, "the request failed inside the server");
-  });
+  http.set_error_handler(httplib::Server::HandlerWithResponse(
+      [self](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::smatch match;
+        std::string allowed = Impl::allowed_method(req.path, match);
+        if (res.status == 400 && !allowed.empty() && req.method != allowed &&
+            !(allowed == "GET" && req.method == "HEAD")) {
+          // httplib refuses a PUT or PATCH without a body before routing: still the wrong method.
+          res.set_header("Allow", allowed);
+          send_error(res, 405, "usage", 339,
+                     fmt::format("{} takes {} only, not {}", req.path, allowed, req.method));
+        } else if (res.status == 413) {
+          send_error(res, 413, "usage", 340,
+                     fmt::format("request body larger than {} bytes (serve --max-body)",
+                                 self->options.max_body));
+        } else if (res.status == 404) {
+          send_error(res, 404, "usage", 338, "no such endpoint (see docs/serve.md)");
+        } else {
+          send_error(res, res.status, "usage", 340,
+                     fmt::format("malformed HTTP request (status {})", res.status));
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        send_error(res, 500, "store", 431, "the request failed inside the server");
+      });
 }
 
 Server::~Server() { stop(); }
@@ -511,8 +569,9 @@ int Server::bind() {
     port = -1;
   }
   if (port <= 0) {
-    throw UsageError(333, fmt::format("--listen {}:{}: cannot listen there (address in use, or not this host's)",
-                                      impl_->options.host, impl_->options.port));
+    throw UsageError(
+        333, fmt::format("--listen {}:{}: cannot listen there (address in use, or not this host's)",
+                         impl_->options.host, impl_->options.port));
   }
   impl_->port = port;
   impl_->bound = true;

@@ -37,7 +37,8 @@ bool same_definition(const Machine& a, const Machine& b) {
 }
 
 void sort_names(std::vector<std::string>& v) {
-  std::sort(v.begin(), v.end(), [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+  std::sort(v.begin(), v.end(),
+            [](const std::string& a, const std::string& b) { return natural_less(a, b); });
 }
 
 ops::OpsOptions ops_options(const PlaceOptions& place) {
@@ -75,18 +76,21 @@ Machine* find_machine(Spec& s, const std::string& name) {
   return nullptr;
 }
 
-[[noreturn]] void unknown_machine(const StateStore& store, const Snapshot& snap, const std::string& name) {
+[[noreturn]] void unknown_machine(const StateStore& store, const Snapshot& snap,
+                                  const std::string& name) {
   std::vector<std::string> names;
   for (const auto& m : snap.spec.machines) names.push_back(m.name);
-  throw StoreError(421, store.name(), fmt::format("no machine \"{}\" in the store{}", name, hint(name, names)));
+  throw StoreError(421, store.name(),
+                   fmt::format("no machine \"{}\" in the store{}", name, hint(name, names)));
 }
 
 // The commit loop every call shares: compute the change on a fresh snapshot, commit it against
 // that snapshot, and start over on a conflict (optimistic, as place_and_commit does).
 ApplyResult run(StateStore& store, const std::function<Spec(const Snapshot&)>& desired_of,
                 const ApplyOptions& options) {
-  std::minstd_rand rng(static_cast<unsigned>(::getpid()) * 7937u +
-                       static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+  std::minstd_rand rng(
+      static_cast<unsigned>(::getpid()) * 7937u +
+      static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
   int attempts = 0, conflicts = 0;
   CommitResult last;
   for (int attempt = 0; attempt <= options.max_retries; ++attempt) {
@@ -107,10 +111,12 @@ ApplyResult run(StateStore& store, const std::function<Spec(const Snapshot&)>& d
     last = r.commit;
     ++conflicts;
     int cap = 1 << std::min(attempt + 1, 7);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
   }
-  throw StoreError(408, store.name(), fmt::format("gave up after {} conflicting commits (last: {})",
-                                                  conflicts, last.summary()));
+  throw StoreError(
+      408, store.name(),
+      fmt::format("gave up after {} conflicting commits (last: {})", conflicts, last.summary()));
 }
 
 }  // namespace
@@ -169,8 +175,9 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
   // names what it does not define is refused whole, so the store never holds half of it.
   for (const auto& [inst, m] : desired.placements) {
     if (!new_machines.count(m)) {
-      throw ValidationError(273, "placements." + inst,
-                            fmt::format("unknown machine \"{}\": the spec defines no such machine", m));
+      throw ValidationError(
+          273, "placements." + inst,
+          fmt::format("unknown machine \"{}\": the spec defines no such machine", m));
     }
     if (cluster.find_instance(inst) == kNone) {
       throw ValidationError(274, "placements." + inst, "names no instance of a unit in the spec");
@@ -271,10 +278,18 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
     if (it == old_machines.end() || it->second->state == m.state) continue;
     MachineId id = cluster.find_machine(m.name);
     switch (m.state) {
-      case MachineState::Down: failing.push_back(id); break;
-      case MachineState::Rebooting: rebooting.push_back(id); break;
-      case MachineState::Draining: draining.push_back(id); break;
-      case MachineState::Up: recovering.push_back(id); break;
+      case MachineState::Down:
+        failing.push_back(id);
+        break;
+      case MachineState::Rebooting:
+        rebooting.push_back(id);
+        break;
+      case MachineState::Draining:
+        draining.push_back(id);
+        break;
+      case MachineState::Up:
+        recovering.push_back(id);
+        break;
     }
   }
   // Every machine takes its new state before anything moves: a unit evicted from a failing
@@ -389,43 +404,56 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
 }
 
 ApplyResult apply(StateStore& store, const Spec& desired, const ApplyOptions& options) {
-  return run(store, [&](const Snapshot&) { return desired; }, options);
+  return run(
+      store, [&](const Snapshot&) { return desired; }, options);
 }
 
 ApplyResult remove_unit(StateStore& store, const std::string& unit, const ApplyOptions& options) {
-  return run(store, [&](const Snapshot& snap) {
-    Spec s = desired_from(snap);
-    if (!find_unit(s, unit)) {
-      std::vector<std::string> names;
-      for (const auto& u : s.units) names.push_back(u.name);
-      throw StoreError(420, store.name(), fmt::format("no unit \"{}\" in the store{}", unit, hint(unit, names)));
-    }
-    s.units.erase(std::remove_if(s.units.begin(), s.units.end(), [&](const Unit& u) { return u.name == unit; }),
-                  s.units.end());
-    return s;
-  }, options);
+  return run(
+      store,
+      [&](const Snapshot& snap) {
+        Spec s = desired_from(snap);
+        if (!find_unit(s, unit)) {
+          std::vector<std::string> names;
+          for (const auto& u : s.units) names.push_back(u.name);
+          throw StoreError(420, store.name(),
+                           fmt::format("no unit \"{}\" in the store{}", unit, hint(unit, names)));
+        }
+        s.units.erase(std::remove_if(s.units.begin(), s.units.end(),
+                                     [&](const Unit& u) { return u.name == unit; }),
+                      s.units.end());
+        return s;
+      },
+      options);
 }
 
-ApplyResult remove_machine(StateStore& store, const std::string& machine, const ApplyOptions& options) {
-  return run(store, [&](const Snapshot& snap) {
-    Spec s = desired_from(snap);
-    if (!find_machine(s, machine)) unknown_machine(store, snap, machine);
-    s.machines.erase(std::remove_if(s.machines.begin(), s.machines.end(),
-                                    [&](const Machine& m) { return m.name == machine; }),
-                     s.machines.end());
-    return s;
-  }, options);
+ApplyResult remove_machine(StateStore& store, const std::string& machine,
+                           const ApplyOptions& options) {
+  return run(
+      store,
+      [&](const Snapshot& snap) {
+        Spec s = desired_from(snap);
+        if (!find_machine(s, machine)) unknown_machine(store, snap, machine);
+        s.machines.erase(std::remove_if(s.machines.begin(), s.machines.end(),
+                                        [&](const Machine& m) { return m.name == machine; }),
+                         s.machines.end());
+        return s;
+      },
+      options);
 }
 
 ApplyResult set_machine_state(StateStore& store, const std::string& machine, MachineState state,
                               const ApplyOptions& options) {
-  return run(store, [&](const Snapshot& snap) {
-    Spec s = desired_from(snap);
-    Machine* m = find_machine(s, machine);
-    if (!m) unknown_machine(store, snap, machine);
-    m->state = state;
-    return s;
-  }, options);
+  return run(
+      store,
+      [&](const Snapshot& snap) {
+        Spec s = desired_from(snap);
+        Machine* m = find_machine(s, machine);
+        if (!m) unknown_machine(store, snap, machine);
+        m->state = state;
+        return s;
+      },
+      options);
 }
 
 nlohmann::json changes_to_json(const Changes& c) {

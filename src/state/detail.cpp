@@ -200,7 +200,8 @@ void remove_from(State& s, const Plan& plan) {
 // (null when there is none).
 template <class UnitLookup>
 std::map<std::string, Resources> usage(const std::map<std::string, std::string>& placements,
-                                       const UnitLookup& unit, const std::set<std::string>& machines) {
+                                       const UnitLookup& unit,
+                                       const std::set<std::string>& machines) {
   std::map<std::string, Resources> used;
   auto is_unit = [&](const std::string& n) { return unit(n) != nullptr; };
   for (const auto& [inst, m] : placements) {
@@ -263,8 +264,8 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
     auto pit = view.placements.find(inst);
     bool already_there = pit != view.placements.end() && pit->second == m;
     if (!already_there && mit->second->state != MachineState::Up) {
-      problems.push_back(fmt::format("assigns {} to {}, which is {}", inst, m,
-                                     to_string(mit->second->state)));
+      problems.push_back(
+          fmt::format("assigns {} to {}, which is {}", inst, m, to_string(mit->second->state)));
     }
     placements[inst] = m;
   }
@@ -367,7 +368,8 @@ nlohmann::json unit_to_json(const Unit& u) {
 
 namespace {
 
-Spec spec_with(const char* field, nlohmann::json j, const std::string& store, const std::string& where) {
+Spec spec_with(const char* field, nlohmann::json j, const std::string& store,
+               const std::string& where) {
   if (!j.is_object()) {
     throw StoreError(403, store, fmt::format("{} is not berth's JSON (not an object)", where));
   }

@@ -35,8 +35,10 @@ struct Touched {
   std::set<std::string> new_instances;  ///< not placed in base: must still be unplaced
 };
 
-/// The unit an instance belongs to (parse_instance_name with a lookup that knows only names); "" if none.
-std::string unit_of(const std::string& instance, const std::function<bool(const std::string&)>& is_unit);
+/// The unit an instance belongs to (parse_instance_name with a lookup that knows only names); "" if
+/// none.
+std::string unit_of(const std::string& instance,
+                    const std::function<bool(const std::string&)>& is_unit);
 
 Touched touched_by(const Plan& plan, const Snapshot& base);
 
@@ -72,7 +74,8 @@ nlohmann::json unit_to_json(const Unit& u);
 Machine machine_from_json(nlohmann::json j, const std::string& store, const std::string& where);
 Unit unit_from_json(nlohmann::json j, const std::string& store, const std::string& where);
 /// Parses text as JSON or throws StoreError 403 naming `where`.
-nlohmann::json parse_record(const std::string& text, const std::string& store, const std::string& where);
+nlohmann::json parse_record(const std::string& text, const std::string& store,
+                            const std::string& where);
 
 /// Sorted by name, for snapshots.
 std::vector<std::string> names(const std::set<std::string>& s);

@@ -35,7 +35,8 @@ std::string b64_encode(const std::string& in) {
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     out += kB64[(v >> 18) & 63];
     out += kB64[(v >> 12) & 63];
     out += kB64[(v >> 6) & 63];
@@ -47,7 +48,8 @@ std::string b64_encode(const std::string& in) {
     out += kB64[(v >> 12) & 63];
     out += "==";
   } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
     out += kB64[(v >> 18) & 63];
     out += kB64[(v >> 12) & 63];
     out += kB64[(v >> 6) & 63];
@@ -64,13 +66,20 @@ bool b64_decode(const std::string& in, std::string& out) {
   int bits = 0;
   for (char c : in) {
     int d;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') d = c - '0' + 52;
-    else if (c == '+' || c == '-') d = 62;
-    else if (c == '/' || c == '_') d = 63;
-    else if (c == '=') break;
-    else return false;
+    if (c >= 'A' && c <= 'Z')
+      d = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      d = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      d = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      d = 62;
+    else if (c == '/' || c == '_')
+      d = 63;
+    else if (c == '=')
+      break;
+    else
+      return false;
     v = (v << 6) | static_cast<unsigned>(d);
     bits += 6;
     if (bits >= 8) {
@@ -94,7 +103,8 @@ std::int64_t i64(const json& j, const char* key) {
 /// Appends `data` to `buffer` and hands each complete message's result (its "result" member, or
 /// the message itself) to `on_result`, until that returns false; returns whether it never did.
 template <class OnResult>
-bool for_each_stream_result(std::string& buffer, const char* data, std::size_t len, OnResult&& on_result) {
+bool for_each_stream_result(std::string& buffer, const char* data, std::size_t len,
+                            OnResult&& on_result) {
   buffer.append(data, len);
   std::size_t nl;
   while ((nl = buffer.find('\n')) != std::string::npos) {
@@ -120,7 +130,9 @@ std::string prefix_end(std::string prefix) {
   return std::string(1, '\0');
 }
 
-void default_outage_report(const std::string& line) { std::fprintf(stderr, "berth: %s\n", line.c_str()); }
+void default_outage_report(const std::string& line) {
+  std::fprintf(stderr, "berth: %s\n", line.c_str());
+}
 
 }  // namespace
 
@@ -175,7 +187,8 @@ struct EtcdStore::Impl {
         req.set_header("Content-Type", "application/json");
         req.body = text;
         std::string received;
-        req.content_receiver = [&received](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+        req.content_receiver = [&received](const char* data, std::size_t len, std::uint64_t,
+                                           std::uint64_t) {
           received.append(data, len);
           return true;
         };
@@ -193,11 +206,13 @@ struct EtcdStore::Impl {
           if (res->status == 200) {
             auto j = json::parse(res->body, nullptr, false);
             if (j.is_discarded()) {
-              throw StoreError(405, name, fmt::format("{} answered {} with something that is not JSON",
-                                                      opts.endpoints[current], path));
+              throw StoreError(405, name,
+                               fmt::format("{} answered {} with something that is not JSON",
+                                           opts.endpoints[current], path));
             }
             if (reported) {
-              report(fmt::format("store {}: reachable again after {:.1f}s", name, seconds_since(start)));
+              report(fmt::format("store {}: reachable again after {:.1f}s", name,
+                                 seconds_since(start)));
             }
             contacted = true;
             return j;
@@ -229,21 +244,23 @@ struct EtcdStore::Impl {
                                          path, ops_note(body), opts.max_txn_ops, msg));
           }
           if (too_large) {
-            throw StoreError(405, name,
-                             fmt::format("etcd refused {}: request too large ({} bytes of JSON; the "
-                                         "server's --max-request-bytes is lower than "
-                                         "EtcdOptions::max_request_bytes {}): {}",
-                                         path, text.size(), opts.max_request_bytes, msg));
+            throw StoreError(
+                405, name,
+                fmt::format("etcd refused {}: request too large ({} bytes of JSON; the "
+                            "server's --max-request-bytes is lower than "
+                            "EtcdOptions::max_request_bytes {}): {}",
+                            path, text.size(), opts.max_request_bytes, msg));
           }
-          if (!transient) throw StoreError(405, name, fmt::format("etcd refused {}: {}", path, msg));
+          if (!transient)
+            throw StoreError(405, name, fmt::format("etcd refused {}: {}", path, msg));
           problem = fmt::format("HTTP {}: {}", res->status, msg);
           if (ambiguous) *ambiguous = true;
         } else {
           auto e = failure;
-          problem = e == httplib::Error::Connection ? "connection refused or no route"
+          problem = e == httplib::Error::Connection          ? "connection refused or no route"
                     : e == httplib::Error::ConnectionTimeout ? "connection timed out"
-                    : e == httplib::Error::Read ? "connection lost while reading"
-                    : httplib::to_string(e);
+                    : e == httplib::Error::Read              ? "connection lost while reading"
+                                                             : httplib::to_string(e);
           if (e != httplib::Error::Connection && ambiguous) *ambiguous = true;
           clients[current].reset();  // a fresh connection next time
         }
@@ -274,8 +291,10 @@ struct EtcdStore::Impl {
   }
 
   void report(const std::string& line) const {
-    if (opts.on_outage) opts.on_outage(line);
-    else default_outage_report(line);
+    if (opts.on_outage)
+      opts.on_outage(line);
+    else
+      default_outage_report(line);
   }
 
   static double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -435,7 +454,7 @@ struct EtcdStore::Cache {
   std::mutex mutex;
   std::int64_t revision = 0;  ///< every key below is as of this revision (0: empty cache)
   std::map<std::string, Entry> entries;  ///< full key -> entry
-  std::unique_ptr<Feed> feed;  ///< events after `revision`, as they are committed
+  std::unique_ptr<Feed> feed;            ///< events after `revision`, as they are committed
 };
 
 Snapshot EtcdStore::snapshot() {
@@ -457,17 +476,22 @@ Snapshot EtcdStore::snapshot() {
     if (kind == "machines") {
       e.kind = Entry::kMachine;
       e.raw = d.decode(kv, "value");
-      e.machine = detail::machine_from_json(detail::parse_record(e.raw, d.name, where), d.name, where);
-      if (e.machine->name != e.name) throw StoreError(403, d.name, where + " holds machine " + e.machine->name);
+      e.machine =
+          detail::machine_from_json(detail::parse_record(e.raw, d.name, where), d.name, where);
+      if (e.machine->name != e.name)
+        throw StoreError(403, d.name, where + " holds machine " + e.machine->name);
     } else if (kind == "units") {
       e.kind = Entry::kUnit;
-      e.unit = detail::unit_from_json(detail::parse_record(d.decode(kv, "value"), d.name, where), d.name, where);
-      if (e.unit->name != e.name) throw StoreError(403, d.name, where + " holds unit " + e.unit->name);
+      e.unit = detail::unit_from_json(detail::parse_record(d.decode(kv, "value"), d.name, where),
+                                      d.name, where);
+      if (e.unit->name != e.name)
+        throw StoreError(403, d.name, where + " holds unit " + e.unit->name);
     } else if (kind == "placements") {
       e.kind = Entry::kPlacement;
       json j = detail::parse_record(d.decode(kv, "value"), d.name, where);
       if (!j.is_object() || !j.contains("machine") || !j["machine"].is_string()) {
-        throw StoreError(403, d.name, where + " is not berth's JSON (expected {\"machine\": NAME})");
+        throw StoreError(403, d.name,
+                         where + " is not berth's JSON (expected {\"machine\": NAME})");
       }
       e.placed_on = j["machine"].get<std::string>();
     } else if (kind == "alive") {
@@ -488,8 +512,9 @@ Snapshot EtcdStore::snapshot() {
     json counted = range;
     counted["count_only"] = true;
     json marker{{"key", b64_encode(d.opts.prefix + "/revision")}};
-    json res = d.call("/v3/kv/txn", {{"success", json::array({{{"request_range", counted}},
-                                                              {{"request_range", marker}}})}});
+    json res = d.call(
+        "/v3/kv/txn",
+        {{"success", json::array({{{"request_range", counted}}, {{"request_range", marker}}})}});
     std::int64_t rev = i64(res["header"], "revision");
     const json& rs = res.at("responses");
     std::int64_t count = i64(rs.at(0).at("response_range"), "count");
@@ -573,15 +598,19 @@ Snapshot EtcdStore::snapshot() {
         raw[e.name] = {e.mod_revision, e.raw};
         snap.spec.machines.push_back(*e.machine);
         // A lease-tracked machine whose lease expired is down, whatever its record says.
-        if (leased.count(e.name) && !alive.count(e.name)) snap.spec.machines.back().state = MachineState::Down;
+        if (leased.count(e.name) && !alive.count(e.name))
+          snap.spec.machines.back().state = MachineState::Down;
         break;
       }
       case Entry::kUnit:
         snap.unit_revisions[e.name] = e.mod_revision;
         snap.spec.units.push_back(*e.unit);
         break;
-      case Entry::kPlacement: snap.spec.placements.emplace_hint(snap.spec.placements.end(), e.name, e.placed_on); break;
-      default: break;
+      case Entry::kPlacement:
+        snap.spec.placements.emplace_hint(snap.spec.placements.end(), e.name, e.placed_on);
+        break;
+      default:
+        break;
     }
   }
   std::lock_guard lock(d.mutex);
@@ -597,17 +626,17 @@ namespace {
 /// one chunk. Rendered into a txn only when committed, so compares use the revisions that the
 /// chunks before it produced.
 struct Chunk {
-  std::set<std::string> machines;        ///< compared; re-put, put or (removed) deleted
+  std::set<std::string> machines;  ///< compared; re-put, put or (removed) deleted
   std::set<std::string> removed_machines;
-  std::set<std::string> unit_puts;       ///< compared and put
-  std::set<std::string> unit_guards;     ///< compared only (units the assignments place)
-  std::set<std::string> unit_deletes;    ///< compared, guarded against new placements, deleted
-  std::set<std::string> new_instances;   ///< placement keys created: none existed at the base
-  std::size_t runs = 0;                  ///< compares guarding them (see instance_runs)
-  std::set<std::string> alive;           ///< lease-tracked machines that receive assignments
+  std::set<std::string> unit_puts;      ///< compared and put
+  std::set<std::string> unit_guards;    ///< compared only (units the assignments place)
+  std::set<std::string> unit_deletes;   ///< compared, guarded against new placements, deleted
+  std::set<std::string> new_instances;  ///< placement keys created: none existed at the base
+  std::size_t runs = 0;                 ///< compares guarding them (see instance_runs)
+  std::set<std::string> alive;          ///< lease-tracked machines that receive assignments
   std::map<std::string, std::string> assignments;
-  std::vector<std::string> deletes;      ///< placement (and leased/alive) keys deleted
-  std::size_t bytes = 0;                 ///< estimated JSON body size
+  std::vector<std::string> deletes;  ///< placement (and leased/alive) keys deleted
+  std::size_t bytes = 0;             ///< estimated JSON body size
 
   std::size_t compares() const {
     std::size_t guards = 0;
@@ -710,7 +739,8 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   for (const auto& u : plan.units) plan_units.emplace(u.name, &u);
   auto is_unit = [&](const std::string& n) { return base_units.count(n) || plan_units.count(n); };
   auto base_is_unit = [&](const std::string& n) { return base_units.count(n) > 0; };
-  const std::set<std::string> removed_machines(plan.removed_machines.begin(), plan.removed_machines.end());
+  const std::set<std::string> removed_machines(plan.removed_machines.begin(),
+                                               plan.removed_machines.end());
   const std::set<std::string> removed_units(plan.removed_units.begin(), plan.removed_units.end());
 
   // --- Plan removals. A removed machine or unit is touched, and so is every machine that loses
@@ -722,8 +752,9 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   for (const auto& m : removed_machines) touched.machines.insert(m);
   for (const auto& u : removed_units) touched.units.insert(u);
   for (const auto& [inst, m] : base.spec.placements) {
-    bool gone = removed_machines.count(m) > 0 ||
-                (!removed_units.empty() && removed_units.count(detail::unit_of(inst, base_is_unit)));
+    bool gone =
+        removed_machines.count(m) > 0 ||
+        (!removed_units.empty() && removed_units.count(detail::unit_of(inst, base_is_unit)));
     if (gone && !plan.assignments.count(inst)) {
       removal_deletes.emplace(inst, m);
       touched.machines.insert(m);
@@ -732,10 +763,12 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   detail::State view = detail::view_of(base, plan, touched);
   if (!removed_machines.empty() || !removed_units.empty()) {
     for (const auto& u : removed_units) {
-      if (plan_units.count(u)) out.problems.push_back(fmt::format("both redefines and removes unit {}", u));
+      if (plan_units.count(u))
+        out.problems.push_back(fmt::format("both redefines and removes unit {}", u));
     }
     for (const auto& m : plan.machines) {
-      if (removed_machines.count(m.name)) out.problems.push_back(fmt::format("both redefines and removes machine {}", m.name));
+      if (removed_machines.count(m.name))
+        out.problems.push_back(fmt::format("both redefines and removes machine {}", m.name));
     }
   }
   // etcd cannot run our checks inside its transaction, so they run here against the base, and
@@ -771,7 +804,8 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
         out.conflicting_machines.push_back(n);
         return out;
       }
-      Machine m = detail::machine_from_json(detail::parse_record(r->second.second, d.name, n), d.name, n);
+      Machine m =
+          detail::machine_from_json(detail::parse_record(r->second.second, d.name, n), d.name, n);
       it = redefined.emplace(n, std::move(m)).first;
     }
     it->second.state = st;
@@ -858,12 +892,14 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
       g.bytes += op_bytes(key.size(), 0);
     }
     std::string u = detail::unit_of(inst, is_unit);
-    if (!u.empty() && g.unit_guards.insert(u).second) g.bytes += op_bytes(d.key("units", u).size(), 0);
+    if (!u.empty() && g.unit_guards.insert(u).second)
+      g.bytes += op_bytes(d.key("units", u).size(), 0);
     if (leased.count(m)) g.alive.insert(m);
   }
   std::set<std::string> deleted;
   auto delete_placement = [&](const std::string& inst, const std::string& m) {
-    if (plan.assignments.count(inst) || !deleted.insert(inst).second) return;  // no key twice in a txn
+    if (plan.assignments.count(inst) || !deleted.insert(inst).second)
+      return;  // no key twice in a txn
     Chunk& g = group_of(m);
     g.deletes.push_back(d.key("placements", inst));
     g.bytes += op_bytes(g.deletes.back().size(), 0);
@@ -876,8 +912,9 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
 
   // --- Pack the groups, in order, into as few chunks as the limits allow.
   const std::size_t max_ops = std::max<std::size_t>(d.opts.max_txn_ops, 8);
-  const std::size_t max_bytes =
-      d.opts.max_request_bytes > 128 * 1024 ? d.opts.max_request_bytes - 64 * 1024 : d.opts.max_request_bytes / 2;
+  const std::size_t max_bytes = d.opts.max_request_bytes > 128 * 1024
+                                    ? d.opts.max_request_bytes - 64 * 1024
+                                    : d.opts.max_request_bytes / 2;
   auto fits = [&](const Chunk& c) {
     return c.compares() <= max_ops && c.successes() <= max_ops && c.bytes <= max_bytes;
   };
@@ -903,10 +940,12 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     alone.runs = instance_runs(alone.new_instances, before, base.spec.placements).size();
     if (!fits(alone)) {
       // One indivisible group is larger than a txn: refuse before anything is written.
-      std::vector<std::string> named(alone.machines.begin(),
-                                     std::next(alone.machines.begin(), std::min<std::size_t>(alone.machines.size(), 5)));
-      std::string what = named.empty() ? std::string("one unit's change")
-                                       : fmt::format("the changes to machine(s) {}", fmt::join(named, ", "));
+      std::vector<std::string> named(
+          alone.machines.begin(),
+          std::next(alone.machines.begin(), std::min<std::size_t>(alone.machines.size(), 5)));
+      std::string what = named.empty()
+                             ? std::string("one unit's change")
+                             : fmt::format("the changes to machine(s) {}", fmt::join(named, ", "));
       if (alone.machines.size() > 5) what += fmt::format(" and {} more", alone.machines.size() - 5);
       throw StoreError(410, d.name,
                        fmt::format("{} must be committed in one txn but need {} compares, {} "
@@ -928,13 +967,16 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     const auto runs = instance_runs(c.new_instances, created, base.spec.placements);
     json compare = json::array(), success = json::array(), failure = json::array();
     auto put = [&](const std::string& key, const std::string& value) {
-      success.push_back({{"request_put", {{"key", b64_encode(key)}, {"value", b64_encode(value)}}}});
+      success.push_back(
+          {{"request_put", {{"key", b64_encode(key)}, {"value", b64_encode(value)}}}});
     };
     auto del = [&](const std::string& key) {
       success.push_back({{"request_delete_range", {{"key", b64_encode(key)}}}});
     };
     auto mod_equal = [&](const std::string& key, std::int64_t rev) {
-      compare.push_back({{"target", "MOD"}, {"result", "EQUAL"}, {"key", b64_encode(key)},
+      compare.push_back({{"target", "MOD"},
+                         {"result", "EQUAL"},
+                         {"key", b64_encode(key)},
                          {"mod_revision", std::to_string(rev)}});
       failure.push_back({{"request_range", {{"key", b64_encode(key)}}}});
     };
@@ -949,10 +991,15 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     for (const auto& [first, last] : runs) {
       // No key in the run was created after the base: nobody placed these instances meanwhile
       // (they were unplaced at the base, so their keys did not exist then).
-      std::string from = d.key("placements", first), to = d.key("placements", last) + std::string(1, '\0');
-      compare.push_back({{"target", "CREATE"}, {"result", "LESS"}, {"key", b64_encode(from)},
-                         {"range_end", b64_encode(to)}, {"create_revision", after_base}});
-      failure.push_back({{"request_range", {{"key", b64_encode(from)}, {"range_end", b64_encode(to)}}}});
+      std::string from = d.key("placements", first),
+                  to = d.key("placements", last) + std::string(1, '\0');
+      compare.push_back({{"target", "CREATE"},
+                         {"result", "LESS"},
+                         {"key", b64_encode(from)},
+                         {"range_end", b64_encode(to)},
+                         {"create_revision", after_base}});
+      failure.push_back(
+          {{"request_range", {{"key", b64_encode(from)}, {"range_end", b64_encode(to)}}}});
     }
     for (const auto& u : c.unit_deletes) {
       // No instance of the unit was placed after the base (by a scheduler that had not seen
@@ -960,15 +1007,22 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
       // Those are deleted by this chunk or the ones before it.
       std::string exact = d.key("placements", u), instances = exact + "@";
       std::string below = std::to_string(base.revision + 1);
-      compare.push_back({{"target", "CREATE"}, {"result", "LESS"}, {"key", b64_encode(exact)},
+      compare.push_back({{"target", "CREATE"},
+                         {"result", "LESS"},
+                         {"key", b64_encode(exact)},
                          {"create_revision", below}});
-      compare.push_back({{"target", "CREATE"}, {"result", "LESS"}, {"key", b64_encode(instances)},
-                         {"range_end", b64_encode(prefix_end(instances))}, {"create_revision", below}});
+      compare.push_back({{"target", "CREATE"},
+                         {"result", "LESS"},
+                         {"key", b64_encode(instances)},
+                         {"range_end", b64_encode(prefix_end(instances))},
+                         {"create_revision", below}});
     }
     for (const auto& m : c.alive) {
       // The machine's lease must still be alive when the assignment lands.
-      compare.push_back({{"target", "VERSION"}, {"result", "GREATER"},
-                         {"key", b64_encode(d.key("alive", m))}, {"version", "0"}});
+      compare.push_back({{"target", "VERSION"},
+                         {"result", "GREATER"},
+                         {"key", b64_encode(d.key("alive", m))},
+                         {"version", "0"}});
     }
     // The marker snapshots catch up to (see snapshot()).
     put(d.opts.prefix + "/revision", "{}");
@@ -979,14 +1033,17 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
         put(d.key("machines", m), v->second);
       }
     }
-    for (const auto& u : c.unit_puts) put(d.key("units", u), detail::unit_to_json(*plan_units.at(u)).dump());
+    for (const auto& u : c.unit_puts)
+      put(d.key("units", u), detail::unit_to_json(*plan_units.at(u)).dump());
     for (const auto& u : c.unit_deletes) del(d.key("units", u));
     for (const auto& key : c.deletes) del(key);
-    for (const auto& [inst, m] : c.assignments) put(d.key("placements", inst), json{{"machine", m}}.dump());
+    for (const auto& [inst, m] : c.assignments)
+      put(d.key("placements", inst), json{{"machine", m}}.dump());
 
     bool ambiguous = false;
-    json res = d.call("/v3/kv/txn", {{"compare", compare}, {"success", success}, {"failure", failure}},
-                      &ambiguous);
+    json res =
+        d.call("/v3/kv/txn", {{"compare", compare}, {"success", success}, {"failure", failure}},
+               &ambiguous);
     std::int64_t rev = i64(res["header"], "revision");
     out.revision = rev;
     auto stood = [&](std::int64_t at) {
@@ -1013,7 +1070,8 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
       return rr.contains("kvs") && !rr["kvs"].empty() ? rr["kvs"][0] : json::object();
     };
     for (const auto& m : c.machines) {
-      if (i64(probed(), "mod_revision") != rev_in(machine_rev, m)) refused.conflicting_machines.push_back(m);
+      if (i64(probed(), "mod_revision") != rev_in(machine_rev, m))
+        refused.conflicting_machines.push_back(m);
     }
     std::map<std::string, std::int64_t> units_now;
     for (const auto& u : units) {
@@ -1063,7 +1121,8 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
         refused.conflicting_instances.empty()) {
       for (const auto& m : c.alive) refused.conflicting_machines.push_back(m + " (lease expired)");
       if (!c.unit_deletes.empty()) {
-        for (const auto& u : c.unit_deletes) refused.conflicting_units.push_back(u + " (placed meanwhile)");
+        for (const auto& u : c.unit_deletes)
+          refused.conflicting_units.push_back(u + " (placed meanwhile)");
       }
     }
     out.status = CommitStatus::Conflict;
@@ -1136,8 +1195,9 @@ std::int64_t EtcdStore::announce_alive(const std::string& machine, std::chrono::
                       {{"key", b64_encode(d.key("alive", machine))},
                        {"value", b64_encode(json{{"lease", std::to_string(id)}}.dump())},
                        {"lease", std::to_string(id)}}}});
-  success.push_back({{"request_put",
-                      {{"key", b64_encode(d.opts.prefix + "/revision")}, {"value", b64_encode("{}")}}}});
+  success.push_back(
+      {{"request_put",
+        {{"key", b64_encode(d.opts.prefix + "/revision")}, {"value", b64_encode("{}")}}}});
   d.call("/v3/kv/txn", {{"success", success}});
   return id;
 }
@@ -1173,8 +1233,9 @@ bool EtcdStore::keep_alive(std::int64_t lease) {
   httplib::Error err = httplib::Error::Success;
   cli.send(req, res, err);
   if (ttl < 0) {
-    throw StoreError(404, d.name, fmt::format("lease keep-alive got no answer from {} ({})", endpoint,
-                                              httplib::to_string(err)));
+    throw StoreError(404, d.name,
+                     fmt::format("lease keep-alive got no answer from {} ({})", endpoint,
+                                 httplib::to_string(err)));
   }
   return ttl > 0;
 }
@@ -1195,7 +1256,9 @@ std::string EtcdStore::name() const { return "etcd:"; }
 Snapshot EtcdStore::snapshot() { return {}; }
 CommitResult EtcdStore::commit(const Plan&, const Snapshot&) { return {}; }
 std::int64_t EtcdStore::revision() { return 0; }
-std::int64_t EtcdStore::wait_for_change(std::int64_t since, std::chrono::milliseconds) { return since; }
+std::int64_t EtcdStore::wait_for_change(std::int64_t since, std::chrono::milliseconds) {
+  return since;
+}
 std::int64_t EtcdStore::announce_alive(const std::string&, std::chrono::seconds) { return 0; }
 bool EtcdStore::keep_alive(std::int64_t) { return false; }
 void EtcdStore::revoke(std::int64_t) {}

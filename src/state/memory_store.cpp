@@ -27,14 +27,13 @@ CommitResult MemoryStore::commit(const Plan& plan, const Snapshot& base) {
       auto it = revs.find(n);
       return it == revs.end() ? std::int64_t{0} : it->second;
     };
-    detail::CurrentLookup now{
-        [&](const std::string& m) { return rev_of(s.machine_revisions, m); },
-        [&](const std::string& u) { return rev_of(s.unit_revisions, u); },
-        [&](const std::string& i) -> std::optional<std::string> {
-          auto it = s.placements.find(i);
-          if (it == s.placements.end()) return std::nullopt;
-          return it->second;
-        }};
+    detail::CurrentLookup now{[&](const std::string& m) { return rev_of(s.machine_revisions, m); },
+                              [&](const std::string& u) { return rev_of(s.unit_revisions, u); },
+                              [&](const std::string& i) -> std::optional<std::string> {
+                                auto it = s.placements.find(i);
+                                if (it == s.placements.end()) return std::nullopt;
+                                return it->second;
+                              }};
     if (detail::find_conflicts(base, touched, now, out)) return out;
     out.problems = detail::validate(plan, detail::view_of(s, plan, touched), touched);
     if (!out.problems.empty()) {

@@ -38,7 +38,8 @@ INSERT INTO berth_meta VALUES('revision', 0);
     throw StoreError(402, store, fmt::format("not a SQLite database ({}) while {}", msg, doing));
   }
   if (primary == SQLITE_CORRUPT) {
-    throw StoreError(402, store, fmt::format("the database is corrupted ({}) while {}", msg, doing));
+    throw StoreError(402, store,
+                     fmt::format("the database is corrupted ({}) while {}", msg, doing));
   }
   throw StoreError(401, store, fmt::format("{} while {}", msg, doing));
 }
@@ -160,7 +161,8 @@ const T& carry_over(RecordMap<T>& old, RecordMap<T>& fresh, const std::string& n
   if (node.empty() || node.mapped().text != text) {
     std::string owned(text);
     T value = decode(name, owned);  // throws on a bad record: nothing cached for it
-    if (node.empty()) return fresh.emplace(name, Record<T>{std::move(owned), std::move(value)}).first->second.value;
+    if (node.empty())
+      return fresh.emplace(name, Record<T>{std::move(owned), std::move(value)}).first->second.value;
     node.mapped() = Record<T>{std::move(owned), std::move(value)};
   }
   return fresh.insert(std::move(node)).position->second.value;
@@ -171,7 +173,8 @@ const T& carry_over(RecordMap<T>& old, RecordMap<T>& fresh, const std::string& n
 template <class T, class Decode>
 class Rows {
  public:
-  Rows(Stmt& query, RecordMap<T>& cache, Decode decode) : q_(query), cache_(cache), decode_(decode) {}
+  Rows(Stmt& query, RecordMap<T>& cache, Decode decode)
+      : q_(query), cache_(cache), decode_(decode) {}
 
   struct Row {
     bool found = false;
@@ -249,7 +252,8 @@ struct SqliteStore::Decoded {
   RecordMap<Unit> units;
 };
 
-SqliteStore::SqliteStore(const std::string& path) : path_(path), decoded_(std::make_unique<Decoded>()) {
+SqliteStore::SqliteStore(const std::string& path)
+    : path_(path), decoded_(std::make_unique<Decoded>()) {
   const std::string store = name();
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK) {
@@ -309,7 +313,9 @@ Snapshot SqliteStore::snapshot() {
   Transaction tx(db_, store, false);
   snap.revision = read_revision(db_, store);
   Decoded fresh;
-  auto machine = [&](const std::string& n, const std::string& t) { return decode_machine(store, n, t); };
+  auto machine = [&](const std::string& n, const std::string& t) {
+    return decode_machine(store, n, t);
+  };
   auto unit = [&](const std::string& n, const std::string& t) { return decode_unit(store, n, t); };
   // Rows come in name order, so every map insert below goes at the end (hinted, no search).
   {
@@ -317,7 +323,8 @@ Snapshot SqliteStore::snapshot() {
     while (q.step()) {
       std::string n = q.text(0);
       const Machine& m = carry_over(decoded_->machines, fresh.machines, n, q.view(1), machine);
-      if (m.name != n) throw StoreError(403, store, fmt::format("machine row \"{}\" holds machine {}", n, m.name));
+      if (m.name != n)
+        throw StoreError(403, store, fmt::format("machine row \"{}\" holds machine {}", n, m.name));
       snap.machine_revisions.emplace_hint(snap.machine_revisions.end(), n, q.integer(2));
       snap.spec.machines.push_back(m);
     }
@@ -327,14 +334,16 @@ Snapshot SqliteStore::snapshot() {
     while (q.step()) {
       std::string n = q.text(0);
       const Unit& u = carry_over(decoded_->units, fresh.units, n, q.view(1), unit);
-      if (u.name != n) throw StoreError(403, store, fmt::format("unit row \"{}\" holds unit {}", n, u.name));
+      if (u.name != n)
+        throw StoreError(403, store, fmt::format("unit row \"{}\" holds unit {}", n, u.name));
       snap.unit_revisions.emplace_hint(snap.unit_revisions.end(), n, q.integer(2));
       snap.spec.units.push_back(u);
     }
   }
   {
     Stmt q(db_, "SELECT instance, machine FROM placements ORDER BY instance", store);
-    while (q.step()) snap.spec.placements.emplace_hint(snap.spec.placements.end(), q.text(0), q.text(1));
+    while (q.step())
+      snap.spec.placements.emplace_hint(snap.spec.placements.end(), q.text(0), q.text(1));
   }
   tx.commit();
   *decoded_ = std::move(fresh);
@@ -353,13 +362,19 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
   Stmt machine_q(db_, "SELECT record, mod_revision FROM machines WHERE name=?", store);
   Stmt unit_q(db_, "SELECT record, mod_revision FROM units WHERE name=?", store);
   Stmt inst_q(db_, "SELECT machine FROM placements WHERE instance=?", store);
-  auto decode_m = [&](const std::string& n, const std::string& t) { return decode_machine(store, n, t); };
-  auto decode_u = [&](const std::string& n, const std::string& t) { return decode_unit(store, n, t); };
+  auto decode_m = [&](const std::string& n, const std::string& t) {
+    return decode_machine(store, n, t);
+  };
+  auto decode_u = [&](const std::string& n, const std::string& t) {
+    return decode_unit(store, n, t);
+  };
   Rows<Machine, decltype(decode_m)> machines(machine_q, decoded_->machines, decode_m);
   Rows<Unit, decltype(decode_u)> units(unit_q, decoded_->units, decode_u);
   // Big plans: the touched rows in one scan per table (see Rows::read_all). The snapshot's
   // sizes only choose the method; every value read comes from the file, in this transaction.
-  auto many = [](std::size_t wanted, std::size_t stored) { return wanted > 64 && wanted * 8 >= stored; };
+  auto many = [](std::size_t wanted, std::size_t stored) {
+    return wanted > 64 && wanted * 8 >= stored;
+  };
   if (many(touched.machines.size(), base.spec.machines.size())) {
     Stmt scan(db_, "SELECT record, mod_revision, name FROM machines ORDER BY name", store);
     machines.read_all(scan, touched.machines);
@@ -374,7 +389,8 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
     auto w = touched.new_instances.begin();
     while (w != touched.new_instances.end() && scan.step()) {
       std::string_view inst = scan.view(0);
-      for (; w != touched.new_instances.end() && std::string_view(*w) < inst; ++w) placed.try_emplace(*w);
+      for (; w != touched.new_instances.end() && std::string_view(*w) < inst; ++w)
+        placed.try_emplace(*w);
       if (w != touched.new_instances.end() && std::string_view(*w) == inst) {
         placed.try_emplace(*w, scan.text(1));
         ++w;
@@ -441,11 +457,13 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
       if (it == changed.end()) it = changed.emplace(n, view.machines.at(n)).first;
       it->second.state = st;
     }
-    for (const auto& [n, m] : changed) put.bind(1, n).bind(2, detail::machine_to_json(m).dump()).bind(3, rev).run();
+    for (const auto& [n, m] : changed)
+      put.bind(1, n).bind(2, detail::machine_to_json(m).dump()).bind(3, rev).run();
   }
   {
     Stmt put(db_, "INSERT OR REPLACE INTO units VALUES(?, ?, ?)", store);
-    for (const auto& u : plan.units) put.bind(1, u.name).bind(2, detail::unit_to_json(u).dump()).bind(3, rev).run();
+    for (const auto& u : plan.units)
+      put.bind(1, u.name).bind(2, detail::unit_to_json(u).dump()).bind(3, rev).run();
   }
   {
     Stmt del(db_, "DELETE FROM placements WHERE instance=?", store);
@@ -457,7 +475,9 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
   if (!plan.removed_units.empty()) {
     // A unit's instances are `u` and `u@...`; '@' + 1 is 'A', so the range holds exactly the
     // names starting with "u@". unit_of settles names another unit could own (`web@1` the unit).
-    Stmt like(db_, "SELECT instance FROM placements WHERE instance=? OR (instance>=? AND instance<?)", store);
+    Stmt like(db_,
+              "SELECT instance FROM placements WHERE instance=? OR (instance>=? AND instance<?)",
+              store);
     Stmt del(db_, "DELETE FROM placements WHERE instance=?", store);
     Stmt del_unit(db_, "DELETE FROM units WHERE name=?", store);
     for (const auto& u : plan.removed_units) {

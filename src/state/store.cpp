@@ -19,16 +19,20 @@ namespace berth::state {
 
 const char* to_string(CommitStatus s) {
   switch (s) {
-    case CommitStatus::Committed: return "committed";
-    case CommitStatus::Conflict: return "conflict";
-    case CommitStatus::Rejected: return "rejected";
+    case CommitStatus::Committed:
+      return "committed";
+    case CommitStatus::Conflict:
+      return "conflict";
+    case CommitStatus::Rejected:
+      return "rejected";
   }
   return "?";
 }
 
 std::string CommitResult::summary() const {
   switch (status) {
-    case CommitStatus::Committed: return fmt::format("committed at revision {}", revision);
+    case CommitStatus::Committed:
+      return fmt::format("committed at revision {}", revision);
     case CommitStatus::Conflict: {
       std::vector<std::string> parts;
       if (!conflicting_machines.empty())
@@ -36,12 +40,13 @@ std::string CommitResult::summary() const {
       if (!conflicting_units.empty())
         parts.push_back(fmt::format("units {}", fmt::join(conflicting_units, ", ")));
       if (!conflicting_instances.empty())
-        parts.push_back(fmt::format("instances placed meanwhile {}",
-                                    fmt::join(conflicting_instances, ", ")));
+        parts.push_back(
+            fmt::format("instances placed meanwhile {}", fmt::join(conflicting_instances, ", ")));
       if (parts.empty()) parts.push_back("the state changed");
       return fmt::format("conflict on {}", fmt::join(parts, "; "));
     }
-    case CommitStatus::Rejected: return fmt::format("rejected: {}", fmt::join(problems, "; "));
+    case CommitStatus::Rejected:
+      return fmt::format("rejected: {}", fmt::join(problems, "; "));
   }
   return "?";
 }
@@ -54,22 +59,22 @@ struct Watcher::Impl {
 Watcher::Watcher(StateStore& store, std::function<void(std::int64_t)> on_change)
     : impl_(std::make_unique<Impl>()) {
   std::int64_t start = store.revision();
-  impl_->thread = std::thread([&store, on_change = std::move(on_change), start,
-                               impl = impl_.get()] {
-    std::int64_t rev = start;
-    while (!impl->stop.load()) {
-      try {
-        std::int64_t now = store.wait_for_change(rev, std::chrono::milliseconds(200));
-        if (now > rev) {
-          rev = now;
-          on_change(now);
+  impl_->thread =
+      std::thread([&store, on_change = std::move(on_change), start, impl = impl_.get()] {
+        std::int64_t rev = start;
+        while (!impl->stop.load()) {
+          try {
+            std::int64_t now = store.wait_for_change(rev, std::chrono::milliseconds(200));
+            if (now > rev) {
+              rev = now;
+              on_change(now);
+            }
+          } catch (const std::exception&) {
+            // The store reports its own outages; a watcher just keeps trying.
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          }
         }
-      } catch (const std::exception&) {
-        // The store reports its own outages; a watcher just keeps trying.
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      }
-    }
-  });
+      });
 }
 
 Watcher::~Watcher() {
@@ -91,7 +96,8 @@ std::unique_ptr<StateStore> open_store(const std::string& url) {
     std::size_t start = 0;
     while (start <= rest.size()) {
       auto comma = rest.find(',', start);
-      std::string ep = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string ep =
+          rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       if (!ep.empty()) opts.endpoints.push_back(ep);
       if (comma == std::string::npos) break;
       start = comma + 1;
@@ -106,8 +112,7 @@ std::unique_ptr<StateStore> open_store(const std::string& url) {
     }
     return std::make_unique<EtcdStore>(std::move(opts));
   }
-  throw StoreError(406, url,
-                   "unknown store; use sqlite:PATH, etcd:http://HOST:PORT or memory:");
+  throw StoreError(406, url, "unknown store; use sqlite:PATH, etcd:http://HOST:PORT or memory:");
 }
 
 Spec merge_spec(const Spec& base, const Spec& additions) {
@@ -138,13 +143,11 @@ Plan plan_with_additions(const Snapshot& base, const Spec& additions, const Plan
   // make concurrent schedulers conflict.
   for (const auto& m : additions.machines) {
     auto it = machines.find(m.name);
-    if (it == machines.end() || *it->second != m)
-      plan.machines.push_back(m);
+    if (it == machines.end() || *it->second != m) plan.machines.push_back(m);
   }
   for (const auto& u : additions.units) {
     auto it = units.find(u.name);
-    if (it == units.end() || *it->second != u)
-      plan.units.push_back(u);
+    if (it == units.end() || *it->second != u) plan.units.push_back(u);
   }
   for (const auto& [inst, m] : additions.placements) {
     auto it = base.spec.placements.find(inst);
@@ -156,8 +159,9 @@ Plan plan_with_additions(const Snapshot& base, const Spec& additions, const Plan
 PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
                                    const PlaceOptions& options, int max_retries) {
   PlaceCommitResult out;
-  std::minstd_rand rng(static_cast<unsigned>(::getpid()) * 7919u +
-                       static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+  std::minstd_rand rng(
+      static_cast<unsigned>(::getpid()) * 7919u +
+      static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
   for (int attempt = 0; attempt <= max_retries; ++attempt) {
     ++out.attempts;
     Snapshot snap = store.snapshot();
@@ -185,7 +189,8 @@ PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
     ++out.conflicts;
     // Jittered exponential back-off so that schedulers that collided do not collide again.
     int cap = 1 << std::min(attempt + 1, 7);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
   }
   throw StoreError(408, store.name(),
                    fmt::format("gave up after {} conflicting commits (last: {})", out.conflicts,
@@ -194,7 +199,8 @@ PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
 
 PendingResult place_pending(StateStore& store, const PendingOptions& options) {
   PendingResult out;
-  std::minstd_rand rng(static_cast<unsigned>(::getpid()) * 31u + static_cast<unsigned>(options.worker));
+  std::minstd_rand rng(static_cast<unsigned>(::getpid()) * 31u +
+                       static_cast<unsigned>(options.worker));
   int conflicts_in_batch = 0;
   // Units a committed (or empty) round left pending: no room now, a `machine_of` target not
   // stored yet, or a contradiction. They are skipped for the rest of this call so that a batch
@@ -217,7 +223,8 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     spec.machines = snap.spec.machines;
     spec.placements = snap.spec.placements;
     for (const auto& u : snap.spec.units) {
-      bool full = u.constraints.global ? placed[u.name] > 0 : placed[u.name] >= u.replicas.value_or(1);
+      bool full =
+          u.constraints.global ? placed[u.name] > 0 : placed[u.name] >= u.replicas.value_or(1);
       if (full || (stuck.count(u.name) && placed[u.name] > 0)) {
         spec.units.push_back(u);  // keeps its placements as they are
       } else if (!stuck.count(u.name)) {
@@ -231,7 +238,8 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     // unit of its slice and, once its slice is placed, goes on into the next one.
     std::size_t start = 0;
     if (options.workers > 1) {
-      const std::string& from = snap.spec.units[options.worker * snap.spec.units.size() / options.workers].name;
+      const std::string& from =
+          snap.spec.units[options.worker * snap.spec.units.size() / options.workers].name;
       start = static_cast<std::size_t>(
           std::lower_bound(pending.begin(), pending.end(), from,
                            [](const Unit* u, const std::string& n) { return u->name < n; }) -
@@ -239,7 +247,8 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
       if (start == pending.size()) start = 0;
     }
     std::size_t take = std::min(options.batch, pending.size());
-    for (std::size_t k = 0; k < take; ++k) spec.units.push_back(*pending[(start + k) % pending.size()]);
+    for (std::size_t k = 0; k < take; ++k)
+      spec.units.push_back(*pending[(start + k) % pending.size()]);
     // Units that are placed partly and not in the batch keep their placements as they are.
     for (std::size_t k = take; k < pending.size(); ++k) {
       const Unit* u = pending[(start + k) % pending.size()];
@@ -252,7 +261,8 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     // assignments are committed (plan_of), never the local taint.
     if (options.workers > 1) {
       std::size_t n = spec.machines.size();
-      std::size_t lo = options.worker * n / options.workers, hi = (options.worker + 1) * n / options.workers;
+      std::size_t lo = options.worker * n / options.workers,
+                  hi = (options.worker + 1) * n / options.workers;
       Taint other{"berth.io/another-scheduler", "", TaintEffect::PreferNoSchedule};
       for (std::size_t i = 0; i < n; ++i) {
         if (i >= lo && i < hi) continue;
@@ -265,7 +275,8 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
     auto t2 = std::chrono::steady_clock::now();
     out.place_seconds += std::chrono::duration<double>(t2 - t1).count();
     std::set<std::string> batch;
-    for (std::size_t k = 0; k < take; ++k) batch.insert(pending[(start + k) % pending.size()]->name);
+    for (std::size_t k = 0; k < take; ++k)
+      batch.insert(pending[(start + k) % pending.size()]->name);
     auto mark_stuck = [&] {
       auto in_batch = [&](const std::string& n) { return batch.count(n) > 0; };
       for (const auto& p : result.pending) {
@@ -280,7 +291,8 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
       continue;
     }
     CommitResult r = store.commit(plan, snap);
-    out.commit_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
+    out.commit_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
     out.chunks += r.chunks;
     if (r.committed()) {
       mark_stuck();
@@ -308,7 +320,8 @@ PendingResult place_pending(StateStore& store, const PendingOptions& options) {
                                    conflicts_in_batch, r.summary()));
     }
     int cap = 1 << std::min(conflicts_in_batch, 6);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
   }
 }
 

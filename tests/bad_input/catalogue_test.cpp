@@ -101,19 +101,21 @@ void generate(const std::string& kind, const fs::path& dir) {
     std::ofstream(dir / "long.json") << R"({"units":[{"name":")" << std::string(10 << 20, 'a')
                                      << R"(","requests":{"cpu":"x"}}]})";
   } else if (kind == "10mb-line-unit") {
-    std::ofstream(dir / "long.service") << "[X-Fleet]\nMachineMetadata=" << std::string(10 << 20, 'x')
-                                        << "\n";
+    std::ofstream(dir / "long.service")
+        << "[X-Fleet]\nMachineMetadata=" << std::string(10 << 20, 'x') << "\n";
   } else if (kind == "10mb-line-machines") {
-    std::ofstream(dir / "long.machines") << "m1 capacity=\"cpu=" << std::string(10 << 20, '9') << "\"\n";
+    std::ofstream(dir / "long.machines")
+        << "m1 capacity=\"cpu=" << std::string(10 << 20, '9') << "\"\n";
   } else if (kind == "10mb-line-vbp") {
     std::ofstream(dir / "long.vbp") << "1\n10\n1\n" << std::string(10 << 20, '7') << " 1\n";
   } else if (kind == "10mb-line-kube") {
-    std::ofstream(dir / "long.json") << R"({"kind":"NodeList","items":[{"kind":"Node","metadata":{"name":")"
-                                     << std::string(10 << 20, 'n') << R"("},"status":{"allocatable":{"cpu":"-1"}}}]})";
+    std::ofstream(dir / "long.json")
+        << R"({"kind":"NodeList","items":[{"kind":"Node","metadata":{"name":")"
+        << std::string(10 << 20, 'n') << R"("},"status":{"allocatable":{"cpu":"-1"}}}]})";
   } else if (kind == "deep-json") {
     // 100000 nested arrays: a recursive reader would overflow the stack.
-    std::ofstream(dir / "deep.json") << R"({"units":)" << std::string(100000, '[')
-                                     << std::string(100000, ']') << "}";
+    std::ofstream(dir / "deep.json")
+        << R"({"units":)" << std::string(100000, '[') << std::string(100000, ']') << "}";
   } else if (kind == "deep-json-unclosed") {
     std::ofstream(dir / "deep.json") << std::string(1 << 20, '[');
   } else if (kind == "deep-kube") {
@@ -133,9 +135,9 @@ struct Outcome {
 
 Outcome run_cli(const std::string& args, const fs::path& cwd, const fs::path& tmp) {
   const fs::path out = tmp / "stdout.txt", err = tmp / "stderr.txt";
-  std::string cmd = "cd '" + cwd.string() + "' && timeout -k 5 " + std::to_string(kTimeLimitSeconds) +
-                    " '" + std::string(BERTH_CLI) + "' " + args + " >'" + out.string() + "' 2>'" +
-                    err.string() + "' </dev/null";
+  std::string cmd = "cd '" + cwd.string() + "' && timeout -k 5 " +
+                    std::to_string(kTimeLimitSeconds) + " '" + std::string(BERTH_CLI) + "' " +
+                    args + " >'" + out.string() + "' 2>'" + err.string() + "' </dev/null";
   auto start = std::chrono::steady_clock::now();
   int status = std::system(cmd.c_str());
   Outcome o;
@@ -161,13 +163,15 @@ TEST_CASE("the catalogue has at least 60 cases, each with a file", "[bad_input]"
     CHECK(!c.run.empty());
     CHECK(c.error.rfind("berth: error: ", 0) == 0);
     // Cases about arguments (unknown strategy, huge range) have no file of their own.
-    if (c.generate.empty() && c.run.find(c.name) != std::string::npos) CHECK(fs::exists(kCases / c.name));
+    if (c.generate.empty() && c.run.find(c.name) != std::string::npos)
+      CHECK(fs::exists(kCases / c.name));
   }
 }
 
 TEST_CASE("every bad input exits 1 with its one-line error", "[bad_input]") {
   auto cases = read_manifest(kSource / "tests/bad_input/manifest.txt");
-  const fs::path root = fs::temp_directory_path() / ("berth-bad-input-" + std::to_string(::getpid()));
+  const fs::path root =
+      fs::temp_directory_path() / ("berth-bad-input-" + std::to_string(::getpid()));
   fs::remove_all(root);
   int index = 0;
   for (const auto& c : cases) {
@@ -178,7 +182,8 @@ TEST_CASE("every bad input exits 1 with its one-line error", "[bad_input]") {
       generate(c.generate, tmp);
       cwd = tmp;
     }
-    std::string args = replace_all(replace_all(c.run, "{tmp}", tmp.string()), "{cases}", kCases.string());
+    std::string args =
+        replace_all(replace_all(c.run, "{tmp}", tmp.string()), "{cases}", kCases.string());
     std::string expected =
         replace_all(replace_all(c.error, "{tmp}", tmp.string()), "{cases}", kCases.string());
     std::string before;
@@ -215,12 +220,15 @@ namespace {
 // `invalid.220`–`invalid.239`), as `category.code`.
 std::set<std::string> documented_ids(const std::string& doc) {
   std::set<std::string> ids;
-  const std::regex one(R"(`?(parse_error|invalid|usage|store)\.(\d{3})`?(?:\s*(?:–|-)\s*`?(?:parse_error|invalid|usage|store)\.(\d{3}))?)");
-  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), one); it != std::sregex_iterator(); ++it) {
+  const std::regex one(
+      R"(`?(parse_error|invalid|usage|store)\.(\d{3})`?(?:\s*(?:–|-)\s*`?(?:parse_error|invalid|usage|store)\.(\d{3}))?)");
+  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), one); it != std::sregex_iterator();
+       ++it) {
     const std::string category = (*it)[1];
     const int from = std::stoi((*it)[2]);
     const int to = (*it)[3].matched ? std::stoi((*it)[3]) : from;
-    for (int code = from; code <= to && code < from + 100; ++code) ids.insert(category + "." + std::to_string(code));
+    for (int code = from; code <= to && code < from + 100; ++code)
+      ids.insert(category + "." + std::to_string(code));
   }
   return ids;
 }

@@ -30,8 +30,10 @@ std::string whole_document_answer(const std::string& text) {
     try {
       return write_spec_json(spec_from_json(root));
     } catch (const ValidationError& e) {
-      throw ValidationError(e.code(), e.subject(),
-                            fmt::format("{} (in spec.json)", e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2)));
+      throw ValidationError(
+          e.code(), e.subject(),
+          fmt::format("{} (in spec.json)",
+                      e.detail().substr(e.subject().empty() ? 0 : e.subject().size() + 2)));
     }
   } catch (const Error& e) {
     return std::string("error: ") + e.what();
@@ -52,18 +54,30 @@ struct Damage {
 
   json random_value() {
     switch (pick(0, 11)) {
-      case 0: return nullptr;
-      case 1: return true;
-      case 2: return -1;
-      case 3: return 3.5;
-      case 4: return "abc";
-      case 5: return "512Mi";
-      case 6: return json::array();
-      case 7: return json::object();
-      case 8: return std::uint64_t{18446744073709551615ULL};
-      case 9: return json::array({"x", 2});
-      case 10: return json{{"op", "gt"}, {"value", "1"}};
-      default: return 0;
+      case 0:
+        return nullptr;
+      case 1:
+        return true;
+      case 2:
+        return -1;
+      case 3:
+        return 3.5;
+      case 4:
+        return "abc";
+      case 5:
+        return "512Mi";
+      case 6:
+        return json::array();
+      case 7:
+        return json::object();
+      case 8:
+        return std::uint64_t{18446744073709551615ULL};
+      case 9:
+        return json::array({"x", 2});
+      case 10:
+        return json{{"op", "gt"}, {"value", "1"}};
+      default:
+        return 0;
     }
   }
 
@@ -85,7 +99,9 @@ struct Damage {
       const int what = pick(0, 6);
       if (what >= 3 && !spec.is_object()) continue;  // the root itself was replaced
       switch (what) {
-        case 0: *node = random_value(); break;
+        case 0:
+          *node = random_value();
+          break;
         case 1:  // a misspelt or unknown key
           if (node->is_object() && !node->empty()) {
             auto it = node->begin();
@@ -101,21 +117,29 @@ struct Damage {
           break;
         case 3:  // a duplicate machine or unit name
           for (const char* field : {"machines", "units"}) {
-            if (spec.contains(field) && spec[field].is_array() && !spec[field].empty() && pick(0, 1)) {
+            if (spec.contains(field) && spec[field].is_array() && !spec[field].empty() &&
+                pick(0, 1)) {
               json& list = spec[field];
-              const json copy = list[static_cast<std::size_t>(pick(0, static_cast<int>(list.size()) - 1))];
+              const json copy =
+                  list[static_cast<std::size_t>(pick(0, static_cast<int>(list.size()) - 1))];
               list.insert(list.begin() + pick(0, static_cast<int>(list.size())), copy);
             }
           }
           break;
-        case 4: spec[pick(0, 1) ? "$comment" : "bogus"] = random_value(); break;
+        case 4:
+          spec[pick(0, 1) ? "$comment" : "bogus"] = random_value();
+          break;
         case 5: {  // placements, some of them not strings
           json& ps = spec["placements"];
           if (!ps.is_object()) ps = json::object();
-          for (int i = pick(1, 4); i > 0; --i) ps[fmt::format("u{}@{}", pick(1, 3), pick(1, 3))] = pick(0, 2) ? json("m1") : random_value();
+          for (int i = pick(1, 4); i > 0; --i)
+            ps[fmt::format("u{}@{}", pick(1, 3), pick(1, 3))] =
+                pick(0, 2) ? json("m1") : random_value();
           break;
         }
-        default: spec["warnings"] = pick(0, 1) ? json("w") : random_value(); break;
+        default:
+          spec["warnings"] = pick(0, 1) ? json("w") : random_value();
+          break;
       }
     }
   }
@@ -124,7 +148,8 @@ struct Damage {
   std::string text_of(const json& spec) {
     if (!spec.is_object() || pick(0, 9) == 0) return spec.dump(pick(0, 1) ? 2 : -1);
     std::vector<std::string> fields;
-    for (const auto& [key, value] : spec.items()) fields.push_back(json(key).dump() + ": " + value.dump(pick(0, 1) ? 2 : -1));
+    for (const auto& [key, value] : spec.items())
+      fields.push_back(json(key).dump() + ": " + value.dump(pick(0, 1) ? 2 : -1));
     std::shuffle(fields.begin(), fields.end(), rng);
     std::string text = "{";
     for (std::size_t i = 0; i < fields.size(); ++i) text += (i ? ",\n" : "\n") + fields[i];
@@ -136,9 +161,15 @@ struct Damage {
     for (int n = pick(1, 2); n > 0 && !text.empty(); --n) {
       const std::size_t at = static_cast<std::size_t>(pick(0, static_cast<int>(text.size()) - 1));
       switch (pick(0, 3)) {
-        case 0: text.erase(at, 1); break;
-        case 1: text.insert(at, 1, pool[pick(0, sizeof pool - 2)]); break;
-        case 2: text[at] = pool[pick(0, sizeof pool - 2)]; break;
+        case 0:
+          text.erase(at, 1);
+          break;
+        case 1:
+          text.insert(at, 1, pool[pick(0, sizeof pool - 2)]);
+          break;
+        case 2:
+          text[at] = pool[pick(0, sizeof pool - 2)];
+          break;
         default: {  // a key written twice in the object that opens here
           const std::size_t brace = text.find("{\"", at);
           if (brace != std::string::npos) text.insert(brace + 1, "\"name\": 1, ");
@@ -150,7 +181,8 @@ struct Damage {
 
 }  // namespace
 
-TEST_CASE("the streamed spec reader answers what the whole-document reader answers", "[io][spec][property]") {
+TEST_CASE("the streamed spec reader answers what the whole-document reader answers",
+          "[io][spec][property]") {
   std::mt19937_64 rng(20261206);
   Damage d{rng};
   int accepted = 0, meaning_errors = 0, syntax_errors = 0, duplicate_keys = 0;
@@ -163,10 +195,14 @@ TEST_CASE("the streamed spec reader answers what the whole-document reader answe
     const std::string got = streamed_answer(text);
     INFO("round " << round << "\n" << text);
     REQUIRE(got == want);
-    if (want.rfind("error: [berth.invalid.", 0) == 0) ++meaning_errors;
-    else if (want.rfind("error: [berth.parse_error.102]", 0) == 0) ++duplicate_keys;
-    else if (want.rfind("error: [berth.parse_error.", 0) == 0) ++syntax_errors;
-    else ++accepted;
+    if (want.rfind("error: [berth.invalid.", 0) == 0)
+      ++meaning_errors;
+    else if (want.rfind("error: [berth.parse_error.102]", 0) == 0)
+      ++duplicate_keys;
+    else if (want.rfind("error: [berth.parse_error.", 0) == 0)
+      ++syntax_errors;
+    else
+      ++accepted;
   }
   // Every kind of answer was compared many times (a generator that only made one kind would
   // prove little).

@@ -26,7 +26,8 @@ constexpr std::uint64_t kSeed = 1717;
 
 }  // namespace
 
-TEST_CASE("the compiled conflict relation equals the patterns evaluated pair by pair", "[property][conflicts]") {
+TEST_CASE("the compiled conflict relation equals the patterns evaluated pair by pair",
+          "[property][conflicts]") {
   std::mt19937_64 rng(kSeed);
   int cases = 0, related_pairs = 0;
   for (int round = 0; round < 400; ++round) {
@@ -44,7 +45,9 @@ TEST_CASE("the compiled conflict relation equals the patterns evaluated pair by 
     auto one_way = [&](InstanceId p, InstanceId t) {
       const Unit& tu = c.unit(c.instance(t).unit);
       for (const auto& pat : c.unit(c.instance(p).unit).constraints.conflicts) {
-        if (glob_match(pat, c.instance(t).name) || (tu.constraints.global && glob_match(pat, tu.name))) return true;
+        if (glob_match(pat, c.instance(t).name) ||
+            (tu.constraints.global && glob_match(pat, tu.name)))
+          return true;
       }
       return false;
     };
@@ -71,7 +74,9 @@ TEST_CASE("the compiled conflict relation equals the patterns evaluated pair by 
           // early exit), and the other unit is its peer, matches all, or shares a port.
           REQUIRE((c.unit_related(ua) || c.matches_all(ub)));
           const auto peers = c.conflict_peers(ua);
-          const bool peer = std::any_of(peers.begin(), peers.end(), [&](const Cluster::ConflictPeer& e) { return e.unit == ub; });
+          const bool peer =
+              std::any_of(peers.begin(), peers.end(),
+                          [&](const Cluster::ConflictPeer& e) { return e.unit == ub; });
           REQUIRE((peer || c.matches_all(ua) || c.matches_all(ub) || ports_shared(ua, ub)));
           ++related_pairs;
         }
@@ -84,7 +89,8 @@ TEST_CASE("the compiled conflict relation equals the patterns evaluated pair by 
         if (k > 0) REQUIRE(peers[k - 1].unit < peers[k].unit);
         REQUIRE((peers[k].out != 1 || peers[k].in != 1));
         const auto back = c.conflict_peers(peers[k].unit);
-        auto it = std::find_if(back.begin(), back.end(), [&](const Cluster::ConflictPeer& e) { return e.unit == u; });
+        auto it = std::find_if(back.begin(), back.end(),
+                               [&](const Cluster::ConflictPeer& e) { return e.unit == u; });
         REQUIRE(it != back.end());
         REQUIRE(it->out == peers[k].in);
         REQUIRE(it->in == peers[k].out);

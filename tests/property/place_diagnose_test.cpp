@@ -55,15 +55,16 @@ void require_same_diagnosis(const Diagnosis& a, const Diagnosis& b) {
 
 TEST_CASE("diagnoses from the indexes equal the exhaustive scan's", "[property][index][explain]") {
   std::mt19937_64 rng(kSeed);
-  std::size_t compared = 0, pending = 0, with_conflicts = 0, with_spread = 0, with_closest = 0, with_not_up = 0,
-              with_fit = 0, rejected = 0;
+  std::size_t compared = 0, pending = 0, with_conflicts = 0, with_spread = 0, with_closest = 0,
+              with_not_up = 0, with_fit = 0, rejected = 0;
   int built = 0;
   for (int round = 0; round < 1200; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);
     Spec spec = testing::random_diagnose_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy " << to_string(strategy));
+    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
+                 << to_string(strategy));
     std::optional<Cluster> built_cluster;
     try {
       built_cluster.emplace(Cluster::build(spec));
@@ -74,7 +75,9 @@ TEST_CASE("diagnoses from the indexes equal the exhaustive scan's", "[property][
     ++built;
     Cluster& cluster = *built_cluster;
     Placer placer(cluster, strategy);
-    auto random_machine = [&] { return static_cast<MachineId>(case_rng() % cluster.machine_count()); };
+    auto random_machine = [&] {
+      return static_cast<MachineId>(case_rng() % cluster.machine_count());
+    };
     // Partly fill: some groups by the placer, a few forced anywhere (overcommit, conflicts).
     for (GroupId g = 0; g < cluster.group_count(); ++g) {
       const auto r = case_rng() % 10;
@@ -117,14 +120,15 @@ TEST_CASE("diagnoses from the indexes equal the exhaustive scan's", "[property][
       }
       if (case_rng() % 6 == 0) {
         const MachineId x = random_machine();
-        cluster.set_state(x, cluster.machine_state(x) == MachineState::Up ? static_cast<MachineState>(1 + case_rng() % 3)
-                                                                           : MachineState::Up);
+        cluster.set_state(x, cluster.machine_state(x) == MachineState::Up
+                                 ? static_cast<MachineState>(1 + case_rng() % 3)
+                                 : MachineState::Up);
       }
     }
   }
-  INFO("compared " << compared << ", pending " << pending << ", conflicts " << with_conflicts << ", spread " << with_spread
-                   << ", closest " << with_closest << ", not up " << with_not_up << ", fit " << with_fit << ", rejected specs "
-                   << rejected);
+  INFO("compared " << compared << ", pending " << pending << ", conflicts " << with_conflicts
+                   << ", spread " << with_spread << ", closest " << with_closest << ", not up "
+                   << with_not_up << ", fit " << with_fit << ", rejected specs " << rejected);
   CHECK(built > 800);
   CHECK(compared > 20000);
   CHECK(pending > 5000);

@@ -28,7 +28,8 @@ TEST_CASE("indexed search and exhaustive scan choose the same machine", "[proper
     std::mt19937_64 case_rng(case_seed);
     Spec spec = testing::random_index_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy " << to_string(strategy));
+    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
+                 << to_string(strategy));
     Cluster cluster = Cluster::build(spec);
     Placer placer(cluster, strategy);
     // Place group by group; before each placement compare the two searches, and now and then
@@ -47,10 +48,12 @@ TEST_CASE("indexed search and exhaustive scan choose the same machine", "[proper
         continue;
       }
       placer.place_group(g);
-      if (case_rng() % 7 == 0 && g > 0) cluster.unassign(cluster.group(case_rng() % g).members.front());
+      if (case_rng() % 7 == 0 && g > 0)
+        cluster.unassign(cluster.group(case_rng() % g).members.front());
       if (case_rng() % 11 == 0) {
         MachineId m = static_cast<MachineId>(case_rng() % cluster.machine_count());
-        cluster.set_state(m, cluster.machine_state(m) == MachineState::Up ? MachineState::Draining : MachineState::Up);
+        cluster.set_state(m, cluster.machine_state(m) == MachineState::Up ? MachineState::Draining
+                                                                          : MachineState::Up);
       }
     }
   }
@@ -88,7 +91,8 @@ void require_same_diagnosis(const Diagnosis& a, const Diagnosis& b) {
 
 }  // namespace
 
-TEST_CASE("batch placement: pending diagnoses equal a fresh scan for each unit", "[property][index][explain]") {
+TEST_CASE("batch placement: pending diagnoses equal a fresh scan for each unit",
+          "[property][index][explain]") {
   // place_pending reuses a diagnosis for the next pending replica of the same unit and the
   // indexed search reuses its ranking across replicas; replaying the batch one decision at a
   // time with fresh scans must give the same machines and the same counts.
@@ -121,7 +125,8 @@ TEST_CASE("batch placement: pending diagnoses equal a fresh scan for each unit",
     }
     REQUIRE(k == pending.size());
     pending_seen += k;
-    for (InstanceId i = 0; i < batch.instance_count(); ++i) REQUIRE(batch.assignment(i) == replay.assignment(i));
+    for (InstanceId i = 0; i < batch.instance_count(); ++i)
+      REQUIRE(batch.assignment(i) == replay.assignment(i));
   }
   CHECK(pending_seen > 1000);
 }

@@ -22,7 +22,8 @@ using testing::random_spec;
 
 }  // namespace
 
-TEST_CASE("random clusters: no overcommit, constraints hold, nothing lost, reasons add up", "[property][place]") {
+TEST_CASE("random clusters: no overcommit, constraints hold, nothing lost, reasons add up",
+          "[property][place]") {
   std::mt19937_64 rng(kSeed);
   int checked = 0, rejected_as_invalid = 0, with_pending = 0;
   for (int round = 0; round < 3000; ++round) {
@@ -30,7 +31,8 @@ TEST_CASE("random clusters: no overcommit, constraints hold, nothing lost, reaso
     std::mt19937_64 case_rng(case_seed);
     Spec spec = random_spec(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy " << to_string(strategy));
+    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
+                 << to_string(strategy));
     INFO("spec: " << write_spec_json(spec, -1));
     PlacementResult result;
     try {
@@ -54,7 +56,8 @@ TEST_CASE("random clusters: no overcommit, constraints hold, nothing lost, reaso
   CHECK(checked > 2500);
   CHECK(with_pending > 300);
   CHECK(checked - with_pending > 300);
-  WARN("checked " << checked << " random specs (" << with_pending << " with pending units, " << rejected_as_invalid << " refused as contradictory)");
+  WARN("checked " << checked << " random specs (" << with_pending << " with pending units, "
+                  << rejected_as_invalid << " refused as contradictory)");
 }
 
 TEST_CASE("random specs survive a JSON round trip", "[property][io]") {

@@ -29,8 +29,8 @@
 #include "berth/place/cluster.hpp"
 #include "berth/place/place.hpp"
 #include "berth/place/placer.hpp"
-#include "support/random_spec.hpp"
 #include "support/invariants.hpp"
+#include "support/random_spec.hpp"
 
 using namespace berth;
 
@@ -218,7 +218,8 @@ std::vector<GroupId> pending_groups(const Cluster& c) { return c.unplaced_groups
 
 }  // namespace
 
-TEST_CASE("every path of the pipeline agrees with a brute-force oracle", "[property][place][oracle]") {
+TEST_CASE("every path of the pipeline agrees with a brute-force oracle",
+          "[property][place][oracle]") {
   std::mt19937_64 rng(kSeed);
   std::size_t pairs = 0, fitting = 0, unresolvable = 0, contradictions = 0, preemptions = 0;
   for (int round = 0; round < 400; ++round) {
@@ -226,7 +227,8 @@ TEST_CASE("every path of the pipeline agrees with a brute-force oracle", "[prope
     std::mt19937_64 case_rng(case_seed);
     Spec spec = testing::random_oracle_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy " << to_string(strategy));
+    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
+                 << to_string(strategy));
     INFO("spec: " << write_spec_json(spec, -1));
     Cluster cluster = Cluster::build(spec, BuildOptions{false});
     contradictions += cluster.problems().size();
@@ -242,7 +244,8 @@ TEST_CASE("every path of the pipeline agrees with a brute-force oracle", "[prope
       bool could = false;
       for (MachineId m = 0; m < cluster.machine_count(); ++m) {
         const bool want = oracle.fits(g, m);
-        INFO("group of " << cluster.instance(cluster.group(g).members.front()).name << " on " << cluster.machine_name(m));
+        INFO("group of " << cluster.instance(cluster.group(g).members.front()).name << " on "
+                         << cluster.machine_name(m));
         REQUIRE(placer.fits(g, m) == want);
         if (want) REQUIRE(placer.points_of(g, m) == oracle.points(g, m));
         if (want) ok.push_back(m);
@@ -253,7 +256,8 @@ TEST_CASE("every path of the pipeline agrees with a brute-force oracle", "[prope
       // explain: "could it go there" with the group taken off; for an unplaced group that is
       // the oracle's answer. Only lone pending groups (none of its members placed).
       bool none_placed = true;
-      for (InstanceId i : cluster.group(g).members) none_placed = none_placed && cluster.assignment(i) == kNone;
+      for (InstanceId i : cluster.group(g).members)
+        none_placed = none_placed && cluster.assignment(i) == kNone;
       if (none_placed) {
         for (MachineId m = 0; m < cluster.machine_count(); ++m) {
           INFO("explain on " << cluster.machine_name(m));
@@ -288,7 +292,8 @@ TEST_CASE("every path of the pipeline agrees with a brute-force oracle", "[prope
         for (MachineId m : ok) {
           const std::int64_t p = oracle.points(g, m);
           const double s = placer.score_of(g, m);
-          REQUIRE((p < best_points || (p == best_points && (s < best || (s == best && m >= scan)))));
+          REQUIRE(
+              (p < best_points || (p == best_points && (s < best || (s == best && m >= scan)))));
         }
       }
     }
@@ -311,11 +316,13 @@ TEST_CASE("every path of the pipeline agrees with a brute-force oracle", "[prope
   CHECK(unresolvable > 50);
   CHECK(contradictions > 20);
   CHECK(preemptions > 20);
-  WARN(pairs << " (group, machine) pairs, " << fitting << " fitting, " << unresolvable << " unresolvable groups, "
-             << contradictions << " contradictions, " << preemptions << " preemptions");
+  WARN(pairs << " (group, machine) pairs, " << fitting << " fitting, " << unresolvable
+             << " unresolvable groups, " << contradictions << " contradictions, " << preemptions
+             << " preemptions");
 }
 
-TEST_CASE("batch strategies keep every promise on clusters with taints and ports", "[property][place][oracle]") {
+TEST_CASE("batch strategies keep every promise on clusters with taints and ports",
+          "[property][place][oracle]") {
   std::mt19937_64 rng(kSeed + 1);
   for (int round = 0; round < 150; ++round) {
     const std::uint64_t case_seed = rng();

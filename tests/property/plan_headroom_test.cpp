@@ -18,7 +18,9 @@
 using namespace berth;
 using namespace berth::plan;
 
-TEST_CASE("headroom on one cluster fails exactly the scenarios re-placing from a rebuilt spec fails", "[property][plan]") {
+TEST_CASE(
+    "headroom on one cluster fails exactly the scenarios re-placing from a rebuilt spec fails",
+    "[property][plan]") {
   constexpr std::uint64_t kSeed = 20261206;
   std::mt19937_64 rng(kSeed);
   int checked = 0, scenarios = 0, failed = 0;
@@ -27,7 +29,8 @@ TEST_CASE("headroom on one cluster fails exactly the scenarios re-placing from a
     std::mt19937_64 case_rng(case_seed);
     Spec spec = testing::random_spec(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy " << to_string(strategy));
+    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
+                 << to_string(strategy));
     INFO("spec: " << write_spec_json(spec, -1));
     PlacementResult first = place(spec, PlaceOptions{strategy});
     Spec placed = spec;
@@ -37,7 +40,8 @@ TEST_CASE("headroom on one cluster fails exactly the scenarios re-placing from a
       if (m.state == MachineState::Up) up.push_back(m.name);
     }
     const int k = 1 + static_cast<int>(case_rng() % 2);
-    if (up.size() <= static_cast<std::size_t>(k)) continue;  // "cannot lose k of k": no scenario runs
+    if (up.size() <= static_cast<std::size_t>(k))
+      continue;  // "cannot lose k of k": no scenario runs
     CapacityOptions options;
     options.strategy = strategy;
     Headroom headroom = Headroom::parse(std::to_string(k), "zone");
@@ -60,7 +64,8 @@ TEST_CASE("headroom on one cluster fails exactly the scenarios re-placing from a
         if (k == 1) break;
       }
     }
-    INFO("k " << k << ", up " << up.size() << ", n " << n << ", total " << rep.scenarios_total << ", holds " << rep.holds << ", failures " << rep.failures.size());
+    INFO("k " << k << ", up " << up.size() << ", n " << n << ", total " << rep.scenarios_total
+              << ", holds " << rep.holds << ", failures " << rep.failures.size());
     REQUIRE(rep.exhaustive);
     REQUIRE(rep.scenarios_checked == n);
     REQUIRE(fast == slow);
@@ -73,5 +78,6 @@ TEST_CASE("headroom on one cluster fails exactly the scenarios re-placing from a
   CHECK(checked > 400);
   CHECK(failed > 200);
   CHECK(scenarios - failed > 1000);
-  WARN(checked << " random clusters, " << scenarios << " loss scenarios (" << failed << " failing) agree");
+  WARN(checked << " random clusters, " << scenarios << " loss scenarios (" << failed
+               << " failing) agree");
 }

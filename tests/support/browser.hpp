@@ -11,7 +11,9 @@ inline const char* kChromium = "/usr/bin/chromium";
 /// Occurrences of `needle` in `text` (overlapping ones too).
 inline std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
-  for (std::size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  for (std::size_t pos = text.find(needle); pos != std::string::npos;
+       pos = text.find(needle, pos + 1))
+    ++n;
   return n;
 }
 

@@ -36,10 +36,11 @@ struct CliOutput {
 
 /// `berth ARGS` run in directory `dir` with `env` ("NAME=value ..." or "") and without
 /// BERTH_STORE, so the default store is DIR/berth.db; standard error goes through DIR/.stderr.
-inline CliOutput run_cli_in(const std::string& dir, const std::string& args, const std::string& env = "") {
+inline CliOutput run_cli_in(const std::string& dir, const std::string& args,
+                            const std::string& env = "") {
   const std::string err_file = dir + "/.stderr";
-  const std::string cmd = "cd '" + dir + "' && env -u BERTH_STORE " + env + " '" + BERTH_CLI + "' " + args +
-                          " 2>'" + err_file + "'";
+  const std::string cmd = "cd '" + dir + "' && env -u BERTH_STORE " + env + " '" + BERTH_CLI +
+                          "' " + args + " 2>'" + err_file + "'";
   CliOutput r;
   FILE* pipe = popen(cmd.c_str(), "r");
   REQUIRE(pipe);
@@ -53,7 +54,8 @@ inline CliOutput run_cli_in(const std::string& dir, const std::string& args, con
 }
 
 /// Writes `text` to /tmp/<prefix><name> and returns the path.
-inline std::string write_temp_file(const std::string& prefix, const std::string& name, const std::string& text) {
+inline std::string write_temp_file(const std::string& prefix, const std::string& name,
+                                   const std::string& text) {
   std::string path = "/tmp/" + prefix + name;
   std::ofstream(path) << text;
   return path;

@@ -53,7 +53,8 @@ inline std::vector<ExpectedInstance> expected_instances(const Spec& spec) {
         if (ok) out.push_back({u.name + "@" + m.name, &u, 0, m.name});
       }
     } else if (u.replicas) {
-      for (int r = 1; r <= *u.replicas; ++r) out.push_back({fmt::format("{}@{}", u.name, r), &u, r, ""});
+      for (int r = 1; r <= *u.replicas; ++r)
+        out.push_back({fmt::format("{}@{}", u.name, r), &u, r, ""});
     } else {
       out.push_back({u.name, &u, 0, ""});
     }
@@ -78,7 +79,8 @@ inline std::map<std::string, long> eligible_spread_domains(const Spec& spec, con
 
 /// Returns every violated promise as a line of text (empty = all kept). `check_spread` may be
 /// off where existing placements could already be skewed.
-inline std::vector<std::string> check_placement(const Spec& spec, const PlacementResult& result, bool check_spread = true) {
+inline std::vector<std::string> check_placement(const Spec& spec, const PlacementResult& result,
+                                                bool check_spread = true) {
   std::vector<std::string> bad;
   std::map<std::string, const Machine*> machines;
   for (const auto& m : spec.machines) machines[m.name] = &m;
@@ -94,12 +96,17 @@ inline std::vector<std::string> check_placement(const Spec& spec, const Placemen
     const Diagnosis& d = p.diagnosis;
     std::size_t sum = 0;
     for (const auto& [code, n] : d.rejections) sum += n;
-    if (sum + d.fit != d.considered) bad.push_back(fmt::format("{}: rejections add up to {} + {} fit, not {}", p.unit, sum, d.fit, d.considered));
-    if (d.considered != spec.machines.size()) bad.push_back(fmt::format("{}: considered {} of {} machines", p.unit, d.considered, spec.machines.size()));
+    if (sum + d.fit != d.considered)
+      bad.push_back(fmt::format("{}: rejections add up to {} + {} fit, not {}", p.unit, sum, d.fit,
+                                d.considered));
+    if (d.considered != spec.machines.size())
+      bad.push_back(fmt::format("{}: considered {} of {} machines", p.unit, d.considered,
+                                spec.machines.size()));
     if (p.summary().empty()) bad.push_back(p.unit + ": no reason");
   }
   for (const auto& i : instances) {
-    if (!result.placements.count(i.name) && !pending.count(i.name)) bad.push_back("lost: " + i.name);
+    if (!result.placements.count(i.name) && !pending.count(i.name))
+      bad.push_back("lost: " + i.name);
   }
   for (const auto& [name, machine] : result.placements) {
     if (!by_name.count(name)) bad.push_back("placed an unknown instance: " + name);
@@ -117,42 +124,54 @@ inline std::vector<std::string> check_placement(const Spec& spec, const Placemen
   for (const auto& [machine, r] : used) {
     const Machine& m = *machines[machine];
     if (!r.fits_in(m.allocatable())) bad.push_back(fmt::format("overcommit on {}", machine));
-    if (m.state == MachineState::Down) bad.push_back(fmt::format("units on down machine {}", machine));
+    if (m.state == MachineState::Down)
+      bad.push_back(fmt::format("units on down machine {}", machine));
   }
   for (const auto& [name, machine] : result.placements) {
     const ExpectedInstance& inst = *by_name[name];
     const Constraints& c = inst.unit->constraints;
     const Machine& m = *machines[machine];
     const bool existing = spec.placements.count(name) > 0;
-    if (!existing && m.state != MachineState::Up) bad.push_back(fmt::format("{} newly placed on {} which is not up", name, machine));
+    if (!existing && m.state != MachineState::Up)
+      bad.push_back(fmt::format("{} newly placed on {} which is not up", name, machine));
     for (const auto& r : c.metadata) {
-      if (!r.matches(m.metadata)) bad.push_back(fmt::format("{} on {} breaks {}", name, machine, r.describe()));
+      if (!r.matches(m.metadata))
+        bad.push_back(fmt::format("{} on {} breaks {}", name, machine, r.describe()));
     }
     // New placements tolerate every hard taint; existing ones at least every NoExecute taint.
-    if (!oracle_tolerates(c, m, existing)) bad.push_back(fmt::format("{} on {} does not tolerate its taints", name, machine));
-    if (!c.machine_id.empty() && c.machine_id != machine) bad.push_back(fmt::format("{} pinned to {} but on {}", name, c.machine_id, machine));
-    if (!inst.global_machine.empty() && inst.global_machine != machine) bad.push_back(fmt::format("global {} on {}", name, machine));
+    if (!oracle_tolerates(c, m, existing))
+      bad.push_back(fmt::format("{} on {} does not tolerate its taints", name, machine));
+    if (!c.machine_id.empty() && c.machine_id != machine)
+      bad.push_back(fmt::format("{} pinned to {} but on {}", name, c.machine_id, machine));
+    if (!inst.global_machine.empty() && inst.global_machine != machine)
+      bad.push_back(fmt::format("global {} on {}", name, machine));
     if (!c.machine_of.empty()) {
       std::string target = c.machine_of;
-      if (auto pos = target.find("%i"); pos != std::string::npos) target.replace(pos, 2, std::to_string(inst.replica));
+      if (auto pos = target.find("%i"); pos != std::string::npos)
+        target.replace(pos, 2, std::to_string(inst.replica));
       if (!by_name.count(target)) target = fmt::format("{}@{}", target, inst.replica);
       auto it = result.placements.find(target);
-      if (it == result.placements.end()) bad.push_back(fmt::format("{} placed without its machine_of {}", name, target));
-      else if (it->second != machine) bad.push_back(fmt::format("{} on {} apart from {} on {}", name, machine, target, it->second));
+      if (it == result.placements.end())
+        bad.push_back(fmt::format("{} placed without its machine_of {}", name, target));
+      else if (it->second != machine)
+        bad.push_back(
+            fmt::format("{} on {} apart from {} on {}", name, machine, target, it->second));
     }
     for (const auto& other : on[machine]) {
       if (other == name) continue;
       const ExpectedInstance& o = *by_name[other];
       for (const auto& pat : c.conflicts) {
         // fleet: a global unit is matched by its unit name as well as its instance names.
-        if (glob_match(pat, other) || (o.unit->constraints.global && glob_match(pat, o.unit->name))) {
+        if (glob_match(pat, other) ||
+            (o.unit->constraints.global && glob_match(pat, o.unit->name))) {
           bad.push_back(fmt::format("{} and {} conflict but share {}", name, other, machine));
         }
       }
       for (const auto& p : c.ports) {
         for (const auto& q : o.unit->constraints.ports) {
           if (p.port == q.port && p.protocol == q.protocol && name < other) {
-            bad.push_back(fmt::format("{} and {} both bind {} on {}", name, other, p.describe(), machine));
+            bad.push_back(
+                fmt::format("{} and {} both bind {} on {}", name, other, p.describe(), machine));
           }
         }
       }
@@ -167,7 +186,8 @@ inline std::vector<std::string> check_placement(const Spec& spec, const Placemen
       for (const auto& [name, machine] : result.placements) {
         if (by_name[name]->unit != &u) continue;
         auto it = machines[machine]->metadata.find(sp.key);
-        if (it != machines[machine]->metadata.end() && counts.count(it->second.front())) ++counts[it->second.front()];
+        if (it != machines[machine]->metadata.end() && counts.count(it->second.front()))
+          ++counts[it->second.front()];
       }
       if (counts.empty()) continue;
       long lo = counts.begin()->second, hi = lo;
@@ -175,7 +195,9 @@ inline std::vector<std::string> check_placement(const Spec& spec, const Placemen
         lo = std::min(lo, v);
         hi = std::max(hi, v);
       }
-      if (hi - lo > sp.max_skew) bad.push_back(fmt::format("{} spread over {} skews {} > {}", u.name, sp.key, hi - lo, sp.max_skew));
+      if (hi - lo > sp.max_skew)
+        bad.push_back(
+            fmt::format("{} spread over {} skews {} > {}", u.name, sp.key, hi - lo, sp.max_skew));
     }
   }
   return bad;

@@ -36,7 +36,8 @@ inline Spec random_spec(std::mt19937_64& rng) {
     if (pick(0, 5) != 0) m.metadata["zone"] = {zones[pick(0, 2)]};
     if (pick(0, 9) == 0) m.state = static_cast<MachineState>(pick(1, 3));
     if (pick(0, 4) == 0) {
-      const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute, TaintEffect::PreferNoSchedule};
+      const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute,
+                                     TaintEffect::PreferNoSchedule};
       m.taints.push_back({"dedicated", roles[pick(0, 2)], effects[pick(0, 2)]});
     }
     spec.machines.push_back(std::move(m));
@@ -70,7 +71,8 @@ inline Spec random_spec(std::mt19937_64& rng) {
       c.tolerations.push_back(t);
     }
     if (pick(0, 4) == 0) {
-      const HostPort ports[] = {{80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
+      const HostPort ports[] = {
+          {80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
       c.ports.push_back(ports[pick(0, 2)]);
     }
     const int kind = pick(0, 9);
@@ -107,20 +109,36 @@ inline std::string random_text(std::mt19937_64& rng, int min_len, int max_len) {
 inline std::string random_pattern(std::mt19937_64& rng, const std::vector<std::string>& names) {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   switch (pick(0, 9)) {
-    case 0: return "*";
-    case 1: return names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))] + "@*";
-    case 2: return names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))];
-    default: break;
+    case 0:
+      return "*";
+    case 1:
+      return names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))] + "@*";
+    case 2:
+      return names[static_cast<std::size_t>(pick(0, static_cast<int>(names.size()) - 1))];
+    default:
+      break;
   }
   std::string p;
   for (int n = pick(1, 5); n > 0; --n) {
     switch (pick(0, 9)) {
-      case 0: p += '*'; break;
-      case 1: p += '?'; break;
-      case 2: p += "[ab]"; break;
-      case 3: p += "[!@]"; break;
-      case 4: p += "\\@"; break;
-      default: p += random_text(rng, 1, 2); break;
+      case 0:
+        p += '*';
+        break;
+      case 1:
+        p += '?';
+        break;
+      case 2:
+        p += "[ab]";
+        break;
+      case 3:
+        p += "[!@]";
+        break;
+      case 4:
+        p += "\\@";
+        break;
+      default:
+        p += random_text(rng, 1, 2);
+        break;
     }
   }
   return p;
@@ -149,10 +167,14 @@ inline Spec random_conflict_spec(std::mt19937_64& rng) {
     u.name = name;
     u.requests.cpu = 1;
     const int kind = pick(0, 5);
-    if (kind <= 2) u.replicas = pick(1, 3);
-    else if (kind == 3) u.constraints.global = true;
-    for (int n = pick(0, 2); n > 0; --n) u.constraints.conflicts.push_back(random_pattern(rng, names));
-    if (pick(0, 7) == 0) u.constraints.ports.push_back({static_cast<std::uint16_t>(pick(80, 81)), PortProtocol::Tcp});
+    if (kind <= 2)
+      u.replicas = pick(1, 3);
+    else if (kind == 3)
+      u.constraints.global = true;
+    for (int n = pick(0, 2); n > 0; --n)
+      u.constraints.conflicts.push_back(random_pattern(rng, names));
+    if (pick(0, 7) == 0)
+      u.constraints.ports.push_back({static_cast<std::uint16_t>(pick(80, 81)), PortProtocol::Tcp});
     spec.units.push_back(std::move(u));
   }
   return spec;
@@ -195,9 +217,11 @@ inline Spec random_diagnose_cluster(std::mt19937_64& rng) {
     if (pick(0, 3) == 0) c.metadata.push_back({"role", MetadataOp::In, {roles[pick(0, 1)]}});
     if (pick(0, 8) == 0) c.metadata.push_back({"zone", MetadataOp::Exists, {}});
     if (pick(0, 2) == 0) c.conflicts.push_back(u.name + "@*");
-    if (pick(0, 3) == 0) c.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 4)));  // per instance
-    if (pick(0, 6) == 0) c.conflicts.push_back(fmt::format("u{}*", pick(1, units)));              // by prefix
-    if (pick(0, 8) == 0) c.conflicts.push_back(fmt::format("u{}", pick(1, units)));               // single instance
+    if (pick(0, 3) == 0)
+      c.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 4)));  // per instance
+    if (pick(0, 6) == 0) c.conflicts.push_back(fmt::format("u{}*", pick(1, units)));  // by prefix
+    if (pick(0, 8) == 0)
+      c.conflicts.push_back(fmt::format("u{}", pick(1, units)));  // single instance
     if (pick(0, 3) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
     const int kind = pick(0, 11);
     if (kind == 0) {
@@ -249,7 +273,8 @@ inline Spec random_index_cluster(std::mt19937_64& rng) {
     if (pick(0, 2) == 0) u.constraints.conflicts.push_back(u.name + "@*");
     // Now and then a pattern that takes some instances of a unit and not others, so verdicts
     // depend on the instance (rankings and reused diagnoses must notice).
-    if (pick(0, 4) == 0) u.constraints.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 3)));
+    if (pick(0, 4) == 0)
+      u.constraints.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 3)));
     if (pick(0, 4) == 0) u.constraints.spread = SpreadConstraint{"zone", pick(1, 2)};
     spec.units.push_back(std::move(u));
   }
@@ -275,7 +300,8 @@ inline Spec random_oracle_cluster(std::mt19937_64& rng) {
     if (pick(0, 6) != 0) m.metadata["zone"] = {zones[pick(0, 2)]};
     if (pick(0, 7) == 0) m.state = static_cast<MachineState>(pick(1, 3));
     if (pick(0, 3) == 0) {
-      const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute, TaintEffect::PreferNoSchedule};
+      const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute,
+                                     TaintEffect::PreferNoSchedule};
       m.taints.push_back({"dedicated", pick(0, 1) ? "gpu" : "", effects[pick(0, 2)]});
     }
     spec.machines.push_back(std::move(m));
@@ -294,7 +320,8 @@ inline Spec random_oracle_cluster(std::mt19937_64& rng) {
     if (pick(0, 3) == 0) c.metadata.push_back({"role", MetadataOp::In, {roles[pick(0, 1)]}});
     if (pick(0, 12) == 0) c.metadata.push_back({"role", MetadataOp::In, {"nowhere"}});
     if (pick(0, 3) == 0) c.conflicts.push_back(u.name + "@*");
-    if (pick(0, 5) == 0 && i > 0) c.conflicts.push_back(fmt::format("u{}", pick(1, i)));  // fleet-style unit name
+    if (pick(0, 5) == 0 && i > 0)
+      c.conflicts.push_back(fmt::format("u{}", pick(1, i)));  // fleet-style unit name
     if (pick(0, 4) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
     if (pick(0, 2) == 0) {
       Toleration t;
@@ -305,7 +332,8 @@ inline Spec random_oracle_cluster(std::mt19937_64& rng) {
       c.tolerations.push_back(t);
     }
     if (pick(0, 3) == 0) {
-      const HostPort ports[] = {{80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
+      const HostPort ports[] = {
+          {80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
       c.ports.push_back(ports[pick(0, 2)]);
     }
     // Preferences of every kind, some negative.
@@ -362,7 +390,7 @@ struct Gen {
 };
 
 inline Unit random_ops_unit(Gen& g, const std::string& name, const std::vector<Unit>& earlier,
-                 bool allow_links) {
+                            bool allow_links) {
   Unit u;
   u.name = name;
   u.requests.cpu = 100 * g.uniform(1, 15);

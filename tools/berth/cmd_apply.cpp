@@ -30,11 +30,15 @@ int run_apply(const ApplyArgs& args, const Context& ctx) {
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<ApplyArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "apply", "Make the store hold exactly SPEC: add, update, remove and reschedule (exit 0 all placed, 2 some pending)");
-  cmd->add_option("spec", args->input, "The desired state: a JSON spec (machines and units)")->required();
-  cmd->add_option("--strategy", args->strategy, "How units that need a machine pick one (as `place --strategy`)");
-  cmd->add_option("--format", args->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  CLI::App* cmd = app.add_subcommand("apply",
+                                     "Make the store hold exactly SPEC: add, update, remove and "
+                                     "reschedule (exit 0 all placed, 2 some pending)");
+  cmd->add_option("spec", args->input, "The desired state: a JSON spec (machines and units)")
+      ->required();
+  cmd->add_option("--strategy", args->strategy,
+                  "How units that need a machine pick one (as `place --strategy`)");
+  cmd->add_option("--format", args->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([args, &ctx] { ctx.exit_code = run_apply(*args, ctx); });
   ctx.store_verbs.insert(cmd->get_name());
 }

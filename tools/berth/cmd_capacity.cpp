@@ -46,7 +46,8 @@ void write_output(const std::string& path, const std::string& text) {
 }
 
 int run_capacity(const CapacityArgs& args) {
-  Spec workload = load_spec_inputs(args.inputs, args.machines, args.default_requests, /*machines_required=*/false);
+  Spec workload = load_spec_inputs(args.inputs, args.machines, args.default_requests,
+                                   /*machines_required=*/false);
   plan::Catalogue catalogue = plan::read_catalogue_file(args.types);
   plan::CapacityOptions options;
   options.headroom = plan::Headroom::parse(args.headroom, args.zone_key);

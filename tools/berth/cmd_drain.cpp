@@ -33,7 +33,8 @@ int run_drain(const DrainArgs& args) {
   // The last argument is the machine to drain; the ones before are the cluster.
   const std::string& machine = args.positional.back();
   const std::vector<std::string> inputs(args.positional.begin(), args.positional.end() - 1);
-  const Cluster cluster = Cluster::build(load_layout_inputs(inputs, args.machines, args.default_requests, place_options_for(args.strategy)));
+  const Cluster cluster = Cluster::build(load_layout_inputs(
+      inputs, args.machines, args.default_requests, place_options_for(args.strategy)));
   ops::check_budget_units(cluster, options.budgets);
   const MachineId m = cluster.find_machine(machine);
   if (m == kNone) {
@@ -72,9 +73,10 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "drain",
       "Plan moving every unit off a machine within disruption budgets (exit 0 drained, 2 blocked)");
-  cmd->add_option("args", args->positional,
-                  "SPEC MACHINE: a spec (JSON) whose placements say what runs where, or unit files / "
-                  "directories with --machines, then the machine to drain")
+  cmd->add_option(
+         "args", args->positional,
+         "SPEC MACHINE: a spec (JSON) whose placements say what runs where, or unit files / "
+         "directories with --machines, then the machine to drain")
       ->required()
       ->expected(2, -1);
   add_unit_input_options(cmd, &args->machines, args->default_requests);

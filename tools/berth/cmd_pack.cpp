@@ -35,20 +35,22 @@ void run(const PackArgs& args) {
     std::printf("%s\n", pack::pack_to_json(rows, a).dump().c_str());
     return;
   }
-  std::printf("%s: %zu items, %zu dimensions, capacity [%s]\n", args.instance.c_str(), inst.item_count(),
-              inst.dims, fmt::format("{}", fmt::join(inst.capacity, " ")).c_str());
+  std::printf("%s: %zu items, %zu dimensions, capacity [%s]\n", args.instance.c_str(),
+              inst.item_count(), inst.dims,
+              fmt::format("{}", fmt::join(inst.capacity, " ")).c_str());
   if (table) {
     std::printf("%-14s %6s %6s %8s %9s\n", "strategy", "bins", "lb", "gap", "seconds");
     for (const auto& r : rows) {
-      std::printf("%-14s %6zu %6zu %7.2f%% %9.3f%s\n", r.strategy.c_str(), r.solution.bins, r.lower_bound,
-                  100 * r.gap, r.seconds, r.proven ? "  optimal" : "");
+      std::printf("%-14s %6zu %6zu %7.2f%% %9.3f%s\n", r.strategy.c_str(), r.solution.bins,
+                  r.lower_bound, 100 * r.gap, r.seconds, r.proven ? "  optimal" : "");
     }
     return;
   }
   const pack::PackRun& r = rows.front();
-  std::printf("strategy %s: %zu bins, lower bound %zu, %s, %.3f s\n", r.strategy.c_str(), r.solution.bins,
-              r.lower_bound,
-              r.proven ? "proven optimal" : fmt::format("gap {:.2f}%", 100 * r.gap).c_str(), r.seconds);
+  std::printf("strategy %s: %zu bins, lower bound %zu, %s, %.3f s\n", r.strategy.c_str(),
+              r.solution.bins, r.lower_bound,
+              r.proven ? "proven optimal" : fmt::format("gap {:.2f}%", 100 * r.gap).c_str(),
+              r.seconds);
   const auto bins = pack::items_by_bin(r.solution);
   for (std::size_t b = 0; b < bins.size(); ++b) {
     std::printf("bin %zu: %s\n", b, fmt::format("{}", fmt::join(bins[b], " ")).c_str());
@@ -57,7 +59,8 @@ void run(const PackArgs& args) {
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<PackArgs>();
-  CLI::App* cmd = app.add_subcommand("pack", "Pack a vector bin packing instance (.vbp) into the fewest bins");
+  CLI::App* cmd =
+      app.add_subcommand("pack", "Pack a vector bin packing instance (.vbp) into the fewest bins");
   cmd->add_option("INSTANCE", args->instance, "VPSolver .vbp file")->required();
   cmd->add_option("--strategy", args->request.strategy,
                   fmt::format("Strategy name or 'all' (default {})", pack::kDefaultStrategy));
@@ -66,7 +69,9 @@ void setup(CLI::App& app, Context& ctx) {
       "CPU seconds for search strategies and exact mode (default: search gets 1 s of counted "
       "work, deterministic; --exact runs that same search, then proves for 1 CPU second more)");
   cmd->add_option("--format", args->format, "text or json");
-  cmd->add_flag("--exact", args->request.exact, "Run the default search, then prove the optimum (or report the gap) within --time-limit more");
+  cmd->add_flag("--exact", args->request.exact,
+                "Run the default search, then prove the optimum (or report the gap) within "
+                "--time-limit more");
   cmd->add_option("--seed", args->request.seed, "Random seed of the search (default 1)");
   cmd->add_option("--iterations", args->request.iterations,
                   "Bound the search by iterations instead of time (deterministic)");

@@ -7,9 +7,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "berth/error.hpp"
 #include "berth/explain/format.hpp"
 #include "berth/io/result_json.hpp"
-#include "berth/error.hpp"
 #include "berth/place/place.hpp"
 #include "berth/plan/placement_html.hpp"
 #include "command.hpp"
@@ -42,7 +42,9 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
 #ifdef BERTH_HAVE_STORE
   std::string url = resolve_store_url(ctx);
   if (!url.empty() && args.format == "html") {
-    throw UsageError(368, "--format html does not go with a store yet: place without --store, or use text or json");
+    throw UsageError(
+        368,
+        "--format html does not go with a store yet: place without --store, or use text or json");
   }
   // Pending units are state (issue 15): a unit with no room, a `machine_of` target that arrives
   // in a later call, or a contradiction is stored pending (unresolvable for the last) and
@@ -53,7 +55,8 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
 #endif
   PlacementResult result = place(spec, options);
   if (args.format == "json") {
-    write_placement_json(result, [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
+    write_placement_json(
+        result, [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
     std::fputc('\n', stdout);
   } else if (args.format == "html") {
     plan::PlacementHtmlOptions html;
@@ -68,18 +71,25 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<PlaceArgs>();
-  CLI::App* cmd = app.add_subcommand("place", "Place a spec's units on its machines (exit 0 all placed, 2 some pending)");
-  cmd->add_option("inputs", args->inputs, "A spec (JSON), or fleet unit files / directories / name@{1..N}.service")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "place", "Place a spec's units on its machines (exit 0 all placed, 2 some pending)");
+  cmd->add_option("inputs", args->inputs,
+                  "A spec (JSON), or fleet unit files / directories / name@{1..N}.service")
+      ->required();
   add_unit_input_options(cmd, &args->machines, args->default_requests);
-  cmd->add_option("--strategy", args->strategy,
-                  "online: least-loaded, first-fit, best-fit (default), spread, dot-product; batch: ffd-max, "
-                  "ffd-sum, ffd-l2, ffd-prod, bfd-max, bfd-sum, bfd-l2, bfd-prod, dot-product-fit, l2-diff, drf, flow, local-search");
+  cmd->add_option(
+      "--strategy", args->strategy,
+      "online: least-loaded, first-fit, best-fit (default), spread, dot-product; batch: ffd-max, "
+      "ffd-sum, ffd-l2, ffd-prod, bfd-max, bfd-sum, bfd-l2, bfd-prod, dot-product-fit, l2-diff, "
+      "drf, flow, local-search");
   cmd->add_option("--format", args->format, "text (default), json, or html (a self-contained page)")
       ->check(CLI::IsMember({"text", "json", "html"}));
-  cmd->add_option("--group-by", args->group_by, "html: metadata key machines are grouped by (default zone; \"\" none)");
-  cmd->add_flag("--strict", args->strict,
-                "Exit 1 on a unit that contradicts itself or names a unit or machine the spec lacks "
-                "(default: that unit is pending unresolvable and the rest is placed)");
+  cmd->add_option("--group-by", args->group_by,
+                  "html: metadata key machines are grouped by (default zone; \"\" none)");
+  cmd->add_flag(
+      "--strict", args->strict,
+      "Exit 1 on a unit that contradicts itself or names a unit or machine the spec lacks "
+      "(default: that unit is pending unresolvable and the rest is placed)");
   cmd->add_flag("--preempt", args->preempt,
                 "A pending unit may evict strictly lower-priority units (least disruptive victims, "
                 "re-placed elsewhere or left pending; never lost)");

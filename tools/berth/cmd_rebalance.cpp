@@ -25,7 +25,8 @@ struct RebalanceArgs {
 };
 
 int run_rebalance(const RebalanceArgs& args) {
-  const Cluster cluster = Cluster::build(load_layout_inputs(args.inputs, args.machines, args.default_requests, PlaceOptions{}));
+  const Cluster cluster = Cluster::build(
+      load_layout_inputs(args.inputs, args.machines, args.default_requests, PlaceOptions{}));
   const ops::RebalanceResult r = ops::plan_rebalance(cluster, args.max_moves, {});
   if (args.format == "json") {
     std::fputs((ops::rebalance_to_json(r).dump(2) + "\n").c_str(), stdout);
@@ -48,7 +49,8 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "rebalance", "Suggest a few moves that free machines or lower peak utilization");
   cmd->add_option("inputs", args->inputs,
-                  "Spec (JSON) whose placements say what runs where, or unit files / directories with --machines")
+                  "Spec (JSON) whose placements say what runs where, or unit files / directories "
+                  "with --machines")
       ->required();
   add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option("--max-moves", args->max_moves, "At most this many instance moves (default 10)")

@@ -37,7 +37,8 @@ std::string needs_text(const ops::Blocked& b) {
   if (b.needs.empty()) return "";
   std::string out;
   for (const auto& [dim, amount] : b.needs)
-    out += fmt::format("{}{} {}", out.empty() ? "" : " and ", format_amount_at_least(dim, amount), dim);
+    out += fmt::format("{}{} {}", out.empty() ? "" : " and ", format_amount_at_least(dim, amount),
+                       dim);
   return fmt::format("\n      unblock: {} more on {}", out, b.needs_on);
 }
 
@@ -52,24 +53,28 @@ int run_reboot_plan(const RebootArgs& args) {
   std::string globs = args.reboot;
   if (!units && !args.machines.empty()) {
     if (!args.reboot.empty() && args.reboot != args.machines) {
-      throw UsageError(364, fmt::format("--reboot {} and --machines {} both choose the machines to reboot; give one",
-                                        args.reboot, args.machines));
+      throw UsageError(
+          364,
+          fmt::format("--reboot {} and --machines {} both choose the machines to reboot; give one",
+                      args.reboot, args.machines));
     }
     globs = args.machines;
   }
   if (globs.empty()) globs = "*";
-  const Spec spec = load_layout_inputs(args.inputs, units ? args.machines : "", args.default_requests, place_options_for(args.strategy));
+  const Spec spec = load_layout_inputs(args.inputs, units ? args.machines : "",
+                                       args.default_requests, place_options_for(args.strategy));
   // The option the globs came from, for the error when one matches nothing.
   const char* flag = !units && !args.machines.empty() ? "--machines" : "--reboot";
   std::size_t matched = 0;
-  const ops::RebootPlan plan = ops::plan_reboot_for_spec(spec, globs, reboot, options, &matched, flag);
+  const ops::RebootPlan plan =
+      ops::plan_reboot_for_spec(spec, globs, reboot, options, &matched, flag);
   if (args.format == "json") {
     std::fputs((ops::reboot_plan_to_json(plan).dump(2) + "\n").c_str(), stdout);
     return plan.safe ? kExitOk : kExitPending;
   }
-  std::string out = fmt::format(
-      "reboot plan for {} machine(s), at most {} down at once: {} wave(s), {}\n", matched,
-      args.max_unavailable, plan.waves.size(), plan.safe ? "safe" : "BLOCKED");
+  std::string out =
+      fmt::format("reboot plan for {} machine(s), at most {} down at once: {} wave(s), {}\n",
+                  matched, args.max_unavailable, plan.waves.size(), plan.safe ? "safe" : "BLOCKED");
   for (std::size_t w = 0; w < plan.waves.size(); ++w) {
     const ops::Wave& wave = plan.waves[w];
     out += fmt::format("wave {}: {}{}\n", w + 1, fmt::join(wave.machines, ", "),
@@ -92,8 +97,8 @@ int run_reboot_plan(const RebootArgs& args) {
     out += fmt::format("blocked ({} machine(s) not rebooted: {}):\n", plan.not_rebooted.size(),
                        fmt::join(plan.not_rebooted, ", "));
     for (const auto& b : plan.blocked)
-      out += fmt::format("  {} on {} [{}]: {}{}\n", b.unit, b.machine, to_string(b.reason), b.summary,
-                         needs_text(b));
+      out += fmt::format("  {} on {} [{}]: {}{}\n", b.unit, b.machine, to_string(b.reason),
+                         b.summary, needs_text(b));
   }
   for (const auto& n : plan.notes) out += fmt::format("note: {}\n", n);
   std::fputs(out.c_str(), stdout);
@@ -105,13 +110,16 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "reboot-plan", "Plan a rolling reboot in safe waves (exit 0 safe, 2 blocked)");
   cmd->add_option("inputs", args->inputs,
-                  "Spec (JSON) whose placements say what runs where, or unit files / directories with --machines")
+                  "Spec (JSON) whose placements say what runs where, or unit files / directories "
+                  "with --machines")
       ->required();
-  cmd->add_option("--machines", args->machines,
-                  "With a spec: machines to reboot, comma-separated globs (default: all). With unit files: "
-                  "the machines file (then --reboot chooses)");
+  cmd->add_option(
+      "--machines", args->machines,
+      "With a spec: machines to reboot, comma-separated globs (default: all). With unit files: "
+      "the machines file (then --reboot chooses)");
   add_unit_input_options(cmd, nullptr, args->default_requests);
-  cmd->add_option("--reboot", args->reboot, "Machines to reboot: comma-separated globs (default: all)");
+  cmd->add_option("--reboot", args->reboot,
+                  "Machines to reboot: comma-separated globs (default: all)");
   cmd->add_option("--max-unavailable", args->max_unavailable, "Machines down at once (default 1)")
       ->check(CLI::PositiveNumber);
   cmd->add_option(

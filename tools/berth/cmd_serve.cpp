@@ -53,7 +53,9 @@ int run_serve(const ServeArgs& args, const Context& ctx) {
   serve::Server server(*store, options);
   int port = server.bind();
   std::fprintf(stderr, "berth serve: listening on http://%s:%d (store %s%s)\n",
-               options.host.find(':') != std::string::npos ? fmt::format("[{}]", options.host).c_str() : options.host.c_str(),
+               options.host.find(':') != std::string::npos
+                   ? fmt::format("[{}]", options.host).c_str()
+                   : options.host.c_str(),
                port, store->name().c_str(), options.token.empty() ? "" : ", bearer token required");
   std::fflush(stderr);
 
@@ -80,13 +82,19 @@ int run_serve(const ServeArgs& args, const Context& ctx) {
 
 void setup(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<ServeArgs>();
-  CLI::App* cmd = app.add_subcommand("serve", "Run the scheduler as an HTTP service: JSON API and kube-scheduler extender (docs/serve.md)");
-  cmd->add_option("--listen", args->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
-  cmd->add_option("--token-file", args->token_file,
-                  "File whose first line is the bearer token every request must carry (required off loopback)");
-  cmd->add_option("--max-body", args->max_body, "Largest request body in bytes (default 67108864, 64 MiB); larger get 413")
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Run the scheduler as an HTTP service: JSON API and kube-scheduler extender (docs/serve.md)");
+  cmd->add_option("--listen", args->listen,
+                  "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
+  cmd->add_option(
+      "--token-file", args->token_file,
+      "File whose first line is the bearer token every request must carry (required off loopback)");
+  cmd->add_option("--max-body", args->max_body,
+                  "Largest request body in bytes (default 67108864, 64 MiB); larger get 413")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--strategy", args->strategy, "Placement strategy (as place --strategy; default best-fit)");
+  cmd->add_option("--strategy", args->strategy,
+                  "Placement strategy (as place --strategy; default best-fit)");
   cmd->callback([args, &ctx] { ctx.exit_code = run_serve(*args, ctx); });
   ctx.store_verbs.insert(cmd->get_name());
 }

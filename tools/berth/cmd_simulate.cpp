@@ -54,7 +54,8 @@ int run_simulate(const SimulateArgs& args) {
     for (const auto& b : step.blocked)
       out += fmt::format("        blocked {} [{}]: {}\n", b.unit, to_string(b.reason), b.summary);
   }
-  for (const std::string& line : fold_pending_lines(sim.pending())) out += fmt::format("pending {}\n", line);
+  for (const std::string& line : fold_pending_lines(sim.pending()))
+    out += fmt::format("pending {}\n", line);
   out += fmt::format(
       "summary ({}): {} events, {} placements, {} evictions, {} preemptions, max pending {}, "
       "pending at end {}, "
@@ -73,7 +74,9 @@ void setup(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "simulate",
       "Replay failures, drains, reboots, arrivals (exit 0 all housed, 2 pending or overcommit)");
-  cmd->add_option("inputs", args->inputs, "Spec (JSON), or unit files / directories with --machines")->required();
+  cmd->add_option("inputs", args->inputs,
+                  "Spec (JSON), or unit files / directories with --machines")
+      ->required();
   add_unit_input_options(cmd, &args->machines, args->default_requests);
   cmd->add_option("--events", args->events, "Events file (JSON, docs/ops.md)")->required();
   cmd->add_option(

@@ -50,8 +50,10 @@ int run_change(const std::string& verb, const ChangeArgs& args, const Context& c
 
 // --strategy and --format, as apply takes them.
 void add_change_options(CLI::App* cmd, ChangeArgs& args) {
-  cmd->add_option("--strategy", args.strategy, "How rescheduled units pick machines (as `place --strategy`)");
-  cmd->add_option("--format", args.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--strategy", args.strategy,
+                  "How rescheduled units pick machines (as `place --strategy`)");
+  cmd->add_option("--format", args.format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
 }
 
 int run_import(const std::string& input, const Context& ctx) {
@@ -83,10 +85,10 @@ int run_import(const std::string& input, const Context& ctx) {
     if (plan.empty()) r.revision = snap.revision;
     chunks += r.chunks;
     if (r.committed()) {
-      std::printf("imported %zu machine(s), %zu unit(s), %zu placement(s) into %s (revision %lld%s)\n",
-                  machines, units, placements, store->name().c_str(),
-                  static_cast<long long>(r.revision),
-                  chunks > 1 ? fmt::format(", {} chunks", chunks).c_str() : "");
+      std::printf(
+          "imported %zu machine(s), %zu unit(s), %zu placement(s) into %s (revision %lld%s)\n",
+          machines, units, placements, store->name().c_str(), static_cast<long long>(r.revision),
+          chunks > 1 ? fmt::format(", {} chunks", chunks).c_str() : "");
       return kExitOk;
     }
     if (r.status == state::CommitStatus::Rejected) {
@@ -128,8 +130,10 @@ int run_show(const Context& ctx) {
   std::map<std::string, int> by_state;
   for (const auto& m : spec.machines) ++by_state[to_string(m.state)];
   std::string states;
-  for (const auto& [s, n] : by_state) states += fmt::format("{}{} {}", states.empty() ? "" : ", ", n, s);
-  std::printf("store %s at revision %lld\n", store->name().c_str(), static_cast<long long>(snap.revision));
+  for (const auto& [s, n] : by_state)
+    states += fmt::format("{}{} {}", states.empty() ? "" : ", ", n, s);
+  std::printf("store %s at revision %lld\n", store->name().c_str(),
+              static_cast<long long>(snap.revision));
   std::printf("%zu machine(s)%s, %zu unit(s), %zu placed instance(s)\n", spec.machines.size(),
               states.empty() ? "" : fmt::format(" ({})", states).c_str(), spec.units.size(),
               spec.placements.size());
@@ -159,23 +163,27 @@ void setup(CLI::App& app, Context& ctx) {
   cmd->require_subcommand(1);
   ctx.store_verbs.insert(cmd->get_name());
   auto input = std::make_shared<std::string>();
-  CLI::App* imp = cmd->add_subcommand("import", "Add a spec's machines, units and placements to the store");
+  CLI::App* imp =
+      cmd->add_subcommand("import", "Add a spec's machines, units and placements to the store");
   imp->add_option("spec", *input, "A JSON spec (or fleet unit input)")->required();
   imp->callback([input, &ctx] { ctx.exit_code = run_import(*input, ctx); });
   auto format = std::make_shared<std::string>("json");
-  CLI::App* exp = cmd->add_subcommand("export", "Print the stored state as a spec (placements hold every assignment)");
+  CLI::App* exp = cmd->add_subcommand(
+      "export", "Print the stored state as a spec (placements hold every assignment)");
   exp->add_option("--format", *format, "json (the only format)")->check(CLI::IsMember({"json"}));
   exp->callback([format, &ctx] { ctx.exit_code = run_export(ctx); });  // keeps *format alive
   CLI::App* show = cmd->add_subcommand("show", "Summarise the stored state");
   show->callback([&ctx] { ctx.exit_code = run_show(ctx); });
 
-  CLI::App* rm = cmd->add_subcommand("remove", "Delete a unit or a machine from the store (a machine's units are rescheduled)");
+  CLI::App* rm = cmd->add_subcommand(
+      "remove", "Delete a unit or a machine from the store (a machine's units are rescheduled)");
   rm->require_subcommand(1);
   for (const char* what : {"unit", "machine"}) {
     auto args = std::make_shared<ChangeArgs>();
     CLI::App* sub = rm->add_subcommand(
-        what, std::string(what) == "unit" ? "Delete the unit and every placement of its instances"
-                                          : "Delete the machine; what ran on it moves elsewhere or is left pending");
+        what, std::string(what) == "unit"
+                  ? "Delete the unit and every placement of its instances"
+                  : "Delete the machine; what ran on it moves elsewhere or is left pending");
     sub->add_option("name", args->name, std::string("The ") + what + "'s name")->required();
     add_change_options(sub, *args);
     std::string verb = what;
@@ -183,7 +191,8 @@ void setup(CLI::App& app, Context& ctx) {
   }
   auto set_args = std::make_shared<ChangeArgs>();
   CLI::App* set = cmd->add_subcommand(
-      "set-machine", "Change a machine's state; its units are rescheduled as the ops rules say (docs/ops.md)");
+      "set-machine",
+      "Change a machine's state; its units are rescheduled as the ops rules say (docs/ops.md)");
   set->add_option("name", set_args->name, "The machine's name")->required();
   set->add_option("--state", set_args->state, "up, draining, rebooting or down")
       ->required()

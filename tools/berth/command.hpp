@@ -20,7 +20,7 @@ constexpr int kExitPending = 2;
 /// Options every verb can read, and the verb's result.
 struct Context {
   int exit_code = kExitOk;
-  std::string store;  ///< --store URL ("" = none); BERTH_STORE when unset
+  std::string store;                    ///< --store URL ("" = none); BERTH_STORE when unset
   CLI::Option* store_option = nullptr;  ///< count() > 0 when --store was given (maybe bare)
   /// Verbs that read or write a store (they add themselves in their setup). `--store` given
   /// to any other verb is a usage error (usage.308), not silently ignored.
@@ -34,5 +34,6 @@ bool register_command(const std::string& name, int order, CommandSetup setup);
 
 }  // namespace berth::cli
 
-#define BERTH_REGISTER_COMMAND(ident, order, fn) \
-  static const bool berth_command_registered_##ident = ::berth::cli::register_command(#ident, order, fn)
+#define BERTH_REGISTER_COMMAND(ident, order, fn)       \
+  static const bool berth_command_registered_##ident = \
+      ::berth::cli::register_command(#ident, order, fn)

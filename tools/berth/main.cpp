@@ -69,10 +69,11 @@ int main(int argc, char** argv) {
           verbs.pop_back();
           list = fmt::format("{} and {}", fmt::join(verbs, ", "), list);
         }
-        throw berth::UsageError(308, fmt::format("--store: berth {} does not use a state store (only {} do); "
-                                                 "drop --store, or export the stored cluster with `berth state export` "
-                                                 "and give the spec to {}",
-                                                 verb->get_name(), list, verb->get_name()));
+        throw berth::UsageError(
+            308, fmt::format("--store: berth {} does not use a state store (only {} do); "
+                             "drop --store, or export the stored cluster with `berth state export` "
+                             "and give the spec to {}",
+                             verb->get_name(), list, verb->get_name()));
       }
     }
   });

@@ -62,10 +62,10 @@ std::string changes_text(const state::Changes& c) {
 
 int print_apply_result(const state::StateStore& store, const state::ApplyResult& r,
                        const std::string& format) {
-  std::string note = r.plan.empty()
-                         ? fmt::format("{} already holds this state (revision {})", store.name(),
-                                       r.commit.revision)
-                         : fmt::format("committed to {} at revision {}", store.name(), r.commit.revision);
+  std::string note = r.plan.empty() ? fmt::format("{} already holds this state (revision {})",
+                                                  store.name(), r.commit.revision)
+                                    : fmt::format("committed to {} at revision {}", store.name(),
+                                                  r.commit.revision);
   if (r.conflicts > 0) note += fmt::format(" after {} conflict(s) retried", r.conflicts);
   if (format == "json") {
     std::fputs((state::to_json(r).dump(2) + "\n").c_str(), stdout);

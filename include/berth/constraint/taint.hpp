@@ -33,10 +33,10 @@ struct BERTH_API Taint {
 enum class TolerationOp { Equal, Exists };
 
 struct BERTH_API Toleration {
-  std::string key;                     ///< empty with Exists: tolerates every taint
+  std::string key;  ///< empty with Exists: tolerates every taint
   TolerationOp op = TolerationOp::Equal;
-  std::string value;                   ///< compared with Equal only
-  std::optional<TaintEffect> effect;   ///< unset: every effect
+  std::string value;                  ///< compared with Equal only
+  std::optional<TaintEffect> effect;  ///< unset: every effect
   bool tolerates(const Taint& t) const;
   friend bool operator==(const Toleration&, const Toleration&) = default;
 };
@@ -44,7 +44,8 @@ struct BERTH_API Toleration {
 /// True when some toleration tolerates t.
 BERTH_API bool tolerated(const std::vector<Toleration>& tolerations, const Taint& t);
 /// Index of the first hard taint the tolerations do not tolerate, or -1.
-BERTH_API int first_untolerated(const std::vector<Taint>& taints, const std::vector<Toleration>& tolerations);
+BERTH_API int first_untolerated(const std::vector<Taint>& taints,
+                                const std::vector<Toleration>& tolerations);
 
 enum class PortProtocol : std::uint8_t { Tcp, Udp, Sctp };
 
@@ -63,6 +64,7 @@ struct BERTH_API HostPort {
 /// (port outside 1..65535, unknown protocol).
 BERTH_API HostPort parse_host_port(const std::string& text, const std::string& field);
 /// True when the two sorted lists share a port and protocol; `shared` receives it.
-BERTH_API bool ports_overlap(const std::vector<HostPort>& a, const std::vector<HostPort>& b, HostPort* shared = nullptr);
+BERTH_API bool ports_overlap(const std::vector<HostPort>& a, const std::vector<HostPort>& b,
+                             HostPort* shared = nullptr);
 
 }  // namespace berth

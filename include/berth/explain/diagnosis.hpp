@@ -18,15 +18,15 @@ namespace berth {
 
 /// Reason codes (stable; used as keys of `rejections` in JSON output).
 namespace reason {
-inline constexpr const char* kNotUp = "machine_not_up";        ///< draining, down or rebooting
-inline constexpr const char* kPinned = "pinned_elsewhere";     ///< machine_id names another machine
-inline constexpr const char* kMetadata = "metadata";           ///< a metadata requirement fails
-inline constexpr const char* kConflict = "conflict";           ///< a conflicting unit runs there
-inline constexpr const char* kSpread = "spread";               ///< would exceed max_skew
+inline constexpr const char* kNotUp = "machine_not_up";     ///< draining, down or rebooting
+inline constexpr const char* kPinned = "pinned_elsewhere";  ///< machine_id names another machine
+inline constexpr const char* kMetadata = "metadata";        ///< a metadata requirement fails
+inline constexpr const char* kConflict = "conflict";        ///< a conflicting unit runs there
+inline constexpr const char* kSpread = "spread";            ///< would exceed max_skew
 inline constexpr const char* kSpreadKey = "spread_key_missing";  ///< machine lacks the spread key
 inline constexpr const char* kInsufficientPrefix = "insufficient_";  ///< + dimension name
-inline constexpr const char* kTaint = "untolerated_taint";    ///< a NoSchedule/NoExecute taint
-inline constexpr const char* kPort = "port_taken";            ///< a unit there binds the same host port
+inline constexpr const char* kTaint = "untolerated_taint";  ///< a NoSchedule/NoExecute taint
+inline constexpr const char* kPort = "port_taken";  ///< a unit there binds the same host port
 inline constexpr const char* kContradiction = "unresolvable";  ///< the unit contradicts itself
 }  // namespace reason
 
@@ -52,12 +52,12 @@ struct SpreadDomain {
 
 /// One resource dimension that some machines are short of.
 struct Shortfall {
-  std::string dimension;     ///< "memory"
-  std::int64_t needs = 0;    ///< the unit's (or co-located group's) request
+  std::string dimension;       ///< "memory"
+  std::int64_t needs = 0;      ///< the unit's (or co-located group's) request
   std::int64_t most_free = 0;  ///< the largest free amount among the machines short of it
   std::string most_free_on;    ///< that machine
   std::size_t machines = 0;    ///< machines short of this dimension (may overlap across dimensions;
-                               ///< `rejections` counts each machine once, under its worst dimension)
+                             ///< `rejections` counts each machine once, under its worst dimension)
   friend bool operator==(const Shortfall&, const Shortfall&) = default;
 };
 
@@ -69,11 +69,12 @@ struct ClosestMachine {
 };
 
 struct BERTH_API Diagnosis {
-  std::string unit;                  ///< instance name, e.g. "web@3"
-  std::vector<std::string> group;    ///< co-located instances placed with it (incl. itself)
-  std::size_t considered = 0;        ///< machines considered
-  std::size_t fit = 0;               ///< machines that passed every filter
-  std::map<std::string, std::size_t> rejections;  ///< reason code -> machines (sums to considered - fit)
+  std::string unit;                ///< instance name, e.g. "web@3"
+  std::vector<std::string> group;  ///< co-located instances placed with it (incl. itself)
+  std::size_t considered = 0;      ///< machines considered
+  std::size_t fit = 0;             ///< machines that passed every filter
+  std::map<std::string, std::size_t>
+      rejections;  ///< reason code -> machines (sums to considered - fit)
   std::map<std::string, std::size_t> metadata_failures;  ///< "role!=api" -> machines
   std::map<std::string, std::size_t> conflicts_with;     ///< "web@1" -> machines
   std::map<SpreadDomain, std::size_t> spread_failures;   ///< zone=a -> machines

@@ -9,6 +9,7 @@
 namespace berth::fleet {
 
 /// The candidate closest to `word` (case-insensitive edit distance <= max(2, len/3)), or "".
-BERTH_API std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+BERTH_API std::string did_you_mean(std::string_view word,
+                                   const std::vector<std::string>& candidates);
 
 }  // namespace berth::fleet

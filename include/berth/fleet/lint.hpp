@@ -29,6 +29,7 @@ struct LintOptions {
 /// did-you-mean), fleet's rejected combinations, missing or unreadable requests, sidekicks
 /// that do not follow their main unit, MachineOf/Conflicts naming no loaded unit, and the
 /// contradictions the placement engine finds when it compiles the units (Cluster::build).
-BERTH_API LintReport lint(const std::vector<std::string>& unit_args, const LintOptions& options = {});
+BERTH_API LintReport lint(const std::vector<std::string>& unit_args,
+                          const LintOptions& options = {});
 
 }  // namespace berth::fleet

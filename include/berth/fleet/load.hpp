@@ -43,12 +43,12 @@ BERTH_API Resources parse_default_requests(const std::string& text);
 /// `web@{1..10}.service`) and machines (fleet machines file, directory of fleet.conf-style
 /// files, or a JSON spec). `machines_file` may be "" (no machines). Throws ParseError /
 /// ValidationError / UsageError with file:line or the unit named.
-BERTH_API FleetLoad load_fleet(const std::vector<std::string>& unit_args, const std::string& machines_file,
-                     const LoadOptions& options = {});
+BERTH_API FleetLoad load_fleet(const std::vector<std::string>& unit_args,
+                               const std::string& machines_file, const LoadOptions& options = {});
 
 /// load_fleet(...).spec: what `berth place` needs.
-BERTH_API Spec load_spec(const std::vector<std::string>& unit_args, const std::string& machines_file,
-               const LoadOptions& options = {});
+BERTH_API Spec load_spec(const std::vector<std::string>& unit_args,
+                         const std::string& machines_file, const LoadOptions& options = {});
 
 /// True when `arg` should be read as fleet unit input rather than a JSON spec: a unit file
 /// (.service, .socket, .timer, .path, .mount, .target ...), a directory, or a template range.

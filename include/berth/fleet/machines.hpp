@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/error.hpp"
+#include "berth/export.hpp"
 #include "berth/model/machine.hpp"
 #include "berth/model/spec.hpp"
 
@@ -25,14 +25,16 @@ BERTH_API Metadata parse_fleet_metadata(std::string_view text, const SourceLocat
 /// continues a line. Without capacity=, capacity is taken from the metadata keys cpu and
 /// ram/memory when they are quantities (fleet clusters often labelled machines that way), and
 /// a warning says so. Errors are ParseError 128-133 with file:line:col.
-BERTH_API std::vector<Machine> parse_machines_file(std::string_view text, const std::string& filename,
-                                         std::vector<std::string>* warnings = nullptr);
+BERTH_API std::vector<Machine> parse_machines_file(std::string_view text,
+                                                   const std::string& filename,
+                                                   std::vector<std::string>* warnings = nullptr);
 
 /// One machine from a fleet.conf / environment file (`metadata="..."`, `FLEET_METADATA=...`,
 /// `capacity=...`, `reserved=...`, `state=...`; fleet's other options such as public_ip are
 /// ignored). `name` is the machine name (the file's stem).
 BERTH_API Machine parse_fleet_conf(std::string_view text, const std::string& filename,
-                         const std::string& name, std::vector<std::string>* warnings = nullptr);
+                                   const std::string& name,
+                                   std::vector<std::string>* warnings = nullptr);
 
 /// Machines from a path: a JSON spec (first character '{'; only its machines and placements
 /// are used), a directory of fleet.conf files (*.conf and *.env, one machine each, sorted), or

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/error.hpp"
+#include "berth/export.hpp"
 
 namespace berth::fleet {
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/constraint/taint.hpp"
+#include "berth/export.hpp"
 #include "berth/fleet/problem.hpp"
 #include "berth/fleet/unit_file.hpp"
 #include "berth/model/quantity.hpp"
@@ -37,7 +37,7 @@ struct ResolvedRequests {
 /// Resolves a unit's requests. Bad `Requests=` values are errors (code 231); unusable systemd
 /// or docker values are warnings (code 237) and that source is skipped.
 BERTH_API ResolvedRequests resolve_requests(const UnitFile& file, const std::string& unit,
-                                  std::vector<Problem>* problems);
+                                            std::vector<Problem>* problems);
 
 /// `Requests=` value(s): `cpu=500m,memory=512Mi disk=1G gpu=1`. Throws ValidationError 231.
 BERTH_API Resources parse_requests_value(std::string_view value, const std::string& unit);

@@ -48,9 +48,10 @@ struct BERTH_API UnitFile {
 /// Parses unit-file text. Syntax errors throw ParseError (codes 121-125) with file:line:col,
 /// unless `problems` is given: then each is recorded, the bad line skipped and parsing goes on.
 BERTH_API UnitFile parse_unit_file(std::string_view text, const std::string& filename,
-                         std::vector<Problem>* problems = nullptr);
+                                   std::vector<Problem>* problems = nullptr);
 /// Reads and parses a file; an unreadable file is ParseError 120.
-BERTH_API UnitFile read_unit_file(const std::string& path, std::vector<Problem>* problems = nullptr);
+BERTH_API UnitFile read_unit_file(const std::string& path,
+                                  std::vector<Problem>* problems = nullptr);
 
 /// systemd's word splitting for command lines and lists: whitespace separates words, "double"
 /// and 'single' quotes group, C escapes (\n \t \\ \" \' \xNN) are decoded. nullopt when a quote

@@ -32,11 +32,11 @@ BERTH_API const std::vector<std::string>& known_fleet_keys();
 /// Reads [X-Fleet]; problems (unknown key 229, bad Global 230, bad MachineMetadata 232,
 /// unknown specifier 236) go to `problems` or throw when it is null.
 BERTH_API FleetOptions read_fleet_options(const UnitFile& file, const UnitName& unit,
-                                std::vector<Problem>* problems);
+                                          std::vector<Problem>* problems);
 
 /// The combinations fleet's API rejected (api/units.go ValidateOptions), codes 220-228, 233.
 BERTH_API void check_combinations(const FleetOptions& o, const UnitFile& file, const UnitName& unit,
-                        std::vector<Problem>* problems);
+                                  std::vector<Problem>* problems);
 
 /// A fleet unit converted for berth.
 struct FleetUnit {
@@ -51,6 +51,7 @@ struct FleetUnit {
 
 /// Converts a parsed unit file named `unit` (the instance name for templates). A unit with no
 /// request at all gets a warning (238) naming it.
-BERTH_API FleetUnit convert_unit(const UnitFile& file, const UnitName& unit, std::vector<Problem>* problems);
+BERTH_API FleetUnit convert_unit(const UnitFile& file, const UnitName& unit,
+                                 std::vector<Problem>* problems);
 
 }  // namespace berth::fleet

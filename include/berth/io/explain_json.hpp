@@ -3,8 +3,8 @@
 /// placement library (berth_place) has no nlohmann/json in its public interface.
 #include <nlohmann/json_fwd.hpp>
 
-#include "berth/export.hpp"
 #include "berth/explain/query.hpp"
+#include "berth/export.hpp"
 
 namespace berth {
 

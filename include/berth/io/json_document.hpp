@@ -9,15 +9,15 @@
 #include <string_view>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/error.hpp"
+#include "berth/export.hpp"
 
 namespace berth {
 
 /// How a reader reports a document it cannot read.
 struct JsonDocumentKind {
-  int syntax_code = 101;    ///< parse_error id for syntax errors and numbers beyond double
-  std::string prefix;       ///< put before the explanation, e.g. "not a kubectl JSON dump: "
+  int syntax_code = 101;  ///< parse_error id for syntax errors and numbers beyond double
+  std::string prefix;     ///< put before the explanation, e.g. "not a kubectl JSON dump: "
 };
 
 /// Parses `text` as one JSON document.
@@ -26,7 +26,7 @@ struct JsonDocumentKind {
 /// occurrence of a key that one object names twice: RFC 8259 leaves duplicates undefined and
 /// nlohmann keeps the last, which would silently drop the first value a person wrote.
 BERTH_API nlohmann::json parse_json_document(std::string_view text, const std::string& filename,
-                                   const JsonDocumentKind& kind);
+                                             const JsonDocumentKind& kind);
 
 /// Receives one JSON object a piece at a time from read_json_object_streaming: the fields of
 /// the top-level object in the order written, and for the fields it chooses, each element of
@@ -53,7 +53,8 @@ class JsonObjectStream {
   virtual void begin(const std::string& key, bool array, std::size_t elements) = 0;
   /// Return false to skip the rest of this field's elements / members (syntax checked only).
   virtual bool element(const std::string& key, std::size_t index, nlohmann::json&& value) = 0;
-  virtual bool member(const std::string& key, const std::string& member, nlohmann::json&& value) = 0;
+  virtual bool member(const std::string& key, const std::string& member,
+                      nlohmann::json&& value) = 0;
   virtual void end(const std::string& key) = 0;
   /// The document is not an object: it is delivered whole, after the read.
   virtual void not_object(nlohmann::json&& document) = 0;
@@ -62,12 +63,13 @@ class JsonObjectStream {
 /// Reads `text` as one JSON document, feeding `out` as it goes. Exactly parse_json_document's
 /// checks and errors (syntax, numbers beyond double, duplicate keys), raised in the same cases
 /// with the same messages and locations.
-void read_json_object_streaming(std::string_view text, const std::string& filename, const JsonDocumentKind& kind,
-                                JsonObjectStream& out);
+void read_json_object_streaming(std::string_view text, const std::string& filename,
+                                const JsonDocumentKind& kind, JsonObjectStream& out);
 
 /// file:line:column of byte offset `byte` in `text` (lines and columns count from 1; columns
 /// count bytes).
-BERTH_API SourceLocation locate_byte(std::string_view text, std::size_t byte, const std::string& filename);
+BERTH_API SourceLocation locate_byte(std::string_view text, std::size_t byte,
+                                     const std::string& filename);
 
 /// Rejects a key of `obj` that is not in `allowed` (keys starting with '$', like "$schema" and
 /// "$comment", are always allowed) with ValidationError 203 naming `path.key`, with a

@@ -54,13 +54,13 @@ struct KubeImport {
 /// Throws ParseError (170-189) for unreadable JSON and shapes, ValidationError (260-279, and
 /// 201 for a bad quantity) for objects that make no sense, UsageError (301) for missing files.
 BERTH_API KubeImport import_kube(const std::vector<std::string>& node_files,
-                       const std::vector<std::string>& pod_files);
+                                 const std::vector<std::string>& pod_files);
 /// Same as import_kube, from texts already in memory.
 BERTH_API KubeImport import_kube_text(const std::vector<KubeDocument>& node_docs,
-                            const std::vector<KubeDocument>& pod_docs);
+                                      const std::vector<KubeDocument>& pod_docs);
 /// Same as import_kube, from JSON values already parsed (each in any of the four shapes).
 BERTH_API KubeImport import_kube_json(const std::vector<nlohmann::json>& node_docs,
-                            const std::vector<nlohmann::json>& pod_docs);
+                                      const std::vector<nlohmann::json>& pod_docs);
 
 /// Human summary for a terminal: counts, then unsupported fields grouped by field and reason.
 BERTH_API std::string kube_import_summary(const KubeImport& result);

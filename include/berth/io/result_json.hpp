@@ -3,13 +3,13 @@
 ///   {"placements":{"web@1":"m1"},
 ///    "pending":[{"unit":"web@3","summary":"...","rejections":{"metadata":3},...}],
 ///    "utilization":{"m1":{"cpu":0.5,"memory":0.25}}, "warnings":[...]}
-#include <nlohmann/json_fwd.hpp>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
-#include "berth/export.hpp"
 #include "berth/explain/diagnosis.hpp"
+#include "berth/export.hpp"
 #include "berth/place/place.hpp"
 
 namespace berth {
@@ -26,6 +26,7 @@ BERTH_API nlohmann::json overcommitted_to_json(const std::vector<Overcommitted>&
 BERTH_API std::string placement_json_text(const PlacementResult& result);
 /// The same bytes handed to `sink` in pieces of about 64 KiB as they are written, so the
 /// answer is never whole in memory (`berth place --format json` writes them to stdout).
-BERTH_API void write_placement_json(const PlacementResult& result, const std::function<void(std::string_view)>& sink);
+BERTH_API void write_placement_json(const PlacementResult& result,
+                                    const std::function<void(std::string_view)>& sink);
 
 }  // namespace berth

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "berth/export.hpp"
 #include "berth/did_you_mean.hpp"  // did_you_mean was declared here; callers still find it
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 
 namespace berth {

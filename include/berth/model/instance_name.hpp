@@ -64,7 +64,8 @@ using UnitNameLookup = std::function<NameIs(std::string_view)>;
 ///   off) the longest prefix naming a unit, read by the rest's form (a replica number, else a
 ///   machine).
 /// nullopt when no prefix names a unit.
-BERTH_API std::optional<InstanceName> parse_instance_name(std::string_view name, const UnitNameLookup& lookup);
+BERTH_API std::optional<InstanceName> parse_instance_name(std::string_view name,
+                                                          const UnitNameLookup& lookup);
 
 /// The unit an instance name belongs to ("" when none): parse_instance_name(...)->unit.
 BERTH_API std::string unit_of_instance(std::string_view name, const UnitNameLookup& lookup);

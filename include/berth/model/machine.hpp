@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/constraint/metadata.hpp"
 #include "berth/constraint/taint.hpp"
+#include "berth/export.hpp"
 #include "berth/model/resources.hpp"
 
 namespace berth {

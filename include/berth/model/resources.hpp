@@ -11,9 +11,9 @@ namespace berth {
 
 /// A request or a capacity. Absent extended resources are zero.
 struct BERTH_API Resources {
-  std::int64_t cpu = 0;     ///< millicores
-  std::int64_t memory = 0;  ///< bytes
-  std::int64_t disk = 0;    ///< bytes
+  std::int64_t cpu = 0;                          ///< millicores
+  std::int64_t memory = 0;                       ///< bytes
+  std::int64_t disk = 0;                         ///< bytes
   std::map<std::string, std::int64_t> extended;  ///< e.g. {"gpu": 2, "iops": 3000}
 
   /// Value of a dimension by name ("cpu", "memory", "disk" or an extended name).

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/constraint/metadata.hpp"
 #include "berth/constraint/taint.hpp"
+#include "berth/export.hpp"
 #include "berth/model/resources.hpp"
 
 namespace berth {
@@ -27,8 +27,8 @@ struct Constraints {
   std::string machine_id;                     ///< pin to this machine ("" = none)
   bool global = false;                        ///< one instance on every matching up machine
   std::optional<SpreadConstraint> spread;
-  std::vector<Toleration> tolerations;        ///< machine taints this unit tolerates
-  std::vector<HostPort> ports;                ///< host ports it binds, sorted, no duplicates
+  std::vector<Toleration> tolerations;  ///< machine taints this unit tolerates
+  std::vector<HostPort> ports;          ///< host ports it binds, sorted, no duplicates
   friend bool operator==(const Constraints&, const Constraints&) = default;
 };
 

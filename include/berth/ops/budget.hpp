@@ -41,7 +41,8 @@ BERTH_API std::string service_name(std::string_view unit);
 
 /// Throws UsageError (365) for a budget whose glob names no unit of `cluster` (a typo would
 /// otherwise leave the service unprotected), with a did-you-mean.
-BERTH_API void check_budget_units(const Cluster& cluster, const std::vector<DisruptionBudget>& budgets);
+BERTH_API void check_budget_units(const Cluster& cluster,
+                                  const std::vector<DisruptionBudget>& budgets);
 
 /// Budgets resolved against one cluster, per service (see service_name): how many instances
 /// of each service may be down at once. Every count of instances "down" is per service

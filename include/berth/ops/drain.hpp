@@ -40,10 +40,8 @@ BERTH_API DrainResult plan_drain(const Cluster& cluster, MachineId m, const OpsO
 /// allowed_down(u) - already_down[s] instances of u's service s (already_down is per service,
 /// BudgetTable::down_now); co-located groups stay in one step. A group whose service has no
 /// allowance left is returned in `refused` instead.
-BERTH_API std::vector<std::vector<Move>> split_into_steps(const Cluster& cluster,
-                                                const std::vector<Move>& moves,
-                                                const BudgetTable& budgets,
-                                                const std::vector<std::int64_t>& already_down,
-                                                std::vector<std::string>* refused = nullptr);
+BERTH_API std::vector<std::vector<Move>> split_into_steps(
+    const Cluster& cluster, const std::vector<Move>& moves, const BudgetTable& budgets,
+    const std::vector<std::int64_t>& already_down, std::vector<std::string>* refused = nullptr);
 
 }  // namespace berth::ops

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/explain/diagnosis.hpp"
+#include "berth/export.hpp"
 #include "berth/ops/budget.hpp"
 #include "berth/place/preempt.hpp"
 #include "berth/place/strategy.hpp"

@@ -16,7 +16,8 @@ namespace berth::ops {
 /// Parses an events file. Syntax errors: ParseError (101) with file:line:column; meaning
 /// errors: ValidationError (290-299) naming `events[3].type` and the value; an unknown field is
 /// ValidationError 203, as in a spec.
-BERTH_API Scenario parse_scenario_json(std::string_view text, const std::string& filename = "<events>");
+BERTH_API Scenario parse_scenario_json(std::string_view text,
+                                       const std::string& filename = "<events>");
 /// Reads and parses an events file ("-" is standard input).
 BERTH_API Scenario read_scenario_file(const std::string& path);
 

@@ -6,7 +6,7 @@
 
 namespace berth::ops {
 
-using berth::PreemptionResult;
 using berth::preempt_for;
+using berth::PreemptionResult;
 
 }  // namespace berth::ops

@@ -31,6 +31,7 @@ BERTH_API std::pair<std::int64_t, MachineId> peak_utilization(const Cluster& clu
 /// Applies the moves to `cluster`.
 BERTH_API RebalanceResult rebalance(Cluster& cluster, int max_moves, const OpsOptions& options);
 /// The same on a copy.
-BERTH_API RebalanceResult plan_rebalance(const Cluster& cluster, int max_moves, const OpsOptions& options);
+BERTH_API RebalanceResult plan_rebalance(const Cluster& cluster, int max_moves,
+                                         const OpsOptions& options);
 
 }  // namespace berth::ops

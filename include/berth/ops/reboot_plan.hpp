@@ -49,19 +49,20 @@ struct RebootPlan {
 /// Throws UsageError (361) when a glob matches nothing, naming `flag` (the option the globs
 /// came from).
 BERTH_API std::vector<MachineId> match_machines(const Cluster& cluster, std::string_view globs,
-                                      std::string_view flag = "--machines");
+                                                std::string_view flag = "--machines");
 
 /// Plans the reboot of `machines` on a copy of `cluster`.
 BERTH_API RebootPlan plan_reboot(const Cluster& cluster, const std::vector<MachineId>& machines,
-                       const RebootOptions& reboot, const OpsOptions& options);
+                                 const RebootOptions& reboot, const OpsOptions& options);
 
 /// What `berth reboot-plan` computes from a spec: compiles it, reboots the machines matching
 /// `globs` (match_machines) and adds a note when some instances have no placement in the spec
 /// (the plan leaves them as they are). `*matched` (optional) receives how many machines matched.
 /// Budgets whose globs name no unit are refused (check_budget_units); `flag` names the option
 /// the globs came from in the error when one matches nothing.
-BERTH_API RebootPlan plan_reboot_for_spec(const Spec& spec, std::string_view globs, const RebootOptions& reboot,
-                                const OpsOptions& options, std::size_t* matched = nullptr,
-                                std::string_view flag = "--machines");
+BERTH_API RebootPlan plan_reboot_for_spec(const Spec& spec, std::string_view globs,
+                                          const RebootOptions& reboot, const OpsOptions& options,
+                                          std::size_t* matched = nullptr,
+                                          std::string_view flag = "--machines");
 
 }  // namespace berth::ops

@@ -37,20 +37,22 @@ BERTH_API std::vector<GroupId> groups_on(const Cluster& cluster, MachineId m);
 /// Places the unassigned members of `groups` in batch order; with preemption on, a group that
 /// fits nowhere may evict strictly lower-priority groups (which re-enter the queue).
 BERTH_API RescheduleResult place_groups(Cluster& cluster, std::vector<GroupId> groups,
-                              const OpsOptions& options);
+                                        const OpsOptions& options);
 /// Every unplaced group (see unplaced_groups), as place_groups does.
 BERTH_API RescheduleResult place_unplaced(Cluster& cluster, const OpsOptions& options);
 
 /// Takes whole groups off their machines (a main unit takes its sidekicks); returns the
 /// instances evicted, in order. Stopped global instances stay off without being counted.
-BERTH_API std::vector<std::string> evict_groups(Cluster& cluster, const std::vector<GroupId>& groups);
+BERTH_API std::vector<std::string> evict_groups(Cluster& cluster,
+                                                const std::vector<GroupId>& groups);
 
 /// Marks machines down, evicts what they ran and places it elsewhere (failed machines avoided).
 BERTH_API RescheduleResult fail_machines(Cluster& cluster, const std::vector<MachineId>& machines,
-                               const OpsOptions& options);
+                                         const OpsOptions& options);
 /// One machine: fail_machines({m}).
 BERTH_API RescheduleResult fail_machine(Cluster& cluster, MachineId m, const OpsOptions& options);
 /// Marks a machine up, starts its global instances, and retries every pending unit.
-BERTH_API RescheduleResult recover_machine(Cluster& cluster, MachineId m, const OpsOptions& options);
+BERTH_API RescheduleResult recover_machine(Cluster& cluster, MachineId m,
+                                           const OpsOptions& options);
 
 }  // namespace berth::ops

@@ -12,8 +12,8 @@ namespace berth::pack {
 
 /// One item to place.
 struct AssignItem {
-  std::vector<Size> size;             ///< one value per dimension
-  std::vector<std::size_t> allowed;   ///< bins it may use; empty = any bin
+  std::vector<Size> size;            ///< one value per dimension
+  std::vector<std::size_t> allowed;  ///< bins it may use; empty = any bin
 };
 
 /// Where each item went.
@@ -30,6 +30,6 @@ struct AssignResult {
 /// by moving a single item to another allowed bin. Capacity checks are exact integers.
 /// Throws UsageError 354 when dimensions disagree or an allowed bin does not exist.
 BERTH_API AssignResult assign_items(const std::vector<std::vector<Size>>& capacity,
-                          const std::vector<AssignItem>& items);
+                                    const std::vector<AssignItem>& items);
 
 }  // namespace berth::pack

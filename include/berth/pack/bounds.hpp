@@ -28,9 +28,9 @@ BERTH_API LowerBounds lower_bounds(const Instance& instance);
 
 /// Budget of the LP bound. With max_work > 0 the clock is never read (deterministic).
 struct LpOptions {
-  double time_limit = 1.0;       ///< seconds, used when max_work == 0
-  std::uint64_t max_work = 0;    ///< simplex pivots + pricing nodes; 0 = bounded by time
-  std::size_t target = 0;        ///< stop as soon as the bound reaches this (0: run to the LP optimum)
+  double time_limit = 1.0;     ///< seconds, used when max_work == 0
+  std::uint64_t max_work = 0;  ///< simplex pivots + pricing nodes; 0 = bounded by time
+  std::size_t target = 0;  ///< stop as soon as the bound reaches this (0: run to the LP optimum)
   std::uint64_t max_pricing_nodes = 200'000;  ///< per pricing problem; beyond it pricing is inexact
   /// With a target: also stop as soon as the master's value (a feasible fractional packing, so
   /// at least the LP optimum) shows that the bound can no longer reach the target. For callers
@@ -40,12 +40,12 @@ struct LpOptions {
 
 /// Result of the column-generation LP (Gilmore-Gomory set-covering relaxation).
 struct LpResult {
-  std::size_t bound = 0;      ///< proven bound: ceil of the best Farley bound (0 when none)
-  double farley = 0;          ///< best valid LP lower bound seen (sum(y+) / max pattern value)
-  double value = 0;           ///< value of the last restricted master LP (>= LP optimum)
-  bool converged = false;     ///< pricing proved no column improves: value is the LP optimum
+  std::size_t bound = 0;   ///< proven bound: ceil of the best Farley bound (0 when none)
+  double farley = 0;       ///< best valid LP lower bound seen (sum(y+) / max pattern value)
+  double value = 0;        ///< value of the last restricted master LP (>= LP optimum)
+  bool converged = false;  ///< pricing proved no column improves: value is the LP optimum
   std::vector<std::vector<std::size_t>> columns;  ///< every generated pattern (item lists)
-  std::vector<double> x;      ///< value of each column in the last master solution
+  std::vector<double> x;  ///< value of each column in the last master solution
   std::uint64_t work = 0;
 };
 
@@ -57,7 +57,7 @@ struct BestPattern {
   bool exact = false;  ///< false when max_nodes ran out (value is then only a lower estimate)
 };
 BERTH_API BestPattern best_pattern(const Instance& instance, const std::vector<double>& profit,
-                         std::uint64_t max_nodes = 10'000'000);
+                                   std::uint64_t max_nodes = 10'000'000);
 
 /// Lower bound from the LP relaxation of the pattern (set-covering) formulation:
 /// min sum x_p subject to every item covered, over all bin patterns p that fit. Solved by
@@ -68,6 +68,6 @@ BERTH_API BestPattern best_pattern(const Instance& instance, const std::vector<d
 /// when it converges. `seed_columns` (e.g. a heuristic's bins) start the pool. Instances with
 /// negative sizes get bound 0 (the knapsack bounds assume non-negative sizes).
 BERTH_API LpResult lp_bound(const Instance& instance, const LpOptions& options,
-                  const std::vector<std::vector<std::size_t>>& seed_columns = {});
+                            const std::vector<std::vector<std::size_t>>& seed_columns = {});
 
 }  // namespace berth::pack

@@ -35,8 +35,8 @@ enum class Verdict { packed, impossible, unknown };
 
 /// Branch-and-bound: can the items be packed into `bins` bins? On `packed`, *out holds the
 /// packing. max_nodes > 0 bounds the work deterministically; otherwise `seconds` does.
-BERTH_API Verdict pack_into(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
-                  Solution* out);
+BERTH_API Verdict pack_into(const Instance& instance, std::size_t bins, std::uint64_t max_nodes,
+                            double seconds, Solution* out);
 
 /// Bin completion (Korf's bin-oriented branch-and-bound, extended to d dimensions): can the
 /// items be packed into `bins` bins? Fills one bin at a time with the largest item left and
@@ -48,8 +48,9 @@ BERTH_API Verdict pack_into(const Instance& instance, std::size_t bins, std::uin
 /// per bin) stops it with `unknown`, as does the budget. A node is also cut when the pattern LP
 /// (lp_bound) of the items left needs more bins than are left. max_nodes > 0 bounds the work
 /// deterministically; otherwise `seconds` (CPU) does.
-BERTH_API Verdict complete_bins(const Instance& instance, std::size_t bins, std::uint64_t max_nodes, double seconds,
-                      Solution* out, const std::vector<std::vector<std::size_t>>& hints = {});
+BERTH_API Verdict complete_bins(const Instance& instance, std::size_t bins, std::uint64_t max_nodes,
+                                double seconds, Solution* out,
+                                const std::vector<std::vector<std::size_t>>& hints = {});
 
 /// LP diving: solve the pattern LP (see lp_bound), fix the patterns at 1 (or the largest
 /// fractional one) as bins, and repeat on the items left, reusing the generated patterns
@@ -61,7 +62,8 @@ BERTH_API Verdict complete_bins(const Instance& instance, std::size_t bins, std:
 /// the largest fractional pattern; another seed picks one at random, weighted by its value,
 /// for repeated dives that explore different packings.
 BERTH_API Solution lp_dive(const Instance& instance, const LpOptions& options,
-                 const std::vector<std::vector<std::size_t>>& seed_columns = {}, std::uint64_t seed = 0);
+                           const std::vector<std::vector<std::size_t>>& seed_columns = {},
+                           std::uint64_t seed = 0);
 
 /// The default `search` strategy with the same budget (time_limit, max_nodes, seed,
 /// work_budget) for an upper bound, so never more bins than solve(instance, "search") with

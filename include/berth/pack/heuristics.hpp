@@ -37,7 +37,8 @@ BERTH_API Solution drf_fit(const Instance& instance);
 /// order, at most `nodes_per_bin` nodes per bin. Fill = sum over its items of the sum of
 /// normalised sizes, or of their squares with `squared` (which favours big items). Strong
 /// where bins hold few items; the search's starting packing. Deterministic.
-BERTH_API Solution min_bin_slack(const Instance& instance, bool squared, std::uint64_t nodes_per_bin);
+BERTH_API Solution min_bin_slack(const Instance& instance, bool squared,
+                                 std::uint64_t nodes_per_bin);
 
 /// Normalised measure of a vector (exposed for tests and for the search's weights).
 BERTH_API double measure_of(const Instance& instance, std::span<const Size> v, Measure measure);

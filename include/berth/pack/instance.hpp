@@ -18,10 +18,10 @@ inline constexpr std::size_t kUnassigned = static_cast<std::size_t>(-1);
 
 /// A vector bin packing instance: every bin has `capacity`, item i has `item(i)`.
 struct BERTH_API Instance {
-  std::string name;              ///< for reports (usually the file name)
-  std::size_t dims = 0;          ///< number of dimensions (>= 1)
-  std::vector<Size> capacity;    ///< per dimension, > 0
-  std::vector<Size> sizes;       ///< item-major, item_count() * dims values, each <= capacity
+  std::string name;            ///< for reports (usually the file name)
+  std::size_t dims = 0;        ///< number of dimensions (>= 1)
+  std::vector<Size> capacity;  ///< per dimension, > 0
+  std::vector<Size> sizes;     ///< item-major, item_count() * dims values, each <= capacity
 
   /// Number of items (a demand of k in a file is k items).
   std::size_t item_count() const { return dims == 0 ? 0 : sizes.size() / dims; }

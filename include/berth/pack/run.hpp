@@ -35,8 +35,9 @@ struct PackRun {
 /// UsageError 353 for a negative time limit, 350 for an unknown strategy.
 BERTH_API void check_pack_request(const PackRequest& request);
 
-/// Checks the request (check_pack_request) and the instance, runs the strategy (every one for "all", exact mode for `exact`) and validates every
-/// packing with the independent checker. One run per strategy, in display order.
+/// Checks the request (check_pack_request) and the instance, runs the strategy (every one for
+/// "all", exact mode for `exact`) and validates every packing with the independent checker. One run
+/// per strategy, in display order.
 BERTH_API std::vector<PackRun> run_pack(const Instance& instance, const PackRequest& request);
 
 /// The JSON `berth pack --format json` prints: an array of runs (with "strategy") for "all"

@@ -42,6 +42,6 @@ BERTH_API const std::vector<std::string>& strategy_names();
 BERTH_API bool is_strategy(std::string_view name);
 /// Runs a named strategy; an unknown name is UsageError 350. The instance is check()ed.
 BERTH_API SolveResult solve(const Instance& instance, std::string_view strategy,
-                  const SolveOptions& options = {});
+                            const SolveOptions& options = {});
 
 }  // namespace berth::pack

@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/explain/diagnosis.hpp"
+#include "berth/export.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/strategy.hpp"
 
@@ -26,11 +26,11 @@ namespace berth {
 class Cluster;
 
 enum class BatchStrategy {
-  FfdMax,         ///< first fit decreasing, groups by largest normalised dimension
-  FfdSum,         ///< first fit decreasing by sum of normalised dimensions
-  FfdL2,          ///< first fit decreasing by Euclidean norm
-  FfdProduct,     ///< first fit decreasing by product of normalised dimensions
-  BfdMax,         ///< best fit decreasing (least room left, same measure)
+  FfdMax,      ///< first fit decreasing, groups by largest normalised dimension
+  FfdSum,      ///< first fit decreasing by sum of normalised dimensions
+  FfdL2,       ///< first fit decreasing by Euclidean norm
+  FfdProduct,  ///< first fit decreasing by product of normalised dimensions
+  BfdMax,      ///< best fit decreasing (least room left, same measure)
   BfdSum,
   BfdL2,
   BfdProduct,

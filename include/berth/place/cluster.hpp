@@ -5,11 +5,10 @@
 /// Built once from a Spec (validated: contradictions are ValidationErrors naming the units),
 /// then mutated only through assign/unassign/set_state, which keep every derived count
 /// (free capacity, spread counts, conflict holders) in step.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <string_view>
 #include <memory>
-#include <algorithm>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/error.hpp"
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 
 namespace berth {
@@ -42,9 +41,9 @@ BERTH_API std::string natural_key(std::string_view name);
 struct Instance {
   std::string name;
   UnitId unit = kNone;
-  int replica = 0;                ///< 1..N for replicated units, 0 otherwise
-  GroupId group = kNone;          ///< co-location group
-  MachineId pinned = kNone;       ///< machine_id, or the machine of a global instance
+  int replica = 0;           ///< 1..N for replicated units, 0 otherwise
+  GroupId group = kNone;     ///< co-location group
+  MachineId pinned = kNone;  ///< machine_id, or the machine of a global instance
   bool global = false;
   InstanceId machine_of = kNone;  ///< the instance it must share a machine with
 };
@@ -104,7 +103,9 @@ class BERTH_API Cluster {
   const Metadata& class_metadata(ClassId c) const { return class_metadata_[c]; }
   /// Taints of a class's machines (part of the class key, like metadata).
   const std::vector<Taint>& class_taints(ClassId c) const { return class_taints_[c]; }
-  const std::vector<Taint>& machine_taints(MachineId m) const { return class_taints_[machine_class_[m]]; }
+  const std::vector<Taint>& machine_taints(MachineId m) const {
+    return class_taints_[machine_class_[m]];
+  }
   /// Whether some machine has a PreferNoSchedule taint (scored as a preference).
   bool has_soft_taints() const { return soft_taints_; }
   /// The class-level filters for unit u on class c: metadata first, then taints.
@@ -115,7 +116,9 @@ class BERTH_API Cluster {
   std::uint32_t class_position(MachineId m) const { return class_position_[m]; }
   const std::int64_t* allocatable(MachineId m) const { return &allocatable_[m * dims()]; }
   const std::int64_t* used(MachineId m) const { return &used_[m * dims()]; }
-  std::int64_t free(MachineId m, std::size_t d) const { return allocatable_[m * dims() + d] - used_[m * dims() + d]; }
+  std::int64_t free(MachineId m, std::size_t d) const {
+    return allocatable_[m * dims() + d] - used_[m * dims() + d];
+  }
   const std::vector<InstanceId>& instances_on(MachineId m) const { return on_machine_[m]; }
   /// Instances on `m` whose unit has conflict patterns (fast skip for the conflict filter).
   std::uint32_t conflict_holders_on(MachineId m) const { return conflict_holders_[m]; }
@@ -136,8 +139,8 @@ class BERTH_API Cluster {
     // For diagnoses: the least free amount per dimension over the up machines of the subtree
     // (kOpen when none), and how many of them are up. A subtree whose up machines all fit, or
     // all miss exactly one dimension, is counted without visiting its machines.
-    std::vector<std::int64_t> min_free;    ///< node * dims + d
-    std::vector<std::uint32_t> up_count;   ///< node
+    std::vector<std::int64_t> min_free;   ///< node * dims + d
+    std::vector<std::uint32_t> up_count;  ///< node
     // The same maxima and extremes over only the machines with at least fit_levels()[j] free
     // in dimension 0, per level j. Per-dimension maxima alone let a subtree "fit" when one
     // machine has the cpu and another the memory, so a packed cluster was searched machine by
@@ -171,7 +174,9 @@ class BERTH_API Cluster {
   std::size_t instance_count() const { return instances_.size(); }
   const Instance& instance(InstanceId i) const { return instances_[i]; }
   InstanceId find_instance(std::string_view name) const;
-  const std::int64_t* request(InstanceId i) const { return &requests_[static_cast<std::size_t>(instances_[i].unit) * dims()]; }
+  const std::int64_t* request(InstanceId i) const {
+    return &requests_[static_cast<std::size_t>(instances_[i].unit) * dims()];
+  }
   MachineId assignment(InstanceId i) const { return assignment_[i]; }
 
   // ---- co-location groups
@@ -219,11 +224,14 @@ class BERTH_API Cluster {
   }
   /// Units with a pattern `*` (they conflict with every instance of every unit), ascending.
   const std::vector<UnitId>& match_all_units() const { return match_all_; }
-  bool matches_all(UnitId u) const { return !match_all_.empty() && std::binary_search(match_all_.begin(), match_all_.end(), u); }
+  bool matches_all(UnitId u) const {
+    return !match_all_.empty() && std::binary_search(match_all_.begin(), match_all_.end(), u);
+  }
   /// Whether unit u can conflict with anything: a conflict peer, a `*` pattern, or host ports.
   /// (Every unit conflicts with a unit that matches all; that side is match_all_units.)
   bool unit_related(UnitId u) const {
-    return peer_start_[u] != peer_start_[u + 1] || !units_[u].constraints.ports.empty() || matches_all(u);
+    return peer_start_[u] != peer_start_[u + 1] || !units_[u].constraints.ports.empty() ||
+           matches_all(u);
   }
 
   // ---- ids
@@ -358,7 +366,7 @@ class BERTH_API Cluster {
   struct SpreadIndex {
     std::vector<std::uint32_t> machine_domain;  ///< per machine
     std::vector<std::string> domain_names;
-    std::vector<std::int64_t> counts;           ///< per domain
+    std::vector<std::int64_t> counts;  ///< per domain
   };
 
   void add_machines(const Spec& spec);
@@ -381,9 +389,9 @@ class BERTH_API Cluster {
   struct Change {
     enum class Kind : std::uint8_t { Assigned, Unassigned, State };
     Kind kind;
-    std::uint32_t id;     ///< instance (Assigned, Unassigned) or machine (State)
-    std::uint32_t was;    ///< the machine it left (Unassigned) or its old state (State)
-    std::uint32_t pos;    ///< its position in that machine's instances_on (Unassigned)
+    std::uint32_t id;   ///< instance (Assigned, Unassigned) or machine (State)
+    std::uint32_t was;  ///< the machine it left (Unassigned) or its old state (State)
+    std::uint32_t pos;  ///< its position in that machine's instances_on (Unassigned)
   };
   std::vector<Change> undo_;
   std::uint32_t open_checkpoints_ = 0;

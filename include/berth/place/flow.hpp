@@ -42,7 +42,8 @@ struct FlowStats {
 /// whole fits every machine's free capacity (integers, every dimension: the flow's counts are
 /// turned into machines by a first-fit pass that checks them), but conflicts between
 /// instances and spread are only checked when the plan is committed.
-BERTH_API std::vector<MachineId> flow_assignment(const Cluster& cluster, const std::vector<GroupId>& groups,
-                                       FlowStats* stats = nullptr);
+BERTH_API std::vector<MachineId> flow_assignment(const Cluster& cluster,
+                                                 const std::vector<GroupId>& groups,
+                                                 FlowStats* stats = nullptr);
 
 }  // namespace berth

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "berth/export.hpp"
 #include "berth/explain/diagnosis.hpp"
+#include "berth/export.hpp"
 #include "berth/model/spec.hpp"
 #include "berth/place/batch.hpp"
 #include "berth/place/cluster.hpp"
@@ -92,7 +92,8 @@ struct PlacementResult {
 /// Of `instances` (all assigned to machine m), those m cannot keep: it keeps them in order
 /// (global and pinned first, since they have nowhere else to go; then priority, high first;
 /// then name) while they fit its allocatable capacity, and returns the rest in that order.
-BERTH_API std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m, std::vector<InstanceId> instances);
+BERTH_API std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m,
+                                                  std::vector<InstanceId> instances);
 
 /// Validates the spec (throws ValidationError on contradictions only with options.strict; else
 /// the units involved are pending unresolvable), keeps existing placements,

@@ -69,7 +69,9 @@ class BERTH_API Placer {
   std::vector<std::string> preferences_met(InstanceId i, MachineId m);
   /// What place_group recorded for every instance it placed whose unit has preferences: the
   /// preferences its machine met at the moment it was chosen.
-  const std::map<InstanceId, std::vector<std::string>>& recorded_preferences() const { return recorded_; }
+  const std::map<InstanceId, std::vector<std::string>>& recorded_preferences() const {
+    return recorded_;
+  }
   /// select() and, when a machine is found, assign every unassigned member there.
   MachineId place_group(GroupId g, Diagnosis* diagnosis = nullptr);
   /// Places every group with unassigned members in batch order; returns the diagnosis of

@@ -17,7 +17,7 @@ namespace berth {
 /// What placing one group did.
 struct GroupPlacement {
   GroupId group = kNone;
-  MachineId machine = kNone;          ///< where it went; kNone when no machine fits
+  MachineId machine = kNone;           ///< where it went; kNone when no machine fits
   std::vector<InstanceId> unassigned;  ///< its members without a machine before the attempt
   bool placed() const { return machine != kNone; }
 };

@@ -26,7 +26,7 @@ struct LpBound {
 /// Continuous (LP) lower bound. `demand[d]` <= 0 means nothing to cover in d; `capacities[t][d]`
 /// is type t's allocatable in d; `costs[t]` its cost. Types with no capacity are ignored.
 BERTH_API LpBound lp_lower_bound(const std::vector<std::int64_t>& demand,
-                       const std::vector<std::vector<std::int64_t>>& capacities,
-                       const std::vector<Micros>& costs);
+                                 const std::vector<std::vector<std::int64_t>>& capacities,
+                                 const std::vector<Micros>& costs);
 
 }  // namespace berth::plan

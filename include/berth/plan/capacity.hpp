@@ -104,7 +104,8 @@ struct BERTH_API CapacityPlan {
   bool feasible = false;                 ///< everything placed and the headroom holds
   std::vector<std::string> unplaceable;  ///< units no machine type can take, with why
   std::vector<std::string> notes;        ///< how the plan was reached, one line each
-  std::size_t placement_runs = 0;        ///< placements run: calls to berth::place, and headroom loss scenarios (one each)
+  std::size_t placement_runs =
+      0;  ///< placements run: calls to berth::place, and headroom loss scenarios (one each)
   double seconds = 0;
 
   /// (cost - lower_bound) / cost, 0 when cost is 0.
@@ -116,15 +117,16 @@ struct BERTH_API CapacityPlan {
 /// ValidationError when the workload is invalid; a workload that cannot be placed is a plan
 /// with feasible == false and the reasons in `unplaceable`.
 BERTH_API CapacityPlan plan_capacity(const Spec& workload, const Catalogue& catalogue,
-                           const CapacityOptions& options = {});
+                                     const CapacityOptions& options = {});
 
 /// Re-runs placement after every loss the headroom asks for (survivors keep their units, the
-/// lost machines' units are placed again, on one compiled cluster rolled back per scenario) and reports each scenario. Used by plan_capacity
-/// and by tests to check a plan independently. `stop_at_failure` returns at the first
-/// scenario that does not place everything.
+/// lost machines' units are placed again, on one compiled cluster rolled back per scenario) and
+/// reports each scenario. Used by plan_capacity and by tests to check a plan independently.
+/// `stop_at_failure` returns at the first scenario that does not place everything.
 BERTH_API HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
-                              const CapacityOptions& options = {},
-                              std::size_t* placement_runs = nullptr, bool stop_at_failure = false);
+                                        const CapacityOptions& options = {},
+                                        std::size_t* placement_runs = nullptr,
+                                        bool stop_at_failure = false);
 
 /// `spec` without the machines in `lost`, keeping the placements of instances on survivors.
 BERTH_API Spec without_machines(const Spec& spec, const std::vector<std::string>& lost);
@@ -132,7 +134,8 @@ BERTH_API Spec without_machines(const Spec& spec, const std::vector<std::string>
 /// the summaries of the instances `placed` placed that are pending afterwards (empty: the
 /// scenario holds). check_headroom decides on one compiled cluster and asks this only for the
 /// text of a failing scenario; tests use it as the oracle for that decision.
-BERTH_API std::vector<std::string> pending_after_loss(const Spec& placed, const std::vector<std::string>& lost,
+BERTH_API std::vector<std::string> pending_after_loss(const Spec& placed,
+                                                      const std::vector<std::string>& lost,
                                                       StrategyKind strategy);
 
 }  // namespace berth::plan

@@ -44,7 +44,8 @@ struct BERTH_API Catalogue {
 /// Parses a catalogue. Syntax errors: ParseError 180 with file:line:column. Meaning errors:
 /// ValidationError 281-286 naming the field (`machine_types[2].cost`); unknown fields are
 /// ValidationError 203 with did-you-mean, as in a spec.
-BERTH_API Catalogue parse_catalogue_json(std::string_view text, const std::string& filename = "<catalogue>");
+BERTH_API Catalogue parse_catalogue_json(std::string_view text,
+                                         const std::string& filename = "<catalogue>");
 /// Reads and parses a catalogue file.
 BERTH_API Catalogue read_catalogue_file(const std::string& path);
 

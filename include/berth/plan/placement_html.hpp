@@ -31,6 +31,6 @@ struct PlacementHtmlOptions {
 /// The page for `spec` placed as `result` (place(spec, ...)). Throws what Cluster::build throws
 /// for a spec that does not compile (place() would have thrown first).
 BERTH_API std::string placement_html(const Spec& spec, const PlacementResult& result,
-                           const PlacementHtmlOptions& options = {});
+                                     const PlacementHtmlOptions& options = {});
 
 }  // namespace berth::plan

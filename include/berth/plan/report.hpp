@@ -59,8 +59,8 @@ struct BERTH_API ClusterReport {
 /// Builds the report of `spec` as placed by `spec.placements`. `machine_type` maps machine
 /// names to catalogue types (missing = not from the catalogue, cost 0).
 BERTH_API ClusterReport build_report(const Spec& spec,
-                           const std::map<std::string, std::string>& machine_type = {},
-                           const Catalogue* catalogue = nullptr);
+                                     const std::map<std::string, std::string>& machine_type = {},
+                                     const Catalogue* catalogue = nullptr);
 
 /// The per-type table (count, cost, utilization and stranded per dimension) as text.
 BERTH_API std::string format_type_table(const ClusterReport& report);
@@ -71,8 +71,8 @@ BERTH_API std::string format_machine_table(const ClusterReport& report);
 /// summary rows, the per-type table, the cost breakdown and, for every resource dimension,
 /// an SVG with one bar per machine stacked by unit. `extra_html` is inserted after the summary.
 BERTH_API std::string report_html(const ClusterReport& report, const std::string& title,
-                        const std::vector<std::pair<std::string, std::string>>& summary,
-                        const std::string& extra_html = "");
+                                  const std::vector<std::pair<std::string, std::string>>& summary,
+                                  const std::string& extra_html = "");
 
 /// Escapes &, <, >, " for HTML text and attributes.
 BERTH_API std::string html_escape(const std::string& text);

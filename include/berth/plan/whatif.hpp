@@ -71,8 +71,9 @@ struct WhatIfResult {
 /// Applies `changes` to `spec` and places before and after. `catalogue` (may be null)
 /// resolves added machine types; without it, or when the name is not in it, an existing
 /// machine of that name is copied. Unknown units/machines/types are UsageError 387.
-BERTH_API WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* catalogue = nullptr,
-                     const PlaceOptions& options = {});
+BERTH_API WhatIfResult what_if(const Spec& spec, const WhatIf& changes,
+                               const Catalogue* catalogue = nullptr,
+                               const PlaceOptions& options = {});
 
 /// Requests scaled by `percent`, rounded up in every dimension (exact integer arithmetic).
 BERTH_API Resources scale_resources(const Resources& r, int percent);

@@ -41,9 +41,9 @@ struct Move {
 
 /// The "changes" object of the answer: what the commit changed, by name.
 struct Changes {
-  std::vector<std::string> added;    ///< machines and units new in the store
-  std::vector<std::string> removed;  ///< machines and units deleted from the store
-  std::vector<std::string> updated;  ///< machines and units whose definition (or state) changed
+  std::vector<std::string> added;     ///< machines and units new in the store
+  std::vector<std::string> removed;   ///< machines and units deleted from the store
+  std::vector<std::string> updated;   ///< machines and units whose definition (or state) changed
   std::map<std::string, Move> moved;  ///< instance -> from/to (stored placements that changed)
   /// Instances that no longer exist (replicas lowered, unit removed) and had a machine.
   std::vector<std::string> removed_instances;
@@ -75,24 +75,27 @@ struct ApplyResult {
 /// assignments). Throws ValidationError (invalid.273-277) for a spec that cannot be applied
 /// (nothing written), StoreError 407 when the store rejects the plan, 408 when conflicts never
 /// stop.
-BERTH_API ApplyResult apply(StateStore& store, const Spec& desired, const ApplyOptions& options = {});
+BERTH_API ApplyResult apply(StateStore& store, const Spec& desired,
+                            const ApplyOptions& options = {});
 
 /// Deletes unit `unit` and every placement of its instances. StoreError 420 (with a
 /// did-you-mean) when the store has no such unit.
-BERTH_API ApplyResult remove_unit(StateStore& store, const std::string& unit, const ApplyOptions& options = {});
+BERTH_API ApplyResult remove_unit(StateStore& store, const std::string& unit,
+                                  const ApplyOptions& options = {});
 
 /// Deletes machine `machine`; what ran on it is rescheduled (or left pending). StoreError 421
 /// (with a did-you-mean) when the store has no such machine.
 BERTH_API ApplyResult remove_machine(StateStore& store, const std::string& machine,
-                           const ApplyOptions& options = {});
+                                     const ApplyOptions& options = {});
 
 /// Sets a machine's state with the ops rules (see above). StoreError 421 for an unknown machine.
-BERTH_API ApplyResult set_machine_state(StateStore& store, const std::string& machine, MachineState state,
-                              const ApplyOptions& options = {});
+BERTH_API ApplyResult set_machine_state(StateStore& store, const std::string& machine,
+                                        MachineState state, const ApplyOptions& options = {});
 
 /// The pure step under every call above: what applying `desired` to `base` gives (placement,
 /// plan, changes), without committing. Throws as apply() does for invalid input.
-BERTH_API ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOptions& options = {});
+BERTH_API ApplyResult plan_apply(const Snapshot& base, const Spec& desired,
+                                 const ApplyOptions& options = {});
 
 /// `place`'s JSON answer (placement_to_json) plus
 /// `"changes": {"added", "removed", "moved": {"inst": {"from", "to"}}, "updated",

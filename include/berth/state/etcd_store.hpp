@@ -10,8 +10,8 @@
 ///   /berth/revision             {}: re-put by every berth txn (snapshots catch up to it)
 /// A commit is one txn per chunk (a plan larger than one txn is split, grouped by machine):
 /// mod_revision compares on every machine and unit key the chunk touches, create_revision <
-/// base + 1 over each run of placement keys it creates, and on success the puts and deletes plus a re-put of
-/// every touched machine key (so its mod_revision records the change). Reads page through
+/// base + 1 over each run of placement keys it creates, and on success the puts and deletes plus a
+/// re-put of every touched machine key (so its mod_revision records the change). Reads page through
 /// keys (`range_page` keys per request). See docs/stores.md.
 #include <chrono>
 #include <cstdint>

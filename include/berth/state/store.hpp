@@ -7,14 +7,12 @@
 /// Store errors are berth::StoreError with ids 401-499:
 ///   401 cannot open or write the store (path, permissions, disk)
 ///   402 the store's file is not a SQLite database, or is corrupted
-///   403 foreign data: a SQLite file that is not a berth store, an etcd key that is not berth's JSON
-///   404 endpoint unreachable (after retrying for the outage budget)
-///   405 the store refused a request (e.g. etcd's --max-txn-ops, an HTTP error)
-///   406 malformed store URL
-///   407 a plan was rejected by the store's validation (it would overcommit or is invalid)
-///   408 gave up after too many commit conflicts
-///   409 the store was written by a newer berth (unknown format version)
-///   410 one indivisible part of a plan (one machine's changes) exceeds one etcd transaction
+///   403 foreign data: a SQLite file that is not a berth store, an etcd key that is not berth's
+///   JSON 404 endpoint unreachable (after retrying for the outage budget) 405 the store refused a
+///   request (e.g. etcd's --max-txn-ops, an HTTP error) 406 malformed store URL 407 a plan was
+///   rejected by the store's validation (it would overcommit or is invalid) 408 gave up after too
+///   many commit conflicts 409 the store was written by a newer berth (unknown format version) 410
+///   one indivisible part of a plan (one machine's changes) exceeds one etcd transaction
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -49,7 +47,7 @@ enum class CommitStatus {
   /// Something the plan touches changed since its base; retry on a fresh snapshot. On etcd,
   /// chunks committed before the refused one stand (CommitResult::chunks says how many).
   Conflict,
-  Rejected,   ///< the plan is invalid against stored state (overcommit, unknown machine...)
+  Rejected,  ///< the plan is invalid against stored state (overcommit, unknown machine...)
 };
 
 /// "committed", "conflict", "rejected".
@@ -128,10 +126,10 @@ struct PlaceCommitResult {
   PlacementResult placement;  ///< the placement of the attempt that was committed
   Plan plan;                  ///< the plan that was committed
   CommitResult commit;
-  int attempts = 0;           ///< snapshot -> place -> commit rounds
-  int conflicts = 0;          ///< rounds refused with a conflict (and retried)
-  int chunks = 0;             ///< transactions committed over all rounds (etcd: chunks)
-  int chunks_retried = 0;     ///< chunks refused by a conflict and re-planned on a fresh snapshot
+  int attempts = 0;        ///< snapshot -> place -> commit rounds
+  int conflicts = 0;       ///< rounds refused with a conflict (and retried)
+  int chunks = 0;          ///< transactions committed over all rounds (etcd: chunks)
+  int chunks_retried = 0;  ///< chunks refused by a conflict and re-planned on a fresh snapshot
   std::size_t assignments_committed = 0;  ///< over all rounds (partial rounds included)
 };
 
@@ -140,15 +138,16 @@ struct PlaceCommitResult {
 /// snapshot (up to `max_retries` times, with a short jittered back-off). Throws StoreError 407
 /// when the store rejects the plan, 408 when conflicts never stop.
 BERTH_API PlaceCommitResult place_and_commit(StateStore& store, const Spec& additions,
-                                   const PlaceOptions& options = {}, int max_retries = 64);
+                                             const PlaceOptions& options = {},
+                                             int max_retries = 64);
 
 /// How place_pending shares the queue of stored, unplaced units with other schedulers.
 struct PendingOptions {
   PlaceOptions place;
-  std::size_t batch = 100;   ///< units placed per commit
-  std::size_t worker = 0;    ///< this scheduler's index...
-  std::size_t workers = 1;   ///< ...of this many: each starts its batches at its own share
-  int max_retries = 1000;    ///< conflicts tolerated per batch
+  std::size_t batch = 100;  ///< units placed per commit
+  std::size_t worker = 0;   ///< this scheduler's index...
+  std::size_t workers = 1;  ///< ...of this many: each starts its batches at its own share
+  int max_retries = 1000;   ///< conflicts tolerated per batch
 };
 
 struct PendingResult {
@@ -156,8 +155,8 @@ struct PendingResult {
   int commits = 0;
   int attempts = 0;
   int conflicts = 0;
-  int chunks = 0;           ///< transactions committed (etcd splits big batches into chunks)
-  int chunks_retried = 0;   ///< chunks refused by a conflict and re-planned
+  int chunks = 0;               ///< transactions committed (etcd splits big batches into chunks)
+  int chunks_retried = 0;       ///< chunks refused by a conflict and re-planned
   double snapshot_seconds = 0;  ///< time spent reading snapshots
   double place_seconds = 0;     ///< time spent placing
   double commit_seconds = 0;    ///< time spent committing
@@ -179,6 +178,7 @@ BERTH_API Spec merge_spec(const Spec& base, const Spec& additions);
 
 /// The plan that adds `additions`' machines and units that differ from what `base` stores, plus
 /// `placement`'s new assignments.
-BERTH_API Plan plan_with_additions(const Snapshot& base, const Spec& additions, const Plan& placement);
+BERTH_API Plan plan_with_additions(const Snapshot& base, const Spec& additions,
+                                   const Plan& placement);
 
 }  // namespace berth::state

@@ -9,7 +9,8 @@
 namespace berth::pipeline {
 
 /// The first unit of the group that class k rejects with a verdict of `kind`, or kNone.
-inline UnitId first_rejected(GroupState& s, ClassId k, ClassVerdict::Kind kind, ClassVerdict* verdict) {
+inline UnitId first_rejected(GroupState& s, ClassId k, ClassVerdict::Kind kind,
+                             ClassVerdict* verdict) {
   for (UnitId u : s.units) {
     const ClassVerdict v = s.classes(u, k);
     if (v.kind == kind) {
@@ -31,7 +32,8 @@ struct ClassFilter {
     const UnitId u = first_rejected(s, k, kKind, &v);
     const bool taint = kKind == ClassVerdict::Kind::Taint;
     diag.rejections[taint ? reason::kTaint : reason::kMetadata] += weight;
-    (taint ? diag.taint_failures : diag.metadata_failures)[s.cluster.describe_failure(u, k, v)] += weight;
+    (taint ? diag.taint_failures : diag.metadata_failures)[s.cluster.describe_failure(u, k, v)] +=
+        weight;
   }
   /// Metadata and taints never change with placements: a class that fails now always will.
   static bool could_ever(GroupState& s, ClassId k) { return class_admits(s, k); }
@@ -43,8 +45,9 @@ struct Metadata : ClassFilter<ClassVerdict::Kind::Metadata> {
     for (InstanceId x : c.group(q.group).members) {
       for (const auto& req : c.unit(c.instance(x).unit).constraints.metadata) {
         if (req.matches(c.machine_metadata(q.machine))) continue;
-        out.push_back(fmt::format("metadata: {} requires {}, but {} has {}", c.instance(x).name, req.describe(),
-                                  c.machine_name(q.machine), req.describe_failure()));
+        out.push_back(fmt::format("metadata: {} requires {}, but {} has {}", c.instance(x).name,
+                                  req.describe(), c.machine_name(q.machine),
+                                  req.describe_failure()));
       }
     }
   }
@@ -57,8 +60,8 @@ struct Taints : ClassFilter<ClassVerdict::Kind::Taint> {
       const auto& tolerations = c.unit(c.instance(x).unit).constraints.tolerations;
       for (const Taint& t : c.machine_taints(q.machine)) {
         if (!t.hard() || tolerated(tolerations, t)) continue;
-        out.push_back(fmt::format("taint: {} has {}, which {} does not tolerate", c.machine_name(q.machine), t.describe(),
-                                  c.instance(x).name));
+        out.push_back(fmt::format("taint: {} has {}, which {} does not tolerate",
+                                  c.machine_name(q.machine), t.describe(), c.instance(x).name));
       }
     }
   }

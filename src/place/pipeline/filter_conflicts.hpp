@@ -22,13 +22,15 @@ struct Conflicts {
     // port) conflicts only with instances of a unit whose `*` takes everything, which hold
     // conflicts like every unit with patterns: most placements stop here without reading the
     // machine's instances.
-    if (!s.conflict_related && (c.match_all_units().empty() || c.conflict_holders_on(m) == 0)) return kNone;
+    if (!s.conflict_related && (c.match_all_units().empty() || c.conflict_holders_on(m) == 0))
+      return kNone;
     for (InstanceId y : c.instances_on(m)) {
       const UnitId tu = c.instance(y).unit;
       if (s.verdict_stamp[tu] != s.stamp) {
         // 1 none, 2 all, 3 per instance: the strongest answer over the group's units, both ways.
         std::uint8_t v = 1;
-        for (UnitId u : s.units) v = std::max({v, c.conflict_class(u, tu), c.conflict_class(tu, u)});
+        for (UnitId u : s.units)
+          v = std::max({v, c.conflict_class(u, tu), c.conflict_class(tu, u)});
         s.verdict[tu] = v;
         s.verdict_stamp[tu] = s.stamp;
       }
@@ -44,7 +46,9 @@ struct Conflicts {
 
   static bool admits(GroupState& s, MachineId m) { return conflicting(s, m) == kNone; }
 
-  static void count(GroupState& s, MachineId m, Counting& counting) { count_with(s, conflicting(s, m), counting.diag); }
+  static void count(GroupState& s, MachineId m, Counting& counting) {
+    count_with(s, conflicting(s, m), counting.diag);
+  }
 
   /// Counts a machine rejected for running instance `with`: a glob conflict names the instance;
   /// a shared host port alone names the port (`port 80/tcp taken by web1`).
@@ -76,11 +80,12 @@ struct Conflicts {
       for (InstanceId y : c.instances_on(q.machine)) {
         if (!c.conflicts(x, y)) continue;
         if (c.conflicts_by_pattern(x, y)) {
-          out.push_back(fmt::format("conflict: {} and {} (on {}) must not share a machine", c.instance(x).name,
-                                    c.instance(y).name, mname));
+          out.push_back(fmt::format("conflict: {} and {} (on {}) must not share a machine",
+                                    c.instance(x).name, c.instance(y).name, mname));
         } else if (auto port = c.shared_port(x, y)) {
-          out.push_back(fmt::format("port {} taken by {} (on {}), which {} binds too", port->describe(), c.instance(y).name,
-                                    mname, c.instance(x).name));
+          out.push_back(fmt::format("port {} taken by {} (on {}), which {} binds too",
+                                    port->describe(), c.instance(y).name, mname,
+                                    c.instance(x).name));
         }
       }
     }

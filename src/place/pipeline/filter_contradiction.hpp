@@ -31,7 +31,8 @@ struct Contradiction {
   }
 
   static void explain(const ExplainQuery& q, std::vector<std::string>& out) {
-    if (q.cluster.group(q.group).unresolvable()) out.push_back(fmt::format("unresolvable: {}", q.cluster.problem_of(q.group)));
+    if (q.cluster.group(q.group).unresolvable())
+      out.push_back(fmt::format("unresolvable: {}", q.cluster.problem_of(q.group)));
   }
 };
 

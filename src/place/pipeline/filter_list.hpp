@@ -23,11 +23,11 @@
 #include <string>
 #include <vector>
 
+#include "../shortfall_tally.hpp"
 #include "berth/explain/diagnosis.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/strategy.hpp"
 #include "group_state.hpp"
-#include "../shortfall_tally.hpp"
 
 namespace berth::pipeline {
 
@@ -97,9 +97,7 @@ struct FilterList {
 
   /// Could some member of class k take the group if it were empty and up (no placement or
   /// eviction would help anywhere when no class could: the group is unresolvable).
-  static bool could_ever(GroupState& s, ClassId k) {
-    return (could_step<Filters>(s, k) && ...);
-  }
+  static bool could_ever(GroupState& s, ClassId k) { return (could_step<Filters>(s, k) && ...); }
 
   /// Every filter's reasons for q, in pipeline order.
   static void explain(const ExplainQuery& q, std::vector<std::string>& out) {

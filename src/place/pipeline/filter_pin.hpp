@@ -13,18 +13,23 @@ struct Pin {
   static constexpr bool class_invariant = false;
 
   static bool admits(const GroupState& s, MachineId m) { return s.pin == kNone || m == s.pin; }
-  static void count(const GroupState&, MachineId, Counting& counting) { ++counting.diag.rejections[reason::kPinned]; }
+  static void count(const GroupState&, MachineId, Counting& counting) {
+    ++counting.diag.rejections[reason::kPinned];
+  }
 
   /// The scan's count for a pinned group: every machine but the pin, and what it follows.
   static void count_others(const GroupState& s, Diagnosis& diag) {
     const Cluster& c = s.cluster;
     if (c.machine_count() > 1) diag.rejections[reason::kPinned] += c.machine_count() - 1;
     if (s.follow != kNone) {
-      diag.note = fmt::format("follows {} on {}", c.instance(s.follow_instance).name, c.machine_name(s.follow));
+      diag.note = fmt::format("follows {} on {}", c.instance(s.follow_instance).name,
+                              c.machine_name(s.follow));
     }
   }
 
-  static bool could_ever(const GroupState& s, ClassId k) { return s.pin == kNone || s.cluster.machine_class(s.pin) == k; }
+  static bool could_ever(const GroupState& s, ClassId k) {
+    return s.pin == kNone || s.cluster.machine_class(s.pin) == k;
+  }
 
   static void explain(const ExplainQuery& q, std::vector<std::string>& out) {
     const Cluster& c = q.cluster;

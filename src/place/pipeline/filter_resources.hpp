@@ -14,18 +14,24 @@ namespace berth::pipeline {
 struct Resources {
   static constexpr bool class_invariant = false;
 
-  static bool admits(const GroupState& s, MachineId m) { return detail::first_short_dimension(s.cluster, s.demand, m) < 0; }
+  static bool admits(const GroupState& s, MachineId m) {
+    return detail::first_short_dimension(s.cluster, s.demand, m) < 0;
+  }
 
   static void count(const GroupState&, MachineId m, Counting& counting) {
     const int first_short = counting.tally.first_short(m);
-    if (first_short >= 0) counting.tally.count_machine(m, static_cast<std::size_t>(first_short), counting.diag);
+    if (first_short >= 0)
+      counting.tally.count_machine(m, static_cast<std::size_t>(first_short), counting.diag);
   }
 
   static bool node_admits(const GroupState& s, ClassId k, std::size_t node) {
     const Cluster::ClassIndex& idx = s.cluster.class_index(k);
     const std::size_t D = s.demand.size();
     const std::int64_t* free = &idx.max_free[node * D];
-    if (s.level >= 0) free = &idx.level_free[(node * s.cluster.fit_levels().size() + static_cast<std::size_t>(s.level)) * D];
+    if (s.level >= 0)
+      free = &idx.level_free[(node * s.cluster.fit_levels().size() +
+                              static_cast<std::size_t>(s.level)) *
+                             D];
     for (std::size_t d = 0; d < D; ++d) {
       if (free[d] < s.demand[d]) return false;
     }
@@ -48,10 +54,11 @@ struct Resources {
       const std::int64_t free = c.free(q.machine, d);
       if (free >= q.demand[d]) continue;
       const std::string& dim = c.dimension_names()[d];
-      out.push_back(fmt::format("short of {}: needs {}{}, {} has {} free of {}", dim, format_amount(dim, q.demand[d]),
-                                colocated ? " (with its co-located units)" : "", c.machine_name(q.machine),
-                                format_amount(dim, std::max<std::int64_t>(free, 0)),
-                                format_amount(dim, c.allocatable(q.machine)[d])));
+      out.push_back(fmt::format(
+          "short of {}: needs {}{}, {} has {} free of {}", dim, format_amount(dim, q.demand[d]),
+          colocated ? " (with its co-located units)" : "", c.machine_name(q.machine),
+          format_amount(dim, std::max<std::int64_t>(free, 0)),
+          format_amount(dim, c.allocatable(q.machine)[d])));
     }
   }
 };

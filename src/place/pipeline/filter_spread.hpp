@@ -21,7 +21,8 @@ struct Spread {
         *failed = &check;
         return 1;
       }
-      if (s.cluster.spread_count(check.unit, dom) + check.adding - check.min_count > check.max_skew) {
+      if (s.cluster.spread_count(check.unit, dom) + check.adding - check.min_count >
+          check.max_skew) {
         *failed = &check;
         return 2;
       }
@@ -34,10 +35,13 @@ struct Spread {
     return s.spreads.empty() || verdict(s, m, &failed) == 0;
   }
 
-  static void count(const GroupState& s, MachineId m, Counting& counting) { count_weighted(s, m, 1, counting.diag); }
+  static void count(const GroupState& s, MachineId m, Counting& counting) {
+    count_weighted(s, m, 1, counting.diag);
+  }
 
   /// Counts `weight` machines that share machine m's metadata (its class) as rejected here.
-  static void count_weighted(const GroupState& s, MachineId m, std::size_t weight, Diagnosis& diag) {
+  static void count_weighted(const GroupState& s, MachineId m, std::size_t weight,
+                             Diagnosis& diag) {
     const SpreadCheck* failed = nullptr;
     const int v = verdict(s, m, &failed);
     if (v == 1) {
@@ -45,8 +49,9 @@ struct Spread {
     } else if (v == 2) {
       const Cluster& c = s.cluster;
       diag.rejections[reason::kSpread] += weight;
-      diag.spread_failures[SpreadDomain{c.unit(failed->unit).constraints.spread->key,
-                                        c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, m))}] += weight;
+      diag.spread_failures[SpreadDomain{
+          c.unit(failed->unit).constraints.spread->key,
+          c.spread_domain_name(failed->unit, c.spread_domain(failed->unit, m))}] += weight;
     }
   }
 
@@ -67,7 +72,8 @@ struct Spread {
       const auto& sp = c.unit(u).constraints.spread;
       if (!sp || c.spread_domain_count(u) == 0) continue;
       if (c.spread_domain(u, q.machine) == kNone) {
-        out.push_back(fmt::format("spread: {} has no \"{}\" metadata", c.machine_name(q.machine), sp->key));
+        out.push_back(
+            fmt::format("spread: {} has no \"{}\" metadata", c.machine_name(q.machine), sp->key));
       }
     }
   }

@@ -42,7 +42,8 @@ inline bool better(const Candidate& a, const Candidate& b) {
 /// units, most of them placed once.
 class ClassVerdicts {
  public:
-  explicit ClassVerdicts(const Cluster& cluster) : cluster_(cluster), filter_of_(cluster.unit_count(), kNone) {}
+  explicit ClassVerdicts(const Cluster& cluster)
+      : cluster_(cluster), filter_of_(cluster.unit_count(), kNone) {}
   ClassVerdict operator()(UnitId u, ClassId c);
   /// The id of unit u's class filters (units with equal ones share it).
   std::uint32_t filter_of(UnitId u);
@@ -51,7 +52,8 @@ class ClassVerdicts {
   const Cluster& cluster_;
   std::vector<std::uint32_t> filter_of_;  ///< per unit, kNone until asked
   std::vector<UnitId> filter_unit_;       ///< per filter id: the first unit that had it
-  std::unordered_map<std::size_t, std::vector<std::uint32_t>> filter_index_;  ///< hash -> filter ids
+  std::unordered_map<std::size_t, std::vector<std::uint32_t>>
+      filter_index_;  ///< hash -> filter ids
   /// Per filter id: per class, 0 = unknown, 1 = pass, k+2 = fails metadata requirement k,
   /// -(k+1) = untolerated taint k of the class.
   std::vector<std::vector<std::int32_t>> class_cache_;
@@ -61,18 +63,22 @@ class ClassVerdicts {
 /// to (pin), its units, their spread checks and conflict verdicts, its preference points.
 struct GroupState {
   explicit GroupState(Cluster& c)
-      : cluster(c), classes(c), demand(c.dims(), 0), verdict_stamp(c.unit_count(), 0), verdict(c.unit_count(), 0) {}
+      : cluster(c),
+        classes(c),
+        demand(c.dims(), 0),
+        verdict_stamp(c.unit_count(), 0),
+        verdict(c.unit_count(), 0) {}
 
   Cluster& cluster;
   ClassVerdicts classes;
 
   GroupId group = kNone;
-  std::vector<InstanceId> todo;       ///< the group's unassigned members
-  std::vector<UnitId> units;          ///< their units, each once
-  std::vector<std::int64_t> demand;   ///< summed requests of `todo`, per dimension
-  MachineId follow = kNone;           ///< where an already placed member runs
+  std::vector<InstanceId> todo;      ///< the group's unassigned members
+  std::vector<UnitId> units;         ///< their units, each once
+  std::vector<std::int64_t> demand;  ///< summed requests of `todo`, per dimension
+  MachineId follow = kNone;          ///< where an already placed member runs
   InstanceId follow_instance = kNone;
-  MachineId pin = kNone;              ///< the one machine the group may use, or kNone
+  MachineId pin = kNone;  ///< the one machine the group may use, or kNone
   std::vector<SpreadCheck> spreads;
   bool any_conflicts = false;
   /// Some unit of the group is related to another by the conflict relation

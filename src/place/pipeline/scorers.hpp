@@ -32,7 +32,9 @@ inline double demand_term(const GroupState& s, const std::int64_t* alloc, int* c
 
 /// Fewest instances first.
 struct LeastLoadedScore {
-  static double score(const GroupState& s, MachineId m) { return -static_cast<double>(s.cluster.instances_on(m).size()); }
+  static double score(const GroupState& s, MachineId m) {
+    return -static_cast<double>(s.cluster.instances_on(m).size());
+  }
   static double bound(const GroupState& s, ClassId k, std::size_t node) {
     return -static_cast<double>(s.cluster.class_index(k).min_count[node]);
   }
@@ -124,7 +126,8 @@ struct Preferences {
   /// A near preference's globs take instance y by its instance name or its unit name.
   static bool near_matches(const Cluster& c, const Preference& p, InstanceId y) {
     for (const auto& pat : p.near) {
-      if (glob_match(pat, c.instance(y).name) || glob_match(pat, c.unit(c.instance(y).unit).name)) return true;
+      if (glob_match(pat, c.instance(y).name) || glob_match(pat, c.unit(c.instance(y).unit).name))
+        return true;
     }
     return false;
   }
@@ -133,12 +136,16 @@ struct Preferences {
     std::int64_t pts = s.class_points[s.cluster.machine_class(m)];
     const auto& on = s.cluster.instances_on(m);
     for (const Preference* p : s.near) {
-      if (std::any_of(on.begin(), on.end(), [&](InstanceId y) { return near_matches(s.cluster, *p, y); })) pts += p->weight;
+      if (std::any_of(on.begin(), on.end(),
+                      [&](InstanceId y) { return near_matches(s.cluster, *p, y); }))
+        pts += p->weight;
     }
     return pts;
   }
   /// At most the class's points plus every positive near weight.
-  static std::int64_t bound(const GroupState& s, ClassId k) { return s.any_preferences ? s.class_points[k] + s.near_bound : 0; }
+  static std::int64_t bound(const GroupState& s, ClassId k) {
+    return s.any_preferences ? s.class_points[k] + s.near_bound : 0;
+  }
 };
 
 }  // namespace berth::pipeline

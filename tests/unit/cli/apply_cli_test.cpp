@@ -34,9 +34,13 @@ class Dir {
     std::filesystem::remove_all(path_, ec);
   }
   std::string file(const std::string& n) const { return (path_ / n).string(); }
-  void write(const std::string& n, const std::string& text) const { std::ofstream(file(n)) << text; }
+  void write(const std::string& n, const std::string& text) const {
+    std::ofstream(file(n)) << text;
+  }
   // `berth ARGS` run in this directory, without BERTH_STORE (so the default store is ./berth.db).
-  Run berth(const std::string& args) const { return berth::testing::run_cli_in(path_.string(), args); }
+  Run berth(const std::string& args) const {
+    return berth::testing::run_cli_in(path_.string(), args);
+  }
 
  private:
   std::filesystem::path path_;
@@ -104,7 +108,8 @@ TEST_CASE("apply: JSON answer, changes, default store, idempotent", "[cli][apply
   CHECK(exported(d) == e2);
 
   // Text answer names the changes.
-  d.write("v3.json", std::string(kV2).replace(std::string(kV2).find("\"replicas\": 2}"), 14, "\"replicas\": 3}"));
+  d.write("v3.json", std::string(kV2).replace(std::string(kV2).find("\"replicas\": 2}"), 14,
+                                              "\"replicas\": 3}"));
   Run r3 = d.berth("apply v3.json");
   CHECK(r3.exit_code == 0);
   CHECK(r3.out.find("updated: worker") != std::string::npos);
@@ -148,13 +153,16 @@ TEST_CASE("state verbs: set-machine, remove machine, remove unit", "[cli][apply]
   for (const auto& [inst, m] : e["placements"].items()) CHECK(inst.rfind("worker", 0) != 0);
 }
 
-TEST_CASE("apply and state verbs: bad input is one line, exit 1, nothing changed", "[cli][apply][bad_input]") {
+TEST_CASE("apply and state verbs: bad input is one line, exit 1, nothing changed",
+          "[cli][apply][bad_input]") {
   Dir d;
   d.write("v1.json", kV1);
   REQUIRE(d.berth("apply v1.json").exit_code == 0);
   auto before = exported(d);
 
-  d.write("dup.json", R"({"machines": [{"name": "m1", "capacity": {"cpu": "1"}}, {"name": "m1", "capacity": {"cpu": "1"}}]})");
+  d.write(
+      "dup.json",
+      R"({"machines": [{"name": "m1", "capacity": {"cpu": "1"}}, {"name": "m1", "capacity": {"cpu": "1"}}]})");
   Run dup = d.berth("apply dup.json");
   CHECK(dup.exit_code == 1);
   CHECK(dup.err.find("[berth.invalid.216]") != std::string::npos);
@@ -163,11 +171,14 @@ TEST_CASE("apply and state verbs: bad input is one line, exit 1, nothing changed
     "units": [{"name": "a", "requests": {"cpu": "100m"}}], "placements": {"a": "m9"}})");
   Run dangling = d.berth("apply dangling.json");
   CHECK(dangling.exit_code == 1);
-  CHECK(dangling.err.find("[berth.invalid.273] placements.a: unknown machine \"m9\"") != std::string::npos);
+  CHECK(dangling.err.find("[berth.invalid.273] placements.a: unknown machine \"m9\"") !=
+        std::string::npos);
 
   Run typo = d.berth("state remove unit webb");
   CHECK(typo.exit_code == 1);
-  CHECK(typo.err == "berth: error: [berth.store.420] store sqlite:./berth.db: no unit \"webb\" in the store (did you mean \"web\"?)\n");
+  CHECK(typo.err ==
+        "berth: error: [berth.store.420] store sqlite:./berth.db: no unit \"webb\" in the store "
+        "(did you mean \"web\"?)\n");
   Run nom = d.berth("state set-machine m7 --state down");
   CHECK(nom.exit_code == 1);
   CHECK(nom.err.find("[berth.store.421]") != std::string::npos);
@@ -202,7 +213,8 @@ TEST_CASE("apply: the documented sequence on examples/apply", "[cli][apply]") {
   CHECK(nlohmann::json::parse(up.out)["placements"]["web@2"] == "m1");
 }
 
-TEST_CASE("place --store: pending units are state, placed by a later place or apply", "[cli][apply]") {
+TEST_CASE("place --store: pending units are state, placed by a later place or apply",
+          "[cli][apply]") {
   Dir d;
   // The sidekick arrives before its machine_of target; a contradictory unit comes along.
   d.write("side.json", R"({"machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "2Gi"}}],
@@ -226,11 +238,13 @@ TEST_CASE("place --store: pending units are state, placed by a later place or ap
   CHECK(j2["pending"][0]["unit"] == "loop");
 
   // --strict still refuses a contradiction, and stores nothing.
-  d.write("loop2.json", R"({"units": [{"name": "loop2", "constraints": {"machine_of": "loop2"}}]})");
+  d.write("loop2.json",
+          R"({"units": [{"name": "loop2", "constraints": {"machine_of": "loop2"}}]})");
   Run strict = d.berth("--store sqlite:s.db place loop2.json --strict");
   CHECK(strict.exit_code == 1);
   CHECK(strict.err.find("[berth.invalid.245]") != std::string::npos);
-  CHECK(nlohmann::json::parse(d.berth("--store sqlite:s.db state export").out)["units"].size() == 3);
+  CHECK(nlohmann::json::parse(d.berth("--store sqlite:s.db state export").out)["units"].size() ==
+        3);
 }
 
 #endif

@@ -14,7 +14,9 @@ namespace {
 
 using Run = berth::testing::CliRun;
 
-Run run(const std::string& args, bool with_stderr = true) { return berth::testing::run_cli(args, with_stderr); }
+Run run(const std::string& args, bool with_stderr = true) {
+  return berth::testing::run_cli(args, with_stderr);
+}
 
 std::string write_temp(const std::string& name, const std::string& text) {
   return berth::testing::write_temp_file("berth_cli_test_", name, text);
@@ -33,12 +35,14 @@ TEST_CASE("place prints the JSON contract and exits 2 when units are pending", "
   REQUIRE(j["pending"].size() == 1);
   CHECK(j["pending"][0]["unit"] == "analytics");
   CHECK(j["pending"][0]["rejections"]["insufficient_memory"] == 12);
-  CHECK(j["pending"][0]["summary"].get<std::string>().rfind("analytics: 0/12 machines fit: 12 short of memory", 0) == 0);
+  CHECK(j["pending"][0]["summary"].get<std::string>().rfind(
+            "analytics: 0/12 machines fit: 12 short of memory", 0) == 0);
   CHECK(j["utilization"]["etcd-1"]["cpu"].get<double>() > 0.5);
 }
 
 TEST_CASE("place exits 0 when everything is placed", "[cli]") {
-  std::string path = write_temp("ok.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1","memory":"1Gi"}}],
+  std::string path =
+      write_temp("ok.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1","memory":"1Gi"}}],
     "units":[{"name":"a","requests":{"cpu":"500m"}}]})");
   Run r = run("place " + path);
   CHECK(r.exit_code == 0);
@@ -57,17 +61,23 @@ TEST_CASE("bad input is one line and exit 1", "[cli]") {
   Run strategy = run("place " + kExample + " --strategy fastest");
   one_line_error(strategy);
   CHECK_THAT(strategy.out, Catch::Contains("unknown strategy \"fastest\""));
-  one_line_error(run("place " + write_temp("neg.json", R"({"machines":[{"name":"m1","capacity":{"memory":"-1"}}]})")));
-  one_line_error(run("place " + write_temp("abc.json", R"({"units":[{"name":"w","requests":{"cpu":"abc"}}]})")));
+  one_line_error(
+      run("place " +
+          write_temp("neg.json", R"({"machines":[{"name":"m1","capacity":{"memory":"-1"}}]})")));
+  one_line_error(run(
+      "place " + write_temp("abc.json", R"({"units":[{"name":"w","requests":{"cpu":"abc"}}]})")));
   // A dangling name is an error with --strict; without it, only that unit is pending.
-  const std::string dangling = write_temp("mo.json", R"({"machines":[{"name":"m1"}],"units":[{"name":"w","constraints":{"machine_of":"ghost"}},{"name":"ok"}]})");
+  const std::string dangling = write_temp(
+      "mo.json",
+      R"({"machines":[{"name":"m1"}],"units":[{"name":"w","constraints":{"machine_of":"ghost"}},{"name":"ok"}]})");
   Run unknown = run("place " + dangling + " --strict");
   one_line_error(unknown);
   CHECK_THAT(unknown.out, Catch::Contains("unit w: machine_of") && Catch::Contains("\"ghost\""));
   Run lenient = run("place " + dangling + " --format json");
   CHECK(lenient.exit_code == 2);
   CHECK_THAT(lenient.out, Catch::Contains("\"unresolvable\": true") && Catch::Contains("\"ok\": "));
-  Run misspelled = run("place " + write_temp("typo.json", R"({"units":[{"name":"w","replica":2}]})"));
+  Run misspelled =
+      run("place " + write_temp("typo.json", R"({"units":[{"name":"w","replica":2}]})"));
   one_line_error(misspelled);
   CHECK_THAT(misspelled.out, Catch::Contains("did you mean \"replicas\""));
   one_line_error(run("place /nonexistent/spec.json"));
@@ -76,7 +86,8 @@ TEST_CASE("bad input is one line and exit 1", "[cli]") {
 TEST_CASE("explain says why a unit cannot go on a machine", "[cli]") {
   Run r = run("explain " + kExample + " analytics api-3");
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.out, Catch::Contains("analytics cannot go on api-3") && Catch::Contains("short of memory"));
+  CHECK_THAT(r.out,
+             Catch::Contains("analytics cannot go on api-3") && Catch::Contains("short of memory"));
   Run ok = run("explain " + kExample + " etcd@1 etcd-1 --format json");
   CHECK(ok.exit_code == 0);
   CHECK(nlohmann::json::parse(ok.out)["fits"] == true);
@@ -85,7 +96,8 @@ TEST_CASE("explain says why a unit cannot go on a machine", "[cli]") {
 // Issue 16 item 13: existing placements that overcommit a machine were only a warning and
 // `place` exited 0.
 TEST_CASE("place exits 2 and lists machines the existing placements overcommit", "[cli]") {
-  const std::string spec = write_temp("overcommit.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1"}},
+  const std::string spec =
+      write_temp("overcommit.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1"}},
       {"name":"m2","capacity":{"cpu":"4"}}],
     "units":[{"name":"a","requests":{"cpu":"1"}},{"name":"b","requests":{"cpu":"1"}}],
     "placements":{"a":"m1","b":"m1"}})");
@@ -99,8 +111,8 @@ TEST_CASE("place exits 2 and lists machines the existing placements overcommit",
   CHECK(j["pending"].empty());
   Run text = run("place " + spec);
   CHECK(text.exit_code == 2);
-  CHECK(text.out.find("1 machine(s) overcommitted by existing placements:\n  m1: over cpu by 1; must move: b\n") !=
-        std::string::npos);
+  CHECK(text.out.find("1 machine(s) overcommitted by existing placements:\n  m1: over cpu by 1; "
+                      "must move: b\n") != std::string::npos);
   // A spec that fits has an empty list.
   Run fine = run("place " + kExample + " --format json", false);
   CHECK(nlohmann::json::parse(fine.out)["overcommitted"].empty());

@@ -8,9 +8,11 @@ using namespace berth;
 TEST_CASE("metadata requirements follow fleet's semantics plus operators", "[metadata]") {
   Metadata md = {{"role", {"api"}}, {"region", {"west", "us"}}, {"cpu", {"4"}}};
   CHECK(MetadataRequirement{"role", MetadataOp::In, {"api"}}.matches(md));
-  CHECK(MetadataRequirement{"role", MetadataOp::In, {"web", "api"}}.matches(md));  // any of the values
+  CHECK(MetadataRequirement{"role", MetadataOp::In, {"web", "api"}}.matches(
+      md));  // any of the values
   CHECK_FALSE(MetadataRequirement{"role", MetadataOp::In, {"web"}}.matches(md));
-  CHECK(MetadataRequirement{"region", MetadataOp::In, {"us"}}.matches(md));  // machine has several values
+  CHECK(MetadataRequirement{"region", MetadataOp::In, {"us"}}.matches(
+      md));  // machine has several values
   CHECK(MetadataRequirement{"role", MetadataOp::NotIn, {"network"}}.matches(md));
   CHECK_FALSE(MetadataRequirement{"role", MetadataOp::NotIn, {"api"}}.matches(md));
   CHECK(MetadataRequirement{"zone", MetadataOp::NotIn, {"a"}}.matches(md));  // absent key is not in
@@ -26,7 +28,8 @@ TEST_CASE("metadata requirements follow fleet's semantics plus operators", "[met
 }
 
 TEST_CASE("operator names round-trip", "[metadata]") {
-  for (auto op : {MetadataOp::In, MetadataOp::NotIn, MetadataOp::Exists, MetadataOp::NotExists, MetadataOp::Gt, MetadataOp::Lt}) {
+  for (auto op : {MetadataOp::In, MetadataOp::NotIn, MetadataOp::Exists, MetadataOp::NotExists,
+                  MetadataOp::Gt, MetadataOp::Lt}) {
     MetadataOp parsed{};
     REQUIRE(parse_metadata_op(to_string(op), parsed));
     CHECK(parsed == op);

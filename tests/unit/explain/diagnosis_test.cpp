@@ -52,7 +52,8 @@ TEST_CASE("summary: contradiction, no machines, closest and unresolvable") {
   d.unit = "x";
   d.contradiction = "[berth.invalid.241] unit x: machine_of: names unknown unit \"y\"";
   d.unresolvable = true;
-  CHECK(d.summary() == "x: unresolvable: [berth.invalid.241] unit x: machine_of: names unknown unit \"y\"");
+  CHECK(d.summary() ==
+        "x: unresolvable: [berth.invalid.241] unit x: machine_of: names unknown unit \"y\"");
   CHECK(d.kind() == PendingKind::Unresolvable);
 
   Diagnosis none;
@@ -64,8 +65,10 @@ TEST_CASE("summary: contradiction, no machines, closest and unresolvable") {
   c.closest = ClosestMachine{"m4", {{"memory", kGi / 2 + 1}}};
   c.unresolvable = true;
   // Rounded up: adding the printed amount must be enough.
-  CHECK_THAT(c.summary(), Catch::EndsWith("; closest: m4 needs 512.01 MiB memory more; unresolvable: no machine here "
-                                          "could take it even if empty"));
+  CHECK_THAT(
+      c.summary(),
+      Catch::EndsWith("; closest: m4 needs 512.01 MiB memory more; unresolvable: no machine here "
+                      "could take it even if empty"));
 }
 
 TEST_CASE("spread domains print as key=value and sort as that text") {
@@ -89,7 +92,8 @@ TEST_CASE("spread domains with one text add up in JSON, as when the text was the
   CHECK(diagnosis_to_json(d)["spread_failures"].dump() == R"({"a=b=c":3})");
 }
 
-TEST_CASE("spread domain order is the order of their texts, then keys (random, against std::string)") {
+TEST_CASE(
+    "spread domain order is the order of their texts, then keys (random, against std::string)") {
   // Oracle: compare the built "key=value" strings. Alphabet with '=' and bytes either side of it.
   const std::uint64_t seed = 18;
   INFO("seed " << seed);

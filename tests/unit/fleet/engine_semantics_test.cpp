@@ -35,10 +35,12 @@ TEST_CASE("fleet: Conflicts=agent.service keeps a unit off every machine running
           "[fleet][engine]") {
   fleet_test::TempDir dir;
   const std::string machines = dir.write("machines", kMachines);
-  dir.write("agent.service", "[Service]\nExecStart=/bin/agent\n[X-Fleet]\nGlobal=true\nMachineMetadata=role=web\n"
-                             "Requests=cpu=100m,memory=64Mi\n");
-  dir.write("loner.service", "[Service]\nExecStart=/bin/loner\n[X-Fleet]\nConflicts=agent.service\n"
-                             "Requests=cpu=100m,memory=64Mi\n");
+  dir.write("agent.service",
+            "[Service]\nExecStart=/bin/agent\n[X-Fleet]\nGlobal=true\nMachineMetadata=role=web\n"
+            "Requests=cpu=100m,memory=64Mi\n");
+  dir.write("loner.service",
+            "[Service]\nExecStart=/bin/loner\n[X-Fleet]\nConflicts=agent.service\n"
+            "Requests=cpu=100m,memory=64Mi\n");
   const Spec spec = load_spec({dir / "agent.service", dir / "loner.service"}, machines);
   const PlacementResult r = place(spec);
   for (const auto& b : testing::check_placement(spec, r)) FAIL(b);
@@ -85,11 +87,13 @@ TEST_CASE("fleet: docker run -p binds host ports; three units on two machines", 
                                          "m2 capacity=\"cpu=4,memory=4Gi\"\n");
   std::vector<std::string> files;
   for (int i = 1; i <= 3; ++i) {
-    files.push_back(dir.write(fmt::format("web{}.service", i),
-                              "[Service]\nExecStart=/usr/bin/docker run --rm -p 80:8080 -m 256m --cpus 0.5 nginx\n"));
+    files.push_back(dir.write(
+        fmt::format("web{}.service", i),
+        "[Service]\nExecStart=/usr/bin/docker run --rm -p 80:8080 -m 256m --cpus 0.5 nginx\n"));
   }
   const Spec spec = load_spec(files, machines);
-  for (const auto& u : spec.units) CHECK(u.constraints.ports == std::vector<HostPort>{{80, PortProtocol::Tcp}});
+  for (const auto& u : spec.units)
+    CHECK(u.constraints.ports == std::vector<HostPort>{{80, PortProtocol::Tcp}});
   const PlacementResult r = place(spec);
   for (const auto& b : testing::check_placement(spec, r)) FAIL(b);
   REQUIRE(r.placements.size() == 2);
@@ -101,15 +105,16 @@ TEST_CASE("fleet: docker run -p binds host ports; three units on two machines", 
   CHECK(r.pending[0].summary().find("port 80/tcp taken by web") != std::string::npos);
 }
 
-TEST_CASE("fleet: -p forms (IP:HOST:CONTAINER, udp, ranges, docker-chosen ports)", "[fleet][engine]") {
+TEST_CASE("fleet: -p forms (IP:HOST:CONTAINER, udp, ranges, docker-chosen ports)",
+          "[fleet][engine]") {
   auto ports = [](const std::string& cmd) { return scan_exec_start(cmd).ports; };
   using P = std::vector<HostPort>;
   CHECK(ports("docker run -p 127.0.0.1:8080:80 img") == P{{8080, PortProtocol::Tcp}});
   CHECK(ports("docker run --publish 53:53/udp img") == P{{53, PortProtocol::Udp}});
   CHECK(ports("docker run --publish=9000-9002:9000-9002 img") ==
         P{{9000, PortProtocol::Tcp}, {9001, PortProtocol::Tcp}, {9002, PortProtocol::Tcp}});
-  CHECK(ports("docker run -p 80 img").empty());              // docker picks the host port
-  CHECK(ports("docker run -p 127.0.0.1::80 img").empty());   // likewise
+  CHECK(ports("docker run -p 80 img").empty());             // docker picks the host port
+  CHECK(ports("docker run -p 127.0.0.1::80 img").empty());  // likewise
   CHECK(ports("docker run -p [::1]:8443:443 img") == P{{8443, PortProtocol::Tcp}});
   const auto bad = scan_exec_start("docker run -p $PORT:80 img");
   CHECK(bad.ports.empty());

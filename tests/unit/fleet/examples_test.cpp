@@ -70,15 +70,17 @@ TEST_CASE("the 512 MB scenario: 100 sized workers, 100 zero-sized legacy workers
   CHECK(sized.warnings.empty());
   const Spec legacy = load_spec({dir + "legacy-worker@{1..100}.service"}, dir + "machines");
   REQUIRE(legacy.warnings.size() == 1);  // one line for the 100 instances
-  CHECK(legacy.warnings[0].find(
-            "legacy-worker@1.service .. legacy-worker@100.service (100 instances): no resource request: placed "
-            "with the default request cpu 100m, memory 128 MiB") != std::string::npos);
+  CHECK(legacy.warnings[0].find("legacy-worker@1.service .. legacy-worker@100.service (100 "
+                                "instances): no resource request: placed "
+                                "with the default request cpu 100m, memory 128 MiB") !=
+        std::string::npos);
   // Issue 16 item 9: unsized units get the default request, so they no longer all "fit".
   CHECK(legacy.units[0].requests.memory == 128LL << 20);
   CHECK(legacy.units[0].requests.cpu == 100);
   LoadOptions fleet_like;
   fleet_like.default_requests = parse_default_requests("none");
-  const Spec zero = load_spec({dir + "legacy-worker@{1..100}.service"}, dir + "machines", fleet_like);
+  const Spec zero =
+      load_spec({dir + "legacy-worker@{1..100}.service"}, dir + "machines", fleet_like);
   CHECK(zero.units[0].requests.memory == 0);
   CHECK(zero.warnings[0].find("placed as zero-sized") != std::string::npos);
 }

@@ -2,8 +2,8 @@
 #include "berth/fleet/load.hpp"
 
 #include <algorithm>
-#include <set>
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "berth/error.hpp"
 #include "berth/fleet/lint.hpp"
@@ -230,15 +230,19 @@ TEST_CASE("contradictions are the engine's: pending for place, warnings or stric
 
 // Issue 16 item 10: .timer units were skipped silently in directories; they are read, placed
 // beside the service they start, with no resources and no "no resource request" warning.
-TEST_CASE("timers are read from directories and run beside the service they start", "[fleet][load]") {
+TEST_CASE("timers are read from directories and run beside the service they start",
+          "[fleet][load]") {
   fleet_test::TempDir dir;
-  const auto machines = dir.write("machines", "m1 capacity=cpu=2,memory=2Gi\nm2 capacity=cpu=2,memory=2Gi\n");
-  dir.write("units/backup.service", std::string("[Service]\nType=oneshot\nExecStart=/bin/backup\n") + kSized);
+  const auto machines =
+      dir.write("machines", "m1 capacity=cpu=2,memory=2Gi\nm2 capacity=cpu=2,memory=2Gi\n");
+  dir.write("units/backup.service",
+            std::string("[Service]\nType=oneshot\nExecStart=/bin/backup\n") + kSized);
   dir.write("units/backup.timer", "[Timer]\nOnCalendar=daily\n");
   dir.write("units/report.timer", "[Timer]\nOnCalendar=weekly\nUnit=backup.service\n");
   dir.write("units/orphan.timer", "[Timer]\nOnCalendar=hourly\n");
   const Spec s = load_spec({dir / "units"}, machines);
-  REQUIRE(names(s) == std::vector<std::string>{"backup.service", "backup.timer", "orphan.timer", "report.timer"});
+  REQUIRE(names(s) == std::vector<std::string>{"backup.service", "backup.timer", "orphan.timer",
+                                               "report.timer"});
   const Unit* timer = find_unit(s, "backup.timer");
   REQUIRE(timer);
   CHECK(timer->constraints.machine_of == "backup.service");
@@ -256,14 +260,16 @@ TEST_CASE("timers are read from directories and run beside the service they star
   CHECK(r.placements.at("backup.timer") == r.placements.at("backup.service"));
   CHECK(r.placements.at("report.timer") == r.placements.at("backup.service"));
   // lint sees them too, without the false warning.
-  for (const auto& p : lint({dir / "units"}).problems) CHECK(p.message.find("no resource request") == std::string::npos);
+  for (const auto& p : lint({dir / "units"}).problems)
+    CHECK(p.message.find("no resource request") == std::string::npos);
 }
 
 // Issue 16 item 11: lint points out near-identical files that could be one template.
 TEST_CASE("lint points out copies that differ only by their instance number", "[fleet][lint]") {
   fleet_test::TempDir dir;
-  const std::string body = "[Service]\nExecStart=/usr/bin/docker run --name registry{} -m 64m registry:0.7.1\n"
-                           "ExecStop=/usr/bin/docker stop registry{}\n";
+  const std::string body =
+      "[Service]\nExecStart=/usr/bin/docker run --name registry{} -m 64m registry:0.7.1\n"
+      "ExecStop=/usr/bin/docker stop registry{}\n";
   auto copy = [&](const std::string& n, const std::string& extra = "") {
     std::string text = body;
     for (std::size_t pos; (pos = text.find("{}")) != std::string::npos;) text.replace(pos, 2, n);
@@ -272,17 +278,21 @@ TEST_CASE("lint points out copies that differ only by their instance number", "[
   dir.write("a/registry.1.service", copy("1", " \n"));
   dir.write("a/registry.2.service", copy("2"));
   dir.write("a/registry.3.service", copy("3", "\n"));
-  dir.write("a/registry.4.service", copy("4", "[X-Fleet]\nMachineMetadata=disk=ssd\n"));  // really different
-  dir.write("a/other.1.service", copy("1"));                                              // no sibling
+  dir.write("a/registry.4.service",
+            copy("4", "[X-Fleet]\nMachineMetadata=disk=ssd\n"));  // really different
+  dir.write("a/other.1.service", copy("1"));                      // no sibling
   const auto report = lint({dir / "a"});
   std::vector<std::string> hints;
   for (const auto& p : report.problems) {
     if (p.code == 271) hints.push_back(format_problem(p));
   }
   REQUIRE(hints.size() == 1);
-  CHECK(hints[0].find("registry.1.service, registry.2.service, registry.3.service: 3 files differ only by their "
-                      "instance number: one template registry@.service (with %i where they differ) started as "
-                      "'registry@{1,2,3}.service' would replace them") != std::string::npos);
+  CHECK(
+      hints[0].find(
+          "registry.1.service, registry.2.service, registry.3.service: 3 files differ only by "
+          "their "
+          "instance number: one template registry@.service (with %i where they differ) started as "
+          "'registry@{1,2,3}.service' would replace them") != std::string::npos);
   CHECK(hints[0].find("registry.4.service") == std::string::npos);
   // A digit that differs anywhere else is a real difference, not an instance number.
   fleet_test::TempDir other;

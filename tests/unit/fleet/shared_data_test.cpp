@@ -211,7 +211,8 @@ TEST_CASE("each shared directory loads as a whole, and lint finds no errors", "[
 // default strategy, all seven non-global deis units landed on the 512 MiB machine (exit 0).
 // With the default request (cpu 100m, memory 128Mi) they do not all fit there, and the
 // warning says what they were given; lint keeps its own warning.
-TEST_CASE("unsized deis units get the default request and no longer pile onto one small machine", "[fleet][data]") {
+TEST_CASE("unsized deis units get the default request and no longer pile onto one small machine",
+          "[fleet][data]") {
   if (!fs::is_directory(kData / "deis")) return;
   fleet_test::TempDir dir;
   const auto machines = dir.write("machines",
@@ -227,7 +228,10 @@ TEST_CASE("unsized deis units get the default request and no longer pile onto on
   CHECK(sized == s.units.size());  // every unit has at least the default memory
   CHECK(non_global == 7);
   bool said = false;
-  for (const auto& w : s.warnings) said = said || w.find("(13 units): no resource request: placed with the default request cpu 100m, memory 128 MiB") != std::string::npos;
+  for (const auto& w : s.warnings)
+    said = said || w.find(
+                       "(13 units): no resource request: placed with the default request cpu 100m, "
+                       "memory 128 MiB") != std::string::npos;
   CHECK(said);
   const PlacementResult r = place(s);
   std::size_t on_small = 0;
@@ -250,7 +254,8 @@ TEST_CASE("unsized deis units get the default request and no longer pile onto on
   }
   CHECK(zero_on_small == 7);
   bool linted = false;
-  for (const auto& p : lint({(kData / "deis").string()}).problems) linted = linted || p.message.find("placed as zero-sized") != std::string::npos;
+  for (const auto& p : lint({(kData / "deis").string()}).problems)
+    linted = linted || p.message.find("placed as zero-sized") != std::string::npos;
   CHECK(linted);
 }
 
@@ -266,9 +271,14 @@ TEST_CASE("lint finds the real near-identical unit files", "[fleet][data]") {
     return out;
   };
   const std::string registry = hint("coreos-unit-examples/docker-registry-s3");
-  CHECK(registry.find("registry.1.service, registry.2.service, registry.3.service: 3 files differ only by their instance number: one template registry@.service") != std::string::npos);
+  CHECK(registry.find("registry.1.service, registry.2.service, registry.3.service: 3 files differ "
+                      "only by their instance number: one template registry@.service") !=
+        std::string::npos);
   const std::string apache = hint("coreos-unit-examples/simple-fleet");
-  CHECK(apache.find("apache.1.service, apache.2.service: 2 files differ only") != std::string::npos);
-  CHECK(apache.find("apache-discovery.1.service, apache-discovery.2.service: 2 files differ only") != std::string::npos);
+  CHECK(apache.find("apache.1.service, apache.2.service: 2 files differ only") !=
+        std::string::npos);
+  CHECK(
+      apache.find("apache-discovery.1.service, apache-discovery.2.service: 2 files differ only") !=
+      std::string::npos);
   CHECK(hint("deis").empty());
 }

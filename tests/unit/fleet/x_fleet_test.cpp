@@ -137,7 +137,8 @@ TEST_CASE("a misspelt section is a warning with a did-you-mean", "[fleet][xfleet
   const auto u = convert("[X-fleet]\nGlobal=true\n[X-Custom]\nA=1\n", "u.service", &ps);
   CHECK_FALSE(u.unit.constraints.global);
   REQUIRE(fleet_test::has_code(ps, 229));
-  const auto it = std::find_if(ps.begin(), ps.end(), [](const Problem& p) { return p.code == 229; });
+  const auto it =
+      std::find_if(ps.begin(), ps.end(), [](const Problem& p) { return p.code == 229; });
   CHECK(it->severity == Severity::Warning);
   CHECK(it->message.find("did you mean [X-Fleet]?") != std::string::npos);
   CHECK(it->where.line == 1);

@@ -9,8 +9,8 @@
 #include "berth/io/json_document.hpp"
 
 using berth::JsonDocumentKind;
-using berth::ParseError;
 using berth::parse_json_document;
+using berth::ParseError;
 
 namespace {
 
@@ -25,19 +25,24 @@ std::string error_of(const std::string& text, const JsonDocumentKind& kind = {10
 
 }  // namespace
 
-TEST_CASE("the same key in sibling objects is fine; twice in one object is not", "[json_document]") {
-  CHECK(error_of(R"([{"name":"a","cpu":1},{"name":"b","cpu":2},{"x":{"name":"c"},"name":"d"}])").empty());
+TEST_CASE("the same key in sibling objects is fine; twice in one object is not",
+          "[json_document]") {
+  CHECK(error_of(R"([{"name":"a","cpu":1},{"name":"b","cpu":2},{"x":{"name":"c"},"name":"d"}])")
+            .empty());
   CHECK(error_of("{\"a\":{\"b\":1},\n \"c\":2,\n   \"a\":3}") ==
-        "[berth.parse_error.102] f.json:3:4: duplicate key \"a\": each key may appear once in an object");
+        "[berth.parse_error.102] f.json:3:4: duplicate key \"a\": each key may appear once in an "
+        "object");
   // The duplicate in an inner object, after an earlier object that used the same key.
   CHECK(error_of(R"({"m":[{"k":1},{"j":1,"k":2,"k":3}]})") ==
-        "[berth.parse_error.102] f.json:1:28: duplicate key \"k\": each key may appear once in an object");
+        "[berth.parse_error.102] f.json:1:28: duplicate key \"k\": each key may appear once in an "
+        "object");
 }
 
 TEST_CASE("keys are located even after strings that look like keys", "[json_document]") {
   // The string value "x:" and an escaped quote must not be counted as keys.
   CHECK(error_of(R"({"v":"x\":", "w":"a", "v":2})") ==
-        "[berth.parse_error.102] f.json:1:23: duplicate key \"v\": each key may appear once in an object");
+        "[berth.parse_error.102] f.json:1:23: duplicate key \"v\": each key may appear once in an "
+        "object");
 }
 
 TEST_CASE("large objects (a spec's placements) are checked too", "[json_document]") {
@@ -49,9 +54,11 @@ TEST_CASE("large objects (a spec's placements) are checked too", "[json_document
 
 TEST_CASE("syntax errors and huge numbers carry the reader's id and prefix", "[json_document]") {
   CHECK(error_of("{\"a\":\n  tru}", {170, "not a kubectl JSON dump: "}) ==
-        "[berth.parse_error.170] f.json:2:6: not a kubectl JSON dump: parsing value - invalid literal; last read: '\"a\":<U+000A>  tru}'");
+        "[berth.parse_error.170] f.json:2:6: not a kubectl JSON dump: parsing value - invalid "
+        "literal; last read: '\"a\":<U+000A>  tru}'");
   CHECK(error_of(R"({"a":1e400})", {180, ""}) ==
-        "[berth.parse_error.180] f.json: expected a number within the range of a double, found '1e400'");
+        "[berth.parse_error.180] f.json: expected a number within the range of a double, found "
+        "'1e400'");
 }
 
 namespace {
@@ -66,7 +73,9 @@ struct Recorder : berth::JsonObjectStream {
     if (key == "whole") return Take::Whole;
     return Take::Elements;
   }
-  void value(const std::string& key, nlohmann::json&& v) override { log.push_back("value " + key + " " + v.dump()); }
+  void value(const std::string& key, nlohmann::json&& v) override {
+    log.push_back("value " + key + " " + v.dump());
+  }
   void begin(const std::string& key, bool array, std::size_t n) override {
     log.push_back("begin " + key + (array ? " array " : " object ") + std::to_string(n));
   }
@@ -100,16 +109,21 @@ std::string stream_error(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("a streamed read hands over each element as it ends, and only what was asked for", "[json_document]") {
+TEST_CASE("a streamed read hands over each element as it ends, and only what was asked for",
+          "[json_document]") {
   using V = std::vector<std::string>;
-  CHECK(stream(R"({"list": [{"a": [1, {"b": 2}]}, 3, "x,]"], "whole": {"k": [1]}, "skip": {"big": [1, 2]},
+  CHECK(
+      stream(
+          R"({"list": [{"a": [1, {"b": 2}]}, 3, "x,]"], "whole": {"k": [1]}, "skip": {"big": [1, 2]},
                    "map": {"m1": {"x": 1}, "m2": null}, "scalar": 7, "empty": []})") ==
-        V{"take list", "begin list array 3", R"(element list[0] {"a":[1,{"b":2}]})", "element list[1] 3", R"(element list[2] "x,]")",
-          "end list", "take whole", R"(value whole {"k":[1]})", "take skip", "take map", "begin map object 2",
-          R"(member map.m1 {"x":1})", "member map.m2 null", "end map", "take scalar", "value scalar 7", "take empty",
-          "begin empty array 0", "end empty"});
+      V{"take list", "begin list array 3", R"(element list[0] {"a":[1,{"b":2}]})",
+        "element list[1] 3", R"(element list[2] "x,]")", "end list", "take whole",
+        R"(value whole {"k":[1]})", "take skip", "take map", "begin map object 2",
+        R"(member map.m1 {"x":1})", "member map.m2 null", "end map", "take scalar",
+        "value scalar 7", "take empty", "begin empty array 0", "end empty"});
   // The receiver may stop taking elements: the rest are read for syntax only.
-  CHECK(stream(R"({"list": [1, 2, 3]})", 2) == V{"take list", "begin list array 3", "element list[0] 1", "element list[1] 2", "end list"});
+  CHECK(stream(R"({"list": [1, 2, 3]})", 2) ==
+        V{"take list", "begin list array 3", "element list[0] 1", "element list[1] 2", "end list"});
   // A document that is not an object is handed over whole, after the read.
   CHECK(stream("[1, 2]") == V{"not_object [1,2]"});
   CHECK(stream(" \"s\" ") == V{R"(not_object "s")"});
@@ -117,13 +131,13 @@ TEST_CASE("a streamed read hands over each element as it ends, and only what was
 
 TEST_CASE("a streamed read fails exactly as the whole-document read", "[json_document]") {
   for (const std::string text : {
-           R"({"list": [1, 2,]})",                               // syntax inside a streamed field
-           R"({"skip": {"a": 1, "a": 2}})",                      // a duplicate in a skipped field
+           R"({"list": [1, 2,]})",                              // syntax inside a streamed field
+           R"({"skip": {"a": 1, "a": 2}})",                     // a duplicate in a skipped field
            "{\"list\": [{\"x\": 1},\n {\"y\": 1, \"y\": 2}]}",  // a duplicate inside an element
-           R"({"list": [1], "list": [2]})",                      // a duplicate field
-           R"({"whole": 1e400})",                                // a number beyond double
-           R"({"list": [1]} trailing)",                          // text after the value
-           R"({"list": [1])",                                    // cut short
+           R"({"list": [1], "list": [2]})",                     // a duplicate field
+           R"({"whole": 1e400})",                               // a number beyond double
+           R"({"list": [1]} trailing)",                         // text after the value
+           R"({"list": [1])",                                   // cut short
            "",
        }) {
     INFO(text);

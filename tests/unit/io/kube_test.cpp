@@ -71,7 +71,6 @@ bool has_requirement(const Unit& u, const MetadataRequirement& want) {
   return std::find(md.begin(), md.end(), want) != md.end();
 }
 
-
 std::size_t count_unsupported(const KubeImport& r, const std::string& object,
                               const std::string& field_part) {
   return static_cast<std::size_t>(
@@ -299,8 +298,9 @@ TEST_CASE("kube: insights-operator 8999074 (single objects without kind, GCP, ne
     CHECK(meta(m, "topology.kubernetes.io/zone") == meta(m, "zone"));
     const bool is_master = m.name.find("master") != std::string::npos;
     CHECK(meta(m, "role") == std::vector<std::string>{is_master ? "master" : "worker"});
-    CHECK(taints(m) == (is_master ? std::vector<std::string>{"node-role.kubernetes.io/master:NoSchedule"}
-                                  : std::vector<std::string>{}));
+    CHECK(taints(m) == (is_master
+                            ? std::vector<std::string>{"node-role.kubernetes.io/master:NoSchedule"}
+                            : std::vector<std::string>{}));
     (is_master ? master_zones : worker_zones).insert(meta(m, "zone").front());
   }
   const std::multiset<std::string> zones{"us-east1-b", "us-east1-c", "us-east1-d"};
@@ -357,7 +357,8 @@ TEST_CASE("kube: insights-operator 8494b69 (35 single pods, every phase)", "[io]
   // listed as unsupported.
   CHECK(count_unsupported(r, "pod openshift-monitoring/prometheus-k8s-0",
                           "podAntiAffinity.preferred") == 0);
-  for (const char* name : {"openshift-monitoring/prometheus-k8s-0", "openshift-monitoring/alertmanager-main-0"}) {
+  for (const char* name :
+       {"openshift-monitoring/prometheus-k8s-0", "openshift-monitoring/alertmanager-main-0"}) {
     const Unit& u = unit(s, name);
     INFO(name);
     REQUIRE(u.preferences.size() == 1);
@@ -369,8 +370,10 @@ TEST_CASE("kube: insights-operator 8494b69 (35 single pods, every phase)", "[io]
   // Host ports 80/443/1936 are the unit's ports: replicas of the router can't share a node.
   const Unit& router = unit(s, "openshift-ingress/router-default-7bbdcfcf9b-7xdln");
   CHECK(router.constraints.conflicts.empty());
-  CHECK(std::count(router.constraints.ports.begin(), router.constraints.ports.end(), HostPort{80, PortProtocol::Tcp}) == 1);
-  CHECK(std::count(router.constraints.ports.begin(), router.constraints.ports.end(), HostPort{443, PortProtocol::Tcp}) == 1);
+  CHECK(std::count(router.constraints.ports.begin(), router.constraints.ports.end(),
+                   HostPort{80, PortProtocol::Tcp}) == 1);
+  CHECK(std::count(router.constraints.ports.begin(), router.constraints.ports.end(),
+                   HostPort{443, PortProtocol::Tcp}) == 1);
 
   // Workers' pods that don't tolerate the master taint can't land on a master.
   const Unit& prom = unit(s, "openshift-monitoring/prometheus-k8s-0");
@@ -490,9 +493,11 @@ TEST_CASE("kube: extended resources, hugepages, reserved, unschedulable, other k
   CHECK(meta(gpu, "zone") == std::vector<std::string>{"z1"});
   CHECK(meta(gpu, "role") == std::vector<std::string>{"gpu"});
   // Sorted by key: dedicated, nvidia.com/gpu, soft (PreferNoSchedule: recorded, never filters).
-  CHECK(taints(gpu) == std::vector<std::string>{"dedicated=ml:NoExecute", "nvidia.com/gpu=present:NoSchedule",
+  CHECK(taints(gpu) == std::vector<std::string>{"dedicated=ml:NoExecute",
+                                                "nvidia.com/gpu=present:NoSchedule",
                                                 "soft=x:PreferNoSchedule"});
-  CHECK(count_unsupported(r, "node gpu-1", "spec.taints[2]") == 1);  // PreferNoSchedule is not scored
+  CHECK(count_unsupported(r, "node gpu-1", "spec.taints[2]") ==
+        1);  // PreferNoSchedule is not scored
   const Machine& cpu = machine(s, "cpu-1");
   CHECK(cpu.state == MachineState::Draining);
   CHECK(cpu.capacity.cpu == 8000);  // allocatable only: taken as capacity
@@ -602,14 +607,16 @@ TEST_CASE("kube: node affinity operators, terms and fields", "[io][kube]") {
   REQUIRE(ops.preferences.size() == 1);
   CHECK(ops.preferences[0].kind == Preference::Kind::Metadata);
   CHECK(ops.preferences[0].weight == 1);
-  CHECK(ops.preferences[0].metadata == std::vector<MetadataRequirement>{{"accel", MetadataOp::In, {"a100"}}});
+  CHECK(ops.preferences[0].metadata ==
+        std::vector<MetadataRequirement>{{"accel", MetadataOp::In, {"a100"}}});
   CHECK(unit(s, "ml/two-terms").constraints.metadata.empty());
   CHECK(count_unsupported(r, "pod ml/two-terms", "nodeSelectorTerms") == 1);
   CHECK(unit(s, "ml/pinned").constraints.machine_id == "cpu-1");
   CHECK(unit(s, "ml/two-nodes").constraints.machine_id.empty());
   CHECK(count_unsupported(r, "pod ml/two-nodes", "matchFields[0]") == 1);
   CHECK(unit(s, "ml/absent").constraints.machine_id.empty());  // a pin to a missing node is dropped
-  CHECK(count_unsupported(r, "pod ml/absent", "nodeAffinity") == 1);  // the preferred term is a preference now
+  CHECK(count_unsupported(r, "pod ml/absent", "nodeAffinity") ==
+        1);  // the preferred term is a preference now
   const Unit& sel = unit(s, "ml/selector");
   CHECK(has_requirement(sel, {"accel", MetadataOp::In, {"a100"}}));
   CHECK(has_requirement(sel, {"topology.kubernetes.io/zone", MetadataOp::In, {"z1"}}));
@@ -735,19 +742,27 @@ TEST_CASE("kube: the four shapes and phases", "[io][kube]") {
 TEST_CASE("kube: pods holding the same host port conflict", "[io][kube]") {
   auto ported = [](const std::string& name, const std::string& ports, const std::string& owner) {
     return pod(name, R"({"containers": [{"name": "c", "ports": )" + ports + "}]}", "Running",
-               owner.empty() ? "" : R"(, "ownerReferences": [{"kind": "DaemonSet", "name": ")" + owner + R"(", "controller": true}])");
+               owner.empty() ? ""
+                             : R"(, "ownerReferences": [{"kind": "DaemonSet", "name": ")" + owner +
+                                   R"(", "controller": true}])");
   };
-  KubeImport r = import_text("", pod_list({
-      ported("lb-a1", R"([{"containerPort": 80, "hostPort": 80}])", "lb-a"),
-      ported("lb-a2", R"([{"containerPort": 80, "hostPort": 80}])", "lb-a"),
-      ported("web", R"([{"containerPort": 8080, "hostPort": 80, "protocol": "TCP"}])", ""),
-      ported("dns", R"([{"containerPort": 80, "hostPort": 80, "protocol": "UDP"}, {"containerPort": 53}])", ""),
-  }));
+  KubeImport r = import_text(
+      "",
+      pod_list({
+          ported("lb-a1", R"([{"containerPort": 80, "hostPort": 80}])", "lb-a"),
+          ported("lb-a2", R"([{"containerPort": 80, "hostPort": 80}])", "lb-a"),
+          ported("web", R"([{"containerPort": 8080, "hostPort": 80, "protocol": "TCP"}])", ""),
+          ported(
+              "dns",
+              R"([{"containerPort": 80, "hostPort": 80, "protocol": "UDP"}, {"containerPort": 53}])",
+              ""),
+      }));
   const Spec& s = r.spec;
   // hostPort is the unit's host port (the pipeline's NodePorts filter), not emulated conflicts.
   CHECK(unit(s, "ml/lb-a1").constraints.ports == std::vector<HostPort>{{80, PortProtocol::Tcp}});
   CHECK(unit(s, "ml/web").constraints.ports == std::vector<HostPort>{{80, PortProtocol::Tcp}});
-  CHECK(unit(s, "ml/dns").constraints.ports == std::vector<HostPort>{{80, PortProtocol::Udp}});  // UDP/80 is another port
+  CHECK(unit(s, "ml/dns").constraints.ports ==
+        std::vector<HostPort>{{80, PortProtocol::Udp}});  // UDP/80 is another port
   CHECK(unit(s, "ml/lb-a1").constraints.conflicts.empty());
   CHECK(r.unsupported.empty());
   Spec two;  // one node: lb-a1, web (tcp/80) conflict; dns (udp/80) does not
@@ -760,7 +775,8 @@ TEST_CASE("kube: pods holding the same host port conflict", "[io][kube]") {
   CHECK(res.placements.count("ml/dns") == 1);
   CHECK(res.placements.size() == 2);  // one of the three tcp/80 pods, and dns
   bool port_reason = false;
-  for (const auto& p : res.pending) port_reason = port_reason || p.diagnosis.ports_taken.size() == 1;
+  for (const auto& p : res.pending)
+    port_reason = port_reason || p.diagnosis.ports_taken.size() == 1;
   CHECK(port_reason);
 }
 
@@ -898,8 +914,10 @@ TEST_CASE("kube: berth import kube", "[io][kube][cli]") {
 }
 #endif
 
-TEST_CASE("kube: a taint without a key and invalid tolerations are skipped with a note, and the spec reads back",
-          "[io][kube]") {
+TEST_CASE(
+    "kube: a taint without a key and invalid tolerations are skipped with a note, and the spec "
+    "reads back",
+    "[io][kube]") {
   // Found by the kube_json fuzzer: a taint with no key made a spec berth's own reader refused.
   KubeImport r = import_text(
       R"({"kind": "NodeList", "items": [{"kind": "Node", "metadata": {"name": "n1"},

@@ -18,7 +18,9 @@ using namespace berth;
 
 namespace {
 
-void check_same(const PlacementResult& r) { CHECK(placement_json_text(r) == placement_to_json(r).dump(2)); }
+void check_same(const PlacementResult& r) {
+  CHECK(placement_json_text(r) == placement_to_json(r).dump(2));
+}
 
 }  // namespace
 
@@ -27,11 +29,16 @@ TEST_CASE("placement JSON text equals the DOM dump", "[io][result]") {
   check_same(empty);
 
   PlacementResult r;
-  r.placements = {{"web@1", "m1"}, {"web@10", "m2"}, {"db", "m10"}, {"quote\"d", "back\\slash"}, {"ünï", "tab\there"}};
+  r.placements = {{"web@1", "m1"},
+                  {"web@10", "m2"},
+                  {"db", "m10"},
+                  {"quote\"d", "back\\slash"},
+                  {"ünï", "tab\there"}};
   r.utilization["m1"] = {{"cpu", 0.5}, {"memory", 1.0}, {"gpu", 1e-05}};
   r.utilization["m2"] = {};
-  r.utilization["m10"] = {{"cpu", 0.1 + 0.2}, {"disk", 0.0}, {"gpu", 2.0 / 3.0}, {"nan", std::nan("")},
-                          {"tiny", 5e-324}, {"big", 1e300}, {"neg", -0.25}};
+  r.utilization["m10"] = {{"cpu", 0.1 + 0.2},    {"disk", 0.0},    {"gpu", 2.0 / 3.0},
+                          {"nan", std::nan("")}, {"tiny", 5e-324}, {"big", 1e300},
+                          {"neg", -0.25}};
   r.warnings = {"plain", "line\nbreak", "\x01 control"};
   check_same(r);
 
@@ -43,7 +50,8 @@ TEST_CASE("placement JSON text equals the DOM dump", "[io][result]") {
               {"name": "big", "requests": {"cpu": 8}},
               {"name": "side", "requests": {"cpu": "100m"}, "constraints": {"machine_of": "big"}},
               {"name": "api", "requests": {"cpu": "100m"}, "constraints": {"metadata": {"role": "db"}}}]
-  })", "t.json");
+  })",
+                              "t.json");
   PlacementResult placed = place(spec, PlaceOptions{});
   REQUIRE(!placed.pending.empty());
   check_same(placed);

@@ -17,7 +17,11 @@ TEST_CASE("error messages carry their id and escape control characters", "[error
 TEST_CASE("bytes that are not UTF-8 are escaped, well-formed UTF-8 is kept", "[error]") {
   // A stray continuation byte, a lone lead byte, an overlong '/', a UTF-16 surrogate and a
   // code point above U+10FFFF: none may reach a terminal or a JSON log raw.
-  UsageError bad(300, std::string("a\x80" "b\xC3" "c\xC0\xAF" "d\xED\xA0\x80" "e\xF4\x90\x80\x80"));
+  UsageError bad(300, std::string("a\x80"
+                                  "b\xC3"
+                                  "c\xC0\xAF"
+                                  "d\xED\xA0\x80"
+                                  "e\xF4\x90\x80\x80"));
   CHECK(std::string(bad.what()) ==
         "[berth.usage.300] a\\x80b\\xc3c\\xc0\\xafd\\xed\\xa0\\x80e\\xf4\\x90\\x80\\x80");
   UsageError good(300, "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\xA2");  // é, €, 🚢

@@ -33,8 +33,9 @@ TEST_CASE("instance names format as the engine writes them") {
 }
 
 TEST_CASE("parse splits by the units, not by the first or last '@'") {
-  const std::vector<Unit> units = {named("web", 3), named("web@1.service", 2), named("agent.service", {}, true),
-                                   named("db"), named("web@.service")};
+  const std::vector<Unit> units = {named("web", 3), named("web@1.service", 2),
+                                   named("agent.service", {}, true), named("db"),
+                                   named("web@.service")};
   const UnitNameIndex idx(units);
   SECTION("plain cases") {
     CHECK(idx.parse("db") == InstanceName::single("db"));
@@ -69,7 +70,8 @@ TEST_CASE("parse splits by the units, not by the first or last '@'") {
   }
 }
 
-TEST_CASE("a lookup that knows only names reads a number as a replica and anything else as a machine") {
+TEST_CASE(
+    "a lookup that knows only names reads a number as a replica and anything else as a machine") {
   auto names_only = [](std::string_view n) {
     return n == "a" || n == "a@b" ? NameIs::Unit : NameIs::NotAUnit;
   };
@@ -89,8 +91,8 @@ TEST_CASE("parse inverts the names a built cluster gives its instances") {
     x.capacity.memory = std::int64_t{1} << 36;
     spec.machines.push_back(x);
   }
-  spec.units = {named("web", 12), named("web@1.service", 3), named("web@1.service@2.x"), named("agent", {}, true),
-                named("agent@rack"), named("solo")};
+  spec.units = {named("web", 12),         named("web@1.service", 3), named("web@1.service@2.x"),
+                named("agent", {}, true), named("agent@rack"),       named("solo")};
   const Cluster c = Cluster::build(spec);
   const UnitNameIndex idx(spec.units);
   REQUIRE(c.instance_count() == 12 + 3 + 1 + 3 + 1 + 1);

@@ -35,7 +35,8 @@ TEST_CASE("cpu quantities parse exactly into millicores", "[quantity]") {
   CHECK(parse_cpu("1e1", "cpu") == 10000);
 }
 
-TEST_CASE("byte quantities: decimal suffixes are powers of ten, i-suffixes powers of two", "[quantity]") {
+TEST_CASE("byte quantities: decimal suffixes are powers of ten, i-suffixes powers of two",
+          "[quantity]") {
   CHECK(parse_bytes("512M", "m") == 512'000'000);
   CHECK(parse_bytes("512MB", "m") == 512'000'000);
   CHECK(parse_bytes("1.5Gi", "m") == 1'610'612'736);
@@ -54,10 +55,13 @@ TEST_CASE("bad quantities name the field and say what is wrong", "[quantity]") {
              Catch::Contains("machine m1: capacity.memory") && Catch::Contains("negative"));
   CHECK_THAT(message([] { parse_cpu("abc", "unit web: requests.cpu"); }),
              Catch::Contains("unit web: requests.cpu") && Catch::Contains("expected a number"));
-  CHECK_THAT(message([] { parse_bytes("99999999999999999999999", "f"); }), Catch::Contains("overflow"));
+  CHECK_THAT(message([] { parse_bytes("99999999999999999999999", "f"); }),
+             Catch::Contains("overflow"));
   CHECK_THAT(message([] { parse_bytes("9Ei", "f"); }), Catch::Contains("overflow"));
-  CHECK_THAT(message([] { parse_bytes("0.5", "f"); }), Catch::Contains("not a whole number of bytes"));
-  CHECK_THAT(message([] { parse_cpu("0.0001", "f"); }), Catch::Contains("not a whole number of millicores"));
+  CHECK_THAT(message([] { parse_bytes("0.5", "f"); }),
+             Catch::Contains("not a whole number of bytes"));
+  CHECK_THAT(message([] { parse_cpu("0.0001", "f"); }),
+             Catch::Contains("not a whole number of millicores"));
   CHECK_THAT(message([] { parse_bytes("12XB", "f"); }), Catch::Contains("unknown suffix"));
   CHECK_THAT(message([] { parse_cpu("2 cores", "f"); }), Catch::Contains("unknown CPU suffix"));
   CHECK_THAT(message([] { parse_bytes("", "f"); }), Catch::Contains("empty"));
@@ -65,19 +69,25 @@ TEST_CASE("bad quantities name the field and say what is wrong", "[quantity]") {
   CHECK_THROWS_AS(parse_bytes("-1", "f"), ValidationError);
 }
 
-TEST_CASE("huge numerators and many decimal places stay exact (quantity_fuzz regressions)", "[quantity]") {
+TEST_CASE("huge numerators and many decimal places stay exact (quantity_fuzz regressions)",
+          "[quantity]") {
   // 30 digits times 2^60 overflowed the 128-bit intermediate and came out negative.
-  CHECK_THAT(message([] { parse_bytes("8553553720385535533160Ei", "f"); }), Catch::Contains("overflow"));
-  CHECK_THAT(message([] { parse_bytes("999999999999999999999999999999Ei", "f"); }), Catch::Contains("overflow"));
-  CHECK_THAT(message([] { parse_cpu("999999999999999999999999999999", "f"); }), Catch::Contains("overflow"));
+  CHECK_THAT(message([] { parse_bytes("8553553720385535533160Ei", "f"); }),
+             Catch::Contains("overflow"));
+  CHECK_THAT(message([] { parse_bytes("999999999999999999999999999999Ei", "f"); }),
+             Catch::Contains("overflow"));
+  CHECK_THAT(message([] { parse_cpu("999999999999999999999999999999", "f"); }),
+             Catch::Contains("overflow"));
   // 10^places beyond 128 bits: exact division still decides.
   CHECK_THAT(message([] { parse_bytes("1e-40", "f"); }), Catch::Contains("not a whole number"));
   CHECK_THAT(message([] { parse_bytes("3e-40Ei", "f"); }), Catch::Contains("not a whole number"));
   // 5^40 / 10^40 Ei: 40 decimal places (10^40 does not fit in 128 bits), yet exactly 2^20 bytes.
-  CHECK(parse_bytes("0.0000000000009094947017729282379150390625Ei", "f") == (std::int64_t{1} << 20));
+  CHECK(parse_bytes("0.0000000000009094947017729282379150390625Ei", "f") ==
+        (std::int64_t{1} << 20));
   CHECK(parse_bytes("0.5Ki", "f") == 512);
   CHECK(parse_bytes("1.5Ki", "f") == 1536);
-  CHECK_THAT(message([] { parse_bytes("7.99999999999999999999999999999Ei", "f"); }), Catch::Contains("not a whole number"));
+  CHECK_THAT(message([] { parse_bytes("7.99999999999999999999999999999Ei", "f"); }),
+             Catch::Contains("not a whole number"));
   // The largest exact values: 2^63 - 1 bytes parses, 8Ei (2^63) overflows.
   CHECK(parse_bytes("9223372036854775807", "f") == std::numeric_limits<std::int64_t>::max());
   CHECK_THAT(message([] { parse_bytes("8Ei", "f"); }), Catch::Contains("overflow"));

@@ -30,27 +30,58 @@ nlohmann::json json_of(const Unit& u) {
 
 void edit(Machine& m, std::mt19937_64& rng) {
   switch (rng() % 8) {
-    case 0: m.capacity.cpu += 1; break;
-    case 1: m.reserved.memory += 1; break;
-    case 2: m.capacity.extended["gpu"] += 0; break;  // an explicit zero: the same machine
-    case 3: m.metadata["zone"] = {"z"}; break;
-    case 4: m.state = MachineState::Draining; break;
-    case 5: m.taints.push_back(Taint{"k", "", TaintEffect::NoSchedule}); break;
-    default: break;  // unchanged
+    case 0:
+      m.capacity.cpu += 1;
+      break;
+    case 1:
+      m.reserved.memory += 1;
+      break;
+    case 2:
+      m.capacity.extended["gpu"] += 0;
+      break;  // an explicit zero: the same machine
+    case 3:
+      m.metadata["zone"] = {"z"};
+      break;
+    case 4:
+      m.state = MachineState::Draining;
+      break;
+    case 5:
+      m.taints.push_back(Taint{"k", "", TaintEffect::NoSchedule});
+      break;
+    default:
+      break;  // unchanged
   }
 }
 
 void edit(Unit& u, std::mt19937_64& rng) {
   switch (rng() % 12) {
-    case 0: u.requests.memory += 1; break;
-    case 1: u.requests.extended["gpu"] += 0; break;  // an explicit zero: the same unit
-    case 2: u.priority += 1; break;
-    case 3: u.replicas = u.replicas ? std::nullopt : std::optional<int>(1); break;
-    case 4: u.constraints.conflicts.push_back("x*"); break;
-    case 5: u.constraints.global = !u.constraints.global; break;
-    case 6: u.constraints.spread = SpreadConstraint{"zone", 2}; break;
-    case 7: u.constraints.tolerations.push_back(Toleration{"k", TolerationOp::Exists, "", std::nullopt}); break;
-    case 8: u.constraints.ports.push_back(HostPort{9, PortProtocol::Udp}); break;
+    case 0:
+      u.requests.memory += 1;
+      break;
+    case 1:
+      u.requests.extended["gpu"] += 0;
+      break;  // an explicit zero: the same unit
+    case 2:
+      u.priority += 1;
+      break;
+    case 3:
+      u.replicas = u.replicas ? std::nullopt : std::optional<int>(1);
+      break;
+    case 4:
+      u.constraints.conflicts.push_back("x*");
+      break;
+    case 5:
+      u.constraints.global = !u.constraints.global;
+      break;
+    case 6:
+      u.constraints.spread = SpreadConstraint{"zone", 2};
+      break;
+    case 7:
+      u.constraints.tolerations.push_back(Toleration{"k", TolerationOp::Exists, "", std::nullopt});
+      break;
+    case 8:
+      u.constraints.ports.push_back(HostPort{9, PortProtocol::Udp});
+      break;
     case 9: {
       Preference p;
       p.kind = Preference::Kind::Near;
@@ -58,7 +89,8 @@ void edit(Unit& u, std::mt19937_64& rng) {
       u.preferences.push_back(p);
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 

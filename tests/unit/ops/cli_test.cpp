@@ -9,14 +9,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "support/cli.hpp"
 #include <vector>
+#include "support/cli.hpp"
 
 namespace {
 
 using Run = berth::testing::CliRun;
 
-Run run(const std::string& args, bool with_stderr = true) { return berth::testing::run_cli(args, with_stderr); }
+Run run(const std::string& args, bool with_stderr = true) {
+  return berth::testing::run_cli(args, with_stderr);
+}
 
 std::string write_temp(const std::string& name, const std::string& text) {
   return berth::testing::write_temp_file("berth_ops_cli_test_", name, text);
@@ -134,11 +136,13 @@ TEST_CASE("kube DaemonSet pods stop with their node and go with it", "[ops][cli]
   auto dj = nlohmann::json::parse(drain.out);
   CHECK(dj["complete"] == true);
   CHECK(dj["blocked"].empty());
-  CHECK(dj["stopped"] == nlohmann::json::array({"kube-system/kindnet-hknk7", "kube-system/kube-proxy-8jj5r"}));
+  CHECK(dj["stopped"] ==
+        nlohmann::json::array({"kube-system/kindnet-hknk7", "kube-system/kube-proxy-8jj5r"}));
   Run whatif = run("whatif " + spec + " --remove kind-worker2 --format json", false);
   CHECK(whatif.exit_code == 0);
   auto wj = nlohmann::json::parse(whatif.out);
-  CHECK(wj["removed_with_machines"] == nlohmann::json::array({"kube-system/kindnet-hknk7", "kube-system/kube-proxy-8jj5r"}));
+  CHECK(wj["removed_with_machines"] ==
+        nlohmann::json::array({"kube-system/kindnet-hknk7", "kube-system/kube-proxy-8jj5r"}));
   CHECK(wj["placements"].count("kube-system/kube-proxy-8jj5r") == 0);
   // reboot-plan stops the same pods with their node: the three verbs agree.
   Run reboot = run("reboot-plan " + spec + " --machines kind-worker2 --format json", false);
@@ -150,9 +154,11 @@ TEST_CASE("kube DaemonSet pods stop with their node and go with it", "[ops][cli]
 
 // Issue 16 item 7: simulate folds identical pending lines as place does.
 TEST_CASE("simulate folds pending replicas that fail for the same reason", "[ops][cli]") {
-  const std::string spec = write_temp("fold.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1","memory":"1GiB"}}],
+  const std::string spec =
+      write_temp("fold.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1","memory":"1GiB"}}],
     "units":[{"name":"big","replicas":4,"requests":{"memory":"2GiB"}}]})");
-  const std::string events = write_temp("fold-events.json", R"({"events":[{"at":1,"type":"rebalance","max_moves":1}]})");
+  const std::string events =
+      write_temp("fold-events.json", R"({"events":[{"at":1,"type":"rebalance","max_moves":1}]})");
   Run r = run("simulate " + spec + " --events " + events, false);
   CHECK(r.exit_code == 2);
   CHECK(r.out.find("pending big@1 .. big@4 (4 instances): 0/1 machines fit") != std::string::npos);
@@ -188,7 +194,8 @@ TEST_CASE("every verb takes fleet unit files with --machines", "[ops][cli][fleet
   CHECK((explain.exit_code == 0 || explain.exit_code == 2));
   CHECK(nlohmann::json::parse(explain.out)["machine"] == "etcd-01");
 
-  const std::string events = write_temp("fleet-events.json", R"({"events":[{"at":1,"type":"fail","machine":"etcd-02"}]})");
+  const std::string events =
+      write_temp("fleet-events.json", R"({"events":[{"at":1,"type":"fail","machine":"etcd-02"}]})");
   Run sim = run("simulate " + fleet + " --events " + events + " --format json", false);
   CHECK((sim.exit_code == 0 || sim.exit_code == 2));
   CHECK(nlohmann::json::parse(sim.out)["log"].size() >= 1);
@@ -197,10 +204,11 @@ TEST_CASE("every verb takes fleet unit files with --machines", "[ops][cli][fleet
   CHECK((whatif.exit_code == 0 || whatif.exit_code == 2));
 
   // Without --machines: a usage error naming the flag, on every verb that needs machines.
-  for (const std::string& verb : {"place " + ex + "units", "drain " + ex + "units etcd-01",
-                                  "rebalance " + ex + "units", "explain " + ex + "units log-shipper.service etcd-01",
-                                  "simulate " + ex + "units --events " + events, "whatif " + ex + "units",
-                                  "reboot-plan " + ex + "units"}) {
+  for (const std::string& verb :
+       {"place " + ex + "units", "drain " + ex + "units etcd-01", "rebalance " + ex + "units",
+        "explain " + ex + "units log-shipper.service etcd-01",
+        "simulate " + ex + "units --events " + events, "whatif " + ex + "units",
+        "reboot-plan " + ex + "units"}) {
     Run bad = run(verb);
     INFO(verb << ": " << bad.out);
     CHECK(bad.exit_code == 1);
@@ -221,16 +229,22 @@ TEST_CASE("every verb takes fleet unit files with --machines", "[ops][cli][fleet
 
 // Issue 16 item 1 for fleet users: api@1..3.service (Conflicts=api@*.service, one per machine)
 // are three units of one service; --budget 'api@*:min_available=2' lets one stop per wave.
-TEST_CASE("reboot-plan stops one fleet template instance per wave within its budget", "[ops][cli][fleet]") {
+TEST_CASE("reboot-plan stops one fleet template instance per wave within its budget",
+          "[ops][cli][fleet]") {
   const std::string dir = "/tmp/berth_ops_cli_test_fleet_api/";
   std::system(("mkdir -p " + dir).c_str());
   write_temp("fleet_api/api@.service",
-             "[Service]\nExecStart=/usr/bin/docker run --rm -m 512m --cpus 0.5 api\n[X-Fleet]\nConflicts=api@*.service\n");
-  write_temp("fleet_api/db.service", "[Service]\nExecStart=/usr/bin/docker run --rm -m 512m --cpus 0.5 db\n");
+             "[Service]\nExecStart=/usr/bin/docker run --rm -m 512m --cpus 0.5 "
+             "api\n[X-Fleet]\nConflicts=api@*.service\n");
+  write_temp("fleet_api/db.service",
+             "[Service]\nExecStart=/usr/bin/docker run --rm -m 512m --cpus 0.5 db\n");
   write_temp("fleet_api/machines",
-             "m1 capacity=\"cpu=2,memory=4Gi\"\nm2 capacity=\"cpu=2,memory=4Gi\"\nm3 capacity=\"cpu=2,memory=4Gi\"\n");
-  const std::string units = "--machines " + dir + "machines '" + dir + "api@{1..3}.service' " + dir + "db.service";
-  for (const std::string& budget : {std::string(), std::string(" --budget 'api@*:min_available=2'")}) {
+             "m1 capacity=\"cpu=2,memory=4Gi\"\nm2 capacity=\"cpu=2,memory=4Gi\"\nm3 "
+             "capacity=\"cpu=2,memory=4Gi\"\n");
+  const std::string units =
+      "--machines " + dir + "machines '" + dir + "api@{1..3}.service' " + dir + "db.service";
+  for (const std::string& budget :
+       {std::string(), std::string(" --budget 'api@*:min_available=2'")}) {
     Run r = run("reboot-plan " + units + budget + " --format json", false);
     INFO(budget << ": " << r.out);
     CHECK(r.exit_code == 0);
@@ -244,6 +258,6 @@ TEST_CASE("reboot-plan stops one fleet template instance per wave within its bud
   }
   Run none = run("reboot-plan " + units + " --budget 'api@*:min_available=3'");
   CHECK(none.exit_code == 2);
-  CHECK(none.out.find("it cannot stop with the machine either: disruption budget api@*:min_available=3 allows 0 down") !=
-        std::string::npos);
+  CHECK(none.out.find("it cannot stop with the machine either: disruption budget "
+                      "api@*:min_available=3 allows 0 down") != std::string::npos);
 }

@@ -71,7 +71,8 @@ TEST_CASE("min_available counts instances already down", "[ops][drain]") {
   CHECK(where(c, "db") == "m3");
 }
 
-TEST_CASE("pinned units stop with the machine; units with no home stay and are explained", "[ops][drain]") {
+TEST_CASE("pinned units stop with the machine; units with no home stay and are explained",
+          "[ops][drain]") {
   Spec s;
   s.machines = {machine("m1", 8), machine("m2", 2)};
   Unit pinned = unit("pinned", 512);
@@ -124,7 +125,8 @@ TEST_CASE("budgets are per service: fleet's template instances form one", "[ops]
   CHECK(service_name("db.service") == "db.service");
   Spec s;
   s.machines = {machine("m1", 8)};
-  s.units = {unit("api@1.service", 64), unit("api@2.service", 64), unit("api@3.service", 64), unit("web", 64, 0, 2)};
+  s.units = {unit("api@1.service", 64), unit("api@2.service", 64), unit("api@3.service", 64),
+             unit("web", 64, 0, 2)};
   const Cluster c = Cluster::build(s);
   const BudgetTable t(c, {parse_budget("api@*:min_available=2")});
   const UnitId a1 = c.instance(c.find_instance("api@1.service")).unit;
@@ -137,7 +139,8 @@ TEST_CASE("budgets are per service: fleet's template instances form one", "[ops]
   CHECK(t.allowed_down(web) == kUnlimited);
   CHECK(t.allowed_to_stop(web) == 1);  // replicated, unbudgeted: one at a time
   CHECK_THROWS_WITH(check_budget_units(c, {parse_budget("wbe=1")}),
-                    "[berth.usage.365] --budget wbe:max_unavailable=1: \"wbe\" names no unit; did you mean \"web\"?");
+                    "[berth.usage.365] --budget wbe:max_unavailable=1: \"wbe\" names no unit; did "
+                    "you mean \"web\"?");
   CHECK_NOTHROW(check_budget_units(c, {parse_budget("api@*=1")}));
 }
 

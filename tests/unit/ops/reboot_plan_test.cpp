@@ -206,7 +206,8 @@ Spec one_per_machine() {
     "units": [{"name": "api", "replicas": 3, "requests": {"cpu": "500m", "memory": "1GiB"},
                "constraints": {"conflicts": ["api@*"]}},
               {"name": "db", "requests": {"cpu": "500m", "memory": "1GiB"}}],
-    "placements": {"api@1": "m1", "api@2": "m2", "api@3": "m3", "db": "m1"}})", "one-per-machine.json");
+    "placements": {"api@1": "m1", "api@2": "m2", "api@3": "m3", "db": "m1"}})",
+                         "one-per-machine.json");
 }
 
 }  // namespace
@@ -235,7 +236,8 @@ TEST_CASE("a one-instance-per-machine service reboots one instance per wave", "[
   CHECK_FALSE(blocked.safe);
   REQUIRE_FALSE(blocked.blocked.empty());
   CHECK(blocked.blocked[0].reason == BlockReason::NoMachine);
-  CHECK(blocked.blocked[0].summary.find("it cannot stop with the machine either: disruption budget api:min_available=3") !=
+  CHECK(blocked.blocked[0].summary.find(
+            "it cannot stop with the machine either: disruption budget api:min_available=3") !=
         std::string::npos);
 
   // Two machines at once would stop two api instances: more than the default allows.
@@ -248,7 +250,8 @@ TEST_CASE("a one-instance-per-machine service reboots one instance per wave", "[
   }
 }
 
-TEST_CASE("by default a replicated service loses one instance at a time, a singleton none", "[ops][reboot]") {
+TEST_CASE("by default a replicated service loses one instance at a time, a singleton none",
+          "[ops][reboot]") {
   // Both web replicas live on m1 and fit nowhere else: stopping both would take two down.
   Spec s;
   s.machines = {machine("m1", 8), machine("m2", 1)};
@@ -260,8 +263,9 @@ TEST_CASE("by default a replicated service loses one instance at a time, a singl
   REQUIRE(plan.blocked.size() == 1);
   CHECK(plan.blocked[0].unit == "web@2");
   CHECK(plan.blocked[0].reason == BlockReason::NoMachine);
-  CHECK(plan.blocked[0].summary.find("no --budget, so 1 may be down at once (one of a replicated service, none of a "
-                                     "singleton), and 2 would be") != std::string::npos);
+  CHECK(plan.blocked[0].summary.find(
+            "no --budget, so 1 may be down at once (one of a replicated service, none of a "
+            "singleton), and 2 would be") != std::string::npos);
   OpsOptions o;
   o.budgets = {parse_budget("web=2")};
   plan = plan_all(s, 1, o);

@@ -174,7 +174,8 @@ TEST_CASE("an unknown field in an events file has the spec's unknown-field id", 
     FAIL("no error");
   } catch (const ValidationError& e) {
     CHECK(e.code() == 203);
-    CHECK_THAT(e.what(), Catch::Contains("events[0].machnie") && Catch::Contains("did you mean \"machine\""));
+    CHECK_THAT(e.what(),
+               Catch::Contains("events[0].machnie") && Catch::Contains("did you mean \"machine\""));
   }
   try {
     parse_scenario_json(R"({"events":[{"at":1,"type":"fail","machine":7}]})", "ev.json");
@@ -197,7 +198,8 @@ TEST_CASE("events naming unknown machines are invalid input", "[ops][simulate]")
   CHECK_THROWS_AS(sim.apply(e), UsageError);
 }
 
-TEST_CASE("a machine down in the spec gets its global instance when it recovers", "[ops][simulate]") {
+TEST_CASE("a machine down in the spec gets its global instance when it recovers",
+          "[ops][simulate]") {
   Spec s;
   s.machines = {machine("m1", 4), machine("m2", 4)};
   s.machines[1].state = MachineState::Down;
@@ -207,7 +209,8 @@ TEST_CASE("a machine down in the spec gets its global instance when it recovers"
   s.placements = {{"web", "m2"}};  // stale: m2 is down, so web is placed anew
   Simulator sim(s);
   CHECK(sim.pending().empty());  // agent@m2 is stopped, not pending
-  CHECK(sim.snapshot().placements == std::map<std::string, std::string>{{"agent@m1", "m1"}, {"web", "m1"}});
+  CHECK(sim.snapshot().placements ==
+        std::map<std::string, std::string>{{"agent@m1", "m1"}, {"web", "m1"}});
   Event recover;
   recover.type = EventType::Recover;
   recover.machine = "m2";
@@ -218,7 +221,8 @@ TEST_CASE("a machine down in the spec gets its global instance when it recovers"
 // Issue 16 item 1, "done means": the reboot of three machines each holding one api instance
 // (anti-affinity) and a singleton that can move is a safe plan of three waves, each stopping
 // one api instance, and the simulator replays it with nothing lost.
-TEST_CASE("the simulator replays a reboot that stops one instance per wave, losing nothing", "[ops][simulate]") {
+TEST_CASE("the simulator replays a reboot that stops one instance per wave, losing nothing",
+          "[ops][simulate]") {
   const Spec spec = parse_spec_json(R"({
     "machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "4GiB"}},
                  {"name": "m2", "capacity": {"cpu": "2", "memory": "4GiB"}},
@@ -226,8 +230,10 @@ TEST_CASE("the simulator replays a reboot that stops one instance per wave, losi
     "units": [{"name": "api", "replicas": 3, "requests": {"cpu": "500m", "memory": "1GiB"},
                "constraints": {"conflicts": ["api@*"]}},
               {"name": "db", "requests": {"cpu": "500m", "memory": "1GiB"}}],
-    "placements": {"api@1": "m1", "api@2": "m2", "api@3": "m3", "db": "m1"}})", "t.json");
-  Scenario sc = parse_scenario_json(R"({"events":[{"at":1,"type":"reboot","machines":"*"}]})", "ev.json");
+    "placements": {"api@1": "m1", "api@2": "m2", "api@3": "m3", "db": "m1"}})",
+                                    "t.json");
+  Scenario sc =
+      parse_scenario_json(R"({"events":[{"at":1,"type":"reboot","machines":"*"}]})", "ev.json");
   Simulator sim(spec, sc.mode, sc.options);
   sim.run(sc.events);
   const SimSummary sum = sim.summary();

@@ -1,12 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/wait.h>
 
 #include "berth/pack/validate.hpp"
 #include "berth/pack/vbp.hpp"
@@ -104,8 +104,10 @@ TEST_CASE("berth pack exits 1 on bad input", "[pack][cli]") {
 
 // Issue 16 item 15: --exact returned 41 bins on new/class1/class1_120_5_9.vbp, where the
 // default search finds 40 in the same budget (exact mode gave its search a tenth of it).
-TEST_CASE("berth pack --exact never returns more bins than the default search", "[pack][cli][data]") {
-  const std::filesystem::path file = std::filesystem::path(BERTH_SHARED_DATA) / "vbp/new/class1/class1_120_5_9.vbp";
+TEST_CASE("berth pack --exact never returns more bins than the default search",
+          "[pack][cli][data]") {
+  const std::filesystem::path file =
+      std::filesystem::path(BERTH_SHARED_DATA) / "vbp/new/class1/class1_120_5_9.vbp";
   if (!std::filesystem::exists(file)) return;  // the public data set is optional
   const Run plain = run("pack " + file.string() + " --format json");
   const Run exact = run("pack " + file.string() + " --exact --format json");
@@ -117,5 +119,7 @@ TEST_CASE("berth pack --exact never returns more bins than the default search", 
   CHECK(je.at("bins").get<int>() <= jp.at("bins").get<int>());
   CHECK(je.at("lower_bound").get<int>() >= jp.at("lower_bound").get<int>());
   const berth::pack::Instance in = berth::pack::load_vbp(file.string());
-  CHECK_FALSE(berth::pack::validate(in, {je.at("assignment").get<std::vector<std::size_t>>(), je.at("bins").get<std::size_t>()}).has_value());
+  CHECK_FALSE(berth::pack::validate(in, {je.at("assignment").get<std::vector<std::size_t>>(),
+                                         je.at("bins").get<std::size_t>()})
+                  .has_value());
 }

@@ -28,7 +28,8 @@ std::size_t brute_force_optimum(const Instance& in) {
     }
     for (std::size_t b = 0; b <= used && b < n; ++b) {
       bool ok = true;
-      for (std::size_t k = 0; k < in.dims; ++k) ok = ok && load[b * in.dims + k] + in.item(i)[k] <= in.capacity[k];
+      for (std::size_t k = 0; k < in.dims; ++k)
+        ok = ok && load[b * in.dims + k] + in.item(i)[k] <= in.capacity[k];
       if (!ok) continue;
       for (std::size_t k = 0; k < in.dims; ++k) load[b * in.dims + k] += in.item(i)[k];
       go(i + 1, b == used ? used + 1 : used);
@@ -65,7 +66,8 @@ TEST_CASE("exact mode raises the lower bound beyond the closed-form bounds", "[p
     Instance x;
     x.dims = 2;
     x.capacity = {10, 10};
-    for (auto v : std::vector<std::vector<Size>>{{6, 4}, {4, 6}, {6, 4}, {4, 6}, {3, 3}}) x.add_item(v);
+    for (auto v : std::vector<std::vector<Size>>{{6, 4}, {4, 6}, {6, 4}, {4, 6}, {3, 3}})
+      x.add_item(v);
     return x;
   }();
   ExactOptions o;
@@ -122,7 +124,8 @@ TEST_CASE("LP bound beats the closed-form bounds where pairs cannot share", "[pa
   Instance in;
   in.dims = 2;
   in.capacity = {10, 10};
-  for (auto v : std::vector<std::vector<Size>>{{6, 2}, {2, 6}, {4, 4}, {5, 3}, {3, 5}}) in.add_item(v);
+  for (auto v : std::vector<std::vector<Size>>{{6, 2}, {2, 6}, {4, 4}, {5, 3}, {3, 5}})
+    in.add_item(v);
   LpOptions o;
   o.max_work = 100000;
   const LpResult lp = lp_bound(in, o);
@@ -145,7 +148,8 @@ std::vector<std::vector<std::size_t>> all_patterns(const Instance& in, std::size
     if (items.size() >= min_items) out.push_back(items);
     for (std::size_t i = from; i < in.item_count(); ++i) {
       bool fits = true;
-      for (std::size_t k = 0; k < in.dims; ++k) fits = fits && load[k] + in.item(i)[k] <= in.capacity[k];
+      for (std::size_t k = 0; k < in.dims; ++k)
+        fits = fits && load[k] + in.item(i)[k] <= in.capacity[k];
       if (!fits) continue;
       for (std::size_t k = 0; k < in.dims; ++k) load[k] += in.item(i)[k];
       items.push_back(i);
@@ -160,7 +164,8 @@ std::vector<std::vector<std::size_t>> all_patterns(const Instance& in, std::size
 
 }  // namespace
 
-TEST_CASE("LP pricing finds the true LP optimum: same value as with every pattern given", "[pack][bounds][lp]") {
+TEST_CASE("LP pricing finds the true LP optimum: same value as with every pattern given",
+          "[pack][bounds][lp]") {
   // With all patterns seeded the master needs no pricing, so its optimum is the LP's. Without
   // them, column generation must reach the same value: a pricing bound that cut off an
   // improving pattern (the Lagrangian surrogate's, say) would stop it above.
@@ -183,7 +188,8 @@ TEST_CASE("LP pricing finds the true LP optimum: same value as with every patter
   }
 }
 
-TEST_CASE("the pricing knapsack finds the most valuable bin, as brute force does", "[pack][bounds][lp]") {
+TEST_CASE("the pricing knapsack finds the most valuable bin, as brute force does",
+          "[pack][bounds][lp]") {
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
     std::mt19937_64 shape(seed);
     const std::size_t n = 3 + shape() % 14;
@@ -243,7 +249,8 @@ TEST_CASE("LP dive is deterministic with a work limit", "[pack][lp]") {
   CHECK(a.bin_of == b.bin_of);
 }
 
-TEST_CASE("bin completion agrees with brute force: packs into the optimum, refutes one fewer", "[pack][exact]") {
+TEST_CASE("bin completion agrees with brute force: packs into the optimum, refutes one fewer",
+          "[pack][exact]") {
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     std::mt19937_64 shape(seed);
     const std::size_t n = 2 + shape() % 9;
@@ -276,7 +283,8 @@ TEST_CASE("bin completion is deterministic with a node limit and declines what i
   CHECK_FALSE(validate(in, a).has_value());
   CHECK(a.bin_of == b.bin_of);
   // More than 64 items, or a negative size: not handled, so no verdict.
-  CHECK(complete_bins(pack_test::random_instance(3, 65, 2, 100, 1, 50), 65, 1000, 0, nullptr) == Verdict::unknown);
+  CHECK(complete_bins(pack_test::random_instance(3, 65, 2, 100, 1, 50), 65, 1000, 0, nullptr) ==
+        Verdict::unknown);
   Instance neg;
   neg.dims = 1;
   neg.capacity = {10};
@@ -286,7 +294,8 @@ TEST_CASE("bin completion is deterministic with a node limit and declines what i
 
 // Issue 16 item 15: exact mode starts from the default search's packing with the same budget,
 // so it never has more bins, whatever the instance (deterministic budgets: iterations).
-TEST_CASE("exact mode never returns more bins than the default search in the same budget", "[pack][exact]") {
+TEST_CASE("exact mode never returns more bins than the default search in the same budget",
+          "[pack][exact]") {
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
     std::mt19937_64 shape(seed * 7919);
     const std::size_t n = 20 + shape() % 60;
@@ -301,7 +310,8 @@ TEST_CASE("exact mode never returns more bins than the default search in the sam
     eo.max_nodes = budget;
     eo.seed = seed;
     const ExactResult exact = solve_exact(in, eo);
-    INFO(fmt::format("seed {} n {} d {} budget {}: search {}, exact {}", seed, n, d, budget, plain.solution.bins, exact.best.bins));
+    INFO(fmt::format("seed {} n {} d {} budget {}: search {}, exact {}", seed, n, d, budget,
+                     plain.solution.bins, exact.best.bins));
     REQUIRE_FALSE(validate(in, exact.best).has_value());
     CHECK(exact.best.bins <= plain.solution.bins);
     CHECK(exact.lower_bound >= plain.lower_bound);

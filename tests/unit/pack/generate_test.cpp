@@ -53,7 +53,8 @@ TEST_CASE("generated Panigrahy classes stay in their published ranges and are re
   }
 }
 
-TEST_CASE("generated triplets fill their bins exactly and search finds n/3 bins", "[pack][generate]") {
+TEST_CASE("generated triplets fill their bins exactly and search finds n/3 bins",
+          "[pack][generate]") {
   for (char kind : {'C', 'F'}) {
     for (std::size_t d : {3, 5}) {
       const Instance in = bench_pack::triplet_instance(kind, 10, d, 3);

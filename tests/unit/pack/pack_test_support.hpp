@@ -11,8 +11,8 @@
 namespace pack_test {
 
 /// A random instance: n items, d dims, capacity cap, sizes uniform in [lo, hi] (clamped).
-inline berth::pack::Instance random_instance(std::uint64_t seed, std::size_t n, std::size_t d, std::int64_t cap,
-                                             std::int64_t lo, std::int64_t hi) {
+inline berth::pack::Instance random_instance(std::uint64_t seed, std::size_t n, std::size_t d,
+                                             std::int64_t cap, std::int64_t lo, std::int64_t hi) {
   std::mt19937_64 rng(seed);
   berth::pack::Instance in;
   in.name = "random-" + std::to_string(seed);
@@ -28,7 +28,8 @@ inline berth::pack::Instance random_instance(std::uint64_t seed, std::size_t n, 
 }
 
 /// Triplet instance with a known optimum of n/3: each group of three sums to cap exactly.
-inline berth::pack::Instance triplet_instance(std::uint64_t seed, std::size_t groups, std::size_t d) {
+inline berth::pack::Instance triplet_instance(std::uint64_t seed, std::size_t groups,
+                                              std::size_t d) {
   std::mt19937_64 rng(seed);
   berth::pack::Instance in;
   in.name = "triplets-" + std::to_string(seed);

@@ -33,11 +33,11 @@ SolveOptions deterministic(std::uint64_t iterations, std::uint64_t seed = 1) {
 TEST_CASE("validator rejects what it should", "[pack][validate]") {
   Instance in = berth::pack::parse_vbp("2\n10 10\n3\n6 1 1\n5 9 1\n4 1 1\n");
   CHECK_FALSE(validate(in, Solution{{0, 1, 0}, 2}).has_value());
-  CHECK(validate(in, Solution{{0, 0, 1}, 2}).has_value());           // 6+5 > 10
-  CHECK(validate(in, Solution{{0, 1}, 2}).has_value());              // an item missing
-  CHECK(validate(in, Solution{{0, 1, kUnassigned}, 2}).has_value()); // unpacked
-  CHECK(validate(in, Solution{{0, 1, 3}, 2}).has_value());           // bin out of range
-  CHECK(validate(in, Solution{{0, 2, 0}, 3}).has_value());           // counted bin empty
+  CHECK(validate(in, Solution{{0, 0, 1}, 2}).has_value());            // 6+5 > 10
+  CHECK(validate(in, Solution{{0, 1}, 2}).has_value());               // an item missing
+  CHECK(validate(in, Solution{{0, 1, kUnassigned}, 2}).has_value());  // unpacked
+  CHECK(validate(in, Solution{{0, 1, 3}, 2}).has_value());            // bin out of range
+  CHECK(validate(in, Solution{{0, 2, 0}, 3}).has_value());            // counted bin empty
 }
 
 TEST_CASE("lower bounds on hand-made instances", "[pack][bounds]") {
@@ -53,7 +53,8 @@ TEST_CASE("lower bounds on hand-made instances", "[pack][bounds]") {
   CHECK(lower_bounds(v).best == 1);
 }
 
-TEST_CASE("every strategy is valid and above the lower bound on random instances", "[pack][property]") {
+TEST_CASE("every strategy is valid and above the lower bound on random instances",
+          "[pack][property]") {
   // Thousands of small cases; greedy rules on all of them, search on a share (it costs more).
   const std::uint64_t base_seed = 20261125;
   std::size_t cases = 0;
@@ -111,7 +112,8 @@ TEST_CASE("the default work budget is deterministic", "[pack][search]") {
 TEST_CASE("minimum bin slack packs every item validly", "[pack][heuristics]") {
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     const std::size_t n = 1 + seed % 40;
-    const Instance in = pack_test::random_instance(seed, n, 1 + seed % 5, 100, seed % 3 == 0 ? 0 : 5, 70);
+    const Instance in =
+        pack_test::random_instance(seed, n, 1 + seed % 5, 100, seed % 3 == 0 ? 0 : 5, 70);
     for (const bool squared : {false, true}) {
       const Solution s = min_bin_slack(in, squared, 200);
       INFO("seed " << seed << " squared " << squared);
@@ -134,7 +136,8 @@ TEST_CASE("search reaches n/3 on generated triplet instances", "[pack][search]")
   }
 }
 
-TEST_CASE("exact fill's partial cover is a valid packing when no cover is found", "[pack][search]") {
+TEST_CASE("exact fill's partial cover is a valid packing when no cover is found",
+          "[pack][search]") {
   // A node budget far too small to find the exact cover of 150 triplet items: the fallback
   // (best partial cover of exactly full bins, first fit for the rest) must still be valid.
   std::size_t partials = 0;

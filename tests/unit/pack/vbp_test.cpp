@@ -72,7 +72,8 @@ TEST_CASE("vbp: bad input names file:line:col and what was expected", "[pack][vb
     parse_vbp("1\n10\n1\n3 1\n7\n", "t.vbp");
     FAIL("no error");
   } catch (const berth::ParseError& e) {
-    CHECK(std::string(e.what()).find("[berth.parse_error.159] t.vbp:5:1: expected end of input") == 0);
+    CHECK(std::string(e.what()).find("[berth.parse_error.159] t.vbp:5:1: expected end of input") ==
+          0);
   }
 }
 

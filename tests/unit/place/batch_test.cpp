@@ -71,7 +71,8 @@ TEST_CASE("every batch strategy packs identical units onto the fewest machines",
   }
 }
 
-TEST_CASE("the flow plans types onto classes and the placer verifies anti-affinity", "[place][batch][flow]") {
+TEST_CASE("the flow plans types onto classes and the placer verifies anti-affinity",
+          "[place][batch][flow]") {
   Spec spec = uniform(2, 4000, 3, 1000);
   spec.units[0].constraints.conflicts = {"web@*"};
   Cluster cluster = Cluster::build(spec);
@@ -110,7 +111,8 @@ TEST_CASE("batch strategies place higher priority first", "[place][batch]") {
   }
 }
 
-TEST_CASE("measure_placement counts machines, utilization and stranded capacity", "[place][compare]") {
+TEST_CASE("measure_placement counts machines, utilization and stranded capacity",
+          "[place][compare]") {
   // One 4-CPU/8-GiB machine full in memory with 3 CPUs free: nothing else fits, so its free
   // CPU is stranded.
   Spec spec = uniform(2, 4000, 1, 1000);
@@ -143,7 +145,8 @@ TEST_CASE("measure_placement counts machines, utilization and stranded capacity"
 // the last five in zone b; web (6 x 1 cpu) prefers zone b, api (4 x 1 cpu) avoids it, and
 // filler (no preference) may go anywhere. Every rule must meet both preferences and say so in
 // preferences_met, while still placing everything and never overcommitting.
-TEST_CASE("every batch strategy ranks machines by preference points first", "[place][batch][preferences]") {
+TEST_CASE("every batch strategy ranks machines by preference points first",
+          "[place][batch][preferences]") {
   Spec spec = uniform(10, 4000, 6, 1000);
   for (std::size_t i = 0; i < spec.machines.size(); ++i) {
     spec.machines[i].metadata["zone"] = {i < 5 ? "a" : "b"};

@@ -42,7 +42,8 @@ Snapshot snapshot(const Cluster& c) {
   }
   for (UnitId u = 0; u < c.unit_count(); ++u) {
     std::vector<std::int64_t> counts;
-    for (std::uint32_t d = 0; d < c.spread_domain_count(u); ++d) counts.push_back(c.spread_count(u, d));
+    for (std::uint32_t d = 0; d < c.spread_domain_count(u); ++d)
+      counts.push_back(c.spread_count(u, d));
     s.spread.push_back(std::move(counts));
   }
   for (ClassId k = 0; k < c.class_count(); ++k) s.classes.push_back(c.class_index(k));
@@ -64,9 +65,10 @@ std::string difference(const Snapshot& a, const Snapshot& b) {
   for (std::size_t k = 0; k < a.classes.size(); ++k) {
     const auto& x = a.classes[k];
     const auto& y = b.classes[k];
-    if (x.leaves != y.leaves || x.max_free != y.max_free || x.max_util != y.max_util || x.min_util != y.min_util ||
-        x.min_count != y.min_count || x.min_free != y.min_free || x.up_count != y.up_count ||
-        x.level_free != y.level_free || x.level_max_util != y.level_max_util || x.level_min_util != y.level_min_util)
+    if (x.leaves != y.leaves || x.max_free != y.max_free || x.max_util != y.max_util ||
+        x.min_util != y.min_util || x.min_count != y.min_count || x.min_free != y.min_free ||
+        x.up_count != y.up_count || x.level_free != y.level_free ||
+        x.level_max_util != y.level_max_util || x.level_min_util != y.level_min_util)
       return fmt::format("class_index({})", k);
   }
   return "";
@@ -75,16 +77,21 @@ std::string difference(const Snapshot& a, const Snapshot& b) {
 /// One random change: assign anywhere (capacity is not the log's business), unassign, a new
 /// machine state, or the Placer placing a pending group.
 void mutate(Cluster& c, Placer& placer, std::mt19937_64& rng) {
-  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  auto pick = [&](std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  };
   switch (pick(4)) {
     case 0:
-      if (c.instance_count() > 0) c.assign(static_cast<InstanceId>(pick(c.instance_count())), static_cast<MachineId>(pick(c.machine_count())));
+      if (c.instance_count() > 0)
+        c.assign(static_cast<InstanceId>(pick(c.instance_count())),
+                 static_cast<MachineId>(pick(c.machine_count())));
       break;
     case 1:
       if (c.instance_count() > 0) c.unassign(static_cast<InstanceId>(pick(c.instance_count())));
       break;
     case 2:
-      c.set_state(static_cast<MachineId>(pick(c.machine_count())), static_cast<MachineState>(pick(4)));
+      c.set_state(static_cast<MachineId>(pick(c.machine_count())),
+                  static_cast<MachineState>(pick(4)));
       break;
     default: {
       const std::vector<GroupId> todo = c.unplaced_groups();
@@ -95,7 +102,8 @@ void mutate(Cluster& c, Placer& placer, std::mt19937_64& rng) {
 
 }  // namespace
 
-TEST_CASE("Cluster::Undo: random changes rolled back give the cluster back field by field", "[place][cluster][property]") {
+TEST_CASE("Cluster::Undo: random changes rolled back give the cluster back field by field",
+          "[place][cluster][property]") {
   constexpr std::uint64_t kSeed = 20261206;
   std::mt19937_64 rng(kSeed);
   int checked = 0, changed = 0;
@@ -141,8 +149,10 @@ TEST_CASE("Cluster::Undo: random changes rolled back give the cluster back field
   WARN(checked << " random clusters rolled back (" << changed << " changed before the rollback)");
 }
 
-TEST_CASE("Cluster::Undo keeps instances_on in its order across an unassign and its undo", "[place][cluster]") {
-  Spec spec = parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "4", "memory": "8GiB"}}],
+TEST_CASE("Cluster::Undo keeps instances_on in its order across an unassign and its undo",
+          "[place][cluster]") {
+  Spec spec =
+      parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "4", "memory": "8GiB"}}],
     "units": [{"name": "a", "requests": {"cpu": "100m"}}, {"name": "b", "requests": {"cpu": "100m"}},
               {"name": "c", "requests": {"cpu": "100m"}}],
     "placements": {"a": "m1", "b": "m1", "c": "m1"}})");
@@ -162,8 +172,10 @@ TEST_CASE("Cluster::Undo keeps instances_on in its order across an unassign and 
   CHECK(c.used(m1)[0] == 300);
 }
 
-TEST_CASE("Cluster::Undo: keep hands changes to the enclosing scope; without one they stay", "[place][cluster]") {
-  Spec spec = parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "4", "memory": "8GiB"}},
+TEST_CASE("Cluster::Undo: keep hands changes to the enclosing scope; without one they stay",
+          "[place][cluster]") {
+  Spec spec =
+      parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "4", "memory": "8GiB"}},
                                               {"name": "m2", "capacity": {"cpu": "4", "memory": "8GiB"}}],
     "units": [{"name": "a", "requests": {"cpu": "100m"}}], "placements": {"a": "m1"}})");
   Cluster c = Cluster::build(spec);

@@ -34,7 +34,8 @@ std::string three_machines(const std::string& units) {
     {"name":"m1","capacity":{"cpu":"2","memory":"2GiB"},"metadata":{"role":"api","zone":"a"}},
     {"name":"m2","capacity":{"cpu":"2","memory":"2GiB"},"metadata":{"role":"api","zone":"b"}},
     {"name":"m3","capacity":{"cpu":"2","memory":"1GiB"},"metadata":{"role":"db","zone":"a"}}],
-    "units":[)" + units + "]}";
+    "units":[)" +
+         units + "]}";
 }
 
 }  // namespace
@@ -48,17 +49,21 @@ TEST_CASE("never overcommits: what does not fit is pending with the numbers", "[
   REQUIRE(p);
   CHECK(p->diagnosis.rejections.at("insufficient_memory") == 1);
   // The need is 23.71875 MiB: printed rounded up, so adding it is enough (issue 16 item 12).
-  CHECK(p->summary() == "web@100: 0/1 machines fit: 1 short of memory (needs 64 MiB; most free 40.28 MiB on vm); closest: vm needs 23.72 MiB memory more");
+  CHECK(p->summary() ==
+        "web@100: 0/1 machines fit: 1 short of memory (needs 64 MiB; most free 40.28 MiB on vm); "
+        "closest: vm needs 23.72 MiB memory more");
 }
 
 TEST_CASE("reserved capacity is never scheduled", "[place]") {
-  auto r = place_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"2","memory":"1Gi"},"reserved":{"cpu":"1"}}],
+  auto r = place_json(
+      R"({"machines":[{"name":"m1","capacity":{"cpu":"2","memory":"1Gi"},"reserved":{"cpu":"1"}}],
     "units":[{"name":"a","requests":{"cpu":"1500m"}}]})");
   REQUIRE(r.pending.size() == 1);
   CHECK(r.pending[0].diagnosis.rejections.at("insufficient_cpu") == 1);
 }
 
-TEST_CASE("metadata constraints use fleet semantics and explain the mismatch", "[place][metadata]") {
+TEST_CASE("metadata constraints use fleet semantics and explain the mismatch",
+          "[place][metadata]") {
   auto r = place_json(three_machines(R"(
     {"name":"a","requests":{"cpu":"1"},"constraints":{"metadata":{"role":"db"}}},
     {"name":"b","requests":{"cpu":"1"},"constraints":{"metadata":{"role":["db","api"],"zone":"b"}}},
@@ -71,7 +76,9 @@ TEST_CASE("metadata constraints use fleet semantics and explain the mismatch", "
   REQUIRE(p);
   CHECK(p->diagnosis.rejections.at("metadata") == 3);
   CHECK(p->diagnosis.kind() == PendingKind::Unresolvable);
-  CHECK(p->summary() == "c: 0/3 machines fit: 3 metadata role!=cache; unresolvable: no machine here could take it even if empty");
+  CHECK(p->summary() ==
+        "c: 0/3 machines fit: 3 metadata role!=cache; unresolvable: no machine here could take it "
+        "even if empty");
 }
 
 TEST_CASE("numeric and existence operators", "[place][metadata]") {
@@ -84,17 +91,21 @@ TEST_CASE("numeric and existence operators", "[place][metadata]") {
   CHECK(r.placements.at("x") == "big");
   CHECK(r.placements.at("y") == "small");
   REQUIRE(pending(r, "z"));
-  CHECK(pending(r, "z")->summary() == "z: 0/2 machines fit: 2 metadata cores>=1; unresolvable: no machine here could take it even if empty");
+  CHECK(pending(r, "z")->summary() ==
+        "z: 0/2 machines fit: 2 metadata cores>=1; unresolvable: no machine here could take it "
+        "even if empty");
 }
 
 TEST_CASE("conflicts are symmetric and explained", "[place][conflicts]") {
   // b does not name a, but a names b: b must still avoid a's machine.
-  auto r = place_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"4"}},{"name":"m2","capacity":{"cpu":"4"}}],
+  auto r = place_json(
+      R"({"machines":[{"name":"m1","capacity":{"cpu":"4"}},{"name":"m2","capacity":{"cpu":"4"}}],
     "units":[{"name":"a","requests":{"cpu":"2"},"priority":1,"constraints":{"conflicts":["b"]}},
              {"name":"b","requests":{"cpu":"1"}}]})");
   CHECK(r.placements.at("a") != r.placements.at("b"));
 
-  auto r2 = place_json(three_machines(R"({"name":"web","replicas":4,"requests":{"cpu":"100m"},"constraints":{"conflicts":["web@*"]}})"));
+  auto r2 = place_json(three_machines(
+      R"({"name":"web","replicas":4,"requests":{"cpu":"100m"},"constraints":{"conflicts":["web@*"]}})"));
   CHECK(r2.placements.size() == 3);
   const auto* p = pending(r2, "web@4");
   REQUIRE(p);
@@ -125,7 +136,8 @@ TEST_CASE("machine_id pins and global units", "[place][pin][global]") {
   CHECK(r.placements.at("agent@m2") == "m2");
   CHECK(r.placements.count("agent@m3") == 0);
 
-  auto r2 = place_json(three_machines(R"({"name":"p","requests":{"cpu":"3"},"constraints":{"machine_id":"m2"}})"));
+  auto r2 = place_json(
+      three_machines(R"({"name":"p","requests":{"cpu":"3"},"constraints":{"machine_id":"m2"}})"));
   REQUIRE(pending(r2, "p"));
   CHECK(pending(r2, "p")->diagnosis.rejections.at("pinned_elsewhere") == 2);
   CHECK(pending(r2, "p")->diagnosis.rejections.at("insufficient_cpu") == 1);
@@ -154,7 +166,8 @@ TEST_CASE("only up machines take new units", "[place][state]") {
 }
 
 TEST_CASE("existing placements are kept and checked", "[place][existing]") {
-  Spec spec = parse_spec_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"1"}},{"name":"m2","capacity":{"cpu":"4"}}],
+  Spec spec = parse_spec_json(
+      R"({"machines":[{"name":"m1","capacity":{"cpu":"1"}},{"name":"m2","capacity":{"cpu":"4"}}],
     "units":[{"name":"a","requests":{"cpu":"1"}},{"name":"b","requests":{"cpu":"1"}}],
     "placements":{"a":"m1","b":"m1"}})");
   PlacementResult r = place(spec);
@@ -172,7 +185,8 @@ TEST_CASE("existing placements are kept and checked", "[place][existing]") {
   CHECK_FALSE(r.ok());
 }
 
-TEST_CASE("overcommitted machines keep pinned, global and high-priority instances first", "[place][existing]") {
+TEST_CASE("overcommitted machines keep pinned, global and high-priority instances first",
+          "[place][existing]") {
   Spec spec = parse_spec_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"2","memory":"1Gi"}},
       {"name":"m2","capacity":{"cpu":"1"}},{"name":"m3","capacity":{"cpu":"8","memory":"8Gi"}}],
     "units":[{"name":"a","requests":{"cpu":"1"}},
@@ -205,11 +219,14 @@ TEST_CASE("strategies choose differently and deterministically", "[place][strate
       {"name":"m10","capacity":{"cpu":"8","memory":"8Gi"}}],
     "units":[{"name":"base","requests":{"cpu":"2","memory":"2Gi"},"constraints":{"machine_id":"m2"}},
              {"name":"x","requests":{"cpu":"1","memory":"1Gi"}}]})";
-  CHECK(place_json(spec, StrategyKind::FirstFit).placements.at("x") == "m1");   // name order: m1 < m2 < m10
-  CHECK(place_json(spec, StrategyKind::BestFit).placements.at("x") == "m2");    // most allocated
-  CHECK(place_json(spec, StrategyKind::Spread).placements.at("x") == "m10");    // least allocated
-  CHECK(place_json(spec, StrategyKind::LeastLoaded).placements.at("x") == "m1");  // 0 units, first by name
-  CHECK(place_json(spec, StrategyKind::DotProduct).placements.at("x") == "m1");   // most free room, normalised
+  CHECK(place_json(spec, StrategyKind::FirstFit).placements.at("x") ==
+        "m1");  // name order: m1 < m2 < m10
+  CHECK(place_json(spec, StrategyKind::BestFit).placements.at("x") == "m2");  // most allocated
+  CHECK(place_json(spec, StrategyKind::Spread).placements.at("x") == "m10");  // least allocated
+  CHECK(place_json(spec, StrategyKind::LeastLoaded).placements.at("x") ==
+        "m1");  // 0 units, first by name
+  CHECK(place_json(spec, StrategyKind::DotProduct).placements.at("x") ==
+        "m1");  // most free room, normalised
   CHECK_THROWS_WITH(parse_strategy("best_fit"), Catch::Contains("did you mean \"best-fit\""));
 }
 
@@ -224,21 +241,35 @@ TEST_CASE("contradictions are errors naming the units", "[place][validation]") {
     }
     return std::string("no error");
   };
-  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_of":"b"}},{"name":"b","constraints":{"machine_of":"a"}})"),
-             Catch::Contains("co-location cycle: a -> b -> a") || Catch::Contains("co-location cycle: b -> a -> b"));
-  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_of":"nope"}})"), Catch::Contains("unit a: machine_of") && Catch::Contains("unknown unit \"nope\""));
-  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_of":"bb"}},{"name":"b"})"), Catch::Contains("did you mean \"b\""));
-  CHECK_THAT(error_of(R"({"name":"a","constraints":{"global":true,"machine_of":"b"}},{"name":"b"})"), Catch::Contains("global units cannot have machine_of"));
-  CHECK_THAT(error_of(R"({"name":"a","constraints":{"global":true,"machine_id":"m1"}})"), Catch::Contains("global units cannot be pinned"));
-  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_id":"m9"}})"), Catch::Contains("unknown machine \"m9\""));
-  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_id":"m1"}},{"name":"b","constraints":{"machine_id":"m2","machine_of":"a"}})"),
-             Catch::Contains("pinned to different machines"));
-  CHECK_THAT(error_of(R"({"name":"a","constraints":{"conflicts":["b"]}},{"name":"b","constraints":{"machine_of":"a"}})"),
-             Catch::Contains("conflicts with it"));
+  CHECK_THAT(
+      error_of(
+          R"({"name":"a","constraints":{"machine_of":"b"}},{"name":"b","constraints":{"machine_of":"a"}})"),
+      Catch::Contains("co-location cycle: a -> b -> a") ||
+          Catch::Contains("co-location cycle: b -> a -> b"));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_of":"nope"}})"),
+             Catch::Contains("unit a: machine_of") && Catch::Contains("unknown unit \"nope\""));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_of":"bb"}},{"name":"b"})"),
+             Catch::Contains("did you mean \"b\""));
+  CHECK_THAT(
+      error_of(R"({"name":"a","constraints":{"global":true,"machine_of":"b"}},{"name":"b"})"),
+      Catch::Contains("global units cannot have machine_of"));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"global":true,"machine_id":"m1"}})"),
+             Catch::Contains("global units cannot be pinned"));
+  CHECK_THAT(error_of(R"({"name":"a","constraints":{"machine_id":"m9"}})"),
+             Catch::Contains("unknown machine \"m9\""));
+  CHECK_THAT(
+      error_of(
+          R"({"name":"a","constraints":{"machine_id":"m1"}},{"name":"b","constraints":{"machine_id":"m2","machine_of":"a"}})"),
+      Catch::Contains("pinned to different machines"));
+  CHECK_THAT(
+      error_of(
+          R"({"name":"a","constraints":{"conflicts":["b"]}},{"name":"b","constraints":{"machine_of":"a"}})"),
+      Catch::Contains("conflicts with it"));
 }
 
 TEST_CASE("explain answers the reverse question", "[place][explain]") {
-  Spec spec = parse_spec_json(three_machines(R"({"name":"web","replicas":2,"requests":{"cpu":"1500m"},"constraints":{"metadata":{"role":"api"},"conflicts":["web@*"]}})"));
+  Spec spec = parse_spec_json(three_machines(
+      R"({"name":"web","replicas":2,"requests":{"cpu":"1500m"},"constraints":{"metadata":{"role":"api"},"conflicts":["web@*"]}})"));
   Cluster cluster = Cluster::build(spec);
   Placer placer(cluster, StrategyKind::BestFit);
   CHECK(placer.place_pending().empty());
@@ -273,8 +304,10 @@ TEST_CASE("natural_key orders like natural_less", "[place][names]") {
 }
 
 TEST_CASE("ids that are not the cluster's are usage.310, never undefined behaviour") {
-  Spec spec = parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "1Gi"}}],
-    "units": [{"name": "web", "requests": {"cpu": "1", "memory": "256Mi"}}]})", "ids.json");
+  Spec spec =
+      parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "2", "memory": "1Gi"}}],
+    "units": [{"name": "web", "requests": {"cpu": "1", "memory": "256Mi"}}]})",
+                      "ids.json");
   Cluster cluster = Cluster::build(spec);
   Placer placer(cluster, StrategyKind::BestFit);
   const std::uint32_t stale = 7;
@@ -290,7 +323,8 @@ TEST_CASE("ids that are not the cluster's are usage.310, never undefined behavio
   };
   CHECK(usage_310([&] { cluster.assign(0, stale); }) ==
         "[berth.usage.310] Cluster::assign: machine id 7 is not one of this cluster's 1 machines");
-  CHECK(usage_310([&] { cluster.assign(kNone, 0); }) == "[berth.usage.310] Cluster::assign: no instance given (kNone)");
+  CHECK(usage_310([&] { cluster.assign(kNone, 0); }) ==
+        "[berth.usage.310] Cluster::assign: no instance given (kNone)");
   usage_310([&] { cluster.unassign(stale); });
   usage_310([&] { cluster.set_state(kNone, MachineState::Down); });
   usage_310([&] { placer.select(stale); });

@@ -24,12 +24,15 @@ GroupId group_of(const Cluster& c, const std::string& instance) {
   return c.instance(i).group;
 }
 
-std::string name_of(const Cluster& c, MachineId m) { return m == kNone ? "none" : c.machine_name(m); }
+std::string name_of(const Cluster& c, MachineId m) {
+  return m == kNone ? "none" : c.machine_name(m);
+}
 
 // m1 4 cpu 8 GiB (half used by `base`), m2 4 cpu 8 GiB empty, m3 2 cpu 4 GiB, role=db.
 Spec three_machines() {
   Spec s;
-  s.machines = {machine("m1", 4000, 8 * kGi, {{"role", {"web"}}}), machine("m2", 4000, 8 * kGi, {{"role", {"web"}}}),
+  s.machines = {machine("m1", 4000, 8 * kGi, {{"role", {"web"}}}),
+                machine("m2", 4000, 8 * kGi, {{"role", {"web"}}}),
                 machine("m3", 2000, 4 * kGi, {{"role", {"db"}}})};
   s.units = {unit("base", 2000, 4 * kGi), unit("web", 1000, 2 * kGi)};
   s.placements = {{"base", "m1"}};
@@ -43,7 +46,8 @@ TEST_CASE("select: best-fit packs onto the fuller machine, spread onto the empti
   {
     Cluster c = Cluster::build(s);
     Placer p(c, StrategyKind::BestFit);
-    CHECK(name_of(c, p.select(group_of(c, "web"))) == "m1");  // most allocated after: 75% against 50% on m3
+    CHECK(name_of(c, p.select(group_of(c, "web"))) ==
+          "m1");  // most allocated after: 75% against 50% on m3
   }
   {
     Cluster c = Cluster::build(s);
@@ -59,7 +63,8 @@ TEST_CASE("select: best-fit packs onto the fuller machine, spread onto the empti
 
 TEST_CASE("select: ties go to the lower machine id (natural name order)") {
   Spec s;
-  s.machines = {machine("m10", 4000, 8 * kGi), machine("m9", 4000, 8 * kGi), machine("m2", 4000, 8 * kGi)};
+  s.machines = {machine("m10", 4000, 8 * kGi), machine("m9", 4000, 8 * kGi),
+                machine("m2", 4000, 8 * kGi)};
   s.units = {unit("u", 1000, kGi)};
   for (StrategyKind k : {StrategyKind::BestFit, StrategyKind::Spread, StrategyKind::LeastLoaded,
                          StrategyKind::DotProduct}) {
@@ -89,8 +94,8 @@ TEST_CASE("select: the diagnosis counts every machine once, and every way of sel
   std::size_t rejected = 0;
   for (const auto& [code, n] : scan.rejections) rejected += n;
   CHECK(rejected == scan.considered - scan.fit);
-  CHECK(scan.rejections.at(reason::kMetadata) == 1);                  // m3 is role=db
-  CHECK(scan.rejections.at("insufficient_memory") == 1);              // m1 has 4 GiB left
+  CHECK(scan.rejections.at(reason::kMetadata) == 1);      // m3 is role=db
+  CHECK(scan.rejections.at("insufficient_memory") == 1);  // m1 has 4 GiB left
   CHECK(scan.metadata_failures == std::map<std::string, std::size_t>{{"role!=web", 1}});
 }
 
@@ -125,7 +130,7 @@ TEST_CASE("fits: the same filters as select, on one machine") {
   CHECK(p.fits(group_of(c, "web"), m1));
   CHECK_FALSE(p.fits(group_of(c, "web"), m2));  // draining
   CHECK(p.fits(group_of(c, "web"), m3));
-  CHECK_FALSE(p.fits(group_of(c, "db"), m1));   // role=web
+  CHECK_FALSE(p.fits(group_of(c, "db"), m1));  // role=web
   CHECK(p.fits(group_of(c, "db"), m3));
   CHECK_FALSE(p.fits(group_of(c, "lonely"), m1));  // base runs there
   CHECK(p.fits(group_of(c, "lonely"), m3));
@@ -162,7 +167,8 @@ TEST_CASE("explain: one line per reason, with the numbers") {
 
 TEST_CASE("explain: a full spread domain is named as key=value") {
   Spec s;
-  s.machines = {machine("a1", 4000, 8 * kGi, {{"zone", {"a"}}}), machine("b1", 4000, 8 * kGi, {{"zone", {"b"}}}),
+  s.machines = {machine("a1", 4000, 8 * kGi, {{"zone", {"a"}}}),
+                machine("b1", 4000, 8 * kGi, {{"zone", {"b"}}}),
                 machine("c1", 4000, 8 * kGi, {{"zone", {"c"}}})};
   s.units = {unit("s", 100, kMi, 3)};
   s.units[0].constraints.spread = SpreadConstraint{"zone", 1};
@@ -178,7 +184,8 @@ TEST_CASE("explain: a full spread domain is named as key=value") {
   CHECK(p.explain(s3, c.find_machine("c1")).empty());
   Diagnosis d;
   CHECK(name_of(c, p.select(c.instance(s3).group, &d)) == "c1");
-  CHECK(d.spread_failures == std::map<SpreadDomain, std::size_t>{{SpreadDomain{"zone", "a"}, 1}, {SpreadDomain{"zone", "b"}, 1}});
+  CHECK(d.spread_failures == std::map<SpreadDomain, std::size_t>{{SpreadDomain{"zone", "a"}, 1},
+                                                                 {SpreadDomain{"zone", "b"}, 1}});
 }
 
 TEST_CASE("points_of: the weights of the preferences a machine meets") {

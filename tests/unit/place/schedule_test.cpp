@@ -12,7 +12,8 @@ namespace {
 
 Spec spec() {
   // big (priority 5) first, then web@1, web@2 by name; huge fits nowhere.
-  return parse_spec_json(R"({"machines": [{"name": "m1", "capacity": {"cpu": "4", "memory": "8GiB"}}],
+  return parse_spec_json(
+      R"({"machines": [{"name": "m1", "capacity": {"cpu": "4", "memory": "8GiB"}}],
     "units": [{"name": "web", "replicas": 2, "requests": {"cpu": "1"}},
               {"name": "big", "priority": 5, "requests": {"cpu": "2"}},
               {"name": "huge", "requests": {"cpu": "64"}}]})");
@@ -20,25 +21,28 @@ Spec spec() {
 
 }  // namespace
 
-TEST_CASE("place_in_batch_order: batch order, members placed, misses left alone", "[place][schedule]") {
+TEST_CASE("place_in_batch_order: batch order, members placed, misses left alone",
+          "[place][schedule]") {
   Cluster c = Cluster::build(spec());
   Placer placer(c, StrategyKind::BestFit);
   std::vector<std::string> seen;
   std::vector<std::string> missed;
-  const bool finished = place_in_batch_order(placer, c.unplaced_groups(), [&](const GroupPlacement& p) {
-    const std::string name = c.instance(c.group(p.group).members.front()).name;
-    seen.push_back(name);
-    REQUIRE(p.unassigned.size() == 1);
-    if (!p.placed()) {
-      missed.push_back(name);
-      CHECK(c.assignment(p.unassigned.front()) == kNone);
-      return;
-    }
-    CHECK(p.machine == c.find_machine("m1"));
-    CHECK(c.assignment(p.unassigned.front()) == p.machine);
-  });
+  const bool finished =
+      place_in_batch_order(placer, c.unplaced_groups(), [&](const GroupPlacement& p) {
+        const std::string name = c.instance(c.group(p.group).members.front()).name;
+        seen.push_back(name);
+        REQUIRE(p.unassigned.size() == 1);
+        if (!p.placed()) {
+          missed.push_back(name);
+          CHECK(c.assignment(p.unassigned.front()) == kNone);
+          return;
+        }
+        CHECK(p.machine == c.find_machine("m1"));
+        CHECK(c.assignment(p.unassigned.front()) == p.machine);
+      });
   CHECK(finished);
-  CHECK(seen == std::vector<std::string>{"big", "huge", "web@1", "web@2"});  // priority, then share, then name
+  CHECK(seen == std::vector<std::string>{"big", "huge", "web@1",
+                                         "web@2"});  // priority, then share, then name
   CHECK(missed == std::vector<std::string>{"huge"});
 }
 
@@ -46,10 +50,11 @@ TEST_CASE("place_in_batch_order stops when the caller returns false", "[place][s
   Cluster c = Cluster::build(spec());
   Placer placer(c, StrategyKind::BestFit);
   int calls = 0;
-  const bool finished = place_in_batch_order(placer, c.unplaced_groups(), [&](const GroupPlacement& p) {
-    ++calls;
-    return p.placed();  // stops at huge, the first miss
-  });
+  const bool finished =
+      place_in_batch_order(placer, c.unplaced_groups(), [&](const GroupPlacement& p) {
+        ++calls;
+        return p.placed();  // stops at huge, the first miss
+      });
   CHECK_FALSE(finished);
   CHECK(calls == 2);
   CHECK(c.assignment(c.find_instance("web@1")) == kNone);  // never reached

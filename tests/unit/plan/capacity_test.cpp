@@ -288,7 +288,8 @@ TEST_CASE("capacity: long searches report progress through the callback", "[plan
 // (137 machines at cost 13.7 against a bound of 0.76 on the first case below). A machine that
 // hosts nothing is never kept; once every type that could take the group stayed empty, the
 // group is unresolvable, listed once, and left out of the search.
-TEST_CASE("capacity: a group no number of machines can host is listed once, not bought for", "[plan][capacity]") {
+TEST_CASE("capacity: a group no number of machines can host is listed once, not bought for",
+          "[plan][capacity]") {
   std::mt19937_64 rng(16005);
   for (int round = 0; round < 6; ++round) {
     Spec w;
@@ -302,15 +303,17 @@ TEST_CASE("capacity: a group no number of machines can host is listed once, not 
     Unit q = unit("q", 3, 250, 512);
     q.constraints.machine_of = p.name;  // (a literal here trips GCC 12's -Wrestrict false positive)
     q.constraints.metadata.push_back(MetadataRequirement{"zone", MetadataOp::In, {"a"}});
-    w.units = {p, q, unit("web", static_cast<int>(10 + rng() % 60), static_cast<std::int64_t>(250 + rng() % 1500),
-                          static_cast<std::int64_t>(256 + rng() % 3000))};
+    w.units = {p, q,
+               unit("web", static_cast<int>(10 + rng() % 60),
+                    static_cast<std::int64_t>(250 + rng() % 1500),
+                    static_cast<std::int64_t>(256 + rng() % 3000))};
     Catalogue cat;
     cat.types = {type("m-a", 4000, 8192, 100000, "a"), type("m-b", 4000, 8192, 100000, "b")};
     if (round % 2 == 1) cat.types.push_back(type("big-a", 8000, 16384, 190000, "a"));
     CapacityOptions o = quick();
     CapacityPlan plan = plan_capacity(w, cat, o);
-    INFO("round " << round << ": cost " << plan.cost << ", bound " << plan.lower_bound << ", machines "
-                  << plan.spec.machines.size());
+    INFO("round " << round << ": cost " << plan.cost << ", bound " << plan.lower_bound
+                  << ", machines " << plan.spec.machines.size());
     CHECK_FALSE(plan.feasible);
     std::size_t listed = 0;
     for (const auto& u : plan.unplaceable) {
@@ -318,7 +321,8 @@ TEST_CASE("capacity: a group no number of machines can host is listed once, not 
       CHECK(u.find("no number of new machines can host it") != std::string::npos);
     }
     CHECK(listed == 2);  // p@2+q@2 and p@3+q@3, one line per group
-    for (const auto& pu : plan.placement.pending) CHECK((pu.unit.compare(0, 2, "p@") == 0 || pu.unit.compare(0, 2, "q@") == 0));
+    for (const auto& pu : plan.placement.pending)
+      CHECK((pu.unit.compare(0, 2, "p@") == 0 || pu.unit.compare(0, 2, "q@") == 0));
     // Every web replica is placed, and the plan costs what it does without the impossible
     // groups (no machine is bought for them), in seconds. Without them these plans are within
     // 1.3x of their lower bound; so are they with them, up to what p@1 and q@1 add.
@@ -327,7 +331,8 @@ TEST_CASE("capacity: a group no number of machines can host is listed once, not 
     const CapacityPlan base = plan_capacity(without, cat, o);
     INFO("without the group: cost " << base.cost << ", bound " << base.lower_bound);
     CHECK(plan.cost <= base.cost + 100000);  // at most one more machine (p@1 and q@1 need room)
-    if (base.cost * 10 <= base.lower_bound * 13) CHECK(plan.cost * 10 <= (base.lower_bound + 100000) * 13);
+    if (base.cost * 10 <= base.lower_bound * 13)
+      CHECK(plan.cost * 10 <= (base.lower_bound + 100000) * 13);
     CHECK(plan.spec.machines.size() <= base.spec.machines.size() + 1);
     CHECK(plan.seconds < 10);
   }
@@ -345,7 +350,9 @@ TEST_CASE("capacity: zone spread is spread over the catalogue's zones", "[plan][
     std::map<std::string, int> n = {{"a", 0}, {"b", 0}, {"c", 0}};
     for (const auto& [inst, machine] : plan.placement.placements) {
       if (inst.compare(0, unit.size() + 1, unit + "@") != 0) continue;
-      ++n[cat.types[static_cast<std::size_t>(cat.find(plan.machine_type.at(machine)))].metadata.at("zone").front()];
+      ++n[cat.types[static_cast<std::size_t>(cat.find(plan.machine_type.at(machine)))]
+              .metadata.at("zone")
+              .front()];
     }
     return n;
   };
@@ -359,7 +366,8 @@ TEST_CASE("capacity: zone spread is spread over the catalogue's zones", "[plan][
   // The spread bound: 4 replicas (2 cpu) per zone need one 4-cpu machine in each zone.
   CHECK(plan.lower_bound == 300000);
   CHECK(plan.cost == 300000);
-  CHECK(std::any_of(plan.bounds.begin(), plan.bounds.end(), [](const CostBound& b) { return b.name == "spread"; }));
+  CHECK(std::any_of(plan.bounds.begin(), plan.bounds.end(),
+                    [](const CostBound& b) { return b.name == "spread"; }));
 
   Spec one;
   Unit db = unit("db", 3, 500, 1024);
@@ -375,7 +383,8 @@ TEST_CASE("capacity: zone spread is spread over the catalogue's zones", "[plan][
   std::mt19937_64 rng(16006);
   for (int round = 0; round < 8; ++round) {
     Spec r;
-    Unit s = unit("s", static_cast<int>(1 + rng() % 20), static_cast<std::int64_t>(100 + rng() % 1500), 512);
+    Unit s = unit("s", static_cast<int>(1 + rng() % 20),
+                  static_cast<std::int64_t>(100 + rng() % 1500), 512);
     const int skew = static_cast<int>(1 + rng() % 2);
     s.constraints.spread = SpreadConstraint{"zone", skew};
     r.units = {s, unit("other", static_cast<int>(1 + rng() % 10), 1000, 1024)};

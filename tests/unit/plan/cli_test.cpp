@@ -154,9 +154,10 @@ TEST_CASE("cli: whatif reports what stops fitting, exit 2", "[plan][cli]") {
   CHECK_FALSE(j["stops_fitting"].empty());
   CHECK(j["stops_fitting"][0]["summary"].get<std::string>().find("short of") != std::string::npos);
   CHECK(j["applied"].size() == 2);
-  Run fixed = run_cli("whatif " + (dir / "cluster.json").string() + " -t " + kExamples +
-                      "catalogue.json --grow web=+4 --add-machines c5.xlarge-a=1 --add-machines c5.xlarge-b=1 "
-                      "--add-machines c5.xlarge-c=1 --format json");  // web spreads over the three zones
+  Run fixed = run_cli(
+      "whatif " + (dir / "cluster.json").string() + " -t " + kExamples +
+      "catalogue.json --grow web=+4 --add-machines c5.xlarge-a=1 --add-machines c5.xlarge-b=1 "
+      "--add-machines c5.xlarge-c=1 --format json");  // web spreads over the three zones
   CHECK(fixed.code == 0);
   Run html = run_cli("whatif " + (dir / "cluster.json").string() +
                      " --remove 'c5.xlarge-a-*' --format html");
@@ -167,20 +168,24 @@ TEST_CASE("cli: whatif reports what stops fitting, exit 2", "[plan][cli]") {
 
 // Issue 16 item 7: with nothing placeable the plan said "no new machines needed / cost 0" and
 // listed every pending replica on its own line.
-TEST_CASE("cli: a capacity plan that places nothing says so, and folds pending lines", "[plan][cli]") {
+TEST_CASE("cli: a capacity plan that places nothing says so, and folds pending lines",
+          "[plan][cli]") {
   fs::path dir = temp_dir();
   std::ofstream(dir / "tiny.json")
       << R"({"machine_types":[{"name":"tiny","capacity":{"cpu":"1","memory":"1GiB"},"cost":0.01}]})";
   std::ofstream(dir / "big.json")
       << R"({"units":[{"name":"big","replicas":5,"requests":{"cpu":"4","memory":"8GiB"}}]})";
-  Run none = run_cli("capacity " + (dir / "big.json").string() + " -t " + (dir / "tiny.json").string());
+  Run none =
+      run_cli("capacity " + (dir / "big.json").string() + " -t " + (dir / "tiny.json").string());
   CHECK(none.code == 2);
   CHECK(none.out.find("no new machines needed") == std::string::npos);
-  CHECK(none.out.find("nothing can be placed: none of the 5 instance(s) fits any machine type of the catalogue") !=
-        std::string::npos);
+  CHECK(none.out.find("nothing can be placed: none of the 5 instance(s) fits any machine type of "
+                      "the catalogue") != std::string::npos);
   CHECK(none.out.find("big@1 .. big@5 (5 instances): 0/0 machines fit") != std::string::npos);
-  CHECK(none.out.find("big@1 .. big@5 (5 instances): no machine type can take it (tiny: cpu needs 4, has 1)") !=
-        std::string::npos);
+  CHECK(
+      none.out.find(
+          "big@1 .. big@5 (5 instances): no machine type can take it (tiny: cpu needs 4, has 1)") !=
+      std::string::npos);
   CHECK(none.out.find("\n  big@2:") == std::string::npos);
   fs::remove_all(dir);
 }

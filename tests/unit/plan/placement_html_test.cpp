@@ -38,20 +38,22 @@ void check_self_contained(const std::string& html) {
   CHECK(html.find("url(") == std::string::npos);
 }
 
-/// 10,000 machines in three zones, four shapes, and more units than fit (130,000 instances) (so some are pending
-/// and some capacity is stranded).
+/// 10,000 machines in three zones, four shapes, and more units than fit (130,000 instances) (so
+/// some are pending and some capacity is stranded).
 Spec big_spec() {
   std::string j = R"({"machines": [)";
   const char* shapes[][2] = {{"16", "64Gi"}, {"8", "32Gi"}, {"32", "128Gi"}, {"4", "16Gi"}};
   for (int k = 0; k < 10000; ++k) {
-    j += fmt::format(R"({}{{"name": "m{}", "capacity": {{"cpu": "{}", "memory": "{}"}}, "metadata": {{"zone": "{}"}}}})",
-                     k ? "," : "", k, shapes[k % 4][0], shapes[k % 4][1], "abc"[k % 3]);
+    j += fmt::format(
+        R"({}{{"name": "m{}", "capacity": {{"cpu": "{}", "memory": "{}"}}, "metadata": {{"zone": "{}"}}}})",
+        k ? "," : "", k, shapes[k % 4][0], shapes[k % 4][1], "abc"[k % 3]);
   }
   j += R"(], "units": [)";
   const char* sizes[][2] = {{"3", "2Gi"}, {"1", "12Gi"}, {"500m", "1Gi"}};
   for (int k = 0; k < 2600; ++k) {
-    j += fmt::format(R"({}{{"name": "svc{}", "replicas": 50, "requests": {{"cpu": "{}", "memory": "{}"}}}})", k ? "," : "",
-                     k, sizes[k % 3][0], sizes[k % 3][1]);
+    j += fmt::format(
+        R"({}{{"name": "svc{}", "replicas": 50, "requests": {{"cpu": "{}", "memory": "{}"}}}})",
+        k ? "," : "", k, sizes[k % 3][0], sizes[k % 3][1]);
   }
   j += "]}";
   return parse_spec_json(j);
@@ -64,7 +66,8 @@ struct Browser {
     dir = fs::temp_directory_path() / fmt::format("berth-place-html-{}", ::getpid());
     fs::create_directories(dir / "profile");
     flags = fmt::format(
-        "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
+        "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+        "--disable-background-networking "
         "--disable-component-update --disable-sync --user-data-dir={}",
         (dir / "profile").string());
   }
@@ -74,13 +77,15 @@ struct Browser {
     const fs::path file = dir / name;
     std::ofstream(file) << html;
     const auto t = std::chrono::steady_clock::now();
-    std::string out = capture(fmt::format("timeout 120 {} {} --dump-dom file://{} 2>/dev/null", kChromium, flags, file.string()));
+    std::string out = capture(fmt::format("timeout 120 {} {} --dump-dom file://{} 2>/dev/null",
+                                          kChromium, flags, file.string()));
     return {out, std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count()};
   }
   std::uintmax_t screenshot(const std::string& name) {
     const fs::path shot = dir / (name + ".png");
-    capture(fmt::format("timeout 120 {} {} --window-size=1200,1500 --screenshot={} file://{} 2>/dev/null", kChromium,
-                        flags, shot.string(), (dir / name).string()));
+    capture(fmt::format(
+        "timeout 120 {} {} --window-size=1200,1500 --screenshot={} file://{} 2>/dev/null",
+        kChromium, flags, shot.string(), (dir / name).string()));
     return fs::exists(shot) ? fs::file_size(shot) : 0;
   }
 };
@@ -88,7 +93,8 @@ struct Browser {
 }  // namespace
 
 TEST_CASE("place html: the CoreOS example, machine by machine", "[plan][html][place]") {
-  const Spec spec = read_spec_file(std::string(BERTH_SOURCE_DIR) + "/examples/coreos-fleet/cluster.json");
+  const Spec spec =
+      read_spec_file(std::string(BERTH_SOURCE_DIR) + "/examples/coreos-fleet/cluster.json");
   const PlacementResult result = place(spec);
   PlacementHtmlOptions options;
   options.strategy = "best-fit";
@@ -97,7 +103,8 @@ TEST_CASE("place html: the CoreOS example, machine by machine", "[plan][html][pl
   // Every machine has a row with one bar per dimension (cpu, memory, disk), grouped by zone.
   CHECK(count(html, "<tr class=\"machine\"") == spec.machines.size());
   CHECK(count(html, "<td class=\"bar m\"") == 3 * spec.machines.size());
-  for (const auto& m : spec.machines) CHECK(html.find("data-machine=\"" + m.name + "\"") != std::string::npos);
+  for (const auto& m : spec.machines)
+    CHECK(html.find("data-machine=\"" + m.name + "\"") != std::string::npos);
   CHECK(count(html, "<details class=\"group\"") == 3);
   CHECK(html.find("data-group=\"2a\"") != std::string::npos);
   // Units per machine, and the pending unit with its reason.
@@ -114,7 +121,8 @@ TEST_CASE("place html: the CoreOS example, machine by machine", "[plan][html][pl
     CHECK(count(placement_html(spec, result, options), "<details class=\"group\"") == 1);
   }
   SECTION("names are escaped") {
-    Spec odd = parse_spec_json(R"({"machines": [{"name": "m<1>", "capacity": {"cpu": "1", "memory": "1Gi"},
+    Spec odd =
+        parse_spec_json(R"({"machines": [{"name": "m<1>", "capacity": {"cpu": "1", "memory": "1Gi"},
       "metadata": {"zone": "a&b"}}], "units": [{"name": "x\"y", "requests": {"cpu": "2"}}]})");
     const std::string page = placement_html(odd, place(odd));
     CHECK(page.find("m&lt;1&gt;") != std::string::npos);
@@ -124,7 +132,8 @@ TEST_CASE("place html: the CoreOS example, machine by machine", "[plan][html][pl
   }
 }
 
-TEST_CASE("place html: 10k machines are shown by class, machines one click away", "[plan][html][place]") {
+TEST_CASE("place html: 10k machines are shown by class, machines one click away",
+          "[plan][html][place]") {
   const Spec spec = big_spec();
   const PlacementResult result = place(spec);
   REQUIRE(!result.pending.empty());
@@ -138,7 +147,8 @@ TEST_CASE("place html: 10k machines are shown by class, machines one click away"
   CHECK(count(html, "<tr class=\"pending\"") == std::min<std::size_t>(result.pending.size(), 1000));
   // Small enough to mail: a few hundred bytes per machine.
   CHECK(html.size() < 6'000'000);
-  WARN(fmt::format("10k machines: {} bytes of HTML, {} pending", html.size(), result.pending.size()));
+  WARN(fmt::format("10k machines: {} bytes of HTML, {} pending", html.size(),
+                   result.pending.size()));
 }
 
 TEST_CASE("place html: headless chromium renders both pages", "[plan][html][place][chromium]") {
@@ -147,7 +157,8 @@ TEST_CASE("place html: headless chromium renders both pages", "[plan][html][plac
     return;
   }
   Browser browser;
-  const Spec coreos = read_spec_file(std::string(BERTH_SOURCE_DIR) + "/examples/coreos-fleet/cluster.json");
+  const Spec coreos =
+      read_spec_file(std::string(BERTH_SOURCE_DIR) + "/examples/coreos-fleet/cluster.json");
   const auto [dom, seconds] = browser.dom(placement_html(coreos, place(coreos)), "coreos.html");
   if (dom.empty()) {
     WARN("skipped: chromium produced no DOM (cannot run here)");
@@ -165,8 +176,10 @@ TEST_CASE("place html: headless chromium renders both pages", "[plan][html][plac
   CHECK(count(big_dom, "<tr class=\"machine\"") == 10000);
   CHECK(count(big_dom, "<details class=\"machines\">") == 12);
   CHECK(browser.screenshot("big.html") > 10000);
-  WARN(fmt::format("chromium --dump-dom: CoreOS {} bytes in {:.2f} s; 10k machines {} bytes in {:.2f} s (browser start "
-                   "included)",
-                   coreos.machines.size() ? placement_html(coreos, place(coreos)).size() : 0, seconds, page.size(),
-                   big_seconds));
+  WARN(
+      fmt::format("chromium --dump-dom: CoreOS {} bytes in {:.2f} s; 10k machines {} bytes in "
+                  "{:.2f} s (browser start "
+                  "included)",
+                  coreos.machines.size() ? placement_html(coreos, place(coreos)).size() : 0,
+                  seconds, page.size(), big_seconds));
 }

@@ -80,7 +80,8 @@ TEST_CASE("serve: apply and machine state over HTTP", "[serve][apply]") {
   CHECK(unknown->status != 200);
   CHECK(body_of(unknown)["error"]["id"].get<std::string>().rfind("berth.", 0) == 0);
 
-  auto bad = c.Post("/v1/apply", R"({"machines": [{"name": "m1", "capacity": {"cpu": "x"}}]})", "application/json");
+  auto bad = c.Post("/v1/apply", R"({"machines": [{"name": "m1", "capacity": {"cpu": "x"}}]})",
+                    "application/json");
   REQUIRE(bad);
   CHECK(bad->status == 400);
 }

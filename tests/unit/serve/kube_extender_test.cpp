@@ -11,18 +11,21 @@ using nlohmann::json;
 
 namespace {
 
-json node(const std::string& name, const std::string& cpu, const std::string& memory, json labels = json::object(),
-          json taints = json::array()) {
+json node(const std::string& name, const std::string& cpu, const std::string& memory,
+          json labels = json::object(), json taints = json::array()) {
   return {{"metadata", {{"name", name}, {"uid", "uid-" + name}, {"labels", labels}}},
           {"spec", {{"taints", taints}}},
-          {"status", {{"allocatable", {{"cpu", cpu}, {"memory", memory}, {"pods", "110"}}},
-                      {"capacity", {{"cpu", cpu}, {"memory", memory}, {"pods", "110"}}}}}};
+          {"status",
+           {{"allocatable", {{"cpu", cpu}, {"memory", memory}, {"pods", "110"}}},
+            {"capacity", {{"cpu", cpu}, {"memory", memory}, {"pods", "110"}}}}}};
 }
 
 json pod(const std::string& name, const std::string& cpu, const std::string& memory,
          json node_selector = json::object()) {
-  json spec = {{"containers", json::array({{{"name", "c"},
-                                            {"resources", {{"requests", {{"cpu", cpu}, {"memory", memory}}}}}}})}};
+  json spec = {
+      {"containers",
+       json::array(
+           {{{"name", "c"}, {"resources", {{"requests", {{"cpu", cpu}, {"memory", memory}}}}}}})}};
   if (!node_selector.empty()) spec["nodeSelector"] = node_selector;
   return {{"metadata", {{"name", name}, {"namespace", "shop"}, {"uid", "uid-" + name}}},
           {"spec", spec},
@@ -30,11 +33,14 @@ json pod(const std::string& name, const std::string& cpu, const std::string& mem
 }
 
 json nodes() {
-  return {{"metadata", json::object()},
-          {"items", json::array({node("n1", "2", "4Gi", {{"disk", "ssd"}}), node("n2", "4", "8Gi", {{"disk", "hdd"}}),
-                                 node("n3", "8", "16Gi", {{"disk", "ssd"}},
-                                      json::array({{{"key", "gpu"}, {"value", "yes"}, {"effect", "NoSchedule"}}})),
-                                 node("tiny", "500m", "1Gi", {{"disk", "ssd"}})})}};
+  return {
+      {"metadata", json::object()},
+      {"items",
+       json::array(
+           {node("n1", "2", "4Gi", {{"disk", "ssd"}}), node("n2", "4", "8Gi", {{"disk", "hdd"}}),
+            node("n3", "8", "16Gi", {{"disk", "ssd"}},
+                 json::array({{{"key", "gpu"}, {"value", "yes"}, {"effect", "NoSchedule"}}})),
+            node("tiny", "500m", "1Gi", {{"disk", "ssd"}})})}};
 }
 
 json post(httplib::Client& c, const std::string& path, const json& body, int status = 200) {
@@ -47,14 +53,18 @@ json post(httplib::Client& c, const std::string& path, const json& body, int sta
 
 }  // namespace
 
-TEST_CASE("serve: kube extender filter -> prioritize -> bind -> filter sees the pod", "[serve][kube]") {
+TEST_CASE("serve: kube extender filter -> prioritize -> bind -> filter sees the pod",
+          "[serve][kube]") {
   ServerOptions o;
   o.place_pending = false;
   Running run("memory:", o);
   auto c = run.client();
 
   // nodeCacheCapable: false: whole Node objects; they become machines.
-  json f = post(c, "/kube/filter", {{"Pod", pod("cart", "1500m", "1Gi", {{"disk", "ssd"}})}, {"Nodes", nodes()}, {"NodeNames", nullptr}});
+  json f = post(c, "/kube/filter",
+                {{"Pod", pod("cart", "1500m", "1Gi", {{"disk", "ssd"}})},
+                 {"Nodes", nodes()},
+                 {"NodeNames", nullptr}});
   CHECK(f["Error"] == "");
   CHECK(f["NodeNames"].is_null());
   REQUIRE(f["Nodes"]["items"].size() == 1);
@@ -64,12 +74,16 @@ TEST_CASE("serve: kube extender filter -> prioritize -> bind -> filter sees the 
   REQUIRE(f["FailedAndUnresolvableNodes"].size() == 3);
   CHECK(f["FailedAndUnresolvableNodes"]["n2"].get<std::string>().find("disk") != std::string::npos);
   CHECK(f["FailedAndUnresolvableNodes"]["n3"].get<std::string>().find("gpu") != std::string::npos);
-  CHECK(f["FailedAndUnresolvableNodes"]["tiny"].get<std::string>().find("cpu") != std::string::npos);
+  CHECK(f["FailedAndUnresolvableNodes"]["tiny"].get<std::string>().find("cpu") !=
+        std::string::npos);
   Spec stored = run.store->snapshot().spec;
   CHECK(stored.machines.size() == 4);
   CHECK(stored.units.empty());  // filtering records nothing
 
-  json p = post(c, "/kube/prioritize", {{"Pod", pod("cart", "1500m", "1Gi")}, {"NodeNames", {"n1", "n2", "n3"}}, {"Nodes", nullptr}});
+  json p = post(c, "/kube/prioritize",
+                {{"Pod", pod("cart", "1500m", "1Gi")},
+                 {"NodeNames", {"n1", "n2", "n3"}},
+                 {"Nodes", nullptr}});
   REQUIRE(p.is_array());
   REQUIRE(p.size() == 3);
   std::map<std::string, std::int64_t> score;
@@ -78,11 +92,13 @@ TEST_CASE("serve: kube extender filter -> prioritize -> bind -> filter sees the 
     CHECK(h["Score"].get<std::int64_t>() <= 10);
     score[h["Host"].get<std::string>()] = h["Score"].get<std::int64_t>();
   }
-  CHECK(score["n3"] == 0);  // tainted: not a candidate
+  CHECK(score["n3"] == 0);   // tainted: not a candidate
   CHECK(score["n1"] == 10);  // best-fit packs: the fullest machine that fits ranks first
   CHECK(score["n2"] == 0);
 
-  json b = post(c, "/kube/bind", {{"PodName", "cart"}, {"PodNamespace", "shop"}, {"PodUID", "uid-cart"}, {"Node", "n1"}});
+  json b =
+      post(c, "/kube/bind",
+           {{"PodName", "cart"}, {"PodNamespace", "shop"}, {"PodUID", "uid-cart"}, {"Node", "n1"}});
   CHECK(b["Error"] == "");
   stored = run.store->snapshot().spec;
   REQUIRE(stored.placements.count("shop/cart"));
@@ -91,7 +107,8 @@ TEST_CASE("serve: kube extender filter -> prioritize -> bind -> filter sees the 
   CHECK(stored.units[0].requests.cpu == 1500);  // remembered from the filter call
 
   // Another pod: n1 now has 500m left; evicting cart would help, so n1 is merely failed.
-  json f2 = post(c, "/kube/filter", {{"Pod", pod("checkout", "1", "1Gi")}, {"NodeNames", {"n1", "n2", "ghost"}}});
+  json f2 = post(c, "/kube/filter",
+                 {{"Pod", pod("checkout", "1", "1Gi")}, {"NodeNames", {"n1", "n2", "ghost"}}});
   CHECK(f2["Nodes"].is_null());
   CHECK(f2["NodeNames"] == json::array({"n2"}));
   REQUIRE(f2["FailedNodes"].contains("n1"));
@@ -100,15 +117,25 @@ TEST_CASE("serve: kube extender filter -> prioritize -> bind -> filter sees the 
 
   // Bound twice (kube retries): no error, nothing changes.
   std::int64_t rev = run.store->revision();
-  json again = post(c, "/kube/bind", {{"PodName", "cart"}, {"PodNamespace", "shop"}, {"PodUID", "uid-cart"}, {"Node", "n1"}});
+  json again =
+      post(c, "/kube/bind",
+           {{"PodName", "cart"}, {"PodNamespace", "shop"}, {"PodUID", "uid-cart"}, {"Node", "n1"}});
   CHECK(again["Error"] == "");
   CHECK(run.store->revision() == rev);
 
   // checkout bound where it no longer fits: Error, nothing stored.
-  json late = post(c, "/kube/bind", {{"PodName", "checkout"}, {"PodNamespace", "shop"}, {"PodUID", "uid-checkout"}, {"Node", "n1"}});
+  json late = post(c, "/kube/bind",
+                   {{"PodName", "checkout"},
+                    {"PodNamespace", "shop"},
+                    {"PodUID", "uid-checkout"},
+                    {"Node", "n1"}});
   CHECK(late["Error"].get<std::string>().find("no longer fits") != std::string::npos);
   CHECK(run.store->revision() == rev);
-  json fine = post(c, "/kube/bind", {{"PodName", "checkout"}, {"PodNamespace", "shop"}, {"PodUID", "uid-checkout"}, {"Node", "n2"}});
+  json fine = post(c, "/kube/bind",
+                   {{"PodName", "checkout"},
+                    {"PodNamespace", "shop"},
+                    {"PodUID", "uid-checkout"},
+                    {"Node", "n2"}});
   CHECK(fine["Error"] == "");
   CHECK(run.store->snapshot().spec.placements.at("shop/checkout") == "n2");
 }
@@ -133,7 +160,8 @@ TEST_CASE("serve: kube extender refuses malformed requests with 400", "[serve][k
   CHECK(run.store->revision() == 0);
 }
 
-TEST_CASE("serve: kube extender keeps a Deployment's replicas apart (required anti-affinity)", "[serve][kube]") {
+TEST_CASE("serve: kube extender keeps a Deployment's replicas apart (required anti-affinity)",
+          "[serve][kube]") {
   ServerOptions o;
   o.place_pending = false;
   Running run("memory:", o);
@@ -141,16 +169,19 @@ TEST_CASE("serve: kube extender keeps a Deployment's replicas apart (required an
   auto replica = [](const std::string& name) {
     json p = pod(name, "100m", "128Mi");
     p["metadata"]["labels"] = {{"app", "web"}};
-    p["metadata"]["ownerReferences"] = json::array({{{"kind", "ReplicaSet"}, {"name", "web-abc"}, {"controller", true}}});
-    p["spec"]["affinity"] = {{"podAntiAffinity",
-                              {{"requiredDuringSchedulingIgnoredDuringExecution",
-                                json::array({{{"labelSelector", {{"matchLabels", {{"app", "web"}}}}},
-                                              {"topologyKey", "kubernetes.io/hostname"}}})}}}};
+    p["metadata"]["ownerReferences"] =
+        json::array({{{"kind", "ReplicaSet"}, {"name", "web-abc"}, {"controller", true}}});
+    p["spec"]["affinity"] = {
+        {"podAntiAffinity",
+         {{"requiredDuringSchedulingIgnoredDuringExecution",
+           json::array({{{"labelSelector", {{"matchLabels", {{"app", "web"}}}}},
+                         {"topologyKey", "kubernetes.io/hostname"}}})}}}};
     return p;
   };
   json f = post(c, "/kube/filter", {{"Pod", replica("web-abc-1")}, {"Nodes", nodes()}});
   CHECK(f["FailedNodes"].empty());
-  CHECK(post(c, "/kube/bind", {{"PodName", "web-abc-1"}, {"PodNamespace", "shop"}, {"Node", "n1"}})["Error"] == "");
+  CHECK(post(c, "/kube/bind",
+             {{"PodName", "web-abc-1"}, {"PodNamespace", "shop"}, {"Node", "n1"}})["Error"] == "");
   json g = post(c, "/kube/filter", {{"Pod", replica("web-abc-2")}, {"NodeNames", {"n1", "n2"}}});
   CHECK(g["NodeNames"] == json::array({"n2"}));
   REQUIRE(g["FailedNodes"].contains("n1"));  // evicting web-abc-1 would make room: not unresolvable

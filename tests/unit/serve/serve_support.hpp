@@ -22,7 +22,8 @@ struct Running {
   std::unique_ptr<Server> server;
   int port = 0;
 
-  explicit Running(const std::string& url, ServerOptions options = {}) : store(state::open_store(url)) {
+  explicit Running(const std::string& url, ServerOptions options = {})
+      : store(state::open_store(url)) {
     options.host = "127.0.0.1";
     options.port = 0;
     server = std::make_unique<Server>(*store, options);
@@ -66,7 +67,8 @@ inline std::vector<std::string> state_problems(const Spec& spec) {
   }
   for (const auto& [m, r] : used) {
     auto it = machines.find(m);
-    if (it != machines.end() && !r.fits_in(it->second->allocatable())) bad.push_back("machine " + m + " overcommitted");
+    if (it != machines.end() && !r.fits_in(it->second->allocatable()))
+      bad.push_back("machine " + m + " overcommitted");
   }
   return bad;
 }
@@ -94,7 +96,8 @@ inline std::string machines_json(int count, const std::string& cpu, const std::s
   return out.dump();
 }
 
-inline std::string unit_json(const std::string& name, const std::string& cpu, const std::string& memory, int replicas = 0) {
+inline std::string unit_json(const std::string& name, const std::string& cpu,
+                             const std::string& memory, int replicas = 0) {
   nlohmann::json u = {{"name", name}, {"requests", {{"cpu", cpu}, {"memory", memory}}}};
   if (replicas > 0) u["replicas"] = replicas;
   return u.dump();

@@ -20,7 +20,8 @@ using nlohmann::json;
 namespace {
 
 std::string cluster_body() {
-  return R"({"machines": )" + machines_json(3, "4", "8Gi") + R"(, "units": [)" + unit_json("web", "1", "1Gi", 3) +
+  return R"({"machines": )" + machines_json(3, "4", "8Gi") + R"(, "units": [)" +
+         unit_json("web", "1", "1Gi", 3) +
          R"(, {"name": "db", "requests": {"cpu": "2", "memory": "4Gi"}, "constraints": {"metadata": {"zone": "z1"}}}]})";
 }
 
@@ -60,7 +61,8 @@ TEST_CASE("serve: healthz, place and state answer what the CLI prints", "[serve]
   // answer, but for the store's name.
   std::string spec_file = dir.file("cluster.json");
   std::ofstream(spec_file) << cluster_body();
-  std::string cli = cli_output("--store sqlite:" + dir.file("b.db") + " place " + spec_file + " --format json");
+  std::string cli =
+      cli_output("--store sqlite:" + dir.file("b.db") + " place " + spec_file + " --format json");
   json served = json::parse(placed->body), printed = json::parse(cli);
   CHECK(served["store"]["name"] == "sqlite:" + db);
   served["store"].erase("name");
@@ -93,7 +95,9 @@ TEST_CASE("serve: explain says why, with the pipeline's reasons", "[serve]") {
   CHECK(no["fits"] == false);
   REQUIRE(no["reasons"].size() >= 1);
   CHECK(no["reasons"][0].get<std::string>().find("zone") != std::string::npos);
-  json yes = body_of(c.Get("/v1/explain?unit=web@1&machine=" + body_of(c.Get("/v1/explain?unit=web@1&machine=m1"))["placed_on"].get<std::string>()));
+  json yes = body_of(
+      c.Get("/v1/explain?unit=web@1&machine=" +
+            body_of(c.Get("/v1/explain?unit=web@1&machine=m1"))["placed_on"].get<std::string>()));
   CHECK(yes["unit"] == "web@1");
 
   auto unknown = c.Get("/v1/explain?unit=nope&machine=m1");
@@ -113,7 +117,8 @@ TEST_CASE("serve: watch returns the changes after a revision, or times out", "[s
     return o;
   }());
   auto c = run.client();
-  auto first = c.Post("/v1/place", R"({"machines": )" + machines_json(2, "4", "8Gi") + "}", "application/json");
+  auto first = c.Post("/v1/place", R"({"machines": )" + machines_json(2, "4", "8Gi") + "}",
+                      "application/json");
   REQUIRE(first->status == 200);
   auto st = c.Get("/v1/state");
   std::int64_t rev = std::stoll(st->get_header_value("X-Berth-Revision"));
@@ -126,7 +131,8 @@ TEST_CASE("serve: watch returns the changes after a revision, or times out", "[s
   std::thread writer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     auto w = run.client();
-    auto r = w.Post("/v1/place", R"({"units": [)" + unit_json("api", "1", "1Gi", 2) + "]}", "application/json");
+    auto r = w.Post("/v1/place", R"({"units": [)" + unit_json("api", "1", "1Gi", 2) + "]}",
+                    "application/json");
     CHECK(r->status == 200);
   });
   auto t0 = std::chrono::steady_clock::now();
@@ -166,7 +172,8 @@ TEST_CASE("serve: bad input is 400 with an id and changes nothing; 404, 405, 413
   CHECK(e["error"]["id"].get<std::string>().rfind("berth.parse_error.", 0) == 0);
   CHECK(e["error"]["message"].get<std::string>().find("POST /v1/place:1:") != std::string::npos);
 
-  auto invalid = c.Post("/v1/place", R"({"units": [{"name": "x", "requests": {"cpu": "-1"}}]})", "application/json");
+  auto invalid = c.Post("/v1/place", R"({"units": [{"name": "x", "requests": {"cpu": "-1"}}]})",
+                        "application/json");
   REQUIRE(invalid);
   CHECK(invalid->status == 400);
   CHECK(body_of(invalid)["error"]["id"].get<std::string>().rfind("berth.invalid.", 0) == 0);
@@ -196,7 +203,8 @@ TEST_CASE("serve: bad input is 400 with an id and changes nothing; 404, 405, 413
   auto get_place = c.Get("/v1/place");
   CHECK(get_place->status == 405);
 
-  std::string big = R"({"units": [)" + unit_json("big", "1", "1Gi") + "]" + std::string(5000, ' ') + "}";
+  std::string big =
+      R"({"units": [)" + unit_json("big", "1", "1Gi") + "]" + std::string(5000, ' ') + "}";
   auto too_big = c.Post("/v1/place", big, "application/json");
   REQUIRE(too_big);
   CHECK(too_big->status == 413);
@@ -293,9 +301,13 @@ TEST_CASE("serve: units left pending are placed once another writer makes room",
   Running run(url);
   auto c = run.client();
   // One 4-cpu machine; `late` (3 cpu) cannot fit next to `hog` (2 cpu) and is stored pending.
-  REQUIRE(c.Post("/v1/place", R"({"machines": )" + machines_json(1, "4", "8Gi") + R"(, "units": [)" +
-                                  unit_json("hog", "2", "1Gi") + "]}", "application/json")->status == 200);
-  auto r = c.Post("/v1/place", R"({"units": [)" + unit_json("late", "3", "1Gi") + "]}", "application/json");
+  REQUIRE(c.Post("/v1/place",
+                 R"({"machines": )" + machines_json(1, "4", "8Gi") + R"(, "units": [)" +
+                     unit_json("hog", "2", "1Gi") + "]}",
+                 "application/json")
+              ->status == 200);
+  auto r = c.Post("/v1/place", R"({"units": [)" + unit_json("late", "3", "1Gi") + "]}",
+                  "application/json");
   REQUIRE(r->status == 200);
   CHECK(body_of(r)["pending"].size() == 1);
   // Another writer (a second process would do the same) adds a machine.
@@ -303,7 +315,10 @@ TEST_CASE("serve: units left pending are placed once another writer makes room",
   Spec more;
   more.machines.push_back(Machine{});
   more.machines.back().name = "m9";
-  more.machines.back().capacity = parse_spec_json(R"({"machines": [{"name": "x", "capacity": {"cpu": "4", "memory": "8Gi"}}]})").machines[0].capacity;
+  more.machines.back().capacity =
+      parse_spec_json(R"({"machines": [{"name": "x", "capacity": {"cpu": "4", "memory": "8Gi"}}]})")
+          .machines[0]
+          .capacity;
   state::Snapshot snap = other->snapshot();
   REQUIRE(other->commit(state::plan_with_additions(snap, more, Plan{}), snap).committed());
   // The server's watcher notices and its placer commits `late` on m9.

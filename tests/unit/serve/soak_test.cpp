@@ -24,12 +24,15 @@ using namespace berth::serve::testing;
 using berth::state::testing::TempDir;
 using nlohmann::json;
 
-TEST_CASE("serve: soak, 8 clients x 1000 requests, zero errors, a sound final state", "[serve][soak]") {
+TEST_CASE("serve: soak, 8 clients x 1000 requests, zero errors, a sound final state",
+          "[serve][soak]") {
   TempDir dir;
   Running run("sqlite:" + dir.file("soak.db"));
   {
     auto c = run.client();
-    REQUIRE(c.Post("/v1/place", R"({"machines": )" + machines_json(8, "64", "256Gi") + "}", "application/json")->status == 200);
+    REQUIRE(c.Post("/v1/place", R"({"machines": )" + machines_json(8, "64", "256Gi") + "}",
+                   "application/json")
+                ->status == 200);
   }
   constexpr int kThreads = 8, kRequests = 1000;
   std::atomic<int> errors{0};
@@ -46,11 +49,17 @@ TEST_CASE("serve: soak, 8 clients x 1000 requests, zero errors, a sound final st
           switch (i % 10) {
             case 0:
               unit = "u" + std::to_string(t) + "-" + std::to_string(i);
-              return c.Post("/v1/place", R"({"units": [)" + unit_json(unit, "20m", "32Mi", 2) + "]}", "application/json");
-            case 1: return c.Get("/v1/state");
-            case 2: return c.Get("/v1/explain?unit=nobody&machine=m1");  // a 400 is the right answer
-            case 3: return c.Get("/v1/watch?revision=0&timeout=0");
-            default: return c.Get("/healthz");
+              return c.Post("/v1/place",
+                            R"({"units": [)" + unit_json(unit, "20m", "32Mi", 2) + "]}",
+                            "application/json");
+            case 1:
+              return c.Get("/v1/state");
+            case 2:
+              return c.Get("/v1/explain?unit=nobody&machine=m1");  // a 400 is the right answer
+            case 3:
+              return c.Get("/v1/watch?revision=0&timeout=0");
+            default:
+              return c.Get("/healthz");
           }
         };
         httplib::Result r = send();
@@ -58,7 +67,8 @@ TEST_CASE("serve: soak, 8 clients x 1000 requests, zero errors, a sound final st
         if (!r || r->status != want) {
           ++errors;
           std::lock_guard<std::mutex> lock(mutex);
-          failures.push_back(r ? std::to_string(r->status) + " " + r->body : "transport error " + std::to_string(static_cast<int>(r.error())));
+          failures.push_back(r ? std::to_string(r->status) + " " + r->body
+                               : "transport error " + std::to_string(static_cast<int>(r.error())));
         } else if (!unit.empty()) {
           std::lock_guard<std::mutex> lock(mutex);
           acknowledged.insert(unit);
@@ -96,7 +106,8 @@ struct ServeProcess {
       ::dup2(out[1], 2);
       ::close(out[0]);
       ::close(out[1]);
-      std::vector<std::string> args = {BERTH_CLI, "--store", url, "serve", "--listen", "127.0.0.1:0"};
+      std::vector<std::string> args = {BERTH_CLI, "--store",  url,
+                                       "serve",   "--listen", "127.0.0.1:0"};
       args.insert(args.end(), extra.begin(), extra.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
@@ -136,7 +147,8 @@ struct ServeProcess {
 
 }  // namespace
 
-TEST_CASE("serve: kill -9 during places loses no acknowledged change, leaves none half-applied", "[serve][crash]") {
+TEST_CASE("serve: kill -9 during places loses no acknowledged change, leaves none half-applied",
+          "[serve][crash]") {
   TempDir dir;
   std::string url = "sqlite:" + dir.file("crash.db");
   std::set<std::string> acknowledged;
@@ -144,7 +156,10 @@ TEST_CASE("serve: kill -9 during places loses no acknowledged change, leaves non
   {
     ServeProcess serve(url);
     httplib::Client setup("127.0.0.1", serve.port);
-    REQUIRE(setup.Post("/v1/place", R"({"machines": )" + machines_json(6, "64", "256Gi") + "}", "application/json")->status == 200);
+    REQUIRE(setup
+                .Post("/v1/place", R"({"machines": )" + machines_json(6, "64", "256Gi") + "}",
+                      "application/json")
+                ->status == 200);
     std::atomic<bool> killed{false};
     std::vector<std::thread> clients;
     for (int t = 0; t < 4; ++t) {
@@ -153,8 +168,10 @@ TEST_CASE("serve: kill -9 during places loses no acknowledged change, leaves non
         for (int i = 0; !killed.load(); ++i) {
           std::string unit = "k" + std::to_string(t) + "-" + std::to_string(i);
           // Three replicas and a sidekick per request: one commit must carry all of them.
-          std::string body = R"({"units": [)" + unit_json(unit, "50m", "64Mi", 3) + R"(, {"name": ")" + unit +
-                             R"(-log", "requests": {"cpu": "10m"}, "constraints": {"machine_of": ")" + unit + R"(@1"}}]})";
+          std::string body =
+              R"({"units": [)" + unit_json(unit, "50m", "64Mi", 3) + R"(, {"name": ")" + unit +
+              R"(-log", "requests": {"cpu": "10m"}, "constraints": {"machine_of": ")" + unit +
+              R"(@1"}}]})";
           auto r = c.Post("/v1/place", body, "application/json");
           if (r && r->status == 200) {
             std::lock_guard<std::mutex> lock(mutex);
@@ -200,15 +217,17 @@ namespace {
 std::string apply_version(int k) {
   json spec;
   spec["machines"] = json::parse(machines_json(4, "64", "256Gi"));
-  spec["units"] = json::array({json::parse(unit_json("web", "100m", "128Mi", 1 + k % 5)),
-                               json::parse(unit_json("job-" + std::to_string(k), "100m", "128Mi", 2)),
-                               json::parse(unit_json("db", "200m", "256Mi"))});
+  spec["units"] =
+      json::array({json::parse(unit_json("web", "100m", "128Mi", 1 + k % 5)),
+                   json::parse(unit_json("job-" + std::to_string(k), "100m", "128Mi", 2)),
+                   json::parse(unit_json("db", "200m", "256Mi"))});
   return spec.dump();
 }
 
 }  // namespace
 
-TEST_CASE("serve: kill -9 during applies leaves exactly the last acknowledged spec or the next", "[serve][crash]") {
+TEST_CASE("serve: kill -9 during applies leaves exactly the last acknowledged spec or the next",
+          "[serve][crash]") {
   TempDir dir;
   std::string url = "sqlite:" + dir.file("apply-crash.db");
   int acknowledged = 0;
@@ -260,7 +279,9 @@ TEST_CASE("serve: SIGTERM finishes the request in flight and exits 0", "[serve][
   std::string url = "sqlite:" + dir.file("term.db");
   ServeProcess serve(url);
   httplib::Client c("127.0.0.1", serve.port);
-  REQUIRE(c.Post("/v1/place", R"({"machines": )" + machines_json(2, "8", "16Gi") + "}", "application/json")->status == 200);
+  REQUIRE(c.Post("/v1/place", R"({"machines": )" + machines_json(2, "8", "16Gi") + "}",
+                 "application/json")
+              ->status == 200);
   // A long poll is in flight when SIGTERM arrives: it is answered, then the process exits 0.
   std::int64_t rev = std::stoll(c.Get("/v1/state")->get_header_value("X-Berth-Revision"));
   std::optional<httplib::Result> watch;
@@ -283,7 +304,8 @@ TEST_CASE("serve: SIGTERM finishes the request in flight and exits 0", "[serve][
 TEST_CASE("serve: the CLI's --token-file and --max-body", "[serve][cli]") {
   TempDir dir;
   std::ofstream(dir.file("token")) << "tok-123456\n";
-  ServeProcess serve("sqlite:" + dir.file("flags.db"), {"--token-file", dir.file("token"), "--max-body", "512"});
+  ServeProcess serve("sqlite:" + dir.file("flags.db"),
+                     {"--token-file", dir.file("token"), "--max-body", "512"});
   httplib::Client c("127.0.0.1", serve.port);
   auto denied = c.Get("/healthz");
   REQUIRE(denied);
@@ -293,7 +315,9 @@ TEST_CASE("serve: the CLI's --token-file and --max-body", "[serve][cli]") {
   auto big = c.Post("/v1/place", std::string(600, ' ') + "{}", "application/json");
   REQUIRE(big);
   CHECK(big->status == 413);
-  CHECK(c.Post("/v1/place", R"({"machines": )" + machines_json(1, "1", "1Gi") + "}", "application/json")->status == 200);
+  CHECK(c.Post("/v1/place", R"({"machines": )" + machines_json(1, "1", "1Gi") + "}",
+               "application/json")
+            ->status == 200);
   ::kill(serve.pid, SIGTERM);
   CHECK(serve.wait_exit() == 0);
 }
@@ -308,8 +332,10 @@ TEST_CASE("serve: over etcd, place, state and a watch woken by another writer", 
   o.place_pending = false;
   Running run(etcd.url(), o);
   auto c = run.client();
-  auto placed = c.Post("/v1/place", R"({"machines": )" + machines_json(2, "4", "8Gi") + R"(, "units": [)" +
-                                        unit_json("web", "1", "1Gi", 2) + "]}", "application/json");
+  auto placed = c.Post("/v1/place",
+                       R"({"machines": )" + machines_json(2, "4", "8Gi") + R"(, "units": [)" +
+                           unit_json("web", "1", "1Gi", 2) + "]}",
+                       "application/json");
   REQUIRE(placed);
   REQUIRE(placed->status == 200);
   CHECK(body_of(placed)["placements"].size() == 2);
@@ -320,7 +346,8 @@ TEST_CASE("serve: over etcd, place, state and a watch woken by another writer", 
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     auto store = state::open_store(etcd.url());
     Spec more;
-    more.units.push_back(parse_spec_json(R"({"units": [)" + unit_json("api", "1", "1Gi") + "]}").units[0]);
+    more.units.push_back(
+        parse_spec_json(R"({"units": [)" + unit_json("api", "1", "1Gi") + "]}").units[0]);
     state::place_and_commit(*store, more);
   });
   json w = body_of(c.Get("/v1/watch?revision=" + std::to_string(rev) + "&timeout=10"));

@@ -10,8 +10,8 @@
 #include <set>
 #include <thread>
 
-#include "berth/error.hpp"
 #include <nlohmann/json.hpp>
+#include "berth/error.hpp"
 
 #include "berth/io/spec_json.hpp"
 #include "berth/state/apply.hpp"
@@ -66,14 +66,15 @@ std::vector<std::string> audit(const Spec& stored, const Spec& desired, const Ap
     for (const auto& x : v) s.insert(x.name);
     return s;
   };
-  if (names(stored.machines) != names(desired.machines)) problems.push_back("machines differ from the spec");
+  if (names(stored.machines) != names(desired.machines))
+    problems.push_back("machines differ from the spec");
   if (names(stored.units) != names(desired.units)) problems.push_back("units differ from the spec");
   std::map<std::string, const Machine*> machines;
   for (const auto& m : desired.machines) machines.emplace(m.name, &m);
   for (const auto& m : stored.machines) {
     if (machines.count(m.name) && machines.at(m.name)->state != m.state) {
-      problems.push_back(fmt::format("machine {} is {}, the spec says {}", m.name, to_string(m.state),
-                                     to_string(machines.at(m.name)->state)));
+      problems.push_back(fmt::format("machine {} is {}, the spec says {}", m.name,
+                                     to_string(m.state), to_string(machines.at(m.name)->state)));
     }
   }
   std::map<std::string, const Unit*> units;
@@ -100,7 +101,8 @@ std::vector<std::string> audit(const Spec& stored, const Spec& desired, const Ap
   std::map<std::string, Resources> used;
   std::map<std::string, std::vector<std::string>> on;
   for (const auto& [inst, m] : stored.placements) {
-    if (!allowed.count(inst)) problems.push_back(fmt::format("{} is stored but not in the spec", inst));
+    if (!allowed.count(inst))
+      problems.push_back(fmt::format("{} is stored but not in the spec", inst));
     auto gu = units.find(unit_name_of(inst));
     if (gu != units.end() && gu->second->constraints.global && inst != gu->first + "@" + m) {
       problems.push_back(fmt::format("global instance {} runs on {}", inst, m));
@@ -109,7 +111,8 @@ std::vector<std::string> audit(const Spec& stored, const Spec& desired, const Ap
       problems.push_back(fmt::format("{} is on {}, which is not in the spec", inst, m));
       continue;
     }
-    if (machines.at(m)->state == MachineState::Down) problems.push_back(fmt::format("{} runs on down machine {}", inst, m));
+    if (machines.at(m)->state == MachineState::Down)
+      problems.push_back(fmt::format("{} runs on down machine {}", inst, m));
     if (pending.count(inst)) problems.push_back(fmt::format("{} is both placed and pending", inst));
     auto u = units.find(unit_name_of(inst));
     if (u != units.end()) used[m] += u->second->requests;
@@ -133,8 +136,10 @@ std::vector<std::string> audit(const Spec& stored, const Spec& desired, const Ap
         const Unit* ua = units.count(unit_name_of(a)) ? units.at(unit_name_of(a)) : nullptr;
         const Unit* ub = units.count(unit_name_of(b)) ? units.at(unit_name_of(b)) : nullptr;
         bool clash = false;
-        if (ua) for (const auto& p : ua->constraints.conflicts) clash = clash || matches(p, b);
-        if (ub) for (const auto& p : ub->constraints.conflicts) clash = clash || matches(p, a);
+        if (ua)
+          for (const auto& p : ua->constraints.conflicts) clash = clash || matches(p, b);
+        if (ub)
+          for (const auto& p : ub->constraints.conflicts) clash = clash || matches(p, a);
         if (clash) problems.push_back(fmt::format("{} and {} conflict but share {}", a, b, m));
       }
     }
@@ -147,22 +152,24 @@ std::vector<std::string> audit(const Spec& stored, const Spec& desired, const Ap
     auto at = inst.rfind('@');
     const std::string& of = u->second->constraints.machine_of;
     bool target_replicated = units.count(of) && units.at(of)->replicas.has_value();
-    std::string target = of + (at == std::string::npos || !target_replicated ? "" : inst.substr(at));
+    std::string target =
+        of + (at == std::string::npos || !target_replicated ? "" : inst.substr(at));
     auto t = stored.placements.find(target);
     if (t == stored.placements.end() || t->second != m) {
       problems.push_back(fmt::format("{} is on {} without {} (machine_of)", inst, m, target));
     }
   }
   // The answer and the store agree.
-  if (r.placement.placements != stored.placements) problems.push_back("the answer's placements differ from the store's");
+  if (r.placement.placements != stored.placements)
+    problems.push_back("the answer's placements differ from the store's");
   return problems;
 }
 
-#define REQUIRE_AUDIT(stored, desired, result)                               \
-  do {                                                                       \
-    auto problems_ = audit((stored), (desired), (result));                   \
-    INFO(fmt::format("{}", fmt::join(problems_, "\n")));                     \
-    REQUIRE(problems_.empty());                                              \
+#define REQUIRE_AUDIT(stored, desired, result)             \
+  do {                                                     \
+    auto problems_ = audit((stored), (desired), (result)); \
+    INFO(fmt::format("{}", fmt::join(problems_, "\n")));   \
+    REQUIRE(problems_.empty());                            \
   } while (0)
 
 Unit anti(Unit u) {
@@ -173,7 +180,8 @@ Unit anti(Unit u) {
 // The issue's "Done means" specs: v1 = 3 machines, web x3 (anti-affinity), db, cache.
 Spec spec_v1() {
   Spec s;
-  s.machines = {machine("m1", 4000, 8 * kGi), machine("m2", 4000, 8 * kGi), machine("m3", 4000, 8 * kGi)};
+  s.machines = {machine("m1", 4000, 8 * kGi), machine("m2", 4000, 8 * kGi),
+                machine("m3", 4000, 8 * kGi)};
   s.units = {anti(unit("web", 1000, kGi, 3)), unit("db", 2000, 4 * kGi), unit("cache", 500, kGi)};
   return s;
 }
@@ -181,7 +189,8 @@ Spec spec_v1() {
 // v2: web grown to 1.5 cpu and 2 replicas, db removed, worker x2 added.
 Spec spec_v2() {
   Spec s = spec_v1();
-  s.units = {anti(unit("web", 1500, kGi, 2)), unit("cache", 500, kGi), unit("worker", 1000, kGi, 2)};
+  s.units = {anti(unit("web", 1500, kGi, 2)), unit("cache", 500, kGi),
+             unit("worker", 1000, kGi, 2)};
   return s;
 }
 
@@ -193,7 +202,8 @@ Spec with_state(Spec s, const std::string& m, MachineState st) {
 }
 
 Spec without_machine(Spec s, const std::string& m) {
-  s.machines.erase(std::remove_if(s.machines.begin(), s.machines.end(), [&](const Machine& x) { return x.name == m; }),
+  s.machines.erase(std::remove_if(s.machines.begin(), s.machines.end(),
+                                  [&](const Machine& x) { return x.name == m; }),
                    s.machines.end());
   return s;
 }
@@ -282,8 +292,8 @@ TEMPLATE_TEST_CASE("apply: the done-means sequence (v1, v2, a machine down, a ma
   CHECK(r6.plan.empty());
 }
 
-TEMPLATE_TEST_CASE("apply: a shrunken unit keeps what fits, and grown replicas are added", "[state][apply]",
-                   MemoryFactory, SqliteFactory) {
+TEMPLATE_TEST_CASE("apply: a shrunken unit keeps what fits, and grown replicas are added",
+                   "[state][apply]", MemoryFactory, SqliteFactory) {
   TestType f;
   auto store = f.make();
   Spec v1;
@@ -316,7 +326,8 @@ TEMPLATE_TEST_CASE("apply: a shrunken unit keeps what fits, and grown replicas a
   CHECK(r3.changes.moved.size() == 2);
   for (const auto& [inst, mv] : r3.changes.moved) CHECK(mv.to.empty());
   // The instances that stayed are among those that were there: nothing moved for no reason.
-  for (const auto& [inst, m] : store->snapshot().spec.placements) CHECK(s2.spec.placements.at(inst) == m);
+  for (const auto& [inst, m] : store->snapshot().spec.placements)
+    CHECK(s2.spec.placements.at(inst) == m);
 
   // Replicas up to 6 at 1 cpu: the pending ones and two new ones are placed.
   Spec v4 = v1;
@@ -327,8 +338,8 @@ TEMPLATE_TEST_CASE("apply: a shrunken unit keeps what fits, and grown replicas a
   CHECK(store->snapshot().spec.placements.size() == 6);
 }
 
-TEMPLATE_TEST_CASE("apply: pending units are state and are placed when they can be", "[state][apply]",
-                   MemoryFactory, SqliteFactory) {
+TEMPLATE_TEST_CASE("apply: pending units are state and are placed when they can be",
+                   "[state][apply]", MemoryFactory, SqliteFactory) {
   TestType f;
   auto store = f.make();
   // A sidekick whose machine_of target is not there yet, a unit too big for any machine, and a
@@ -378,7 +389,8 @@ TEMPLATE_TEST_CASE("place_pending skips units that cannot be placed instead of s
   Plan seed;
   seed.machines = {machine("m1", 4000, 8 * kGi)};
   // Two unplaceable units sort first; a batch of 2 holds only them.
-  seed.units = {unit("a-huge", 9000, kGi), unit("b-huge", 9000, kGi), unit("c", 1000, kGi), unit("d", 1000, kGi)};
+  seed.units = {unit("a-huge", 9000, kGi), unit("b-huge", 9000, kGi), unit("c", 1000, kGi),
+                unit("d", 1000, kGi)};
   REQUIRE(store->commit(seed, store->snapshot()).committed());
   PendingOptions o;
   o.batch = 2;
@@ -427,7 +439,8 @@ TEMPLATE_TEST_CASE("apply: draining and rebooting follow the ops rules", "[state
   TestType f;
   auto store = f.make();
   Spec v1;
-  v1.machines = {machine("m1", 4000, 8 * kGi), machine("m2", 4000, 8 * kGi), machine("m3", 4000, 8 * kGi)};
+  v1.machines = {machine("m1", 4000, 8 * kGi), machine("m2", 4000, 8 * kGi),
+                 machine("m3", 4000, 8 * kGi)};
   v1.units = {unit("svc", 1000, kGi, 3), anti(unit("web", 500, kGi, 3))};
   REQUIRE(apply(*store, v1).placement.ok());
   for (auto st : {MachineState::Draining, MachineState::Rebooting}) {
@@ -443,8 +456,9 @@ TEMPLATE_TEST_CASE("apply: draining and rebooting follow the ops rules", "[state
   }
 }
 
-TEST_CASE("apply: random desired states keep the store exact, never overcommit, never lose an instance",
-          "[state][apply][property]") {
+TEST_CASE(
+    "apply: random desired states keep the store exact, never overcommit, never lose an instance",
+    "[state][apply][property]") {
   // Deterministic seeds; each run applies a sequence of random specs over a small name pool so
   // that machines and units come, go, change size, state and replicas.
   for (unsigned seed = 1; seed <= 200; ++seed) {
@@ -460,19 +474,23 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
     std::string history;  // the specs applied so far, shown when a check fails
     Spec prev;            // what the previous step asked for: often kept as it is
     auto prev_machine = [&](const std::string& n) -> const Machine* {
-      for (const auto& m : prev.machines) if (m.name == n) return &m;
+      for (const auto& m : prev.machines)
+        if (m.name == n) return &m;
       return nullptr;
     };
     auto prev_unit = [&](const std::string& n) -> const Unit* {
-      for (const auto& u : prev.units) if (u.name == n) return &u;
+      for (const auto& u : prev.units)
+        if (u.name == n) return &u;
       return nullptr;
     };
     for (int step = 0; step < 10; ++step) {
       Spec s;
       auto random_state = [&] {
         int st = pick(0, 11);
-        return st == 0 ? MachineState::Down : st == 1 ? MachineState::Draining
-             : st == 2 ? MachineState::Rebooting : MachineState::Up;
+        return st == 0   ? MachineState::Down
+               : st == 1 ? MachineState::Draining
+               : st == 2 ? MachineState::Rebooting
+                         : MachineState::Up;
       };
       for (int i = 1; i <= 6; ++i) {
         if (pick(0, 3) == 0) continue;
@@ -508,7 +526,8 @@ TEST_CASE("apply: random desired states keep the store exact, never overcommit, 
         // not (then it is pending unresolvable, and must still be stored and reported).
         if (i > 1 && pick(0, 4) == 0) {
           u.constraints.machine_of = fmt::format("u{}", i - 1);
-          if (pick(0, 3) > 0 && !s.units.empty() && s.units.back().name == u.constraints.machine_of) {
+          if (pick(0, 3) > 0 && !s.units.empty() &&
+              s.units.back().name == u.constraints.machine_of) {
             u.replicas = s.units.back().replicas;
             u.constraints.conflicts.clear();
           }
@@ -560,8 +579,9 @@ class InterferingStore : public StateStore {
 
 }  // namespace
 
-TEST_CASE("apply: a conflicting writer makes apply recompute on a fresh snapshot, and the spec wins",
-          "[state][apply]") {
+TEST_CASE(
+    "apply: a conflicting writer makes apply recompute on a fresh snapshot, and the spec wins",
+    "[state][apply]") {
   // Another scheduler places a unit of its own on m1 and drains m2 while apply computes.
   InterferingStore store([](StateStore& s) {
     Snapshot snap = s.snapshot();
@@ -607,8 +627,10 @@ TEMPLATE_TEST_CASE("apply: global instances stop with their machine and start ag
   CHECK(up.changes.moved.empty());  // recovery never moves running units back
 }
 
-TEMPLATE_TEST_CASE("apply: the spec's own placements are assignments, and removing a machine_of target leaves the sidekick pending",
-                   "[state][apply]", MemoryFactory, SqliteFactory) {
+TEMPLATE_TEST_CASE(
+    "apply: the spec's own placements are assignments, and removing a machine_of target leaves the "
+    "sidekick pending",
+    "[state][apply]", MemoryFactory, SqliteFactory) {
   TestType f;
   auto store = f.make();
   REQUIRE(apply(*store, spec_v1()).placement.ok());
@@ -628,7 +650,8 @@ TEMPLATE_TEST_CASE("apply: the spec's own placements are assignments, and removi
   with_side.units.push_back(side);
   ApplyResult s1 = apply(*store, with_side);
   REQUIRE(s1.placement.ok());
-  CHECK(store->snapshot().spec.placements.at("db-backup") == store->snapshot().spec.placements.at("db"));
+  CHECK(store->snapshot().spec.placements.at("db-backup") ==
+        store->snapshot().spec.placements.at("db"));
   ApplyResult s2 = remove_unit(*store, "db");
   Snapshot after = store->snapshot();
   CHECK(after.spec.placements.count("db") == 0);
@@ -642,15 +665,18 @@ TEMPLATE_TEST_CASE("apply: the spec's own placements are assignments, and removi
   CHECK(stored);
 }
 
-TEST_CASE("apply: operators racing on one SQLite file never overcommit nor leave work on down machines",
-          "[state][apply]") {
+TEST_CASE(
+    "apply: operators racing on one SQLite file never overcommit nor leave work on down machines",
+    "[state][apply]") {
   TempDir dir;
   const std::string path = dir.file("berth.db");
   {
     SqliteStore seed(path);
     Spec s;
-    for (int i = 1; i <= 6; ++i) s.machines.push_back(machine(fmt::format("m{}", i), 4000, 8 * kGi));
-    s.units = {anti(unit("web", 1000, kGi, 4)), unit("api", 500, kGi / 2, 8), unit("db", 2000, 4 * kGi, 2)};
+    for (int i = 1; i <= 6; ++i)
+      s.machines.push_back(machine(fmt::format("m{}", i), 4000, 8 * kGi));
+    s.units = {anti(unit("web", 1000, kGi, 4)), unit("api", 500, kGi / 2, 8),
+               unit("db", 2000, 4 * kGi, 2)};
     REQUIRE(apply(seed, s).placement.ok());
   }
   // Each thread has its own connection (as separate processes would) and flips machines.
@@ -662,7 +688,8 @@ TEST_CASE("apply: operators racing on one SQLite file never overcommit nor leave
       std::mt19937 rng(static_cast<unsigned>(t) + 1);
       for (int k = 0; k < 15; ++k) {
         std::string m = fmt::format("m{}", std::uniform_int_distribution<int>(1, 6)(rng));
-        MachineState st = std::uniform_int_distribution<int>(0, 2)(rng) == 0 ? MachineState::Down : MachineState::Up;
+        MachineState st = std::uniform_int_distribution<int>(0, 2)(rng) == 0 ? MachineState::Down
+                                                                             : MachineState::Up;
         ApplyResult r = set_machine_state(store, m, st);
         conflicts += r.conflicts;
         commits += r.plan.empty() ? 0 : 1;

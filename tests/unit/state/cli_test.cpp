@@ -1,6 +1,6 @@
 // The CLI with a store: berth --store URL place / state import|export|show.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <array>
 #include <cstdio>
@@ -43,7 +43,8 @@ TEST_CASE("cli: place with a sqlite store commits, export returns it as a spec",
   Run placed = berth_cli(dir, "--store sqlite:s.db place spec.json");
   INFO(placed.err);
   REQUIRE(placed.exit_code == 0);
-  CHECK(placed.out.find("committed 4 placement(s) to sqlite:s.db at revision 1") != std::string::npos);
+  CHECK(placed.out.find("committed 4 placement(s) to sqlite:s.db at revision 1") !=
+        std::string::npos);
 
   Run exported = berth_cli(dir, "--store sqlite:s.db state export --format json");
   REQUIRE(exported.exit_code == 0);
@@ -71,7 +72,8 @@ TEST_CASE("cli: place with a sqlite store commits, export returns it as a spec",
   Run shown = berth_cli(dir, "--store sqlite:s.db state show");
   REQUIRE(shown.exit_code == 0);
   CHECK(shown.out.find("store sqlite:s.db at revision 1") != std::string::npos);
-  CHECK(shown.out.find("2 machine(s) (2 up), 2 unit(s), 4 placed instance(s)") != std::string::npos);
+  CHECK(shown.out.find("2 machine(s) (2 up), 2 unit(s), 4 placed instance(s)") !=
+        std::string::npos);
 }
 
 TEST_CASE("cli: which store: none, --store URL, bare --store, BERTH_STORE", "[state][cli]") {
@@ -90,7 +92,8 @@ TEST_CASE("cli: which store: none, --store URL, bare --store, BERTH_STORE", "[st
   REQUIRE(env.exit_code == 0);
   CHECK(std::filesystem::exists(dir.file("env.db")));
   // --store URL wins over BERTH_STORE.
-  REQUIRE(berth_cli(dir, "--store sqlite:flag.db place spec.json", "BERTH_STORE=sqlite:other.db").exit_code == 0);
+  REQUIRE(berth_cli(dir, "--store sqlite:flag.db place spec.json", "BERTH_STORE=sqlite:other.db")
+              .exit_code == 0);
   CHECK(std::filesystem::exists(dir.file("flag.db")));
   CHECK_FALSE(std::filesystem::exists(dir.file("other.db")));
   // state verbs default to the embedded store.
@@ -101,7 +104,8 @@ TEST_CASE("cli: which store: none, --store URL, bare --store, BERTH_STORE", "[st
 
 TEST_CASE("cli: pending units with a store exit 2 and stay stored, unplaced", "[state][cli]") {
   TempDir dir;
-  write(dir.file("spec.json"), R"({"machines": [{"name": "m1", "capacity": {"cpu": "1", "memory": "1Gi"}}],
+  write(dir.file("spec.json"),
+        R"({"machines": [{"name": "m1", "capacity": {"cpu": "1", "memory": "1Gi"}}],
     "units": [{"name": "big", "requests": {"cpu": "2"}}, {"name": "small", "requests": {"cpu": "500m"}}]})");
   Run r = berth_cli(dir, "--store sqlite:s.db place spec.json");
   CHECK(r.exit_code == 2);
@@ -128,8 +132,9 @@ TEST_CASE("cli: bad stores are one line on stderr, exit 1", "[state][cli][bad_in
   one_error_line(berth_cli(dir, "--store sqlite:garbage.db place spec.json"), "[berth.store.402]");
   one_error_line(berth_cli(dir, "--store sqlite:garbage.db state show"), "[berth.store.402]");
   one_error_line(berth_cli(dir, "--store nosuch:x state show"), "[berth.store.406]");
-  one_error_line(berth_cli(dir, fmt::format("--store etcd:http://127.0.0.1:{} state show", free_port())),
-                 "[berth.store.404]");
+  one_error_line(
+      berth_cli(dir, fmt::format("--store etcd:http://127.0.0.1:{} state show", free_port())),
+      "[berth.store.404]");
 }
 
 TEST_CASE("cli: an etcd store through the CLI", "[state][cli][etcd]") {
@@ -166,10 +171,12 @@ TEST_CASE("cli: a 500-machine cluster through import, place, export on a default
                         {"metadata", {{"zone", fmt::format("z{}", i % 3)}}}});
   }
   for (int i = 0; i < 1500; ++i) {
-    units.push_back({{"name", fmt::format("u{:04}", i)}, {"requests", {{"cpu", "1"}, {"memory", "1Gi"}}}});
+    units.push_back(
+        {{"name", fmt::format("u{:04}", i)}, {"requests", {{"cpu", "1"}, {"memory", "1Gi"}}}});
   }
   write(dir.file("machines.json"), nlohmann::json{{"machines", machines}}.dump());
-  write(dir.file("units.json"), nlohmann::json{{"machines", nlohmann::json::array()}, {"units", units}}.dump());
+  write(dir.file("units.json"),
+        nlohmann::json{{"machines", nlohmann::json::array()}, {"units", units}}.dump());
   Run imported = berth_cli(dir, "--store " + etcd.url() + " state import machines.json");
   INFO(imported.err);
   REQUIRE(imported.exit_code == 0);

@@ -92,8 +92,8 @@ TEMPLATE_TEST_CASE("a plan on a stale snapshot conflicts only where it overlaps"
   CHECK(s.spec.placements.size() == 2);
 }
 
-TEMPLATE_TEST_CASE("two schedulers cannot place the same instance twice", "[state]",
-                   MemoryFactory, SqliteFactory, EtcdFactory) {
+TEMPLATE_TEST_CASE("two schedulers cannot place the same instance twice", "[state]", MemoryFactory,
+                   SqliteFactory, EtcdFactory) {
   TestType f;
   SKIP_IF_UNAVAILABLE(f);
   auto store = f.make();
@@ -212,7 +212,8 @@ TEMPLATE_TEST_CASE("concurrent schedulers never overcommit and count their confl
   SKIP_IF_UNAVAILABLE(f);
   auto store = f.make();
   Plan machines;
-  for (int i = 0; i < 8; ++i) machines.machines.push_back(machine(fmt::format("m{}", i), 4000, 32 * kGi));
+  for (int i = 0; i < 8; ++i)
+    machines.machines.push_back(machine(fmt::format("m{}", i), 4000, 32 * kGi));
   REQUIRE(store->commit(machines, store->snapshot()).committed());
   // 4 threads, 10 rounds each of 4 units: 160 units of 200m = 32 cpu = exactly the cluster.
   std::atomic<int> conflicts{0};
@@ -221,7 +222,8 @@ TEMPLATE_TEST_CASE("concurrent schedulers never overcommit and count their confl
     threads.emplace_back([&, t] {
       for (int round = 0; round < 10; ++round) {
         Spec add;
-        for (int k = 0; k < 4; ++k) add.units.push_back(unit(fmt::format("s{}-r{}-u{}", t, round, k), 200, kGi));
+        for (int k = 0; k < 4; ++k)
+          add.units.push_back(unit(fmt::format("s{}-r{}-u{}", t, round, k), 200, kGi));
         PlaceCommitResult r = place_and_commit(*store, add, {}, 200);
         conflicts += r.conflicts;
       }
@@ -235,8 +237,8 @@ TEMPLATE_TEST_CASE("concurrent schedulers never overcommit and count their confl
   WARN("conflicts retried: " << conflicts.load());
 }
 
-TEMPLATE_TEST_CASE("place_pending: a worker starts on its own share of units and machines", "[state]",
-                   MemoryFactory, SqliteFactory, EtcdFactory) {
+TEMPLATE_TEST_CASE("place_pending: a worker starts on its own share of units and machines",
+                   "[state]", MemoryFactory, SqliteFactory, EtcdFactory) {
   TestType f;
   SKIP_IF_UNAVAILABLE(f);
   auto store = f.make();
@@ -283,20 +285,23 @@ TEMPLATE_TEST_CASE("watching sees commits from elsewhere", "[state]", MemoryFact
     std::int64_t rev = store->wait_for_change(start, std::chrono::seconds(5));
     writer.join();
     CHECK(rev > start);
-    for (int i = 0; i < 100 && seen.load() < rev; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int i = 0; i < 100 && seen.load() < rev; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     CHECK(seen.load() >= rev);
   }
 }
 
 // Plan::removed_machines / removed_units (issue 15), on every store.
 // (The etcd store commits them in its chunks; SQLite and memory in one transaction.)
-TEMPLATE_TEST_CASE("removals delete units and machines with their placements, atomically", "[state]",
-                   MemoryFactory, SqliteFactory, EtcdFactory) {
+TEMPLATE_TEST_CASE("removals delete units and machines with their placements, atomically",
+                   "[state]", MemoryFactory, SqliteFactory, EtcdFactory) {
   TestType f;
   SKIP_IF_UNAVAILABLE(f);
   auto store = f.make();
   Snapshot base = seeded(*store);
-  REQUIRE(store->commit(assign({{"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}, {"db", "m2"}}), base).committed());
+  REQUIRE(
+      store->commit(assign({{"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}, {"db", "m2"}}), base)
+          .committed());
   Snapshot s = store->snapshot();
   const std::int64_t m1_rev = s.machine_revisions.at("m1");
 
@@ -353,13 +358,14 @@ TEMPLATE_TEST_CASE("removals delete units and machines with their placements, at
 // --- More removal cases, on every store.
 #define BERTH_REMOVAL_STORES MemoryFactory, SqliteFactory, EtcdFactory
 
-TEMPLATE_TEST_CASE("removing a machine deletes it and the placements it still holds", "[state][removal]",
-                   BERTH_REMOVAL_STORES) {
+TEMPLATE_TEST_CASE("removing a machine deletes it and the placements it still holds",
+                   "[state][removal]", BERTH_REMOVAL_STORES) {
   TestType f;
   SKIP_IF_UNAVAILABLE(f);
   auto store = f.make();
   Snapshot base = seeded(*store);
-  REQUIRE(store->commit(assign({{"web@1", "m1"}, {"web@2", "m1"}, {"db", "m2"}}), base).committed());
+  REQUIRE(
+      store->commit(assign({{"web@1", "m1"}, {"web@2", "m1"}, {"db", "m2"}}), base).committed());
   Snapshot s = store->snapshot();
   // web@2 is re-placed by the same plan; web@1 goes back to pending.
   Plan p = assign({{"web@2", "m2"}});
@@ -378,15 +384,17 @@ TEMPLATE_TEST_CASE("removing a machine deletes it and the placements it still ho
   CHECK(store->commit(assign({{"web@3", "m1"}}), after).status == CommitStatus::Rejected);
 }
 
-TEMPLATE_TEST_CASE("removing a unit deletes it and every placement of its instances; the room is usable at once",
-                   "[state][removal]", BERTH_REMOVAL_STORES) {
+TEMPLATE_TEST_CASE(
+    "removing a unit deletes it and every placement of its instances; the room is usable at once",
+    "[state][removal]", BERTH_REMOVAL_STORES) {
   TestType f;
   SKIP_IF_UNAVAILABLE(f);
   auto store = f.make();
   Snapshot base = seeded(*store);
   // m1 full: db (2 cpu) + web@1 + web@2 (1 cpu each).
-  REQUIRE(store->commit(assign({{"db", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}}), base)
-              .committed());
+  REQUIRE(
+      store->commit(assign({{"db", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}}), base)
+          .committed());
   Snapshot s = store->snapshot();
   Plan p;
   p.removed_units = {"db"};
@@ -395,8 +403,9 @@ TEMPLATE_TEST_CASE("removing a unit deletes it and every placement of its instan
   REQUIRE(store->commit(p, s).committed());
   Snapshot after = store->snapshot();
   CHECK(after.unit_revisions.count("db") == 0);
-  CHECK(after.spec.placements == std::map<std::string, std::string>{
-                                     {"cache", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}});
+  CHECK(after.spec.placements ==
+        std::map<std::string, std::string>{
+            {"cache", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m2"}});
   CHECK(overcommit_of(after.spec).empty());
 
   // The same room without the removal is an overcommit.
@@ -430,8 +439,9 @@ TEMPLATE_TEST_CASE("removing a unit deletes it and every placement of its instan
   CHECK(end.spec.units[0].name == "cache");
 }
 
-TEMPLATE_TEST_CASE("a removal plan that also assigns to what it removes is rejected and changes nothing",
-                   "[state][removal]", BERTH_REMOVAL_STORES) {
+TEMPLATE_TEST_CASE(
+    "a removal plan that also assigns to what it removes is rejected and changes nothing",
+    "[state][removal]", BERTH_REMOVAL_STORES) {
   TestType f;
   SKIP_IF_UNAVAILABLE(f);
   auto store = f.make();

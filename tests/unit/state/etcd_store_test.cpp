@@ -1,14 +1,14 @@
 // etcd specifics: foreign keys, unreachable endpoints, leases, an outage in the middle of a run,
 // and several scheduler processes sharing one cluster.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <fstream>
 #include <mutex>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 
 #include "berth/state/store.hpp"
@@ -52,10 +52,10 @@ EtcdOptions options_with_prefix(const EtcdServer& etcd, const std::string& prefi
   return o;
 }
 
-#define REQUIRE_ETCD(server)                                     \
-  if (!(server).ok()) {                                          \
-    WARN("etcd tests skipped: " << (server).reason());           \
-    return;                                                      \
+#define REQUIRE_ETCD(server)                           \
+  if (!(server).ok()) {                                \
+    WARN("etcd tests skipped: " << (server).reason()); \
+    return;                                            \
   }
 
 }  // namespace
@@ -65,7 +65,8 @@ TEST_CASE("etcd: a key that is not berth's JSON is a one-line error naming store
   EtcdServer& etcd = shared_etcd();
   REQUIRE_ETCD(etcd);
   EtcdStore store(options_with_prefix(etcd, "/foreign/berth"));
-  raw_put(etcd, "/foreign/berth/machines/m1", "{\"name\": \"m1\", \"capacity\": {\"cpu\": \"-4\"}}");
+  raw_put(etcd, "/foreign/berth/machines/m1",
+          "{\"name\": \"m1\", \"capacity\": {\"cpu\": \"-4\"}}");
   try {
     store.snapshot();
     FAIL("no error");
@@ -157,7 +158,8 @@ TEST_CASE("etcd: stopped and restarted mid-run, berth reports the outage, retrie
   };
   EtcdStore store(o);
   Plan seed;
-  for (int i = 0; i < 4; ++i) seed.machines.push_back(machine(fmt::format("m{}", i), 64000, 256 * kGi));
+  for (int i = 0; i < 4; ++i)
+    seed.machines.push_back(machine(fmt::format("m{}", i), 64000, 256 * kGi));
   REQUIRE(store.commit(seed, store.snapshot()).committed());
 
   std::atomic<bool> stop{false};
@@ -168,16 +170,19 @@ TEST_CASE("etcd: stopped and restarted mid-run, berth reports the outage, retrie
     try {
       for (int round = 0; !stop.load(); ++round) {
         Spec add;
-        for (int k = 0; k < 5; ++k) add.units.push_back(unit(fmt::format("r{}-u{}", round, k), 100, kGi));
+        for (int k = 0; k < 5; ++k)
+          add.units.push_back(unit(fmt::format("r{}-u{}", round, k), 100, kGi));
         PlaceCommitResult r = place_and_commit(store, add);
-        if (r.commit.committed()) committed.insert(r.plan.assignments.begin(), r.plan.assignments.end());
+        if (r.commit.committed())
+          committed.insert(r.plan.assignments.begin(), r.plan.assignments.end());
         ++rounds;
       }
     } catch (const std::exception& e) {
       failure = e.what();
     }
   });
-  while (rounds.load() < 5 && failure.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (rounds.load() < 5 && failure.empty())
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   etcd.stop();
   int before = rounds.load();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -185,7 +190,8 @@ TEST_CASE("etcd: stopped and restarted mid-run, berth reports the outage, retrie
   etcd.start();
   REQUIRE(etcd.ok());
   int restarted = rounds.load();
-  while (rounds.load() < restarted + 5 && failure.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (rounds.load() < restarted + 5 && failure.empty())
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   stop = true;
   scheduler.join();
   REQUIRE(failure == "");
@@ -217,11 +223,13 @@ TEST_CASE("etcd: 4 scheduler processes share one cluster without overcommit or d
     EtcdStore store(options_with_prefix(etcd, prefix));
     Plan p;
     // 20 machines x 8 cpu = 160 cpu for 2,000 units of 75m = 150 cpu: a tight fit.
-    for (int i = 0; i < 20; ++i) p.machines.push_back(machine(fmt::format("m{:02}", i), 8000, 64 * kGi));
+    for (int i = 0; i < 20; ++i)
+      p.machines.push_back(machine(fmt::format("m{:02}", i), 8000, 64 * kGi));
     REQUIRE(store.commit(p, store.snapshot()).committed());
     for (int b = 0; b < kUnits / 500; ++b) {
       Plan units;
-      for (int k = 0; k < 500; ++k) units.units.push_back(unit(fmt::format("u{:05}", b * 500 + k), 75, 256 << 20));
+      for (int k = 0; k < 500; ++k)
+        units.units.push_back(unit(fmt::format("u{:05}", b * 500 + k), 75, 256 << 20));
       REQUIRE(store.commit(units, store.snapshot()).committed());
     }
   }
@@ -287,8 +295,10 @@ namespace {
 
 Spec cluster(int machines, int units, std::int64_t machine_cpu, std::int64_t unit_cpu) {
   Spec s;
-  for (int i = 0; i < machines; ++i) s.machines.push_back(machine(fmt::format("m{:04}", i), machine_cpu, 64 * kGi));
-  for (int i = 0; i < units; ++i) s.units.push_back(unit(fmt::format("u{:05}", i), unit_cpu, 64 << 20));
+  for (int i = 0; i < machines; ++i)
+    s.machines.push_back(machine(fmt::format("m{:04}", i), machine_cpu, 64 * kGi));
+  for (int i = 0; i < units; ++i)
+    s.units.push_back(unit(fmt::format("u{:05}", i), unit_cpu, 64 << 20));
   return s;
 }
 
@@ -348,7 +358,8 @@ TEST_CASE("etcd: one machine's changes larger than one txn are error 410 and cha
   REQUIRE(store.commit(defs, store.snapshot()).committed());
   Snapshot s = store.snapshot();
   Plan all;
-  for (const auto& u : spec.units) all.assignments[u.name] = "m0000";  // 200 placements on one machine
+  for (const auto& u : spec.units)
+    all.assignments[u.name] = "m0000";  // 200 placements on one machine
   try {
     store.commit(all, s);
     FAIL("expected StoreError 410");
@@ -361,8 +372,9 @@ TEST_CASE("etcd: one machine's changes larger than one txn are error 410 and cha
   CHECK(store.snapshot().revision == s.revision);
 }
 
-TEST_CASE("etcd: a conflict in a later chunk keeps the chunks before it; the caller re-plans the rest",
-          "[state][etcd][chunks]") {
+TEST_CASE(
+    "etcd: a conflict in a later chunk keeps the chunks before it; the caller re-plans the rest",
+    "[state][etcd][chunks]") {
   EtcdServer& etcd = shared_etcd();
   REQUIRE_ETCD(etcd);
   EtcdOptions o = options_with_prefix(etcd, "/partial/berth");
@@ -376,7 +388,8 @@ TEST_CASE("etcd: a conflict in a later chunk keeps the chunks before it; the cal
   Snapshot base = a.snapshot();
   // Four units per machine, machine by machine: m0009 is in the last chunk.
   Plan plan;
-  for (int i = 0; i < 40; ++i) plan.assignments[fmt::format("u{:05}", i)] = fmt::format("m{:04}", i / 4);
+  for (int i = 0; i < 40; ++i)
+    plan.assignments[fmt::format("u{:05}", i)] = fmt::format("m{:04}", i / 4);
   // Meanwhile another scheduler changes m0009.
   Plan other;
   other.machine_states["m0009"] = MachineState::Draining;
@@ -461,7 +474,8 @@ TEST_CASE("etcd: a request etcd refuses names the limit at once, never 'connecti
   EtcdOptions many = options_with_prefix(etcd, "/refused/berth");
   many.max_txn_ops = 100000;
   Plan machines;
-  for (int i = 0; i < 300; ++i) machines.machines.push_back(machine(fmt::format("m{:03}", i), 4000, kGi));
+  for (int i = 0; i < 300; ++i)
+    machines.machines.push_back(machine(fmt::format("m{:03}", i), 4000, kGi));
   expect_405(many, machines, "too many operations");
 
   EtcdOptions big = options_with_prefix(etcd, "/refused/berth");
@@ -476,8 +490,9 @@ TEST_CASE("etcd: a request etcd refuses names the limit at once, never 'connecti
   }
 }
 
-TEST_CASE("etcd: chunked commits of random plans end where one atomic store ends (memory as oracle)",
-          "[state][etcd][chunks][property]") {
+TEST_CASE(
+    "etcd: chunked commits of random plans end where one atomic store ends (memory as oracle)",
+    "[state][etcd][chunks][property]") {
   EtcdServer& etcd = shared_etcd();
   REQUIRE_ETCD(etcd);
   EtcdOptions o = options_with_prefix(etcd, "/oracle/berth");
@@ -493,10 +508,12 @@ TEST_CASE("etcd: chunked commits of random plans end where one atomic store ends
     Spec add;
     int new_machines = pick(6);
     for (int i = 0; i < new_machines; ++i)
-      add.machines.push_back(machine(fmt::format("r{}m{}", round, i), 1000 * (1 + pick(4)), 64 * kGi));
+      add.machines.push_back(
+          machine(fmt::format("r{}m{}", round, i), 1000 * (1 + pick(4)), 64 * kGi));
     int new_units = pick(30);
     for (int i = 0; i < new_units; ++i)
-      add.units.push_back(unit(fmt::format("r{}u{}", round, i), 400 * (1 + pick(4)), kGi, 1 + pick(3)));
+      add.units.push_back(
+          unit(fmt::format("r{}u{}", round, i), 400 * (1 + pick(4)), kGi, 1 + pick(3)));
     PlaceCommitResult a = place_and_commit(chunked, add);
     PlaceCommitResult b = place_and_commit(*oracle, add);
     chunks += a.chunks;
@@ -510,8 +527,11 @@ TEST_CASE("etcd: chunked commits of random plans end where one atomic store ends
     // Now and then remove a random machine (its units go back to pending) or unit.
     if (round % 3 == 2 && !sa.spec.machines.empty()) {
       Plan rm;
-      if (pick(2) == 0) rm.removed_machines = {sa.spec.machines[pick(static_cast<int>(sa.spec.machines.size()))].name};
-      else if (!sa.spec.units.empty()) rm.removed_units = {sa.spec.units[pick(static_cast<int>(sa.spec.units.size()))].name};
+      if (pick(2) == 0)
+        rm.removed_machines = {
+            sa.spec.machines[pick(static_cast<int>(sa.spec.machines.size()))].name};
+      else if (!sa.spec.units.empty())
+        rm.removed_units = {sa.spec.units[pick(static_cast<int>(sa.spec.units.size()))].name};
       REQUIRE(chunked.commit(rm, sa).committed());
       // The oracle: the same removal applied by hand (the memory store's own removals land
       // with wip/apply; this keeps the oracle independent of both).

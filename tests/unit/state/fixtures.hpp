@@ -15,8 +15,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -61,8 +61,8 @@ inline int free_port() {
 }
 
 /// A real etcd server at etcd's default limits (128 operations per txn, 1.5 MiB requests, as
-/// real clusters run): only its data dir and listen URLs are set. Stopped (and its data removed) when destroyed. `ok()` is false, with a
-/// reason, where etcd cannot start.
+/// real clusters run): only its data dir and listen URLs are set. Stopped (and its data removed)
+/// when destroyed. `ok()` is false, with a reason, where etcd cannot start.
 class EtcdServer {
  public:
   EtcdServer() : client_port_(free_port()), peer_port_(free_port()) { start(); }

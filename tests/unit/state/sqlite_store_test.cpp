@@ -1,7 +1,7 @@
 // SQLite specifics: durability across kill -9, and files that are not (or no longer) berth's.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <random>
@@ -81,7 +81,8 @@ TEST_CASE("sqlite: a file that is not a berth store is a one-line error naming t
   {
     sqlite3* db = nullptr;
     sqlite3_open(newer.c_str(), &db);
-    sqlite3_exec(db, "UPDATE berth_meta SET value=99 WHERE key='format'", nullptr, nullptr, nullptr);
+    sqlite3_exec(db, "UPDATE berth_meta SET value=99 WHERE key='format'", nullptr, nullptr,
+                 nullptr);
     sqlite3_close(db);
   }
   CHECK(open_error(newer, &code).find("newer berth") != std::string::npos);
@@ -105,13 +106,15 @@ TEST_CASE("sqlite: a file that is not a berth store is a one-line error naming t
   CHECK(msg.find("unit row \"x\" is not berth's JSON") != std::string::npos);
 }
 
-TEST_CASE("sqlite: damaged files fail with a store error, never a crash", "[state][sqlite][bad_input]") {
+TEST_CASE("sqlite: damaged files fail with a store error, never a crash",
+          "[state][sqlite][bad_input]") {
   TempDir dir;
   std::string path = dir.file("b.db");
   {
     SqliteStore s(path);
     Plan p;
-    for (int i = 0; i < 200; ++i) p.machines.push_back(machine(fmt::format("machine-{:04}", i), 4000, 1 << 30));
+    for (int i = 0; i < 200; ++i)
+      p.machines.push_back(machine(fmt::format("machine-{:04}", i), 4000, 1 << 30));
     REQUIRE(s.commit(p, s.snapshot()).committed());
   }
   std::ifstream in(path, std::ios::binary);
@@ -145,7 +148,8 @@ TEST_CASE("sqlite: kill -9 during commits 100 times loses no committed plan and 
   {
     SqliteStore s(path);
     Plan p;
-    for (int i = 0; i < 4; ++i) p.machines.push_back(machine(fmt::format("m{}", i), 1'000'000'000, 1LL << 50));
+    for (int i = 0; i < 4; ++i)
+      p.machines.push_back(machine(fmt::format("m{}", i), 1'000'000'000, 1LL << 50));
     REQUIRE(s.commit(p, s.snapshot()).committed());
   }
   const std::uint32_t seed = 20261125;
@@ -167,7 +171,8 @@ TEST_CASE("sqlite: kill -9 during commits 100 times loses no committed plan and 
           int k = static_cast<int>(snap.spec.units.size());
           Plan p;
           p.units = {unit(fmt::format("c{}", k), 1, 1, 3)};
-          for (int r = 1; r <= 3; ++r) p.assignments[fmt::format("c{}@{}", k, r)] = fmt::format("m{}", (k + r) % 4);
+          for (int r = 1; r <= 3; ++r)
+            p.assignments[fmt::format("c{}@{}", k, r)] = fmt::format("m{}", (k + r) % 4);
           if (s.commit(p, snap).committed()) {
             if (::write(fds[1], &k, sizeof k) != sizeof k) ::_exit(3);
           }
@@ -182,7 +187,8 @@ TEST_CASE("sqlite: kill -9 during commits 100 times loses no committed plan and 
     int first;
     REQUIRE(::read(fds[0], &first, sizeof first) == sizeof first);
     reported.insert(first);
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20000)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20000)(rng)));
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -271,14 +277,16 @@ TEST_CASE("sqlite: big plans (rows read by scans) see the same conflicts and ove
   SqliteStore a(path);
   {
     Plan p;
-    for (int i = 0; i < 200; ++i) p.machines.push_back(machine(fmt::format("m{:03}", i), 2000, 1 << 30));
+    for (int i = 0; i < 200; ++i)
+      p.machines.push_back(machine(fmt::format("m{:03}", i), 2000, 1 << 30));
     for (int i = 0; i < 400; ++i) p.units.push_back(unit(fmt::format("u{:03}", i), 1000, 1 << 20));
     REQUIRE(a.commit(p, a.snapshot()).committed());
   }
   Snapshot base = a.snapshot();
   auto all_two_per_machine = [] {
     Plan p;
-    for (int i = 0; i < 400; ++i) p.assignments[fmt::format("u{:03}", i)] = fmt::format("m{:03}", i / 2);
+    for (int i = 0; i < 400; ++i)
+      p.assignments[fmt::format("u{:03}", i)] = fmt::format("m{:03}", i / 2);
     return p;
   };
   {
@@ -301,7 +309,8 @@ TEST_CASE("sqlite: big plans (rows read by scans) see the same conflicts and ove
   // On a fresh snapshot: three instances on m010 is one too many (2000 millicores).
   Snapshot now = a.snapshot();
   Plan over;
-  for (int i = 100; i < 300; ++i) over.assignments[fmt::format("u{:03}", i)] = fmt::format("m{:03}", i / 2);
+  for (int i = 100; i < 300; ++i)
+    over.assignments[fmt::format("u{:03}", i)] = fmt::format("m{:03}", i / 2);
   over.assignments["u399"] = "m060";
   r = a.commit(over, now);
   CHECK(r.status == CommitStatus::Rejected);
