@@ -88,29 +88,103 @@ std::string syntax_detail(const std::string& what) {
   return pos == std::string::npos ? what : what.substr(pos + 19);
 }
 
-// nlohmann's DOM builder with a duplicate-key check in its SAX events. A parser callback
-// (json::parse(..., callback)) would do the same check, but it runs nlohmann's callback DOM
-// builder, which wraps every key and value in a std::function call and a json copy: reading a
-// 100k-machine spec spent half of `berth place` there (perf), against a fraction with the plain
-// builder. The builder is nlohmann's own (detail::json_sax_dom_parser, what json::parse uses),
-// so the document and every error it throws are exactly json::parse's; only key(),
-// start_object() and end_object() are seen first here.
-class StrictDomBuilder : public nlohmann::detail::json_sax_dom_parser<json> {
+// Builds the document from nlohmann's SAX events through its public json API only (the SAX
+// interface nlohmann::json_sax documents), so that an update of nlohmann cannot break us through
+// its internals. It builds exactly what json::parse builds: values appended to the open array,
+// or stored under the last key of the open object. Why not json::parse with a parser callback
+// for the duplicate-key check: the callback DOM builder wraps every key and value in a
+// std::function call and a json copy; reading a 100k-machine spec spent half of `berth place`
+// there (perf), against a fraction with a plain builder.
+class DomBuilder {
  public:
-  using Base = nlohmann::detail::json_sax_dom_parser<json>;
-  explicit StrictDomBuilder(json& root) : Base(root, true) {}
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  explicit DomBuilder(json& root) : root_(root) {}
+
+  bool null() { return value(nullptr); }
+  bool boolean(bool v) { return value(v); }
+  bool number_integer(json::number_integer_t v) { return value(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return value(v); }
+  bool number_float(json::number_float_t v, const string_t& /*text*/) { return value(v); }
+  bool string(string_t& v) { return value(std::move(v)); }
+  bool binary(binary_t& v) {  // not in text JSON; kept for the interface
+    json b(json::value_t::binary);
+    b.get_binary() = std::move(v);
+    place(std::move(b));
+    return true;
+  }
+
+  bool start_object(std::size_t /*elements: unknown for text*/) {
+    open_.push_back(place(json(json::value_t::object)));
+    return true;
+  }
+  bool key(string_t& key) {
+    member_ = &(*open_.back())[std::move(key)];
+    return true;
+  }
+  bool end_object() {
+    open_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t /*elements*/) {
+    open_.push_back(place(json(json::value_t::array)));
+    return true;
+  }
+  bool end_array() {
+    open_.pop_back();
+    return true;
+  }
+
+  template <class Exception>
+  bool parse_error(std::size_t /*byte*/, const std::string& /*token*/, const Exception& ex) {
+    throw ex;
+  }
+
+ private:
+  template <class Value>
+  bool value(Value&& v) {
+    place(json(std::forward<Value>(v)));
+    return true;
+  }
+  // Puts v where the document is: the root, the end of the open array, or the member whose key
+  // came last. Returns where it now lives (containers are pushed on open_).
+  json* place(json&& v) {
+    if (open_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    json& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(v));
+      return &parent.back();
+    }
+    *member_ = std::move(v);
+    return member_;
+  }
+
+  json& root_;
+  std::vector<json*> open_;  // the containers being filled, innermost last
+  json* member_ = nullptr;   // the object member the next value goes to
+};
+
+// DomBuilder with the duplicate-key check: key(), start_object() and end_object() are seen
+// here first.
+class StrictDomBuilder : public DomBuilder {
+ public:
+  explicit StrictDomBuilder(json& root) : DomBuilder(root) {}
   bool start_object(std::size_t elements) {
     keys_.open();
-    return Base::start_object(elements);
+    return DomBuilder::start_object(elements);
   }
   bool end_object() {
     keys_.close();
-    return Base::end_object();
+    return DomBuilder::end_object();
   }
   bool key(string_t& key) {
     if (!keys_.add(key)) throw DuplicateKey{key, key_count_};
     ++key_count_;
-    return Base::key(key);
+    return DomBuilder::key(key);
   }
 
  private:
@@ -167,8 +241,8 @@ std::vector<std::pair<std::string, std::size_t>> count_field_elements(std::strin
 
 // Feeds a JsonObjectStream: tracks where in the document each event falls (the root object,
 // a top-level field's value, an element of a streamed field) and builds a DOM only for the piece
-// being delivered, with nlohmann's own builder (so each piece is exactly what json::parse would
-// have put at that place). Duplicate keys are checked everywhere, with the same key count as
+// being delivered, with DomBuilder (so each piece is exactly what json::parse would have put at
+// that place). Duplicate keys are checked everywhere, with the same key count as
 // StrictDomBuilder so that the error points at the same byte.
 class StreamingHandler {
  public:
@@ -180,7 +254,7 @@ class StreamingHandler {
   using Take = JsonObjectStream::Take;
 
   StreamingHandler(JsonObjectStream& out, std::vector<std::pair<std::string, std::size_t>> counts)
-      : out_(out), builder_(piece_, true), counts_(std::move(counts)) {}
+      : out_(out), builder_(piece_), counts_(std::move(counts)) {}
 
   // Scalars.
   bool null() {
@@ -326,7 +400,7 @@ class StreamingHandler {
 
   JsonObjectStream& out_;
   json piece_;  // the value being built; the builder's root
-  nlohmann::detail::json_sax_dom_parser<json> builder_;
+  DomBuilder builder_;
   KeyTracker keys_;
   std::size_t key_count_ = 0;
   int depth_ = 0;        // 0: outside the root; 1: in the root object; 2: in a streamed field

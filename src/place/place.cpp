@@ -95,6 +95,11 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
   std::vector<Diagnosis> diagnoses;
   PlacementResult result;
   Placer placer(cluster, options.strategy);
+  if (options.diagnose_by_scan) {
+    Placer::Shortcuts by_scan;
+    by_scan.indexed_diagnosis = false;
+    placer.set_shortcuts(by_scan);
+  }
   std::map<InstanceId, std::vector<std::string>> batch_preferences;
   if (options.batch) {
     diagnoses = place_batch(cluster, *options.batch, options.strategy, &batch_preferences);

@@ -103,9 +103,9 @@ void Spread::explain_in_context(const ExplainQuery& q, std::vector<std::string>&
 }  // namespace pipeline
 
 Placer::Placer(Cluster& cluster, StrategyKind strategy)
-    : cluster_(cluster), strategy_(strategy), s_(std::make_unique<pipeline::PlacerState>(cluster)) {
-  if (std::getenv("BERTH_DIAGNOSE_BY_SCAN") != nullptr) shortcuts_.indexed_diagnosis = false;
-}
+    : cluster_(cluster),
+      strategy_(strategy),
+      s_(std::make_unique<pipeline::PlacerState>(cluster)) {}
 
 Placer::~Placer() = default;
 

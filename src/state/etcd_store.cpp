@@ -14,9 +14,10 @@
 #include "berth/error.hpp"
 #include "detail.hpp"
 
-#if __has_include(<httplib.h>)
+// BERTH_HAVE_HTTPLIB comes from CMake (BERTH_WITH_ETCD), not from finding the header: a system
+// with httplib.h installed but the option off must still build the store that says so (406).
+#ifdef BERTH_HAVE_HTTPLIB
 #include <httplib.h>
-#define BERTH_HAVE_HTTPLIB 1
 #endif
 
 namespace berth::state {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -15,10 +16,7 @@
 #include "command.hpp"
 #include "inputs.hpp"
 
-#if __has_include("store_support.hpp")
 #include "store_support.hpp"
-#define BERTH_HAVE_STORE 1
-#endif
 
 namespace berth::cli {
 namespace {
@@ -38,8 +36,9 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
   PlaceOptions options = place_options_for(args.strategy);
   options.strict = args.strict;
   options.preempt = args.preempt;
+  // The reference diagnosis, for benchmarks (bench/RESULTS.md, "Explanations at scale").
+  options.diagnose_by_scan = std::getenv("BERTH_DIAGNOSE_BY_SCAN") != nullptr;
   Spec spec = load_spec_inputs(args.inputs, args.machines, args.default_requests);
-#ifdef BERTH_HAVE_STORE
   std::string url = resolve_store_url(ctx);
   if (!url.empty() && args.format == "html") {
     throw UsageError(
@@ -50,9 +49,6 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
   // in a later call, or a contradiction is stored pending (unresolvable for the last) and
   // retried by every later place/apply; the others are placed. --strict still refuses.
   if (!url.empty()) return place_with_store(url, spec, options, args.format);
-#else
-  (void)ctx;
-#endif
   PlacementResult result = place(spec, options);
   if (args.format == "json") {
     write_placement_json(

@@ -5,10 +5,7 @@
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 
-#if __has_include("berth/fleet/load.hpp")
 #include "berth/fleet/load.hpp"
-#define BERTH_HAVE_FLEET 1
-#endif
 
 namespace berth::cli {
 
@@ -17,12 +14,7 @@ bool is_unit_input(const std::vector<std::string>& inputs, const std::string& ma
       inputs.size() == 1 && machines_file.empty() &&
       (inputs[0] == "-" ||
        (inputs[0].size() >= 5 && inputs[0].substr(inputs[0].size() - 5) == ".json") ||
-#ifdef BERTH_HAVE_FLEET
-       !fleet::looks_like_unit_input(inputs[0])
-#else
-       true
-#endif
-      );
+       !fleet::looks_like_unit_input(inputs[0]));
   return !single_json;
 }
 
@@ -40,7 +32,6 @@ Spec load_spec_inputs(const std::vector<std::string>& inputs, const std::string&
     }
     return read_spec_file(inputs[0]);
   }
-#ifdef BERTH_HAVE_FLEET
   if (machines_file.empty() && machines_required) {
     throw UsageError(
         309, fmt::format("--machines: unit files ({}{}) need a machines file to be placed on; give "
@@ -52,9 +43,6 @@ Spec load_spec_inputs(const std::vector<std::string>& inputs, const std::string&
   if (!default_requests.empty())
     options.default_requests = fleet::parse_default_requests(default_requests);
   return fleet::load_spec(inputs, machines_file, options);
-#else
-  throw UsageError(304, "this berth was built without fleet unit-file support");
-#endif
 }
 
 void add_unit_input_options(CLI::App* cmd, std::string* machines, std::string& default_requests) {

@@ -35,6 +35,11 @@ struct PlaceOptions {
   /// disruptive victims, re-placed elsewhere when they fit, pending otherwise (never lost).
   /// Unresolvable units never preempt. The CLI's `place --preempt`.
   bool preempt = false;
+  /// Diagnose pending units by the reference scan over every machine instead of the class
+  /// indexes (Placer::Shortcuts::indexed_diagnosis off). Same answer, slower: for benchmarks and
+  /// for checking the indexes (the CLI sets it when BERTH_DIAGNOSE_BY_SCAN is in its
+  /// environment; the library reads no environment variable).
+  bool diagnose_by_scan = false;
 };
 
 /// Options for a strategy name, online (strategy_names()) or batch (batch_strategy_names()).

@@ -96,8 +96,8 @@ class BERTH_API Placer {
     bool fit_levels = true;     ///< use the class trees' per-level maxima
     bool rank_replicas = true;  ///< carry one search's ranking over a unit's next replicas
     /// select(g, &diagnosis) diagnoses through the indexes (select_diagnosed) instead of the
-    /// scan. Off when the environment variable BERTH_DIAGNOSE_BY_SCAN is set (for benchmarks:
-    /// the same binary measures both; the output is the same).
+    /// scan. Off with PlaceOptions::diagnose_by_scan (for benchmarks: the same binary measures
+    /// both; the output is the same).
     bool indexed_diagnosis = true;
   };
   void set_shortcuts(Shortcuts s);
