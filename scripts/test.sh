@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up, builds everything, runs the whole test suite, including the consumer builds
+# Sets up, checks the formatting (scripts/format.sh --check), builds everything, runs clang-tidy
+# over the library and CLI sources (scripts/tidy.sh), runs the whole test suite, including the consumer builds
 # (ctest "consumers: *": the installed package through find_package with every component and
 # with core only, pkg-config, add_subdirectory, the installed Python module). Then the
 # hardening jobs of issue 9: the suite again under AddressSanitizer + UBSan, and every
@@ -7,7 +8,7 @@
 # (-D_GLIBCXX_ASSERTIONS: bounds-checked operator[], front() of empty containers, ...), so
 # the whole suite runs under them too.
 #
-# Environment: BERTH_TEST_SANITIZE=0 skips the ASan run, BERTH_TEST_FUZZ_SECONDS (default 20,
+# Environment: BERTH_TEST_SANITIZE=0 skips the ASan run, BERTH_TEST_FUZZ_SECONDS (default 10,
 # 0 skips) is the time per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,8 @@ cmake -S . -B "$build" -G Ninja "${library_flags[@]}" \
   -DBERTH_BUILD_TESTS=ON -DBERTH_BUILD_BENCH=ON \
   "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"$jobs"
+# clang-tidy over the library and CLI sources (.clang-tidy), with this build's compile commands.
+scripts/tidy.sh "$build"
 (cd "$build" && ctest -j"$jobs" --output-on-failure --no-tests=error --timeout 900)
 
 # The whole suite again under ASan + UBSan (minus the etcd server tests: see sanitize.sh).
@@ -39,7 +42,7 @@ if [[ "${BERTH_TEST_SANITIZE:-1}" != 0 ]]; then
   hardening="sanitizer suite clean"
 fi
 # Every parser's fuzz target, with ASan + UBSan, from the seed corpus in fuzz/corpus.
-fuzz_seconds="${BERTH_TEST_FUZZ_SECONDS:-20}"
+fuzz_seconds="${BERTH_TEST_FUZZ_SECONDS:-10}"
 if [[ "$fuzz_seconds" != 0 ]]; then
   BUILD_DIR="$build-fuzz" FUZZ_JOBS="$jobs" scripts/fuzz.sh "$fuzz_seconds"
   hardening+=", fuzz targets clean"
