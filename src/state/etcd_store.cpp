@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
 #include "detail.hpp"
 
 #if __has_include(<httplib.h>)
@@ -813,7 +814,7 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   // The value every touched machine key gets ("" for a removed or never-stored machine that
   // is only compared).
   std::map<std::string, std::string> machine_values;
-  for (const auto& [n, m] : redefined) machine_values[n] = detail::machine_to_json(m).dump();
+  for (const auto& [n, m] : redefined) machine_values[n] = machine_to_json(m).dump();
   for (const auto& m : touched.machines) {
     if (machine_values.count(m) || removed_machines.count(m)) continue;
     std::int64_t base_rev = rev_in(base.machine_revisions, m);
@@ -871,7 +872,7 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   }
   std::vector<Chunk> pre, post;  // unit definitions first, unit removals last
   for (const auto& u : plan.units) {
-    std::string value = detail::unit_to_json(u).dump();
+    std::string value = unit_to_json(u).dump();
     auto h = unit_home.find(u.name);
     Chunk& g = h != unit_home.end() ? group_of(h->second) : pre.emplace_back();
     g.unit_puts.insert(u.name);
@@ -1034,7 +1035,7 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
       }
     }
     for (const auto& u : c.unit_puts)
-      put(d.key("units", u), detail::unit_to_json(*plan_units.at(u)).dump());
+      put(d.key("units", u), unit_to_json(*plan_units.at(u)).dump());
     for (const auto& u : c.unit_deletes) del(d.key("units", u));
     for (const auto& key : c.deletes) del(key);
     for (const auto& [inst, m] : c.assignments)

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
 #include "detail.hpp"
 
 namespace berth::state {
@@ -458,12 +459,12 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
       it->second.state = st;
     }
     for (const auto& [n, m] : changed)
-      put.bind(1, n).bind(2, detail::machine_to_json(m).dump()).bind(3, rev).run();
+      put.bind(1, n).bind(2, machine_to_json(m).dump()).bind(3, rev).run();
   }
   {
     Stmt put(db_, "INSERT OR REPLACE INTO units VALUES(?, ?, ?)", store);
     for (const auto& u : plan.units)
-      put.bind(1, u.name).bind(2, detail::unit_to_json(u).dump()).bind(3, rev).run();
+      put.bind(1, u.name).bind(2, unit_to_json(u).dump()).bind(3, rev).run();
   }
   {
     Stmt del(db_, "DELETE FROM placements WHERE instance=?", store);
