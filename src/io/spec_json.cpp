@@ -950,7 +950,7 @@ json spec_to_json(const Spec& spec) {
 namespace {
 
 // A one-element spec around `j`, read with spec_from_json: one reader for lists and records,
-// so errors name the field as in a spec (`machines[0].capacity.cpu`).
+// so errors name the field as in a spec (`machine m1: capacity.cpu`, `machines[0].x`).
 Spec spec_around(const char* field, json j) {
   // Moved, not copied: an initializer list would deep-copy every record a store decodes.
   json list = json::array();

@@ -123,14 +123,32 @@ TEST_CASE("spec_to_json writes its lists with machine_to_json and unit_to_json",
   }
 }
 
-TEST_CASE("a record reader reports errors as the spec reader does", "[spec][errors]") {
-  nlohmann::json m = machine_to_json(Machine{"m1", {}, {}, {}, MachineState::Up, {}});
-  m["capacity"]["cpu"] = "lots";
+namespace {
+
+std::string error_of(void (*read)(const nlohmann::json&), const nlohmann::json& j) {
   try {
-    machine_from_json(m);
-    FAIL("no error");
+    read(j);
   } catch (const Error& e) {
-    INFO(e.what());
-    CHECK(std::string(e.what()).find("machines[0].capacity.cpu") != std::string::npos);
+    return e.what();
+  }
+  return "no error";
+}
+
+void read_machine(const nlohmann::json& j) { machine_from_json(j); }
+void read_spec(const nlohmann::json& j) { spec_from_json(j); }
+
+}  // namespace
+
+TEST_CASE("a record reader reports errors as the spec reader does", "[spec][errors]") {
+  const nlohmann::json good = machine_to_json(Machine{"m1", {}, {}, {}, MachineState::Up, {}});
+  nlohmann::json quantity = good, unknown = good;
+  quantity["capacity"]["cpu"] = "lots";
+  unknown["capcity"] = good["capacity"];
+  CHECK(error_of(read_machine, quantity).find("[berth.invalid.201] machine m1: capacity.cpu") == 0);
+  CHECK(error_of(read_machine, unknown).find("[berth.invalid.203] machines[0].capcity") == 0);
+  // Word for word what the whole spec's reader says.
+  for (const nlohmann::json& bad : {quantity, unknown}) {
+    const nlohmann::json spec = {{"machines", nlohmann::json::array({bad})}};
+    CHECK(error_of(read_machine, bad) == error_of(read_spec, spec));
   }
 }

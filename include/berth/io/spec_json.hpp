@@ -32,7 +32,7 @@ BERTH_API nlohmann::json unit_to_json(const Unit& unit);
 /// Builds a spec from an already parsed JSON value (no line numbers in errors).
 BERTH_API Spec spec_from_json(const nlohmann::json& j);
 /// Reads one machine (unit) record as spec_from_json reads an element of the spec's list, with
-/// the same errors (the field named as `machines[0].capacity.cpu`).
+/// the same errors (naming the owner, `machine m1: capacity.cpu`, or the path, `machines[0].x`).
 BERTH_API Machine machine_from_json(nlohmann::json j);
 BERTH_API Unit unit_from_json(nlohmann::json j);
 
