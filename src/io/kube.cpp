@@ -301,17 +301,10 @@ void set_normalised(Machine& m, const std::string& key,
   if (!value.empty()) m.metadata[key] = {value};
 }
 
-Machine import_node(const Located& at, KubeImport& result) {
-  const json& n = *at.value;
-  Machine m;
-  m.name = object_name(n);
-  if (m.name.empty()) throw ValidationError(260, at.where, "node without metadata.name");
-  const std::string object = fmt::format("node {}", m.name);
-  const std::string subject = fmt::format("{}: {}", at.where, object);
-
-  const json* md = object_at(n, "metadata", subject + ":");
-  std::map<std::string, std::string> labels;
-  if (md) labels = string_map_at(*md, "labels", subject + ": metadata");
+/// A node's labels as metadata, with berth's normalised keys (zone, region, instance_type,
+/// role) taken from kube's well-known labels.
+void node_metadata(Machine& m, const std::map<std::string, std::string>& labels,
+                   const std::string& object, KubeImport& result) {
   for (const auto& [k, v] : labels) m.metadata[k] = {v};
   set_normalised(m, "zone", labels,
                  {"topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"}, object,
@@ -333,7 +326,12 @@ Machine import_node(const Located& at, KubeImport& result) {
       roles.insert(it->second);
     if (!roles.empty()) m.metadata["role"] = std::vector<std::string>(roles.begin(), roles.end());
   }
+}
 
+/// A node's capacity and reserved amounts: capacity minus allocatable is reserved; either
+/// alone is taken as the capacity.
+void node_resources(Machine& m, const json& n, const std::string& subject,
+                    const std::string& object, KubeImport& result) {
   const json* status = object_at(n, "status", subject + ":");
   const json* cap = status ? object_at(*status, "capacity", subject + ": status") : nullptr;
   const json* alloc = status ? object_at(*status, "allocatable", subject + ": status") : nullptr;
@@ -362,40 +360,60 @@ Machine import_node(const Located& at, KubeImport& result) {
     result.notes.push_back(fmt::format(
         "{}: no status.capacity or status.allocatable; imported with no capacity", object));
   }
+}
 
+/// A node's taints, sorted and without duplicates; those berth cannot say are unsupported.
+void node_taints(Machine& m, const json& ts, const std::string& subject, const std::string& object,
+                 KubeImport& result) {
+  for (std::size_t i = 0; i < ts.size(); ++i) {
+    const std::string field = fmt::format("spec.taints[{}]", i);
+    const json& t = ts[i];
+    if (!t.is_object()) wrong_type(fmt::format("{}: {}", subject, field), t, "an object");
+    // First-class taints (docs/spec.md): the pipeline's taint filter reads them, and a
+    // pod's tolerations are its own, as in kube.
+    const std::string effect = string_at(t, "effect", subject + ": " + field);
+    const auto parsed = parse_taint_effect(effect);
+    if (!parsed) {
+      result.unsupported.push_back(
+          {object, field, fmt::format("unknown taint effect \"{}\"; ignored", effect)});
+      continue;
+    }
+    berth::Taint taint{string_at(t, "key", subject + ": " + field),
+                       string_at(t, "value", subject + ": " + field), *parsed};
+    if (taint.key.empty()) {  // kube refuses such a node; berth's spec cannot say it either
+      result.unsupported.push_back({object, field, "taint without a key; ignored"});
+      continue;
+    }
+    if (*parsed == TaintEffect::PreferNoSchedule) {
+      result.unsupported.push_back(
+          {object, field,
+           fmt::format("taint {} is PreferNoSchedule, a soft preference: recorded on the "
+                       "machine, but it does not filter and is not scored yet",
+                       taint.key)});
+    }
+    m.taints.push_back(std::move(taint));
+  }
+  std::sort(m.taints.begin(), m.taints.end());
+  m.taints.erase(std::unique(m.taints.begin(), m.taints.end()), m.taints.end());
+}
+
+Machine import_node(const Located& at, KubeImport& result) {
+  const json& n = *at.value;
+  Machine m;
+  m.name = object_name(n);
+  if (m.name.empty()) throw ValidationError(260, at.where, "node without metadata.name");
+  const std::string object = fmt::format("node {}", m.name);
+  const std::string subject = fmt::format("{}: {}", at.where, object);
+
+  const json* md = object_at(n, "metadata", subject + ":");
+  std::map<std::string, std::string> labels;
+  if (md) labels = string_map_at(*md, "labels", subject + ": metadata");
+  node_metadata(m, labels, object, result);
+  node_resources(m, n, subject, object, result);
   const json* spec = object_at(n, "spec", subject + ":");
   if (spec && bool_at(*spec, "unschedulable", subject + ": spec")) m.state = MachineState::Draining;
   if (const json* ts = spec ? array_at(*spec, "taints", subject + ": spec") : nullptr) {
-    for (std::size_t i = 0; i < ts->size(); ++i) {
-      const std::string field = fmt::format("spec.taints[{}]", i);
-      const json& t = (*ts)[i];
-      if (!t.is_object()) wrong_type(fmt::format("{}: {}", subject, field), t, "an object");
-      // First-class taints (docs/spec.md): the pipeline's taint filter reads them, and a
-      // pod's tolerations are its own, as in kube.
-      const std::string effect = string_at(t, "effect", subject + ": " + field);
-      const auto parsed = parse_taint_effect(effect);
-      if (!parsed) {
-        result.unsupported.push_back(
-            {object, field, fmt::format("unknown taint effect \"{}\"; ignored", effect)});
-        continue;
-      }
-      berth::Taint taint{string_at(t, "key", subject + ": " + field),
-                         string_at(t, "value", subject + ": " + field), *parsed};
-      if (taint.key.empty()) {  // kube refuses such a node; berth's spec cannot say it either
-        result.unsupported.push_back({object, field, "taint without a key; ignored"});
-        continue;
-      }
-      if (*parsed == TaintEffect::PreferNoSchedule) {
-        result.unsupported.push_back(
-            {object, field,
-             fmt::format("taint {} is PreferNoSchedule, a soft preference: recorded on the "
-                         "machine, but it does not filter and is not scored yet",
-                         taint.key)});
-      }
-      m.taints.push_back(std::move(taint));
-    }
-    std::sort(m.taints.begin(), m.taints.end());
-    m.taints.erase(std::unique(m.taints.begin(), m.taints.end()), m.taints.end());
+    node_taints(m, *ts, subject, object, result);
   }
   return m;
 }
@@ -766,6 +784,81 @@ void import_pod_affinity(const json& affinity, Pod& pod, const std::string& subj
   }
 }
 
+/// A running pod's identity beyond its name: uid, labels, controller owner, whether it is a
+/// static (mirror) pod.
+void pod_metadata(Pod& pod, const json& md, const std::string& subject) {
+  pod.uid = string_at(md, "uid", subject + ": metadata");
+  for (auto& [k, v] : string_map_at(md, "labels", subject + ": metadata"))
+    pod.labels[k] = {std::move(v)};
+  if (const json* owners = array_at(md, "ownerReferences", subject + ": metadata")) {
+    for (const auto& o : *owners) {
+      if (!o.is_object() || !find(o, "controller") || !o["controller"].is_boolean() ||
+          !o["controller"].get<bool>())
+        continue;
+      pod.owner_kind = string_at(o, "kind", subject + ": metadata.ownerReferences");
+      pod.owner_name = string_at(o, "name", subject + ": metadata.ownerReferences");
+    }
+  }
+  const auto annotations = string_map_at(md, "annotations", subject + ": metadata");
+  pod.mirror = annotations.count("kubernetes.io/config.mirror") > 0 || pod.owner_kind == "Node";
+}
+
+/// spec.priority, saturated to int64 (raw_priority) and clamped to berth's range.
+void pod_priority(Pod& pod, const json& prio, const std::string& subject) {
+  if (!prio.is_number_integer() && !prio.is_number_unsigned())
+    wrong_type(subject + ": spec.priority", prio, "an integer");
+  // An unsigned value above 2^63 would wrap to a negative int64: saturate instead.
+  constexpr auto kInt64Max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  pod.raw_priority = prio.is_number_unsigned() && prio.get<std::uint64_t>() > kInt64Max
+                         ? std::numeric_limits<std::int64_t>::max()
+                         : prio.get<std::int64_t>();
+  pod.unit.priority =
+      static_cast<std::int32_t>(std::clamp(pod.raw_priority, kMinPriority, kMaxPriority));
+}
+
+/// spec.tolerations; those kube would never have admitted are unsupported (ignored).
+void pod_tolerations(Pod& pod, const json& tols, const std::string& subject, KubeImport& result) {
+  for (std::size_t i = 0; i < tols.size(); ++i) {
+    const std::string field = fmt::format("{}: spec.tolerations[{}]", subject, i);
+    const json& t = tols[i];
+    if (!t.is_object()) wrong_type(field, t, "an object");
+    berth::Toleration tol;
+    tol.key = string_at(t, "key", field);
+    tol.value = string_at(t, "value", field);
+    const std::string op = string_at(t, "operator", field);
+    if (op.empty() || op == "Equal") {
+      tol.op = TolerationOp::Equal;
+    } else if (op == "Exists") {
+      tol.op = TolerationOp::Exists;
+    } else {
+      throw ValidationError(264, field + ".operator",
+                            fmt::format("unknown operator \"{}\" (expected Exists or Equal)", op));
+    }
+    const std::string effect = string_at(t, "effect", field);
+    if (!effect.empty()) {
+      tol.effect = parse_taint_effect(effect);
+      if (!tol.effect) {
+        throw ValidationError(
+            264, field + ".effect",
+            fmt::format(
+                "unknown effect \"{}\" (expected NoSchedule, PreferNoSchedule or NoExecute)",
+                effect));
+      }
+    }
+    // kube's validation: no key needs Exists, and Exists takes no value. A dump holding
+    // anything else was never admitted; berth's spec cannot say it (invalid.267).
+    if ((tol.key.empty() && tol.op != TolerationOp::Exists) ||
+        (tol.op == TolerationOp::Exists && !tol.value.empty())) {
+      result.unsupported.push_back(
+          {pod.object, fmt::format("spec.tolerations[{}]", i),
+           tol.key.empty() ? "a toleration without a key must use operator Exists; ignored"
+                           : "operator Exists takes no value; ignored"});
+      continue;
+    }
+    pod.unit.constraints.tolerations.push_back(std::move(tol));
+  }
+}
+
 std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   const json& p = *at.value;
   Pod pod;
@@ -790,20 +883,7 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
     return std::nullopt;
   }
 
-  pod.uid = string_at(*md, "uid", subject + ": metadata");
-  for (auto& [k, v] : string_map_at(*md, "labels", subject + ": metadata"))
-    pod.labels[k] = {std::move(v)};
-  if (const json* owners = array_at(*md, "ownerReferences", subject + ": metadata")) {
-    for (const auto& o : *owners) {
-      if (!o.is_object() || !find(o, "controller") || !o["controller"].is_boolean() ||
-          !o["controller"].get<bool>())
-        continue;
-      pod.owner_kind = string_at(o, "kind", subject + ": metadata.ownerReferences");
-      pod.owner_name = string_at(o, "name", subject + ": metadata.ownerReferences");
-    }
-  }
-  const auto annotations = string_map_at(*md, "annotations", subject + ": metadata");
-  pod.mirror = annotations.count("kubernetes.io/config.mirror") > 0 || pod.owner_kind == "Node";
+  pod_metadata(pod, *md, subject);
 
   const json* spec = object_at(p, "spec", subject + ":");
   if (!spec) throw ValidationError(265, subject, "pod without spec");
@@ -814,15 +894,7 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
   std::sort(ports.begin(), ports.end());
   ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
   if (const json* prio = find(*spec, "priority")) {
-    if (!prio->is_number_integer() && !prio->is_number_unsigned())
-      wrong_type(subject + ": spec.priority", *prio, "an integer");
-    // An unsigned value above 2^63 would wrap to a negative int64: saturate instead.
-    constexpr auto kInt64Max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    pod.raw_priority = prio->is_number_unsigned() && prio->get<std::uint64_t>() > kInt64Max
-                           ? std::numeric_limits<std::int64_t>::max()
-                           : prio->get<std::int64_t>();
-    pod.unit.priority =
-        static_cast<std::int32_t>(std::clamp(pod.raw_priority, kMinPriority, kMaxPriority));
+    pod_priority(pod, *prio, subject);
   }
   pod.node_name = string_at(*spec, "nodeName", subject + ": spec");
   for (const auto& [k, v] : string_map_at(*spec, "nodeSelector", subject + ": spec")) {
@@ -833,46 +905,7 @@ std::optional<Pod> read_pod(const Located& at, KubeImport& result) {
     import_pod_affinity(*affinity, pod, subject, result);
   }
   if (const json* tols = array_at(*spec, "tolerations", subject + ": spec")) {
-    for (std::size_t i = 0; i < tols->size(); ++i) {
-      const std::string field = fmt::format("{}: spec.tolerations[{}]", subject, i);
-      const json& t = (*tols)[i];
-      if (!t.is_object()) wrong_type(field, t, "an object");
-      berth::Toleration tol;
-      tol.key = string_at(t, "key", field);
-      tol.value = string_at(t, "value", field);
-      const std::string op = string_at(t, "operator", field);
-      if (op.empty() || op == "Equal") {
-        tol.op = TolerationOp::Equal;
-      } else if (op == "Exists") {
-        tol.op = TolerationOp::Exists;
-      } else {
-        throw ValidationError(
-            264, field + ".operator",
-            fmt::format("unknown operator \"{}\" (expected Exists or Equal)", op));
-      }
-      const std::string effect = string_at(t, "effect", field);
-      if (!effect.empty()) {
-        tol.effect = parse_taint_effect(effect);
-        if (!tol.effect) {
-          throw ValidationError(
-              264, field + ".effect",
-              fmt::format(
-                  "unknown effect \"{}\" (expected NoSchedule, PreferNoSchedule or NoExecute)",
-                  effect));
-        }
-      }
-      // kube's validation: no key needs Exists, and Exists takes no value. A dump holding
-      // anything else was never admitted; berth's spec cannot say it (invalid.267).
-      if ((tol.key.empty() && tol.op != TolerationOp::Exists) ||
-          (tol.op == TolerationOp::Exists && !tol.value.empty())) {
-        result.unsupported.push_back(
-            {pod.object, fmt::format("spec.tolerations[{}]", i),
-             tol.key.empty() ? "a toleration without a key must use operator Exists; ignored"
-                             : "operator Exists takes no value; ignored"});
-        continue;
-      }
-      pod.unit.constraints.tolerations.push_back(std::move(tol));
-    }
+    pod_tolerations(pod, *tols, subject, result);
   }
   if (present(*spec, "topologySpreadConstraints")) {
     result.unsupported.push_back(
@@ -936,8 +969,9 @@ std::vector<std::size_t> select_pods(const AntiAffinity& aa, const std::vector<P
   return out;
 }
 
-KubeImport build(const Collected& in, KubeImport result) {
-  Spec& spec = result.spec;
+/// Imports every node once into result.spec.machines; a name read twice with the same uid is
+/// one node (noted), with different uids two clusters (error 261).
+void import_nodes(const Collected& in, KubeImport& result) {
   std::map<std::string, std::string> node_uids;
   for (const auto& at : in.nodes) {
     ++result.nodes_read;
@@ -956,21 +990,27 @@ KubeImport build(const Collected& in, KubeImport result) {
       continue;
     }
     node_uids[m.name] = uid;
-    spec.machines.push_back(std::move(m));
+    result.spec.machines.push_back(std::move(m));
   }
-  std::set<std::string> machine_names;
-  for (const auto& m : spec.machines) machine_names.insert(m.name);
-  // Every pod takes one of the node's `pods` slots; only model that when every node says how
-  // many it has, or the slot count would block pods on nodes that don't report it.
-  const bool count_pod_slots =
-      !spec.machines.empty() &&
-      std::all_of(spec.machines.begin(), spec.machines.end(),
-                  [](const Machine& m) { return m.capacity.extended.count("pods") > 0; });
+}
 
-  std::vector<Pod> pods;
-  std::map<std::string, std::string> pod_uids;
+/// What the pod passes find to say in notes, each list in the order pods were read, emitted
+/// after the pods (add_notes).
+struct PodFindings {
   std::map<std::string, std::vector<std::string>> priorities_clamped;  // value -> pods
   std::map<std::string, std::vector<std::string>> missing_nodes;       // node -> pods
+  std::map<std::string, std::vector<std::string>> violations;  // requirement -> "pod on node"
+};
+
+/// Reads every pod once (duplicates as for nodes), with what the node dump decides: a `pods`
+/// slot request when `count_pod_slots`, static pods bound to their node, pins to nodes the
+/// dump lacks dropped (unsupported).
+std::vector<Pod> import_pods(const Collected& in, KubeImport& result, bool count_pod_slots,
+                             PodFindings& found) {
+  std::set<std::string> machine_names;
+  for (const auto& m : result.spec.machines) machine_names.insert(m.name);
+  std::vector<Pod> pods;
+  std::map<std::string, std::string> pod_uids;
   for (const auto& at : in.pods) {
     auto pod = read_pod(at, result);
     if (!pod) continue;
@@ -987,7 +1027,7 @@ KubeImport build(const Collected& in, KubeImport result) {
     }
     pod_uids[pod->unit_name] = pod->uid;
     if (pod->raw_priority != pod->unit.priority)
-      priorities_clamped[std::to_string(pod->raw_priority)].push_back(pod->unit_name);
+      found.priorities_clamped[std::to_string(pod->raw_priority)].push_back(pod->unit_name);
     if (count_pod_slots) pod->unit.requests.extended["pods"] += 1;
     if (pod->mirror && !pod->node_name.empty()) {
       // Static pods are started by the kubelet itself: bound to their node, never scheduled,
@@ -1006,7 +1046,12 @@ KubeImport build(const Collected& in, KubeImport result) {
     }
     pods.push_back(std::move(*pod));
   }
+  return pods;
+}
 
+/// Turns pod anti-affinity into conflicts (required terms) and `near` preferences (preferred
+/// terms), each term's pods selected once among all pods read.
+void resolve_anti_affinity(std::vector<Pod>& pods) {
   NamespaceIndex by_namespace;
   for (std::size_t i = 0; i < pods.size(); ++i) by_namespace[pods[i].ns].push_back(i);
   // Identical anti-affinity terms (the replicas of one owner) resolve once.
@@ -1043,20 +1088,23 @@ KubeImport build(const Collected& in, KubeImport result) {
       pod.unit.preferences.push_back(std::move(p));
     }
   }
+}
 
-  std::map<std::string, std::vector<std::string>> violations;  // requirement -> "pod on node"
+/// Moves every pod's unit into the spec, in order; a pod bound to an imported node becomes a
+/// placement, kept even where it fails the node's metadata or NoSchedule taints (noted).
+void add_pod_units(std::vector<Pod>& pods, Spec& spec, PodFindings& found) {
   std::map<std::string, const Machine*> by_name;
   for (const auto& m : spec.machines) by_name[m.name] = &m;
   for (auto& pod : pods) {
     if (!pod.node_name.empty()) {
       auto it = by_name.find(pod.node_name);
       if (it == by_name.end()) {
-        missing_nodes[pod.node_name].push_back(pod.unit_name);
+        found.missing_nodes[pod.node_name].push_back(pod.unit_name);
       } else {
         spec.placements[pod.unit_name] = pod.node_name;
         for (const auto& req : pod.unit.constraints.metadata) {
           if (!req.matches(it->second->metadata)) {
-            violations[req.describe()].push_back(
+            found.violations[req.describe()].push_back(
                 fmt::format("{} on {}", pod.unit_name, pod.node_name));
           }
         }
@@ -1065,7 +1113,7 @@ KubeImport build(const Collected& in, KubeImport result) {
         for (const berth::Taint& t : it->second->taints) {
           if (t.effect == TaintEffect::NoSchedule &&
               !tolerated(pod.unit.constraints.tolerations, t)) {
-            violations["toleration of taint " + t.describe()].push_back(
+            found.violations["toleration of taint " + t.describe()].push_back(
                 fmt::format("{} on {}", pod.unit_name, pod.node_name));
           }
         }
@@ -1073,17 +1121,23 @@ KubeImport build(const Collected& in, KubeImport result) {
     }
     spec.units.push_back(std::move(pod.unit));
   }
-  for (const auto& [req, where] : violations) {
+}
+
+/// The findings as notes, then every unsupported field and note as a spec warning.
+void add_notes(const Collected& in, bool count_pod_slots, const PodFindings& found,
+               KubeImport& result) {
+  Spec& spec = result.spec;
+  for (const auto& [req, where] : found.violations) {
     result.notes.push_back(
         fmt::format("{} pod(s) run on nodes that fail their requirement {}; kept there: {}",
                     where.size(), req, name_list(where)));
   }
-  for (const auto& [value, names] : priorities_clamped) {
+  for (const auto& [value, names] : found.priorities_clamped) {
     result.notes.push_back(
         fmt::format("priority {} is outside the 32-bit range [{}, {}]; clamped for {} pod(s): {}",
                     value, kMinPriority, kMaxPriority, names.size(), name_list(names)));
   }
-  for (const auto& [node, names] : missing_nodes) {
+  for (const auto& [node, names] : found.missing_nodes) {
     result.notes.push_back(fmt::format(
         "node {} is not in the node dump; {} pod(s) bound to it are imported unplaced: {}", node,
         names.size(), name_list(names)));
@@ -1099,6 +1153,22 @@ KubeImport build(const Collected& in, KubeImport result) {
         fmt::format("kube import: {}: {} unsupported: {}", u.object, u.field, u.reason));
   }
   for (const auto& n : result.notes) spec.warnings.push_back("kube import: " + n);
+}
+
+KubeImport build(const Collected& in, KubeImport result) {
+  import_nodes(in, result);
+  const auto& machines = result.spec.machines;
+  // Every pod takes one of the node's `pods` slots; only model that when every node says how
+  // many it has, or the slot count would block pods on nodes that don't report it.
+  const bool count_pod_slots =
+      !machines.empty() && std::all_of(machines.begin(), machines.end(), [](const Machine& m) {
+        return m.capacity.extended.count("pods") > 0;
+      });
+  PodFindings found;
+  std::vector<Pod> pods = import_pods(in, result, count_pod_slots, found);
+  resolve_anti_affinity(pods);
+  add_pod_units(pods, result.spec, found);
+  add_notes(in, count_pod_slots, found, result);
   return result;
 }
 

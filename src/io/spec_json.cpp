@@ -838,110 +838,135 @@ json resources_to_json(const Resources& r) {
   return j;
 }
 
+json requirements_to_json(const std::vector<MetadataRequirement>& reqs) {
+  json md = json::array();
+  for (const auto& req : reqs) {
+    json jr = {{"key", req.key}, {"op", to_string(req.op)}};
+    if (!req.values.empty()) jr["values"] = req.values;
+    md.push_back(std::move(jr));
+  }
+  return md;
+}
+
+json toleration_to_json(const Toleration& t) {
+  json jt = json::object();
+  if (!t.key.empty()) jt["key"] = t.key;
+  jt["operator"] = t.op == TolerationOp::Exists ? "Exists" : "Equal";
+  if (!t.value.empty()) jt["value"] = t.value;
+  if (t.effect) jt["effect"] = to_string(*t.effect);
+  return jt;
+}
+
+// Only the field of the preference's kind: the others mean nothing for it (model/unit.hpp).
+json preference_to_json(const Preference& p) {
+  json jp = {{"weight", p.weight}};
+  switch (p.kind) {
+    case Preference::Kind::Metadata:
+      jp["metadata"] = requirements_to_json(p.metadata);
+      break;
+    case Preference::Kind::Near:
+      jp["near"] = p.near;
+      break;
+    case Preference::Kind::Spread:
+      jp["spread"] = {{"key", p.spread_key}};
+      break;
+  }
+  return jp;
+}
+
 }  // namespace
+
+json machine_to_json(const Machine& m) {
+  json jm = {{"name", m.name}, {"capacity", resources_to_json(m.capacity)}};
+  if (!m.reserved.is_zero()) jm["reserved"] = resources_to_json(m.reserved);
+  if (!m.metadata.empty()) {
+    json md = json::object();
+    for (const auto& [k, vs] : m.metadata) md[k] = vs.size() == 1 ? json(vs.front()) : json(vs);
+    jm["metadata"] = md;
+  }
+  if (m.state != MachineState::Up) jm["state"] = to_string(m.state);
+  if (!m.taints.empty()) {
+    json ts = json::array();
+    for (const Taint& t : m.taints) {
+      json jt = {{"key", t.key}, {"effect", to_string(t.effect)}};
+      if (!t.value.empty()) jt["value"] = t.value;
+      ts.push_back(std::move(jt));
+    }
+    jm["taints"] = std::move(ts);
+  }
+  return jm;
+}
+
+json unit_to_json(const Unit& u) {
+  json ju = {{"name", u.name}};
+  if (u.replicas) ju["replicas"] = *u.replicas;
+  ju["requests"] = resources_to_json(u.requests);
+  if (u.priority != 0) ju["priority"] = u.priority;
+  const Constraints& c = u.constraints;
+  json jc = json::object();
+  if (!c.metadata.empty()) jc["metadata"] = requirements_to_json(c.metadata);
+  if (!c.conflicts.empty()) jc["conflicts"] = c.conflicts;
+  if (!c.machine_of.empty()) jc["machine_of"] = c.machine_of;
+  if (!c.machine_id.empty()) jc["machine_id"] = c.machine_id;
+  if (c.global) jc["global"] = true;
+  if (c.spread) jc["spread"] = {{"key", c.spread->key}, {"max_skew", c.spread->max_skew}};
+  if (!jc.empty()) ju["constraints"] = std::move(jc);
+  if (!c.tolerations.empty()) {
+    json ts = json::array();
+    for (const Toleration& t : c.tolerations) ts.push_back(toleration_to_json(t));
+    ju["tolerations"] = std::move(ts);
+  }
+  if (!u.preferences.empty()) {
+    json ps = json::array();
+    for (const Preference& p : u.preferences) ps.push_back(preference_to_json(p));
+    ju["preferences"] = std::move(ps);
+  }
+  if (!c.ports.empty()) {
+    json ps = json::array();
+    for (const HostPort& p : c.ports) {
+      if (p.protocol == PortProtocol::Tcp)
+        ps.push_back(p.port);
+      else
+        ps.push_back(p.describe());
+    }
+    ju["ports"] = std::move(ps);
+  }
+  return ju;
+}
 
 json spec_to_json(const Spec& spec) {
   json root = json::object();
   json machines = json::array();
-  for (const auto& m : spec.machines) {
-    json jm = {{"name", m.name}, {"capacity", resources_to_json(m.capacity)}};
-    if (!m.reserved.is_zero()) jm["reserved"] = resources_to_json(m.reserved);
-    if (!m.metadata.empty()) {
-      json md = json::object();
-      for (const auto& [k, vs] : m.metadata) md[k] = vs.size() == 1 ? json(vs.front()) : json(vs);
-      jm["metadata"] = md;
-    }
-    if (m.state != MachineState::Up) jm["state"] = to_string(m.state);
-    if (!m.taints.empty()) {
-      json ts = json::array();
-      for (const Taint& t : m.taints) {
-        json jt = {{"key", t.key}, {"effect", to_string(t.effect)}};
-        if (!t.value.empty()) jt["value"] = t.value;
-        ts.push_back(std::move(jt));
-      }
-      jm["taints"] = std::move(ts);
-    }
-    machines.push_back(std::move(jm));
-  }
+  for (const auto& m : spec.machines) machines.push_back(machine_to_json(m));
   root["machines"] = std::move(machines);
   json units = json::array();
-  for (const auto& u : spec.units) {
-    json ju = {{"name", u.name}};
-    if (u.replicas) ju["replicas"] = *u.replicas;
-    ju["requests"] = resources_to_json(u.requests);
-    if (u.priority != 0) ju["priority"] = u.priority;
-    const Constraints& c = u.constraints;
-    json jc = json::object();
-    if (!c.metadata.empty()) {
-      json md = json::array();
-      for (const auto& req : c.metadata) {
-        json jr = {{"key", req.key}, {"op", to_string(req.op)}};
-        if (!req.values.empty()) jr["values"] = req.values;
-        md.push_back(std::move(jr));
-      }
-      jc["metadata"] = std::move(md);
-    }
-    if (!c.conflicts.empty()) jc["conflicts"] = c.conflicts;
-    if (!c.machine_of.empty()) jc["machine_of"] = c.machine_of;
-    if (!c.machine_id.empty()) jc["machine_id"] = c.machine_id;
-    if (c.global) jc["global"] = true;
-    if (c.spread) jc["spread"] = {{"key", c.spread->key}, {"max_skew", c.spread->max_skew}};
-    if (!jc.empty()) ju["constraints"] = std::move(jc);
-    if (!c.tolerations.empty()) {
-      json ts = json::array();
-      for (const Toleration& t : c.tolerations) {
-        json jt = json::object();
-        if (!t.key.empty()) jt["key"] = t.key;
-        jt["operator"] = t.op == TolerationOp::Exists ? "Exists" : "Equal";
-        if (!t.value.empty()) jt["value"] = t.value;
-        if (t.effect) jt["effect"] = to_string(*t.effect);
-        ts.push_back(std::move(jt));
-      }
-      ju["tolerations"] = std::move(ts);
-    }
-    if (!u.preferences.empty()) {
-      json ps = json::array();
-      for (const Preference& p : u.preferences) {
-        json jp = {{"weight", p.weight}};
-        switch (p.kind) {
-          case Preference::Kind::Metadata: {
-            json md = json::array();
-            for (const auto& req : p.metadata) {
-              json jr = {{"key", req.key}, {"op", to_string(req.op)}};
-              if (!req.values.empty()) jr["values"] = req.values;
-              md.push_back(std::move(jr));
-            }
-            jp["metadata"] = std::move(md);
-            break;
-          }
-          case Preference::Kind::Near:
-            jp["near"] = p.near;
-            break;
-          case Preference::Kind::Spread:
-            jp["spread"] = {{"key", p.spread_key}};
-            break;
-        }
-        ps.push_back(std::move(jp));
-      }
-      ju["preferences"] = std::move(ps);
-    }
-    if (!c.ports.empty()) {
-      json ps = json::array();
-      for (const HostPort& p : c.ports) {
-        if (p.protocol == PortProtocol::Tcp)
-          ps.push_back(p.port);
-        else
-          ps.push_back(p.describe());
-      }
-      ju["ports"] = std::move(ps);
-    }
-    units.push_back(std::move(ju));
-  }
+  for (const auto& u : spec.units) units.push_back(unit_to_json(u));
   root["units"] = std::move(units);
   if (!spec.placements.empty()) root["placements"] = spec.placements;
   if (!spec.warnings.empty()) root["warnings"] = spec.warnings;
   return root;
 }
+
+namespace {
+
+// A one-element spec around `j`, read with spec_from_json: one reader for lists and records,
+// so errors name the field as in a spec (`machine m1: capacity.cpu`, `machines[0].x`).
+Spec spec_around(const char* field, json j) {
+  // Moved, not copied: an initializer list would deep-copy every record a store decodes.
+  json list = json::array();
+  list.push_back(std::move(j));
+  json root = json::object();
+  root[field] = std::move(list);
+  return spec_from_json(root);
+}
+
+}  // namespace
+
+Machine machine_from_json(json j) {
+  return std::move(spec_around("machines", std::move(j)).machines.at(0));
+}
+
+Unit unit_from_json(json j) { return std::move(spec_around("units", std::move(j)).units.at(0)); }
 
 std::string write_spec_json(const Spec& spec, int indent) {
   return spec_to_json(spec).dump(indent) + "\n";

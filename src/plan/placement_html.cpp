@@ -120,25 +120,55 @@ std::string metadata_text(const Metadata& md) {
   return out;
 }
 
-}  // namespace
+/// One page being written: the report and the choices every section shares (which dimensions
+/// get a bar, how machines are grouped, whether each machine gets its own row).
+struct Page {
+  const Spec& spec;
+  const PlacementResult& result;
+  const PlacementHtmlOptions& options;
+  ClusterReport rep;
+  std::vector<std::size_t> dims;  ///< indices into rep.dimensions that get a bar
+  std::map<std::string, const Machine*> by_name;
+  /// Groups in display order: by the value of the group key (natural order), machines
+  /// without it last.
+  std::vector<std::pair<std::string, std::vector<const MachineUsage*>>> ordered;
+  bool detailed = false;  ///< one row per machine (else machine classes, opened on demand)
+  std::string h;
 
-std::string placement_html(const Spec& spec, const PlacementResult& result,
-                           const PlacementHtmlOptions& options) {
-  Spec placed = spec;
-  placed.placements = result.placements;
-  const ClusterReport rep = build_report(placed);
-  const std::vector<std::string>& all_dims = rep.dimensions;
+  Page(const Spec& s, const PlacementResult& r, const PlacementHtmlOptions& o)
+      : spec(s), result(r), options(o), rep(report_of(s, r)) {}
+
+  static ClusterReport report_of(const Spec& spec, const PlacementResult& result) {
+    Spec placed = spec;
+    placed.placements = result.placements;
+    return build_report(placed);
+  }
+
+  const std::string& dim_name(std::size_t d) const { return rep.dimensions[d]; }
+  const Machine& machine_of(const MachineUsage& mu) const { return *by_name.at(mu.name); }
+  bool is_up(const MachineUsage& mu) const { return machine_of(mu).state == MachineState::Up; }
+
+  void prepare();
+  void summary();
+  std::string table_head(const char* first) const;
+  std::string machine_row(const MachineUsage& mu) const;
+  void machines();
+  void group(const std::string& name, const std::vector<const MachineUsage*>& members);
+  void class_table(const std::vector<const MachineUsage*>& members);
+  void class_row(const std::string& label, const std::vector<const MachineUsage*>& ms);
+  void pending();
+  void preemptions_and_warnings();
+};
+
+/// Picks the dimensions, indexes the machines and orders the groups.
+void Page::prepare() {
   // Only dimensions some machine has: a bar of nothing tells nobody anything.
-  std::vector<std::size_t> dims;
-  for (std::size_t d = 0; d < all_dims.size(); ++d) {
+  for (std::size_t d = 0; d < rep.dimensions.size(); ++d) {
     const bool any = std::any_of(rep.machines.begin(), rep.machines.end(),
                                  [&](const MachineUsage& m) { return m.allocatable[d] > 0; });
     if (any) dims.push_back(d);
   }
-  std::map<std::string, const Machine*> by_name;
   for (const Machine& m : spec.machines) by_name.emplace(m.name, &m);
-  auto machine_of = [&](const MachineUsage& mu) -> const Machine& { return *by_name.at(mu.name); };
-  auto is_up = [&](const MachineUsage& mu) { return machine_of(mu).state == MachineState::Up; };
 
   // Groups by the value of the key (natural order), machines without it last.
   const std::string none_label = options.group_by.empty()
@@ -154,17 +184,18 @@ std::string placement_html(const Spec& spec, const PlacementResult& result,
     else
       groups[it->second.front()].push_back(&mu);
   }
-  std::vector<std::pair<std::string, std::vector<const MachineUsage*>>> ordered(groups.begin(),
-                                                                                groups.end());
+  ordered.assign(groups.begin(), groups.end());
   std::stable_sort(ordered.begin(), ordered.end(),
                    [](const auto& a, const auto& b) { return natural_less(a.first, b.first); });
   if (!ungrouped.empty()) ordered.emplace_back(none_label, std::move(ungrouped));
-  const bool detailed = rep.machines.size() <= options.detail_limit;
+  detailed = rep.machines.size() <= options.detail_limit;
+}
 
-  Totals all(all_dims.size());
+/// The page head, the summary table (totals per dimension) and the colour scale.
+void Page::summary() {
+  Totals all(rep.dimensions.size());
   for (const MachineUsage& mu : rep.machines) all.add(mu, is_up(mu));
 
-  std::string h;
   h.reserve(512 + rep.machines.size() * (160 + 130 * dims.size()));
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   h += fmt::format("<title>{}</title>\n<style>{}</style></head><body>\n", esc(options.title),
@@ -181,33 +212,39 @@ std::string placement_html(const Spec& spec, const PlacementResult& result,
       placed_count, result.pending.empty() ? "ok" : "bad", result.pending.size());
   for (std::size_t d : dims) {
     h += fmt::format("<tr><td>{}</td><td>{} of {} used ({}); {} stranded</td></tr>\n",
-                     esc(all_dims[d]), esc(format_amount(all_dims[d], all.used[d])),
-                     esc(format_amount(all_dims[d], all.alloc[d])),
+                     esc(dim_name(d)), esc(format_amount(dim_name(d), all.used[d])),
+                     esc(format_amount(dim_name(d), all.alloc[d])),
                      pct_text(ClusterReport::ratio(all.used[d], all.alloc[d])),
-                     esc(format_amount(all_dims[d], all.stranded[d])));
+                     esc(format_amount(dim_name(d), all.stranded[d])));
   }
   h += "</table>\n<p class=\"scale note\">utilization: ";
   for (int k = 0; k <= 10; ++k) h += fmt::format("<i class=\"u{}\"></i>", k);
   h += " 0&ndash;100% <i class=\"over\"></i> over capacity; hatched: <b>stranded</b>, free "
        "capacity on a machine "
        "where no unit of the spec fits any more, because another dimension is full.</p>\n";
+}
 
-  // Machine rows (name, state, one bar per dimension, units) and the table around them.
-  auto table_head = [&](const char* id_attr, const char* first) {
-    std::string s = fmt::format("<table{}><tr><th>{}</th><th>state</th>", id_attr, first);
-    for (std::size_t d : dims) s += fmt::format("<th>{}</th>", esc(all_dims[d]));
-    return s + "<th>units</th></tr>\n";
-  };
-  auto machine_row = [&](const MachineUsage& mu) {
-    const MachineState st = machine_of(mu).state;
-    std::string s = fmt::format(
-        "<tr class=\"machine\" data-machine=\"{}\"><td>{}</td><td class=\"st-{}\">{}</td>",
-        esc(mu.name), esc(mu.name), berth::to_string(st), berth::to_string(st));
-    for (std::size_t d : dims)
-      s += bar("m", all_dims[d], mu.used[d], mu.allocatable[d], mu.stranded[d]);
-    return s + fmt::format("<td class=\"units\">{}</td></tr>\n", units_text(mu.units));
-  };
+/// The head of a machine table: `first` names the first column, then state, one column per
+/// dimension, units.
+std::string Page::table_head(const char* first) const {
+  std::string s = fmt::format("<table><tr><th>{}</th><th>state</th>", first);
+  for (std::size_t d : dims) s += fmt::format("<th>{}</th>", esc(dim_name(d)));
+  return s + "<th>units</th></tr>\n";
+}
 
+/// One machine's row: name, state, one bar per dimension, units.
+std::string Page::machine_row(const MachineUsage& mu) const {
+  const MachineState st = machine_of(mu).state;
+  std::string s = fmt::format(
+      "<tr class=\"machine\" data-machine=\"{}\"><td>{}</td><td class=\"st-{}\">{}</td>",
+      esc(mu.name), esc(mu.name), berth::to_string(st), berth::to_string(st));
+  for (std::size_t d : dims)
+    s += bar("m", dim_name(d), mu.used[d], mu.allocatable[d], mu.stranded[d]);
+  return s + fmt::format("<td class=\"units\">{}</td></tr>\n", units_text(mu.units));
+}
+
+/// The Machines section: its note, then one <details> per group.
+void Page::machines() {
   h += fmt::format(
       "<h2>Machines</h2>\n<p class=\"note\">{}</p>\n",
       detailed
@@ -215,108 +252,124 @@ std::string placement_html(const Spec& spec, const PlacementResult& result,
           : fmt::format("{} machines: each group lists its machine classes (identical allocatable "
                         "capacity and metadata); open a class for its machines.",
                         rep.machines.size()));
-  for (const auto& [name, members] : ordered) {
-    Totals g(all_dims.size());
-    for (const MachineUsage* mu : members) g.add(*mu, is_up(*mu));
-    h += fmt::format(
-        "<details class=\"group\" data-group=\"{}\"{}><summary>{} <span class=\"agg\">{} "
-        "machine(s), "
-        "{} instance(s)",
-        esc(name), detailed || ordered.size() <= 12 ? " open" : "", esc(name), g.machines,
-        g.instances);
-    for (std::size_t d : dims) {
-      h += fmt::format("; {} {}", esc(all_dims[d]),
-                       pct_text(ClusterReport::ratio(g.used[d], g.alloc[d])));
-    }
-    h += "</span></summary>\n";
-    if (detailed) {
-      h += table_head("", "machine");
-      for (const MachineUsage* mu : members) h += machine_row(*mu);
-      h += "</table>\n";
-    } else {
-      // Classes: identical allocatable and metadata, the engine's own notion (cluster.hpp).
-      std::map<std::pair<std::vector<std::int64_t>, std::string>, std::vector<const MachineUsage*>>
-          classes;
-      for (const MachineUsage* mu : members) {
-        classes[{mu->allocatable, metadata_text(machine_of(*mu).metadata)}].push_back(mu);
-      }
-      std::vector<std::pair<std::string, std::vector<const MachineUsage*>>> rows;
-      for (auto& [key, ms] : classes) {
-        std::string label;
-        for (std::size_t d : dims) {
-          label += fmt::format("{}{} {}", label.empty() ? "" : " &middot; ",
-                               esc(format_amount(all_dims[d], key.first[d])), esc(all_dims[d]));
-        }
-        if (!key.second.empty())
-          label += fmt::format("<br><span class=\"note\">{}</span>", esc(key.second));
-        rows.emplace_back(std::move(label), ms);
-      }
-      std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-        return a.second.size() > b.second.size();
-      });
-      h += table_head("", "machine class");
-      for (const auto& [label, ms] : rows) {
-        Totals c(all_dims.size());
-        std::map<std::string, UnitShare> units;
-        for (const MachineUsage* mu : ms) {
-          c.add(*mu, is_up(*mu));
-          for (const UnitShare& s : mu->units) {
-            UnitShare& u = units[s.unit];
-            u.unit = s.unit;
-            u.instances += s.instances;
-          }
-        }
-        std::vector<UnitShare> unit_list;
-        for (auto& [n, u] : units) unit_list.push_back(std::move(u));
-        std::stable_sort(
-            unit_list.begin(), unit_list.end(),
-            [](const UnitShare& a, const UnitShare& b) { return a.instances > b.instances; });
-        h += fmt::format("<tr class=\"class\"><td>{}</td><td>{} machine(s), {} up</td>", label,
-                         c.machines, c.up);
-        for (std::size_t d : dims) {
-          h += bar("c", all_dims[d], c.used[d], c.alloc[d], c.stranded[d],
-                   fmt::format(" <small class=\"note\">({}&ndash;{})</small>", pct_text(c.lo[d]),
-                               pct_text(c.hi[d])));
-        }
-        h += fmt::format("<td class=\"units\">{}</td></tr>\n", units_text(unit_list));
-        h += fmt::format(
-            "<tr><td colspan=\"{}\"><details class=\"machines\"><summary>{} machine(s)</summary>\n",
-            dims.size() + 3, ms.size());
-        h += table_head("", "machine");
-        for (const MachineUsage* mu : ms) h += machine_row(*mu);
-        h += "</table></details></td></tr>\n";
-      }
-      h += "</table>\n";
-    }
-    h += "</details>\n";
-  }
+  for (const auto& [name, members] : ordered) group(name, members);
+}
 
-  // Pending instances and why, in placement order.
+/// One group: its aggregate in the summary line, then its machines (or machine classes).
+void Page::group(const std::string& name, const std::vector<const MachineUsage*>& members) {
+  Totals g(rep.dimensions.size());
+  for (const MachineUsage* mu : members) g.add(*mu, is_up(*mu));
+  h += fmt::format(
+      "<details class=\"group\" data-group=\"{}\"{}><summary>{} <span class=\"agg\">{} "
+      "machine(s), "
+      "{} instance(s)",
+      esc(name), detailed || ordered.size() <= 12 ? " open" : "", esc(name), g.machines,
+      g.instances);
+  for (std::size_t d : dims) {
+    h += fmt::format("; {} {}", esc(dim_name(d)),
+                     pct_text(ClusterReport::ratio(g.used[d], g.alloc[d])));
+  }
+  h += "</span></summary>\n";
+  if (detailed) {
+    h += table_head("machine");
+    for (const MachineUsage* mu : members) h += machine_row(*mu);
+    h += "</table>\n";
+  } else {
+    class_table(members);
+  }
+  h += "</details>\n";
+}
+
+/// A group too large for one row per machine: one row per machine class, largest first.
+void Page::class_table(const std::vector<const MachineUsage*>& members) {
+  // Classes: identical allocatable and metadata, the engine's own notion (cluster.hpp).
+  std::map<std::pair<std::vector<std::int64_t>, std::string>, std::vector<const MachineUsage*>>
+      classes;
+  for (const MachineUsage* mu : members) {
+    classes[{mu->allocatable, metadata_text(machine_of(*mu).metadata)}].push_back(mu);
+  }
+  std::vector<std::pair<std::string, std::vector<const MachineUsage*>>> rows;
+  for (auto& [key, ms] : classes) {
+    std::string label;
+    for (std::size_t d : dims) {
+      label += fmt::format("{}{} {}", label.empty() ? "" : " &middot; ",
+                           esc(format_amount(dim_name(d), key.first[d])), esc(dim_name(d)));
+    }
+    if (!key.second.empty())
+      label += fmt::format("<br><span class=\"note\">{}</span>", esc(key.second));
+    rows.emplace_back(std::move(label), ms);
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
+  h += table_head("machine class");
+  for (const auto& [label, ms] : rows) class_row(label, ms);
+  h += "</table>\n";
+}
+
+/// One machine class: aggregate bars with the least and most utilized machine, its units by
+/// instance count, and its machines behind a <details>.
+void Page::class_row(const std::string& label, const std::vector<const MachineUsage*>& ms) {
+  Totals c(rep.dimensions.size());
+  std::map<std::string, UnitShare> units;
+  for (const MachineUsage* mu : ms) {
+    c.add(*mu, is_up(*mu));
+    for (const UnitShare& s : mu->units) {
+      UnitShare& u = units[s.unit];
+      u.unit = s.unit;
+      u.instances += s.instances;
+    }
+  }
+  std::vector<UnitShare> unit_list;
+  for (auto& [n, u] : units) unit_list.push_back(std::move(u));
+  std::stable_sort(unit_list.begin(), unit_list.end(), [](const UnitShare& a, const UnitShare& b) {
+    return a.instances > b.instances;
+  });
+  h += fmt::format("<tr class=\"class\"><td>{}</td><td>{} machine(s), {} up</td>", label,
+                   c.machines, c.up);
+  for (std::size_t d : dims) {
+    h += bar("c", dim_name(d), c.used[d], c.alloc[d], c.stranded[d],
+             fmt::format(" <small class=\"note\">({}&ndash;{})</small>", pct_text(c.lo[d]),
+                         pct_text(c.hi[d])));
+  }
+  h += fmt::format("<td class=\"units\">{}</td></tr>\n", units_text(unit_list));
+  h += fmt::format(
+      "<tr><td colspan=\"{}\"><details class=\"machines\"><summary>{} machine(s)</summary>\n",
+      dims.size() + 3, ms.size());
+  h += table_head("machine");
+  for (const MachineUsage* mu : ms) h += machine_row(*mu);
+  h += "</table></details></td></tr>\n";
+}
+
+/// Pending instances and why, in placement order (at most options.pending_limit rows).
+void Page::pending() {
   h += "<h2>Pending</h2>\n";
   if (result.pending.empty()) {
     h += "<p class=\"ok\" id=\"pending\">Every instance is placed.</p>\n";
-  } else {
-    h += fmt::format(
-        "<table id=\"pending\"><tr><th>instance</th><th>status</th><th>why</th></tr>\n");
-    for (std::size_t k = 0; k < result.pending.size() && k < options.pending_limit; ++k) {
-      const Diagnosis& d = result.pending[k].diagnosis;
-      const bool unschedulable = d.kind() == PendingKind::Unschedulable;
-      h += fmt::format(
-          "<tr class=\"pending\" data-unit=\"{}\"><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-          esc(d.unit), esc(d.unit), unschedulable ? "unschedulable" : "unresolvable",
-          esc(d.summary()));
-    }
-    h += "</table>\n";
-    if (result.pending.size() > options.pending_limit) {
-      h += fmt::format(
-          "<p class=\"note\">&hellip; and {} more pending instances (berth place --format json "
-          "lists "
-          "them all).</p>\n",
-          result.pending.size() - options.pending_limit);
-    }
+    return;
   }
+  h += fmt::format("<table id=\"pending\"><tr><th>instance</th><th>status</th><th>why</th></tr>\n");
+  for (std::size_t k = 0; k < result.pending.size() && k < options.pending_limit; ++k) {
+    const Diagnosis& d = result.pending[k].diagnosis;
+    const bool unschedulable = d.kind() == PendingKind::Unschedulable;
+    h += fmt::format(
+        "<tr class=\"pending\" data-unit=\"{}\"><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        esc(d.unit), esc(d.unit), unschedulable ? "unschedulable" : "unresolvable",
+        esc(d.summary()));
+  }
+  h += "</table>\n";
+  if (result.pending.size() > options.pending_limit) {
+    h += fmt::format(
+        "<p class=\"note\">&hellip; and {} more pending instances (berth place --format json "
+        "lists "
+        "them all).</p>\n",
+        result.pending.size() - options.pending_limit);
+  }
+}
+
+/// With --preempt, who evicted whom; then the result's warnings. Each only when there is one.
+void Page::preemptions_and_warnings() {
   if (!result.preemptions.empty()) {
-    // With --preempt: who evicted whom (the victims are placed elsewhere or listed as pending).
+    // The victims are placed elsewhere or listed as pending.
     h += "<h2>Preemptions</h2>\n<table "
          "id=\"preemptions\"><tr><th>unit</th><th>machine</th><th>evicted</th></tr>\n";
     for (const auto& p : result.preemptions) {
@@ -332,8 +385,20 @@ std::string placement_html(const Spec& spec, const PlacementResult& result,
     for (const auto& w : result.warnings) h += fmt::format("<li>{}</li>\n", esc(w));
     h += "</ul>\n";
   }
-  h += "</body></html>\n";
-  return h;
+}
+
+}  // namespace
+
+std::string placement_html(const Spec& spec, const PlacementResult& result,
+                           const PlacementHtmlOptions& options) {
+  Page page(spec, result, options);
+  page.prepare();
+  page.summary();
+  page.machines();
+  page.pending();
+  page.preemptions_and_warnings();
+  page.h += "</body></html>\n";
+  return std::move(page.h);
 }
 
 }  // namespace berth::plan

@@ -121,16 +121,29 @@ ApplyResult run(StateStore& store, const std::function<Spec(const Snapshot&)>& d
 
 }  // namespace
 
-ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOptions& options) {
-  ApplyResult out;
+namespace {
+
+/// The stored and the desired definitions by name (pointers into the snapshot and the spec).
+struct Definitions {
   std::map<std::string, const Machine*> old_machines, new_machines;
   std::map<std::string, const Unit*> old_units, new_units;
-  for (const auto& m : base.spec.machines) old_machines.emplace(m.name, &m);
-  for (const auto& u : base.spec.units) old_units.emplace(u.name, &u);
-  for (const auto& m : desired.machines) new_machines.emplace(m.name, &m);
-  for (const auto& u : desired.units) new_units.emplace(u.name, &u);
-  auto was_unit = [&](const std::string& n) { return old_units.count(n) > 0; };
 
+  Definitions(const Snapshot& base, const Spec& desired) {
+    for (const auto& m : base.spec.machines) old_machines.emplace(m.name, &m);
+    for (const auto& u : base.spec.units) old_units.emplace(u.name, &u);
+    for (const auto& m : desired.machines) new_machines.emplace(m.name, &m);
+    for (const auto& u : desired.units) new_units.emplace(u.name, &u);
+  }
+  /// The unit of a stored instance (names as the store knew them).
+  std::string stored_unit_of(const std::string& inst) const {
+    return detail::unit_of(inst, [&](const std::string& n) { return old_units.count(n) > 0; });
+  }
+};
+
+/// The spec to place on: the desired machines and units, with the stored placements that stay
+/// as they are; `candidates` gets the stored placements that stay only if they still fit.
+Spec target_of(const Snapshot& base, const Spec& desired, const Definitions& defs,
+               std::map<std::string, std::string>& candidates) {
   // The cluster to place on: the desired machines and units. A machine leaving `up` keeps its
   // stored state for now (its instances, global ones included, exist and are assigned), and the
   // ops rules below take it to the desired one. A machine coming back `up` is compiled up:
@@ -139,23 +152,22 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
   Spec target;
   target.machines = desired.machines;
   for (auto& m : target.machines) {
-    auto it = old_machines.find(m.name);
-    if (it != old_machines.end() && m.state != MachineState::Up) m.state = it->second->state;
+    auto it = defs.old_machines.find(m.name);
+    if (it != defs.old_machines.end() && m.state != MachineState::Up) m.state = it->second->state;
   }
   target.units = desired.units;
   target.warnings = desired.warnings;
 
   // Stored placements whose unit and machine are both unchanged stay as they are. Others
   // (unit or machine redefined) are candidates: they stay only if the pipeline says they fit.
-  std::map<std::string, std::string> candidates;
   for (const auto& [inst, m] : base.spec.placements) {
-    std::string u = detail::unit_of(inst, was_unit);
-    auto nu = new_units.find(u);
-    auto nm = new_machines.find(m);
-    if (u.empty() || nu == new_units.end() || nm == new_machines.end()) continue;
-    auto om = old_machines.find(m);
-    bool machine_same = om != old_machines.end() && same_definition(*om->second, *nm->second);
-    if (machine_same && *old_units.at(u) == *nu->second) {
+    std::string u = defs.stored_unit_of(inst);
+    auto nu = defs.new_units.find(u);
+    auto nm = defs.new_machines.find(m);
+    if (u.empty() || nu == defs.new_units.end() || nm == defs.new_machines.end()) continue;
+    auto om = defs.old_machines.find(m);
+    bool machine_same = om != defs.old_machines.end() && same_definition(*om->second, *nm->second);
+    if (machine_same && *defs.old_units.at(u) == *nu->second) {
       target.placements.emplace(inst, m);
     } else {
       candidates.emplace(inst, m);
@@ -166,15 +178,16 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
     target.placements[inst] = m;
     candidates.erase(inst);
   }
+  return target;
+}
 
-  // Contradictory units are stored and pending (unresolvable), never a reason to refuse the
-  // rest; structural errors (duplicate names, placements naming nothing) still throw here,
-  // before anything is written.
-  Cluster cluster = Cluster::build(target, BuildOptions{/*strict=*/false});
+/// Refuses a desired placement that names an undefined machine (273) or no instance (274).
+void check_desired_placements(const Spec& desired, const Definitions& defs,
+                              const Cluster& cluster) {
   // `place` without --strict reports a dangling placement and goes on; a desired state that
   // names what it does not define is refused whole, so the store never holds half of it.
   for (const auto& [inst, m] : desired.placements) {
-    if (!new_machines.count(m)) {
+    if (!defs.new_machines.count(m)) {
       throw ValidationError(
           273, "placements." + inst,
           fmt::format("unknown machine \"{}\": the spec defines no such machine", m));
@@ -183,7 +196,10 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
       throw ValidationError(274, "placements." + inst, "names no instance of a unit in the spec");
     }
   }
+}
 
+/// Unassigns the stored instances of groups the desired state makes unresolvable.
+void unassign_unresolvable(Cluster& cluster, const Spec& desired) {
   // A stored instance whose group the desired state makes unresolvable (its `machine_of`
   // target removed, a contradiction introduced) does not keep running on its own definition
   // alone: it is pending unresolvable, with the reason, as a candidate under review would be.
@@ -195,87 +211,96 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
       }
     }
   }
+}
 
-  if (!candidates.empty()) {
-    Placer placer(cluster, options.place.strategy);
-    std::map<GroupId, MachineId> where;
-    std::set<GroupId> split;  // members were on different machines: the group moves whole
-    std::set<InstanceId> reviewed;
-    for (const auto& [inst, m] : candidates) {
-      InstanceId i = cluster.find_instance(inst);
-      if (i == kNone) continue;  // replicas lowered: the instance is gone
-      MachineId mid = cluster.find_machine(m);
-      GroupId g = cluster.instance(i).group;
-      reviewed.insert(i);
-      auto [it, fresh] = where.emplace(g, mid);
-      if (!fresh && it->second != mid) split.insert(g);
-    }
-    // Staying is for instances that were there: a group that gained a member (a new sidekick,
-    // a new machine_of target) is placed as a new group, on an up machine, by place_on below.
-    for (const auto& [g, m] : where) {
-      for (InstanceId i : cluster.group(g).members) {
-        if (cluster.assignment(i) == kNone && !reviewed.count(i)) split.insert(g);
-      }
-    }
-    std::vector<GroupId> groups;
-    for (const auto& [g, m] : where) {
-      if (!split.count(g)) groups.push_back(g);
-    }
-    // Batch order (priority first): when a shrunken machine cannot keep everything, the most
-    // important instances keep their place.
-    for (GroupId g : placer.batch_order(groups)) {
-      MachineId m = where.at(g);
-      bool others_elsewhere = false;
-      for (InstanceId i : cluster.group(g).members) {
-        MachineId a = cluster.assignment(i);
-        if (a != kNone && a != m) others_elsewhere = true;
-      }
-      if (others_elsewhere || !placer.fits(g, m)) continue;
-      for (InstanceId i : cluster.group(g).members) {
-        if (cluster.assignment(i) == kNone) cluster.assign(i, m);
-      }
+/// Keeps each candidate group (every member reviewed, all on one machine) where it was if the
+/// pipeline says it still fits there, in batch order.
+void keep_candidates(Cluster& cluster, const std::map<std::string, std::string>& candidates,
+                     const PlaceOptions& place) {
+  if (candidates.empty()) return;
+  Placer placer(cluster, place.strategy);
+  std::map<GroupId, MachineId> where;
+  std::set<GroupId> split;  // members were on different machines: the group moves whole
+  std::set<InstanceId> reviewed;
+  for (const auto& [inst, m] : candidates) {
+    InstanceId i = cluster.find_instance(inst);
+    if (i == kNone) continue;  // replicas lowered: the instance is gone
+    MachineId mid = cluster.find_machine(m);
+    GroupId g = cluster.instance(i).group;
+    reviewed.insert(i);
+    auto [it, fresh] = where.emplace(g, mid);
+    if (!fresh && it->second != mid) split.insert(g);
+  }
+  // Staying is for instances that were there: a group that gained a member (a new sidekick,
+  // a new machine_of target) is placed as a new group, on an up machine, by place_on below.
+  for (const auto& [g, m] : where) {
+    for (InstanceId i : cluster.group(g).members) {
+      if (cluster.assignment(i) == kNone && !reviewed.count(i)) split.insert(g);
     }
   }
+  std::vector<GroupId> groups;
+  for (const auto& [g, m] : where) {
+    if (!split.count(g)) groups.push_back(g);
+  }
+  // Batch order (priority first): when a shrunken machine cannot keep everything, the most
+  // important instances keep their place.
+  for (GroupId g : placer.batch_order(groups)) {
+    MachineId m = where.at(g);
+    bool others_elsewhere = false;
+    for (InstanceId i : cluster.group(g).members) {
+      MachineId a = cluster.assignment(i);
+      if (a != kNone && a != m) others_elsewhere = true;
+    }
+    if (others_elsewhere || !placer.fits(g, m)) continue;
+    for (InstanceId i : cluster.group(g).members) {
+      if (cluster.assignment(i) == kNone) cluster.assign(i, m);
+    }
+  }
+}
 
+/// Leaves no co-location group split: missing members join the others or the group is freed.
+void join_or_free_split_groups(Cluster& cluster, const Definitions& defs,
+                               const PlaceOptions& place) {
   // A co-location group must not be left split: some members running (kept above) and others
   // needing a machine (a new sidekick, a new replica of its main unit, a member that no longer
   // fit) would be placed apart. The missing members join the others if the pipeline says they
   // fit there and the machine stays up; otherwise the whole group moves, as ops move groups.
-  {
-    Placer placer(cluster, options.place.strategy);
-    for (GroupId g = 0; g < cluster.group_count(); ++g) {
-      const Group& grp = cluster.group(g);
-      if (grp.unresolvable()) continue;
-      MachineId at = kNone;
-      bool spread_out = false, missing = false;
-      for (InstanceId i : grp.members) {
-        MachineId a = cluster.assignment(i);
-        if (a == kNone) {
-          missing = true;
-        } else if (at == kNone) {
-          at = a;
-        } else if (a != at) {
-          spread_out = true;
-        }
+  Placer placer(cluster, place.strategy);
+  for (GroupId g = 0; g < cluster.group_count(); ++g) {
+    const Group& grp = cluster.group(g);
+    if (grp.unresolvable()) continue;
+    MachineId at = kNone;
+    bool spread_out = false, missing = false;
+    for (InstanceId i : grp.members) {
+      MachineId a = cluster.assignment(i);
+      if (a == kNone) {
+        missing = true;
+      } else if (at == kNone) {
+        at = a;
+      } else if (a != at) {
+        spread_out = true;
       }
-      if (at == kNone || (!missing && !spread_out)) continue;
-      bool stays_up = new_machines.at(cluster.machine_name(at))->state == MachineState::Up;
-      if (!spread_out && stays_up && placer.fits(g, at)) {
-        for (InstanceId i : grp.members) {
-          if (cluster.assignment(i) == kNone) cluster.assign(i, at);
-        }
-        continue;
-      }
-      for (InstanceId i : grp.members) cluster.unassign(i);
     }
+    if (at == kNone || (!missing && !spread_out)) continue;
+    bool stays_up = defs.new_machines.at(cluster.machine_name(at))->state == MachineState::Up;
+    if (!spread_out && stays_up && placer.fits(g, at)) {
+      for (InstanceId i : grp.members) {
+        if (cluster.assignment(i) == kNone) cluster.assign(i, at);
+      }
+      continue;
+    }
+    for (InstanceId i : grp.members) cluster.unassign(i);
   }
+}
 
-  // Machine state changes, with the ops rules (docs/ops.md "Machine states").
-  const ops::OpsOptions ops = ops_options(options.place);
+/// Takes every machine whose state changes to its desired state, with the ops rules
+/// (docs/ops.md "Machine states").
+void change_machine_states(Cluster& cluster, const Spec& desired, const Definitions& defs,
+                           const ops::OpsOptions& ops) {
   std::vector<MachineId> failing, rebooting, draining, recovering;
   for (const auto& m : desired.machines) {
-    auto it = old_machines.find(m.name);
-    if (it == old_machines.end() || it->second->state == m.state) continue;
+    auto it = defs.old_machines.find(m.name);
+    if (it == defs.old_machines.end() || it->second->state == m.state) continue;
     MachineId id = cluster.find_machine(m.name);
     switch (m.state) {
       case MachineState::Down:
@@ -306,25 +331,113 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
   }
   for (MachineId m : draining) ops::drain(cluster, m, ops);
   for (MachineId m : recovering) ops::recover_machine(cluster, m, ops);
+}
+
+/// Takes the stopped global instances (on a machine that is not up) out of the pending list
+/// and returns their names.
+std::set<std::string> take_stopped(const Cluster& cluster, PlacementResult& placement) {
+  // Global instances on a machine that is not up are stopped, not pending (ops rules).
+  std::set<std::string> stopped;
+  std::vector<PendingUnit> pending;
+  for (auto& p : placement.pending) {
+    InstanceId i = cluster.find_instance(p.unit);
+    if (i != kNone && ops::is_stopped(cluster, i)) {
+      stopped.insert(p.unit);
+    } else {
+      pending.push_back(std::move(p));
+    }
+  }
+  placement.pending = std::move(pending);
+  return stopped;
+}
+
+/// The definitions that differ and the removals, into the plan and the changes.
+void diff_definitions(const Snapshot& base, const Spec& desired, const Definitions& defs,
+                      Plan& plan, Changes& ch) {
+  for (const auto& m : desired.machines) {
+    auto it = defs.old_machines.find(m.name);
+    if (it == defs.old_machines.end()) {
+      plan.machines.push_back(m);
+      ch.added.push_back(m.name);
+    } else if (*it->second != m) {
+      plan.machines.push_back(m);
+      ch.updated.push_back(m.name);
+    }
+  }
+  for (const auto& u : desired.units) {
+    auto it = defs.old_units.find(u.name);
+    if (it == defs.old_units.end()) {
+      plan.units.push_back(u);
+      ch.added.push_back(u.name);
+    } else if (*it->second != u) {
+      plan.units.push_back(u);
+      ch.updated.push_back(u.name);
+    }
+  }
+  for (const auto& m : base.spec.machines) {
+    if (!defs.new_machines.count(m.name)) {
+      plan.removed_machines.push_back(m.name);
+      ch.removed.push_back(m.name);
+    }
+  }
+  for (const auto& u : base.spec.units) {
+    if (!defs.new_units.count(u.name)) {
+      plan.removed_units.push_back(u.name);
+      ch.removed.push_back(u.name);
+    }
+  }
+}
+
+/// The placement differences (after diff_definitions: removals are known) into the plan and
+/// the changes.
+void diff_placements(const Snapshot& base, const Definitions& defs, const Cluster& cluster,
+                     const std::set<std::string>& stopped,
+                     const std::map<std::string, std::string>& after, Plan& plan, Changes& ch) {
+  for (const auto& [inst, m] : after) {
+    auto it = base.spec.placements.find(inst);
+    if (it == base.spec.placements.end() || it->second != m) plan.assignments[inst] = m;
+  }
+  std::set<std::string> gone_machines(plan.removed_machines.begin(), plan.removed_machines.end());
+  std::set<std::string> gone_units(plan.removed_units.begin(), plan.removed_units.end());
+  for (const auto& [inst, m] : base.spec.placements) {
+    auto it = after.find(inst);
+    if (it != after.end()) {
+      if (it->second != m) ch.moved[inst] = Move{m, it->second};
+      continue;
+    }
+    std::string u = defs.stored_unit_of(inst);
+    // A removed unit or machine takes these placements with it; anything else is evicted.
+    if (!gone_units.count(u) && !gone_machines.count(m)) plan.evictions.push_back(inst);
+    if (cluster.find_instance(inst) == kNone) {
+      ch.removed_instances.push_back(inst);
+    } else if (!stopped.count(inst)) {
+      ch.moved[inst] = Move{m, ""};
+    }
+  }
+}
+
+}  // namespace
+
+ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOptions& options) {
+  ApplyResult out;
+  const Definitions defs(base, desired);
+  std::map<std::string, std::string> candidates;
+  Spec target = target_of(base, desired, defs, candidates);
+
+  // Contradictory units are stored and pending (unresolvable), never a reason to refuse the
+  // rest; structural errors (duplicate names, placements naming nothing) still throw here,
+  // before anything is written.
+  Cluster cluster = Cluster::build(target, BuildOptions{/*strict=*/false});
+  check_desired_placements(desired, defs, cluster);
+  unassign_unresolvable(cluster, desired);
+  keep_candidates(cluster, candidates, options.place);
+  join_or_free_split_groups(cluster, defs, options.place);
+  change_machine_states(cluster, desired, defs, ops_options(options.place));
 
   // Everything else that needs a machine: new units, raised replicas, instances that no longer
   // fit, what removed machines ran, and units stored pending earlier.
   out.placement = place_on(target, cluster, options.place);
-
-  // Global instances on a machine that is not up are stopped, not pending (ops rules).
-  std::set<std::string> stopped;
-  {
-    std::vector<PendingUnit> pending;
-    for (auto& p : out.placement.pending) {
-      InstanceId i = cluster.find_instance(p.unit);
-      if (i != kNone && ops::is_stopped(cluster, i)) {
-        stopped.insert(p.unit);
-      } else {
-        pending.push_back(std::move(p));
-      }
-    }
-    out.placement.pending = std::move(pending);
-  }
+  const std::set<std::string> stopped = take_stopped(cluster, out.placement);
   // "New" means new to the store: instances that had no stored machine (ops and place_on
   // above each count only their own part).
   out.placement.newly_placed = 0;
@@ -340,62 +453,9 @@ ApplyResult plan_apply(const Snapshot& base, const Spec& desired, const ApplyOpt
   out.spec.warnings = desired.warnings;
 
   // The plan: definitions that differ, removals, and the placement differences.
-  Plan& plan = out.plan;
+  diff_definitions(base, desired, defs, out.plan, out.changes);
+  diff_placements(base, defs, cluster, stopped, out.placement.placements, out.plan, out.changes);
   Changes& ch = out.changes;
-  for (const auto& m : desired.machines) {
-    auto it = old_machines.find(m.name);
-    if (it == old_machines.end()) {
-      plan.machines.push_back(m);
-      ch.added.push_back(m.name);
-    } else if (*it->second != m) {
-      plan.machines.push_back(m);
-      ch.updated.push_back(m.name);
-    }
-  }
-  for (const auto& u : desired.units) {
-    auto it = old_units.find(u.name);
-    if (it == old_units.end()) {
-      plan.units.push_back(u);
-      ch.added.push_back(u.name);
-    } else if (*it->second != u) {
-      plan.units.push_back(u);
-      ch.updated.push_back(u.name);
-    }
-  }
-  for (const auto& m : base.spec.machines) {
-    if (!new_machines.count(m.name)) {
-      plan.removed_machines.push_back(m.name);
-      ch.removed.push_back(m.name);
-    }
-  }
-  for (const auto& u : base.spec.units) {
-    if (!new_units.count(u.name)) {
-      plan.removed_units.push_back(u.name);
-      ch.removed.push_back(u.name);
-    }
-  }
-  const auto& after = out.placement.placements;
-  for (const auto& [inst, m] : after) {
-    auto it = base.spec.placements.find(inst);
-    if (it == base.spec.placements.end() || it->second != m) plan.assignments[inst] = m;
-  }
-  std::set<std::string> gone_machines(plan.removed_machines.begin(), plan.removed_machines.end());
-  std::set<std::string> gone_units(plan.removed_units.begin(), plan.removed_units.end());
-  for (const auto& [inst, m] : base.spec.placements) {
-    auto it = after.find(inst);
-    if (it != after.end()) {
-      if (it->second != m) ch.moved[inst] = Move{m, it->second};
-      continue;
-    }
-    std::string u = detail::unit_of(inst, was_unit);
-    // A removed unit or machine takes these placements with it; anything else is evicted.
-    if (!gone_units.count(u) && !gone_machines.count(m)) plan.evictions.push_back(inst);
-    if (cluster.find_instance(inst) == kNone) {
-      ch.removed_instances.push_back(inst);
-    } else if (!stopped.count(inst)) {
-      ch.moved[inst] = Move{m, ""};
-    }
-  }
   sort_names(ch.added);
   sort_names(ch.removed);
   sort_names(ch.updated);

@@ -354,32 +354,16 @@ void apply(State& state, const Plan& plan, const Touched& touched, std::int64_t 
   state.revision = rev;
 }
 
-nlohmann::json machine_to_json(const Machine& m) {
-  Spec s;
-  s.machines.push_back(m);
-  return spec_to_json(s)["machines"][0];
-}
-
-nlohmann::json unit_to_json(const Unit& u) {
-  Spec s;
-  s.units.push_back(u);
-  return spec_to_json(s)["units"][0];
-}
-
 namespace {
 
-Spec spec_with(const char* field, nlohmann::json j, const std::string& store,
-               const std::string& where) {
+// Reads one stored record with the spec's reader; what it refuses is not berth's JSON (403).
+template <class Read>
+auto read_record(Read read, nlohmann::json j, const std::string& store, const std::string& where) {
   if (!j.is_object()) {
     throw StoreError(403, store, fmt::format("{} is not berth's JSON (not an object)", where));
   }
-  // Moved, not copied: an initializer list would deep-copy every record a snapshot decodes.
-  nlohmann::json list = nlohmann::json::array();
-  list.push_back(std::move(j));
-  nlohmann::json root = nlohmann::json::object();
-  root[field] = std::move(list);
   try {
-    return spec_from_json(root);
+    return read(std::move(j));
   } catch (const Error& e) {
     throw StoreError(403, store, fmt::format("{} is not berth's JSON ({})", where, e.detail()));
   } catch (const std::exception& e) {
@@ -390,11 +374,13 @@ Spec spec_with(const char* field, nlohmann::json j, const std::string& store,
 }  // namespace
 
 Machine machine_from_json(nlohmann::json j, const std::string& store, const std::string& where) {
-  return std::move(spec_with("machines", std::move(j), store, where).machines.at(0));
+  return read_record([](nlohmann::json r) { return berth::machine_from_json(std::move(r)); },
+                     std::move(j), store, where);
 }
 
 Unit unit_from_json(nlohmann::json j, const std::string& store, const std::string& where) {
-  return std::move(spec_with("units", std::move(j), store, where).units.at(0));
+  return read_record([](nlohmann::json r) { return berth::unit_from_json(std::move(r)); },
+                     std::move(j), store, where);
 }
 
 nlohmann::json parse_record(const std::string& text, const std::string& store,

@@ -67,9 +67,8 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
 /// Applies an admitted plan to `state` at revision `rev` (memory store).
 void apply(State& state, const Plan& plan, const Touched& touched, std::int64_t rev);
 
-nlohmann::json machine_to_json(const Machine& m);
-nlohmann::json unit_to_json(const Unit& u);
-/// Throw StoreError 403 naming `store` and `where` when the JSON is not a berth record.
+/// Read a stored record (written by io/spec_json.hpp's machine_to_json, unit_to_json). Throw
+/// StoreError 403 naming `store` and `where` when the JSON is not a berth record.
 /// By value: a parsed record passed as a temporary is moved in, never copied.
 Machine machine_from_json(nlohmann::json j, const std::string& store, const std::string& where);
 Unit unit_from_json(nlohmann::json j, const std::string& store, const std::string& where);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
 #include "detail.hpp"
 
 // BERTH_HAVE_HTTPLIB comes from CMake (BERTH_WITH_ETCD), not from finding the header: a system
@@ -148,6 +149,8 @@ struct EtcdStore::Impl {
   std::map<std::string, std::pair<std::int64_t, std::string>> machine_raw;
   /// Lease-tracked machines as of the last snapshot.
   std::set<std::string> leased;
+  /// One commit() call, step by step (defined with commit()).
+  struct Commit;
 
   std::string key(const std::string& kind, const std::string& n) const {
     return opts.prefix + "/" + kind + "/" + n;
@@ -176,95 +179,29 @@ struct EtcdStore::Impl {
     std::lock_guard lock(mutex);
     for (;;) {
       std::string problem;
-      {
-        // etcd's gateway answers every refusal (HTTP 4xx/5xx) with a chunked body followed by
-        // a trailer (Grpc-Trailer-Content-Type), which cpp-httplib 0.11 cannot parse: it
-        // reports a read error after it has read the status line and the whole body. So the
-        // body is collected as it arrives, and a read error after a complete error answer is
-        // that answer (this made every refused request look like "connection lost").
-        httplib::Request req;
-        req.method = "POST";
-        req.path = path;
-        req.set_header("Content-Type", "application/json");
-        req.body = text;
-        std::string received;
-        req.content_receiver = [&received](const char* data, std::size_t len, std::uint64_t,
-                                           std::uint64_t) {
-          received.append(data, len);
-          return true;
-        };
-        httplib::Response answer;
-        httplib::Error failure = httplib::Error::Success;
-        bool sent = client(current).send(req, answer, failure);
-        if (!sent && failure == httplib::Error::Read && answer.status >= 400 &&
-            json::accept(received)) {
-          clients[current].reset();  // the connection is in an unknown state: a fresh one next time
-          sent = true;
-        }
-        answer.body = std::move(received);
-        httplib::Response* res = sent ? &answer : nullptr;
-        if (res) {
-          if (res->status == 200) {
-            auto j = json::parse(res->body, nullptr, false);
-            if (j.is_discarded()) {
-              throw StoreError(405, name,
-                               fmt::format("{} answered {} with something that is not JSON",
-                                           opts.endpoints[current], path));
-            }
-            if (reported) {
-              report(fmt::format("store {}: reachable again after {:.1f}s", name,
-                                 seconds_since(start)));
-            }
-            contacted = true;
-            return j;
-          }
-          auto err = json::parse(res->body, nullptr, false);
-          std::string msg = res->body;
-          if (!err.is_discarded() && err.is_object()) {
-            msg = err.value("message", err.value("error", res->body));
-          }
-          // While etcd shuts down or elects a leader its gateway answers 4xx/5xx with these.
-          bool transient = res->status >= 500 || res->status == 408 || res->status == 429 ||
-                           msg.find("closing") != std::string::npos ||
-                           msg.find("leader") != std::string::npos ||
-                           msg.find("timed out") != std::string::npos ||
-                           msg.find("unavailable") != std::string::npos;
-          // etcd's refusals of a request that is too big (found against etcd 3.4 at its
-          // defaults): over --max-txn-ops it answers 400 "etcdserver: too many operations in
-          // txn request"; between --max-request-bytes and that plus 512 KiB, 400 "etcdserver:
-          // request is too large"; above, its gRPC layer answers 429 "grpc: received message
-          // larger than max (N vs. M)". None of them goes away by retrying.
-          bool too_many = msg.find("too many operations") != std::string::npos;
-          bool too_large = msg.find("request is too large") != std::string::npos ||
-                           msg.find("larger than max") != std::string::npos;
-          if (too_many) {
+      httplib::Response answer;
+      httplib::Error failure = httplib::Error::Success;
+      if (send_once(path, text, answer, failure)) {
+        if (answer.status == 200) {
+          auto j = json::parse(answer.body, nullptr, false);
+          if (j.is_discarded()) {
             throw StoreError(405, name,
-                             fmt::format("etcd refused {}: too many operations in one txn ({}; the "
-                                         "server's --max-txn-ops is lower than "
-                                         "EtcdOptions::max_txn_ops {}): {}",
-                                         path, ops_note(body), opts.max_txn_ops, msg));
+                             fmt::format("{} answered {} with something that is not JSON",
+                                         opts.endpoints[current], path));
           }
-          if (too_large) {
-            throw StoreError(
-                405, name,
-                fmt::format("etcd refused {}: request too large ({} bytes of JSON; the "
-                            "server's --max-request-bytes is lower than "
-                            "EtcdOptions::max_request_bytes {}): {}",
-                            path, text.size(), opts.max_request_bytes, msg));
+          if (reported) {
+            report(
+                fmt::format("store {}: reachable again after {:.1f}s", name, seconds_since(start)));
           }
-          if (!transient)
-            throw StoreError(405, name, fmt::format("etcd refused {}: {}", path, msg));
-          problem = fmt::format("HTTP {}: {}", res->status, msg);
-          if (ambiguous) *ambiguous = true;
-        } else {
-          auto e = failure;
-          problem = e == httplib::Error::Connection          ? "connection refused or no route"
-                    : e == httplib::Error::ConnectionTimeout ? "connection timed out"
-                    : e == httplib::Error::Read              ? "connection lost while reading"
-                                                             : httplib::to_string(e);
-          if (e != httplib::Error::Connection && ambiguous) *ambiguous = true;
-          clients[current].reset();  // a fresh connection next time
+          contacted = true;
+          return j;
         }
+        problem = transient_refusal(path, body, text, answer);
+        if (ambiguous) *ambiguous = true;
+      } else {
+        problem = connection_problem(failure);
+        if (failure != httplib::Error::Connection && ambiguous) *ambiguous = true;
+        clients[current].reset();  // a fresh connection next time
       }
       double waited = seconds_since(start);
       auto budget = contacted ? opts.outage_budget : opts.first_contact_budget;
@@ -282,6 +219,83 @@ struct EtcdStore::Impl {
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
     }
+  }
+
+  /// Posts `text` to the current endpoint once. True: an answer came (in `answer`, any
+  /// status); false: none, `failure` says why.
+  bool send_once(const std::string& path, const std::string& text, httplib::Response& answer,
+                 httplib::Error& failure) {
+    // etcd's gateway answers every refusal (HTTP 4xx/5xx) with a chunked body followed by
+    // a trailer (Grpc-Trailer-Content-Type), which cpp-httplib 0.11 cannot parse: it
+    // reports a read error after it has read the status line and the whole body. So the
+    // body is collected as it arrives, and a read error after a complete error answer is
+    // that answer (this made every refused request look like "connection lost").
+    httplib::Request req;
+    req.method = "POST";
+    req.path = path;
+    req.set_header("Content-Type", "application/json");
+    req.body = text;
+    std::string received;
+    req.content_receiver = [&received](const char* data, std::size_t len, std::uint64_t,
+                                       std::uint64_t) {
+      received.append(data, len);
+      return true;
+    };
+    bool sent = client(current).send(req, answer, failure);
+    if (!sent && failure == httplib::Error::Read && answer.status >= 400 &&
+        json::accept(received)) {
+      clients[current].reset();  // the connection is in an unknown state: a fresh one next time
+      sent = true;
+    }
+    answer.body = std::move(received);
+    return sent;
+  }
+
+  /// An answer other than 200: throws StoreError 405 unless retrying may help, and then
+  /// returns the problem to report.
+  std::string transient_refusal(const std::string& path, const json& body, const std::string& text,
+                                const httplib::Response& res) const {
+    auto err = json::parse(res.body, nullptr, false);
+    std::string msg = res.body;
+    if (!err.is_discarded() && err.is_object()) {
+      msg = err.value("message", err.value("error", res.body));
+    }
+    // While etcd shuts down or elects a leader its gateway answers 4xx/5xx with these.
+    bool transient =
+        res.status >= 500 || res.status == 408 || res.status == 429 ||
+        msg.find("closing") != std::string::npos || msg.find("leader") != std::string::npos ||
+        msg.find("timed out") != std::string::npos || msg.find("unavailable") != std::string::npos;
+    // etcd's refusals of a request that is too big (found against etcd 3.4 at its
+    // defaults): over --max-txn-ops it answers 400 "etcdserver: too many operations in
+    // txn request"; between --max-request-bytes and that plus 512 KiB, 400 "etcdserver:
+    // request is too large"; above, its gRPC layer answers 429 "grpc: received message
+    // larger than max (N vs. M)". None of them goes away by retrying.
+    bool too_many = msg.find("too many operations") != std::string::npos;
+    bool too_large = msg.find("request is too large") != std::string::npos ||
+                     msg.find("larger than max") != std::string::npos;
+    if (too_many) {
+      throw StoreError(405, name,
+                       fmt::format("etcd refused {}: too many operations in one txn ({}; the "
+                                   "server's --max-txn-ops is lower than "
+                                   "EtcdOptions::max_txn_ops {}): {}",
+                                   path, ops_note(body), opts.max_txn_ops, msg));
+    }
+    if (too_large) {
+      throw StoreError(405, name,
+                       fmt::format("etcd refused {}: request too large ({} bytes of JSON; the "
+                                   "server's --max-request-bytes is lower than "
+                                   "EtcdOptions::max_request_bytes {}): {}",
+                                   path, text.size(), opts.max_request_bytes, msg));
+    }
+    if (!transient) throw StoreError(405, name, fmt::format("etcd refused {}: {}", path, msg));
+    return fmt::format("HTTP {}: {}", res.status, msg);
+  }
+
+  static std::string connection_problem(httplib::Error e) {
+    return e == httplib::Error::Connection          ? "connection refused or no route"
+           : e == httplib::Error::ConnectionTimeout ? "connection timed out"
+           : e == httplib::Error::Read              ? "connection lost while reading"
+                                                    : httplib::to_string(e);
   }
 
   /// "N compares, N operations" for a txn body.
@@ -456,143 +470,142 @@ struct EtcdStore::Cache {
   std::int64_t revision = 0;  ///< every key below is as of this revision (0: empty cache)
   std::map<std::string, Entry> entries;  ///< full key -> entry
   std::unique_ptr<Feed> feed;            ///< events after `revision`, as they are committed
+
+  static std::pair<std::string, Entry> decode(Impl& d, const json& kv);
+  bool catch_up(Impl& d, const json& range);
+  std::int64_t reload(Impl& d, const json& range);
+  Snapshot snapshot(Impl& d) const;
 };
 
-Snapshot EtcdStore::snapshot() {
-  Impl& d = *impl_;
-  Cache& c = *cache_;
+/// One key-value as etcd sends it, decoded: its full key and entry. A record that is not
+/// berth's, or that names another machine or unit than its key, is error 403.
+std::pair<std::string, Entry> EtcdStore::Cache::decode(Impl& d, const json& kv) {
   const std::string root = d.opts.prefix + "/";
-  std::lock_guard cache_lock(c.mutex);
-
-  auto decode_entry = [&](const json& kv) {
-    std::string key = d.decode(kv, "key");
-    Entry e;
-    e.mod_revision = i64(kv, "mod_revision");
-    std::string rel = key.substr(root.size());
-    auto slash = rel.find('/');
-    if (slash == std::string::npos) return std::make_pair(key, e);  // not berth's kind: ignored
-    std::string kind = rel.substr(0, slash);
-    e.name = rel.substr(slash + 1);
-    std::string where = "key " + key;
-    if (kind == "machines") {
-      e.kind = Entry::kMachine;
-      e.raw = d.decode(kv, "value");
-      e.machine =
-          detail::machine_from_json(detail::parse_record(e.raw, d.name, where), d.name, where);
-      if (e.machine->name != e.name)
-        throw StoreError(403, d.name, where + " holds machine " + e.machine->name);
-    } else if (kind == "units") {
-      e.kind = Entry::kUnit;
-      e.unit = detail::unit_from_json(detail::parse_record(d.decode(kv, "value"), d.name, where),
-                                      d.name, where);
-      if (e.unit->name != e.name)
-        throw StoreError(403, d.name, where + " holds unit " + e.unit->name);
-    } else if (kind == "placements") {
-      e.kind = Entry::kPlacement;
-      json j = detail::parse_record(d.decode(kv, "value"), d.name, where);
-      if (!j.is_object() || !j.contains("machine") || !j["machine"].is_string()) {
-        throw StoreError(403, d.name,
-                         where + " is not berth's JSON (expected {\"machine\": NAME})");
-      }
-      e.placed_on = j["machine"].get<std::string>();
-    } else if (kind == "alive") {
-      e.kind = Entry::kAlive;
-    } else if (kind == "leased") {
-      e.kind = Entry::kLeased;
+  std::string key = d.decode(kv, "key");
+  Entry e;
+  e.mod_revision = i64(kv, "mod_revision");
+  std::string rel = key.substr(root.size());
+  auto slash = rel.find('/');
+  if (slash == std::string::npos) return std::make_pair(key, e);  // not berth's kind: ignored
+  std::string kind = rel.substr(0, slash);
+  e.name = rel.substr(slash + 1);
+  std::string where = "key " + key;
+  if (kind == "machines") {
+    e.kind = Entry::kMachine;
+    e.raw = d.decode(kv, "value");
+    e.machine =
+        detail::machine_from_json(detail::parse_record(e.raw, d.name, where), d.name, where);
+    if (e.machine->name != e.name)
+      throw StoreError(403, d.name, where + " holds machine " + e.machine->name);
+  } else if (kind == "units") {
+    e.kind = Entry::kUnit;
+    e.unit = detail::unit_from_json(detail::parse_record(d.decode(kv, "value"), d.name, where),
+                                    d.name, where);
+    if (e.unit->name != e.name)
+      throw StoreError(403, d.name, where + " holds unit " + e.unit->name);
+  } else if (kind == "placements") {
+    e.kind = Entry::kPlacement;
+    json j = detail::parse_record(d.decode(kv, "value"), d.name, where);
+    if (!j.is_object() || !j.contains("machine") || !j["machine"].is_string()) {
+      throw StoreError(403, d.name, where + " is not berth's JSON (expected {\"machine\": NAME})");
     }
-    return std::make_pair(key, e);
-  };
-
-  json range{{"key", b64_encode(root)}, {"range_end", b64_encode(prefix_end(root))}};
-  bool reloaded = true;
-  if (c.revision > 0 && c.feed) {
-    // Catch up from the cached revision through the watch feed, which costs what changed (a
-    // range would make etcd read every key). Every berth txn also bumps <prefix>/revision, so
-    // its mod_revision says up to which revision the feed must have delivered. The key count
-    // read at the same revision catches deletions the feed did not show (expired leases).
-    json counted = range;
-    counted["count_only"] = true;
-    json marker{{"key", b64_encode(d.opts.prefix + "/revision")}};
-    json res = d.call(
-        "/v3/kv/txn",
-        {{"success", json::array({{{"request_range", counted}}, {{"request_range", marker}}})}});
-    std::int64_t rev = i64(res["header"], "revision");
-    const json& rs = res.at("responses");
-    std::int64_t count = i64(rs.at(0).at("response_range"), "count");
-    const json& mk = rs.at(1).at("response_range");
-    std::int64_t last = mk.contains("kvs") ? i64(mk["kvs"][0], "mod_revision") : 0;
-    // The cache must end at `rev`, the revision the count was read at: the feed runs on into
-    // what other schedulers commit meanwhile, and those events wait for the next snapshot.
-    bool caught_up = c.feed->take(last, rev, std::chrono::seconds(3), [&](const json& ev) {
-      const json& kv = ev.at("kv");
-      if (ev.value("type", std::string("PUT")) == "DELETE") {
-        c.entries.erase(d.decode(kv, "key"));
-      } else {
-        auto [key, e] = decode_entry(kv);
-        c.entries[key] = std::move(e);
-      }
-    });
-    if (caught_up && static_cast<std::int64_t>(c.entries.size()) == count) {
-      c.revision = std::max(c.revision, rev);
-      reloaded = false;
-    }
+    e.placed_on = j["machine"].get<std::string>();
+  } else if (kind == "alive") {
+    e.kind = Entry::kAlive;
+  } else if (kind == "leased") {
+    e.kind = Entry::kLeased;
   }
-  if (reloaded) {
-    // Pages of `range_page` keys, every page read at the first page's revision, so that no
-    // answer grows with the cluster (etcd's gateway and clients have message limits) and the
-    // pages together are one consistent view.
-    std::map<std::string, Entry> entries;
-    std::int64_t at = 0;
-    json page = range;
-    page["limit"] = std::to_string(std::max<std::size_t>(d.opts.range_page, 1));
-    for (;;) {
-      json res = d.call("/v3/kv/range", page);
-      if (at == 0) {
-        at = i64(res["header"], "revision");
-        page["revision"] = std::to_string(at);
-      }
-      std::string last;
-      if (res.contains("kvs")) {
-        for (const auto& kv : res["kvs"]) {
-          auto [key, e] = decode_entry(kv);
-          last = key;
-          entries[key] = std::move(e);
-        }
-      }
-      if (!res.value("more", false) || last.empty()) break;
-      page["key"] = b64_encode(last + std::string(1, '\0'));  // the next key after the last
+  return std::make_pair(key, e);
+}
+
+/// Brings a cache that has a feed up to the current revision. False: no cache yet, or the
+/// feed could not show everything (broken, slow, or a deletion it did not show); read anew.
+bool EtcdStore::Cache::catch_up(Impl& d, const json& range) {
+  if (revision <= 0 || !feed) return false;
+  // Catch up from the cached revision through the watch feed, which costs what changed (a
+  // range would make etcd read every key). Every berth txn also bumps <prefix>/revision, so
+  // its mod_revision says up to which revision the feed must have delivered. The key count
+  // read at the same revision catches deletions the feed did not show (expired leases).
+  json counted = range;
+  counted["count_only"] = true;
+  json marker{{"key", b64_encode(d.opts.prefix + "/revision")}};
+  json res = d.call(
+      "/v3/kv/txn",
+      {{"success", json::array({{{"request_range", counted}}, {{"request_range", marker}}})}});
+  std::int64_t rev = i64(res["header"], "revision");
+  const json& rs = res.at("responses");
+  std::int64_t count = i64(rs.at(0).at("response_range"), "count");
+  const json& mk = rs.at(1).at("response_range");
+  std::int64_t last = mk.contains("kvs") ? i64(mk["kvs"][0], "mod_revision") : 0;
+  // The cache must end at `rev`, the revision the count was read at: the feed runs on into
+  // what other schedulers commit meanwhile, and those events wait for the next snapshot.
+  bool caught_up = feed->take(last, rev, std::chrono::seconds(3), [&](const json& ev) {
+    const json& kv = ev.at("kv");
+    if (ev.value("type", std::string("PUT")) == "DELETE") {
+      entries.erase(d.decode(kv, "key"));
+    } else {
+      auto [key, e] = decode(d, kv);
+      entries[key] = std::move(e);
     }
-    c.feed.reset();  // its events belong to the old cache
-    c.entries = std::move(entries);
-    // An empty prefix has nothing to refresh from: keep revision 0 so the next read is full.
-    c.revision = c.entries.empty() ? 0 : at;
-    if (c.revision > 0) {
-      std::string endpoint;
-      {
-        std::lock_guard lock(d.mutex);
-        endpoint = d.opts.endpoints[d.current];
-      }
-      c.feed = std::make_unique<Feed>(endpoint, root, at + 1);
+  });
+  if (!caught_up || static_cast<std::int64_t>(entries.size()) != count) return false;
+  revision = std::max(revision, rev);
+  return true;
+}
+
+/// Reads every key anew and restarts the feed after them; returns the revision read at.
+std::int64_t EtcdStore::Cache::reload(Impl& d, const json& range) {
+  // Pages of `range_page` keys, every page read at the first page's revision, so that no
+  // answer grows with the cluster (etcd's gateway and clients have message limits) and the
+  // pages together are one consistent view.
+  std::map<std::string, Entry> read;
+  std::int64_t at = 0;
+  json page = range;
+  page["limit"] = std::to_string(std::max<std::size_t>(d.opts.range_page, 1));
+  for (;;) {
+    json res = d.call("/v3/kv/range", page);
+    if (at == 0) {
+      at = i64(res["header"], "revision");
+      page["revision"] = std::to_string(at);
     }
-    if (c.entries.empty()) {
-      Snapshot empty;
-      empty.revision = at;
+    std::string last;
+    if (res.contains("kvs")) {
+      for (const auto& kv : res["kvs"]) {
+        auto [key, e] = decode(d, kv);
+        last = key;
+        read[key] = std::move(e);
+      }
+    }
+    if (!res.value("more", false) || last.empty()) break;
+    page["key"] = b64_encode(last + std::string(1, '\0'));  // the next key after the last
+  }
+  feed.reset();  // its events belong to the old cache
+  entries = std::move(read);
+  // An empty prefix has nothing to refresh from: keep revision 0 so the next read is full.
+  revision = entries.empty() ? 0 : at;
+  if (revision > 0) {
+    std::string endpoint;
+    {
       std::lock_guard lock(d.mutex);
-      d.machine_raw.clear();
-      d.leased.clear();
-      return empty;
+      endpoint = d.opts.endpoints[d.current];
     }
+    feed = std::make_unique<Feed>(endpoint, d.opts.prefix + "/", at + 1);
   }
+  return at;
+}
 
+/// The cached keys as a snapshot; also hands commit() the raw machine records and the
+/// lease-tracked machines (Impl::machine_raw, Impl::leased).
+Snapshot EtcdStore::Cache::snapshot(Impl& d) const {
   Snapshot snap;
-  snap.revision = c.revision;
+  snap.revision = revision;
   std::set<std::string> alive, leased;
-  for (const auto& [key, e] : c.entries) {
+  for (const auto& [key, e] : entries) {
     if (e.kind == Entry::kAlive) alive.insert(e.name);
     if (e.kind == Entry::kLeased) leased.insert(e.name);
   }
   std::map<std::string, std::pair<std::int64_t, std::string>> raw;
-  for (const auto& [key, e] : c.entries) {
+  for (const auto& [key, e] : entries) {
     switch (e.kind) {
       case Entry::kMachine: {
         snap.machine_revisions[e.name] = e.mod_revision;
@@ -618,6 +631,26 @@ Snapshot EtcdStore::snapshot() {
   d.machine_raw = std::move(raw);
   d.leased = std::move(leased);
   return snap;
+}
+
+Snapshot EtcdStore::snapshot() {
+  Impl& d = *impl_;
+  Cache& c = *cache_;
+  const std::string root = d.opts.prefix + "/";
+  std::lock_guard cache_lock(c.mutex);
+  const json range{{"key", b64_encode(root)}, {"range_end", b64_encode(prefix_end(root))}};
+  if (!c.catch_up(d, range)) {
+    const std::int64_t at = c.reload(d, range);
+    if (c.entries.empty()) {
+      Snapshot empty;
+      empty.revision = at;
+      std::lock_guard lock(d.mutex);
+      d.machine_raw.clear();
+      d.leased.clear();
+      return empty;
+    }
+  }
+  return c.snapshot(d);
 }
 
 namespace {
@@ -726,36 +759,109 @@ std::size_t op_bytes(std::size_t key_len, std::size_t value_len) {
   return (key_len * 3 + value_len) * 4 / 3 + 160;
 }
 
+/// The mod_revision a revision map gives a name (0: none, the key does not exist).
+std::int64_t revision_in(const std::map<std::string, std::int64_t>& revs, const std::string& n) {
+  auto it = revs.find(n);
+  return it == revs.end() ? std::int64_t{0} : it->second;
+}
+
+/// One txn as etcd's JSON gateway takes it: the compares, the operations if they all hold,
+/// and on failure a read of every compared key (so a refusal says what changed).
+struct Txn {
+  json compare = json::array(), success = json::array(), failure = json::array();
+
+  void put(const std::string& key, const std::string& value) {
+    success.push_back({{"request_put", {{"key", b64_encode(key)}, {"value", b64_encode(value)}}}});
+  }
+  void del(const std::string& key) {
+    success.push_back({{"request_delete_range", {{"key", b64_encode(key)}}}});
+  }
+  void mod_equal(const std::string& key, std::int64_t rev) {
+    compare.push_back({{"target", "MOD"},
+                       {"result", "EQUAL"},
+                       {"key", b64_encode(key)},
+                       {"mod_revision", std::to_string(rev)}});
+    failure.push_back({{"request_range", {{"key", b64_encode(key)}}}});
+  }
+};
+
+/// What a refused txn's failure branch read: the conflicts it shows, each compared unit's
+/// mod_revision now, and the placement keys created after the base in the chunk's runs.
+struct Refusal {
+  CommitResult conflicts;
+  std::map<std::string, std::int64_t> units_now;
+  std::map<std::string, std::string> placed_meanwhile;  // instance -> machine
+};
+
 }  // namespace
 
-CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
-  Impl& d = *impl_;
-  detail::Touched touched = detail::touched_by(plan, base);
+/// One EtcdStore::commit call, step by step. etcd cannot run berth's checks inside its
+/// transaction, so they run here against the base, and the txns' compares guarantee that
+/// everything they read is still what is stored. The steps, in order (each a function below):
+/// validate, machines_after, group, pack, then send for each chunk until one is refused.
+struct EtcdStore::Impl::Commit {
+  Impl& d;
+  const Plan& plan;
+  const Snapshot& base;
   CommitResult out;
-  out.revision = base.revision;
-
-  std::map<std::string, const Unit*> base_units;
-  for (const auto& u : base.spec.units) base_units.emplace(u.name, &u);
-  std::map<std::string, const Unit*> plan_units;
-  for (const auto& u : plan.units) plan_units.emplace(u.name, &u);
-  auto is_unit = [&](const std::string& n) { return base_units.count(n) || plan_units.count(n); };
-  auto base_is_unit = [&](const std::string& n) { return base_units.count(n) > 0; };
-  const std::set<std::string> removed_machines(plan.removed_machines.begin(),
-                                               plan.removed_machines.end());
-  const std::set<std::string> removed_units(plan.removed_units.begin(), plan.removed_units.end());
-
-  // --- Plan removals. A removed machine or unit is touched, and so is every machine that loses
-  // a removed unit's instance (those placement keys are deleted in that machine's chunk). The
-  // shared validation (detail::validate) applies the removals itself, after the assignments,
-  // so room freed by a removal is usable by the same plan and an assignment into what the plan
-  // removes is refused.
+  detail::Touched touched;
+  std::map<std::string, const Unit*> base_units, plan_units;
+  std::set<std::string> removed_machines, removed_units;
   std::map<std::string, std::string> removal_deletes;  // instance -> machine it leaves
+  std::set<std::string> leased;                        // as of the last snapshot
+  /// The value every touched machine key gets ("" for a removed or never-stored machine that
+  /// is only compared).
+  std::map<std::string, std::string> machine_values;
+  // The groups (group): by union-find root, unit definitions first, unit removals last.
+  std::map<std::string, Chunk> by_root;
+  std::vector<Chunk> pre, post;
+  // While sending: the revisions the chunks that stood produced, and their new instances.
+  std::map<std::string, std::int64_t> machine_rev, unit_rev;
+  std::set<std::string> created;
+
+  Commit(Impl& impl, const Plan& p, const Snapshot& b)
+      : d(impl),
+        plan(p),
+        base(b),
+        touched(detail::touched_by(p, b)),
+        removed_machines(p.removed_machines.begin(), p.removed_machines.end()),
+        removed_units(p.removed_units.begin(), p.removed_units.end()),
+        machine_rev(b.machine_revisions),
+        unit_rev(b.unit_revisions) {
+    out.revision = base.revision;
+    for (const auto& u : base.spec.units) base_units.emplace(u.name, &u);
+    for (const auto& u : plan.units) plan_units.emplace(u.name, &u);
+  }
+
+  bool is_unit(const std::string& n) const { return base_units.count(n) || plan_units.count(n); }
+  std::string base_unit_of(const std::string& inst) const {
+    return detail::unit_of(inst, [&](const std::string& n) { return base_units.count(n) > 0; });
+  }
+  bool validate();
+  bool machines_after();
+  void group();
+  std::vector<Chunk> pack() const;
+  bool send(const Chunk& c);
+  Txn txn_of(const Chunk& c, const std::vector<std::pair<std::string, std::string>>& runs,
+             const std::vector<std::string>& units) const;
+  void stood(const Chunk& c, std::int64_t at);
+  Refusal read_refusal(const Chunk& c, const json& res,
+                       const std::vector<std::pair<std::string, std::string>>& runs,
+                       const std::vector<std::string>& units);
+};
+
+/// Touches what the plan removes and checks the plan against the base (detail::validate).
+/// False: refused, `out` says why (Rejected).
+bool EtcdStore::Impl::Commit::validate() {
+  // A removed machine or unit is touched, and so is every machine that loses a removed unit's
+  // instance (those placement keys are deleted in that machine's chunk). The shared validation
+  // (detail::validate) applies the removals itself, after the assignments, so room freed by a
+  // removal is usable by the same plan and an assignment into what the plan removes is refused.
   for (const auto& m : removed_machines) touched.machines.insert(m);
   for (const auto& u : removed_units) touched.units.insert(u);
   for (const auto& [inst, m] : base.spec.placements) {
-    bool gone =
-        removed_machines.count(m) > 0 ||
-        (!removed_units.empty() && removed_units.count(detail::unit_of(inst, base_is_unit)));
+    bool gone = removed_machines.count(m) > 0 ||
+                (!removed_units.empty() && removed_units.count(base_unit_of(inst)));
     if (gone && !plan.assignments.count(inst)) {
       removal_deletes.emplace(inst, m);
       touched.machines.insert(m);
@@ -772,22 +878,18 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
         out.problems.push_back(fmt::format("both redefines and removes machine {}", m.name));
     }
   }
-  // etcd cannot run our checks inside its transaction, so they run here against the base, and
-  // the txn's compares guarantee that everything they read is still what is stored.
   if (out.problems.empty()) out.problems = detail::validate(plan, view, touched);
   if (!out.problems.empty()) {
     out.status = CommitStatus::Rejected;
-    return out;
+    return false;
   }
+  return true;
+}
 
-  auto rev_in = [](const std::map<std::string, std::int64_t>& revs, const std::string& n) {
-    auto it = revs.find(n);
-    return it == revs.end() ? std::int64_t{0} : it->second;
-  };
-
-  // Machines after the plan, as they will be written.
+/// Fills machine_values: the machines after the plan, as they will be written. False: a
+/// machine changed since the base (Conflict).
+bool EtcdStore::Impl::Commit::machines_after() {
   std::map<std::string, std::pair<std::int64_t, std::string>> raw;
-  std::set<std::string> leased;
   {
     std::lock_guard lock(d.mutex);
     raw = d.machine_raw;
@@ -800,10 +902,10 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     if (it == redefined.end()) {
       // Take the stored record, not the snapshot's (which may show a lease-expired machine down).
       auto r = raw.find(n);
-      if (r == raw.end() || r->second.first != rev_in(base.machine_revisions, n)) {
+      if (r == raw.end() || r->second.first != revision_in(base.machine_revisions, n)) {
         out.status = CommitStatus::Conflict;
         out.conflicting_machines.push_back(n);
-        return out;
+        return false;
       }
       Machine m =
           detail::machine_from_json(detail::parse_record(r->second.second, d.name, n), d.name, n);
@@ -811,13 +913,10 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     }
     it->second.state = st;
   }
-  // The value every touched machine key gets ("" for a removed or never-stored machine that
-  // is only compared).
-  std::map<std::string, std::string> machine_values;
-  for (const auto& [n, m] : redefined) machine_values[n] = detail::machine_to_json(m).dump();
+  for (const auto& [n, m] : redefined) machine_values[n] = machine_to_json(m).dump();
   for (const auto& m : touched.machines) {
     if (machine_values.count(m) || removed_machines.count(m)) continue;
-    std::int64_t base_rev = rev_in(base.machine_revisions, m);
+    std::int64_t base_rev = revision_in(base.machine_revisions, m);
     if (base_rev == 0) continue;
     // Re-put the unchanged record so that the key's mod_revision records this commit.
     auto r = raw.find(m);
@@ -829,15 +928,18 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     if (!got.contains("kvs") || i64(got["kvs"][0], "mod_revision") != base_rev) {
       out.status = CommitStatus::Conflict;
       out.conflicting_machines.push_back(m);
-      return out;
+      return false;
     }
     machine_values[m] = d.decode(got["kvs"][0], "value");
   }
+  return true;
+}
 
-  // --- Group the changes: everything touching one machine lands in one txn, so that every
-  // machine is valid (never overcommitted) after every chunk. A move ties its two machines; a
-  // redefined unit that runs somewhere ties every machine running it (their load changes with
-  // the definition, and their mod_revisions must record that in the same txn).
+/// Groups the changes: everything touching one machine lands in one group, so that every
+/// machine is valid (never overcommitted) after every chunk. A move ties its two machines; a
+/// redefined unit that runs somewhere ties every machine running it (their load changes with
+/// the definition, and their mod_revisions must record that in the same txn).
+void EtcdStore::Impl::Commit::group() {
   Groups groups;
   for (const auto& m : touched.machines) groups.find(m);
   for (const auto& [inst, m] : plan.assignments) {
@@ -848,12 +950,11 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
   for (const auto& u : plan.units) {
     if (!base_units.count(u.name)) continue;
     for (const auto& [inst, m] : base.spec.placements) {
-      if (detail::unit_of(inst, base_is_unit) != u.name) continue;
+      if (base_unit_of(inst) != u.name) continue;
       auto h = unit_home.emplace(u.name, m).first;
       groups.unite(h->second, m);
     }
   }
-  std::map<std::string, Chunk> by_root;
   auto group_of = [&](const std::string& m) -> Chunk& { return by_root[groups.find(m)]; };
   for (const auto& m : touched.machines) {
     Chunk& g = group_of(m);
@@ -870,9 +971,8 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
       g.bytes += op_bytes(key.size(), v == machine_values.end() ? 0 : v->second.size());
     }
   }
-  std::vector<Chunk> pre, post;  // unit definitions first, unit removals last
   for (const auto& u : plan.units) {
-    std::string value = detail::unit_to_json(u).dump();
+    std::string value = unit_to_json(u).dump();
     auto h = unit_home.find(u.name);
     Chunk& g = h != unit_home.end() ? group_of(h->second) : pre.emplace_back();
     g.unit_puts.insert(u.name);
@@ -892,7 +992,7 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
       g.new_instances.insert(inst);
       g.bytes += op_bytes(key.size(), 0);
     }
-    std::string u = detail::unit_of(inst, is_unit);
+    std::string u = detail::unit_of(inst, [&](const std::string& n) { return is_unit(n); });
     if (!u.empty() && g.unit_guards.insert(u).second)
       g.bytes += op_bytes(d.key("units", u).size(), 0);
     if (leased.count(m)) g.alive.insert(m);
@@ -910,8 +1010,11 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     if (it != base.spec.placements.end()) delete_placement(inst, it->second);
   }
   for (const auto& [inst, m] : removal_deletes) delete_placement(inst, m);
+}
 
-  // --- Pack the groups, in order, into as few chunks as the limits allow.
+/// Packs the groups, in order, into as few chunks as etcd's limits allow. Throws 410 (before
+/// anything is written) when one indivisible group is larger than a txn.
+std::vector<Chunk> EtcdStore::Impl::Commit::pack() const {
   const std::size_t max_ops = std::max<std::size_t>(d.opts.max_txn_ops, 8);
   const std::size_t max_bytes = d.opts.max_request_bytes > 128 * 1024
                                     ? d.opts.max_request_bytes - 64 * 1024
@@ -940,7 +1043,6 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     Chunk alone = *g;
     alone.runs = instance_runs(alone.new_instances, before, base.spec.placements).size();
     if (!fits(alone)) {
-      // One indivisible group is larger than a txn: refuse before anything is written.
       std::vector<std::string> named(
           alone.machines.begin(),
           std::next(alone.machines.begin(), std::min<std::size_t>(alone.machines.size(), 5)));
@@ -957,183 +1059,194 @@ CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
     }
     chunks.push_back(std::move(alone));
   }
+  return chunks;
+}
 
-  // --- Commit the chunks in order; stop at the first refused one (those before it stand).
-  std::map<std::string, std::int64_t> machine_rev = base.machine_revisions;
-  std::map<std::string, std::int64_t> unit_rev = base.unit_revisions;
-  std::set<std::string> created;  // new instances of the chunks that stood
-  const std::string placement_root = d.key("placements", "");
+/// A chunk's txn: compares on every key it reads or writes at the revisions the chunks before
+/// it left, then its writes. `units` are the compared units in probe order.
+Txn EtcdStore::Impl::Commit::txn_of(const Chunk& c,
+                                    const std::vector<std::pair<std::string, std::string>>& runs,
+                                    const std::vector<std::string>& units) const {
+  Txn t;
   const std::string after_base = std::to_string(base.revision + 1);
-  for (const Chunk& c : chunks) {
-    const auto runs = instance_runs(c.new_instances, created, base.spec.placements);
-    json compare = json::array(), success = json::array(), failure = json::array();
-    auto put = [&](const std::string& key, const std::string& value) {
-      success.push_back(
-          {{"request_put", {{"key", b64_encode(key)}, {"value", b64_encode(value)}}}});
-    };
-    auto del = [&](const std::string& key) {
-      success.push_back({{"request_delete_range", {{"key", b64_encode(key)}}}});
-    };
-    auto mod_equal = [&](const std::string& key, std::int64_t rev) {
-      compare.push_back({{"target", "MOD"},
-                         {"result", "EQUAL"},
-                         {"key", b64_encode(key)},
-                         {"mod_revision", std::to_string(rev)}});
-      failure.push_back({{"request_range", {{"key", b64_encode(key)}}}});
-    };
-    std::vector<std::string> units;  // compared units, in probe order
-    for (const auto& u : c.unit_puts) units.push_back(u);
-    for (const auto& u : c.unit_guards) {
-      if (!c.unit_puts.count(u)) units.push_back(u);
-    }
-    units.insert(units.end(), c.unit_deletes.begin(), c.unit_deletes.end());
-    for (const auto& m : c.machines) mod_equal(d.key("machines", m), rev_in(machine_rev, m));
-    for (const auto& u : units) mod_equal(d.key("units", u), rev_in(unit_rev, u));
-    for (const auto& [first, last] : runs) {
-      // No key in the run was created after the base: nobody placed these instances meanwhile
-      // (they were unplaced at the base, so their keys did not exist then).
-      std::string from = d.key("placements", first),
-                  to = d.key("placements", last) + std::string(1, '\0');
-      compare.push_back({{"target", "CREATE"},
+  for (const auto& m : c.machines) t.mod_equal(d.key("machines", m), revision_in(machine_rev, m));
+  for (const auto& u : units) t.mod_equal(d.key("units", u), revision_in(unit_rev, u));
+  for (const auto& [first, last] : runs) {
+    // No key in the run was created after the base: nobody placed these instances meanwhile
+    // (they were unplaced at the base, so their keys did not exist then).
+    std::string from = d.key("placements", first),
+                to = d.key("placements", last) + std::string(1, '\0');
+    t.compare.push_back({{"target", "CREATE"},
                          {"result", "LESS"},
                          {"key", b64_encode(from)},
                          {"range_end", b64_encode(to)},
                          {"create_revision", after_base}});
-      failure.push_back(
-          {{"request_range", {{"key", b64_encode(from)}, {"range_end", b64_encode(to)}}}});
-    }
-    for (const auto& u : c.unit_deletes) {
-      // No instance of the unit was placed after the base (by a scheduler that had not seen
-      // the removal): every placement key of it was created at or before the base revision.
-      // Those are deleted by this chunk or the ones before it.
-      std::string exact = d.key("placements", u), instances = exact + "@";
-      std::string below = std::to_string(base.revision + 1);
-      compare.push_back({{"target", "CREATE"},
+    t.failure.push_back(
+        {{"request_range", {{"key", b64_encode(from)}, {"range_end", b64_encode(to)}}}});
+  }
+  for (const auto& u : c.unit_deletes) {
+    // No instance of the unit was placed after the base (by a scheduler that had not seen
+    // the removal): every placement key of it was created at or before the base revision.
+    // Those are deleted by this chunk or the ones before it.
+    std::string exact = d.key("placements", u), instances = exact + "@";
+    t.compare.push_back({{"target", "CREATE"},
                          {"result", "LESS"},
                          {"key", b64_encode(exact)},
-                         {"create_revision", below}});
-      compare.push_back({{"target", "CREATE"},
+                         {"create_revision", after_base}});
+    t.compare.push_back({{"target", "CREATE"},
                          {"result", "LESS"},
                          {"key", b64_encode(instances)},
                          {"range_end", b64_encode(prefix_end(instances))},
-                         {"create_revision", below}});
-    }
-    for (const auto& m : c.alive) {
-      // The machine's lease must still be alive when the assignment lands.
-      compare.push_back({{"target", "VERSION"},
+                         {"create_revision", after_base}});
+  }
+  for (const auto& m : c.alive) {
+    // The machine's lease must still be alive when the assignment lands.
+    t.compare.push_back({{"target", "VERSION"},
                          {"result", "GREATER"},
                          {"key", b64_encode(d.key("alive", m))},
                          {"version", "0"}});
-    }
-    // The marker snapshots catch up to (see snapshot()).
-    put(d.opts.prefix + "/revision", "{}");
-    for (const auto& m : c.machines) {
-      if (c.removed_machines.count(m)) {
-        del(d.key("machines", m));
-      } else if (auto v = machine_values.find(m); v != machine_values.end()) {
-        put(d.key("machines", m), v->second);
-      }
-    }
-    for (const auto& u : c.unit_puts)
-      put(d.key("units", u), detail::unit_to_json(*plan_units.at(u)).dump());
-    for (const auto& u : c.unit_deletes) del(d.key("units", u));
-    for (const auto& key : c.deletes) del(key);
-    for (const auto& [inst, m] : c.assignments)
-      put(d.key("placements", inst), json{{"machine", m}}.dump());
-
-    bool ambiguous = false;
-    json res =
-        d.call("/v3/kv/txn", {{"compare", compare}, {"success", success}, {"failure", failure}},
-               &ambiguous);
-    std::int64_t rev = i64(res["header"], "revision");
-    out.revision = rev;
-    auto stood = [&](std::int64_t at) {
-      ++out.chunks;
-      for (const auto& m : c.machines) machine_rev[m] = c.removed_machines.count(m) ? 0 : at;
-      for (const auto& u : c.unit_puts) unit_rev[u] = at;
-      for (const auto& u : c.unit_deletes) unit_rev[u] = 0;
-      out.committed_assignments.insert(c.assignments.begin(), c.assignments.end());
-    };
-    if (res.value("succeeded", false)) {
-      stood(rev);
-      created.insert(c.new_instances.begin(), c.new_instances.end());
-      continue;
-    }
-
-    // Refused: the failure branch read every compared key, so say exactly what changed.
-    CommitResult refused;
-    const auto& responses = res.contains("responses") ? res["responses"] : json::array();
-    std::size_t k = 0;
-    auto probed = [&]() -> json {
-      if (k >= responses.size()) return json::object();
-      const json& r = responses[k++];
-      const json& rr = r.contains("response_range") ? r["response_range"] : json::object();
-      return rr.contains("kvs") && !rr["kvs"].empty() ? rr["kvs"][0] : json::object();
-    };
-    for (const auto& m : c.machines) {
-      if (i64(probed(), "mod_revision") != rev_in(machine_rev, m))
-        refused.conflicting_machines.push_back(m);
-    }
-    std::map<std::string, std::int64_t> units_now;
-    for (const auto& u : units) {
-      std::int64_t now = i64(probed(), "mod_revision");
-      units_now[u] = now;
-      if (now != rev_in(unit_rev, u)) refused.conflicting_units.push_back(u);
-    }
-    // The runs' reads: every placement key in them created after the base.
-    std::map<std::string, std::string> placed_meanwhile;  // instance -> machine
-    for (std::size_t r = 0; r < runs.size(); ++r) {
-      const json& resp = k < responses.size() ? responses[k++] : json::object();
-      const json& rr = resp.contains("response_range") ? resp["response_range"] : json::object();
-      if (!rr.contains("kvs")) continue;
-      for (const auto& kv : rr["kvs"]) {
-        if (i64(kv, "create_revision") <= base.revision) continue;
-        std::string key = d.decode(kv, "key");
-        if (key.rfind(placement_root, 0) != 0) continue;
-        json v = json::parse(d.decode(kv, "value"), nullptr, false);
-        placed_meanwhile[key.substr(placement_root.size())] =
-            v.is_object() ? v.value("machine", std::string()) : std::string();
-      }
-    }
-    bool all_ours = !c.new_instances.empty();
-    for (const auto& [inst, m] : placed_meanwhile) {
-      refused.conflicting_instances.push_back(inst);
-      if (!c.new_instances.count(inst) || c.assignments.at(inst) != m) all_ours = false;
-    }
-    for (const auto& i : c.new_instances) {
-      if (!placed_meanwhile.count(i)) all_ours = false;
-    }
-    if (ambiguous && all_ours) {
-      // An earlier try of this very txn was applied before the connection broke: it stands. Its
-      // revision is the one its placement keys carry.
-      stood(rev);
-      created.insert(c.new_instances.begin(), c.new_instances.end());
-      for (const auto& [u, now] : units_now) {
-        if (c.unit_puts.count(u)) unit_rev[u] = now;
-      }
-      // Machines were re-put by that txn: read their revisions back for later chunks.
-      for (const auto& m : c.machines) {
-        json got = d.call("/v3/kv/range", {{"key", b64_encode(d.key("machines", m))}});
-        machine_rev[m] = got.contains("kvs") ? i64(got["kvs"][0], "mod_revision") : 0;
-      }
-      continue;
-    }
-    if (refused.conflicting_machines.empty() && refused.conflicting_units.empty() &&
-        refused.conflicting_instances.empty()) {
-      for (const auto& m : c.alive) refused.conflicting_machines.push_back(m + " (lease expired)");
-      if (!c.unit_deletes.empty()) {
-        for (const auto& u : c.unit_deletes)
-          refused.conflicting_units.push_back(u + " (placed meanwhile)");
-      }
-    }
-    out.status = CommitStatus::Conflict;
-    out.conflicting_machines = std::move(refused.conflicting_machines);
-    out.conflicting_units = std::move(refused.conflicting_units);
-    out.conflicting_instances = std::move(refused.conflicting_instances);
-    return out;
   }
-  out.committed_assignments.clear();  // only meaningful for a partial commit
-  return out;
+  // The marker snapshots catch up to (see snapshot()).
+  t.put(d.opts.prefix + "/revision", "{}");
+  for (const auto& m : c.machines) {
+    if (c.removed_machines.count(m)) {
+      t.del(d.key("machines", m));
+    } else if (auto v = machine_values.find(m); v != machine_values.end()) {
+      t.put(d.key("machines", m), v->second);
+    }
+  }
+  for (const auto& u : c.unit_puts)
+    t.put(d.key("units", u), unit_to_json(*plan_units.at(u)).dump());
+  for (const auto& u : c.unit_deletes) t.del(d.key("units", u));
+  for (const auto& key : c.deletes) t.del(key);
+  for (const auto& [inst, m] : c.assignments)
+    t.put(d.key("placements", inst), json{{"machine", m}}.dump());
+  return t;
+}
+
+/// Records a chunk that stood at revision `at`.
+void EtcdStore::Impl::Commit::stood(const Chunk& c, std::int64_t at) {
+  ++out.chunks;
+  for (const auto& m : c.machines) machine_rev[m] = c.removed_machines.count(m) ? 0 : at;
+  for (const auto& u : c.unit_puts) unit_rev[u] = at;
+  for (const auto& u : c.unit_deletes) unit_rev[u] = 0;
+  out.committed_assignments.insert(c.assignments.begin(), c.assignments.end());
+  created.insert(c.new_instances.begin(), c.new_instances.end());
+}
+
+/// Reads a refused txn's failure branch, which read every compared key in txn_of's order.
+Refusal EtcdStore::Impl::Commit::read_refusal(
+    const Chunk& c, const json& res, const std::vector<std::pair<std::string, std::string>>& runs,
+    const std::vector<std::string>& units) {
+  Refusal r;
+  const std::string placement_root = d.key("placements", "");
+  const auto& responses = res.contains("responses") ? res["responses"] : json::array();
+  std::size_t k = 0;
+  auto probed = [&]() -> json {
+    if (k >= responses.size()) return json::object();
+    const json& p = responses[k++];
+    const json& rr = p.contains("response_range") ? p["response_range"] : json::object();
+    return rr.contains("kvs") && !rr["kvs"].empty() ? rr["kvs"][0] : json::object();
+  };
+  for (const auto& m : c.machines) {
+    if (i64(probed(), "mod_revision") != revision_in(machine_rev, m))
+      r.conflicts.conflicting_machines.push_back(m);
+  }
+  for (const auto& u : units) {
+    std::int64_t now = i64(probed(), "mod_revision");
+    r.units_now[u] = now;
+    if (now != revision_in(unit_rev, u)) r.conflicts.conflicting_units.push_back(u);
+  }
+  // The runs' reads: every placement key in them created after the base.
+  for (std::size_t n = 0; n < runs.size(); ++n) {
+    const json& resp = k < responses.size() ? responses[k++] : json::object();
+    const json& rr = resp.contains("response_range") ? resp["response_range"] : json::object();
+    if (!rr.contains("kvs")) continue;
+    for (const auto& kv : rr["kvs"]) {
+      if (i64(kv, "create_revision") <= base.revision) continue;
+      std::string key = d.decode(kv, "key");
+      if (key.rfind(placement_root, 0) != 0) continue;
+      json v = json::parse(d.decode(kv, "value"), nullptr, false);
+      r.placed_meanwhile[key.substr(placement_root.size())] =
+          v.is_object() ? v.value("machine", std::string()) : std::string();
+    }
+  }
+  for (const auto& [inst, m] : r.placed_meanwhile)
+    r.conflicts.conflicting_instances.push_back(inst);
+  return r;
+}
+
+/// Commits one chunk. False: refused, `out` says by what (Conflict); the chunks before it stand.
+bool EtcdStore::Impl::Commit::send(const Chunk& c) {
+  const auto runs = instance_runs(c.new_instances, created, base.spec.placements);
+  std::vector<std::string> units;  // compared units, in probe order
+  for (const auto& u : c.unit_puts) units.push_back(u);
+  for (const auto& u : c.unit_guards) {
+    if (!c.unit_puts.count(u)) units.push_back(u);
+  }
+  units.insert(units.end(), c.unit_deletes.begin(), c.unit_deletes.end());
+  const Txn t = txn_of(c, runs, units);
+
+  bool ambiguous = false;
+  json res =
+      d.call("/v3/kv/txn", {{"compare", t.compare}, {"success", t.success}, {"failure", t.failure}},
+             &ambiguous);
+  std::int64_t rev = i64(res["header"], "revision");
+  out.revision = rev;
+  if (res.value("succeeded", false)) {
+    stood(c, rev);
+    return true;
+  }
+
+  // Refused: the failure branch read every compared key, so say exactly what changed.
+  Refusal r = read_refusal(c, res, runs, units);
+  bool all_ours = !c.new_instances.empty();
+  for (const auto& [inst, m] : r.placed_meanwhile) {
+    if (!c.new_instances.count(inst) || c.assignments.at(inst) != m) all_ours = false;
+  }
+  for (const auto& i : c.new_instances) {
+    if (!r.placed_meanwhile.count(i)) all_ours = false;
+  }
+  if (ambiguous && all_ours) {
+    // An earlier try of this very txn was applied before the connection broke: it stands. Its
+    // revision is the one its placement keys carry.
+    stood(c, rev);
+    for (const auto& [u, now] : r.units_now) {
+      if (c.unit_puts.count(u)) unit_rev[u] = now;
+    }
+    // Machines were re-put by that txn: read their revisions back for later chunks.
+    for (const auto& m : c.machines) {
+      json got = d.call("/v3/kv/range", {{"key", b64_encode(d.key("machines", m))}});
+      machine_rev[m] = got.contains("kvs") ? i64(got["kvs"][0], "mod_revision") : 0;
+    }
+    return true;
+  }
+  CommitResult& refused = r.conflicts;
+  if (refused.conflicting_machines.empty() && refused.conflicting_units.empty() &&
+      refused.conflicting_instances.empty()) {
+    for (const auto& m : c.alive) refused.conflicting_machines.push_back(m + " (lease expired)");
+    if (!c.unit_deletes.empty()) {
+      for (const auto& u : c.unit_deletes)
+        refused.conflicting_units.push_back(u + " (placed meanwhile)");
+    }
+  }
+  out.status = CommitStatus::Conflict;
+  out.conflicting_machines = std::move(refused.conflicting_machines);
+  out.conflicting_units = std::move(refused.conflicting_units);
+  out.conflicting_instances = std::move(refused.conflicting_instances);
+  return false;
+}
+
+CommitResult EtcdStore::commit(const Plan& plan, const Snapshot& base) {
+  Impl::Commit c(*impl_, plan, base);
+  if (!c.validate() || !c.machines_after()) return c.out;
+  c.group();
+  // Commit the chunks in order; stop at the first refused one (those before it stand).
+  for (const Chunk& chunk : c.pack()) {
+    if (!c.send(chunk)) return c.out;
+  }
+  c.out.committed_assignments.clear();  // only meaningful for a partial commit
+  return c.out;
 }
 
 std::int64_t EtcdStore::revision() {

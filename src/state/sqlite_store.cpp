@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
 #include "detail.hpp"
 
 namespace berth::state {
@@ -350,6 +351,109 @@ Snapshot SqliteStore::snapshot() {
   return snap;
 }
 
+namespace {
+
+/// The placements of `instances` (sorted) in one scan of the table: nullopt for an instance
+/// not placed. For big plans, where one query per instance would cost more.
+std::unordered_map<std::string, std::optional<std::string>> scan_placements(
+    sqlite3* db, const std::string& store, const std::set<std::string>& instances) {
+  std::unordered_map<std::string, std::optional<std::string>> placed;
+  Stmt scan(db, "SELECT instance, machine FROM placements ORDER BY instance", store);
+  auto w = instances.begin();
+  while (w != instances.end() && scan.step()) {
+    std::string_view inst = scan.view(0);
+    for (; w != instances.end() && std::string_view(*w) < inst; ++w) placed.try_emplace(*w);
+    if (w != instances.end() && std::string_view(*w) == inst) {
+      placed.try_emplace(*w, scan.text(1));
+      ++w;
+    }
+  }
+  for (; w != instances.end(); ++w) placed.try_emplace(*w);
+  return placed;
+}
+
+/// Writes an admitted plan's definitions and placements at revision `rev`; `view` holds the
+/// stored machines whose state the plan changes.
+void write_changes(sqlite3* db, const std::string& store, const Plan& plan,
+                   const detail::State& view, std::int64_t rev) {
+  {
+    Stmt put(db, "INSERT OR REPLACE INTO machines VALUES(?, ?, ?)", store);
+    std::map<std::string, Machine> changed;
+    for (const auto& m : plan.machines) changed[m.name] = m;
+    for (const auto& [n, st] : plan.machine_states) {
+      auto it = changed.find(n);
+      if (it == changed.end()) it = changed.emplace(n, view.machines.at(n)).first;
+      it->second.state = st;
+    }
+    for (const auto& [n, m] : changed)
+      put.bind(1, n).bind(2, machine_to_json(m).dump()).bind(3, rev).run();
+  }
+  {
+    Stmt put(db, "INSERT OR REPLACE INTO units VALUES(?, ?, ?)", store);
+    for (const auto& u : plan.units)
+      put.bind(1, u.name).bind(2, unit_to_json(u).dump()).bind(3, rev).run();
+  }
+  {
+    Stmt del(db, "DELETE FROM placements WHERE instance=?", store);
+    for (const auto& inst : plan.evictions) del.bind(1, inst).run();
+    Stmt put(db, "INSERT OR REPLACE INTO placements VALUES(?, ?, ?)", store);
+    for (const auto& [inst, m] : plan.assignments) put.bind(1, inst).bind(2, m).bind(3, rev).run();
+  }
+}
+
+/// Deletes what an admitted plan removes: units with their instances' placements, machines
+/// with every placement on them.
+void write_removals(sqlite3* db, const std::string& store, const Plan& plan,
+                    const std::function<bool(const std::string&)>& is_unit) {
+  if (!plan.removed_units.empty()) {
+    // A unit's instances are `u` and `u@...`; '@' + 1 is 'A', so the range holds exactly the
+    // names starting with "u@". unit_of settles names another unit could own (`web@1` the unit).
+    Stmt like(db,
+              "SELECT instance FROM placements WHERE instance=? OR (instance>=? AND instance<?)",
+              store);
+    Stmt del(db, "DELETE FROM placements WHERE instance=?", store);
+    Stmt del_unit(db, "DELETE FROM units WHERE name=?", store);
+    for (const auto& u : plan.removed_units) {
+      std::vector<std::string> doomed;
+      like.bind(1, u).bind(2, u + "@").bind(3, u + "A");
+      while (like.step()) {
+        std::string inst = like.text(0);
+        if (detail::unit_of(inst, is_unit) == u) doomed.push_back(std::move(inst));
+      }
+      like.reset();
+      for (const auto& inst : doomed) del.bind(1, inst).run();
+      del_unit.bind(1, u).run();
+    }
+  }
+  if (!plan.removed_machines.empty()) {
+    Stmt del_on(db, "DELETE FROM placements WHERE machine=?", store);
+    Stmt del_machine(db, "DELETE FROM machines WHERE name=?", store);
+    for (const auto& m : plan.removed_machines) {
+      del_on.bind(1, m).run();
+      del_machine.bind(1, m).run();
+    }
+  }
+}
+
+/// Writes an admitted plan at revision `rev`. Removals last (as detail::validate orders
+/// them): assignments may have moved instances off.
+void write_plan(sqlite3* db, const std::string& store, const Plan& plan, const detail::State& view,
+                std::int64_t rev, const std::function<bool(const std::string&)>& is_unit) {
+  write_changes(db, store, plan, view, rev);
+  write_removals(db, store, plan, is_unit);
+}
+
+/// Every touched machine's row and the store's revision record this commit.
+void bump_revisions(sqlite3* db, const std::string& store, const detail::Touched& touched,
+                    std::int64_t rev) {
+  Stmt bump(db, "UPDATE machines SET mod_revision=? WHERE name=?", store);
+  for (const auto& m : touched.machines) bump.bind(1, rev).bind(2, m).run();
+  Stmt meta(db, "UPDATE berth_meta SET value=? WHERE key='revision'", store);
+  meta.bind(1, rev).run();
+}
+
+}  // namespace
+
 CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
   detail::Touched touched = detail::touched_by(plan, base);
   std::lock_guard lock(mutex_);
@@ -384,20 +488,8 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
     units.read_all(scan, touched.units);
   }
   std::unordered_map<std::string, std::optional<std::string>> placed;  // new instances, scanned
-  if (many(touched.new_instances.size(), base.spec.placements.size())) {
-    Stmt scan(db_, "SELECT instance, machine FROM placements ORDER BY instance", store);
-    auto w = touched.new_instances.begin();
-    while (w != touched.new_instances.end() && scan.step()) {
-      std::string_view inst = scan.view(0);
-      for (; w != touched.new_instances.end() && std::string_view(*w) < inst; ++w)
-        placed.try_emplace(*w);
-      if (w != touched.new_instances.end() && std::string_view(*w) == inst) {
-        placed.try_emplace(*w, scan.text(1));
-        ++w;
-      }
-    }
-    for (; w != touched.new_instances.end(); ++w) placed.try_emplace(*w);
-  }
+  if (many(touched.new_instances.size(), base.spec.placements.size()))
+    placed = scan_placements(db_, store, touched.new_instances);
   auto placement_of = [&](const std::string& i) -> std::optional<std::string> {
     if (auto it = placed.find(i); it != placed.end()) return it->second;
     inst_q.bind(1, i);
@@ -448,64 +540,8 @@ CommitResult SqliteStore::commit(const Plan& plan, const Snapshot& base) {
   }
 
   const std::int64_t rev = out.revision + 1;
-  {
-    Stmt put(db_, "INSERT OR REPLACE INTO machines VALUES(?, ?, ?)", store);
-    std::map<std::string, Machine> changed;
-    for (const auto& m : plan.machines) changed[m.name] = m;
-    for (const auto& [n, st] : plan.machine_states) {
-      auto it = changed.find(n);
-      if (it == changed.end()) it = changed.emplace(n, view.machines.at(n)).first;
-      it->second.state = st;
-    }
-    for (const auto& [n, m] : changed)
-      put.bind(1, n).bind(2, detail::machine_to_json(m).dump()).bind(3, rev).run();
-  }
-  {
-    Stmt put(db_, "INSERT OR REPLACE INTO units VALUES(?, ?, ?)", store);
-    for (const auto& u : plan.units)
-      put.bind(1, u.name).bind(2, detail::unit_to_json(u).dump()).bind(3, rev).run();
-  }
-  {
-    Stmt del(db_, "DELETE FROM placements WHERE instance=?", store);
-    for (const auto& inst : plan.evictions) del.bind(1, inst).run();
-    Stmt put(db_, "INSERT OR REPLACE INTO placements VALUES(?, ?, ?)", store);
-    for (const auto& [inst, m] : plan.assignments) put.bind(1, inst).bind(2, m).bind(3, rev).run();
-  }
-  // Removals last (as detail::validate orders them): assignments may have moved instances off.
-  if (!plan.removed_units.empty()) {
-    // A unit's instances are `u` and `u@...`; '@' + 1 is 'A', so the range holds exactly the
-    // names starting with "u@". unit_of settles names another unit could own (`web@1` the unit).
-    Stmt like(db_,
-              "SELECT instance FROM placements WHERE instance=? OR (instance>=? AND instance<?)",
-              store);
-    Stmt del(db_, "DELETE FROM placements WHERE instance=?", store);
-    Stmt del_unit(db_, "DELETE FROM units WHERE name=?", store);
-    for (const auto& u : plan.removed_units) {
-      std::vector<std::string> doomed;
-      like.bind(1, u).bind(2, u + "@").bind(3, u + "A");
-      while (like.step()) {
-        std::string inst = like.text(0);
-        if (detail::unit_of(inst, is_unit) == u) doomed.push_back(std::move(inst));
-      }
-      like.reset();
-      for (const auto& inst : doomed) del.bind(1, inst).run();
-      del_unit.bind(1, u).run();
-    }
-  }
-  if (!plan.removed_machines.empty()) {
-    Stmt del_on(db_, "DELETE FROM placements WHERE machine=?", store);
-    Stmt del_machine(db_, "DELETE FROM machines WHERE name=?", store);
-    for (const auto& m : plan.removed_machines) {
-      del_on.bind(1, m).run();
-      del_machine.bind(1, m).run();
-    }
-  }
-  {
-    Stmt bump(db_, "UPDATE machines SET mod_revision=? WHERE name=?", store);
-    for (const auto& m : touched.machines) bump.bind(1, rev).bind(2, m).run();
-    Stmt meta(db_, "UPDATE berth_meta SET value=? WHERE key='revision'", store);
-    meta.bind(1, rev).run();
-  }
+  write_plan(db_, store, plan, view, rev, is_unit);
+  bump_revisions(db_, store, touched, rev);
   tx.commit();
   out.revision = rev;
   out.chunks = 1;  // one atomic transaction

@@ -25,7 +25,15 @@ BERTH_API std::string read_text_file(const std::string& path);
 /// Spec -> JSON with exact quantities ("512Mi", "500m"), so it parses back to an equal spec.
 BERTH_API nlohmann::json spec_to_json(const Spec& spec);
 BERTH_API std::string write_spec_json(const Spec& spec, int indent = 2);
+/// One machine (unit) as spec_to_json writes it in the spec's list, and as the stores keep it:
+/// machine_from_json (unit_from_json) reads it back to an equal model (operator==).
+BERTH_API nlohmann::json machine_to_json(const Machine& machine);
+BERTH_API nlohmann::json unit_to_json(const Unit& unit);
 /// Builds a spec from an already parsed JSON value (no line numbers in errors).
 BERTH_API Spec spec_from_json(const nlohmann::json& j);
+/// Reads one machine (unit) record as spec_from_json reads an element of the spec's list, with
+/// the same errors (naming the owner, `machine m1: capacity.cpu`, or the path, `machines[0].x`).
+BERTH_API Machine machine_from_json(nlohmann::json j);
+BERTH_API Unit unit_from_json(nlohmann::json j);
 
 }  // namespace berth

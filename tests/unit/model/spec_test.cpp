@@ -1,7 +1,8 @@
 // operator== on the model types (model/machine.hpp, unit.hpp, spec.hpp) must mean what the
 // comparison it replaced meant: equal JSON forms (io/spec_json), which is what a store keeps.
-// Oracle: spec_to_json of each side. Random machines and units from the shared generator, each
-// compared with a copy that one random edit may or may not have changed.
+// Oracle: machine_to_json / unit_to_json (io/spec_json.hpp, what the stores write) of each
+// side. Random machines and units from the shared generator, each compared with a copy that
+// one random edit may or may not have changed.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -15,18 +16,6 @@
 using namespace berth;
 
 namespace {
-
-nlohmann::json json_of(const Machine& m) {
-  Spec s;
-  s.machines.push_back(m);
-  return spec_to_json(s)["machines"][0];
-}
-
-nlohmann::json json_of(const Unit& u) {
-  Spec s;
-  s.units.push_back(u);
-  return spec_to_json(s)["units"][0];
-}
 
 void edit(Machine& m, std::mt19937_64& rng) {
   switch (rng() % 8) {
@@ -106,15 +95,15 @@ TEST_CASE("operator== on machines and units agrees with their JSON forms (random
     for (const Machine& m : spec.machines) {
       Machine other = m;
       edit(other, rng);
-      const bool same = json_of(m) == json_of(other);
+      const bool same = machine_to_json(m) == machine_to_json(other);
       CHECK((m == other) == same);
       (same ? equal : different) += 1;
     }
     for (const Unit& u : spec.units) {
       Unit other = u;
       edit(other, rng);
-      const bool same = json_of(u) == json_of(other);
-      INFO(json_of(u).dump() << " vs " << json_of(other).dump());
+      const bool same = unit_to_json(u) == unit_to_json(other);
+      INFO(unit_to_json(u).dump() << " vs " << unit_to_json(other).dump());
       CHECK((u == other) == same);
       (same ? equal : different) += 1;
     }
