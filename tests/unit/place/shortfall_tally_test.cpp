@@ -39,8 +39,7 @@ void require_same_counts(const detail::ShortfallCounts& a, const detail::Shortfa
 
 /// Counts machines [from, to) in id order, as a diagnosis counts a class's members.
 detail::ShortfallCounts run(const Cluster& c, const std::vector<std::int64_t>& demand,
-                            MachineId from, MachineId to,
-                            const std::vector<MachineId>& skip = {}) {
+                            MachineId from, MachineId to, const std::vector<MachineId>& skip = {}) {
   detail::ShortfallTally t(c, demand, c.dims());
   for (MachineId m = from; m < to; ++m) {
     if (std::find(skip.begin(), skip.end(), m) != skip.end()) continue;
@@ -96,8 +95,8 @@ TEST_CASE("shortfall counts: appended runs and uncounted machines equal one plai
     for (int q = 0; q < 10; ++q) {
       std::vector<std::int64_t> demand(c.dims());
       for (auto& x : demand) x = pick(0, 3) == 0 ? 0 : pick(1, 2);  // gpu, disk, ...
-      demand[0] = pick(0, 4) * 250;                                  // cpu
-      demand[1] = pick(0, 4) << 29;                                  // memory
+      demand[0] = pick(0, 4) * 250;                                 // cpu
+      demand[1] = pick(0, 4) << 29;                                 // memory
       const auto n = static_cast<MachineId>(machines);
       const detail::ShortfallCounts whole = run(c, demand, 0, n);
       unordered += whole.unordered ? 1 : 0;
