@@ -263,9 +263,12 @@ void Placer::commit(GroupId g, MachineId m) {
       recorded_[i] = preferences_met(i, m);
     }
   }
+  const std::uint64_t before = cluster_.version();
   for (InstanceId i : cluster_.group(g).members) {
     if (cluster_.assignment(i) == kNone) cluster_.assign(i, m);
   }
+  // Only m's class changed: the diagnosis's counts of the other classes stay valid.
+  s_->class_counts.placed_on(cluster_.machine_class(m), before, cluster_.version());
 }
 
 std::vector<std::string> Placer::preferences_met(InstanceId i, MachineId m) {

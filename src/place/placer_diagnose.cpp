@@ -42,24 +42,23 @@ void Placer::conflict_targets(UnitId u, std::vector<UnitId>& out) {
 namespace {
 
 /// The resource filter counted over one class tree for the indexed diagnosis: the scan's
-/// bookkeeping (ShortfallTally), visited in the scan's order (class by class, members in
-/// order), so strict comparisons pick the same most_free_on and closest machines; a subtree is
-/// counted at once when it holds no machine rejected for conflicts and its up machines all fit
-/// or all miss exactly one dimension.
+/// bookkeeping (ShortfallTally), visited in the scan's order (members in order), so strict
+/// comparisons pick the same most_free_on and closest machines; a subtree is counted at once
+/// when it holds no machine rejected for conflicts and its up machines all fit or all miss
+/// exactly one dimension.
 struct TreeTally {
   const Cluster& c;
   const std::vector<std::int64_t>& demand;
   detail::ShortfallTally& tally;
-  Diagnosis& diag;
 
   /// One machine that is up and passed every earlier filter: exactly the scan's resource step.
   void evaluate(MachineId m) {
     const int first_short = tally.first_short(m);
     if (first_short < 0) {
-      ++diag.fit;
+      ++tally.n.fit;
       return;
     }
-    tally.count_machine(m, static_cast<std::size_t>(first_short), diag);
+    tally.count_machine(m, static_cast<std::size_t>(first_short));
   }
 
   /// The subtree's first leaf (in member order) satisfying `take` on a node; the root must.
@@ -115,19 +114,20 @@ struct TreeTally {
       }
     }
     const std::size_t count = idx.up_count[node];
+    detail::ShortfallCounts& n = tally.n;
     if (short_dim < 0) {
-      diag.fit += count;
+      n.fit += count;
       return true;
     }
     const auto sd = static_cast<std::size_t>(short_dim);
-    diag.rejections[reason::kInsufficientPrefix + c.dimension_names()[sd]] += count;
-    tally.short_count[sd] += count;
+    n.worst_count[sd] += count;
+    n.short_count[sd] += count;
     const std::int64_t top = hi[sd];
-    if (top > tally.most_free[sd]) {  // the scan's strict >: the first machine with the most free
-      tally.most_free[sd] = top;
-      tally.most_free_on[sd] =
-          leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
-            return x.max_free[n * D + sd] == top;
+    if (top > n.most_free[sd]) {  // the scan's strict >: the first machine with the most free
+      n.most_free[sd] = top;
+      n.most_free_on[sd] =
+          leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t j) {
+            return x.max_free[j * D + sd] == top;
           });
     }
     // The scan's key for a machine missing one dimension is (1, missing / needs), computed in
@@ -140,16 +140,50 @@ struct TreeTally {
       return 0.0 + static_cast<double>(demand[sd] - std::max<std::int64_t>(free, 0)) / needs;
     };
     const std::pair<int, double> key{1, missing(top)};
-    if (tally.closest == kNone || key < tally.closest_key) {
-      tally.closest =
-          leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t n) {
-            return x.up_count[n] > 0 && missing(x.max_free[n * D + sd]) == key.second;
-          });
-      tally.closest_key = key;
+    if (n.closest == kNone || key < n.closest_key) {
+      n.closest = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t j) {
+        return x.up_count[j] > 0 && missing(x.max_free[j * D + sd]) == key.second;
+      });
+      n.closest_key = key;
     }
     return true;
   }
 };
+
+/// Counts the resource filter over class k's up machines except those rejected for conflicts
+/// (`conflicted`: their positions, sorted) into `tally`.
+void count_resources(const Cluster& c, const std::vector<std::int64_t>& demand, ClassId k,
+                     const std::vector<std::uint32_t>& conflicted, detail::ClassCountsCache& cache,
+                     detail::ClassCountsCache::Row& kept, detail::ShortfallTally& tally) {
+  // Class k's up machines counted once per request vector and kept until the class changes;
+  // the machines rejected for conflicts are taken back out. The kept counts cannot say which
+  // machine is next when a machine they name (most free, closest) is taken out, and cannot be
+  // appended when their closest machine was chosen among NaN keys: then the class is counted
+  // into the diagnosis's tally machine by machine, as without the cache.
+  const std::size_t leaves = c.class_index(k).leaves;
+  if (!cache.fresh(kept, k)) {
+    detail::ShortfallTally whole(c, demand, c.dims());
+    static const std::vector<std::uint32_t> kNoConflicts;
+    TreeTally{c, demand, whole}.visit(k, 1, 0, leaves, kNoConflicts);
+    cache.keep(kept, k, std::move(whole.n));
+  }
+  const detail::ShortfallCounts& counts = kept.counts[k];
+  if (!counts.unordered) {
+    if (conflicted.empty()) {
+      tally.n.append(counts);
+      return;
+    }
+    detail::ShortfallTally rest(c, demand, c.dims());
+    rest.n = counts;
+    bool exact = true;
+    for (std::uint32_t pos : conflicted) exact = exact && rest.uncount(c.class_members(k)[pos]);
+    if (exact) {
+      tally.n.append(rest.n);
+      return;
+    }
+  }
+  TreeTally{c, demand, tally}.visit(k, 1, 0, leaves, conflicted);
+}
 
 }  // namespace
 
@@ -227,16 +261,14 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   const auto& class_conflicts = s.class_conflicts;
 
   // 3.-4. Per class: not up, spread (a class shares metadata, so the spread domain), resources.
-  // The resource bookkeeping is the scan's, visited in the scan's order (class by class, members
-  // in order), so strict comparisons pick the same most_free_on and closest machines.
+  // The resource bookkeeping is the scan's, in the scan's order (class by class, members in
+  // order), so strict comparisons pick the same most_free_on and closest machines.
   detail::ShortfallTally tally(c, s.demand, D);
-  TreeTally tree{c, s.demand, tally, *diag};
-
+  detail::ClassCountsCache::Row& kept = s.class_counts.row(c, s.demand);
   for (ClassId k = 0; k < K; ++k) {
     if (!class_pass[k]) continue;
     const auto& members = c.class_members(k);
-    const Cluster::ClassIndex& idx = c.class_index(k);
-    const std::size_t up = idx.up_count[1];
+    const std::size_t up = c.class_index(k).up_count[1];
     if (members.size() > up) diag->rejections[reason::kNotUp] += members.size() - up;
     const std::size_t left = up - class_conflicts[k].size();
     // Spread is class-invariant: the class's up machines that passed conflicts count at once.
@@ -244,8 +276,9 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
       if (left > 0) pipeline::Spread::count_weighted(s, members.front(), left, *diag);
       continue;
     }
-    if (left > 0) tree.visit(k, 1, 0, idx.leaves, class_conflicts[k]);
+    if (left > 0) count_resources(c, s.demand, k, class_conflicts[k], s.class_counts, kept, tally);
   }
+  diag->fit += tally.n.fit;
 
   tally.finish(*diag, diag->fit == 0);
   if (diag->fit == 0) {

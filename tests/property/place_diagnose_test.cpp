@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <random>
 
 #include "berth/error.hpp"
@@ -173,4 +174,88 @@ TEST_CASE("indexed diagnosis: closest machine ties like the scan's doubles", "[i
   REQUIRE(scanned.shortfalls.size() == 1);
   CHECK(scanned.shortfalls[0].most_free_on == "m2");
   require_same_diagnosis(indexed, scanned);
+}
+
+TEST_CASE("diagnoses reusing kept class counts equal fresh ones", "[property][index][explain]") {
+  // Placer keeps the resource counts of each class per request vector while the class is
+  // unchanged (detail::ClassCountsCache). A long-lived placer, which has kept counts from every
+  // earlier diagnosis, must answer exactly as a fresh placer (nothing kept) and as the scan,
+  // after placements, forced overcommitting assignments (NaN keys: 0/0), unassignments, state
+  // changes and rollbacks. Each group is asked twice in a row too (everything reused).
+  std::mt19937_64 rng(kSeed + 17);
+  std::size_t compared = 0, pending = 0, conflicted = 0, rolled_back = 0;
+  for (int round = 0; round < 500; ++round) {
+    const std::uint64_t case_seed = rng();
+    std::mt19937_64 case_rng(case_seed);
+    Spec spec = round % 2 == 0 ? testing::random_diagnose_cluster(case_rng)
+                               : testing::random_index_cluster(case_rng);
+    const auto strategy = static_cast<StrategyKind>(round % 5);
+    INFO("seed " << kSeed + 17 << ", case " << round << " (case seed " << case_seed << ")");
+    std::optional<Cluster> built_cluster;
+    try {
+      built_cluster.emplace(Cluster::build(spec));
+    } catch (const ValidationError&) {
+      continue;
+    }
+    Cluster& cluster = *built_cluster;
+    Placer kept(cluster, strategy);
+    auto compare = [&](GroupId g) {
+      Diagnosis reused, fresh, scanned;
+      const MachineId a = kept.select_diagnosed(g, &reused);
+      Placer once(cluster, strategy);
+      const MachineId b = once.select_diagnosed(g, &fresh);
+      const MachineId c = once.select_scan(g, &scanned);
+      INFO("group " << g << " (" << cluster.instance(cluster.group(g).members.front()).name << ")");
+      REQUIRE(a == b);
+      REQUIRE(a == c);
+      require_same_diagnosis(reused, fresh);
+      require_same_diagnosis(reused, scanned);
+      ++compared;
+      pending += a == kNone ? 1 : 0;
+      conflicted += scanned.conflicts_with.empty() ? 0 : 1;
+      return a;
+    };
+    auto random_machine = [&] {
+      return static_cast<MachineId>(case_rng() % cluster.machine_count());
+    };
+    for (int step = 0; step < 3 * static_cast<int>(cluster.group_count()) + 10; ++step) {
+      const GroupId g = static_cast<GroupId>(case_rng() % cluster.group_count());
+      const auto r = case_rng() % 10;
+      if (r < 4) {
+        if (compare(g) != kNone && case_rng() % 2 == 0) kept.place_group(g);
+      } else if (r == 4) {
+        compare(g);
+        compare(g);  // nothing changed: every class's counts are reused
+      } else if (r == 5) {
+        const MachineId m = random_machine();  // forced: may overcommit
+        for (InstanceId i : cluster.group(g).members) {
+          if (cluster.assignment(i) == kNone) cluster.assign(i, m);
+        }
+      } else if (r == 6) {
+        const InstanceId i = static_cast<InstanceId>(case_rng() % cluster.instance_count());
+        if (cluster.assignment(i) != kNone) cluster.unassign(i);
+      } else if (r == 7) {
+        const MachineId x = random_machine();
+        cluster.set_state(x, cluster.machine_state(x) == MachineState::Up
+                                 ? static_cast<MachineState>(1 + case_rng() % 3)
+                                 : MachineState::Up);
+      } else {
+        // Changes diagnosed inside a checkpoint, then rolled back: counts kept meanwhile must
+        // not pass for the restored cluster's.
+        Cluster::Undo undo(cluster);
+        for (int j = 0; j < 3; ++j) {
+          const GroupId h = static_cast<GroupId>(case_rng() % cluster.group_count());
+          if (compare(h) != kNone) kept.place_group(h);
+        }
+        ++rolled_back;
+      }
+    }
+    compare(static_cast<GroupId>(case_rng() % cluster.group_count()));
+  }
+  INFO("compared " << compared << ", pending " << pending << ", with conflicts " << conflicted
+                   << ", rollbacks " << rolled_back);
+  CHECK(compared > 20000);
+  CHECK(pending > 5000);
+  CHECK(conflicted > 1000);
+  CHECK(rolled_back > 1000);
 }

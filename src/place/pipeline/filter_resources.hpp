@@ -20,8 +20,7 @@ struct Resources {
 
   static void count(const GroupState&, MachineId m, Counting& counting) {
     const int first_short = counting.tally.first_short(m);
-    if (first_short >= 0)
-      counting.tally.count_machine(m, static_cast<std::size_t>(first_short), counting.diag);
+    if (first_short >= 0) counting.tally.count_machine(m, static_cast<std::size_t>(first_short));
   }
 
   static bool node_admits(const GroupState& s, ClassId k, std::size_t node) {

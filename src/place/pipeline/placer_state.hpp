@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "../shortfall_tally.hpp"
 #include "group_state.hpp"
 
 namespace berth::pipeline {
@@ -26,6 +27,8 @@ struct PlacerState : GroupState {
   std::vector<std::pair<HostPort, UnitId>> port_units;
   std::vector<MachineId> conflict_candidates;
   std::vector<std::vector<std::uint32_t>> class_conflicts;
+  /// Resource counts per (request vector, class), kept while the class is unchanged.
+  detail::ClassCountsCache class_counts;
 
   // The indexed search. Per class its machine shape (classes with equal allocatable share one),
   // and per shape the demand term of the prepared group, stamped with the placement it belongs to.
