@@ -22,7 +22,7 @@ bool needs_machine(const Cluster& c, GroupId g) {
 }
 
 /// place_groups with the machine each instance came from, for the Move reports.
-RescheduleResult place_with_origin(Cluster& c, std::vector<GroupId> groups,
+RescheduleResult place_with_origin(Cluster& c, const std::vector<GroupId>& groups,
                                    const OpsOptions& options,
                                    std::unordered_map<InstanceId, MachineId>& origin) {
   RescheduleResult result;
@@ -110,9 +110,10 @@ std::vector<GroupId> groups_on(const Cluster& c, MachineId m) {
   return out;
 }
 
-RescheduleResult place_groups(Cluster& c, std::vector<GroupId> groups, const OpsOptions& options) {
+RescheduleResult place_groups(Cluster& c, const std::vector<GroupId>& groups,
+                              const OpsOptions& options) {
   std::unordered_map<InstanceId, MachineId> origin;
-  return place_with_origin(c, std::move(groups), options, origin);
+  return place_with_origin(c, groups, options, origin);
 }
 
 RescheduleResult place_unplaced(Cluster& c, const OpsOptions& options) {

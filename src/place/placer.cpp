@@ -653,7 +653,7 @@ MachineId Placer::place_group(GroupId g, Diagnosis* diag) {
   return m;
 }
 
-std::vector<GroupId> Placer::batch_order(std::vector<GroupId> groups) const {
+std::vector<GroupId> Placer::batch_order(const std::vector<GroupId>& groups) const {
   const Cluster& c = cluster_;
   const std::size_t D = c.dims();
   const std::vector<std::int64_t> total = c.total_allocatable();

@@ -553,7 +553,7 @@ Server::Server(state::StateStore& store, ServerOptions options)
         return httplib::Server::HandlerResponse::Handled;
       }));
   http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
         send_error(res, 500, "store", 431, "the request failed inside the server");
       });
 }

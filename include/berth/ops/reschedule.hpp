@@ -36,7 +36,7 @@ BERTH_API std::vector<GroupId> groups_on(const Cluster& cluster, MachineId m);
 
 /// Places the unassigned members of `groups` in batch order; with preemption on, a group that
 /// fits nowhere may evict strictly lower-priority groups (which re-enter the queue).
-BERTH_API RescheduleResult place_groups(Cluster& cluster, std::vector<GroupId> groups,
+BERTH_API RescheduleResult place_groups(Cluster& cluster, const std::vector<GroupId>& groups,
                                         const OpsOptions& options);
 /// Every unplaced group (see unplaced_groups), as place_groups does.
 BERTH_API RescheduleResult place_unplaced(Cluster& cluster, const OpsOptions& options);

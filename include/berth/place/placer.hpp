@@ -79,7 +79,7 @@ class BERTH_API Placer {
   std::vector<Diagnosis> place_pending();
   /// Batch order: priority (high first), pinned before free, dominant share of the cluster
   /// (large first), then name.
-  std::vector<GroupId> batch_order(std::vector<GroupId> groups) const;
+  std::vector<GroupId> batch_order(const std::vector<GroupId>& groups) const;
   /// Every reason instance i cannot go on machine m, as text lines (empty: it can).
   std::vector<std::string> explain(InstanceId i, MachineId m);
   /// True when the unassigned members of group g may go on m now: the same filters as select
