@@ -50,6 +50,14 @@ PlacementResult place(const Spec& spec, const PlaceOptions& options) {
   return place_on(spec, cluster, options);
 }
 
+PlacementResult place(Spec&& spec, const PlaceOptions& options) {
+  // place_on reads only the spec's warnings once the cluster is built.
+  Spec rest;
+  rest.warnings = std::move(spec.warnings);
+  Cluster cluster = Cluster::build(std::move(spec), BuildOptions{options.strict});
+  return place_on(rest, cluster, options);
+}
+
 namespace {
 
 /// After placement: each pending group (batch order, resolvable ones only) may evict strictly

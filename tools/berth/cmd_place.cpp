@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "berth/error.hpp"
 #include "berth/explain/format.hpp"
@@ -53,8 +54,11 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
 #else
   (void)ctx;
 #endif
-  PlacementResult result = place(spec, options);
-  if (args.format == "json") {
+  // The JSON answer needs nothing of the spec after placing, so the spec is handed over (the
+  // cluster takes its units instead of a copy); text and html print its machines, so they keep it.
+  const bool json = args.format == "json";
+  PlacementResult result = json ? place(std::move(spec), options) : place(spec, options);
+  if (json) {
     write_placement_json(
         result, [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
     std::fputc('\n', stdout);
