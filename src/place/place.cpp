@@ -11,6 +11,7 @@
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
 #include "berth/place/schedule.hpp"
+#include "name_order.hpp"
 
 namespace berth {
 
@@ -130,9 +131,8 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
   for (InstanceId i = 0; i < cluster.instance_count(); ++i) {
     if (cluster.assignment(i) != kNone) by_name.push_back(i);
   }
-  std::sort(by_name.begin(), by_name.end(), [&](InstanceId a, InstanceId b) {
-    return cluster.instance(a).name < cluster.instance(b).name;
-  });
+  detail::sort_by_name(
+      by_name, [&](InstanceId i) -> const std::string& { return cluster.instance(i).name; });
   for (InstanceId i : by_name)
     result.placements.emplace_hint(result.placements.end(), cluster.instance(i).name,
                                    cluster.machine_name(cluster.assignment(i)));
@@ -169,9 +169,8 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
             });
   std::vector<MachineId> machines(cluster.machine_count());
   for (MachineId m = 0; m < machines.size(); ++m) machines[m] = m;
-  std::sort(machines.begin(), machines.end(), [&](MachineId a, MachineId b) {
-    return cluster.machine_name(a) < cluster.machine_name(b);
-  });
+  detail::sort_by_name(machines,
+                       [&](MachineId m) -> const std::string& { return cluster.machine_name(m); });
   for (MachineId m : machines) {
     auto& util = result.utilization
                      .emplace_hint(result.utilization.end(), cluster.machine_name(m),
