@@ -125,11 +125,27 @@ Cluster Cluster::build(const Spec& spec, BuildOptions options) {
   c.strict_ = options.strict;
   c.dimension_names_ = collect_dimensions(spec);
   c.add_machines(spec);
-  c.add_units(spec);
+  c.add_units(spec.units);  // a copy: the caller keeps its spec
   c.compile_conflicts();
   c.link_groups();
   c.build_indexes();
   c.apply_placements(spec);
+  return c;
+}
+
+Cluster Cluster::build(Spec&& spec, BuildOptions options) {
+  // Taken over whole, so that what the cluster does not keep (machines, placements) is freed
+  // when this returns, before the caller goes on to place.
+  Spec taken = std::move(spec);
+  Cluster c;
+  c.strict_ = options.strict;
+  c.dimension_names_ = collect_dimensions(taken);
+  c.add_machines(taken);
+  c.add_units(std::move(taken.units));
+  c.compile_conflicts();
+  c.link_groups();
+  c.build_indexes();
+  c.apply_placements(taken);
   return c;
 }
 
@@ -206,9 +222,28 @@ void Cluster::add_machines(const Spec& spec) {
   }
 }
 
-void Cluster::add_units(const Spec& spec) {
-  const std::size_t D = dims();
-  units_ = spec.units;
+namespace {
+
+std::string unit_who(const Unit& unit) { return fmt::format("unit {}", unit.name); }
+
+}  // namespace
+
+void Cluster::add_units(std::vector<Unit> units) {
+  take_units(std::move(units));
+  for (UnitId u = 0; u < units_.size(); ++u) {
+    add_requests(u);
+    bool contradicts_global = false;
+    const MachineId pin = resolve_pin(u, contradicts_global);
+    add_spread_index(u);
+    add_instances(u, contradicts_global, pin);
+  }
+  assignment_.assign(instances_.size(), kNone);
+  link_machine_of();
+  check_cycles();
+}
+
+void Cluster::take_units(std::vector<Unit> units) {
+  units_ = std::move(units);
   for (Unit& u : units_) {
     // Sorted ports make the pairwise check a merge (specs built in code may not be sorted).
     auto& ports = u.constraints.ports;
@@ -216,126 +251,146 @@ void Cluster::add_units(const Spec& spec) {
     ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
   }
   unit_problem_.assign(units_.size(), 0);
-  requests_.assign(units_.size() * D, 0);
+  requests_.assign(units_.size() * dims(), 0);
   spread_slot_.assign(units_.size(), -1);
-  std::set<std::string> unit_names;
-  for (const auto& u : units_) unit_names.insert(u.name);
-  {
-    // Reserve for the instances (one per replica; global units' count is a guess) so that a
-    // million instances are not moved on every doubling.
-    std::size_t expected = 0;
-    for (const auto& u : units_)
-      expected += u.constraints.global ? 1
-                  : u.replicas         ? static_cast<std::size_t>(std::max(*u.replicas, 0))
-                                       : 1;
-    instances_.reserve(expected);
-    instance_index_.reserve(
-        expected, [this](std::uint32_t i) -> std::string_view { return instances_[i].name; });
-  }
+  // Reserve for the instances (one per replica; global units' count is a guess) so that a
+  // million instances are not moved on every doubling.
+  std::size_t expected = 0;
+  for (const auto& u : units_)
+    expected += u.constraints.global ? 1
+                : u.replicas         ? static_cast<std::size_t>(std::max(*u.replicas, 0))
+                                     : 1;
+  instances_.reserve(expected);
+  instance_index_.reserve(
+      expected, [this](std::uint32_t i) -> std::string_view { return instances_[i].name; });
+}
 
-  for (UnitId u = 0; u < units_.size(); ++u) {
-    const Unit& unit = units_[u];
-    const std::string who = fmt::format("unit {}", unit.name);
-    for (std::size_t d = 0; d < D; ++d) {
-      std::int64_t v = unit.requests.get(dimension_names_[d]);
-      if (v < 0)
-        throw ValidationError(218, who,
-                              fmt::format("requests.{} must not be negative", dimension_names_[d]));
-      requests_[u * D + d] = v;
-    }
-    const Constraints& c = unit.constraints;
-    // A global unit that also follows, pins or replicates contradicts itself: without
-    // strict mode it becomes one unresolvable instance named like the unit.
-    bool contradicts_global = false;
-    if (c.global && !c.machine_of.empty()) {
+void Cluster::add_requests(UnitId u) {
+  const std::size_t D = dims();
+  const Unit& unit = units_[u];
+  for (std::size_t d = 0; d < D; ++d) {
+    std::int64_t v = unit.requests.get(dimension_names_[d]);
+    if (v < 0)
+      throw ValidationError(218, unit_who(unit),
+                            fmt::format("requests.{} must not be negative", dimension_names_[d]));
+    requests_[u * D + d] = v;
+  }
+}
+
+MachineId Cluster::resolve_pin(UnitId u, bool& contradicts_global) {
+  const Unit& unit = units_[u];
+  const Constraints& c = unit.constraints;
+  // A global unit that also follows, pins or replicates contradicts itself: without
+  // strict mode it becomes one unresolvable instance named like the unit.
+  contradicts_global = false;
+  if (c.global && !c.machine_of.empty()) {
+    contradiction(
+        u, ValidationError(243, unit_who(unit),
+                           fmt::format("global units cannot have machine_of (\"{}\"): a global "
+                                       "unit runs everywhere, so it cannot follow one unit",
+                                       c.machine_of)));
+    contradicts_global = true;
+  }
+  if (c.global && !c.machine_id.empty()) {
+    contradiction(
+        u, ValidationError(244, unit_who(unit),
+                           fmt::format("global units cannot be pinned with machine_id (\"{}\")",
+                                       c.machine_id)));
+    contradicts_global = true;
+  }
+  if (c.global && unit.replicas) {
+    contradiction(
+        u,
+        ValidationError(248, unit_who(unit),
+                        "global units take no replicas (they run once on every matching machine)"));
+    contradicts_global = true;
+  }
+  MachineId pin = kNone;
+  if (!c.machine_id.empty() && !contradicts_global) {
+    pin = find_machine(c.machine_id);
+    if (pin == kNone) {
+      std::string hint = did_you_mean(c.machine_id, machine_names_);
       contradiction(
-          u, ValidationError(243, who,
-                             fmt::format("global units cannot have machine_of (\"{}\"): a global "
-                                         "unit runs everywhere, so it cannot follow one unit",
-                                         c.machine_of)));
-      contradicts_global = true;
-    }
-    if (c.global && !c.machine_id.empty()) {
-      contradiction(
-          u, ValidationError(244, who,
-                             fmt::format("global units cannot be pinned with machine_id (\"{}\")",
-                                         c.machine_id)));
-      contradicts_global = true;
-    }
-    if (c.global && unit.replicas) {
-      contradiction(
-          u,
-          ValidationError(
-              248, who, "global units take no replicas (they run once on every matching machine)"));
-      contradicts_global = true;
-    }
-    MachineId pin = kNone;
-    if (!c.machine_id.empty() && !contradicts_global) {
-      pin = find_machine(c.machine_id);
-      if (pin == kNone) {
-        std::string hint = did_you_mean(c.machine_id, machine_names_);
-        contradiction(
-            u, ValidationError(
-                   240, who + ": machine_id",
-                   fmt::format("pinned to unknown machine \"{}\"{}", c.machine_id,
-                               hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint))));
-      }
-    }
-    if (c.spread) {
-      spread_slot_[u] = static_cast<int>(spread_.size());
-      SpreadIndex idx;
-      idx.machine_domain.assign(machine_count(), kNone);
-      std::map<std::string, std::uint32_t> names;
-      for (MachineId m = 0; m < machine_count(); ++m) {
-        const Metadata& md = machine_metadata(m);
-        auto it = md.find(c.spread->key);
-        if (it == md.end() || it->second.empty()) continue;
-        auto [nit, inserted] =
-            names.emplace(it->second.front(), static_cast<std::uint32_t>(idx.domain_names.size()));
-        if (inserted) idx.domain_names.push_back(it->second.front());
-        idx.machine_domain[m] = nit->second;
-      }
-      idx.counts.assign(idx.domain_names.size(), 0);
-      spread_.push_back(std::move(idx));
-    }
-    auto add_instance = [&](std::string name, int replica, MachineId pinned, bool global) {
-      Instance inst;
-      inst.name = std::move(name);
-      inst.unit = u;
-      inst.replica = replica;
-      inst.pinned = pinned;
-      inst.global = global;
-      const auto id = static_cast<InstanceId>(instances_.size());
-      instances_.push_back(std::move(inst));
-      if (!instance_index_.insert(
-              id, instances_.back().name,
-              [this](std::uint32_t x) -> std::string_view { return instances_[x].name; })) {
-        throw ValidationError(
-            217, who,
-            fmt::format(
-                "instance name \"{}\" is used twice (a unit and a replica of another unit?)",
-                instances_.back().name));
-      }
-    };
-    if (contradicts_global) {
-      add_instance(unit.name, 0, kNone, false);
-    } else if (c.global) {
-      // Every up machine the unit's class-level filters admit (metadata and taints, as kube's
-      // DaemonSet controller asks the same filters the scheduler runs).
-      for (MachineId m = 0; m < machine_count(); ++m) {
-        if (machine_states_[m] != MachineState::Up) continue;
-        if (!class_verdict(u, machine_class_[m]).ok()) continue;
-        add_instance(InstanceName::global_on(unit.name, machine_names_[m]).format(), 0, m, true);
-      }
-    } else if (unit.replicas) {
-      for (int r = 1; r <= *unit.replicas; ++r)
-        add_instance(InstanceName::replica_of(unit.name, r).format(), r, pin, false);
-    } else {
-      add_instance(unit.name, 0, pin, false);
+          u, ValidationError(
+                 240, unit_who(unit) + ": machine_id",
+                 fmt::format("pinned to unknown machine \"{}\"{}", c.machine_id,
+                             hint.empty() ? "" : fmt::format("; did you mean \"{}\"?", hint))));
     }
   }
-  assignment_.assign(instances_.size(), kNone);
+  return pin;
+}
 
+void Cluster::add_spread_index(UnitId u) {
+  const Constraints& c = units_[u].constraints;
+  if (!c.spread) return;
+  spread_slot_[u] = static_cast<int>(spread_.size());
+  SpreadIndex idx;
+  idx.machine_domain.assign(machine_count(), kNone);
+  std::map<std::string, std::uint32_t> names;
+  for (MachineId m = 0; m < machine_count(); ++m) {
+    const Metadata& md = machine_metadata(m);
+    auto it = md.find(c.spread->key);
+    if (it == md.end() || it->second.empty()) continue;
+    auto [nit, inserted] =
+        names.emplace(it->second.front(), static_cast<std::uint32_t>(idx.domain_names.size()));
+    if (inserted) idx.domain_names.push_back(it->second.front());
+    idx.machine_domain[m] = nit->second;
+  }
+  idx.counts.assign(idx.domain_names.size(), 0);
+  spread_.push_back(std::move(idx));
+}
+
+void Cluster::add_instances(UnitId u, bool contradicts_global, MachineId pin) {
+  const Unit& unit = units_[u];
+  auto add_instance = [&](std::string name, int replica, MachineId pinned, bool global) {
+    Instance inst;
+    inst.name = std::move(name);
+    inst.unit = u;
+    inst.replica = replica;
+    inst.pinned = pinned;
+    inst.global = global;
+    const auto id = static_cast<InstanceId>(instances_.size());
+    instances_.push_back(std::move(inst));
+    if (!instance_index_.insert(
+            id, instances_.back().name,
+            [this](std::uint32_t x) -> std::string_view { return instances_[x].name; })) {
+      throw ValidationError(
+          217, unit_who(unit),
+          fmt::format("instance name \"{}\" is used twice (a unit and a replica of another unit?)",
+                      instances_.back().name));
+    }
+  };
+  if (contradicts_global) {
+    add_instance(unit.name, 0, kNone, false);
+  } else if (unit.constraints.global) {
+    // Every up machine the unit's class-level filters admit (metadata and taints, as kube's
+    // DaemonSet controller asks the same filters the scheduler runs).
+    for (MachineId m = 0; m < machine_count(); ++m) {
+      if (machine_states_[m] != MachineState::Up) continue;
+      if (!class_verdict(u, machine_class_[m]).ok()) continue;
+      add_instance(InstanceName::global_on(unit.name, machine_names_[m]).format(), 0, m, true);
+    }
+  } else if (unit.replicas) {
+    for (int r = 1; r <= *unit.replicas; ++r)
+      add_instance(InstanceName::replica_of(unit.name, r).format(), r, pin, false);
+  } else {
+    add_instance(unit.name, 0, pin, false);
+  }
+}
+
+void Cluster::link_machine_of() {
+  // The unit names for a "did you mean" hint, sorted and unique: built on the first unknown
+  // name only (a set of every name was a fifth of a GiB's worth of nodes at a million units).
+  std::vector<std::string> unit_names;
+  auto known_names = [&]() -> const std::vector<std::string>& {
+    if (unit_names.empty()) {
+      unit_names.reserve(units_.size());
+      for (const Unit& x : units_) unit_names.push_back(x.name);
+      std::sort(unit_names.begin(), unit_names.end());
+      unit_names.erase(std::unique(unit_names.begin(), unit_names.end()), unit_names.end());
+    }
+    return unit_names;
+  };
   // Resolve machine_of per instance: an exact instance name, "%i" for the replica number, or
   // a replicated unit of the same size (instance i follows instance i).
   for (InstanceId i = 0; i < instances_.size(); ++i) {
@@ -377,8 +432,7 @@ void Cluster::add_units(const Spec& spec) {
       }
     }
     if (t == kNone) {
-      std::string hint =
-          did_you_mean(target, std::vector<std::string>(unit_names.begin(), unit_names.end()));
+      std::string hint = did_you_mean(target, known_names());
       contradiction(
           self, ValidationError(
                     241, who,
@@ -402,6 +456,9 @@ void Cluster::add_units(const Spec& spec) {
     }
     inst.machine_of = t;
   }
+}
+
+void Cluster::check_cycles() {
   // Cycles: every instance has at most one machine_of, so walking the chain finds them.
   std::vector<std::uint8_t> state(instances_.size(), 0);  // 0 new, 1 on the current path, 2 done
   std::vector<InstanceId> path;

@@ -11,6 +11,7 @@
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
 #include "berth/place/schedule.hpp"
+#include "name_order.hpp"
 
 namespace berth {
 
@@ -48,6 +49,14 @@ const std::vector<std::string>& all_strategy_names() {
 PlacementResult place(const Spec& spec, const PlaceOptions& options) {
   Cluster cluster = Cluster::build(spec, BuildOptions{options.strict});
   return place_on(spec, cluster, options);
+}
+
+PlacementResult place(Spec&& spec, const PlaceOptions& options) {
+  // place_on reads only the spec's warnings once the cluster is built.
+  Spec rest;
+  rest.warnings = std::move(spec.warnings);
+  Cluster cluster = Cluster::build(std::move(spec), BuildOptions{options.strict});
+  return place_on(rest, cluster, options);
 }
 
 namespace {
@@ -127,9 +136,8 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
   for (InstanceId i = 0; i < cluster.instance_count(); ++i) {
     if (cluster.assignment(i) != kNone) by_name.push_back(i);
   }
-  std::sort(by_name.begin(), by_name.end(), [&](InstanceId a, InstanceId b) {
-    return cluster.instance(a).name < cluster.instance(b).name;
-  });
+  detail::sort_by_name(
+      by_name, [&](InstanceId i) -> const std::string& { return cluster.instance(i).name; });
   for (InstanceId i : by_name)
     result.placements.emplace_hint(result.placements.end(), cluster.instance(i).name,
                                    cluster.machine_name(cluster.assignment(i)));
@@ -166,9 +174,8 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
             });
   std::vector<MachineId> machines(cluster.machine_count());
   for (MachineId m = 0; m < machines.size(); ++m) machines[m] = m;
-  std::sort(machines.begin(), machines.end(), [&](MachineId a, MachineId b) {
-    return cluster.machine_name(a) < cluster.machine_name(b);
-  });
+  detail::sort_by_name(machines,
+                       [&](MachineId m) -> const std::string& { return cluster.machine_name(m); });
   for (MachineId m : machines) {
     auto& util = result.utilization
                      .emplace_hint(result.utilization.end(), cluster.machine_name(m),

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "berth/error.hpp"
 #include "berth/explain/format.hpp"
@@ -49,12 +50,18 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
   // in a later call, or a contradiction is stored pending (unresolvable for the last) and
   // retried by every later place/apply; the others are placed. --strict still refuses.
   if (!url.empty()) return place_with_store(url, spec, options, args.format);
-  PlacementResult result = place(spec, options);
   if (args.format == "json") {
+    // The JSON answer needs nothing of the spec after placing, so the spec is handed over (the
+    // cluster takes its units instead of a copy); text and html print its machines, so they
+    // keep it.
+    const PlacementResult result = place(std::move(spec), options);
     write_placement_json(
         result, [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
     std::fputc('\n', stdout);
-  } else if (args.format == "html") {
+    return result.ok() ? kExitOk : kExitPending;
+  }
+  const PlacementResult result = place(spec, options);
+  if (args.format == "html") {
     plan::PlacementHtmlOptions html;
     html.group_by = args.group_by;
     html.strategy = strategy_name(options);

@@ -105,6 +105,10 @@ BERTH_API std::vector<InstanceId> beyond_capacity(const Cluster& cluster, Machin
 /// places every other instance in batch order (priority, then largest first, co-located groups
 /// as one) and explains every instance it could not place. Deterministic.
 BERTH_API PlacementResult place(const Spec& spec, const PlaceOptions& options = {});
+/// place() consuming the spec: the cluster takes its units instead of a copy and its machines
+/// are freed once compiled, so a caller that needs only the result (the JSON answer) holds one
+/// copy of the units, not two. The result is the same as place(const Spec&)'s.
+BERTH_API PlacementResult place(Spec&& spec, const PlaceOptions& options = {});
 /// place() on a cluster compiled from `spec`: runs the strategy on `cluster` (mutating it) and
 /// collects the result. For callers that want the cluster afterwards (e.g. berth compare).
 BERTH_API PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options);

@@ -205,3 +205,34 @@ TEST_CASE("Cluster::Undo: keep hands changes to the enclosing scope; without one
   c.unassign(a);
   CHECK(c.undo_size() == 0);
 }
+
+TEST_CASE("a cluster built from a consumed spec is the one built from a copy", "[cluster]") {
+  // Cluster::build(Spec&&) takes the units instead of copying them: the same units (ports
+  // sorted, as build sorts them), instances, groups, problems and warnings, and the spec it
+  // consumed is left empty (its machines freed).
+  std::mt19937_64 rng(20261206);
+  for (int round = 0; round < 300; ++round) {
+    std::mt19937_64 case_rng(rng());
+    Spec spec = testing::random_spec(case_rng);
+    if (round % 3 == 0) spec.placements["u1"] = "m1";
+    if (round % 5 == 0) spec.units.front().constraints.machine_of = "nowhere";
+    INFO("case " << round);
+    const Cluster copied = Cluster::build(spec, BuildOptions{false});
+    Spec consumed = spec;
+    const Cluster moved = Cluster::build(std::move(consumed), BuildOptions{false});
+    CHECK(consumed.units.empty());
+    CHECK(consumed.machines.empty());
+    REQUIRE(moved.unit_count() == copied.unit_count());
+    for (UnitId u = 0; u < moved.unit_count(); ++u) CHECK(moved.unit(u) == copied.unit(u));
+    REQUIRE(moved.instance_count() == copied.instance_count());
+    for (InstanceId i = 0; i < moved.instance_count(); ++i) {
+      CHECK(moved.instance(i).name == copied.instance(i).name);
+      CHECK(moved.instance(i).group == copied.instance(i).group);
+      CHECK(moved.instance(i).machine_of == copied.instance(i).machine_of);
+      CHECK(moved.assignment(i) == copied.assignment(i));
+    }
+    CHECK(moved.group_count() == copied.group_count());
+    CHECK(moved.problems() == copied.problems());
+    CHECK(moved.warnings() == copied.warnings());
+  }
+}

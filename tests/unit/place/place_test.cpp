@@ -1,13 +1,17 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <random>
 
 #include "berth/error.hpp"
+#include "berth/io/result_json.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/place.hpp"
 #include "berth/place/placer.hpp"
 #include "support/invariants.hpp"
+#include "support/random_spec.hpp"
 
 using namespace berth;
 
@@ -339,4 +343,70 @@ TEST_CASE("ids that are not the cluster's are usage.310, never undefined behavio
   // Nothing changed on the way: the unit still places.
   CHECK(cluster.assignment(0) == kNone);
   CHECK(placer.place_group(0) == 0);
+}
+
+TEST_CASE("place consuming the spec answers exactly as place on a copy", "[place][property]") {
+  // place(Spec&&) builds the cluster from the spec's own units (moved, not copied) and frees
+  // its machines before placing. Whatever the spec, the answer must be the same bytes, and a
+  // spec that strict mode refuses must be refused with the same line. The specs get existing
+  // placements (some stale or on unknown machines) and references to nothing, so the warnings,
+  // the contradictions and the "did you mean" hints are compared too.
+  std::mt19937_64 rng(20261206);
+  int compared = 0, refused = 0, with_warnings = 0;
+  for (int round = 0; round < 600; ++round) {
+    const std::uint64_t case_seed = rng();
+    std::mt19937_64 case_rng(case_seed);
+    Spec spec = testing::random_spec(case_rng);
+    auto pick = [&](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(case_rng);
+    };
+    if (pick(0, 3) == 0) {
+      Unit lost;
+      lost.name = "lost";
+      lost.constraints.machine_of = pick(0, 1) == 0 ? "u1x" : "nowhere";
+      spec.units.push_back(lost);
+    }
+    if (pick(0, 5) == 0) {
+      Unit pinned;
+      pinned.name = "pinned";
+      pinned.constraints.machine_id = "m1x";
+      spec.units.push_back(pinned);
+    }
+    if (pick(0, 1) == 0) {
+      // Existing placements: a few instances on random machines, one of them perhaps gone.
+      for (int k = pick(0, 4); k > 0; --k) {
+        const Unit& u =
+            spec.units[static_cast<std::size_t>(pick(0, static_cast<int>(spec.units.size()) - 1))];
+        const std::string instance = u.replicas ? fmt::format("{}@{}", u.name, pick(1, 3)) : u.name;
+        spec.placements[instance] =
+            fmt::format("m{}", pick(1, static_cast<int>(spec.machines.size()) + 1));
+      }
+      spec.warnings.push_back("a reader's note");
+    }
+    const PlaceOptions options = [&] {
+      PlaceOptions o{static_cast<StrategyKind>(round % 5)};
+      o.strict = round % 4 == 3;
+      o.preempt = round % 3 == 1;
+      return o;
+    }();
+    INFO("case " << round << " (case seed " << case_seed << ")");
+    auto answer = [&](auto&& run) -> std::string {
+      try {
+        return placement_json_text(run());
+      } catch (const ValidationError& e) {
+        return std::string("refused: ") + e.what();
+      }
+    };
+    const std::string copied = answer([&] { return place(spec, options); });
+    Spec consumed = spec;
+    const std::string moved = answer([&] { return place(std::move(consumed), options); });
+    CHECK(moved == copied);
+    ++compared;
+    refused += copied.rfind("refused: ", 0) == 0 ? 1 : 0;
+    with_warnings += copied.find("\"warnings\": [\n") != std::string::npos ? 1 : 0;
+  }
+  // The generator reaches every path compared above.
+  CHECK(compared == 600);
+  CHECK(refused > 20);
+  CHECK(with_warnings > 100);
 }
