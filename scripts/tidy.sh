@@ -19,8 +19,9 @@ start=$SECONDS
 # -quiet: only findings. run-clang-tidy exits non-zero when any file has one (WarningsAsErrors).
 if ! "$run_tidy" -clang-tidy-binary "$tidy" -p "$build" -j "${TIDY_JOBS:-2}" -quiet "$files" \
     >"$build/tidy.log" 2>&1; then
-  grep -E 'error:|warning:' "$build/tidy.log" | grep -v 'warnings generated' | sort -u >&2 || true
+  # run-clang-tidy always asks for colour: strip it, keep one line per finding.
+  sed 's/\x1b\[[0-9;]*m//g' "$build/tidy.log" | grep -E 'error:|warning:' | sort -u >&2 || true
   echo "tidy: findings above (whole log: $build/tidy.log)" >&2
   exit 1
 fi
-echo "tidy: clean ($(grep -c '^clang-tidy' "$build/tidy.log" || true) files, $((SECONDS - start)) s)"
+echo "tidy: clean ($(grep -c -- ' -p=' "$build/tidy.log" || true) files, $((SECONDS - start)) s)"

@@ -48,7 +48,7 @@ RescheduleResult place_with_origin(Cluster& c, const std::vector<GroupId>& group
   while (!todo.empty()) {
     std::vector<GroupId> queue = std::move(todo);
     todo.clear();
-    place_in_batch_order(placer, std::move(queue), [&](const GroupPlacement& p) {
+    place_in_batch_order(placer, queue, [&](const GroupPlacement& p) {
       const GroupId g = p.group;
       if (p.placed()) {
         record_moves(g, p.unassigned);

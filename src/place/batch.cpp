@@ -74,7 +74,7 @@ class Batch {
     // Priority tiers in the online batch order (priority, pinned first, dominant share, name):
     // a tier is placed completely (strategy, then online fallback) before the next starts, so
     // a lower priority never takes room a higher one could have had.
-    const std::vector<GroupId> ordered = placer_.batch_order(std::move(todo));
+    const std::vector<GroupId> ordered = placer_.batch_order(todo);
     for (std::size_t begin = 0; begin < ordered.size();) {
       const std::int32_t priority = c_.group(ordered[begin]).priority;
       std::size_t end = begin;

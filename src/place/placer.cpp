@@ -722,7 +722,7 @@ std::vector<Diagnosis> Placer::place_pending() {
   std::map<std::pair<std::uint32_t, std::vector<std::int64_t>>, std::size_t> by_shape;
   std::uint64_t shape_version = 0;
   const Cluster& c = cluster_;
-  for (GroupId g : batch_order(std::move(todo))) {
+  for (GroupId g : batch_order(todo)) {
     // Diagnose only on failure: the success path pays for counting nothing.
     if (place_group(g) != kNone) continue;
     const Group& grp = cluster_.group(g);

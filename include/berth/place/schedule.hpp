@@ -27,10 +27,10 @@ struct GroupPlacement {
 /// machine is left as it was (the placer assigns nothing): `then` decides whether to diagnose
 /// it, put it back, preempt for it. Returns false when `then` stopped it.
 template <class Then>
-bool place_in_batch_order(Placer& placer, std::vector<GroupId> groups, Then&& then) {
+bool place_in_batch_order(Placer& placer, const std::vector<GroupId>& groups, Then&& then) {
   const Cluster& c = placer.cluster();
   GroupPlacement outcome;
-  for (GroupId g : placer.batch_order(std::move(groups))) {
+  for (GroupId g : placer.batch_order(groups)) {
     outcome.group = g;
     outcome.unassigned.clear();
     for (InstanceId i : c.group(g).members) {
