@@ -18,6 +18,13 @@
 
 namespace berth::testing {
 
+// kArgumentOrder: two draws must never be arguments of one call. C++ leaves the order in which
+// function arguments are evaluated unspecified, and GCC (right to left) and clang (left to
+// right) differ, so `f(pick(..), pick(..))` gave the GCC and the clang builds different cases
+// for the same seed. Where a call needs two draws, the later argument is drawn first into a
+// local, which keeps the cases the GCC build always had (tests/unit/model/random_spec_test.cpp
+// pins them).
+
 inline Spec random_spec(std::mt19937_64& rng) {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   const char* roles[] = {"api", "web", "db"};
@@ -217,8 +224,10 @@ inline Spec random_diagnose_cluster(std::mt19937_64& rng) {
     if (pick(0, 3) == 0) c.metadata.push_back({"role", MetadataOp::In, {roles[pick(0, 1)]}});
     if (pick(0, 8) == 0) c.metadata.push_back({"zone", MetadataOp::Exists, {}});
     if (pick(0, 2) == 0) c.conflicts.push_back(u.name + "@*");
-    if (pick(0, 3) == 0)
-      c.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 4)));  // per instance
+    if (pick(0, 3) == 0) {              // per instance
+      const int instance = pick(1, 4);  // drawn first: see kArgumentOrder
+      c.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), instance));
+    }
     if (pick(0, 6) == 0) c.conflicts.push_back(fmt::format("u{}*", pick(1, units)));  // by prefix
     if (pick(0, 8) == 0)
       c.conflicts.push_back(fmt::format("u{}", pick(1, units)));  // single instance
@@ -273,8 +282,10 @@ inline Spec random_index_cluster(std::mt19937_64& rng) {
     if (pick(0, 2) == 0) u.constraints.conflicts.push_back(u.name + "@*");
     // Now and then a pattern that takes some instances of a unit and not others, so verdicts
     // depend on the instance (rankings and reused diagnoses must notice).
-    if (pick(0, 4) == 0)
-      u.constraints.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 3)));
+    if (pick(0, 4) == 0) {
+      const int instance = pick(1, 3);  // drawn first: see kArgumentOrder
+      u.constraints.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), instance));
+    }
     if (pick(0, 4) == 0) u.constraints.spread = SpreadConstraint{"zone", pick(1, 2)};
     spec.units.push_back(std::move(u));
   }
