@@ -73,13 +73,15 @@ TEST_CASE("an unknown field in an events file has the spec's unknown-field id", 
 }
 
 TEST_CASE("a blocked instance's JSON: reason code, and what would unblock it", "[ops][json]") {
-  Blocked b;
-  b.unit = "db@1";
-  b.machine = "m1";
-  b.reason = BlockReason::NoMachine;
-  b.summary = "db@1: 0/2 machines fit";
-  b.needs = {{"memory", 3 * kGi / 2}, {"cpu", 250}};
-  b.needs_on = "m2";
+  // Built whole: assigning short literals to a default-constructed Blocked's strings trips
+  // GCC 12's -Wmaybe-uninitialized at -O3 (a false positive inside libstdc++).
+  const Blocked b{"db@1",
+                  "m1",
+                  BlockReason::NoMachine,
+                  "db@1: 0/2 machines fit",
+                  {{"memory", 3 * kGi / 2}, {"cpu", 250}},
+                  "m2",
+                  std::nullopt};
   const nlohmann::json j = blocked_to_json(b);
   CHECK(j["unit"] == "db@1");
   CHECK(j["machine"] == "m1");
@@ -91,10 +93,7 @@ TEST_CASE("a blocked instance's JSON: reason code, and what would unblock it", "
   CHECK(j["needs_on"] == "m2");
   CHECK_FALSE(j.contains("diagnosis"));
 
-  Blocked budget;
-  budget.unit = "web@2";
-  budget.machine = "m3";
-  budget.reason = BlockReason::Budget;
+  const Blocked budget{"web@2", "m3", BlockReason::Budget, "", {}, "", std::nullopt};
   const nlohmann::json k = blocked_to_json(budget);
   CHECK(k["reason"] == "budget");
   // Nothing would unblock it by capacity: no "needs" at all.
