@@ -1,6 +1,8 @@
 #pragma once
-// Every random cluster generator of the tests, in one place (each property test draws from the
-// one shaped for what it checks; moved here unchanged, so each seed still gives the same cases).
+// Every random cluster generator of the tests, in one place. Each property test draws from the
+// one shaped for what it checks; the pieces they share (labels, taints, ports, conflicts,
+// spread, links) are the blocks below, each drawing exactly what the generators drew before,
+// in the same order, so each seed still gives the same cases (random_spec_test pins them).
 //
 // random_spec: machines of random sizes, roles, zones and states; units with random requests,
 // priorities, replicas, metadata requirements, conflicts, spread, pins, global units,
@@ -18,10 +20,111 @@
 
 namespace berth::testing {
 
+// kArgumentOrder: two draws must never be arguments of one call. C++ leaves the order in which
+// function arguments are evaluated unspecified, and GCC (right to left) and clang (left to
+// right) differ, so `f(pick(..), pick(..))` gave the GCC and the clang builds different cases
+// for the same seed. Where a call needs two draws, the later argument is drawn first into a
+// local, which keeps the cases the GCC build always had (tests/unit/model/random_spec_test.cpp
+// pins them).
+
+/// Uniform integers in [lo, hi] from one engine: the draw every generator makes.
+struct Draw {
+  std::mt19937_64& rng;
+  int operator()(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
+};
+
+inline constexpr const char* kRoles[] = {"api", "web", "db"};
+inline constexpr const char* kZones[] = {"a", "b", "c"};
+
+/// 2 cpus and 4 GiB per shape step: machines of one shape form one class.
+inline void size_by_shape(Machine& m, int shape) {
+  m.capacity.cpu = 1000 * shape * 2;
+  m.capacity.memory = static_cast<std::int64_t>(shape) << 32;
+}
+
+/// A role among the first `roles` of kRoles; a zone unless 1 in `zone_odds + 1`; not up 1 in
+/// `state_odds + 1`.
+inline void label(Draw& pick, Machine& m, int roles, int zone_odds, int state_odds) {
+  m.metadata["role"] = {kRoles[pick(0, roles - 1)]};
+  if (pick(0, zone_odds) != 0) m.metadata["zone"] = {kZones[pick(0, 2)]};
+  if (pick(0, state_odds) == 0) m.state = static_cast<MachineState>(pick(1, 3));
+}
+
+/// A `dedicated=value` taint of a random effect (soft ones included).
+inline void add_dedicated_taint(Draw& pick, Machine& m, const std::string& value) {
+  const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute,
+                                 TaintEffect::PreferNoSchedule};
+  m.taints.push_back({"dedicated", value, effects[pick(0, 2)]});
+}
+
+/// 1 in `odds + 1`: `role in (one of the first `roles` roles)`.
+inline void maybe_role_requirement(Draw& pick, Constraints& c, int odds, int roles) {
+  if (pick(0, odds) == 0)
+    c.metadata.push_back({"role", MetadataOp::In, {kRoles[pick(0, roles - 1)]}});
+}
+
+/// 1 in `odds + 1`: the unit's replicas never share a machine.
+inline void maybe_self_conflict(Draw& pick, Unit& u, int odds) {
+  if (pick(0, odds) == 0) u.constraints.conflicts.push_back(u.name + "@*");
+}
+
+/// 1 in `odds + 1`: spread over zones with a skew of 1 or 2.
+inline void maybe_spread(Draw& pick, Constraints& c, int odds) {
+  if (pick(0, odds) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
+}
+
+/// 1 in `odds + 1`: one host port of three (two share a number with another protocol).
+inline void maybe_port(Draw& pick, Constraints& c, int odds) {
+  if (pick(0, odds) == 0) {
+    const HostPort ports[] = {
+        {80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
+    c.ports.push_back(ports[pick(0, 2)]);
+  }
+}
+
+/// A conflict with one instance (`u3@2`) of one of the first `units` units, so that verdicts
+/// depend on the instance. The instance is drawn first (kArgumentOrder).
+inline void add_instance_conflict(Draw& pick, Constraints& c, int units, int instances) {
+  const int instance = pick(1, instances);
+  c.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), instance));
+}
+
+/// How a unit may be tied to the rest: kind = pick(0, kinds); 0 global, 1 pinned to a random
+/// machine, 2 (with `dangling`) co-located with a unit that does not exist, up to
+/// `last_sidekick` a sidekick of an earlier unit (with its replica count), unless that unit is
+/// global, or (without `follow_sidekicks`) itself a sidekick.
+struct LinkRule {
+  int kinds = 9;
+  int last_sidekick = 3;
+  bool dangling = false;
+  bool follow_sidekicks = true;
+};
+
+inline void link(Draw& pick, const Spec& spec, Unit& u, int i, int machines, const LinkRule& rule) {
+  Constraints& c = u.constraints;
+  const int kind = pick(0, rule.kinds);
+  if (kind == 0) {
+    c.global = true;
+    u.replicas.reset();
+    c.spread.reset();
+  } else if (kind == 1) {
+    c.machine_id = fmt::format("m{}", pick(1, machines));
+  } else if (kind == 2 && rule.dangling) {
+    c.machine_of = "nosuchunit";  // dangling: this unit alone is unresolvable
+  } else if (kind <= rule.last_sidekick && i > 0) {
+    const Unit& main = spec.units[static_cast<std::size_t>(pick(0, i - 1))];
+    if (!main.constraints.global &&
+        (rule.follow_sidekicks || main.constraints.machine_of.empty())) {
+      c.machine_of = main.replicas ? main.name + "@%i" : main.name;
+      u.replicas = main.replicas;
+      // No instance to follow (only random_spec draws zero replicas).
+      if (main.replicas && *main.replicas == 0) c.machine_of.clear();
+    }
+  }
+}
+
 inline Spec random_spec(std::mt19937_64& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  const char* roles[] = {"api", "web", "db"};
-  const char* zones[] = {"a", "b", "c"};
+  Draw pick{rng};
   Spec spec;
   const int machines = pick(1, 24);
   for (int i = 0; i < machines; ++i) {
@@ -32,14 +135,8 @@ inline Spec random_spec(std::mt19937_64& rng) {
     m.capacity.disk = pick(0, 3) * (std::int64_t{10} << 30);
     if (pick(0, 4) == 0) m.capacity.extended["gpu"] = pick(0, 2);
     if (pick(0, 3) == 0) m.reserved.cpu = pick(0, 2) * 100;
-    m.metadata["role"] = {roles[pick(0, 2)]};
-    if (pick(0, 5) != 0) m.metadata["zone"] = {zones[pick(0, 2)]};
-    if (pick(0, 9) == 0) m.state = static_cast<MachineState>(pick(1, 3));
-    if (pick(0, 4) == 0) {
-      const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute,
-                                     TaintEffect::PreferNoSchedule};
-      m.taints.push_back({"dedicated", roles[pick(0, 2)], effects[pick(0, 2)]});
-    }
+    label(pick, m, 3, 5, 9);
+    if (pick(0, 4) == 0) add_dedicated_taint(pick, m, kRoles[pick(0, 2)]);
     spec.machines.push_back(std::move(m));
   }
   const int units = pick(1, 14);
@@ -53,44 +150,25 @@ inline Spec random_spec(std::mt19937_64& rng) {
     u.priority = pick(0, 3);
     if (pick(0, 2) != 0) u.replicas = pick(0, 6);
     Constraints& c = u.constraints;
-    if (pick(0, 2) == 0) c.metadata.push_back({"role", MetadataOp::In, {roles[pick(0, 2)]}});
-    if (pick(0, 5) == 0) c.metadata.push_back({"role", MetadataOp::NotIn, {roles[pick(0, 2)]}});
+    maybe_role_requirement(pick, c, 2, 3);
+    if (pick(0, 5) == 0) c.metadata.push_back({"role", MetadataOp::NotIn, {kRoles[pick(0, 2)]}});
     if (pick(0, 6) == 0) c.metadata.push_back({"zone", MetadataOp::Exists, {}});
-    if (pick(0, 3) == 0) c.conflicts.push_back(u.name + "@*");
+    maybe_self_conflict(pick, u, 3);
     if (pick(0, 6) == 0 && i > 0) c.conflicts.push_back(fmt::format("u{}*", pick(1, i)));
-    if (pick(0, 4) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
+    maybe_spread(pick, c, 4);
     if (pick(0, 3) == 0) {
       Toleration t;
       t.key = "dedicated";
       if (pick(0, 1) == 0) {
         t.op = TolerationOp::Exists;
       } else {
-        t.value = roles[pick(0, 2)];
+        t.value = kRoles[pick(0, 2)];
       }
       if (pick(0, 2) == 0) t.effect = TaintEffect::NoSchedule;
       c.tolerations.push_back(t);
     }
-    if (pick(0, 4) == 0) {
-      const HostPort ports[] = {
-          {80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
-      c.ports.push_back(ports[pick(0, 2)]);
-    }
-    const int kind = pick(0, 9);
-    if (kind == 0) {
-      c.global = true;
-      u.replicas.reset();
-      c.spread.reset();
-    } else if (kind == 1) {
-      c.machine_id = fmt::format("m{}", pick(1, machines));
-    } else if (kind <= 3 && i > 0) {
-      // A sidekick of an earlier, non-global unit with the same replica count.
-      const Unit& main = spec.units[static_cast<std::size_t>(pick(0, i - 1))];
-      if (!main.constraints.global) {
-        c.machine_of = main.replicas ? main.name + "@%i" : main.name;
-        u.replicas = main.replicas;
-        if (main.replicas && *main.replicas == 0) c.machine_of.clear();
-      }
-    }
+    maybe_port(pick, c, 4);
+    link(pick, spec, u, i, machines, LinkRule{9, 3, false, true});
     spec.units.push_back(std::move(u));
   }
   return spec;
@@ -107,7 +185,7 @@ inline std::string random_text(std::mt19937_64& rng, int min_len, int max_len) {
 }
 
 inline std::string random_pattern(std::mt19937_64& rng, const std::vector<std::string>& names) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  Draw pick{rng};
   switch (pick(0, 9)) {
     case 0:
       return "*";
@@ -145,7 +223,7 @@ inline std::string random_pattern(std::mt19937_64& rng, const std::vector<std::s
 }
 
 inline Spec random_conflict_spec(std::mt19937_64& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  Draw pick{rng};
   Spec spec;
   for (int i = 0; i < 3; ++i) {
     Machine m;
@@ -182,9 +260,7 @@ inline Spec random_conflict_spec(std::mt19937_64& rng) {
 
 // place_diagnose_test: small or large clusters of a few shapes with roles and zones.
 inline Spec random_diagnose_cluster(std::mt19937_64& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  const char* roles[] = {"api", "web"};
-  const char* zones[] = {"a", "b", "c"};
+  Draw pick{rng};
   Spec spec;
   const int machines = pick(1, 4) == 1 ? pick(1, 8) : pick(20, 160);
   const int shapes = pick(1, 3);
@@ -192,14 +268,11 @@ inline Spec random_diagnose_cluster(std::mt19937_64& rng) {
     Machine m;
     m.name = fmt::format("m{}", i + 1);
     const int shape = pick(1, shapes);
-    m.capacity.cpu = 1000 * shape * 2;
-    m.capacity.memory = static_cast<std::int64_t>(shape) << 32;
+    size_by_shape(m, shape);
     if (shape == 3) m.capacity.disk = std::int64_t{100} << 30;
     if (shape == 2) m.capacity.extended["gpu"] = 2;
     if (shape == 1 && pick(0, 1) == 0) m.reserved.cpu = 500;
-    m.metadata["role"] = {roles[pick(0, 1)]};
-    if (pick(0, 7) != 0) m.metadata["zone"] = {zones[pick(0, 2)]};
-    if (pick(0, 6) == 0) m.state = static_cast<MachineState>(pick(1, 3));
+    label(pick, m, 2, 7, 6);
     spec.machines.push_back(std::move(m));
   }
   const int units = pick(1, 14);
@@ -214,29 +287,15 @@ inline Spec random_diagnose_cluster(std::mt19937_64& rng) {
     u.priority = pick(0, 2);
     if (pick(0, 4) != 0) u.replicas = pick(1, 14);
     Constraints& c = u.constraints;
-    if (pick(0, 3) == 0) c.metadata.push_back({"role", MetadataOp::In, {roles[pick(0, 1)]}});
+    maybe_role_requirement(pick, c, 3, 2);
     if (pick(0, 8) == 0) c.metadata.push_back({"zone", MetadataOp::Exists, {}});
-    if (pick(0, 2) == 0) c.conflicts.push_back(u.name + "@*");
-    if (pick(0, 3) == 0)
-      c.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 4)));  // per instance
+    maybe_self_conflict(pick, u, 2);
+    if (pick(0, 3) == 0) add_instance_conflict(pick, c, units, 4);
     if (pick(0, 6) == 0) c.conflicts.push_back(fmt::format("u{}*", pick(1, units)));  // by prefix
     if (pick(0, 8) == 0)
       c.conflicts.push_back(fmt::format("u{}", pick(1, units)));  // single instance
-    if (pick(0, 3) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
-    const int kind = pick(0, 11);
-    if (kind == 0) {
-      c.global = true;
-      u.replicas.reset();
-      c.spread.reset();
-    } else if (kind == 1) {
-      c.machine_id = fmt::format("m{}", pick(1, machines));
-    } else if (kind <= 4 && i > 0) {
-      const Unit& main = spec.units[static_cast<std::size_t>(pick(0, i - 1))];
-      if (!main.constraints.global && main.constraints.machine_of.empty()) {
-        c.machine_of = main.replicas ? main.name + "@%i" : main.name;
-        u.replicas = main.replicas;
-      }
-    }
+    maybe_spread(pick, c, 3);
+    link(pick, spec, u, i, machines, LinkRule{11, 4, false, false});
     spec.units.push_back(std::move(u));
   }
   return spec;
@@ -245,16 +304,14 @@ inline Spec random_diagnose_cluster(std::mt19937_64& rng) {
 // place_index_test: up to 60 machines of 1-3 shapes (large classes), replicated units with
 // self-conflicts, instance-specific conflicts and spread.
 inline Spec random_index_cluster(std::mt19937_64& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  Draw pick{rng};
   Spec spec;
   const int machines = pick(1, 60);
   const int shapes = pick(1, 3);  // few shapes, so classes hold many machines
   for (int i = 0; i < machines; ++i) {
     Machine m;
     m.name = fmt::format("m{}", i + 1);
-    const int shape = pick(1, shapes);
-    m.capacity.cpu = 1000 * shape * 2;
-    m.capacity.memory = static_cast<std::int64_t>(shape) << 32;
+    size_by_shape(m, pick(1, shapes));
     if (pick(0, 3) == 0) m.capacity.extended["gpu"] = pick(0, 2);
     m.metadata["role"] = {pick(0, 1) ? "api" : "web"};
     m.metadata["zone"] = {pick(0, 1) ? "a" : "b"};
@@ -270,12 +327,11 @@ inline Spec random_index_cluster(std::mt19937_64& rng) {
     u.requests.memory = static_cast<std::int64_t>(pick(0, 8)) << 28;
     if (pick(0, 6) == 0) u.requests.extended["gpu"] = 1;
     if (pick(0, 2) == 0) u.constraints.metadata.push_back({"role", MetadataOp::In, {"api"}});
-    if (pick(0, 2) == 0) u.constraints.conflicts.push_back(u.name + "@*");
+    maybe_self_conflict(pick, u, 2);
     // Now and then a pattern that takes some instances of a unit and not others, so verdicts
     // depend on the instance (rankings and reused diagnoses must notice).
-    if (pick(0, 4) == 0)
-      u.constraints.conflicts.push_back(fmt::format("u{}@{}", pick(1, units), pick(1, 3)));
-    if (pick(0, 4) == 0) u.constraints.spread = SpreadConstraint{"zone", pick(1, 2)};
+    if (pick(0, 4) == 0) add_instance_conflict(pick, u.constraints, units, 3);
+    maybe_spread(pick, u.constraints, 4);
     spec.units.push_back(std::move(u));
   }
   return spec;
@@ -284,26 +340,17 @@ inline Spec random_index_cluster(std::mt19937_64& rng) {
 // place_oracle_test: few shapes (so classes are large) and every constraint kind, including
 // the ones that must not block others: a dangling machine_of and a self-contradicting group.
 inline Spec random_oracle_cluster(std::mt19937_64& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  const char* roles[] = {"api", "web"};
-  const char* zones[] = {"a", "b", "c"};
+  Draw pick{rng};
   Spec spec;
   const int machines = pick(1, 3) == 1 ? pick(1, 6) : pick(10, 60);
   for (int i = 0; i < machines; ++i) {
     Machine m;
     m.name = fmt::format("m{}", i + 1);
     const int shape = pick(1, 3);
-    m.capacity.cpu = 1000 * shape * 2;
-    m.capacity.memory = static_cast<std::int64_t>(shape) << 32;
+    size_by_shape(m, shape);
     if (shape == 2) m.capacity.extended["gpu"] = 2;
-    m.metadata["role"] = {roles[pick(0, 1)]};
-    if (pick(0, 6) != 0) m.metadata["zone"] = {zones[pick(0, 2)]};
-    if (pick(0, 7) == 0) m.state = static_cast<MachineState>(pick(1, 3));
-    if (pick(0, 3) == 0) {
-      const TaintEffect effects[] = {TaintEffect::NoSchedule, TaintEffect::NoExecute,
-                                     TaintEffect::PreferNoSchedule};
-      m.taints.push_back({"dedicated", pick(0, 1) ? "gpu" : "", effects[pick(0, 2)]});
-    }
+    label(pick, m, 2, 6, 7);
+    if (pick(0, 3) == 0) add_dedicated_taint(pick, m, pick(0, 1) ? "gpu" : "");
     spec.machines.push_back(std::move(m));
   }
   const int units = pick(2, 12);
@@ -317,12 +364,12 @@ inline Spec random_oracle_cluster(std::mt19937_64& rng) {
     u.priority = pick(0, 3);
     if (pick(0, 2) != 0) u.replicas = pick(1, 5);
     Constraints& c = u.constraints;
-    if (pick(0, 3) == 0) c.metadata.push_back({"role", MetadataOp::In, {roles[pick(0, 1)]}});
+    maybe_role_requirement(pick, c, 3, 2);
     if (pick(0, 12) == 0) c.metadata.push_back({"role", MetadataOp::In, {"nowhere"}});
-    if (pick(0, 3) == 0) c.conflicts.push_back(u.name + "@*");
+    maybe_self_conflict(pick, u, 3);
     if (pick(0, 5) == 0 && i > 0)
       c.conflicts.push_back(fmt::format("u{}", pick(1, i)));  // fleet-style unit name
-    if (pick(0, 4) == 0) c.spread = SpreadConstraint{"zone", pick(1, 2)};
+    maybe_spread(pick, c, 4);
     if (pick(0, 2) == 0) {
       Toleration t;
       t.key = pick(0, 4) == 0 ? "" : "dedicated";
@@ -331,11 +378,7 @@ inline Spec random_oracle_cluster(std::mt19937_64& rng) {
       if (pick(0, 2) == 0) t.effect = pick(0, 1) ? TaintEffect::NoSchedule : TaintEffect::NoExecute;
       c.tolerations.push_back(t);
     }
-    if (pick(0, 3) == 0) {
-      const HostPort ports[] = {
-          {80, PortProtocol::Tcp}, {443, PortProtocol::Tcp}, {80, PortProtocol::Udp}};
-      c.ports.push_back(ports[pick(0, 2)]);
-    }
+    maybe_port(pick, c, 3);
     // Preferences of every kind, some negative.
     for (int k = pick(0, 2); k > 0; --k) {
       Preference p;
@@ -343,7 +386,7 @@ inline Spec random_oracle_cluster(std::mt19937_64& rng) {
       switch (pick(0, 2)) {
         case 0:
           p.kind = Preference::Kind::Metadata;
-          p.metadata.push_back({"zone", MetadataOp::In, {zones[pick(0, 2)]}});
+          p.metadata.push_back({"zone", MetadataOp::In, {kZones[pick(0, 2)]}});
           break;
         case 1:
           p.kind = Preference::Kind::Near;
@@ -355,22 +398,7 @@ inline Spec random_oracle_cluster(std::mt19937_64& rng) {
       }
       u.preferences.push_back(std::move(p));
     }
-    const int kind = pick(0, 11);
-    if (kind == 0) {
-      c.global = true;
-      u.replicas.reset();
-      c.spread.reset();
-    } else if (kind == 1) {
-      c.machine_id = fmt::format("m{}", pick(1, machines));
-    } else if (kind == 2) {
-      c.machine_of = "nosuchunit";  // dangling: this unit alone is unresolvable
-    } else if (kind <= 4 && i > 0) {
-      const Unit& main = spec.units[static_cast<std::size_t>(pick(0, i - 1))];
-      if (!main.constraints.global) {
-        c.machine_of = main.replicas ? main.name + "@%i" : main.name;
-        u.replicas = main.replicas;
-      }
-    }
+    link(pick, spec, u, i, machines, LinkRule{11, 4, true, true});
     spec.units.push_back(std::move(u));
   }
   return spec;

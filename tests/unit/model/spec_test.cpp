@@ -113,20 +113,6 @@ TEST_CASE("operator== on machines and units agrees with their JSON forms (random
   CHECK(different > 100);
 }
 
-TEST_CASE("a preference compares by the field its kind uses") {
-  Preference a;
-  a.kind = Preference::Kind::Near;
-  a.near = {"db*"};
-  Preference b = a;
-  b.metadata = {MetadataRequirement{"zone", MetadataOp::In, {"a"}}};  // meaningless for Near
-  CHECK(a == b);
-  b.near = {"web*"};
-  CHECK(a != b);
-  b = a;
-  b.weight = -a.weight;
-  CHECK(a != b);
-}
-
 TEST_CASE("specs compare by machines, units, placements and warnings") {
   std::mt19937_64 rng(7);
   const Spec a = testing::random_spec(rng);

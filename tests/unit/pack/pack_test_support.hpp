@@ -2,11 +2,13 @@
 // Helpers shared by the packing tests: random instances and real-instance lookup.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "berth/pack/instance.hpp"
+#include "berth/pack/solve.hpp"
 
 namespace pack_test {
 
@@ -51,6 +53,40 @@ inline berth::pack::Instance triplet_instance(std::uint64_t seed, std::size_t gr
   std::shuffle(items.begin(), items.end(), rng);
   for (const auto& it : items) in.add_item(it);
   return in;
+}
+
+// Iteration limits, never wall time: the tests must give the same answer on any machine.
+inline berth::pack::SolveOptions deterministic(std::uint64_t iterations, std::uint64_t seed = 1) {
+  berth::pack::SolveOptions o;
+  o.max_iterations = iterations;
+  o.seed = seed;
+  return o;
+}
+
+// Optimum by brute force over set partitions (tiny n only): an oracle independent of B&B.
+inline std::size_t brute_force_optimum(const berth::pack::Instance& in) {
+  const std::size_t n = in.item_count();
+  std::vector<std::size_t> bin(n, 0);
+  std::size_t best = n;
+  std::vector<berth::pack::Size> load(n * in.dims, 0);
+  std::function<void(std::size_t, std::size_t)> go = [&](std::size_t i, std::size_t used) {
+    if (used >= best) return;
+    if (i == n) {
+      best = used;
+      return;
+    }
+    for (std::size_t b = 0; b <= used && b < n; ++b) {
+      bool ok = true;
+      for (std::size_t k = 0; k < in.dims; ++k)
+        ok = ok && load[b * in.dims + k] + in.item(i)[k] <= in.capacity[k];
+      if (!ok) continue;
+      for (std::size_t k = 0; k < in.dims; ++k) load[b * in.dims + k] += in.item(i)[k];
+      go(i + 1, b == used ? used + 1 : used);
+      for (std::size_t k = 0; k < in.dims; ++k) load[b * in.dims + k] -= in.item(i)[k];
+    }
+  };
+  go(0, 0);
+  return best;
 }
 
 /// ../shared/data, or "" when it is absent.

@@ -1,13 +1,10 @@
-// Batch strategies (place/batch.hpp) and the min-cost-flow assignment (place/flow.hpp).
+// Batch strategies (place/batch.hpp); the flow they use has flow_test.cpp.
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
 
 #include "berth/error.hpp"
 #include "berth/place/batch.hpp"
-#include "berth/place/cluster.hpp"
-#include "berth/place/compare.hpp"
-#include "berth/place/flow.hpp"
 #include "berth/place/place.hpp"
 #include "support/invariants.hpp"
 
@@ -71,26 +68,6 @@ TEST_CASE("every batch strategy packs identical units onto the fewest machines",
   }
 }
 
-TEST_CASE("the flow plans types onto classes and the placer verifies anti-affinity",
-          "[place][batch][flow]") {
-  Spec spec = uniform(2, 4000, 3, 1000);
-  spec.units[0].constraints.conflicts = {"web@*"};
-  Cluster cluster = Cluster::build(spec);
-  std::vector<GroupId> groups;
-  for (GroupId g = 0; g < cluster.group_count(); ++g) groups.push_back(g);
-  FlowStats stats;
-  std::vector<MachineId> plan = flow_assignment(cluster, groups, &stats);
-  CHECK(stats.types == 1);
-  CHECK(stats.routed == 2);  // one per machine: the self-conflict is expressible
-  CHECK(stats.unscheduled == 1);
-  CHECK(std::count(plan.begin(), plan.end(), kNone) == 1);
-
-  PlacementResult r = place(spec, place_options_for("flow"));
-  REQUIRE(r.pending.size() == 1);
-  CHECK(r.pending[0].diagnosis.rejections.at("conflict") == 2);
-  CHECK(testing::check_placement(spec, r).empty());
-}
-
 TEST_CASE("batch strategies place higher priority first", "[place][batch]") {
   Spec spec = uniform(1, 2000, 0, 0);
   spec.units.clear();
@@ -109,36 +86,6 @@ TEST_CASE("batch strategies place higher priority first", "[place][batch]") {
     CHECK(r.pending[0].unit == "a");
     CHECK(r.pending[0].summary() == place(spec).pending[0].summary());
   }
-}
-
-TEST_CASE("measure_placement counts machines, utilization and stranded capacity",
-          "[place][compare]") {
-  // One 4-CPU/8-GiB machine full in memory with 3 CPUs free: nothing else fits, so its free
-  // CPU is stranded.
-  Spec spec = uniform(2, 4000, 1, 1000);
-  spec.units[0].requests.memory = std::int64_t{8} << 30;
-  spec.units[0].replicas = 2;
-  Unit small;
-  small.name = "small";
-  small.requests.cpu = 100;
-  small.requests.memory = std::int64_t{1} << 30;
-  small.constraints.machine_id = "m2";
-  spec.units.push_back(small);
-  spec.units[0].replicas = 1;
-  Cluster cluster = Cluster::build(spec);
-  place_on(spec, cluster, place_options_for("ffd-max"));
-  PlacementMetrics m = measure_placement(cluster);
-  CHECK(m.placed == 2);
-  CHECK(m.machines_used == 2);
-  REQUIRE(m.dimensions.size() == 2);
-  CHECK(m.dimensions[0].name == "cpu");
-  CHECK(m.dimensions[0].stranded == 3000);  // m1 only: m2 still fits `small`
-  CHECK(m.dimensions[0].peak_utilization == Approx(0.25));
-  CHECK(m.dimensions[1].peak_utilization == Approx(1.0));
-  auto rows = compare_strategies(spec, {"best-fit", "flow"});
-  REQUIRE(rows.size() == 2);
-  CHECK(rows[1].strategy == "flow");
-  CHECK(rows[1].pending == 0);
 }
 
 // Issue 20 item 3: preferences add to every strategy, batch ones included. Ten 4-cpu machines,

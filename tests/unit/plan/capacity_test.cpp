@@ -9,7 +9,6 @@
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/pack/solve.hpp"
-#include "berth/plan/bounds.hpp"
 #include "plan_test_util.hpp"
 
 using namespace berth;
@@ -233,23 +232,6 @@ TEST_CASE("capacity: headroom parsing", "[plan][capacity]") {
         "topology.kubernetes.io/zone");
   CHECK_THROWS_AS(Headroom::parse("two"), UsageError);
   CHECK(Headroom::parse("2").describe() == "any 2 machines");
-}
-
-TEST_CASE("bounds: the LP bound on simple cases", "[plan][bounds]") {
-  // One type: cost x the most demanding dimension's ratio.
-  LpBound b = lp_lower_bound({10000, 4096}, {{2000, 4096}}, {1000000});
-  CHECK(b.feasible);
-  CHECK(b.cost <= 5000000);
-  CHECK(b.cost >= 4999990);
-  // Two specialised types: cpu from one, memory from the other.
-  b = lp_lower_bound({8000, 8192}, {{4000, 1024}, {1000, 8192}}, {1000000, 1000000});
-  CHECK(b.cost > 1000000);
-  CHECK(b.cost <= 3000000);
-  // Demand nobody offers.
-  b = lp_lower_bound({0, 0, 5}, {{1000, 1000, 0}}, {1});
-  CHECK_FALSE(b.feasible);
-  // Nothing to cover.
-  CHECK(lp_lower_bound({0, 0}, {{1, 1}}, {5}).cost == 0);
 }
 
 TEST_CASE("capacity: units nothing can take are not blamed on losses",

@@ -71,3 +71,20 @@ TEST_CASE("property: the LP bound is below every integer mix on tiny instances",
     if (best >= 0) CHECK(lp.cost <= best);
   }
 }
+
+TEST_CASE("bounds: the LP bound on simple cases", "[plan][bounds]") {
+  // One type: cost x the most demanding dimension's ratio.
+  LpBound b = lp_lower_bound({10000, 4096}, {{2000, 4096}}, {1000000});
+  CHECK(b.feasible);
+  CHECK(b.cost <= 5000000);
+  CHECK(b.cost >= 4999990);
+  // Two specialised types: cpu from one, memory from the other.
+  b = lp_lower_bound({8000, 8192}, {{4000, 1024}, {1000, 8192}}, {1000000, 1000000});
+  CHECK(b.cost > 1000000);
+  CHECK(b.cost <= 3000000);
+  // Demand nobody offers.
+  b = lp_lower_bound({0, 0, 5}, {{1000, 1000, 0}}, {1});
+  CHECK_FALSE(b.feasible);
+  // Nothing to cover.
+  CHECK(lp_lower_bound({0, 0}, {{1, 1}}, {5}).cost == 0);
+}

@@ -1,4 +1,5 @@
-// The same behaviour from every store: memory, SQLite and etcd.
+// The store interface (state/store.hpp): the same behaviour from every store, memory, SQLite
+// and etcd (a conformance suite run on each).
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
