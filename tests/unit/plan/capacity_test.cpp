@@ -163,15 +163,15 @@ TEST_CASE("capacity: a unit no type can take makes the plan infeasible and says 
   CHECK(huge.types[0].needs == 64000);
   CHECK(huge.types[0].has == 4000);
   CHECK_FALSE(huge.why.has_value());
-  const Unplaceable& picky = by_unit.at("picky@1");
-  CHECK(picky.kind == Unplaceable::Kind::NoType);
-  REQUIRE(picky.types.size() == 1);
-  CHECK(picky.types[0].filter.find("gpu") != std::string::npos);
-  CHECK(picky.types[0].dimension.empty());
+  const Unplaceable& no_gpu = by_unit.at("picky@1");
+  CHECK(no_gpu.kind == Unplaceable::Kind::NoType);
+  REQUIRE(no_gpu.types.size() == 1);
+  CHECK(no_gpu.types[0].filter.find("gpu") != std::string::npos);
+  CHECK(no_gpu.types[0].dimension.empty());
   // The line the answers print is a rendering of that value.
   CHECK(huge.describe() == "huge@1: no machine type can take it (m: cpu needs 64, has 4)");
-  CHECK(picky.describe() ==
-        fmt::format("picky@1: no machine type can take it (m: {})", picky.types[0].filter));
+  CHECK(no_gpu.describe() ==
+        fmt::format("picky@1: no machine type can take it (m: {})", no_gpu.types[0].filter));
   // The rest is still planned.
   CHECK(plan.placement.placements.count("web@1") == 1);
   CHECK(plan.placement.placements.count("web@2") == 1);
