@@ -239,10 +239,12 @@ void run_mixed(const Args& args) {
       if (!plan.feasible) {
         fmt::print(stderr, "{} headroom {}: not feasible\n", name, h);
         for (const auto& n : plan.notes) fmt::print(stderr, "  note: {}\n", n);
-        for (const auto& f : plan.headroom.failures)
-          fmt::print(stderr, "  failure: {} {}\n", f.zone,
-                     f.pending.empty() ? "" : f.pending.front());
-        for (const auto& u : plan.unplaceable) fmt::print(stderr, "  unplaceable: {}\n", u);
+        for (const auto& f : plan.headroom.failures) {
+          const std::vector<std::string> lines = f.pending_lines();
+          fmt::print(stderr, "  failure: {} {}\n", f.zone, lines.empty() ? "" : lines.front());
+        }
+        for (const auto& u : plan.unplaceable)
+          fmt::print(stderr, "  unplaceable: {}\n", u.describe());
       }
     }
   }

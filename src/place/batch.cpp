@@ -370,7 +370,6 @@ class Batch {
       return c_.utilization_sum(a) < c_.utilization_sum(b);
     });
     std::vector<GroupId> groups;
-    std::vector<std::pair<GroupId, MachineId>> moved;
     for (MachineId m : used) {
       if (c_.instances_on(m).empty()) continue;
       groups.clear();
@@ -383,46 +382,54 @@ class Batch {
         if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
       }
       if (!movable) continue;
+      std::vector<std::pair<GroupId, MachineId>> moves = moves_off(m, groups, used);
+      if (moves.empty()) continue;
       for (GroupId g : groups) {
         for (InstanceId i : c_.group(g).members) c_.unassign(i);
       }
-      // Targets: the other machines in use, fullest first (best fit), decided now.
-      std::vector<MachineId> targets;
-      for (MachineId t : used) {
-        if (t != m && !c_.instances_on(t).empty()) targets.push_back(t);
-      }
-      std::stable_sort(targets.begin(), targets.end(), [&](MachineId a, MachineId b) {
-        return c_.utilization_sum(a) > c_.utilization_sum(b);
-      });
-      moved.clear();
-      bool all = true;
-      for (GroupId g : groups) {
-        MachineId to = kNone;
-        // Emptying a machine must not cost a group the preferences it met there.
-        const bool prefs = placer_.scores_preferences(g);
-        const std::int64_t had = prefs ? placer_.points_of(g, m) : 0;
-        for (MachineId t : targets) {
-          if (prefs && placer_.points_of(g, t) < had) continue;
-          if (placer_.fits(g, t)) {
-            to = t;
-            break;
-          }
-        }
-        if (to == kNone) {
-          all = false;
+      for (const auto& [g, to] : moves) commit(g, to);  // records the preferences `to` meets
+    }
+  }
+
+  /// Where every group on m can go among the other machines in `used` (fullest first), each
+  /// move seen by the next; empty when one of them has nowhere to go. Tried on the cluster and
+  /// taken back by its undo log (Cluster::Undo), which leaves m, the targets and their
+  /// instance order exactly as they were, and the Placer's recorded preferences untouched.
+  std::vector<std::pair<GroupId, MachineId>> moves_off(MachineId m,
+                                                       const std::vector<GroupId>& groups,
+                                                       const std::vector<MachineId>& used) {
+    Cluster::Undo trial(c_);
+    for (GroupId g : groups) {
+      for (InstanceId i : c_.group(g).members) c_.unassign(i);
+    }
+    // Targets: the other machines in use, fullest first (best fit), decided now.
+    std::vector<MachineId> targets;
+    for (MachineId t : used) {
+      if (t != m && !c_.instances_on(t).empty()) targets.push_back(t);
+    }
+    std::stable_sort(targets.begin(), targets.end(), [&](MachineId a, MachineId b) {
+      return c_.utilization_sum(a) > c_.utilization_sum(b);
+    });
+    std::vector<std::pair<GroupId, MachineId>> moves;
+    for (GroupId g : groups) {
+      MachineId to = kNone;
+      // Emptying a machine must not cost a group the preferences it met there.
+      const bool prefs = placer_.scores_preferences(g);
+      const std::int64_t had = prefs ? placer_.points_of(g, m) : 0;
+      for (MachineId t : targets) {
+        if (prefs && placer_.points_of(g, t) < had) continue;
+        if (placer_.fits(g, t)) {
+          to = t;
           break;
         }
-        commit(g, to);
-        moved.emplace_back(g, to);
       }
-      if (all) continue;
-      // Undo: everything back on m, exactly as it was (assign keeps every count in step).
-      for (const auto& [g, to] : moved) {
-        (void)to;
-        for (InstanceId i : c_.group(g).members) c_.unassign(i);
+      if (to == kNone) return {};
+      for (InstanceId i : c_.group(g).members) {
+        if (c_.assignment(i) == kNone) c_.assign(i, to);
       }
-      for (GroupId g : groups) commit(g, m);  // re-records the preferences m meets
+      moves.emplace_back(g, to);
     }
+    return moves;
   }
 
   void flow(const std::vector<GroupId>& groups) {

@@ -129,7 +129,7 @@ Cluster Cluster::build(const Spec& spec, BuildOptions options) {
   c.compile_conflicts();
   c.link_groups();
   c.build_indexes();
-  c.apply_placements(spec);
+  c.apply_placements(spec.placements);
   return c;
 }
 
@@ -618,8 +618,8 @@ const std::string& Cluster::problem_of(GroupId g) const {
   return p == 0 ? none : problems_[p - 1];
 }
 
-void Cluster::apply_placements(const Spec& spec) {
-  for (const auto& [name, machine] : spec.placements) {
+void Cluster::apply_placements(const std::map<std::string, std::string>& placements) {
+  for (const auto& [name, machine] : placements) {
     InstanceId i = find_instance(name);
     if (i == kNone) {
       std::vector<std::string> names;

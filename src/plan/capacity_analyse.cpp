@@ -89,8 +89,8 @@ void Planner::analyse() {
     type_zone_[t] = value_of(type.metadata, opt_.headroom.zone_key);
   }
 
-  std::map<std::string, std::string> pending_summary;
-  for (const PendingUnit& p : r0.pending) pending_summary[p.unit] = p.summary();
+  std::map<std::string, const Diagnosis*> pending_why;
+  for (const PendingUnit& p : r0.pending) pending_why[p.unit] = &p.diagnosis;
 
   groups_.resize(c0.group_count());
   for (GroupId g = 0; g < c0.group_count(); ++g) {
@@ -120,39 +120,16 @@ void Planner::analyse() {
     }
     if (gi.pinned || gi.global) gi.seedable = false;
     if (!pending) continue;
-    const std::string& first = gi.members.front();
-    auto summary = pending_summary.count(first) ? pending_summary[first] : first;
     if (gi.pinned) {
-      unplaceable_.push_back(fmt::format(
-          "{} (pinned with machine_id: new machines cannot take it): {}", first, summary));
-      for (const auto& m : gi.members) unplaceable_instances_.insert(m);
+      Unplaceable u{Unplaceable::Kind::Pinned, gi.members.front(), gi.members, {}, {}};
+      if (auto it = pending_why.find(u.unit); it != pending_why.end()) u.why = *it->second;
+      unplace(std::move(u));
       continue;
     }
     if (gi.global) continue;  // global instances only exist on machines; they follow them
     if (std::none_of(gi.compatible.begin(), gi.compatible.end(), [](char c) { return c != 0; })) {
-      // Say which it is: metadata nobody offers, or too large for every type.
-      std::vector<std::string> why;
-      for (std::size_t t = 0; t < T; ++t) {
-        const MachineType& type = cat_.types[t];
-        std::string reason;
-        for (InstanceId i : c0.group(g).members) {
-          if (reason.empty()) reason = type_refusal(c0.unit(c0.instance(i).unit).name, t);
-        }
-        if (reason.empty()) {
-          for (std::size_t d = 0; d < D; ++d) {
-            if (gi.demand[d] > eff_[t][d]) {
-              reason = fmt::format("{} needs {}, has {}", dims_[d],
-                                   format_amount(dims_[d], gi.demand[d]),
-                                   format_amount(dims_[d], std::max<std::int64_t>(0, eff_[t][d])));
-              break;
-            }
-          }
-        }
-        why.push_back(fmt::format("{}: {}", type.name, reason));
-      }
-      unplaceable_.push_back(
-          fmt::format("{}: no machine type can take it ({})", first, fmt::join(why, "; ")));
-      for (const auto& m : gi.members) unplaceable_instances_.insert(m);
+      unplace(
+          {Unplaceable::Kind::NoType, gi.members.front(), gi.members, type_refusals(c0, g), {}});
       continue;
     }
     items_.push_back(g);
@@ -182,6 +159,34 @@ void Planner::analyse() {
     // The share term breaks ties (and carries the order when every price is zero).
     groups_[g].value = v + share * 1e-3;
   }
+}
+
+std::vector<Unplaceable::TypeRefusal> Planner::type_refusals(const Cluster& c0,
+                                                             std::size_t g) const {
+  // Say which it is, per type: metadata or taints nobody offers, or too large for the type.
+  std::vector<Unplaceable::TypeRefusal> out;
+  for (std::size_t t = 0; t < cat_.types.size(); ++t) {
+    Unplaceable::TypeRefusal r;
+    r.type = cat_.types[t].name;
+    for (InstanceId i : c0.group(g).members) {
+      if (r.filter.empty()) r.filter = type_refusal(c0.unit(c0.instance(i).unit).name, t);
+    }
+    for (std::size_t d = 0; r.filter.empty() && d < dims_.size(); ++d) {
+      if (groups_[g].demand[d] > eff_[t][d]) {
+        r.dimension = dims_[d];
+        r.needs = groups_[g].demand[d];
+        r.has = std::max<std::int64_t>(0, eff_[t][d]);
+        break;
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void Planner::unplace(Unplaceable u) {
+  for (const auto& m : u.group) unplaceable_instances_.insert(m);
+  unplaceable_.push_back(std::move(u));
 }
 
 void Planner::find_spread_domains() {

@@ -90,9 +90,13 @@ class Planner {
   PlacementResult try_place(const Working& w);
   bool materialise(const Candidate& c, Working& out);
   bool repair(Working& w);
-  /// Lists group g as unplaceable (`summary`: why its first member is pending) and leaves it
-  /// out of the search from now on.
-  void mark_unresolvable(std::size_t g, const std::string& summary);
+  /// Lists group g as unplaceable (`why`: the diagnosis of its first pending member) and
+  /// leaves it out of the search from now on.
+  void mark_unresolvable(std::size_t g, const Diagnosis& why);
+  /// Records u and keeps its instances out of every later step.
+  void unplace(Unplaceable u);
+  /// Why each catalogue type refuses group g (analyse(): no type can take it).
+  std::vector<Unplaceable::TypeRefusal> type_refusals(const Cluster& c0, std::size_t g) const;
   /// Which catalogue types and existing machines a unit may use is the pipeline's to say (its
   /// class filters: metadata, then taints), never a check of the planner's own: a probe
   /// cluster holds the workload's machines, one machine per catalogue type and the workload's
@@ -164,7 +168,7 @@ class Planner {
   std::set<std::string> global_units_;
   std::set<std::string> names_in_use_;
   std::vector<std::size_t> name_counter_;
-  std::vector<std::string> unplaceable_;
+  std::vector<Unplaceable> unplaceable_;
   std::set<std::string> unplaceable_instances_;
   std::vector<double> prices_;
   std::vector<std::string> notes_;

@@ -148,16 +148,26 @@ Spec without_machines(const Spec& spec, const std::vector<std::string>& lost) {
   return s;
 }
 
-std::vector<std::string> pending_after_loss(const Spec& placed,
+std::vector<PendingUnit> pending_after_loss(const Spec& placed,
                                             const std::vector<std::string>& lost,
                                             StrategyKind strategy) {
   PlacementResult r = place(without_machines(placed, lost), PlaceOptions{strategy});
   // Only instances that were placed before the loss count: one that never had a machine (no
   // type can take it) is reported elsewhere, not blamed on the loss.
-  std::vector<std::string> out;
-  for (const PendingUnit& p : r.pending) {
-    if (placed.placements.count(p.unit)) out.push_back(p.summary());
+  std::vector<PendingUnit> out;
+  for (PendingUnit& p : r.pending) {
+    if (placed.placements.count(p.unit)) out.push_back(std::move(p));
   }
+  return out;
+}
+
+std::vector<std::string> LossScenario::pending_lines() const {
+  std::vector<std::string> out;
+  if (failure == Failure::NothingLeft) {
+    out.push_back(fmt::format("cannot lose {} of {} machines and still run anything", must_lose,
+                              lost.size()));
+  }
+  for (const PendingUnit& p : pending) out.push_back(p.summary());
   return out;
 }
 
@@ -201,8 +211,8 @@ bool loss_scenarios(const Spec& placed, const Headroom& headroom, const Capacity
       LossScenario s;
       s.lost = up;
       s.ok = false;
-      s.pending.push_back(
-          fmt::format("cannot lose {} of {} machines and still run anything", k, n));
+      s.failure = LossScenario::Failure::NothingLeft;
+      s.must_lose = k;
       rep.failures.push_back(std::move(s));
       return false;
     }
@@ -276,12 +286,13 @@ HeadroomReport check_headroom(const Spec& placed, const Headroom& headroom,
     ++rep.scenarios_checked;
     rep.worst_displaced = std::max(rep.worst_displaced, s.displaced);
     if (!runner.survives(s.lost)) {
-      // The pending lines come from place() on the spec without the lost machines: a
+      // The diagnoses come from place() on the spec without the lost machines: a
       // diagnosis on the compiled cluster would count them as machines that are down, and
       // the report reads as if they were gone. Only failing scenarios pay for it.
       s.pending = pending_after_loss(placed, s.lost, options.strategy);
       if (!s.pending.empty()) {
         s.ok = false;
+        s.failure = LossScenario::Failure::Pending;
         rep.holds = false;
         rep.failures.push_back(s);
         if (stop_at_failure) break;

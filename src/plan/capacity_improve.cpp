@@ -49,11 +49,13 @@ void Planner::grow_for_headroom(Working& w) {
     progress("headroom", round + 1, 0);
     if (h.holds) return;
     const LossScenario& f = h.failures.front();
-    std::string target;
-    for (const auto& p : f.pending) {
-      std::string inst = p.substr(0, p.find(':'));
-      if (!unplaceable_instances_.count(inst)) {
-        target = inst;
+    // The instance to buy a machine for. A loss of every machine ("cannot lose 2 of 2
+    // machines") names none: any type will do then, and the note names the loss itself.
+    std::string target =
+        f.failure == LossScenario::Failure::NothingLeft ? f.pending_lines().front() : std::string();
+    for (const PendingUnit& p : f.pending) {
+      if (!unplaceable_instances_.count(p.unit)) {
+        target = p.unit;
         break;
       }
     }
@@ -61,8 +63,8 @@ void Planner::grow_for_headroom(Working& w) {
     // Pack what the loss displaced onto new machines outside the lost zone, with the same
     // cost-effective mix as the plan itself; one machine at a time if that finds nothing.
     std::set<std::size_t> displaced;
-    for (const auto& p : f.pending) {
-      auto it = group_of_.find(p.substr(0, p.find(':')));
+    for (const PendingUnit& p : f.pending) {
+      auto it = group_of_.find(p.unit);
       if (it != group_of_.end() && !unplaceable_instances_.count(it->first))
         displaced.insert(it->second);
     }

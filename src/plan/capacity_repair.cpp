@@ -139,7 +139,7 @@ bool Planner::repair(Working& w) {
       const auto types =
           static_cast<std::size_t>(std::count(compatible.begin(), compatible.end(), 1));
       if (useless[target] >= std::max<std::size_t>(1, types)) {
-        mark_unresolvable(g->second, why->summary());
+        mark_unresolvable(g->second, why->diagnosis);
         continue;
       }
     }
@@ -151,13 +151,9 @@ bool Planner::repair(Working& w) {
   return false;
 }
 
-void Planner::mark_unresolvable(std::size_t g, const std::string& summary) {
+void Planner::mark_unresolvable(std::size_t g, const Diagnosis& why) {
   const GroupInfo& gi = groups_[g];
-  unplaceable_.push_back(
-      fmt::format("{}: no number of new machines can host it: a new machine of every type that "
-                  "could take it stayed empty ({})",
-                  gi.members.front(), summary));
-  for (const auto& m : gi.members) unplaceable_instances_.insert(m);
+  unplace({Unplaceable::Kind::NoNumber, gi.members.front(), gi.members, {}, why});
   items_.erase(std::remove(items_.begin(), items_.end(), g), items_.end());
 }
 

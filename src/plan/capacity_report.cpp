@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "berth/explain/format.hpp"
+#include "berth/model/resources.hpp"
 
 namespace berth::plan {
 namespace {
@@ -32,12 +33,40 @@ json headroom_json(const HeadroomReport& h) {
   }
   json failures = json::array();
   for (const auto& f : h.failures) {
-    json fj = {{"lost", f.lost}, {"displaced", f.displaced}, {"pending", f.pending}};
+    json fj = {{"lost", f.lost}, {"displaced", f.displaced}, {"pending", f.pending_lines()}};
     if (!f.zone.empty()) fj["zone"] = f.zone;
     failures.push_back(std::move(fj));
   }
   j["failures"] = std::move(failures);
   return j;
+}
+
+json lines(const std::vector<Unplaceable>& all) {
+  json out = json::array();
+  for (const Unplaceable& u : all) out.push_back(u.describe());
+  return out;
+}
+
+/// "big@1: why" .. "big@5: why" -> "big@1 .. big@5 (5 instances): why", as pending lines fold:
+/// consecutive groups refused for the same reason.
+std::string format_unplaceable(const std::vector<Unplaceable>& all) {
+  std::string out;
+  for (std::size_t i = 0; i < all.size();) {
+    const std::string why = all[i].reason();
+    std::size_t j = i + 1;
+    // A pinned group's reason names its instance: it never folds.
+    while (j < all.size() && all[i].kind != Unplaceable::Kind::Pinned &&
+           all[j].kind == all[i].kind && all[j].reason() == why)
+      ++j;
+    if (j - i == 1) {
+      out += fmt::format("  {}\n", all[i].describe());
+    } else {
+      out +=
+          fmt::format("  {} .. {} ({} instances): {}\n", all[i].unit, all[j - 1].unit, j - i, why);
+    }
+    i = j;
+  }
+  return out;
 }
 
 json per_dim(const std::vector<std::string>& dims, const std::vector<std::int64_t>& v) {
@@ -47,6 +76,36 @@ json per_dim(const std::vector<std::string>& dims, const std::vector<std::int64_
 }
 
 }  // namespace
+
+std::string Unplaceable::TypeRefusal::describe() const {
+  if (!filter.empty() || dimension.empty()) return fmt::format("{}: {}", type, filter);
+  return fmt::format("{}: {} needs {}, has {}", type, dimension, format_amount(dimension, needs),
+                     format_amount(dimension, has));
+}
+
+std::string Unplaceable::reason() const {
+  const std::string pending = why ? why->summary() : unit;
+  switch (kind) {
+    case Kind::Pinned:
+      return fmt::format("(pinned with machine_id: new machines cannot take it): {}", pending);
+    case Kind::NoType: {
+      std::vector<std::string> each;
+      for (const TypeRefusal& t : types) each.push_back(t.describe());
+      return fmt::format("no machine type can take it ({})", fmt::join(each, "; "));
+    }
+    case Kind::NoNumber:
+      return fmt::format(
+          "no number of new machines can host it: a new machine of every type that could take "
+          "it stayed empty ({})",
+          pending);
+  }
+  return {};
+}
+
+std::string Unplaceable::describe() const {
+  // The pinned line has always named the pin before its colon.
+  return fmt::format("{}{}{}", unit, kind == Kind::Pinned ? " " : ": ", reason());
+}
 
 ClusterReport report_of(const CapacityPlan& plan, const Catalogue& catalogue) {
   return build_report(plan.spec, plan.machine_type, &catalogue);
@@ -123,7 +182,7 @@ json capacity_to_json(const CapacityPlan& plan, const ClusterReport& report) {
           {"feasible", plan.feasible},
           {"placements", plan.placement.placements},
           {"pending", std::move(pending)},
-          {"unplaceable", plan.unplaceable},
+          {"unplaceable", lines(plan.unplaceable)},
           {"headroom", headroom_json(plan.headroom)},
           {"report", report_to_json(report)},
           {"notes", plan.notes},
@@ -172,33 +231,15 @@ std::string format_capacity_text(const CapacityPlan& plan, const ClusterReport& 
       const auto& f = h.failures[k];
       std::string what = f.zone.empty() ? fmt::format("{}", fmt::join(f.lost, ", "))
                                         : fmt::format("zone {}", f.zone);
+      const std::vector<std::string> pending = f.pending_lines();
       out += fmt::format("  losing {}: {}\n", what,
-                         f.pending.empty() ? std::string("?") : f.pending.front());
+                         pending.empty() ? std::string("?") : pending.front());
     }
   }
   out += fmt::format("\n{}\n{}", format_type_table(report), format_machine_table(report));
   if (!plan.unplaceable.empty()) {
     out += "\nunits no machines of the catalogue can host:\n";
-    // "big@1: why" .. "big@5: why" -> "big@1 .. big@5 (5 instances): why", as pending lines fold.
-    for (std::size_t i = 0; i < plan.unplaceable.size();) {
-      const std::string& first = plan.unplaceable[i];
-      const auto colon = first.find(": ");
-      const std::string why = colon == std::string::npos ? "" : first.substr(colon);
-      std::size_t j = i + 1;
-      while (colon != std::string::npos && j < plan.unplaceable.size()) {
-        const auto c = plan.unplaceable[j].find(": ");
-        if (c == std::string::npos || plan.unplaceable[j].substr(c) != why) break;
-        ++j;
-      }
-      if (j - i == 1) {
-        out += fmt::format("  {}\n", first);
-      } else {
-        const std::string& last = plan.unplaceable[j - 1];
-        out += fmt::format("  {} .. {} ({} instances){}\n", first.substr(0, colon),
-                           last.substr(0, last.find(": ")), j - i, why);
-      }
-      i = j;
-    }
+    out += format_unplaceable(plan.unplaceable);
   }
   if (!plan.placement.pending.empty()) {
     out += "\npending:\n";
@@ -250,7 +291,7 @@ std::string capacity_html(const CapacityPlan& plan, const ClusterReport& report)
   }
   if (!plan.unplaceable.empty() || !plan.placement.pending.empty()) {
     extra += "<h2>Problems</h2>\n<ul>";
-    for (const auto& u : plan.unplaceable) extra += "<li>" + html_escape(u) + "</li>";
+    for (const auto& u : plan.unplaceable) extra += "<li>" + html_escape(u.describe()) + "</li>";
     for (const PendingUnit& p : plan.placement.pending)
       extra += "<li>" + html_escape(p.summary()) + "</li>";
     extra += "</ul>\n";

@@ -211,49 +211,58 @@ void grow_units(const UnitNameIndex& names, const WhatIf& changes, WhatIfResult&
   }
 }
 
-/// --scale-requests: bigger (or smaller) requests. Machines that no longer hold what they run
-/// keep what fits by the rule `place` reports overcommitted machines with; the rest moves.
-void scale_requests(const WhatIf& changes, WhatIfResult& out, Spec& after,
-                    std::map<std::string, std::string>& keep, std::set<std::string>& evicted) {
-  std::set<std::string> scaled_units;
+/// --scale-requests: bigger (or smaller) requests. Returns whether any unit was scaled.
+bool scale_requests(const WhatIf& changes, WhatIfResult& out, Spec& after) {
+  bool scaled = false;
   for (const WhatIf::Scale& s : changes.scale) {
+    scaled = true;
     if (s.unit.empty()) {
-      for (Unit& u : after.units) {
-        u.requests = scale_resources(u.requests, s.percent);
-        scaled_units.insert(u.name);
-      }
+      for (Unit& u : after.units) u.requests = scale_resources(u.requests, s.percent);
       out.applied.push_back(fmt::format("every unit's requests {:+}%", s.percent));
     } else {
       Unit* u = find_unit(after, s.unit);
       u->requests = scale_resources(u->requests, s.percent);
-      scaled_units.insert(u->name);
       out.applied.push_back(fmt::format("{}: requests {:+}% (now {})", s.unit, s.percent,
                                         format_resources(u->requests)));
     }
   }
-  if (!scaled_units.empty()) {
-    // Machines that no longer hold what they run keep their instances in priority order, then
-    // name order, while they fit; the rest leave and are placed again.
-    Spec probe = after;
-    probe.placements.clear();
-    Cluster c = Cluster::build(probe);
-    std::map<std::string, std::vector<std::string>> on;
-    for (const auto& [inst, m] : keep) on[m].push_back(inst);
-    for (auto& [m, insts] : on) {
-      MachineId mid = c.find_machine(m);
-      if (mid == kNone) continue;
-      // The same rule `place` reports overcommitted machines with (beyond_capacity).
-      std::vector<InstanceId> ids;
-      for (const std::string& inst : insts) {
-        InstanceId i = c.find_instance(inst);
-        if (i != kNone) ids.push_back(i);
-      }
-      for (InstanceId i : beyond_capacity(c, mid, ids)) {
-        keep.erase(c.instance(i).name);
-        evicted.insert(c.instance(i).name);
-      }
+  return scaled;
+}
+
+/// After --scale-requests, machines that no longer hold what they run keep their instances in
+/// priority order, then name order, while they fit (beyond_capacity: the rule `place` reports
+/// overcommitted machines with); the rest leave `keep` and are placed again. `c` is the
+/// compiled `after` cluster, before any placement is applied to it.
+void evict_beyond_capacity(const Cluster& c, std::map<std::string, std::string>& keep,
+                           std::set<std::string>& evicted) {
+  std::map<std::string, std::vector<std::string>> on;
+  for (const auto& [inst, m] : keep) on[m].push_back(inst);
+  for (auto& [m, insts] : on) {
+    MachineId mid = c.find_machine(m);
+    if (mid == kNone) continue;
+    std::vector<InstanceId> ids;
+    for (const std::string& inst : insts) {
+      InstanceId i = c.find_instance(inst);
+      if (i != kNone) ids.push_back(i);
+    }
+    for (InstanceId i : beyond_capacity(c, mid, ids)) {
+      keep.erase(c.instance(i).name);
+      evicted.insert(c.instance(i).name);
     }
   }
+}
+
+/// Places `after` (its placements: what stays) on one compiled cluster: the scaled requests'
+/// evictions are decided on it before the placements that stay are applied to it, then the
+/// engine places the rest there (place_on), instead of compiling the changed spec twice.
+PlacementResult place_after(Spec& after, bool scaled, std::map<std::string, std::string>& keep,
+                            std::set<std::string>& evicted, const PlaceOptions& options) {
+  after.placements.clear();
+  Cluster c = Cluster::build(after, BuildOptions{options.strict});
+  if (scaled) evict_beyond_capacity(c, keep, evicted);
+  after.placements = keep;
+  c.apply_placements(after.placements);
+  return place_on(after, c, options);
 }
 
 }  // namespace
@@ -327,9 +336,8 @@ WhatIfResult what_if(const Spec& spec, const WhatIf& changes, const Catalogue* c
   remove_machines(spec, names, changes, out, after, keep, evicted);
   add_machines(spec, changes, catalogue, out, after);
   grow_units(names, changes, out, after, keep);
-  scale_requests(changes, out, after, keep, evicted);
-  after.placements = keep;
-  out.after = place(after, options);
+  const bool scaled = scale_requests(changes, out, after);
+  out.after = place_after(after, scaled, keep, evicted, options);
   out.after_spec = std::move(after);
   out.evicted.assign(evicted.begin(), evicted.end());
   std::sort(out.evicted.begin(), out.evicted.end(),

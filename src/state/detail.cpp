@@ -223,8 +223,22 @@ std::vector<std::string> dimensions_of(const Resources& a, const Resources& b) {
 
 }  // namespace
 
-std::vector<std::string> validate(const Plan& plan, const State& view, const Touched& touched) {
-  std::vector<std::string> problems;
+CommitProblem problem(CommitProblem::Kind kind, std::string instance, std::string machine,
+                      std::string unit) {
+  CommitProblem p;
+  p.kind = kind;
+  p.instance = std::move(instance);
+  p.machine = std::move(machine);
+  p.unit = std::move(unit);
+  return p;
+}
+
+std::vector<CommitProblem> validate(const Plan& plan, const State& view, const Touched& touched) {
+  using K = CommitProblem::Kind;
+  std::vector<CommitProblem> problems;
+  auto no = [&](K kind, std::string instance, std::string machine) -> CommitProblem& {
+    return problems.emplace_back(problem(kind, std::move(instance), std::move(machine)));
+  };
   // The state after the plan, holding the view's records by pointer: copying every machine
   // and unit of a big plan's view cost more than checking it. Only restated machines are copied.
   std::map<std::string, const Machine*> machines;
@@ -234,7 +248,7 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
   for (const auto& [name, st] : plan.machine_states) {
     auto it = machines.find(name);
     if (it == machines.end()) {
-      problems.push_back(fmt::format("state change for unknown machine {}", name));
+      no(K::StateOfUnknownMachine, "", name);
     } else {
       Machine& copy = restated.insert_or_assign(name, *it->second).first->second;
       copy.state = st;
@@ -247,25 +261,24 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
   std::map<std::string, std::string> placements = view.placements;
   for (const auto& inst : plan.evictions) {
     if (!placements.erase(inst)) {
-      problems.push_back(fmt::format("evicts {}, which is not placed", inst));
+      no(K::EvictsUnplaced, inst, "");
     }
   }
   auto is_unit = [&](const std::string& n) { return units.count(n) > 0; };
   for (const auto& [inst, m] : plan.assignments) {
     auto mit = machines.find(m);
     if (mit == machines.end()) {
-      problems.push_back(fmt::format("assigns {} to unknown machine {}", inst, m));
+      no(K::AssignsToUnknownMachine, inst, m);
       continue;
     }
     if (unit_of(inst, is_unit).empty()) {
-      problems.push_back(fmt::format("assigns {}, which is no instance of a known unit", inst));
+      no(K::AssignsNoInstance, inst, "");
       continue;
     }
     auto pit = view.placements.find(inst);
     bool already_there = pit != view.placements.end() && pit->second == m;
     if (!already_there && mit->second->state != MachineState::Up) {
-      problems.push_back(
-          fmt::format("assigns {} to {}, which is {}", inst, m, to_string(mit->second->state)));
+      no(K::AssignsToMachineNotUp, inst, m).state = mit->second->state;
     }
     placements[inst] = m;
   }
@@ -275,17 +288,17 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
   std::set<std::string> gone_machines(plan.removed_machines.begin(), plan.removed_machines.end());
   std::set<std::string> gone_units(plan.removed_units.begin(), plan.removed_units.end());
   for (const auto& u : gone_units) {
-    if (!units.count(u)) problems.push_back(fmt::format("removes unknown unit {}", u));
+    if (!units.count(u)) no(K::RemovesUnknownUnit, "", "").unit = u;
   }
   for (const auto& m : gone_machines) {
-    if (!machines.count(m)) problems.push_back(fmt::format("removes unknown machine {}", m));
+    if (!machines.count(m)) no(K::RemovesUnknownMachine, "", m);
   }
   for (const auto& [inst, m] : plan.assignments) {
     if (gone_machines.count(m)) {
-      problems.push_back(fmt::format("assigns {} to {}, which the plan removes", inst, m));
+      no(K::AssignsToRemovedMachine, inst, m);
     }
     if (gone_units.count(unit_of(inst, is_unit))) {
-      problems.push_back(fmt::format("assigns {}, whose unit the plan removes", inst));
+      no(K::AssignsOfRemovedUnit, inst, "").unit = unit_of(inst, is_unit);
     }
   }
   if (!problems.empty()) return problems;
@@ -331,8 +344,10 @@ std::vector<std::string> validate(const Plan& plan, const State& view, const Tou
       std::int64_t u = used.get(dim), a = alloc.get(dim);
       if (u <= a) continue;
       if (old != view.machines.end() && u <= prior.get(dim) && a >= old_alloc.get(dim)) continue;
-      problems.push_back(fmt::format("{} would hold {} {} of {} allocatable", name, dim,
-                                     format_amount(dim, u), format_amount(dim, a)));
+      CommitProblem& over = no(K::Overcommit, "", name);
+      over.dimension = dim;
+      over.holds = u;
+      over.allocatable = a;
     }
   }
   return problems;

@@ -59,10 +59,14 @@ State view_of(const State& state, const Plan& plan, const Touched& touched);
 /// The same, read from a snapshot without copying all of it.
 State view_of(const Snapshot& snap, const Plan& plan, const Touched& touched);
 
+/// A problem of `kind` naming what it concerns (empty: not concerned).
+CommitProblem problem(CommitProblem::Kind kind, std::string instance, std::string machine,
+                      std::string unit = {});
+
 /// Problems with applying `plan` to `view` (empty: admissible). Checks that machines and units
 /// exist, that new assignments go to up machines, and that no touched machine would hold more
 /// than its allocatable capacity in any dimension.
-std::vector<std::string> validate(const Plan& plan, const State& view, const Touched& touched);
+std::vector<CommitProblem> validate(const Plan& plan, const State& view, const Touched& touched);
 
 /// Applies an admitted plan to `state` at revision `rev` (memory store).
 void apply(State& state, const Plan& plan, const Touched& touched, std::int64_t rev);

@@ -871,11 +871,13 @@ bool EtcdStore::Impl::Commit::validate() {
   if (!removed_machines.empty() || !removed_units.empty()) {
     for (const auto& u : removed_units) {
       if (plan_units.count(u))
-        out.problems.push_back(fmt::format("both redefines and removes unit {}", u));
+        out.problems.push_back(
+            detail::problem(CommitProblem::Kind::RedefinesAndRemovesUnit, "", "", u));
     }
     for (const auto& m : plan.machines) {
       if (removed_machines.count(m.name))
-        out.problems.push_back(fmt::format("both redefines and removes machine {}", m.name));
+        out.problems.push_back(
+            detail::problem(CommitProblem::Kind::RedefinesAndRemovesMachine, "", m.name));
     }
   }
   if (out.problems.empty()) out.problems = detail::validate(plan, view, touched);
@@ -1224,16 +1226,15 @@ bool EtcdStore::Impl::Commit::send(const Chunk& c) {
   CommitResult& refused = r.conflicts;
   if (refused.conflicting_machines.empty() && refused.conflicting_units.empty() &&
       refused.conflicting_instances.empty()) {
-    for (const auto& m : c.alive) refused.conflicting_machines.push_back(m + " (lease expired)");
-    if (!c.unit_deletes.empty()) {
-      for (const auto& u : c.unit_deletes)
-        refused.conflicting_units.push_back(u + " (placed meanwhile)");
-    }
+    refused.conflict_cause = CommitResult::ConflictCause::Guard;
+    for (const auto& m : c.alive) refused.conflicting_machines.push_back(m);
+    for (const auto& u : c.unit_deletes) refused.conflicting_units.push_back(u);
   }
   out.status = CommitStatus::Conflict;
   out.conflicting_machines = std::move(refused.conflicting_machines);
   out.conflicting_units = std::move(refused.conflicting_units);
   out.conflicting_instances = std::move(refused.conflicting_instances);
+  out.conflict_cause = refused.conflict_cause;
   return false;
 }
 

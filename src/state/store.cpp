@@ -34,19 +34,64 @@ std::string CommitResult::summary() const {
     case CommitStatus::Committed:
       return fmt::format("committed at revision {}", revision);
     case CommitStatus::Conflict: {
+      // A guard's candidates carry what they are suspected of.
+      auto suspected = [&](const std::vector<std::string>& names, const char* why) {
+        std::vector<std::string> out;
+        for (const auto& n : names)
+          out.push_back(conflict_cause == ConflictCause::Guard ? fmt::format("{} ({})", n, why)
+                                                               : n);
+        return out;
+      };
       std::vector<std::string> parts;
       if (!conflicting_machines.empty())
-        parts.push_back(fmt::format("machines {}", fmt::join(conflicting_machines, ", ")));
+        parts.push_back(fmt::format(
+            "machines {}", fmt::join(suspected(conflicting_machines, "lease expired"), ", ")));
       if (!conflicting_units.empty())
-        parts.push_back(fmt::format("units {}", fmt::join(conflicting_units, ", ")));
+        parts.push_back(fmt::format(
+            "units {}", fmt::join(suspected(conflicting_units, "placed meanwhile"), ", ")));
       if (!conflicting_instances.empty())
         parts.push_back(
             fmt::format("instances placed meanwhile {}", fmt::join(conflicting_instances, ", ")));
       if (parts.empty()) parts.push_back("the state changed");
       return fmt::format("conflict on {}", fmt::join(parts, "; "));
     }
-    case CommitStatus::Rejected:
-      return fmt::format("rejected: {}", fmt::join(problems, "; "));
+    case CommitStatus::Rejected: {
+      std::vector<std::string> lines;
+      for (const CommitProblem& p : problems) lines.push_back(p.describe());
+      return fmt::format("rejected: {}", fmt::join(lines, "; "));
+    }
+  }
+  return "?";
+}
+
+std::string CommitProblem::describe() const {
+  using K = Kind;
+  switch (kind) {
+    case K::StateOfUnknownMachine:
+      return fmt::format("state change for unknown machine {}", machine);
+    case K::EvictsUnplaced:
+      return fmt::format("evicts {}, which is not placed", instance);
+    case K::AssignsToUnknownMachine:
+      return fmt::format("assigns {} to unknown machine {}", instance, machine);
+    case K::AssignsNoInstance:
+      return fmt::format("assigns {}, which is no instance of a known unit", instance);
+    case K::AssignsToMachineNotUp:
+      return fmt::format("assigns {} to {}, which is {}", instance, machine, to_string(state));
+    case K::RemovesUnknownUnit:
+      return fmt::format("removes unknown unit {}", unit);
+    case K::RemovesUnknownMachine:
+      return fmt::format("removes unknown machine {}", machine);
+    case K::AssignsToRemovedMachine:
+      return fmt::format("assigns {} to {}, which the plan removes", instance, machine);
+    case K::AssignsOfRemovedUnit:
+      return fmt::format("assigns {}, whose unit the plan removes", instance);
+    case K::Overcommit:
+      return fmt::format("{} would hold {} {} of {} allocatable", machine, dimension,
+                         format_amount(dimension, holds), format_amount(dimension, allocatable));
+    case K::RedefinesAndRemovesUnit:
+      return fmt::format("both redefines and removes unit {}", unit);
+    case K::RedefinesAndRemovesMachine:
+      return fmt::format("both redefines and removes machine {}", machine);
   }
   return "?";
 }

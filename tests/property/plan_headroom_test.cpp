@@ -1,7 +1,8 @@
 // check_headroom decides each loss scenario on one compiled cluster (machines down, evicted
 // groups re-placed, rolled back). The oracle is the definition it replaced: place() on the
 // spec without the lost machines (pending_after_loss). Both must fail exactly the same
-// scenarios, with the same pending lines, on random clusters.
+// scenarios, with the same pending instances and diagnoses (typed, field by field), on random
+// clusters.
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -46,10 +47,22 @@ TEST_CASE(
     options.strategy = strategy;
     Headroom headroom = Headroom::parse(std::to_string(k), "zone");
     HeadroomReport rep = check_headroom(placed, headroom, options);
-    std::map<std::vector<std::string>, std::vector<std::string>> fast;
-    for (const LossScenario& s : rep.failures) fast[s.lost] = s.pending;
+    auto diagnoses = [](const std::vector<PendingUnit>& pending) {
+      std::vector<Diagnosis> out;
+      for (const PendingUnit& p : pending) {
+        CHECK(p.unit == p.diagnosis.unit);
+        out.push_back(p.diagnosis);
+      }
+      return out;
+    };
+    std::map<std::vector<std::string>, std::vector<Diagnosis>> fast;
+    for (const LossScenario& s : rep.failures) {
+      CHECK(s.failure == LossScenario::Failure::Pending);
+      CHECK(s.pending_lines().size() == s.pending.size());
+      fast[s.lost] = diagnoses(s.pending);
+    }
     // The oracle, scenario by scenario (every k-subset: the random clusters are small).
-    std::map<std::vector<std::string>, std::vector<std::string>> slow;
+    std::map<std::vector<std::string>, std::vector<Diagnosis>> slow;
     std::size_t n = 0;
     for (std::size_t a = 0; a < up.size(); ++a) {
       for (std::size_t b = k == 2 ? a + 1 : up.size(); b <= up.size(); ++b) {
@@ -59,8 +72,8 @@ TEST_CASE(
           lost.push_back(up[b]);
         }
         ++n;
-        std::vector<std::string> pending = pending_after_loss(placed, lost, strategy);
-        if (!pending.empty()) slow[lost] = std::move(pending);
+        std::vector<PendingUnit> pending = pending_after_loss(placed, lost, strategy);
+        if (!pending.empty()) slow[lost] = diagnoses(pending);
         if (k == 1) break;
       }
     }

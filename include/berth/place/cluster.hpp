@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -320,6 +321,12 @@ class BERTH_API Cluster {
   /// Problems found while applying existing placements.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
+  /// Records existing placements (instance -> machine) with build()'s checks and warnings:
+  /// build() ends with it on the spec's placements. Public for callers that compile a spec
+  /// without them and decide from the compiled cluster which ones stand (whatif evicts what
+  /// scaled requests no longer fit); call it once, before any other assignment.
+  void apply_placements(const std::map<std::string, std::string>& placements);
+
  private:
   /// Ids by name without a second copy of the names (a hash map of strings kept one per
   /// instance, a million of them at scale): open addressing over 32-bit ids, the names read
@@ -393,7 +400,6 @@ class BERTH_API Cluster {
   /// strict: throws e; otherwise records it against unit u (whose groups become unresolvable)
   /// and returns 1 + the index of u's problem (its first one).
   std::uint32_t contradiction(UnitId u, const ValidationError& e);
-  void apply_placements(const Spec& spec);
   void build_indexes();
   /// Recomputes machine m's utilization and its path in its class tree.
   void refresh(MachineId m);

@@ -55,6 +55,7 @@ struct PendingUnit {
   std::string unit;
   Diagnosis diagnosis;
   std::string summary() const { return diagnosis.summary(); }
+  friend bool operator==(const PendingUnit&, const PendingUnit&) = default;
 };
 
 /// A machine whose existing placements (the spec's `placements`) exceed its allocatable

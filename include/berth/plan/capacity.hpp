@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,12 +65,26 @@ struct TypeCount {
 };
 
 /// One loss checked: what was lost and whether everything was placed again.
-struct LossScenario {
+struct BERTH_API LossScenario {
+  /// Why a scenario fails: the headroom's "no", typed. The JSON's and the text report's
+  /// `pending` lines are its rendering (pending_lines()).
+  enum class Failure : std::uint8_t {
+    None,         ///< everything placed again
+    Pending,      ///< `pending`: instances placed before the loss that no machine takes after
+    NothingLeft,  ///< the headroom asks to lose every up machine (`must_lose` of lost.size())
+  };
   std::vector<std::string> lost;  ///< machine names
   std::string zone;               ///< zone value when a whole zone was lost
   std::size_t displaced = 0;      ///< instances that had to move
   bool ok = true;
-  std::vector<std::string> pending;  ///< diagnosis summaries when !ok
+  Failure failure = Failure::None;
+  /// Failure::Pending: each instance left without a machine, with the Placer's diagnosis on
+  /// the spec without the lost machines.
+  std::vector<PendingUnit> pending;
+  std::size_t must_lose = 0;  ///< Failure::NothingLeft: machines the headroom asks to lose
+  /// One line per pending instance (its diagnosis' summary), or "cannot lose 2 of 2 machines
+  /// and still run anything".
+  std::vector<std::string> pending_lines() const;
 };
 
 struct HeadroomReport {
@@ -91,6 +106,42 @@ struct CostBound {
   std::string note;
 };
 
+/// Why no plan can host a co-located group: the planner's "no", typed. describe() is the line
+/// the JSON's `unplaceable` and the reports print.
+struct BERTH_API Unplaceable {
+  enum class Kind : std::uint8_t {
+    Pinned,    ///< pinned with machine_id to an existing machine: new machines cannot take it
+    NoType,    ///< no catalogue type can take it (`types` says why each one refuses)
+    NoNumber,  ///< a new machine of every type that could take it stayed empty (unresolvable)
+  };
+  /// Why one catalogue type refuses the group: a class filter (metadata, taints) of the
+  /// pipeline, or the first dimension whose demand exceeds the type's room.
+  struct TypeRefusal {
+    std::string type;
+    std::string filter;      ///< the filter's line (`gpu in (yes)`); empty when it is room
+    std::string dimension;   ///< room: the first dimension short ("cpu")
+    std::int64_t needs = 0;  ///< room: the group's demand in it
+    std::int64_t has = 0;    ///< room: the type's allocatable minus global units (>= 0)
+    /// "m: cpu needs 64 cores, has 4 cores", "gpu-less: gpu in (yes)".
+    std::string describe() const;
+    friend bool operator==(const TypeRefusal&, const TypeRefusal&) = default;
+  };
+  Kind kind = Kind::NoType;
+  std::string unit;                ///< the group's first instance ("huge@1")
+  std::vector<std::string> group;  ///< every instance of the group (incl. `unit`)
+  std::vector<TypeRefusal> types;  ///< NoType: one per catalogue type, catalogue order
+  /// Pinned, NoNumber: why placement left it pending (the Placer's diagnosis of `unit`);
+  /// none for a pinned group whose first instance was placed.
+  std::optional<Diagnosis> why;
+
+  /// What follows "unit: " in describe() (Pinned: what follows the instance name): instances
+  /// of one unit refused for the same reason share it, and the text report folds them.
+  std::string reason() const;
+  /// "huge@1: no machine type can take it (m: cpu needs 64 cores, has 4 cores)".
+  std::string describe() const;
+  friend bool operator==(const Unplaceable&, const Unplaceable&) = default;
+};
+
 struct BERTH_API CapacityPlan {
   std::vector<TypeCount> machines;  ///< new machines, catalogue order, count > 0 only
   /// Every machine of the final cluster -> its type ("" for machines the workload already had).
@@ -102,7 +153,7 @@ struct BERTH_API CapacityPlan {
   std::vector<CostBound> bounds;
   HeadroomReport headroom;
   bool feasible = false;                 ///< everything placed and the headroom holds
-  std::vector<std::string> unplaceable;  ///< units no machine type can take, with why
+  std::vector<Unplaceable> unplaceable;  ///< groups no plan can host, with why
   std::vector<std::string> notes;        ///< how the plan was reached, one line each
   std::size_t placement_runs =
       0;  ///< placements run: calls to berth::place, and headroom loss scenarios (one each)
@@ -131,10 +182,10 @@ BERTH_API HeadroomReport check_headroom(const Spec& placed, const Headroom& head
 /// `spec` without the machines in `lost`, keeping the placements of instances on survivors.
 BERTH_API Spec without_machines(const Spec& spec, const std::vector<std::string>& lost);
 /// The reference answer for one loss scenario, by rebuilding: place() on without_machines and
-/// the summaries of the instances `placed` placed that are pending afterwards (empty: the
+/// the instances `placed` placed that are pending afterwards, with their diagnoses (empty: the
 /// scenario holds). check_headroom decides on one compiled cluster and asks this only for the
-/// text of a failing scenario; tests use it as the oracle for that decision.
-BERTH_API std::vector<std::string> pending_after_loss(const Spec& placed,
+/// diagnoses of a failing scenario; tests use it as the oracle for that decision.
+BERTH_API std::vector<PendingUnit> pending_after_loss(const Spec& placed,
                                                       const std::vector<std::string>& lost,
                                                       StrategyKind strategy);
 

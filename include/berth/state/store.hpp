@@ -53,18 +53,56 @@ enum class CommitStatus {
 /// "committed", "conflict", "rejected".
 BERTH_API const char* to_string(CommitStatus s);
 
+/// Why a store rejects a plan: the store's "no", typed, one kind per check (detail::validate;
+/// etcd's own two). describe() is the line CommitResult::summary() and error 407 print.
+struct BERTH_API CommitProblem {
+  enum class Kind : std::uint8_t {
+    StateOfUnknownMachine,    ///< "state change for unknown machine {machine}"
+    EvictsUnplaced,           ///< "evicts {instance}, which is not placed"
+    AssignsToUnknownMachine,  ///< "assigns {instance} to unknown machine {machine}"
+    AssignsNoInstance,        ///< "assigns {instance}, which is no instance of a known unit"
+    AssignsToMachineNotUp,    ///< "assigns {instance} to {machine}, which is {state}"
+    RemovesUnknownUnit,       ///< "removes unknown unit {unit}"
+    RemovesUnknownMachine,    ///< "removes unknown machine {machine}"
+    AssignsToRemovedMachine,  ///< "assigns {instance} to {machine}, which the plan removes"
+    AssignsOfRemovedUnit,     ///< "assigns {instance}, whose unit the plan removes"
+    Overcommit,               ///< "{machine} would hold {dimension} {holds} of {allocatable} ..."
+    RedefinesAndRemovesUnit,  ///< etcd: "both redefines and removes unit {unit}"
+    RedefinesAndRemovesMachine,  ///< etcd: "both redefines and removes machine {machine}"
+  };
+  Kind kind = Kind::Overcommit;
+  std::string instance;
+  std::string machine;
+  std::string unit;
+  MachineState state = MachineState::Up;  ///< AssignsToMachineNotUp: the machine's state
+  std::string dimension;                  ///< Overcommit
+  std::int64_t holds = 0;                 ///< Overcommit: what the machine would hold
+  std::int64_t allocatable = 0;           ///< Overcommit: its allocatable amount
+
+  /// "m1 would hold memory 9 GiB of 8 GiB allocatable".
+  std::string describe() const;
+  friend bool operator==(const CommitProblem&, const CommitProblem&) = default;
+};
+
 struct BERTH_API CommitResult {
   CommitStatus status = CommitStatus::Committed;
   /// Store revision after the commit (Committed) or when the commit was refused.
   std::int64_t revision = 0;
-  /// Conflict: machines that changed since the base snapshot.
+  /// Why a Conflict was declared. Changed: the conflicting_* lists name what changed since the
+  /// base snapshot. Guard (etcd): the transaction was refused but none of the keys it compared
+  /// changed, so what failed is one of its guards: a machine's lease expired
+  /// (conflicting_machines) or an instance of a unit the plan deletes was placed meanwhile
+  /// (conflicting_units); the lists name the candidates.
+  enum class ConflictCause : std::uint8_t { Changed, Guard };
+  ConflictCause conflict_cause = ConflictCause::Changed;
+  /// Conflict: machines that changed since the base snapshot (names).
   std::vector<std::string> conflicting_machines;
-  /// Conflict: units whose definition changed since the base snapshot.
+  /// Conflict: units whose definition changed since the base snapshot (names).
   std::vector<std::string> conflicting_units;
-  /// Conflict: instances the plan places that another commit placed first.
+  /// Conflict: instances the plan places that another commit placed first (names).
   std::vector<std::string> conflicting_instances;
-  /// Rejected: one line per problem, e.g. "m1 would hold memory 9 GiB of 8 GiB".
-  std::vector<std::string> problems;
+  /// Rejected: every problem found, e.g. an Overcommit of m1 in memory.
+  std::vector<CommitProblem> problems;
   /// Transactions that were applied. SQLite and memory commit a plan as one (1 when committed,
   /// 0 otherwise); etcd splits a plan larger than one txn into chunks grouped by machine
   /// (docs/stores.md), and on a Conflict the chunks before the refused one stand.

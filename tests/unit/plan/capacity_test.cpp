@@ -9,6 +9,8 @@
 #include "berth/error.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/pack/solve.hpp"
+#include "berth/plan/bounds.hpp"
+#include "berth/plan/capacity_report.hpp"
 #include "plan_test_util.hpp"
 
 using namespace berth;
@@ -146,11 +148,30 @@ TEST_CASE("capacity: a unit no type can take makes the plan infeasible and says 
   CapacityPlan plan = plan_capacity(w, cat, quick());
   CHECK_FALSE(plan.feasible);
   REQUIRE(plan.unplaceable.size() == 2);
-  std::string all = plan.unplaceable[0] + "\n" + plan.unplaceable[1];
-  CHECK(all.find("huge@1") != std::string::npos);
-  CHECK(all.find("cpu needs 64") != std::string::npos);
-  CHECK(all.find("picky@1") != std::string::npos);
-  CHECK(all.find("gpu") != std::string::npos);
+  // Typed: which group, which kind of "no", and per catalogue type what refuses it.
+  std::map<std::string, Unplaceable> by_unit;
+  for (const Unplaceable& u : plan.unplaceable) by_unit.emplace(u.unit, u);
+  REQUIRE(by_unit.count("huge@1") == 1);
+  REQUIRE(by_unit.count("picky@1") == 1);
+  const Unplaceable& huge = by_unit.at("huge@1");
+  CHECK(huge.kind == Unplaceable::Kind::NoType);
+  CHECK(huge.group == std::vector<std::string>{"huge@1"});
+  REQUIRE(huge.types.size() == 1);
+  CHECK(huge.types[0].type == "m");
+  CHECK(huge.types[0].filter.empty());
+  CHECK(huge.types[0].dimension == "cpu");
+  CHECK(huge.types[0].needs == 64000);
+  CHECK(huge.types[0].has == 4000);
+  CHECK_FALSE(huge.why.has_value());
+  const Unplaceable& no_gpu = by_unit.at("picky@1");
+  CHECK(no_gpu.kind == Unplaceable::Kind::NoType);
+  REQUIRE(no_gpu.types.size() == 1);
+  CHECK(no_gpu.types[0].filter.find("gpu") != std::string::npos);
+  CHECK(no_gpu.types[0].dimension.empty());
+  // The line the answers print is a rendering of that value.
+  CHECK(huge.describe() == "huge@1: no machine type can take it (m: cpu needs 64, has 4)");
+  CHECK(no_gpu.describe() ==
+        fmt::format("picky@1: no machine type can take it (m: {})", no_gpu.types[0].filter));
   // The rest is still planned.
   CHECK(plan.placement.placements.count("web@1") == 1);
   CHECK(plan.placement.placements.count("web@2") == 1);
@@ -299,8 +320,13 @@ TEST_CASE("capacity: a group no number of machines can host is listed once, not 
     CHECK_FALSE(plan.feasible);
     std::size_t listed = 0;
     for (const auto& u : plan.unplaceable) {
-      listed += u.compare(0, 2, "p@") == 0 || u.compare(0, 2, "q@") == 0 ? 1 : 0;
-      CHECK(u.find("no number of new machines can host it") != std::string::npos);
+      listed += u.unit.compare(0, 2, "p@") == 0 || u.unit.compare(0, 2, "q@") == 0 ? 1 : 0;
+      CHECK(u.kind == Unplaceable::Kind::NoNumber);
+      CHECK(u.group.size() == 2);  // p@k with its follower q@k
+      REQUIRE(u.why.has_value());
+      CHECK(u.why->unit == u.unit);
+      CHECK(u.describe().find("no number of new machines can host it") != std::string::npos);
+      CHECK(u.describe().find(u.why->summary()) != std::string::npos);
     }
     CHECK(listed == 2);  // p@2+q@2 and p@3+q@3, one line per group
     for (const auto& pu : plan.placement.pending)
@@ -406,4 +432,66 @@ TEST_CASE("capacity: a tainted machine is not a spread domain for a unit that do
   for (const auto& tc : plan.machines) per_type[tc.type] = tc.count;
   CHECK(per_type == std::map<std::string, std::size_t>{{"m-a", 1}, {"m-b", 1}});
   for (const auto& [inst, machine] : plan.spec.placements) CHECK(machine != "gpu1");
+}
+
+TEST_CASE("capacity: a failing loss scenario carries its pending instances typed",
+          "[plan][capacity][headroom]") {
+  // Two machines, each nearly full: losing one leaves its instance nowhere to go.
+  Spec placed;
+  for (const char* name : {"a", "b"}) {
+    Machine m;
+    m.name = name;
+    m.capacity = res(1000, 1024);
+    placed.machines.push_back(m);
+  }
+  placed.units = {unit("web", 2, 800, 512)};
+  placed.placements = {{"web@1", "a"}, {"web@2", "b"}};
+
+  HeadroomReport one = check_headroom(placed, Headroom::parse("1"));
+  CHECK_FALSE(one.holds);
+  REQUIRE(one.failures.size() == 2);
+  const LossScenario& lose_a = one.failures[0];
+  CHECK(lose_a.lost == std::vector<std::string>{"a"});
+  CHECK(lose_a.failure == LossScenario::Failure::Pending);
+  REQUIRE(lose_a.pending.size() == 1);
+  CHECK(lose_a.pending[0].unit == "web@1");
+  // The diagnosis is the spec-without-a's: one machine considered, short of cpu.
+  CHECK(lose_a.pending[0].diagnosis.considered == 1);
+  REQUIRE(lose_a.pending[0].diagnosis.shortfalls.size() == 1);
+  CHECK(lose_a.pending[0].diagnosis.shortfalls[0].dimension == "cpu");
+  CHECK(lose_a.pending_lines() == std::vector<std::string>{lose_a.pending[0].diagnosis.summary()});
+  CHECK(lose_a.pending == pending_after_loss(placed, {"a"}, StrategyKind::BestFit));
+
+  // Losing both is not a scenario anything survives: said as such, not as a pending line.
+  HeadroomReport two = check_headroom(placed, Headroom::parse("2"));
+  REQUIRE(two.failures.size() == 1);
+  CHECK(two.failures[0].failure == LossScenario::Failure::NothingLeft);
+  CHECK(two.failures[0].must_lose == 2);
+  CHECK(two.failures[0].pending.empty());
+  CHECK(two.failures[0].pending_lines() ==
+        std::vector<std::string>{"cannot lose 2 of 2 machines and still run anything"});
+}
+
+TEST_CASE("capacity: unplaceable lines render the typed value; same reasons fold in text",
+          "[plan][capacity]") {
+  Unplaceable::TypeRefusal small{"m", "", "cpu", 64000, 4000};
+  std::vector<Unplaceable> all;
+  for (const char* name : {"big@1", "big@2", "big@3"})
+    all.push_back({Unplaceable::Kind::NoType, name, {name}, {small}, {}});
+  Diagnosis d;
+  d.unit = "pin@1";
+  d.considered = 1;
+  d.note = "pinned";
+  all.push_back({Unplaceable::Kind::Pinned, "pin@1", {"pin@1"}, {}, d});
+  CHECK(all[3].describe() ==
+        "pin@1 (pinned with machine_id: new machines cannot take it): " + d.summary());
+  all.push_back({Unplaceable::Kind::Pinned, "pin@2", {"pin@2"}, {}, std::nullopt});
+  CHECK(all[4].describe() == "pin@2 (pinned with machine_id: new machines cannot take it): pin@2");
+  CapacityPlan plan;
+  plan.unplaceable = all;
+  const std::string text = format_capacity_text(plan, ClusterReport{});
+  CHECK(text.find("  big@1 .. big@3 (3 instances): no machine type can take it (m: cpu needs 64, "
+                  "has 4)\n") != std::string::npos);
+  CHECK(text.find("  " + all[3].describe() + "\n") != std::string::npos);
+  CHECK(text.find("  " + all[4].describe() + "\n") != std::string::npos);
 }

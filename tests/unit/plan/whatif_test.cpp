@@ -125,6 +125,28 @@ TEST_CASE("whatif: raised requests evict what no longer fits, by priority then n
   CHECK(scale_resources(res(1000, 1), -50).cpu == 500);
 }
 
+// The scaled requests are decided on the compiled `after` cluster, which is built as place()
+// builds (not strict unless asked): a unit that contradicts itself is pending and unresolvable
+// there, as with every other change. Raised requests used to compile a strict probe of their
+// own, so the same spec answered `--grow` and failed `--scale-requests` with invalid.241.
+TEST_CASE("whatif: raised requests answer for a spec with an unresolvable unit", "[plan][whatif]") {
+  Spec s = small_cluster();
+  Unit side = unit("side", 1, 100, 100);
+  side.replicas.reset();
+  side.constraints.machine_of = "nothere";
+  s.units.push_back(side);
+  WhatIf w;
+  w.scale.push_back(WhatIf::parse_scale("+150%"));
+  WhatIfResult r = what_if(s, w);
+  REQUIRE(r.still_pending.size() == 1);
+  CHECK(r.still_pending[0].unit == "side");
+  CHECK(r.still_pending[0].diagnosis.unresolvable);
+  CHECK(std::find(r.evicted.begin(), r.evicted.end(), "web@2") != r.evicted.end());
+  PlaceOptions strict;
+  strict.strict = true;
+  CHECK_THROWS_AS(what_if(s, w, nullptr, strict), ValidationError);
+}
+
 // Issue 16 item 3: --scale-requests 400% multiplied each kube pod's `pods` slot too, so a
 // node with max-pods 2 holding two pods "stopped fitting" although one pod is still one pod.
 TEST_CASE("whatif: scaling requests scales sizes, never kube's pod slots", "[plan][whatif]") {

@@ -247,7 +247,12 @@ TEST_CASE("sqlite: records changed behind a store's back are decoded again", "[s
   CommitResult r = a.commit(grow, before);
   CHECK(r.status == CommitStatus::Rejected);
   REQUIRE(r.problems.size() == 1);
-  CHECK(r.problems[0].find("m1 would hold cpu") != std::string::npos);
+  CHECK(r.problems[0].kind == CommitProblem::Kind::Overcommit);
+  CHECK(r.problems[0].machine == "m1");
+  CHECK(r.problems[0].dimension == "cpu");
+  CHECK(r.problems[0].holds == 6000);
+  CHECK(r.problems[0].allocatable == 4000);
+  CHECK(r.problems[0].describe().find("m1 would hold cpu") != std::string::npos);
   CHECK(a.snapshot().spec.units.at(0).requests.cpu == 3000);
   CHECK(a.snapshot().spec.placements.empty());
 
@@ -315,7 +320,9 @@ TEST_CASE("sqlite: big plans (rows read by scans) see the same conflicts and ove
   r = a.commit(over, now);
   CHECK(r.status == CommitStatus::Rejected);
   REQUIRE(r.problems.size() == 1);
-  CHECK(r.problems[0].find("m060 would hold cpu") != std::string::npos);
+  CHECK(r.problems[0].kind == CommitProblem::Kind::Overcommit);
+  CHECK(r.problems[0].machine == "m060");
+  CHECK(r.problems[0].describe().find("m060 would hold cpu") != std::string::npos);
   CHECK(a.snapshot().spec.placements.size() == 1);  // only u007, from the other process
 
   over.assignments.erase("u399");

@@ -117,9 +117,20 @@ TEMPLATE_TEST_CASE("the store refuses a plan that would overcommit or is invalid
       assign({{"db", "m1"}, {"web@1", "m1"}, {"web@2", "m1"}, {"web@3", "m1"}}), base);
   CHECK(r.status == CommitStatus::Rejected);
   REQUIRE(r.problems.size() == 1);
-  CHECK(r.problems[0].find("m1 would hold cpu") != std::string::npos);
+  CHECK(r.problems[0].kind == CommitProblem::Kind::Overcommit);
+  CHECK(r.problems[0].machine == "m1");
+  CHECK(r.problems[0].dimension == "cpu");
+  CHECK(r.problems[0].holds == 5000);
+  CHECK(r.problems[0].allocatable == 4000);
+  CHECK(r.problems[0].describe() == "m1 would hold cpu 5 of 4 allocatable");
+  CHECK(r.summary() == "rejected: m1 would hold cpu 5 of 4 allocatable");
 
-  CHECK(store->commit(assign({{"db", "nowhere"}}), base).status == CommitStatus::Rejected);
+  CommitResult nowhere = store->commit(assign({{"db", "nowhere"}}), base);
+  CHECK(nowhere.status == CommitStatus::Rejected);
+  REQUIRE(nowhere.problems.size() == 1);
+  CHECK(nowhere.problems[0].kind == CommitProblem::Kind::AssignsToUnknownMachine);
+  CHECK(nowhere.problems[0].instance == "db");
+  CHECK(nowhere.problems[0].machine == "nowhere");
   CHECK(store->commit(assign({{"cache@1", "m1"}}), base).status == CommitStatus::Rejected);
   Plan evict_unplaced;
   evict_unplaced.evictions = {"db"};
@@ -159,7 +170,10 @@ TEMPLATE_TEST_CASE("evictions, moves and machine states", "[state]", MemoryFacto
   CHECK(s.spec.machines[0].state == MachineState::Draining);
   CommitResult r = store->commit(assign({{"web@1", "m1"}}), s);
   CHECK(r.status == CommitStatus::Rejected);
-  CHECK(r.problems.at(0).find("draining") != std::string::npos);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].kind == CommitProblem::Kind::AssignsToMachineNotUp);
+  CHECK(r.problems[0].state == MachineState::Draining);
+  CHECK(r.problems[0].describe() == "assigns web@1 to m1, which is draining");
 }
 
 TEMPLATE_TEST_CASE("a unit redefined elsewhere conflicts with plans that place it", "[state]",
@@ -324,15 +338,24 @@ TEMPLATE_TEST_CASE("removals delete units and machines with their placements, at
   unknown.removed_machines = {"m9"};
   CommitResult r = store->commit(unknown, after);
   CHECK(r.status == CommitStatus::Rejected);
-  CHECK(r.problems.at(0) == "removes unknown machine m9");
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].kind == CommitProblem::Kind::RemovesUnknownMachine);
+  CHECK(r.problems[0].machine == "m9");
+  CHECK(r.problems[0].describe() == "removes unknown machine m9");
   Plan into_removed = assign({{"db", "m1"}});
   into_removed.removed_machines = {"m1"};
   r = store->commit(into_removed, after);
   CHECK(r.status == CommitStatus::Rejected);
-  CHECK(r.problems.at(0) == "assigns db to m1, which the plan removes");
+  CHECK(r.problems.at(0).kind == CommitProblem::Kind::AssignsToRemovedMachine);
+  CHECK(r.problems.at(0).describe() == "assigns db to m1, which the plan removes");
   Plan of_removed = assign({{"db", "m1"}});
   of_removed.removed_units = {"db"};
-  CHECK(store->commit(of_removed, after).status == CommitStatus::Rejected);
+  r = store->commit(of_removed, after);
+  CHECK(r.status == CommitStatus::Rejected);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].kind == CommitProblem::Kind::AssignsOfRemovedUnit);
+  CHECK(r.problems[0].unit == "db");
+  CHECK(r.problems[0].describe() == "assigns db, whose unit the plan removes");
   CHECK(store->revision() == after.revision);
 
   // A machine removed after its instance moved off it: the move stands, the machine is gone.
@@ -454,4 +477,36 @@ TEMPLATE_TEST_CASE(
   q.removed_units = {"web"};
   CHECK(store->commit(q, base).status == CommitStatus::Rejected);
   CHECK(store->snapshot().revision == base.revision);
+}
+
+TEST_CASE("a commit's summary renders its typed problems and conflicts", "[state]") {
+  CommitResult r;
+  r.status = CommitStatus::Rejected;
+  CommitProblem over;
+  over.kind = CommitProblem::Kind::Overcommit;
+  over.machine = "m1";
+  over.dimension = "memory";
+  over.holds = 9 * kGi;
+  over.allocatable = 8 * kGi;
+  CommitProblem both;
+  both.kind = CommitProblem::Kind::RedefinesAndRemovesUnit;
+  both.unit = "web";
+  r.problems = {over, both};
+  CHECK(r.summary() ==
+        "rejected: m1 would hold memory 9 GiB of 8 GiB allocatable; both redefines and removes "
+        "unit web");
+
+  CommitResult c;
+  c.status = CommitStatus::Conflict;
+  c.conflicting_machines = {"m1", "m2"};
+  c.conflicting_units = {"web"};
+  c.conflicting_instances = {"db"};
+  CHECK(c.summary() == "conflict on machines m1, m2; units web; instances placed meanwhile db");
+  // etcd's guard: nothing compared changed, the lists name the suspects (names stay names).
+  c.conflict_cause = CommitResult::ConflictCause::Guard;
+  c.conflicting_instances.clear();
+  CHECK(c.summary() ==
+        "conflict on machines m1 (lease expired), m2 (lease expired); units web (placed "
+        "meanwhile)");
+  CHECK(c.conflicting_machines == std::vector<std::string>{"m1", "m2"});
 }
