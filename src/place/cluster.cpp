@@ -145,7 +145,7 @@ Cluster Cluster::build(Spec&& spec, BuildOptions options) {
   c.compile_conflicts();
   c.link_groups();
   c.build_indexes();
-  c.apply_placements(taken);
+  c.apply_placements(taken.placements);
   return c;
 }
 
