@@ -98,7 +98,12 @@ ParseError::ParseError(int code, SourceLocation where, const std::string& what_e
 // even when the subject quotes a 10 MB name.
 constexpr std::size_t kMaxSubject = 200;
 
-ValidationError::ValidationError(int code, std::string subject, const std::string& message)
+// `subject` by value is the public signature since 0.1 (a const& would change every caller's
+// ABI for a copy made only when input is bad).
+ValidationError::ValidationError(
+    int code,
+    std::string subject,  // NOLINT(performance-unnecessary-value-param)
+    const std::string& message)
     : Error("invalid", code,
             subject.empty() ? message
                             : fmt::format("{}: {}", one_line(subject, kMaxSubject), message)),

@@ -93,7 +93,7 @@ std::string join_reasons(const std::vector<std::string>& reasons) {
 }  // namespace
 
 KubeExtender::KubeExtender(state::StateStore& store, PlaceOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(options) {}
 
 Unit KubeExtender::read_request(const json& args, std::vector<std::string>& nodes,
                                 bool& full_nodes) {
