@@ -10,7 +10,7 @@ Each run is one whole process (`BIN place SPEC --format json > OUT`), old and ne
 (old new old new ...). Per run: wall (monotonic clock around the child), CPU (user+sys) and peak
 RSS (ru_maxrss) from wait4's rusage of the finished child. Printed as min / median / max;
 instances/s is instances over the median wall. The JSON answers of old and new are compared
-byte for byte (cmp) on the first run of every case.
+byte for byte (cmp) on the last run of every case (each run writes the same file).
 """
 import argparse
 import filecmp
