@@ -639,8 +639,7 @@ class SpecStream : public JsonObjectStream {
   explicit SpecStream(std::size_t text_size) : text_size_(text_size) {}
   Spec finish() {
     if (not_object_) return spec_from_json(*not_object_);  // throws "expected an object"
-    if (!unknown_key_.empty())
-      reject_unknown_keys(json::object({{unknown_key_, nullptr}}), "", kSpecKeys);
+    if (unknown_key_) reject_unknown_keys(json::object({{*unknown_key_, nullptr}}), "", kSpecKeys);
     for (const auto& e : errors_) {
       if (e) std::rethrow_exception(e);
     }
@@ -652,7 +651,7 @@ class SpecStream : public JsonObjectStream {
     const int f = field_of(key);
     if (f < 0) {
       // spec_from_json checks the keys in the DOM's (sorted) order: the smallest unknown wins.
-      if (unknown_key_.empty() || key < unknown_key_) unknown_key_ = key;
+      if (!unknown_key_ || key < *unknown_key_) unknown_key_ = key;
       return Take::Skip;
     }
     if (decided_before(f)) return Take::Skip;
@@ -735,7 +734,7 @@ class SpecStream : public JsonObjectStream {
   // Whether an error that spec_from_json reports before field `f` is already known (nothing
   // read for `f` could then be reported; reading it would only cost time).
   bool decided_before(int f) const {
-    if (!unknown_key_.empty()) return true;
+    if (unknown_key_) return true;
     for (int k = 0; k < f && k < kFields; ++k) {
       if (errors_[k]) return true;
     }
@@ -754,7 +753,9 @@ class SpecStream : public JsonObjectStream {
 
   SpecAssembler assembler_;
   std::exception_ptr errors_[kFields];
-  std::string unknown_key_;
+  // The smallest unknown top-level key; optional, since "" is a key too (found by the fuzzer:
+  // {"":[0]} was read as an empty spec).
+  std::optional<std::string> unknown_key_;
   std::string placement_error_key_;
   std::optional<json> not_object_;
   std::size_t text_size_;

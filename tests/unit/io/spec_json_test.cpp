@@ -90,6 +90,14 @@ TEST_CASE("meaning errors name the field and the value", "[spec][errors]") {
              Catch::Contains("missing required field \"name\""));
 }
 
+TEST_CASE("an empty top-level key is an unknown field like any other", "[spec][errors]") {
+  // The streamed reader once kept "no unknown key yet" as "", so {"":[0]} read as an empty spec
+  // (found by the spec fuzzer, which compares it with the whole-document reader).
+  CHECK_THAT(error_of(R"({"":[0]})"),
+             Catch::StartsWith("[berth.invalid.203]") && Catch::Contains("unknown field \"\""));
+  CHECK_THAT(error_of(R"({"machines":[],"":5})"), Catch::Contains("unknown field \"\""));
+}
+
 TEST_CASE("quantities may be JSON numbers", "[spec]") {
   Spec spec =
       parse_spec_json(R"({"machines":[{"name":"m","capacity":{"cpu":0.5,"memory":1073741824}}]})");
