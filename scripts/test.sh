@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up, checks the formatting (scripts/format.sh --check), builds everything, runs clang-tidy
-# over the library and CLI sources (scripts/tidy.sh), runs the whole test suite, including the consumer builds
+# over the library sources (scripts/tidy.sh), runs the whole test suite, including the consumer builds
 # (ctest "consumers: *": the installed package through find_package with every component and
 # with core only, pkg-config, add_subdirectory, the installed Python module). Then the
 # hardening jobs of issue 9: the suite again under AddressSanitizer + UBSan, and every
@@ -31,8 +31,10 @@ cmake -S . -B "$build" -G Ninja "${library_flags[@]}" \
   -DBERTH_BUILD_TESTS=ON -DBERTH_BUILD_BENCH=ON \
   "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"$jobs"
-# clang-tidy over the library and CLI sources (.clang-tidy), with this build's compile commands.
-scripts/tidy.sh "$build"
+# clang-tidy over the library sources (.clang-tidy), with this build's compile commands. The
+# CLI's 19 files (tools/) are left to `scripts/tidy.sh` run by hand: tidy costs CI about 4 minutes
+# for the 79 library files on 2 cores, and CI must stay under 30 minutes.
+scripts/tidy.sh "$build" "$PWD/src/.*\.cpp$"
 (cd "$build" && ctest -j"$jobs" --output-on-failure --no-tests=error --timeout 900)
 
 # The whole suite again under ASan + UBSan (minus the etcd server tests: see sanitize.sh).
