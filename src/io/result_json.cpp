@@ -114,8 +114,21 @@ void append_double(std::string& out, double x) {
 
 }  // namespace
 
-void write_placement_json(const PlacementResult& result,
-                          const std::function<void(std::string_view)>& sink) {
+namespace {
+
+// The placements and the utilization, each as its map holds them or as the cluster holds them;
+// the rest of the answer comes from the result in both cases.
+struct Tables {
+  std::size_t placements = 0;  // how many (only empty or not matters)
+  std::size_t machines = 0;
+  std::function<void(const std::function<void(const std::string&, const std::string&)>&)>
+      each_placement;
+  std::function<void(const std::function<void(const std::string&, const MachineUtilization&)>&)>
+      each_utilization;
+};
+
+void write_answer(const PlacementResult& result, const Tables& tables,
+                  const std::function<void(std::string_view)>& sink) {
   // Written in pieces of about kChunk bytes: at 1M instances the whole answer is over 50 MB,
   // held once as text and once more by the caller's copy.
   constexpr std::size_t kChunk = 1 << 16;
@@ -155,19 +168,19 @@ void write_placement_json(const PlacementResult& result,
     out += "\n  ]";
   }
   out += ",\n  \"placements\": ";
-  if (result.placements.empty()) {
+  if (tables.placements == 0) {
     out += "{}";
   } else {
     out += "{";
     bool first = true;
-    for (const auto& [unit, machine] : result.placements) {
+    tables.each_placement([&](const std::string& unit, const std::string& machine) {
       out += first ? "\n    " : ",\n    ";
       first = false;
       append_string(out, unit);
       out += ": ";
       append_string(out, machine);
       flush_if_full();
-    }
+    });
     out += "\n  }";
   }
   // Optional fields, in the same byte order: preemptions, preferences_met (only when present).
@@ -182,32 +195,32 @@ void write_placement_json(const PlacementResult& result,
   if (!result.preemptions.empty()) nested("preemptions", preemptions_to_json(result.preemptions));
   if (!result.preferences_met.empty()) nested("preferences_met", json(result.preferences_met));
   out += ",\n  \"utilization\": ";
-  if (result.utilization.empty()) {
+  if (tables.machines == 0) {
     out += "{}";
   } else {
     out += "{";
     bool first = true;
-    for (const auto& [machine, dims] : result.utilization) {
+    tables.each_utilization([&](const std::string& machine, const MachineUtilization& dims) {
       out += first ? "\n    " : ",\n    ";
       first = false;
       append_string(out, machine);
       out += ": ";
       if (dims.empty()) {
         out += "{}";
-        continue;
+        return;
       }
       out += "{";
       bool first_dim = true;
       for (const auto& [dim, value] : dims) {
         out += first_dim ? "\n      " : ",\n      ";
         first_dim = false;
-        append_string(out, dim);
+        append_string(out, *dim);
         out += ": ";
         append_double(out, value);  // nlohmann's own number format (1.0, 0.1, 1e-05, null)
       }
       out += "\n    }";
       flush_if_full();
-    }
+    });
     out += "\n  }";
   }
   out += ",\n  \"warnings\": ";
@@ -223,6 +236,39 @@ void write_placement_json(const PlacementResult& result,
   }
   out += "\n}";
   sink(out);
+}
+
+}  // namespace
+
+void write_placement_json(const PlacementResult& result,
+                          const std::function<void(std::string_view)>& sink) {
+  Tables tables;
+  tables.placements = result.placements.size();
+  tables.machines = result.utilization.size();
+  tables.each_placement = [&](const auto& f) {
+    for (const auto& [unit, machine] : result.placements) f(unit, machine);
+  };
+  tables.each_utilization = [&](const auto& f) {
+    MachineUtilization dims;
+    for (const auto& [machine, values] : result.utilization) {
+      dims.clear();
+      for (const auto& [dim, value] : values) dims.emplace_back(&dim, value);
+      f(machine, dims);
+    }
+  };
+  write_answer(result, tables, sink);
+}
+
+void write_placement_json(const PlacementResult& result, const Cluster& cluster,
+                          const std::function<void(std::string_view)>& sink) {
+  Tables tables;
+  // Empty or not is all the writer asks: "{}" for no placed instance and for no machine.
+  for (InstanceId i = 0; i < cluster.instance_count() && tables.placements == 0; ++i)
+    tables.placements += cluster.assignment(i) != kNone ? 1 : 0;
+  tables.machines = cluster.machine_count();
+  tables.each_placement = [&](const auto& f) { for_each_placement(cluster, f); };
+  tables.each_utilization = [&](const auto& f) { for_each_utilization(cluster, f); };
+  write_answer(result, tables, sink);
 }
 
 std::string placement_json_text(const PlacementResult& result) {

@@ -94,7 +94,8 @@ std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer,
 
 }  // namespace
 
-PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options) {
+PlacementResult place_on_without_tables(const Spec& spec, Cluster& cluster,
+                                        const PlaceOptions& options) {
   const std::size_t existing = [&] {
     std::size_t n = 0;
     for (InstanceId i = 0; i < cluster.instance_count(); ++i)
@@ -129,19 +130,9 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
   result.warnings = spec.warnings;
   result.warnings.insert(result.warnings.end(), cluster.warnings().begin(),
                          cluster.warnings().end());
-  // The maps are filled in their own (byte) order, each insertion hinted at the end: at 200k
-  // instances, inserting in id order cost a full tree descent of string comparisons each.
-  std::vector<InstanceId> by_name;
-  by_name.reserve(cluster.instance_count());
-  for (InstanceId i = 0; i < cluster.instance_count(); ++i) {
-    if (cluster.assignment(i) != kNone) by_name.push_back(i);
-  }
-  detail::sort_by_name(
-      by_name, [&](InstanceId i) -> const std::string& { return cluster.instance(i).name; });
-  for (InstanceId i : by_name)
-    result.placements.emplace_hint(result.placements.end(), cluster.instance(i).name,
-                                   cluster.machine_name(cluster.assignment(i)));
-  const std::size_t placed = by_name.size();
+  std::size_t placed = 0;
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i)
+    placed += cluster.assignment(i) != kNone ? 1 : 0;
   result.newly_placed = placed - existing;
   for (Diagnosis& diag : diagnoses) {
     // Every member of a pending group is reported, each under its own name.
@@ -172,23 +163,65 @@ PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions&
             [](const Overcommitted& a, const Overcommitted& b) {
               return natural_less(a.machine, b.machine);
             });
+  return result;
+}
+
+PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options) {
+  PlacementResult result = place_on_without_tables(spec, cluster, options);
+  // The maps are filled in their own (byte) order, each insertion hinted at the end: at 200k
+  // instances, inserting in id order cost a full tree descent of string comparisons each.
+  for_each_placement(cluster, [&](const std::string& instance, const std::string& machine) {
+    result.placements.emplace_hint(result.placements.end(), instance, machine);
+  });
+  for_each_utilization(cluster, [&](const std::string& machine, const MachineUtilization& dims) {
+    auto& util =
+        result.utilization
+            .emplace_hint(result.utilization.end(), machine, std::map<std::string, double>{})
+            ->second;
+    for (const auto& [dim, value] : dims) util.emplace_hint(util.end(), *dim, value);
+  });
+  return result;
+}
+
+void for_each_placement(
+    const Cluster& cluster,
+    const std::function<void(const std::string& instance, const std::string& machine)>& f) {
+  std::vector<InstanceId> by_name;
+  by_name.reserve(cluster.instance_count());
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i) {
+    if (cluster.assignment(i) != kNone) by_name.push_back(i);
+  }
+  detail::sort_by_name(
+      by_name, [&](InstanceId i) -> const std::string& { return cluster.instance(i).name; });
+  for (InstanceId i : by_name)
+    f(cluster.instance(i).name, cluster.machine_name(cluster.assignment(i)));
+}
+
+void for_each_utilization(
+    const Cluster& cluster,
+    const std::function<void(const std::string& machine, const MachineUtilization& dims)>& f) {
   std::vector<MachineId> machines(cluster.machine_count());
   for (MachineId m = 0; m < machines.size(); ++m) machines[m] = m;
   detail::sort_by_name(machines,
                        [&](MachineId m) -> const std::string& { return cluster.machine_name(m); });
+  // The dimensions in name order, as the map held them (the cluster keeps them in its own).
+  const std::vector<std::string>& names = cluster.dimension_names();
+  std::vector<std::size_t> dim_order(names.size());
+  for (std::size_t d = 0; d < dim_order.size(); ++d) dim_order[d] = d;
+  std::sort(dim_order.begin(), dim_order.end(),
+            [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
+  MachineUtilization dims;
+  dims.reserve(names.size());
   for (MachineId m : machines) {
-    auto& util = result.utilization
-                     .emplace_hint(result.utilization.end(), cluster.machine_name(m),
-                                   std::map<std::string, double>{})
-                     ->second;
-    for (std::size_t d = 0; d < D; ++d) {
+    dims.clear();
+    for (std::size_t d : dim_order) {
       const std::int64_t alloc = cluster.allocatable(m)[d];
       if (alloc <= 0) continue;
-      util[cluster.dimension_names()[d]] =
-          static_cast<double>(cluster.used(m)[d]) / static_cast<double>(alloc);
+      dims.emplace_back(&names[d],
+                        static_cast<double>(cluster.used(m)[d]) / static_cast<double>(alloc));
     }
+    f(cluster.machine_name(m), dims);
   }
-  return result;
 }
 
 std::vector<InstanceId> beyond_capacity(const Cluster& cluster, MachineId m,

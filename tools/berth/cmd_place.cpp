@@ -12,6 +12,7 @@
 #include "berth/error.hpp"
 #include "berth/explain/format.hpp"
 #include "berth/io/result_json.hpp"
+#include "berth/place/cluster.hpp"
 #include "berth/place/place.hpp"
 #include "berth/plan/placement_html.hpp"
 #include "command.hpp"
@@ -52,11 +53,16 @@ int run_place(const PlaceArgs& args, const Context& ctx) {
   if (!url.empty()) return place_with_store(url, spec, options, args.format);
   if (args.format == "json") {
     // The JSON answer needs nothing of the spec after placing, so the spec is handed over (the
-    // cluster takes its units instead of a copy); text and html print its machines, so they
-    // keep it.
-    const PlacementResult result = place(std::move(spec), options);
-    write_placement_json(
-        result, [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
+    // cluster takes its units instead of a copy; what place(Spec&&) does); text and html print
+    // its machines, so they keep it. The placements and the utilization are written straight
+    // from the cluster, never built as the result's maps.
+    Spec rest;
+    rest.warnings = std::move(spec.warnings);
+    Cluster cluster = Cluster::build(std::move(spec), BuildOptions{options.strict});
+    const PlacementResult result = place_on_without_tables(rest, cluster, options);
+    write_placement_json(result, cluster, [](std::string_view piece) {
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+    });
     std::fputc('\n', stdout);
     return result.ok() ? kExitOk : kExitPending;
   }

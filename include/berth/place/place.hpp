@@ -1,9 +1,11 @@
 #pragma once
 /// \file The one-call API: place a spec's units on its machines.
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "berth/explain/diagnosis.hpp"
@@ -113,6 +115,24 @@ BERTH_API PlacementResult place(Spec&& spec, const PlaceOptions& options = {});
 /// place() on a cluster compiled from `spec`: runs the strategy on `cluster` (mutating it) and
 /// collects the result. For callers that want the cluster afterwards (e.g. berth compare).
 BERTH_API PlacementResult place_on(const Spec& spec, Cluster& cluster, const PlaceOptions& options);
+/// place_on without the two tables that can be read off the cluster afterwards: `placements`
+/// and `utilization` are left empty (everything else, newly_placed included, is as place_on's).
+/// For a writer that streams them from the cluster (write_placement_json(result, cluster, ...)):
+/// at 1M instances the two maps were about 150 MB of nodes and strings built only to be written.
+BERTH_API PlacementResult place_on_without_tables(const Spec& spec, Cluster& cluster,
+                                                  const PlaceOptions& options);
+/// PlacementResult::placements read off `cluster`, in the map's (byte) order of instance names:
+/// f(instance, machine) for every placed instance.
+BERTH_API void for_each_placement(
+    const Cluster& cluster,
+    const std::function<void(const std::string& instance, const std::string& machine)>& f);
+/// One machine's PlacementResult::utilization entry: (dimension, used / allocatable) in the
+/// map's (byte) order of dimension names; dimensions with no allocatable capacity are absent.
+using MachineUtilization = std::vector<std::pair<const std::string*, double>>;
+/// PlacementResult::utilization read off `cluster`, in the map's (byte) order of machine names.
+BERTH_API void for_each_utilization(
+    const Cluster& cluster,
+    const std::function<void(const std::string& machine, const MachineUtilization& dims)>& f);
 
 /// The plan that turns `spec` into `result`: the new assignments.
 BERTH_API Plan plan_of(const Spec& spec, const PlacementResult& result);

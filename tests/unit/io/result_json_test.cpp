@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "berth/io/result_json.hpp"
 #include "berth/io/spec_json.hpp"
 #include "berth/place/place.hpp"
+#include "support/random_spec.hpp"
 
 using namespace berth;
 
@@ -72,4 +74,70 @@ TEST_CASE("the placement JSON is written in pieces that add up to the text", "[i
   // Written as it goes: many pieces, none much over 64 KiB (the answer here is about 700 KB).
   CHECK(pieces.size() > 5);
   for (const auto& p : pieces) CHECK(p.size() < (1u << 16) + 1024);
+}
+
+namespace {
+
+// The answer `berth place --format json` writes: place_on_without_tables, then the tables read
+// off the cluster.
+std::string streamed_answer(const Spec& spec, const PlaceOptions& options) {
+  Spec rest;
+  rest.warnings = spec.warnings;
+  Cluster cluster = Cluster::build(Spec(spec), BuildOptions{options.strict});
+  const PlacementResult result = place_on_without_tables(rest, cluster, options);
+  CHECK(result.placements.empty());
+  CHECK(result.utilization.empty());
+  std::string text;
+  write_placement_json(result, cluster, [&](std::string_view piece) { text += piece; });
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("the answer written from the cluster equals the one written from place's maps",
+          "[io][result][property]") {
+  // Random clusters (pending units, overcommitted machines from existing placements, zero
+  // capacities that leave a dimension out of the utilization, extended resources) through
+  // every strategy, with and without preemption.
+  const std::vector<std::string>& strategies = all_strategy_names();
+  std::mt19937_64 rng(17);
+  int with_pending = 0;
+  int with_overcommit = 0;
+  for (int round = 0; round < 240; ++round) {
+    Spec spec = testing::random_spec(rng);
+    if (round % 3 == 0) {
+      // Existing placements, some of them overcommitting their machine.
+      for (std::size_t u = 0; u < spec.units.size() && u < 4; ++u) {
+        const Unit& unit = spec.units[u];
+        const std::string name = unit.replicas ? unit.name + "@1" : unit.name;
+        spec.placements[name] = spec.machines[u % spec.machines.size()].name;
+      }
+    }
+    if (round % 5 == 0) spec.warnings = {"from the spec"};
+    PlaceOptions options = place_options_for(strategies[round % strategies.size()]);
+    options.preempt = round % 4 == 1;
+    PlacementResult expected;
+    try {
+      expected = place(spec, options);
+    } catch (const std::exception& e) {
+      // A spec that place refuses is refused by Cluster::build the same way.
+      CHECK_THROWS(streamed_answer(spec, options));
+      continue;
+    }
+    with_pending += expected.pending.empty() ? 0 : 1;
+    with_overcommit += expected.overcommitted.empty() ? 0 : 1;
+    INFO("round " << round << ", strategy " << strategies[round % strategies.size()]);
+    CHECK(streamed_answer(spec, options) == placement_json_text(expected));
+  }
+  // The rounds exercised what they are meant to.
+  CHECK(with_pending > 20);
+  CHECK(with_overcommit > 5);
+}
+
+TEST_CASE("the answer written from the cluster of an empty spec", "[io][result]") {
+  Spec spec;
+  CHECK(streamed_answer(spec, PlaceOptions{}) == placement_json_text(place(spec, PlaceOptions{})));
+  spec.machines.push_back(Machine{});
+  spec.machines.back().name = "m1";  // no capacity: an empty utilization object
+  CHECK(streamed_answer(spec, PlaceOptions{}) == placement_json_text(place(spec, PlaceOptions{})));
 }
