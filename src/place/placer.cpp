@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "berth/model/resources.hpp"
+#include "class_index.hpp"
 #include "name_order.hpp"
 #include "pipeline/filters.hpp"
 #include "pipeline/placer_state.hpp"
@@ -227,7 +228,7 @@ std::vector<std::uint8_t>& Placer::least_filled_classes(UnitId u, const std::str
   s.spread_met_scratch.assign(K, 0);
   for (ClassId k = 0; k < K; ++k) {
     const std::string* v = value_of(c.class_metadata(k), key);
-    if (!v || !s.classes(u, k).ok() || c.class_index(k).up_count[1] == 0) continue;
+    if (!v || !s.classes(u, k).ok() || detail::class_index(c, k).up_count[1] == 0) continue;
     s.spread_met_scratch[k] = 1;  // eligible
     lo = std::min(lo, count_of(*v));
   }
@@ -399,7 +400,7 @@ bool Placer::prepare(GroupId g) {
   s.prepared_group = kNone;
   if (s.todo.empty()) return false;
   s.level = -1;
-  const auto& levels = c.fit_levels();
+  const auto& levels = detail::fit_levels(c);
   for (std::size_t j = 0;
        shortcuts_.fit_levels && j < levels.size() && D > 0 && levels[j] <= s.demand[0]; ++j) {
     s.level = static_cast<int>(j);
@@ -765,7 +766,7 @@ MachineId Placer::select_indexed(GroupId g) {
           break;
       }
       enter_class(open.k);
-      search<Scorer>(open.k, 1, 0, c.class_index(open.k).leaves, open.bound);
+      search<Scorer>(open.k, 1, 0, detail::class_index(c, open.k).leaves, open.bound);
     }
   });
   if (shaped && !s.per_instance) {

@@ -24,8 +24,8 @@ void outside_change(std::mt19937_64& rng, Cluster& c, int kind) {
     const auto i = static_cast<InstanceId>(rng() % c.instance_count());
     c.unassign(i);
   } else if (kind == 1) {
-    c.set_state(m, c.machine_state(m) == MachineState::Up ? MachineState::Draining
-                                                           : MachineState::Up);
+    c.set_state(m,
+                c.machine_state(m) == MachineState::Up ? MachineState::Draining : MachineState::Up);
   } else {
     // A trial that puts an unassigned instance somewhere and takes it back: the cluster ends
     // as it was, at another version.
@@ -75,7 +75,8 @@ TEST_CASE("shape memos: the indexed search equals the scan through commits and o
         ++decisions;
         if (indexed == kNone) continue;
         bool pending = false;
-        for (InstanceId i : cluster.group(g).members) pending = pending || cluster.assignment(i) == kNone;
+        for (InstanceId i : cluster.group(g).members)
+          pending = pending || cluster.assignment(i) == kNone;
         if (!pending) continue;
         placer.commit(g, indexed);
         ++placed;
