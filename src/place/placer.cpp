@@ -733,9 +733,9 @@ MachineId Placer::select_indexed(GroupId g) {
       s.class_counted = s.shape_counted[shape];
       s.class_alloc = c.allocatable(c.class_members(k).front());  // the class shares allocatable
     };
-    for (ClassId k = 0; k < K; ++k) {
-      if (!Filters::class_admits(s, k, 0, nullptr)) continue;
-      if (!Filters::class_invariant_admits(s, k)) continue;
+    auto open_class = [&](ClassId k) {
+      if (!Filters::class_invariant_admits(s, k)) return;
+      if (!Filters::node_admits(s, k, 1)) return;  // reads only the tree and the demand
       const std::uint32_t shape = s.class_shape[k];
       if (s.shape_stamp[shape] != s.stamp) {
         s.shape_stamp[shape] = s.stamp;
@@ -743,8 +743,27 @@ MachineId Placer::select_indexed(GroupId g) {
                                                     &s.shape_counted[shape]);
       }
       enter_class(k);
-      if (!Filters::node_admits(s, k, 1)) continue;
       s.open_classes.push_back({k, Scorer::bound(s, k, 1), Preferences::bound(s, k)});
+    };
+    if (s.units.size() == 1) {
+      // One unit: the classes its class filters admit are the same at every decision (they
+      // read only its class verdicts), listed once per class filters id.
+      const std::uint32_t f = s.classes.filter_of(s.units.front());
+      if (f >= s.admitted_known.size()) {
+        s.admitted_known.resize(f + 1, 0);
+        s.admitted_classes.resize(f + 1);
+      }
+      if (!s.admitted_known[f]) {
+        for (ClassId k = 0; k < K; ++k) {
+          if (Filters::class_admits(s, k, 0, nullptr)) s.admitted_classes[f].push_back(k);
+        }
+        s.admitted_known[f] = 1;
+      }
+      for (ClassId k : s.admitted_classes[f]) open_class(k);
+    } else {
+      for (ClassId k = 0; k < K; ++k) {
+        if (Filters::class_admits(s, k, 0, nullptr)) open_class(k);
+      }
     }
     // Pass 2: the classes by their root's bound, best first. The first one's best machine
     // bounds the others; once a class cannot beat the worst machine of a full ranking, no

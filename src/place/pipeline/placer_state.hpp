@@ -37,6 +37,11 @@ struct PlacerState : GroupState {
   std::vector<std::uint32_t> shape_stamp;
   std::vector<double> shape_term;
   std::vector<int> shape_counted;
+  /// Per class filters id (ClassVerdicts::filter_of): the classes that pass the class-level
+  /// filters for a group of one unit with those filters, ascending; filled on first use.
+  /// Class-level filters read only the units' class verdicts, which never change.
+  std::vector<std::vector<ClassId>> admitted_classes;
+  std::vector<std::uint8_t> admitted_known;
   /// The classes worth searching, with their root's bounds.
   struct OpenClass {
     ClassId k;
