@@ -1166,38 +1166,40 @@ void Cluster::refresh(MachineId m) {
     idx.level_max_util[node * L + j] = in ? u : -std::numeric_limits<double>::infinity();
     idx.level_min_util[node * L + j] = in ? u : std::numeric_limits<double>::infinity();
   }
-  // Walk up while something changes: a node whose summary stays the same leaves every
-  // ancestor's summary the same too.
-  auto set = [](auto& slot, auto value, bool& changed) {
-    if (slot != value) {
-      slot = value;
-      changed = true;
+  // Each summary walks up on its own while it changes: a node whose summary stays the same
+  // leaves every ancestor's the same too. Walked together, every summary went as high as the
+  // one that changed most (a placement on the fullest machine moves the utilization maxima to
+  // the root while the largest free amounts stay put below); apart, each stops at its own
+  // height. `stride` values per node, this summary's `width` of them from `offset`.
+  const std::size_t leaf = node;
+  auto walk = [leaf](auto& values, std::size_t stride, std::size_t offset, std::size_t width,
+                     auto combine) {
+    for (std::size_t at = leaf / 2; at >= 1; at /= 2) {
+      const std::size_t l = 2 * at * stride + offset, r = l + stride;
+      const std::size_t here = at * stride + offset;
+      bool changed = false;
+      for (std::size_t k = 0; k < width; ++k) {
+        const auto value = combine(values[l + k], values[r + k]);
+        if (values[here + k] != value) {
+          values[here + k] = value;
+          changed = true;
+        }
+      }
+      if (!changed) break;
     }
   };
-  for (node /= 2; node >= 1; node /= 2) {
-    const std::size_t l = 2 * node, r = l + 1;
-    bool changed = false;
-    for (std::size_t d = 0; d < D; ++d)
-      set(idx.max_free[node * D + d], std::max(idx.max_free[l * D + d], idx.max_free[r * D + d]),
-          changed);
-    for (std::size_t d = 0; d < D; ++d)
-      set(idx.min_free[node * D + d], std::min(idx.min_free[l * D + d], idx.min_free[r * D + d]),
-          changed);
-    set(idx.up_count[node], idx.up_count[l] + idx.up_count[r], changed);
-    set(idx.max_util[node], std::max(idx.max_util[l], idx.max_util[r]), changed);
-    set(idx.min_util[node], std::min(idx.min_util[l], idx.min_util[r]), changed);
-    set(idx.min_count[node], std::min(idx.min_count[l], idx.min_count[r]), changed);
-    for (std::size_t k = 0; k < L * D; ++k) {
-      set(idx.level_free[node * L * D + k],
-          std::max(idx.level_free[l * L * D + k], idx.level_free[r * L * D + k]), changed);
-    }
-    for (std::size_t j = 0; j < L; ++j) {
-      set(idx.level_max_util[node * L + j],
-          std::max(idx.level_max_util[l * L + j], idx.level_max_util[r * L + j]), changed);
-      set(idx.level_min_util[node * L + j],
-          std::min(idx.level_min_util[l * L + j], idx.level_min_util[r * L + j]), changed);
-    }
-    if (!changed) break;
+  auto larger = [](auto a, auto b) { return std::max(a, b); };
+  auto smaller = [](auto a, auto b) { return std::min(a, b); };
+  walk(idx.max_free, D, 0, D, larger);
+  walk(idx.min_free, D, 0, D, smaller);
+  walk(idx.up_count, 1, 0, 1, [](std::uint32_t a, std::uint32_t b) { return a + b; });
+  walk(idx.max_util, 1, 0, 1, larger);
+  walk(idx.min_util, 1, 0, 1, smaller);
+  walk(idx.min_count, 1, 0, 1, smaller);
+  for (std::size_t j = 0; j < L; ++j) {
+    walk(idx.level_free, L * D, j * D, D, larger);
+    walk(idx.level_max_util, L, j, 1, larger);
+    walk(idx.level_min_util, L, j, 1, smaller);
   }
 }
 
