@@ -1,7 +1,7 @@
 // Placement at scale through the library: generate, compile, place everything, and report
 // time, peak memory and bytes per machine and per unit.
 //   berth_bench_scale MACHINES UNITS [STRATEGY] [baseline]
-// "baseline" turns off the search shortcuts (fit levels, replica ranking) to compare.
+// "baseline" turns off the search shortcuts (fit levels, replica ranking, shape memos) to compare.
 //   berth_bench_scale --realistic MACHINES UNITS [FILL] [PREFERENCES]
 // issue 17's mix (bench/support/realistic.hpp, UNITS counts units), best-fit; then every group
 // left pending is diagnosed as `berth place` does (Placer::place_pending), timed on its own.
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
 
   t0 = cpu_now();
   berth::Placer placer(cluster, strategy);
-  if (baseline) placer.set_shortcuts({false, false});
+  if (baseline) placer.set_shortcuts({false, false, false});  // no fit levels, rankings, memos
   std::vector<berth::GroupId> groups(cluster.group_count());
   for (berth::GroupId g = 0; g < groups.size(); ++g) groups[g] = g;
   groups = placer.batch_order(std::move(groups));

@@ -15,6 +15,7 @@
 #include "berth/error.hpp"
 #include "berth/model/instance_name.hpp"
 #include "berth/model/resources.hpp"
+#include "class_index.hpp"
 
 namespace berth {
 
@@ -1086,6 +1087,9 @@ void Cluster::release(std::size_t mark) {
 }
 
 void Cluster::build_indexes() {
+  if (!trees_.get()) trees_ = detail::ClassTreesHolder();
+  detail::ClassTrees& trees = *trees_.get();
+  std::vector<std::int64_t>& levels = trees.fit_levels;
   const std::size_t D = dims();
   // Levels: the units' distinct positive requests in dimension 0 (spread evenly over them
   // when there are more than kMaxLevels), so most demands meet a level exactly.
@@ -1096,31 +1100,31 @@ void Cluster::build_indexes() {
     }
     std::sort(distinct.begin(), distinct.end());
     distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-    fit_levels_.clear();
-    if (distinct.size() <= kMaxLevels) {
-      fit_levels_ = distinct;
+    levels.clear();
+    if (distinct.size() <= detail::kMaxLevels) {
+      levels = distinct;
     } else {
-      for (std::size_t j = 0; j < kMaxLevels; ++j)
-        fit_levels_.push_back(distinct[j * distinct.size() / kMaxLevels]);
+      for (std::size_t j = 0; j < detail::kMaxLevels; ++j)
+        levels.push_back(distinct[j * distinct.size() / detail::kMaxLevels]);
     }
   }
-  const std::size_t L = fit_levels_.size();
+  const std::size_t L = levels.size();
   util_.assign(machine_count(), 0.0);
   class_position_.assign(machine_count(), 0);
-  class_index_.assign(class_count(), ClassIndex{});
+  trees.classes.assign(class_count(), detail::ClassIndex{});
   for (ClassId c = 0; c < class_count(); ++c) {
     const auto& members = class_members_[c];
-    ClassIndex& idx = class_index_[c];
+    detail::ClassIndex& idx = trees.classes[c];
     idx.leaves = 1;
     while (idx.leaves < members.size()) idx.leaves *= 2;
     const std::size_t nodes = 2 * idx.leaves;
-    idx.max_free.assign(nodes * D, kBlocked);
+    idx.max_free.assign(nodes * D, detail::kBlocked);
     idx.max_util.assign(nodes, -std::numeric_limits<double>::infinity());
     idx.min_util.assign(nodes, std::numeric_limits<double>::infinity());
     idx.min_count.assign(nodes, std::numeric_limits<std::uint32_t>::max());
-    idx.min_free.assign(nodes * D, kOpen);
+    idx.min_free.assign(nodes * D, detail::kOpen);
     idx.up_count.assign(nodes, 0);
-    idx.level_free.assign(nodes * L * D, kBlocked);
+    idx.level_free.assign(nodes * L * D, detail::kBlocked);
     idx.level_max_util.assign(nodes * L, -std::numeric_limits<double>::infinity());
     idx.level_min_util.assign(nodes * L, std::numeric_limits<double>::infinity());
     for (std::size_t i = 0; i < members.size(); ++i)
@@ -1132,7 +1136,8 @@ void Cluster::build_indexes() {
 void Cluster::refresh(MachineId m) {
   ++version_;
   last_changed_ = m;
-  if (class_index_.empty()) return;  // still building
+  detail::ClassTrees* trees = trees_.get();
+  if (!trees || trees->classes.empty()) return;  // still building
   const std::size_t D = dims();
   const std::int64_t* alloc = &allocatable_[m * D];
   const std::int64_t* used = &used_[m * D];
@@ -1141,59 +1146,78 @@ void Cluster::refresh(MachineId m) {
     if (alloc[d] > 0) u += static_cast<double>(used[d]) / static_cast<double>(alloc[d]);
   }
   util_[m] = u;
-  ClassIndex& idx = class_index_[machine_class_[m]];
+  detail::ClassIndex& idx = trees->classes[machine_class_[m]];
   std::size_t node = idx.leaves + class_position_[m];
   const bool up = machine_states_[m] == MachineState::Up;
   for (std::size_t d = 0; d < D; ++d)
-    idx.max_free[node * D + d] = up ? alloc[d] - used[d] : kBlocked;
-  for (std::size_t d = 0; d < D; ++d) idx.min_free[node * D + d] = up ? alloc[d] - used[d] : kOpen;
+    idx.max_free[node * D + d] = up ? alloc[d] - used[d] : detail::kBlocked;
+  for (std::size_t d = 0; d < D; ++d)
+    idx.min_free[node * D + d] = up ? alloc[d] - used[d] : detail::kOpen;
   idx.up_count[node] = up ? 1 : 0;
   idx.max_util[node] = up ? u : -std::numeric_limits<double>::infinity();
   idx.min_util[node] = up ? u : std::numeric_limits<double>::infinity();
   idx.min_count[node] = up ? static_cast<std::uint32_t>(on_machine_[m].size())
                            : std::numeric_limits<std::uint32_t>::max();
-  const std::size_t L = fit_levels_.size();
+  const std::size_t L = trees->fit_levels.size();
   for (std::size_t j = 0; j < L; ++j) {
-    const bool in = up && D > 0 && alloc[0] - used[0] >= fit_levels_[j];
+    const bool in = up && D > 0 && alloc[0] - used[0] >= trees->fit_levels[j];
     for (std::size_t d = 0; d < D; ++d)
-      idx.level_free[(node * L + j) * D + d] = in ? alloc[d] - used[d] : kBlocked;
+      idx.level_free[(node * L + j) * D + d] = in ? alloc[d] - used[d] : detail::kBlocked;
     idx.level_max_util[node * L + j] = in ? u : -std::numeric_limits<double>::infinity();
     idx.level_min_util[node * L + j] = in ? u : std::numeric_limits<double>::infinity();
   }
-  // Walk up while something changes: a node whose summary stays the same leaves every
-  // ancestor's summary the same too.
-  auto set = [](auto& slot, auto value, bool& changed) {
-    if (slot != value) {
-      slot = value;
-      changed = true;
+  // Each summary walks up on its own while it changes: a node whose summary stays the same
+  // leaves every ancestor's the same too. Walked together, every summary went as high as the
+  // one that changed most (a placement on the fullest machine moves the utilization maxima to
+  // the root while the largest free amounts stay put below); apart, each stops at its own
+  // height. `stride` values per node, this summary's `width` of them from `offset`.
+  const std::size_t leaf = node;
+  auto walk = [leaf](auto& values, std::size_t stride, std::size_t offset, std::size_t width,
+                     auto combine) {
+    for (std::size_t at = leaf / 2; at >= 1; at /= 2) {
+      const std::size_t l = 2 * at * stride + offset, r = l + stride;
+      const std::size_t here = at * stride + offset;
+      bool changed = false;
+      for (std::size_t k = 0; k < width; ++k) {
+        const auto value = combine(values[l + k], values[r + k]);
+        if (values[here + k] != value) {
+          values[here + k] = value;
+          changed = true;
+        }
+      }
+      if (!changed) break;
     }
   };
-  for (node /= 2; node >= 1; node /= 2) {
-    const std::size_t l = 2 * node, r = l + 1;
-    bool changed = false;
-    for (std::size_t d = 0; d < D; ++d)
-      set(idx.max_free[node * D + d], std::max(idx.max_free[l * D + d], idx.max_free[r * D + d]),
-          changed);
-    for (std::size_t d = 0; d < D; ++d)
-      set(idx.min_free[node * D + d], std::min(idx.min_free[l * D + d], idx.min_free[r * D + d]),
-          changed);
-    set(idx.up_count[node], idx.up_count[l] + idx.up_count[r], changed);
-    set(idx.max_util[node], std::max(idx.max_util[l], idx.max_util[r]), changed);
-    set(idx.min_util[node], std::min(idx.min_util[l], idx.min_util[r]), changed);
-    set(idx.min_count[node], std::min(idx.min_count[l], idx.min_count[r]), changed);
-    for (std::size_t k = 0; k < L * D; ++k) {
-      set(idx.level_free[node * L * D + k],
-          std::max(idx.level_free[l * L * D + k], idx.level_free[r * L * D + k]), changed);
-    }
-    for (std::size_t j = 0; j < L; ++j) {
-      set(idx.level_max_util[node * L + j],
-          std::max(idx.level_max_util[l * L + j], idx.level_max_util[r * L + j]), changed);
-      set(idx.level_min_util[node * L + j],
-          std::min(idx.level_min_util[l * L + j], idx.level_min_util[r * L + j]), changed);
-    }
-    if (!changed) break;
+  auto larger = [](auto a, auto b) { return std::max(a, b); };
+  auto smaller = [](auto a, auto b) { return std::min(a, b); };
+  walk(idx.max_free, D, 0, D, larger);
+  walk(idx.min_free, D, 0, D, smaller);
+  walk(idx.up_count, 1, 0, 1, [](std::uint32_t a, std::uint32_t b) { return a + b; });
+  walk(idx.max_util, 1, 0, 1, larger);
+  walk(idx.min_util, 1, 0, 1, smaller);
+  walk(idx.min_count, 1, 0, 1, smaller);
+  for (std::size_t j = 0; j < L; ++j) {
+    walk(idx.level_free, L * D, j * D, D, larger);
+    walk(idx.level_max_util, L, j, 1, larger);
+    walk(idx.level_min_util, L, j, 1, smaller);
   }
 }
+
+namespace detail {
+
+// A holder always owns trees (empty until Cluster::build fills them), except after a move.
+ClassTreesHolder::ClassTreesHolder() : trees_(std::make_unique<ClassTrees>()) {}
+ClassTreesHolder::~ClassTreesHolder() = default;
+ClassTreesHolder::ClassTreesHolder(const ClassTreesHolder& other)
+    : trees_(other.trees_ ? std::make_unique<ClassTrees>(*other.trees_) : nullptr) {}
+ClassTreesHolder::ClassTreesHolder(ClassTreesHolder&& other) noexcept = default;
+ClassTreesHolder& ClassTreesHolder::operator=(const ClassTreesHolder& other) {
+  if (this != &other) trees_ = other.trees_ ? std::make_unique<ClassTrees>(*other.trees_) : nullptr;
+  return *this;
+}
+ClassTreesHolder& ClassTreesHolder::operator=(ClassTreesHolder&& other) noexcept = default;
+
+}  // namespace detail
 
 std::vector<MachineId> Cluster::overcommitted() const {
   std::vector<MachineId> out;

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "berth/model/resources.hpp"
+#include "class_index.hpp"
 #include "name_order.hpp"
 #include "pipeline/filters.hpp"
 #include "pipeline/placer_state.hpp"
@@ -24,6 +25,67 @@ namespace {
 
 /// The most machines one indexed search ranks (a unit's replicas beyond this search again).
 constexpr std::size_t kMaxRanked = 64;
+/// The machines a shape memo ranks: enough that the next units of the shape find their answer
+/// in the list after the head filled up, few enough that the search ranking them stays cheap.
+/// Counted on the realistic mix at 700k units (tree nodes visited + classes in pass 1): 2 ->
+/// 56.3M + 23.9M, 4 -> 60.8M + 21.5M, 8 -> 71.5M + 20.6M, 16 -> 87.1M + 19.5M.
+constexpr std::size_t kShapeRanked = 4;
+/// A memo older than this many journal entries is searched again: looking at that many
+/// changed machines costs about what a search does.
+constexpr std::size_t kMaxReplay = 128;
+/// The journal keeps at most this many entries (older memos are searched again).
+constexpr std::size_t kJournalCap = 1 << 14;
+
+/// Records that machine m changed, the change taking the cluster to its current version.
+void log_change(pipeline::PlacerState& s, const Cluster& c, MachineId m) {
+  if (s.journal.size() >= kJournalCap) {
+    // Keep the newer half; memos older than what is dropped search again.
+    const std::size_t drop = s.journal.size() / 2;
+    s.journal_base = s.journal[drop - 1].version;
+    s.journal.erase(s.journal.begin(), s.journal.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
+  if (s.machine_logged.size() != c.machine_count()) s.machine_logged.assign(c.machine_count(), 0);
+  s.journal.push_back({c.version(), m});
+  s.machine_logged[m] = c.version();
+  s.journal_version = c.version();
+}
+
+/// Brings the journal up to the cluster's version (see PlacerState::journal).
+void sync_journal(pipeline::PlacerState& s, const Cluster& c) {
+  const std::uint64_t v = c.version();
+  if (v == s.journal_version) return;
+  if (v == s.journal_version + 1 && c.last_changed() != kNone) {
+    log_change(s, c, c.last_changed());
+    return;
+  }
+  s.journal.clear();
+  s.journal_base = s.journal_version = v;
+}
+
+/// The shape memo of unit u (PlacerState::ShapeMemo): one per class filters and request vector.
+std::uint32_t shape_memo_id(pipeline::PlacerState& s, const Cluster& c, UnitId u) {
+  if (s.shape_memo_of.size() != c.unit_count()) s.shape_memo_of.assign(c.unit_count(), kNone);
+  std::uint32_t& id = s.shape_memo_of[u];
+  if (id != kNone) return id;
+  const std::size_t D = c.dims();
+  const std::int64_t filter = s.classes.filter_of(u);
+  const std::int64_t* req = c.request(s.todo.front());
+  std::uint64_t h = static_cast<std::uint64_t>(filter) * 0x9e3779b97f4a7c15ull;
+  for (std::size_t d = 0; d < D; ++d)
+    h = (h ^ static_cast<std::uint64_t>(req[d])) * 0x100000001b3ull + (h >> 29);
+  auto& bucket = s.shape_memo_index[h];
+  for (std::uint32_t m : bucket) {
+    const std::int64_t* key = &s.shape_memo_keys[m * (D + 1)];
+    if (key[0] == filter && std::equal(req, req + D, key + 1)) return id = m;
+  }
+  id = static_cast<std::uint32_t>(s.shape_memos.size());
+  s.shape_memos.emplace_back();
+  s.shape_memos.back().ranked.reserve(kShapeRanked);
+  s.shape_memo_keys.push_back(filter);
+  s.shape_memo_keys.insert(s.shape_memo_keys.end(), req, req + D);
+  bucket.push_back(id);
+  return id;
+}
 
 }  // namespace
 
@@ -112,6 +174,9 @@ Placer::~Placer() = default;
 void Placer::set_shortcuts(Shortcuts s) {
   shortcuts_ = s;
   s_->ranked_unit = kNone;
+  // Forget the journal: every shape memo searches again.
+  s_->journal.clear();
+  s_->journal_base = s_->journal_version = cluster_.version();
 }
 
 void Placer::index_unit_instances() {
@@ -165,7 +230,7 @@ std::vector<std::uint8_t>& Placer::least_filled_classes(UnitId u, const std::str
   s.spread_met_scratch.assign(K, 0);
   for (ClassId k = 0; k < K; ++k) {
     const std::string* v = value_of(c.class_metadata(k), key);
-    if (!v || !s.classes(u, k).ok() || c.class_index(k).up_count[1] == 0) continue;
+    if (!v || !s.classes(u, k).ok() || detail::class_index(c, k).up_count[1] == 0) continue;
     s.spread_met_scratch[k] = 1;  // eligible
     lo = std::min(lo, count_of(*v));
   }
@@ -263,10 +328,13 @@ void Placer::commit(GroupId g, MachineId m) {
       recorded_[i] = preferences_met(i, m);
     }
   }
+  sync_journal(*s_, cluster_);
   const std::uint64_t before = cluster_.version();
   for (InstanceId i : cluster_.group(g).members) {
     if (cluster_.assignment(i) == kNone) cluster_.assign(i, m);
   }
+  // Every change of this commit was on m: one journal entry.
+  if (cluster_.version() != before) log_change(*s_, cluster_, m);
   // Only m's class changed: the diagnosis's counts of the other classes stay valid.
   s_->class_counts.placed_on(cluster_.machine_class(m), before, cluster_.version());
 }
@@ -334,7 +402,7 @@ bool Placer::prepare(GroupId g) {
   s.prepared_group = kNone;
   if (s.todo.empty()) return false;
   s.level = -1;
-  const auto& levels = c.fit_levels();
+  const auto& levels = detail::fit_levels(c);
   for (std::size_t j = 0;
        shortcuts_.fit_levels && j < levels.size() && D > 0 && levels[j] <= s.demand[0]; ++j) {
     s.level = static_cast<int>(j);
@@ -558,6 +626,58 @@ void Placer::index_shapes() {
   s.shape_counted.assign(shapes.size(), 0);
 }
 
+bool Placer::replay_memo(std::uint32_t memo_id, MachineId* answer) {
+  pipeline::PlacerState& s = *s_;
+  pipeline::PlacerState::ShapeMemo& memo = s.shape_memos[memo_id];
+  const Cluster& c = cluster_;
+  if (!memo.valid || memo.version < s.journal_base) return false;
+  // The entries after the memo's version, oldest first.
+  const auto from = std::upper_bound(
+      s.journal.begin(), s.journal.end(), memo.version,
+      [](std::uint64_t v, const pipeline::PlacerState::JournalEntry& e) { return v < e.version; });
+  if (static_cast<std::size_t>(s.journal.end() - from) > kMaxReplay) return false;
+  auto& ranked = memo.ranked;
+  for (auto it = from; it != s.journal.end(); ++it) {
+    const MachineId m = it->machine;
+    if (s.machine_logged[m] != it->version) continue;  // a newer entry looks at m
+    // m is looked at again as reuse_ranking does: its old entry leaves the list, and it comes
+    // back if it passes every filter and ranks above the floor.
+    ranked.erase(std::remove_if(ranked.begin(), ranked.end(),
+                                [&](const Candidate& x) { return x.machine == m; }),
+                 ranked.end());
+    // Room first, as the search's leaves do: the cheapest rejection, and a yes or no does not
+    // depend on the order.
+    if (!pipeline::Resources::admits(s, m)) continue;
+    s.per_instance = false;
+    const bool fits = Filters::class_admits(s, c.machine_class(m), 0, nullptr) &&
+                      Filters::machine_admits(s, m, nullptr);
+    if (s.per_instance) {  // not for a shaped unit (no conflict relation); never trust it
+      memo.valid = false;
+      return false;
+    }
+    if (!fits) continue;
+    const Candidate cand{score(m), m, Preferences::points(s, m)};
+    if (memo.has_floor && !better(cand, memo.floor)) continue;
+    if (ranked.size() == kShapeRanked) {
+      memo.floor = better(cand, ranked.back()) ? ranked.back() : cand;
+      memo.has_floor = true;
+      if (!better(cand, ranked.back())) continue;
+      ranked.pop_back();
+    }
+    auto at = std::upper_bound(ranked.begin(), ranked.end(), cand,
+                               [](const Candidate& a, const Candidate& b) { return better(a, b); });
+    ranked.insert(at, cand);
+  }
+  memo.version = c.version();
+  if (ranked.empty()) {
+    if (memo.has_floor) return false;  // the list ran out: search again
+    *answer = kNone;                   // the last search saw every feasible machine
+    return true;
+  }
+  *answer = ranked.front().machine;
+  return true;
+}
+
 MachineId Placer::select_indexed(GroupId g) {
   cluster_.check_group(g, "Placer::select_indexed");
   pipeline::PlacerState& s = *s_;
@@ -574,8 +694,18 @@ MachineId Placer::select_indexed(GroupId g) {
   // ranking: exactly what a fresh search or the scan would return.
   const UnitId unit = s.units.front();
   // Spread preferences move with every placement of the unit, like spread constraints.
-  const bool reusable = shortcuts_.rank_replicas && s.todo.size() == 1 && grp.members.size() == 1 &&
-                        s.spreads.empty() && !s.spread_preferences;
+  const bool lone =
+      s.todo.size() == 1 && grp.members.size() == 1 && s.spreads.empty() && !s.spread_preferences;
+  // A lone instance related to no unit by conflicts and without preferences asks what every
+  // unit of its shape asks (PlacerState::ShapeMemo): its filters and scores read nothing else.
+  const bool shaped = shortcuts_.rank_shapes && lone && !s.conflict_related && !s.any_preferences;
+  const bool reusable = !shaped && shortcuts_.rank_replicas && lone;
+  sync_journal(s, c);
+  const std::uint32_t memo = shaped ? shape_memo_id(s, c, unit) : kNone;
+  if (shaped) {
+    MachineId answer = kNone;
+    if (replay_memo(memo, &answer)) return answer;
+  }
   if (reusable) {
     MachineId answer = kNone;
     if (reuse_ranking(unit, &answer)) return answer;
@@ -585,7 +715,8 @@ MachineId Placer::select_indexed(GroupId g) {
   s.per_instance = false;
   const Unit& u = c.unit(unit);
   s.ranked_limit =
-      reusable && u.replicas
+      shaped ? kShapeRanked
+      : reusable && u.replicas
           ? static_cast<std::size_t>(std::clamp(*u.replicas, 1, static_cast<int>(kMaxRanked)))
           : 1;
   if (s.ranked.capacity() < kMaxRanked) s.ranked.reserve(kMaxRanked);
@@ -598,16 +729,15 @@ MachineId Placer::select_indexed(GroupId g) {
     const std::size_t K = c.class_count();
     if (s.class_shape.size() != K) index_shapes();
     s.open_classes.clear();
-    std::size_t first = 0;
     auto enter_class = [&](ClassId k) {
       const std::uint32_t shape = s.class_shape[k];
       s.class_term = s.shape_term[shape];
       s.class_counted = s.shape_counted[shape];
       s.class_alloc = c.allocatable(c.class_members(k).front());  // the class shares allocatable
     };
-    for (ClassId k = 0; k < K; ++k) {
-      if (!Filters::class_admits(s, k, 0, nullptr)) continue;
-      if (!Filters::class_invariant_admits(s, k)) continue;
+    auto open_class = [&](ClassId k) {
+      if (!Filters::class_invariant_admits(s, k)) return;
+      if (!Filters::node_admits(s, k, 1)) return;  // reads only the tree and the demand
       const std::uint32_t shape = s.class_shape[k];
       if (s.shape_stamp[shape] != s.stamp) {
         s.shape_stamp[shape] = s.stamp;
@@ -615,28 +745,59 @@ MachineId Placer::select_indexed(GroupId g) {
                                                     &s.shape_counted[shape]);
       }
       enter_class(k);
-      if (!Filters::node_admits(s, k, 1)) continue;
-      const pipeline::PlacerState::OpenClass open{k, Scorer::bound(s, k, 1),
-                                                  Preferences::bound(s, k)};
-      if (!s.open_classes.empty() && (open.points > s.open_classes[first].points ||
-                                      (open.points == s.open_classes[first].points &&
-                                       open.bound > s.open_classes[first].bound))) {
-        first = s.open_classes.size();
-      }
-      s.open_classes.push_back(open);
-    }
-    // Pass 2: the most promising class first, so its best machine bounds the others, most of
-    // which are then cut at their root. The order changes only what is visited: the ranking
-    // (points, score, lower id) and the bounds are exact, so the answer is the same.
-    auto search_class = [&](const pipeline::PlacerState::OpenClass& open) {
-      enter_class(open.k);
-      search<Scorer>(open.k, 1, 0, c.class_index(open.k).leaves, open.bound);
+      s.open_classes.push_back({k, Scorer::bound(s, k, 1), Preferences::bound(s, k)});
     };
-    if (!s.open_classes.empty()) search_class(s.open_classes[first]);
-    for (std::size_t j = 0; j < s.open_classes.size(); ++j) {
-      if (j != first) search_class(s.open_classes[j]);
+    if (s.units.size() == 1) {
+      // One unit: the classes its class filters admit are the same at every decision (they
+      // read only its class verdicts), listed once per class filters id.
+      const std::uint32_t f = s.classes.filter_of(s.units.front());
+      if (f >= s.admitted_known.size()) {
+        s.admitted_known.resize(f + 1, 0);
+        s.admitted_classes.resize(f + 1);
+      }
+      if (!s.admitted_known[f]) {
+        for (ClassId k = 0; k < K; ++k) {
+          if (Filters::class_admits(s, k, 0, nullptr)) s.admitted_classes[f].push_back(k);
+        }
+        s.admitted_known[f] = 1;
+      }
+      for (ClassId k : s.admitted_classes[f]) open_class(k);
+    } else {
+      for (ClassId k = 0; k < K; ++k) {
+        if (Filters::class_admits(s, k, 0, nullptr)) open_class(k);
+      }
+    }
+    // Pass 2: the classes by their root's bound, best first. The first one's best machine
+    // bounds the others; once a class cannot beat the worst machine of a full ranking, no
+    // later class can (their bounds are no higher), so the rest are not entered at all. The
+    // order changes only what is visited: the ranking (points, score, lower id) and the bounds
+    // are exact, so the answer is the same.
+    using OpenClass = pipeline::PlacerState::OpenClass;
+    std::sort(s.open_classes.begin(), s.open_classes.end(),
+              [](const OpenClass& a, const OpenClass& b) {
+                if (a.points != b.points) return a.points > b.points;
+                if (a.bound != b.bound) return a.bound > b.bound;
+                return a.k < b.k;
+              });
+    for (const OpenClass& open : s.open_classes) {
+      if (s.ranked.size() == s.ranked_limit) {
+        const Candidate& worst = s.ranked.back();
+        // Equal bounds may still win on the lower id: only a strictly lower bound stops.
+        if (open.points < worst.points || (open.points == worst.points && open.bound < worst.score))
+          break;
+      }
+      enter_class(open.k);
+      search<Scorer>(open.k, 1, 0, detail::class_index(c, open.k).leaves, open.bound);
     }
   });
+  if (shaped && !s.per_instance) {
+    pipeline::PlacerState::ShapeMemo& m = s.shape_memos[memo];
+    m.ranked.assign(s.ranked.begin(), s.ranked.end());
+    m.version = c.version();
+    m.valid = true;
+    m.has_floor = s.ranked.size() == s.ranked_limit;
+    if (m.has_floor) m.floor = s.ranked.back();
+  }
   if (reusable && !s.per_instance) {
     s.ranked_unit = unit;
     s.ranked_version = c.version();

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "berth/place/placer.hpp"
+#include "class_index.hpp"
 #include "pipeline/filters.hpp"
 #include "pipeline/placer_state.hpp"
 #include "shortfall_tally.hpp"
@@ -65,7 +66,7 @@ struct TreeTally {
   template <class Take>
   MachineId leftmost(ClassId k, std::size_t node, std::size_t first, std::size_t span,
                      Take take) const {
-    const Cluster::ClassIndex& idx = c.class_index(k);
+    const detail::ClassIndex& idx = detail::class_index(c, k);
     while (span > 1) {
       span /= 2;
       if (take(idx, 2 * node)) {
@@ -82,7 +83,7 @@ struct TreeTally {
   /// positions of the class's machines rejected for conflicts, sorted.
   void visit(ClassId k, std::size_t node, std::size_t first, std::size_t span,
              const std::vector<std::uint32_t>& conf) {
-    const Cluster::ClassIndex& idx = c.class_index(k);
+    const detail::ClassIndex& idx = detail::class_index(c, k);
     const auto& members = c.class_members(k);
     if (first >= members.size() || idx.up_count[node] == 0) return;  // not up: counted per class
     const auto it = std::lower_bound(conf.begin(), conf.end(), first);
@@ -101,7 +102,7 @@ struct TreeTally {
   /// true; false when the subtree must be descended.
   bool count_whole(ClassId k, std::size_t node, std::size_t first, std::size_t span) {
     const std::size_t D = demand.size();
-    const Cluster::ClassIndex& idx = c.class_index(k);
+    const detail::ClassIndex& idx = detail::class_index(c, k);
     const std::int64_t* lo = &idx.min_free[node * D];
     const std::int64_t* hi = &idx.max_free[node * D];
     int short_dim = -1;
@@ -126,7 +127,7 @@ struct TreeTally {
     if (top > n.most_free[sd]) {  // the scan's strict >: the first machine with the most free
       n.most_free[sd] = top;
       n.most_free_on[sd] =
-          leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t j) {
+          leftmost(k, node, first, span, [&](const detail::ClassIndex& x, std::size_t j) {
             return x.max_free[j * D + sd] == top;
           });
     }
@@ -141,7 +142,7 @@ struct TreeTally {
     };
     const std::pair<int, double> key{1, missing(top)};
     if (n.closest == kNone || key < n.closest_key) {
-      n.closest = leftmost(k, node, first, span, [&](const Cluster::ClassIndex& x, std::size_t j) {
+      n.closest = leftmost(k, node, first, span, [&](const detail::ClassIndex& x, std::size_t j) {
         return x.up_count[j] > 0 && missing(x.max_free[j * D + sd]) == key.second;
       });
       n.closest_key = key;
@@ -160,7 +161,7 @@ void count_resources(const Cluster& c, const std::vector<std::int64_t>& demand, 
   // machine is next when a machine they name (most free, closest) is taken out, and cannot be
   // appended when their closest machine was chosen among NaN keys: then the class is counted
   // into the diagnosis's tally machine by machine, as without the cache.
-  const std::size_t leaves = c.class_index(k).leaves;
+  const std::size_t leaves = detail::class_index(c, k).leaves;
   if (!cache.fresh(kept, k)) {
     detail::ShortfallTally whole(c, demand, c.dims());
     static const std::vector<std::uint32_t> kNoConflicts;
@@ -268,7 +269,7 @@ MachineId Placer::select_diagnosed(GroupId g, Diagnosis* diag) {
   for (ClassId k = 0; k < K; ++k) {
     if (!class_pass[k]) continue;
     const auto& members = c.class_members(k);
-    const std::size_t up = c.class_index(k).up_count[1];
+    const std::size_t up = detail::class_index(c, k).up_count[1];
     if (members.size() > up) diag->rejections[reason::kNotUp] += members.size() - up;
     const std::size_t left = up - class_conflicts[k].size();
     // Spread is class-invariant: the class's up machines that passed conflicts count at once.

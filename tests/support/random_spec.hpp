@@ -337,6 +337,50 @@ inline Spec random_index_cluster(std::mt19937_64& rng) {
   return spec;
 }
 
+// place_shape_memo_test: many units drawn from a few request vectors and selectors, so that
+// different units ask the same question (the placer's shape memos), mixed with the units that
+// must not share a memo: self-conflicts, spread, preferences, soft taints, priorities.
+inline Spec random_shape_cluster(std::mt19937_64& rng) {
+  Draw pick{rng};
+  Spec spec;
+  const int machines = pick(1, 50);
+  const int shapes = pick(1, 3);
+  const bool soft_taints = pick(0, 9) == 0;  // preference points for everyone: no memo at all
+  for (int i = 0; i < machines; ++i) {
+    Machine m;
+    m.name = fmt::format("m{}", i + 1);
+    size_by_shape(m, pick(1, shapes));
+    m.metadata["role"] = {pick(0, 1) ? "api" : "web"};
+    m.metadata["zone"] = {pick(0, 1) ? "a" : "b"};
+    if (pick(0, 15) == 0) m.state = MachineState::Draining;
+    if (soft_taints && pick(0, 3) == 0)
+      m.taints.push_back({"x", "y", TaintEffect::PreferNoSchedule});
+    spec.machines.push_back(std::move(m));
+  }
+  const int vectors = pick(1, 4);
+  const int units = pick(1, 40);
+  for (int i = 0; i < units; ++i) {
+    Unit u;
+    u.name = fmt::format("u{}", i + 1);
+    const int v = pick(0, vectors - 1);
+    u.requests.cpu = 250 * (1 + v % 3);
+    u.requests.memory = static_cast<std::int64_t>(1 + v / 3) << 30;
+    if (pick(0, 3) == 0) u.replicas = pick(1, 4);
+    if (pick(0, 4) == 0) u.priority = 1;
+    if (pick(0, 2) == 0) u.constraints.metadata.push_back({"role", MetadataOp::In, {"api"}});
+    maybe_self_conflict(pick, u, 6);
+    maybe_spread(pick, u.constraints, 9);
+    if (pick(0, 9) == 0) {
+      Preference p;
+      p.metadata.push_back({"zone", MetadataOp::In, {"a"}});
+      p.weight = 50;
+      u.preferences.push_back(std::move(p));
+    }
+    spec.units.push_back(std::move(u));
+  }
+  return spec;
+}
+
 // place_oracle_test: few shapes (so classes are large) and every constraint kind, including
 // the ones that must not block others: a dangling machine_of and a self-contradicting group.
 inline Spec random_oracle_cluster(std::mt19937_64& rng) {

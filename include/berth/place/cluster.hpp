@@ -81,6 +81,26 @@ struct ClassVerdict {
   bool ok() const { return kind == Kind::Ok; }
 };
 
+namespace detail {
+struct ClassTrees;
+/// Owns the cluster's class trees and copies them with it (a unique_ptr that copies deeply),
+/// so Cluster keeps its implicit copy and move while the trees' layout stays out of this
+/// header. Defined where ClassTrees is complete (src/place/cluster.cpp).
+class BERTH_API ClassTreesHolder {
+ public:
+  ClassTreesHolder();
+  ~ClassTreesHolder();
+  ClassTreesHolder(const ClassTreesHolder& other);
+  ClassTreesHolder(ClassTreesHolder&& other) noexcept;
+  ClassTreesHolder& operator=(const ClassTreesHolder& other);
+  ClassTreesHolder& operator=(ClassTreesHolder&& other) noexcept;
+  ClassTrees* get() const { return trees_.get(); }
+
+ private:
+  std::unique_ptr<ClassTrees> trees_;
+};
+}  // namespace detail
+
 class BERTH_API Cluster {
  public:
   /// Compiles and validates a spec; existing placements are applied (see warnings()).
@@ -131,39 +151,10 @@ class BERTH_API Cluster {
   /// computed in the same order from the current counts, so equal states give equal doubles.
   double utilization_sum(MachineId m) const { return util_[m]; }
 
-  /// A segment tree per class over its members (leaf i = class_members(c)[i]) holding, per
-  /// subtree, the largest free amount in each dimension and the extremes of utilization and
-  /// unit count. Machines that are not up hold sentinels that never fit. Placement searches it
-  /// by branch and bound instead of scanning every machine; each update costs O(D log n).
-  struct ClassIndex {
-    std::size_t leaves = 0;              ///< a power of two >= members
-    std::vector<std::int64_t> max_free;  ///< node * dims + d
-    std::vector<double> max_util;
-    std::vector<double> min_util;
-    std::vector<std::uint32_t> min_count;
-    // For diagnoses: the least free amount per dimension over the up machines of the subtree
-    // (kOpen when none), and how many of them are up. A subtree whose up machines all fit, or
-    // all miss exactly one dimension, is counted without visiting its machines.
-    std::vector<std::int64_t> min_free;   ///< node * dims + d
-    std::vector<std::uint32_t> up_count;  ///< node
-    // The same maxima and extremes over only the machines with at least fit_levels()[j] free
-    // in dimension 0, per level j. Per-dimension maxima alone let a subtree "fit" when one
-    // machine has the cpu and another the memory, so a packed cluster was searched machine by
-    // machine; restricted to the machines that have the cpu, the memory maximum is exact for
-    // a demand equal to a level, and a subtree with no machine that fits is cut at once.
-    std::vector<std::int64_t> level_free;  ///< (node * levels + j) * dims + d
-    std::vector<double> level_max_util;    ///< node * levels + j
-    std::vector<double> level_min_util;
-  };
-  const ClassIndex& class_index(ClassId c) const { return class_index_[c]; }
-  /// Value of max_free for machines that must never be chosen (not up, padding).
-  static constexpr std::int64_t kBlocked = -(std::int64_t{1} << 62);
-  /// Value of min_free for machines that are not up and padding.
-  static constexpr std::int64_t kOpen = std::int64_t{1} << 62;
-  /// Thresholds on free dimension 0 the class trees keep restricted maxima for (ascending,
-  /// positive): the distinct dimension-0 requests of the units, at most kMaxLevels of them.
-  const std::vector<std::int64_t>& fit_levels() const { return fit_levels_; }
-  static constexpr std::size_t kMaxLevels = 6;
+  /// The class trees the placer searches (a segment tree per class over its members, kept in
+  /// step by assign/unassign/set_state). Internal: the type is complete only inside the
+  /// library (src/place/class_index.hpp).
+  const detail::ClassTrees& class_trees() const { return *trees_.get(); }
 
   /// Total allocatable of up machines per dimension (for size measures).
   std::vector<std::int64_t> total_allocatable() const;
@@ -435,8 +426,7 @@ class BERTH_API Cluster {
   bool soft_taints_ = false;
   std::vector<std::vector<MachineId>> class_members_;
   std::vector<std::uint32_t> class_position_;  ///< per machine: leaf index in its class tree
-  std::vector<ClassIndex> class_index_;
-  std::vector<std::int64_t> fit_levels_;
+  detail::ClassTreesHolder trees_;
   std::vector<double> util_;
   // units and instances
   std::vector<Unit> units_;

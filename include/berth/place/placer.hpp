@@ -95,6 +95,9 @@ class BERTH_API Placer {
   struct Shortcuts {
     bool fit_levels = true;     ///< use the class trees' per-level maxima
     bool rank_replicas = true;  ///< carry one search's ranking over a unit's next replicas
+    /// carry one search's ranking over to the next lone instance asking the same question
+    /// (same class filters and request vector, no conflict, spread or preference)
+    bool rank_shapes = true;
     /// select(g, &diagnosis) diagnoses through the indexes (select_diagnosed) instead of the
     /// scan. Off with PlaceOptions::diagnose_by_scan (for benchmarks: the same binary measures
     /// both; the output is the same).
@@ -137,6 +140,10 @@ class BERTH_API Placer {
   /// The next replica's answer from the previous search's ranking, or false when a new
   /// search is needed (see select_indexed for why this equals a fresh search).
   bool reuse_ranking(UnitId u, MachineId* answer);
+  /// The prepared lone instance's answer from its shape's memo (an index into PlacerState's)
+  /// brought up to date through the journal (pipeline/placer_state.hpp), or false when a new search
+  /// is needed.
+  bool replay_memo(std::uint32_t memo, MachineId* answer);
   /// Appends the units whose instances may conflict with unit u's, either way (unsorted,
   /// possibly repeated): from Cluster::conflict_peers, match_all_units and the host ports.
   void conflict_targets(UnitId u, std::vector<UnitId>& out);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "../class_index.hpp"
 #include "berth/model/resources.hpp"
 #include "filter_list.hpp"
 
@@ -24,11 +25,11 @@ struct Resources {
   }
 
   static bool node_admits(const GroupState& s, ClassId k, std::size_t node) {
-    const Cluster::ClassIndex& idx = s.cluster.class_index(k);
+    const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
     const std::size_t D = s.demand.size();
     const std::int64_t* free = &idx.max_free[node * D];
     if (s.level >= 0)
-      free = &idx.level_free[(node * s.cluster.fit_levels().size() +
+      free = &idx.level_free[(node * detail::fit_levels(s.cluster).size() +
                               static_cast<std::size_t>(s.level)) *
                              D];
     for (std::size_t d = 0; d < D; ++d) {

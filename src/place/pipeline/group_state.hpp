@@ -84,8 +84,8 @@ struct GroupState {
   /// Some unit of the group is related to another by the conflict relation
   /// (Cluster::unit_related): only then can a machine's instances conflict with the group.
   bool conflict_related = false;
-  /// The highest fit level (Cluster::fit_levels) at or below the demand in dimension 0, or -1:
-  /// the class trees are asked about the machines with at least that much free.
+  /// The highest fit level (ClassTrees::fit_levels, class_index.hpp) at or below the demand in
+  /// dimension 0, or -1: the class trees are asked about the machines with at least that much free.
   int level = -1;
 
   // Conflict verdict of the group against each unit met on a machine, stamped with the

@@ -4,6 +4,7 @@
 // preferences keep between calls. Everything here is reused across decisions, so placing a
 // group allocates nothing once the vectors have grown.
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,11 @@ struct PlacerState : GroupState {
   std::vector<std::uint32_t> shape_stamp;
   std::vector<double> shape_term;
   std::vector<int> shape_counted;
+  /// Per class filters id (ClassVerdicts::filter_of): the classes that pass the class-level
+  /// filters for a group of one unit with those filters, ascending; filled on first use.
+  /// Class-level filters read only the units' class verdicts, which never change.
+  std::vector<std::vector<ClassId>> admitted_classes;
+  std::vector<std::uint8_t> admitted_known;
   /// The classes worth searching, with their root's bounds.
   struct OpenClass {
     ClassId k;
@@ -52,6 +58,45 @@ struct PlacerState : GroupState {
   std::uint64_t ranked_version = 0;
   bool ranked_has_floor = false;
   Candidate ranked_floor{0.0, kNone};
+
+  // The journal: which machines changed, and at which cluster version, for every change in
+  // (journal_base, journal_version]. Placer::commit writes one entry per placement; a single
+  // change made by anyone else is read from Cluster::last_changed; any other gap (a rollback, a
+  // batch of moves) cannot be told apart and starts the journal over. A memo taken at version
+  // v >= journal_base is brought up to date by looking again at the machines of the entries
+  // after v, and only at those: every other machine is as it was at v.
+  struct JournalEntry {
+    std::uint64_t version;  ///< the cluster's version after the change
+    MachineId machine;
+  };
+  std::vector<JournalEntry> journal;
+  std::uint64_t journal_base = 0;
+  std::uint64_t journal_version = 0;
+  /// Per machine: the version of its newest entry (so a machine changed k times since a memo
+  /// is looked at once).
+  std::vector<std::uint64_t> machine_logged;
+
+  // Shape memos: the ranking of the last indexed search for a lone instance whose answer depends
+  // only on its class filters (ClassVerdicts::filter_of) and its request vector. Such a unit
+  // takes part in no conflict relation, no spread and no preference, so every filter and score
+  // reads only that and the machine: units of one shape (the realistic mix has ~900 of them
+  // among 700k units) ask the same question, and a memo answers it after looking again at the
+  // machines changed since (the journal). Same invariant as the replica ranking above: `ranked`
+  // holds the best feasible machines, exactly scored, and every feasible machine outside it
+  // ranks below `floor` (when has_floor; otherwise there is none).
+  struct ShapeMemo {
+    std::vector<Candidate> ranked;
+    std::uint64_t version = 0;
+    bool valid = false;
+    bool has_floor = false;
+    Candidate floor{0.0, kNone};
+  };
+  std::vector<ShapeMemo> shape_memos;
+  /// Per memo: its key, filter id then the request vector (dims() + 1 values).
+  std::vector<std::int64_t> shape_memo_keys;
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> shape_memo_index;
+  /// Per unit: its memo id, kNone until asked.
+  std::vector<std::uint32_t> shape_memo_of;
 
   /// Per (unit, spread preference): whether each class holds a least-filled domain now.
   std::vector<std::uint8_t> spread_met_scratch;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "../class_index.hpp"
 #include "berth/constraint/glob.hpp"
 #include "berth/place/strategy.hpp"
 #include "group_state.hpp"
@@ -36,7 +37,7 @@ struct LeastLoadedScore {
     return -static_cast<double>(s.cluster.instances_on(m).size());
   }
   static double bound(const GroupState& s, ClassId k, std::size_t node) {
-    return -static_cast<double>(s.cluster.class_index(k).min_count[node]);
+    return -static_cast<double>(detail::class_index(s.cluster, k).min_count[node]);
   }
 };
 
@@ -59,8 +60,9 @@ struct UtilizationScore {
   /// With a fit level, the extremes are those of the machines that have the level's amount
   /// free in dimension 0: every machine that fits is among them.
   static double bound(const GroupState& s, ClassId k, std::size_t node) {
-    const Cluster::ClassIndex& idx = s.cluster.class_index(k);
-    const std::size_t at = node * s.cluster.fit_levels().size() + static_cast<std::size_t>(s.level);
+    const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
+    const std::size_t at =
+        node * detail::fit_levels(s.cluster).size() + static_cast<std::size_t>(s.level);
     if (s.class_counted == 0) return 0.0;
     if constexpr (kFullest) {
       const double u = s.level >= 0 ? idx.level_max_util[at] : idx.max_util[node];
@@ -88,9 +90,10 @@ struct DotProductScore {
     return dot;
   }
   static double bound(const GroupState& s, ClassId k, std::size_t node) {
-    const Cluster::ClassIndex& idx = s.cluster.class_index(k);
+    const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
     const std::size_t D = s.demand.size();
-    const std::size_t at = node * s.cluster.fit_levels().size() + static_cast<std::size_t>(s.level);
+    const std::size_t at =
+        node * detail::fit_levels(s.cluster).size() + static_cast<std::size_t>(s.level);
     const std::int64_t* free = s.level >= 0 ? &idx.level_free[at * D] : &idx.max_free[node * D];
     double bound = 0;
     for (std::size_t d = 0; d < D; ++d) {

@@ -12,6 +12,8 @@
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
 #include "support/random_spec.hpp"
+// The class trees are internal (not installed): read here to check the undo log restores them.
+#include "../../../src/place/class_index.hpp"
 
 using namespace berth;
 
@@ -26,7 +28,7 @@ struct Snapshot {
   std::vector<double> util;
   std::vector<std::uint32_t> holders;
   std::vector<std::vector<std::int64_t>> spread;  ///< per unit: count per domain
-  std::vector<Cluster::ClassIndex> classes;
+  detail::ClassTrees trees;
   std::vector<std::int64_t> total;
 };
 
@@ -46,7 +48,7 @@ Snapshot snapshot(const Cluster& c) {
       counts.push_back(c.spread_count(u, d));
     s.spread.push_back(std::move(counts));
   }
-  for (ClassId k = 0; k < c.class_count(); ++k) s.classes.push_back(c.class_index(k));
+  s.trees = c.class_trees();
   s.total = c.total_allocatable();
   return s;
 }
@@ -61,15 +63,10 @@ std::string difference(const Snapshot& a, const Snapshot& b) {
   if (a.holders != b.holders) return "conflict_holders_on";
   if (a.spread != b.spread) return "spread_count";
   if (a.total != b.total) return "total_allocatable";
-  if (a.classes.size() != b.classes.size()) return "class_count";
-  for (std::size_t k = 0; k < a.classes.size(); ++k) {
-    const auto& x = a.classes[k];
-    const auto& y = b.classes[k];
-    if (x.leaves != y.leaves || x.max_free != y.max_free || x.max_util != y.max_util ||
-        x.min_util != y.min_util || x.min_count != y.min_count || x.min_free != y.min_free ||
-        x.up_count != y.up_count || x.level_free != y.level_free ||
-        x.level_max_util != y.level_max_util || x.level_min_util != y.level_min_util)
-      return fmt::format("class_index({})", k);
+  if (a.trees.fit_levels != b.trees.fit_levels) return "fit_levels";
+  if (a.trees.classes.size() != b.trees.classes.size()) return "class_count";
+  for (std::size_t k = 0; k < a.trees.classes.size(); ++k) {
+    if (!(a.trees.classes[k] == b.trees.classes[k])) return fmt::format("class tree {}", k);
   }
   return "";
 }
@@ -235,4 +232,32 @@ TEST_CASE("a cluster built from a consumed spec is the one built from a copy", "
     CHECK(moved.problems() == copied.problems());
     CHECK(moved.warnings() == copied.warnings());
   }
+}
+
+TEST_CASE("a copied cluster owns its class trees; a moved one takes them", "[cluster]") {
+  // The trees sit behind a pointer (detail::ClassTreesHolder): a copy must copy them, not share
+  // them, or placing on the copy (what-if, explain, rebalance) would move the original's bounds.
+  std::mt19937_64 rng(4242);
+  int checked = 0;
+  for (int round = 0; round < 60; ++round) {
+    const Spec spec = testing::random_index_cluster(rng);
+    Cluster original = Cluster::build(spec, BuildOptions{false});
+    Placer placer(original, StrategyKind::BestFit);
+    for (GroupId g = 0; g < original.group_count() / 2; ++g) placer.place_group(g);
+    const Snapshot before = snapshot(original);
+    Cluster copy = original;
+    REQUIRE(difference(snapshot(copy), before).empty());
+    Placer on_copy(copy, StrategyKind::BestFit);
+    on_copy.place_pending();
+    for (MachineId m = 0; m < copy.machine_count(); ++m) copy.set_state(m, MachineState::Down);
+    REQUIRE(difference(snapshot(original), before).empty());
+    REQUIRE(&copy.class_trees() != &original.class_trees());
+    // Assigned over, the copy is the original again, trees included.
+    copy = original;
+    REQUIRE(difference(snapshot(copy), before).empty());
+    const Cluster moved = std::move(copy);
+    REQUIRE(difference(snapshot(moved), before).empty());
+    ++checked;
+  }
+  CHECK(checked == 60);
 }
