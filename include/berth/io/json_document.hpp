@@ -75,7 +75,7 @@ BERTH_API SourceLocation locate_byte(std::string_view text, std::size_t byte,
 /// "$comment", are always allowed) with ValidationError 203 naming `path.key`, with a
 /// did-you-mean hint or the list of allowed keys. Every JSON reader (spec, catalogue, events
 /// file) asks this one function, so one failure kind has one id.
-void reject_unknown_keys(const nlohmann::json& obj, const std::string& path,
-                         const std::vector<std::string>& allowed);
+BERTH_API void reject_unknown_keys(const nlohmann::json& obj, const std::string& path,
+                                   const std::vector<std::string>& allowed);
 
 }  // namespace berth
