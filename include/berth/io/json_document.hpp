@@ -63,8 +63,8 @@ class JsonObjectStream {
 /// Reads `text` as one JSON document, feeding `out` as it goes. Exactly parse_json_document's
 /// checks and errors (syntax, numbers beyond double, duplicate keys), raised in the same cases
 /// with the same messages and locations.
-void read_json_object_streaming(std::string_view text, const std::string& filename,
-                                const JsonDocumentKind& kind, JsonObjectStream& out);
+BERTH_API void read_json_object_streaming(std::string_view text, const std::string& filename,
+                                          const JsonDocumentKind& kind, JsonObjectStream& out);
 
 /// file:line:column of byte offset `byte` in `text` (lines and columns count from 1; columns
 /// count bytes).
