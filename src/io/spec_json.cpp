@@ -969,6 +969,26 @@ Machine machine_from_json(json j) {
 
 Unit unit_from_json(json j) { return std::move(spec_around("units", std::move(j)).units.at(0)); }
 
+// The reader's own functions, for another JSON input (the machine catalogue) to share: one
+// parser per field kind, so one failure has one error id and one message everywhere.
+Resources resources_from_json(const json& j, const std::string& path) {
+  return parse_resources(j, path);
+}
+
+void wrong_json_type(const std::string& path, const json& j, std::string_view expected) {
+  wrong_type(path, j, expected);
+}
+
+std::string scalar_text_from_json(const json& j, const std::string& path,
+                                  std::string_view expected) {
+  if (!j.is_string() && !j.is_number()) wrong_type(path, j, expected);
+  return quantity_text(j, path);
+}
+
+std::vector<std::string> metadata_values_from_json(const json& j, const std::string& path) {
+  return string_or_list(j, path);
+}
+
 std::string write_spec_json(const Spec& spec, int indent) {
   return spec_to_json(spec).dump(indent) + "\n";
 }

@@ -128,7 +128,10 @@ class Planner {
     std::vector<std::string> domains;
   };
   std::map<std::string, SpreadDomains> spread_domains_;  ///< unit -> its catalogue domains
-  bool add_machine_for(Working& w, const std::string& pending, const std::string& avoid_zone,
+  /// Buys one machine for the instance `pending`, of a type its group can use, outside
+  /// `avoid_zone`; `pending` null: for no instance in particular (a headroom that asks to lose
+  /// every machine), any type. False when no type is left.
+  bool add_machine_for(Working& w, const std::string* pending, const std::string& avoid_zone,
                        int attempt);
   void improve(Working& w, bool with_headroom);
   bool holds(const Working& w, bool stop_early);

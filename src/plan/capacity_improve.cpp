@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "berth/error.hpp"
 #include "berth/pack/bounds.hpp"
@@ -36,7 +37,9 @@ bool Planner::holds(const Working& w, bool stop_early) {
 }
 
 void Planner::grow_for_headroom(Working& w) {
-  std::map<std::string, int> attempts;
+  // Machines bought so far per (what for, lost zone): an instance's name, or, for a loss of
+  // every machine, how many of how many machines it asks to lose (the instance name empty).
+  std::map<std::tuple<std::string, std::size_t, std::size_t, std::string>, int> attempts;
   std::set<std::string> mixed_for;  // scenarios already given a packed set of machines
   const std::size_t limit = 4 * (w.machines.size() + workload_.machines.size()) + 64;
   for (std::size_t round = 0; round < limit; ++round) {
@@ -49,17 +52,17 @@ void Planner::grow_for_headroom(Working& w) {
     progress("headroom", round + 1, 0);
     if (h.holds) return;
     const LossScenario& f = h.failures.front();
-    // The instance to buy a machine for. A loss of every machine ("cannot lose 2 of 2
-    // machines") names none: any type will do then, and the note names the loss itself.
-    std::string target =
-        f.failure == LossScenario::Failure::NothingLeft ? f.pending_lines().front() : std::string();
+    // The instance to buy a machine for: the first the loss left pending that some type can
+    // take. A loss of every machine (Failure::NothingLeft, "cannot lose 2 of 2 machines")
+    // leaves none pending and names none: any type will do then, and the note names the loss.
+    const PendingUnit* target = nullptr;
     for (const PendingUnit& p : f.pending) {
       if (!unplaceable_instances_.count(p.unit)) {
-        target = p.unit;
+        target = &p;
         break;
       }
     }
-    if (target.empty()) return;
+    if (target == nullptr && f.failure != LossScenario::Failure::NothingLeft) return;
     // Pack what the loss displaced onto new machines outside the lost zone, with the same
     // cost-effective mix as the plan itself; one machine at a time if that finds nothing.
     std::set<std::size_t> displaced;
@@ -84,10 +87,13 @@ void Planner::grow_for_headroom(Working& w) {
       added_for_headroom_ += mix.bins.size();
       continue;
     }
-    std::string key = target + "|" + f.zone;
-    if (!add_machine_for(w, target, f.zone, attempts[key]++)) {
+    const auto key = target != nullptr
+                         ? std::tuple(target->unit, std::size_t{0}, std::size_t{0}, f.zone)
+                         : std::tuple(std::string(), f.must_lose, f.lost.size(), f.zone);
+    if (!add_machine_for(w, target != nullptr ? &target->unit : nullptr, f.zone, attempts[key]++)) {
       notes_.push_back(
-          fmt::format("headroom cannot be met: no machine type left for {} when losing {}", target,
+          fmt::format("headroom cannot be met: no machine type left for {} when losing {}",
+                      target != nullptr ? target->unit : f.pending_lines().front(),
                       f.zone.empty() ? fmt::format("{}", fmt::join(f.lost, ", "))
                                      : fmt::format("zone {}", f.zone)));
       return;

@@ -65,13 +65,13 @@ bool Planner::materialise(const Candidate& c, Working& out) {
   return repair(out);
 }
 
-bool Planner::add_machine_for(Working& w, const std::string& pending, const std::string& avoid_zone,
+bool Planner::add_machine_for(Working& w, const std::string* pending, const std::string& avoid_zone,
                               int attempt) {
   const std::size_t T = cat_.types.size();
   std::map<std::size_t, std::int64_t> count;
   for (const auto& [name, t] : w.machines) ++count[t];
   std::vector<std::size_t> options;
-  auto it = group_of_.find(pending);
+  auto it = pending != nullptr ? group_of_.find(*pending) : group_of_.end();
   for (std::size_t t = 0; t < T; ++t) {
     if (cat_.types[t].max_count && count[t] >= *cat_.types[t].max_count) continue;
     if (!avoid_zone.empty() && type_zone_[t] == avoid_zone) continue;
@@ -143,7 +143,7 @@ bool Planner::repair(Working& w) {
         continue;
       }
     }
-    if (!add_machine_for(w, target, "", attempts[target]++)) break;
+    if (!add_machine_for(w, &target, "", attempts[target]++)) break;
     added = w.machines.back().first;
     added_for = target;
   }

@@ -38,48 +38,8 @@ svg.bars{display:block;margin:4px 0 16px;font:12px system-ui,sans-serif}
 .note{color:#566;font-size:13px}
 )";
 
-}  // namespace
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string report_html(const ClusterReport& report, const std::string& title,
-                        const std::vector<std::pair<std::string, std::string>>& summary,
-                        const std::string& extra_html) {
-  const auto& dims = report.dimensions;
-  std::string h;
-  h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
-  h += fmt::format("<title>{}</title>\n<style>{}</style></head><body>\n", html_escape(title),
-                   kStyle);
-  h += fmt::format("<h1>{}</h1>\n", html_escape(title));
-  h += "<table class=\"summary\" id=\"summary\">\n";
-  for (const auto& [k, v] : summary)
-    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", html_escape(k), v);
-  h += "</table>\n";
-  h += extra_html;
-
-  // Cost breakdown.
+/// The cost table: machines and cost per type, and the total.
+void cost_html(std::string& h, const ClusterReport& report) {
   h += "<h2>Cost</h2>\n<table id=\"cost\"><tr><th>machine type</th><th>count</th><th>cost "
        "each</th><th>cost</th><th>share</th></tr>\n";
   for (const TypeUsage& t : report.types) {
@@ -89,8 +49,11 @@ std::string report_html(const ClusterReport& report, const std::string& title,
   }
   h += fmt::format("<tr><th>total</th><th>{}</th><th></th><th>{}</th><th></th></tr></table>\n",
                    report.machines.size(), format_cost(report.total_cost));
+}
 
-  // Utilization and stranded capacity per type.
+/// Utilization and stranded capacity per type.
+void types_html(std::string& h, const ClusterReport& report) {
+  const auto& dims = report.dimensions;
   h += "<h2>Utilization by machine type</h2>\n<table id=\"types\"><tr><th>machine "
        "type</th><th>count</th>";
   for (const auto& d : dims)
@@ -111,8 +74,11 @@ std::string report_html(const ClusterReport& report, const std::string& title,
   h += "</table>\n<p class=\"note\">Stranded: free capacity on machines where no unit of the "
        "workload fits any more, "
        "because another dimension is full.</p>\n";
+}
 
-  // Legend: the units, in order of total footprint.
+/// The "Machines" heading and its legend: the units, in order of total footprint.
+void legend_html(std::string& h, const ClusterReport& report) {
+  const auto& dims = report.dimensions;
   std::map<std::string, double> footprint;
   for (const MachineUsage& m : report.machines) {
     for (const UnitShare& s : m.units) {
@@ -130,9 +96,12 @@ std::string report_html(const ClusterReport& report, const std::string& title,
   }
   if (units.size() > 60) h += fmt::format("<span>... and {} more units</span>", units.size() - 60);
   h += "</div>\n";
+}
 
-  // One chart per dimension: a bar per machine, as long as its allocatable (relative to the
-  // largest machine), filled by unit, with stranded room hatched.
+/// One chart per dimension: a bar per machine, as long as its allocatable (relative to the
+/// largest machine), filled by unit, with stranded room hatched.
+void charts_html(std::string& h, const ClusterReport& report) {
+  const auto& dims = report.dimensions;
   constexpr int kLabel = 190, kBar = 560, kRow = 20, kTop = 22, kRight = 70;
   for (std::size_t d = 0; d < dims.size(); ++d) {
     std::int64_t largest = 0;
@@ -197,6 +166,52 @@ std::string report_html(const ClusterReport& report, const std::string& title,
     }
     h += "</svg>\n";
   }
+}
+
+}  // namespace
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string report_html(const ClusterReport& report, const std::string& title,
+                        const std::vector<std::pair<std::string, std::string>>& summary,
+                        const std::string& extra_html) {
+  std::string h;
+  h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  h += fmt::format("<title>{}</title>\n<style>{}</style></head><body>\n", html_escape(title),
+                   kStyle);
+  h += fmt::format("<h1>{}</h1>\n", html_escape(title));
+  h += "<table class=\"summary\" id=\"summary\">\n";
+  for (const auto& [k, v] : summary)
+    h += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", html_escape(k), v);
+  h += "</table>\n";
+  h += extra_html;
+
+  cost_html(h, report);
+  types_html(h, report);
+  legend_html(h, report);
+  charts_html(h, report);
   if (!report.pending.empty()) {
     h += fmt::format("<h2>Not placed</h2>\n<p class=\"bad\">{} instances have no machine.</p>\n",
                      report.pending.size());

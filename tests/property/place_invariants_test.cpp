@@ -60,6 +60,68 @@ TEST_CASE("random clusters: no overcommit, constraints hold, nothing lost, reaso
                   << rejected_as_invalid << " refused as contradictory)");
 }
 
+TEST_CASE("the checker is not blind: each promise broken by hand is reported",
+          "[property][place]") {
+  // The placement property tests pass only if the checker (tests/support/invariants.hpp) fails
+  // when a promise is broken. Break correct placements in four ways and require the report.
+  std::mt19937_64 rng(kSeed + 2);
+  int lost = 0, twice = 0, unknown = 0, overcommit = 0;
+  for (int round = 0; round < 300; ++round) {
+    Spec spec = random_spec(rng);
+    PlacementResult result;
+    try {
+      result = place(spec, PlaceOptions{});
+    } catch (const ValidationError&) {
+      continue;
+    }
+    if (!testing::check_placement(spec, result).empty() || result.placements.empty()) continue;
+    INFO("spec: " << write_spec_json(spec, -1));
+    auto reports = [&](const PlacementResult& broken, const std::string& what) {
+      for (const auto& line : testing::check_placement(spec, broken)) {
+        if (line.find(what) != std::string::npos) return true;
+      }
+      return false;
+    };
+    const auto first = result.placements.begin();
+    PlacementResult broken = result;  // an instance vanishes
+    broken.placements.erase(broken.placements.begin());
+    CHECK(reports(broken, "lost: " + first->first));
+    lost += 1;
+    broken = result;  // an instance both placed and pending, and pending twice
+    broken.pending.push_back(PendingUnit{first->first, {}});
+    broken.pending.push_back(PendingUnit{first->first, {}});
+    CHECK(reports(broken, "pending twice: " + first->first));
+    CHECK(reports(broken, "both placed and pending: " + first->first));
+    twice += 1;
+    broken = result;  // a placement of an instance the spec does not imply
+    broken.placements["no-such-unit"] = first->second;
+    CHECK(reports(broken, "placed an unknown instance: no-such-unit"));
+    unknown += 1;
+    // Everything on one up machine: an overcommit whenever the requests (summed here, apart
+    // from the checker) exceed that machine's room.
+    for (const Machine& m : spec.machines) {
+      if (m.state != MachineState::Up) continue;
+      broken = result;
+      Resources sum;
+      for (auto& [inst, machine] : broken.placements) {
+        machine = m.name;
+        const std::string unit = inst.substr(0, inst.find('@'));
+        for (const Unit& u : spec.units) {
+          if (u.name == unit) sum += u.requests;
+        }
+      }
+      if (sum.fits_in(m.allocatable())) break;
+      CHECK(reports(broken, "overcommit on " + m.name));
+      overcommit += 1;
+      break;
+    }
+  }
+  CHECK(lost > 100);
+  CHECK(twice > 100);
+  CHECK(unknown > 100);
+  CHECK(overcommit > 50);
+}
+
 TEST_CASE("random specs survive a JSON round trip", "[property][io]") {
   std::mt19937_64 rng(kSeed + 1);
   for (int round = 0; round < 500; ++round) {

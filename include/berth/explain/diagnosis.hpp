@@ -46,7 +46,7 @@ struct SpreadDomain {
   std::string describe() const { return key + "=" + value; }
   /// Ordered as their describe() text, so maps keyed by domains list them (in summaries and
   /// JSON) in the order they had when the key was that text.
-  friend std::strong_ordering operator<=>(const SpreadDomain& a, const SpreadDomain& b);
+  friend BERTH_API std::strong_ordering operator<=>(const SpreadDomain& a, const SpreadDomain& b);
   friend bool operator==(const SpreadDomain&, const SpreadDomain&) = default;
 };
 

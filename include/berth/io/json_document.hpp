@@ -63,8 +63,8 @@ class JsonObjectStream {
 /// Reads `text` as one JSON document, feeding `out` as it goes. Exactly parse_json_document's
 /// checks and errors (syntax, numbers beyond double, duplicate keys), raised in the same cases
 /// with the same messages and locations.
-void read_json_object_streaming(std::string_view text, const std::string& filename,
-                                const JsonDocumentKind& kind, JsonObjectStream& out);
+BERTH_API void read_json_object_streaming(std::string_view text, const std::string& filename,
+                                          const JsonDocumentKind& kind, JsonObjectStream& out);
 
 /// file:line:column of byte offset `byte` in `text` (lines and columns count from 1; columns
 /// count bytes).
@@ -75,7 +75,7 @@ BERTH_API SourceLocation locate_byte(std::string_view text, std::size_t byte,
 /// "$comment", are always allowed) with ValidationError 203 naming `path.key`, with a
 /// did-you-mean hint or the list of allowed keys. Every JSON reader (spec, catalogue, events
 /// file) asks this one function, so one failure kind has one id.
-void reject_unknown_keys(const nlohmann::json& obj, const std::string& path,
-                         const std::vector<std::string>& allowed);
+BERTH_API void reject_unknown_keys(const nlohmann::json& obj, const std::string& path,
+                                   const std::vector<std::string>& allowed);
 
 }  // namespace berth

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "berth/did_you_mean.hpp"  // did_you_mean was declared here; callers still find it
 #include "berth/export.hpp"
@@ -35,5 +36,23 @@ BERTH_API Spec spec_from_json(const nlohmann::json& j);
 /// the same errors (naming the owner, `machine m1: capacity.cpu`, or the path, `machines[0].x`).
 BERTH_API Machine machine_from_json(nlohmann::json j);
 BERTH_API Unit unit_from_json(nlohmann::json j);
+
+/// The spec reader's field parsers, for other JSON inputs (the machine catalogue) so that one
+/// failure kind has one error id and message in every input (docs/errors.md):
+/// A resources object as a spec's `capacity` (`{"cpu": "2", "memory": "8Gi", "gpu": 1}`):
+/// 202 not an object or a quantity neither string nor number, 204 an empty resource name,
+/// 201 a bad quantity; `path` names the object (`machine_types[0].capacity`).
+BERTH_API Resources resources_from_json(const nlohmann::json& j, const std::string& path);
+/// Throws ValidationError 202 `path: expected <expected>, got <what j is>`.
+[[noreturn]] BERTH_API void wrong_json_type(const std::string& path, const nlohmann::json& j,
+                                            std::string_view expected);
+/// A string as is, a number as its shortest round-trip digits (as quantities are read);
+/// anything else is 202 naming `expected`.
+BERTH_API std::string scalar_text_from_json(const nlohmann::json& j, const std::string& path,
+                                            std::string_view expected);
+/// A metadata value as a spec's machine metadata reads it: a string (a number or a bool as its
+/// JSON text) or a list of them; anything else is 202.
+BERTH_API std::vector<std::string> metadata_values_from_json(const nlohmann::json& j,
+                                                             const std::string& path);
 
 }  // namespace berth

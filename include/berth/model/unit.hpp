@@ -45,7 +45,8 @@ struct BERTH_API Preference {
   std::string describe() const;
   /// Kind, weight and the field of that kind: a Near preference's `metadata` means nothing
   /// (the spec's JSON form cannot even hold it), so it does not make two preferences differ.
-  friend bool operator==(const Preference& a, const Preference& b);
+  /// (A friend is not a member: the class's BERTH_API does not export it, so it says so itself.)
+  friend BERTH_API bool operator==(const Preference& a, const Preference& b);
 };
 
 /// A unit as written. `replicas` (when set) expands into instances `name@1..N`.

@@ -42,8 +42,9 @@ struct BERTH_API Catalogue {
 };
 
 /// Parses a catalogue. Syntax errors: ParseError 180 with file:line:column. Meaning errors:
-/// ValidationError 281-286 naming the field (`machine_types[2].cost`); unknown fields are
-/// ValidationError 203 with did-you-mean, as in a spec.
+/// ValidationError naming the field (`machine_types[2].cost`). What a spec can get wrong too
+/// has the spec's id and message (201 quantity, 202 wrong type, 203 unknown field with
+/// did-you-mean, 204 empty resource name); the catalogue's own are 283-286.
 BERTH_API Catalogue parse_catalogue_json(std::string_view text,
                                          const std::string& filename = "<catalogue>");
 /// Reads and parses a catalogue file.

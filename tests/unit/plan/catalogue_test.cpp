@@ -2,8 +2,10 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "berth/error.hpp"
+#include "berth/io/spec_json.hpp"
 
 using namespace berth;
 using namespace berth::plan;
@@ -122,5 +124,56 @@ TEST_CASE("catalogue: errors name the file, the field and the fix", "[plan][cata
   CHECK(e.find("machine_types[0].cost") != std::string::npos);
 
   e = error_of(R"([1,2])");
-  CHECK(e.find("[berth.invalid.281]") != std::string::npos);
+  CHECK(e.find("[berth.invalid.202]") != std::string::npos);
+}
+
+namespace {
+
+/// The spec's error line for `machine` as the only machine of a spec ("" when it reads).
+std::string spec_error_of(const std::string& machine) {
+  try {
+    parse_spec_json(R"({"machines":[)" + machine + "]}", "s.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("catalogue: a failure a spec can have too has the spec's id and message",
+          "[plan][catalogue]") {
+  // Issue 18, one error id per failure kind: the catalogue reads resources, metadata and wrong
+  // types with the spec reader's parsers, so the text after the field path is the same; only
+  // the path differs (a spec names the machine, a catalogue the list index).
+  struct Case {
+    std::string resources_json;  // a capacity object, written into both inputs
+    std::string id;
+    std::string what;  // the message after the path, as the spec reader says it
+  };
+  for (
+      const Case& c : std::vector<Case>{
+          {R"({"cpu":true})", "[berth.invalid.202]",
+           R"(capacity.cpu: expected a quantity (a string such as "512Mi" or a number), got true)"},
+          {R"({"":"1"})", "[berth.invalid.204]", "capacity: resource names must not be empty"},
+          {R"([1])", "[berth.invalid.202]", "capacity: expected an object, got an array"},
+          {R"({"memory":"lots"})", "[berth.invalid.201]", "capacity.memory: invalid quantity"},
+      }) {
+    const std::string cat = error_of(R"({"machine_types":[{"name":"a","capacity":)" +
+                                     c.resources_json + R"(,"cost":1}]})");
+    const std::string spec = spec_error_of(R"({"name":"a","capacity":)" + c.resources_json + "}");
+    INFO(cat);
+    INFO(spec);
+    CHECK(cat.find(c.id + " machine_types[0]." + c.what) != std::string::npos);
+    CHECK(spec.find(c.id + " machine a: " + c.what) != std::string::npos);
+  }
+  // A metadata value of the wrong type, and a wrong type elsewhere: the spec's 202 and wording.
+  CHECK(
+      error_of(
+          R"({"machine_types":[{"name":"a","capacity":{"cpu":"1"},"metadata":{"zone":{}},"cost":1}]})")
+          .find("[berth.invalid.202] machine_types[0].metadata.zone: expected a string or a list "
+                "of strings, got an object") != std::string::npos);
+  CHECK(error_of(R"({"machine_types":[{"name":"a","capacity":{"cpu":"1"},"cost":[1]}]})")
+            .find("[berth.invalid.202] machine_types[0].cost: expected a cost (a number such as "
+                  "0.096), got an array") != std::string::npos);
 }
