@@ -58,6 +58,9 @@ function(berth_library name)
   target_compile_features(berth_${name} PUBLIC cxx_std_20)
   target_link_libraries(berth_${name} PUBLIC ${ARG_PUBLIC} PRIVATE ${ARG_PRIVATE}
     $<BUILD_INTERFACE:berth_warnings>)
+  if(BERTH_FUZZ)  # coverage for the fuzzers; the test suite runs on the same objects
+    target_compile_options(berth_${name} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
   set_property(GLOBAL APPEND PROPERTY BERTH_LIBRARIES berth_${name})
   set_property(GLOBAL APPEND PROPERTY BERTH_COMPONENT_LIBRARIES_${ARG_COMPONENT} berth_${name})
 endfunction()

@@ -11,6 +11,9 @@
 # faster with libFuzzer's usual 4096, as inputs otherwise grow towards the cap).
 # New inputs found go to $BUILD_DIR/corpus/<target> (never into the repo); crash inputs to
 # $BUILD_DIR/artifacts/<target>/. Turn a crash into a regression test under tests/bad_input/.
+# BUILD_DIR may also be a top-level build configured with BERTH_FUZZ=ON (CI's sanitizer build,
+# scripts/sanitize.sh with SANITIZE_FUZZ=1): its targets are used as they are, FUZZ_SANITIZE
+# then being whatever that build was configured with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +25,13 @@ cxx="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
-  -DBERTH_FUZZ_SANITIZE="$sanitize" >/dev/null  # -g1: line tables for reports, half the build time
+if [[ -f "$build/CMakeCache.txt" ]] && grep -q '^BERTH_FUZZ:BOOL=ON$' "$build/CMakeCache.txt"; then
+  echo "fuzz: targets of the sanitizer build $build (BERTH_FUZZ=ON)"
+else
+  cmake -S fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
+    -DBERTH_FUZZ_SANITIZE="$sanitize" >/dev/null  # -g1: line tables for reports, half the build time
+fi
 fuzz_binaries=()
 for t in $targets; do fuzz_binaries+=("${t}_fuzz"); done
 cmake --build "$build" -j"${FUZZ_JOBS:-2}" --target "${fuzz_binaries[@]}"

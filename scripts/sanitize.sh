@@ -12,7 +12,10 @@
 # instances of ../shared/data: its 30,000 local-search iterations per instance took 108 s under
 # ASan at -O1, the suite's critical path, while the same pack code runs under ASan in the other
 # pack tests and in the vbp fuzzer (the main suite still runs it, with libstdc++'s assertions).
-# Benchmarks are not built here.
+# Benchmarks are not built here. SANITIZE_FUZZ=1 also builds the libFuzzer targets
+# in build-asan (BERTH_FUZZ: the libraries get coverage instrumentation), so that
+# `BUILD_DIR=build-asan scripts/fuzz.sh` runs them without compiling the libraries again: CI
+# (scripts/test.sh) does this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,7 +52,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 asan_cxx="${SANITIZE_CXX:-$(command -v clang++-14 || command -v c++)}"
 if [[ "$what" == all || "$what" == asan ]]; then
   run_suite "${ASAN_BUILD_DIR:-build-asan}" -O1 -DCMAKE_CXX_COMPILER="$asan_cxx" \
-    -DBERTH_SANITIZE=address,undefined
+    -DBERTH_SANITIZE=address,undefined -DBERTH_FUZZ="$([[ "${SANITIZE_FUZZ:-0}" != 0 ]] && echo ON || echo OFF)"
 fi
 if [[ "$what" == all || "$what" == assert ]]; then
   run_suite "${ASSERT_BUILD_DIR:-build-assert}" -O2 "-DCMAKE_CXX_FLAGS=-D_GLIBCXX_ASSERTIONS"

@@ -37,16 +37,22 @@ cmake --build "$build" -j"$jobs"
 scripts/tidy.sh "$build" "$PWD/src/.*\.cpp$"
 (cd "$build" && ctest -j"$jobs" --output-on-failure --no-tests=error --timeout 900)
 
-# The whole suite again under ASan + UBSan (minus the etcd server tests: see sanitize.sh).
+# The whole suite again under ASan + UBSan (minus the etcd server tests: see sanitize.sh). The
+# same build holds the libFuzzer targets (SANITIZE_FUZZ): its libraries, compiled once with
+# coverage, serve both, where a separate fuzz build compiled them a second time.
+fuzz_seconds="${BERTH_TEST_FUZZ_SECONDS:-10}"
 hardening="sanitizer suite skipped (BERTH_TEST_SANITIZE=0)"
+fuzz_build="$build-fuzz"
 if [[ "${BERTH_TEST_SANITIZE:-1}" != 0 ]]; then
-  ASAN_BUILD_DIR="$build-asan" SANITIZE_JOBS="$jobs" scripts/sanitize.sh asan
+  fuzz_in_asan=0
+  if [[ "$fuzz_seconds" != 0 ]]; then fuzz_in_asan=1 fuzz_build="$build-asan"; fi
+  ASAN_BUILD_DIR="$build-asan" SANITIZE_JOBS="$jobs" SANITIZE_FUZZ="$fuzz_in_asan" \
+    scripts/sanitize.sh asan
   hardening="sanitizer suite clean"
 fi
 # Every parser's fuzz target, with ASan + UBSan, from the seed corpus in fuzz/corpus.
-fuzz_seconds="${BERTH_TEST_FUZZ_SECONDS:-10}"
 if [[ "$fuzz_seconds" != 0 ]]; then
-  BUILD_DIR="$build-fuzz" FUZZ_JOBS="$jobs" scripts/fuzz.sh "$fuzz_seconds"
+  BUILD_DIR="$fuzz_build" FUZZ_JOBS="$jobs" scripts/fuzz.sh "$fuzz_seconds"
   hardening+=", fuzz targets clean"
 else
   hardening+=", fuzz targets skipped (BERTH_TEST_FUZZ_SECONDS=0)"

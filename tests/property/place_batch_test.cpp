@@ -18,20 +18,20 @@
 using namespace berth;
 
 namespace {
-constexpr std::uint64_t kSeed = 20261126;
+constexpr std::uint64_t kBatchSeed = 20261126;
 }  // namespace
 
 TEST_CASE("batch strategies on random clusters: no overcommit, constraints hold, nothing lost",
           "[property][place][batch]") {
   for (const std::string& name : batch_strategy_names()) {
-    std::mt19937_64 rng(kSeed);
+    std::mt19937_64 rng(kBatchSeed);
     int checked = 0, with_pending = 0;
     for (int round = 0; round < 500; ++round) {
       const std::uint64_t case_seed = rng();
       std::mt19937_64 case_rng(case_seed);
       Spec spec = testing::random_spec(case_rng);
-      INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
-                   << name);
+      INFO("seed " << kBatchSeed << ", case " << round << " (case seed " << case_seed
+                   << "), strategy " << name);
       INFO("spec: " << write_spec_json(spec, -1));
       const PlaceOptions options = place_options_for(name);
       REQUIRE(options.batch);

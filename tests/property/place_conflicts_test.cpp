@@ -22,13 +22,13 @@ using namespace berth;
 
 namespace {
 
-constexpr std::uint64_t kSeed = 1717;
+constexpr std::uint64_t kConflictsSeed = 1717;
 
 }  // namespace
 
 TEST_CASE("the compiled conflict relation equals the patterns evaluated pair by pair",
           "[property][conflicts]") {
-  std::mt19937_64 rng(kSeed);
+  std::mt19937_64 rng(kConflictsSeed);
   int cases = 0, related_pairs = 0;
   for (int round = 0; round < 400; ++round) {
     Spec spec = testing::random_conflict_spec(rng);
@@ -40,7 +40,7 @@ TEST_CASE("the compiled conflict relation equals the patterns evaluated pair by 
       continue;
     }
     ++cases;
-    INFO("seed " << kSeed << ", round " << round);
+    INFO("seed " << kConflictsSeed << ", round " << round);
     // One way: p's patterns take t's instance (by its name, or a global unit's by its unit name).
     auto one_way = [&](InstanceId p, InstanceId t) {
       const Unit& tu = c.unit(c.instance(t).unit);

@@ -21,7 +21,7 @@ using namespace berth;
 
 namespace {
 
-constexpr std::uint64_t kSeed = 20261204;
+constexpr std::uint64_t kDiagnoseSeed = 20261204;
 
 void require_same_diagnosis(const Diagnosis& a, const Diagnosis& b) {
   REQUIRE(a.unit == b.unit);
@@ -55,7 +55,7 @@ void require_same_diagnosis(const Diagnosis& a, const Diagnosis& b) {
 }  // namespace
 
 TEST_CASE("diagnoses from the indexes equal the exhaustive scan's", "[property][index][explain]") {
-  std::mt19937_64 rng(kSeed);
+  std::mt19937_64 rng(kDiagnoseSeed);
   std::size_t compared = 0, pending = 0, with_conflicts = 0, with_spread = 0, with_closest = 0,
               with_not_up = 0, with_fit = 0, rejected = 0;
   int built = 0;
@@ -64,8 +64,8 @@ TEST_CASE("diagnoses from the indexes equal the exhaustive scan's", "[property][
     std::mt19937_64 case_rng(case_seed);
     Spec spec = testing::random_diagnose_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
-                 << to_string(strategy));
+    INFO("seed " << kDiagnoseSeed << ", case " << round << " (case seed " << case_seed
+                 << "), strategy " << to_string(strategy));
     std::optional<Cluster> built_cluster;
     try {
       built_cluster.emplace(Cluster::build(spec));
@@ -182,7 +182,7 @@ TEST_CASE("diagnoses reusing kept class counts equal fresh ones", "[property][in
   // earlier diagnosis, must answer exactly as a fresh placer (nothing kept) and as the scan,
   // after placements, forced overcommitting assignments (NaN keys: 0/0), unassignments, state
   // changes and rollbacks. Each group is asked twice in a row too (everything reused).
-  std::mt19937_64 rng(kSeed + 17);
+  std::mt19937_64 rng(kDiagnoseSeed + 17);
   std::size_t compared = 0, pending = 0, conflicted = 0, rolled_back = 0;
   for (int round = 0; round < 500; ++round) {
     const std::uint64_t case_seed = rng();
@@ -190,7 +190,7 @@ TEST_CASE("diagnoses reusing kept class counts equal fresh ones", "[property][in
     Spec spec = round % 2 == 0 ? testing::random_diagnose_cluster(case_rng)
                                : testing::random_index_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed + 17 << ", case " << round << " (case seed " << case_seed << ")");
+    INFO("seed " << kDiagnoseSeed + 17 << ", case " << round << " (case seed " << case_seed << ")");
     std::optional<Cluster> built_cluster;
     try {
       built_cluster.emplace(Cluster::build(spec));

@@ -16,20 +16,20 @@ using namespace berth;
 
 namespace {
 
-constexpr std::uint64_t kSeed = 8128;
+constexpr std::uint64_t kIndexSeed = 8128;
 
 }  // namespace
 
 TEST_CASE("indexed search and exhaustive scan choose the same machine", "[property][index]") {
-  std::mt19937_64 rng(kSeed);
+  std::mt19937_64 rng(kIndexSeed);
   std::size_t decisions = 0, unplaceable = 0;
   for (int round = 0; round < 1500; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);
     Spec spec = testing::random_index_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
-                 << to_string(strategy));
+    INFO("seed " << kIndexSeed << ", case " << round << " (case seed " << case_seed
+                 << "), strategy " << to_string(strategy));
     Cluster cluster = Cluster::build(spec);
     Placer placer(cluster, strategy);
     // Place group by group; before each placement compare the two searches, and now and then
@@ -64,7 +64,7 @@ TEST_CASE("indexed search and exhaustive scan choose the same machine", "[proper
 
 namespace {
 
-void require_same_diagnosis(const Diagnosis& a, const Diagnosis& b) {
+void require_same_diagnosis_fields(const Diagnosis& a, const Diagnosis& b) {
   REQUIRE(a.unit == b.unit);
   REQUIRE(a.group == b.group);
   REQUIRE(a.considered == b.considered);
@@ -96,7 +96,7 @@ TEST_CASE("batch placement: pending diagnoses equal a fresh scan for each unit",
   // place_pending reuses a diagnosis for the next pending replica of the same unit and the
   // indexed search reuses its ranking across replicas; replaying the batch one decision at a
   // time with fresh scans must give the same machines and the same counts.
-  std::mt19937_64 rng(kSeed + 1);
+  std::mt19937_64 rng(kIndexSeed + 1);
   std::size_t pending_seen = 0;
   for (int round = 0; round < 600; ++round) {
     const std::uint64_t case_seed = rng();
@@ -121,7 +121,7 @@ TEST_CASE("batch placement: pending diagnoses equal a fresh scan for each unit",
       Diagnosis fresh;
       replay_placer.select_scan(g, &fresh);
       REQUIRE(k < pending.size());
-      require_same_diagnosis(pending[k++], fresh);
+      require_same_diagnosis_fields(pending[k++], fresh);
     }
     REQUIRE(k == pending.size());
     pending_seen += k;

@@ -17,22 +17,22 @@ using namespace berth;
 
 namespace {
 
-constexpr std::uint64_t kSeed = 20261125;
+constexpr std::uint64_t kInvariantsSeed = 20261125;
 using testing::random_spec;
 
 }  // namespace
 
 TEST_CASE("random clusters: no overcommit, constraints hold, nothing lost, reasons add up",
           "[property][place]") {
-  std::mt19937_64 rng(kSeed);
+  std::mt19937_64 rng(kInvariantsSeed);
   int checked = 0, rejected_as_invalid = 0, with_pending = 0;
   for (int round = 0; round < 3000; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);
     Spec spec = random_spec(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
-                 << to_string(strategy));
+    INFO("seed " << kInvariantsSeed << ", case " << round << " (case seed " << case_seed
+                 << "), strategy " << to_string(strategy));
     INFO("spec: " << write_spec_json(spec, -1));
     PlacementResult result;
     try {
@@ -123,7 +123,7 @@ TEST_CASE("the checker is not blind: each promise broken by hand is reported",
 }
 
 TEST_CASE("random specs survive a JSON round trip", "[property][io]") {
-  std::mt19937_64 rng(kSeed + 1);
+  std::mt19937_64 rng(kInvariantsSeed + 1);
   for (int round = 0; round < 500; ++round) {
     Spec spec = random_spec(rng);
     Spec back = parse_spec_json(write_spec_json(spec), "roundtrip.json");

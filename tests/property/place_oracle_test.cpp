@@ -36,7 +36,7 @@ using namespace berth;
 
 namespace {
 
-constexpr std::uint64_t kSeed = 20261206;
+constexpr std::uint64_t kOracleSeed = 20261206;
 
 /// The oracle: may the unplaced members of `group` go on machine `m`, given what runs where
 /// now? Everything is decided from the Spec's units and machines; the cluster is asked only
@@ -220,15 +220,15 @@ std::vector<GroupId> pending_groups(const Cluster& c) { return c.unplaced_groups
 
 TEST_CASE("every path of the pipeline agrees with a brute-force oracle",
           "[property][place][oracle]") {
-  std::mt19937_64 rng(kSeed);
+  std::mt19937_64 rng(kOracleSeed);
   std::size_t pairs = 0, fitting = 0, unresolvable = 0, contradictions = 0, preemptions = 0;
   for (int round = 0; round < 400; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);
     Spec spec = testing::random_oracle_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
-                 << to_string(strategy));
+    INFO("seed " << kOracleSeed << ", case " << round << " (case seed " << case_seed
+                 << "), strategy " << to_string(strategy));
     INFO("spec: " << write_spec_json(spec, -1));
     Cluster cluster = Cluster::build(spec, BuildOptions{false});
     contradictions += cluster.problems().size();
@@ -323,7 +323,7 @@ TEST_CASE("every path of the pipeline agrees with a brute-force oracle",
 
 TEST_CASE("batch strategies keep every promise on clusters with taints and ports",
           "[property][place][oracle]") {
-  std::mt19937_64 rng(kSeed + 1);
+  std::mt19937_64 rng(kOracleSeed + 1);
   for (int round = 0; round < 150; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);

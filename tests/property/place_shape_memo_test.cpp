@@ -15,7 +15,7 @@ using namespace berth;
 
 namespace {
 
-constexpr std::uint64_t kSeed = 1717;
+constexpr std::uint64_t kShapeMemoSeed = 1717;
 
 /// One change the placer does not make, chosen by `kind`.
 void outside_change(std::mt19937_64& rng, Cluster& c, int kind) {
@@ -43,15 +43,15 @@ void outside_change(std::mt19937_64& rng, Cluster& c, int kind) {
 
 TEST_CASE("shape memos: the indexed search equals the scan through commits and outside changes",
           "[property][index]") {
-  std::mt19937_64 rng(kSeed);
+  std::mt19937_64 rng(kShapeMemoSeed);
   std::size_t decisions = 0, placed = 0, outside = 0;
   for (int round = 0; round < 800; ++round) {
     const std::uint64_t case_seed = rng();
     std::mt19937_64 case_rng(case_seed);
     const Spec spec = testing::random_shape_cluster(case_rng);
     const auto strategy = static_cast<StrategyKind>(round % 5);
-    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << "), strategy "
-                 << to_string(strategy));
+    INFO("seed " << kShapeMemoSeed << ", case " << round << " (case seed " << case_seed
+                 << "), strategy " << to_string(strategy));
     Cluster cluster = Cluster::build(spec);
     Placer placer(cluster, strategy);
     std::vector<GroupId> groups(cluster.group_count());
@@ -91,7 +91,7 @@ TEST_CASE("shape memos: the indexed search equals the scan through commits and o
 
 TEST_CASE("shape memos: a batch places exactly what fresh scans place, and what no memo places",
           "[property][index]") {
-  std::mt19937_64 rng(kSeed + 1);
+  std::mt19937_64 rng(kShapeMemoSeed + 1);
   std::size_t instances = 0;
   for (int round = 0; round < 500; ++round) {
     const std::uint64_t case_seed = rng();

@@ -12,9 +12,9 @@
 
 namespace {
 
-using Run = berth::testing::CliRun;
+using PlaceRun = berth::testing::CliRun;
 
-Run run(const std::string& args, bool with_stderr = true) {
+PlaceRun run(const std::string& args, bool with_stderr = true) {
   return berth::testing::run_cli(args, with_stderr);
 }
 
@@ -27,7 +27,7 @@ const std::string kExample = std::string(BERTH_SOURCE_DIR) + "/examples/coreos-f
 }  // namespace
 
 TEST_CASE("place prints the JSON contract and exits 2 when units are pending", "[cli]") {
-  Run r = run("place " + kExample + " --format json");
+  PlaceRun r = run("place " + kExample + " --format json");
   REQUIRE(r.exit_code == 2);
   auto j = nlohmann::json::parse(r.out);
   CHECK(j["placements"]["etcd@1"] == "etcd-1");
@@ -44,21 +44,22 @@ TEST_CASE("place exits 0 when everything is placed", "[cli]") {
   std::string path =
       write_temp("ok.json", R"({"machines":[{"name":"m1","capacity":{"cpu":"1","memory":"1Gi"}}],
     "units":[{"name":"a","requests":{"cpu":"500m"}}]})");
-  Run r = run("place " + path);
+  PlaceRun r = run("place " + path);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("1 of 1 unit instances placed."));
 }
 
 TEST_CASE("bad input is one line and exit 1", "[cli]") {
-  auto one_line_error = [](const Run& r) {
+  auto one_line_error = [](const PlaceRun& r) {
     CHECK(r.exit_code == 1);
     CHECK(r.out.rfind("berth: error: ", 0) == 0);
     CHECK(r.out.find('\n') == r.out.size() - 1);
   };
-  Run truncated = run("place " + write_temp("trunc.json", "{\"machines\": [ {\"name\": \"m1\""));
+  PlaceRun truncated =
+      run("place " + write_temp("trunc.json", "{\"machines\": [ {\"name\": \"m1\""));
   one_line_error(truncated);
   CHECK_THAT(truncated.out, Catch::Contains("trunc.json:1:"));
-  Run strategy = run("place " + kExample + " --strategy fastest");
+  PlaceRun strategy = run("place " + kExample + " --strategy fastest");
   one_line_error(strategy);
   CHECK_THAT(strategy.out, Catch::Contains("unknown strategy \"fastest\""));
   one_line_error(
@@ -70,13 +71,13 @@ TEST_CASE("bad input is one line and exit 1", "[cli]") {
   const std::string dangling = write_temp(
       "mo.json",
       R"({"machines":[{"name":"m1"}],"units":[{"name":"w","constraints":{"machine_of":"ghost"}},{"name":"ok"}]})");
-  Run unknown = run("place " + dangling + " --strict");
+  PlaceRun unknown = run("place " + dangling + " --strict");
   one_line_error(unknown);
   CHECK_THAT(unknown.out, Catch::Contains("unit w: machine_of") && Catch::Contains("\"ghost\""));
-  Run lenient = run("place " + dangling + " --format json");
+  PlaceRun lenient = run("place " + dangling + " --format json");
   CHECK(lenient.exit_code == 2);
   CHECK_THAT(lenient.out, Catch::Contains("\"unresolvable\": true") && Catch::Contains("\"ok\": "));
-  Run misspelled =
+  PlaceRun misspelled =
       run("place " + write_temp("typo.json", R"({"units":[{"name":"w","replica":2}]})"));
   one_line_error(misspelled);
   CHECK_THAT(misspelled.out, Catch::Contains("did you mean \"replicas\""));
@@ -84,11 +85,11 @@ TEST_CASE("bad input is one line and exit 1", "[cli]") {
 }
 
 TEST_CASE("explain says why a unit cannot go on a machine", "[cli]") {
-  Run r = run("explain " + kExample + " analytics api-3");
+  PlaceRun r = run("explain " + kExample + " analytics api-3");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.out,
              Catch::Contains("analytics cannot go on api-3") && Catch::Contains("short of memory"));
-  Run ok = run("explain " + kExample + " etcd@1 etcd-1 --format json");
+  PlaceRun ok = run("explain " + kExample + " etcd@1 etcd-1 --format json");
   CHECK(ok.exit_code == 0);
   CHECK(nlohmann::json::parse(ok.out)["fits"] == true);
 }
@@ -101,7 +102,7 @@ TEST_CASE("place exits 2 and lists machines the existing placements overcommit",
       {"name":"m2","capacity":{"cpu":"4"}}],
     "units":[{"name":"a","requests":{"cpu":"1"}},{"name":"b","requests":{"cpu":"1"}}],
     "placements":{"a":"m1","b":"m1"}})");
-  Run json_run = run("place " + spec + " --format json", false);
+  PlaceRun json_run = run("place " + spec + " --format json", false);
   CHECK(json_run.exit_code == 2);
   auto j = nlohmann::json::parse(json_run.out);
   REQUIRE(j["overcommitted"].size() == 1);
@@ -109,11 +110,11 @@ TEST_CASE("place exits 2 and lists machines the existing placements overcommit",
   CHECK(j["overcommitted"][0]["over"]["cpu"] == 1000);
   CHECK(j["overcommitted"][0]["must_move"] == nlohmann::json::array({"b"}));
   CHECK(j["pending"].empty());
-  Run text = run("place " + spec);
+  PlaceRun text = run("place " + spec);
   CHECK(text.exit_code == 2);
   CHECK(text.out.find("1 machine(s) overcommitted by existing placements:\n  m1: over cpu by 1; "
                       "must move: b\n") != std::string::npos);
   // A spec that fits has an empty list.
-  Run fine = run("place " + kExample + " --format json", false);
+  PlaceRun fine = run("place " + kExample + " --format json", false);
   CHECK(nlohmann::json::parse(fine.out)["overcommitted"].empty());
 }

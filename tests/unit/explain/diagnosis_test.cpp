@@ -11,12 +11,13 @@
 
 #include "berth/explain/diagnosis.hpp"
 #include "berth/io/result_json.hpp"
+#include "support/builders.hpp"
 
 using namespace berth;
 
 namespace {
 
-constexpr std::int64_t kGi = std::int64_t{1} << 30;
+using berth::testing::kGi;  // tests/support/builders.hpp
 
 Diagnosis memory_short() {
   Diagnosis d;

@@ -13,7 +13,7 @@ using namespace berth::fleet;
 
 namespace {
 
-constexpr const char* kSized = "[X-Fleet]\nRequests=cpu=100m,memory=64Mi\n";
+constexpr const char* kSizedUnit = "[X-Fleet]\nRequests=cpu=100m,memory=64Mi\n";
 
 }  // namespace
 
@@ -38,8 +38,8 @@ TEST_CASE("lint reports every problem and keeps going", "[fleet][lint]") {
             "[Unit]\nbroken line\n[X-Fleet]\nMachinOf=b.service\nGlobal=true\nMachineID=x\n");
   dir.write("b.service",
             "[Unit]\nBindsTo=c.service\n[Service]\nExecStart=docker run --cpus 1 img\n");
-  dir.write("c.service", kSized);
-  dir.write("d.service", std::string(kSized) + "MachineOf=nowhere.service\n");
+  dir.write("c.service", kSizedUnit);
+  dir.write("d.service", std::string(kSizedUnit) + "MachineOf=nowhere.service\n");
   const auto r = lint({dir.path(), dir / "missing.service"});
   CHECK(r.units == 4);
   const auto& ps = r.problems;
@@ -54,7 +54,7 @@ TEST_CASE("lint reports every problem and keeps going", "[fleet][lint]") {
   CHECK_FALSE(r.clean());
   for (const auto& p : ps) CHECK_FALSE(format_problem(p).empty());
   fleet_test::TempDir clean;
-  clean.write("ok.service", kSized);
+  clean.write("ok.service", kSizedUnit);
   CHECK(lint({clean.path()}).clean());
 }
 

@@ -9,7 +9,7 @@ using namespace berth;
 
 namespace {
 
-std::string error_of(const std::string& text) {
+std::string spec_error_of(const std::string& text) {
   try {
     parse_spec_json(text, "spec.json");
   } catch (const Error& e) {
@@ -48,54 +48,55 @@ TEST_CASE("the documented spec parses", "[spec]") {
 }
 
 TEST_CASE("syntax errors carry file:line:column", "[spec][errors]") {
-  CHECK_THAT(error_of("{\n  \"machines\": [\n    {\"name\": \"m1\",}\n  ]\n}"),
+  CHECK_THAT(spec_error_of("{\n  \"machines\": [\n    {\"name\": \"m1\",}\n  ]\n}"),
              Catch::StartsWith("[berth.parse_error.101] spec.json:3:"));
-  CHECK_THAT(error_of("{\"machines\": ["),
+  CHECK_THAT(spec_error_of("{\"machines\": ["),
              Catch::StartsWith("[berth.parse_error.101] spec.json:1:"));
-  CHECK_THAT(error_of(""), Catch::Contains("spec.json:1:1"));
+  CHECK_THAT(spec_error_of(""), Catch::Contains("spec.json:1:1"));
 }
 
 TEST_CASE("meaning errors name the field and the value", "[spec][errors]") {
-  CHECK_THAT(error_of(R"({"machines":[{"name":"m1","capacity":{"memory":"-1"}}]})"),
+  CHECK_THAT(spec_error_of(R"({"machines":[{"name":"m1","capacity":{"memory":"-1"}}]})"),
              Catch::Contains("machine m1: capacity.memory") && Catch::Contains("\"-1\"") &&
                  Catch::Contains("negative"));
-  CHECK_THAT(error_of(R"({"units":[{"name":"w","requests":{"cpu":"abc"}}]})"),
+  CHECK_THAT(spec_error_of(R"({"units":[{"name":"w","requests":{"cpu":"abc"}}]})"),
              Catch::Contains("unit w: requests.cpu") && Catch::Contains("\"abc\""));
-  CHECK_THAT(error_of(R"({"units":[{"name":"w","requets":{}}]})"),
+  CHECK_THAT(spec_error_of(R"({"units":[{"name":"w","requets":{}}]})"),
              Catch::Contains("did you mean \"requests\""));
-  CHECK_THAT(error_of(R"({"machine":[]})"), Catch::Contains("did you mean \"machines\""));
-  CHECK_THAT(error_of(R"({"units":[{"name":"w","replicas":"3"}]})"),
+  CHECK_THAT(spec_error_of(R"({"machine":[]})"), Catch::Contains("did you mean \"machines\""));
+  CHECK_THAT(spec_error_of(R"({"units":[{"name":"w","replicas":"3"}]})"),
              Catch::Contains("unit w: replicas") && Catch::Contains("expected a whole number"));
-  CHECK_THAT(error_of(R"({"units":[{"name":"w","replicas":-1}]})"),
+  CHECK_THAT(spec_error_of(R"({"units":[{"name":"w","replicas":-1}]})"),
              Catch::Contains("must be between 0"));
-  CHECK_THAT(error_of(R"({"machines":[{"name":"m1"},{"name":"m1"}]})"),
+  CHECK_THAT(spec_error_of(R"({"machines":[{"name":"m1"},{"name":"m1"}]})"),
              Catch::Contains("duplicate machine name \"m1\""));
-  CHECK_THAT(error_of(R"({"units":[{"name":"a"},{"name":"a"}]})"),
+  CHECK_THAT(spec_error_of(R"({"units":[{"name":"a"},{"name":"a"}]})"),
              Catch::Contains("duplicate unit name \"a\""));
-  CHECK_THAT(error_of(R"({"machines":[{"name":"m1","state":"sleeping"}]})"),
+  CHECK_THAT(spec_error_of(R"({"machines":[{"name":"m1","state":"sleeping"}]})"),
              Catch::Contains("unknown state \"sleeping\""));
   CHECK_THAT(
-      error_of(
+      spec_error_of(
           R"({"units":[{"name":"a","constraints":{"metadata":{"x":{"op":"gte","value":"1"}}}}]})"),
       Catch::Contains("did you mean \"gt\""));
   CHECK_THAT(
-      error_of(
+      spec_error_of(
           R"({"units":[{"name":"a","constraints":{"metadata":{"x":{"op":"gt","value":"one"}}}}]})"),
       Catch::Contains("needs an integer"));
   CHECK_THAT(
-      error_of(R"({"units":[{"name":"a","constraints":{"spread":{"key":"zone","max_skew":0}}}]})"),
+      spec_error_of(
+          R"({"units":[{"name":"a","constraints":{"spread":{"key":"zone","max_skew":0}}}]})"),
       Catch::Contains("must be between 1 and 1000000, got 0"));
-  CHECK_THAT(error_of(R"([1,2])"), Catch::Contains("expected an object"));
-  CHECK_THAT(error_of(R"({"machines":[{"capacity":{}}]})"),
+  CHECK_THAT(spec_error_of(R"([1,2])"), Catch::Contains("expected an object"));
+  CHECK_THAT(spec_error_of(R"({"machines":[{"capacity":{}}]})"),
              Catch::Contains("missing required field \"name\""));
 }
 
 TEST_CASE("an empty top-level key is an unknown field like any other", "[spec][errors]") {
   // The streamed reader once kept "no unknown key yet" as "", so {"":[0]} read as an empty spec
   // (found by the spec fuzzer, which compares it with the whole-document reader).
-  CHECK_THAT(error_of(R"({"":[0]})"),
+  CHECK_THAT(spec_error_of(R"({"":[0]})"),
              Catch::StartsWith("[berth.invalid.203]") && Catch::Contains("unknown field \"\""));
-  CHECK_THAT(error_of(R"({"machines":[],"":5})"), Catch::Contains("unknown field \"\""));
+  CHECK_THAT(spec_error_of(R"({"machines":[],"":5})"), Catch::Contains("unknown field \"\""));
 }
 
 TEST_CASE("quantities may be JSON numbers", "[spec]") {
@@ -180,14 +181,14 @@ TEST_CASE("errors deep inside a big spec are the same as in a small one", "[spec
         "[berth.invalid.203] unit: unknown field \"unit\"; did you mean \"units\"? (in big.json)");
   // Machines are checked before units wherever they are written.
   CHECK(
-      error_of(
+      spec_error_of(
           R"({"units": [{"name": "u", "replicas": -1}], "machines": [{"name": "m", "state": "asleep"}]})") ==
       "[berth.invalid.207] machine m: state: unknown state \"asleep\" (expected up, draining, down "
       "or rebooting) (in spec.json)");
   // Placements report the first bad one in key order, wherever it is written.
-  CHECK(error_of(R"({"placements": {"b@1": 2, "a@1": "m1", "a@2": false}})") ==
+  CHECK(spec_error_of(R"({"placements": {"b@1": 2, "a@1": "m1", "a@2": false}})") ==
         "[berth.invalid.202] placements.a@2: expected a string, got false (in spec.json)");
   CHECK(
-      error_of(R"({"machines": {"name": "m"}})") ==
+      spec_error_of(R"({"machines": {"name": "m"}})") ==
       "[berth.invalid.202] machines: expected an array of machines, got an object (in spec.json)");
 }

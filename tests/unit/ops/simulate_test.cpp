@@ -17,11 +17,11 @@ using namespace berth::ops::test;
 
 namespace {
 
-const std::string kDir = std::string(BERTH_SOURCE_DIR) + "/examples/ops/";
+const std::string kOpsExamples = std::string(BERTH_SOURCE_DIR) + "/examples/ops/";
 
 SimSummary run_example(SimMode mode) {
-  const Spec spec = read_spec_file(kDir + "coreos-reboot.json");
-  Scenario sc = read_scenario_file(kDir + "coreos-reboot-events.json");
+  const Spec spec = read_spec_file(kOpsExamples + "coreos-reboot.json");
+  Scenario sc = read_scenario_file(kOpsExamples + "coreos-reboot-events.json");
   Simulator sim(spec, mode, sc.options);
   sim.run(sc.events);
   return sim.summary();
@@ -47,8 +47,8 @@ TEST_CASE("CoreOS reboot scenario: fleet overcommits, berth does not",
 }
 
 TEST_CASE("the timeline example runs clean", "[ops][simulate]") {
-  const Spec spec = read_spec_file(kDir + "coreos-reboot.json");
-  Scenario sc = read_scenario_file(kDir + "timeline-events.json");
+  const Spec spec = read_spec_file(kOpsExamples + "coreos-reboot.json");
+  Scenario sc = read_scenario_file(kOpsExamples + "timeline-events.json");
   CHECK(sc.options.preemption);
   REQUIRE(sc.options.budgets.size() == 2);
   CHECK(sc.options.budgets[0].max_unavailable == 1);

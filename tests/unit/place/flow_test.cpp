@@ -19,7 +19,7 @@ namespace {
 
 // `machines` machines of `machine_cpu` millicores and 8 GiB; one unit `web` of `units`
 // replicas, each `unit_cpu` millicores and 1 GiB.
-Spec uniform(int machines, std::int64_t machine_cpu, int units, std::int64_t unit_cpu) {
+Spec uniform_cluster(int machines, std::int64_t machine_cpu, int units, std::int64_t unit_cpu) {
   Spec spec;
   for (int i = 1; i <= machines; ++i)
     spec.machines.push_back(testing::machine(fmt::format("m{}", i), machine_cpu, 8 * kGi));
@@ -31,7 +31,7 @@ Spec uniform(int machines, std::int64_t machine_cpu, int units, std::int64_t uni
 
 TEST_CASE("the flow plans types onto classes and the placer verifies anti-affinity",
           "[place][batch][flow]") {
-  Spec spec = uniform(2, 4000, 3, 1000);
+  Spec spec = uniform_cluster(2, 4000, 3, 1000);
   spec.units[0].constraints.conflicts = {"web@*"};
   Cluster cluster = Cluster::build(spec);
   std::vector<GroupId> groups;

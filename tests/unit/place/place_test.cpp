@@ -26,7 +26,7 @@ PlacementResult place_json(const std::string& json, StrategyKind strategy = Stra
   return r;
 }
 
-const PendingUnit* pending(const PlacementResult& r, const std::string& unit) {
+const PendingUnit* pending_unit(const PlacementResult& r, const std::string& unit) {
   for (const auto& p : r.pending) {
     if (p.unit == unit) return &p;
   }
@@ -49,7 +49,7 @@ TEST_CASE("never overcommits: what does not fit is pending with the numbers", "[
     "units":[{"name":"web","replicas":100,"requests":{"cpu":"10m","memory":"64MiB"}}]})");
   CHECK(r.placements.size() == 7);  // 7 * 64 MiB = 448 MiB <= 488 MiB < 8 * 64 MiB
   CHECK(r.pending.size() == 93);
-  const auto* p = pending(r, "web@100");
+  const auto* p = pending_unit(r, "web@100");
   REQUIRE(p);
   CHECK(p->diagnosis.rejections.at("insufficient_memory") == 1);
   // The need is 23.71875 MiB: printed rounded up, so adding it is enough (issue 16 item 12).
@@ -76,7 +76,7 @@ TEST_CASE("metadata constraints use fleet semantics and explain the mismatch",
   CHECK(r.placements.at("a") == "m3");
   CHECK(r.placements.at("b") == "m2");
   CHECK(r.placements.at("d") == "m3");
-  const auto* p = pending(r, "c");
+  const auto* p = pending_unit(r, "c");
   REQUIRE(p);
   CHECK(p->diagnosis.rejections.at("metadata") == 3);
   CHECK(p->diagnosis.kind() == PendingKind::Unresolvable);
@@ -94,8 +94,8 @@ TEST_CASE("numeric and existence operators", "[place][metadata]") {
              {"name":"z","requests":{"cpu":"1"},"constraints":{"metadata":{"cores":{"op":"lt","values":["1"]}}}}]})");
   CHECK(r.placements.at("x") == "big");
   CHECK(r.placements.at("y") == "small");
-  REQUIRE(pending(r, "z"));
-  CHECK(pending(r, "z")->summary() ==
+  REQUIRE(pending_unit(r, "z"));
+  CHECK(pending_unit(r, "z")->summary() ==
         "z: 0/2 machines fit: 2 metadata cores>=1; unresolvable: no machine here could take it "
         "even if empty");
 }
@@ -111,7 +111,7 @@ TEST_CASE("conflicts are symmetric and explained", "[place][conflicts]") {
   auto r2 = place_json(three_machines(
       R"({"name":"web","replicas":4,"requests":{"cpu":"100m"},"constraints":{"conflicts":["web@*"]}})"));
   CHECK(r2.placements.size() == 3);
-  const auto* p = pending(r2, "web@4");
+  const auto* p = pending_unit(r2, "web@4");
   REQUIRE(p);
   CHECK(p->diagnosis.rejections.at("conflict") == 3);
   CHECK(p->diagnosis.summary().find("3 conflict with") != std::string::npos);
@@ -126,9 +126,9 @@ TEST_CASE("machine_of places the pair together or not at all", "[place][colocati
   CHECK(r.placements.at("lb@1") == r.placements.at("api@1"));
   CHECK(r.placements.at("lb@2") == r.placements.at("api@2"));
   // big (1.5) + big-side (1) = 2.5 cpu > 2 on m1: both pending, neither half-placed.
-  REQUIRE(pending(r, "big"));
-  REQUIRE(pending(r, "big-side"));
-  CHECK(pending(r, "big")->diagnosis.group.size() == 2);
+  REQUIRE(pending_unit(r, "big"));
+  REQUIRE(pending_unit(r, "big-side"));
+  CHECK(pending_unit(r, "big")->diagnosis.group.size() == 2);
 }
 
 TEST_CASE("machine_id pins and global units", "[place][pin][global]") {
@@ -142,9 +142,9 @@ TEST_CASE("machine_id pins and global units", "[place][pin][global]") {
 
   auto r2 = place_json(
       three_machines(R"({"name":"p","requests":{"cpu":"3"},"constraints":{"machine_id":"m2"}})"));
-  REQUIRE(pending(r2, "p"));
-  CHECK(pending(r2, "p")->diagnosis.rejections.at("pinned_elsewhere") == 2);
-  CHECK(pending(r2, "p")->diagnosis.rejections.at("insufficient_cpu") == 1);
+  REQUIRE(pending_unit(r2, "p"));
+  CHECK(pending_unit(r2, "p")->diagnosis.rejections.at("pinned_elsewhere") == 2);
+  CHECK(pending_unit(r2, "p")->diagnosis.rejections.at("insufficient_cpu") == 1);
 }
 
 TEST_CASE("spread keeps zones within max_skew", "[place][spread]") {
@@ -165,8 +165,8 @@ TEST_CASE("only up machines take new units", "[place][state]") {
   auto r = place_json(R"({"machines":[{"name":"m1","capacity":{"cpu":"4"},"state":"draining"},
       {"name":"m2","capacity":{"cpu":"4"},"state":"down"},{"name":"m3","capacity":{"cpu":"4"},"state":"rebooting"}],
     "units":[{"name":"x","requests":{"cpu":"1"}}]})");
-  REQUIRE(pending(r, "x"));
-  CHECK(pending(r, "x")->diagnosis.rejections.at("machine_not_up") == 3);
+  REQUIRE(pending_unit(r, "x"));
+  CHECK(pending_unit(r, "x")->diagnosis.rejections.at("machine_not_up") == 3);
 }
 
 TEST_CASE("existing placements are kept and checked", "[place][existing]") {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 #include "berth/error.hpp"
+#include "support/builders.hpp"
 
 #include "berth/io/spec_json.hpp"
 #include "berth/state/apply.hpp"
@@ -24,7 +25,7 @@ using namespace berth::state::testing;
 
 namespace {
 
-constexpr std::int64_t kGi = 1024LL * 1024 * 1024;
+using berth::testing::kGi;  // tests/support/builders.hpp
 
 // ---- the oracle: written from the spec's meaning, not from the engine's code ----
 

@@ -13,6 +13,7 @@
 
 #include "berth/state/store.hpp"
 #include "fixtures.hpp"
+#include "support/builders.hpp"
 
 using namespace berth;
 using namespace berth::state;
@@ -20,7 +21,7 @@ using namespace berth::state::testing;
 
 namespace {
 
-constexpr std::int64_t kGi = 1024LL * 1024 * 1024;
+using berth::testing::kGi;  // tests/support/builders.hpp
 
 std::string b64(const std::string& s) {
   static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

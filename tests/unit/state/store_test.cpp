@@ -9,6 +9,7 @@
 
 #include "berth/state/store.hpp"
 #include "fixtures.hpp"
+#include "support/builders.hpp"
 
 using namespace berth;
 using namespace berth::state;
@@ -16,7 +17,7 @@ using namespace berth::state::testing;
 
 namespace {
 
-constexpr std::int64_t kGi = 1024LL * 1024 * 1024;
+using berth::testing::kGi;  // tests/support/builders.hpp
 
 // Two machines of 4 cpu / 8 GiB, units web (1 cpu, 1 GiB, 3 replicas) and db (2 cpu, 4 GiB).
 Plan seed_plan() {
