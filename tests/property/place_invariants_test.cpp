@@ -64,7 +64,7 @@ TEST_CASE("the checker is not blind: each promise broken by hand is reported",
           "[property][place]") {
   // The placement property tests pass only if the checker (tests/support/invariants.hpp) fails
   // when a promise is broken. Break correct placements in four ways and require the report.
-  std::mt19937_64 rng(kSeed + 2);
+  std::mt19937_64 rng(kInvariantsSeed + 2);
   int lost = 0, twice = 0, unknown = 0, overcommit = 0;
   for (int round = 0; round < 300; ++round) {
     Spec spec = random_spec(rng);
