@@ -122,6 +122,32 @@ TEST_CASE("the checker is not blind: each promise broken by hand is reported",
   CHECK(overcommit > 50);
 }
 
+TEST_CASE("a follower that contradicts itself leaves its target placed, and that keeps promises",
+          "[property][invariants]") {
+  // The place fuzzer's seed that the merged checker first rejected: s follows w but has 2
+  // replicas to w's 4, so s is pending unresolvable while w is placed as any unit is. A
+  // follower and its target share a machine or neither runs, unless the follower forms no group.
+  const Spec spec = parse_spec_json(R"({"machines":[
+    {"name":"a","capacity":{"cpu":2,"memory":"1Gi"},"metadata":{"zone":"x"}},
+    {"name":"b","capacity":{"cpu":2,"memory":"1Gi"},"metadata":{"zone":"y"}}],
+   "units":[{"name":"w","replicas":4,"requests":{"cpu":"500m"},
+             "constraints":{"spread":"zone","conflicts":["w@*"]}},
+            {"name":"s","replicas":2,"constraints":{"machine_of":"w"}}]})");
+  const PlacementResult r = place(spec);
+  REQUIRE(r.placements.count("w@1") == 1);
+  REQUIRE(r.placements.count("s@1") == 0);
+  CHECK(testing::check_placement(spec, r).empty());
+  // Without the contradiction (equal replicas) the group rule holds both ways again.
+  Spec broken = spec;
+  broken.units[1].replicas = 4;
+  PlacementResult wrong = place(broken);
+  REQUIRE(wrong.placements.count("s@1") == 1);
+  wrong.placements.erase("s@1");
+  wrong.pending.push_back(PendingUnit{"s@1", {}});
+  const auto lines = testing::check_placement(broken, wrong);
+  REQUIRE_FALSE(lines.empty());
+}
+
 TEST_CASE("random specs survive a JSON round trip", "[property][io]") {
   std::mt19937_64 rng(kInvariantsSeed + 1);
   for (int round = 0; round < 500; ++round) {

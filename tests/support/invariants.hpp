@@ -212,7 +212,12 @@ inline std::vector<std::string> check_state(const StateToCheck& s) {
       }
     }
   }
-  // Co-location: a follower and its target share a machine, or neither runs.
+  // Co-location: a follower and its target share a machine, or neither runs. A follower whose
+  // machine_of contradicts itself (`w` has 4 replicas, the follower 2) forms no group: it is
+  // pending unresolvable and its target is placed on its own, as any unit is.
+  std::set<std::string> contradicted;
+  for (const auto& p : s.pending)
+    if (!p.diagnosis.contradiction.empty()) contradicted.insert(p.unit);
   for (const auto& i : instances) {
     const Constraints& c = i.unit->constraints;
     if (c.machine_of.empty()) continue;
@@ -223,7 +228,7 @@ inline std::vector<std::string> check_state(const StateToCheck& s) {
     auto self = s.placements.find(i.name);
     auto it = s.placements.find(target);
     const bool a = self != s.placements.end(), b = it != s.placements.end();
-    if (a != b)
+    if (a != b && !(b && contradicted.count(i.name)))
       bad.push_back(
           fmt::format("{} and its machine_of {} are not placed together", i.name, target));
     if (a && b && self->second != it->second)
