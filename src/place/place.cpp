@@ -94,14 +94,20 @@ std::vector<Diagnosis> preempt_pending(Cluster& cluster, Placer& placer,
 
 }  // namespace
 
+namespace {
+
+std::size_t assigned_instances(const Cluster& cluster) {
+  std::size_t n = 0;
+  for (InstanceId i = 0; i < cluster.instance_count(); ++i)
+    n += cluster.assignment(i) != kNone ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
 PlacementResult place_on_without_tables(const Spec& spec, Cluster& cluster,
                                         const PlaceOptions& options) {
-  const std::size_t existing = [&] {
-    std::size_t n = 0;
-    for (InstanceId i = 0; i < cluster.instance_count(); ++i)
-      n += cluster.assignment(i) != kNone ? 1 : 0;
-    return n;
-  }();
+  const std::size_t existing = assigned_instances(cluster);
   std::vector<Diagnosis> diagnoses;
   PlacementResult result;
   Placer placer(cluster, options.strategy);
@@ -130,10 +136,7 @@ PlacementResult place_on_without_tables(const Spec& spec, Cluster& cluster,
   result.warnings = spec.warnings;
   result.warnings.insert(result.warnings.end(), cluster.warnings().begin(),
                          cluster.warnings().end());
-  std::size_t placed = 0;
-  for (InstanceId i = 0; i < cluster.instance_count(); ++i)
-    placed += cluster.assignment(i) != kNone ? 1 : 0;
-  result.newly_placed = placed - existing;
+  result.newly_placed = assigned_instances(cluster) - existing;
   for (Diagnosis& diag : diagnoses) {
     // Every member of a pending group is reported, each under its own name.
     for (const std::string& member : diag.group) {
