@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string_view>
 #include <thread>
 
@@ -772,10 +773,10 @@ class SpecStream : public JsonObjectStream {
 // unknown fields and every check on the rest). Each piece is parsed on its own by
 // parse_json_document (the strict reader of whole documents: syntax, duplicate keys, nothing
 // may follow the value) and converted by the same quiet parse_machine / parse_unit call as
-// SpecAssembler's, into its index's slot; contiguous runs of pieces (by bytes) go to the
-// threads. Then the names are checked for uniqueness in order. Any failure at all (the
-// skeleton, a piece's syntax, a meaning error, a duplicate name, an exception in a thread)
-// discards everything: the caller reads the text again sequentially, which throws the error.
+// SpecAssembler's, into its index's slot; blocks of pieces go to whichever thread is free.
+// Then the names are checked for uniqueness in order. Any failure at all (the skeleton, a
+// piece's syntax, a meaning error, a duplicate name, an exception in a thread) discards
+// everything: the caller reads the text again sequentially, which throws the error.
 //
 // Why that is sound: the text is valid iff the skeleton is valid and every piece is a valid
 // value. The scan lexes strings as JSON does for valid text (a quote outside a string opens
@@ -811,51 +812,70 @@ class SplitRead {
     const std::size_t total = m + count(units_);
     if (total < options.parallel_from) return std::nullopt;
     threads_ = std::max(1U, threads);
+    m_ = m;
 
-    std::vector<Machine> machines(m);
-    std::vector<Unit> units(total - m);
-    std::atomic<bool> failed{false};
-    // Elements [from, to) of the machines followed by the units.
-    auto convert = [&](std::size_t from, std::size_t to) {
-      try {
-        for (std::size_t g = from; g < to && !failed.load(std::memory_order_relaxed); ++g) {
-          const std::string_view piece = g < m ? piece_of(*machines_, g) : piece_of(*units_, g - m);
-          if (!piece.empty() && piece.front() == '\xEF') {  // a byte-order mark (see above)
-            failed = true;
-            return;
-          }
-          const json j = parse_json_document(piece, filename_, JsonDocumentKind{101, ""});
-          if (g < m)
-            machines[g] = parse_machine(j, std::string(), true);
-          else
-            units[g - m] = parse_unit(j, std::string(), true);
-        }
-      } catch (...) {
-        failed = true;
-      }
-    };
-    // Chunk t starts at the first element at or after t/threads of the elements' bytes.
-    std::vector<std::size_t> bounds(threads_ + 1, total);
-    const std::size_t bytes = offset(total);
-    for (unsigned t = 0; t < threads_; ++t) bounds[t] = first_at(bytes / threads_ * t, total);
+    // The elements go in blocks, taken in turn by whichever thread is free (machines and units
+    // cost differently, and the calling thread has the skeleton and the result's storage to
+    // make first). The calling thread converts into the result's slots; the others into vectors
+    // of their own, moved into the slots after the join: they start before the result's
+    // storage exists, so that its construction (700k units are 250 MB; first touched, a
+    // quarter of a second of page faults in this VM) runs while they work.
+    blocks_ = (total + kBlock - 1) / kBlock;
+    std::vector<Staged> staged(threads_ - 1);
     std::vector<std::thread> workers;
     workers.reserve(threads_ - 1);
     try {
-      for (unsigned t = 1; t < threads_; ++t)
-        workers.emplace_back(convert, bounds[t], bounds[t + 1]);
-    } catch (...) {  // no thread could be started: the started ones are joined below
-      failed = true;
+      for (unsigned t = 1; t < threads_; ++t) {
+        Staged& mine = staged[t - 1];
+        mine.machines.reserve(m / threads_);
+        mine.units.reserve((total - m) / threads_);
+        workers.emplace_back([this, &mine] {
+          try {
+            for (std::size_t b = take(); b < blocks_; b = take()) {
+              mine.blocks.push_back(b);
+              convert(
+                  b, [&](std::size_t, Machine&& x) { mine.machines.push_back(std::move(x)); },
+                  [&](std::size_t, Unit&& x) { mine.units.push_back(std::move(x)); });
+            }
+          } catch (...) {
+            failed_ = true;
+          }
+        });
+      }
+    } catch (...) {  // a thread could not be started (or reserve failed): join the others
+      failed_ = true;
     }
     std::optional<Spec> spec;
+    std::vector<Machine> machines;
+    std::vector<Unit> units;
     try {
       spec = read_skeleton();
+      machines.resize(m);
+      units.resize(total - m);
+      for (std::size_t b = take(); b < blocks_; b = take()) {
+        convert(
+            b, [&](std::size_t g, Machine&& x) { machines[g] = std::move(x); },
+            [&](std::size_t g, Unit&& x) { units[g - m] = std::move(x); });
+      }
     } catch (...) {
-      failed = true;
+      failed_ = true;
     }
-    convert(bounds[0], bounds[1]);
     for (std::thread& w : workers) w.join();
-    if (failed) return std::nullopt;
+    if (failed_) return std::nullopt;
 
+    for (Staged& s : staged) {
+      std::size_t next_machine = 0;
+      std::size_t next_unit = 0;
+      for (const std::size_t b : s.blocks) {
+        for (std::size_t g = b * kBlock; g < std::min(total, (b + 1) * kBlock); ++g) {
+          if (g < m)
+            machines[g] = std::move(s.machines[next_machine++]);
+          else
+            units[g - m] = std::move(s.units[next_unit++]);
+        }
+      }
+    }
+    staged.clear();
     if (machines_ != nullptr) {
       if (!unique_names(machines)) return std::nullopt;
       spec->machines = std::move(machines);
@@ -877,27 +897,38 @@ class SplitRead {
     return text_.substr(s.starts[k], end - s.starts[k]);
   }
 
-  // Bytes of the elements before element g of the machines followed by the units.
-  std::size_t offset(std::size_t g) const {
-    const std::size_t m = count(machines_);
-    const std::size_t machine_bytes = m == 0 ? 0 : machines_->close - machines_->starts[0];
-    if (g < m) return machines_->starts[g] - machines_->starts[0];
-    if (g - m < count(units_)) return machine_bytes + units_->starts[g - m] - units_->starts[0];
-    return machine_bytes + (count(units_) == 0 ? 0 : units_->close - units_->starts[0]);
+  static constexpr std::size_t kBlock = 256;  // elements a thread takes at a time
+
+  // What a thread other than the caller converted: its blocks in the order taken (increasing),
+  // and their machines and units in that order.
+  struct Staged {
+    std::vector<std::size_t> blocks;
+    std::vector<Machine> machines;
+    std::vector<Unit> units;
+  };
+
+  // The next block nobody has taken, or blocks_ when there is none (or the read has failed).
+  std::size_t take() {
+    if (failed_.load(std::memory_order_relaxed)) return blocks_;
+    return std::min(next_block_.fetch_add(1, std::memory_order_relaxed), blocks_);
   }
 
-  // The first element g in [0, total] with offset(g) >= bytes (offset grows with g).
-  std::size_t first_at(std::size_t bytes, std::size_t total) const {
-    std::size_t lo = 0;
-    std::size_t hi = total;
-    while (lo < hi) {
-      const std::size_t mid = lo + (hi - lo) / 2;
-      if (offset(mid) < bytes)
-        lo = mid + 1;
+  // Parses and converts the elements of block b (the machines, then the units), handing each
+  // to put_machine(g, Machine&&) or put_unit(g, Unit&&) with its index g among both; throws on
+  // any failure.
+  template <class PutMachine, class PutUnit>
+  void convert(std::size_t b, PutMachine&& put_machine, PutUnit&& put_unit) const {
+    const std::size_t total = count(machines_) + count(units_);
+    for (std::size_t g = b * kBlock; g < std::min(total, (b + 1) * kBlock); ++g) {
+      const std::string_view piece = g < m_ ? piece_of(*machines_, g) : piece_of(*units_, g - m_);
+      // A byte-order mark: read alone, the piece would skip it (see above).
+      if (!piece.empty() && piece.front() == '\xEF') throw std::runtime_error("byte-order mark");
+      const json j = parse_json_document(piece, filename_, JsonDocumentKind{101, ""});
+      if (g < m_)
+        put_machine(g, parse_machine(j, std::string(), true));
       else
-        hi = mid;
+        put_unit(g, parse_unit(j, std::string(), true));
     }
-    return lo;
   }
 
   // The document with the split arrays' interiors removed, read sequentially.
@@ -935,7 +966,11 @@ class SplitRead {
   const std::string& filename_;
   const JsonArraySplit* machines_ = nullptr;
   const JsonArraySplit* units_ = nullptr;
+  std::size_t m_ = 0;  // machines: element g >= m_ is unit g - m_
   unsigned threads_ = 0;
+  std::size_t blocks_ = 0;
+  std::atomic<std::size_t> next_block_{0};
+  std::atomic<bool> failed_{false};
 };
 
 }  // namespace

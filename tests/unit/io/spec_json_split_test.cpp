@@ -56,8 +56,8 @@ struct SplitDraw {
   // Text with what could fool a scan that did not follow strings: commas, brackets, quotes,
   // backslashes (all escaped by the writer), a control character, a non-ASCII letter.
   std::string tricky() {
-    static const char* const kBits[] = {"a", "b", "7", ",", "[", "]", "{", "}", "\"",
-                                        "\\", ":", " ", "\t", "\xC3\xA9", "/", "\\\""};
+    static const char* const kBits[] = {"a",  "b",  "7", ",", "[",  "]",        "{", "}",
+                                        "\"", "\\", ":", " ", "\t", "\xC3\xA9", "/", "\\\""};
     std::string s;
     for (int n = (*this)(0, 4); n > 0; --n) s += kBits[(*this)(0, 15)];
     return s;
@@ -95,16 +95,19 @@ json split_unit(SplitDraw& pick, int i) {
   json u = {{"name", fmt::format("u{}{}", i, pick.tricky())}};
   if (pick(0, 1) == 0) u["replicas"] = pick(0, 5);
   const int memory = pick(0, 4096);
-  u["requests"] = {{"cpu", fmt::format("{}m", pick(0, 4000))}, {"memory", fmt::format("{}Mi", memory)}};
+  u["requests"] = {{"cpu", fmt::format("{}m", pick(0, 4000))},
+                   {"memory", fmt::format("{}Mi", memory)}};
   if (pick(0, 2) == 0) u["priority"] = pick(-5, 5);
   json c = json::object();
   if (pick(0, 2) == 0) c["metadata"] = {{"zone", json::array({"a", "b"})}};
   if (pick(0, 4) == 0)
-    c["metadata"] = json::array({{{"key", "role"}, {"op", "in"}, {"values", json::array({"api"})}}});
+    c["metadata"] =
+        json::array({{{"key", "role"}, {"op", "in"}, {"values", json::array({"api"})}}});
   if (pick(0, 3) == 0) c["conflicts"] = json::array({fmt::format("u{}@*", i)});
   if (pick(0, 4) == 0) c["spread"] = {{"key", "zone"}, {"max_skew", pick(1, 3)}};
   if (!c.empty()) u["constraints"] = c;
-  if (pick(0, 4) == 0) u["tolerations"] = json::array({{{"key", "dedicated"}, {"operator", "Exists"}}});
+  if (pick(0, 4) == 0)
+    u["tolerations"] = json::array({{{"key", "dedicated"}, {"operator", "Exists"}}});
   if (pick(0, 5) == 0) u["ports"] = json::array({80, "53/udp"});
   if (pick(0, 4) == 0)
     u["preferences"] = json::array({{{"metadata", {{"zone", "a"}}}, {"weight", pick(-100, 100)}}});
@@ -195,8 +198,8 @@ TEST_CASE("the split read of any damaged text gives the sequential read's answer
   // One random edit of a valid text: mostly errors of every kind at every place, some still
   // valid (a space, a digit, a character inside a string). Whatever it gives, the split read
   // gives the same, error text included.
-  static const char* const kInserts[] = {",", "]", "}", "\"", "\\", "{", "[", ":", " ",
-                                         "x", "1", "\xEF\xBB\xBF", "{\"name\": \"u1\"},"};
+  const std::string chars = ",]}\"\\{[: x1";  // single bytes to insert or write over one
+  const std::vector<std::string> longer = {"\xEF\xBB\xBF", "{\"name\": \"u1\"},"};
   int valid = 0;
   for (int seed = 0; seed < 400; ++seed) {
     SplitDraw pick{std::mt19937_64(static_cast<std::uint64_t>(1000 + seed))};
@@ -211,10 +214,13 @@ TEST_CASE("the split read of any damaged text gives the sequential read's answer
         text.erase(at, 1);
         break;
       case 1:
-        text.insert(at, kInserts[pick(0, 12)]);
+        if (const int k = pick(0, 12); k < 11)
+          text.insert(at, 1, chars[static_cast<std::size_t>(k)]);
+        else
+          text.insert(at, longer[static_cast<std::size_t>(k - 11)]);
         break;
       default:
-        text[at] = *kInserts[pick(0, 10)];
+        text[at] = chars[static_cast<std::size_t>(pick(0, 10))];
         break;
     }
     const SplitOutcome sequential = read_sequentially(text);
@@ -294,7 +300,8 @@ TEST_CASE("a text the split read refuses gets exactly the sequential read's erro
       {"an error in the skeleton after the arrays",
        plain_spec(plain, R"(, "placements": {"u0@1": 3})"),
        "[berth.invalid.202] placements.u0@1: expected a string, got the number 3 (in split.json)"},
-      {"a syntax error in the skeleton after the arrays", plain_spec(plain, R"(, "warnings": [1,])"),
+      {"a syntax error in the skeleton after the arrays",
+       plain_spec(plain, R"(, "warnings": [1,])"),
        "[berth.parse_error.101] split.json:82:95: parsing value - unexpected ']'; expected '[', "
        "'{', or a literal"},
       {"an unknown field after the arrays", plain_spec(plain, R"(, "unit": [])"),
@@ -316,8 +323,8 @@ TEST_CASE("a text the split read refuses gets exactly the sequential read's erro
        "{\"units\": [\xEF\xBB\xBF" + join_elements(plain.units, ",") + "]}",
        "[berth.parse_error.101] split.json:1:12: parsing value - invalid literal; last read: "
        "'\"units\": [\\xef'"},
-      {"machines as an object", "{\"units\": [\n" + join_elements(plain.units) +
-                                    "], \"machines\": {\"name\": \"m\"}}",
+      {"machines as an object",
+       "{\"units\": [\n" + join_elements(plain.units) + "], \"machines\": {\"name\": \"m\"}}",
        "[berth.invalid.202] machines: expected an array of machines, got an object (in "
        "split.json)"},
       {"a document that is an array", "[\"units\", [" + join_elements(plain.units) + "]]",
