@@ -82,10 +82,10 @@ struct JsonArraySplit {
 /// nested values), by the same one quick pass over the bytes that sizes a streamed read's
 /// storage. Nothing is checked: the text is not known to be valid, and for invalid text the
 /// pieces mean nothing. For valid text they are exact, and the converse holds (the argument is
-/// at parse_spec_json's parallel read, which uses it): if the document with each split array
-/// emptied ("[]") is a valid object and each piece is a valid JSON value on its own that does
-/// not start with a byte-order mark (which a reader skips at the start of a text only), the
-/// document is valid, and each piece is that element's text.
+/// at parse_spec_json's split read, SplitRead, which uses it): if the document with each split
+/// array emptied ("[]") is a valid object and each piece is a valid JSON value on its own that
+/// does not start with a byte-order mark (which a reader skips at the start of a text only),
+/// the document is valid, and each piece is that element's text.
 BERTH_API std::vector<JsonArraySplit> split_top_level_arrays(std::string_view text,
                                                              const std::vector<std::string>& keys);
 
