@@ -145,7 +145,8 @@ void check_same_outcome(const SplitOutcome& split, const SplitOutcome& sequentia
   if (split.spec && sequential.spec) CHECK(*split.spec == *sequential.spec);
 }
 
-// One unit or machine per line, as the generators write them; `at` replaces element k's text.
+// The text of n machines and n units, one per line as the generators write them (a case
+// replaces one of them).
 struct SplitElements {
   std::vector<std::string> machines, units;
 };
