@@ -1,6 +1,8 @@
 // Fuzzes the JSON spec reader; an accepted spec written back must read to an equal spec, and
 // the streamed reader (parse_spec_json) must answer what the whole-document reader
-// (parse_json_document + spec_from_json) answers: the same spec or the same error.
+// (parse_json_document + spec_from_json) answers: the same spec or the same error. So must the
+// split read of a large spec (docs/spec.md, "Reading a large spec"), forced here on every
+// input, with one thread or two.
 #include <fmt/format.h>
 
 #include <string>
@@ -29,6 +31,15 @@ std::string whole_document_answer(std::string_view text) {
   }
 }
 
+std::string split_answer(std::string_view text) {
+  try {
+    const SpecReadOptions split{1 + static_cast<unsigned>(text.size() % 2), 1};
+    return write_spec_json(parse_spec_json(text, "fuzz.json", split));
+  } catch (const Error& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
 [[noreturn]] void fail_streamed(const std::string& whole, const std::string& streamed) {
   fuzz::fail("the streamed reader differs from the whole-document reader", whole, streamed);
 }
@@ -39,6 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view text = fuzz::as_text(data, size);
   Spec spec;
   const std::string oracle = whole_document_answer(text);
+  if (const std::string split = split_answer(text); split != oracle)
+    fuzz::fail("the split read differs from the whole-document reader", oracle, split);
   try {
     spec = parse_spec_json(text, "fuzz.json");
   } catch (const Error& e) {

@@ -192,15 +192,25 @@ class StrictDomBuilder : public DomBuilder {
   std::size_t key_count_ = 0;
 };
 
-// For each top-level field whose value is an array or an object, how many elements or members
-// it has: one pass over the bytes, following only strings (to skip their brackets and commas)
-// and nesting. The text is not known to be valid yet; for invalid text the counts are
-// meaningless but harmless (they only size storage).
-std::vector<std::pair<std::string, std::size_t>> count_field_elements(std::string_view text) {
+// One pass over the bytes, following only strings (to skip their brackets and commas) and
+// nesting: for each top-level field whose value is an array or an object, how many elements or
+// members it has; and for the fields named in `split` whose value is an array, where each
+// element's text starts (split_top_level_arrays). The text is not known to be valid yet; for
+// invalid text the counts and offsets are meaningless but harmless: the counts only size
+// storage, and the offsets are trusted only once every piece has been read as valid JSON.
+struct FieldScan {
   std::vector<std::pair<std::string, std::size_t>> counts;
+  std::vector<JsonArraySplit> splits;
+};
+
+FieldScan scan_fields(std::string_view text, const std::vector<std::string>& split) {
+  constexpr std::size_t kNone = JsonArraySplit::kNone;
+  FieldScan scan;
+  auto& counts = scan.counts;
   int depth = 0;
   std::string_view last_string;  // the last string closed at depth 1: the field's key
   bool counting = false;         // inside a field's value, whose count is counts.back()
+  std::size_t cutting = kNone;   // inside a field's array being split: its index in splits
   const std::size_t n = text.size();
   std::size_t i = 0;
   while (i < n) {
@@ -223,20 +233,32 @@ std::vector<std::pair<std::string, std::size_t>> count_field_elements(std::strin
           while (k < n && (text[k] == ' ' || text[k] == '\n' || text[k] == '\r' || text[k] == '\t'))
             ++k;
           if (k < n && text[k] != ']' && text[k] != '}') counts.back().second = 1;
+          if (c == '[' && std::find(split.begin(), split.end(), last_string) != split.end()) {
+            cutting = scan.splits.size();
+            scan.splits.push_back(JsonArraySplit{std::string(last_string), i - 1, kNone, {}});
+            if (counts.back().second == 1) scan.splits[cutting].starts.push_back(i);
+          }
         }
         break;
       case ']':
       case '}':
-        if (depth-- == 2) counting = false;
+        if (depth-- == 2) {
+          counting = false;
+          if (cutting != kNone) scan.splits[cutting].close = i - 1;
+          cutting = kNone;
+        }
         break;
       case ',':
-        if (depth == 2 && counting) ++counts.back().second;
+        if (depth == 2 && counting) {
+          ++counts.back().second;
+          if (cutting != kNone) scan.splits[cutting].starts.push_back(i);
+        }
         break;
       default:
         break;
     }
   }
-  return counts;
+  return scan;
 }
 
 // Feeds a JsonObjectStream: tracks where in the document each event falls (the root object,
@@ -413,7 +435,7 @@ class StreamingHandler {
   std::size_t index_ = 0;
   bool skip_rest_ = false;
   bool not_object_ = false;
-  std::vector<std::pair<std::string, std::size_t>> counts_;  // count_field_elements
+  std::vector<std::pair<std::string, std::size_t>> counts_;  // scan_fields
 };
 
 // Runs nlohmann's SAX reader over `text` into `handler` and turns what it throws into berth's
@@ -469,9 +491,14 @@ json parse_json_document(std::string_view text, const std::string& filename,
 
 void read_json_object_streaming(std::string_view text, const std::string& filename,
                                 const JsonDocumentKind& kind, JsonObjectStream& out) {
-  StreamingHandler handler(out, count_field_elements(text));
+  StreamingHandler handler(out, scan_fields(text, {}).counts);
   sax_read(text, filename, kind, handler);
   handler.finish();
+}
+
+std::vector<JsonArraySplit> split_top_level_arrays(std::string_view text,
+                                                   const std::vector<std::string>& keys) {
+  return scan_fields(text, keys).splits;
 }
 
 void reject_unknown_keys(const json& obj, const std::string& path,

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <fstream>
@@ -14,7 +15,9 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string_view>
+#include <thread>
 
 #include "berth/error.hpp"
 #include "berth/io/json_document.hpp"
@@ -761,6 +764,215 @@ class SpecStream : public JsonObjectStream {
   std::size_t text_size_;
 };
 
+// The split read: a large spec's machines and units read on several threads, with the
+// sequential read (SpecStream) as the only source of errors.
+//
+// How: split_top_level_arrays cuts the interiors of the top-level "machines" and "units"
+// arrays into element pieces (one quick pass over the bytes). The skeleton, the document with
+// those interiors removed ("units": []), is read by the sequential read (placements, warnings,
+// unknown fields and every check on the rest). Each piece is parsed on its own by
+// parse_json_document (the strict reader of whole documents: syntax, duplicate keys, nothing
+// may follow the value) and converted by the same quiet parse_machine / parse_unit call as
+// SpecAssembler's, into its index's slot; blocks of pieces go to whichever thread is free.
+// Then the names are checked for uniqueness in order. Any failure at all (the skeleton, a
+// piece's syntax, a meaning error, a duplicate name, an exception in a thread) discards
+// everything: the caller reads the text again sequentially, which throws the error.
+//
+// Why that is sound: the text is valid iff the skeleton is valid and every piece is a valid
+// value. The scan lexes strings as JSON does for valid text (a quote outside a string opens
+// one; a backslash escapes the next byte), so on a valid skeleton its view is the true one up
+// to each cut '[' and from its ']' on (the same bytes, the same state): they are the brackets
+// of an empty array, the value of the member whose key was the last string at depth 1. Inside
+// the interior, a valid piece is lexed truly too and has balanced brackets, so the commas cut
+// at depth 2 are exactly the commas between elements, and the interior is valid pieces joined
+// by commas: a valid array, whose elements parse to what each piece parses to alone (JSON
+// values do not depend on their context; duplicate keys are per object; numbers per value).
+// The one thing a reader treats differently at the start of a text is a byte-order mark
+// (skipped there, an error elsewhere): a piece starting with one fails. So when the split read
+// succeeds, the text is valid, and the sequential read would have built the same machines and
+// units (the same conversion), placements and warnings (the skeleton's are the text's) and
+// found no duplicate name; the spec is the same. When anything fails, the sequential read gives
+// the answer: error messages, ids and file:line:col are exactly its own, by construction.
+class SplitRead {
+ public:
+  SplitRead(std::string_view text, const std::string& filename)
+      : text_(text), filename_(filename) {}
+
+  // The spec, or nothing when the sequential read must decide (any failure, or too few
+  // elements to be worth threads).
+  std::optional<Spec> read(const SpecReadOptions& options, unsigned threads) {
+    const auto splits = split_top_level_arrays(text_, {"machines", "units"});
+    for (const JsonArraySplit& s : splits) {
+      if (s.close == JsonArraySplit::kNone) return std::nullopt;  // a truncated text
+      const JsonArraySplit*& field = s.key == "machines" ? machines_ : units_;
+      if (field != nullptr) return std::nullopt;  // written twice: a duplicate key
+      field = &s;
+    }
+    const std::size_t m = count(machines_);
+    const std::size_t total = m + count(units_);
+    if (total < options.parallel_from) return std::nullopt;
+    threads_ = std::max(1U, threads);
+    m_ = m;
+
+    // The elements go in blocks, taken in turn by whichever thread is free (machines and units
+    // cost differently, and the calling thread has the skeleton and the result's storage to
+    // make first). The calling thread converts into the result's slots; the others into vectors
+    // of their own, moved into the slots after the join: they start before the result's
+    // storage exists, so that its construction (700k units are 250 MB; first touched, a
+    // quarter of a second of page faults in this VM) runs while they work.
+    blocks_ = (total + kBlock - 1) / kBlock;
+    std::vector<Staged> staged(threads_ - 1);
+    std::vector<std::thread> workers;
+    workers.reserve(threads_ - 1);
+    try {
+      for (unsigned t = 1; t < threads_; ++t) {
+        Staged& mine = staged[t - 1];
+        mine.machines.reserve(m / threads_);
+        mine.units.reserve((total - m) / threads_);
+        workers.emplace_back([this, &mine] {
+          try {
+            for (std::size_t b = take(); b < blocks_; b = take()) {
+              mine.blocks.push_back(b);
+              convert(
+                  b, [&](std::size_t, Machine&& x) { mine.machines.push_back(std::move(x)); },
+                  [&](std::size_t, Unit&& x) { mine.units.push_back(std::move(x)); });
+            }
+          } catch (...) {
+            failed_ = true;
+          }
+        });
+      }
+    } catch (...) {  // a thread could not be started (or reserve failed): join the others
+      failed_ = true;
+    }
+    std::optional<Spec> spec;
+    std::vector<Machine> machines;
+    std::vector<Unit> units;
+    try {
+      spec = read_skeleton();
+      machines.resize(m);
+      units.resize(total - m);
+      for (std::size_t b = take(); b < blocks_; b = take()) {
+        convert(
+            b, [&](std::size_t g, Machine&& x) { machines[g] = std::move(x); },
+            [&](std::size_t g, Unit&& x) { units[g - m] = std::move(x); });
+      }
+    } catch (...) {
+      failed_ = true;
+    }
+    for (std::thread& w : workers) w.join();
+    if (failed_) return std::nullopt;
+
+    for (Staged& s : staged) {
+      std::size_t next_machine = 0;
+      std::size_t next_unit = 0;
+      for (const std::size_t b : s.blocks) {
+        for (std::size_t g = b * kBlock; g < std::min(total, (b + 1) * kBlock); ++g) {
+          if (g < m)
+            machines[g] = std::move(s.machines[next_machine++]);
+          else
+            units[g - m] = std::move(s.units[next_unit++]);
+        }
+      }
+    }
+    staged.clear();
+    if (machines_ != nullptr) {
+      if (!unique_names(machines)) return std::nullopt;
+      spec->machines = std::move(machines);
+    }
+    if (units_ != nullptr) {
+      if (!unique_names(units)) return std::nullopt;
+      spec->units = std::move(units);
+    }
+    return spec;
+  }
+
+  unsigned threads() const { return threads_; }
+
+ private:
+  static std::size_t count(const JsonArraySplit* s) { return s == nullptr ? 0 : s->starts.size(); }
+
+  std::string_view piece_of(const JsonArraySplit& s, std::size_t k) const {
+    const std::size_t end = k + 1 < s.starts.size() ? s.starts[k + 1] - 1 : s.close;
+    return text_.substr(s.starts[k], end - s.starts[k]);
+  }
+
+  static constexpr std::size_t kBlock = 256;  // elements a thread takes at a time
+
+  // What a thread other than the caller converted: its blocks in the order taken (increasing),
+  // and their machines and units in that order.
+  struct Staged {
+    std::vector<std::size_t> blocks;
+    std::vector<Machine> machines;
+    std::vector<Unit> units;
+  };
+
+  // The next block nobody has taken, or blocks_ when there is none (or the read has failed).
+  std::size_t take() {
+    if (failed_.load(std::memory_order_relaxed)) return blocks_;
+    return std::min(next_block_.fetch_add(1, std::memory_order_relaxed), blocks_);
+  }
+
+  // Parses and converts the elements of block b (the machines, then the units), handing each
+  // to put_machine(g, Machine&&) or put_unit(g, Unit&&) with its index g among both; throws on
+  // any failure.
+  template <class PutMachine, class PutUnit>
+  void convert(std::size_t b, PutMachine&& put_machine, PutUnit&& put_unit) const {
+    const std::size_t total = count(machines_) + count(units_);
+    for (std::size_t g = b * kBlock; g < std::min(total, (b + 1) * kBlock); ++g) {
+      const std::string_view piece = g < m_ ? piece_of(*machines_, g) : piece_of(*units_, g - m_);
+      // A byte-order mark: read alone, the piece would skip it (see above).
+      if (!piece.empty() && piece.front() == '\xEF') throw std::runtime_error("byte-order mark");
+      const json j = parse_json_document(piece, filename_, JsonDocumentKind{101, ""});
+      if (g < m_)
+        put_machine(g, parse_machine(j, std::string(), true));
+      else
+        put_unit(g, parse_unit(j, std::string(), true));
+    }
+  }
+
+  // The document with the split arrays' interiors removed, read sequentially.
+  Spec read_skeleton() const {
+    std::vector<const JsonArraySplit*> cuts;
+    for (const JsonArraySplit* s : {machines_, units_}) {
+      if (s != nullptr) cuts.push_back(s);
+    }
+    std::sort(cuts.begin(), cuts.end(),
+              [](const JsonArraySplit* a, const JsonArraySplit* b) { return a->open < b->open; });
+    std::string skeleton;
+    std::size_t from = 0;
+    for (const JsonArraySplit* s : cuts) {  // in text order, disjoint (each closes at depth 1)
+      skeleton.append(text_.substr(from, s->open + 1 - from));
+      from = s->close;
+    }
+    skeleton.append(text_.substr(from));
+    SpecStream stream(skeleton.size());
+    read_json_object_streaming(skeleton, filename_, JsonDocumentKind{101, ""}, stream);
+    return stream.finish();
+  }
+
+  template <class Item>
+  static bool unique_names(const std::vector<Item>& items) {
+    NameIndex names;
+    names.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!names.insert(i, [&](std::size_t k) -> std::string_view { return items[k].name; }))
+        return false;
+    }
+    return true;
+  }
+
+  std::string_view text_;
+  const std::string& filename_;
+  const JsonArraySplit* machines_ = nullptr;
+  const JsonArraySplit* units_ = nullptr;
+  std::size_t m_ = 0;  // machines: element g >= m_ is unit g - m_
+  unsigned threads_ = 0;
+  std::size_t blocks_ = 0;
+  std::atomic<std::size_t> next_block_{0};
+  std::atomic<bool> failed_{false};
+};
+
 }  // namespace
 
 Spec spec_from_json(const json& root) {
@@ -788,6 +1000,23 @@ Spec spec_from_json(const json& root) {
 }
 
 Spec parse_spec_json(std::string_view text, const std::string& filename) {
+  return parse_spec_json(text, filename, SpecReadOptions{});
+}
+
+Spec parse_spec_json(std::string_view text, const std::string& filename,
+                     const SpecReadOptions& options, SpecReadReport* report) {
+  constexpr unsigned kMaxThreads = 8;
+  unsigned threads = options.threads;
+  if (threads == 0) threads = std::min(std::thread::hardware_concurrency(), kMaxThreads);
+  if (report != nullptr) *report = SpecReadReport{};
+  if (threads > 1 || options.threads != 0) {
+    SplitRead split(text, filename);
+    if (auto spec = split.read(options, threads)) {
+      if (report != nullptr) *report = SpecReadReport{true, split.threads()};
+      return std::move(*spec);
+    }
+    if (report != nullptr) report->threads = split.threads();
+  }
   try {
     SpecStream stream(text.size());
     read_json_object_streaming(text, filename, JsonDocumentKind{101, ""}, stream);

@@ -66,6 +66,29 @@ class JsonObjectStream {
 BERTH_API void read_json_object_streaming(std::string_view text, const std::string& filename,
                                           const JsonDocumentKind& kind, JsonObjectStream& out);
 
+/// Where the elements of a top-level array field are in a document's text.
+struct JsonArraySplit {
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::string key;            ///< the field's key as written between its quotes (not unescaped)
+  std::size_t open = kNone;   ///< offset of the array's '['
+  std::size_t close = kNone;  ///< offset of its ']' (kNone: the text ends before it)
+  /// Offset where each element's text starts (after '[' or a comma); element k ends at the
+  /// comma before starts[k + 1], the last one at `close`. Empty for "[]" (or only whitespace).
+  std::vector<std::size_t> starts;
+};
+
+/// For each top-level field of an object document named in `keys` whose value is an array, the
+/// text of each element: the array's interior cut at its commas (those outside strings and
+/// nested values), by the same one quick pass over the bytes that sizes a streamed read's
+/// storage. Nothing is checked: the text is not known to be valid, and for invalid text the
+/// pieces mean nothing. For valid text they are exact, and the converse holds (the argument is
+/// at parse_spec_json's split read, SplitRead, which uses it): if the document with each split
+/// array emptied ("[]") is a valid object and each piece is a valid JSON value on its own that
+/// does not start with a byte-order mark (which a reader skips at the start of a text only),
+/// the document is valid, and each piece is that element's text.
+BERTH_API std::vector<JsonArraySplit> split_top_level_arrays(std::string_view text,
+                                                             const std::vector<std::string>& keys);
+
 /// file:line:column of byte offset `byte` in `text` (lines and columns count from 1; columns
 /// count bytes).
 BERTH_API SourceLocation locate_byte(std::string_view text, std::size_t byte,

@@ -3,6 +3,7 @@
 /// locations, writing that reads back to an equal spec.
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,24 @@ namespace berth {
 /// field gets a did-you-mean hint. Cross-references (machine_of, pins, placements) are checked
 /// when the spec is compiled into a Cluster (place/cluster.hpp), not here.
 BERTH_API Spec parse_spec_json(std::string_view text, const std::string& filename = "<spec>");
+/// How parse_spec_json reads a large spec. Whatever these say, the answer and every error are
+/// the same as the sequential read's (docs/spec.md, "Reading a large spec").
+struct SpecReadOptions {
+  /// Threads that read the machines and units (the calling thread is one of them). 0: one per
+  /// core (std::thread::hardware_concurrency(), at most 8); one core reads sequentially.
+  unsigned threads = 0;
+  /// Fewer machines and units than this are read sequentially: starting threads and a second
+  /// pass over the text would cost more than they save.
+  std::size_t parallel_from = 4096;
+};
+/// What a read did, for tests and benchmarks.
+struct SpecReadReport {
+  bool parallel = false;  ///< the split read gave the spec (false: the sequential read did)
+  unsigned threads = 0;   ///< threads that read elements in the split read (0: not attempted)
+};
+/// parse_spec_json with explicit read options (tests force the split read and its thread count).
+BERTH_API Spec parse_spec_json(std::string_view text, const std::string& filename,
+                               const SpecReadOptions& options, SpecReadReport* report = nullptr);
 /// Reads and parses a file ("-" is standard input).
 BERTH_API Spec read_spec_file(const std::string& path);
 /// Reads a whole file; throws UsageError (301) naming the path when it can't.

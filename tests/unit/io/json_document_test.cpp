@@ -1,4 +1,6 @@
 // Strict JSON reading shared by the spec, events, kube and catalogue readers (issue 9).
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -144,4 +146,39 @@ TEST_CASE("a streamed read fails exactly as the whole-document read", "[json_doc
     CHECK(!stream_error(text).empty());
     CHECK(stream_error(text) == error_of(text));
   }
+}
+
+namespace {
+
+// Each element's text of each split field, as split_top_level_arrays cuts it.
+std::vector<std::string> pieces_of(const std::string& text, const std::vector<std::string>& keys) {
+  std::vector<std::string> out;
+  for (const berth::JsonArraySplit& s : berth::split_top_level_arrays(text, keys)) {
+    out.push_back(fmt::format(
+        "{} [{}..{}]", s.key, s.open,
+        s.close == berth::JsonArraySplit::kNone ? std::string("?") : std::to_string(s.close)));
+    for (std::size_t k = 0; k < s.starts.size(); ++k) {
+      const std::size_t end = k + 1 < s.starts.size() ? s.starts[k + 1] - 1 : s.close;
+      out.push_back(text.substr(s.starts[k], end - s.starts[k]));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the pre-scan cuts a top-level array's interior at its elements' commas",
+          "[json_document]") {
+  using V = std::vector<std::string>;
+  // Commas and brackets inside strings (with escaped quotes and backslashes) and inside nested
+  // values do not cut; the pieces keep their whitespace.
+  CHECK(pieces_of(R"({"a": [1, {"x": [2, 3], "y": "p,]\"q\\"}, " , " ], "b": [[4, 5]]})",
+                  {"a", "b"}) == V{"a [6..48]", "1", R"( {"x": [2, 3], "y": "p,]\"q\\"})",
+                                   R"( " , " )", "b [56..63]", "[4, 5]"});
+  // Only the fields asked for, only arrays, only at the top level; an empty (or blank) array
+  // has no piece; keys are compared as written.
+  CHECK(pieces_of(R"({"a": {"b": [1]}, "b": { }, "c": [ ], "d": [1], "\u0064": [2]})",
+                  {"b", "c", "d"}) == V{"c [33..35]", "d [43..45]", "1"});
+  // A text cut short: no closing bracket.
+  CHECK(pieces_of(R"({"a": [1, 2)", {"a"}) == V{"a [6..?]", "1", " 2"});
 }
