@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/connected_components.hpp>
 #include <limits>
@@ -1124,8 +1125,13 @@ void Cluster::build_indexes() {
     idx.min_count.assign(nodes, std::numeric_limits<std::uint32_t>::max());
     idx.min_free.assign(nodes * D, detail::kOpen);
     idx.up_count.assign(nodes, 0);
-    idx.level_free.assign(nodes * L * D, detail::kBlocked);
-    idx.level_max_util.assign(nodes * L, -std::numeric_limits<double>::infinity());
+    idx.stride = D + 2;
+    idx.level_nodes.assign(nodes * L * idx.stride, detail::kBlocked);
+    for (std::size_t at = 0; at < nodes * L; ++at) {
+      idx.level_nodes[at * idx.stride + D] =
+          std::bit_cast<std::int64_t>(-std::numeric_limits<double>::infinity());
+      idx.level_nodes[at * idx.stride + D + 1] = detail::kNoMachine;
+    }
     idx.level_min_util.assign(nodes * L, std::numeric_limits<double>::infinity());
     for (std::size_t i = 0; i < members.size(); ++i)
       class_position_[members[i]] = static_cast<std::uint32_t>(i);
@@ -1159,12 +1165,14 @@ void Cluster::refresh(MachineId m) {
   idx.min_count[node] = up ? static_cast<std::uint32_t>(on_machine_[m].size())
                            : std::numeric_limits<std::uint32_t>::max();
   const std::size_t L = trees->fit_levels.size();
+  const std::size_t nodes = idx.nodes(), stride = idx.stride;
   for (std::size_t j = 0; j < L; ++j) {
     const bool in = up && D > 0 && alloc[0] - used[0] >= trees->fit_levels[j];
-    for (std::size_t d = 0; d < D; ++d)
-      idx.level_free[(node * L + j) * D + d] = in ? alloc[d] - used[d] : detail::kBlocked;
-    idx.level_max_util[node * L + j] = in ? u : -std::numeric_limits<double>::infinity();
-    idx.level_min_util[node * L + j] = in ? u : std::numeric_limits<double>::infinity();
+    std::int64_t* rec = &idx.level_nodes[(j * nodes + node) * stride];
+    for (std::size_t d = 0; d < D; ++d) rec[d] = in ? alloc[d] - used[d] : detail::kBlocked;
+    rec[D] = std::bit_cast<std::int64_t>(in ? u : -std::numeric_limits<double>::infinity());
+    rec[D + 1] = in ? static_cast<std::int64_t>(m) : detail::kNoMachine;
+    idx.level_min_util[j * nodes + node] = in ? u : std::numeric_limits<double>::infinity();
   }
   // Each summary walks up on its own while it changes: a node whose summary stays the same
   // leaves every ancestor's the same too. Walked together, every summary went as high as the
@@ -1197,9 +1205,31 @@ void Cluster::refresh(MachineId m) {
   walk(idx.min_util, 1, 0, 1, smaller);
   walk(idx.min_count, 1, 0, 1, smaller);
   for (std::size_t j = 0; j < L; ++j) {
-    walk(idx.level_free, L * D, j * D, D, larger);
-    walk(idx.level_max_util, L, j, 1, larger);
-    walk(idx.level_min_util, L, j, 1, smaller);
+    // A level's records: the free maxima, the utilization maximum (stored as its bits, compared
+    // as a double) and the lowest machine holding it walk up together, one record per node.
+    // On equal maxima the left child's machine is the lower one (members are by id).
+    std::int64_t* level = &idx.level_nodes[j * nodes * stride];
+    for (std::size_t at = leaf / 2; at >= 1; at /= 2) {
+      const std::int64_t* l = level + 2 * at * stride;
+      const std::int64_t* r = l + stride;
+      std::int64_t* here = level + at * stride;
+      bool changed = false;
+      for (std::size_t d = 0; d < D; ++d) {
+        const std::int64_t value = std::max(l[d], r[d]);
+        if (here[d] != value) {
+          here[d] = value;
+          changed = true;
+        }
+      }
+      const std::int64_t* top = std::bit_cast<double>(r[D]) > std::bit_cast<double>(l[D]) ? r : l;
+      if (here[D] != top[D] || here[D + 1] != top[D + 1]) {
+        here[D] = top[D];
+        here[D + 1] = top[D + 1];
+        changed = true;
+      }
+      if (!changed) break;
+    }
+    walk(idx.level_min_util, 1, j * nodes, 1, smaller);
   }
 }
 

@@ -36,6 +36,18 @@ constexpr std::size_t kMaxReplay = 128;
 /// The journal keeps at most this many entries (older memos are searched again).
 constexpr std::size_t kJournalCap = 1 << 14;
 
+/// Scorer::tie_first where the scorer has one (the lowest machine id of the subtree at node that
+/// may score exactly `bound`), otherwise `first`, the subtree's lowest member.
+template <class Scorer>
+std::int64_t tie_first_of(const pipeline::GroupState& s, ClassId k, std::size_t node, double bound,
+                          MachineId first) {
+  if constexpr (requires { Scorer::tie_first(s, k, node, bound, first); }) {
+    return Scorer::tie_first(s, k, node, bound, first);
+  } else {
+    return first;
+  }
+}
+
 /// Records that machine m changed, the change taking the cluster to its current version.
 void log_change(pipeline::PlacerState& s, const Cluster& c, MachineId m) {
   if (s.journal.size() >= kJournalCap) {
@@ -528,7 +540,12 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
     const std::int64_t point_bound = Preferences::bound(s, k);
     if (point_bound < worst.points) return;
     if (point_bound == worst.points) {
-      if (bound < worst.score || (bound == worst.score && first_machine > worst.machine)) return;
+      // On an equal bound only a lower machine id wins: the subtree's lowest machine that can
+      // score the bound decides.
+      if (bound < worst.score ||
+          (bound == worst.score &&
+           tie_first_of<Scorer>(s, k, node, bound, first_machine) > worst.machine))
+        return;
     }
   }
   if (span == 1) {
