@@ -246,11 +246,18 @@ void Cluster::add_units(std::vector<Unit> units) {
 
 void Cluster::take_units(std::vector<Unit> units) {
   units_ = std::move(units);
-  for (Unit& u : units_) {
+  unit_traits_.assign(units_.size(), 0);
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    Unit& u = units_[i];
     // Sorted ports make the pairwise check a merge (specs built in code may not be sorted).
     auto& ports = u.constraints.ports;
     std::sort(ports.begin(), ports.end());
     ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+    const Constraints& k = u.constraints;
+    unit_traits_[i] = static_cast<std::uint8_t>(
+        (k.conflicts.empty() && k.ports.empty() ? 0 : kTraitConflicts) |
+        (k.ports.empty() ? 0 : kTraitPorts) | (u.preferences.empty() ? 0 : kTraitPreferences) |
+        (k.spread ? kTraitSpread : 0));
   }
   unit_problem_.assign(units_.size(), 0);
   requests_.assign(units_.size() * dims(), 0);

@@ -276,7 +276,7 @@ void Placer::prepare_preferences() {
   s.near.clear();
   s.near_bound = 0;
   bool any = c.has_soft_taints();
-  for (UnitId u : s.units) any = any || !c.unit(u).preferences.empty();
+  for (UnitId u : s.units) any = any || c.unit_has_preferences(u);
   if (!any) return;
   s.any_preferences = true;
   const std::size_t K = c.class_count();
@@ -336,7 +336,7 @@ void Placer::commit(GroupId g, MachineId m) {
   // Which preferences the chosen machine met, as they stood when it was chosen.
   for (InstanceId i : cluster_.group(g).members) {
     if (cluster_.assignment(i) == kNone &&
-        !cluster_.unit(cluster_.instance(i).unit).preferences.empty()) {
+        cluster_.unit_has_preferences(cluster_.instance(i).unit)) {
       recorded_[i] = preferences_met(i, m);
     }
   }
@@ -422,6 +422,7 @@ bool Placer::prepare(GroupId g) {
   // Spread: the least-filled eligible domain per spread unit (Kubernetes' maxSkew rule:
   // placing on domain d is allowed when count[d] + 1 - min <= max_skew).
   for (UnitId u : s.units) {
+    if (!c.unit_has_spread(u)) continue;  // most units: no read of the Unit itself
     const auto& sp = c.unit(u).constraints.spread;
     if (!sp || c.spread_domain_count(u) == 0) continue;
     std::int64_t min_count = std::numeric_limits<std::int64_t>::max();
