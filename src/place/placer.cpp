@@ -754,8 +754,10 @@ MachineId Placer::select_indexed(GroupId g) {
       s.class_alloc = c.allocatable(c.class_members(k).front());  // the class shares allocatable
     };
     auto open_class = [&](ClassId k) {
+      // The root's bound first: it reads only the tree and the demand, and rejects most of the
+      // classes that fail (a yes or no does not depend on the order).
+      if (!Filters::node_admits(s, k, 1)) return;
       if (!Filters::class_invariant_admits(s, k)) return;
-      if (!Filters::node_admits(s, k, 1)) return;  // reads only the tree and the demand
       const std::uint32_t shape = s.class_shape[k];
       if (s.shape_stamp[shape] != s.stamp) {
         s.shape_stamp[shape] = s.stamp;
