@@ -51,7 +51,8 @@ struct ClassIndex {
   // cache.
   std::size_t stride = 0;
   std::vector<std::int64_t> level_nodes;  ///< (j * nodes + node) * stride
-  std::vector<double> level_min_util;     ///< j * nodes + node (read by the Spread strategy only)
+  std::size_t levels = 0;                 ///< fit levels (ClassTrees::fit_levels.size())
+  std::vector<double> level_min_util;     ///< node * levels + j (read by the Spread strategy only)
 
   std::size_t nodes() const { return 2 * leaves; }
   /// Level j's largest free amounts over the subtree at node (dims values).
@@ -70,7 +71,7 @@ struct ClassIndex {
     return level_nodes[(j * nodes() + node) * stride + stride - 1];
   }
   double level_min_util_at(std::size_t j, std::size_t node) const {
-    return level_min_util[j * nodes() + node];
+    return level_min_util[node * levels + j];
   }
 
   friend bool operator==(const ClassIndex&, const ClassIndex&) = default;
