@@ -381,6 +381,8 @@ bool Placer::prepare(GroupId g) {
   const Group& grp = c.group(g);
   const std::size_t D = c.dims();
   s.group = g;
+  s.tree_class = kNone;  // no class tree entered yet for this decision
+  s.tree_level = nullptr;
   std::fill(s.demand.begin(), s.demand.end(), 0);
   s.follow = kNone;
   s.follow_instance = kNone;
@@ -752,6 +754,12 @@ MachineId Placer::select_indexed(GroupId g) {
       s.class_term = s.shape_term[shape];
       s.class_counted = s.shape_counted[shape];
       s.class_alloc = c.allocatable(c.class_members(k).front());  // the class shares allocatable
+      s.tree_class = k;
+      if (s.level >= 0) {
+        const detail::ClassIndex& idx = detail::class_index(c, k);
+        s.tree_level = idx.level_free(static_cast<std::size_t>(s.level), 0);
+        s.tree_stride = idx.stride;
+      }
     };
     auto open_class = [&](ClassId k) {
       // The root's bound first: it reads only the tree and the demand, and rejects most of the

@@ -62,9 +62,13 @@ struct UtilizationScore {
   /// With a fit level, the extremes are those of the machines that have the level's amount
   /// free in dimension 0: every machine that fits is among them.
   static double bound(const GroupState& s, ClassId k, std::size_t node) {
+    if (s.class_counted == 0) return 0.0;
+    if constexpr (kFullest) {
+      if (const std::int64_t* rec = s.tree_record(k, node))  // the class being searched
+        return (std::bit_cast<double>(rec[s.tree_stride - 2]) + s.class_term) / s.class_counted;
+    }
     const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
     const auto level = static_cast<std::size_t>(s.level);
-    if (s.class_counted == 0) return 0.0;
     if constexpr (kFullest) {
       const double u = s.level >= 0 ? idx.level_max_util(level, node) : idx.max_util[node];
       return (u + s.class_term) / s.class_counted;
@@ -86,11 +90,13 @@ struct UtilizationScore {
       if (s.level < 0 || s.class_counted == 0) return first;
       const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
       const auto level = static_cast<std::size_t>(s.level);
-      const double u = idx.level_max_util(level, node);
+      const std::int64_t* rec = s.tree_record(k, node);
+      const double u =
+          rec ? std::bit_cast<double>(rec[s.tree_stride - 2]) : idx.level_max_util(level, node);
       if (u == 0.0 || (std::nextafter(u, -std::numeric_limits<double>::infinity()) + s.class_term) /
                               s.class_counted <
                           bound)
-        return idx.level_best(level, node);
+        return rec ? rec[s.tree_stride - 1] : idx.level_best(level, node);
     }
     return first;
   }
