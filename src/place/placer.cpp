@@ -910,7 +910,14 @@ std::vector<Diagnosis> Placer::place_pending() {
   std::map<std::pair<std::uint32_t, std::vector<std::int64_t>>, std::size_t> by_shape;
   std::uint64_t shape_version = 0;
   const Cluster& c = cluster_;
-  for (GroupId g : batch_order(todo)) {
+  const std::vector<GroupId> order = batch_order(todo);
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    const GroupId g = order[n];
+    // The groups come in batch order, not id order: every decision's group, members, instance
+    // and unit rows are cache misses at scale. Each hop of that chain is asked for a few
+    // groups ahead, the next hop one group later, when the previous one has arrived.
+    for (int stage = 3; stage >= 0; --stage)
+      prefetch(order, n + 1 + static_cast<std::size_t>(stage), stage);
     // Diagnose only on failure: the success path pays for counting nothing.
     if (place_group(g) != kNone) continue;
     const Group& grp = cluster_.group(g);
@@ -957,6 +964,30 @@ std::vector<Diagnosis> Placer::place_pending() {
     pending.push_back(std::move(diag));
   }
   return pending;
+}
+
+void Placer::prefetch(const std::vector<GroupId>& order, std::size_t n, int stage) const {
+  if (n >= order.size()) return;
+  const Cluster& c = cluster_;
+  const Group& grp = c.group(order[n]);
+  if (stage == 3) {
+    __builtin_prefetch(&grp);
+    return;
+  }
+  if (grp.members.empty()) return;
+  if (stage == 2) {
+    __builtin_prefetch(grp.members.data());
+    return;
+  }
+  const InstanceId i = grp.members.front();
+  if (stage == 1) {
+    __builtin_prefetch(&c.instance(i));
+    return;
+  }
+  const UnitId u = c.instance(i).unit;
+  __builtin_prefetch(c.request(i));
+  __builtin_prefetch(s_->classes.filter_slot(u));
+  if (u < s_->shape_memo_of.size()) __builtin_prefetch(&s_->shape_memo_of[u]);
 }
 
 bool Placer::fits(GroupId g, MachineId m) {

@@ -47,6 +47,8 @@ class ClassVerdicts {
   ClassVerdict operator()(UnitId u, ClassId c);
   /// The id of unit u's class filters (units with equal ones share it).
   std::uint32_t filter_of(UnitId u);
+  /// Where filter_of(u) keeps unit u's id (for a prefetch).
+  const void* filter_slot(UnitId u) const { return &filter_of_[u]; }
 
  private:
   const Cluster& cluster_;
