@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/connected_components.hpp>
 #include <limits>
@@ -245,11 +246,18 @@ void Cluster::add_units(std::vector<Unit> units) {
 
 void Cluster::take_units(std::vector<Unit> units) {
   units_ = std::move(units);
-  for (Unit& u : units_) {
+  unit_traits_.assign(units_.size(), 0);
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    Unit& u = units_[i];
     // Sorted ports make the pairwise check a merge (specs built in code may not be sorted).
     auto& ports = u.constraints.ports;
     std::sort(ports.begin(), ports.end());
     ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+    const Constraints& k = u.constraints;
+    unit_traits_[i] = static_cast<std::uint8_t>(
+        (k.conflicts.empty() && k.ports.empty() ? 0 : kTraitConflicts) |
+        (k.ports.empty() ? 0 : kTraitPorts) | (u.preferences.empty() ? 0 : kTraitPreferences) |
+        (k.spread ? kTraitSpread : 0));
   }
   unit_problem_.assign(units_.size(), 0);
   requests_.assign(units_.size() * dims(), 0);
@@ -1124,8 +1132,14 @@ void Cluster::build_indexes() {
     idx.min_count.assign(nodes, std::numeric_limits<std::uint32_t>::max());
     idx.min_free.assign(nodes * D, detail::kOpen);
     idx.up_count.assign(nodes, 0);
-    idx.level_free.assign(nodes * L * D, detail::kBlocked);
-    idx.level_max_util.assign(nodes * L, -std::numeric_limits<double>::infinity());
+    idx.stride = D + 2;
+    idx.levels = L;
+    idx.level_nodes.assign(nodes * L * idx.stride, detail::kBlocked);
+    for (std::size_t at = 0; at < nodes * L; ++at) {
+      idx.level_nodes[at * idx.stride + D] =
+          std::bit_cast<std::int64_t>(-std::numeric_limits<double>::infinity());
+      idx.level_nodes[at * idx.stride + D + 1] = detail::kNoMachine;
+    }
     idx.level_min_util.assign(nodes * L, std::numeric_limits<double>::infinity());
     for (std::size_t i = 0; i < members.size(); ++i)
       class_position_[members[i]] = static_cast<std::uint32_t>(i);
@@ -1149,22 +1163,44 @@ void Cluster::refresh(MachineId m) {
   detail::ClassIndex& idx = trees->classes[machine_class_[m]];
   std::size_t node = idx.leaves + class_position_[m];
   const bool up = machine_states_[m] == MachineState::Up;
+  // Every summary's leaf is written, noting whether it changed: a summary whose leaf is the same
+  // needs no walk up (its ancestors summarize the same leaves), e.g. up_count on a placement.
+  auto set = [](auto& slot, auto value) {
+    const bool changed = slot != value;
+    slot = value;
+    return changed;
+  };
+  bool max_free_changed = false, min_free_changed = false;
   for (std::size_t d = 0; d < D; ++d)
-    idx.max_free[node * D + d] = up ? alloc[d] - used[d] : detail::kBlocked;
+    max_free_changed |= set(idx.max_free[node * D + d], up ? alloc[d] - used[d] : detail::kBlocked);
   for (std::size_t d = 0; d < D; ++d)
-    idx.min_free[node * D + d] = up ? alloc[d] - used[d] : detail::kOpen;
-  idx.up_count[node] = up ? 1 : 0;
-  idx.max_util[node] = up ? u : -std::numeric_limits<double>::infinity();
-  idx.min_util[node] = up ? u : std::numeric_limits<double>::infinity();
-  idx.min_count[node] = up ? static_cast<std::uint32_t>(on_machine_[m].size())
-                           : std::numeric_limits<std::uint32_t>::max();
+    min_free_changed |= set(idx.min_free[node * D + d], up ? alloc[d] - used[d] : detail::kOpen);
+  const bool up_changed = set(idx.up_count[node], up ? 1U : 0U);
+  const bool max_util_changed =
+      set(idx.max_util[node], up ? u : -std::numeric_limits<double>::infinity());
+  const bool min_util_changed =
+      set(idx.min_util[node], up ? u : std::numeric_limits<double>::infinity());
+  const bool count_changed =
+      set(idx.min_count[node], up ? static_cast<std::uint32_t>(on_machine_[m].size())
+                                  : std::numeric_limits<std::uint32_t>::max());
   const std::size_t L = trees->fit_levels.size();
+  const std::size_t nodes = idx.nodes(), stride = idx.stride;
+  // A level whose leaf record is unchanged (the machine was out of it before and after, the
+  // common case for the levels above the free cpu) needs no walk: its ancestors summarize the
+  // same leaves. Walking it anyway read a parent and a sibling per level.
+  std::uint32_t level_changed = 0, level_min_changed = 0;  // bit j: level j's leaf changed
   for (std::size_t j = 0; j < L; ++j) {
     const bool in = up && D > 0 && alloc[0] - used[0] >= trees->fit_levels[j];
+    std::int64_t* rec = &idx.level_nodes[(j * nodes + node) * stride];
+    bool changed = false;
     for (std::size_t d = 0; d < D; ++d)
-      idx.level_free[(node * L + j) * D + d] = in ? alloc[d] - used[d] : detail::kBlocked;
-    idx.level_max_util[node * L + j] = in ? u : -std::numeric_limits<double>::infinity();
-    idx.level_min_util[node * L + j] = in ? u : std::numeric_limits<double>::infinity();
+      changed |= set(rec[d], in ? alloc[d] - used[d] : detail::kBlocked);
+    changed |=
+        set(rec[D], std::bit_cast<std::int64_t>(in ? u : -std::numeric_limits<double>::infinity()));
+    changed |= set(rec[D + 1], in ? static_cast<std::int64_t>(m) : detail::kNoMachine);
+    if (changed) level_changed |= 1U << j;
+    if (set(idx.level_min_util[node * L + j], in ? u : std::numeric_limits<double>::infinity()))
+      level_min_changed |= 1U << j;
   }
   // Each summary walks up on its own while it changes: a node whose summary stays the same
   // leaves every ancestor's the same too. Walked together, every summary went as high as the
@@ -1190,16 +1226,40 @@ void Cluster::refresh(MachineId m) {
   };
   auto larger = [](auto a, auto b) { return std::max(a, b); };
   auto smaller = [](auto a, auto b) { return std::min(a, b); };
-  walk(idx.max_free, D, 0, D, larger);
-  walk(idx.min_free, D, 0, D, smaller);
-  walk(idx.up_count, 1, 0, 1, [](std::uint32_t a, std::uint32_t b) { return a + b; });
-  walk(idx.max_util, 1, 0, 1, larger);
-  walk(idx.min_util, 1, 0, 1, smaller);
-  walk(idx.min_count, 1, 0, 1, smaller);
+  if (max_free_changed) walk(idx.max_free, D, 0, D, larger);
+  if (min_free_changed) walk(idx.min_free, D, 0, D, smaller);
+  if (up_changed)
+    walk(idx.up_count, 1, 0, 1, [](std::uint32_t a, std::uint32_t b) { return a + b; });
+  if (max_util_changed) walk(idx.max_util, 1, 0, 1, larger);
+  if (min_util_changed) walk(idx.min_util, 1, 0, 1, smaller);
+  if (count_changed) walk(idx.min_count, 1, 0, 1, smaller);
   for (std::size_t j = 0; j < L; ++j) {
-    walk(idx.level_free, L * D, j * D, D, larger);
-    walk(idx.level_max_util, L, j, 1, larger);
-    walk(idx.level_min_util, L, j, 1, smaller);
+    if ((level_min_changed & (1U << j)) != 0) walk(idx.level_min_util, L, j, 1, smaller);
+    if ((level_changed & (1U << j)) == 0) continue;
+    // A level's records: the free maxima, the utilization maximum (stored as its bits, compared
+    // as a double) and the lowest machine holding it walk up together, one record per node.
+    // On equal maxima the left child's machine is the lower one (members are by id).
+    std::int64_t* level = &idx.level_nodes[j * nodes * stride];
+    for (std::size_t at = leaf / 2; at >= 1; at /= 2) {
+      const std::int64_t* l = level + 2 * at * stride;
+      const std::int64_t* r = l + stride;
+      std::int64_t* here = level + at * stride;
+      bool changed = false;
+      for (std::size_t d = 0; d < D; ++d) {
+        const std::int64_t value = std::max(l[d], r[d]);
+        if (here[d] != value) {
+          here[d] = value;
+          changed = true;
+        }
+      }
+      const std::int64_t* top = std::bit_cast<double>(r[D]) > std::bit_cast<double>(l[D]) ? r : l;
+      if (here[D] != top[D] || here[D + 1] != top[D + 1]) {
+        here[D] = top[D];
+        here[D + 1] = top[D + 1];
+        changed = true;
+      }
+      if (!changed) break;
+    }
   }
 }
 

@@ -36,6 +36,18 @@ constexpr std::size_t kMaxReplay = 128;
 /// The journal keeps at most this many entries (older memos are searched again).
 constexpr std::size_t kJournalCap = 1 << 14;
 
+/// Scorer::tie_first where the scorer has one (the lowest machine id of the subtree at node that
+/// may score exactly `bound`), otherwise `first`, the subtree's lowest member.
+template <class Scorer>
+std::int64_t tie_first_of(const pipeline::GroupState& s, ClassId k, std::size_t node, double bound,
+                          MachineId first) {
+  if constexpr (requires { Scorer::tie_first(s, k, node, bound, first); }) {
+    return Scorer::tie_first(s, k, node, bound, first);
+  } else {
+    return first;
+  }
+}
+
 /// Records that machine m changed, the change taking the cluster to its current version.
 void log_change(pipeline::PlacerState& s, const Cluster& c, MachineId m) {
   if (s.journal.size() >= kJournalCap) {
@@ -264,7 +276,7 @@ void Placer::prepare_preferences() {
   s.near.clear();
   s.near_bound = 0;
   bool any = c.has_soft_taints();
-  for (UnitId u : s.units) any = any || !c.unit(u).preferences.empty();
+  for (UnitId u : s.units) any = any || c.unit_has_preferences(u);
   if (!any) return;
   s.any_preferences = true;
   const std::size_t K = c.class_count();
@@ -324,7 +336,7 @@ void Placer::commit(GroupId g, MachineId m) {
   // Which preferences the chosen machine met, as they stood when it was chosen.
   for (InstanceId i : cluster_.group(g).members) {
     if (cluster_.assignment(i) == kNone &&
-        !cluster_.unit(cluster_.instance(i).unit).preferences.empty()) {
+        cluster_.unit_has_preferences(cluster_.instance(i).unit)) {
       recorded_[i] = preferences_met(i, m);
     }
   }
@@ -369,6 +381,8 @@ bool Placer::prepare(GroupId g) {
   const Group& grp = c.group(g);
   const std::size_t D = c.dims();
   s.group = g;
+  s.tree_class = kNone;  // no class tree entered yet for this decision
+  s.tree_level = nullptr;
   std::fill(s.demand.begin(), s.demand.end(), 0);
   s.follow = kNone;
   s.follow_instance = kNone;
@@ -410,6 +424,7 @@ bool Placer::prepare(GroupId g) {
   // Spread: the least-filled eligible domain per spread unit (Kubernetes' maxSkew rule:
   // placing on domain d is allowed when count[d] + 1 - min <= max_skew).
   for (UnitId u : s.units) {
+    if (!c.unit_has_spread(u)) continue;  // most units: no read of the Unit itself
     const auto& sp = c.unit(u).constraints.spread;
     if (!sp || c.spread_domain_count(u) == 0) continue;
     std::int64_t min_count = std::numeric_limits<std::int64_t>::max();
@@ -528,7 +543,12 @@ void Placer::search(ClassId k, std::size_t node, std::size_t first_leaf, std::si
     const std::int64_t point_bound = Preferences::bound(s, k);
     if (point_bound < worst.points) return;
     if (point_bound == worst.points) {
-      if (bound < worst.score || (bound == worst.score && first_machine > worst.machine)) return;
+      // On an equal bound only a lower machine id wins: the subtree's lowest machine that can
+      // score the bound decides.
+      if (bound < worst.score ||
+          (bound == worst.score &&
+           tie_first_of<Scorer>(s, k, node, bound, first_machine) > worst.machine))
+        return;
     }
   }
   if (span == 1) {
@@ -734,10 +754,18 @@ MachineId Placer::select_indexed(GroupId g) {
       s.class_term = s.shape_term[shape];
       s.class_counted = s.shape_counted[shape];
       s.class_alloc = c.allocatable(c.class_members(k).front());  // the class shares allocatable
+      s.tree_class = k;
+      if (s.level >= 0) {
+        const detail::ClassIndex& idx = detail::class_index(c, k);
+        s.tree_level = idx.level_free(static_cast<std::size_t>(s.level), 0);
+        s.tree_stride = idx.stride;
+      }
     };
     auto open_class = [&](ClassId k) {
+      // The root's bound first: it reads only the tree and the demand, and rejects most of the
+      // classes that fail (a yes or no does not depend on the order).
+      if (!Filters::node_admits(s, k, 1)) return;
       if (!Filters::class_invariant_admits(s, k)) return;
-      if (!Filters::node_admits(s, k, 1)) return;  // reads only the tree and the demand
       const std::uint32_t shape = s.class_shape[k];
       if (s.shape_stamp[shape] != s.stamp) {
         s.shape_stamp[shape] = s.stamp;
@@ -882,7 +910,14 @@ std::vector<Diagnosis> Placer::place_pending() {
   std::map<std::pair<std::uint32_t, std::vector<std::int64_t>>, std::size_t> by_shape;
   std::uint64_t shape_version = 0;
   const Cluster& c = cluster_;
-  for (GroupId g : batch_order(todo)) {
+  const std::vector<GroupId> order = batch_order(todo);
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    const GroupId g = order[n];
+    // The groups come in batch order, not id order: every decision's group, members, instance
+    // and unit rows are cache misses at scale. Each hop of that chain is asked for a few
+    // groups ahead, the next hop one group later, when the previous one has arrived.
+    for (int stage = 3; stage >= 0; --stage)
+      prefetch(order, n + 1 + static_cast<std::size_t>(stage), stage);
     // Diagnose only on failure: the success path pays for counting nothing.
     if (place_group(g) != kNone) continue;
     const Group& grp = cluster_.group(g);
@@ -929,6 +964,30 @@ std::vector<Diagnosis> Placer::place_pending() {
     pending.push_back(std::move(diag));
   }
   return pending;
+}
+
+void Placer::prefetch(const std::vector<GroupId>& order, std::size_t n, int stage) const {
+  if (n >= order.size()) return;
+  const Cluster& c = cluster_;
+  const Group& grp = c.group(order[n]);
+  if (stage == 3) {
+    __builtin_prefetch(&grp);
+    return;
+  }
+  if (grp.members.empty()) return;
+  if (stage == 2) {
+    __builtin_prefetch(grp.members.data());
+    return;
+  }
+  const InstanceId i = grp.members.front();
+  if (stage == 1) {
+    __builtin_prefetch(&c.instance(i));
+    return;
+  }
+  const UnitId u = c.instance(i).unit;
+  __builtin_prefetch(c.request(i));
+  __builtin_prefetch(s_->classes.filter_slot(u));
+  if (u < s_->shape_memo_of.size()) __builtin_prefetch(&s_->shape_memo_of[u]);
 }
 
 bool Placer::fits(GroupId g, MachineId m) {

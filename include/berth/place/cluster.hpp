@@ -164,9 +164,11 @@ class BERTH_API Cluster {
   const Unit& unit(UnitId u) const { return units_[u]; }
   /// Whether unit u takes part in the pairwise conflict relation at all: conflict patterns or
   /// host ports (two units binding one port conflict like kube's NodePorts).
-  bool unit_has_conflicts(UnitId u) const {
-    return !units_[u].constraints.conflicts.empty() || !units_[u].constraints.ports.empty();
-  }
+  bool unit_has_conflicts(UnitId u) const { return (unit_traits_[u] & kTraitConflicts) != 0; }
+  /// Whether unit u has preferences (soft constraints).
+  bool unit_has_preferences(UnitId u) const { return (unit_traits_[u] & kTraitPreferences) != 0; }
+  /// Whether unit u has a spread constraint.
+  bool unit_has_spread(UnitId u) const { return (unit_traits_[u] & kTraitSpread) != 0; }
   std::size_t instance_count() const { return instances_.size(); }
   const Instance& instance(InstanceId i) const { return instances_[i]; }
   InstanceId find_instance(std::string_view name) const;
@@ -226,7 +228,7 @@ class BERTH_API Cluster {
   /// Whether unit u can conflict with anything: a conflict peer, a `*` pattern, or host ports.
   /// (Every unit conflicts with a unit that matches all; that side is match_all_units.)
   bool unit_related(UnitId u) const {
-    return peer_start_[u] != peer_start_[u + 1] || !units_[u].constraints.ports.empty() ||
+    return peer_start_[u] != peer_start_[u + 1] || (unit_traits_[u] & kTraitPorts) != 0 ||
            matches_all(u);
   }
 
@@ -431,6 +433,13 @@ class BERTH_API Cluster {
   // units and instances
   std::vector<Unit> units_;
   std::vector<std::int64_t> requests_;  ///< per unit
+  /// Per unit, what the placer asks of it at every decision (kTrait* bits), a byte apiece:
+  /// read from the Unit itself, each question cost a cache miss on a large struct.
+  std::vector<std::uint8_t> unit_traits_;
+  static constexpr std::uint8_t kTraitConflicts = 1;  ///< conflict patterns or host ports
+  static constexpr std::uint8_t kTraitPorts = 2;
+  static constexpr std::uint8_t kTraitPreferences = 4;
+  static constexpr std::uint8_t kTraitSpread = 8;
   std::vector<Instance> instances_;
   NameIndex instance_index_;
   std::vector<MachineId> assignment_;

@@ -153,6 +153,11 @@ class BERTH_API Placer {
   void diagnose_conflicts(const std::vector<std::uint8_t>& class_pass, Diagnosis& diag);
   /// Per class its machine shape (PlacerState::class_shape).
   void index_shapes();
+  /// Asks the memory system early for what deciding group `order[n]` will read, one hop of
+  /// the chain group -> members -> instance -> per-unit rows per `stage` (3 = the group
+  /// record, 0 = the unit's rows), so place_pending can issue each hop a few groups ahead.
+  /// Only a hint: nothing is read that the decision would not read, and nothing changes.
+  void prefetch(const std::vector<GroupId>& order, std::size_t n, int stage) const;
 
   Cluster& cluster_;
   StrategyKind strategy_;

@@ -25,13 +25,17 @@ struct Resources {
   }
 
   static bool node_admits(const GroupState& s, ClassId k, std::size_t node) {
-    const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
     const std::size_t D = s.demand.size();
-    const std::int64_t* free = &idx.max_free[node * D];
-    if (s.level >= 0)
-      free = &idx.level_free[(node * detail::fit_levels(s.cluster).size() +
-                              static_cast<std::size_t>(s.level)) *
-                             D];
+    if (const std::int64_t* free = s.tree_record(k, node)) {  // the class being searched
+      for (std::size_t d = 0; d < D; ++d) {
+        if (free[d] < s.demand[d]) return false;
+      }
+      return true;
+    }
+    const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
+    const std::int64_t* free = s.level >= 0
+                                   ? idx.level_free(static_cast<std::size_t>(s.level), node)
+                                   : &idx.max_free[node * D];
     for (std::size_t d = 0; d < D; ++d) {
       if (free[d] < s.demand[d]) return false;
     }

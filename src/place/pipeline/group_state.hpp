@@ -47,6 +47,8 @@ class ClassVerdicts {
   ClassVerdict operator()(UnitId u, ClassId c);
   /// The id of unit u's class filters (units with equal ones share it).
   std::uint32_t filter_of(UnitId u);
+  /// Where filter_of(u) keeps unit u's id (for a prefetch).
+  const void* filter_slot(UnitId u) const { return &filter_of_[u]; }
 
  private:
   const Cluster& cluster_;
@@ -111,6 +113,17 @@ struct GroupState {
   double class_term = 0;
   int class_counted = 0;
   const std::int64_t* class_alloc = nullptr;
+  /// The tree of class `tree_class` at the demand's fit level: its first record
+  /// (ClassIndex::level_nodes) and the record stride, so the bounds asked at every node
+  /// (Resources::node_admits, the scorers' bound) read the record without looking the class
+  /// and the level up again. kNone / nullptr when not set for this decision (prepare clears it).
+  ClassId tree_class = kNone;
+  const std::int64_t* tree_level = nullptr;
+  std::size_t tree_stride = 0;
+  /// Class k's record at `node` at the demand's fit level, when tree_class is k; else nullptr.
+  const std::int64_t* tree_record(ClassId k, std::size_t node) const {
+    return tree_class == k && tree_level ? tree_level + node * tree_stride : nullptr;
+  }
 
   const Group& grp() const { return cluster.group(group); }
 };

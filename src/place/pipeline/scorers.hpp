@@ -8,7 +8,9 @@
 // checked in integers (Resources). with_scorer picks the type once per decision, so the loops
 // over machines have no switch and no virtual call.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "../class_index.hpp"
 #include "berth/constraint/glob.hpp"
@@ -60,17 +62,43 @@ struct UtilizationScore {
   /// With a fit level, the extremes are those of the machines that have the level's amount
   /// free in dimension 0: every machine that fits is among them.
   static double bound(const GroupState& s, ClassId k, std::size_t node) {
-    const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
-    const std::size_t at =
-        node * detail::fit_levels(s.cluster).size() + static_cast<std::size_t>(s.level);
     if (s.class_counted == 0) return 0.0;
     if constexpr (kFullest) {
-      const double u = s.level >= 0 ? idx.level_max_util[at] : idx.max_util[node];
+      if (const std::int64_t* rec = s.tree_record(k, node))  // the class being searched
+        return (std::bit_cast<double>(rec[s.tree_stride - 2]) + s.class_term) / s.class_counted;
+    }
+    const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
+    const auto level = static_cast<std::size_t>(s.level);
+    if constexpr (kFullest) {
+      const double u = s.level >= 0 ? idx.level_max_util(level, node) : idx.max_util[node];
       return (u + s.class_term) / s.class_counted;
     } else {
-      const double u = s.level >= 0 ? idx.level_min_util[at] : idx.min_util[node];
+      const double u = s.level >= 0 ? idx.level_min_util_at(level, node) : idx.min_util[node];
       return -((u + s.class_term) / s.class_counted);
     }
+  }
+  /// The lowest machine id in the subtree at `node` that may score exactly `bound` (its
+  /// bound), for the tie-break on the machine id: the lowest of the level's machines with the
+  /// largest utilization, when no lower utilization can round to the same score; otherwise
+  /// `first`, the subtree's lowest member. The score never falls as the utilization rises, so
+  /// every utilization below the largest scores at most what the double just below it does;
+  /// and no utilization is below 0 (requests are never negative: Cluster::build), so at 0,
+  /// the common tie of empty machines, nothing lower exists.
+  static std::int64_t tie_first(const GroupState& s, ClassId k, std::size_t node, double bound,
+                                MachineId first) {
+    if constexpr (kFullest) {
+      if (s.level < 0 || s.class_counted == 0) return first;
+      const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
+      const auto level = static_cast<std::size_t>(s.level);
+      const std::int64_t* rec = s.tree_record(k, node);
+      const double u =
+          rec ? std::bit_cast<double>(rec[s.tree_stride - 2]) : idx.level_max_util(level, node);
+      if (u == 0.0 || (std::nextafter(u, -std::numeric_limits<double>::infinity()) + s.class_term) /
+                              s.class_counted <
+                          bound)
+        return rec ? rec[s.tree_stride - 1] : idx.level_best(level, node);
+    }
+    return first;
   }
 };
 using BestFitScore = UtilizationScore<true>;
@@ -92,9 +120,9 @@ struct DotProductScore {
   static double bound(const GroupState& s, ClassId k, std::size_t node) {
     const detail::ClassIndex& idx = detail::class_index(s.cluster, k);
     const std::size_t D = s.demand.size();
-    const std::size_t at =
-        node * detail::fit_levels(s.cluster).size() + static_cast<std::size_t>(s.level);
-    const std::int64_t* free = s.level >= 0 ? &idx.level_free[at * D] : &idx.max_free[node * D];
+    const std::int64_t* free = s.level >= 0
+                                   ? idx.level_free(static_cast<std::size_t>(s.level), node)
+                                   : &idx.max_free[node * D];
     double bound = 0;
     for (std::size_t d = 0; d < D; ++d) {
       if (s.class_alloc[d] <= 0) continue;

@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <random>
+#include <string>
 
 #include "berth/io/spec_json.hpp"
 #include "berth/place/cluster.hpp"
@@ -260,4 +262,85 @@ TEST_CASE("a copied cluster owns its class trees; a moved one takes them", "[clu
     ++checked;
   }
   CHECK(checked == 60);
+}
+
+namespace {
+
+/// The first way class k's level-j record at `node` differs from a summary of its leaves
+/// computed here machine by machine, or "" when it is exact.
+std::string level_record_error(const Cluster& c, ClassId k, std::size_t j, std::size_t node) {
+  const detail::ClassIndex& idx = detail::class_index(c, k);
+  const auto& members = c.class_members(k);
+  const std::int64_t level = detail::fit_levels(c)[j];
+  std::size_t depth = 0;
+  while ((std::size_t{2} << depth) <= node) ++depth;
+  const std::size_t span = idx.leaves >> depth;
+  const std::size_t first = (node - (std::size_t{1} << depth)) * span;
+  const std::size_t D = c.dims();
+  std::vector<std::int64_t> free(D, detail::kBlocked);
+  double util = -std::numeric_limits<double>::infinity();
+  std::int64_t best = detail::kNoMachine;
+  for (std::size_t i = first; i < first + span && i < members.size(); ++i) {
+    const MachineId m = members[i];
+    if (c.machine_state(m) != MachineState::Up || c.free(m, 0) < level) continue;
+    for (std::size_t d = 0; d < D; ++d) free[d] = std::max(free[d], c.free(m, d));
+    // Members ascend by id: the first machine at a new maximum is the lowest one holding it.
+    if (c.utilization_sum(m) > util) {
+      util = c.utilization_sum(m);
+      best = m;
+    }
+  }
+  for (std::size_t d = 0; d < D; ++d) {
+    if (idx.level_free(j, node)[d] != free[d]) return fmt::format("free[{}]", d);
+  }
+  if (idx.level_max_util(j, node) != util) return "max utilization";
+  if (idx.level_best(j, node) != best) return "lowest machine at the max utilization";
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("class trees: every level record summarizes its leaves, through random changes",
+          "[place][cluster][property]") {
+  // The search prunes on these records (free maxima, utilization maximum, and the lowest machine
+  // at that maximum for ties on the score): each must be exactly what its machines hold now, at
+  // every node, whatever assign/unassign/set_state/rollback did (Cluster::refresh stops walking
+  // up where a node's record did not change).
+  constexpr std::uint64_t kSeed = 20261207;
+  std::mt19937_64 rng(kSeed);
+  std::size_t records = 0, ties = 0;
+  for (int round = 0; round < 200; ++round) {
+    const std::uint64_t case_seed = rng();
+    std::mt19937_64 case_rng(case_seed);
+    Spec spec = testing::random_index_cluster(case_rng);
+    INFO("seed " << kSeed << ", case " << round << " (case seed " << case_seed << ")");
+    Cluster c = Cluster::build(spec, BuildOptions{/*strict=*/false});
+    Placer placer(c, static_cast<StrategyKind>(round % 5));
+    for (int step = 0; step < 30; ++step) {
+      if (step % 10 == 9) {
+        Cluster::Undo trial(c);
+        for (int j = 0; j < 3; ++j) mutate(c, placer, case_rng);
+        trial.rollback();
+      } else {
+        mutate(c, placer, case_rng);
+      }
+      for (ClassId k = 0; k < c.class_count(); ++k) {
+        const detail::ClassIndex& idx = detail::class_index(c, k);
+        for (std::size_t j = 0; j < detail::fit_levels(c).size(); ++j) {
+          for (std::size_t node = 1; node < idx.nodes(); ++node) {
+            INFO("step " << step << ", class " << k << ", level " << j << ", node " << node);
+            REQUIRE(level_record_error(c, k, j, node) == "");
+            ++records;
+            // A node whose two children reach the same maximum: the tie the record settles.
+            if (node < idx.leaves &&
+                idx.level_max_util(j, 2 * node) == idx.level_max_util(j, 2 * node + 1) &&
+                idx.level_best(j, 2 * node) != detail::kNoMachine)
+              ++ties;
+          }
+        }
+      }
+    }
+  }
+  CHECK(records > 100000);
+  CHECK(ties > 1000);  // equal utilizations on both sides happen, or the tie rule is untested
 }
