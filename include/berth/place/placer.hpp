@@ -27,6 +27,11 @@ struct Candidate;
 
 class BERTH_API Placer {
  public:
+  /// Binds to `cluster` for the Placer's lifetime. The Placer keeps caches sized for that
+  /// cluster and keyed on Cluster::version(), which counts the changes made through the
+  /// cluster's own members (assign, unassign, set_state, rollback): change it only through them
+  /// while the Placer lives. Assigning another Cluster object to it (`cluster = other`) replaces
+  /// what those caches describe without their knowing; make a new Placer after that.
   Placer(Cluster& cluster, StrategyKind strategy);
 
   /// The best machine for the unassigned members of group g, or kNone. When `diagnosis` is
