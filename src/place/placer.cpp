@@ -425,8 +425,7 @@ bool Placer::prepare(GroupId g) {
   // placing on domain d is allowed when count[d] + 1 - min <= max_skew).
   for (UnitId u : s.units) {
     if (!c.unit_has_spread(u)) continue;  // most units: no read of the Unit itself
-    const auto& sp = c.unit(u).constraints.spread;
-    if (!sp || c.spread_domain_count(u) == 0) continue;
+    if (c.spread_domain_count(u) == 0) continue;
     std::int64_t min_count = std::numeric_limits<std::int64_t>::max();
     for (ClassId k = 0; k < c.class_count(); ++k) {
       if (!s.classes(u, k).ok()) continue;
@@ -440,7 +439,7 @@ bool Placer::prepare(GroupId g) {
     if (min_count == std::numeric_limits<std::int64_t>::max()) min_count = 0;
     std::int64_t adding = 0;
     for (InstanceId i : s.todo) adding += c.instance(i).unit == u ? 1 : 0;
-    s.spreads.push_back({u, min_count, sp->max_skew, adding});
+    s.spreads.push_back({u, min_count, c.unit(u).constraints.spread->max_skew, adding});
   }
   prepare_preferences();
   s.prepared_group = g;
