@@ -15,21 +15,15 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "../support/process_clock.hpp"
 #include "berth/allocator_policy.hpp"
 #include "berth/io/spec_json.hpp"
 
 namespace {
-
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
 
 double wall_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -71,9 +65,9 @@ int main(int argc, char** argv) {
     for (Mode& mode : modes) {
       berth::SpecReadReport report;
       const double w0 = wall_seconds();
-      const double c0 = cpu_seconds();
+      const double c0 = berth::bench::process_cpu_seconds();
       const berth::Spec spec = berth::parse_spec_json(text, argv[1], mode.options, &report);
-      mode.cpu.push_back(cpu_seconds() - c0);
+      mode.cpu.push_back(berth::bench::process_cpu_seconds() - c0);
       mode.wall.push_back(wall_seconds() - w0);
       mode.parallel = report.parallel;
       machines = spec.machines.size();

@@ -12,10 +12,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <string>
 
 #include "../support/generate.hpp"
+#include "../support/process_clock.hpp"
 #include "../support/realistic.hpp"
 #include "berth/place/cluster.hpp"
 #include "berth/place/placer.hpp"
@@ -28,13 +28,9 @@ long peak_rss_kib() {
   return usage.ru_maxrss;
 }
 
-double cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using berth::bench::process_cpu_seconds;
 
-double seconds_since(double t) { return cpu_now() - t; }
+double seconds_since(double t) { return process_cpu_seconds() - t; }
 
 }  // namespace
 
@@ -59,25 +55,25 @@ int main(int argc, char** argv) {
   const auto strategy = berth::parse_strategy(argc > 3 && !realistic ? argv[3] : "best-fit");
   const bool baseline = !realistic && argc > 4 && std::string(argv[4]) == "baseline";
 
-  double t0 = cpu_now();
+  double t0 = process_cpu_seconds();
   berth::Spec spec =
       realistic ? berth::bench::generate_realistic_spec(r) : berth::bench::generate_spec(o);
   const double gen = seconds_since(t0);
   const long rss_spec = peak_rss_kib();
 
-  t0 = cpu_now();
+  t0 = process_cpu_seconds();
   berth::Cluster cluster = berth::Cluster::build(spec);
   const double build = seconds_since(t0);
   const long rss_cluster = peak_rss_kib();
 
-  t0 = cpu_now();
+  t0 = process_cpu_seconds();
   berth::Placer placer(cluster, strategy);
   if (baseline) placer.set_shortcuts({false, false, false});  // no fit levels, rankings, memos
   std::vector<berth::GroupId> groups(cluster.group_count());
   for (berth::GroupId g = 0; g < groups.size(); ++g) groups[g] = g;
   groups = placer.batch_order(std::move(groups));
   const double order = seconds_since(t0);
-  t0 = cpu_now();
+  t0 = process_cpu_seconds();
   std::size_t placed = 0;
   for (berth::GroupId g : groups) placed += placer.place_group(g) != berth::kNone ? 1 : 0;
   const double place = seconds_since(t0);
@@ -85,7 +81,7 @@ int main(int argc, char** argv) {
 
   // Diagnoses of what is left, as `berth place` gives them (the retry of each placement fails
   // at once: nothing changed).
-  t0 = cpu_now();
+  t0 = process_cpu_seconds();
   const auto wall0 = std::chrono::steady_clock::now();
   const std::size_t pending = placer.place_pending().size();
   const double diagnose = seconds_since(t0);
